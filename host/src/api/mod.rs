@@ -1,0 +1,136 @@
+//! What every API route shares: the router that merges the capabilities, the
+//! OpenAPI document, request-wide middleware, extractors and small helpers.
+
+pub mod csrf;
+mod extract;
+mod openapi;
+
+pub use extract::{Json, Path, Query};
+pub use openapi::router;
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, header};
+use axum::middleware::Next;
+use axum::response::Response;
+
+use crate::error::{AppError, Result};
+use crate::state::AppState;
+
+/// The address of the client, for throttling and the audit log: the TCP peer,
+/// or the last `X-Forwarded-For` entry when configured to trust a proxy.
+#[derive(Clone, Debug, Default)]
+pub struct ClientAddr(pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(parts
+            .extensions
+            .get::<ClientAddr>()
+            .cloned()
+            .unwrap_or_default())
+    }
+}
+
+pub async fn client_addr(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let forwarded = state
+        .config
+        .trust_forwarded_for
+        .then(|| {
+            req.headers()
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .map(str::trim)
+                .rfind(|v| v.parse::<std::net::IpAddr>().is_ok())
+                .map(str::to_string)
+        })
+        .flatten();
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string());
+    let addr = forwarded.or(peer).unwrap_or_else(|| "unknown".into());
+    req.extensions_mut().insert(ClientAddr(addr));
+    next.run(req).await
+}
+
+/// Rows per page: 50 unless asked, 1 to 200.
+pub fn page_limit(asked: Option<i64>) -> Result<i64> {
+    match asked {
+        None => Ok(50),
+        Some(n) if (1..=200).contains(&n) => Ok(n),
+        Some(_) => Err(AppError::field("limit", "use a number from 1 to 200")),
+    }
+}
+
+/// The version an update is based on: `"version"` in the body, or the
+/// `If-Match` header. Updates without one are refused, so that nothing is
+/// overwritten without the writer having seen it.
+pub fn expected_version(headers: &HeaderMap, in_body: Option<i64>) -> Result<i64> {
+    if let Some(v) = in_body {
+        return Ok(v);
+    }
+    headers
+        .get(header::IF_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.trim()
+                .trim_start_matches("W/")
+                .trim_matches('"')
+                .parse()
+                .ok()
+        })
+        .ok_or_else(|| {
+            AppError::field(
+                "version",
+                "send the version you are changing (in the body or If-Match)",
+            )
+        })
+}
+
+/// Trims a text field and checks its length in characters.
+pub fn text_field(
+    errors: &mut crate::error::FieldErrors,
+    field: &str,
+    value: &str,
+    required: bool,
+    max_chars: usize,
+) -> String {
+    let value = value.trim();
+    if required && value.is_empty() {
+        errors.insert(field.into(), "required".into());
+    } else if value.chars().count() > max_chars {
+        errors.insert(field.into(), format!("at most {max_chars} characters"));
+    }
+    value.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn version_comes_from_body_or_if_match() {
+        let mut headers = HeaderMap::new();
+        assert!(expected_version(&headers, None).is_err());
+        assert_eq!(expected_version(&headers, Some(3)).unwrap(), 3);
+        headers.insert(header::IF_MATCH, HeaderValue::from_static("\"7\""));
+        assert_eq!(expected_version(&headers, None).unwrap(), 7);
+    }
+
+    #[test]
+    fn page_limits_are_bounded() {
+        assert_eq!(page_limit(None).unwrap(), 50);
+        assert!(page_limit(Some(0)).is_err());
+        assert!(page_limit(Some(201)).is_err());
+    }
+}

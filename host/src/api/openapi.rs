@@ -1,0 +1,123 @@
+//! The one place the capabilities' routers are merged, the middleware is
+//! layered, and the OpenAPI document (`GET /api/v1/openapi.json`) is built
+//! from the same route list, so every route is in it.
+
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{StatusCode, Uri};
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Router};
+use serde::Serialize;
+use tower_http::trace::TraceLayer;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::{Json, client_addr, csrf};
+use crate::error::{AppError, ErrorBody};
+use crate::state::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "ImmCase",
+        description = "Practice management for immigration consultants and lawyers.\n\n\
+            Sign in with `POST /api/v1/auth/sign-in`; the session is the `immcase_session` cookie. \
+            Every state-changing request must also carry `X-Requested-With: immcase`. \
+            The practice is the first label of the Host header; localhost and IP addresses reach the default practice. \
+            Errors are `{\"error\": {\"code\", \"message\", \"fields\"}}`."
+    ),
+    modifiers(&SessionCookie),
+    components(schemas(ErrorBody)),
+    tags(
+        (name = "auth", description = "Signing in and out, passwords"),
+        (name = "users", description = "The practice's people"),
+        (name = "roles", description = "Roles: permissions and field rules"),
+        (name = "audit", description = "The audit log"),
+        (name = "server", description = "Health and this document"),
+    )
+)]
+struct ApiDoc;
+
+struct SessionCookie;
+
+impl Modify for SessionCookie {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                crate::auth::session::COOKIE_NAME,
+            ))),
+        );
+    }
+}
+
+/// The whole HTTP surface of the host.
+pub fn router(state: AppState) -> Router {
+    let (practice_routes, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(crate::auth::router())
+        .merge(crate::access::router())
+        .merge(crate::audit::router())
+        .split_for_parts();
+    let (server_routes, server_doc) = OpenApiRouter::new()
+        .routes(routes!(healthz))
+        .routes(routes!(openapi_json))
+        .split_for_parts();
+    doc.merge(server_doc);
+    let practice_routes = practice_routes
+        .layer(from_fn_with_state(
+            state.clone(),
+            crate::auth::session::authenticate,
+        ))
+        .layer(from_fn_with_state(
+            state.clone(),
+            crate::practices::resolve_practice,
+        ));
+    Router::new()
+        .merge(server_routes)
+        .merge(practice_routes)
+        .fallback(not_found)
+        .layer(from_fn(csrf::require_header))
+        .layer(from_fn_with_state(state.clone(), client_addr))
+        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(TraceLayer::new_for_http())
+        .layer(Extension(Arc::new(doc)))
+        .with_state(state)
+}
+
+#[derive(Serialize, ToSchema)]
+struct Health {
+    /// `ok` when the server and its database answer, `unavailable` when not.
+    status: &'static str,
+}
+
+/// Whether the server and its database answer.
+#[utoipa::path(get, path = "/healthz", tag = "server",
+    responses((status = 200, body = Health), (status = 503, body = Health)))]
+async fn healthz(State(state): State<AppState>) -> Response {
+    match sqlx::query("SELECT 1").execute(state.db.pool()).await {
+        Ok(_) => Json(Health { status: "ok" }).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database unreachable");
+            let body = Health {
+                status: "unavailable",
+            };
+            (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
+        }
+    }
+}
+
+/// This document.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "server",
+    responses((status = 200, description = "The OpenAPI 3.1 document of this server", content_type = "application/json")))]
+async fn openapi_json(Extension(doc): Extension<Arc<utoipa::openapi::OpenApi>>) -> Response {
+    axum::Json(doc.as_ref().clone()).into_response()
+}
+
+async fn not_found(uri: Uri) -> Response {
+    tracing::debug!(path = uri.path(), "no such route");
+    AppError::NotFound("route").into_response()
+}

@@ -1,0 +1,23 @@
+//! Signing in and out, sessions, passwords, throttling and reset links.
+
+pub mod password;
+pub mod reset;
+pub mod session;
+mod sign_in;
+pub mod throttle;
+
+pub use session::Caller;
+
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(sign_in::sign_in))
+        .routes(routes!(sign_in::sign_out))
+        .routes(routes!(reset::forgot_password))
+        .routes(routes!(reset::reset_password))
+        .routes(routes!(sign_in::me))
+        .routes(routes!(sign_in::change_password))
+}

@@ -1,0 +1,259 @@
+//! Forgotten passwords and set-password invitations: single-use links, stored
+//! hashed, that expire (30 minutes for a reset by default).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use sqlx::Row;
+use utoipa::ToSchema;
+
+use super::{password, session};
+use crate::access::users::{self, Account};
+use crate::api::{ClientAddr, Json};
+use crate::audit::{self, Actor};
+use crate::db::Tx;
+use crate::error::{AppError, ErrorBody, Result};
+use crate::mail::{self, OutgoingMail};
+use crate::practices::Practice;
+use crate::state::AppState;
+
+/// At most this many reset emails per account per hour; more requests still
+/// answer 202 but send nothing, so the form cannot be used to flood a mailbox.
+const RESETS_PER_HOUR: i64 = 5;
+
+#[derive(Clone, Copy)]
+enum Purpose {
+    Reset,
+    Invite,
+}
+
+impl Purpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            Purpose::Reset => "reset",
+            Purpose::Invite => "invite",
+        }
+    }
+}
+
+async fn issue(
+    tx: &mut Tx,
+    state: &AppState,
+    practice: &Practice,
+    user_id: &str,
+    purpose: Purpose,
+) -> Result<String> {
+    let token = session::new_token();
+    let now = state.now_ms();
+    let validity = match purpose {
+        Purpose::Reset => state.config.reset_link_validity,
+        Purpose::Invite => state.config.invite_link_validity,
+    };
+    let expires = now + i64::try_from(validity.as_millis()).unwrap_or(i64::MAX / 2);
+    sqlx::query(
+        "INSERT INTO password_tokens (token_hash, practice_id, user_id, purpose, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(session::token_hash(&token))
+    .bind(practice.id())
+    .bind(user_id)
+    .bind(purpose.as_str())
+    .bind(now)
+    .bind(expires)
+    .execute(&mut **tx)
+    .await?;
+    Ok(token)
+}
+
+fn link(state: &AppState, practice: &Practice, token: &str) -> String {
+    format!(
+        "{}/reset-password?token={token}",
+        state.config.practice_url(practice.slug())
+    )
+}
+
+/// Queues the email that lets a new user (created without a password) set one.
+pub async fn send_invite(
+    tx: &mut Tx,
+    state: &AppState,
+    practice: &Practice,
+    account: &Account,
+    invited_by: &str,
+) -> Result<()> {
+    let token = issue(tx, state, practice, &account.id, Purpose::Invite).await?;
+    let hours = state.config.invite_link_validity.as_hours();
+    let body = format!(
+        "Hello {name},\n\n{invited_by} has created an ImmCase account for you at {practice_name}.\n\n\
+         Choose your password here (the link works once, for {hours} hours):\n\n{link}\n\n\
+         Then sign in with {email}.\n",
+        name = account.display_name,
+        practice_name = practice.name(),
+        link = link(state, practice, &token),
+        email = account.email,
+    );
+    let mail = OutgoingMail {
+        to: &account.email,
+        subject: "Your ImmCase account",
+        body: &body,
+    };
+    mail::enqueue(&mut **tx, practice, mail, state.now_ms()).await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ForgotPassword {
+    pub email: String,
+}
+
+/// Emails a single-use reset link to the account, if there is one. The answer
+/// is 202 whatever the email, so it does not tell who has an account.
+#[utoipa::path(post, path = "/api/v1/auth/forgot-password", tag = "auth", request_body = ForgotPassword,
+    responses((status = 202, description = "If the account exists, a reset link is on its way"),
+        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn forgot_password(
+    State(state): State<AppState>,
+    axum::Extension(practice): axum::Extension<Practice>,
+    client: ClientAddr,
+    Json(input): Json<ForgotPassword>,
+) -> Result<StatusCode> {
+    let email = users::normalize_email(&input.email);
+    if email.is_empty() || email.len() > 254 {
+        return Err(AppError::field("email", "enter the email you sign in with"));
+    }
+    let now = state.now_ms();
+    let mut tx = state.db.begin().await?;
+    let account = users::find_by_email(&mut *tx, &practice, &email).await?;
+    let mut sent = false;
+    if let Some(account) = account.filter(|a| a.disabled_at.is_none()) {
+        let recent: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM password_tokens WHERE practice_id = $1 AND user_id = $2 \
+             AND purpose = 'reset' AND created_at > $3",
+        )
+        .bind(practice.id())
+        .bind(&account.id)
+        .bind(now - 3_600_000)
+        .fetch_one(&mut *tx)
+        .await?;
+        if recent < RESETS_PER_HOUR {
+            let token = issue(&mut tx, &state, &practice, &account.id, Purpose::Reset).await?;
+            let minutes = state.config.reset_link_validity.as_mins();
+            let body = format!(
+                "Hello {name},\n\nSomeone (we hope you) asked to reset the password of your ImmCase account \
+                 at {practice_name}.\n\nChoose a new password here (the link works once, for {minutes} minutes):\n\n\
+                 {link}\n\nIf you did not ask for this, ignore this email: your password stays as it is.\n",
+                name = account.display_name,
+                practice_name = practice.name(),
+                link = link(&state, &practice, &token),
+            );
+            let mail = OutgoingMail {
+                to: &account.email,
+                subject: "Reset your ImmCase password",
+                body: &body,
+            };
+            mail::enqueue(&mut *tx, &practice, mail, now).await?;
+            sent = true;
+        }
+        let entry = audit::Entry {
+            actor: Actor {
+                user_id: None,
+                email: Some(email.clone()),
+            },
+            action: "auth.password_reset_requested",
+            target: Some(format!("user:{}", account.id)),
+            client_addr: Some(&client.0),
+            details: serde_json::json!({ "email_sent": sent }),
+        };
+        audit::record(&mut *tx, &practice, now, entry).await?;
+    }
+    tx.commit().await?;
+    if sent {
+        state.mail.wake();
+    }
+    Ok(StatusCode::ACCEPTED)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ResetPassword {
+    /// The token from the emailed link.
+    pub token: String,
+    pub password: String,
+}
+
+/// Sets a new password with a reset or invitation link. The link then stops
+/// working, and every session of the account ends.
+#[utoipa::path(post, path = "/api/v1/auth/reset-password", tag = "auth", request_body = ResetPassword,
+    responses((status = 204, description = "The password is set; sign in with it"),
+        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn reset_password(
+    State(state): State<AppState>,
+    axum::Extension(practice): axum::Extension<Practice>,
+    client: ClientAddr,
+    Json(input): Json<ResetPassword>,
+) -> Result<StatusCode> {
+    let dead_link = || {
+        AppError::field(
+            "token",
+            "this link has expired or has already been used; ask for a new one",
+        )
+    };
+    if input.token.is_empty() || input.token.len() > 128 {
+        return Err(dead_link());
+    }
+    let hash = session::token_hash(&input.token);
+    let now = state.now_ms();
+    let mut tx = state.db.begin().await?;
+    let row = sqlx::query(
+        "SELECT user_id, purpose FROM password_tokens WHERE practice_id = $1 AND token_hash = $2 \
+         AND used_at IS NULL AND expires_at > $3",
+    )
+    .bind(practice.id())
+    .bind(&hash)
+    .bind(now)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(dead_link)?;
+    let user_id: String = row.get("user_id");
+    let purpose: String = row.get("purpose");
+    let account = users::find(&mut *tx, &practice, &user_id)
+        .await?
+        .filter(|a| a.disabled_at.is_none())
+        .ok_or_else(dead_link)?;
+    if let Err(e) = password::check_new(&input.password, &account.email) {
+        return Err(AppError::field("password", e));
+    }
+    // Claim the token; a second use racing with this one finds it used.
+    let claimed = sqlx::query(
+        "UPDATE password_tokens SET used_at = $3 WHERE practice_id = $1 AND token_hash = $2 AND used_at IS NULL",
+    )
+    .bind(practice.id())
+    .bind(&hash)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if claimed != 1 {
+        return Err(dead_link());
+    }
+    // Every other outstanding link of the account stops working too.
+    sqlx::query("UPDATE password_tokens SET used_at = $3 WHERE practice_id = $1 AND user_id = $2 AND used_at IS NULL")
+        .bind(practice.id())
+        .bind(&user_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    let new_hash = password::hash(input.password).await?;
+    users::set_password_hash(&mut *tx, &practice, &user_id, &new_hash, now).await?;
+    let ended = session::end_all_for_user(&mut *tx, &practice, &user_id, None).await?;
+    let entry = audit::Entry {
+        actor: Actor {
+            user_id: Some(user_id.clone()),
+            email: Some(account.email.clone()),
+        },
+        action: "auth.password_reset",
+        target: Some(format!("user:{user_id}")),
+        client_addr: Some(&client.0),
+        details: serde_json::json!({ "link": purpose, "sessions_ended": ended }),
+    };
+    audit::record(&mut *tx, &practice, now, entry).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}

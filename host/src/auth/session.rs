@@ -1,0 +1,329 @@
+//! Sessions and the caller. A session id is 256 random bits, sent only in an
+//! HttpOnly cookie and stored as its SHA-256 hash, so a database leak does not
+//! hand out sessions. Each request looks the session up within the request's
+//! practice, checks the idle and absolute timeouts and that the user is still
+//! enabled, and loads the caller's roles: disabling a user or changing a role
+//! takes effect on the very next request.
+
+use std::collections::BTreeSet;
+
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::{HeaderMap, HeaderValue, header, request::Parts};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
+use sqlx::{Any, Executor, Row};
+
+use crate::access::permissions::{self, FieldRules};
+use crate::api::ClientAddr;
+use crate::audit;
+use crate::config::Config;
+use crate::error::{AppError, PermissionDenied, Result};
+use crate::practices::Practice;
+use crate::state::AppState;
+
+pub const COOKIE_NAME: &str = "immcase_session";
+
+/// Only write `last_seen_at` when it is older than this, to spare a write per
+/// request; idle timeouts are minutes long.
+const TOUCH_EVERY_MS: i64 = 30_000;
+
+/// The signed-in person making a request, as the host knows them.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub practice: Practice,
+    pub user_id: String,
+    pub email: String,
+    pub display_name: String,
+    pub time_zone: String,
+    pub role_ids: Vec<String>,
+    pub permissions: BTreeSet<String>,
+    pub field_rules: FieldRules,
+    pub(crate) session_hash: String,
+}
+
+impl Caller {
+    pub fn can(&self, permission: &str) -> bool {
+        permissions::grants(&self.permissions, permission)
+    }
+
+    /// `Ok` when the caller holds `permission`; otherwise a 403 naming it.
+    pub fn require(&self, permission: &str) -> Result<()> {
+        if self.can(permission) {
+            Ok(())
+        } else {
+            Err(AppError::forbidden(permission))
+        }
+    }
+
+    /// `Ok` when the caller holds any of `permissions`; the 403 names the first.
+    pub fn require_any(&self, permissions: &[&str]) -> Result<()> {
+        if permissions.iter().any(|p| self.can(p)) {
+            Ok(())
+        } else {
+            Err(AppError::forbidden(
+                permissions.first().copied().unwrap_or(""),
+            ))
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self> {
+        parts
+            .extensions
+            .get::<Caller>()
+            .cloned()
+            .ok_or(AppError::Unauthenticated)
+    }
+}
+
+/// A new random session id or single-use token: 256 bits, URL-safe.
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::fill(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// What is stored in place of a session id or token.
+pub fn token_hash(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn session_cookie(config: &Config, token: &str) -> HeaderValue {
+    let secure = if config.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    let value = format!("{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Lax{secure}");
+    // Tokens are URL-safe base64: always a valid header value.
+    HeaderValue::from_str(&value).unwrap_or(HeaderValue::from_static(""))
+}
+
+pub fn clear_cookie(config: &Config) -> HeaderValue {
+    let secure = if config.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{COOKIE_NAME}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"
+    ))
+    .unwrap_or(HeaderValue::from_static(""))
+}
+
+/// The session id the request carries, if any.
+pub fn token_from_headers(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE_NAME)
+        .map(|(_, value)| value.to_string())
+        .filter(|v| !v.is_empty() && v.len() <= 128)
+}
+
+pub struct NewSession<'a> {
+    pub user_id: &'a str,
+    pub client_addr: &'a str,
+    pub user_agent: &'a str,
+}
+
+/// Stores a new session and returns its id (to be put in the cookie).
+pub async fn create<'e, E>(
+    db: E,
+    practice: &Practice,
+    s: NewSession<'_>,
+    now_ms: i64,
+) -> Result<String>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let token = new_token();
+    let user_agent: String = s.user_agent.chars().take(300).collect();
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, practice_id, user_id, created_at, last_seen_at, \
+         client_addr, user_agent) VALUES ($1, $2, $3, $4, $4, $5, $6)",
+    )
+    .bind(token_hash(&token))
+    .bind(practice.id())
+    .bind(s.user_id)
+    .bind(now_ms)
+    .bind(s.client_addr)
+    .bind(user_agent)
+    .execute(db)
+    .await?;
+    Ok(token)
+}
+
+pub async fn delete<'e, E>(db: E, practice: &Practice, hash: &str) -> Result<()>
+where
+    E: Executor<'e, Database = Any>,
+{
+    sqlx::query("DELETE FROM sessions WHERE practice_id = $1 AND token_hash = $2")
+        .bind(practice.id())
+        .bind(hash)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of a user, except `keep` (the one making the request).
+pub async fn end_all_for_user<'e, E>(
+    db: E,
+    practice: &Practice,
+    user_id: &str,
+    keep: Option<&str>,
+) -> Result<u64>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let done = sqlx::query(
+        "DELETE FROM sessions WHERE practice_id = $1 AND user_id = $2 \
+         AND (CAST($3 AS TEXT) IS NULL OR token_hash <> $3)",
+    )
+    .bind(practice.id())
+    .bind(user_id)
+    .bind(keep)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Loads the caller of a session id, or `None` when the session does not
+/// exist in this practice, has timed out, or belongs to a disabled user.
+async fn load_caller(state: &AppState, practice: &Practice, token: &str) -> Result<Option<Caller>> {
+    let hash = token_hash(token);
+    let pool = state.db.pool();
+    let row = sqlx::query(
+        "SELECT s.user_id, s.created_at, s.last_seen_at, u.email, u.display_name, u.time_zone, \
+         u.disabled_at FROM sessions s JOIN users u ON u.id = s.user_id AND u.practice_id = s.practice_id \
+         WHERE s.practice_id = $1 AND s.token_hash = $2",
+    )
+    .bind(practice.id())
+    .bind(&hash)
+    .fetch_optional(pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let now = state.now_ms();
+    let policy = state.config.sessions;
+    let created: i64 = row.get("created_at");
+    let last_seen: i64 = row.get("last_seen_at");
+    let disabled: Option<i64> = row.get("disabled_at");
+    let idle_ms = i64::try_from(policy.idle_timeout.as_millis()).unwrap_or(i64::MAX);
+    let absolute_ms = i64::try_from(policy.absolute_timeout.as_millis()).unwrap_or(i64::MAX);
+    if disabled.is_some() || now - last_seen >= idle_ms || now - created >= absolute_ms {
+        delete(pool, practice, &hash).await?;
+        return Ok(None);
+    }
+    if now - last_seen >= TOUCH_EVERY_MS {
+        sqlx::query(
+            "UPDATE sessions SET last_seen_at = $3 WHERE practice_id = $1 AND token_hash = $2",
+        )
+        .bind(practice.id())
+        .bind(&hash)
+        .bind(now)
+        .execute(pool)
+        .await?;
+    }
+    let user_id: String = row.get("user_id");
+    let roles = crate::access::roles::of_user(pool, practice, &user_id).await?;
+    Ok(Some(Caller {
+        practice: practice.clone(),
+        email: row.get("email"),
+        display_name: row.get("display_name"),
+        time_zone: row.get("time_zone"),
+        role_ids: roles.iter().map(|r| r.id.clone()).collect(),
+        permissions: roles
+            .iter()
+            .flat_map(|r| r.permissions.iter().cloned())
+            .collect(),
+        field_rules: permissions::merge_field_rules(roles.iter().map(|r| &r.field_rules)),
+        user_id,
+        session_hash: hash,
+    }))
+}
+
+/// Middleware for practice routes: puts the `Caller` in the request when the
+/// session cookie is good, clears the cookie when it is not, and writes the
+/// audit row for every permission denial.
+pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let Some(practice) = req.extensions().get::<Practice>().cloned() else {
+        return AppError::NotFound("practice").into_response();
+    };
+    let token = token_from_headers(req.headers());
+    let mut stale_cookie = false;
+    let mut caller = None;
+    if let Some(token) = &token {
+        match load_caller(&state, &practice, token).await {
+            Ok(Some(c)) => caller = Some(c),
+            Ok(None) => stale_cookie = true,
+            Err(e) => return e.into_response(),
+        }
+    }
+    if let Some(c) = &caller {
+        req.extensions_mut().insert(c.clone());
+    }
+    let client = req
+        .extensions()
+        .get::<ClientAddr>()
+        .cloned()
+        .unwrap_or_default();
+    let (method, path) = (req.method().to_string(), req.uri().path().to_string());
+    let mut response = next.run(req).await;
+    if let Some(PermissionDenied(permission)) =
+        response.extensions().get::<PermissionDenied>().cloned()
+    {
+        let entry = audit::Entry {
+            actor: caller.as_ref().map(audit::Actor::of).unwrap_or_default(),
+            action: "access.denied",
+            target: Some(format!("{method} {path}")),
+            client_addr: Some(&client.0),
+            details: serde_json::json!({ "permission": permission }),
+        };
+        if let Err(e) = audit::record(state.db.pool(), &practice, state.now_ms(), entry).await {
+            return e.into_response();
+        }
+    }
+    if stale_cookie && !response.headers().contains_key(header::SET_COOKIE) {
+        response
+            .headers_mut()
+            .insert(header::SET_COOKIE, clear_cookie(&state.config));
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_long_random_and_hashed() {
+        let a = new_token();
+        let b = new_token();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 43, "256 bits in unpadded base64");
+        assert_eq!(token_hash(&a).len(), 64);
+        assert_ne!(token_hash(&a), a);
+    }
+
+    #[test]
+    fn finds_the_session_cookie_among_others() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("theme=dark; immcase_session=abc; x=y"),
+        );
+        assert_eq!(token_from_headers(&headers).as_deref(), Some("abc"));
+        headers.insert(header::COOKIE, HeaderValue::from_static("immcase_session="));
+        assert_eq!(token_from_headers(&headers), None);
+    }
+}

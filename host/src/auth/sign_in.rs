@@ -1,0 +1,305 @@
+//! Signing in and out, who am I, and changing one's own password.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::password::{self, Verified};
+use super::session::{self, Caller, NewSession};
+use super::throttle;
+use crate::access::permissions::FieldRules;
+use crate::access::users::{self, User};
+use crate::api::{ClientAddr, Json};
+use crate::audit::{self, Actor};
+use crate::error::{AppError, ErrorBody, FieldErrors, Result};
+use crate::practices::Practice;
+use crate::state::AppState;
+
+#[derive(Deserialize, ToSchema)]
+pub struct SignIn {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PracticeInfo {
+    pub slug: String,
+    pub name: String,
+}
+
+/// The signed-in person, their practice and what they may do.
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    pub user: User,
+    pub practice: PracticeInfo,
+    /// Every permission held through the user's roles.
+    pub permissions: Vec<String>,
+    /// Field → `hidden` or `read_only`, merged over the user's roles.
+    #[schema(value_type = Object)]
+    pub field_rules: FieldRules,
+}
+
+const WRONG: &str = "wrong email or password";
+
+/// Signs in with email and password. Sets the `immcase_session` cookie to a
+/// new session id (any session the request carried ends).
+#[utoipa::path(post, path = "/api/v1/auth/sign-in", tag = "auth", request_body = SignIn,
+    responses((status = 200, body = Me, description = "Signed in; the session cookie is set"),
+        (status = 401, body = ErrorBody, description = "Wrong email or password, or the account is disabled"),
+        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody, description = "Too many failures; see Retry-After")))]
+pub(super) async fn sign_in(
+    State(state): State<AppState>,
+    axum::Extension(practice): axum::Extension<Practice>,
+    client: ClientAddr,
+    headers: HeaderMap,
+    Json(input): Json<SignIn>,
+) -> Result<Response> {
+    let email = users::normalize_email(&input.email);
+    let mut errors = FieldErrors::new();
+    if email.is_empty() {
+        errors.insert("email".into(), "required".into());
+    } else if email.len() > 254 {
+        errors.insert("email".into(), "not an email address".into());
+    }
+    if input.password.is_empty() {
+        errors.insert("password".into(), "required".into());
+    } else if input.password.chars().count() > password::MAX_LEN {
+        errors.insert(
+            "password".into(),
+            format!("at most {} characters", password::MAX_LEN),
+        );
+    }
+    AppError::check_fields(errors)?;
+
+    let pool = state.db.pool();
+    let now = state.now_ms();
+    let attempt = Actor {
+        user_id: None,
+        email: Some(email.clone()),
+    };
+    if let Err(limited) = throttle::check(
+        pool,
+        &practice,
+        &email,
+        &client.0,
+        state.config.throttle,
+        now,
+    )
+    .await
+    {
+        let entry = audit::Entry {
+            actor: attempt,
+            action: "auth.sign_in_throttled",
+            target: Some(format!("email:{email}")),
+            client_addr: Some(&client.0),
+            details: serde_json::json!({}),
+        };
+        audit::record(pool, &practice, now, entry).await?;
+        return Err(limited);
+    }
+
+    let account = users::find_by_email(pool, &practice, &email).await?;
+    let stored = account.as_ref().and_then(|a| a.password_hash.clone());
+    let verified = password::verify(input.password.clone(), stored).await?;
+    let now = state.now_ms();
+    let account = match (account, verified) {
+        (Some(account), Verified::Yes | Verified::YesRehash) => account,
+        _ => {
+            let mut tx = state.db.begin().await?;
+            throttle::record_failure(&mut *tx, &practice, &email, &client.0, now).await?;
+            let entry = audit::Entry {
+                actor: attempt,
+                action: "auth.sign_in_failed",
+                target: Some(format!("email:{email}")),
+                client_addr: Some(&client.0),
+                details: serde_json::json!({ "reason": "wrong email or password" }),
+            };
+            audit::record(&mut *tx, &practice, now, entry).await?;
+            tx.commit().await?;
+            return Err(AppError::SignInRefused(WRONG.into()));
+        }
+    };
+    if account.disabled_at.is_some() {
+        let entry = audit::Entry {
+            actor: attempt,
+            action: "auth.sign_in_failed",
+            target: Some(format!("user:{}", account.id)),
+            client_addr: Some(&client.0),
+            details: serde_json::json!({ "reason": "account disabled" }),
+        };
+        audit::record(pool, &practice, now, entry).await?;
+        return Err(AppError::SignInRefused(
+            "this account is disabled; ask your practice's administrator".into(),
+        ));
+    }
+
+    let mut tx = state.db.begin().await?;
+    if verified == Verified::YesRehash {
+        let rehashed = password::hash(input.password).await?;
+        users::set_password_hash(&mut *tx, &practice, &account.id, &rehashed, now).await?;
+    }
+    // A new session id at every sign-in: whatever session the browser held ends.
+    if let Some(old) = session::token_from_headers(&headers) {
+        session::delete(&mut *tx, &practice, &session::token_hash(&old)).await?;
+    }
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let new = NewSession {
+        user_id: &account.id,
+        client_addr: &client.0,
+        user_agent,
+    };
+    let token = session::create(&mut *tx, &practice, new, now).await?;
+    throttle::clear_account(&mut *tx, &practice, &email).await?;
+    let entry = audit::Entry {
+        actor: Actor {
+            user_id: Some(account.id.clone()),
+            email: Some(account.email.clone()),
+        },
+        action: "auth.sign_in",
+        target: Some(format!("user:{}", account.id)),
+        client_addr: Some(&client.0),
+        details: serde_json::json!({}),
+    };
+    audit::record(&mut *tx, &practice, now, entry).await?;
+    let me = me_of(&mut tx, &practice, &account.id).await?;
+    tx.commit().await?;
+    let mut response = Json(me).into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        session::session_cookie(&state.config, &token),
+    );
+    Ok(response)
+}
+
+async fn me_of(tx: &mut crate::db::Tx, practice: &Practice, user_id: &str) -> Result<Me> {
+    let account = users::find(&mut **tx, practice, user_id)
+        .await?
+        .ok_or(AppError::NotFound("user"))?;
+    let roles = crate::access::roles::of_user(&mut **tx, practice, user_id).await?;
+    let user = users::view(tx, practice, account).await?;
+    let mut permissions: Vec<String> = roles
+        .iter()
+        .flat_map(|r| r.permissions.iter().cloned())
+        .collect();
+    permissions.sort();
+    permissions.dedup();
+    Ok(Me {
+        user,
+        practice: PracticeInfo {
+            slug: practice.slug().into(),
+            name: practice.name().into(),
+        },
+        permissions,
+        field_rules: crate::access::permissions::merge_field_rules(
+            roles.iter().map(|r| &r.field_rules),
+        ),
+    })
+}
+
+/// Ends the session on the server and clears the cookie.
+#[utoipa::path(post, path = "/api/v1/auth/sign-out", tag = "auth",
+    responses((status = 204, description = "Signed out"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub(super) async fn sign_out(
+    State(state): State<AppState>,
+    caller: Caller,
+    client: ClientAddr,
+) -> Result<Response> {
+    let now = state.now_ms();
+    let mut tx = state.db.begin().await?;
+    session::delete(&mut *tx, &caller.practice, &caller.session_hash).await?;
+    let entry = audit::Entry {
+        actor: Actor::of(&caller),
+        action: "auth.sign_out",
+        target: Some(format!("user:{}", caller.user_id)),
+        client_addr: Some(&client.0),
+        details: serde_json::json!({}),
+    };
+    audit::record(&mut *tx, &caller.practice, now, entry).await?;
+    tx.commit().await?;
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, session::clear_cookie(&state.config));
+    Ok(response)
+}
+
+/// The signed-in person.
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth",
+    responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
+pub(super) async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>> {
+    let mut tx = state.db.begin().await?;
+    let me = me_of(&mut tx, &caller.practice, &caller.user_id).await?;
+    tx.commit().await?;
+    Ok(Json(me))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ChangePassword {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// Changes one's own password. Needs the current one; every other session of
+/// the account ends (this one stays).
+#[utoipa::path(put, path = "/api/v1/me/password", tag = "auth", request_body = ChangePassword,
+    responses((status = 204, description = "Changed"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub(super) async fn change_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    client: ClientAddr,
+    Json(input): Json<ChangePassword>,
+) -> Result<StatusCode> {
+    let pool = state.db.pool();
+    let practice = &caller.practice;
+    throttle::check(
+        pool,
+        practice,
+        &caller.email,
+        &client.0,
+        state.config.throttle,
+        state.now_ms(),
+    )
+    .await?;
+    let account = users::find(pool, practice, &caller.user_id)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    if let Err(e) = password::check_new(&input.new_password, &account.email) {
+        return Err(AppError::field("new_password", e));
+    }
+    let verified = password::verify(input.current_password, account.password_hash.clone()).await?;
+    let now = state.now_ms();
+    if verified == Verified::No {
+        throttle::record_failure(pool, practice, &caller.email, &client.0, now).await?;
+        return Err(AppError::field(
+            "current_password",
+            "this is not your current password",
+        ));
+    }
+    let new_hash = password::hash(input.new_password).await?;
+    let mut tx = state.db.begin().await?;
+    users::set_password_hash(&mut *tx, practice, &caller.user_id, &new_hash, now).await?;
+    let ended = session::end_all_for_user(
+        &mut *tx,
+        practice,
+        &caller.user_id,
+        Some(&caller.session_hash),
+    )
+    .await?;
+    let entry = audit::Entry {
+        actor: Actor::of(&caller),
+        action: "auth.password_changed",
+        target: Some(format!("user:{}", caller.user_id)),
+        client_addr: Some(&client.0),
+        details: serde_json::json!({ "other_sessions_ended": ended }),
+    };
+    audit::record(&mut *tx, practice, now, entry).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}

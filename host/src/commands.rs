@@ -1,0 +1,216 @@
+//! The administrative commands of the `immcase` binary, other than `serve`.
+//! Each opens the database (migrating it), does one thing, and says what it did.
+
+use anyhow::{Context, anyhow, bail};
+
+use crate::access::{roles, users};
+use crate::audit::{self, Actor};
+use crate::auth::{password, session};
+use crate::config::Config;
+use crate::practices::{self, Practice, setup};
+use crate::state::AppState;
+
+async fn practice(state: &AppState, slug: &str) -> anyhow::Result<Practice> {
+    practices::find_by_slug(state.db.pool(), slug)
+        .await?
+        .ok_or_else(|| anyhow!("there is no practice `{slug}`"))
+}
+
+fn cli_actor() -> Actor {
+    Actor {
+        user_id: None,
+        email: Some("command line".into()),
+    }
+}
+
+pub async fn migrate(config: Config) -> anyhow::Result<()> {
+    let state = crate::open(config).await?;
+    println!("The database is up to date.");
+    state.db.close().await;
+    Ok(())
+}
+
+pub async fn practice_add(
+    config: Config,
+    slug: &str,
+    name: &str,
+    admin_email: &str,
+) -> anyhow::Result<()> {
+    let state = crate::open(config).await?;
+    let new = setup::NewPractice {
+        slug,
+        name,
+        admin_email,
+        admin_password: None,
+    };
+    let created = setup::create(&state, new).await?;
+    println!(
+        "Created practice `{}` ({}), reached at {}.\nAdministrator: {}\nPassword (shown only this once): {}",
+        created.practice.slug(),
+        created.practice.name(),
+        state.config.practice_url(created.practice.slug()),
+        created.admin_email,
+        created.generated_password.unwrap_or_default(),
+    );
+    state.db.close().await;
+    Ok(())
+}
+
+pub async fn user_add(
+    config: Config,
+    practice_slug: &str,
+    email: &str,
+    display_name: &str,
+    role_names: &[String],
+) -> anyhow::Result<()> {
+    let state = crate::open(config).await?;
+    let practice = practice(&state, practice_slug).await?;
+    let mut errors = crate::error::FieldErrors::new();
+    let email = users::check_email(&mut errors, email);
+    if let Some((field, message)) = errors.into_iter().next() {
+        bail!("{field}: {message}");
+    }
+    let mut role_ids = Vec::new();
+    for name in role_names {
+        let role = roles::find_by_name(state.db.pool(), &practice, name)
+            .await?
+            .ok_or_else(|| anyhow!("practice `{practice_slug}` has no role named {name:?}"))?;
+        role_ids.push(role.id);
+    }
+    let generated = setup::generate_password();
+    let hash = password::hash(generated.clone()).await?;
+    let now = state.now_ms();
+    let mut tx = state.db.begin().await?;
+    let new = users::NewAccount {
+        email: &email,
+        display_name: if display_name.trim().is_empty() {
+            &email
+        } else {
+            display_name.trim()
+        },
+        time_zone: users::DEFAULT_TIME_ZONE,
+        password_hash: Some(hash),
+        role_ids: &role_ids,
+    };
+    let account = users::insert(&mut tx, &practice, new, now).await?;
+    let entry = audit::Entry {
+        actor: cli_actor(),
+        action: "user.created",
+        target: Some(format!("user:{}", account.id)),
+        client_addr: None,
+        details: serde_json::json!({ "email": account.email, "roles": role_ids }),
+    };
+    audit::record(&mut *tx, &practice, now, entry).await?;
+    tx.commit().await?;
+    println!(
+        "Created {} in `{practice_slug}`.\nPassword (shown only this once): {generated}",
+        account.email
+    );
+    state.db.close().await;
+    Ok(())
+}
+
+pub async fn user_list(config: Config, practice_slug: &str) -> anyhow::Result<()> {
+    let state = crate::open(config).await?;
+    let practice = practice(&state, practice_slug).await?;
+    let all_roles = roles::list_all(state.db.pool(), &practice).await?;
+    let rows: Vec<(String, String, Option<i64>, String)> = sqlx::query_as(
+        "SELECT email, display_name, disabled_at, id FROM users WHERE practice_id = $1 ORDER BY email",
+    )
+    .bind(practice.id())
+    .fetch_all(state.db.pool())
+    .await
+    .context("listing users")?;
+    println!("{:<40} {:<30} {:<9} ROLES", "EMAIL", "NAME", "STATE");
+    for (email, name, disabled, id) in rows {
+        let role_ids = users::role_ids(state.db.pool(), &practice, &id).await?;
+        let names: Vec<&str> = all_roles
+            .iter()
+            .filter(|r| role_ids.contains(&r.id))
+            .map(|r| r.name.as_str())
+            .collect();
+        let state_word = if disabled.is_some() {
+            "disabled"
+        } else {
+            "active"
+        };
+        println!(
+            "{email:<40} {name:<30} {state_word:<9} {}",
+            names.join(", ")
+        );
+    }
+    state.db.close().await;
+    Ok(())
+}
+
+async fn account(
+    state: &AppState,
+    practice: &Practice,
+    email: &str,
+) -> anyhow::Result<users::Account> {
+    users::find_by_email(state.db.pool(), practice, email)
+        .await?
+        .ok_or_else(|| anyhow!("practice `{}` has no user {email}", practice.slug()))
+}
+
+pub async fn user_disable(config: Config, practice_slug: &str, email: &str) -> anyhow::Result<()> {
+    let state = crate::open(config).await?;
+    let practice = practice(&state, practice_slug).await?;
+    let account = account(&state, &practice, email).await?;
+    let now = state.now_ms();
+    let mut tx = state.db.begin().await?;
+    sqlx::query(
+        "UPDATE users SET disabled_at = COALESCE(disabled_at, $3), version = version + 1, updated_at = $3 \
+         WHERE practice_id = $1 AND id = $2",
+    )
+    .bind(practice.id())
+    .bind(&account.id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    let ended = session::end_all_for_user(&mut *tx, &practice, &account.id, None).await?;
+    crate::access::ensure_an_administrator_remains(&mut tx, &practice).await?;
+    let entry = audit::Entry {
+        actor: cli_actor(),
+        action: "user.disabled",
+        target: Some(format!("user:{}", account.id)),
+        client_addr: None,
+        details: serde_json::json!({ "sessions_ended": ended }),
+    };
+    audit::record(&mut *tx, &practice, now, entry).await?;
+    tx.commit().await?;
+    println!("Disabled {} and ended {ended} session(s).", account.email);
+    state.db.close().await;
+    Ok(())
+}
+
+pub async fn user_reset_password(
+    config: Config,
+    practice_slug: &str,
+    email: &str,
+) -> anyhow::Result<()> {
+    let state = crate::open(config).await?;
+    let practice = practice(&state, practice_slug).await?;
+    let account = account(&state, &practice, email).await?;
+    let generated = setup::generate_password();
+    let hash = password::hash(generated.clone()).await?;
+    let now = state.now_ms();
+    let mut tx = state.db.begin().await?;
+    users::set_password_hash(&mut *tx, &practice, &account.id, &hash, now).await?;
+    let ended = session::end_all_for_user(&mut *tx, &practice, &account.id, None).await?;
+    let entry = audit::Entry {
+        actor: cli_actor(),
+        action: "auth.password_reset",
+        target: Some(format!("user:{}", account.id)),
+        client_addr: None,
+        details: serde_json::json!({ "link": "command line", "sessions_ended": ended }),
+    };
+    audit::record(&mut *tx, &practice, now, entry).await?;
+    tx.commit().await?;
+    println!(
+        "New password for {} (shown only this once): {generated}\nTheir {ended} session(s) ended.",
+        account.email
+    );
+    state.db.close().await;
+    Ok(())
+}

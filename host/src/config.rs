@@ -1,0 +1,135 @@
+//! Server configuration. `main.rs` fills it from the command line and the
+//! environment; tests build it directly.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use jiff::SignedDuration;
+
+use crate::clock::{Clock, SystemClock};
+use crate::mail::MailConfig;
+
+#[derive(Clone)]
+pub struct Config {
+    /// Where the embedded database, outgoing mail files and blobs live.
+    pub data_dir: PathBuf,
+    /// `sqlite://...` or `postgres://...`; `None` is SQLite in `data_dir`.
+    pub database_url: Option<String>,
+    /// The address people reach the server at, used in links inside emails.
+    /// A practice other than the default gets its slug as the first label of
+    /// this host (`https://immcase.example` → `https://acme.immcase.example`).
+    pub public_url: String,
+    /// The practice that `localhost`, bare IPs and single-label hosts reach.
+    pub default_practice: String,
+    /// The administrator created with the default practice on first start.
+    pub admin_email: String,
+    /// Their password; `None` generates one and prints it once.
+    pub admin_password: Option<String>,
+    pub sessions: SessionPolicy,
+    pub throttle: ThrottlePolicy,
+    /// How long a forgot-password link works.
+    pub reset_link_validity: SignedDuration,
+    /// How long the set-password link of a new user (created without a
+    /// password) works.
+    pub invite_link_validity: SignedDuration,
+    pub mail: MailConfig,
+    /// Take the client address from the last `X-Forwarded-For` entry (only
+    /// when the server sits behind a proxy of our own that sets it).
+    pub trust_forwarded_for: bool,
+    /// Largest request body the JSON API accepts.
+    pub max_body_bytes: usize,
+    pub clock: Arc<dyn Clock>,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct SessionPolicy {
+    /// A session unused for this long ends.
+    pub idle_timeout: SignedDuration,
+    /// A session ends this long after sign-in, used or not.
+    pub absolute_timeout: SignedDuration,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct ThrottlePolicy {
+    /// Failed sign-ins allowed per account, and per client address, in `window`.
+    pub max_failures: u32,
+    pub window: SignedDuration,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        SessionPolicy {
+            idle_timeout: SignedDuration::from_mins(30),
+            absolute_timeout: SignedDuration::from_hours(12),
+        }
+    }
+}
+
+impl Default for ThrottlePolicy {
+    fn default() -> Self {
+        ThrottlePolicy {
+            max_failures: 10,
+            window: SignedDuration::from_mins(15),
+        }
+    }
+}
+
+impl Config {
+    /// The defaults of `immcase serve` with no arguments, for a data directory.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Config {
+        Config {
+            data_dir: data_dir.into(),
+            database_url: None,
+            public_url: "http://localhost:8080".to_string(),
+            default_practice: "default".to_string(),
+            admin_email: "admin@example.com".to_string(),
+            admin_password: None,
+            sessions: SessionPolicy::default(),
+            throttle: ThrottlePolicy::default(),
+            reset_link_validity: SignedDuration::from_mins(30),
+            invite_link_validity: SignedDuration::from_hours(72),
+            mail: MailConfig::default(),
+            trust_forwarded_for: false,
+            max_body_bytes: 1024 * 1024,
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| crate::db::default_sqlite_url(&self.data_dir))
+    }
+
+    /// Whether cookies get the `Secure` attribute.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    /// The base URL of a practice: the public URL for the default practice,
+    /// the public URL with the slug as first host label for the others.
+    pub fn practice_url(&self, slug: &str) -> String {
+        let base = self.public_url.trim_end_matches('/');
+        if slug == self.default_practice {
+            return base.to_string();
+        }
+        match base.split_once("://") {
+            Some((scheme, rest)) => format!("{scheme}://{slug}.{rest}"),
+            None => format!("{slug}.{base}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn practice_urls_put_the_slug_first() {
+        let mut config = Config::new("/tmp/x");
+        config.public_url = "https://immcase.example/".into();
+        assert_eq!(config.practice_url("default"), "https://immcase.example");
+        assert_eq!(config.practice_url("acme"), "https://acme.immcase.example");
+        assert!(config.secure_cookies());
+    }
+}

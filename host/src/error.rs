@@ -1,0 +1,206 @@
+//! The host's one error type. Every handler returns `Result<T, AppError>`; the
+//! response is the JSON shape API.md fixes:
+//! `{"error": {"code": ..., "message": ..., "fields": {...}}}`.
+
+use std::collections::BTreeMap;
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+/// Field name → what is wrong with it, in words a person can act on.
+pub type FieldErrors = BTreeMap<String, String>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{message}")]
+    Invalid {
+        message: String,
+        fields: FieldErrors,
+    },
+    #[error("sign in first")]
+    Unauthenticated,
+    /// A sign-in that did not succeed, with the reason a person may see.
+    #[error("{0}")]
+    SignInRefused(String),
+    #[error("missing permission `{permission}`")]
+    Forbidden { permission: String },
+    #[error("{0}")]
+    ForbiddenOther(String),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{message}")]
+    Conflict {
+        message: String,
+        /// The current state of the record, so the client can show it.
+        current: Option<serde_json::Value>,
+    },
+    #[error("{0}")]
+    TooLarge(String),
+    #[error("too many attempts; try again in {retry_after_secs} seconds")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("{0}")]
+    QuotaExceeded(String),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// Marker put on a 403 response so the access layer can write the audit row
+/// for the denial (the layer knows the caller and client address).
+#[derive(Clone, Debug)]
+pub struct PermissionDenied(pub String);
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// One of `invalid`, `unauthenticated`, `forbidden`, `not_found`,
+    /// `conflict`, `too_large`, `rate_limited`, `quota_exceeded`, `internal`.
+    pub code: &'static str,
+    pub message: String,
+    /// Per-field messages for `invalid`; absent otherwise.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: FieldErrors,
+    /// For `forbidden`: the permission that was missing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub permission: Option<String>,
+    /// For `conflict`: the record as it is now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Object)]
+    pub current: Option<serde_json::Value>,
+}
+
+impl AppError {
+    pub fn invalid(message: impl Into<String>) -> Self {
+        AppError::Invalid {
+            message: message.into(),
+            fields: FieldErrors::new(),
+        }
+    }
+
+    /// A validation error about one field.
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        AppError::Invalid {
+            message: format!("{field}: {message}"),
+            fields: FieldErrors::from([(field.to_string(), message)]),
+        }
+    }
+
+    /// A validation error from several fields; `Ok` when there are none.
+    pub fn check_fields(fields: FieldErrors) -> Result<()> {
+        if fields.is_empty() {
+            return Ok(());
+        }
+        let message = fields
+            .iter()
+            .map(|(f, m)| format!("{f}: {m}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        Err(AppError::Invalid { message, fields })
+    }
+
+    pub fn forbidden(permission: &str) -> Self {
+        AppError::Forbidden {
+            permission: permission.to_string(),
+        }
+    }
+
+    pub fn conflict(message: impl Into<String>) -> Self {
+        AppError::Conflict {
+            message: message.into(),
+            current: None,
+        }
+    }
+
+    pub fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Unauthenticated | AppError::SignInRefused(_) => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden { .. } | AppError::ForbiddenOther(_) => StatusCode::FORBIDDEN,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::QuotaExceeded(_) => StatusCode::INSUFFICIENT_STORAGE,
+            AppError::Database(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Invalid { .. } => "invalid",
+            AppError::Unauthenticated | AppError::SignInRefused(_) => "unauthenticated",
+            AppError::Forbidden { .. } | AppError::ForbiddenOther(_) => "forbidden",
+            AppError::NotFound(_) => "not_found",
+            AppError::Conflict { .. } => "conflict",
+            AppError::TooLarge(_) => "too_large",
+            AppError::RateLimited { .. } => "rate_limited",
+            AppError::QuotaExceeded(_) => "quota_exceeded",
+            AppError::Database(_) | AppError::Internal(_) => "internal",
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status_code();
+        let message = if status.is_server_error() {
+            tracing::error!(error = ?self, "request failed");
+            "something went wrong on the server; it has been logged".to_string()
+        } else {
+            self.to_string()
+        };
+        let code = self.code();
+        let (fields, permission, current, retry_after) = match self {
+            AppError::Invalid { fields, .. } => (fields, None, None, None),
+            AppError::Forbidden { permission } => {
+                (FieldErrors::new(), Some(permission), None, None)
+            }
+            AppError::Conflict { current, .. } => (FieldErrors::new(), None, current, None),
+            AppError::RateLimited { retry_after_secs } => {
+                (FieldErrors::new(), None, None, Some(retry_after_secs))
+            }
+            _ => (FieldErrors::new(), None, None, None),
+        };
+        let denied = permission.clone().map(PermissionDenied);
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code,
+                message,
+                fields,
+                permission,
+                current,
+            },
+        };
+        let mut response = (status, axum::Json(body)).into_response();
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        if let Some(denied) = denied {
+            response.extensions_mut().insert(denied);
+        }
+        response
+    }
+}
+
+/// Turns a unique-constraint violation into a field error; anything else stays
+/// a database error. The one place constraint names become user messages.
+pub fn unique_violation(err: sqlx::Error, field: &str, message: &str) -> AppError {
+    if let sqlx::Error::Database(db) = &err
+        && db.is_unique_violation()
+    {
+        return AppError::field(field, message);
+    }
+    AppError::Database(err)
+}

@@ -1,0 +1,164 @@
+//! ImmCase's host: auth, storage, permissions and HTTP routing for a
+//! practice-management server. `main.rs` parses the command line and calls
+//! into this library; tests start the same server with [`serve`].
+
+pub mod access;
+pub mod api;
+pub mod audit;
+pub mod auth;
+pub mod clock;
+pub mod commands;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod mail;
+pub mod practices;
+pub mod state;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+pub use config::Config;
+pub use state::AppState;
+
+/// Opens the data directory and database, applies migrations, and builds the
+/// shared state.
+pub async fn open(config: Config) -> anyhow::Result<AppState> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
+    let db = db::Db::connect(&config.database_url()).await?;
+    db.migrate().await?;
+    let mail = mail::Mailer::new(&config.mail, &config.data_dir)?;
+    Ok(AppState::new(db, config, mail))
+}
+
+/// On an empty database, creates the default practice and its administrator.
+/// Returns what was created, so the caller can show a generated password.
+pub async fn bootstrap(
+    state: &AppState,
+) -> anyhow::Result<Option<practices::setup::CreatedPractice>> {
+    if practices::count(state.db.pool()).await? > 0 {
+        return Ok(None);
+    }
+    let config = &state.config;
+    let new = practices::setup::NewPractice {
+        slug: &config.default_practice,
+        name: "Default practice",
+        admin_email: &config.admin_email,
+        admin_password: config.admin_password.clone(),
+    };
+    let created = practices::setup::create(state, new)
+        .await
+        .map_err(|e| anyhow::anyhow!("creating the default practice: {e}"))?;
+    Ok(Some(created))
+}
+
+/// Runs the server on `listener` until `shutdown` completes, then stops
+/// taking requests, lets the ones in flight finish, and stops the workers.
+pub async fn serve(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let state = open(config).await?;
+    if let Some(created) = bootstrap(&state).await? {
+        tracing::info!(practice = created.practice.slug(), admin = %created.admin_email, "created the default practice");
+        if let Some(password) = &created.generated_password {
+            println!(
+                "\nCreated practice `{}` with administrator {}.\nTheir password is: {password}\n\
+                 It is shown only this once: sign in and change it from your profile.\n",
+                created.practice.slug(),
+                created.admin_email
+            );
+        }
+    }
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let workers = vec![
+        tokio::spawn(mail::run_worker(state.clone(), stop_rx.clone())),
+        tokio::spawn(housekeeping(state.clone(), stop_rx)),
+    ];
+    let app = api::router(state.clone());
+    tracing::info!(addr = %listener.local_addr()?, "ImmCase is listening");
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .context("serving HTTP")?;
+    let _ = stop_tx.send(true);
+    for worker in workers {
+        if tokio::time::timeout(Duration::from_secs(10), worker)
+            .await
+            .is_err()
+        {
+            tracing::warn!("a background worker did not stop within 10 seconds");
+        }
+    }
+    state.db.close().await;
+    tracing::info!("ImmCase stopped");
+    Ok(())
+}
+
+/// Deletes what has expired: sessions past their timeouts, sign-in failures
+/// out of every window, used or expired password links.
+async fn housekeeping(state: AppState, mut stop: watch::Receiver<bool>) {
+    loop {
+        if let Err(e) = sweep(&state).await {
+            tracing::warn!(error = %e, "housekeeping pass failed");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(600)) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+async fn sweep(state: &AppState) -> error::Result<()> {
+    let now = state.now_ms();
+    let ms = |d: jiff::SignedDuration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 2);
+    let pool = state.db.pool();
+    let sessions = state.config.sessions;
+    sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
+        .bind(now - ms(sessions.idle_timeout))
+        .bind(now - ms(sessions.absolute_timeout))
+        .execute(pool)
+        .await?;
+    sqlx::query("DELETE FROM sign_in_failures WHERE at < $1")
+        .bind(now - ms(state.config.throttle.window))
+        .execute(pool)
+        .await?;
+    sqlx::query("DELETE FROM password_tokens WHERE expires_at < $1")
+        .bind(now - 86_400_000)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+    tracing::info!("shutting down");
+}

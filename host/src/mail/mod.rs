@@ -1,0 +1,208 @@
+//! Outgoing email. Whatever wants to send mail writes a row into the outbox in
+//! the same transaction as the change that caused it; a worker delivers due
+//! rows with retries and backoff, so nothing is lost when the server stops or
+//! the mail server is away.
+
+mod transport;
+
+pub use transport::{MailConfig, SmtpConfig, SmtpTls};
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::{Any, Executor, Row};
+use tokio::sync::{Notify, watch};
+
+use crate::error::Result;
+use crate::practices::Practice;
+use crate::state::AppState;
+use transport::{Transport, build_message};
+
+/// A delivery that keeps failing is given up after this many attempts.
+const MAX_ATTEMPTS: i64 = 8;
+/// A message claimed by a worker that died is retried after this long.
+const STALE_CLAIM_MS: i64 = 10 * 60 * 1000;
+
+#[derive(Clone)]
+pub struct Mailer {
+    transport: Transport,
+    from: String,
+    wake: Arc<Notify>,
+}
+
+/// One message for the outbox.
+pub struct OutgoingMail<'a> {
+    pub to: &'a str,
+    pub subject: &'a str,
+    pub body: &'a str,
+}
+
+impl Mailer {
+    pub fn new(config: &MailConfig, data_dir: &std::path::Path) -> anyhow::Result<Mailer> {
+        Ok(Mailer {
+            transport: Transport::new(config, data_dir)?,
+            from: config.from.clone(),
+            wake: Arc::new(Notify::new()),
+        })
+    }
+
+    /// Tells the worker that new mail is waiting (call after the commit).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+}
+
+/// Queues a message in the outbox, inside the caller's transaction.
+pub async fn enqueue<'e, E>(
+    db: E,
+    practice: &Practice,
+    mail: OutgoingMail<'_>,
+    now_ms: i64,
+) -> Result<()>
+where
+    E: Executor<'e, Database = Any>,
+{
+    sqlx::query(
+        "INSERT INTO mail_outbox (practice_id, to_addr, subject, body_text, status, attempts, \
+         next_attempt_at, created_at) VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5)",
+    )
+    .bind(practice.id())
+    .bind(mail.to)
+    .bind(mail.subject)
+    .bind(mail.body)
+    .bind(now_ms)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Delivers due mail until `shutdown` turns true.
+pub async fn run_worker(state: AppState, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        let delivered = match deliver_due(&state).await {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::warn!(error = %e, "mail outbox pass failed");
+                0
+            }
+        };
+        if *shutdown.borrow() {
+            return;
+        }
+        if delivered == 0 {
+            tokio::select! {
+                _ = state.mail.wake.notified() => {}
+                _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+                _ = shutdown.changed() => return,
+            }
+        }
+    }
+}
+
+/// One pass over the outbox; returns how many messages it handled.
+async fn deliver_due(state: &AppState) -> Result<usize> {
+    let pool = state.db.pool();
+    let now = state.now_ms();
+    sqlx::query(
+        "UPDATE mail_outbox SET status = 'pending', claimed_at = NULL \
+         WHERE status = 'sending' AND claimed_at < $1",
+    )
+    .bind(now - STALE_CLAIM_MS)
+    .execute(pool)
+    .await?;
+    let due = sqlx::query(
+        "SELECT id, to_addr, subject, body_text, attempts FROM mail_outbox \
+         WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY id LIMIT 20",
+    )
+    .bind(now)
+    .fetch_all(pool)
+    .await?;
+    let mut handled = 0;
+    for row in due {
+        let id: i64 = row.get("id");
+        let claimed = sqlx::query(
+            "UPDATE mail_outbox SET status = 'sending', claimed_at = $2 WHERE id = $1 AND status = 'pending'",
+        )
+        .bind(id)
+        .bind(now)
+        .execute(pool)
+        .await?
+        .rows_affected();
+        if claimed != 1 {
+            continue;
+        }
+        handled += 1;
+        let to: String = row.get("to_addr");
+        let attempts: i64 = row.get::<i64, _>("attempts") + 1;
+        let outcome = match build_message(
+            &state.mail.from,
+            &to,
+            row.get("subject"),
+            row.get("body_text"),
+        ) {
+            Ok(message) => state
+                .mail
+                .transport
+                .send(message)
+                .await
+                .map_err(|e| (e, true)),
+            Err(e) => Err((e, false)),
+        };
+        let now = state.now_ms();
+        match outcome {
+            Ok(()) => {
+                sqlx::query("UPDATE mail_outbox SET status = 'sent', attempts = $2, sent_at = $3, last_error = NULL WHERE id = $1")
+                    .bind(id)
+                    .bind(attempts)
+                    .bind(now)
+                    .execute(pool)
+                    .await?;
+                tracing::info!(outbox_id = id, "mail delivered");
+            }
+            Err((error, retryable)) => {
+                let give_up = !retryable || attempts >= MAX_ATTEMPTS;
+                let status = if give_up { "failed" } else { "pending" };
+                let next = now + backoff_ms(attempts);
+                tracing::warn!(
+                    outbox_id = id,
+                    attempts,
+                    give_up,
+                    error = format!("{error:#}"),
+                    "mail delivery failed"
+                );
+                sqlx::query(
+                    "UPDATE mail_outbox SET status = $2, attempts = $3, next_attempt_at = $4, \
+                     last_error = $5, claimed_at = NULL WHERE id = $1",
+                )
+                .bind(id)
+                .bind(status)
+                .bind(attempts)
+                .bind(next)
+                .bind(format!("{error:#}"))
+                .execute(pool)
+                .await?;
+            }
+        }
+    }
+    Ok(handled)
+}
+
+/// Wait before the next attempt: 30 s, 1 min, 2 min, … at most an hour.
+fn backoff_ms(attempts: i64) -> i64 {
+    let exp = u32::try_from(attempts.clamp(1, 8) - 1).unwrap_or(0);
+    (30_000_i64 << exp).min(3_600_000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_an_hour() {
+        assert_eq!(backoff_ms(1), 30_000);
+        assert_eq!(backoff_ms(2), 60_000);
+        assert_eq!(backoff_ms(3), 120_000);
+        assert_eq!(backoff_ms(8), 3_600_000);
+        assert_eq!(backoff_ms(50), 3_600_000);
+    }
+}

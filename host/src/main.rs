@@ -1,0 +1,244 @@
+//! The `immcase` command: parses the command line and calls the library.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use immcase_host::Config;
+use immcase_host::config::{SessionPolicy, ThrottlePolicy};
+use immcase_host::mail::{MailConfig, SmtpConfig, SmtpTls};
+use jiff::SignedDuration;
+
+#[derive(Parser)]
+#[command(
+    name = "immcase",
+    version,
+    about = "ImmCase: practice management for immigration consultants and lawyers"
+)]
+struct Cli {
+    #[command(flatten)]
+    storage: Storage,
+    /// Log as JSON lines instead of text.
+    #[arg(long, global = true, env = "IMMCASE_LOG_JSON")]
+    log_json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct Storage {
+    /// Where the embedded database, mail files and uploads live.
+    #[arg(
+        long,
+        global = true,
+        env = "IMMCASE_DATA_DIR",
+        default_value = "./data"
+    )]
+    data_dir: PathBuf,
+    /// `postgres://USER@HOST/DB` for PostgreSQL; SQLite in the data directory when absent.
+    #[arg(long, global = true, env = "IMMCASE_DATABASE_URL")]
+    database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (migrates, and creates the default practice on an empty database).
+    Serve(Box<ServeArgs>),
+    /// Bring the database schema up to date.
+    Migrate,
+    /// Practices on this server.
+    #[command(subcommand)]
+    Practice(PracticeCommand),
+    /// People of a practice.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[arg(long, env = "IMMCASE_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// The address people reach the server at, for links in emails
+    /// (default: http://localhost:PORT).
+    #[arg(long, env = "IMMCASE_PUBLIC_URL")]
+    public_url: Option<String>,
+    #[arg(long, env = "IMMCASE_ADMIN_EMAIL", default_value = "admin@example.com")]
+    admin_email: String,
+    /// The first administrator's password; generated and printed once when absent.
+    #[arg(long, env = "IMMCASE_ADMIN_PASSWORD", hide_env_values = true)]
+    admin_password: Option<String>,
+    #[arg(long, env = "IMMCASE_SESSION_IDLE_MINUTES", default_value_t = 30)]
+    session_idle_minutes: u32,
+    #[arg(long, env = "IMMCASE_SESSION_ABSOLUTE_HOURS", default_value_t = 12)]
+    session_absolute_hours: u32,
+    /// Failed sign-ins allowed per account and per client address in the window.
+    #[arg(long, env = "IMMCASE_SIGNIN_MAX_FAILURES", default_value_t = 10)]
+    signin_max_failures: u32,
+    #[arg(long, env = "IMMCASE_SIGNIN_WINDOW_MINUTES", default_value_t = 15)]
+    signin_window_minutes: u32,
+    /// Take client addresses from X-Forwarded-For (only behind your own proxy).
+    #[arg(long, env = "IMMCASE_TRUST_FORWARDED_FOR")]
+    trust_forwarded_for: bool,
+    #[arg(
+        long,
+        env = "IMMCASE_MAIL_FROM",
+        default_value = "ImmCase <no-reply@localhost>"
+    )]
+    mail_from: String,
+    /// SMTP server; without one, mail is written as files under DATA_DIR/mail.
+    #[arg(long, env = "IMMCASE_SMTP_HOST")]
+    smtp_host: Option<String>,
+    #[arg(long, env = "IMMCASE_SMTP_PORT", default_value_t = 587)]
+    smtp_port: u16,
+    /// none, starttls or tls.
+    #[arg(long, env = "IMMCASE_SMTP_TLS", default_value = "starttls")]
+    smtp_tls: SmtpTls,
+    #[arg(long, env = "IMMCASE_SMTP_USERNAME")]
+    smtp_username: Option<String>,
+    #[arg(long, env = "IMMCASE_SMTP_PASSWORD", hide_env_values = true)]
+    smtp_password: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum PracticeCommand {
+    /// Create a practice with its default roles and an administrator.
+    Add {
+        slug: String,
+        #[arg(long)]
+        admin_email: String,
+        /// Display name (defaults to the slug).
+        #[arg(long, default_value = "")]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user with a generated password.
+    Add {
+        #[arg(long, default_value = "default")]
+        practice: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "")]
+        display_name: String,
+        /// Role name, e.g. Consultant; repeat for several.
+        #[arg(long = "role")]
+        roles: Vec<String>,
+    },
+    /// List the users of a practice.
+    List {
+        #[arg(long, default_value = "default")]
+        practice: String,
+    },
+    /// Disable a user and end their sessions.
+    Disable {
+        #[arg(long, default_value = "default")]
+        practice: String,
+        #[arg(long)]
+        email: String,
+    },
+    /// Give a user a new generated password and end their sessions.
+    ResetPassword {
+        #[arg(long, default_value = "default")]
+        practice: String,
+        #[arg(long)]
+        email: String,
+    },
+}
+
+fn serve_config(storage: Storage, args: &ServeArgs) -> Config {
+    let mut config = Config::new(storage.data_dir);
+    config.database_url = storage.database_url;
+    config.public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://localhost:{}", args.listen.port()));
+    config.admin_email = args.admin_email.clone();
+    config.admin_password = args.admin_password.clone();
+    config.sessions = SessionPolicy {
+        idle_timeout: SignedDuration::from_mins(i64::from(args.session_idle_minutes)),
+        absolute_timeout: SignedDuration::from_hours(i64::from(args.session_absolute_hours)),
+    };
+    config.throttle = ThrottlePolicy {
+        max_failures: args.signin_max_failures,
+        window: SignedDuration::from_mins(i64::from(args.signin_window_minutes)),
+    };
+    config.trust_forwarded_for = args.trust_forwarded_for;
+    config.mail = MailConfig {
+        from: args.mail_from.clone(),
+        smtp: args.smtp_host.clone().map(|host| SmtpConfig {
+            host,
+            port: args.smtp_port,
+            tls: args.smtp_tls.clone(),
+            username: args.smtp_username.clone(),
+            password: args.smtp_password.clone(),
+        }),
+    };
+    config
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into());
+    let logs = tracing_subscriber::fmt().with_env_filter(filter);
+    if cli.log_json {
+        logs.json().init();
+    } else {
+        logs.init();
+    }
+    let storage = cli.storage;
+    match cli.command {
+        Command::Serve(args) => {
+            let listener = tokio::net::TcpListener::bind(args.listen).await?;
+            immcase_host::serve(
+                serve_config(storage, &args),
+                listener,
+                immcase_host::shutdown_signal(),
+            )
+            .await
+        }
+        Command::Migrate => immcase_host::commands::migrate(storage_config(storage)).await,
+        Command::Practice(PracticeCommand::Add {
+            slug,
+            admin_email,
+            name,
+        }) => {
+            immcase_host::commands::practice_add(
+                storage_config(storage),
+                &slug,
+                &name,
+                &admin_email,
+            )
+            .await
+        }
+        Command::User(cmd) => {
+            let config = storage_config(storage);
+            use immcase_host::commands as c;
+            match cmd {
+                UserCommand::Add {
+                    practice,
+                    email,
+                    display_name,
+                    roles,
+                } => c::user_add(config, &practice, &email, &display_name, &roles).await,
+                UserCommand::List { practice } => c::user_list(config, &practice).await,
+                UserCommand::Disable { practice, email } => {
+                    c::user_disable(config, &practice, &email).await
+                }
+                UserCommand::ResetPassword { practice, email } => {
+                    c::user_reset_password(config, &practice, &email).await
+                }
+            }
+        }
+    }
+}
+
+fn storage_config(storage: Storage) -> Config {
+    let mut config = Config::new(storage.data_dir);
+    config.database_url = storage.database_url;
+    config.public_url = std::env::var("IMMCASE_PUBLIC_URL").unwrap_or(config.public_url);
+    config
+}

@@ -1,0 +1,119 @@
+//! Practices: the tenants of an ImmCase server. Every practice-data query takes
+//! a `&Practice`, and a `Practice` can only come from the database (by the
+//! Host-header resolver or a command-line lookup), so a query without a
+//! practice scope does not compile.
+
+mod host;
+pub mod setup;
+
+pub use host::{practice_slug_from_host, resolve_practice};
+
+use serde::Serialize;
+use sqlx::{Any, Executor, Row};
+
+use crate::db::new_id;
+use crate::error::{AppError, Result};
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Practice {
+    id: String,
+    slug: String,
+    name: String,
+}
+
+impl Practice {
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    pub fn slug(&self) -> &str {
+        &self.slug
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// Checks a practice slug: it becomes the first label of the practice's host
+/// name, so it follows DNS label rules.
+pub fn validate_slug(slug: &str) -> Result<()> {
+    let ok = !slug.is_empty()
+        && slug.len() <= 63
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !slug.starts_with('-')
+        && !slug.ends_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::field(
+            "slug",
+            "use 1 to 63 lowercase letters, digits and inner hyphens (it becomes the host name)",
+        ))
+    }
+}
+
+pub async fn find_by_slug<'e, E>(db: E, slug: &str) -> Result<Option<Practice>>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let row = sqlx::query("SELECT id, slug, name FROM practices WHERE slug = $1")
+        .bind(slug)
+        .fetch_optional(db)
+        .await?;
+    Ok(row.map(|r| Practice {
+        id: r.get("id"),
+        slug: r.get("slug"),
+        name: r.get("name"),
+    }))
+}
+
+pub async fn count<'e, E>(db: E) -> Result<i64>
+where
+    E: Executor<'e, Database = Any>,
+{
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM practices")
+        .fetch_one(db)
+        .await?)
+}
+
+pub async fn insert<'e, E>(db: E, slug: &str, name: &str, now_ms: i64) -> Result<Practice>
+where
+    E: Executor<'e, Database = Any>,
+{
+    validate_slug(slug)?;
+    let practice = Practice {
+        id: new_id(),
+        slug: slug.to_string(),
+        name: name.to_string(),
+    };
+    sqlx::query("INSERT INTO practices (id, slug, name, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(&practice.id)
+        .bind(&practice.slug)
+        .bind(&practice.name)
+        .bind(now_ms)
+        .execute(db)
+        .await
+        .map_err(|e| {
+            crate::error::unique_violation(e, "slug", "a practice with this slug exists")
+        })?;
+    Ok(practice)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_follow_dns_label_rules() {
+        assert!(validate_slug("acme").is_ok());
+        assert!(validate_slug("acme-law-2").is_ok());
+        assert!(validate_slug("").is_err());
+        assert!(validate_slug("Acme").is_err());
+        assert!(validate_slug("-acme").is_err());
+        assert!(validate_slug("acme.law").is_err());
+        assert!(validate_slug(&"a".repeat(64)).is_err());
+    }
+}
