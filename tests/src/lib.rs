@@ -1,1 +1,283 @@
+//! The end-to-end harness: a real ImmCase host started in-process on port 0,
+//! on a fresh SQLite file or a fresh PostgreSQL database per test, with a real
+//! SMTP server on loopback receiving its mail, driven over HTTP.
+//!
+//! PostgreSQL tests use `IMMCASE_TEST_DATABASE_URL` (an administrative URL
+//! such as `postgres://postgres@127.0.0.1:5432/postgres`). When it is unset
+//! they try that default address; if nothing answers there they are skipped,
+//! and the test binary says so on the terminal.
 
+mod http;
+mod smtp;
+
+pub use http::{Api, Resp};
+pub use smtp::{ReceivedMail, SmtpServer};
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::sync::{Arc, Once};
+use std::time::Duration;
+
+use immcase_host::Config;
+use immcase_host::clock::ManualClock;
+use immcase_host::mail::{MailConfig, SmtpConfig, SmtpTls};
+use sqlx::Connection;
+use tokio::sync::oneshot;
+
+pub const ADMIN_EMAIL: &str = "admin@immcase.test";
+pub const ADMIN_PASSWORD: &str = "first admin's long passphrase";
+
+const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+#[derive(Clone, Debug)]
+pub enum Backend {
+    Sqlite,
+    /// The administrative URL of a PostgreSQL server.
+    Postgres(String),
+}
+
+impl Backend {
+    /// The PostgreSQL server to test against, or `None` (with a note on the
+    /// terminal) when none is configured and none answers at the default.
+    pub async fn postgres() -> Option<Backend> {
+        match std::env::var("IMMCASE_TEST_DATABASE_URL") {
+            Ok(url) if !url.is_empty() => Some(Backend::Postgres(url)),
+            _ => {
+                let reachable = tokio::time::timeout(
+                    Duration::from_secs(3),
+                    sqlx::PgConnection::connect(DEFAULT_PG_URL),
+                )
+                .await
+                .is_ok_and(|c| c.is_ok());
+                if reachable {
+                    Some(Backend::Postgres(DEFAULT_PG_URL.to_string()))
+                } else {
+                    static NOTE: Once = Once::new();
+                    NOTE.call_once(|| {
+                        // Written to the terminal directly: the test runner
+                        // captures print!, and this must be seen.
+                        let _ = writeln!(
+                            std::io::stderr(),
+                            "\nNOTE: no PostgreSQL at {DEFAULT_PG_URL} and IMMCASE_TEST_DATABASE_URL is unset: \
+                             the PostgreSQL half of these tests is SKIPPED (they pass without running).\n"
+                        );
+                    });
+                    None
+                }
+            }
+        }
+    }
+}
+
+/// Runs each named scenario `async fn NAME(backend: Backend)` as two tests,
+/// `NAME::sqlite` and `NAME::postgres`.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::Backend::Sqlite).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(backend) = $crate::Backend::postgres().await {
+                    super::$name(backend).await
+                }
+            }
+        }
+    )*};
+}
+
+/// A fresh PostgreSQL database, dropped when this is dropped.
+struct PgDatabase {
+    admin_url: String,
+    name: String,
+}
+
+impl PgDatabase {
+    async fn create(admin_url: &str) -> (PgDatabase, String) {
+        let name = format!("immcase_test_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = sqlx::PgConnection::connect(admin_url)
+            .await
+            .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {admin_url}: {e}"));
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut conn)
+            .await
+            .expect("create the test database");
+        let _ = conn.close().await;
+        let url = match admin_url.rsplit_once('/') {
+            Some((server, _)) => format!("{server}/{name}"),
+            None => panic!("IMMCASE_TEST_DATABASE_URL needs a database part: {admin_url}"),
+        };
+        (
+            PgDatabase {
+                admin_url: admin_url.to_string(),
+                name,
+            },
+            url,
+        )
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let (url, name) = (self.admin_url.clone(), self.name.clone());
+        // Drop runs outside async; use a runtime of our own on a thread.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
+            if let Ok(rt) = rt {
+                rt.block_on(async move {
+                    if let Ok(mut conn) = sqlx::PgConnection::connect(&url).await {
+                        let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                            .execute(&mut conn)
+                            .await;
+                    }
+                });
+            }
+        })
+        .join();
+    }
+}
+
+/// A running ImmCase host.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub clock: ManualClock,
+    pub smtp: SmtpServer,
+    pub config: Config,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    _pg: Option<PgDatabase>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    pub async fn start(backend: Backend) -> TestServer {
+        Self::start_with(backend, |_| {}).await
+    }
+
+    /// Starts a server after `adjust` has changed its configuration.
+    pub async fn start_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestServer {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let smtp = SmtpServer::start();
+        let clock = ManualClock::new();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("local addr");
+        let mut config = Config::new(dir.path());
+        let pg = match &backend {
+            Backend::Sqlite => None,
+            Backend::Postgres(admin_url) => {
+                let (db, url) = PgDatabase::create(admin_url).await;
+                config.database_url = Some(url);
+                Some(db)
+            }
+        };
+        config.public_url = format!("http://localhost:{}", addr.port());
+        config.admin_email = ADMIN_EMAIL.into();
+        config.admin_password = Some(ADMIN_PASSWORD.into());
+        config.clock = Arc::new(clock.clone());
+        config.mail = MailConfig {
+            from: "ImmCase <no-reply@immcase.test>".into(),
+            smtp: Some(SmtpConfig {
+                host: "127.0.0.1".into(),
+                port: smtp.port(),
+                tls: SmtpTls::None,
+                username: None,
+                password: None,
+            }),
+        };
+        adjust(&mut config);
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(immcase_host::serve(config.clone(), listener, async move {
+            let _ = stopped.await;
+        }));
+        let server = TestServer {
+            addr,
+            clock,
+            smtp,
+            config,
+            stop: Some(stop),
+            task: Some(task),
+            _pg: pg,
+            _dir: dir,
+        };
+        // The listener is bound, so this waits (without polling) until the
+        // server has migrated, bootstrapped and started answering.
+        server.api().get("/healthz").await.expect_status(200);
+        server
+    }
+
+    /// A client for the default practice (reached as `localhost`).
+    pub fn api(&self) -> Api {
+        Api::new(self.addr, None)
+    }
+
+    /// A client for practice `slug` (reached as `slug.localhost`).
+    pub fn api_for(&self, slug: &str) -> Api {
+        Api::new(self.addr, Some(slug))
+    }
+
+    /// A client signed in as the default practice's administrator.
+    pub async fn admin(&self) -> Api {
+        let api = self.api();
+        api.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD)
+            .await
+            .expect_status(200);
+        api
+    }
+
+    /// Creates another practice with an administrator, as `immcase practice
+    /// add` does, through the host library on the same database.
+    pub async fn add_practice(&self, slug: &str, admin_email: &str, admin_password: &str) {
+        let state = immcase_host::open(self.config.clone())
+            .await
+            .expect("open the database");
+        let new = immcase_host::practices::setup::NewPractice {
+            slug,
+            name: slug,
+            admin_email,
+            admin_password: Some(admin_password.into()),
+        };
+        immcase_host::practices::setup::create(&state, new)
+            .await
+            .expect("create the practice");
+        state.db.close().await;
+    }
+
+    /// Stops the server and waits for it to finish.
+    pub async fn stop(mut self) {
+        self.shutdown().await;
+    }
+
+    async fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            match tokio::time::timeout(Duration::from_secs(30), task).await {
+                Ok(Ok(Ok(()))) => {}
+                Ok(Ok(Err(e))) => panic!("the server failed: {e:#}"),
+                Ok(Err(e)) => panic!("the server task panicked: {e}"),
+                Err(_) => panic!("the server did not stop within 30 seconds"),
+            }
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}

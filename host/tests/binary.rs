@@ -1,0 +1,290 @@
+//! The `immcase` binary as a person runs it: `serve` on a fresh data
+//! directory, the administrator's password printed once, a clean stop on
+//! SIGTERM, and the practice and user commands.
+
+#![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_immcase");
+
+fn immcase(data_dir: &Path) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.env("IMMCASE_DATA_DIR", data_dir)
+        .env("RUST_LOG", "info");
+    for (key, _) in std::env::vars() {
+        if key.starts_with("IMMCASE_") && key != "IMMCASE_DATA_DIR" {
+            cmd.env_remove(key);
+        }
+    }
+    cmd
+}
+
+fn run(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("run immcase");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+/// The text after `label` on the line that has it.
+fn after(output: &str, label: &str) -> String {
+    output
+        .lines()
+        .find_map(|l| l.split_once(label).map(|(_, rest)| rest.trim().to_string()))
+        .unwrap_or_else(|| panic!("no {label:?} in:\n{output}"))
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Running {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    port: u16,
+}
+
+impl Running {
+    /// Starts `immcase serve` and reads its output until it listens.
+    fn start(data_dir: &Path) -> (Running, Vec<String>) {
+        let port = free_port();
+        // Waited for in `terminate`.
+        #[allow(clippy::zombie_processes)]
+        let mut child = immcase(data_dir)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start immcase serve");
+        let (tx, lines) = mpsc::channel();
+        let stdout = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let mut seen = Vec::new();
+        loop {
+            let line = lines
+                .recv_timeout(Duration::from_secs(60))
+                .unwrap_or_else(|_| panic!("no 'listening' in {seen:#?}"));
+            let done = line.contains("ImmCase is listening");
+            seen.push(line);
+            if done {
+                return (Running { child, lines, port }, seen);
+            }
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// Sends SIGTERM and waits for a clean exit.
+    fn terminate(mut self) -> Vec<String> {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let exit = self.child.wait().unwrap();
+        assert!(
+            exit.success(),
+            "immcase serve exited with {exit} after SIGTERM"
+        );
+        self.lines.try_iter().collect()
+    }
+}
+
+async fn sign_in(
+    http: &reqwest::Client,
+    url: &str,
+    email: &str,
+    password: &str,
+) -> reqwest::StatusCode {
+    http.post(url)
+        .header("x-requested-with", "immcase")
+        .json(&serde_json::json!({ "email": email, "password": password }))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn serve_creates_the_default_practice_answers_health_and_stops_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, output) = Running::start(dir.path());
+    let password = after(&output.join("\n"), "Their password is:");
+    assert_eq!(password.len(), 20);
+    let http = reqwest::Client::new();
+    let health: serde_json::Value = http
+        .get(server.url("/healthz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health, serde_json::json!({ "status": "ok" }));
+    let signed_in = sign_in(
+        &http,
+        &server.url("/api/v1/auth/sign-in"),
+        "admin@example.com",
+        &password,
+    )
+    .await;
+    assert_eq!(signed_in, 200);
+    let tail = server.terminate();
+    assert!(
+        tail.iter().any(|l| l.contains("ImmCase stopped")),
+        "{tail:#?}"
+    );
+    assert!(dir.path().join("immcase.db").exists());
+
+    // A second start finds the practice and prints no password.
+    let (again, output) = Running::start(dir.path());
+    assert!(
+        !output.iter().any(|l| l.contains("password is")),
+        "{output:#?}"
+    );
+    again.terminate();
+}
+
+#[tokio::test]
+async fn practice_and_user_commands_work_on_the_same_database() {
+    let dir = tempfile::tempdir().unwrap();
+    run(immcase(dir.path()).arg("migrate"));
+    let added = run(immcase(dir.path()).args([
+        "practice",
+        "add",
+        "acme",
+        "--admin-email",
+        "boss@acme.test",
+        "--name",
+        "Acme Immigration",
+    ]));
+    assert!(
+        added.contains("Created practice `acme` (Acme Immigration)"),
+        "{added}"
+    );
+    let boss_password = after(&added, "Password (shown only this once):");
+
+    let user = run(immcase(dir.path()).args([
+        "user",
+        "add",
+        "--practice",
+        "acme",
+        "--email",
+        "Clerk@Acme.test",
+        "--display-name",
+        "Carla",
+        "--role",
+        "Consultant",
+    ]));
+    let clerk_password = after(&user, "Password (shown only this once):");
+    let list = run(immcase(dir.path()).args(["user", "list", "--practice", "acme"]));
+    assert!(list.contains("clerk@acme.test"), "{list}");
+    assert!(
+        list.lines().any(|l| l.contains("clerk@acme.test")
+            && l.contains("Consultant")
+            && l.contains("active")),
+        "{list}"
+    );
+
+    let reset = run(immcase(dir.path()).args([
+        "user",
+        "reset-password",
+        "--practice",
+        "acme",
+        "--email",
+        "clerk@acme.test",
+    ]));
+    let new_clerk_password = after(&reset, "(shown only this once):");
+
+    let unknown = immcase(dir.path())
+        .args(["user", "list", "--practice", "nowhere"])
+        .output()
+        .unwrap();
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("there is no practice `nowhere`"));
+    let bad_role = immcase(dir.path())
+        .args([
+            "user",
+            "add",
+            "--practice",
+            "acme",
+            "--email",
+            "x@acme.test",
+            "--role",
+            "Wizard",
+        ])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&bad_role.stderr).contains("no role named \"Wizard\""));
+
+    // What the commands did is what the server sees.
+    let (server, _) = Running::start(dir.path());
+    let http = reqwest::Client::builder()
+        .resolve("acme.localhost", ([127, 0, 0, 1], server.port).into())
+        .build()
+        .unwrap();
+    let url = format!("http://acme.localhost:{}/api/v1/auth/sign-in", server.port);
+    assert_eq!(
+        sign_in(&http, &url, "boss@acme.test", &boss_password).await,
+        200
+    );
+    assert_eq!(
+        sign_in(&http, &url, "clerk@acme.test", &clerk_password).await,
+        401
+    );
+    assert_eq!(
+        sign_in(&http, &url, "clerk@acme.test", &new_clerk_password).await,
+        200
+    );
+    server.terminate();
+
+    // Disabling the only administrator is refused; disabling the clerk works.
+    let refused = immcase(dir.path())
+        .args([
+            "user",
+            "disable",
+            "--practice",
+            "acme",
+            "--email",
+            "boss@acme.test",
+        ])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("nobody able to manage users"));
+    let disabled = run(immcase(dir.path()).args([
+        "user",
+        "disable",
+        "--practice",
+        "acme",
+        "--email",
+        "clerk@acme.test",
+    ]));
+    assert!(disabled.contains("Disabled clerk@acme.test"), "{disabled}");
+    let list = run(immcase(dir.path()).args(["user", "list", "--practice", "acme"]));
+    assert!(
+        list.lines()
+            .any(|l| l.contains("clerk@acme.test") && l.contains("disabled")),
+        "{list}"
+    );
+}

@@ -1,0 +1,143 @@
+//! A small HTTP client for the API: JSON in and out, a cookie jar per client,
+//! the CSRF header on state-changing requests, and any practice's host name.
+
+use std::net::SocketAddr;
+
+use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+#[derive(Clone)]
+pub struct Api {
+    http: reqwest::Client,
+    base: String,
+}
+
+/// A response: status, headers and the body parsed as JSON (Null when empty
+/// or not JSON).
+#[derive(Debug)]
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Resp {
+    #[track_caller]
+    pub fn expect_status(self, status: u16) -> Resp {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            self.text
+        );
+        self
+    }
+
+    /// The error code of an API error body.
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    }
+
+    /// The session id a response sets, if it sets one.
+    pub fn session_cookie(&self) -> Option<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|v| v.strip_prefix("immcase_session="))
+            .map(|v| v.split(';').next().unwrap_or("").to_string())
+    }
+}
+
+impl Api {
+    pub fn new(addr: SocketAddr, practice: Option<&str>) -> Api {
+        Self::build(addr, practice, true, None)
+    }
+
+    /// A client that keeps no cookies and sends `session` as its cookie.
+    pub fn with_session(addr: SocketAddr, practice: Option<&str>, session: &str) -> Api {
+        Self::build(addr, practice, false, Some(session))
+    }
+
+    fn build(addr: SocketAddr, practice: Option<&str>, jar: bool, session: Option<&str>) -> Api {
+        let host = match practice {
+            Some(slug) => format!("{slug}.localhost"),
+            None => "localhost".to_string(),
+        };
+        let mut headers = HeaderMap::new();
+        if let Some(s) = session {
+            headers.insert(
+                "cookie",
+                HeaderValue::from_str(&format!("immcase_session={s}")).expect("cookie"),
+            );
+        }
+        let http = reqwest::Client::builder()
+            .cookie_store(jar)
+            .default_headers(headers)
+            .resolve(&host, addr)
+            .build()
+            .expect("http client");
+        Api {
+            http,
+            base: format!("http://{host}:{}", addr.port()),
+        }
+    }
+
+    pub async fn send(&self, method: Method, path: &str, body: Option<Value>, csrf: bool) -> Resp {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if csrf {
+            req = req.header("x-requested-with", "immcase");
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let res = req.send().await.expect("the server answers");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let text = res.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Resp {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Resp {
+        self.send(Method::GET, path, None, false).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Resp {
+        self.send(Method::POST, path, Some(body), true).await
+    }
+
+    pub async fn put(&self, path: &str, body: Value) -> Resp {
+        self.send(Method::PUT, path, Some(body), true).await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> Resp {
+        self.send(Method::PATCH, path, Some(body), true).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Resp {
+        self.send(Method::DELETE, path, None, true).await
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> Resp {
+        self.post(
+            "/api/v1/auth/sign-in",
+            serde_json::json!({ "email": email, "password": password }),
+        )
+        .await
+    }
+}

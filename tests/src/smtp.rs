@@ -1,0 +1,137 @@
+//! A real SMTP server on loopback (mailin-embedded) that keeps what arrives.
+
+use std::io;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use mailin_embedded::{Handler, Response, Server, response};
+
+#[derive(Clone, Debug)]
+pub struct ReceivedMail {
+    pub from: String,
+    pub to: Vec<String>,
+    /// The raw message as it crossed the wire.
+    pub raw: Vec<u8>,
+}
+
+impl ReceivedMail {
+    pub fn subject(&self) -> String {
+        self.parsed().subject().unwrap_or_default().to_string()
+    }
+
+    /// The decoded plain-text body.
+    pub fn text(&self) -> String {
+        self.parsed()
+            .body_text(0)
+            .map(|t| t.into_owned())
+            .unwrap_or_default()
+    }
+
+    fn parsed(&self) -> mail_parser::Message<'_> {
+        mail_parser::MessageParser::default()
+            .parse(&self.raw)
+            .expect("a parseable message")
+    }
+
+    /// The value of `name=` in the first link of the body that has it.
+    pub fn link_param(&self, name: &str) -> Option<String> {
+        let text = self.text();
+        let start = text.find(&format!("{name}="))? + name.len() + 1;
+        Some(
+            text[start..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .collect(),
+        )
+    }
+}
+
+#[derive(Clone, Default)]
+struct Collector {
+    inbox: Arc<Mutex<Vec<ReceivedMail>>>,
+    current: Option<ReceivedMail>,
+}
+
+impl Handler for Collector {
+    fn data_start(&mut self, _domain: &str, from: &str, _is8bit: bool, to: &[String]) -> Response {
+        self.current = Some(ReceivedMail {
+            from: from.to_string(),
+            to: to.to_vec(),
+            raw: Vec::new(),
+        });
+        response::OK
+    }
+
+    fn data(&mut self, buf: &[u8]) -> io::Result<()> {
+        if let Some(mail) = &mut self.current {
+            mail.raw.extend_from_slice(buf);
+        }
+        Ok(())
+    }
+
+    fn data_end(&mut self) -> Response {
+        if let (Some(mail), Ok(mut inbox)) = (self.current.take(), self.inbox.lock()) {
+            inbox.push(mail);
+        }
+        response::OK
+    }
+
+    fn helo(&mut self, _ip: IpAddr, _domain: &str) -> Response {
+        response::OK
+    }
+}
+
+pub struct SmtpServer {
+    port: u16,
+    inbox: Arc<Mutex<Vec<ReceivedMail>>>,
+}
+
+impl SmtpServer {
+    pub fn start() -> SmtpServer {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind SMTP");
+        let port = listener.local_addr().expect("SMTP address").port();
+        let collector = Collector::default();
+        let inbox = collector.inbox.clone();
+        let mut server = Server::new(collector);
+        server
+            .with_name("smtp.immcase.test")
+            .with_num_threads(2)
+            .with_tcp_listener(listener);
+        std::thread::spawn(move || {
+            let _ = server.serve();
+        });
+        SmtpServer { port, inbox }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn received(&self) -> Vec<ReceivedMail> {
+        self.inbox.lock().map(|m| m.clone()).unwrap_or_default()
+    }
+
+    /// Waits (up to 20 s) for a message to `to` whose subject contains
+    /// `subject`, and returns the newest such.
+    pub async fn wait_for(&self, to: &str, subject: &str) -> ReceivedMail {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let found = self.received().into_iter().rev().find(|m| {
+                m.to.iter().any(|t| t.eq_ignore_ascii_case(to)) && m.subject().contains(subject)
+            });
+            if let Some(mail) = found {
+                return mail;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no mail to {to} about {subject:?} arrived; got {:?}",
+                self.received()
+                    .iter()
+                    .map(|m| (m.to.clone(), m.subject()))
+                    .collect::<Vec<_>>()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}

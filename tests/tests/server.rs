@@ -1,0 +1,60 @@
+//! The server as a whole: health, the OpenAPI document, unknown routes.
+
+#![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
+
+use immcase_tests::{Backend, TestServer, on_both_databases};
+
+on_both_databases!(health_and_openapi, unknown_routes_are_json_404s);
+
+async fn health_and_openapi(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let api = server.api();
+    let health = api.get("/healthz").await.expect_status(200);
+    assert_eq!(health.body, serde_json::json!({ "status": "ok" }));
+    let doc = api.get("/api/v1/openapi.json").await.expect_status(200);
+    let paths = doc.body["paths"].as_object().expect("paths");
+    for (path, method) in [
+        ("/api/v1/auth/sign-in", "post"),
+        ("/api/v1/auth/sign-out", "post"),
+        ("/api/v1/auth/forgot-password", "post"),
+        ("/api/v1/auth/reset-password", "post"),
+        ("/api/v1/me", "get"),
+        ("/api/v1/me/password", "put"),
+        ("/api/v1/users", "get"),
+        ("/api/v1/users", "post"),
+        ("/api/v1/users/{id}", "get"),
+        ("/api/v1/users/{id}", "patch"),
+        ("/api/v1/roles", "post"),
+        ("/api/v1/roles/{id}", "put"),
+        ("/api/v1/audit", "get"),
+        ("/healthz", "get"),
+    ] {
+        let op = &paths[path][method];
+        assert!(
+            op.is_object(),
+            "{method} {path} is missing from the OpenAPI document"
+        );
+        let responses = op["responses"].as_object().unwrap();
+        assert!(
+            !responses.is_empty(),
+            "{method} {path} documents no responses"
+        );
+    }
+    // Request and error shapes are in the document.
+    let sign_in = &paths["/api/v1/auth/sign-in"]["post"];
+    assert!(sign_in["requestBody"].is_object());
+    assert!(sign_in["responses"]["429"].is_object());
+    assert!(doc.body["components"]["schemas"]["ErrorBody"].is_object());
+    server.stop().await;
+}
+
+async fn unknown_routes_are_json_404s(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let missing = server
+        .api()
+        .get("/api/v1/nothing-here")
+        .await
+        .expect_status(404);
+    assert_eq!(missing.code(), "not_found");
+    server.stop().await;
+}
