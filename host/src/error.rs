@@ -50,10 +50,14 @@ pub enum AppError {
     Internal(#[from] anyhow::Error),
 }
 
-/// Marker put on a 403 response so the access layer can write the audit row
-/// for the denial (the layer knows the caller and client address).
+/// Marker put on a refused response so the session layer, which knows the
+/// caller and the client address, writes the audit row for it.
 #[derive(Clone, Debug)]
-pub struct PermissionDenied(pub String);
+pub struct Refusal {
+    /// The audit action, e.g. `access.denied`.
+    pub action: &'static str,
+    pub details: serde_json::Value,
+}
 
 #[derive(Serialize, ToSchema)]
 pub struct ErrorBody {
@@ -171,7 +175,10 @@ impl IntoResponse for AppError {
             }
             _ => (FieldErrors::new(), None, None, None),
         };
-        let denied = permission.clone().map(PermissionDenied);
+        let denied = permission.clone().map(|p| Refusal {
+            action: "access.denied",
+            details: serde_json::json!({ "permission": p }),
+        });
         let body = ErrorBody {
             error: ErrorDetail {
                 code,

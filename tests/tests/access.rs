@@ -458,6 +458,21 @@ async fn state_changing_requests_need_the_csrf_header(backend: Backend) {
         )
         .await
         .expect_status(403);
+    let refusals = audit_rows(&admin, "access.csrf_refused").await;
+    let targets: Vec<&str> = refusals
+        .iter()
+        .map(|r| r["target"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        targets,
+        [
+            "POST /api/v1/auth/sign-in",
+            "POST /api/v1/auth/sign-out",
+            "POST /api/v1/users"
+        ]
+    );
+    assert_eq!(refusals[1]["actor_email"], ADMIN_EMAIL);
+    assert!(refusals[0]["actor_email"].is_null());
     server.stop().await;
 }
 

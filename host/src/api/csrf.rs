@@ -8,7 +8,7 @@ use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::error::AppError;
+use crate::error::{AppError, Refusal};
 
 pub const HEADER: &str = "x-requested-with";
 pub const HEADER_VALUE: &str = "immcase";
@@ -21,12 +21,16 @@ pub async fn require_header(req: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.eq_ignore_ascii_case(HEADER_VALUE));
     if safe || marked {
-        next.run(req).await
-    } else {
-        AppError::ForbiddenOther(
-            "refused as a possible cross-site request: send the header X-Requested-With: immcase"
-                .into(),
-        )
-        .into_response()
+        return next.run(req).await;
     }
+    let mut response = AppError::ForbiddenOther(
+        "refused as a possible cross-site request: send the header X-Requested-With: immcase"
+            .into(),
+    )
+    .into_response();
+    response.extensions_mut().insert(Refusal {
+        action: "access.csrf_refused",
+        details: serde_json::json!({ "reason": "no X-Requested-With: immcase header" }),
+    });
+    response
 }

@@ -68,6 +68,8 @@ pub fn router(state: AppState) -> Router {
         .split_for_parts();
     doc.merge(server_doc);
     let practice_routes = practice_routes
+        // Innermost first: CSRF runs inside `authenticate`, which audits its refusals.
+        .layer(from_fn(csrf::require_header))
         .layer(from_fn_with_state(
             state.clone(),
             crate::auth::session::authenticate,
@@ -80,7 +82,6 @@ pub fn router(state: AppState) -> Router {
         .merge(server_routes)
         .merge(practice_routes)
         .fallback(not_found)
-        .layer(from_fn(csrf::require_header))
         .layer(from_fn_with_state(state.clone(), client_addr))
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(TraceLayer::new_for_http())

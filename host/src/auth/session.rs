@@ -20,7 +20,7 @@ use crate::access::permissions::{self, FieldRules};
 use crate::api::ClientAddr;
 use crate::audit;
 use crate::config::Config;
-use crate::error::{AppError, PermissionDenied, Result};
+use crate::error::{AppError, Refusal, Result};
 use crate::practices::Practice;
 use crate::state::AppState;
 
@@ -254,7 +254,7 @@ async fn load_caller(state: &AppState, practice: &Practice, token: &str) -> Resu
 
 /// Middleware for practice routes: puts the `Caller` in the request when the
 /// session cookie is good, clears the cookie when it is not, and writes the
-/// audit row for every permission denial.
+/// audit row for every refusal (permission denials, CSRF refusals).
 pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let Some(practice) = req.extensions().get::<Practice>().cloned() else {
         return AppError::NotFound("practice").into_response();
@@ -279,15 +279,13 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         .unwrap_or_default();
     let (method, path) = (req.method().to_string(), req.uri().path().to_string());
     let mut response = next.run(req).await;
-    if let Some(PermissionDenied(permission)) =
-        response.extensions().get::<PermissionDenied>().cloned()
-    {
+    if let Some(refusal) = response.extensions_mut().remove::<Refusal>() {
         let entry = audit::Entry {
             actor: caller.as_ref().map(audit::Actor::of).unwrap_or_default(),
-            action: "access.denied",
+            action: refusal.action,
             target: Some(format!("{method} {path}")),
             client_addr: Some(&client.0),
-            details: serde_json::json!({ "permission": permission }),
+            details: refusal.details,
         };
         if let Err(e) = audit::record(state.db.pool(), &practice, state.now_ms(), entry).await {
             return e.into_response();
