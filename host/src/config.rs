@@ -38,6 +38,14 @@ pub struct Config {
     pub trust_forwarded_for: bool,
     /// Largest request body the JSON API accepts.
     pub max_body_bytes: usize,
+    /// Folders of installed modules besides the bundled ones: each holds one
+    /// sub-folder per module with its `plugin.toml` and `.wasm` component.
+    pub module_dirs: Vec<PathBuf>,
+    /// Where compiled modules are cached (default: DATA_DIR/module-cache).
+    pub module_cache_dir: Option<PathBuf>,
+    /// How often the job worker looks for due events and timers when nothing
+    /// woke it.
+    pub jobs_poll_interval: std::time::Duration,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -91,6 +99,9 @@ impl Config {
             mail: MailConfig::default(),
             trust_forwarded_for: false,
             max_body_bytes: 1024 * 1024,
+            module_dirs: Vec::new(),
+            module_cache_dir: None,
+            jobs_poll_interval: std::time::Duration::from_secs(1),
             clock: Arc::new(SystemClock),
         }
     }
@@ -99,6 +110,12 @@ impl Config {
         self.database_url
             .clone()
             .unwrap_or_else(|| crate::db::default_sqlite_url(&self.data_dir))
+    }
+
+    pub fn module_cache_dir(&self) -> PathBuf {
+        self.module_cache_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("module-cache"))
     }
 
     /// Whether cookies get the `Secure` attribute.

@@ -44,6 +44,13 @@ pub enum AppError {
     RateLimited { retry_after_secs: u64 },
     #[error("{0}")]
     QuotaExceeded(String),
+    /// A module trapped, ran out of memory or time; the message names it.
+    #[error("{message}")]
+    ModuleFailed {
+        module: String,
+        status: u16,
+        message: String,
+    },
     #[error(transparent)]
     Database(#[from] sqlx::Error),
     #[error(transparent)]
@@ -67,7 +74,8 @@ pub struct ErrorBody {
 #[derive(Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// One of `invalid`, `unauthenticated`, `forbidden`, `not_found`,
-    /// `conflict`, `too_large`, `rate_limited`, `quota_exceeded`, `internal`.
+    /// `conflict`, `too_large`, `rate_limited`, `quota_exceeded`,
+    /// `module_failed`, `internal`.
     pub code: &'static str,
     pub message: String,
     /// Per-field messages for `invalid`; absent otherwise.
@@ -135,6 +143,9 @@ impl AppError {
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::QuotaExceeded(_) => StatusCode::INSUFFICIENT_STORAGE,
+            AppError::ModuleFailed { status, .. } => {
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+            }
             AppError::Database(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -149,6 +160,7 @@ impl AppError {
             AppError::TooLarge(_) => "too_large",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::QuotaExceeded(_) => "quota_exceeded",
+            AppError::ModuleFailed { .. } => "module_failed",
             AppError::Database(_) | AppError::Internal(_) => "internal",
         }
     }
@@ -157,7 +169,8 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status_code();
-        let message = if status.is_server_error() {
+        let message = if status.is_server_error() && !matches!(self, AppError::ModuleFailed { .. })
+        {
             tracing::error!(error = ?self, "request failed");
             "something went wrong on the server; it has been logged".to_string()
         } else {

@@ -11,7 +11,11 @@ pub mod commands;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod events;
+pub mod jobs;
 pub mod mail;
+pub mod modules;
+pub mod plugin_new;
 pub mod practices;
 pub mod state;
 
@@ -34,7 +38,14 @@ pub async fn open(config: Config) -> anyhow::Result<AppState> {
     let db = db::Db::connect(&config.database_url()).await?;
     db.migrate().await?;
     let mail = mail::Mailer::new(&config.mail, &config.data_dir)?;
-    Ok(AppState::new(db, config, mail))
+    let sources = modules::sources(&config.module_dirs)?;
+    let cache = config.module_cache_dir();
+    // Compiling is CPU work: keep it off the async threads.
+    let runtime =
+        tokio::task::spawn_blocking(move || modules::runtime::Runtime::load(sources, &cache))
+            .await
+            .context("loading modules")??;
+    Ok(AppState::new(db, config, mail, runtime))
 }
 
 /// On an empty database, creates the default practice and its administrator.
@@ -80,6 +91,7 @@ pub async fn serve(
     let (stop_tx, stop_rx) = watch::channel(false);
     let workers = vec![
         tokio::spawn(mail::run_worker(state.clone(), stop_rx.clone())),
+        tokio::spawn(jobs::run_worker(state.clone(), stop_rx.clone())),
         tokio::spawn(housekeeping(state.clone(), stop_rx)),
     ];
     let app = api::router(state.clone());
@@ -140,25 +152,33 @@ async fn sweep(state: &AppState) -> error::Result<()> {
     Ok(())
 }
 
-/// Resolves on SIGINT or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on SIGINT or SIGTERM. The handlers are installed when this is
+/// called, not when the future is first polled, so a signal that arrives
+/// while the server is still starting is not lost (nor fatal).
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let term = signal(SignalKind::terminate());
+        let int = signal(SignalKind::interrupt());
+        async move {
+            match (term, int) {
+                (Ok(mut term), Ok(mut int)) => {
+                    tokio::select! {
+                        _ = term.recv() => {}
+                        _ = int.recv() => {}
+                    }
+                }
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
-            Err(_) => std::future::pending::<()>().await,
+            tracing::info!("shutting down");
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = term => {}
     }
-    tracing::info!("shutting down");
+    #[cfg(not(unix))]
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down");
+    }
 }

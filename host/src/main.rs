@@ -52,6 +52,24 @@ enum Command {
     /// People of a practice.
     #[command(subcommand)]
     User(UserCommand),
+    /// Modules (plugins).
+    #[command(subcommand)]
+    Plugin(PluginCommand),
+}
+
+#[derive(Subcommand)]
+enum PluginCommand {
+    /// Write a new module crate that builds and loads as it is.
+    New {
+        /// The module id, e.g. `case-checklist`.
+        name: String,
+        /// The folder to create it in.
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+        /// Use the SDK at this path (default: this source tree's, else crates.io).
+        #[arg(long)]
+        sdk_path: Option<PathBuf>,
+    },
 }
 
 #[derive(Args)]
@@ -76,6 +94,10 @@ struct ServeArgs {
     signin_max_failures: u32,
     #[arg(long, env = "IMMCASE_SIGNIN_WINDOW_MINUTES", default_value_t = 15)]
     signin_window_minutes: u32,
+    /// A folder of installed modules (one sub-folder each, with plugin.toml
+    /// and a .wasm component); default DATA_DIR/modules when it exists.
+    #[arg(long, env = "IMMCASE_MODULES_DIR")]
+    modules_dir: Option<PathBuf>,
     /// Take client addresses from X-Forwarded-For (only behind your own proxy).
     #[arg(long, env = "IMMCASE_TRUST_FORWARDED_FOR")]
     trust_forwarded_for: bool,
@@ -165,6 +187,13 @@ fn serve_config(storage: Storage, args: &ServeArgs) -> Config {
         window: SignedDuration::from_mins(i64::from(args.signin_window_minutes)),
     };
     config.trust_forwarded_for = args.trust_forwarded_for;
+    config.module_dirs = match &args.modules_dir {
+        Some(dir) => vec![dir.clone()],
+        None => Some(config.data_dir.join("modules"))
+            .filter(|d| d.is_dir())
+            .into_iter()
+            .collect(),
+    };
     config.mail = MailConfig {
         from: args.mail_from.clone(),
         smtp: args.smtp_host.clone().map(|host| SmtpConfig {
@@ -199,6 +228,21 @@ async fn main() -> anyhow::Result<()> {
                 immcase_host::shutdown_signal(),
             )
             .await
+        }
+        Command::Plugin(PluginCommand::New {
+            name,
+            dir,
+            sdk_path,
+        }) => {
+            let folder = immcase_host::plugin_new::plugin_new(&name, &dir, sdk_path.as_deref())?;
+            println!(
+                "Wrote the module `{name}` in {}.\nBuild it with: cd {} && cargo build --target wasm32-wasip2 --release\n\
+                 Install it by copying plugin.toml and target/wasm32-wasip2/release/{}.wasm into a folder under a modules directory.",
+                folder.display(),
+                folder.display(),
+                name.replace('-', "_")
+            );
+            Ok(())
         }
         Command::Migrate => immcase_host::commands::migrate(storage_config(storage)).await,
         Command::Practice(PracticeCommand::Add {

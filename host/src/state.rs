@@ -8,6 +8,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::error::Result;
 use crate::mail::Mailer;
+use crate::modules::runtime::Runtime;
 use crate::practices::{self, Practice};
 
 #[derive(Clone)]
@@ -16,15 +17,17 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub clock: Arc<dyn Clock>,
     pub mail: Mailer,
+    pub modules: Arc<Runtime>,
     /// Practices seen so far, by slug. Practices are never renamed or removed
     /// while the server runs, so only found ones are kept.
     practices: Arc<RwLock<HashMap<String, Practice>>>,
 }
 
 impl AppState {
-    pub fn new(db: Db, config: Config, mail: Mailer) -> AppState {
+    pub fn new(db: Db, config: Config, mail: Mailer, modules: Runtime) -> AppState {
         AppState {
             db,
+            modules: Arc::new(modules),
             clock: config.clock.clone(),
             config: Arc::new(config),
             mail,

@@ -10,6 +10,10 @@
 mod http;
 mod smtp;
 
+mod built {
+    include!(concat!(env!("OUT_DIR"), "/test_modules.rs"));
+}
+
 pub use http::{Api, Resp};
 pub use smtp::{ReceivedMail, SmtpServer};
 
@@ -161,9 +165,38 @@ impl TestServer {
         Self::start_with(backend, |_| {}).await
     }
 
+    /// Starts a server with test modules (folder names under
+    /// `tests/modules`) installed besides the bundled ones.
+    pub async fn start_with_modules(backend: Backend, modules: &[&str]) -> TestServer {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let installed = dir.path().join("installed-modules");
+        for name in modules {
+            let (_, manifest, wasm) = built::TEST_MODULES
+                .iter()
+                .find(|(folder, _, _)| folder == name)
+                .unwrap_or_else(|| panic!("no test module {name}"));
+            let target = installed.join(name);
+            std::fs::create_dir_all(&target).expect("module folder");
+            std::fs::copy(manifest, target.join("plugin.toml")).expect("copy plugin.toml");
+            std::fs::copy(wasm, target.join("module.wasm")).expect("copy the component");
+        }
+        let installed = (!modules.is_empty()).then_some(installed);
+        Self::start_in(backend, dir, move |config| {
+            config.module_dirs.extend(installed)
+        })
+        .await
+    }
+
     /// Starts a server after `adjust` has changed its configuration.
     pub async fn start_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestServer {
-        let dir = tempfile::tempdir().expect("temp dir");
+        Self::start_in(backend, tempfile::tempdir().expect("temp dir"), adjust).await
+    }
+
+    async fn start_in(
+        backend: Backend,
+        dir: tempfile::TempDir,
+        adjust: impl FnOnce(&mut Config),
+    ) -> TestServer {
         let smtp = SmtpServer::start();
         let clock = ManualClock::new();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -183,6 +216,8 @@ impl TestServer {
         config.admin_email = ADMIN_EMAIL.into();
         config.admin_password = Some(ADMIN_PASSWORD.into());
         config.clock = Arc::new(clock.clone());
+        config.module_cache_dir = Some(built::MODULE_CACHE.into());
+        config.jobs_poll_interval = Duration::from_millis(100);
         config.mail = MailConfig {
             from: "ImmCase <no-reply@immcase.test>".into(),
             smtp: Some(SmtpConfig {
@@ -194,24 +229,45 @@ impl TestServer {
             }),
         };
         adjust(&mut config);
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(immcase_host::serve(config.clone(), listener, async move {
-            let _ = stopped.await;
-        }));
-        let server = TestServer {
+        let mut server = TestServer {
             addr,
             clock,
             smtp,
             config,
-            stop: Some(stop),
-            task: Some(task),
+            stop: None,
+            task: None,
             _pg: pg,
             _dir: dir,
         };
+        server.run(listener).await;
+        server
+    }
+
+    async fn run(&mut self, listener: tokio::net::TcpListener) {
+        self.addr = listener.local_addr().expect("local addr");
+        self.config.public_url = format!("http://localhost:{}", self.addr.port());
+        let (stop, stopped) = oneshot::channel::<()>();
+        self.task = Some(tokio::spawn(immcase_host::serve(
+            self.config.clone(),
+            listener,
+            async move {
+                let _ = stopped.await;
+            },
+        )));
+        self.stop = Some(stop);
         // The listener is bound, so this waits (without polling) until the
         // server has migrated, bootstrapped and started answering.
-        server.api().get("/healthz").await.expect_status(200);
-        server
+        self.api().get("/healthz").await.expect_status(200);
+    }
+
+    /// Stops the server as SIGTERM would and starts it again on the same
+    /// database and data folder (on a new port: take new clients after).
+    pub async fn restart(&mut self) {
+        self.shutdown().await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        self.run(listener).await;
     }
 
     /// A client for the default practice (reached as `localhost`).
@@ -279,5 +335,37 @@ impl Drop for TestServer {
         if let Some(task) = self.task.take() {
             task.abort();
         }
+    }
+}
+
+/// Waits (up to 20 s, checking every 50 ms) until `check` gives a value:
+/// for effects of background work such as event deliveries and timers.
+pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "gave up waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+impl Api {
+    /// Enables or disables a module (as an administrator).
+    pub async fn set_module(&self, id: &str, enabled: bool) {
+        self.put(
+            &format!("/api/v1/modules/{id}"),
+            serde_json::json!({ "enabled": enabled }),
+        )
+        .await
+        .expect_status(200);
     }
 }

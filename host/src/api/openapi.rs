@@ -36,6 +36,7 @@ use crate::state::AppState;
         (name = "users", description = "The practice's people"),
         (name = "roles", description = "Roles: permissions and field rules"),
         (name = "audit", description = "The audit log"),
+        (name = "modules", description = "Modules: listing, enabling, settings, the sidebar, and routes into modules"),
         (name = "server", description = "Health and this document"),
     )
 )]
@@ -61,7 +62,9 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::auth::router())
         .merge(crate::access::router())
         .merge(crate::audit::router())
+        .merge(crate::modules::routes::router())
         .split_for_parts();
+
     let (server_routes, server_doc) = OpenApiRouter::new()
         .routes(routes!(healthz))
         .routes(routes!(openapi_json))

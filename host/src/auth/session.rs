@@ -82,6 +82,17 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
     }
 }
 
+impl<S: Send + Sync> axum::extract::OptionalFromRequestParts<S> for Caller {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        Ok(parts.extensions.get::<Caller>().cloned())
+    }
+}
+
 /// A new random session id or single-use token: 256 bits, URL-safe.
 pub fn new_token() -> String {
     let mut bytes = [0u8; 32];

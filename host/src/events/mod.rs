@@ -1,0 +1,92 @@
+//! Durable events. An event is written in the same transaction as the change
+//! that caused it, together with one delivery row per subscribed module; the
+//! job worker delivers each at least once, with retries and backoff, and
+//! keeps the last error of every failed attempt.
+
+use sqlx::{Any, Executor};
+
+use crate::db::new_id;
+use crate::modules::runtime::Runtime;
+use crate::practices::Practice;
+
+/// Longest event name and payload.
+pub const MAX_NAME: usize = 100;
+pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
+
+/// Writes an event and its deliveries; returns the event's id.
+pub async fn emit(
+    tx: &mut crate::db::Tx,
+    runtime: &Runtime,
+    practice: &Practice,
+    name: &str,
+    payload: &str,
+    source: &str,
+    now: i64,
+) -> sqlx::Result<String> {
+    let id = new_id();
+    sqlx::query("INSERT INTO events (id, practice_id, name, payload, source, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(&id)
+        .bind(practice.id())
+        .bind(name)
+        .bind(payload)
+        .bind(source)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    for module in runtime.modules.values() {
+        if module.manifest.subscribes_to(name) {
+            insert_delivery(&mut **tx, practice, &id, &module.manifest.id, now).await?;
+        }
+    }
+    Ok(id)
+}
+
+async fn insert_delivery<'e, E>(
+    db: E,
+    practice: &Practice,
+    event_id: &str,
+    subscriber: &str,
+    now: i64,
+) -> sqlx::Result<()>
+where
+    E: Executor<'e, Database = Any>,
+{
+    sqlx::query(
+        "INSERT INTO event_deliveries (practice_id, event_id, subscriber, status, attempts, next_attempt_at) \
+         VALUES ($1, $2, $3, 'pending', 0, $4)",
+    )
+    .bind(practice.id())
+    .bind(event_id)
+    .bind(subscriber)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Whether an event name is well formed: dotted lowercase parts.
+pub fn is_valid_name(name: &str) -> bool {
+    let parts: Vec<&str> = name.split('.').collect();
+    name.len() <= MAX_NAME
+        && parts.len() >= 2
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.starts_with(|c: char| c.is_ascii_lowercase())
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_names_are_dotted_lowercase() {
+        assert!(is_valid_name("notes.created"));
+        assert!(is_valid_name("helpdesk.ticket.sla_breached"));
+        assert!(!is_valid_name("notes"));
+        assert!(!is_valid_name("Notes.Created"));
+        assert!(!is_valid_name("notes..x"));
+    }
+}

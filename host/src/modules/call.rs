@@ -1,0 +1,257 @@
+//! One call into a module: a fresh store and instance from the module's
+//! `InstancePre`, the caller in the store's data, a memory limit, a deadline
+//! enforced by epoch interruption, and a database transaction that starts at
+//! the module's first write and commits only if the call succeeds, so a call
+//! that traps or times out leaves nothing behind.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use wasmtime::component::ResourceTable;
+use wasmtime::{ResourceLimiter, Store, Trap};
+use wasmtime_wasi::{HostWallClock, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+
+use super::bindings::{self, Module};
+use super::runtime::{EPOCH_TICK, LoadedModule};
+use crate::auth::Caller;
+use crate::clock::Clock;
+use crate::db::Tx;
+use crate::error::AppError;
+use crate::practices::Practice;
+use crate::state::AppState;
+
+/// Everything a call's imports can reach.
+pub struct CallState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    limiter: MemoryLimiter,
+    pub(super) app: AppState,
+    pub(super) module: Arc<LoadedModule>,
+    pub(super) practice: Practice,
+    /// The person the call is for; `None` for the host's own calls (events,
+    /// timers), which act with the module's own rights only.
+    pub(super) caller: Option<Caller>,
+    tx: Option<Tx>,
+    /// Set by imports whose effects should wake a worker after the commit.
+    pub(super) wake_mail: bool,
+    pub(super) wake_jobs: bool,
+}
+
+impl WasiView for CallState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl CallState {
+    /// The call's transaction, started on first use.
+    pub(super) async fn tx(&mut self) -> sqlx::Result<&mut Tx> {
+        if self.tx.is_none() {
+            self.tx = Some(self.app.db.begin().await?);
+        }
+        // Just set above when it was empty.
+        self.tx.as_mut().ok_or(sqlx::Error::PoolClosed)
+    }
+
+    /// The call's transaction if it has started (reads then see the call's
+    /// own writes).
+    pub(super) fn tx_if_started(&mut self) -> Option<&mut Tx> {
+        self.tx.as_mut()
+    }
+
+    pub(super) fn id(&self) -> &str {
+        &self.module.manifest.id
+    }
+}
+
+/// Caps a module's linear memory and remembers when a growth was refused, so
+/// the resulting trap can be reported as running out of memory.
+struct MemoryLimiter {
+    max_bytes: usize,
+    hit: bool,
+}
+
+impl ResourceLimiter for MemoryLimiter {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired > self.max_bytes {
+            self.hit = true;
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(desired <= 100_000)
+    }
+}
+
+/// The wall clock modules see through WASI: the host's (injectable) clock.
+struct ModuleWallClock(Arc<dyn Clock>);
+
+impl HostWallClock for ModuleWallClock {
+    fn resolution(&self) -> Duration {
+        Duration::from_millis(1)
+    }
+
+    fn now(&self) -> Duration {
+        Duration::from_millis(u64::try_from(self.0.now_ms()).unwrap_or(0))
+    }
+}
+
+/// Why a call failed, in words for the person who made the request.
+fn failure(module: &LoadedModule, err: &wasmtime::Error, out_of_memory: bool) -> AppError {
+    let id = &module.manifest.id;
+    let limits = module.manifest.limits;
+    let (status, message) = if matches!(err.downcast_ref::<Trap>(), Some(Trap::Interrupt)) {
+        (
+            503,
+            format!(
+                "module `{id}` took longer than {} ms and was stopped",
+                limits.timeout_ms
+            ),
+        )
+    } else if out_of_memory {
+        (
+            500,
+            format!(
+                "module `{id}` ran out of memory (its limit is {} MiB)",
+                limits.memory_mb
+            ),
+        )
+    } else if let Some(trap) = err.downcast_ref::<Trap>() {
+        (500, format!("module `{id}` failed: {trap}"))
+    } else {
+        (500, format!("module `{id}` failed: {err:#}"))
+    };
+    tracing::warn!(module = %id, error = format!("{err:?}"), "module call failed");
+    AppError::ModuleFailed {
+        module: id.clone(),
+        status,
+        message,
+    }
+}
+
+pub(super) fn caller_record(practice: &Practice, caller: Option<&Caller>) -> bindings::Caller {
+    match caller {
+        Some(c) => bindings::Caller {
+            practice: practice.slug().to_string(),
+            user_id: Some(c.user_id.clone()),
+            email: c.email.clone(),
+            display_name: c.display_name.clone(),
+            time_zone: c.time_zone.clone(),
+            permissions: c.permissions.iter().cloned().collect(),
+        },
+        None => bindings::Caller {
+            practice: practice.slug().to_string(),
+            user_id: None,
+            email: String::new(),
+            display_name: "ImmCase".into(),
+            time_zone: "UTC".into(),
+            permissions: Vec::new(),
+        },
+    }
+}
+
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
+/// What a successful call leaves to do inside its transaction before commit
+/// (e.g. marking the delivered event done), so both commit together.
+pub type Finish = Box<dyn for<'t> FnOnce(&'t mut Tx) -> BoxFuture<'t, sqlx::Result<()>> + Send>;
+
+/// Runs `body` on a fresh instance of `module`. When the call succeeds and
+/// `commit` approves its result, the call's transaction (with `finish`)
+/// commits; otherwise it is rolled back.
+pub async fn run<R, F>(
+    app: &AppState,
+    module: &Arc<LoadedModule>,
+    practice: &Practice,
+    caller: Option<&Caller>,
+    finish: Option<Finish>,
+    commit: impl FnOnce(&R) -> bool,
+    body: F,
+) -> Result<R, AppError>
+where
+    F: for<'s> FnOnce(&'s Module, &'s mut Store<CallState>) -> BoxFuture<'s, wasmtime::Result<R>>,
+{
+    let limits = module.manifest.limits;
+    let wasi = WasiCtxBuilder::new()
+        .wall_clock(ModuleWallClock(app.clock.clone()))
+        .build();
+    let state = CallState {
+        wasi,
+        table: ResourceTable::new(),
+        limiter: MemoryLimiter {
+            max_bytes: limits.memory_mb as usize * 1024 * 1024,
+            hit: false,
+        },
+        app: app.clone(),
+        module: module.clone(),
+        practice: practice.clone(),
+        caller: caller.cloned(),
+        tx: None,
+        wake_mail: false,
+        wake_jobs: false,
+    };
+    let mut store = Store::new(&module.pre.engine().clone(), state);
+    store.limiter(|s| &mut s.limiter);
+    let ticks = (u64::from(limits.timeout_ms) / EPOCH_TICK.as_millis() as u64).max(1);
+    store.set_epoch_deadline(ticks);
+    store.epoch_deadline_trap();
+    // Host imports awaiting the database are not interrupted by epochs; this
+    // bounds the whole call.
+    let wall = Duration::from_millis(u64::from(limits.timeout_ms) * 2 + 5_000);
+    let outcome = tokio::time::timeout(wall, async {
+        let instance = module.pre.instantiate_async(&mut store).await?;
+        body(&instance, &mut store).await
+    })
+    .await;
+    let result = match outcome {
+        Ok(Ok(value)) => value,
+        Ok(Err(err)) => {
+            let oom = store.data().limiter.hit;
+            return Err(failure(module, &err, oom));
+        }
+        Err(_) => {
+            let err = wasmtime::Error::from(Trap::Interrupt);
+            return Err(failure(module, &err, false));
+        }
+    };
+    if !commit(&result) {
+        return Ok(result);
+    }
+    let data = store.into_data();
+
+    let (wake_mail, wake_jobs) = (data.wake_mail, data.wake_jobs);
+    let mut tx = data.tx;
+    if let Some(finish) = finish {
+        if tx.is_none() {
+            tx = Some(app.db.begin().await?);
+        }
+        if let Some(tx) = tx.as_mut() {
+            finish(tx).await?;
+        }
+    }
+    if let Some(tx) = tx {
+        tx.commit().await?;
+    }
+    if wake_mail {
+        app.mail.wake();
+    }
+    if wake_jobs {
+        app.modules.jobs_wake.notify_one();
+    }
+    Ok(result)
+}

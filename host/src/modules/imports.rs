@@ -1,0 +1,377 @@
+//! The host side of every WIT import. Each checks the module's manifest (and,
+//! for records, the caller the host holds), works inside the practice and
+//! module of the call, and writes through the call's transaction. Database
+//! failures trap the call; domain failures are `error` values.
+
+use serde_json::Value;
+
+use super::bindings::Error;
+use super::bindings::immcase::plugin::{
+    events, files, log, mail, records, schedule, search, settings, store, types,
+};
+use super::call::CallState;
+use super::store::{self as docs, Scope, StoreError};
+use crate::jobs;
+
+type HostResult<T> = wasmtime::Result<Result<T, Error>>;
+
+/// Domain errors become `error` values; database errors trap.
+fn domain<T>(r: Result<T, StoreError>) -> HostResult<T> {
+    match r {
+        Ok(v) => Ok(Ok(v)),
+        Err(StoreError::NotFound(m)) => Ok(Err(Error::NotFound(m))),
+        Err(StoreError::Invalid(m)) => Ok(Err(Error::Invalid(m))),
+        Err(StoreError::Conflict(m)) => Ok(Err(Error::Conflict(m))),
+        Err(StoreError::Db(e)) => Err(wasmtime::Error::new(e).context("the module store")),
+    }
+}
+
+fn json_text(what: &str, text: &str, max: usize) -> Result<Value, Error> {
+    if text.len() > max {
+        return Err(Error::Invalid(format!("{what} is larger than {max} bytes")));
+    }
+    serde_json::from_str(text).map_err(|e| Error::Invalid(format!("{what} is not JSON: {e}")))
+}
+
+impl CallState {
+    fn collection(&self, name: &str) -> Result<(), Error> {
+        if self
+            .module
+            .manifest
+            .capabilities
+            .store
+            .iter()
+            .any(|c| c == name)
+        {
+            Ok(())
+        } else {
+            Err(Error::Forbidden(format!(
+                "collection `{name}` is not declared under [capabilities] store in the plugin.toml of `{}`",
+                self.id()
+            )))
+        }
+    }
+
+    fn indexed(&self, collection: &str) -> Vec<String> {
+        self.module
+            .manifest
+            .indexes
+            .get(collection)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    fn to_document(d: docs::StoredDocument) -> store::Document {
+        store::Document {
+            id: d.id,
+            version: u64::try_from(d.version).unwrap_or(0),
+            created_at: d.created_at,
+            updated_at: d.updated_at,
+            data: d.data,
+        }
+    }
+}
+
+impl types::Host for CallState {}
+
+impl store::Host for CallState {
+    async fn get(&mut self, collection: String, id: String) -> HostResult<Option<store::Document>> {
+        if let Err(e) = self.collection(&collection) {
+            return Ok(Err(e));
+        }
+        let (practice, module) = (self.practice.clone(), self.module.clone());
+        let scope = Scope {
+            practice: &practice,
+            module: &module.manifest.id,
+            collection: &collection,
+        };
+        let found = match self.tx_if_started() {
+            Some(tx) => docs::get(&mut **tx, &scope, &id).await,
+            None => docs::get(self.app.db.pool(), &scope, &id).await,
+        };
+        domain(found.map(|d| d.map(Self::to_document)))
+    }
+
+    async fn put(
+        &mut self,
+        collection: String,
+        id: String,
+        data: String,
+        expected: Option<u64>,
+    ) -> HostResult<store::Document> {
+        if let Err(e) = self.collection(&collection) {
+            return Ok(Err(e));
+        }
+        let indexed = self.indexed(&collection);
+        let (practice, module, now) = (
+            self.practice.clone(),
+            self.module.clone(),
+            self.app.now_ms(),
+        );
+        let scope = Scope {
+            practice: &practice,
+            module: &module.manifest.id,
+            collection: &collection,
+        };
+        let expected = expected.map(|v| i64::try_from(v).unwrap_or(i64::MAX));
+        let tx = self.tx().await?;
+        domain(
+            docs::put(tx, &scope, &id, &data, &indexed, expected, now)
+                .await
+                .map(Self::to_document),
+        )
+    }
+
+    async fn delete(
+        &mut self,
+        collection: String,
+        id: String,
+        expected: Option<u64>,
+    ) -> HostResult<bool> {
+        if let Err(e) = self.collection(&collection) {
+            return Ok(Err(e));
+        }
+        let (practice, module) = (self.practice.clone(), self.module.clone());
+        let scope = Scope {
+            practice: &practice,
+            module: &module.manifest.id,
+            collection: &collection,
+        };
+        let expected = expected.map(|v| i64::try_from(v).unwrap_or(i64::MAX));
+        let tx = self.tx().await?;
+        domain(docs::delete(tx, &scope, &id, expected).await)
+    }
+
+    async fn query(&mut self, collection: String, q: store::QuerySpec) -> HostResult<store::Page> {
+        if let Err(e) = self.collection(&collection) {
+            return Ok(Err(e));
+        }
+        let mut filters = Vec::with_capacity(q.filters.len());
+        for f in q.filters {
+            let value = match json_text("filter value", &f.value, 10_000) {
+                Ok(v) => v,
+                Err(e) => return Ok(Err(e)),
+            };
+            let op = match f.op {
+                store::Op::Eq => docs::Op::Eq,
+                store::Op::Ne => docs::Op::Ne,
+                store::Op::Lt => docs::Op::Lt,
+                store::Op::Lte => docs::Op::Lte,
+                store::Op::Gt => docs::Op::Gt,
+                store::Op::Gte => docs::Op::Gte,
+            };
+            filters.push(docs::Filter {
+                field: f.field,
+                op,
+                value,
+            });
+        }
+        let query = docs::Query {
+            filters,
+            order_by: q.order_by,
+            descending: q.descending,
+            limit: q.limit,
+            cursor: q.cursor,
+        };
+        let indexed = self.indexed(&collection);
+        let (practice, module) = (self.practice.clone(), self.module.clone());
+        let scope = Scope {
+            practice: &practice,
+            module: &module.manifest.id,
+            collection: &collection,
+        };
+        let found = match self.tx_if_started() {
+            Some(tx) => docs::query(&mut **tx, &scope, &indexed, &query).await,
+            None => docs::query(self.app.db.pool(), &scope, &indexed, &query).await,
+        };
+        domain(found.map(|(documents, next_cursor)| store::Page {
+            documents: documents.into_iter().map(Self::to_document).collect(),
+            next_cursor,
+        }))
+    }
+}
+
+const NOT_YET: &str = "applicants, cases, files and search are not available on this server yet";
+
+impl records::Host for CallState {
+    async fn get_applicant(&mut self, _id: String) -> HostResult<String> {
+        Ok(Err(Error::NotFound(NOT_YET.into())))
+    }
+
+    async fn get_case(&mut self, _id: String) -> HostResult<String> {
+        Ok(Err(Error::NotFound(NOT_YET.into())))
+    }
+
+    async fn find_applicants_by_email(&mut self, _email: String) -> HostResult<Vec<String>> {
+        Ok(Err(Error::NotFound(NOT_YET.into())))
+    }
+}
+
+impl files::Host for CallState {
+    async fn list(&mut self, _owner: String) -> HostResult<Vec<String>> {
+        Ok(Err(Error::NotFound(NOT_YET.into())))
+    }
+
+    async fn read(&mut self, _id: String) -> HostResult<Vec<u8>> {
+        Ok(Err(Error::NotFound(NOT_YET.into())))
+    }
+
+    async fn attach(
+        &mut self,
+        _owner: String,
+        _name: String,
+        _content_type: String,
+        _content: Vec<u8>,
+    ) -> HostResult<String> {
+        Ok(Err(Error::Invalid(NOT_YET.into())))
+    }
+}
+
+impl search::Host for CallState {
+    async fn put(&mut self, _entry: search::Entry) -> HostResult<()> {
+        Ok(Err(Error::Invalid(NOT_YET.into())))
+    }
+
+    async fn remove(&mut self, _id: String) -> HostResult<()> {
+        Ok(Err(Error::Invalid(NOT_YET.into())))
+    }
+}
+
+impl events::Host for CallState {
+    async fn emit(&mut self, name: String, payload: String) -> HostResult<String> {
+        if !crate::events::is_valid_name(&name) {
+            return Ok(Err(Error::Invalid(format!(
+                "{name:?} is not an event name like \"notes.created\""
+            ))));
+        }
+        if !self.module.manifest.may_emit(&name) {
+            return Ok(Err(Error::Forbidden(format!(
+                "`{}` may not emit {name:?}: it is not under [capabilities] events.emit in its plugin.toml",
+                self.id()
+            ))));
+        }
+        if let Err(e) = json_text("the payload", &payload, crate::events::MAX_PAYLOAD_BYTES) {
+            return Ok(Err(e));
+        }
+        let (practice, module, now) = (
+            self.practice.clone(),
+            self.module.clone(),
+            self.app.now_ms(),
+        );
+        let runtime = self.app.modules.clone();
+        let tx = self.tx().await?;
+        let id = crate::events::emit(
+            tx,
+            &runtime,
+            &practice,
+            &name,
+            &payload,
+            &module.manifest.id,
+            now,
+        )
+        .await?;
+        self.wake_jobs = true;
+        Ok(Ok(id))
+    }
+}
+
+impl schedule::Host for CallState {
+    async fn at(&mut self, due: i64, key: String, payload: String) -> HostResult<()> {
+        if key.is_empty() || key.len() > 200 {
+            return Ok(Err(Error::Invalid(
+                "a timer key has 1 to 200 characters".into(),
+            )));
+        }
+        if let Err(e) = json_text("the payload", &payload, 64 * 1024) {
+            return Ok(Err(e));
+        }
+        let (practice, module, now) = (
+            self.practice.clone(),
+            self.module.clone(),
+            self.app.now_ms(),
+        );
+        let tx = self.tx().await?;
+        jobs::set_timer(tx, &practice, &module.manifest.id, &key, &payload, due, now).await?;
+        self.wake_jobs = true;
+        Ok(Ok(()))
+    }
+
+    async fn cancel(&mut self, key: String) -> HostResult<bool> {
+        let (practice, module) = (self.practice.clone(), self.module.clone());
+        let tx = self.tx().await?;
+        Ok(Ok(jobs::cancel_timer(
+            tx,
+            &practice,
+            &module.manifest.id,
+            &key,
+        )
+        .await?))
+    }
+
+    async fn now(&mut self) -> wasmtime::Result<i64> {
+        Ok(self.app.now_ms())
+    }
+}
+
+impl mail::Host for CallState {
+    async fn send(&mut self, to: String, subject: String, body: String) -> HostResult<()> {
+        if to.parse::<lettre::Address>().is_err() {
+            return Ok(Err(Error::Invalid(format!(
+                "{to:?} is not an email address"
+            ))));
+        }
+        if subject.trim().is_empty()
+            || subject.chars().count() > 300
+            || subject.contains(['\r', '\n'])
+        {
+            return Ok(Err(Error::Invalid(
+                "a subject has 1 to 300 characters on one line".into(),
+            )));
+        }
+        if body.len() > 200 * 1024 {
+            return Ok(Err(Error::Invalid("a body is at most 200 KiB".into())));
+        }
+        let (practice, now) = (self.practice.clone(), self.app.now_ms());
+        let tx = self.tx().await?;
+        let message = crate::mail::OutgoingMail {
+            to: &to,
+            subject: &subject,
+            body: &body,
+        };
+        crate::mail::enqueue(&mut **tx, &practice, message, now)
+            .await
+            .map_err(|e| wasmtime::Error::msg(e.to_string()))?;
+        self.wake_mail = true;
+        Ok(Ok(()))
+    }
+}
+
+impl settings::Host for CallState {
+    async fn get(&mut self) -> HostResult<String> {
+        let (practice, module) = (self.practice.clone(), self.module.clone());
+        let values = super::settings::effective(self.app.db.pool(), &practice, &module.manifest)
+            .await
+            .map_err(|e| wasmtime::Error::msg(e.to_string()))?;
+        Ok(Ok(Value::Object(values).to_string()))
+    }
+}
+
+impl log::Host for CallState {
+    async fn write(&mut self, level: log::Level, message: String) -> wasmtime::Result<()> {
+        let message: String = message.chars().take(4000).collect();
+        let (module, practice) = (self.id().to_string(), self.practice.slug().to_string());
+        let user = self
+            .caller
+            .as_ref()
+            .map(|c| c.email.clone())
+            .unwrap_or_default();
+        match level {
+            log::Level::Debug => tracing::debug!(%module, %practice, %user, "{message}"),
+            log::Level::Info => tracing::info!(%module, %practice, %user, "{message}"),
+            log::Level::Warn => tracing::warn!(%module, %practice, %user, "{message}"),
+            log::Level::Error => tracing::error!(%module, %practice, %user, "{message}"),
+        }
+
+        Ok(())
+    }
+}

@@ -1,0 +1,596 @@
+//! `plugin.toml`: what a module is, what it may import, what it stores and
+//! indexes, its permissions, sidebar entries, settings and limits. Errors name
+//! the field that is wrong and why.
+
+use std::collections::BTreeMap;
+
+use semver::{Version, VersionReq};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// The version of the WIT package `immcase:plugin` this host implements.
+pub const HOST_API: Version = Version::new(0, 1, 0);
+
+/// Largest memory a module may ask for, and longest time per call.
+const MAX_MEMORY_MB: u32 = 1024;
+const MAX_TIMEOUT_MS: u32 = 60_000;
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Manifest {
+    pub id: String,
+    pub name: String,
+    #[schema(value_type = String)]
+    pub version: Version,
+    #[serde(rename = "host-api")]
+    #[schema(value_type = String)]
+    pub host_api: VersionReq,
+    pub description: String,
+    pub capabilities: Capabilities,
+    /// Collection → indexed top-level fields.
+    pub indexes: BTreeMap<String, Vec<String>>,
+    pub permissions: Vec<PermissionDecl>,
+    pub nav: Vec<NavEntry>,
+    pub settings: BTreeMap<String, SettingDecl>,
+    pub limits: Limits,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Capabilities {
+    /// Collections of the document store.
+    #[serde(default)]
+    pub store: Vec<String>,
+    /// `applicants:read`, `cases:read`.
+    #[serde(default)]
+    pub records: Vec<String>,
+    #[serde(default)]
+    pub events: EventCapabilities,
+    #[serde(default)]
+    pub schedule: bool,
+    #[serde(default)]
+    pub mail: bool,
+    #[serde(default)]
+    pub search: bool,
+    #[serde(default)]
+    pub files: bool,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EventCapabilities {
+    /// Names or patterns ending in `.*` the module may emit.
+    #[serde(default)]
+    pub emit: Vec<String>,
+    /// Names or patterns ending in `.*` delivered to `on-event`.
+    #[serde(default)]
+    pub subscribe: Vec<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PermissionDecl {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NavEntry {
+    pub label: String,
+    /// Below the module's page mount, `/m/{id}`.
+    pub path: String,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SettingType {
+    String,
+    Integer,
+    Number,
+    Boolean,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SettingDecl {
+    #[serde(rename = "type")]
+    pub kind: SettingType,
+    #[schema(value_type = Object)]
+    pub default: toml::Value,
+    #[serde(default)]
+    pub description: String,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub max_length: Option<usize>,
+    pub choices: Option<Vec<String>>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Limits {
+    #[serde(default = "default_memory_mb")]
+    pub memory_mb: u32,
+    #[serde(default = "default_timeout_ms")]
+    pub timeout_ms: u32,
+}
+
+fn default_memory_mb() -> u32 {
+    64
+}
+
+fn default_timeout_ms() -> u32 {
+    2000
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            memory_mb: default_memory_mb(),
+            timeout_ms: default_timeout_ms(),
+        }
+    }
+}
+
+/// The file as written, before checks.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManifest {
+    id: String,
+    name: String,
+    version: String,
+    #[serde(rename = "host-api")]
+    host_api: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    capabilities: Capabilities,
+    #[serde(default)]
+    indexes: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    permissions: Vec<PermissionDecl>,
+    #[serde(default)]
+    nav: Vec<NavEntry>,
+    #[serde(default)]
+    settings: BTreeMap<String, SettingDecl>,
+    #[serde(default)]
+    limits: Limits,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("plugin.toml: {field}: {reason}")]
+pub struct ManifestError {
+    pub field: String,
+    pub reason: String,
+}
+
+fn bad(field: impl Into<String>, reason: impl Into<String>) -> ManifestError {
+    ManifestError {
+        field: field.into(),
+        reason: reason.into(),
+    }
+}
+
+/// Lowercase letters, digits and inner hyphens; starts with a letter.
+pub fn is_module_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 40
+        && id.starts_with(|c: char| c.is_ascii_lowercase())
+        && !id.ends_with('-')
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+fn is_simple_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.starts_with(|c: char| c.is_ascii_lowercase())
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+}
+
+/// `name.part`, or `name.*`: dotted lowercase parts.
+fn is_event_pattern(p: &str) -> bool {
+    let parts: Vec<&str> = p.split('.').collect();
+    parts.len() >= 2
+        && parts
+            .iter()
+            .enumerate()
+            .all(|(i, part)| (i == parts.len() - 1 && *part == "*") || is_simple_name(part))
+}
+
+/// Whether an event name matches a pattern (`a.b` or `a.*`).
+pub fn event_matches(pattern: &str, name: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => name.starts_with(prefix),
+        None => pattern == name,
+    }
+}
+
+impl Manifest {
+    pub fn parse(text: &str) -> Result<Manifest, ManifestError> {
+        let raw: RawManifest = toml::from_str(text).map_err(|e| {
+            let at = e
+                .span()
+                .map(|s| {
+                    let line = text[..s.start.min(text.len())].lines().count().max(1);
+                    format!("line {line}")
+                })
+                .unwrap_or_else(|| "file".into());
+            bad(at, e.message().to_string())
+        })?;
+        if !is_module_id(&raw.id) {
+            return Err(bad(
+                "id",
+                format!(
+                    "{:?} is not a module id: use lowercase letters, digits and inner hyphens, starting with a letter, at most 40",
+                    raw.id
+                ),
+            ));
+        }
+        if raw.name.trim().is_empty() || raw.name.chars().count() > 60 {
+            return Err(bad("name", "give a name of 1 to 60 characters"));
+        }
+        let version = Version::parse(&raw.version).map_err(|e| {
+            bad(
+                "version",
+                format!("{:?} is not a semver version: {e}", raw.version),
+            )
+        })?;
+        let host_api = VersionReq::parse(&raw.host_api).map_err(|e| {
+            bad(
+                "host-api",
+                format!(
+                    "{:?} is not a semver requirement such as \"^0.1\": {e}",
+                    raw.host_api
+                ),
+            )
+        })?;
+        if raw.description.chars().count() > 300 {
+            return Err(bad("description", "at most 300 characters"));
+        }
+        let caps = &raw.capabilities;
+        for c in &caps.store {
+            if !is_simple_name(c) {
+                return Err(bad(
+                    "capabilities.store",
+                    format!("{c:?} is not a collection name (lowercase letters, digits, _ and -)"),
+                ));
+            }
+        }
+        for r in &caps.records {
+            if !matches!(r.as_str(), "applicants:read" | "cases:read") {
+                return Err(bad(
+                    "capabilities.records",
+                    format!("{r:?}: use applicants:read or cases:read"),
+                ));
+            }
+        }
+        for (list, name) in [
+            (&caps.events.emit, "emit"),
+            (&caps.events.subscribe, "subscribe"),
+        ] {
+            for p in list {
+                if !is_event_pattern(p) {
+                    return Err(bad(
+                        format!("capabilities.events.{name}"),
+                        format!(
+                            "{p:?} is not an event name or pattern like \"notes.created\" or \"notes.*\""
+                        ),
+                    ));
+                }
+            }
+        }
+        for (collection, fields) in &raw.indexes {
+            if !caps.store.contains(collection) {
+                return Err(bad(
+                    format!("indexes.{collection}"),
+                    "index of a collection not listed in capabilities.store",
+                ));
+            }
+            for f in fields {
+                if !is_simple_name(f) {
+                    return Err(bad(
+                        format!("indexes.{collection}"),
+                        format!("{f:?} is not a top-level field name"),
+                    ));
+                }
+            }
+        }
+        for p in &raw.permissions {
+            let ok = p
+                .name
+                .split_once('.')
+                .is_some_and(|(m, _)| m == raw.id.replace('-', "_") || m == raw.id)
+                && p.name.split('.').skip(1).all(is_simple_name);
+            if !ok {
+                return Err(bad(
+                    "permissions",
+                    format!(
+                        "{:?}: a module's permissions start with its id, like \"{}.manage\"",
+                        p.name, raw.id
+                    ),
+                ));
+            }
+        }
+        for n in &raw.nav {
+            if !n.path.starts_with('/') || n.label.trim().is_empty() {
+                return Err(bad(
+                    "nav",
+                    format!(
+                        "entry {:?}: needs a label and a path starting with /",
+                        n.label
+                    ),
+                ));
+            }
+        }
+        for (name, decl) in &raw.settings {
+            if !is_simple_name(name) {
+                return Err(bad(
+                    format!("settings.{name}"),
+                    "setting names are lowercase letters, digits, _ and -",
+                ));
+            }
+            let default = toml_to_json(&decl.default);
+            check_setting(decl, &default)
+                .map_err(|reason| bad(format!("settings.{name}.default"), reason))?;
+        }
+        let limits = raw.limits;
+        if limits.memory_mb == 0 || limits.memory_mb > MAX_MEMORY_MB {
+            return Err(bad("limits.memory-mb", format!("use 1 to {MAX_MEMORY_MB}")));
+        }
+        if limits.timeout_ms < 10 || limits.timeout_ms > MAX_TIMEOUT_MS {
+            return Err(bad(
+                "limits.timeout-ms",
+                format!("use 10 to {MAX_TIMEOUT_MS}"),
+            ));
+        }
+        Ok(Manifest {
+            id: raw.id,
+            name: raw.name.trim().to_string(),
+            version,
+            host_api,
+            description: raw.description,
+            capabilities: raw.capabilities,
+            indexes: raw.indexes,
+            permissions: raw.permissions,
+            nav: raw.nav,
+            settings: raw.settings,
+            limits,
+        })
+    }
+
+    /// Whether this host can serve the module; the message names both versions.
+    pub fn check_host_api(&self) -> Result<(), String> {
+        if self.host_api.matches(&HOST_API) {
+            Ok(())
+        } else {
+            Err(format!(
+                "module `{}` needs host API {} but this server provides {}",
+                self.id, self.host_api, HOST_API
+            ))
+        }
+    }
+
+    /// The WIT interfaces the manifest lets the module import.
+    pub fn allowed_interfaces(&self) -> Vec<&'static str> {
+        let c = &self.capabilities;
+        let mut allowed = vec!["types", "log", "settings"];
+        for (on, name) in [
+            (!c.store.is_empty(), "store"),
+            (!c.records.is_empty(), "records"),
+            (c.files, "files"),
+            (c.search, "search"),
+            (!c.events.emit.is_empty(), "events"),
+            (c.schedule, "schedule"),
+            (c.mail, "mail"),
+        ] {
+            if on {
+                allowed.push(name);
+            }
+        }
+        allowed
+    }
+
+    pub fn may_emit(&self, name: &str) -> bool {
+        self.capabilities
+            .events
+            .emit
+            .iter()
+            .any(|p| event_matches(p, name))
+    }
+
+    pub fn subscribes_to(&self, name: &str) -> bool {
+        self.capabilities
+            .events
+            .subscribe
+            .iter()
+            .any(|p| event_matches(p, name))
+    }
+
+    /// The module's settings with every default filled in.
+    pub fn default_settings(&self) -> serde_json::Map<String, serde_json::Value> {
+        self.settings
+            .iter()
+            .map(|(k, d)| (k.clone(), toml_to_json(&d.default)))
+            .collect()
+    }
+}
+
+pub fn toml_to_json(v: &toml::Value) -> serde_json::Value {
+    serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
+}
+
+/// Checks one setting value against its declaration.
+pub fn check_setting(decl: &SettingDecl, value: &serde_json::Value) -> Result<(), String> {
+    use serde_json::Value;
+    let number = match (decl.kind, value) {
+        (SettingType::String, Value::String(s)) => {
+            if let Some(max) = decl.max_length
+                && s.chars().count() > max
+            {
+                return Err(format!("at most {max} characters"));
+            }
+            if let Some(choices) = &decl.choices
+                && !choices.contains(s)
+            {
+                return Err(format!("one of {}", choices.join(", ")));
+            }
+            None
+        }
+        (SettingType::Integer, Value::Number(n)) if n.is_i64() || n.is_u64() => n.as_f64(),
+        (SettingType::Number, Value::Number(n)) => n.as_f64(),
+        (SettingType::Boolean, Value::Bool(_)) => None,
+        (kind, _) => {
+            return Err(format!(
+                "must be {}",
+                match kind {
+                    SettingType::String => "a string",
+                    SettingType::Integer => "a whole number",
+                    SettingType::Number => "a number",
+                    SettingType::Boolean => "true or false",
+                }
+            ));
+        }
+    };
+    if let Some(n) = number {
+        if let Some(min) = decl.min
+            && n < min
+        {
+            return Err(format!("at least {min}"));
+        }
+        if let Some(max) = decl.max
+            && n > max
+        {
+            return Err(format!("at most {max}"));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOTES: &str = r#"
+id = "notes"
+name = "Notes"
+version = "0.1.0"
+host-api = "^0.1"
+description = "Notes"
+
+[capabilities]
+store = ["notes"]
+events = { emit = ["notes.*"], subscribe = ["case.closed"] }
+schedule = true
+mail = true
+
+[indexes]
+notes = ["subject"]
+
+[[permissions]]
+name = "notes.manage_all"
+
+[[nav]]
+label = "Notes"
+path = "/"
+
+[settings.days]
+type = "integer"
+default = 7
+min = 1
+max = 365
+
+[limits]
+memory-mb = 32
+"#;
+
+    #[test]
+    fn reads_a_full_manifest() {
+        let m = Manifest::parse(NOTES).unwrap();
+        assert_eq!(m.id, "notes");
+        assert_eq!(m.limits.memory_mb, 32);
+        assert_eq!(m.limits.timeout_ms, 2000);
+        assert!(m.check_host_api().is_ok());
+        assert!(m.may_emit("notes.created"));
+        assert!(!m.may_emit("cases.created"));
+        assert!(m.subscribes_to("case.closed"));
+        assert_eq!(
+            m.allowed_interfaces(),
+            [
+                "types", "log", "settings", "store", "events", "schedule", "mail"
+            ]
+        );
+        assert_eq!(m.default_settings()["days"], 7);
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let cases = [
+            (NOTES.replace("id = \"notes\"", "id = \"Notes!\""), "id"),
+            (
+                NOTES.replace("version = \"0.1.0\"", "version = \"one\""),
+                "version",
+            ),
+            (
+                NOTES.replace("host-api = \"^0.1\"", "host-api = \"soon\""),
+                "host-api",
+            ),
+            (
+                NOTES.replace("notes = [\"subject\"]", "other = [\"subject\"]"),
+                "indexes.other",
+            ),
+            (
+                NOTES.replace("emit = [\"notes.*\"]", "emit = [\"*\"]"),
+                "capabilities.events.emit",
+            ),
+            (
+                NOTES.replace("memory-mb = 32", "memory-mb = 0"),
+                "limits.memory-mb",
+            ),
+            (
+                NOTES.replace("default = 7", "default = \"seven\""),
+                "settings.days.default",
+            ),
+            (
+                NOTES.replace("name = \"notes.manage_all\"", "name = \"other.thing\""),
+                "permissions",
+            ),
+            (format!("{NOTES}\nunknown = 1"), "line"),
+        ];
+        for (text, field) in cases {
+            let err = Manifest::parse(&text).unwrap_err();
+            assert!(err.field.starts_with(field), "{field}: {err}");
+        }
+    }
+
+    #[test]
+    fn incompatible_host_api_names_both_versions() {
+        let m = Manifest::parse(&NOTES.replace("^0.1", "^0.2")).unwrap();
+        let err = m.check_host_api().unwrap_err();
+        assert!(err.contains("^0.2") && err.contains("0.1.0"), "{err}");
+    }
+
+    #[test]
+    fn settings_are_checked_against_their_declaration() {
+        let m = Manifest::parse(NOTES).unwrap();
+        let days = &m.settings["days"];
+        assert!(check_setting(days, &serde_json::json!(30)).is_ok());
+        assert_eq!(
+            check_setting(days, &serde_json::json!(0)).unwrap_err(),
+            "at least 1"
+        );
+        assert_eq!(
+            check_setting(days, &serde_json::json!(2.5)).unwrap_err(),
+            "must be a whole number"
+        );
+    }
+
+    #[test]
+    fn event_patterns() {
+        assert!(event_matches("notes.*", "notes.created"));
+        assert!(!event_matches("notes.*", "notesx.created"));
+        assert!(event_matches("case.closed", "case.closed"));
+    }
+}

@@ -1,0 +1,172 @@
+//! Modules: sandboxed WebAssembly components that add features to a practice.
+//!
+//! - `manifest`: `plugin.toml`, parsed and checked.
+//! - `runtime`: the wasmtime engine, compilation cache and load-time checks.
+//! - `call`: one call into a module, with limits and its own transaction.
+//! - `imports`: the host side of every WIT import.
+//! - `store`: the document store behind the `store` import.
+//! - `settings`: per-practice enabled state and settings.
+//! - `routes`: the HTTP API for modules, and dispatch to `handle-http`.
+
+pub mod bindings;
+pub mod call;
+mod imports;
+pub mod manifest;
+pub mod routes;
+pub mod runtime;
+pub mod settings;
+pub mod store;
+
+use std::path::Path;
+
+use anyhow::Context;
+
+use crate::jobs::Outcome;
+use crate::practices::Practice;
+use crate::state::AppState;
+use call::Finish;
+use runtime::ModuleSource;
+
+mod bundled {
+    // `BUNDLED`: (crate folder, plugin.toml, component) of every module under
+    // plugins/, built for wasm32-wasip2 by build.rs.
+    include!(concat!(env!("OUT_DIR"), "/bundled_modules.rs"));
+}
+
+/// The modules this server offers: those bundled in the binary, then those in
+/// each folder of `extra_dirs` (one sub-folder per module holding its
+/// `plugin.toml` and one `.wasm` component).
+pub fn sources(extra_dirs: &[std::path::PathBuf]) -> anyhow::Result<Vec<ModuleSource>> {
+    let mut sources: Vec<ModuleSource> = bundled::BUNDLED
+        .iter()
+        .map(|(folder, manifest, wasm)| ModuleSource {
+            origin: format!("bundled:{folder}"),
+            manifest: manifest.to_string(),
+            wasm: wasm.to_vec(),
+        })
+        .collect();
+    for dir in extra_dirs {
+        let entries = std::fs::read_dir(dir)
+            .with_context(|| format!("reading the modules folder {}", dir.display()))?;
+        let mut folders: Vec<_> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect();
+        folders.sort();
+        for folder in folders {
+            sources.push(read_folder(&folder)?);
+        }
+    }
+    Ok(sources)
+}
+
+fn read_folder(folder: &Path) -> anyhow::Result<ModuleSource> {
+    let manifest = std::fs::read_to_string(folder.join("plugin.toml"))
+        .with_context(|| format!("reading {}", folder.join("plugin.toml").display()))?;
+    let mut wasm_files: Vec<_> = std::fs::read_dir(folder)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "wasm"))
+        .collect();
+    wasm_files.sort();
+    let [wasm] = wasm_files.as_slice() else {
+        anyhow::bail!("{} must hold exactly one .wasm component", folder.display());
+    };
+    Ok(ModuleSource {
+        origin: folder.display().to_string(),
+        manifest,
+        wasm: std::fs::read(wasm).with_context(|| format!("reading {}", wasm.display()))?,
+    })
+}
+
+/// Delivers an event to a subscribed module of the practice.
+pub async fn deliver_event(
+    state: &AppState,
+    practice: &Practice,
+    module_id: &str,
+    event: bindings::Event,
+    finish: Finish,
+) -> Result<Outcome, String> {
+    background_call(
+        state,
+        practice,
+        module_id,
+        finish,
+        move |m, store, caller| {
+            Box::pin(async move {
+                let returned = m.call_on_event(store, &caller, &event).await?;
+                returned.map_err(|e| wasmtime::Error::msg(format!("on-event returned {e:?}")))
+            })
+        },
+    )
+    .await
+}
+
+/// Calls a module's `on-timer` for one of its due timers.
+pub async fn fire_timer(
+    state: &AppState,
+    practice: &Practice,
+    module_id: &str,
+    timer: bindings::Timer,
+    finish: Finish,
+) -> Result<Outcome, String> {
+    background_call(
+        state,
+        practice,
+        module_id,
+        finish,
+        move |m, store, caller| {
+            Box::pin(async move {
+                let returned = m.call_on_timer(store, &caller, &timer).await?;
+                returned.map_err(|e| wasmtime::Error::msg(format!("on-timer returned {e:?}")))
+            })
+        },
+    )
+    .await
+}
+
+/// A call the host makes on its own (no person behind it) to a module that
+/// must be installed and enabled in the practice; skipped otherwise.
+async fn background_call<F>(
+    state: &AppState,
+    practice: &Practice,
+    module_id: &str,
+    finish: Finish,
+    body: F,
+) -> Result<Outcome, String>
+where
+    F: for<'s> FnOnce(
+        &'s bindings::Module,
+        &'s mut wasmtime::Store<call::CallState>,
+        bindings::Caller,
+    ) -> call::BoxFuture<'s, wasmtime::Result<()>>,
+{
+    let Some(module) = state.modules.get(module_id).cloned() else {
+        return Ok(Outcome::Skipped(format!(
+            "module `{module_id}` is not installed"
+        )));
+    };
+    match settings::state(state.db.pool(), practice, module_id).await {
+        Ok(s) if s.enabled => {}
+        Ok(_) => {
+            return Ok(Outcome::Skipped(format!(
+                "module `{module_id}` is disabled in this practice"
+            )));
+        }
+        Err(e) => return Err(e.to_string()),
+    }
+    let caller = call::caller_record(practice, None);
+    call::run(
+        state,
+        &module,
+        practice,
+        None,
+        Some(finish),
+        |_| true,
+        move |m, store| body(m, store, caller),
+    )
+    .await
+    .map(|()| Outcome::Done)
+    .map_err(|e| e.to_string())
+}

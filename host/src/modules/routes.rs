@@ -1,0 +1,474 @@
+//! The HTTP side of modules: administrators list, enable and configure them;
+//! everyone gets the sidebar (`/api/v1/nav`); and `/api/v1/m/{module}/...` and
+//! `/m/{module}/...` reach the module's `handle-http` once the host has checked
+//! that the module is enabled for the practice and the caller holds
+//! `module:{id}`.
+
+use axum::body::Bytes;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::bindings::{self, HttpRequest};
+use super::manifest::{Capabilities, Manifest, NavEntry, PermissionDecl, SettingDecl};
+use super::{call, settings};
+use crate::api::{ClientAddr, Json, Path};
+use crate::audit::{self, Actor};
+use crate::auth::Caller;
+use crate::error::{AppError, ErrorBody, Result};
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_modules))
+        .routes(routes!(set_module))
+        .routes(routes!(get_settings, put_settings))
+        .routes(routes!(nav))
+        .routes(routes!(module_api))
+        .routes(routes!(module_api_root))
+        .routes(routes!(module_page))
+        .routes(routes!(module_page_root))
+}
+
+/// Largest response a module may return.
+const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+
+#[derive(Serialize, ToSchema)]
+pub struct ModuleInfo {
+    pub id: String,
+    pub name: String,
+    pub version: String,
+    pub description: String,
+    /// The host API the module needs, e.g. `^0.1`.
+    pub host_api: String,
+    pub capabilities: Capabilities,
+    pub permissions: Vec<PermissionDecl>,
+    pub nav: Vec<NavEntry>,
+    pub enabled: bool,
+    /// `loaded`, or `refused` (see `problem`).
+    pub status: &'static str,
+    /// Why a refused module could not be loaded.
+    pub problem: Option<String>,
+    pub source: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ModuleList {
+    pub items: Vec<ModuleInfo>,
+    pub next_cursor: Option<String>,
+}
+
+fn info(manifest: &Manifest, enabled: bool, source: &str) -> ModuleInfo {
+    ModuleInfo {
+        id: manifest.id.clone(),
+        name: manifest.name.clone(),
+        version: manifest.version.to_string(),
+        description: manifest.description.clone(),
+        host_api: manifest.host_api.to_string(),
+        capabilities: manifest.capabilities.clone(),
+        permissions: manifest.permissions.clone(),
+        nav: manifest.nav.clone(),
+        enabled,
+        status: "loaded",
+        problem: None,
+        source: source.to_string(),
+    }
+}
+
+/// Every module installed on this server, with its state in the practice.
+#[utoipa::path(get, path = "/api/v1/modules", tag = "modules",
+    responses((status = 200, body = ModuleList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn list_modules(State(state): State<AppState>, caller: Caller) -> Result<Json<ModuleList>> {
+    caller.require("modules.manage")?;
+    let enabled = settings::enabled_ids(state.db.pool(), &caller.practice).await?;
+    let mut items: Vec<ModuleInfo> = state
+        .modules
+        .modules
+        .values()
+        .map(|m| info(&m.manifest, enabled.contains(&m.manifest.id), &m.source))
+        .collect();
+    for refused in &state.modules.refused {
+        items.push(ModuleInfo {
+            id: refused.id.clone(),
+            name: refused.id.clone(),
+            version: String::new(),
+            description: String::new(),
+            host_api: String::new(),
+            capabilities: Capabilities::default(),
+            permissions: Vec::new(),
+            nav: Vec::new(),
+            enabled: false,
+            status: "refused",
+            problem: Some(refused.reason.clone()),
+            source: refused.source.clone(),
+        });
+    }
+    Ok(Json(ModuleList {
+        items,
+        next_cursor: None,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ModuleSwitch {
+    pub enabled: bool,
+}
+
+/// Enables or disables a module for the practice.
+#[utoipa::path(put, path = "/api/v1/modules/{id}", tag = "modules", params(("id" = String, Path)), request_body = ModuleSwitch,
+    responses((status = 200, body = ModuleInfo), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn set_module(
+    State(state): State<AppState>,
+    caller: Caller,
+    client: ClientAddr,
+    Path(id): Path<String>,
+    Json(input): Json<ModuleSwitch>,
+) -> Result<Json<ModuleInfo>> {
+    caller.require("modules.manage")?;
+    let Some(module) = state.modules.get(&id).cloned() else {
+        if let Some(refused) = state.modules.refused.iter().find(|r| r.id == id) {
+            return Err(AppError::conflict(format!(
+                "module `{id}` cannot be enabled: {}",
+                refused.reason
+            )));
+        }
+        return Err(AppError::NotFound("module"));
+    };
+    let now = state.now_ms();
+    let mut tx = state.db.begin().await?;
+    settings::set_enabled(&mut tx, &caller.practice, &id, input.enabled, now).await?;
+    let entry = audit::Entry {
+        actor: Actor::of(&caller),
+        action: if input.enabled {
+            "module.enabled"
+        } else {
+            "module.disabled"
+        },
+        target: Some(format!("module:{id}")),
+        client_addr: Some(&client.0),
+        details: serde_json::json!({ "version": module.manifest.version.to_string() }),
+    };
+    audit::record(&mut *tx, &caller.practice, now, entry).await?;
+    tx.commit().await?;
+    Ok(Json(info(&module.manifest, input.enabled, &module.source)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ModuleSettings {
+    /// Every setting, saved or default.
+    #[schema(value_type = Object)]
+    pub values: Map<String, Value>,
+    /// Send back when saving.
+    pub version: i64,
+    /// What each setting is and accepts.
+    pub declarations: std::collections::BTreeMap<String, SettingDecl>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ModuleSettingsInput {
+    #[schema(value_type = Object)]
+    pub values: Map<String, Value>,
+    pub version: i64,
+}
+
+fn loaded(state: &AppState, id: &str) -> Result<std::sync::Arc<super::runtime::LoadedModule>> {
+    state
+        .modules
+        .get(id)
+        .cloned()
+        .ok_or(AppError::NotFound("module"))
+}
+
+/// A module's settings in the practice.
+#[utoipa::path(get, path = "/api/v1/modules/{id}/settings", tag = "modules", params(("id" = String, Path)),
+    responses((status = 200, body = ModuleSettings), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+async fn get_settings(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<ModuleSettings>> {
+    caller.require("modules.manage")?;
+    let module = loaded(&state, &id)?;
+    let pool = state.db.pool();
+    let values = settings::effective(pool, &caller.practice, &module.manifest).await?;
+    let version = settings::state(pool, &caller.practice, &id).await?.version;
+    Ok(Json(ModuleSettings {
+        values,
+        version,
+        declarations: module.manifest.settings.clone(),
+    }))
+}
+
+/// Saves a module's settings; each value is checked against the module's
+/// declaration, and a stale version gets 409.
+#[utoipa::path(put, path = "/api/v1/modules/{id}/settings", tag = "modules", params(("id" = String, Path)),
+    request_body = ModuleSettingsInput,
+    responses((status = 200, body = ModuleSettings), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn put_settings(
+    State(state): State<AppState>,
+    caller: Caller,
+    client: ClientAddr,
+    Path(id): Path<String>,
+    Json(input): Json<ModuleSettingsInput>,
+) -> Result<Json<ModuleSettings>> {
+    caller.require("modules.manage")?;
+    let module = loaded(&state, &id)?;
+    let now = state.now_ms();
+    let mut tx = state.db.begin().await?;
+    settings::save(
+        &mut tx,
+        &caller.practice,
+        &module.manifest,
+        input.values.clone(),
+        input.version,
+        now,
+    )
+    .await?;
+    let entry = audit::Entry {
+        actor: Actor::of(&caller),
+        action: "module.settings_changed",
+        target: Some(format!("module:{id}")),
+        client_addr: Some(&client.0),
+        details: Value::Object(input.values),
+    };
+    audit::record(&mut *tx, &caller.practice, now, entry).await?;
+    let values = settings::effective(&mut *tx, &caller.practice, &module.manifest).await?;
+    let version = settings::state(&mut *tx, &caller.practice, &id)
+        .await?
+        .version;
+    tx.commit().await?;
+    Ok(Json(ModuleSettings {
+        values,
+        version,
+        declarations: module.manifest.settings.clone(),
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NavItem {
+    pub label: String,
+    pub path: String,
+    /// `host` or `module`.
+    pub kind: &'static str,
+    /// The module, for module entries.
+    pub module: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Nav {
+    pub items: Vec<NavItem>,
+}
+
+/// What the caller's sidebar shows: host sections they may use, then every
+/// enabled module they may reach.
+#[utoipa::path(get, path = "/api/v1/nav", tag = "modules",
+    responses((status = 200, body = Nav), (status = 401, body = ErrorBody)))]
+async fn nav(State(state): State<AppState>, caller: Caller) -> Result<Json<Nav>> {
+    let host = [
+        ("Dashboard", "/", None),
+        ("Applicants", "/applicants", Some("applicants.read")),
+        ("Cases", "/cases", Some("cases.read")),
+        ("Users", "/settings/users", Some("users.manage")),
+        ("Roles", "/settings/roles", Some("roles.manage")),
+        ("Modules", "/settings/modules", Some("modules.manage")),
+        ("Audit log", "/settings/audit", Some("audit.read")),
+    ];
+    let mut items: Vec<NavItem> = host
+        .into_iter()
+        .filter(|(_, _, perm)| perm.is_none_or(|p| caller.can(p)))
+        .map(|(label, path, _)| NavItem {
+            label: label.into(),
+            path: path.into(),
+            kind: "host",
+            module: None,
+        })
+        .collect();
+    for id in settings::enabled_ids(state.db.pool(), &caller.practice).await? {
+        let Some(module) = state.modules.get(&id) else {
+            continue;
+        };
+        if !caller.can(&format!("module:{id}")) {
+            continue;
+        }
+        for entry in &module.manifest.nav {
+            items.push(NavItem {
+                label: entry.label.clone(),
+                path: format!("/m/{id}{}", entry.path),
+                kind: "module",
+                module: Some(id.clone()),
+            });
+        }
+    }
+    Ok(Json(Nav { items }))
+}
+
+/// A module's JSON API: whatever the module answers.
+#[utoipa::path(method(get, post, put, patch, delete), path = "/api/v1/m/{module}/{*rest}", tag = "modules",
+    params(("module" = String, Path), ("rest" = String, Path, description = "The path inside the module")),
+    responses((status = 200, description = "The module's answer"), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 500, body = ErrorBody, description = "module_failed: the module trapped or ran out of memory"),
+        (status = 503, body = ErrorBody, description = "module_failed: the module ran past its time limit")))]
+async fn module_api(
+    state: State<AppState>,
+    caller: Option<Caller>,
+    Path((module, rest)): Path<(String, String)>,
+    req: Request,
+) -> Result<Response> {
+    dispatch(state, caller, module, format!("/{rest}"), false, req).await
+}
+
+/// A module's JSON API at its root.
+#[utoipa::path(method(get, post, put, patch, delete), path = "/api/v1/m/{module}", tag = "modules",
+    params(("module" = String, Path)),
+    responses((status = 200, description = "The module's answer"), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 500, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn module_api_root(
+    state: State<AppState>,
+    caller: Option<Caller>,
+    Path(module): Path<String>,
+    req: Request,
+) -> Result<Response> {
+    dispatch(state, caller, module, "/".into(), false, req).await
+}
+
+/// A module's pages.
+#[utoipa::path(method(get, post), path = "/m/{module}/{*rest}", tag = "modules",
+    params(("module" = String, Path), ("rest" = String, Path)),
+    responses((status = 200, description = "The module's page", content_type = "text/html"), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 500, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn module_page(
+    state: State<AppState>,
+    caller: Option<Caller>,
+    Path((module, rest)): Path<(String, String)>,
+    req: Request,
+) -> Result<Response> {
+    dispatch(state, caller, module, format!("/{rest}"), true, req).await
+}
+
+/// A module's front page.
+#[utoipa::path(method(get, post), path = "/m/{module}", tag = "modules", params(("module" = String, Path)),
+    responses((status = 200, description = "The module's page", content_type = "text/html"), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 500, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn module_page_root(
+    state: State<AppState>,
+    caller: Option<Caller>,
+    Path(module): Path<String>,
+    req: Request,
+) -> Result<Response> {
+    dispatch(state, caller, module, "/".into(), true, req).await
+}
+
+/// Request headers a module never sees: the session and credentials.
+const HIDDEN_REQUEST_HEADERS: [&str; 3] = ["cookie", "authorization", "proxy-authorization"];
+/// Response headers a module may not set.
+const REFUSED_RESPONSE_HEADERS: [&str; 6] = [
+    "set-cookie",
+    "connection",
+    "transfer-encoding",
+    "content-length",
+    "keep-alive",
+    "upgrade",
+];
+
+async fn dispatch(
+    State(state): State<AppState>,
+    caller: Option<Caller>,
+    id: String,
+    path: String,
+    page: bool,
+    req: Request,
+) -> Result<Response> {
+    let caller = caller.ok_or(AppError::Unauthenticated)?;
+    let module = state
+        .modules
+        .get(&id)
+        .cloned()
+        .ok_or(AppError::NotFound("module"))?;
+    if !settings::state(state.db.pool(), &caller.practice, &id)
+        .await?
+        .enabled
+    {
+        return Err(AppError::NotFound("module"));
+    }
+    caller.require(&format!("module:{id}"))?;
+    let (parts, body) = req.into_parts();
+    let body: Bytes = axum::body::to_bytes(body, state.config.max_body_bytes)
+        .await
+        .map_err(|_| {
+            AppError::TooLarge(format!(
+                "a request to a module is at most {} bytes",
+                state.config.max_body_bytes
+            ))
+        })?;
+    let request = HttpRequest {
+        method: parts.method.to_string(),
+        path,
+        query: parts.uri.query().unwrap_or("").to_string(),
+        headers: forward_headers(&parts.headers),
+        body: body.to_vec(),
+        page,
+    };
+    let record = call::caller_record(&caller.practice, Some(&caller));
+    let practice = caller.practice.clone();
+    let response = call::run(
+        &state,
+        &module,
+        &practice,
+        Some(&caller),
+        None,
+        |r: &bindings::HttpResponse| r.status < 500,
+        move |m, store| Box::pin(async move { m.call_handle_http(store, &record, &request).await }),
+    )
+    .await?;
+    to_response(&id, response)
+}
+
+fn forward_headers(headers: &HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .filter(|(name, _)| !HIDDEN_REQUEST_HEADERS.contains(&name.as_str()))
+        .filter_map(|(name, value)| {
+            value
+                .to_str()
+                .ok()
+                .map(|v| (name.to_string(), v.to_string()))
+        })
+        .collect()
+}
+
+fn to_response(id: &str, r: bindings::HttpResponse) -> Result<Response> {
+    let failed = |why: String| AppError::ModuleFailed {
+        module: id.to_string(),
+        status: 500,
+        message: format!("module `{id}` {why}"),
+    };
+    let status = StatusCode::from_u16(r.status)
+        .map_err(|_| failed(format!("answered with status {}", r.status)))?;
+    if r.body.len() > MAX_RESPONSE_BYTES {
+        return Err(failed(format!(
+            "answered with more than {MAX_RESPONSE_BYTES} bytes"
+        )));
+    }
+    let mut response = (status, r.body).into_response();
+    for (name, value) in r.headers {
+        let lower = name.to_ascii_lowercase();
+        if REFUSED_RESPONSE_HEADERS.contains(&lower.as_str()) {
+            continue;
+        }
+        if let (Ok(name), Ok(value)) = (HeaderName::try_from(lower), HeaderValue::from_str(&value))
+        {
+            response.headers_mut().append(name, value);
+        }
+    }
+    Ok(response)
+}

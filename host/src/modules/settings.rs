@@ -1,0 +1,158 @@
+//! Per-practice module state: whether the module is enabled, and its settings
+//! (validated against the declarations in its plugin.toml; missing values take
+//! the declared defaults).
+
+use serde_json::{Map, Value};
+use sqlx::{Any, Executor, Row};
+
+use super::manifest::{Manifest, check_setting};
+use crate::error::{AppError, FieldErrors, Result};
+use crate::practices::Practice;
+
+pub struct ModuleState {
+    pub enabled: bool,
+    pub settings: Map<String, Value>,
+    pub version: i64,
+}
+
+pub async fn state<'e, E>(db: E, practice: &Practice, module: &str) -> Result<ModuleState>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let row = sqlx::query("SELECT enabled, settings, version FROM practice_modules WHERE practice_id = $1 AND module_id = $2")
+        .bind(practice.id())
+        .bind(module)
+        .fetch_optional(db)
+        .await?;
+    Ok(match row {
+        Some(r) => ModuleState {
+            enabled: r.get::<i64, _>("enabled") != 0,
+            settings: serde_json::from_str(r.get("settings")).unwrap_or_default(),
+            version: r.get("version"),
+        },
+        None => ModuleState {
+            enabled: false,
+            settings: Map::new(),
+            version: 0,
+        },
+    })
+}
+
+/// The ids of the modules the practice has enabled.
+pub async fn enabled_ids<'e, E>(db: E, practice: &Practice) -> Result<Vec<String>>
+where
+    E: Executor<'e, Database = Any>,
+{
+    Ok(sqlx::query_scalar("SELECT module_id FROM practice_modules WHERE practice_id = $1 AND enabled = 1 ORDER BY module_id")
+        .bind(practice.id())
+        .fetch_all(db)
+        .await?)
+}
+
+async fn upsert<'e, E>(
+    db: E,
+    practice: &Practice,
+    module: &str,
+    enabled: bool,
+    settings: &Map<String, Value>,
+    now: i64,
+) -> Result<()>
+where
+    E: Executor<'e, Database = Any>,
+{
+    sqlx::query(
+        "INSERT INTO practice_modules (practice_id, module_id, enabled, settings, version, updated_at) \
+         VALUES ($1, $2, $3, $4, 1, $5) ON CONFLICT (practice_id, module_id) DO UPDATE \
+         SET enabled = excluded.enabled, settings = excluded.settings, \
+         version = practice_modules.version + 1, updated_at = excluded.updated_at",
+    )
+    .bind(practice.id())
+    .bind(module)
+    .bind(i64::from(enabled))
+    .bind(Value::Object(settings.clone()).to_string())
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_enabled(
+    tx: &mut crate::db::Tx,
+    practice: &Practice,
+    module: &str,
+    enabled: bool,
+    now: i64,
+) -> Result<()> {
+    let current = state(&mut **tx, practice, module).await?;
+    upsert(&mut **tx, practice, module, enabled, &current.settings, now).await
+}
+
+/// The settings a module sees: declared defaults overlaid with saved values.
+pub async fn effective<'e, E>(
+    db: E,
+    practice: &Practice,
+    manifest: &Manifest,
+) -> Result<Map<String, Value>>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let saved = state(db, practice, &manifest.id).await?.settings;
+    let mut values = manifest.default_settings();
+    for (k, v) in saved {
+        if let Some(decl) = manifest.settings.get(&k)
+            && check_setting(decl, &v).is_ok()
+        {
+            values.insert(k, v);
+        }
+    }
+    Ok(values)
+}
+
+/// Checks and saves settings; every wrong field is named.
+pub async fn save(
+    tx: &mut crate::db::Tx,
+    practice: &Practice,
+    manifest: &Manifest,
+    values: Map<String, Value>,
+    expected_version: i64,
+    now: i64,
+) -> Result<()> {
+    let mut errors = FieldErrors::new();
+    for (k, v) in &values {
+        match manifest.settings.get(k) {
+            None => {
+                errors.insert(
+                    k.clone(),
+                    format!("`{}` has no setting named {k:?}", manifest.id),
+                );
+            }
+            Some(decl) => {
+                if let Err(e) = check_setting(decl, v) {
+                    errors.insert(k.clone(), e);
+                }
+            }
+        }
+    }
+    AppError::check_fields(errors)?;
+    let current = state(&mut **tx, practice, &manifest.id).await?;
+    if current.version != expected_version {
+        return Err(AppError::Conflict {
+            message: format!(
+                "these settings were changed by someone else (now at version {})",
+                current.version
+            ),
+            current: Some(Value::Object(
+                effective(&mut **tx, practice, manifest).await?,
+            )),
+        });
+    }
+    upsert(
+        &mut **tx,
+        practice,
+        &manifest.id,
+        current.enabled,
+        &values,
+        now,
+    )
+    .await
+}

@@ -1,0 +1,174 @@
+//! The notes pages: HTML fragments that the host wraps in its app shell.
+
+use immcase_sdk::html::{Element, Html, el};
+use immcase_sdk::{Ctx, Doc, Error, Request, Response, Result};
+
+use crate::rules::{self, SUBJECT_MAX, TEXT_MAX};
+use crate::{Note, NoteForm, Settings, notes};
+
+/// `GET /` (page): the latest notes and a form to add one.
+pub fn home(ctx: &Ctx, _request: Request) -> Result<Response> {
+    let settings: Settings = ctx.settings()?;
+    let form = NoteForm {
+        follow_up: rules::date_after(
+            ctx.now(),
+            settings.default_follow_up_days,
+            &ctx.caller().time_zone,
+        ),
+        ..NoteForm::default()
+    };
+    render_home(ctx, &form, None).map(Response::html)
+}
+
+/// The page again after a form post with mistakes, keeping what was typed.
+pub fn home_with_problem(ctx: &Ctx, form: &NoteForm, problem: &Error) -> Result<Response> {
+    Ok(Response::html(render_home(ctx, form, Some(problem))?).status(problem.status()))
+}
+
+fn render_home(ctx: &Ctx, form: &NoteForm, problem: Option<&Error>) -> Result<Html> {
+    let latest = notes(ctx).query().descending().limit(50).fetch()?;
+    let time_zone = &ctx.caller().time_zone;
+    let list: Html = if latest.items.is_empty() {
+        el("p").class("empty").text("No notes yet.").into()
+    } else {
+        el("ul")
+            .class("notes")
+            .children(latest.items.iter().map(|doc| note_item(doc, time_zone)))
+            .into()
+    };
+    Ok(el("section")
+        .class("notes-page")
+        .child(el("h1").text("Notes"))
+        .child(new_note_form(form, problem))
+        .child(el("h2").text("Latest notes"))
+        .child(list)
+        .render())
+}
+
+fn note_item(doc: &Doc<Note>, time_zone: &str) -> Element {
+    let note = &doc.data;
+    let mut meta = format!("{} · by {}", note.subject, note.author_name);
+    if let Some(at) = note.follow_up_at {
+        meta.push_str(&format!(
+            " · follow up {}",
+            rules::local_time(at, time_zone)
+        ));
+    }
+    if note.done {
+        meta.push_str(" · done");
+    }
+    el("li")
+        .class(if note.done { "note done" } else { "note" })
+        .child(
+            el("a")
+                .attr("href", format!("/m/notes/notes/{}", doc.id))
+                .text(&rules::first_line(&note.text, 120)),
+        )
+        .child(el("small").text(&meta))
+}
+
+fn new_note_form(form: &NoteForm, problem: Option<&Error>) -> Element {
+    let field_problem = |field: &str| {
+        problem
+            .map(|p| p.to_json())
+            .and_then(|json| json["error"]["fields"][field].as_str().map(str::to_owned))
+    };
+    let label = |text: &str, input: Element, field: &str| {
+        let mut label = el("label").text(text).child(input);
+        if let Some(problem) = field_problem(field) {
+            label = label.child(el("span").class("field-error").text(&problem));
+        }
+        label
+    };
+    let mut form_el = el("form")
+        .class("new-note")
+        .attr("method", "post")
+        .attr("action", "/m/notes/notes");
+    if let Some(problem) = problem {
+        form_el = form_el.child(el("p").class("form-error").text(problem.message()));
+    }
+    form_el
+        .child(label(
+            "About (e.g. applicant:123 or case:456)",
+            el("input")
+                .attr("name", "subject")
+                .attr("value", &form.subject)
+                .attr("maxlength", SUBJECT_MAX.to_string())
+                .flag("required", true),
+            "subject",
+        ))
+        .child(label(
+            "Note",
+            el("textarea")
+                .attr("name", "text")
+                .attr("rows", "4")
+                .attr("maxlength", TEXT_MAX.to_string())
+                .flag("required", true)
+                .text(&form.text),
+            "text",
+        ))
+        .child(label(
+            "Follow up on",
+            el("input")
+                .attr("type", "date")
+                .attr("name", "follow_up")
+                .attr("value", &form.follow_up),
+            "follow_up",
+        ))
+        .child(el("button").attr("type", "submit").text("Add note"))
+}
+
+/// `GET /notes/:id` (page): one note.
+pub fn note(ctx: &Ctx, doc: &Doc<Note>) -> Response {
+    let note = &doc.data;
+    let time_zone = &ctx.caller().time_zone;
+    let follow_up = match note.follow_up_at {
+        Some(at) => rules::local_time(at, time_zone),
+        None => "none".to_owned(),
+    };
+    let facts = [
+        ("About", note.subject.clone()),
+        ("By", note.author_name.clone()),
+        ("Follow up", follow_up),
+        ("Done", if note.done { "yes" } else { "no" }.to_owned()),
+        ("Written", rules::local_time(doc.created_at, time_zone)),
+    ];
+    let details = el("dl").children(
+        facts
+            .iter()
+            .map(|(term, value)| Html::from_iter([el("dt").text(term), el("dd").text(value)])),
+    );
+    let text = el("div")
+        .class("note-text")
+        .children(note.text.lines().map(|line| el("p").text(line)));
+    Response::html(
+        el("article")
+            .class("note")
+            .child(el("h1").text(&rules::first_line(&note.text, 120)))
+            .child(details)
+            .child(text)
+            .child(el("a").attr("href", "/m/notes/").text("All notes"))
+            .render(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_problems_show_beside_their_inputs() {
+        let error = Error::invalid_field("text", "required");
+        let form = NoteForm {
+            subject: "applicant:<1>".into(),
+            ..NoteForm::default()
+        };
+        let html = new_note_form(&form, Some(&error)).render().into_string();
+        assert!(html.contains("value=\"applicant:&lt;1&gt;\""), "{html}");
+        assert!(
+            html.contains("<span class=\"field-error\">required</span>"),
+            "{html}"
+        );
+        assert!(html.contains("action=\"/m/notes/notes\""));
+    }
+}

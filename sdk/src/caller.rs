@@ -1,0 +1,96 @@
+//! Who a call is for.
+
+use serde::{Deserialize, Serialize};
+
+use crate::wit::immcase::plugin::types::Caller as WitCaller;
+
+/// The person (or the host itself, for events and timers) a call is for.
+///
+/// Informational: the host checks every import against the caller it holds,
+/// so a module uses this to decide what to show and to refuse early.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Caller {
+    /// The practice's slug.
+    pub practice: String,
+    /// Absent for calls the host makes on its own (events, timers).
+    pub user_id: Option<String>,
+    pub email: String,
+    pub display_name: String,
+    /// IANA name, e.g. `America/Toronto`.
+    pub time_zone: String,
+    /// Every permission the caller holds.
+    pub permissions: Vec<String>,
+}
+
+impl Caller {
+    /// Whether the caller holds `permission`: listed exactly, or covered by a
+    /// held entry ending in `*` (`module:*` covers `module:notes`; `*` covers
+    /// everything). This is the host's rule.
+    pub fn can(&self, permission: &str) -> bool {
+        self.permissions
+            .iter()
+            .any(|held| match held.strip_suffix('*') {
+                Some(prefix) => permission.starts_with(prefix),
+                None => held == permission,
+            })
+    }
+
+    /// Whether the call is for a signed-in person (not the host itself).
+    pub fn is_person(&self) -> bool {
+        self.user_id.is_some()
+    }
+}
+
+impl From<WitCaller> for Caller {
+    fn from(caller: WitCaller) -> Self {
+        Self {
+            practice: caller.practice,
+            user_id: caller.user_id,
+            email: caller.email,
+            display_name: caller.display_name,
+            time_zone: caller.time_zone,
+            permissions: caller.permissions,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn holding(permissions: &[&str]) -> Caller {
+        Caller {
+            permissions: permissions.iter().map(|p| (*p).to_owned()).collect(),
+            ..Caller::default()
+        }
+    }
+
+    #[test]
+    fn exact_permissions() {
+        let caller = holding(&["notes.manage_all", "module:notes"]);
+        assert!(caller.can("notes.manage_all"));
+        assert!(caller.can("module:notes"));
+        assert!(!caller.can("notes.manage"));
+        assert!(!caller.can("notes.manage_all.extra"));
+        assert!(!caller.can("module:notes-extra"));
+    }
+
+    #[test]
+    fn wildcards_cover_what_they_prefix() {
+        let caller = holding(&["module:*", "notes.*"]);
+        assert!(caller.can("module:notes"));
+        assert!(caller.can("module:"));
+        assert!(caller.can("notes.manage_all"));
+        assert!(!caller.can("modules:notes"));
+        assert!(!caller.can("helpdesk.ticket.assign"));
+        assert!(holding(&["*"]).can("anything.at.all"));
+        assert!(!holding(&[]).can("module:notes"));
+    }
+
+    #[test]
+    fn a_star_inside_is_literal() {
+        let caller = holding(&["a*b"]);
+        assert!(caller.can("a*b"));
+        assert!(!caller.can("axb"));
+    }
+}

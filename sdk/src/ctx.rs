@@ -1,0 +1,220 @@
+//! What a handler can reach: the caller and the host's imports.
+//!
+//! Each import needs its capability in `plugin.toml` (log and settings are
+//! always allowed); a component that uses one its manifest does not declare
+//! is refused when loaded. A component imports only what its code can reach,
+//! so an unused method costs nothing.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::caller::Caller;
+use crate::error::{Error, Result};
+use crate::store::Collection;
+use crate::wit::immcase::plugin::{events, files, log, mail, records, schedule, search, settings};
+
+/// The context of one call: the caller, and the host's imports as methods.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    caller: Caller,
+}
+
+/// A module's document in global search (capability `search = true`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SearchEntry {
+    /// Unique within the module.
+    pub id: String,
+    pub title: String,
+    pub body: String,
+    /// Where a result leads, below the module's page mount (`/m/{module}`).
+    pub path: String,
+    /// The permission a person needs to see the result.
+    pub permission: Option<String>,
+}
+
+impl Ctx {
+    /// A context for `caller` (the SDK makes one per call; tests may too).
+    pub fn new(caller: Caller) -> Self {
+        Self { caller }
+    }
+
+    /// Who the call is for.
+    pub fn caller(&self) -> &Caller {
+        &self.caller
+    }
+
+    /// [`Error::Forbidden`] naming `permission` unless the caller holds it.
+    pub fn require(&self, permission: &str) -> Result<()> {
+        if self.caller.can(permission) {
+            Ok(())
+        } else {
+            Err(Error::Forbidden(format!(
+                "this needs the permission {permission}"
+            )))
+        }
+    }
+
+    // --- store -----------------------------------------------------------
+
+    /// The collection `name` (declared under `[capabilities] store`).
+    pub fn collection<T: Serialize + DeserializeOwned>(&self, name: &str) -> Collection<T> {
+        Collection::new(name)
+    }
+
+    // --- events ----------------------------------------------------------
+
+    /// Emits the event `name` (matching the manifest's `emit` patterns) with
+    /// `payload` as JSON; returns the event's id. It is kept only if the whole
+    /// call succeeds.
+    pub fn emit(&self, name: &str, payload: &impl Serialize) -> Result<String> {
+        Ok(events::emit(name, &to_json(payload)?)?)
+    }
+
+    // --- schedule --------------------------------------------------------
+
+    /// Schedules (or moves) the timer `key` for `due` (ms since the epoch);
+    /// the host calls [`crate::Plugin::on_timer`] with `payload` then.
+    pub fn schedule_at(&self, due: i64, key: &str, payload: &impl Serialize) -> Result<()> {
+        Ok(schedule::at(due, key, &to_json(payload)?)?)
+    }
+
+    /// Cancels the timer `key`; returns whether there was one.
+    pub fn cancel_timer(&self, key: &str) -> Result<bool> {
+        Ok(schedule::cancel(key)?)
+    }
+
+    /// The host's clock (ms since the epoch), the one that fires timers.
+    /// Needs `schedule = true`.
+    pub fn now(&self) -> i64 {
+        schedule::now()
+    }
+
+    // --- mail ------------------------------------------------------------
+
+    /// Queues an email through the host's outbox; it is sent after the call succeeds.
+    pub fn send_mail(&self, to: &str, subject: &str, body: &str) -> Result<()> {
+        Ok(mail::send(to, subject, body)?)
+    }
+
+    // --- settings --------------------------------------------------------
+
+    /// The module's settings for this practice (declared under `[settings]`,
+    /// defaults filled in and validated by the host), decoded as `T`.
+    pub fn settings<T: DeserializeOwned>(&self) -> Result<T> {
+        let json = settings::get()?;
+        serde_json::from_str(&json)
+            .map_err(|e| Error::Internal(format!("settings do not match the module's type: {e}")))
+    }
+
+    // --- records ---------------------------------------------------------
+
+    /// An applicant, as the caller may see it.
+    pub fn applicant(&self, id: &str) -> Result<Value> {
+        from_json(&records::get_applicant(id)?)
+    }
+
+    /// A case, as the caller may see it.
+    pub fn case(&self, id: &str) -> Result<Value> {
+        from_json(&records::get_case(id)?)
+    }
+
+    /// The applicants with this email address.
+    pub fn applicants_by_email(&self, email: &str) -> Result<Vec<Value>> {
+        records::find_applicants_by_email(email)?
+            .iter()
+            .map(|json| from_json(json))
+            .collect()
+    }
+
+    // --- files -----------------------------------------------------------
+
+    /// The files of `owner` (`applicant:{id}` or `case:{id}`).
+    pub fn files(&self, owner: &str) -> Result<Vec<Value>> {
+        files::list(owner)?
+            .iter()
+            .map(|json| from_json(json))
+            .collect()
+    }
+
+    /// A file's content.
+    pub fn read_file(&self, id: &str) -> Result<Vec<u8>> {
+        Ok(files::read(id)?)
+    }
+
+    /// Attaches a new file to `owner`; returns the file's description.
+    pub fn attach_file(
+        &self,
+        owner: &str,
+        name: &str,
+        content_type: &str,
+        content: &[u8],
+    ) -> Result<Value> {
+        from_json(&files::attach(owner, name, content_type, content)?)
+    }
+
+    // --- search ----------------------------------------------------------
+
+    /// Adds or replaces one of the module's documents in global search.
+    pub fn search_put(&self, entry: &SearchEntry) -> Result<()> {
+        Ok(search::put(&search::Entry {
+            id: entry.id.clone(),
+            title: entry.title.clone(),
+            body: entry.body.clone(),
+            path: entry.path.clone(),
+            permission: entry.permission.clone(),
+        })?)
+    }
+
+    /// Removes one of the module's documents from global search.
+    pub fn search_remove(&self, id: &str) -> Result<()> {
+        Ok(search::remove(id)?)
+    }
+
+    // --- log -------------------------------------------------------------
+
+    /// A debug line in the host's log, tagged with module and practice.
+    pub fn log_debug(&self, message: &str) {
+        log::write(log::Level::Debug, message);
+    }
+
+    /// An info line in the host's log.
+    pub fn log_info(&self, message: &str) {
+        log::write(log::Level::Info, message);
+    }
+
+    /// A warning in the host's log.
+    pub fn log_warn(&self, message: &str) {
+        log::write(log::Level::Warn, message);
+    }
+
+    /// An error in the host's log.
+    pub fn log_error(&self, message: &str) {
+        log::write(log::Level::Error, message);
+    }
+}
+
+fn to_json(value: &impl Serialize) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| Error::Internal(format!("not JSON: {e}")))
+}
+
+fn from_json(json: &str) -> Result<Value> {
+    serde_json::from_str(json).map_err(|e| Error::Internal(format!("the host sent bad JSON: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn require_names_the_missing_permission() {
+        let ctx = Ctx::new(Caller {
+            permissions: vec!["module:*".into()],
+            ..Caller::default()
+        });
+        assert_eq!(ctx.require("module:notes"), Ok(()));
+        let error = ctx.require("notes.manage_all").expect_err("not held");
+        assert_eq!(error.status(), 403);
+        assert!(error.message().contains("notes.manage_all"));
+    }
+}

@@ -1,0 +1,315 @@
+//! What can go wrong in a module call, and how it is shown to people.
+
+use std::fmt;
+
+use serde_json::{Map, Value, json};
+
+use crate::html;
+use crate::http::Response;
+use crate::wit::immcase::plugin::types::Error as WitError;
+
+/// `Result` with the SDK's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A failure of a module call. Each variant carries a message for people.
+///
+/// Handlers return it and the SDK turns it into the host's error shape:
+/// `{"error":{"code":"not_found","message":"..."}}` with 404, 403, 422, 409 or
+/// 500 for the JSON API, and a small HTML message for pages. The message of an
+/// [`Error::Internal`] is logged, never shown.
+///
+/// [`Error::with`] adds members to the JSON error object, such as the
+/// `fields` of a validation error or the `current` version of a document.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Error {
+    /// The thing asked for does not exist (or is not visible to the caller). 404.
+    NotFound(String),
+    /// The caller, or the module's manifest, lacks a permission; the text names it. 403.
+    Forbidden(String),
+    /// The input is wrong; the text says why. 422.
+    Invalid(String),
+    /// A stale version, or a document that already exists. 409.
+    Conflict(String),
+    /// A bug or a broken promise of the host. 500.
+    Internal(String),
+    /// One of the above with extra members for the JSON error object.
+    #[doc(hidden)]
+    Detailed(Box<Error>, Map<String, Value>),
+}
+
+impl Error {
+    /// An [`Error::Invalid`] that names one field:
+    /// `{"message":"text: required","fields":{"text":"required"}}`.
+    pub fn invalid_field(field: &str, problem: &str) -> Self {
+        Self::invalid_fields([(field.to_owned(), problem.to_owned())])
+    }
+
+    /// An [`Error::Invalid`] naming every field that is wrong, in order.
+    pub fn invalid_fields(fields: impl IntoIterator<Item = (String, String)>) -> Self {
+        let mut message = Vec::new();
+        let mut map = Map::new();
+        for (field, problem) in fields {
+            message.push(format!("{field}: {problem}"));
+            map.insert(field, Value::String(problem));
+        }
+        Self::Invalid(message.join("; ")).with("fields", Value::Object(map))
+    }
+
+    /// Adds a member to the JSON error object (next to `code` and `message`).
+    pub fn with(self, key: &str, value: impl Into<Value>) -> Self {
+        let (error, mut extra) = match self {
+            Self::Detailed(error, extra) => (error, extra),
+            other => (Box::new(other), Map::new()),
+        };
+        if !matches!(key, "code" | "message") {
+            extra.insert(key.to_owned(), value.into());
+        }
+        Self::Detailed(error, extra)
+    }
+
+    /// The HTTP status: 404, 403, 422, 409 or 500.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::NotFound(_) => 404,
+            Self::Forbidden(_) => 403,
+            Self::Invalid(_) => 422,
+            Self::Conflict(_) => 409,
+            Self::Internal(_) => 500,
+            Self::Detailed(error, _) => error.status(),
+        }
+    }
+
+    /// The error code of the JSON shape: `not_found`, `forbidden`, `invalid`,
+    /// `conflict` or `internal`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotFound(_) => "not_found",
+            Self::Forbidden(_) => "forbidden",
+            Self::Invalid(_) => "invalid",
+            Self::Conflict(_) => "conflict",
+            Self::Internal(_) => "internal",
+            Self::Detailed(error, _) => error.code(),
+        }
+    }
+
+    /// The message for people.
+    pub fn message(&self) -> &str {
+        match self {
+            Self::NotFound(m)
+            | Self::Forbidden(m)
+            | Self::Invalid(m)
+            | Self::Conflict(m)
+            | Self::Internal(m) => m,
+            Self::Detailed(error, _) => error.message(),
+        }
+    }
+
+    /// True for [`Error::Internal`] (also when detailed).
+    pub fn is_internal(&self) -> bool {
+        self.status() == 500
+    }
+
+    /// The message that may be shown: an internal error's is hidden.
+    fn public_message(&self) -> &str {
+        if self.is_internal() {
+            "internal error"
+        } else {
+            self.message()
+        }
+    }
+
+    /// The JSON body: `{"error":{"code":..,"message":..,...}}`.
+    pub fn to_json(&self) -> Value {
+        let mut object = Map::new();
+        object.insert("code".into(), self.code().into());
+        object.insert("message".into(), self.public_message().into());
+        if let Self::Detailed(_, extra) = self {
+            object.extend(extra.clone());
+        }
+        json!({ "error": object })
+    }
+
+    /// The answer to a request: JSON for the API, an HTML fragment for a page.
+    pub fn to_response(&self, page: bool) -> Response {
+        let response = if page {
+            Response::html(format!(
+                "<section class=\"module-error\"><h1>{}</h1><p>{}</p></section>",
+                html::escape(self.title()),
+                html::escape(self.public_message())
+            ))
+        } else {
+            Response::json_value(&self.to_json())
+        };
+        response.status(self.status())
+    }
+
+    fn title(&self) -> &'static str {
+        match self.status() {
+            404 => "Not found",
+            403 => "Not allowed",
+            422 => "Please check what you entered",
+            409 => "Changed in the meantime",
+            _ => "Something went wrong",
+        }
+    }
+
+    /// The error as the WIT contract carries it. The contract has no internal
+    /// error, so an internal one travels as `invalid` with its message prefixed
+    /// by `internal error: ` (the host retries failed events and timers).
+    pub(crate) fn into_wit(self) -> WitError {
+        match self {
+            Self::NotFound(m) => WitError::NotFound(m),
+            Self::Forbidden(m) => WitError::Forbidden(m),
+            Self::Invalid(m) => WitError::Invalid(m),
+            Self::Conflict(m) => WitError::Conflict(m),
+            Self::Internal(m) => WitError::Invalid(format!("internal error: {m}")),
+            Self::Detailed(error, _) => error.into_wit(),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code(), self.message())
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<WitError> for Error {
+    fn from(error: WitError) -> Self {
+        match error {
+            WitError::NotFound(m) => Self::NotFound(m),
+            WitError::Forbidden(m) => Self::Forbidden(m),
+            WitError::Invalid(m) => Self::Invalid(m),
+            WitError::Conflict(m) => Self::Conflict(m),
+        }
+    }
+}
+
+/// Bad JSON (syntax, shape, end of input) is [`Error::Invalid`] with serde's
+/// message; an I/O failure is [`Error::Internal`].
+impl From<serde_json::Error> for Error {
+    fn from(error: serde_json::Error) -> Self {
+        if error.is_io() {
+            Self::Internal(error.to_string())
+        } else {
+            Self::Invalid(error.to_string())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(response: &Response) -> Value {
+        serde_json::from_slice(response.body()).expect("JSON body")
+    }
+
+    #[test]
+    fn api_errors_have_the_hosts_shape_and_status() {
+        let response = Error::NotFound("note 7 not found".into()).to_response(false);
+        assert_eq!(response.status_code(), 404);
+        assert_eq!(
+            response.header_value("content-type"),
+            Some("application/json")
+        );
+        assert_eq!(
+            body(&response),
+            json!({"error": {"code": "not_found", "message": "note 7 not found"}})
+        );
+        let statuses: Vec<u16> = [
+            Error::Forbidden(String::new()),
+            Error::Invalid(String::new()),
+            Error::Conflict(String::new()),
+            Error::Internal(String::new()),
+        ]
+        .iter()
+        .map(Error::status)
+        .collect();
+        assert_eq!(statuses, [403, 422, 409, 500]);
+    }
+
+    #[test]
+    fn internal_messages_are_hidden() {
+        let response = Error::Internal("db password is hunter2".into()).to_response(false);
+        assert_eq!(response.status_code(), 500);
+        assert_eq!(
+            body(&response),
+            json!({"error": {"code": "internal", "message": "internal error"}})
+        );
+        let page = Error::Internal("hunter2".into()).to_response(true);
+        assert!(!String::from_utf8_lossy(page.body()).contains("hunter2"));
+    }
+
+    #[test]
+    fn field_errors_name_the_fields() {
+        let error = Error::invalid_field("text", "required");
+        assert_eq!(error.status(), 422);
+        assert_eq!(
+            error.to_json(),
+            json!({"error": {"code": "invalid", "message": "text: required", "fields": {"text": "required"}}})
+        );
+        let two = Error::invalid_fields([
+            ("subject".to_owned(), "required".to_owned()),
+            ("text".to_owned(), "at most 5000 characters".to_owned()),
+        ]);
+        assert_eq!(
+            two.message(),
+            "subject: required; text: at most 5000 characters"
+        );
+    }
+
+    #[test]
+    fn extra_members_cannot_replace_code_or_message() {
+        let error = Error::Conflict("stale".into())
+            .with("current", json!({"version": 3}))
+            .with("code", "oops");
+        assert_eq!(
+            error.to_json(),
+            json!({"error": {"code": "conflict", "message": "stale", "current": {"version": 3}}})
+        );
+    }
+
+    #[test]
+    fn page_errors_are_escaped_html() {
+        let response = Error::Invalid("<script>alert(1)</script>".into()).to_response(true);
+        assert_eq!(response.status_code(), 422);
+        assert_eq!(
+            response.header_value("content-type"),
+            Some("text/html; charset=utf-8")
+        );
+        let text = String::from_utf8_lossy(response.body()).into_owned();
+        assert!(
+            text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{text}"
+        );
+        assert!(!text.contains("<script>"));
+    }
+
+    #[test]
+    fn wit_errors_convert_both_ways() {
+        assert_eq!(
+            Error::from(WitError::Forbidden("store: secrets".into())),
+            Error::Forbidden("store: secrets".into())
+        );
+        assert!(matches!(
+            Error::Internal("boom".into()).into_wit(),
+            WitError::Invalid(m) if m == "internal error: boom"
+        ));
+        assert!(matches!(
+            Error::invalid_field("text", "required").into_wit(),
+            WitError::Invalid(m) if m == "text: required"
+        ));
+    }
+
+    #[test]
+    fn bad_json_is_invalid() {
+        let error: Error = serde_json::from_str::<u32>("\"x\"")
+            .expect_err("not a number")
+            .into();
+        assert_eq!(error.code(), "invalid");
+        assert!(error.message().contains("expected u32"), "{error}");
+    }
+}

@@ -1,0 +1,184 @@
+//! Write ImmCase modules: WebAssembly components that the ImmCase host serves
+//! below `/api/v1/m/{id}/` (JSON) and `/m/{id}/` (pages), and calls for
+//! events, timers and workflow actions.
+//!
+//! A module is a `cdylib` crate built with
+//! `cargo build --target wasm32-wasip2 --profile module` (or `--release`),
+//! plus a `plugin.toml` beside its `Cargo.toml` that names what it may use
+//! (see the SDK's README). Its code implements [`Plugin`] and calls
+//! [`export_plugin!`]:
+//!
+//! ```no_run
+//! // plugin.toml:
+//! //   id = "visits"
+//! //   name = "Visits"
+//! //   version = "0.1.0"
+//! //   host-api = "^0.1"
+//! //   description = "Who visited the office, and a reminder to follow up"
+//! //   [capabilities]
+//! //   store = ["visits"]
+//! //   events = { emit = ["visits.*"] }
+//! //   schedule = true
+//! //   mail = true
+//! //   [indexes]
+//! //   visits = ["applicant"]
+//! //   [settings.greeting]
+//! //   type = "string"
+//! //   default = "Thanks for visiting"
+//! use immcase_sdk::html::{el, text};
+//! use immcase_sdk::{
+//!     Ctx, Error, Plugin, Request, Response, Result, Router, Timer, export_plugin, new_id,
+//! };
+//! use serde::{Deserialize, Serialize};
+//!
+//! struct Visits;
+//!
+//! impl Plugin for Visits {
+//!     fn router() -> Router {
+//!         Router::new()
+//!             .get("/", page)
+//!             .get("/visits", list)
+//!             .post("/visits", record)
+//!     }
+//!
+//!     fn on_timer(ctx: &Ctx, timer: Timer) -> Result<()> {
+//!         let due: FollowUp = timer.payload_as()?;
+//!         let settings: Settings = ctx.settings()?;
+//!         ctx.send_mail(&due.email, &settings.greeting, "Can we help with anything else?")
+//!     }
+//! }
+//!
+//! export_plugin!(Visits);
+//!
+//! // Handlers
+//!
+//! fn list(ctx: &Ctx, request: Request) -> Result<Response> {
+//!     let mut query = ctx.collection::<Visit>("visits").query().descending().limit(20);
+//!     if let Some(applicant) = request.query_param("applicant") {
+//!         query = query.where_eq("applicant", applicant);
+//!     }
+//!     Ok(Response::json(&query.fetch()?))
+//! }
+//!
+//! fn record(ctx: &Ctx, request: Request) -> Result<Response> {
+//!     let visit: Visit = request.json()?;
+//!     if visit.applicant.is_empty() {
+//!         return Err(Error::invalid_field("applicant", "required"));
+//!     }
+//!     let doc = ctx.collection("visits").insert(&new_id(), &visit)?;
+//!     ctx.emit("visits.recorded", &doc)?;
+//!     let week = 7 * 24 * 60 * 60 * 1000;
+//!     let follow_up = FollowUp { email: visit.email.clone() };
+//!     ctx.schedule_at(ctx.now() + week, &format!("visit:{}", doc.id), &follow_up)?;
+//!     Ok(Response::created(&doc))
+//! }
+//!
+//! fn page(ctx: &Ctx, _request: Request) -> Result<Response> {
+//!     let visits = ctx.collection::<Visit>("visits").query().descending().fetch()?;
+//!     let items = visits.items.iter().map(|v| el("li").text(&v.data.applicant));
+//!     Ok(Response::html(
+//!         el("section")
+//!             .child(el("h1").child(text("Visits")))
+//!             .child(el("ul").children(items))
+//!             .render(),
+//!     ))
+//! }
+//!
+//! // Domain types
+//!
+//! #[derive(Serialize, Deserialize)]
+//! struct Visit {
+//!     applicant: String,
+//!     email: String,
+//! }
+//!
+//! #[derive(Serialize, Deserialize)]
+//! struct FollowUp {
+//!     email: String,
+//! }
+//!
+//! #[derive(Deserialize)]
+//! struct Settings {
+//!     greeting: String,
+//! }
+//! ```
+//!
+//! Domain rules are plain functions: test them natively with `cargo test`.
+//! The imports (store, mail, ...) exist only inside the host; called in a
+//! native test they panic.
+
+mod caller;
+mod ctx;
+mod error;
+pub mod html;
+mod http;
+mod plugin;
+mod router;
+mod store;
+
+pub use caller::Caller;
+pub use ctx::{Ctx, SearchEntry};
+pub use error::{Error, Result};
+pub use http::{Request, Response};
+pub use plugin::{Event, Plugin, Timer};
+pub use router::{Handler, Router};
+pub use store::{Collection, Doc, Op, Page, Query};
+
+/// A new unique id: a UUIDv7, so ids sort by creation time (to the
+/// millisecond; ids made within one millisecond sort at random).
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// Exports a [`Plugin`] as the component's implementation of the WIT world
+/// `immcase:plugin/module`. Call it once, at the crate root:
+/// `export_plugin!(Notes);`. The crate must depend on this SDK under its
+/// own name, `immcase-sdk`.
+#[macro_export]
+macro_rules! export_plugin {
+    ($plugin:ty) => {
+        #[allow(unsafe_code)] // generated bindings
+        const _: () = {
+            type ImmcaseExports = $crate::__private::Exports<$plugin>;
+    $crate::wit::__export_module!(ImmcaseExports with_types_in $crate::wit);
+        };
+    };
+}
+
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::plugin::Exports;
+}
+
+/// The bindings generated from the WIT contract. Not for modules' code: use
+/// the SDK's types.
+#[doc(hidden)]
+#[allow(unsafe_code)] // generated bindings
+pub mod wit {
+    wit_bindgen::generate!({
+        path: "../wit",
+        world: "module",
+        pub_export_macro: true,
+        export_macro_name: "__export_module",
+        default_bindings_module: "::immcase_sdk::wit",
+        runtime_path: "::immcase_sdk::wit::__rt",
+    });
+
+    pub use wit_bindgen::rt as __rt;
+}
+
+// The generated code names this crate `::immcase_sdk`, also inside it.
+extern crate self as immcase_sdk;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ids_are_unique_and_sort_by_time() {
+        let first = super::new_id();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let second = super::new_id();
+        assert_ne!(first, second);
+        assert!(first < second, "{first} < {second}");
+        assert_eq!(first.len(), 36);
+    }
+}

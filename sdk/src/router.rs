@@ -1,0 +1,389 @@
+//! Which handler answers which request.
+
+use std::collections::HashMap;
+
+use crate::ctx::Ctx;
+use crate::error::{Error, Result};
+use crate::http::{Request, Response};
+
+/// What a route runs: `fn(&Ctx, Request) -> Result<Response>` (a plain
+/// function or a closure).
+pub type Handler = Box<dyn Fn(&Ctx, Request) -> Result<Response>>;
+
+/// Routes of a module, tried in the order they were added.
+///
+/// Patterns are paths below the mount point: literal segments, `:name` for
+/// one segment, and optionally a final `*name` for the rest of the path
+/// (possibly empty). A trailing slash is ignored (`/notes/` matches
+/// `/notes`). When no pattern matches the answer is 404; when a pattern
+/// matches but not the method, 405 with an `Allow` header. Errors come back
+/// as JSON for the API and as an HTML fragment for pages.
+///
+/// ```
+/// use immcase_sdk::{Ctx, Request, Response, Result, Router};
+///
+/// fn show(_ctx: &Ctx, request: Request) -> Result<Response> {
+///     Ok(Response::json(&serde_json::json!({ "id": request.param("id") })))
+/// }
+///
+/// let router = Router::new().get("/notes/:id", show);
+/// ```
+#[derive(Default)]
+pub struct Router {
+    routes: Vec<Route>,
+}
+
+struct Route {
+    method: String,
+    pattern: Vec<Segment>,
+    handler: Handler,
+}
+
+#[derive(Debug, PartialEq)]
+enum Segment {
+    Literal(String),
+    Param(String),
+    Rest(String),
+}
+
+/// What matching a request found.
+enum Match<'a> {
+    Found(&'a Route, HashMap<String, String>),
+    WrongMethod(Vec<String>),
+    Nothing,
+}
+
+impl Router {
+    /// No routes yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A route for `method` (any HTTP method, compared ignoring case).
+    ///
+    /// # Panics
+    ///
+    /// If `*rest` is not the last segment of `pattern`: that is a mistake in
+    /// the module's code, found by its first request.
+    pub fn route(
+        mut self,
+        method: &str,
+        pattern: &str,
+        handler: impl Fn(&Ctx, Request) -> Result<Response> + 'static,
+    ) -> Self {
+        self.routes.push(Route {
+            method: method.to_ascii_uppercase(),
+            pattern: parse_pattern(pattern),
+            handler: Box::new(handler),
+        });
+        self
+    }
+
+    /// A `GET` route.
+    pub fn get(
+        self,
+        pattern: &str,
+        handler: impl Fn(&Ctx, Request) -> Result<Response> + 'static,
+    ) -> Self {
+        self.route("GET", pattern, handler)
+    }
+
+    /// A `POST` route.
+    pub fn post(
+        self,
+        pattern: &str,
+        handler: impl Fn(&Ctx, Request) -> Result<Response> + 'static,
+    ) -> Self {
+        self.route("POST", pattern, handler)
+    }
+
+    /// A `PUT` route.
+    pub fn put(
+        self,
+        pattern: &str,
+        handler: impl Fn(&Ctx, Request) -> Result<Response> + 'static,
+    ) -> Self {
+        self.route("PUT", pattern, handler)
+    }
+
+    /// A `PATCH` route.
+    pub fn patch(
+        self,
+        pattern: &str,
+        handler: impl Fn(&Ctx, Request) -> Result<Response> + 'static,
+    ) -> Self {
+        self.route("PATCH", pattern, handler)
+    }
+
+    /// A `DELETE` route.
+    pub fn delete(
+        self,
+        pattern: &str,
+        handler: impl Fn(&Ctx, Request) -> Result<Response> + 'static,
+    ) -> Self {
+        self.route("DELETE", pattern, handler)
+    }
+
+    /// Runs the matching handler; its error (or a 404/405) becomes the
+    /// matching error response. Internal errors are logged through the host.
+    pub fn handle(&self, ctx: &Ctx, request: Request) -> Response {
+        let page = request.is_page();
+        match self.dispatch(ctx, request) {
+            Ok(response) => response,
+            Err(error) => {
+                if error.is_internal() {
+                    ctx.log_error(&format!("internal error: {}", error.message()));
+                }
+                error.to_response(page)
+            }
+        }
+    }
+
+    /// Runs the matching handler and returns its result as it is (404 and
+    /// 405 as errors, the 405's `Allow` list in its `allow` member).
+    pub fn dispatch(&self, ctx: &Ctx, mut request: Request) -> Result<Response> {
+        match self.find(request.method(), request.path()) {
+            Match::Found(route, params) => {
+                request.set_params(params);
+                (route.handler)(ctx, request)
+            }
+            Match::WrongMethod(allowed) => {
+                let allow = allowed.join(", ");
+                Ok(Error::Invalid(format!(
+                    "{} is not allowed here; use {allow}",
+                    request.method()
+                ))
+                .to_response(request.is_page())
+                .status(405)
+                .header("allow", &allow))
+            }
+            Match::Nothing => Err(Error::NotFound(format!("no page at {}", request.path()))),
+        }
+    }
+
+    fn find(&self, method: &str, path: &str) -> Match<'_> {
+        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        let mut allowed: Vec<String> = Vec::new();
+        for route in &self.routes {
+            let Some(params) = match_segments(&route.pattern, &segments) else {
+                continue;
+            };
+            if route.method.eq_ignore_ascii_case(method) {
+                return Match::Found(route, params);
+            }
+            if !allowed.contains(&route.method) {
+                allowed.push(route.method.clone());
+            }
+        }
+        if allowed.is_empty() {
+            Match::Nothing
+        } else {
+            Match::WrongMethod(allowed)
+        }
+    }
+}
+
+fn parse_pattern(pattern: &str) -> Vec<Segment> {
+    let parts: Vec<&str> = pattern.split('/').filter(|s| !s.is_empty()).collect();
+    let last = parts.len().saturating_sub(1);
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, part)| {
+            if let Some(name) = part.strip_prefix(':') {
+                Segment::Param(name.to_owned())
+            } else if let Some(name) = part.strip_prefix('*') {
+                assert!(i == last, "`*{name}` must end the route pattern {pattern}");
+                Segment::Rest(name.to_owned())
+            } else {
+                Segment::Literal((*part).to_owned())
+            }
+        })
+        .collect()
+}
+
+fn match_segments(pattern: &[Segment], path: &[&str]) -> Option<HashMap<String, String>> {
+    let mut params = HashMap::new();
+    for (i, segment) in pattern.iter().enumerate() {
+        match segment {
+            Segment::Rest(name) => {
+                let rest: Vec<String> = path
+                    .get(i..)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|s| decode(s))
+                    .collect();
+                params.insert(name.clone(), rest.join("/"));
+                return Some(params);
+            }
+            Segment::Literal(literal) => {
+                if decode(path.get(i)?) != *literal {
+                    return None;
+                }
+            }
+            Segment::Param(name) => {
+                params.insert(name.clone(), decode(path.get(i)?));
+            }
+        }
+    }
+    (pattern.len() == path.len()).then_some(params)
+}
+
+/// Percent-decodes one path segment (`+` stays a plus sign).
+fn decode(segment: &str) -> String {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let byte = bytes[i];
+        if byte == b'%'
+            && let (Some(high), Some(low)) = (
+                bytes.get(i + 1).and_then(|b| (*b as char).to_digit(16)),
+                bytes.get(i + 2).and_then(|b| (*b as char).to_digit(16)),
+            )
+        {
+            // Two hex digits are at most 255.
+            out.push(u8::try_from(high * 16 + low).unwrap_or(b'?'));
+            i += 3;
+            continue;
+        }
+        out.push(byte);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Caller;
+
+    fn ctx() -> Ctx {
+        Ctx::new(Caller::default())
+    }
+
+    fn echo(name: &'static str) -> impl Fn(&Ctx, Request) -> Result<Response> {
+        move |_, request| {
+            let mut params: Vec<(String, String)> = ["id", "rest", "key"]
+                .iter()
+                .filter_map(|p| request.param(p).map(|v| ((*p).to_owned(), v.to_owned())))
+                .collect();
+            params.sort();
+            Ok(Response::json(
+                &serde_json::json!({ "route": name, "params": params }),
+            ))
+        }
+    }
+
+    fn router() -> Router {
+        Router::new()
+            .get("/", echo("home"))
+            .get("/notes", echo("list"))
+            .post("/notes", echo("create"))
+            .get("/notes/new", echo("new"))
+            .get("/notes/:id", echo("show"))
+            .put("/notes/:id", echo("update"))
+            .delete("/notes/:id", echo("delete"))
+            .get("/files/*rest", echo("files"))
+    }
+
+    fn call(method: &str, path: &str) -> Response {
+        router().handle(&ctx(), Request::new(method, path))
+    }
+
+    fn route_of(response: &Response) -> String {
+        let body = response.body_json().expect("JSON");
+        body["route"].as_str().unwrap_or_default().to_owned()
+    }
+
+    #[test]
+    fn literal_and_parameter_routes_match() {
+        assert_eq!(route_of(&call("GET", "/")), "home");
+        assert_eq!(route_of(&call("GET", "/notes")), "list");
+        assert_eq!(route_of(&call("GET", "/notes/")), "list");
+        assert_eq!(route_of(&call("post", "/notes")), "create");
+        assert_eq!(route_of(&call("GET", "/notes/new")), "new");
+        let show = call("GET", "/notes/42");
+        assert_eq!(route_of(&show), "show");
+        assert_eq!(
+            show.body_json().expect("JSON")["params"],
+            serde_json::json!([["id", "42"]])
+        );
+        assert_eq!(route_of(&call("DELETE", "/notes/42")), "delete");
+    }
+
+    #[test]
+    fn parameters_are_percent_decoded() {
+        let response = call("GET", "/notes/applicant%3A7%20b");
+        assert_eq!(
+            response.body_json().expect("JSON")["params"],
+            serde_json::json!([["id", "applicant:7 b"]])
+        );
+    }
+
+    #[test]
+    fn rest_takes_the_remaining_path_even_empty() {
+        let response = call("GET", "/files/a/b%2Fc/d.pdf");
+        assert_eq!(
+            response.body_json().expect("JSON")["params"],
+            serde_json::json!([["rest", "a/b/c/d.pdf"]])
+        );
+        let empty = call("GET", "/files");
+        assert_eq!(route_of(&empty), "files");
+        assert_eq!(
+            empty.body_json().expect("JSON")["params"],
+            serde_json::json!([["rest", ""]])
+        );
+    }
+
+    #[test]
+    fn unknown_paths_are_404_json_or_html() {
+        let api = call("GET", "/nothing/here");
+        assert_eq!(api.status_code(), 404);
+        assert_eq!(api.body_json().expect("JSON")["error"]["code"], "not_found");
+        let page = router().handle(&ctx(), Request::new("GET", "/nothing/<x>").as_page());
+        assert_eq!(page.status_code(), 404);
+        assert_eq!(
+            page.header_value("content-type"),
+            Some("text/html; charset=utf-8")
+        );
+        let body = String::from_utf8_lossy(page.body()).into_owned();
+        assert!(body.contains("/nothing/&lt;x&gt;"), "{body}");
+        assert_eq!(call("GET", "/notes/1/2").status_code(), 404);
+    }
+
+    #[test]
+    fn wrong_method_is_405_with_allow() {
+        let response = call("PATCH", "/notes/1");
+        assert_eq!(response.status_code(), 405);
+        assert_eq!(response.header_value("allow"), Some("GET, PUT, DELETE"));
+        let list = call("DELETE", "/notes");
+        assert_eq!(list.header_value("allow"), Some("GET, POST"));
+    }
+
+    #[test]
+    fn handler_errors_become_responses() {
+        let router = Router::new()
+            .get("/gone", |_, _| {
+                Err(Error::NotFound("note 9 not found".into()))
+            })
+            .get("/nope", |_, _| {
+                Err(Error::Forbidden("notes.manage_all".into()))
+            });
+        let gone = router.handle(&ctx(), Request::new("GET", "/gone"));
+        assert_eq!(gone.status_code(), 404);
+        assert_eq!(
+            gone.body_json().expect("JSON")["error"]["message"],
+            "note 9 not found"
+        );
+        let nope = router.handle(&ctx(), Request::new("GET", "/nope").as_page());
+        assert_eq!(nope.status_code(), 403);
+        assert!(String::from_utf8_lossy(nope.body()).contains("notes.manage_all"));
+    }
+
+    #[test]
+    #[should_panic(expected = "must end the route pattern")]
+    fn rest_must_be_last() {
+        let _ = Router::new().get("/files/*rest/more", echo("bad"));
+    }
+}

@@ -1,0 +1,159 @@
+//! Test module that records what the host delivers.
+//!
+//! - Events (`notes.*`): each is stored in `received` under its id, once
+//!   (redeliveries change nothing). With the setting `refuse_for_secs = N`,
+//!   deliveries fail on purpose until N seconds after the event occurred (by
+//!   the host's clock), so retries and backoff can be tested.
+//! - `GET /received` → `{"items":[{id,name,payload,source,occurred_at}]}`.
+//! - `POST /timers` `{key, due, payload}` schedules a timer;
+//!   `DELETE /timers/:key` → `{"cancelled":bool}`; a due timer is stored in
+//!   `fired` as `{key}:{due_at}`; `GET /fired` → `{"items":[...]}`.
+//! - `GET /store/:collection/:id` reads a document of its own store (404 when
+//!   absent, 403 with the host's message for an undeclared collection).
+//! - `GET /whoami` → the caller.
+
+use immcase_sdk::{
+    Collection, Ctx, Error, Event, Plugin, Request, Response, Result, Router, Timer, export_plugin,
+};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+struct Recorder;
+
+impl Plugin for Recorder {
+    fn router() -> Router {
+        Router::new()
+            .get("/received", received)
+            .post("/timers", schedule)
+            .delete("/timers/:key", cancel)
+            .get("/fired", fired)
+            .get("/store/:collection/:id", read)
+            .get("/whoami", whoami)
+    }
+
+    fn on_event(ctx: &Ctx, event: Event) -> Result<()> {
+        let settings: Settings = ctx.settings()?;
+        let store = collection(ctx, "received");
+        // A failed delivery's writes are rolled back, so refusals are decided
+        // by time (the host's clock, which tests move) rather than counted.
+        if ctx.now() < event.occurred_at + settings.refuse_for_secs * 1000 {
+            return Err(Error::Invalid(
+                "refusing deliveries on purpose for now".into(),
+            ));
+        }
+        let record = json!({
+            "name": event.name,
+            "payload": event.payload,
+            "source": event.source,
+            "occurred_at": event.occurred_at,
+        });
+        insert_once(&store, &event.id, &record)
+    }
+
+    fn on_timer(ctx: &Ctx, timer: Timer) -> Result<()> {
+        let record = json!({
+            "key": timer.key,
+            "payload": timer.payload,
+            "due_at": timer.due_at,
+            "fired_at": ctx.now(),
+        });
+        let id = format!("{}:{}", timer.key, timer.due_at);
+        insert_once(&collection(ctx, "fired"), &id, &record)
+    }
+}
+
+export_plugin!(Recorder);
+
+fn received(ctx: &Ctx, _request: Request) -> Result<Response> {
+    let items: Vec<Value> = all(&collection(ctx, "received"))?
+        .into_iter()
+        .filter(|item| {
+            !item["id"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("attempts:")
+        })
+        .collect();
+    Ok(Response::json(&json!({ "items": items })))
+}
+
+fn fired(ctx: &Ctx, _request: Request) -> Result<Response> {
+    Ok(Response::json(
+        &json!({ "items": all(&collection(ctx, "fired"))? }),
+    ))
+}
+
+fn schedule(ctx: &Ctx, request: Request) -> Result<Response> {
+    let timer: NewTimer = request.json()?;
+    ctx.schedule_at(timer.due, &timer.key, &timer.payload)?;
+    Ok(Response::json(
+        &json!({ "scheduled": true, "key": timer.key, "due": timer.due }),
+    ))
+}
+
+fn cancel(ctx: &Ctx, request: Request) -> Result<Response> {
+    let cancelled = ctx.cancel_timer(request.require_param("key")?)?;
+    Ok(Response::json(&json!({ "cancelled": cancelled })))
+}
+
+fn read(ctx: &Ctx, request: Request) -> Result<Response> {
+    let name = request.require_param("collection")?;
+    let id = request.require_param("id")?;
+    match collection(ctx, name).get(id)? {
+        Some(doc) => Ok(Response::json(&doc)),
+        None => Err(Error::NotFound(format!("{name}/{id} not found"))),
+    }
+}
+
+fn whoami(ctx: &Ctx, _request: Request) -> Result<Response> {
+    Ok(Response::json(ctx.caller()))
+}
+
+fn collection(ctx: &Ctx, name: &str) -> Collection<Value> {
+    ctx.collection(name)
+}
+
+/// Stores `data` as `id` unless it is there already (at-least-once delivery).
+fn insert_once(store: &Collection<Value>, id: &str, data: &Value) -> Result<()> {
+    if store.get(id)?.is_some() {
+        return Ok(());
+    }
+    match store.insert(id, data) {
+        Ok(_) | Err(Error::Conflict(_)) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Every document of a collection as `{id, ...data}`, in id order.
+fn all(store: &Collection<Value>) -> Result<Vec<Value>> {
+    let mut items = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = store.query().limit(500).after(cursor).fetch()?;
+        for doc in page.items {
+            let mut item = json!({ "id": doc.id });
+            if let (Some(item), Value::Object(data)) = (item.as_object_mut(), doc.data) {
+                item.extend(data);
+            }
+            items.push(item);
+        }
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return Ok(items),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct NewTimer {
+    key: String,
+    due: i64,
+    #[serde(default)]
+    payload: Value,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Settings {
+    refuse_for_secs: i64,
+}

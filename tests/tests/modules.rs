@@ -1,0 +1,486 @@
+//! Modules as real compiled components in the real host: routing, isolation,
+//! versions, events, timers, settings, refusals and misbehaviour.
+
+#![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
+
+use immcase_tests::{ADMIN_EMAIL, Api, Backend, TestServer, eventually, on_both_databases};
+use jiff::SignedDuration;
+use serde_json::{Value, json};
+
+on_both_databases!(
+    routes_reach_the_module_with_caller_and_practice,
+    enabling_disabling_and_the_sidebar,
+    module_stores_are_isolated,
+    stale_versions_conflict_in_the_store,
+    events_are_delivered_with_retries_and_survive_a_restart,
+    timers_fire_once_after_a_restart,
+    follow_up_reminders_arrive_by_mail,
+    settings_are_validated,
+    incompatible_and_undeclared_modules_are_refused,
+    misbehaving_modules_fail_alone,
+);
+
+async fn admin_with(server: &TestServer, modules: &[&str]) -> Api {
+    let admin = server.admin().await;
+    for m in modules {
+        admin.set_module(m, true).await;
+    }
+    admin
+}
+
+async fn items(api: &Api, path: &str) -> Vec<Value> {
+    api.get(path).await.expect_status(200).body["items"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+async fn routes_reach_the_module_with_caller_and_practice(backend: Backend) {
+    let server = TestServer::start_with_modules(backend, &["recorder"]).await;
+    let admin = admin_with(&server, &["recorder"]).await;
+    let who = admin
+        .get("/api/v1/m/recorder/whoami")
+        .await
+        .expect_status(200);
+    assert_eq!(who.body["email"], ADMIN_EMAIL);
+    assert_eq!(who.body["practice"], "default");
+    assert!(who.body["user_id"].is_string());
+    // The module never sees the session cookie.
+    let headers = admin.get("/api/v1/m/recorder/whoami").await;
+    assert!(!headers.text.contains("immcase_session"));
+
+    server
+        .api()
+        .get("/api/v1/m/recorder/whoami")
+        .await
+        .expect_status(401);
+    admin
+        .get("/api/v1/m/recorder/no-such-route")
+        .await
+        .expect_status(404);
+    admin
+        .get("/api/v1/m/nothing-installed/x")
+        .await
+        .expect_status(404);
+
+    // Another practice: the module answers with that practice and caller.
+    server
+        .add_practice("acme", "boss@acme.test", "acme boss passphrase")
+        .await;
+    let acme = server.api_for("acme");
+    acme.sign_in("boss@acme.test", "acme boss passphrase")
+        .await
+        .expect_status(200);
+    acme.get("/api/v1/m/recorder/whoami")
+        .await
+        .expect_status(404);
+    acme.set_module("recorder", true).await;
+    let who = acme
+        .get("/api/v1/m/recorder/whoami")
+        .await
+        .expect_status(200);
+    assert_eq!(who.body["practice"], "acme");
+    assert_eq!(who.body["email"], "boss@acme.test");
+    server.stop().await;
+}
+
+async fn enabling_disabling_and_the_sidebar(backend: Backend) {
+    let server = TestServer::start_with_modules(backend, &["recorder"]).await;
+    let admin = server.admin().await;
+    let modules = items(&admin, "/api/v1/modules").await;
+    let notes = modules
+        .iter()
+        .find(|m| m["id"] == "notes")
+        .expect("notes is bundled");
+    assert_eq!(notes["enabled"], false);
+    assert_eq!(notes["status"], "loaded");
+    assert!(
+        notes["capabilities"]["store"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("notes"))
+    );
+    assert!(!notes["description"].as_str().unwrap().is_empty());
+
+    let nav_paths = |nav: Vec<Value>| {
+        nav.iter()
+            .map(|i| i["path"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert!(!nav_paths(items(&admin, "/api/v1/nav").await).contains(&"/m/notes/".to_string()));
+    admin.get("/api/v1/m/notes/notes").await.expect_status(404);
+    admin.set_module("notes", true).await;
+    assert!(nav_paths(items(&admin, "/api/v1/nav").await).contains(&"/m/notes/".to_string()));
+    admin.get("/api/v1/m/notes/notes").await.expect_status(200);
+
+    // A role without module:notes neither sees it nor reaches it.
+    let roles = items(&admin, "/api/v1/roles").await;
+    let assistant = roles.iter().find(|r| r["name"] == "Assistant").unwrap()["id"].clone();
+    admin
+        .post("/api/v1/users", json!({ "email": "asst@immcase.test", "display_name": "A", "roles": [assistant], "password": "assistant passphrase" }))
+        .await
+        .expect_status(201);
+    let asst = server.api();
+    asst.sign_in("asst@immcase.test", "assistant passphrase")
+        .await
+        .expect_status(200);
+    assert!(!nav_paths(items(&asst, "/api/v1/nav").await).contains(&"/m/notes/".to_string()));
+    let denied = asst.get("/api/v1/m/notes/notes").await.expect_status(403);
+    assert_eq!(denied.body["error"]["permission"], "module:notes");
+    asst.get("/api/v1/modules").await.expect_status(403);
+
+    admin.set_module("notes", false).await;
+    admin.get("/api/v1/m/notes/notes").await.expect_status(404);
+    assert!(!nav_paths(items(&admin, "/api/v1/nav").await).contains(&"/m/notes/".to_string()));
+    let audit = items(&admin, "/api/v1/audit?action=module.disabled").await;
+    assert_eq!(audit[0]["target"], "module:notes");
+    server.stop().await;
+}
+
+async fn create_note(api: &Api, subject: &str, text: &str) -> Value {
+    api.post(
+        "/api/v1/m/notes/notes",
+        json!({ "subject": subject, "text": text, "follow_up_at": null }),
+    )
+    .await
+    .expect_status(201)
+    .body
+}
+
+async fn module_stores_are_isolated(backend: Backend) {
+    let server = TestServer::start_with_modules(backend, &["recorder"]).await;
+    let admin = admin_with(&server, &["notes", "recorder"]).await;
+    let note = create_note(&admin, "applicant:1", "Call about biometrics").await;
+    let id = note["id"].as_str().unwrap();
+    admin
+        .get(&format!("/api/v1/m/notes/notes/{id}"))
+        .await
+        .expect_status(200);
+    // The recorder has a collection of the same name, but its own.
+    admin
+        .get(&format!("/api/v1/m/recorder/store/notes/{id}"))
+        .await
+        .expect_status(404);
+    let undeclared = admin
+        .get("/api/v1/m/recorder/store/secrets/x")
+        .await
+        .expect_status(403);
+    assert!(undeclared.text.contains("secrets"), "{}", undeclared.text);
+
+    server
+        .add_practice("acme", "boss@acme.test", "acme boss passphrase")
+        .await;
+    let acme = server.api_for("acme");
+    acme.sign_in("boss@acme.test", "acme boss passphrase")
+        .await
+        .expect_status(200);
+    acme.set_module("notes", true).await;
+    acme.get(&format!("/api/v1/m/notes/notes/{id}"))
+        .await
+        .expect_status(404);
+    assert!(items(&acme, "/api/v1/m/notes/notes").await.is_empty());
+    assert_eq!(items(&admin, "/api/v1/m/notes/notes").await.len(), 1);
+    server.stop().await;
+}
+
+async fn stale_versions_conflict_in_the_store(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let admin = admin_with(&server, &["notes"]).await;
+    let note = create_note(&admin, "case:7", "Draft").await;
+    let id = note["id"].as_str().unwrap();
+    let v1 = note["version"].as_i64().unwrap();
+    let update = |text: &str, version: i64| json!({ "text": text, "follow_up_at": null, "done": false, "version": version });
+    let saved = admin
+        .put(
+            &format!("/api/v1/m/notes/notes/{id}"),
+            update("First edit", v1),
+        )
+        .await
+        .expect_status(200);
+    assert_eq!(saved.body["version"], v1 + 1);
+    let stale = admin
+        .put(
+            &format!("/api/v1/m/notes/notes/{id}"),
+            update("Second edit", v1),
+        )
+        .await
+        .expect_status(409);
+    assert_eq!(stale.body["error"]["code"], "conflict");
+    assert_eq!(stale.body["error"]["current"]["text"], "First edit");
+    let bad = admin
+        .post(
+            "/api/v1/m/notes/notes",
+            json!({ "subject": "x", "text": "" }),
+        )
+        .await
+        .expect_status(422);
+    assert!(bad.body["error"]["fields"]["text"].is_string());
+    server.stop().await;
+}
+
+async fn received(api: &Api) -> Vec<Value> {
+    items(api, "/api/v1/m/recorder/received").await
+}
+
+async fn events_are_delivered_with_retries_and_survive_a_restart(backend: Backend) {
+    let mut server = TestServer::start_with_modules(backend, &["recorder"]).await;
+    let admin = admin_with(&server, &["notes", "recorder"]).await;
+    // The recorder refuses each event for 90 seconds after it occurred.
+    let settings = admin
+        .get("/api/v1/modules/recorder/settings")
+        .await
+        .expect_status(200);
+    admin
+        .put(
+            "/api/v1/modules/recorder/settings",
+            json!({ "values": { "refuse_for_secs": 90 }, "version": settings.body["version"] }),
+        )
+        .await
+        .expect_status(200);
+    let note = create_note(&admin, "case:9", "Passport copy missing").await;
+    // The first attempt fails at once; restart before the retry is due.
+    server.restart().await;
+    let admin = server.admin().await;
+    assert!(received(&admin).await.is_empty());
+    // Each check moves the clock on 20 s: retries follow their backoff, and
+    // the one after the 90 s succeeds.
+    let clock = server.clock.clone();
+    let got = eventually("the notes.created event at the recorder", || {
+        let admin = admin.clone();
+        clock.advance(SignedDuration::from_secs(20));
+        async move {
+            let got = received(&admin).await;
+            (!got.is_empty()).then_some(got)
+        }
+    })
+    .await;
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0]["name"], "notes.created");
+    assert_eq!(got[0]["source"], "notes");
+    assert_eq!(got[0]["payload"]["id"], note["id"]);
+    server.stop().await;
+}
+
+async fn timers_fire_once_after_a_restart(backend: Backend) {
+    let mut server = TestServer::start_with_modules(backend, &["recorder"]).await;
+    let admin = admin_with(&server, &["recorder"]).await;
+    let now = jiff::Timestamp::now().as_millisecond();
+    for (key, hours) in [("first", 1), ("second", 2)] {
+        admin
+            .post(
+                "/api/v1/m/recorder/timers",
+                json!({ "key": key, "due": now + hours * 3_600_000, "payload": { "n": hours } }),
+            )
+            .await
+            .expect_status(200);
+    }
+    admin
+        .post(
+            "/api/v1/m/recorder/timers",
+            json!({ "key": "cancelled", "due": now + 1000, "payload": {} }),
+        )
+        .await
+        .expect_status(200);
+    let cancelled = admin
+        .delete("/api/v1/m/recorder/timers/cancelled")
+        .await
+        .expect_status(200);
+    assert_eq!(cancelled.body["cancelled"], true);
+    server.restart().await;
+    let admin = server.admin().await;
+    assert!(items(&admin, "/api/v1/m/recorder/fired").await.is_empty());
+    server.clock.advance(SignedDuration::from_mins(61));
+    // An hour on, the session has idled out: sign in again.
+    let admin = server.admin().await;
+    let fired = eventually("the first timer", || {
+        let admin = admin.clone();
+        async move {
+            let fired = items(&admin, "/api/v1/m/recorder/fired").await;
+            (!fired.is_empty()).then_some(fired)
+        }
+    })
+    .await;
+    assert_eq!(fired[0]["key"], "first");
+    assert_eq!(fired[0]["payload"]["n"], 1);
+    server.clock.advance(SignedDuration::from_mins(61));
+    let admin = server.admin().await;
+    let fired = eventually("the second timer", || {
+        let admin = admin.clone();
+        async move {
+            let fired = items(&admin, "/api/v1/m/recorder/fired").await;
+            (fired.len() >= 2).then_some(fired)
+        }
+    })
+    .await;
+    let keys: Vec<&str> = fired.iter().map(|f| f["key"].as_str().unwrap()).collect();
+    assert_eq!(
+        keys.iter().filter(|k| **k == "first").count(),
+        1,
+        "{keys:?}"
+    );
+    assert_eq!(
+        keys.iter().filter(|k| **k == "second").count(),
+        1,
+        "{keys:?}"
+    );
+    assert!(!keys.contains(&"cancelled"));
+    server.stop().await;
+}
+
+async fn follow_up_reminders_arrive_by_mail(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let admin = admin_with(&server, &["notes"]).await;
+    let settings = admin
+        .get("/api/v1/modules/notes/settings")
+        .await
+        .expect_status(200);
+    admin
+        .put("/api/v1/modules/notes/settings", json!({ "values": { "reminder_prefix": "Reminder:" }, "version": settings.body["version"] }))
+        .await
+        .expect_status(200);
+    let due = jiff::Timestamp::now().as_millisecond() + 86_400_000;
+    admin
+        .post("/api/v1/m/notes/notes", json!({ "subject": "case:3", "text": "Send the LMIA copy\nsecond line", "follow_up_at": due }))
+        .await
+        .expect_status(201);
+    server.clock.advance(SignedDuration::from_hours(25));
+    let mail = server
+        .smtp
+        .wait_for(ADMIN_EMAIL, "Reminder: Send the LMIA copy")
+        .await;
+    assert!(mail.text().contains("Send the LMIA copy"));
+    server.stop().await;
+}
+
+async fn settings_are_validated(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let admin = server.admin().await;
+    let settings = admin
+        .get("/api/v1/modules/notes/settings")
+        .await
+        .expect_status(200);
+    assert_eq!(settings.body["values"]["default_follow_up_days"], 7);
+    let version = settings.body["version"].clone();
+    let bad = admin
+        .put("/api/v1/modules/notes/settings", json!({ "values": { "default_follow_up_days": 0, "colour": "red" }, "version": version }))
+        .await
+        .expect_status(422);
+    assert_eq!(
+        bad.body["error"]["fields"]["default_follow_up_days"],
+        "at least 1"
+    );
+    assert!(bad.body["error"]["fields"]["colour"].is_string());
+    admin
+        .put(
+            "/api/v1/modules/notes/settings",
+            json!({ "values": { "default_follow_up_days": 14 }, "version": version }),
+        )
+        .await
+        .expect_status(200);
+    let stale = admin
+        .put(
+            "/api/v1/modules/notes/settings",
+            json!({ "values": { "default_follow_up_days": 21 }, "version": version }),
+        )
+        .await
+        .expect_status(409);
+    assert_eq!(stale.body["error"]["current"]["default_follow_up_days"], 14);
+    server.stop().await;
+}
+
+async fn incompatible_and_undeclared_modules_are_refused(backend: Backend) {
+    let server =
+        TestServer::start_with_modules(backend, &["future-api", "undeclared-import", "recorder"])
+            .await;
+    let admin = server.admin().await;
+    let modules = items(&admin, "/api/v1/modules").await;
+    let find = |id: &str| {
+        modules
+            .iter()
+            .find(|m| m["id"] == id)
+            .unwrap_or_else(|| panic!("{id} listed"))
+            .clone()
+    };
+    let future = find("future-api");
+    assert_eq!(future["status"], "refused");
+    let problem = future["problem"].as_str().unwrap();
+    assert!(
+        problem.contains("^0.2") && problem.contains("0.1.0"),
+        "{problem}"
+    );
+    let undeclared = find("undeclared-import");
+    assert_eq!(undeclared["status"], "refused");
+    let problem = undeclared["problem"].as_str().unwrap();
+    assert!(
+        problem.contains("`mail`") && problem.contains("does not declare"),
+        "{problem}"
+    );
+    assert_eq!(find("recorder")["status"], "loaded");
+    let refused = admin
+        .put("/api/v1/modules/future-api", json!({ "enabled": true }))
+        .await
+        .expect_status(409);
+    assert!(
+        refused.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("host API")
+    );
+    server.stop().await;
+}
+
+async fn misbehaving_modules_fail_alone(backend: Backend) {
+    let server =
+        TestServer::start_with_modules(backend, &["looping", "memory-hog", "trapping"]).await;
+    let admin = admin_with(&server, &["looping", "memory-hog", "trapping", "notes"]).await;
+    // A module that loops is stopped at its time limit while other requests,
+    // to it and to the host, go on being served.
+    let (spin, others) = tokio::join!(admin.get("/api/v1/m/looping/spin"), async {
+        let mut answers = Vec::new();
+        for _ in 0..5 {
+            answers.push(admin.get("/api/v1/m/looping/ok").await.status.as_u16());
+            answers.push(admin.get("/api/v1/me").await.status.as_u16());
+            answers.push(admin.get("/api/v1/m/notes/notes").await.status.as_u16());
+        }
+        answers
+    });
+    let spin = spin.expect_status(503);
+    assert_eq!(spin.code(), "module_failed");
+    let message = spin.body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("`looping`") && message.contains("300 ms"),
+        "{message}"
+    );
+    assert!(others.iter().all(|s| *s == 200), "{others:?}");
+
+    let hog = admin
+        .get("/api/v1/m/memory-hog/hog")
+        .await
+        .expect_status(500);
+    assert_eq!(hog.code(), "module_failed");
+    let message = hog.body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("`memory-hog`") && message.contains("ran out of memory"),
+        "{message}"
+    );
+    admin
+        .get("/api/v1/m/memory-hog/ok")
+        .await
+        .expect_status(200);
+
+    let trap = admin
+        .get("/api/v1/m/trapping/trap")
+        .await
+        .expect_status(500);
+    assert_eq!(trap.code(), "module_failed");
+    assert!(
+        trap.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("`trapping`")
+    );
+    admin.get("/api/v1/m/trapping/ok").await.expect_status(200);
+    admin.get("/api/v1/m/looping/ok").await.expect_status(200);
+    admin.get("/healthz").await.expect_status(200);
+    server.stop().await;
+}
