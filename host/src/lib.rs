@@ -76,6 +76,16 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    serve_with(config, listener, shutdown, axum::Router::new()).await
+}
+
+/// [`serve`] with extra practice routes (see [`api::router_with`]).
+pub async fn serve_with(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    extra_routes: axum::Router<AppState>,
+) -> anyhow::Result<()> {
     let state = open(config).await?;
     if let Some(created) = bootstrap(&state).await? {
         tracing::info!(practice = created.practice.slug(), admin = %created.admin_email, "created the default practice");
@@ -94,7 +104,7 @@ pub async fn serve(
         tokio::spawn(jobs::run_worker(state.clone(), stop_rx.clone())),
         tokio::spawn(housekeeping(state.clone(), stop_rx)),
     ];
-    let app = api::router(state.clone());
+    let app = api::router_with(state.clone(), extra_routes);
     tracing::info!(addr = %listener.local_addr()?, "ImmCase is listening");
     axum::serve(
         listener,

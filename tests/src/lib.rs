@@ -94,6 +94,30 @@ macro_rules! on_both_databases {
     )*};
 }
 
+/// Copies test modules (folder names under `tests/modules`) into `folder` as
+/// a modules directory the host can load; `None` when there are none.
+pub fn install_test_modules(
+    folder: &std::path::Path,
+    modules: &[&str],
+) -> Option<std::path::PathBuf> {
+    for name in modules {
+        let (_, manifest, wasm) = built::TEST_MODULES
+            .iter()
+            .find(|(f, _, _)| f == name)
+            .unwrap_or_else(|| panic!("no test module {name}"));
+        let target = folder.join(name);
+        std::fs::create_dir_all(&target).expect("module folder");
+        std::fs::copy(manifest, target.join("plugin.toml")).expect("copy plugin.toml");
+        std::fs::copy(wasm, target.join("module.wasm")).expect("copy the component");
+    }
+    (!modules.is_empty()).then(|| folder.to_path_buf())
+}
+
+/// Where compiled test modules are cached, shared by all test servers.
+pub fn module_cache() -> std::path::PathBuf {
+    built::MODULE_CACHE.into()
+}
+
 /// A fresh PostgreSQL database, dropped when this is dropped.
 struct PgDatabase {
     admin_url: String,
@@ -169,18 +193,7 @@ impl TestServer {
     /// `tests/modules`) installed besides the bundled ones.
     pub async fn start_with_modules(backend: Backend, modules: &[&str]) -> TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
-        let installed = dir.path().join("installed-modules");
-        for name in modules {
-            let (_, manifest, wasm) = built::TEST_MODULES
-                .iter()
-                .find(|(folder, _, _)| folder == name)
-                .unwrap_or_else(|| panic!("no test module {name}"));
-            let target = installed.join(name);
-            std::fs::create_dir_all(&target).expect("module folder");
-            std::fs::copy(manifest, target.join("plugin.toml")).expect("copy plugin.toml");
-            std::fs::copy(wasm, target.join("module.wasm")).expect("copy the component");
-        }
-        let installed = (!modules.is_empty()).then_some(installed);
+        let installed = install_test_modules(&dir.path().join("installed-modules"), modules);
         Self::start_in(backend, dir, move |config| {
             config.module_dirs.extend(installed)
         })

@@ -112,6 +112,16 @@ async fn enabling_disabling_and_the_sidebar(backend: Backend) {
     admin.set_module("notes", true).await;
     assert!(nav_paths(items(&admin, "/api/v1/nav").await).contains(&"/m/notes/".to_string()));
     admin.get("/api/v1/m/notes/notes").await.expect_status(200);
+    // The sidebar's link leads to the module's page.
+    let page = admin.get("/m/notes/").await.expect_status(200);
+    assert!(
+        page.header("content-type")
+            .unwrap_or_default()
+            .starts_with("text/html"),
+        "{:?} {}",
+        page.headers,
+        page.text
+    );
 
     // A role without module:notes neither sees it nor reaches it.
     let roles = items(&admin, "/api/v1/roles").await;

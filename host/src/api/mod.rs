@@ -6,7 +6,7 @@ mod extract;
 mod openapi;
 
 pub use extract::{Json, Path, Query};
-pub use openapi::router;
+pub use openapi::{router, router_with};
 
 use std::net::SocketAddr;
 

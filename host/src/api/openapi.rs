@@ -58,6 +58,13 @@ impl Modify for SessionCookie {
 
 /// The whole HTTP surface of the host.
 pub fn router(state: AppState) -> Router {
+    router_with(state, Router::new())
+}
+
+/// The host's routes plus `extra` practice routes, which get the same
+/// practice, session and CSRF layers (for embedding, and for benchmarks that
+/// compare a native route with a module's).
+pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
     let (practice_routes, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(crate::auth::router())
         .merge(crate::access::router())
@@ -71,6 +78,7 @@ pub fn router(state: AppState) -> Router {
         .split_for_parts();
     doc.merge(server_doc);
     let practice_routes = practice_routes
+        .merge(extra)
         // Innermost first: CSRF runs inside `authenticate`, which audits its refusals.
         .layer(from_fn(csrf::require_header))
         .layer(from_fn_with_state(

@@ -6,7 +6,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -32,6 +32,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(module_api_root))
         .routes(routes!(module_page))
         .routes(routes!(module_page_root))
+        .routes(routes!(module_api_slash))
+        .routes(routes!(module_page_slash))
 }
 
 /// Largest response a module may return.
@@ -460,6 +462,8 @@ fn to_response(id: &str, r: bindings::HttpResponse) -> Result<Response> {
         )));
     }
     let mut response = (status, r.body).into_response();
+    // The module says what its body is; the default is only for when it does not.
+    let default_type = response.headers_mut().remove(header::CONTENT_TYPE);
     for (name, value) in r.headers {
         let lower = name.to_ascii_lowercase();
         if REFUSED_RESPONSE_HEADERS.contains(&lower.as_str()) {
@@ -470,5 +474,39 @@ fn to_response(id: &str, r: bindings::HttpResponse) -> Result<Response> {
             response.headers_mut().append(name, value);
         }
     }
+    if let Some(default_type) = default_type
+        && !response.headers().contains_key(header::CONTENT_TYPE)
+    {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, default_type);
+    }
     Ok(response)
+}
+
+/// A module's JSON API at its root, with the trailing slash.
+#[utoipa::path(method(get, post, put, patch, delete), path = "/api/v1/m/{module}/", tag = "modules",
+    params(("module" = String, Path)),
+    responses((status = 200, description = "The module's answer"), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 500, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn module_api_slash(
+    state: State<AppState>,
+    caller: Option<Caller>,
+    Path(module): Path<String>,
+    req: Request,
+) -> Result<Response> {
+    dispatch(state, caller, module, "/".into(), false, req).await
+}
+
+/// A module's front page, with the trailing slash (where the sidebar links).
+#[utoipa::path(method(get, post), path = "/m/{module}/", tag = "modules", params(("module" = String, Path)),
+    responses((status = 200, description = "The module's page", content_type = "text/html"), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 500, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn module_page_slash(
+    state: State<AppState>,
+    caller: Option<Caller>,
+    Path(module): Path<String>,
+    req: Request,
+) -> Result<Response> {
+    dispatch(state, caller, module, "/".into(), true, req).await
 }

@@ -1,0 +1,78 @@
+//! `immcase plugin new` writes a module crate that builds for wasm32-wasip2
+//! and loads into the host as it is.
+
+#![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
+
+use std::path::Path;
+use std::process::Command;
+
+use immcase_tests::{Backend, TestServer};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_module_builds_and_loads_as_it_is() {
+    let work = tempfile::tempdir().unwrap();
+    let sdk = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sdk");
+    let folder =
+        immcase_host::plugin_new::plugin_new("hello-world", work.path(), Some(&sdk)).unwrap();
+
+    // Built as its README says, sharing compiled dependencies with the
+    // workspace's module builds.
+    let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/modules");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .current_dir(&folder)
+        .args([
+            "build",
+            "--offline",
+            "--target",
+            "wasm32-wasip2",
+            "--release",
+            "--target-dir",
+        ])
+        .arg(&target)
+        .env_remove("CARGO_TARGET_DIR")
+        .status()
+        .unwrap();
+    assert!(status.success(), "the new module does not build");
+
+    let installed = work.path().join("installed/hello-world");
+    std::fs::create_dir_all(&installed).unwrap();
+    std::fs::copy(folder.join("plugin.toml"), installed.join("plugin.toml")).unwrap();
+    std::fs::copy(
+        target.join("wasm32-wasip2/release/hello_world.wasm"),
+        installed.join("hello_world.wasm"),
+    )
+    .unwrap();
+
+    let modules_dir = work.path().join("installed");
+    let server = TestServer::start_with(Backend::Sqlite, |config| {
+        config.module_dirs.push(modules_dir)
+    })
+    .await;
+    let admin = server.admin().await;
+    let listed = admin.get("/api/v1/modules").await.expect_status(200);
+    let entry = listed.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == "hello-world")
+        .cloned()
+        .unwrap();
+    assert_eq!(entry["status"], "loaded", "{entry}");
+    admin.set_module("hello-world", true).await;
+    let hello = admin
+        .get("/api/v1/m/hello-world/hello")
+        .await
+        .expect_status(200);
+    assert_eq!(hello.body["hello"], "Administrator", "{}", hello.text);
+    let page = admin.get("/m/hello-world/").await.expect_status(200);
+    assert!(
+        page.header("content-type")
+            .unwrap_or_default()
+            .starts_with("text/html"),
+        "{:?}",
+        page.headers
+    );
+    assert!(!page.text.is_empty());
+    server.stop().await;
+}
