@@ -12,6 +12,7 @@ on_both_databases!(
     enabling_disabling_and_the_sidebar,
     module_stores_are_isolated,
     stale_versions_conflict_in_the_store,
+    store_queries_filter_order_and_page,
     events_are_delivered_with_retries_and_survive_a_restart,
     timers_fire_once_after_a_restart,
     follow_up_reminders_arrive_by_mail,
@@ -268,6 +269,21 @@ async fn events_are_delivered_with_retries_and_survive_a_restart(backend: Backen
     assert_eq!(got[0]["name"], "notes.created");
     assert_eq!(got[0]["source"], "notes");
     assert_eq!(got[0]["payload"]["id"], note["id"]);
+    // The administrator sees the attempts and why the early ones failed.
+    let admin = server.admin().await;
+    let jobs = items(&admin, "/api/v1/modules/recorder/jobs?status=done").await;
+    let delivery = jobs
+        .iter()
+        .find(|j| j["kind"] == "event" && j["name"] == "notes.created")
+        .unwrap();
+    assert!(delivery["attempts"].as_i64().unwrap() >= 3, "{delivery}");
+    assert!(
+        delivery["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("refusing deliveries on purpose"),
+        "{delivery}"
+    );
     server.stop().await;
 }
 
@@ -492,5 +508,103 @@ async fn misbehaving_modules_fail_alone(backend: Backend) {
     admin.get("/api/v1/m/trapping/ok").await.expect_status(200);
     admin.get("/api/v1/m/looping/ok").await.expect_status(200);
     admin.get("/healthz").await.expect_status(200);
+    server.stop().await;
+}
+
+async fn store_queries_filter_order_and_page(backend: Backend) {
+    let server = TestServer::start_with_modules(backend, &["recorder"]).await;
+    let admin = admin_with(&server, &["recorder"]).await;
+    let docs = [
+        ("a", json!({ "n": 10, "s": "pear", "flag": true })),
+        ("b", json!({ "n": -2.5, "s": "apple", "flag": false })),
+        ("c", json!({ "n": 3, "s": "fig", "flag": true })),
+        ("d", json!({ "n": 1e6, "s": "kiwi" })),
+        ("e", json!({ "n": "7", "s": "banana" })),
+        ("f", json!({ "s": "cherry", "flag": true })),
+    ];
+    for (id, data) in &docs {
+        admin
+            .put(
+                &format!("/api/v1/m/recorder/items/{id}"),
+                json!({ "data": data }),
+            )
+            .await
+            .expect_status(200);
+    }
+    let query = |spec: Value| {
+        let admin = admin.clone();
+        async move {
+            let r = admin.post("/api/v1/m/recorder/items/query", spec).await;
+            (r.status.as_u16(), r.body)
+        }
+    };
+    let ids = |body: &Value| {
+        body["ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+
+    // Ranges compare numbers as numbers, and never match other types ("7").
+    let (status, body) =
+        query(json!({ "filters": [{ "field": "n", "op": "gte", "value": 0 }], "order_by": "n" }))
+            .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(ids(&body), ["c", "a", "d"]);
+    let (_, body) = query(json!({ "filters": [{ "field": "n", "op": "lt", "value": 5 }], "order_by": "n", "descending": true })).await;
+    assert_eq!(ids(&body), ["c", "b"]);
+    // Equality on strings and booleans; several filters combine.
+    let (_, body) = query(json!({ "filters": [{ "field": "flag", "op": "eq", "value": true }, { "field": "s", "op": "gt", "value": "g" }] })).await;
+    assert_eq!(ids(&body), ["a"]);
+    let (_, body) = query(json!({ "filters": [{ "field": "s", "op": "eq", "value": "7" }] })).await;
+    assert!(ids(&body).is_empty());
+    // Paging with a cursor walks the order once, without gaps or repeats.
+    let mut seen = Vec::new();
+    let mut cursor = Value::Null;
+    loop {
+        let (status, body) = query(json!({ "order_by": "s", "limit": 2, "cursor": cursor })).await;
+        assert_eq!(status, 200, "{body}");
+        seen.extend(ids(&body));
+        cursor = body["next_cursor"].clone();
+        if cursor.is_null() {
+            break;
+        }
+    }
+    assert_eq!(seen, ["b", "e", "f", "c", "d", "a"]);
+    // Unindexed fields and foreign cursors are refused with the reason.
+    let (status, body) =
+        query(json!({ "filters": [{ "field": "colour", "op": "eq", "value": "red" }] })).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not indexed"),
+        "{body}"
+    );
+    let (status, _) = query(json!({ "cursor": "not-a-cursor" })).await;
+    assert_eq!(status, 422);
+    // Updating a document moves it in the index.
+    admin
+        .put(
+            "/api/v1/m/recorder/items/b",
+            json!({ "data": { "n": 99, "s": "zucchini" }, "version": 1 }),
+        )
+        .await
+        .expect_status(200);
+    let (_, body) =
+        query(json!({ "filters": [{ "field": "n", "op": "gt", "value": 50 }], "order_by": "n" }))
+            .await;
+    assert_eq!(ids(&body), ["b", "d"]);
+    let stale = admin
+        .put(
+            "/api/v1/m/recorder/items/b",
+            json!({ "data": { "n": 1 }, "version": 1 }),
+        )
+        .await
+        .expect_status(409);
+    assert_eq!(stale.code(), "conflict");
     server.stop().await;
 }

@@ -219,7 +219,7 @@ impl Job {
         Box::new(move |tx| {
             Box::pin(async move {
                 sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "UPDATE {table} SET status = 'done', attempts = $2, done_at = claimed_at, last_error = NULL WHERE id = $1"
+                    "UPDATE {table} SET status = 'done', attempts = $2, done_at = claimed_at WHERE id = $1"
                 )))
                 .bind(id)
                 .bind(attempts)

@@ -27,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_modules))
         .routes(routes!(set_module))
         .routes(routes!(get_settings, put_settings))
+        .routes(routes!(list_jobs))
         .routes(routes!(nav))
         .routes(routes!(module_api))
         .routes(routes!(module_api_root))
@@ -509,4 +510,95 @@ async fn module_page_slash(
     req: Request,
 ) -> Result<Response> {
     dispatch(state, caller, module, "/".into(), true, req).await
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct JobInfo {
+    /// `event` (a delivery to the module) or `timer`.
+    pub kind: &'static str,
+    /// The event's name, or the timer's key.
+    pub name: String,
+    /// `pending`, `running`, `done`, `failed` (gave up) or `skipped`.
+    pub status: String,
+    pub attempts: i64,
+    /// When it is (or was last) due, RFC 3339.
+    pub next_attempt_at: String,
+    /// The error of the latest failed attempt, kept after a later success.
+    pub last_error: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct JobList {
+    pub items: Vec<JobInfo>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct JobQuery {
+    /// Only jobs in this status.
+    pub status: Option<String>,
+}
+
+/// A module's recent event deliveries and timers in the practice (newest
+/// first, at most 100 of each), with attempts and the last error: where an
+/// administrator sees what failed and why.
+#[utoipa::path(get, path = "/api/v1/modules/{id}/jobs", tag = "modules", params(("id" = String, Path), JobQuery),
+    responses((status = 200, body = JobList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn list_jobs(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    crate::api::Query(q): crate::api::Query<JobQuery>,
+) -> Result<Json<JobList>> {
+    caller.require("modules.manage")?;
+    loaded(&state, &id)?;
+    if let Some(s) = &q.status
+        && !["pending", "running", "done", "failed", "skipped"].contains(&s.as_str())
+    {
+        return Err(AppError::field(
+            "status",
+            "one of pending, running, done, failed, skipped",
+        ));
+    }
+    use sqlx::Row;
+    let pool = state.db.pool();
+    let deliveries = sqlx::query(
+        "SELECT e.name, d.status, d.attempts, d.next_attempt_at, d.last_error FROM event_deliveries d \
+         JOIN events e ON e.id = d.event_id WHERE d.practice_id = $1 AND d.subscriber = $2 \
+         AND (CAST($3 AS TEXT) IS NULL OR d.status = $3) ORDER BY d.id DESC LIMIT 100",
+    )
+    .bind(caller.practice.id())
+    .bind(&id)
+    .bind(q.status.as_deref())
+    .fetch_all(pool)
+    .await?;
+    let timers = sqlx::query(
+        "SELECT timer_key AS name, status, attempts, next_attempt_at, last_error FROM module_timers \
+         WHERE practice_id = $1 AND module_id = $2 AND (CAST($3 AS TEXT) IS NULL OR status = $3) \
+         ORDER BY id DESC LIMIT 100",
+    )
+    .bind(caller.practice.id())
+    .bind(&id)
+    .bind(q.status.as_deref())
+    .fetch_all(pool)
+    .await?;
+    let rows = deliveries
+        .iter()
+        .map(|r| ("event", r))
+        .chain(timers.iter().map(|r| ("timer", r)));
+    let items = rows
+        .map(|(kind, r)| JobInfo {
+            kind,
+            name: r.get("name"),
+            status: r.get("status"),
+            attempts: r.get("attempts"),
+            next_attempt_at: crate::clock::rfc3339(r.get("next_attempt_at")),
+            last_error: r.get("last_error"),
+        })
+        .collect();
+    Ok(Json(JobList {
+        items,
+        next_cursor: None,
+    }))
 }

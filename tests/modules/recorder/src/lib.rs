@@ -11,9 +11,12 @@
 //! - `GET /store/:collection/:id` reads a document of its own store (404 when
 //!   absent, 403 with the host's message for an undeclared collection).
 //! - `GET /whoami` → the caller.
+//! - `PUT /items/:id` and `POST /items/query` put and query documents of
+//!   `items` (indexed on `n`, `s`, `flag`) so tests can exercise the store.
 
 use immcase_sdk::{
-    Collection, Ctx, Error, Event, Plugin, Request, Response, Result, Router, Timer, export_plugin,
+    Collection, Ctx, Error, Event, Op, Plugin, Request, Response, Result, Router, Timer,
+    export_plugin,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -29,6 +32,8 @@ impl Plugin for Recorder {
             .get("/fired", fired)
             .get("/store/:collection/:id", read)
             .get("/whoami", whoami)
+            .put("/items/:id", put_item)
+            .post("/items/query", query_items)
     }
 
     fn on_event(ctx: &Ctx, event: Event) -> Result<()> {
@@ -107,6 +112,82 @@ fn read(ctx: &Ctx, request: Request) -> Result<Response> {
 
 fn whoami(ctx: &Ctx, _request: Request) -> Result<Response> {
     Ok(Response::json(ctx.caller()))
+}
+
+/// `PUT /items/:id` `{data, version}`: creates (no version) or updates the
+/// document, so tests can exercise the store directly.
+fn put_item(ctx: &Ctx, request: Request) -> Result<Response> {
+    let input: PutItem = request.json()?;
+    let id = request.require_param("id")?;
+    let items = collection(ctx, "items");
+    let doc = match input.version {
+        None => items.insert(id, &input.data)?,
+        Some(v) => items.update(id, &input.data, v)?,
+    };
+    Ok(Response::json(
+        &json!({ "id": doc.id, "version": doc.version }),
+    ))
+}
+
+/// `POST /items/query` `{filters: [{field, op, value}], order_by, descending,
+/// limit, cursor}` → `{"ids": [...], "next_cursor": ...}`.
+fn query_items(ctx: &Ctx, request: Request) -> Result<Response> {
+    let spec: QueryItems = request.json()?;
+    let mut query = collection(ctx, "items")
+        .query()
+        .limit(spec.limit.unwrap_or(100));
+    for f in spec.filters {
+        let op = match f.op.as_str() {
+            "eq" => Op::Eq,
+            "ne" => Op::Ne,
+            "lt" => Op::Lt,
+            "lte" => Op::Lte,
+            "gt" => Op::Gt,
+            "gte" => Op::Gte,
+            other => {
+                return Err(Error::invalid_field(
+                    "op",
+                    &format!("unknown operator {other:?}"),
+                ));
+            }
+        };
+        query = query.where_op(&f.field, op, f.value);
+    }
+    if let Some(field) = &spec.order_by {
+        query = query.order_by(field);
+    }
+    if spec.descending {
+        query = query.descending();
+    }
+    let page = query.after(spec.cursor).fetch()?;
+    let ids: Vec<String> = page.items.into_iter().map(|d| d.id).collect();
+    Ok(Response::json(
+        &json!({ "ids": ids, "next_cursor": page.next_cursor }),
+    ))
+}
+
+#[derive(Deserialize)]
+struct PutItem {
+    data: Value,
+    version: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct QueryItems {
+    #[serde(default)]
+    filters: Vec<FilterSpec>,
+    order_by: Option<String>,
+    #[serde(default)]
+    descending: bool,
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct FilterSpec {
+    field: String,
+    op: String,
+    value: Value,
 }
 
 fn collection(ctx: &Ctx, name: &str) -> Collection<Value> {
