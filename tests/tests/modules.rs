@@ -55,6 +55,24 @@ async fn routes_reach_the_module_with_caller_and_practice(backend: Backend) {
         .get("/api/v1/m/recorder/whoami")
         .await
         .expect_status(401);
+    // Bodies have a limit, refused with a message that says it.
+    let big = "x".repeat(2 * 1024 * 1024);
+    let too_large = admin
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/m/recorder/items/big",
+            Some(json!({ "data": { "s": big } })),
+            true,
+        )
+        .await
+        .expect_status(413);
+    assert_eq!(too_large.code(), "too_large");
+    assert!(
+        too_large.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("bytes")
+    );
     admin
         .get("/api/v1/m/recorder/no-such-route")
         .await
@@ -479,25 +497,31 @@ async fn misbehaving_modules_fail_alone(backend: Backend) {
     );
     assert!(others.iter().all(|s| *s == 200), "{others:?}");
 
-    let hog = admin
-        .get("/api/v1/m/memory-hog/hog")
-        .await
-        .expect_status(500);
+    // Out of memory and a trap, each while other requests are served.
+    let others = || async {
+        let mut answers = Vec::new();
+        for _ in 0..3 {
+            answers.push(admin.get("/api/v1/m/looping/ok").await.status.as_u16());
+            answers.push(admin.get("/api/v1/m/notes/notes").await.status.as_u16());
+        }
+        answers
+    };
+    let (hog, during_hog) = tokio::join!(admin.get("/api/v1/m/memory-hog/hog"), others());
+    let hog = hog.expect_status(500);
     assert_eq!(hog.code(), "module_failed");
     let message = hog.body["error"]["message"].as_str().unwrap();
     assert!(
         message.contains("`memory-hog`") && message.contains("ran out of memory"),
         "{message}"
     );
+    assert!(during_hog.iter().all(|s| *s == 200), "{during_hog:?}");
     admin
         .get("/api/v1/m/memory-hog/ok")
         .await
         .expect_status(200);
 
-    let trap = admin
-        .get("/api/v1/m/trapping/trap")
-        .await
-        .expect_status(500);
+    let (trap, during_trap) = tokio::join!(admin.get("/api/v1/m/trapping/trap"), others());
+    let trap = trap.expect_status(500);
     assert_eq!(trap.code(), "module_failed");
     assert!(
         trap.body["error"]["message"]
@@ -505,6 +529,7 @@ async fn misbehaving_modules_fail_alone(backend: Backend) {
             .unwrap()
             .contains("`trapping`")
     );
+    assert!(during_trap.iter().all(|s| *s == 200), "{during_trap:?}");
     admin.get("/api/v1/m/trapping/ok").await.expect_status(200);
     admin.get("/api/v1/m/looping/ok").await.expect_status(200);
     admin.get("/healthz").await.expect_status(200);
