@@ -24,6 +24,8 @@ fn main() {
         "sdk/src",
         "sdk/Cargo.toml",
         "wit",
+        // The workspace manifest holds the `module` profile.
+        "Cargo.toml",
         "Cargo.lock",
         "build-support",
     ] {

@@ -16,7 +16,9 @@ fn main() {
     for watched in [
         "tests/modules",
         "sdk/src",
+        "sdk/Cargo.toml",
         "wit",
+        "Cargo.toml",
         "Cargo.lock",
         "build-support",
     ] {

@@ -9,6 +9,11 @@ use immcase_host::config::{SessionPolicy, ThrottlePolicy};
 use immcase_host::mail::{MailConfig, SmtpConfig, SmtpTls};
 use jiff::SignedDuration;
 
+/// mimalloc: module calls allocate and free many small objects (stores,
+/// WASI contexts, lowered strings) across threads, where it beats glibc's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "immcase",

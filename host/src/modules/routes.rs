@@ -159,6 +159,7 @@ async fn set_module(
     };
     audit::record(&mut *tx, &caller.practice, now, entry).await?;
     tx.commit().await?;
+    state.modules.enabled.forget(&caller.practice);
     Ok(Json(info(&module.manifest, input.enabled, &module.source)))
 }
 
@@ -295,8 +296,13 @@ async fn nav(State(state): State<AppState>, caller: Caller) -> Result<Json<Nav>>
             module: None,
         })
         .collect();
-    for id in settings::enabled_ids(state.db.pool(), &caller.practice).await? {
-        let Some(module) = state.modules.get(&id) else {
+    let enabled = state
+        .modules
+        .enabled
+        .get(state.db.pool(), &caller.practice)
+        .await?;
+    for id in enabled.iter() {
+        let Some(module) = state.modules.get(id) else {
             continue;
         };
         if !caller.can(&format!("module:{id}")) {
@@ -397,10 +403,12 @@ async fn dispatch(
         .get(&id)
         .cloned()
         .ok_or(AppError::NotFound("module"))?;
-    if !settings::state(state.db.pool(), &caller.practice, &id)
-        .await?
+    let enabled = state
+        .modules
         .enabled
-    {
+        .get(state.db.pool(), &caller.practice)
+        .await?;
+    if !enabled.contains(&id) {
         return Err(AppError::NotFound("module"));
     }
     caller.require(&format!("module:{id}"))?;

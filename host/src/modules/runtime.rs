@@ -60,6 +60,8 @@ pub struct Runtime {
     pub refused: Vec<RefusedModule>,
     /// Woken when events or timers are written, so they are delivered at once.
     pub jobs_wake: Notify,
+    /// Which modules each practice has enabled (see `settings::EnabledCache`).
+    pub enabled: super::settings::EnabledCache,
     ticker_stop: Arc<AtomicBool>,
 }
 
@@ -81,7 +83,10 @@ fn engine() -> anyhow::Result<Engine> {
         .max_tables_per_component(16)
         .max_core_instances_per_component(32)
         .max_component_instance_size(1 << 20)
-        .max_core_instance_size(1 << 20);
+        .max_core_instance_size(1 << 20)
+        // Return freed instance memory to the kernel in batches: one decommit
+        // per freed instance costs a TLB shootdown across threads each time.
+        .decommit_batch_size(32);
     let mut config = Config::new();
     config
         .wasm_component_model(true)
@@ -145,6 +150,7 @@ impl Runtime {
             modules,
             refused,
             jobs_wake: Notify::new(),
+            enabled: Default::default(),
             ticker_stop,
         })
     }

@@ -38,6 +38,54 @@ where
     })
 }
 
+/// How long a process trusts its cached list of a practice's enabled modules.
+/// Changes made through this process apply at once; changes made by another
+/// process sharing the database apply within this time.
+pub const ENABLED_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// A practice's enabled module ids, and when they were read.
+type CachedIds = (std::time::Instant, std::sync::Arc<Vec<String>>);
+
+/// The enabled modules of each practice, as last read, and when.
+#[derive(Default)]
+pub struct EnabledCache {
+    entries: std::sync::RwLock<std::collections::HashMap<String, CachedIds>>,
+}
+
+impl EnabledCache {
+    /// The practice's enabled modules, from the cache while it is fresh.
+    pub async fn get<'e, E>(
+        &self,
+        db: E,
+        practice: &Practice,
+    ) -> Result<std::sync::Arc<Vec<String>>>
+    where
+        E: Executor<'e, Database = Any>,
+    {
+        if let Ok(entries) = self.entries.read()
+            && let Some((at, ids)) = entries.get(practice.id())
+            && at.elapsed() < ENABLED_CACHE_TTL
+        {
+            return Ok(ids.clone());
+        }
+        let ids = std::sync::Arc::new(enabled_ids(db, practice).await?);
+        if let Ok(mut entries) = self.entries.write() {
+            entries.insert(
+                practice.id().to_string(),
+                (std::time::Instant::now(), ids.clone()),
+            );
+        }
+        Ok(ids)
+    }
+
+    /// Forgets a practice's entry (after this process changed it).
+    pub fn forget(&self, practice: &Practice) {
+        if let Ok(mut entries) = self.entries.write() {
+            entries.remove(practice.id());
+        }
+    }
+}
+
 /// The ids of the modules the practice has enabled.
 pub async fn enabled_ids<'e, E>(db: E, practice: &Practice) -> Result<Vec<String>>
 where
