@@ -24,7 +24,6 @@ pub async fn set_timer(
     key: &str,
     payload: &str,
     due: i64,
-    now: i64,
 ) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM module_timers WHERE practice_id = $1 AND module_id = $2 AND timer_key = $3 AND status = 'pending'")
         .bind(practice.id())
@@ -43,7 +42,6 @@ pub async fn set_timer(
     .bind(due)
     .execute(&mut **tx)
     .await?;
-    let _ = now;
     Ok(())
 }
 

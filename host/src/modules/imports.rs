@@ -285,13 +285,9 @@ impl schedule::Host for CallState {
         if let Err(e) = json_text("the payload", &payload, 64 * 1024) {
             return Ok(Err(e));
         }
-        let (practice, module, now) = (
-            self.practice.clone(),
-            self.module.clone(),
-            self.app.now_ms(),
-        );
+        let (practice, module) = (self.practice.clone(), self.module.clone());
         let tx = self.tx().await?;
-        jobs::set_timer(tx, &practice, &module.manifest.id, &key, &payload, due, now).await?;
+        jobs::set_timer(tx, &practice, &module.manifest.id, &key, &payload, due).await?;
         self.wake_jobs = true;
         Ok(Ok(()))
     }
