@@ -413,14 +413,7 @@ async fn dispatch(
     }
     caller.require(&format!("module:{id}"))?;
     let (parts, body) = req.into_parts();
-    let body: Bytes = axum::body::to_bytes(body, state.config.max_body_bytes)
-        .await
-        .map_err(|_| {
-            AppError::TooLarge(format!(
-                "a request to a module is at most {} bytes",
-                state.config.max_body_bytes
-            ))
-        })?;
+    let body = read_limited(body, state.config.max_body_bytes).await?;
     let request = HttpRequest {
         method: parts.method.to_string(),
         path,
@@ -609,4 +602,31 @@ async fn list_jobs(
         items,
         next_cursor: None,
     }))
+}
+
+/// Reads a request body of at most `limit` bytes. A longer one is refused
+/// with 413 after the rest has been read and dropped (up to 64 MiB), so the
+/// client, still sending, gets the answer instead of a reset connection.
+async fn read_limited(body: axum::body::Body, limit: usize) -> Result<Bytes> {
+    use futures_util::StreamExt;
+    const DRAIN_AT_MOST: usize = 64 * 1024 * 1024;
+    let mut stream = body.into_data_stream();
+    let mut kept: Vec<u8> = Vec::new();
+    let mut seen = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk
+            .map_err(|e| AppError::invalid(format!("the request body could not be read: {e}")))?;
+        seen += chunk.len();
+        if seen <= limit {
+            kept.extend_from_slice(&chunk);
+        } else if seen > DRAIN_AT_MOST {
+            break;
+        }
+    }
+    if seen > limit {
+        return Err(AppError::TooLarge(format!(
+            "a request to a module is at most {limit} bytes"
+        )));
+    }
+    Ok(Bytes::from(kept))
 }
