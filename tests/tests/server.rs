@@ -4,7 +4,11 @@
 
 use immcase_tests::{Backend, TestServer, on_both_databases};
 
-on_both_databases!(health_and_openapi, unknown_routes_are_json_404s);
+on_both_databases!(
+    health_and_openapi,
+    unknown_routes_are_json_404s,
+    oversized_requests_get_413
+);
 
 async fn health_and_openapi(backend: Backend) {
     let server = TestServer::start(backend).await;
@@ -56,5 +60,32 @@ async fn unknown_routes_are_json_404s(backend: Backend) {
         .await
         .expect_status(404);
     assert_eq!(missing.code(), "not_found");
+    server.stop().await;
+}
+
+async fn oversized_requests_get_413(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let admin = server.admin().await;
+    let big = "x".repeat(3 * 1024 * 1024);
+    for _ in 0..3 {
+        let refused = admin
+            .post(
+                "/api/v1/roles",
+                serde_json::json!({ "name": "Big", "description": big }),
+            )
+            .await
+            .expect_status(413);
+        assert_eq!(refused.code(), "too_large");
+        assert!(
+            refused.body["error"]["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("1048576 bytes"),
+            "{}",
+            refused.text
+        );
+    }
+    // The connection and the session are still good.
+    admin.get("/api/v1/me").await.expect_status(200);
     server.stop().await;
 }

@@ -62,6 +62,52 @@ pub async fn client_addr(State(state): State<AppState>, mut req: Request, next: 
     next.run(req).await
 }
 
+/// Reads a request body of at most `limit` bytes. A longer one is refused
+/// with 413 after the rest has been read and dropped (up to 64 MiB), so the
+/// client, still sending, gets the answer instead of a reset connection.
+pub async fn read_limited(body: axum::body::Body, limit: usize) -> Result<axum::body::Bytes> {
+    use futures_util::StreamExt;
+    const DRAIN_AT_MOST: usize = 64 * 1024 * 1024;
+    let mut stream = body.into_data_stream();
+    let mut kept: Vec<u8> = Vec::new();
+    let mut seen = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk
+            .map_err(|e| AppError::invalid(format!("the request body could not be read: {e}")))?;
+        seen += chunk.len();
+        if seen <= limit {
+            kept.extend_from_slice(&chunk);
+        } else if seen > DRAIN_AT_MOST {
+            break;
+        }
+    }
+    if seen > limit {
+        return Err(AppError::TooLarge(format!(
+            "a request is at most {limit} bytes"
+        )));
+    }
+    Ok(axum::body::Bytes::from(kept))
+}
+
+/// Middleware: a request whose Content-Length is over the server's limit is
+/// answered 413 at once (after its body is drained), whatever the route.
+pub async fn refuse_oversized(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    use axum::response::IntoResponse;
+    let limit = state.config.max_body_bytes;
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        let refused = read_limited(req.into_body(), limit).await.err();
+        return refused
+            .unwrap_or_else(|| AppError::TooLarge(format!("a request is at most {limit} bytes")))
+            .into_response();
+    }
+    next.run(req).await
+}
+
 /// Rows per page: 50 unless asked, 1 to 200.
 pub fn page_limit(asked: Option<i64>) -> Result<i64> {
     match asked {

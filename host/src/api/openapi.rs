@@ -94,6 +94,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .merge(practice_routes)
         .fallback(not_found)
         .layer(from_fn_with_state(state.clone(), client_addr))
+        .layer(from_fn_with_state(state.clone(), super::refuse_oversized))
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(TraceLayer::new_for_http())
         .layer(Extension(Arc::new(doc)))

@@ -4,7 +4,6 @@
 //! that the module is enabled for the practice and the caller holds
 //! `module:{id}`.
 
-use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -413,7 +412,7 @@ async fn dispatch(
     }
     caller.require(&format!("module:{id}"))?;
     let (parts, body) = req.into_parts();
-    let body = read_limited(body, state.config.max_body_bytes).await?;
+    let body = crate::api::read_limited(body, state.config.max_body_bytes).await?;
     let request = HttpRequest {
         method: parts.method.to_string(),
         path,
@@ -602,31 +601,4 @@ async fn list_jobs(
         items,
         next_cursor: None,
     }))
-}
-
-/// Reads a request body of at most `limit` bytes. A longer one is refused
-/// with 413 after the rest has been read and dropped (up to 64 MiB), so the
-/// client, still sending, gets the answer instead of a reset connection.
-async fn read_limited(body: axum::body::Body, limit: usize) -> Result<Bytes> {
-    use futures_util::StreamExt;
-    const DRAIN_AT_MOST: usize = 64 * 1024 * 1024;
-    let mut stream = body.into_data_stream();
-    let mut kept: Vec<u8> = Vec::new();
-    let mut seen = 0usize;
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk
-            .map_err(|e| AppError::invalid(format!("the request body could not be read: {e}")))?;
-        seen += chunk.len();
-        if seen <= limit {
-            kept.extend_from_slice(&chunk);
-        } else if seen > DRAIN_AT_MOST {
-            break;
-        }
-    }
-    if seen > limit {
-        return Err(AppError::TooLarge(format!(
-            "a request to a module is at most {limit} bytes"
-        )));
-    }
-    Ok(Bytes::from(kept))
 }
