@@ -84,10 +84,15 @@ pub async fn run_worker(state: AppState, mut shutdown: watch::Receiver<bool>) {
     }
 }
 
-/// Wait before retry `attempts`: 1 s, 2 s, 4 s, … at most 30 minutes.
-pub fn backoff_ms(attempts: i64) -> i64 {
-    let exp = u32::try_from(attempts.clamp(1, 12) - 1).unwrap_or(0);
-    (1000_i64 << exp).min(30 * 60 * 1000)
+/// First wait before retrying a job (then doubling), and the longest.
+const FIRST_RETRY_MS: i64 = 1000;
+const MAX_RETRY_MS: i64 = 30 * 60 * 1000;
+
+/// Wait before retry number `attempts`: `first_ms`, then doubling each time,
+/// at most `max_ms`. Shared by jobs and the mail outbox.
+pub fn backoff_ms(attempts: i64, first_ms: i64, max_ms: i64) -> i64 {
+    let doublings = u32::try_from(attempts.clamp(1, 62) - 1).unwrap_or(0);
+    first_ms.saturating_mul(1_i64 << doublings).min(max_ms)
 }
 
 async fn pass(state: &AppState) -> anyhow::Result<usize> {
@@ -255,7 +260,7 @@ impl Job {
                 .bind(self.id)
                 .bind(if give_up { "failed" } else { "pending" })
                 .bind(self.attempts)
-                .bind(now + backoff_ms(self.attempts))
+                .bind(now + backoff_ms(self.attempts, FIRST_RETRY_MS, MAX_RETRY_MS))
                 .bind(error)
                 .execute(pool)
                 .await?;
@@ -271,9 +276,15 @@ mod tests {
 
     #[test]
     fn backoff_grows_and_is_capped() {
-        assert_eq!(backoff_ms(1), 1000);
-        assert_eq!(backoff_ms(2), 2000);
-        assert_eq!(backoff_ms(5), 16_000);
-        assert_eq!(backoff_ms(40), 30 * 60 * 1000);
+        let job = |n| backoff_ms(n, FIRST_RETRY_MS, MAX_RETRY_MS);
+        assert_eq!(job(1), 1000);
+        assert_eq!(job(2), 2000);
+        assert_eq!(job(5), 16_000);
+        assert_eq!(job(40), 30 * 60 * 1000);
+        assert_eq!(
+            backoff_ms(i64::MAX, 1000, i64::MAX),
+            i64::MAX,
+            "no overflow"
+        );
     }
 }

@@ -162,7 +162,7 @@ async fn deliver_due(state: &AppState) -> Result<usize> {
             Err((error, retryable)) => {
                 let give_up = !retryable || attempts >= MAX_ATTEMPTS;
                 let status = if give_up { "failed" } else { "pending" };
-                let next = now + backoff_ms(attempts);
+                let next = now + crate::jobs::backoff_ms(attempts, FIRST_RETRY_MS, MAX_RETRY_MS);
                 tracing::warn!(
                     outbox_id = id,
                     attempts,
@@ -188,10 +188,8 @@ async fn deliver_due(state: &AppState) -> Result<usize> {
 }
 
 /// Wait before the next attempt: 30 s, 1 min, 2 min, … at most an hour.
-fn backoff_ms(attempts: i64) -> i64 {
-    let exp = u32::try_from(attempts.clamp(1, 8) - 1).unwrap_or(0);
-    (30_000_i64 << exp).min(3_600_000)
-}
+const FIRST_RETRY_MS: i64 = 30_000;
+const MAX_RETRY_MS: i64 = 3_600_000;
 
 #[cfg(test)]
 mod tests {
@@ -199,10 +197,11 @@ mod tests {
 
     #[test]
     fn backoff_doubles_up_to_an_hour() {
-        assert_eq!(backoff_ms(1), 30_000);
-        assert_eq!(backoff_ms(2), 60_000);
-        assert_eq!(backoff_ms(3), 120_000);
-        assert_eq!(backoff_ms(8), 3_600_000);
-        assert_eq!(backoff_ms(50), 3_600_000);
+        let mail = |n| crate::jobs::backoff_ms(n, FIRST_RETRY_MS, MAX_RETRY_MS);
+        assert_eq!(mail(1), 30_000);
+        assert_eq!(mail(2), 60_000);
+        assert_eq!(mail(3), 120_000);
+        assert_eq!(mail(8), 3_600_000);
+        assert_eq!(mail(50), 3_600_000);
     }
 }

@@ -205,7 +205,7 @@ where
         wake_mail: false,
         wake_jobs: false,
     };
-    let mut store = Store::new(&module.pre.engine().clone(), state);
+    let mut store = Store::new(module.pre.engine(), state);
     store.limiter(|s| &mut s.limiter);
     let ticks = (u64::from(limits.timeout_ms) / EPOCH_TICK.as_millis() as u64).max(1);
     store.set_epoch_deadline(ticks);
