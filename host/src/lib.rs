@@ -18,6 +18,7 @@ pub mod modules;
 pub mod plugin_new;
 pub mod practices;
 pub mod state;
+pub mod web;
 
 use std::future::Future;
 use std::net::SocketAddr;

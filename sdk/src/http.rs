@@ -167,6 +167,23 @@ pub struct Response {
 }
 
 const JSON: &str = "application/json";
+/// Response headers the host's app shell reads (and removes).
+const TITLE_HEADER: &str = "x-immcase-title";
+const FLASH_HEADER: &str = "x-immcase-flash";
+
+/// Header values are ASCII: anything else (and `%`) travels as `%XX` bytes
+/// of its UTF-8, which the host decodes.
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_graphic() && byte != b'%' || byte == b' ' {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
 const HTML: &str = "text/html; charset=utf-8";
 
 impl Response {
@@ -221,6 +238,18 @@ impl Response {
     /// written in full, e.g. `/m/notes/`.
     pub fn redirect(location: &str) -> Self {
         Self::no_content().status(303).header("location", location)
+    }
+
+    /// The page's title, shown in the browser tab and above the module's
+    /// content by the host's app shell (the module's name when not given).
+    pub fn page_title(self, title: &str) -> Self {
+        self.header(TITLE_HEADER, &percent_encode(title))
+    }
+
+    /// A short message the app shell shows on the next page the person
+    /// sees, such as "Note added." on the page a form post redirects to.
+    pub fn flash(self, message: &str) -> Self {
+        self.header(FLASH_HEADER, &percent_encode(message))
     }
 
     /// Replaces the status.
@@ -289,6 +318,21 @@ mod tests {
     use super::*;
     use serde::Deserialize;
     use serde_json::json;
+
+    #[test]
+    fn titles_and_flash_messages_travel_as_ascii() {
+        let response = Response::html("<p>x</p>")
+            .page_title("Notes · Café 100%")
+            .flash("Note added.");
+        assert_eq!(
+            response.header_value("x-immcase-title"),
+            Some("Notes %C2%B7 Caf%C3%A9 100%25")
+        );
+        assert_eq!(
+            response.header_value("x-immcase-flash"),
+            Some("Note added.")
+        );
+    }
 
     #[test]
     fn query_parameters_are_percent_decoded() {

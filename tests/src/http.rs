@@ -24,6 +24,30 @@ pub struct Resp {
 }
 
 impl Resp {
+    async fn read(res: reqwest::Response) -> Resp {
+        let status = res.status();
+        let headers = res.headers().clone();
+        let text = res.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Resp {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
+    /// The value of the first hidden `_csrf` field of an HTML page.
+    pub fn form_token(&self) -> String {
+        let start = self
+            .text
+            .find("name=\"_csrf\" value=\"")
+            .unwrap_or_else(|| panic!("no form token in the page: {}", self.text))
+            + "name=\"_csrf\" value=\"".len();
+        let end = self.text[start..].find('"').expect("end of the token");
+        self.text[start..start + end].to_string()
+    }
+
     #[track_caller]
     pub fn expect_status(self, status: u16) -> Resp {
         assert_eq!(
@@ -81,6 +105,8 @@ impl Api {
             );
         }
         let http = reqwest::Client::builder()
+            // Redirects are answers to check (a page's 303), not to follow.
+            .redirect(reqwest::redirect::Policy::none())
             .cookie_store(jar)
             .default_headers(headers)
             .resolve(&host, addr)
@@ -101,16 +127,26 @@ impl Api {
             req = req.json(&body);
         }
         let res = req.send().await.expect("the server answers");
-        let status = res.status();
-        let headers = res.headers().clone();
-        let text = res.text().await.unwrap_or_default();
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Resp {
-            status,
-            headers,
-            body,
-            text,
-        }
+        Resp::read(res).await
+    }
+
+    /// Posts an HTML form (urlencoded), as a browser does: no CSRF header,
+    /// so the form must carry its `_csrf` token.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Resp {
+        let body = fields
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let res = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .expect("the server answers");
+        Resp::read(res).await
     }
 
     pub async fn get(&self, path: &str) -> Resp {
@@ -140,4 +176,19 @@ impl Api {
         )
         .await
     }
+}
+
+/// Percent-encodes a form field.
+fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                out.push(byte as char)
+            }
+            b' ' => out.push('+'),
+            other => out.push_str(&format!("%{other:02X}")),
+        }
+    }
+    out
 }

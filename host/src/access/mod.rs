@@ -69,10 +69,12 @@ pub async fn ensure_an_administrator_remains(tx: &mut Tx, practice: &Practice) -
     }
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Clone, Serialize, ToSchema)]
 pub struct PermissionInfo {
     pub name: String,
     pub description: String,
+    /// The module that declares it; absent for the host's own.
+    pub module: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -81,28 +83,48 @@ pub struct PermissionList {
     pub next_cursor: Option<String>,
 }
 
-/// The permissions a role can hold. `module:{id}` (or `module:*`) opens a
-/// module; modules add their own permissions when installed.
-#[utoipa::path(get, path = "/api/v1/permissions", tag = "roles",
-    responses((status = 200, body = PermissionList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-async fn list_permissions(
-    State(_state): State<AppState>,
-    caller: Caller,
-) -> Result<Json<PermissionList>> {
-    caller.require_any(&["roles.manage", "users.manage"])?;
-    let items = permissions::HOST_PERMISSIONS
+/// Every permission a role can hold on this server: the host's, `module:*`,
+/// and for each installed module `module:{id}` and the permissions it declares.
+pub fn known_permissions(state: &AppState) -> Vec<PermissionInfo> {
+    let host = permissions::HOST_PERMISSIONS
         .iter()
         .map(|(name, description)| PermissionInfo {
             name: name.to_string(),
             description: description.to_string(),
+            module: None,
         })
         .chain([PermissionInfo {
             name: "module:*".into(),
             description: "Reach every enabled module".into(),
-        }])
-        .collect();
+            module: None,
+        }]);
+    let modules = state.modules.modules.values().flat_map(|m| {
+        let id = &m.manifest.id;
+        std::iter::once(PermissionInfo {
+            name: format!("{}{id}", permissions::MODULE_PREFIX),
+            description: format!("Reach {} when it is enabled", m.manifest.name),
+            module: Some(id.clone()),
+        })
+        .chain(m.manifest.permissions.iter().map(|p| PermissionInfo {
+            name: p.name.clone(),
+            description: p.description.clone(),
+            module: Some(id.clone()),
+        }))
+    });
+    host.chain(modules).collect()
+}
+
+/// The permissions a role can hold. `module:{id}` (or `module:*`) opens a
+/// module; installed modules add their own.
+#[utoipa::path(get, path = "/api/v1/permissions", tag = "roles",
+    responses((status = 200, body = PermissionList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn list_permissions(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<PermissionList>> {
+    caller.require_any(&["roles.manage", "users.manage"])?;
     Ok(Json(PermissionList {
-        items,
+        items: known_permissions(&state),
         next_cursor: None,
     }))
 }

@@ -35,7 +35,7 @@ pub struct Role {
     pub updated_at: String,
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoleInput {
     pub name: String,
@@ -254,13 +254,23 @@ pub(super) async fn create_role(
     client: ClientAddr,
     Json(input): Json<RoleInput>,
 ) -> Result<Response> {
+    create(&state, &caller, &client, input).await.map(created)
+}
+
+/// Creates a role (needs `roles.manage`).
+pub async fn create(
+    state: &AppState,
+    caller: &Caller,
+    client: &ClientAddr,
+    input: RoleInput,
+) -> Result<Role> {
     caller.require("roles.manage")?;
     let role = check(input)?;
     let now = state.now_ms();
     let mut tx = state.db.begin().await?;
     let id = insert(&mut *tx, &caller.practice, &role, false, now).await?;
     let entry = audit::Entry {
-        actor: Actor::of(&caller),
+        actor: Actor::of(caller),
         action: "role.created",
         target: Some(format!("role:{id}")),
         client_addr: Some(&client.0),
@@ -271,7 +281,7 @@ pub(super) async fn create_role(
         .await?
         .ok_or(AppError::NotFound("role"))?;
     tx.commit().await?;
-    Ok(created(role))
+    Ok(role)
 }
 
 /// One role.
@@ -305,10 +315,26 @@ pub(super) async fn update_role(
 ) -> Result<Json<Role>> {
     caller.require("roles.manage")?;
     let version = expected_version(&headers, input.version)?;
+    update(&state, &caller, &client, &id, version, input)
+        .await
+        .map(Json)
+}
+
+/// Replaces a role at `version` (needs `roles.manage`); a stale version is a
+/// conflict carrying the role as it is now.
+pub async fn update(
+    state: &AppState,
+    caller: &Caller,
+    client: &ClientAddr,
+    id: &str,
+    version: i64,
+    input: RoleInput,
+) -> Result<Role> {
+    caller.require("roles.manage")?;
     let role = check(input)?;
     let now = state.now_ms();
     let mut tx = state.db.begin().await?;
-    let before = find(&mut *tx, &caller.practice, &id)
+    let before = find(&mut *tx, &caller.practice, id)
         .await?
         .ok_or(AppError::NotFound("role"))?;
     if before.version != version {
@@ -319,7 +345,7 @@ pub(super) async fn update_role(
          version = version + 1, updated_at = $7 WHERE practice_id = $1 AND id = $2",
     )
     .bind(caller.practice.id())
-    .bind(&id)
+    .bind(id)
     .bind(&role.name)
     .bind(&role.description)
     .bind(serde_json::to_string(&role.permissions).unwrap_or_default())
@@ -330,7 +356,7 @@ pub(super) async fn update_role(
     .map_err(|e| unique_violation(e, "name", "a role with this name exists"))?;
     super::ensure_an_administrator_remains(&mut tx, &caller.practice).await?;
     let entry = audit::Entry {
-        actor: Actor::of(&caller),
+        actor: Actor::of(caller),
         action: "role.updated",
         target: Some(format!("role:{id}")),
         client_addr: Some(&client.0),
@@ -340,11 +366,11 @@ pub(super) async fn update_role(
         }),
     };
     audit::record(&mut *tx, &caller.practice, now, entry).await?;
-    let after = find(&mut *tx, &caller.practice, &id)
+    let after = find(&mut *tx, &caller.practice, id)
         .await?
         .ok_or(AppError::NotFound("role"))?;
     tx.commit().await?;
-    Ok(Json(after))
+    Ok(after)
 }
 
 /// Deletes a role that is not built in and that nobody holds.
@@ -357,10 +383,22 @@ pub(super) async fn delete_role(
     client: ClientAddr,
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
+    delete(&state, &caller, &client, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Deletes a role that is not built in and that nobody holds (needs
+/// `roles.manage`); returns it as it was.
+pub async fn delete(
+    state: &AppState,
+    caller: &Caller,
+    client: &ClientAddr,
+    id: &str,
+) -> Result<Role> {
     caller.require("roles.manage")?;
     let now = state.now_ms();
     let mut tx = state.db.begin().await?;
-    let role = find(&mut *tx, &caller.practice, &id)
+    let role = find(&mut *tx, &caller.practice, id)
         .await?
         .ok_or(AppError::NotFound("role"))?;
     if role.builtin {
@@ -373,7 +411,7 @@ pub(super) async fn delete_role(
         "SELECT COUNT(*) FROM user_roles WHERE practice_id = $1 AND role_id = $2",
     )
     .bind(caller.practice.id())
-    .bind(&id)
+    .bind(id)
     .fetch_one(&mut *tx)
     .await?;
     if holders > 0 {
@@ -384,11 +422,11 @@ pub(super) async fn delete_role(
     }
     sqlx::query("DELETE FROM roles WHERE practice_id = $1 AND id = $2")
         .bind(caller.practice.id())
-        .bind(&id)
+        .bind(id)
         .execute(&mut *tx)
         .await?;
     let entry = audit::Entry {
-        actor: Actor::of(&caller),
+        actor: Actor::of(caller),
         action: "role.deleted",
         target: Some(format!("role:{id}")),
         client_addr: Some(&client.0),
@@ -396,7 +434,7 @@ pub(super) async fn delete_role(
     };
     audit::record(&mut *tx, &caller.practice, now, entry).await?;
     tx.commit().await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(role)
 }
 
 fn stale(current: &Role) -> AppError {

@@ -29,6 +29,8 @@ pub struct User {
     pub disabled: bool,
     /// IANA time zone, e.g. `America/Toronto`.
     pub time_zone: String,
+    /// Added below the emails the user writes from ImmCase.
+    pub email_signature: String,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -42,12 +44,14 @@ pub struct Account {
     pub display_name: String,
     pub password_hash: Option<String>,
     pub time_zone: String,
+    pub email_signature: String,
     pub disabled_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
-const COLUMNS: &str = "id, version, email, display_name, password_hash, time_zone, disabled_at, created_at, updated_at";
+const COLUMNS: &str = "id, version, email, display_name, password_hash, time_zone, email_signature, \
+     disabled_at, created_at, updated_at";
 
 fn from_row(r: &sqlx::any::AnyRow) -> Account {
     Account {
@@ -57,6 +61,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Account {
         display_name: r.get("display_name"),
         password_hash: r.get("password_hash"),
         time_zone: r.get("time_zone"),
+        email_signature: r.get("email_signature"),
         disabled_at: r.get("disabled_at"),
         created_at: r.get("created_at"),
         updated_at: r.get("updated_at"),
@@ -127,6 +132,7 @@ fn to_view(a: Account, roles: Vec<String>) -> User {
         roles,
         disabled: a.disabled_at.is_some(),
         time_zone: a.time_zone,
+        email_signature: a.email_signature,
         created_at: rfc3339(a.created_at),
         updated_at: rfc3339(a.updated_at),
     }
@@ -212,6 +218,36 @@ where
     Ok(())
 }
 
+/// What a person may change of their own account.
+pub struct ProfileChange<'a> {
+    pub display_name: Option<&'a str>,
+    pub time_zone: Option<&'a str>,
+    pub email_signature: Option<&'a str>,
+}
+
+pub async fn update_profile(
+    tx: &mut Tx,
+    practice: &Practice,
+    user_id: &str,
+    change: ProfileChange<'_>,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE users SET display_name = COALESCE($3, display_name), time_zone = COALESCE($4, time_zone), \
+         email_signature = COALESCE($5, email_signature), version = version + 1, updated_at = $6 \
+         WHERE practice_id = $1 AND id = $2",
+    )
+    .bind(practice.id())
+    .bind(user_id)
+    .bind(change.display_name)
+    .bind(change.time_zone)
+    .bind(change.email_signature)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// Checks an email address for a new account.
 pub fn check_email(errors: &mut FieldErrors, email: &str) -> String {
     let email = normalize_email(email);
@@ -293,7 +329,7 @@ pub struct UserList {
     pub next_cursor: Option<String>,
 }
 
-#[derive(Deserialize, IntoParams)]
+#[derive(Default, Deserialize, IntoParams)]
 pub struct ListQuery {
     pub cursor: Option<String>,
     /// 1 to 200, default 50.
@@ -311,6 +347,11 @@ pub(super) async fn list_users(
     caller: Caller,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<UserList>> {
+    list(&state, &caller, q).await.map(Json)
+}
+
+/// A page of the practice's users, oldest first (needs `users.manage`).
+pub async fn list(state: &AppState, caller: &Caller, q: ListQuery) -> Result<UserList> {
     caller.require("users.manage")?;
     let limit = page_limit(q.limit)?;
     let mut tx = state.db.begin().await?;
@@ -330,7 +371,7 @@ pub(super) async fn list_users(
         .then(|| items.last().map(|u| u.id.clone()))
         .flatten();
     tx.commit().await?;
-    Ok(Json(UserList { items, next_cursor }))
+    Ok(UserList { items, next_cursor })
 }
 
 /// Creates a user. Without a password, the user is emailed a link to set one.
@@ -343,6 +384,23 @@ pub(super) async fn create_user(
     client: ClientAddr,
     Json(input): Json<NewUser>,
 ) -> Result<Response> {
+    let user = create(&state, &caller, &client, input).await?;
+    let location = format!("/api/v1/users/{}", user.id);
+    let mut response = (StatusCode::CREATED, Json(user)).into_response();
+    if let Ok(v) = location.parse() {
+        response.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(response)
+}
+
+/// Creates a user (needs `users.manage`). Without a password, the user is
+/// emailed a link to set one.
+pub async fn create(
+    state: &AppState,
+    caller: &Caller,
+    client: &ClientAddr,
+    input: NewUser,
+) -> Result<User> {
     caller.require("users.manage")?;
     let mut errors = FieldErrors::new();
     let email = check_email(&mut errors, &input.email);
@@ -376,7 +434,7 @@ pub(super) async fn create_user(
     if invite {
         reset::send_invite(
             &mut tx,
-            &state,
+            state,
             &caller.practice,
             &account,
             &caller.display_name,
@@ -384,7 +442,7 @@ pub(super) async fn create_user(
         .await?;
     }
     let entry = audit::Entry {
-        actor: Actor::of(&caller),
+        actor: Actor::of(caller),
         action: "user.created",
         target: Some(format!("user:{}", account.id)),
         client_addr: Some(&client.0),
@@ -396,12 +454,7 @@ pub(super) async fn create_user(
     if invite {
         state.mail.wake();
     }
-    let location = format!("/api/v1/users/{}", user.id);
-    let mut response = (StatusCode::CREATED, Json(user)).into_response();
-    if let Ok(v) = location.parse() {
-        response.headers_mut().insert(header::LOCATION, v);
-    }
-    Ok(response)
+    Ok(user)
 }
 
 /// One user. Everyone may read their own account; others need `users.manage`.
@@ -413,16 +466,21 @@ pub(super) async fn get_user(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<User>> {
+    get(&state, &caller, &id).await.map(Json)
+}
+
+/// One user: oneself, or anyone with `users.manage`.
+pub async fn get(state: &AppState, caller: &Caller, id: &str) -> Result<User> {
     if id != caller.user_id {
         caller.require("users.manage")?;
     }
     let mut tx = state.db.begin().await?;
-    let account = find(&mut *tx, &caller.practice, &id)
+    let account = find(&mut *tx, &caller.practice, id)
         .await?
         .ok_or(AppError::NotFound("user"))?;
     let user = view(&mut tx, &caller.practice, account).await?;
     tx.commit().await?;
-    Ok(Json(user))
+    Ok(user)
 }
 
 /// Changes a user's name, time zone, roles or disabled state. A stale
@@ -440,6 +498,22 @@ pub(super) async fn update_user(
 ) -> Result<Json<User>> {
     caller.require("users.manage")?;
     let version = expected_version(&headers, patch.version)?;
+    update(&state, &caller, &client, &id, version, patch)
+        .await
+        .map(Json)
+}
+
+/// Changes a user at `version` (needs `users.manage`); a stale version is a
+/// conflict carrying the user as they are now.
+pub async fn update(
+    state: &AppState,
+    caller: &Caller,
+    client: &ClientAddr,
+    id: &str,
+    version: i64,
+    patch: UserPatch,
+) -> Result<User> {
+    caller.require("users.manage")?;
     let mut errors = FieldErrors::new();
     let display_name = patch
         .display_name
@@ -462,7 +536,7 @@ pub(super) async fn update_user(
         None => None,
     };
     AppError::check_fields(errors)?;
-    let before = find(&mut *tx, &caller.practice, &id)
+    let before = find(&mut *tx, &caller.practice, id)
         .await?
         .ok_or(AppError::NotFound("user"))?;
     let before = view(&mut tx, &caller.practice, before).await?;
@@ -486,7 +560,7 @@ pub(super) async fn update_user(
          WHERE practice_id = $1 AND id = $2",
     )
     .bind(caller.practice.id())
-    .bind(&id)
+    .bind(id)
     .bind(display_name.as_deref())
     .bind(time_zone.as_deref())
     .bind(i64::from(disabled_at.is_some()))
@@ -495,14 +569,14 @@ pub(super) async fn update_user(
     .execute(&mut *tx)
     .await?;
     if let Some(roles) = &roles {
-        set_roles(&mut tx, &caller.practice, &id, roles).await?;
+        set_roles(&mut tx, &caller.practice, id, roles).await?;
     }
     let mut ended = 0;
     if matches!(disabled_at, Some(Some(_))) {
-        ended = session::end_all_for_user(&mut *tx, &caller.practice, &id, None).await?;
+        ended = session::end_all_for_user(&mut *tx, &caller.practice, id, None).await?;
     }
     super::ensure_an_administrator_remains(&mut tx, &caller.practice).await?;
-    let after = find(&mut *tx, &caller.practice, &id)
+    let after = find(&mut *tx, &caller.practice, id)
         .await?
         .ok_or(AppError::NotFound("user"))?;
     let after = view(&mut tx, &caller.practice, after).await?;
@@ -512,7 +586,7 @@ pub(super) async fn update_user(
         None => "user.updated",
     };
     let entry = audit::Entry {
-        actor: Actor::of(&caller),
+        actor: Actor::of(caller),
         action,
         target: Some(format!("user:{id}")),
         client_addr: Some(&client.0),
@@ -524,5 +598,5 @@ pub(super) async fn update_user(
     };
     audit::record(&mut *tx, &caller.practice, now, entry).await?;
     tx.commit().await?;
-    Ok(Json(after))
+    Ok(after)
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{StatusCode, Uri};
-use axum::middleware::{from_fn, from_fn_with_state};
+use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Router};
 use serde::Serialize;
@@ -38,6 +38,8 @@ use crate::state::AppState;
         (name = "audit", description = "The audit log"),
         (name = "modules", description = "Modules: listing, enabling, settings, the sidebar, and routes into modules"),
         (name = "server", description = "Health and this document"),
+        (name = "pages", description = "The web app's HTML pages. Forms post `application/x-www-form-urlencoded` with the form token in `_csrf`; \
+            errors come back as the same page with a message beside each field, or as an error page in words."),
     )
 )]
 struct ApiDoc;
@@ -70,17 +72,23 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .merge(crate::access::router())
         .merge(crate::audit::router())
         .merge(crate::modules::routes::router())
+        .merge(crate::web::router())
         .split_for_parts();
 
     let (server_routes, server_doc) = OpenApiRouter::new()
         .routes(routes!(healthz))
         .routes(routes!(openapi_json))
+        .merge(crate::web::asset_router())
         .split_for_parts();
     doc.merge(server_doc);
     let practice_routes = practice_routes
         .merge(extra)
-        // Innermost first: CSRF runs inside `authenticate`, which audits its refusals.
-        .layer(from_fn(csrf::require_header))
+        .fallback(not_found)
+        // Innermost first: CSRF runs inside `authenticate`, which audits its
+        // refusals; pages are framed (and errors on pages shown as pages)
+        // between the two.
+        .layer(from_fn_with_state(state.clone(), csrf::protect))
+        .layer(from_fn_with_state(state.clone(), crate::web::shell::frame))
         .layer(from_fn_with_state(
             state.clone(),
             crate::auth::session::authenticate,
@@ -92,7 +100,6 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
     Router::new()
         .merge(server_routes)
         .merge(practice_routes)
-        .fallback(not_found)
         .layer(from_fn_with_state(state.clone(), client_addr))
         .layer(from_fn_with_state(state.clone(), super::refuse_oversized))
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))

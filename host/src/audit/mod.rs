@@ -67,6 +67,9 @@ pub struct AuditRow {
     pub id: i64,
     /// RFC 3339.
     pub at: String,
+    /// The same, in milliseconds since the epoch (for pages).
+    #[serde(skip)]
+    pub at_ms: i64,
     pub actor_user_id: Option<String>,
     pub actor_email: Option<String>,
     pub action: String,
@@ -83,7 +86,7 @@ pub struct AuditPage {
     pub next_cursor: Option<String>,
 }
 
-#[derive(Deserialize, IntoParams)]
+#[derive(Default, Deserialize, IntoParams)]
 pub struct AuditQuery {
     /// From a previous page's `next_cursor`.
     pub cursor: Option<String>,
@@ -108,6 +111,11 @@ async fn list_audit(
     caller: Caller,
     Query(q): Query<AuditQuery>,
 ) -> Result<Json<AuditPage>> {
+    list(&state, &caller, q).await.map(Json)
+}
+
+/// A page of the practice's audit log, newest first (needs `audit.read`).
+pub async fn list(state: &AppState, caller: &Caller, q: AuditQuery) -> Result<AuditPage> {
     caller.require("audit.read")?;
     let limit = crate::api::page_limit(q.limit)?;
     let before = match q.cursor.as_deref() {
@@ -132,6 +140,7 @@ async fn list_audit(
         .map(|r| AuditRow {
             id: r.get("id"),
             at: rfc3339(r.get("at")),
+            at_ms: r.get("at"),
             actor_user_id: r.get("actor_user_id"),
             actor_email: r.get("actor_email"),
             action: r.get("action"),
@@ -146,5 +155,5 @@ async fn list_audit(
     } else {
         None
     };
-    Ok(Json(AuditPage { items, next_cursor }))
+    Ok(AuditPage { items, next_cursor })
 }

@@ -3,7 +3,7 @@
 pub mod password;
 pub mod reset;
 pub mod session;
-mod sign_in;
+pub mod sign_in;
 pub mod throttle;
 
 pub use session::Caller;
@@ -18,6 +18,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(sign_in::sign_out))
         .routes(routes!(reset::forgot_password))
         .routes(routes!(reset::reset_password))
-        .routes(routes!(sign_in::me))
+        .routes(routes!(sign_in::me, sign_in::update_me))
         .routes(routes!(sign_in::change_password))
 }

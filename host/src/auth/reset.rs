@@ -115,13 +115,25 @@ pub(super) async fn forgot_password(
     client: ClientAddr,
     Json(input): Json<ForgotPassword>,
 ) -> Result<StatusCode> {
+    request_reset(&state, &practice, &client, input).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// Emails a reset link to the account of `input.email`, if there is an
+/// enabled one and it has not had too many this hour. Says nothing of which.
+pub async fn request_reset(
+    state: &AppState,
+    practice: &Practice,
+    client: &ClientAddr,
+    input: ForgotPassword,
+) -> Result<()> {
     let email = users::normalize_email(&input.email);
     if email.is_empty() || email.len() > 254 {
         return Err(AppError::field("email", "enter the email you sign in with"));
     }
     let now = state.now_ms();
     let mut tx = state.db.begin().await?;
-    let account = users::find_by_email(&mut *tx, &practice, &email).await?;
+    let account = users::find_by_email(&mut *tx, practice, &email).await?;
     let mut sent = false;
     if let Some(account) = account.filter(|a| a.disabled_at.is_none()) {
         let recent: i64 = sqlx::query_scalar(
@@ -134,7 +146,7 @@ pub(super) async fn forgot_password(
         .fetch_one(&mut *tx)
         .await?;
         if recent < RESETS_PER_HOUR {
-            let token = issue(&mut tx, &state, &practice, &account.id, Purpose::Reset).await?;
+            let token = issue(&mut tx, state, practice, &account.id, Purpose::Reset).await?;
             let minutes = state.config.reset_link_validity.as_mins();
             let body = format!(
                 "Hello {name},\n\nSomeone (we hope you) asked to reset the password of your ImmCase account \
@@ -142,14 +154,14 @@ pub(super) async fn forgot_password(
                  {link}\n\nIf you did not ask for this, ignore this email: your password stays as it is.\n",
                 name = account.display_name,
                 practice_name = practice.name(),
-                link = link(&state, &practice, &token),
+                link = link(state, practice, &token),
             );
             let mail = OutgoingMail {
                 to: &account.email,
                 subject: "Reset your ImmCase password",
                 body: &body,
             };
-            mail::enqueue(&mut *tx, &practice, mail, now).await?;
+            mail::enqueue(&mut *tx, practice, mail, now).await?;
             sent = true;
         }
         let entry = audit::Entry {
@@ -162,13 +174,13 @@ pub(super) async fn forgot_password(
             client_addr: Some(&client.0),
             details: serde_json::json!({ "email_sent": sent }),
         };
-        audit::record(&mut *tx, &practice, now, entry).await?;
+        audit::record(&mut *tx, practice, now, entry).await?;
     }
     tx.commit().await?;
     if sent {
         state.mail.wake();
     }
-    Ok(StatusCode::ACCEPTED)
+    Ok(())
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -189,6 +201,18 @@ pub(super) async fn reset_password(
     client: ClientAddr,
     Json(input): Json<ResetPassword>,
 ) -> Result<StatusCode> {
+    set_password_with_link(&state, &practice, &client, input).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Sets a password with a reset or invitation link; the link is used up,
+/// the account's other links void and its sessions ended.
+pub async fn set_password_with_link(
+    state: &AppState,
+    practice: &Practice,
+    client: &ClientAddr,
+    input: ResetPassword,
+) -> Result<()> {
     let dead_link = || {
         AppError::field(
             "token",
@@ -213,7 +237,7 @@ pub(super) async fn reset_password(
     .ok_or_else(dead_link)?;
     let user_id: String = row.get("user_id");
     let purpose: String = row.get("purpose");
-    let account = users::find(&mut *tx, &practice, &user_id)
+    let account = users::find(&mut *tx, practice, &user_id)
         .await?
         .filter(|a| a.disabled_at.is_none())
         .ok_or_else(dead_link)?;
@@ -241,8 +265,8 @@ pub(super) async fn reset_password(
         .execute(&mut *tx)
         .await?;
     let new_hash = password::hash(input.password).await?;
-    users::set_password_hash(&mut *tx, &practice, &user_id, &new_hash, now).await?;
-    let ended = session::end_all_for_user(&mut *tx, &practice, &user_id, None).await?;
+    users::set_password_hash(&mut *tx, practice, &user_id, &new_hash, now).await?;
+    let ended = session::end_all_for_user(&mut *tx, practice, &user_id, None).await?;
     let entry = audit::Entry {
         actor: Actor {
             user_id: Some(user_id.clone()),
@@ -253,7 +277,7 @@ pub(super) async fn reset_password(
         client_addr: Some(&client.0),
         details: serde_json::json!({ "link": purpose, "sessions_ended": ended }),
     };
-    audit::record(&mut *tx, &practice, now, entry).await?;
+    audit::record(&mut *tx, practice, now, entry).await?;
     tx.commit().await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }

@@ -41,6 +41,10 @@ pub struct Caller {
     pub role_ids: Vec<String>,
     pub permissions: BTreeSet<String>,
     pub field_rules: FieldRules,
+    /// The token HTML forms of this session carry (see [`crate::api::csrf`]).
+    pub form_token: String,
+    /// A one-time message for the next page this session renders.
+    pub flash: Option<String>,
     pub(crate) session_hash: String,
 }
 
@@ -209,13 +213,34 @@ where
     Ok(done.rows_affected())
 }
 
+/// Keeps `message` for the next page the session renders (replacing any
+/// message not shown yet); `None` clears it once shown.
+pub async fn set_flash<'e, E>(
+    db: E,
+    practice: &Practice,
+    session_hash: &str,
+    message: Option<&str>,
+) -> Result<()>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let message: Option<String> = message.map(|m| m.chars().take(300).collect());
+    sqlx::query("UPDATE sessions SET flash = $3 WHERE practice_id = $1 AND token_hash = $2")
+        .bind(practice.id())
+        .bind(session_hash)
+        .bind(message)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
 /// Loads the caller of a session id, or `None` when the session does not
 /// exist in this practice, has timed out, or belongs to a disabled user.
 async fn load_caller(state: &AppState, practice: &Practice, token: &str) -> Result<Option<Caller>> {
     let hash = token_hash(token);
     let pool = state.db.pool();
     let row = sqlx::query(
-        "SELECT s.user_id, s.created_at, s.last_seen_at, u.email, u.display_name, u.time_zone, \
+        "SELECT s.user_id, s.created_at, s.last_seen_at, s.flash, u.email, u.display_name, u.time_zone, \
          u.disabled_at FROM sessions s JOIN users u ON u.id = s.user_id AND u.practice_id = s.practice_id \
          WHERE s.practice_id = $1 AND s.token_hash = $2",
     )
@@ -259,6 +284,8 @@ async fn load_caller(state: &AppState, practice: &Practice, token: &str) -> Resu
             .collect(),
         field_rules: permissions::merge_field_rules(roles.iter().map(|r| &r.field_rules)),
         user_id,
+        form_token: crate::api::csrf::form_token_of_session(token),
+        flash: row.get("flash"),
         session_hash: hash,
     }))
 }

@@ -57,6 +57,25 @@ pub(super) async fn sign_in(
     headers: HeaderMap,
     Json(input): Json<SignIn>,
 ) -> Result<Response> {
+    let (me, token) = attempt(&state, &practice, &client, &headers, input).await?;
+    let mut response = Json(me).into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        session::session_cookie(&state.config, &token),
+    );
+    Ok(response)
+}
+
+/// Checks the email and password (throttled, audited) and opens a session.
+/// Returns the signed-in person and the new session id for the cookie; any
+/// session the request carried ends.
+pub async fn attempt(
+    state: &AppState,
+    practice: &Practice,
+    client: &ClientAddr,
+    headers: &HeaderMap,
+    input: SignIn,
+) -> Result<(Me, String)> {
     let email = users::normalize_email(&input.email);
     let mut errors = FieldErrors::new();
     if email.is_empty() {
@@ -82,7 +101,7 @@ pub(super) async fn sign_in(
     };
     if let Err(limited) = throttle::check(
         pool,
-        &practice,
+        practice,
         &email,
         &client.0,
         state.config.throttle,
@@ -97,11 +116,11 @@ pub(super) async fn sign_in(
             client_addr: Some(&client.0),
             details: serde_json::json!({}),
         };
-        audit::record(pool, &practice, now, entry).await?;
+        audit::record(pool, practice, now, entry).await?;
         return Err(limited);
     }
 
-    let account = users::find_by_email(pool, &practice, &email).await?;
+    let account = users::find_by_email(pool, practice, &email).await?;
     let stored = account.as_ref().and_then(|a| a.password_hash.clone());
     let verified = password::verify(input.password.clone(), stored).await?;
     let now = state.now_ms();
@@ -109,7 +128,7 @@ pub(super) async fn sign_in(
         (Some(account), Verified::Yes | Verified::YesRehash) => account,
         _ => {
             let mut tx = state.db.begin().await?;
-            throttle::record_failure(&mut *tx, &practice, &email, &client.0, now).await?;
+            throttle::record_failure(&mut *tx, practice, &email, &client.0, now).await?;
             let entry = audit::Entry {
                 actor: attempt,
                 action: "auth.sign_in_failed",
@@ -117,7 +136,7 @@ pub(super) async fn sign_in(
                 client_addr: Some(&client.0),
                 details: serde_json::json!({ "reason": "wrong email or password" }),
             };
-            audit::record(&mut *tx, &practice, now, entry).await?;
+            audit::record(&mut *tx, practice, now, entry).await?;
             tx.commit().await?;
             return Err(AppError::SignInRefused(WRONG.into()));
         }
@@ -130,7 +149,7 @@ pub(super) async fn sign_in(
             client_addr: Some(&client.0),
             details: serde_json::json!({ "reason": "account disabled" }),
         };
-        audit::record(pool, &practice, now, entry).await?;
+        audit::record(pool, practice, now, entry).await?;
         return Err(AppError::SignInRefused(
             "this account is disabled; ask your practice's administrator".into(),
         ));
@@ -139,11 +158,11 @@ pub(super) async fn sign_in(
     let mut tx = state.db.begin().await?;
     if verified == Verified::YesRehash {
         let rehashed = password::hash(input.password).await?;
-        users::set_password_hash(&mut *tx, &practice, &account.id, &rehashed, now).await?;
+        users::set_password_hash(&mut *tx, practice, &account.id, &rehashed, now).await?;
     }
     // A new session id at every sign-in: whatever session the browser held ends.
-    if let Some(old) = session::token_from_headers(&headers) {
-        session::delete(&mut *tx, &practice, &session::token_hash(&old)).await?;
+    if let Some(old) = session::token_from_headers(headers) {
+        session::delete(&mut *tx, practice, &session::token_hash(&old)).await?;
     }
     let user_agent = headers
         .get(header::USER_AGENT)
@@ -154,8 +173,8 @@ pub(super) async fn sign_in(
         client_addr: &client.0,
         user_agent,
     };
-    let token = session::create(&mut *tx, &practice, new, now).await?;
-    throttle::clear_account(&mut *tx, &practice, &email).await?;
+    let token = session::create(&mut *tx, practice, new, now).await?;
+    throttle::clear_account(&mut *tx, practice, &email).await?;
     let entry = audit::Entry {
         actor: Actor {
             user_id: Some(account.id.clone()),
@@ -166,18 +185,13 @@ pub(super) async fn sign_in(
         client_addr: Some(&client.0),
         details: serde_json::json!({}),
     };
-    audit::record(&mut *tx, &practice, now, entry).await?;
-    let me = me_of(&mut tx, &practice, &account.id).await?;
+    audit::record(&mut *tx, practice, now, entry).await?;
+    let me = me_of(&mut tx, practice, &account.id).await?;
     tx.commit().await?;
-    let mut response = Json(me).into_response();
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        session::session_cookie(&state.config, &token),
-    );
-    Ok(response)
+    Ok((me, token))
 }
 
-async fn me_of(tx: &mut crate::db::Tx, practice: &Practice, user_id: &str) -> Result<Me> {
+pub async fn me_of(tx: &mut crate::db::Tx, practice: &Practice, user_id: &str) -> Result<Me> {
     let account = users::find(&mut **tx, practice, user_id)
         .await?
         .ok_or(AppError::NotFound("user"))?;
@@ -210,11 +224,22 @@ pub(super) async fn sign_out(
     caller: Caller,
     client: ClientAddr,
 ) -> Result<Response> {
+    end_session(&state, &caller, &client).await?;
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, session::clear_cookie(&state.config));
+    Ok(response)
+}
+
+/// Ends the caller's session on the server (audited). The caller clears the
+/// cookie.
+pub async fn end_session(state: &AppState, caller: &Caller, client: &ClientAddr) -> Result<()> {
     let now = state.now_ms();
     let mut tx = state.db.begin().await?;
     session::delete(&mut *tx, &caller.practice, &caller.session_hash).await?;
     let entry = audit::Entry {
-        actor: Actor::of(&caller),
+        actor: Actor::of(caller),
         action: "auth.sign_out",
         target: Some(format!("user:{}", caller.user_id)),
         client_addr: Some(&client.0),
@@ -222,11 +247,7 @@ pub(super) async fn sign_out(
     };
     audit::record(&mut *tx, &caller.practice, now, entry).await?;
     tx.commit().await?;
-    let mut response = StatusCode::NO_CONTENT.into_response();
-    response
-        .headers_mut()
-        .insert(header::SET_COOKIE, session::clear_cookie(&state.config));
-    Ok(response)
+    Ok(())
 }
 
 /// The signed-in person.
@@ -256,6 +277,18 @@ pub(super) async fn change_password(
     client: ClientAddr,
     Json(input): Json<ChangePassword>,
 ) -> Result<StatusCode> {
+    set_own_password(&state, &caller, &client, input).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Changes the caller's password after checking the current one; every other
+/// session of the account ends.
+pub async fn set_own_password(
+    state: &AppState,
+    caller: &Caller,
+    client: &ClientAddr,
+    input: ChangePassword,
+) -> Result<()> {
     let pool = state.db.pool();
     let practice = &caller.practice;
     throttle::check(
@@ -270,6 +303,9 @@ pub(super) async fn change_password(
     let account = users::find(pool, practice, &caller.user_id)
         .await?
         .ok_or(AppError::Unauthenticated)?;
+    if input.current_password.is_empty() {
+        return Err(AppError::field("current_password", "required"));
+    }
     if let Err(e) = password::check_new(&input.new_password, &account.email) {
         return Err(AppError::field("new_password", e));
     }
@@ -293,7 +329,7 @@ pub(super) async fn change_password(
     )
     .await?;
     let entry = audit::Entry {
-        actor: Actor::of(&caller),
+        actor: Actor::of(caller),
         action: "auth.password_changed",
         target: Some(format!("user:{}", caller.user_id)),
         client_addr: Some(&client.0),
@@ -301,5 +337,108 @@ pub(super) async fn change_password(
     };
     audit::record(&mut *tx, practice, now, entry).await?;
     tx.commit().await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfilePatch {
+    pub display_name: Option<String>,
+    /// IANA time zone, e.g. `America/Toronto`.
+    pub time_zone: Option<String>,
+    /// Added below the emails one writes from ImmCase; at most 2,000 characters.
+    pub email_signature: Option<String>,
+    /// The version being changed (or send `If-Match`).
+    pub version: Option<i64>,
+}
+
+/// Changes one's own name, time zone and email signature. A stale `version`
+/// gets 409 with one's account as it is now.
+#[utoipa::path(patch, path = "/api/v1/me", tag = "auth", request_body = ProfilePatch,
+    responses((status = 200, body = Me), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn update_me(
+    State(state): State<AppState>,
+    caller: Caller,
+    client: ClientAddr,
+    headers: HeaderMap,
+    Json(patch): Json<ProfilePatch>,
+) -> Result<Json<Me>> {
+    let version = crate::api::expected_version(&headers, patch.version)?;
+    update_profile(&state, &caller, &client, version, patch)
+        .await
+        .map(Json)
+}
+
+/// The longest email signature, in characters.
+pub const SIGNATURE_MAX: usize = 2000;
+
+/// Changes the caller's own name, time zone and signature at `version`.
+pub async fn update_profile(
+    state: &AppState,
+    caller: &Caller,
+    client: &ClientAddr,
+    version: i64,
+    patch: ProfilePatch,
+) -> Result<Me> {
+    let mut errors = FieldErrors::new();
+    let display_name = patch
+        .display_name
+        .as_deref()
+        .map(|n| crate::api::text_field(&mut errors, "display_name", n, true, 100));
+    let time_zone = patch
+        .time_zone
+        .as_deref()
+        .map(|tz| users::check_time_zone(&mut errors, tz));
+    let signature = patch.email_signature.as_deref().map(|s| {
+        let s = s.trim_end().replace("\r\n", "\n");
+        if s.chars().count() > SIGNATURE_MAX {
+            errors.insert(
+                "email_signature".into(),
+                format!("at most {SIGNATURE_MAX} characters"),
+            );
+        }
+        s
+    });
+    AppError::check_fields(errors)?;
+    let practice = &caller.practice;
+    let now = state.now_ms();
+    let mut tx = state.db.begin().await?;
+    let before = me_of(&mut tx, practice, &caller.user_id).await?;
+    if before.user.version != version {
+        return Err(AppError::Conflict {
+            message: format!(
+                "your profile was changed elsewhere (now at version {}); review and try again",
+                before.user.version
+            ),
+            current: serde_json::to_value(&before).ok(),
+        });
+    }
+    users::update_profile(
+        &mut tx,
+        practice,
+        &caller.user_id,
+        users::ProfileChange {
+            display_name: display_name.as_deref(),
+            time_zone: time_zone.as_deref(),
+            email_signature: signature.as_deref(),
+        },
+        now,
+    )
+    .await?;
+    let after = me_of(&mut tx, practice, &caller.user_id).await?;
+    let entry = audit::Entry {
+        actor: Actor::of(caller),
+        action: "user.profile_updated",
+        target: Some(format!("user:{}", caller.user_id)),
+        client_addr: Some(&client.0),
+        details: serde_json::json!({
+            "before": { "display_name": before.user.display_name, "time_zone": before.user.time_zone },
+            "after": { "display_name": after.user.display_name, "time_zone": after.user.time_zone },
+            "signature_changed": before.user.email_signature != after.user.email_signature,
+        }),
+    };
+    audit::record(&mut *tx, practice, now, entry).await?;
+    tx.commit().await?;
+    Ok(after)
 }

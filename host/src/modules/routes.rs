@@ -85,6 +85,17 @@ fn info(manifest: &Manifest, enabled: bool, source: &str) -> ModuleInfo {
 #[utoipa::path(get, path = "/api/v1/modules", tag = "modules",
     responses((status = 200, body = ModuleList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn list_modules(State(state): State<AppState>, caller: Caller) -> Result<Json<ModuleList>> {
+    list(&state, &caller).await.map(|items| {
+        Json(ModuleList {
+            items,
+            next_cursor: None,
+        })
+    })
+}
+
+/// Every installed module with its state in the caller's practice (needs
+/// `modules.manage`): loaded ones by name, then refused ones.
+pub async fn list(state: &AppState, caller: &Caller) -> Result<Vec<ModuleInfo>> {
     caller.require("modules.manage")?;
     let enabled = settings::enabled_ids(state.db.pool(), &caller.practice).await?;
     let mut items: Vec<ModuleInfo> = state
@@ -93,6 +104,7 @@ async fn list_modules(State(state): State<AppState>, caller: Caller) -> Result<J
         .values()
         .map(|m| info(&m.manifest, enabled.contains(&m.manifest.id), &m.source))
         .collect();
+    items.sort_by_key(|a| a.name.to_lowercase());
     for refused in &state.modules.refused {
         items.push(ModuleInfo {
             id: refused.id.clone(),
@@ -109,10 +121,7 @@ async fn list_modules(State(state): State<AppState>, caller: Caller) -> Result<J
             source: refused.source.clone(),
         });
     }
-    Ok(Json(ModuleList {
-        items,
-        next_cursor: None,
-    }))
+    Ok(items)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -132,8 +141,22 @@ async fn set_module(
     Path(id): Path<String>,
     Json(input): Json<ModuleSwitch>,
 ) -> Result<Json<ModuleInfo>> {
+    set_enabled(&state, &caller, &client, &id, input.enabled)
+        .await
+        .map(Json)
+}
+
+/// Enables or disables a module for the caller's practice (needs
+/// `modules.manage`; audited).
+pub async fn set_enabled(
+    state: &AppState,
+    caller: &Caller,
+    client: &ClientAddr,
+    id: &str,
+    enabled: bool,
+) -> Result<ModuleInfo> {
     caller.require("modules.manage")?;
-    let Some(module) = state.modules.get(&id).cloned() else {
+    let Some(module) = state.modules.get(id).cloned() else {
         if let Some(refused) = state.modules.refused.iter().find(|r| r.id == id) {
             return Err(AppError::conflict(format!(
                 "module `{id}` cannot be enabled: {}",
@@ -144,10 +167,10 @@ async fn set_module(
     };
     let now = state.now_ms();
     let mut tx = state.db.begin().await?;
-    settings::set_enabled(&mut tx, &caller.practice, &id, input.enabled, now).await?;
+    settings::set_enabled(&mut tx, &caller.practice, id, enabled, now).await?;
     let entry = audit::Entry {
-        actor: Actor::of(&caller),
-        action: if input.enabled {
+        actor: Actor::of(caller),
+        action: if enabled {
             "module.enabled"
         } else {
             "module.disabled"
@@ -159,7 +182,7 @@ async fn set_module(
     audit::record(&mut *tx, &caller.practice, now, entry).await?;
     tx.commit().await?;
     state.modules.enabled.forget(&caller.practice);
-    Ok(Json(info(&module.manifest, input.enabled, &module.source)))
+    Ok(info(&module.manifest, enabled, &module.source))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -256,12 +279,14 @@ async fn put_settings(
     }))
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Clone, Serialize, ToSchema)]
 pub struct NavItem {
     pub label: String,
     pub path: String,
     /// `host` or `module`.
     pub kind: &'static str,
+    /// Where the sidebar puts it: `main`, `modules` or `settings`.
+    pub section: &'static str,
     /// The module, for module entries.
     pub module: Option<String>,
 }
@@ -276,25 +301,21 @@ pub struct Nav {
 #[utoipa::path(get, path = "/api/v1/nav", tag = "modules",
     responses((status = 200, body = Nav), (status = 401, body = ErrorBody)))]
 async fn nav(State(state): State<AppState>, caller: Caller) -> Result<Json<Nav>> {
-    let host = [
-        ("Dashboard", "/", None),
-        ("Applicants", "/applicants", Some("applicants.read")),
-        ("Cases", "/cases", Some("cases.read")),
-        ("Users", "/settings/users", Some("users.manage")),
-        ("Roles", "/settings/roles", Some("roles.manage")),
-        ("Modules", "/settings/modules", Some("modules.manage")),
-        ("Audit log", "/settings/audit", Some("audit.read")),
-    ];
-    let mut items: Vec<NavItem> = host
-        .into_iter()
-        .filter(|(_, _, perm)| perm.is_none_or(|p| caller.can(p)))
-        .map(|(label, path, _)| NavItem {
-            label: label.into(),
-            path: path.into(),
-            kind: "host",
-            module: None,
-        })
-        .collect();
+    let items = nav_items(&state, &caller).await?;
+    Ok(Json(Nav { items }))
+}
+
+/// The caller's sidebar: the host's sections they may use, the enabled
+/// modules they may reach, then the settings they may change.
+pub async fn nav_items(state: &AppState, caller: &Caller) -> Result<Vec<NavItem>> {
+    let host = |label: &str, path: &str, section| NavItem {
+        label: label.into(),
+        path: path.into(),
+        kind: "host",
+        section,
+        module: None,
+    };
+    let mut items = vec![host("Dashboard", "/", "main")];
     let enabled = state
         .modules
         .enabled
@@ -312,11 +333,24 @@ async fn nav(State(state): State<AppState>, caller: Caller) -> Result<Json<Nav>>
                 label: entry.label.clone(),
                 path: format!("/m/{id}{}", entry.path),
                 kind: "module",
+                section: "modules",
                 module: Some(id.clone()),
             });
         }
     }
-    Ok(Json(Nav { items }))
+    let settings = [
+        ("Users", "/settings/users", "users.manage"),
+        ("Roles", "/settings/roles", "roles.manage"),
+        ("Modules", "/settings/modules", "modules.manage"),
+        ("Audit log", "/settings/audit", "audit.read"),
+    ];
+    items.extend(
+        settings
+            .into_iter()
+            .filter(|(_, _, permission)| caller.can(permission))
+            .map(|(label, path, _)| host(label, path, "settings")),
+    );
+    Ok(items)
 }
 
 /// A module's JSON API: whatever the module answers.
@@ -433,7 +467,11 @@ async fn dispatch(
         move |m, store| Box::pin(async move { m.call_handle_http(store, &record, &request).await }),
     )
     .await?;
-    to_response(&id, response)
+    let mut response = to_response(&id, response)?;
+    if page {
+        crate::web::shell::mark_module_page(&mut response, &module.manifest.name);
+    }
+    Ok(response)
 }
 
 fn forward_headers(headers: &HeaderMap) -> Vec<(String, String)> {

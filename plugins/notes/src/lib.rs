@@ -125,7 +125,7 @@ fn create(ctx: &Ctx, request: Request) -> Result<Response> {
             )
         });
         return match new {
-            Ok(_) => Ok(Response::redirect("/m/notes/")),
+            Ok(_) => Ok(Response::redirect("/m/notes/").flash("Note added.")),
             Err(error) if error.status() == 422 => pages::home_with_problem(ctx, &form, &error),
             Err(error) => Err(error),
         };

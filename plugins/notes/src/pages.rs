@@ -17,12 +17,14 @@ pub fn home(ctx: &Ctx, _request: Request) -> Result<Response> {
         ),
         ..NoteForm::default()
     };
-    render_home(ctx, &form, None).map(Response::html)
+    render_home(ctx, &form, None).map(|page| Response::html(page).page_title("Notes"))
 }
 
 /// The page again after a form post with mistakes, keeping what was typed.
 pub fn home_with_problem(ctx: &Ctx, form: &NoteForm, problem: &Error) -> Result<Response> {
-    Ok(Response::html(render_home(ctx, form, Some(problem))?).status(problem.status()))
+    Ok(Response::html(render_home(ctx, form, Some(problem))?)
+        .page_title("Notes")
+        .status(problem.status()))
 }
 
 fn render_home(ctx: &Ctx, form: &NoteForm, problem: Option<&Error>) -> Result<Html> {
@@ -141,6 +143,7 @@ pub fn note(ctx: &Ctx, doc: &Doc<Note>) -> Response {
     let text = el("div")
         .class("note-text")
         .children(note.text.lines().map(|line| el("p").text(line)));
+    let title = rules::first_line(&note.text, 60);
     Response::html(
         el("article")
             .class("note")
@@ -150,6 +153,7 @@ pub fn note(ctx: &Ctx, doc: &Doc<Note>) -> Response {
             .child(el("a").attr("href", "/m/notes/").text("All notes"))
             .render(),
     )
+    .page_title(&title)
 }
 
 #[cfg(test)]

@@ -1,0 +1,176 @@
+//! My Profile: one's name, time zone and email signature, and one's password.
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::form::{Form, is_for_the_form};
+use super::shell::{Page, saved};
+use super::{FormState, time_zones};
+use crate::api::ClientAddr;
+use crate::auth::Caller;
+use crate::auth::password;
+use crate::auth::sign_in::{self as auth, ChangePassword, Me, ProfilePatch, SIGNATURE_MAX};
+use crate::error::{AppError, Result};
+use crate::state::AppState;
+
+/// What the profile form shows: the saved values, or what was typed.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+pub struct ProfileForm {
+    display_name: String,
+    time_zone: String,
+    #[serde(default)]
+    email_signature: String,
+    /// The version the form was opened at.
+    version: i64,
+    #[serde(rename = "_csrf")]
+    #[allow(dead_code)]
+    csrf: Option<String>,
+}
+
+impl ProfileForm {
+    fn of(me: &Me) -> ProfileForm {
+        ProfileForm {
+            display_name: me.user.display_name.clone(),
+            time_zone: me.user.time_zone.clone(),
+            email_signature: me.user.email_signature.clone(),
+            version: me.user.version,
+            csrf: None,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "profile.html")]
+struct ProfileTemplate<'a> {
+    email: &'a str,
+    profile: ProfileForm,
+    profile_form: FormState,
+    /// Set when someone else saved the profile while this form was open.
+    newer: Option<ProfileForm>,
+    password_form: FormState,
+    zones: &'static [String],
+    signature_max: usize,
+    min_len: usize,
+}
+
+async fn current(state: &AppState, caller: &Caller) -> Result<Me> {
+    let mut tx = state.db.begin().await?;
+    let me = auth::me_of(&mut tx, &caller.practice, &caller.user_id).await?;
+    tx.commit().await?;
+    Ok(me)
+}
+
+fn page(caller: &Caller, profile: ProfileForm) -> ProfileTemplate<'_> {
+    ProfileTemplate {
+        email: &caller.email,
+        profile,
+        profile_form: FormState::new(&caller.form_token),
+        newer: None,
+        password_form: FormState::new(&caller.form_token),
+        zones: time_zones(),
+        signature_max: SIGNATURE_MAX,
+        min_len: password::MIN_LEN,
+    }
+}
+
+/// My Profile.
+#[utoipa::path(get, path = "/profile", tag = "pages",
+    responses((status = 200, description = "The profile and password forms", content_type = "text/html"),
+        (status = 303, description = "Not signed in: to the sign-in page")))]
+pub(super) async fn profile_page(State(state): State<AppState>, caller: Caller) -> Result<Page> {
+    let me = current(&state, &caller).await?;
+    Page::new("My Profile", &page(&caller, ProfileForm::of(&me)))
+}
+
+/// Saves one's name, time zone and email signature. A form opened before
+/// someone else saved comes back with both versions and what was typed kept.
+#[utoipa::path(post, path = "/profile", tag = "pages",
+    request_body(content = ProfileForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 303, description = "Saved: back to the profile with a message"),
+        (status = 403, description = "The form token is missing or stale", content_type = "text/html"),
+        (status = 409, description = "The form again, with the newer saved values beside what was typed", content_type = "text/html"),
+        (status = 422, description = "The form again, with a message beside each field to correct", content_type = "text/html")))]
+pub(super) async fn save_profile(
+    State(state): State<AppState>,
+    caller: Caller,
+    client: ClientAddr,
+    Form(input): Form<ProfileForm>,
+) -> Result<Response> {
+    let patch = ProfilePatch {
+        display_name: Some(input.display_name.clone()),
+        time_zone: Some(input.time_zone.clone()),
+        email_signature: Some(input.email_signature.clone()),
+        version: Some(input.version),
+    };
+    let error = match auth::update_profile(&state, &caller, &client, input.version, patch).await {
+        Ok(_) => return Ok(saved("/profile", "Your profile is saved.")),
+        Err(e) if is_for_the_form(&e) => e,
+        Err(e) => return Err(e),
+    };
+    let me = current(&state, &caller).await?;
+    let mut template = page(&caller, input);
+    template.profile_form = FormState::failed(&caller.form_token, &error);
+    if let AppError::Conflict { .. } = error {
+        let newer = ProfileForm::of(&me);
+        // Saving again applies what was typed over the newer version.
+        template.profile.version = newer.version;
+        template.newer = Some(newer);
+    }
+    Ok(Page::new("My Profile", &template)?
+        .status(error.status_code())
+        .into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PasswordForm {
+    current_password: String,
+    new_password: String,
+    /// The new password again.
+    confirm: String,
+    #[serde(rename = "_csrf")]
+    #[allow(dead_code)]
+    csrf: Option<String>,
+}
+
+/// Changes one's password (the current one is needed); one's other sessions end.
+#[utoipa::path(post, path = "/profile/password", tag = "pages",
+    request_body(content = PasswordForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 303, description = "Changed: back to the profile with a message"),
+        (status = 403, description = "The form token is missing or stale", content_type = "text/html"),
+        (status = 422, description = "The form again, with a message beside each field to correct", content_type = "text/html"),
+        (status = 429, description = "The form again: too many wrong current passwords", content_type = "text/html")))]
+pub(super) async fn save_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    client: ClientAddr,
+    Form(input): Form<PasswordForm>,
+) -> Result<Response> {
+    let outcome = if input.new_password != input.confirm {
+        Err(AppError::field("confirm", "the two new passwords differ"))
+    } else {
+        let change = ChangePassword {
+            current_password: input.current_password,
+            new_password: input.new_password,
+        };
+        auth::set_own_password(&state, &caller, &client, change).await
+    };
+    let error = match outcome {
+        Ok(()) => {
+            return Ok(saved(
+                "/profile",
+                "Your password is changed. Your other sessions are signed out.",
+            ));
+        }
+        Err(e) if is_for_the_form(&e) => e,
+        Err(e) => return Err(e),
+    };
+    let me = current(&state, &caller).await?;
+    let mut template = page(&caller, ProfileForm::of(&me));
+    template.password_form = FormState::failed(&caller.form_token, &error);
+    Ok(Page::new("My Profile", &template)?
+        .status(error.status_code())
+        .into_response())
+}

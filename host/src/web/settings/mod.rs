@@ -1,0 +1,25 @@
+//! Settings: the practice's users, roles (permissions and field rules),
+//! modules and audit log, each on the same functions as its JSON API.
+
+mod audit;
+mod modules;
+mod roles;
+mod users;
+
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(users::list_page, users::create))
+        .routes(routes!(users::new_page))
+        .routes(routes!(users::edit_page, users::update))
+        .routes(routes!(roles::list_page, roles::create))
+        .routes(routes!(roles::new_page))
+        .routes(routes!(roles::edit_page, roles::update))
+        .routes(routes!(roles::delete))
+        .routes(routes!(modules::list_page))
+        .routes(routes!(modules::switch))
+        .routes(routes!(audit::audit_page))
+}
