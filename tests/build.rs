@@ -24,6 +24,7 @@ fn main() {
     ] {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
     }
+    println!("cargo:rerun-if-env-changed=CARGO_TARGET_DIR");
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(&modules_dir)
         .map(|e| e.filter_map(Result::ok).map(|e| e.path()).collect())
         .unwrap_or_default();
@@ -54,6 +55,9 @@ fn main() {
         .expect("write");
     }
     code.push_str("];\n");
+    // The folder Cargo gives integration tests as CARGO_TARGET_TMPDIR.
+    let target_tmp = target.parent().expect("target dir").join("tmp");
+    writeln!(code, "/// Cargo's temporary folder for tests (`target/tmp`).\npub const TARGET_TMPDIR: &str = {:?};", target_tmp.display().to_string()).expect("write");
     writeln!(code, "/// Compiled modules shared by every test server (keyed by content and engine).\npub const MODULE_CACHE: &str = {:?};", target.join("test-cache").display().to_string()).expect("write");
     std::fs::write(
         PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR")).join("test_modules.rs"),

@@ -6,7 +6,11 @@
 //! such as `postgres://postgres@127.0.0.1:5432/postgres`). When it is unset
 //! they try that default address; if nothing answers there they are skipped,
 //! and the test binary says so on the terminal.
+//!
+//! Browser tests drive headless Chromium against the same server through
+//! [`browser`].
 
+pub mod browser;
 mod http;
 mod smtp;
 
