@@ -45,6 +45,15 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// `sqlite` or `postgres`: for names that must differ between the two
+    /// halves of a test, which run at once.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+
     /// The PostgreSQL server to test against, or `None` (with a note on the
     /// terminal) when none is configured and none answers at the default.
     pub async fn postgres() -> Option<Backend> {
@@ -376,6 +385,17 @@ where
 }
 
 impl Api {
+    /// The id of the practice's role called `name` (as someone who may list roles).
+    pub async fn role_id(&self, name: &str) -> String {
+        let roles = self.get("/api/v1/roles").await.expect_status(200);
+        roles.body["items"]
+            .as_array()
+            .and_then(|items| items.iter().find(|r| r["name"] == name))
+            .and_then(|role| role["id"].as_str())
+            .unwrap_or_else(|| panic!("no role {name}: {}", roles.text))
+            .to_string()
+    }
+
     /// Enables or disables a module (as an administrator).
     pub async fn set_module(&self, id: &str, enabled: bool) {
         self.put(

@@ -19,21 +19,8 @@ on_both_databases!(
 const CLERK_EMAIL: &str = "clerk@immcase.test";
 const CLERK_PASSWORD: &str = "clerk's own passphrase";
 
-async fn role_id(admin: &Api, name: &str) -> String {
-    let roles = admin.get("/api/v1/roles").await.expect_status(200);
-    roles.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["name"] == name)
-        .unwrap_or_else(|| panic!("no role {name}"))["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
 async fn create_clerk(admin: &Api, role: &str) -> Value {
-    let role = role_id(admin, role).await;
+    let role = admin.role_id(role).await;
     let created = admin
         .post(
             "/api/v1/users",
@@ -309,7 +296,7 @@ async fn roles_hold_permissions_and_field_rules(backend: Backend) {
             .unwrap()
             .contains("hold the role")
     );
-    let builtin = role_id(&admin, "Administrator").await;
+    let builtin = admin.role_id("Administrator").await;
     admin
         .delete(&format!("/api/v1/roles/{builtin}"))
         .await
@@ -397,7 +384,7 @@ async fn the_last_administrator_cannot_be_removed(backend: Backend) {
         .await
         .expect_status(422);
     assert!(myself.body["error"]["fields"]["disabled"].is_string());
-    let consultant = role_id(&admin, "Consultant").await;
+    let consultant = admin.role_id("Consultant").await;
     let demoted = admin
         .patch(
             &format!("/api/v1/users/{my_id}"),

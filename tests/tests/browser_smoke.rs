@@ -9,10 +9,7 @@ on_both_databases!(openapi_in_a_laptop_window, screenshot_at_phone_size);
 /// A screenshot name unique to the test and its database, as both halves
 /// of a test run at once.
 fn shot_name(test: &str, backend: &Backend) -> String {
-    match backend {
-        Backend::Sqlite => format!("{test}-sqlite"),
-        Backend::Postgres(_) => format!("{test}-postgres"),
-    }
+    format!("{test}-{}", backend.name())
 }
 
 async fn openapi_in_a_laptop_window(backend: Backend) {

@@ -111,6 +111,39 @@ async fn forms_need_their_token(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(res.status(), 403);
+    // A form from a sibling host (another practice) is refused, even with
+    // the session and its token; from the page's own origin it goes through.
+    let session = server
+        .api()
+        .sign_in(ADMIN_EMAIL, ADMIN_PASSWORD)
+        .await
+        .session_cookie()
+        .unwrap();
+    let token = Api::with_session(server.addr, None, &session)
+        .get("/settings/roles/new")
+        .await
+        .form_token();
+    let post_from = |site: &'static str, name: &'static str| {
+        let (session, token) = (session.clone(), token.clone());
+        let url = format!("http://localhost:{}/settings/roles", server.addr.port());
+        async move {
+            reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap()
+                .post(url)
+                .header("cookie", format!("immcase_session={session}"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("sec-fetch-site", site)
+                .body(format!("_csrf={token}&name={name}"))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(post_from("same-site", "Sibling").await, 403);
+    assert_eq!(post_from("same-origin", "Own").await, 303);
 
     // Refusals are audited.
     let audit = api
@@ -232,7 +265,7 @@ async fn errors_on_pages_are_pages_and_api_errors_stay_json(backend: Backend) {
         .post(
             "/api/v1/users",
             json!({ "email": "asst@immcase.test", "display_name": "Asst", "password": "assistant's long passphrase",
-                    "roles": [role_id(&admin, "Assistant").await] }),
+                    "roles": [admin.role_id("Assistant").await] }),
         )
         .await
         .expect_status(201);
@@ -250,19 +283,6 @@ async fn errors_on_pages_are_pages_and_api_errors_stay_json(backend: Backend) {
     // Its sidebar shows only what the role reaches.
     assert!(!refused.text.contains("href=\"/settings/users\""));
     server.stop().await;
-}
-
-async fn role_id(admin: &Api, name: &str) -> String {
-    let roles = admin.get("/api/v1/roles").await.expect_status(200);
-    roles.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["name"] == name)
-        .unwrap_or_else(|| panic!("no role {name}"))["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
 }
 
 async fn module_pages_are_framed_in_the_shell(backend: Backend) {

@@ -12,7 +12,8 @@
 //!   the page set: a double-submit token.
 //!
 //! A browser that says the request is cross-site (`Sec-Fetch-Site:
-//! cross-site`) is refused either way.
+//! cross-site`) is refused either way, and a form post must also not come
+//! from a sibling host (`same-site`): another practice's pages live there.
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -116,6 +117,15 @@ pub async fn protect(State(state): State<AppState>, req: Request, next: Next) ->
         return refused(
             "refused as a possible cross-site request: send the header X-Requested-With: immcase",
             "no X-Requested-With: immcase header",
+        );
+    }
+    if headers
+        .get("sec-fetch-site")
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"same-site"))
+    {
+        return refused(
+            "refused: this form was sent from another site",
+            "Sec-Fetch-Site: same-site",
         );
     }
     let accepted: Vec<String> = req
