@@ -17,6 +17,7 @@ pub mod mail;
 pub mod modules;
 pub mod plugin_new;
 pub mod practices;
+pub mod records;
 pub mod state;
 pub mod web;
 

@@ -1,0 +1,2 @@
+//! Applicants' records: the rules that keep them clean and findable.
+pub mod matching;
