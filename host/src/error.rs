@@ -30,6 +30,10 @@ pub enum AppError {
     Forbidden { permission: String },
     #[error("{0}")]
     ForbiddenOther(String),
+    /// A write to a field the caller's role makes read-only or hidden, e.g.
+    /// `applicant.passport_number`.
+    #[error("{0} is read-only for your role")]
+    ReadOnlyField(String),
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("{message}")]
@@ -37,6 +41,15 @@ pub enum AppError {
         message: String,
         /// The current state of the record, so the client can show it.
         current: Option<serde_json::Value>,
+    },
+    /// A new record that looks like existing ones: created only when the
+    /// request confirms it.
+    #[error(
+        "{count} possible duplicate(s): check them, or send confirm_duplicates: true to create it anyway"
+    )]
+    PossibleDuplicates {
+        count: usize,
+        candidates: serde_json::Value,
     },
     #[error("{0}")]
     TooLarge(String),
@@ -88,6 +101,11 @@ pub struct ErrorDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Object)]
     pub current: Option<serde_json::Value>,
+    /// For `conflict` on creating a record that looks like existing ones:
+    /// each candidate with the reasons it matched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Object)]
+    pub candidates: Option<serde_json::Value>,
 }
 
 impl AppError {
@@ -120,6 +138,14 @@ impl AppError {
         Err(AppError::Invalid { message, fields })
     }
 
+    /// The validation error of a non-empty set of field errors.
+    pub fn check_fields_err(fields: FieldErrors) -> Self {
+        match Self::check_fields(fields) {
+            Err(e) => e,
+            Ok(()) => AppError::invalid("the input is not valid"),
+        }
+    }
+
     pub fn forbidden(permission: &str) -> Self {
         AppError::Forbidden {
             permission: permission.to_string(),
@@ -137,9 +163,11 @@ impl AppError {
         match self {
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Unauthenticated | AppError::SignInRefused(_) => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden { .. } | AppError::ForbiddenOther(_) => StatusCode::FORBIDDEN,
+            AppError::Forbidden { .. }
+            | AppError::ForbiddenOther(_)
+            | AppError::ReadOnlyField(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
-            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::Conflict { .. } | AppError::PossibleDuplicates { .. } => StatusCode::CONFLICT,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::QuotaExceeded(_) => StatusCode::INSUFFICIENT_STORAGE,
@@ -154,9 +182,11 @@ impl AppError {
         match self {
             AppError::Invalid { .. } => "invalid",
             AppError::Unauthenticated | AppError::SignInRefused(_) => "unauthenticated",
-            AppError::Forbidden { .. } | AppError::ForbiddenOther(_) => "forbidden",
+            AppError::Forbidden { .. }
+            | AppError::ForbiddenOther(_)
+            | AppError::ReadOnlyField(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
-            AppError::Conflict { .. } => "conflict",
+            AppError::Conflict { .. } | AppError::PossibleDuplicates { .. } => "conflict",
             AppError::TooLarge(_) => "too_large",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::QuotaExceeded(_) => "quota_exceeded",
@@ -177,20 +207,28 @@ impl IntoResponse for AppError {
             self.to_string()
         };
         let code = self.code();
-        let (fields, permission, current, retry_after) = match self {
-            AppError::Invalid { fields, .. } => (fields, None, None, None),
-            AppError::Forbidden { permission } => {
-                (FieldErrors::new(), Some(permission), None, None)
+        let mut fields = FieldErrors::new();
+        let (mut permission, mut current, mut candidates, mut retry_after) =
+            (None, None, None, None);
+        let mut denied = None;
+        match self {
+            AppError::Invalid { fields: f, .. } => fields = f,
+            AppError::Forbidden { permission: p } => {
+                denied = Some(serde_json::json!({ "permission": p }));
+                permission = Some(p);
             }
-            AppError::Conflict { current, .. } => (FieldErrors::new(), None, current, None),
-            AppError::RateLimited { retry_after_secs } => {
-                (FieldErrors::new(), None, None, Some(retry_after_secs))
+            AppError::ReadOnlyField(field) => {
+                denied = Some(serde_json::json!({ "field": field }));
+                fields.insert(field, "read-only for your role".into());
             }
-            _ => (FieldErrors::new(), None, None, None),
-        };
-        let denied = permission.clone().map(|p| Refusal {
+            AppError::Conflict { current: c, .. } => current = c,
+            AppError::PossibleDuplicates { candidates: c, .. } => candidates = Some(c),
+            AppError::RateLimited { retry_after_secs } => retry_after = Some(retry_after_secs),
+            _ => {}
+        }
+        let denied = denied.map(|details| Refusal {
             action: "access.denied",
-            details: serde_json::json!({ "permission": p }),
+            details,
         });
         let body = ErrorBody {
             error: ErrorDetail {
@@ -199,6 +237,7 @@ impl IntoResponse for AppError {
                 fields,
                 permission,
                 current,
+                candidates,
             },
         };
         let mut response = (status, axum::Json(body)).into_response();

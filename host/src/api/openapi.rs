@@ -36,6 +36,7 @@ use crate::state::AppState;
         (name = "users", description = "The practice's people"),
         (name = "roles", description = "Roles: permissions and field rules"),
         (name = "audit", description = "The audit log"),
+        (name = "applicants", description = "Applicants: the people a practice works for, with duplicate checks, versions, field rules and a timeline"),
         (name = "modules", description = "Modules: listing, enabling, settings, the sidebar, and routes into modules"),
         (name = "server", description = "Health and this document"),
         (name = "pages", description = "The web app's HTML pages. Forms post `application/x-www-form-urlencoded` with the form token in `_csrf`; \
@@ -72,6 +73,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .merge(crate::access::router())
         .merge(crate::audit::router())
         .merge(crate::modules::routes::router())
+        .merge(crate::records::router())
         .merge(crate::web::router())
         .split_for_parts();
 

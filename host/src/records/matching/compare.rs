@@ -46,15 +46,55 @@ impl Probe {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Reason {
     /// The same passport number (letters and digits, any case).
-    Passport { value: String },
+    Passport {
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        value: String,
+    },
     /// The same email address, ignoring case.
-    Email { value: String },
+    Email {
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        value: String,
+    },
     /// The same phone number in E.164 form.
-    Phone { value: String },
+    Phone {
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        value: String,
+    },
     /// Names that look like the same person's.
     Name { how: NameMatch },
     /// The same date of birth.
-    DateOfBirth { value: String },
+    DateOfBirth {
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        value: String,
+    },
+}
+
+impl Reason {
+    /// The applicant field the reason is about.
+    pub fn field(&self) -> &'static str {
+        match self {
+            Reason::Passport { .. } => "passport_number",
+            Reason::Email { .. } => "emails",
+            Reason::Phone { .. } => "phones",
+            Reason::Name { .. } => "given_name",
+            Reason::DateOfBirth { .. } => "date_of_birth",
+        }
+    }
+
+    /// The reason without the matched value when `hidden` says its field
+    /// is hidden from the reader (the kind still says what matched).
+    pub fn without_value_if(mut self, hidden: impl Fn(&str) -> bool) -> Reason {
+        if hidden(self.field()) {
+            match &mut self {
+                Reason::Passport { value }
+                | Reason::Email { value }
+                | Reason::Phone { value }
+                | Reason::DateOfBirth { value } => value.clear(),
+                Reason::Name { .. } => {}
+            }
+        }
+        self
+    }
 }
 
 /// What `new` and `existing` have in common, strongest first: passport,
@@ -117,6 +157,28 @@ fn shared(a: &[String], b: &[String], normalize: impl Fn(&str) -> String) -> Vec
             .collect()
     };
     set(a).intersection(&set(b)).cloned().collect()
+}
+
+#[cfg(test)]
+mod redaction_tests {
+    use super::*;
+
+    #[test]
+    fn hidden_values_are_left_out_but_the_kind_stays() {
+        let reason = Reason::Passport {
+            value: "AB123456".into(),
+        };
+        let shown = reason.clone().without_value_if(|f| f == "notes");
+        assert_eq!(
+            serde_json::to_value(&shown).unwrap(),
+            serde_json::json!({ "kind": "passport", "value": "AB123456" })
+        );
+        let hidden = reason.without_value_if(|f| f == "passport_number");
+        assert_eq!(
+            serde_json::to_value(&hidden).unwrap(),
+            serde_json::json!({ "kind": "passport" })
+        );
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,303 @@
+//! Applicants in the database. Every function takes the practice; the
+//! contact and name-key rows that duplicate checks look up are rewritten
+//! with every write, in the same transaction.
+
+use sqlx::{Any, AssertSqlSafe, Executor, Row};
+
+use super::applicant::{Applicant, ApplicantInput};
+use super::matching;
+use crate::clock::rfc3339;
+use crate::db::{Tx, new_id};
+use crate::error::Result;
+use crate::practices::Practice;
+
+const COLUMNS: &str = "id, version, given_name, family_name, other_names, emails, phones, date_of_birth, \
+    country_of_birth, citizenship, passport_number, passport_country, passport_expiry, address, \
+    preferred_language, notes, created_at, updated_at";
+
+fn list_of(row: &sqlx::any::AnyRow, column: &str) -> Vec<String> {
+    serde_json::from_str(row.get::<&str, _>(column)).unwrap_or_default()
+}
+
+fn from_row(r: &sqlx::any::AnyRow) -> Applicant {
+    Applicant {
+        id: r.get("id"),
+        version: r.get("version"),
+        given_name: r.get("given_name"),
+        family_name: r.get("family_name"),
+        other_names: list_of(r, "other_names"),
+        emails: list_of(r, "emails"),
+        phones: list_of(r, "phones"),
+        date_of_birth: r.get("date_of_birth"),
+        country_of_birth: r.get("country_of_birth"),
+        citizenship: r.get("citizenship"),
+        passport_number: r.get("passport_number"),
+        passport_country: r.get("passport_country"),
+        passport_expiry: r.get("passport_expiry"),
+        address: r.get("address"),
+        preferred_language: r.get("preferred_language"),
+        notes: r.get("notes"),
+        created_at: rfc3339(r.get("created_at")),
+        updated_at: rfc3339(r.get("updated_at")),
+    }
+}
+
+fn json_list(values: &[String]) -> String {
+    serde_json::to_string(values).unwrap_or_else(|_| "[]".into())
+}
+
+/// An applicant that is not in the trash.
+pub async fn find<'e, E>(db: E, practice: &Practice, id: &str) -> Result<Option<Applicant>>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM applicants WHERE practice_id = $1 AND id = $2 AND deleted_at IS NULL"
+    )))
+    .bind(practice.id())
+    .bind(id)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.as_ref().map(from_row))
+}
+
+/// Applicants by id (those not in the trash), in no particular order.
+pub async fn find_many(tx: &mut Tx, practice: &Practice, ids: &[String]) -> Result<Vec<Applicant>> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(100) {
+        let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT {COLUMNS} FROM applicants WHERE practice_id = $1 AND deleted_at IS NULL AND id IN ({})",
+            marks.join(", ")
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql)).bind(practice.id());
+        for id in chunk {
+            query = query.bind(id);
+        }
+        found.extend(query.fetch_all(&mut **tx).await?.iter().map(from_row));
+    }
+    Ok(found)
+}
+
+/// A page of applicants, newest first (ids sort by creation time).
+pub async fn page<'e, E>(
+    db: E,
+    practice: &Practice,
+    before: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Applicant>>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM applicants WHERE practice_id = $1 AND deleted_at IS NULL \
+         AND (CAST($2 AS TEXT) IS NULL OR id < $2) ORDER BY id DESC LIMIT $3"
+    )))
+    .bind(practice.id())
+    .bind(before)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.iter().map(from_row).collect())
+}
+
+/// Stores a new applicant (checked input) and returns it.
+pub async fn insert(
+    tx: &mut Tx,
+    practice: &Practice,
+    input: &ApplicantInput,
+    created_by: &str,
+    now: i64,
+) -> Result<Applicant> {
+    let id = new_id();
+    sqlx::query(
+        "INSERT INTO applicants (id, practice_id, version, given_name, family_name, other_names, emails, \
+         phones, date_of_birth, country_of_birth, citizenship, passport_number, passport_key, \
+         passport_country, passport_expiry, address, preferred_language, notes, created_by, created_at, \
+         updated_at) VALUES ($1, $2, 1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+         $18, $19, $19)",
+    )
+    .bind(&id)
+    .bind(practice.id())
+    .bind(&input.given_name)
+    .bind(&input.family_name)
+    .bind(json_list(&input.other_names))
+    .bind(json_list(&input.emails))
+    .bind(json_list(&input.phones))
+    .bind(&input.date_of_birth)
+    .bind(&input.country_of_birth)
+    .bind(&input.citizenship)
+    .bind(&input.passport_number)
+    .bind(input.passport_number.as_deref().map(matching::normalize_passport))
+    .bind(&input.passport_country)
+    .bind(&input.passport_expiry)
+    .bind(&input.address)
+    .bind(&input.preferred_language)
+    .bind(&input.notes)
+    .bind(created_by)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    write_lookups(tx, practice, &id, input).await?;
+    Ok(find(&mut **tx, practice, &id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("a stored applicant was not found"))?)
+}
+
+/// Replaces an applicant's fields if it is still at `version`; returns
+/// whether it was (a stale version changes nothing).
+pub async fn update(
+    tx: &mut Tx,
+    practice: &Practice,
+    id: &str,
+    version: i64,
+    input: &ApplicantInput,
+    now: i64,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE applicants SET version = version + 1, given_name = $4, family_name = $5, other_names = $6, \
+         emails = $7, phones = $8, date_of_birth = $9, country_of_birth = $10, citizenship = $11, \
+         passport_number = $12, passport_key = $13, passport_country = $14, passport_expiry = $15, \
+         address = $16, preferred_language = $17, notes = $18, updated_at = $19 \
+         WHERE practice_id = $1 AND id = $2 AND version = $3 AND deleted_at IS NULL",
+    )
+    .bind(practice.id())
+    .bind(id)
+    .bind(version)
+    .bind(&input.given_name)
+    .bind(&input.family_name)
+    .bind(json_list(&input.other_names))
+    .bind(json_list(&input.emails))
+    .bind(json_list(&input.phones))
+    .bind(&input.date_of_birth)
+    .bind(&input.country_of_birth)
+    .bind(&input.citizenship)
+    .bind(&input.passport_number)
+    .bind(input.passport_number.as_deref().map(matching::normalize_passport))
+    .bind(&input.passport_country)
+    .bind(&input.passport_expiry)
+    .bind(&input.address)
+    .bind(&input.preferred_language)
+    .bind(&input.notes)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if done == 1 {
+        write_lookups(tx, practice, id, input).await?;
+    }
+    Ok(done == 1)
+}
+
+/// Rewrites the rows duplicate checks look up: contacts and name keys.
+async fn write_lookups(
+    tx: &mut Tx,
+    practice: &Practice,
+    id: &str,
+    input: &ApplicantInput,
+) -> Result<()> {
+    for table in ["applicant_contacts", "applicant_name_keys"] {
+        sqlx::query(AssertSqlSafe(format!(
+            "DELETE FROM {table} WHERE practice_id = $1 AND applicant_id = $2"
+        )))
+        .bind(practice.id())
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    }
+    let contacts = input
+        .emails
+        .iter()
+        .map(|e| ("email", e))
+        .chain(input.phones.iter().map(|p| ("phone", p)));
+    for (kind, value) in contacts {
+        sqlx::query(
+            "INSERT INTO applicant_contacts (practice_id, applicant_id, kind, value) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(practice.id())
+        .bind(id)
+        .bind(kind)
+        .bind(value)
+        .execute(&mut **tx)
+        .await?;
+    }
+    let tokens = matching::name_tokens(&input.given_name, &input.family_name, &input.other_names);
+    for key in matching::name_keys(&tokens) {
+        sqlx::query(
+            "INSERT INTO applicant_name_keys (practice_id, applicant_id, name_key) VALUES ($1, $2, $3)",
+        )
+        .bind(practice.id())
+        .bind(id)
+        .bind(key)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Ids of applicants that may be duplicates of `probe`: sharing an email, a
+/// phone, a passport number or a name key. At most `limit`.
+pub async fn possible_duplicates(
+    tx: &mut Tx,
+    practice: &Practice,
+    probe: &matching::Probe,
+    limit: usize,
+) -> Result<Vec<String>> {
+    let mut ids: Vec<String> = Vec::new();
+    let mut add = |found: Vec<String>| {
+        for id in found {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+    };
+    let contacts: Vec<(&str, &String)> = probe
+        .emails
+        .iter()
+        .map(|e| ("email", e))
+        .chain(probe.phones.iter().map(|p| ("phone", p)))
+        .collect();
+    for (kind, value) in contacts {
+        add(sqlx::query_scalar(
+            "SELECT applicant_id FROM applicant_contacts WHERE practice_id = $1 AND kind = $2 AND value = $3",
+        )
+        .bind(practice.id())
+        .bind(kind)
+        .bind(value)
+        .fetch_all(&mut **tx)
+        .await?);
+    }
+    if let Some(passport) = probe
+        .passport_number
+        .as_deref()
+        .map(matching::normalize_passport)
+        && !passport.is_empty()
+    {
+        add(sqlx::query_scalar(
+            "SELECT id FROM applicants WHERE practice_id = $1 AND passport_key = $2 AND deleted_at IS NULL",
+        )
+        .bind(practice.id())
+        .bind(passport)
+        .fetch_all(&mut **tx)
+        .await?);
+    }
+    let tokens = matching::name_tokens(&probe.given_name, &probe.family_name, &probe.other_names);
+    let keys = matching::name_keys(&tokens);
+    for chunk in keys.chunks(100) {
+        let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
+        let sql = format!(
+            "SELECT DISTINCT applicant_id FROM applicant_name_keys WHERE practice_id = $1 \
+             AND name_key IN ({}) LIMIT $2",
+            marks.join(", ")
+        );
+        let mut query = sqlx::query_scalar(AssertSqlSafe(sql))
+            .bind(practice.id())
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX));
+        for key in chunk {
+            query = query.bind(key);
+        }
+        add(query.fetch_all(&mut **tx).await?);
+    }
+    ids.truncate(limit);
+    Ok(ids)
+}

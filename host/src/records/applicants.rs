@@ -1,0 +1,316 @@
+//! `/api/v1/applicants`: list, create (with a duplicate check), read,
+//! change at a known version, and the timeline. Field rules apply to every
+//! read and write: hidden fields are absent, writes to read-only ones are
+//! refused with 403 naming the field.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use utoipa::{IntoParams, ToSchema};
+
+use super::applicant::{self, Applicant, ApplicantInput, FIELDS};
+use super::timeline::{self, Change};
+use super::{applicant_store as store, duplicates, writable};
+use crate::api::{Json, Path, Query, expected_version, page_limit};
+use crate::auth::Caller;
+use crate::error::{AppError, ErrorBody, Result};
+use crate::state::AppState;
+
+#[derive(Serialize, ToSchema)]
+pub struct ApplicantList {
+    /// Applicants without the fields the caller's role hides.
+    #[schema(value_type = Vec<Object>)]
+    pub items: Vec<Value>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ListQuery {
+    /// From the previous page.
+    pub cursor: Option<String>,
+    /// 1 to 200, default 50.
+    pub limit: Option<i64>,
+}
+
+/// The practice's applicants, newest first.
+#[utoipa::path(get, path = "/api/v1/applicants", tag = "applicants", params(ListQuery),
+    responses((status = 200, body = ApplicantList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub(super) async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<ApplicantList>> {
+    caller.require("applicants.read")?;
+    let limit = page_limit(q.limit)?;
+    let rows = store::page(
+        state.db.pool(),
+        &caller.practice,
+        q.cursor.as_deref(),
+        limit + 1,
+    )
+    .await?;
+    let next_cursor = (rows.len() as i64 > limit)
+        .then(|| rows.get(limit as usize - 1).map(|a| a.id.clone()))
+        .flatten();
+    let items = rows
+        .iter()
+        .take(limit as usize)
+        .map(|a| applicant::visible(a, &caller.field_rules))
+        .collect();
+    Ok(Json(ApplicantList { items, next_cursor }))
+}
+
+/// What `POST /api/v1/applicants` takes: the applicant's fields, and
+/// `confirm_duplicates: true` to create it although it looks like others.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct NewApplicant {
+    #[schema(inline)]
+    applicant: ApplicantInput,
+    confirm_duplicates: Option<bool>,
+}
+
+/// Splits `confirm_duplicates` from the applicant's fields.
+fn take_confirmation(body: &mut Map<String, Value>) -> Result<bool> {
+    match body.remove("confirm_duplicates") {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(b)) => Ok(b),
+        Some(_) => Err(AppError::field("confirm_duplicates", "true or false")),
+    }
+}
+
+fn parse_input(body: Map<String, Value>) -> Result<ApplicantInput> {
+    for key in body.keys() {
+        if !FIELDS.contains(&key.as_str()) {
+            return Err(AppError::field(key, "not a field of an applicant"));
+        }
+    }
+    serde_json::from_value(Value::Object(body))
+        .map_err(|e| AppError::invalid(format!("the applicant is not in the expected shape: {e}")))
+}
+
+fn today(state: &AppState) -> String {
+    jiff::Timestamp::from_millisecond(state.now_ms())
+        .map(|t| t.strftime("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
+/// Creates an applicant. When it looks like existing ones (same email or
+/// phone, a close name, the same passport), the answer is 409 with each
+/// candidate and the reasons it matched, unless `confirm_duplicates` is true.
+#[utoipa::path(post, path = "/api/v1/applicants", tag = "applicants", request_body = NewApplicant,
+    responses((status = 201, description = "Created: the applicant, without the fields the caller's role hides", body = Object),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "Missing `applicants.write`, or a field the role makes read-only (named in `fields`)"),
+        (status = 409, body = ErrorBody, description = "Possible duplicates, in `candidates`"),
+        (status = 422, body = ErrorBody, description = "Each wrong field named in `fields`")))]
+pub(super) async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(mut body): Json<Map<String, Value>>,
+) -> Result<Response> {
+    caller.require("applicants.write")?;
+    let confirmed = take_confirmation(&mut body)?;
+    for (field, value) in &body {
+        let empty = value.is_null() || value == "" || value.as_array().is_some_and(Vec::is_empty);
+        if !empty {
+            writable(&caller, "applicant", field)?;
+        }
+    }
+    let input = parse_input(body)?;
+    let input = applicant::check(input, &today(&state)).map_err(AppError::check_fields_err)?;
+    let now = state.now_ms();
+    let mut tx = state.db.begin().await?;
+    if !confirmed {
+        let candidates = duplicates::find(&mut tx, &caller, &applicant::probe(&input)).await?;
+        if !candidates.is_empty() {
+            return Err(AppError::PossibleDuplicates {
+                count: candidates.len(),
+                candidates: serde_json::to_value(&candidates).unwrap_or_default(),
+            });
+        }
+    }
+    let created = store::insert(&mut tx, &caller.practice, &input, &caller.user_id, now).await?;
+    timeline::record(
+        &mut tx,
+        &caller,
+        "applicant",
+        &created.id,
+        "created",
+        &[],
+        now,
+    )
+    .await?;
+    let payload = json!({ "id": created.id, "given_name": created.given_name, "family_name": created.family_name });
+    crate::events::emit(
+        &mut tx,
+        &state.modules,
+        &caller.practice,
+        "applicant.created",
+        &payload.to_string(),
+        "host",
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    state.modules.jobs_wake.notify_one();
+    let location = format!("/api/v1/applicants/{}", created.id);
+    let mut response = (
+        StatusCode::CREATED,
+        Json(applicant::visible(&created, &caller.field_rules)),
+    )
+        .into_response();
+    if let Ok(v) = location.parse() {
+        response.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(response)
+}
+
+async fn found(state: &AppState, caller: &Caller, id: &str) -> Result<Applicant> {
+    store::find(state.db.pool(), &caller.practice, id)
+        .await?
+        .ok_or(AppError::NotFound("applicant"))
+}
+
+/// One applicant, without the fields the caller's role hides.
+#[utoipa::path(get, path = "/api/v1/applicants/{id}", tag = "applicants", params(("id" = String, Path)),
+    responses((status = 200, body = Object, description = "The applicant, without the fields the caller's role hides"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(super) async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>> {
+    caller.require("applicants.read")?;
+    let a = found(&state, &caller, &id).await?;
+    Ok(Json(applicant::visible(&a, &caller.field_rules)))
+}
+
+/// What `PATCH /api/v1/applicants/{id}` takes: any of the applicant's fields
+/// (null clears one), and the version being changed.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ApplicantPatch {
+    #[schema(inline)]
+    fields: ApplicantInput,
+    /// Or send `If-Match`.
+    version: Option<i64>,
+}
+
+/// Changes some of an applicant's fields at a known version. A stale version
+/// gets 409 with the applicant as it is now; nothing is overwritten.
+#[utoipa::path(patch, path = "/api/v1/applicants/{id}", tag = "applicants", params(("id" = String, Path)),
+    request_body = ApplicantPatch,
+    responses((status = 200, body = Object, description = "The changed applicant, without hidden fields"),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "Missing `applicants.write`, or a read-only field (named in `fields`)"),
+        (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "Stale version; `current` is the applicant now"),
+        (status = 422, body = ErrorBody, description = "Each wrong field named in `fields`")))]
+pub(super) async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Json(mut body): Json<Map<String, Value>>,
+) -> Result<Json<Value>> {
+    caller.require("applicants.write")?;
+    let asked = match body.remove("version") {
+        Some(Value::Number(n)) => n.as_i64(),
+        None | Some(Value::Null) => None,
+        Some(_) => return Err(AppError::field("version", "a number")),
+    };
+    let version = expected_version(&headers, asked)?;
+    for field in body.keys() {
+        if !FIELDS.contains(&field.as_str()) {
+            return Err(AppError::field(field, "not a field of an applicant"));
+        }
+        writable(&caller, "applicant", field)?;
+    }
+    let now = state.now_ms();
+    let mut tx = state.db.begin().await?;
+    let before = store::find(&mut *tx, &caller.practice, &id)
+        .await?
+        .ok_or(AppError::NotFound("applicant"))?;
+    let stale = |current: &Applicant| AppError::Conflict {
+        message: format!(
+            "this applicant was changed by someone else (now at version {}); review and try again",
+            current.version
+        ),
+        current: Some(applicant::visible(current, &caller.field_rules)),
+    };
+    if before.version != version {
+        return Err(stale(&before));
+    }
+    let mut merged = match serde_json::to_value(applicant::as_input(&before)) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    };
+    merged.extend(body);
+    let input = parse_input(merged)?;
+    let input = applicant::check(input, &today(&state)).map_err(AppError::check_fields_err)?;
+    if !store::update(&mut tx, &caller.practice, &id, version, &input, now).await? {
+        return Err(stale(&found(&state, &caller, &id).await?));
+    }
+    let after = store::find(&mut *tx, &caller.practice, &id)
+        .await?
+        .ok_or(AppError::NotFound("applicant"))?;
+    let changes = timeline::diff(
+        &serde_json::to_value(&before).unwrap_or_default(),
+        &serde_json::to_value(&after).unwrap_or_default(),
+        FIELDS,
+    );
+    if !changes.is_empty() {
+        timeline::record(&mut tx, &caller, "applicant", &id, "updated", &changes, now).await?;
+        let fields: Vec<&str> = changes.iter().map(|(f, _, _)| f.as_str()).collect();
+        let payload = json!({ "id": id, "version": after.version, "fields": fields });
+        crate::events::emit(
+            &mut tx,
+            &state.modules,
+            &caller.practice,
+            "applicant.updated",
+            &payload.to_string(),
+            "host",
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    state.modules.jobs_wake.notify_one();
+    Ok(Json(applicant::visible(&after, &caller.field_rules)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Timeline {
+    pub items: Vec<Change>,
+    pub next_cursor: Option<String>,
+}
+
+/// Who created the applicant and who changed which field, from what to what,
+/// oldest first. Changes to fields the caller's role hides are left out.
+#[utoipa::path(get, path = "/api/v1/applicants/{id}/timeline", tag = "applicants", params(("id" = String, Path)),
+    responses((status = 200, body = Timeline), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub(super) async fn timeline(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Timeline>> {
+    caller.require("applicants.read")?;
+    found(&state, &caller, &id).await?;
+    let items = timeline::of_record(
+        state.db.pool(),
+        &caller.practice,
+        "applicant",
+        &id,
+        &caller.field_rules,
+    )
+    .await?;
+    Ok(Json(Timeline {
+        items,
+        next_cursor: None,
+    }))
+}

@@ -1,0 +1,149 @@
+//! A record's timeline: who created it, and who changed which field from
+//! what to what, and when. Written in the transaction of the change.
+
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::{Any, Executor, Row};
+use utoipa::ToSchema;
+
+use crate::access::permissions::{FieldAccess, FieldRules};
+use crate::auth::Caller;
+use crate::clock::rfc3339;
+use crate::db::Tx;
+use crate::error::Result;
+use crate::practices::Practice;
+
+/// One line of a timeline.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Change {
+    /// RFC 3339.
+    pub at: String,
+    pub actor_user_id: Option<String>,
+    pub actor_name: Option<String>,
+    /// `created`, `updated`, `deleted`, `restored`, ...
+    pub action: String,
+    /// For `updated`: the field, with its old and new value as JSON.
+    pub field: Option<String>,
+    #[schema(value_type = Object)]
+    pub old_value: Option<Value>,
+    #[schema(value_type = Object)]
+    pub new_value: Option<Value>,
+}
+
+/// The fields whose values differ between two JSON records, with both values.
+pub fn diff(before: &Value, after: &Value, fields: &[&str]) -> Vec<(String, Value, Value)> {
+    fields
+        .iter()
+        .filter_map(|f| {
+            let (old, new) = (&before[*f], &after[*f]);
+            (old != new).then(|| (f.to_string(), old.clone(), new.clone()))
+        })
+        .collect()
+}
+
+/// Records an action on a record; for `updated`, one line per changed field.
+pub async fn record(
+    tx: &mut Tx,
+    caller: &Caller,
+    kind: &str,
+    id: &str,
+    action: &str,
+    changes: &[(String, Value, Value)],
+    now: i64,
+) -> Result<()> {
+    let practice = &caller.practice;
+    let lines: Vec<(Option<&str>, Option<String>, Option<String>)> = if changes.is_empty() {
+        vec![(None, None, None)]
+    } else {
+        changes
+            .iter()
+            .map(|(f, old, new)| {
+                (
+                    Some(f.as_str()),
+                    Some(old.to_string()),
+                    Some(new.to_string()),
+                )
+            })
+            .collect()
+    };
+    for (field, old, new) in lines {
+        sqlx::query(
+            "INSERT INTO record_changes (practice_id, record_kind, record_id, at, actor_user_id, actor_name, \
+             action, field, old_value, new_value) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(practice.id())
+        .bind(kind)
+        .bind(id)
+        .bind(now)
+        .bind(&caller.user_id)
+        .bind(&caller.display_name)
+        .bind(action)
+        .bind(field)
+        .bind(old)
+        .bind(new)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// A record's timeline, oldest first. Changes to fields `rules` hide from
+/// the reader are left out.
+pub async fn of_record<'e, E>(
+    db: E,
+    practice: &Practice,
+    kind: &str,
+    id: &str,
+    rules: &FieldRules,
+) -> Result<Vec<Change>>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let rows = sqlx::query(
+        "SELECT at, actor_user_id, actor_name, action, field, old_value, new_value FROM record_changes \
+         WHERE practice_id = $1 AND record_kind = $2 AND record_id = $3 ORDER BY id LIMIT 1000",
+    )
+    .bind(practice.id())
+    .bind(kind)
+    .bind(id)
+    .fetch_all(db)
+    .await?;
+    let parse = |v: Option<String>| v.and_then(|s| serde_json::from_str(&s).ok());
+    Ok(rows
+        .iter()
+        .map(|r| Change {
+            at: rfc3339(r.get("at")),
+            actor_user_id: r.get("actor_user_id"),
+            actor_name: r.get("actor_name"),
+            action: r.get("action"),
+            field: r.get("field"),
+            old_value: parse(r.get("old_value")),
+            new_value: parse(r.get("new_value")),
+        })
+        .filter(|c| {
+            c.field
+                .as_ref()
+                .is_none_or(|f| rules.get(&format!("{kind}.{f}")) != Some(&FieldAccess::Hidden))
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn only_changed_fields_are_listed() {
+        let before = json!({ "given_name": "Ana", "emails": ["a@x.ca"], "notes": null });
+        let after = json!({ "given_name": "Ana", "emails": ["b@x.ca"], "notes": "VIP" });
+        let changes = diff(&before, &after, &["given_name", "emails", "notes"]);
+        assert_eq!(
+            changes,
+            vec![
+                ("emails".to_string(), json!(["a@x.ca"]), json!(["b@x.ca"])),
+                ("notes".to_string(), Value::Null, json!("VIP")),
+            ]
+        );
+    }
+}
