@@ -18,6 +18,7 @@ pub mod modules;
 pub mod plugin_new;
 pub mod practices;
 pub mod records;
+pub mod search;
 pub mod state;
 pub mod web;
 

@@ -1,0 +1,485 @@
+//! The search index: one tantivy index holding the documents of every
+//! practice.
+//!
+//! - Every document carries its practice, and [`SearchIndex::search`] always
+//!   requires that practice (a `MUST` term query on an untokenized field), so a
+//!   search never sees another practice's documents.
+//! - Every searchable text is indexed under a field key from [`FIELD_KEYS`],
+//!   each key being its own tantivy field. A search names the keys the caller
+//!   may read and queries only those fields, so a hidden field (a passport
+//!   number, say) can never match, not even by prefix or typo.
+//! - Title, subtitle and link are stored for display and never searched: put
+//!   in them only what every reader of that kind of record may see.
+//!
+//! The calls block (tantivy writes files and runs its own threads); from async
+//! code call them inside `spawn_blocking`.
+//!
+//! # Why one tantivy field per key
+//!
+//! The alternative, one text field whose tokens carry their key as a prefix
+//! (`applicant.passport_number:ab123456`), makes typo matching unsafe: an edit
+//! distance counted over the whole token can spend its edits on the key. With a
+//! field per key, the set of fields a query touches *is* the set of allowed
+//! keys. The list of keys is short and fixed (modules use `module.title` and
+//! `module.text`), and an unknown key is refused rather than silently dropped.
+//!
+//! # Matching
+//!
+//! Text is split at every character that is not a letter or a digit, lower-cased
+//! and folded to ASCII (`García` → `garcia`); the query goes through the same
+//! chain. Every query term must match (AND), in any allowed field, in one of
+//! three ways, scored so that exact matches rank first: the exact term (3), a
+//! term it is a prefix of (2), or a term one typo away (1; two typos for terms
+//! of 8+ characters, a transposition counting as one). A document's score is
+//! the sum, over the query terms, of each term's best match.
+//!
+//! Terms containing a digit are matched exactly or as a prefix, never with a
+//! typo: a phone or passport number one digit away is someone else's.
+//!
+//! # Phones, passports and emails
+//!
+//! A phone (`+1 (416) 555-0100`) is indexed as written, plus its digits as one
+//! token (`14165550100`) and every suffix of those digits of 4 or more
+//! (`4165550100`, …, `0100`). As every term also matches as a prefix, any run
+//! of digits from the number finds it (`5550100`, `416555`). Several phones in
+//! one text may be separated by `,`, `;`, `/` or new lines. Passport numbers
+//! get the same treatment over their letters and digits (`AB-123 456` also as
+//! `ab123456`, `b123456`, …). Emails need nothing extra: `@` and `.` split them
+//! into the local part's pieces and the domain's labels, and a query for the
+//! whole address is split the same way.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use serde::{Deserialize, Serialize};
+use tantivy::collector::TopDocs;
+use tantivy::directory::MmapDirectory;
+use tantivy::directory::error::OpenDirectoryError;
+use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
+use tantivy::schema::{
+    Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+use text::{folding_analyzer, indexed_text, query_terms, term_query};
+
+/// The field keys a document may be searched by. Field rules (what a role may
+/// see) are written in these keys, and [`SearchIndex::search`] takes the ones
+/// the caller may read.
+pub const FIELD_KEYS: &[&str] = &[
+    "applicant.given_name",
+    "applicant.family_name",
+    "applicant.other_names",
+    "applicant.emails",
+    "applicant.phones",
+    "applicant.passport_number",
+    "case.folio",
+    "case.program",
+    "case.applicant_name",
+    "file.name",
+    "module.title",
+    "module.text",
+];
+
+/// Whether `key` is one of [`FIELD_KEYS`].
+pub fn is_field_key(key: &str) -> bool {
+    FIELD_KEYS.contains(&key)
+}
+
+/// The fewest characters a folded query may have.
+pub const MIN_QUERY_CHARS: usize = 2;
+/// The most hits one search may ask for.
+pub const MAX_LIMIT: usize = 100;
+/// Query terms past this many are ignored, which bounds the cost of a search.
+pub const MAX_QUERY_TERMS: usize = 8;
+
+const TOKENIZER: &str = "immcase_folded";
+const WRITER_MEMORY_BYTES: usize = 32_000_000;
+/// Separates practice, kind and id in the upsert key; none of the three may
+/// contain it (practice and kind are checked, and the id comes last).
+const KEY_SEPARATOR: char = '\u{1f}';
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("creating the search index directory {}", path.display())]
+    CreateDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("opening the search index directory {}", path.display())]
+    OpenDir {
+        path: PathBuf,
+        #[source]
+        source: OpenDirectoryError,
+    },
+    #[error("search index failure")]
+    Index(#[from] tantivy::TantivyError),
+    #[error("`{0}` is not a search field key")]
+    UnknownKey(String),
+    #[error("`{0}` is not a search document kind")]
+    InvalidKind(String),
+    #[error("`{0}` is not a valid practice id")]
+    InvalidPractice(String),
+    #[error("a search document needs an id")]
+    MissingId,
+    #[error("type at least {MIN_QUERY_CHARS} letters or digits to search")]
+    QueryTooShort,
+    #[error("a search returns between 1 and {MAX_LIMIT} results, not {0}")]
+    InvalidLimit(usize),
+}
+
+/// A record as global search sees it. `(practice_id, kind, id)` identifies it:
+/// putting it again replaces it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchDoc {
+    pub practice_id: String,
+    /// `applicant`, `case`, `file`, or `module:{id}` for a module's documents.
+    pub kind: String,
+    pub id: String,
+    /// Shown in results, never searched.
+    pub title: String,
+    /// Shown in results, never searched.
+    pub subtitle: String,
+    /// Where a result leads, e.g. `/applicants/{id}`.
+    pub link: String,
+    /// `(key, text)` pairs, the key from [`FIELD_KEYS`]. A key may appear more
+    /// than once (one email each, say).
+    pub fields: Vec<(String, String)>,
+}
+
+/// One search result, best first.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Hit {
+    pub kind: String,
+    pub id: String,
+    pub title: String,
+    pub subtitle: String,
+    pub link: String,
+    pub score: f32,
+}
+
+/// The global search index. Share it (it is `Send + Sync`); writes are
+/// serialized on the one tantivy writer, searches run alongside them and see
+/// every write that has returned.
+pub struct SearchIndex {
+    fields: Fields,
+    /// Tantivy allows one writer per index; every write commits before it
+    /// returns the lock.
+    writer: Mutex<IndexWriter>,
+    /// Reloaded after each commit, so a search sees what was just written.
+    reader: IndexReader,
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, creating the directory and an empty index if
+    /// missing. An index written with another schema is refused: delete the
+    /// directory and rebuild it.
+    pub fn open(dir: &Path) -> Result<SearchIndex, SearchError> {
+        std::fs::create_dir_all(dir).map_err(|source| SearchError::CreateDir {
+            path: dir.to_owned(),
+            source,
+        })?;
+        let directory = MmapDirectory::open(dir).map_err(|source| SearchError::OpenDir {
+            path: dir.to_owned(),
+            source,
+        })?;
+        let index = Index::open_or_create(directory, schema())?;
+        SearchIndex::over(index)
+    }
+
+    /// An index in memory, for tests.
+    pub fn in_memory() -> Result<SearchIndex, SearchError> {
+        SearchIndex::over(Index::create_in_ram(schema()))
+    }
+
+    fn over(index: Index) -> Result<SearchIndex, SearchError> {
+        index.tokenizers().register(TOKENIZER, folding_analyzer());
+        let fields = Fields::of(&index.schema())?;
+        let writer = index.writer_with_num_threads(1, WRITER_MEMORY_BYTES)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(SearchIndex {
+            fields,
+            writer: Mutex::new(writer),
+            reader,
+        })
+    }
+
+    /// Adds or replaces `docs`, in one commit. Every document is checked
+    /// first: if one is refused, none is written.
+    pub fn put(&self, docs: &[SearchDoc]) -> Result<(), SearchError> {
+        let prepared = docs
+            .iter()
+            .map(|doc| self.prepare(doc))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.write(|writer| {
+            for (key, doc) in prepared {
+                writer.delete_term(key);
+                writer.add_document(doc)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Removes one document, if it is there.
+    pub fn remove(&self, practice_id: &str, kind: &str, id: &str) -> Result<(), SearchError> {
+        check_practice(practice_id)?;
+        check_kind(kind)?;
+        let key = Term::from_field_text(self.fields.doc_key, &doc_key(practice_id, kind, id));
+        self.write(|writer| {
+            writer.delete_term(key);
+            Ok(())
+        })
+    }
+
+    /// Removes every document of a practice.
+    pub fn remove_practice(&self, practice_id: &str) -> Result<(), SearchError> {
+        check_practice(practice_id)?;
+        let practice = Term::from_field_text(self.fields.practice, practice_id);
+        self.write(|writer| {
+            writer.delete_term(practice);
+            Ok(())
+        })
+    }
+
+    /// Removes every document, before a rebuild.
+    pub fn clear(&self) -> Result<(), SearchError> {
+        self.write(|writer| writer.delete_all_documents().map(drop))
+    }
+
+    /// The documents of `practice_id` whose allowed fields match every term
+    /// of `query`, best first, at most `limit` (1 to [`MAX_LIMIT`]).
+    ///
+    /// `allowed_keys` are the field keys the caller may read (no keys, no
+    /// results); `kinds`, when given, keeps only documents of those kinds.
+    pub fn search(
+        &self,
+        practice_id: &str,
+        query: &str,
+        allowed_keys: &[&str],
+        kinds: Option<&[&str]>,
+        limit: usize,
+    ) -> Result<Vec<Hit>, SearchError> {
+        check_practice(practice_id)?;
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(SearchError::InvalidLimit(limit));
+        }
+        let terms = query_terms(query);
+        if terms.iter().map(|t| t.chars().count()).sum::<usize>() < MIN_QUERY_CHARS {
+            return Err(SearchError::QueryTooShort);
+        }
+        let fields = allowed_keys
+            .iter()
+            .map(|key| {
+                self.fields
+                    .key(key)
+                    .ok_or_else(|| SearchError::UnknownKey((*key).to_owned()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if fields.is_empty() || kinds.is_some_and(|k| k.is_empty()) {
+            return Ok(Vec::new());
+        }
+
+        let practice = TermQuery::new(
+            Term::from_field_text(self.fields.practice, practice_id),
+            IndexRecordOption::Basic,
+        );
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, filter(practice))];
+        if let Some(kinds) = kinds {
+            let any_kind = kinds
+                .iter()
+                .map(|kind| {
+                    let term = Term::from_field_text(self.fields.kind, kind);
+                    Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>
+                })
+                .collect();
+            clauses.push((Occur::Must, filter(BooleanQuery::union(any_kind))));
+        }
+        for term in &terms {
+            clauses.push((Occur::Must, Box::new(term_query(term, &fields))));
+        }
+        let query = BooleanQuery::new(clauses);
+
+        let searcher = self.reader.searcher();
+        let top = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
+        top.into_iter()
+            .map(|(score, address)| {
+                let doc: TantivyDocument = searcher.doc(address)?;
+                let text = |field: Field| {
+                    doc.get_first(field)
+                        .and_then(|value| value.as_str())
+                        .unwrap_or_default()
+                        .to_owned()
+                };
+                Ok(Hit {
+                    kind: text(self.fields.kind),
+                    id: text(self.fields.id),
+                    title: text(self.fields.title),
+                    subtitle: text(self.fields.subtitle),
+                    link: text(self.fields.link),
+                    score,
+                })
+            })
+            .collect()
+    }
+
+    /// Checks `doc` and turns it into its upsert key and tantivy document.
+    fn prepare(&self, doc: &SearchDoc) -> Result<(Term, TantivyDocument), SearchError> {
+        check_practice(&doc.practice_id)?;
+        check_kind(&doc.kind)?;
+        if doc.id.is_empty() {
+            return Err(SearchError::MissingId);
+        }
+        let key = doc_key(&doc.practice_id, &doc.kind, &doc.id);
+        let mut out = TantivyDocument::new();
+        out.add_text(self.fields.practice, &doc.practice_id);
+        out.add_text(self.fields.kind, &doc.kind);
+        out.add_text(self.fields.doc_key, &key);
+        out.add_text(self.fields.id, &doc.id);
+        out.add_text(self.fields.title, &doc.title);
+        out.add_text(self.fields.subtitle, &doc.subtitle);
+        out.add_text(self.fields.link, &doc.link);
+        for (key, text) in &doc.fields {
+            let field = self
+                .fields
+                .key(key)
+                .ok_or_else(|| SearchError::UnknownKey(key.clone()))?;
+            out.add_text(field, indexed_text(key, text));
+        }
+        Ok((Term::from_field_text(self.fields.doc_key, &key), out))
+    }
+
+    /// Runs `change` on the writer and commits it, or rolls it back if it
+    /// failed; then makes the result visible to searches.
+    fn write(
+        &self,
+        change: impl FnOnce(&mut IndexWriter) -> tantivy::Result<()>,
+    ) -> Result<(), SearchError> {
+        let mut writer = self.lock_writer()?;
+        if let Err(e) = change(&mut writer) {
+            writer.rollback()?;
+            return Err(e.into());
+        }
+        writer.commit()?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// The writer. If a thread panicked while holding it, what that thread
+    /// left uncommitted is rolled back rather than committed by the next write.
+    fn lock_writer(&self) -> Result<MutexGuard<'_, IndexWriter>, SearchError> {
+        match self.writer.lock() {
+            Ok(writer) => Ok(writer),
+            Err(poisoned) => {
+                let mut writer = poisoned.into_inner();
+                writer.rollback()?;
+                self.writer.clear_poison();
+                Ok(writer)
+            }
+        }
+    }
+}
+
+/// The tantivy fields, looked up once.
+struct Fields {
+    /// The practice id, untokenized: the mandatory filter.
+    practice: Field,
+    /// The kind, untokenized and stored: the kinds filter and the hit's kind.
+    kind: Field,
+    /// `practice␟kind␟id`, untokenized: what an upsert or a removal deletes.
+    doc_key: Field,
+    id: Field,
+    title: Field,
+    subtitle: Field,
+    link: Field,
+    /// One per entry of [`FIELD_KEYS`], in the same order, named by the key.
+    keys: Vec<Field>,
+}
+
+impl Fields {
+    fn of(schema: &Schema) -> tantivy::Result<Fields> {
+        Ok(Fields {
+            practice: schema.get_field("practice")?,
+            kind: schema.get_field("kind")?,
+            doc_key: schema.get_field("doc_key")?,
+            id: schema.get_field("id")?,
+            title: schema.get_field("title")?,
+            subtitle: schema.get_field("subtitle")?,
+            link: schema.get_field("link")?,
+            keys: FIELD_KEYS
+                .iter()
+                .map(|key| schema.get_field(key))
+                .collect::<tantivy::Result<_>>()?,
+        })
+    }
+
+    fn key(&self, key: &str) -> Option<Field> {
+        FIELD_KEYS
+            .iter()
+            .position(|k| *k == key)
+            .map(|i| self.keys[i])
+    }
+}
+
+fn schema() -> Schema {
+    let mut builder = Schema::builder();
+    builder.add_text_field("practice", STRING);
+    builder.add_text_field("kind", STRING | STORED);
+    builder.add_text_field("doc_key", STRING);
+    for name in ["id", "title", "subtitle", "link"] {
+        builder.add_text_field(name, STORED);
+    }
+    // Matches are scored by kind (exact, prefix, typo), not by frequency:
+    // neither term frequencies, positions nor field norms are needed.
+    let searchable = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(TOKENIZER)
+            .set_index_option(IndexRecordOption::Basic)
+            .set_fieldnorms(false),
+    );
+    for key in FIELD_KEYS {
+        builder.add_text_field(key, searchable.clone());
+    }
+    builder.build()
+}
+
+/// A query that only filters: it must match, and adds nothing to the score.
+fn filter(query: impl Query) -> Box<dyn Query> {
+    Box::new(ConstScoreQuery::new(Box::new(query), 0.0))
+}
+
+fn doc_key(practice_id: &str, kind: &str, id: &str) -> String {
+    format!("{practice_id}{KEY_SEPARATOR}{kind}{KEY_SEPARATOR}{id}")
+}
+
+fn check_practice(practice_id: &str) -> Result<(), SearchError> {
+    if practice_id.is_empty() || practice_id.chars().any(char::is_control) {
+        return Err(SearchError::InvalidPractice(practice_id.to_owned()));
+    }
+    Ok(())
+}
+
+/// `applicant`, `case`, `file` or `module:{id}`.
+fn check_kind(kind: &str) -> Result<(), SearchError> {
+    let valid = match kind.strip_prefix("module:") {
+        Some(module) => {
+            !module.is_empty()
+                && module
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        }
+        None => matches!(kind, "applicant" | "case" | "file"),
+    };
+    if valid {
+        Ok(())
+    } else {
+        Err(SearchError::InvalidKind(kind.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests;
+mod text;

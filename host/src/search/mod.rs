@@ -1,0 +1,3 @@
+//! Global search: one tantivy index for every practice, each document carrying its practice.
+
+pub mod index;
