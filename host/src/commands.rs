@@ -30,6 +30,21 @@ pub async fn migrate(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Rebuilds this data directory's search index from the records.
+pub async fn reindex(config: Config) -> anyhow::Result<()> {
+    let state = crate::open(config).await?;
+    let started = std::time::Instant::now();
+    let count = crate::search::feed::rebuild(&state)
+        .await
+        .map_err(|e| anyhow::anyhow!("rebuilding the search index: {e}"))?;
+    println!(
+        "The search index is rebuilt: {count} applicants in {:.1} s.",
+        started.elapsed().as_secs_f64()
+    );
+    state.db.close().await;
+    Ok(())
+}
+
 pub async fn practice_add(
     config: Config,
     slug: &str,

@@ -48,7 +48,9 @@ pub async fn open(config: Config) -> anyhow::Result<AppState> {
         tokio::task::spawn_blocking(move || modules::runtime::Runtime::load(sources, &cache))
             .await
             .context("loading modules")??;
-    Ok(AppState::new(db, config, mail, runtime))
+    let search = search::feed::Search::open(&config.data_dir.join("search"))
+        .context("opening the search index")?;
+    Ok(AppState::new(db, config, mail, runtime, search))
 }
 
 /// On an empty database, creates the default practice and its administrator.
@@ -105,6 +107,7 @@ pub async fn serve_with(
     let workers = vec![
         tokio::spawn(mail::run_worker(state.clone(), stop_rx.clone())),
         tokio::spawn(jobs::run_worker(state.clone(), stop_rx.clone())),
+        tokio::spawn(search::feed::run_worker(state.clone(), stop_rx.clone())),
         tokio::spawn(housekeeping(state.clone(), stop_rx)),
     ];
     let app = api::router_with(state.clone(), extra_routes);

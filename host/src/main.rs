@@ -51,6 +51,8 @@ enum Command {
     Serve(Box<ServeArgs>),
     /// Bring the database schema up to date.
     Migrate,
+    /// Rebuild the search index of this data directory from the records.
+    Reindex,
     /// Practices on this server.
     #[command(subcommand)]
     Practice(PracticeCommand),
@@ -250,6 +252,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Migrate => immcase_host::commands::migrate(storage_config(storage)).await,
+        Command::Reindex => immcase_host::commands::reindex(storage_config(storage)).await,
         Command::Practice(PracticeCommand::Add {
             slug,
             admin_email,

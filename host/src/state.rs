@@ -18,16 +18,25 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub mail: Mailer,
     pub modules: Arc<Runtime>,
+    /// This process's search index and its position in the queue.
+    pub search: Arc<crate::search::feed::Search>,
     /// Practices seen so far, by slug. Practices are never renamed or removed
     /// while the server runs, so only found ones are kept.
     practices: Arc<RwLock<HashMap<String, Practice>>>,
 }
 
 impl AppState {
-    pub fn new(db: Db, config: Config, mail: Mailer, modules: Runtime) -> AppState {
+    pub fn new(
+        db: Db,
+        config: Config,
+        mail: Mailer,
+        modules: Runtime,
+        search: crate::search::feed::Search,
+    ) -> AppState {
         AppState {
             db,
             modules: Arc::new(modules),
+            search: Arc::new(search),
             clock: config.clock.clone(),
             config: Arc::new(config),
             mail,

@@ -156,6 +156,14 @@ async fn serve_creates_the_default_practice_answers_health_and_stops_cleanly() {
     );
     assert!(dir.path().join("immcase.db").exists());
 
+    // The search index can be rebuilt from the records while the server is down.
+    let rebuilt = run(immcase(dir.path()).arg("reindex"));
+    assert!(
+        rebuilt.contains("The search index is rebuilt: 0 applicants"),
+        "{rebuilt}"
+    );
+    assert!(dir.path().join("search").join("position").exists());
+
     // A second start finds the practice and prints no password.
     let (again, output) = Running::start(dir.path());
     assert!(

@@ -70,6 +70,40 @@ where
     }))
 }
 
+pub async fn find_by_id<'e, E>(db: E, id: &str) -> Result<Option<Practice>>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let row = sqlx::query("SELECT id, slug, name FROM practices WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db)
+        .await?;
+    Ok(row.map(|r| Practice {
+        id: r.get("id"),
+        slug: r.get("slug"),
+        name: r.get("name"),
+    }))
+}
+
+/// Every practice on the server, oldest first (for work that spans them,
+/// such as rebuilding the search index).
+pub async fn all<'e, E>(db: E) -> Result<Vec<Practice>>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let rows = sqlx::query("SELECT id, slug, name FROM practices ORDER BY id")
+        .fetch_all(db)
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| Practice {
+            id: r.get("id"),
+            slug: r.get("slug"),
+            name: r.get("name"),
+        })
+        .collect())
+}
+
 pub async fn count<'e, E>(db: E) -> Result<i64>
 where
     E: Executor<'e, Database = Any>,

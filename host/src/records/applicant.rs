@@ -253,6 +253,36 @@ pub fn as_input(a: &Applicant) -> ApplicantInput {
     }
 }
 
+/// The applicant in global search: every searchable field under its key, so
+/// a reader's field rules decide which ones a query may match.
+pub fn search_doc(
+    practice: &crate::practices::Practice,
+    a: &Applicant,
+) -> crate::search::index::SearchDoc {
+    let name = format!("{} {}", a.given_name, a.family_name)
+        .trim()
+        .to_string();
+    let mut fields = vec![
+        ("applicant.given_name".to_string(), a.given_name.clone()),
+        ("applicant.family_name".to_string(), a.family_name.clone()),
+        ("applicant.other_names".to_string(), a.other_names.join(" ")),
+        ("applicant.emails".to_string(), a.emails.join(" ")),
+        ("applicant.phones".to_string(), a.phones.join(", ")),
+    ];
+    if let Some(passport) = &a.passport_number {
+        fields.push(("applicant.passport_number".to_string(), passport.clone()));
+    }
+    crate::search::index::SearchDoc {
+        practice_id: practice.id().to_string(),
+        kind: "applicant".into(),
+        id: a.id.clone(),
+        title: name,
+        subtitle: "Applicant".into(),
+        link: format!("/applicants/{}", a.id),
+        fields,
+    }
+}
+
 /// What duplicate detection compares of an applicant.
 pub fn probe(a: &ApplicantInput) -> matching::Probe {
     matching::Probe {

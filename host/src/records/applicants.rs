@@ -144,6 +144,7 @@ pub(super) async fn create(
         now,
     )
     .await?;
+    crate::search::feed::enqueue(&mut tx, &caller.practice, "applicant", &created.id, now).await?;
     let payload = json!({ "id": created.id, "given_name": created.given_name, "family_name": created.family_name });
     crate::events::emit(
         &mut tx,
@@ -157,6 +158,7 @@ pub(super) async fn create(
     .await?;
     tx.commit().await?;
     state.modules.jobs_wake.notify_one();
+    state.search.wake.notify_one();
     let location = format!("/api/v1/applicants/{}", created.id);
     let mut response = (
         StatusCode::CREATED,
@@ -265,6 +267,7 @@ pub(super) async fn update(
     );
     if !changes.is_empty() {
         timeline::record(&mut tx, &caller, "applicant", &id, "updated", &changes, now).await?;
+        crate::search::feed::enqueue(&mut tx, &caller.practice, "applicant", &id, now).await?;
         let fields: Vec<&str> = changes.iter().map(|(f, _, _)| f.as_str()).collect();
         let payload = json!({ "id": id, "version": after.version, "fields": fields });
         crate::events::emit(
@@ -280,6 +283,7 @@ pub(super) async fn update(
     }
     tx.commit().await?;
     state.modules.jobs_wake.notify_one();
+    state.search.wake.notify_one();
     Ok(Json(applicant::visible(&after, &caller.field_rules)))
 }
 

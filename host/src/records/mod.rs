@@ -24,7 +24,35 @@ use crate::access::permissions::FieldAccess;
 use crate::api::{Json, Query};
 use crate::auth::Caller;
 use crate::error::{AppError, ErrorBody, Result};
+use crate::practices::Practice;
+use crate::search::index::SearchDoc;
 use crate::state::AppState;
+
+/// The search document of an applicant as it is now; `None` when it is gone
+/// (deleted, or moved to the trash).
+pub async fn search_doc(
+    db: &sqlx::AnyPool,
+    practice: &Practice,
+    id: &str,
+) -> Result<Option<SearchDoc>> {
+    Ok(applicant_store::find(db, practice, id)
+        .await?
+        .map(|a| applicant::search_doc(practice, &a)))
+}
+
+/// A page of a practice's applicants as search documents, by id after `after`.
+pub async fn search_docs_page(
+    db: &sqlx::AnyPool,
+    practice: &Practice,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<SearchDoc>> {
+    let rows = applicant_store::page_ascending(db, practice, after, limit).await?;
+    Ok(rows
+        .iter()
+        .map(|a| applicant::search_doc(practice, a))
+        .collect())
+}
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

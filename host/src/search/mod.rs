@@ -1,3 +1,15 @@
-//! Global search: one tantivy index for every practice, each document carrying its practice.
+//! Global search: one tantivy index for every practice, each document
+//! carrying its practice (`index`); fed from a durable queue written with
+//! each change (`feed`); searched through `GET /api/v1/search` (`routes`).
 
+pub mod feed;
 pub mod index;
+mod routes;
+
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(routes::search))
+}

@@ -1,0 +1,187 @@
+//! Global search over applicants: prefixes, accents and typos, phones by
+//! their digits, committed changes findable at once, field rules and
+//! practices respected, and the index kept across a restart.
+
+#![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
+
+use immcase_tests::{Api, Backend, TestServer, on_both_databases};
+use serde_json::{Value, json};
+
+on_both_databases!(
+    applicants_are_found_by_what_people_type,
+    search_respects_field_rules_and_practices,
+);
+
+async fn ids(api: &Api, q: &str) -> Vec<String> {
+    let found = api
+        .get(&format!("/api/v1/search?q={q}"))
+        .await
+        .expect_status(200);
+    found.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+async fn add(api: &Api, body: Value) -> String {
+    let mut body = body;
+    body["confirm_duplicates"] = json!(true);
+    api.post("/api/v1/applicants", body)
+        .await
+        .expect_status(201)
+        .body["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+async fn applicants_are_found_by_what_people_type(backend: Backend) {
+    let mut server = TestServer::start(backend).await;
+    let admin = server.admin().await;
+    let ana = add(
+        &admin,
+        json!({ "given_name": "Ana", "family_name": "García", "emails": ["ana.garcia@maple.example"],
+                "phones": ["416 555 0100"], "passport_number": "AB123456" }),
+    )
+    .await;
+    let ann = add(
+        &admin,
+        json!({ "given_name": "Ann", "family_name": "Garner" }),
+    )
+    .await;
+
+    assert_eq!(
+        ids(&admin, "garcia").await,
+        vec![ana.clone()],
+        "accents folded"
+    );
+    let prefix = ids(&admin, "gar").await;
+    assert!(prefix.contains(&ana) && prefix.contains(&ann), "{prefix:?}");
+    assert_eq!(
+        ids(&admin, "Garsia").await,
+        vec![ana.clone()],
+        "a small typo"
+    );
+    assert_eq!(
+        ids(&admin, "ana%20garcia").await,
+        vec![ana.clone()],
+        "every word"
+    );
+    assert_eq!(
+        ids(&admin, "5550100").await,
+        vec![ana.clone()],
+        "phone digits"
+    );
+    assert_eq!(
+        ids(&admin, "maple.example").await,
+        vec![ana.clone()],
+        "email domain"
+    );
+    assert_eq!(ids(&admin, "ab123456").await, vec![ana.clone()], "passport");
+    let short = admin.get("/api/v1/search?q=a").await.expect_status(422);
+    assert!(
+        short.body["error"]["fields"]["q"]
+            .as_str()
+            .unwrap()
+            .contains("at least 2")
+    );
+
+    // A committed change is found at once; the old name no longer is.
+    admin
+        .patch(
+            &format!("/api/v1/applicants/{ann}"),
+            json!({ "version": 1, "family_name": "Okafor" }),
+        )
+        .await
+        .expect_status(200);
+    assert_eq!(ids(&admin, "okafor").await, vec![ann.clone()]);
+    assert!(!ids(&admin, "garner").await.contains(&ann));
+
+    // The index and its position survive a restart.
+    server.restart().await;
+    let admin = server.admin().await;
+    assert_eq!(ids(&admin, "okafor").await, vec![ann.clone()]);
+    let zoe = add(
+        &admin,
+        json!({ "given_name": "Zoë", "family_name": "Tremblay" }),
+    )
+    .await;
+    assert_eq!(ids(&admin, "zoe%20tremblay").await, vec![zoe]);
+    server.stop().await;
+}
+
+async fn search_respects_field_rules_and_practices(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    server
+        .add_practice("acme", "boss@acme.test", "acme boss's long passphrase")
+        .await;
+    let admin = server.admin().await;
+    let ana = add(
+        &admin,
+        json!({ "given_name": "Ana", "family_name": "García", "passport_number": "AB123456" }),
+    )
+    .await;
+    let role = admin
+        .post(
+            "/api/v1/roles",
+            json!({ "name": "Front desk", "permissions": ["applicants.read"],
+                    "field_rules": { "applicant.passport_number": "hidden" } }),
+        )
+        .await
+        .expect_status(201);
+    admin
+        .post(
+            "/api/v1/users",
+            json!({ "email": "desk@immcase.test", "display_name": "Desk", "password": "front desk's long passphrase",
+                    "roles": [role.body["id"]] }),
+        )
+        .await
+        .expect_status(201);
+    let desk = server.api();
+    desk.sign_in("desk@immcase.test", "front desk's long passphrase")
+        .await
+        .expect_status(200);
+    assert_eq!(ids(&desk, "garcia").await, vec![ana.clone()]);
+    assert!(
+        ids(&desk, "AB123456").await.is_empty(),
+        "a hidden field is not searched"
+    );
+    assert_eq!(ids(&admin, "AB123456").await, vec![ana.clone()]);
+
+    // Without applicants.read, nothing; another practice, nothing of ours.
+    let role = admin
+        .post(
+            "/api/v1/roles",
+            json!({ "name": "Nobody", "permissions": [] }),
+        )
+        .await
+        .expect_status(201);
+    admin
+        .post(
+            "/api/v1/users",
+            json!({ "email": "none@immcase.test", "display_name": "None", "password": "nobody's long passphrase",
+                    "roles": [role.body["id"]] }),
+        )
+        .await
+        .expect_status(201);
+    let none = server.api();
+    none.sign_in("none@immcase.test", "nobody's long passphrase")
+        .await
+        .expect_status(200);
+    assert!(ids(&none, "garcia").await.is_empty());
+    let acme = server.api_for("acme");
+    acme.sign_in("boss@acme.test", "acme boss's long passphrase")
+        .await
+        .expect_status(200);
+    assert!(ids(&acme, "garcia").await.is_empty());
+    let theirs = add(
+        &acme,
+        json!({ "given_name": "Ana", "family_name": "García" }),
+    )
+    .await;
+    assert_eq!(ids(&acme, "garcia").await, vec![theirs]);
+    assert_eq!(ids(&admin, "garcia").await, vec![ana]);
+    server.stop().await;
+}
