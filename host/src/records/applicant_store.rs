@@ -101,28 +101,6 @@ where
     Ok(rows.iter().map(from_row).collect())
 }
 
-/// A page of applicants in id order after `after` (for rebuilding search).
-pub async fn page_ascending<'e, E>(
-    db: E,
-    practice: &Practice,
-    after: Option<&str>,
-    limit: i64,
-) -> Result<Vec<Applicant>>
-where
-    E: Executor<'e, Database = Any>,
-{
-    let rows = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM applicants WHERE practice_id = $1 AND deleted_at IS NULL \
-         AND (CAST($2 AS TEXT) IS NULL OR id > $2) ORDER BY id LIMIT $3"
-    )))
-    .bind(practice.id())
-    .bind(after)
-    .bind(limit)
-    .fetch_all(db)
-    .await?;
-    Ok(rows.iter().map(from_row).collect())
-}
-
 /// Stores a new applicant (checked input) and returns it.
 pub async fn insert(
     tx: &mut Tx,

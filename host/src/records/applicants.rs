@@ -12,8 +12,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::applicant::{self, Applicant, ApplicantInput, FIELDS};
 use super::timeline::{self, Change};
-use super::{applicant_store as store, duplicates, writable};
-use crate::api::{Json, Path, Query, expected_version, page_limit};
+use super::{applicant_store as store, check_writable_keys, duplicates, take_version};
+use crate::api::{Json, Path, Query, page_limit};
 use crate::auth::Caller;
 use crate::error::{AppError, ErrorBody, Result};
 use crate::state::AppState;
@@ -83,11 +83,6 @@ fn take_confirmation(body: &mut Map<String, Value>) -> Result<bool> {
 }
 
 fn parse_input(body: Map<String, Value>) -> Result<ApplicantInput> {
-    for key in body.keys() {
-        if !FIELDS.contains(&key.as_str()) {
-            return Err(AppError::field(key, "not a field of an applicant"));
-        }
-    }
     serde_json::from_value(Value::Object(body))
         .map_err(|e| AppError::invalid(format!("the applicant is not in the expected shape: {e}")))
 }
@@ -114,12 +109,7 @@ pub(super) async fn create(
 ) -> Result<Response> {
     caller.require("applicants.write")?;
     let confirmed = take_confirmation(&mut body)?;
-    for (field, value) in &body {
-        let empty = value.is_null() || value == "" || value.as_array().is_some_and(Vec::is_empty);
-        if !empty {
-            writable(&caller, "applicant", field)?;
-        }
-    }
+    check_writable_keys(&caller, "applicant", FIELDS, &body, true)?;
     let input = parse_input(body)?;
     let input = applicant::check(input, &today(&state)).map_err(AppError::check_fields_err)?;
     let now = state.now_ms();
@@ -220,18 +210,8 @@ pub(super) async fn update(
     Json(mut body): Json<Map<String, Value>>,
 ) -> Result<Json<Value>> {
     caller.require("applicants.write")?;
-    let asked = match body.remove("version") {
-        Some(Value::Number(n)) => n.as_i64(),
-        None | Some(Value::Null) => None,
-        Some(_) => return Err(AppError::field("version", "a number")),
-    };
-    let version = expected_version(&headers, asked)?;
-    for field in body.keys() {
-        if !FIELDS.contains(&field.as_str()) {
-            return Err(AppError::field(field, "not a field of an applicant"));
-        }
-        writable(&caller, "applicant", field)?;
-    }
+    let version = take_version(&headers, &mut body)?;
+    check_writable_keys(&caller, "applicant", FIELDS, &body, false)?;
     let now = state.now_ms();
     let mut tx = state.db.begin().await?;
     let before = store::find(&mut *tx, &caller.practice, &id)
@@ -268,6 +248,17 @@ pub(super) async fn update(
     if !changes.is_empty() {
         timeline::record(&mut tx, &caller, "applicant", &id, "updated", &changes, now).await?;
         crate::search::feed::enqueue(&mut tx, &caller.practice, "applicant", &id, now).await?;
+        // Cases are found by their applicant's name too.
+        let cases: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM cases WHERE practice_id = $1 AND applicant_id = $2 AND deleted_at IS NULL",
+        )
+        .bind(caller.practice.id())
+        .bind(&id)
+        .fetch_all(&mut *tx)
+        .await?;
+        for case_id in cases {
+            crate::search::feed::enqueue(&mut tx, &caller.practice, "case", &case_id, now).await?;
+        }
         let fields: Vec<&str> = changes.iter().map(|(f, _, _)| f.as_str()).collect();
         let payload = json!({ "id": id, "version": after.version, "fields": fields });
         crate::events::emit(

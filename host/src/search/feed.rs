@@ -154,17 +154,11 @@ async fn document(
     let Some(practice) = practices::find_by_id(state.db.pool(), practice_id).await? else {
         return Ok(None);
     };
-    match kind {
-        "applicant" => crate::records::search_doc(state.db.pool(), &practice, id).await,
-        other => {
-            tracing::warn!(kind = other, "a search queue row of an unknown kind");
-            Ok(None)
-        }
-    }
+    crate::records::search_doc(state.db.pool(), &practice, kind, id).await
 }
 
-/// Rebuilds the index from every practice's records; returns the queue
-/// position it reflects. Holds the position lock, so searches wait.
+/// Rebuilds the index from every practice's records; returns how many
+/// applicants it holds. Holds the position lock, so searches wait.
 pub async fn rebuild(state: &AppState) -> Result<usize> {
     let mut applied = state.search.applied.lock().await;
     let position = rebuild_locked(state).await?;
@@ -183,20 +177,19 @@ async fn rebuild_locked(state: &AppState) -> Result<i64> {
     let position = position.unwrap_or(0);
     blocking(state, |index| index.clear()).await?;
     for practice in practices::all(state.db.pool()).await? {
-        let mut after: Option<String> = None;
-        loop {
-            let docs = crate::records::search_docs_page(
-                state.db.pool(),
-                &practice,
-                after.as_deref(),
-                1000,
-            )
-            .await?;
-            let Some(last) = docs.last().map(|d| d.id.clone()) else {
-                break;
-            };
-            blocking(state, move |index| index.put(&docs)).await?;
-            after = Some(last);
+        for kind in crate::records::SEARCH_KINDS {
+            let mut after: Option<String> = None;
+            loop {
+                let pool = state.db.pool();
+                let docs =
+                    crate::records::search_docs_page(pool, &practice, kind, after.as_deref(), 1000)
+                        .await?;
+                let Some(last) = docs.last().map(|d| d.id.clone()) else {
+                    break;
+                };
+                blocking(state, move |index| index.put(&docs)).await?;
+                after = Some(last);
+            }
         }
     }
     state.search.save_position(position)?;

@@ -35,6 +35,9 @@ fn scope(caller: &Caller) -> (Vec<&'static str>, Vec<&'static str>) {
     if caller.can("applicants.read") {
         kinds.push("applicant");
     }
+    if caller.can("cases.read") {
+        kinds.push("case");
+    }
     let keys = FIELD_KEYS
         .iter()
         .copied()
@@ -43,7 +46,8 @@ fn scope(caller: &Caller) -> (Vec<&'static str>, Vec<&'static str>) {
     (kinds, keys)
 }
 
-/// Searches applicants (names, emails, phones, passport) within the
+/// Searches applicants (names, emails, phones, passport) and cases (folio,
+/// program, applicant's name) within the
 /// caller's practice, and only in the records and fields the caller may see.
 #[utoipa::path(get, path = "/api/v1/search", tag = "search", params(SearchQuery),
     responses((status = 200, body = SearchResults), (status = 401, body = ErrorBody),

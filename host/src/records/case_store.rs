@@ -1,0 +1,155 @@
+//! Cases in the database, and the per-practice folio counter.
+
+use sqlx::{Any, AssertSqlSafe, Executor, Row};
+
+use super::case::{Case, CaseInput, folio};
+use crate::clock::rfc3339;
+use crate::db::{Tx, new_id};
+use crate::error::Result;
+use crate::practices::Practice;
+
+const COLUMNS: &str = "id, version, folio, applicant_id, program, stage, responsible_user_id, opened_on, \
+    submitted_on, decision_on, closing_date, outcome, created_at, updated_at";
+
+fn from_row(r: &sqlx::any::AnyRow) -> Case {
+    Case {
+        id: r.get("id"),
+        version: r.get("version"),
+        folio: r.get("folio"),
+        applicant_id: r.get("applicant_id"),
+        program: r.get("program"),
+        stage: r.get("stage"),
+        responsible_user_id: r.get("responsible_user_id"),
+        opened_on: r.get("opened_on"),
+        submitted_on: r.get("submitted_on"),
+        decision_on: r.get("decision_on"),
+        closing_date: r.get("closing_date"),
+        outcome: r.get("outcome"),
+        created_at: rfc3339(r.get("created_at")),
+        updated_at: rfc3339(r.get("updated_at")),
+    }
+}
+
+/// The next number of a practice's counter, taken in `tx`: the counter row
+/// is locked until the transaction ends, so two transactions never get the
+/// same number, and a rolled-back one gives its number back (no gaps).
+pub async fn next_number(tx: &mut Tx, practice: &Practice, counter: &str) -> Result<i64> {
+    sqlx::query(
+        "INSERT INTO folio_counters (practice_id, name, last_number) VALUES ($1, $2, 0) \
+         ON CONFLICT (practice_id, name) DO NOTHING",
+    )
+    .bind(practice.id())
+    .bind(counter)
+    .execute(&mut **tx)
+    .await?;
+    Ok(sqlx::query_scalar(
+        "UPDATE folio_counters SET last_number = last_number + 1 WHERE practice_id = $1 AND name = $2 \
+         RETURNING last_number",
+    )
+    .bind(practice.id())
+    .bind(counter)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+pub async fn find<'e, E>(db: E, practice: &Practice, id: &str) -> Result<Option<Case>>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM cases WHERE practice_id = $1 AND id = $2 AND deleted_at IS NULL"
+    )))
+    .bind(practice.id())
+    .bind(id)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.as_ref().map(from_row))
+}
+
+/// A page of cases, newest first, optionally of one applicant.
+pub async fn page<'e, E>(
+    db: E,
+    practice: &Practice,
+    applicant_id: Option<&str>,
+    before: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Case>>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM cases WHERE practice_id = $1 AND deleted_at IS NULL \
+         AND (CAST($2 AS TEXT) IS NULL OR applicant_id = $2) AND (CAST($3 AS TEXT) IS NULL OR id < $3) \
+         ORDER BY id DESC LIMIT $4"
+    )))
+    .bind(practice.id())
+    .bind(applicant_id)
+    .bind(before)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.iter().map(from_row).collect())
+}
+
+/// Stores a new case with the next folio and returns it.
+pub async fn insert(tx: &mut Tx, practice: &Practice, input: &CaseInput, now: i64) -> Result<Case> {
+    let id = new_id();
+    let number = next_number(tx, practice, "case").await?;
+    sqlx::query(
+        "INSERT INTO cases (id, practice_id, version, folio_number, folio, applicant_id, program, stage, \
+         responsible_user_id, opened_on, submitted_on, decision_on, closing_date, outcome, created_at, \
+         updated_at) VALUES ($1, $2, 1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)",
+    )
+    .bind(&id)
+    .bind(practice.id())
+    .bind(number)
+    .bind(folio(number))
+    .bind(&input.applicant_id)
+    .bind(&input.program)
+    .bind(input.stage.as_deref().unwrap_or("intake"))
+    .bind(&input.responsible_user_id)
+    .bind(&input.opened_on)
+    .bind(&input.submitted_on)
+    .bind(&input.decision_on)
+    .bind(&input.closing_date)
+    .bind(&input.outcome)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(find(&mut **tx, practice, &id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("a stored case was not found"))?)
+}
+
+/// Replaces a case's fields if it is still at `version`.
+pub async fn update(
+    tx: &mut Tx,
+    practice: &Practice,
+    id: &str,
+    version: i64,
+    input: &CaseInput,
+    now: i64,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE cases SET version = version + 1, applicant_id = $4, program = $5, stage = $6, \
+         responsible_user_id = $7, opened_on = $8, submitted_on = $9, decision_on = $10, closing_date = $11, \
+         outcome = $12, updated_at = $13 WHERE practice_id = $1 AND id = $2 AND version = $3 AND deleted_at IS NULL",
+    )
+    .bind(practice.id())
+    .bind(id)
+    .bind(version)
+    .bind(&input.applicant_id)
+    .bind(&input.program)
+    .bind(input.stage.as_deref().unwrap_or("intake"))
+    .bind(&input.responsible_user_id)
+    .bind(&input.opened_on)
+    .bind(&input.submitted_on)
+    .bind(&input.decision_on)
+    .bind(&input.closing_date)
+    .bind(&input.outcome)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    Ok(done == 1)
+}

@@ -1,0 +1,273 @@
+//! `/api/v1/cases`: list (all, or an applicant's), open a case with the
+//! next folio, read, change at a known version (closing needs a date and an
+//! outcome), and the timeline. Field rules apply as for applicants.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use utoipa::{IntoParams, ToSchema};
+
+use super::applicants::Timeline;
+use super::case::{self, Case, CaseInput, FIELDS};
+use super::{applicant_store, case_store as store, check_writable_keys, take_version, timeline};
+use crate::api::{Json, Path, Query, page_limit};
+use crate::auth::Caller;
+use crate::db::Tx;
+use crate::error::{AppError, ErrorBody, FieldErrors, Result};
+use crate::state::AppState;
+
+fn visible(c: &Case, caller: &Caller) -> Value {
+    let mut json = serde_json::to_value(c).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut json {
+        super::applicant::hide(map, "case", &caller.field_rules);
+    }
+    json
+}
+
+fn parse(body: Map<String, Value>) -> Result<CaseInput> {
+    serde_json::from_value(Value::Object(body))
+        .map_err(|e| AppError::invalid(format!("the case is not in the expected shape: {e}")))
+}
+
+/// Checks a case, including that its applicant and responsible person are
+/// of the practice.
+async fn checked(tx: &mut Tx, caller: &Caller, input: CaseInput) -> Result<CaseInput> {
+    let input = case::check(input).map_err(AppError::check_fields_err)?;
+    let mut errors = FieldErrors::new();
+    if applicant_store::find(&mut **tx, &caller.practice, &input.applicant_id)
+        .await?
+        .is_none()
+    {
+        errors.insert("applicant_id".into(), "no such applicant".into());
+    }
+    if let Some(user) = &input.responsible_user_id
+        && crate::access::users::find(&mut **tx, &caller.practice, user)
+            .await?
+            .is_none()
+    {
+        errors.insert("responsible_user_id".into(), "no such user".into());
+    }
+    AppError::check_fields(errors)?;
+    Ok(input)
+}
+
+async fn emit(
+    state: &AppState,
+    tx: &mut Tx,
+    caller: &Caller,
+    name: &str,
+    payload: Value,
+    now: i64,
+) -> Result<()> {
+    crate::events::emit(
+        tx,
+        &state.modules,
+        &caller.practice,
+        name,
+        &payload.to_string(),
+        "host",
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct CaseQuery {
+    /// Only this applicant's cases.
+    applicant_id: Option<String>,
+    cursor: Option<String>,
+    /// 1 to 200, default 50.
+    limit: Option<i64>,
+}
+
+/// Cases, newest first; `applicant_id` for one applicant's.
+#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", params(CaseQuery),
+    responses((status = 200, body = super::applicants::ApplicantList, description = "`items` are cases without hidden fields"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<CaseQuery>,
+) -> Result<Json<Value>> {
+    caller.require("cases.read")?;
+    let limit = page_limit(q.limit)?;
+    let rows = store::page(
+        state.db.pool(),
+        &caller.practice,
+        q.applicant_id.as_deref(),
+        q.cursor.as_deref(),
+        limit + 1,
+    )
+    .await?;
+    let next = (rows.len() as i64 > limit)
+        .then(|| rows.get(limit as usize - 1).map(|c| c.id.clone()))
+        .flatten();
+    let items: Vec<Value> = rows
+        .iter()
+        .take(limit as usize)
+        .map(|c| visible(c, &caller))
+        .collect();
+    Ok(Json(json!({ "items": items, "next_cursor": next })))
+}
+
+/// Opens a case with the next folio of the practice (CAS001, ...).
+#[utoipa::path(post, path = "/api/v1/cases", tag = "cases", request_body = CaseInput,
+    responses((status = 201, body = Object, description = "The case, with its folio"),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "Missing `cases.write`, or a read-only field (named in `fields`)"),
+        (status = 422, body = ErrorBody, description = "Each wrong field named in `fields`")))]
+pub(super) async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(body): Json<Map<String, Value>>,
+) -> Result<Response> {
+    caller.require("cases.write")?;
+    check_writable_keys(&caller, "case", FIELDS, &body, true)?;
+    let input = parse(body)?;
+    let now = state.now_ms();
+    let mut tx = state.db.begin().await?;
+    let input = checked(&mut tx, &caller, input).await?;
+    let created = store::insert(&mut tx, &caller.practice, &input, now).await?;
+    timeline::record(&mut tx, &caller, "case", &created.id, "created", &[], now).await?;
+    crate::search::feed::enqueue(&mut tx, &caller.practice, "case", &created.id, now).await?;
+    let payload = json!({ "id": created.id, "folio": created.folio, "applicant_id": created.applicant_id,
+                          "program": created.program, "stage": created.stage });
+    emit(&state, &mut tx, &caller, "case.created", payload, now).await?;
+    tx.commit().await?;
+    state.modules.jobs_wake.notify_one();
+    state.search.wake.notify_one();
+    let location = format!("/api/v1/cases/{}", created.id);
+    let mut response = (StatusCode::CREATED, Json(visible(&created, &caller))).into_response();
+    if let Ok(v) = location.parse() {
+        response.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(response)
+}
+
+async fn found(state: &AppState, caller: &Caller, id: &str) -> Result<Case> {
+    store::find(state.db.pool(), &caller.practice, id)
+        .await?
+        .ok_or(AppError::NotFound("case"))
+}
+
+/// One case, without the fields the caller's role hides.
+#[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = String, Path)),
+    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub(super) async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>> {
+    caller.require("cases.read")?;
+    Ok(Json(visible(&found(&state, &caller, &id).await?, &caller)))
+}
+
+/// What `PATCH /api/v1/cases/{id}` takes: any of the case's fields and the
+/// version being changed.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct CasePatch {
+    #[schema(inline)]
+    fields: CaseInput,
+    /// Or send `If-Match`.
+    version: Option<i64>,
+}
+
+/// Changes a case at a known version: its stage (closing needs
+/// `closing_date` and `outcome`), program, responsible person, key dates.
+#[utoipa::path(patch, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = String, Path)), request_body = CasePatch,
+    responses((status = 200, body = Object), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "Missing `cases.write`, or a read-only field (named in `fields`)"),
+        (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "Stale version; `current` is the case now"),
+        (status = 422, body = ErrorBody, description = "Each wrong field named in `fields`")))]
+pub(super) async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Json(mut body): Json<Map<String, Value>>,
+) -> Result<Json<Value>> {
+    caller.require("cases.write")?;
+    let version = take_version(&headers, &mut body)?;
+    check_writable_keys(&caller, "case", FIELDS, &body, false)?;
+    let now = state.now_ms();
+    let mut tx = state.db.begin().await?;
+    let before = store::find(&mut *tx, &caller.practice, &id)
+        .await?
+        .ok_or(AppError::NotFound("case"))?;
+    let stale = |current: &Case| AppError::Conflict {
+        message: format!(
+            "this case was changed by someone else (now at version {}); review and try again",
+            current.version
+        ),
+        current: Some(visible(current, &caller)),
+    };
+    if before.version != version {
+        return Err(stale(&before));
+    }
+    let mut merged = match serde_json::to_value(case::as_input(&before)) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    };
+    merged.extend(body);
+    let input = checked(&mut tx, &caller, parse(merged)?).await?;
+    if !store::update(&mut tx, &caller.practice, &id, version, &input, now).await? {
+        return Err(stale(&found(&state, &caller, &id).await?));
+    }
+    let after = store::find(&mut *tx, &caller.practice, &id)
+        .await?
+        .ok_or(AppError::NotFound("case"))?;
+    let changes = timeline::diff(
+        &serde_json::to_value(&before).unwrap_or_default(),
+        &serde_json::to_value(&after).unwrap_or_default(),
+        FIELDS,
+    );
+    if !changes.is_empty() {
+        timeline::record(&mut tx, &caller, "case", &id, "updated", &changes, now).await?;
+        crate::search::feed::enqueue(&mut tx, &caller.practice, "case", &id, now).await?;
+    }
+    if before.stage != after.stage {
+        let payload =
+            json!({ "id": id, "folio": after.folio, "from": before.stage, "to": after.stage });
+        emit(&state, &mut tx, &caller, "case.stage_changed", payload, now).await?;
+        if after.stage == "closed" {
+            let payload = json!({ "id": id, "folio": after.folio, "outcome": after.outcome,
+                                  "closing_date": after.closing_date });
+            emit(&state, &mut tx, &caller, "case.closed", payload, now).await?;
+        }
+    }
+    tx.commit().await?;
+    state.modules.jobs_wake.notify_one();
+    state.search.wake.notify_one();
+    Ok(Json(visible(&after, &caller)))
+}
+
+/// The case's timeline, oldest first, without changes to hidden fields.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/timeline", tag = "cases", params(("id" = String, Path)),
+    responses((status = 200, body = Timeline), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub(super) async fn case_timeline(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Timeline>> {
+    caller.require("cases.read")?;
+    found(&state, &caller, &id).await?;
+    let items = timeline::of_record(
+        state.db.pool(),
+        &caller.practice,
+        "case",
+        &id,
+        &caller.field_rules,
+    )
+    .await?;
+    Ok(Json(Timeline {
+        items,
+        next_cursor: None,
+    }))
+}

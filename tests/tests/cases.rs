@@ -1,0 +1,279 @@
+//! Cases through the API: folios without gaps or repeats under concurrent
+//! creation, closing rules, stale updates, field rules, events delivered to
+//! a module, search by folio, and isolation between practices.
+
+#![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
+
+use std::collections::BTreeSet;
+
+use immcase_tests::{Api, Backend, TestServer, eventually, on_both_databases};
+use serde_json::{Value, json};
+
+on_both_databases!(
+    concurrent_cases_get_every_folio_once,
+    closing_needs_a_date_and_an_outcome_and_is_announced,
+    cases_follow_field_rules_and_stay_in_their_practice,
+);
+
+async fn applicant(api: &Api, family_name: &str) -> String {
+    api.post(
+        "/api/v1/applicants",
+        json!({ "given_name": "Ana", "family_name": family_name, "confirm_duplicates": true }),
+    )
+    .await
+    .expect_status(201)
+    .body["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+async fn open_case(api: &Api, applicant_id: &str) -> Value {
+    api.post(
+        "/api/v1/cases",
+        json!({ "applicant_id": applicant_id, "program": "study_permit" }),
+    )
+    .await
+    .expect_status(201)
+    .body
+}
+
+async fn concurrent_cases_get_every_folio_once(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let admin = server.admin().await;
+    let ana = applicant(&admin, "García").await;
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let (api, ana) = (admin.clone(), ana.clone());
+            tokio::spawn(async move {
+                open_case(&api, &ana).await["folio"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+        })
+        .collect();
+    let mut folios = BTreeSet::new();
+    for task in tasks {
+        assert!(
+            folios.insert(task.await.unwrap()),
+            "a folio was given twice"
+        );
+    }
+    let expected: BTreeSet<String> = (1..=20).map(|n| format!("CAS{n:03}")).collect();
+    assert_eq!(folios, expected, "no gaps, no repeats");
+
+    // A refused case uses no number; the next one is CAS021.
+    let refused = admin
+        .post(
+            "/api/v1/cases",
+            json!({ "applicant_id": ana, "program": "asylum" }),
+        )
+        .await
+        .expect_status(422);
+    assert!(refused.body["error"]["fields"]["program"].is_string());
+    let missing = admin
+        .post(
+            "/api/v1/cases",
+            json!({ "applicant_id": "no-such-applicant", "program": "other" }),
+        )
+        .await
+        .expect_status(422);
+    assert_eq!(
+        missing.body["error"]["fields"]["applicant_id"],
+        "no such applicant"
+    );
+    assert_eq!(open_case(&admin, &ana).await["folio"], "CAS021");
+
+    // An applicant may have several open cases; they are listed per applicant.
+    let other = applicant(&admin, "Okafor").await;
+    open_case(&admin, &other).await;
+    let theirs = admin
+        .get(&format!("/api/v1/cases?applicant_id={other}"))
+        .await
+        .expect_status(200);
+    assert_eq!(theirs.body["items"].as_array().unwrap().len(), 1);
+    let all = admin
+        .get("/api/v1/cases?limit=200")
+        .await
+        .expect_status(200);
+    assert_eq!(all.body["items"].as_array().unwrap().len(), 22);
+    server.stop().await;
+}
+
+async fn closing_needs_a_date_and_an_outcome_and_is_announced(backend: Backend) {
+    let server = TestServer::start_with_modules(backend, &["recorder"]).await;
+    let admin = server.admin().await;
+    admin.set_module("recorder", true).await;
+    let ana = applicant(&admin, "García").await;
+    let case = open_case(&admin, &ana).await;
+    assert_eq!(case["stage"], "intake");
+    let path = format!("/api/v1/cases/{}", case["id"].as_str().unwrap());
+
+    let bad = admin
+        .patch(&path, json!({ "version": 1, "stage": "closed" }))
+        .await
+        .expect_status(422);
+    assert_eq!(
+        bad.body["error"]["fields"]["closing_date"],
+        "required to close a case"
+    );
+    assert_eq!(
+        bad.body["error"]["fields"]["outcome"],
+        "required to close a case"
+    );
+    admin
+        .patch(
+            &path,
+            json!({ "version": 1, "stage": "submitted", "submitted_on": "2026-11-02" }),
+        )
+        .await
+        .expect_status(200);
+    let stale = admin
+        .patch(&path, json!({ "version": 1, "stage": "closed" }))
+        .await
+        .expect_status(409);
+    assert_eq!(stale.body["error"]["current"]["stage"], "submitted");
+    let closed = admin
+        .patch(
+            &path,
+            json!({ "version": 2, "stage": "closed", "closing_date": "2026-11-20", "outcome": "approved" }),
+        )
+        .await
+        .expect_status(200);
+    assert_eq!(closed.body["outcome"], "approved");
+    let timeline = admin
+        .get(&format!("{path}/timeline"))
+        .await
+        .expect_status(200);
+    assert!(
+        timeline.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["field"] == "stage"
+                && c["old_value"] == "submitted"
+                && c["new_value"] == "closed")
+    );
+
+    // Modules subscribed to cases hear of each change.
+    let names = eventually("case events delivered to the module", || {
+        let admin = admin.clone();
+        async move {
+            let got = admin.get("/api/v1/m/recorder/received").await;
+            let names: Vec<String> = got.body["items"]
+                .as_array()?
+                .iter()
+                .filter_map(|i| i["name"].as_str().map(str::to_string))
+                .collect();
+            (names.iter().filter(|n| n.starts_with("case.")).count() >= 4).then_some(names)
+        }
+    })
+    .await;
+    for name in [
+        "case.created",
+        "case.stage_changed",
+        "case.closed",
+        "applicant.created",
+    ] {
+        assert!(names.contains(&name.to_string()), "{name} in {names:?}");
+    }
+
+    // The folio and the applicant's name find the case.
+    let found = admin
+        .get("/api/v1/search?q=CAS001")
+        .await
+        .expect_status(200);
+    assert_eq!(found.body["items"][0]["id"], case["id"]);
+    assert_eq!(found.body["items"][0]["kind"], "case");
+    admin
+        .patch(
+            &format!("/api/v1/applicants/{ana}"),
+            json!({ "version": 1, "family_name": "Okafor" }),
+        )
+        .await
+        .expect_status(200);
+    let by_name = admin
+        .get("/api/v1/search?q=okafor")
+        .await
+        .expect_status(200);
+    let kinds: Vec<&str> = by_name.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"case") && kinds.contains(&"applicant"),
+        "{kinds:?}"
+    );
+    server.stop().await;
+}
+
+async fn cases_follow_field_rules_and_stay_in_their_practice(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    server
+        .add_practice("acme", "boss@acme.test", "acme boss's long passphrase")
+        .await;
+    let admin = server.admin().await;
+    let ana = applicant(&admin, "García").await;
+    let case = open_case(&admin, &ana).await;
+    let path = format!("/api/v1/cases/{}", case["id"].as_str().unwrap());
+    let role = admin
+        .post(
+            "/api/v1/roles",
+            json!({ "name": "Reviewer", "permissions": ["cases.read", "cases.write"],
+                    "field_rules": { "case.outcome": "read_only", "case.responsible_user_id": "hidden" } }),
+        )
+        .await
+        .expect_status(201);
+    admin
+        .post(
+            "/api/v1/users",
+            json!({ "email": "rev@immcase.test", "display_name": "Rev", "password": "reviewer's long passphrase",
+                    "roles": [role.body["id"]] }),
+        )
+        .await
+        .expect_status(201);
+    let rev = server.api();
+    rev.sign_in("rev@immcase.test", "reviewer's long passphrase")
+        .await
+        .expect_status(200);
+    let seen = rev.get(&path).await.expect_status(200);
+    assert!(seen.body.get("responsible_user_id").is_none());
+    assert!(seen.body.get("outcome").is_some());
+    let refused = rev
+        .patch(
+            &path,
+            json!({ "version": 1, "stage": "closed", "closing_date": "2026-11-20", "outcome": "refused" }),
+        )
+        .await
+        .expect_status(403);
+    assert!(refused.body["error"]["fields"]["case.outcome"].is_string());
+    rev.patch(&path, json!({ "version": 1, "stage": "preparation" }))
+        .await
+        .expect_status(200);
+
+    let acme = server.api_for("acme");
+    acme.sign_in("boss@acme.test", "acme boss's long passphrase")
+        .await
+        .expect_status(200);
+    acme.get(&path).await.expect_status(404);
+    let theirs = acme.get("/api/v1/cases").await.expect_status(200);
+    assert!(theirs.body["items"].as_array().unwrap().is_empty());
+    // Another practice cannot open a case on our applicant; its folios start at 1.
+    let foreign = acme
+        .post(
+            "/api/v1/cases",
+            json!({ "applicant_id": ana, "program": "other" }),
+        )
+        .await
+        .expect_status(422);
+    assert_eq!(
+        foreign.body["error"]["fields"]["applicant_id"],
+        "no such applicant"
+    );
+    let own = applicant(&acme, "Tremblay").await;
+    assert_eq!(open_case(&acme, &own).await["folio"], "CAS001");
+    server.stop().await;
+}
