@@ -46,6 +46,10 @@ pub struct Config {
     /// How often the job worker looks for due events and timers when nothing
     /// woke it.
     pub jobs_poll_interval: std::time::Duration,
+    /// How long deleted applicants and cases stay restorable in the trash.
+    pub trash_retention: SignedDuration,
+    /// How often expired sessions, links and trash are swept away.
+    pub housekeeping_interval: std::time::Duration,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -102,6 +106,8 @@ impl Config {
             module_dirs: Vec::new(),
             module_cache_dir: None,
             jobs_poll_interval: std::time::Duration::from_secs(1),
+            trash_retention: SignedDuration::from_hours(24 * 30),
+            housekeeping_interval: std::time::Duration::from_secs(600),
             clock: Arc::new(SystemClock),
         }
     }

@@ -134,14 +134,15 @@ pub async fn serve_with(
 }
 
 /// Deletes what has expired: sessions past their timeouts, sign-in failures
-/// out of every window, used or expired password links.
+/// out of every window, used or expired password links, and deletions kept
+/// in the trash past the retention period.
 async fn housekeeping(state: AppState, mut stop: watch::Receiver<bool>) {
     loop {
         if let Err(e) = sweep(&state).await {
             tracing::warn!(error = %e, "housekeeping pass failed");
         }
         tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(600)) => {}
+            _ = tokio::time::sleep(state.config.housekeeping_interval) => {}
             _ = stop.changed() => return,
         }
     }
@@ -165,6 +166,10 @@ async fn sweep(state: &AppState) -> error::Result<()> {
         .bind(now - 86_400_000)
         .execute(pool)
         .await?;
+    let purged = records::trash::purge_expired(state).await?;
+    if purged > 0 {
+        tracing::info!(purged, "purged deletions older than the trash retention");
+    }
     Ok(())
 }
 

@@ -126,6 +126,10 @@ struct ServeArgs {
     smtp_username: Option<String>,
     #[arg(long, env = "IMMCASE_SMTP_PASSWORD", hide_env_values = true)]
     smtp_password: Option<String>,
+    /// Days deleted applicants and cases stay restorable in the trash.
+    #[arg(long, env = "IMMCASE_TRASH_RETENTION_DAYS", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(1..=3650))]
+    trash_retention_days: u32,
 }
 
 #[derive(Subcommand)]
@@ -194,6 +198,7 @@ fn serve_config(storage: Storage, args: &ServeArgs) -> Config {
         window: SignedDuration::from_mins(i64::from(args.signin_window_minutes)),
     };
     config.trust_forwarded_for = args.trust_forwarded_for;
+    config.trash_retention = SignedDuration::from_hours(24 * i64::from(args.trash_retention_days));
     config.module_dirs = match &args.modules_dir {
         Some(dir) => vec![dir.clone()],
         None => Some(config.data_dir.join("modules"))

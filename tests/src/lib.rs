@@ -244,6 +244,7 @@ impl TestServer {
         config.clock = Arc::new(clock.clone());
         config.module_cache_dir = Some(built::MODULE_CACHE.into());
         config.jobs_poll_interval = Duration::from_millis(100);
+        config.housekeeping_interval = Duration::from_millis(200);
         config.mail = MailConfig {
             from: "ImmCase <no-reply@immcase.test>".into(),
             smtp: Some(SmtpConfig {

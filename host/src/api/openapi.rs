@@ -40,6 +40,7 @@ use crate::state::AppState;
         (name = "modules", description = "Modules: listing, enabling, settings, the sidebar, and routes into modules"),
         (name = "server", description = "Health and this document"),
         (name = "cases", description = "Cases: folios, programs, stages, closing, versions and a timeline"),
+        (name = "trash", description = "Deleted applicants and cases, restorable for the retention period"),
         (name = "search", description = "Global search within the caller's practice, records and fields"),
         (name = "pages", description = "The web app's HTML pages. Forms post `application/x-www-form-urlencoded` with the form token in `_csrf`; \
             errors come back as the same page with a message beside each field, or as an error page in words."),

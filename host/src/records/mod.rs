@@ -7,7 +7,8 @@
 //! - `duplicates`: candidates for a new applicant, with reasons;
 //! - `timeline`: who changed which field, from what to what;
 //! - `applicants`: the `/api/v1/applicants` routes;
-//! - `case`, `case_store`, `cases`: cases, their folios and routes.
+//! - `case`, `case_store`, `cases`: cases, their folios and routes;
+//! - `trash`: deleting, restoring and purging.
 
 mod applicant;
 mod applicant_store;
@@ -18,6 +19,7 @@ mod cases;
 mod duplicates;
 pub mod matching;
 pub mod timeline;
+pub mod trash;
 
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
@@ -120,11 +122,17 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(applicants::list, applicants::create))
         .routes(routes!(check_duplicates))
-        .routes(routes!(applicants::get, applicants::update))
+        .routes(routes!(
+            applicants::get,
+            applicants::update,
+            delete_applicant
+        ))
         .routes(routes!(applicants::timeline))
         .routes(routes!(cases::list, cases::create))
-        .routes(routes!(cases::get, cases::update))
+        .routes(routes!(cases::get, cases::update, delete_case))
         .routes(routes!(cases::case_timeline))
+        .routes(routes!(list_trash))
+        .routes(routes!(restore_from_trash))
 }
 
 /// The version a `PATCH` body (or its `If-Match`) is based on, taken out of
@@ -251,4 +259,81 @@ async fn check_duplicates(
         items,
         next_cursor: None,
     }))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct DeleteQuery {
+    /// The version being deleted (or send `If-Match`); a stale one gets 409.
+    version: Option<i64>,
+}
+
+fn delete_version(headers: &axum::http::HeaderMap, q: &DeleteQuery) -> Option<i64> {
+    q.version
+        .or_else(|| crate::api::expected_version(headers, None).ok())
+}
+
+/// Moves an applicant, with their cases, to the trash (restorable by an
+/// administrator for 30 days, or as configured).
+#[utoipa::path(delete, path = "/api/v1/applicants/{id}", tag = "applicants", params(("id" = String, Path), DeleteQuery),
+    responses((status = 204, description = "In the trash"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "Stale version")))]
+async fn delete_applicant(
+    State(state): State<AppState>,
+    caller: Caller,
+    crate::api::Path(id): crate::api::Path<String>,
+    headers: axum::http::HeaderMap,
+    Query(q): Query<DeleteQuery>,
+) -> Result<axum::http::StatusCode> {
+    trash::delete_applicant(&state, &caller, &id, delete_version(&headers, &q)).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+/// Moves a case to the trash.
+#[utoipa::path(delete, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = String, Path), DeleteQuery),
+    responses((status = 204, description = "In the trash"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "Stale version")))]
+async fn delete_case(
+    State(state): State<AppState>,
+    caller: Caller,
+    crate::api::Path(id): crate::api::Path<String>,
+    headers: axum::http::HeaderMap,
+    Query(q): Query<DeleteQuery>,
+) -> Result<axum::http::StatusCode> {
+    trash::delete_case(&state, &caller, &id, delete_version(&headers, &q)).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TrashList {
+    pub items: Vec<trash::TrashItem>,
+    pub next_cursor: Option<String>,
+}
+
+/// What the practice's trash holds and can still be restored, newest first.
+#[utoipa::path(get, path = "/api/v1/trash", tag = "trash",
+    responses((status = 200, body = TrashList), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "Needs `trash.manage`")))]
+async fn list_trash(State(state): State<AppState>, caller: Caller) -> Result<Json<TrashList>> {
+    let items = trash::list(&state, &caller).await?;
+    Ok(Json(TrashList {
+        items,
+        next_cursor: None,
+    }))
+}
+
+/// Restores an applicant (with what was deleted with them) or a case.
+#[utoipa::path(post, path = "/api/v1/trash/{kind}/{id}/restore", tag = "trash",
+    params(("kind" = String, Path, description = "`applicant` or `case`"), ("id" = String, Path)),
+    responses((status = 204, description = "Restored"), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "Needs `trash.manage`"),
+        (status = 404, body = ErrorBody, description = "Not in the trash, or past the retention period"),
+        (status = 409, body = ErrorBody, description = "A case whose applicant is still in the trash"),
+        (status = 422, body = ErrorBody)))]
+async fn restore_from_trash(
+    State(state): State<AppState>,
+    caller: Caller,
+    crate::api::Path((kind, id)): crate::api::Path<(String, String)>,
+) -> Result<axum::http::StatusCode> {
+    trash::restore(&state, &caller, &kind, &id).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }

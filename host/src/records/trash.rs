@@ -1,0 +1,347 @@
+//! The trash. Deleting an applicant or a case marks it (and, for an
+//! applicant, its cases) with one deletion id and lists it in `trash`;
+//! administrators list and restore within the retention period
+//! (`Config::trash_retention`, 30 days by default); housekeeping purges what
+//! is older for good.
+
+use serde::Serialize;
+use serde_json::json;
+use sqlx::Row;
+use utoipa::ToSchema;
+
+use super::{applicant_store, case_store, timeline};
+use crate::auth::Caller;
+use crate::clock::rfc3339;
+use crate::db::{Tx, new_id};
+use crate::error::{AppError, Result};
+use crate::state::AppState;
+
+fn retention_ms(state: &AppState) -> i64 {
+    i64::try_from(state.config.trash_retention.as_millis()).unwrap_or(i64::MAX / 2)
+}
+
+async fn announce(
+    state: &AppState,
+    tx: &mut Tx,
+    caller: &Caller,
+    name: &str,
+    id: &str,
+    now: i64,
+) -> Result<()> {
+    let payload = json!({ "id": id });
+    crate::events::emit(
+        tx,
+        &state.modules,
+        &caller.practice,
+        name,
+        &payload.to_string(),
+        "host",
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Marks rows of `table` deleted under `deletion`, and queues them for search.
+async fn mark(
+    tx: &mut Tx,
+    caller: &Caller,
+    kind: &str,
+    ids: &[String],
+    deletion: &str,
+    now: i64,
+) -> Result<()> {
+    let table = if kind == "applicant" {
+        "applicants"
+    } else {
+        "cases"
+    };
+    for id in ids {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE {table} SET deleted_at = $3, deletion_id = $4, version = version + 1 \
+             WHERE practice_id = $1 AND id = $2 AND deleted_at IS NULL"
+        )))
+        .bind(caller.practice.id())
+        .bind(id)
+        .bind(now)
+        .bind(deletion)
+        .execute(&mut **tx)
+        .await?;
+        timeline::record(tx, caller, kind, id, "deleted", &[], now).await?;
+        crate::search::feed::enqueue(tx, &caller.practice, kind, id, now).await?;
+    }
+    Ok(())
+}
+
+async fn list_in_trash(
+    tx: &mut Tx,
+    caller: &Caller,
+    deletion: &str,
+    kind: &str,
+    id: &str,
+    label: &str,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO trash (practice_id, deletion_id, kind, record_id, label, deleted_at, deleted_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(caller.practice.id())
+    .bind(deletion)
+    .bind(kind)
+    .bind(id)
+    .bind(label)
+    .bind(now)
+    .bind(&caller.user_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+fn stale(kind: &str, version: i64) -> AppError {
+    AppError::conflict(format!(
+        "this {kind} was changed by someone else (now at version {version}); review it before deleting"
+    ))
+}
+
+/// Moves an applicant and their cases to the trash.
+pub async fn delete_applicant(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    version: Option<i64>,
+) -> Result<()> {
+    caller.require("applicants.write")?;
+    let now = state.now_ms();
+    let mut tx = state.db.begin().await?;
+    let applicant = applicant_store::find(&mut *tx, &caller.practice, id)
+        .await?
+        .ok_or(AppError::NotFound("applicant"))?;
+    if version.is_some_and(|v| v != applicant.version) {
+        return Err(stale("applicant", applicant.version));
+    }
+    let cases: Vec<String> = sqlx::query_scalar(
+        "SELECT id FROM cases WHERE practice_id = $1 AND applicant_id = $2 AND deleted_at IS NULL",
+    )
+    .bind(caller.practice.id())
+    .bind(id)
+    .fetch_all(&mut *tx)
+    .await?;
+    let deletion = new_id();
+    mark(
+        &mut tx,
+        caller,
+        "applicant",
+        &[id.to_string()],
+        &deletion,
+        now,
+    )
+    .await?;
+    mark(&mut tx, caller, "case", &cases, &deletion, now).await?;
+    let label = format!("{} {}", applicant.given_name, applicant.family_name)
+        .trim()
+        .to_string();
+    list_in_trash(&mut tx, caller, &deletion, "applicant", id, &label, now).await?;
+    announce(state, &mut tx, caller, "applicant.deleted", id, now).await?;
+    tx.commit().await?;
+    state.search.wake.notify_one();
+    state.modules.jobs_wake.notify_one();
+    Ok(())
+}
+
+/// Moves a case to the trash.
+pub async fn delete_case(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    version: Option<i64>,
+) -> Result<()> {
+    caller.require("cases.write")?;
+    let now = state.now_ms();
+    let mut tx = state.db.begin().await?;
+    let case = case_store::find(&mut *tx, &caller.practice, id)
+        .await?
+        .ok_or(AppError::NotFound("case"))?;
+    if version.is_some_and(|v| v != case.version) {
+        return Err(stale("case", case.version));
+    }
+    let deletion = new_id();
+    mark(&mut tx, caller, "case", &[id.to_string()], &deletion, now).await?;
+    list_in_trash(&mut tx, caller, &deletion, "case", id, &case.folio, now).await?;
+    announce(state, &mut tx, caller, "case.deleted", id, now).await?;
+    tx.commit().await?;
+    state.search.wake.notify_one();
+    state.modules.jobs_wake.notify_one();
+    Ok(())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TrashItem {
+    /// `applicant` or `case`.
+    pub kind: String,
+    pub id: String,
+    /// The applicant's name or the case's folio.
+    pub label: String,
+    pub deleted_at: String,
+    pub deleted_by: Option<String>,
+    /// After this it can no longer be restored.
+    pub purge_at: String,
+    /// Records deleted with it (an applicant's cases), restored with it.
+    pub with: i64,
+}
+
+/// What the practice's trash holds, newest first (needs `trash.manage`).
+pub async fn list(state: &AppState, caller: &Caller) -> Result<Vec<TrashItem>> {
+    caller.require("trash.manage")?;
+    let cutoff = state.now_ms() - retention_ms(state);
+    let rows = sqlx::query(
+        "SELECT t.kind, t.record_id, t.label, t.deleted_at, t.deleted_by, \
+         (SELECT COUNT(*) FROM cases c WHERE c.practice_id = t.practice_id AND c.deletion_id = t.deletion_id \
+          AND c.id <> t.record_id) AS with_count \
+         FROM trash t WHERE t.practice_id = $1 AND t.deleted_at >= $2 ORDER BY t.deleted_at DESC LIMIT 500",
+    )
+    .bind(caller.practice.id())
+    .bind(cutoff)
+    .fetch_all(state.db.pool())
+    .await?;
+    let keep = retention_ms(state);
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let at: i64 = r.get("deleted_at");
+            TrashItem {
+                kind: r.get("kind"),
+                id: r.get("record_id"),
+                label: r.get("label"),
+                deleted_at: rfc3339(at),
+                deleted_by: r.get("deleted_by"),
+                purge_at: rfc3339(at.saturating_add(keep)),
+                with: r.get("with_count"),
+            }
+        })
+        .collect())
+}
+
+/// Restores what was deleted with `kind`/`id` (an applicant comes back with
+/// the cases deleted with it). A case whose applicant is in the trash waits
+/// for the applicant.
+pub async fn restore(state: &AppState, caller: &Caller, kind: &str, id: &str) -> Result<()> {
+    caller.require("trash.manage")?;
+    if kind != "applicant" && kind != "case" {
+        return Err(AppError::field("kind", "applicant or case"));
+    }
+    let now = state.now_ms();
+    let mut tx = state.db.begin().await?;
+    let row = sqlx::query(
+        "SELECT deletion_id, deleted_at FROM trash WHERE practice_id = $1 AND kind = $2 AND record_id = $3",
+    )
+    .bind(caller.practice.id())
+    .bind(kind)
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .filter(|r| r.get::<i64, _>("deleted_at") >= now - retention_ms(state))
+    .ok_or(AppError::NotFound("item in the trash"))?;
+    let deletion: String = row.get("deletion_id");
+    if kind == "case" {
+        let applicant_gone: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM cases c JOIN applicants a ON a.id = c.applicant_id AND a.practice_id = c.practice_id \
+             WHERE c.practice_id = $1 AND c.id = $2 AND a.deleted_at IS NOT NULL",
+        )
+        .bind(caller.practice.id())
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if applicant_gone > 0 {
+            return Err(AppError::conflict(
+                "this case's applicant is in the trash: restore the applicant first",
+            ));
+        }
+    }
+    for (table, record) in [("applicants", "applicant"), ("cases", "case")] {
+        let ids: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT id FROM {table} WHERE practice_id = $1 AND deletion_id = $2"
+        )))
+        .bind(caller.practice.id())
+        .bind(&deletion)
+        .fetch_all(&mut *tx)
+        .await?;
+        for rid in &ids {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE {table} SET deleted_at = NULL, deletion_id = NULL, version = version + 1 \
+                 WHERE practice_id = $1 AND id = $2"
+            )))
+            .bind(caller.practice.id())
+            .bind(rid)
+            .execute(&mut *tx)
+            .await?;
+            timeline::record(&mut tx, caller, record, rid, "restored", &[], now).await?;
+            crate::search::feed::enqueue(&mut tx, &caller.practice, record, rid, now).await?;
+        }
+    }
+    sqlx::query("DELETE FROM trash WHERE practice_id = $1 AND deletion_id = $2")
+        .bind(caller.practice.id())
+        .bind(&deletion)
+        .execute(&mut *tx)
+        .await?;
+    announce(state, &mut tx, caller, &format!("{kind}.restored"), id, now).await?;
+    tx.commit().await?;
+    state.search.wake.notify_one();
+    state.modules.jobs_wake.notify_one();
+    Ok(())
+}
+
+/// Deletes for good what has been in the trash longer than the retention
+/// period, in every practice, with its lookups and timeline. Returns how
+/// many deletions were purged.
+pub async fn purge_expired(state: &AppState) -> Result<usize> {
+    let cutoff = state.now_ms() - retention_ms(state);
+    let expired =
+        sqlx::query("SELECT practice_id, deletion_id FROM trash WHERE deleted_at < $1 LIMIT 500")
+            .bind(cutoff)
+            .fetch_all(state.db.pool())
+            .await?;
+    for row in &expired {
+        let (practice, deletion): (String, String) =
+            (row.get("practice_id"), row.get("deletion_id"));
+        let mut tx = state.db.begin().await?;
+        for (table, kind) in [("cases", "case"), ("applicants", "applicant")] {
+            let ids: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT id FROM {table} WHERE practice_id = $1 AND deletion_id = $2"
+            )))
+            .bind(&practice)
+            .bind(&deletion)
+            .fetch_all(&mut *tx)
+            .await?;
+            for id in &ids {
+                let related = [
+                    "DELETE FROM record_changes WHERE practice_id = $1 AND record_kind = $3 AND record_id = $2",
+                    "DELETE FROM applicant_contacts WHERE practice_id = $1 AND applicant_id = $2 AND $3 = 'applicant'",
+                    "DELETE FROM applicant_name_keys WHERE practice_id = $1 AND applicant_id = $2 AND $3 = 'applicant'",
+                ];
+                for sql in related {
+                    sqlx::query(sql)
+                        .bind(&practice)
+                        .bind(id)
+                        .bind(kind)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DELETE FROM {table} WHERE practice_id = $1 AND id = $2"
+                )))
+                .bind(&practice)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        sqlx::query("DELETE FROM trash WHERE practice_id = $1 AND deletion_id = $2")
+            .bind(&practice)
+            .bind(&deletion)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+    }
+    Ok(expired.len())
+}
