@@ -316,6 +316,30 @@ impl TestServer {
         api
     }
 
+    /// A client signed in as a new user `email` who holds one new role,
+    /// `role` being its JSON (name, permissions, field_rules); made by
+    /// `admin`.
+    pub async fn sign_in_with_role(
+        &self,
+        admin: &Api,
+        role: serde_json::Value,
+        email: &str,
+    ) -> Api {
+        let role = admin.post("/api/v1/roles", role).await.expect_status(201);
+        let password = "a member's long passphrase";
+        admin
+            .post(
+                "/api/v1/users",
+                serde_json::json!({ "email": email, "display_name": email, "password": password,
+                                    "roles": [role.body["id"]] }),
+            )
+            .await
+            .expect_status(201);
+        let api = self.api();
+        api.sign_in(email, password).await.expect_status(200);
+        api
+    }
+
     /// Creates another practice with an administrator, as `immcase practice
     /// add` does, through the host library on the same database.
     pub async fn add_practice(&self, slug: &str, admin_email: &str, admin_password: &str) {
@@ -395,6 +419,26 @@ impl Api {
             .and_then(|role| role["id"].as_str())
             .unwrap_or_else(|| panic!("no role {name}: {}", roles.text))
             .to_string()
+    }
+
+    /// Creates an applicant "Ana {family_name}" (confirming past duplicate
+    /// checks) and returns its id.
+    pub async fn add_applicant(&self, family_name: &str) -> String {
+        let body = serde_json::json!({ "given_name": "Ana", "family_name": family_name, "confirm_duplicates": true });
+        let made = self
+            .post("/api/v1/applicants", body)
+            .await
+            .expect_status(201);
+        made.body["id"].as_str().unwrap_or_default().to_string()
+    }
+
+    /// Opens a case of `program` for an applicant and returns it.
+    pub async fn open_case(&self, applicant_id: &str, program: &str) -> serde_json::Value {
+        let body = serde_json::json!({ "applicant_id": applicant_id, "program": program });
+        self.post("/api/v1/cases", body)
+            .await
+            .expect_status(201)
+            .body
     }
 
     /// Enables or disables a module (as an administrator).

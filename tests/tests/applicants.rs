@@ -242,26 +242,10 @@ async fn field_rules_hide_and_protect_fields(backend: Backend) {
     let admin = server.admin().await;
     let a = create(&admin, jose()).await.expect_status(201).body;
     let path = format!("/api/v1/applicants/{}", a["id"].as_str().unwrap());
-    let role = admin
-        .post(
-            "/api/v1/roles",
-            json!({ "name": "Front desk", "permissions": ["applicants.read", "applicants.write"],
-                    "field_rules": { "applicant.passport_number": "hidden", "applicant.notes": "read_only" } }),
-        )
-        .await
-        .expect_status(201);
-    admin
-        .post(
-            "/api/v1/users",
-            json!({ "email": "desk@immcase.test", "display_name": "Desk", "password": "front desk's long passphrase",
-                    "roles": [role.body["id"]] }),
-        )
-        .await
-        .expect_status(201);
-    let desk = server.api();
-    desk.sign_in("desk@immcase.test", "front desk's long passphrase")
-        .await
-        .expect_status(200);
+    let desk = server
+        .sign_in_with_role(&admin, json!({ "name": "Front desk", "permissions": ["applicants.read", "applicants.write"],
+                    "field_rules": { "applicant.passport_number": "hidden", "applicant.notes": "read_only" } }), "desk@immcase.test")
+        .await;
 
     let seen = desk.get(&path).await.expect_status(200);
     assert!(seen.body.get("passport_number").is_none(), "{}", seen.text);

@@ -6,8 +6,8 @@
 
 use std::collections::BTreeSet;
 
-use immcase_tests::{Api, Backend, TestServer, eventually, on_both_databases};
-use serde_json::{Value, json};
+use immcase_tests::{Backend, TestServer, eventually, on_both_databases};
+use serde_json::json;
 
 on_both_databases!(
     concurrent_cases_get_every_folio_once,
@@ -15,38 +15,15 @@ on_both_databases!(
     cases_follow_field_rules_and_stay_in_their_practice,
 );
 
-async fn applicant(api: &Api, family_name: &str) -> String {
-    api.post(
-        "/api/v1/applicants",
-        json!({ "given_name": "Ana", "family_name": family_name, "confirm_duplicates": true }),
-    )
-    .await
-    .expect_status(201)
-    .body["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
-async fn open_case(api: &Api, applicant_id: &str) -> Value {
-    api.post(
-        "/api/v1/cases",
-        json!({ "applicant_id": applicant_id, "program": "study_permit" }),
-    )
-    .await
-    .expect_status(201)
-    .body
-}
-
 async fn concurrent_cases_get_every_folio_once(backend: Backend) {
     let server = TestServer::start(backend).await;
     let admin = server.admin().await;
-    let ana = applicant(&admin, "García").await;
+    let ana = admin.add_applicant("García").await;
     let tasks: Vec<_> = (0..20)
         .map(|_| {
             let (api, ana) = (admin.clone(), ana.clone());
             tokio::spawn(async move {
-                open_case(&api, &ana).await["folio"]
+                api.open_case(&ana, "study_permit").await["folio"]
                     .as_str()
                     .unwrap()
                     .to_string()
@@ -83,11 +60,14 @@ async fn concurrent_cases_get_every_folio_once(backend: Backend) {
         missing.body["error"]["fields"]["applicant_id"],
         "no such applicant"
     );
-    assert_eq!(open_case(&admin, &ana).await["folio"], "CAS021");
+    assert_eq!(
+        admin.open_case(&ana, "study_permit").await["folio"],
+        "CAS021"
+    );
 
     // An applicant may have several open cases; they are listed per applicant.
-    let other = applicant(&admin, "Okafor").await;
-    open_case(&admin, &other).await;
+    let other = admin.add_applicant("Okafor").await;
+    admin.open_case(&other, "study_permit").await;
     let theirs = admin
         .get(&format!("/api/v1/cases?applicant_id={other}"))
         .await
@@ -105,8 +85,8 @@ async fn closing_needs_a_date_and_an_outcome_and_is_announced(backend: Backend) 
     let server = TestServer::start_with_modules(backend, &["recorder"]).await;
     let admin = server.admin().await;
     admin.set_module("recorder", true).await;
-    let ana = applicant(&admin, "García").await;
-    let case = open_case(&admin, &ana).await;
+    let ana = admin.add_applicant("García").await;
+    let case = admin.open_case(&ana, "study_permit").await;
     assert_eq!(case["stage"], "intake");
     let path = format!("/api/v1/cases/{}", case["id"].as_str().unwrap());
 
@@ -216,29 +196,13 @@ async fn cases_follow_field_rules_and_stay_in_their_practice(backend: Backend) {
         .add_practice("acme", "boss@acme.test", "acme boss's long passphrase")
         .await;
     let admin = server.admin().await;
-    let ana = applicant(&admin, "García").await;
-    let case = open_case(&admin, &ana).await;
+    let ana = admin.add_applicant("García").await;
+    let case = admin.open_case(&ana, "study_permit").await;
     let path = format!("/api/v1/cases/{}", case["id"].as_str().unwrap());
-    let role = admin
-        .post(
-            "/api/v1/roles",
-            json!({ "name": "Reviewer", "permissions": ["cases.read", "cases.write"],
-                    "field_rules": { "case.outcome": "read_only", "case.responsible_user_id": "hidden" } }),
-        )
-        .await
-        .expect_status(201);
-    admin
-        .post(
-            "/api/v1/users",
-            json!({ "email": "rev@immcase.test", "display_name": "Rev", "password": "reviewer's long passphrase",
-                    "roles": [role.body["id"]] }),
-        )
-        .await
-        .expect_status(201);
-    let rev = server.api();
-    rev.sign_in("rev@immcase.test", "reviewer's long passphrase")
-        .await
-        .expect_status(200);
+    let rev = server
+        .sign_in_with_role(&admin, json!({ "name": "Reviewer", "permissions": ["cases.read", "cases.write"],
+                    "field_rules": { "case.outcome": "read_only", "case.responsible_user_id": "hidden" } }), "rev@immcase.test")
+        .await;
     let seen = rev.get(&path).await.expect_status(200);
     assert!(seen.body.get("responsible_user_id").is_none());
     assert!(seen.body.get("outcome").is_some());
@@ -273,7 +237,10 @@ async fn cases_follow_field_rules_and_stay_in_their_practice(backend: Backend) {
         foreign.body["error"]["fields"]["applicant_id"],
         "no such applicant"
     );
-    let own = applicant(&acme, "Tremblay").await;
-    assert_eq!(open_case(&acme, &own).await["folio"], "CAS001");
+    let own = acme.add_applicant("Tremblay").await;
+    assert_eq!(
+        acme.open_case(&own, "study_permit").await["folio"],
+        "CAS001"
+    );
     server.stop().await;
 }

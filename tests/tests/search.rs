@@ -123,26 +123,14 @@ async fn search_respects_field_rules_and_practices(backend: Backend) {
         json!({ "given_name": "Ana", "family_name": "García", "passport_number": "AB123456" }),
     )
     .await;
-    let role = admin
-        .post(
-            "/api/v1/roles",
+    let desk = server
+        .sign_in_with_role(
+            &admin,
             json!({ "name": "Front desk", "permissions": ["applicants.read"],
                     "field_rules": { "applicant.passport_number": "hidden" } }),
+            "desk@immcase.test",
         )
-        .await
-        .expect_status(201);
-    admin
-        .post(
-            "/api/v1/users",
-            json!({ "email": "desk@immcase.test", "display_name": "Desk", "password": "front desk's long passphrase",
-                    "roles": [role.body["id"]] }),
-        )
-        .await
-        .expect_status(201);
-    let desk = server.api();
-    desk.sign_in("desk@immcase.test", "front desk's long passphrase")
-        .await
-        .expect_status(200);
+        .await;
     assert_eq!(ids(&desk, "garcia").await, vec![ana.clone()]);
     assert!(
         ids(&desk, "AB123456").await.is_empty(),
@@ -151,25 +139,13 @@ async fn search_respects_field_rules_and_practices(backend: Backend) {
     assert_eq!(ids(&admin, "AB123456").await, vec![ana.clone()]);
 
     // Without applicants.read, nothing; another practice, nothing of ours.
-    let role = admin
-        .post(
-            "/api/v1/roles",
+    let none = server
+        .sign_in_with_role(
+            &admin,
             json!({ "name": "Nobody", "permissions": [] }),
+            "none@immcase.test",
         )
-        .await
-        .expect_status(201);
-    admin
-        .post(
-            "/api/v1/users",
-            json!({ "email": "none@immcase.test", "display_name": "None", "password": "nobody's long passphrase",
-                    "roles": [role.body["id"]] }),
-        )
-        .await
-        .expect_status(201);
-    let none = server.api();
-    none.sign_in("none@immcase.test", "nobody's long passphrase")
-        .await
-        .expect_status(200);
+        .await;
     assert!(ids(&none, "garcia").await.is_empty());
     let acme = server.api_for("acme");
     acme.sign_in("boss@acme.test", "acme boss's long passphrase")

@@ -13,29 +13,6 @@ on_both_databases!(
     the_trash_is_purged_after_the_retention_period,
 );
 
-async fn applicant(api: &Api, family_name: &str) -> String {
-    api.post(
-        "/api/v1/applicants",
-        json!({ "given_name": "Ana", "family_name": family_name, "confirm_duplicates": true }),
-    )
-    .await
-    .expect_status(201)
-    .body["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
-async fn open_case(api: &Api, applicant_id: &str) -> Value {
-    api.post(
-        "/api/v1/cases",
-        json!({ "applicant_id": applicant_id, "program": "work_permit" }),
-    )
-    .await
-    .expect_status(201)
-    .body
-}
-
 async fn trash(api: &Api) -> Vec<Value> {
     api.get("/api/v1/trash").await.expect_status(200).body["items"]
         .as_array()
@@ -58,9 +35,9 @@ async fn search_ids(api: &Api, q: &str) -> Vec<String> {
 async fn deleting_moves_to_the_trash_and_restoring_brings_everything_back(backend: Backend) {
     let server = TestServer::start(backend).await;
     let admin = server.admin().await;
-    let ana = applicant(&admin, "Okonkwo").await;
-    let first = open_case(&admin, &ana).await;
-    let second = open_case(&admin, &ana).await;
+    let ana = admin.add_applicant("Okonkwo").await;
+    let first = admin.open_case(&ana, "work_permit").await;
+    let second = admin.open_case(&ana, "work_permit").await;
     let case_id = |c: &Value| c["id"].as_str().unwrap().to_string();
 
     // A case alone, then the applicant (with the other case).
@@ -98,26 +75,13 @@ async fn deleting_moves_to_the_trash_and_restoring_brings_everything_back(backen
     assert_eq!(items[1]["label"], "CAS001");
 
     // Only administrators see and restore the trash.
-    let role = admin
-        .post(
-            "/api/v1/roles",
+    let clerk = server
+        .sign_in_with_role(
+            &admin,
             json!({ "name": "Clerk", "permissions": ["applicants.read", "applicants.write"] }),
+            "clerk@immcase.test",
         )
-        .await
-        .expect_status(201);
-    admin
-        .post(
-            "/api/v1/users",
-            json!({ "email": "clerk@immcase.test", "display_name": "Clerk", "password": "clerk's long passphrase",
-                    "roles": [role.body["id"]] }),
-        )
-        .await
-        .expect_status(201);
-    let clerk = server.api();
-    clerk
-        .sign_in("clerk@immcase.test", "clerk's long passphrase")
-        .await
-        .expect_status(200);
+        .await;
     clerk.get("/api/v1/trash").await.expect_status(403);
     clerk
         .post(&format!("/api/v1/trash/applicant/{ana}/restore"), json!({}))
@@ -184,9 +148,9 @@ async fn deleting_moves_to_the_trash_and_restoring_brings_everything_back(backen
 async fn the_trash_is_purged_after_the_retention_period(backend: Backend) {
     let server = TestServer::start(backend).await;
     let admin = server.admin().await;
-    let ana = applicant(&admin, "Okonkwo").await;
-    open_case(&admin, &ana).await;
-    let kept = applicant(&admin, "Tremblay").await;
+    let ana = admin.add_applicant("Okonkwo").await;
+    admin.open_case(&ana, "work_permit").await;
+    let kept = admin.add_applicant("Tremblay").await;
     admin
         .delete(&format!("/api/v1/applicants/{ana}"))
         .await
