@@ -46,6 +46,36 @@ fn json_list(values: &[String]) -> String {
     serde_json::to_string(values).unwrap_or_else(|_| "[]".into())
 }
 
+type AnyQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>;
+
+/// Binds an applicant's stored fields in column order: given_name,
+/// family_name, other_names, emails, phones, date_of_birth,
+/// country_of_birth, citizenship, passport_number, passport_key,
+/// passport_country, passport_expiry, address, preferred_language, notes.
+fn bind_fields<'q>(query: AnyQuery<'q>, input: &ApplicantInput) -> AnyQuery<'q> {
+    query
+        .bind(input.given_name.clone())
+        .bind(input.family_name.clone())
+        .bind(json_list(&input.other_names))
+        .bind(json_list(&input.emails))
+        .bind(json_list(&input.phones))
+        .bind(input.date_of_birth.clone())
+        .bind(input.country_of_birth.clone())
+        .bind(input.citizenship.clone())
+        .bind(input.passport_number.clone())
+        .bind(
+            input
+                .passport_number
+                .as_deref()
+                .map(matching::normalize_passport),
+        )
+        .bind(input.passport_country.clone())
+        .bind(input.passport_expiry.clone())
+        .bind(input.address.clone())
+        .bind(input.preferred_language.clone())
+        .bind(input.notes.clone())
+}
+
 /// An applicant that is not in the trash.
 pub async fn find<'e, E>(db: E, practice: &Practice, id: &str) -> Result<Option<Applicant>>
 where
@@ -110,7 +140,7 @@ pub async fn insert(
     now: i64,
 ) -> Result<Applicant> {
     let id = new_id();
-    sqlx::query(
+    let query = sqlx::query(
         "INSERT INTO applicants (id, practice_id, version, given_name, family_name, other_names, emails, \
          phones, date_of_birth, country_of_birth, citizenship, passport_number, passport_key, \
          passport_country, passport_expiry, address, preferred_language, notes, created_by, created_at, \
@@ -118,26 +148,12 @@ pub async fn insert(
          $18, $19, $19)",
     )
     .bind(&id)
-    .bind(practice.id())
-    .bind(&input.given_name)
-    .bind(&input.family_name)
-    .bind(json_list(&input.other_names))
-    .bind(json_list(&input.emails))
-    .bind(json_list(&input.phones))
-    .bind(&input.date_of_birth)
-    .bind(&input.country_of_birth)
-    .bind(&input.citizenship)
-    .bind(&input.passport_number)
-    .bind(input.passport_number.as_deref().map(matching::normalize_passport))
-    .bind(&input.passport_country)
-    .bind(&input.passport_expiry)
-    .bind(&input.address)
-    .bind(&input.preferred_language)
-    .bind(&input.notes)
-    .bind(created_by)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
+    .bind(practice.id());
+    bind_fields(query, input)
+        .bind(created_by)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
     write_lookups(tx, practice, &id, input).await?;
     Ok(find(&mut **tx, practice, &id)
         .await?
@@ -154,7 +170,7 @@ pub async fn update(
     input: &ApplicantInput,
     now: i64,
 ) -> Result<bool> {
-    let done = sqlx::query(
+    let query = sqlx::query(
         "UPDATE applicants SET version = version + 1, given_name = $4, family_name = $5, other_names = $6, \
          emails = $7, phones = $8, date_of_birth = $9, country_of_birth = $10, citizenship = $11, \
          passport_number = $12, passport_key = $13, passport_country = $14, passport_expiry = $15, \
@@ -163,26 +179,12 @@ pub async fn update(
     )
     .bind(practice.id())
     .bind(id)
-    .bind(version)
-    .bind(&input.given_name)
-    .bind(&input.family_name)
-    .bind(json_list(&input.other_names))
-    .bind(json_list(&input.emails))
-    .bind(json_list(&input.phones))
-    .bind(&input.date_of_birth)
-    .bind(&input.country_of_birth)
-    .bind(&input.citizenship)
-    .bind(&input.passport_number)
-    .bind(input.passport_number.as_deref().map(matching::normalize_passport))
-    .bind(&input.passport_country)
-    .bind(&input.passport_expiry)
-    .bind(&input.address)
-    .bind(&input.preferred_language)
-    .bind(&input.notes)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
+    .bind(version);
+    let done = bind_fields(query, input)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
     if done == 1 {
         write_lookups(tx, practice, id, input).await?;
     }
