@@ -3,7 +3,7 @@
 //! shown to a caller whose role hides some fields.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::matching;
@@ -214,23 +214,7 @@ fn check_date(value: &str, not_after: Option<&str>) -> Result<(), String> {
 
 /// The applicant as JSON for the caller: fields their role hides are absent.
 pub fn visible(applicant: &Applicant, rules: &crate::access::permissions::FieldRules) -> Value {
-    let mut json = serde_json::to_value(applicant).unwrap_or(Value::Null);
-    if let Value::Object(map) = &mut json {
-        hide(map, "applicant", rules);
-    }
-    json
-}
-
-/// Removes from a record's JSON the fields `rules` hide.
-pub fn hide(
-    map: &mut Map<String, Value>,
-    record: &str,
-    rules: &crate::access::permissions::FieldRules,
-) {
-    map.retain(|field, _| {
-        rules.get(&format!("{record}.{field}"))
-            != Some(&crate::access::permissions::FieldAccess::Hidden)
-    });
+    super::visible(applicant, "applicant", rules)
 }
 
 /// The input that would write the applicant as it is.

@@ -12,7 +12,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::applicant::{self, Applicant, ApplicantInput, FIELDS};
 use super::timeline::{self, Change};
-use super::{applicant_store as store, check_writable_keys, duplicates, take_version};
+use super::{
+    announce, applicant_store as store, changed_elsewhere, check_writable_keys, duplicates,
+    overlay, take_version,
+};
 use crate::api::{Json, Path, Query, page_limit};
 use crate::auth::Caller;
 use crate::error::{AppError, ErrorBody, Result};
@@ -136,16 +139,7 @@ pub(super) async fn create(
     .await?;
     crate::search::feed::enqueue(&mut tx, &caller.practice, "applicant", &created.id, now).await?;
     let payload = json!({ "id": created.id, "given_name": created.given_name, "family_name": created.family_name });
-    crate::events::emit(
-        &mut tx,
-        &state.modules,
-        &caller.practice,
-        "applicant.created",
-        &payload.to_string(),
-        "host",
-        now,
-    )
-    .await?;
+    announce(&state, &mut tx, &caller, "applicant.created", payload, now).await?;
     tx.commit().await?;
     state.modules.jobs_wake.notify_one();
     state.search.wake.notify_one();
@@ -217,21 +211,17 @@ pub(super) async fn update(
     let before = store::find(&mut *tx, &caller.practice, &id)
         .await?
         .ok_or(AppError::NotFound("applicant"))?;
-    let stale = |current: &Applicant| AppError::Conflict {
-        message: format!(
-            "this applicant was changed by someone else (now at version {}); review and try again",
-            current.version
-        ),
-        current: Some(applicant::visible(current, &caller.field_rules)),
+    let stale = |current: &Applicant| {
+        changed_elsewhere(
+            "applicant",
+            current.version,
+            applicant::visible(current, &caller.field_rules),
+        )
     };
     if before.version != version {
         return Err(stale(&before));
     }
-    let mut merged = match serde_json::to_value(applicant::as_input(&before)) {
-        Ok(Value::Object(map)) => map,
-        _ => Map::new(),
-    };
-    merged.extend(body);
+    let merged = overlay(&applicant::as_input(&before), body);
     let input = parse_input(merged)?;
     let input = applicant::check(input, &today(&state)).map_err(AppError::check_fields_err)?;
     if !store::update(&mut tx, &caller.practice, &id, version, &input, now).await? {
@@ -261,16 +251,7 @@ pub(super) async fn update(
         }
         let fields: Vec<&str> = changes.iter().map(|(f, _, _)| f.as_str()).collect();
         let payload = json!({ "id": id, "version": after.version, "fields": fields });
-        crate::events::emit(
-            &mut tx,
-            &state.modules,
-            &caller.practice,
-            "applicant.updated",
-            &payload.to_string(),
-            "host",
-            now,
-        )
-        .await?;
+        announce(&state, &mut tx, &caller, "applicant.updated", payload, now).await?;
     }
     tx.commit().await?;
     state.modules.jobs_wake.notify_one();

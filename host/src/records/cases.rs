@@ -11,7 +11,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::applicants::Timeline;
 use super::case::{self, Case, CaseInput, FIELDS};
-use super::{applicant_store, case_store as store, check_writable_keys, take_version, timeline};
+use super::{
+    announce, applicant_store, case_store as store, changed_elsewhere, check_writable_keys,
+    overlay, take_version, timeline,
+};
 use crate::api::{Json, Path, Query, page_limit};
 use crate::auth::Caller;
 use crate::db::Tx;
@@ -19,11 +22,7 @@ use crate::error::{AppError, ErrorBody, FieldErrors, Result};
 use crate::state::AppState;
 
 fn visible(c: &Case, caller: &Caller) -> Value {
-    let mut json = serde_json::to_value(c).unwrap_or(Value::Null);
-    if let Value::Object(map) = &mut json {
-        super::applicant::hide(map, "case", &caller.field_rules);
-    }
-    json
+    super::visible(c, "case", &caller.field_rules)
 }
 
 fn parse(body: Map<String, Value>) -> Result<CaseInput> {
@@ -51,27 +50,6 @@ async fn checked(tx: &mut Tx, caller: &Caller, input: CaseInput) -> Result<CaseI
     }
     AppError::check_fields(errors)?;
     Ok(input)
-}
-
-async fn emit(
-    state: &AppState,
-    tx: &mut Tx,
-    caller: &Caller,
-    name: &str,
-    payload: Value,
-    now: i64,
-) -> Result<()> {
-    crate::events::emit(
-        tx,
-        &state.modules,
-        &caller.practice,
-        name,
-        &payload.to_string(),
-        "host",
-        now,
-    )
-    .await?;
-    Ok(())
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -135,7 +113,7 @@ pub(super) async fn create(
     crate::search::feed::enqueue(&mut tx, &caller.practice, "case", &created.id, now).await?;
     let payload = json!({ "id": created.id, "folio": created.folio, "applicant_id": created.applicant_id,
                           "program": created.program, "stage": created.stage });
-    emit(&state, &mut tx, &caller, "case.created", payload, now).await?;
+    announce(&state, &mut tx, &caller, "case.created", payload, now).await?;
     tx.commit().await?;
     state.modules.jobs_wake.notify_one();
     state.search.wake.notify_one();
@@ -200,21 +178,12 @@ pub(super) async fn update(
     let before = store::find(&mut *tx, &caller.practice, &id)
         .await?
         .ok_or(AppError::NotFound("case"))?;
-    let stale = |current: &Case| AppError::Conflict {
-        message: format!(
-            "this case was changed by someone else (now at version {}); review and try again",
-            current.version
-        ),
-        current: Some(visible(current, &caller)),
-    };
+    let stale =
+        |current: &Case| changed_elsewhere("case", current.version, visible(current, &caller));
     if before.version != version {
         return Err(stale(&before));
     }
-    let mut merged = match serde_json::to_value(case::as_input(&before)) {
-        Ok(Value::Object(map)) => map,
-        _ => Map::new(),
-    };
-    merged.extend(body);
+    let merged = overlay(&case::as_input(&before), body);
     let input = checked(&mut tx, &caller, parse(merged)?).await?;
     if !store::update(&mut tx, &caller.practice, &id, version, &input, now).await? {
         return Err(stale(&found(&state, &caller, &id).await?));
@@ -234,11 +203,11 @@ pub(super) async fn update(
     if before.stage != after.stage {
         let payload =
             json!({ "id": id, "folio": after.folio, "from": before.stage, "to": after.stage });
-        emit(&state, &mut tx, &caller, "case.stage_changed", payload, now).await?;
+        announce(&state, &mut tx, &caller, "case.stage_changed", payload, now).await?;
         if after.stage == "closed" {
             let payload = json!({ "id": id, "folio": after.folio, "outcome": after.outcome,
                                   "closing_date": after.closing_date });
-            emit(&state, &mut tx, &caller, "case.closed", payload, now).await?;
+            announce(&state, &mut tx, &caller, "case.closed", payload, now).await?;
         }
     }
     tx.commit().await?;

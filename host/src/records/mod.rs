@@ -135,6 +135,65 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(restore_from_trash))
 }
 
+/// A record as JSON for a reader: the fields their roles hide are absent.
+pub fn visible(
+    record: &impl Serialize,
+    kind: &str,
+    rules: &crate::access::permissions::FieldRules,
+) -> serde_json::Value {
+    let mut json = serde_json::to_value(record).unwrap_or(serde_json::Value::Null);
+    if let serde_json::Value::Object(map) = &mut json {
+        map.retain(|field, _| rules.get(&format!("{kind}.{field}")) != Some(&FieldAccess::Hidden));
+    }
+    json
+}
+
+/// The answer to a write based on a version someone else already changed:
+/// 409 with the record as it is now.
+pub fn changed_elsewhere(kind: &str, version: i64, current: serde_json::Value) -> AppError {
+    AppError::Conflict {
+        message: format!(
+            "this {kind} was changed by someone else (now at version {version}); review and try again"
+        ),
+        current: Some(current),
+    }
+}
+
+/// A `PATCH` body laid over the writable fields of the record as it is.
+pub fn overlay(
+    current: &impl Serialize,
+    body: serde_json::Map<String, serde_json::Value>,
+) -> serde_json::Map<String, serde_json::Value> {
+    let mut merged = match serde_json::to_value(current) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    merged.extend(body);
+    merged
+}
+
+/// Emits a host event about a record, in the transaction of the change.
+pub async fn announce(
+    state: &AppState,
+    tx: &mut crate::db::Tx,
+    caller: &Caller,
+    name: &str,
+    payload: serde_json::Value,
+    now: i64,
+) -> Result<()> {
+    crate::events::emit(
+        tx,
+        &state.modules,
+        &caller.practice,
+        name,
+        &payload.to_string(),
+        "host",
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
 /// The version a `PATCH` body (or its `If-Match`) is based on, taken out of
 /// the body.
 pub fn take_version(

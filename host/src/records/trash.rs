@@ -9,7 +9,7 @@ use serde_json::json;
 use sqlx::Row;
 use utoipa::ToSchema;
 
-use super::{applicant_store, case_store, timeline};
+use super::{announce, applicant_store, case_store, timeline};
 use crate::auth::Caller;
 use crate::clock::rfc3339;
 use crate::db::{Tx, new_id};
@@ -18,28 +18,6 @@ use crate::state::AppState;
 
 fn retention_ms(state: &AppState) -> i64 {
     i64::try_from(state.config.trash_retention.as_millis()).unwrap_or(i64::MAX / 2)
-}
-
-async fn announce(
-    state: &AppState,
-    tx: &mut Tx,
-    caller: &Caller,
-    name: &str,
-    id: &str,
-    now: i64,
-) -> Result<()> {
-    let payload = json!({ "id": id });
-    crate::events::emit(
-        tx,
-        &state.modules,
-        &caller.practice,
-        name,
-        &payload.to_string(),
-        "host",
-        now,
-    )
-    .await?;
-    Ok(())
 }
 
 /// Marks rows of `table` deleted under `deletion`, and queues them for search.
@@ -142,7 +120,15 @@ pub async fn delete_applicant(
         .trim()
         .to_string();
     list_in_trash(&mut tx, caller, &deletion, "applicant", id, &label, now).await?;
-    announce(state, &mut tx, caller, "applicant.deleted", id, now).await?;
+    announce(
+        state,
+        &mut tx,
+        caller,
+        "applicant.deleted",
+        json!({ "id": id }),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     state.search.wake.notify_one();
     state.modules.jobs_wake.notify_one();
@@ -168,7 +154,15 @@ pub async fn delete_case(
     let deletion = new_id();
     mark(&mut tx, caller, "case", &[id.to_string()], &deletion, now).await?;
     list_in_trash(&mut tx, caller, &deletion, "case", id, &case.folio, now).await?;
-    announce(state, &mut tx, caller, "case.deleted", id, now).await?;
+    announce(
+        state,
+        &mut tx,
+        caller,
+        "case.deleted",
+        json!({ "id": id }),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     state.search.wake.notify_one();
     state.modules.jobs_wake.notify_one();
@@ -284,7 +278,15 @@ pub async fn restore(state: &AppState, caller: &Caller, kind: &str, id: &str) ->
         .bind(&deletion)
         .execute(&mut *tx)
         .await?;
-    announce(state, &mut tx, caller, &format!("{kind}.restored"), id, now).await?;
+    announce(
+        state,
+        &mut tx,
+        caller,
+        &format!("{kind}.restored"),
+        json!({ "id": id }),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     state.search.wake.notify_one();
     state.modules.jobs_wake.notify_one();
