@@ -48,9 +48,36 @@ pub struct Config {
     pub jobs_poll_interval: std::time::Duration,
     /// How long deleted applicants and cases stay restorable in the trash.
     pub trash_retention: SignedDuration,
+    pub files: FilesConfig,
     /// How often expired sessions, links and trash are swept away.
     pub housekeeping_interval: std::time::Duration,
     pub clock: Arc<dyn Clock>,
+}
+
+#[derive(Clone, Debug)]
+pub struct FilesConfig {
+    /// The most one file may be, in bytes (50 MB by default).
+    pub max_file_bytes: u64,
+    /// The most a practice may store, in bytes (files in the trash included;
+    /// 10 GB by default).
+    pub practice_quota_bytes: u64,
+    /// `s3://bucket/prefix` for an S3-compatible store (configured by the
+    /// usual `AWS_*` variables); a folder under the data directory when unset.
+    pub blob_store: Option<String>,
+    /// Settings of the S3 store on top of the `AWS_*` variables, by
+    /// object_store's names (`aws_endpoint`, `aws_allow_http`, ...).
+    pub blob_store_options: Vec<(String, String)>,
+}
+
+impl Default for FilesConfig {
+    fn default() -> FilesConfig {
+        FilesConfig {
+            max_file_bytes: 50 * 1024 * 1024,
+            practice_quota_bytes: 10 * 1024 * 1024 * 1024,
+            blob_store: None,
+            blob_store_options: Vec::new(),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -107,6 +134,7 @@ impl Config {
             module_cache_dir: None,
             jobs_poll_interval: std::time::Duration::from_secs(1),
             trash_retention: SignedDuration::from_hours(24 * 30),
+            files: FilesConfig::default(),
             housekeeping_interval: std::time::Duration::from_secs(600),
             clock: Arc::new(SystemClock),
         }

@@ -199,8 +199,13 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status_code();
-        let message = if status.is_server_error() && !matches!(self, AppError::ModuleFailed { .. })
-        {
+        // Server errors are hidden (and logged), except those that are
+        // answers in themselves: a failing module, a full quota.
+        let told = matches!(
+            self,
+            AppError::ModuleFailed { .. } | AppError::QuotaExceeded(_)
+        );
+        let message = if status.is_server_error() && !told {
             tracing::error!(error = ?self, "request failed");
             "something went wrong on the server; it has been logged".to_string()
         } else {

@@ -12,6 +12,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod events;
+pub mod files;
 pub mod jobs;
 pub mod mail;
 pub mod modules;
@@ -50,7 +51,9 @@ pub async fn open(config: Config) -> anyhow::Result<AppState> {
             .context("loading modules")??;
     let search = search::feed::Search::open(&config.data_dir.join("search"))
         .context("opening the search index")?;
-    Ok(AppState::new(db, config, mail, runtime, search))
+    let blobs = files::blob::Blobs::open(&config.files, &config.data_dir)
+        .context("opening the blob store")?;
+    Ok(AppState::new(db, config, mail, runtime, search, blobs))
 }
 
 /// On an empty database, creates the default practice and its administrator.

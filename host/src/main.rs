@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use immcase_host::Config;
-use immcase_host::config::{SessionPolicy, ThrottlePolicy};
+use immcase_host::config::{FilesConfig, SessionPolicy, ThrottlePolicy};
 use immcase_host::mail::{MailConfig, SmtpConfig, SmtpTls};
 use jiff::SignedDuration;
 
@@ -130,6 +130,33 @@ struct ServeArgs {
     #[arg(long, env = "IMMCASE_TRASH_RETENTION_DAYS", default_value_t = 30,
           value_parser = clap::value_parser!(u32).range(1..=3650))]
     trash_retention_days: u32,
+    /// The most one uploaded file may be, in MB.
+    #[arg(long, env = "IMMCASE_MAX_FILE_MB", default_value_t = 50,
+          value_parser = clap::value_parser!(u64).range(1..=102_400))]
+    max_file_mb: u64,
+    /// The most each practice may store, in GB (files in the trash count
+    /// until they are purged).
+    #[arg(long, env = "IMMCASE_PRACTICE_QUOTA_GB", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+    practice_quota_gb: u64,
+    /// Where file contents are kept: `s3://bucket/prefix` for an
+    /// S3-compatible store, configured by the usual AWS_* variables
+    /// (AWS_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION,
+    /// AWS_ALLOW_HTTP); default a folder under DATA_DIR/blobs.
+    #[arg(long, env = "IMMCASE_BLOB_STORE")]
+    blob_store: Option<String>,
+    /// A setting of the S3 blob store as NAME=VALUE, by object_store's names
+    /// (aws_endpoint, aws_allow_http, aws_virtual_hosted_style_request, ...);
+    /// repeat for several.
+    #[arg(long = "blob-store-option", value_parser = name_and_value)]
+    blob_store_options: Vec<(String, String)>,
+}
+
+fn name_and_value(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.trim().to_string(), v.to_string()))
+        .filter(|(k, _)| !k.is_empty())
+        .ok_or_else(|| format!("{s:?} is not NAME=VALUE"))
 }
 
 #[derive(Subcommand)]
@@ -199,6 +226,12 @@ fn serve_config(storage: Storage, args: &ServeArgs) -> Config {
     };
     config.trust_forwarded_for = args.trust_forwarded_for;
     config.trash_retention = SignedDuration::from_hours(24 * i64::from(args.trash_retention_days));
+    config.files = FilesConfig {
+        max_file_bytes: args.max_file_mb * 1024 * 1024,
+        practice_quota_bytes: args.practice_quota_gb * 1024 * 1024 * 1024,
+        blob_store: args.blob_store.clone(),
+        blob_store_options: args.blob_store_options.clone(),
+    };
     config.module_dirs = match &args.modules_dir {
         Some(dir) => vec![dir.clone()],
         None => Some(config.data_dir.join("modules"))

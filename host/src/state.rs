@@ -20,6 +20,8 @@ pub struct AppState {
     pub modules: Arc<Runtime>,
     /// This process's search index and its position in the queue.
     pub search: Arc<crate::search::feed::Search>,
+    /// Where file contents are kept.
+    pub blobs: Arc<crate::files::blob::Blobs>,
     /// Practices seen so far, by slug. Practices are never renamed or removed
     /// while the server runs, so only found ones are kept.
     practices: Arc<RwLock<HashMap<String, Practice>>>,
@@ -32,11 +34,13 @@ impl AppState {
         mail: Mailer,
         modules: Runtime,
         search: crate::search::feed::Search,
+        blobs: crate::files::blob::Blobs,
     ) -> AppState {
         AppState {
             db,
             modules: Arc::new(modules),
             search: Arc::new(search),
+            blobs: Arc::new(blobs),
             clock: config.clock.clone(),
             config: Arc::new(config),
             mail,

@@ -104,6 +104,8 @@ impl Api {
                 HeaderValue::from_str(&format!("immcase_session={s}")).expect("cookie"),
             );
         }
+        // reqwest's TLS (unused here, but built) takes the process's provider.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder()
             // Redirects are answers to check (a page's 303), not to follow.
             .redirect(reqwest::redirect::Policy::none())
@@ -147,6 +149,46 @@ impl Api {
             .await
             .expect("the server answers");
         Resp::read(res).await
+    }
+
+    /// Posts a multipart form. With `csrf` the CSRF header is sent, as API
+    /// clients do; without it, as a browser form, the form carries `_csrf`.
+    pub async fn multipart(&self, path: &str, form: reqwest::multipart::Form, csrf: bool) -> Resp {
+        let mut req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .multipart(form);
+        if csrf {
+            req = req.header("x-requested-with", "immcase");
+        }
+        Resp::read(req.send().await.expect("the server answers")).await
+    }
+
+    /// Uploads files (`name`, contents) to an owner's files route, in
+    /// `folder` when given.
+    pub async fn upload(&self, path: &str, files: &[(&str, &[u8])], folder: Option<&str>) -> Resp {
+        let mut form = reqwest::multipart::Form::new();
+        if let Some(folder) = folder {
+            form = form.text("folder", folder.to_string());
+        }
+        for (name, bytes) in files {
+            let part = reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string());
+            form = form.part("file", part);
+        }
+        self.multipart(path, form, true).await
+    }
+
+    /// A download: status, headers and the raw bytes.
+    pub async fn download(&self, path: &str) -> (StatusCode, HeaderMap, Vec<u8>) {
+        let res = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("the server answers");
+        let (status, headers) = (res.status(), res.headers().clone());
+        let bytes = res.bytes().await.expect("the body").to_vec();
+        (status, headers, bytes)
     }
 
     pub async fn get(&self, path: &str) -> Resp {

@@ -197,6 +197,20 @@ pub struct TestServer {
     _dir: tempfile::TempDir,
 }
 
+/// With `IMMCASE_TEST_LOG` set (a filter such as `warn` or
+/// `immcase_host=debug`), the servers' logs are printed with the test output.
+fn show_server_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if let Ok(filter) = std::env::var("IMMCASE_TEST_LOG") {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+                .with_test_writer()
+                .try_init();
+        }
+    });
+}
+
 impl TestServer {
     pub async fn start(backend: Backend) -> TestServer {
         Self::start_with(backend, |_| {}).await
@@ -223,6 +237,7 @@ impl TestServer {
         dir: tempfile::TempDir,
         adjust: impl FnOnce(&mut Config),
     ) -> TestServer {
+        show_server_logs();
         let smtp = SmtpServer::start();
         let clock = ManualClock::new();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -343,9 +358,13 @@ impl TestServer {
     /// Creates another practice with an administrator, as `immcase practice
     /// add` does, through the host library on the same database.
     pub async fn add_practice(&self, slug: &str, admin_email: &str, admin_password: &str) {
-        let state = immcase_host::open(self.config.clone())
-            .await
-            .expect("open the database");
+        // The same database, but a data folder of its own: the running
+        // server holds its search index and blob folder.
+        let scratch = tempfile::tempdir().expect("temp dir");
+        let mut config = self.config.clone();
+        config.database_url = Some(self.config.database_url());
+        config.data_dir = scratch.path().to_path_buf();
+        let state = immcase_host::open(config).await.expect("open the database");
         let new = immcase_host::practices::setup::NewPractice {
             slug,
             name: slug,

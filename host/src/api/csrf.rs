@@ -11,6 +11,11 @@
 //!   also kept in the `immcase_form` cookie (HttpOnly, SameSite=Strict) that
 //!   the page set: a double-submit token.
 //!
+//! A file upload form (`multipart/form-data`, only on the upload routes) puts
+//! the token in a `_csrf` part before the file; the upload handler checks it
+//! as it reads the parts and refuses the files otherwise
+//! ([`FormTokenPending`]). Any other multipart post needs the header.
+//!
 //! A browser that says the request is cross-site (`Sec-Fetch-Site:
 //! cross-site`) is refused either way, and a form post must also not come
 //! from a sibling host (`same-site`): another practice's pages live there.
@@ -79,6 +84,28 @@ fn form_carries_token(body: &[u8], accepted: &[String]) -> bool {
         .any(|(_, value)| accepted.iter().any(|t| same_token(t, value)))
 }
 
+/// A browser form upload (`multipart/form-data`) on an upload route: its
+/// token travels as a `_csrf` part before the file, which the upload handler
+/// checks with this while it reads the parts.
+#[derive(Clone)]
+pub struct FormTokenPending {
+    accepted: Vec<String>,
+}
+
+impl FormTokenPending {
+    pub fn accepts(&self, token: &str) -> bool {
+        self.accepted.iter().any(|t| same_token(t, token))
+    }
+}
+
+/// The refusal of a form without a valid token.
+pub fn form_token_refused() -> Response {
+    refused(
+        "this form has expired or did not come from ImmCase: reload the page and send it again",
+        "form without a valid token",
+    )
+}
+
 fn refused(message: &str, reason: &str) -> Response {
     let mut response = AppError::ForbiddenOther(message.into()).into_response();
     response.extensions_mut().insert(Refusal {
@@ -109,11 +136,14 @@ pub async fn protect(State(state): State<AppState>, req: Request, next: Next) ->
     if marked {
         return next.run(req).await;
     }
-    let is_form = headers
+    let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+        .unwrap_or_default();
+    let is_form = content_type.starts_with("application/x-www-form-urlencoded");
+    let is_upload = content_type.starts_with("multipart/form-data")
+        && crate::files::is_upload_path(req.uri().path());
+    if !is_form && !is_upload {
         return refused(
             "refused as a possible cross-site request: send the header X-Requested-With: immcase",
             "no X-Requested-With: immcase header",
@@ -135,16 +165,18 @@ pub async fn protect(State(state): State<AppState>, req: Request, next: Next) ->
         .into_iter()
         .chain(form_cookie(headers))
         .collect();
+    if is_upload {
+        let mut req = req;
+        req.extensions_mut().insert(FormTokenPending { accepted });
+        return next.run(req).await;
+    }
     let (parts, body) = req.into_parts();
     let body = match super::read_limited(body, state.config.max_body_bytes).await {
         Ok(body) => body,
         Err(e) => return e.into_response(),
     };
     if !form_carries_token(&body, &accepted) {
-        return refused(
-            "this form has expired or did not come from ImmCase: reload the page and send it again",
-            "form without a valid token",
-        );
+        return form_token_refused();
     }
     next.run(Request::from_parts(parts, Body::from(body))).await
 }

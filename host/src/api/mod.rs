@@ -93,6 +93,10 @@ pub async fn read_limited(body: axum::body::Body, limit: usize) -> Result<axum::
 /// answered 413 at once (after its body is drained), whatever the route.
 pub async fn refuse_oversized(State(state): State<AppState>, req: Request, next: Next) -> Response {
     use axum::response::IntoResponse;
+    // Uploads are bounded by their own limits, checked as they stream.
+    if crate::files::is_upload_path(req.uri().path()) {
+        return next.run(req).await;
+    }
     let limit = state.config.max_body_bytes;
     let declared = req
         .headers()

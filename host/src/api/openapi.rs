@@ -40,9 +40,11 @@ use crate::state::AppState;
         (name = "modules", description = "Modules: listing, enabling, settings, the sidebar, and routes into modules"),
         (name = "server", description = "Health and this document"),
         (name = "cases", description = "Cases: folios, programs, stages, closing, versions and a timeline"),
-        (name = "trash", description = "Deleted applicants and cases, restorable for the retention period"),
+        (name = "files", description = "Files of applicants and cases: uploads streamed to the blob store within the per-file limit and the practice's quota, downloads, listings"),
+        (name = "trash", description = "Deleted applicants, cases and files, restorable for the retention period"),
         (name = "search", description = "Global search within the caller's practice, records and fields"),
-        (name = "pages", description = "The web app's HTML pages. Forms post `application/x-www-form-urlencoded` with the form token in `_csrf`; \
+        (name = "pages", description = "The web app's HTML pages. Forms post `application/x-www-form-urlencoded` with the form token in `_csrf` \
+            (upload forms post `multipart/form-data` with `_csrf` before the files); \
             errors come back as the same page with a message beside each field, or as an error page in words."),
     )
 )]
@@ -77,6 +79,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .merge(crate::audit::router())
         .merge(crate::modules::routes::router())
         .merge(crate::records::router())
+        .merge(crate::files::router())
         .merge(crate::search::router())
         .merge(crate::web::router())
         .split_for_parts();

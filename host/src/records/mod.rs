@@ -35,7 +35,7 @@ use crate::search::index::SearchDoc;
 use crate::state::AppState;
 
 /// Kinds of records in search, in the order a rebuild indexes them.
-pub const SEARCH_KINDS: &[&str] = &["applicant", "case"];
+pub const SEARCH_KINDS: &[&str] = &["applicant", "case", "file"];
 
 /// The search document of a record as it is now; `None` when it is gone
 /// (deleted, or moved to the trash) or of an unknown kind.
@@ -56,6 +56,7 @@ pub async fn search_doc(
             let applicant = applicant_store::find(db, practice, &c.applicant_id).await?;
             Ok(Some(case_search_doc(practice, &c, applicant.as_ref())))
         }
+        "file" => crate::files::search_doc(db, practice, id).await,
         _ => Ok(None),
     }
 }
@@ -99,6 +100,10 @@ pub async fn search_docs_page(
     let ids: Vec<String> = match kind {
         "applicant" => sqlx::query_scalar(
             "SELECT id FROM applicants WHERE practice_id = $1 AND deleted_at IS NULL \
+             AND (CAST($2 AS TEXT) IS NULL OR id > $2) ORDER BY id LIMIT $3",
+        ),
+        "file" => sqlx::query_scalar(
+            "SELECT id FROM files WHERE practice_id = $1 AND deleted_at IS NULL \
              AND (CAST($2 AS TEXT) IS NULL OR id > $2) ORDER BY id LIMIT $3",
         ),
         _ => sqlx::query_scalar(
@@ -395,4 +400,44 @@ async fn restore_from_trash(
 ) -> Result<axum::http::StatusCode> {
     trash::restore(&state, &caller, &kind, &id).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+/// An applicant or a case as the owner of files.
+pub struct Owner {
+    /// `applicant` or `case`.
+    pub kind: &'static str,
+    pub id: String,
+    /// The applicant's name or the case's folio.
+    pub label: String,
+    /// For a case: its applicant.
+    pub applicant_id: Option<String>,
+}
+
+/// The applicant or case `kind`/`id` of the practice, unless it is unknown
+/// or in the trash.
+pub async fn find_owner<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    db: E,
+    practice: &Practice,
+    kind: &str,
+    id: &str,
+) -> Result<Option<Owner>> {
+    Ok(match kind {
+        "applicant" => applicant_store::find(db, practice, id)
+            .await?
+            .map(|a| Owner {
+                kind: "applicant",
+                id: a.id.clone(),
+                label: format!("{} {}", a.given_name, a.family_name)
+                    .trim()
+                    .to_string(),
+                applicant_id: None,
+            }),
+        "case" => case_store::find(db, practice, id).await?.map(|c| Owner {
+            kind: "case",
+            id: c.id.clone(),
+            label: c.folio.clone(),
+            applicant_id: Some(c.applicant_id.clone()),
+        }),
+        _ => None,
+    })
 }

@@ -20,7 +20,8 @@ pub struct Change {
     pub at: String,
     pub actor_user_id: Option<String>,
     pub actor_name: Option<String>,
-    /// `created`, `updated`, `deleted`, `restored`, ...
+    /// `created`, `updated`, `deleted`, `restored`, `file_uploaded`,
+    /// `file_deleted`, ...
     pub action: String,
     /// For `updated`: the field, with its old and new value as JSON.
     pub field: Option<String>,

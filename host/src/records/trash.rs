@@ -1,5 +1,6 @@
-//! The trash. Deleting an applicant or a case marks it (and, for an
-//! applicant, its cases) with one deletion id and lists it in `trash`;
+//! The trash. Deleting an applicant, a case or a file marks it (and, for an
+//! applicant, its cases; for an applicant or a case, their files) with one
+//! deletion id and lists it in `trash`;
 //! administrators list and restore within the retention period
 //! (`Config::trash_retention`, 30 days by default); housekeeping purges what
 //! is older for good.
@@ -29,11 +30,7 @@ async fn mark(
     deletion: &str,
     now: i64,
 ) -> Result<()> {
-    let table = if kind == "applicant" {
-        "applicants"
-    } else {
-        "cases"
-    };
+    let table = table_of(kind);
     for id in ids {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE {table} SET deleted_at = $3, deletion_id = $4, version = version + 1 \
@@ -45,10 +42,33 @@ async fn mark(
         .bind(deletion)
         .execute(&mut **tx)
         .await?;
-        timeline::record(tx, caller, kind, id, "deleted", &[], now).await?;
+        if kind != "file" {
+            timeline::record(tx, caller, kind, id, "deleted", &[], now).await?;
+        }
         crate::search::feed::enqueue(tx, &caller.practice, kind, id, now).await?;
     }
     Ok(())
+}
+
+fn table_of(kind: &str) -> &'static str {
+    match kind {
+        "applicant" => "applicants",
+        "case" => "cases",
+        _ => "files",
+    }
+}
+
+/// Marks the files of owners deleted with them.
+async fn mark_files_of(
+    tx: &mut Tx,
+    caller: &Caller,
+    owner_kind: &str,
+    owners: &[String],
+    deletion: &str,
+    now: i64,
+) -> Result<()> {
+    let ids = crate::files::store::ids_of_owners(tx, &caller.practice, owner_kind, owners).await?;
+    mark(tx, caller, "file", &ids, deletion, now).await
 }
 
 async fn list_in_trash(
@@ -116,6 +136,16 @@ pub async fn delete_applicant(
     )
     .await?;
     mark(&mut tx, caller, "case", &cases, &deletion, now).await?;
+    mark_files_of(
+        &mut tx,
+        caller,
+        "applicant",
+        &[id.to_string()],
+        &deletion,
+        now,
+    )
+    .await?;
+    mark_files_of(&mut tx, caller, "case", &cases, &deletion, now).await?;
     let label = format!("{} {}", applicant.given_name, applicant.family_name)
         .trim()
         .to_string();
@@ -153,6 +183,7 @@ pub async fn delete_case(
     }
     let deletion = new_id();
     mark(&mut tx, caller, "case", &[id.to_string()], &deletion, now).await?;
+    mark_files_of(&mut tx, caller, "case", &[id.to_string()], &deletion, now).await?;
     list_in_trash(&mut tx, caller, &deletion, "case", id, &case.folio, now).await?;
     announce(
         state,
@@ -169,18 +200,57 @@ pub async fn delete_case(
     Ok(())
 }
 
+/// Moves a file to the trash.
+pub async fn delete_file(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    version: Option<i64>,
+) -> Result<()> {
+    caller.require("files.write")?;
+    let now = state.now_ms();
+    let mut tx = state.db.begin().await?;
+    let file = crate::files::store::find(&mut *tx, &caller.practice, id)
+        .await?
+        .ok_or(AppError::NotFound("file"))?;
+    if version.is_some_and(|v| v != file.version) {
+        return Err(stale("file", file.version));
+    }
+    let deletion = new_id();
+    mark(&mut tx, caller, "file", &[id.to_string()], &deletion, now).await?;
+    list_in_trash(&mut tx, caller, &deletion, "file", id, &file.name, now).await?;
+    let change = [("file".to_string(), json!(file.name), json!(null))];
+    timeline::record(
+        &mut tx,
+        caller,
+        &file.owner_kind,
+        &file.owner_id,
+        "file_deleted",
+        &change,
+        now,
+    )
+    .await?;
+    let payload = json!({ "id": id, "owner": format!("{}:{}", file.owner_kind, file.owner_id) });
+    announce(state, &mut tx, caller, "file.deleted", payload, now).await?;
+    tx.commit().await?;
+    state.search.wake.notify_one();
+    state.modules.jobs_wake.notify_one();
+    Ok(())
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct TrashItem {
-    /// `applicant` or `case`.
+    /// `applicant`, `case` or `file`.
     pub kind: String,
     pub id: String,
-    /// The applicant's name or the case's folio.
+    /// The applicant's name, the case's folio or the file's name.
     pub label: String,
     pub deleted_at: String,
     pub deleted_by: Option<String>,
     /// After this it can no longer be restored.
     pub purge_at: String,
-    /// Records deleted with it (an applicant's cases), restored with it.
+    /// Records deleted with it (an applicant's cases, their files), restored
+    /// with it.
     pub with: i64,
 }
 
@@ -191,7 +261,9 @@ pub async fn list(state: &AppState, caller: &Caller) -> Result<Vec<TrashItem>> {
     let rows = sqlx::query(
         "SELECT t.kind, t.record_id, t.label, t.deleted_at, t.deleted_by, \
          (SELECT COUNT(*) FROM cases c WHERE c.practice_id = t.practice_id AND c.deletion_id = t.deletion_id \
-          AND c.id <> t.record_id) AS with_count \
+          AND c.id <> t.record_id) + \
+         (SELECT COUNT(*) FROM files f WHERE f.practice_id = t.practice_id AND f.deletion_id = t.deletion_id \
+          AND f.id <> t.record_id) AS with_count \
          FROM trash t WHERE t.practice_id = $1 AND t.deleted_at >= $2 ORDER BY t.deleted_at DESC LIMIT 500",
     )
     .bind(caller.practice.id())
@@ -217,12 +289,12 @@ pub async fn list(state: &AppState, caller: &Caller) -> Result<Vec<TrashItem>> {
 }
 
 /// Restores what was deleted with `kind`/`id` (an applicant comes back with
-/// the cases deleted with it). A case whose applicant is in the trash waits
-/// for the applicant.
+/// the cases and files deleted with it, a case with its files). A case whose
+/// applicant is in the trash waits for the applicant, a file for its owner.
 pub async fn restore(state: &AppState, caller: &Caller, kind: &str, id: &str) -> Result<()> {
     caller.require("trash.manage")?;
-    if kind != "applicant" && kind != "case" {
-        return Err(AppError::field("kind", "applicant or case"));
+    if !matches!(kind, "applicant" | "case" | "file") {
+        return Err(AppError::field("kind", "applicant, case or file"));
     }
     let now = state.now_ms();
     let mut tx = state.db.begin().await?;
@@ -252,7 +324,14 @@ pub async fn restore(state: &AppState, caller: &Caller, kind: &str, id: &str) ->
             ));
         }
     }
-    for (table, record) in [("applicants", "applicant"), ("cases", "case")] {
+    if kind == "file" {
+        owner_of_file_present(&mut tx, caller, id).await?;
+    }
+    for (table, record) in [
+        ("applicants", "applicant"),
+        ("cases", "case"),
+        ("files", "file"),
+    ] {
         let ids: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "SELECT id FROM {table} WHERE practice_id = $1 AND deletion_id = $2"
         )))
@@ -269,7 +348,9 @@ pub async fn restore(state: &AppState, caller: &Caller, kind: &str, id: &str) ->
             .bind(rid)
             .execute(&mut *tx)
             .await?;
-            timeline::record(&mut tx, caller, record, rid, "restored", &[], now).await?;
+            if record != "file" {
+                timeline::record(&mut tx, caller, record, rid, "restored", &[], now).await?;
+            }
             crate::search::feed::enqueue(&mut tx, &caller.practice, record, rid, now).await?;
         }
     }
@@ -293,6 +374,28 @@ pub async fn restore(state: &AppState, caller: &Caller, kind: &str, id: &str) ->
     Ok(())
 }
 
+/// A file comes back only to an owner that is not itself in the trash.
+async fn owner_of_file_present(tx: &mut Tx, caller: &Caller, id: &str) -> Result<()> {
+    let row =
+        sqlx::query("SELECT owner_kind, owner_id FROM files WHERE practice_id = $1 AND id = $2")
+            .bind(caller.practice.id())
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?
+            .ok_or(AppError::NotFound("item in the trash"))?;
+    let (owner_kind, owner_id): (String, String) = (row.get("owner_kind"), row.get("owner_id"));
+    let present = super::find_owner(&mut **tx, &caller.practice, &owner_kind, &owner_id)
+        .await?
+        .is_some();
+    if present {
+        Ok(())
+    } else {
+        Err(AppError::conflict(format!(
+            "this file's {owner_kind} is in the trash: restore the {owner_kind} first"
+        )))
+    }
+}
+
 /// Deletes for good what has been in the trash longer than the retention
 /// period, in every practice, with its lookups and timeline. Returns how
 /// many deletions were purged.
@@ -307,6 +410,7 @@ pub async fn purge_expired(state: &AppState) -> Result<usize> {
         let (practice, deletion): (String, String) =
             (row.get("practice_id"), row.get("deletion_id"));
         let mut tx = state.db.begin().await?;
+        let blobs = purge_files(&mut tx, &practice, &deletion).await?;
         for (table, kind) in [("cases", "case"), ("applicants", "applicant")] {
             let ids: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                 "SELECT id FROM {table} WHERE practice_id = $1 AND deletion_id = $2"
@@ -344,6 +448,37 @@ pub async fn purge_expired(state: &AppState) -> Result<usize> {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        for key in blobs {
+            // A blob left behind is unreachable; the file is gone either way.
+            if let Err(e) = state.blobs.delete(&key).await {
+                tracing::warn!(error = %e, key = %key, "removing a purged file's contents");
+            }
+        }
     }
     Ok(expired.len())
+}
+
+/// Deletes the file rows of a deletion and stops counting their bytes;
+/// returns the blob keys to remove once that is committed.
+async fn purge_files(tx: &mut Tx, practice: &str, deletion: &str) -> Result<Vec<String>> {
+    let rows = sqlx::query(
+        "SELECT id, blob_key, size FROM files WHERE practice_id = $1 AND deletion_id = $2",
+    )
+    .bind(practice)
+    .bind(deletion)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut keys = Vec::with_capacity(rows.len());
+    let mut bytes = 0i64;
+    for row in &rows {
+        bytes += row.get::<i64, _>("size");
+        keys.push(row.get::<String, _>("blob_key"));
+    }
+    sqlx::query("DELETE FROM files WHERE practice_id = $1 AND deletion_id = $2")
+        .bind(practice)
+        .bind(deletion)
+        .execute(&mut **tx)
+        .await?;
+    crate::files::store::release(tx, practice, bytes).await?;
+    Ok(keys)
 }

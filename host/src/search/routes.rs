@@ -38,6 +38,13 @@ fn scope(caller: &Caller) -> (Vec<&'static str>, Vec<&'static str>) {
     if caller.can("cases.read") {
         kinds.push("case");
     }
+    // A file's hit names its owner, so it needs both kinds of owner open.
+    if ["files.read", "applicants.read", "cases.read"]
+        .iter()
+        .all(|p| caller.can(p))
+    {
+        kinds.push("file");
+    }
     let keys = FIELD_KEYS
         .iter()
         .copied()
@@ -46,8 +53,8 @@ fn scope(caller: &Caller) -> (Vec<&'static str>, Vec<&'static str>) {
     (kinds, keys)
 }
 
-/// Searches applicants (names, emails, phones, passport) and cases (folio,
-/// program, applicant's name) within the
+/// Searches applicants (names, emails, phones, passport), cases (folio,
+/// program, applicant's name) and files (names) within the
 /// caller's practice, and only in the records and fields the caller may see.
 #[utoipa::path(get, path = "/api/v1/search", tag = "search", params(SearchQuery),
     responses((status = 200, body = SearchResults), (status = 401, body = ErrorBody),
@@ -98,8 +105,13 @@ pub(super) async fn search(
         .iter()
         .any(|k| caller.field_rules.get(*k) == Some(&FieldAccess::Hidden));
     if names_hidden {
-        for hit in items.iter_mut().filter(|h| h.kind == "applicant") {
-            hit.title = "Applicant".into();
+        for hit in items.iter_mut() {
+            match hit.kind.as_str() {
+                "applicant" => hit.title = "Applicant".into(),
+                // Its subtitle may be the applicant's name.
+                "file" => hit.subtitle = "File".into(),
+                _ => {}
+            }
         }
     }
     Ok(Json(SearchResults {

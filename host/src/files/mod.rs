@@ -1,0 +1,241 @@
+//! Files of applicants and cases.
+//!
+//! - `naming`: names, folders, content types and download headers;
+//! - `blob`: the blob store holding the contents (local folder or S3);
+//! - `store`: files and each practice's stored bytes in the database;
+//! - `upload`: reading an upload into the blob store within the limits;
+//! - `routes`: the API and the page form routes.
+//!
+//! An upload first streams every file to the blob store, then records them
+//! in one transaction that also counts them against the practice's quota, so
+//! two uploads at once cannot both pass it. A refused or failed upload
+//! removes what it stored. A file is visible only once its row is committed;
+//! a crash between the two leaves an unreferenced blob, never a file without
+//! contents.
+
+pub mod blob;
+pub mod naming;
+mod routes;
+pub mod store;
+pub mod upload;
+
+use serde_json::json;
+
+use crate::auth::Caller;
+use crate::error::{AppError, Result};
+use crate::practices::Practice;
+use crate::records::Owner;
+use crate::search::index::SearchDoc;
+use crate::state::AppState;
+use store::{FileInfo, StoredFile};
+
+pub use routes::router;
+
+/// Whether `path` is one where files are uploaded (the API's and the pages'
+/// form targets), for the CSRF check of browser upload forms.
+pub fn is_upload_path(path: &str) -> bool {
+    let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+    matches!(
+        parts.as_slice(),
+        ["api", "v1", "applicants" | "cases", id, "files"] | ["applicants" | "cases", id, "files"]
+            if !id.is_empty()
+    )
+}
+
+/// The read permission of an owner kind.
+fn read_permission(owner_kind: &str) -> &'static str {
+    if owner_kind == "case" {
+        "cases.read"
+    } else {
+        "applicants.read"
+    }
+}
+
+/// The owner `kind`/`id` if the caller may see it and its files.
+pub async fn visible_owner(
+    state: &AppState,
+    caller: &Caller,
+    kind: &str,
+    id: &str,
+) -> Result<Owner> {
+    caller.require("files.read")?;
+    caller.require(read_permission(kind))?;
+    crate::records::find_owner(state.db.pool(), &caller.practice, kind, id)
+        .await?
+        .ok_or(AppError::NotFound(if kind == "case" {
+            "case"
+        } else {
+            "applicant"
+        }))
+}
+
+/// A file the caller may see (with its owner's read permission).
+pub async fn visible_file(state: &AppState, caller: &Caller, id: &str) -> Result<StoredFile> {
+    caller.require("files.read")?;
+    let file = store::find(state.db.pool(), &caller.practice, id)
+        .await?
+        .ok_or(AppError::NotFound("file"))?;
+    caller.require(read_permission(&file.owner_kind))?;
+    Ok(file)
+}
+
+/// The files listed for an owner: an applicant's own, or a case's own
+/// followed by its applicant's (marked `from: applicant`).
+pub async fn listing(state: &AppState, caller: &Caller, owner: &Owner) -> Result<Vec<FileInfo>> {
+    let db = state.db.pool();
+    let own = store::list_owner(db, &caller.practice, owner.kind, &owner.id).await?;
+    let Some(applicant_id) = &owner.applicant_id else {
+        return Ok(own.iter().map(|f| f.info(None)).collect());
+    };
+    let mut items: Vec<FileInfo> = own.iter().map(|f| f.info(Some("case"))).collect();
+    if caller.can("applicants.read") {
+        let inherited = store::list_owner(db, &caller.practice, "applicant", applicant_id).await?;
+        items.extend(inherited.iter().map(|f| f.info(Some("applicant"))));
+    }
+    Ok(items)
+}
+
+/// Records received files for `owner` in one transaction: counted against
+/// the quota, searchable, on the owner's timeline, `file.uploaded` emitted.
+/// On any failure the received contents are removed.
+pub async fn commit(
+    state: &AppState,
+    caller: &Caller,
+    owner: &Owner,
+    upload: upload::Upload,
+) -> Result<Vec<FileInfo>> {
+    let recorded = record(state, caller, owner, &upload).await;
+    if recorded.is_err() {
+        upload::discard(state, &upload.files).await;
+    }
+    let files = recorded?;
+    state.search.wake.notify_one();
+    state.modules.jobs_wake.notify_one();
+    Ok(files.iter().map(|f| f.info(None)).collect())
+}
+
+async fn record(
+    state: &AppState,
+    caller: &Caller,
+    owner: &Owner,
+    upload: &upload::Upload,
+) -> Result<Vec<StoredFile>> {
+    let practice = &caller.practice;
+    let now = state.now_ms();
+    let mut tx = state.db.begin().await?;
+    crate::records::find_owner(&mut *tx, practice, owner.kind, &owner.id)
+        .await?
+        .ok_or(AppError::NotFound("owner of the files"))?;
+    let total: u64 = upload.files.iter().map(|f| f.size).sum();
+    let quota = state.config.files.practice_quota_bytes;
+    let fits = store::reserve(
+        &mut tx,
+        practice.id(),
+        i64::try_from(total).unwrap_or(i64::MAX),
+        i64::try_from(quota).unwrap_or(i64::MAX),
+    )
+    .await?;
+    if !fits {
+        let used = store::used_bytes(&mut *tx, practice.id()).await?;
+        let name = upload.files.first().map(|f| f.name.as_str()).unwrap_or("");
+        return Err(upload::quota_exceeded(
+            name,
+            u64::try_from(used).unwrap_or(0),
+            quota,
+        ));
+    }
+    let mut files = Vec::with_capacity(upload.files.len());
+    for r in &upload.files {
+        let file = StoredFile {
+            id: r.id.clone(),
+            owner_kind: owner.kind.to_string(),
+            owner_id: owner.id.clone(),
+            folder: upload.folder.clone(),
+            name: r.name.clone(),
+            content_type: r.content_type.clone(),
+            size: i64::try_from(r.size).unwrap_or(i64::MAX),
+            sha256: r.sha256.clone(),
+            blob_key: r.blob_key.clone(),
+            uploaded_by: Some(caller.user_id.clone()),
+            uploaded_at: now,
+            version: 1,
+        };
+        store::insert(&mut tx, practice, &file).await?;
+        crate::search::feed::enqueue(&mut tx, practice, "file", &file.id, now).await?;
+        let change = [("file".to_string(), json!(null), json!(file.name))];
+        crate::records::timeline::record(
+            &mut tx,
+            caller,
+            owner.kind,
+            &owner.id,
+            "file_uploaded",
+            &change,
+            now,
+        )
+        .await?;
+        let payload = json!({
+            "id": file.id,
+            "owner": format!("{}:{}", owner.kind, owner.id),
+            "folder": file.folder,
+            "name": file.name,
+            "content_type": file.content_type,
+            "size": file.size,
+        });
+        crate::records::announce(state, &mut tx, caller, "file.uploaded", payload, now).await?;
+        files.push(file);
+    }
+    tx.commit().await?;
+    Ok(files)
+}
+
+/// A file's search document: found by its name, shown with its owner.
+pub async fn search_doc(
+    db: &sqlx::AnyPool,
+    practice: &Practice,
+    id: &str,
+) -> Result<Option<SearchDoc>> {
+    let Some(file) = store::find(db, practice, id).await? else {
+        return Ok(None);
+    };
+    let Some(owner) =
+        crate::records::find_owner(db, practice, &file.owner_kind, &file.owner_id).await?
+    else {
+        return Ok(None);
+    };
+    let place = if file.folder.is_empty() {
+        owner.label.clone()
+    } else {
+        format!("{} · {}", owner.label, file.folder)
+    };
+    let page = if owner.kind == "case" {
+        "cases"
+    } else {
+        "applicants"
+    };
+    Ok(Some(SearchDoc {
+        practice_id: practice.id().to_string(),
+        kind: "file".into(),
+        id: file.id.clone(),
+        title: file.name.clone(),
+        subtitle: place,
+        link: format!("/{page}/{}#files", owner.id),
+        fields: vec![("file.name".into(), file.name.clone())],
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_upload_path;
+
+    #[test]
+    fn upload_paths_are_the_owners_files_routes_only() {
+        assert!(is_upload_path("/api/v1/applicants/abc/files"));
+        assert!(is_upload_path("/api/v1/cases/abc/files"));
+        assert!(is_upload_path("/applicants/abc/files"));
+        assert!(is_upload_path("/cases/abc/files/"));
+        assert!(!is_upload_path("/api/v1/applicants/abc"));
+        assert!(!is_upload_path("/api/v1/files/abc"));
+        assert!(!is_upload_path("/api/v1/trash/file/abc/restore"));
+        assert!(!is_upload_path("/api/v1/users/abc/files"));
+    }
+}

@@ -1,0 +1,351 @@
+//! `/api/v1/applicants/{id}/files`, `/api/v1/cases/{id}/files`,
+//! `/api/v1/files/{id}`, and the page forms that upload and delete files.
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::store::FileInfo;
+use super::upload::{self, Refused};
+use super::{commit, listing, naming, visible_file, visible_owner};
+use crate::api::csrf::{self, FormTokenPending};
+use crate::api::{Json, Path, Query};
+use crate::auth::Caller;
+use crate::error::{AppError, ErrorBody, Result};
+use crate::state::AppState;
+use crate::web::shell::saved;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(applicant_files, upload_to_applicant))
+        .routes(routes!(case_files, upload_to_case))
+        .routes(routes!(download, delete_file))
+        .routes(routes!(upload_page_applicant))
+        .routes(routes!(upload_page_case))
+        .routes(routes!(delete_page))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FileList {
+    pub items: Vec<FileInfo>,
+    pub next_cursor: Option<String>,
+}
+
+/// The body of an upload (`multipart/form-data`).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct UploadForm {
+    /// One or more files (at most 20), each within the per-file limit.
+    #[schema(value_type = Vec<String>, format = Binary)]
+    file: Vec<Vec<u8>>,
+    /// Sub-folder below the owner's folder, e.g. `Identity/Passports`.
+    folder: Option<String>,
+    /// For a browser form without the `X-Requested-With` header: the form
+    /// token, before the files.
+    _csrf: Option<String>,
+}
+
+/// An applicant's files, by folder and name.
+#[utoipa::path(get, path = "/api/v1/applicants/{id}/files", tag = "files", params(("id" = String, Path)),
+    responses((status = 200, body = FileList), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "Needs `files.read` and `applicants.read`"),
+        (status = 404, body = ErrorBody)))]
+async fn applicant_files(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<FileList>> {
+    files_of(&state, &caller, "applicant", &id).await
+}
+
+async fn files_of(
+    state: &AppState,
+    caller: &Caller,
+    kind: &str,
+    id: &str,
+) -> Result<Json<FileList>> {
+    let owner = visible_owner(state, caller, kind, id).await?;
+    let items = listing(state, caller, &owner).await?;
+    Ok(Json(FileList {
+        items,
+        next_cursor: None,
+    }))
+}
+
+/// A case's files, then the files of its applicant (`from: applicant`).
+#[utoipa::path(get, path = "/api/v1/cases/{id}/files", tag = "files", params(("id" = String, Path)),
+    responses((status = 200, body = FileList), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "Needs `files.read` and `cases.read`"),
+        (status = 404, body = ErrorBody)))]
+async fn case_files(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<FileList>> {
+    files_of(&state, &caller, "case", &id).await
+}
+
+/// Receives and records an upload for an owner; the answer is either the
+/// new files or a refusal to send as it is.
+async fn upload_for(
+    state: &AppState,
+    caller: &Caller,
+    kind: &str,
+    id: &str,
+    request: Request,
+) -> std::result::Result<Vec<FileInfo>, Response> {
+    let owner = async {
+        caller.require("files.write")?;
+        visible_owner(state, caller, kind, id).await
+    }
+    .await
+    .map_err(IntoResponse::into_response)?;
+    let (parts, body) = request.into_parts();
+    let limit = upload::max_request_bytes(state.config.files.max_file_bytes);
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        let message = format!(
+            "an upload is at most {} ({} files of at most {} each)",
+            naming::size_in_words(limit),
+            upload::MAX_FILES,
+            naming::size_in_words(state.config.files.max_file_bytes)
+        );
+        return Err(AppError::TooLarge(message).into_response());
+    }
+    let pending = parts.extensions.get::<FormTokenPending>();
+    let received = upload::receive(state, caller.practice.id(), &parts.headers, body, pending)
+        .await
+        .map_err(|refused| match refused {
+            Refused::Error(e) => e.into_response(),
+            Refused::FormToken => csrf::form_token_refused(),
+        })?;
+    commit(state, caller, &owner, received)
+        .await
+        .map_err(IntoResponse::into_response)
+}
+
+/// 201 with the new files, or the refusal as it is.
+fn created(uploaded: std::result::Result<Vec<FileInfo>, Response>) -> Response {
+    match uploaded {
+        Ok(items) => (
+            StatusCode::CREATED,
+            Json(FileList {
+                items,
+                next_cursor: None,
+            }),
+        )
+            .into_response(),
+        Err(refused) => refused,
+    }
+}
+
+/// Uploads files to an applicant's folder. Each file is streamed to the
+/// blob store; one over the per-file limit is refused with 413, one that
+/// does not fit the practice's quota with 507, each saying the limit.
+#[utoipa::path(post, path = "/api/v1/applicants/{id}/files", tag = "files", params(("id" = String, Path)),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses((status = 201, body = FileList), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "Needs `files.write` and `applicants.read`"),
+        (status = 404, body = ErrorBody),
+        (status = 413, body = ErrorBody, description = "A file over the per-file limit (the message says it)"),
+        (status = 422, body = ErrorBody, description = "No file, a bad name or folder"),
+        (status = 507, body = ErrorBody, description = "The practice's storage quota is used up (the message says it)")))]
+async fn upload_to_applicant(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    request: Request,
+) -> Response {
+    created(upload_for(&state, &caller, "applicant", &id, request).await)
+}
+
+/// Uploads files to a case's folder (limits as for an applicant's).
+#[utoipa::path(post, path = "/api/v1/cases/{id}/files", tag = "files", params(("id" = String, Path)),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses((status = 201, body = FileList), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "Needs `files.write` and `cases.read`"),
+        (status = 404, body = ErrorBody),
+        (status = 413, body = ErrorBody, description = "A file over the per-file limit (the message says it)"),
+        (status = 422, body = ErrorBody),
+        (status = 507, body = ErrorBody, description = "The practice's storage quota is used up (the message says it)")))]
+async fn upload_to_case(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    request: Request,
+) -> Response {
+    created(upload_for(&state, &caller, "case", &id, request).await)
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct DownloadQuery {
+    /// Show a PDF, an image or plain text in the browser instead of
+    /// downloading it (other types are always downloaded).
+    inline: Option<bool>,
+}
+
+/// Downloads a file, with its content type and a safe Content-Disposition.
+#[utoipa::path(get, path = "/api/v1/files/{id}", tag = "files", params(("id" = String, Path), DownloadQuery),
+    responses((status = 200, description = "The file's contents", content_type = "application/octet-stream"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn download(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(q): Query<DownloadQuery>,
+) -> Result<Response> {
+    let file = visible_file(&state, &caller, &id).await?;
+    let stream = state
+        .blobs
+        .read(&file.blob_key)
+        .await
+        .map_err(|e| anyhow::anyhow!("reading {} from the blob store: {e}", file.blob_key))?;
+    let inline = q.inline == Some(true) && naming::may_show_inline(&file.content_type);
+    let mut response = Body::from_stream(stream).into_response();
+    let headers = response.headers_mut();
+    let value = |s: &str| HeaderValue::from_str(s).unwrap_or(HeaderValue::from_static(""));
+    headers.insert(header::CONTENT_TYPE, value(&file.content_type));
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(file.size));
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        value(&naming::content_disposition(&file.name, inline)),
+    );
+    headers.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox",
+        ),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    headers.insert(header::ETAG, value(&format!("\"{}\"", file.sha256)));
+    Ok(response)
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct DeleteQuery {
+    /// The version being deleted (or send `If-Match`); a stale one gets 409.
+    version: Option<i64>,
+}
+
+/// Moves a file to the trash (restorable with `POST /api/v1/trash/file/{id}/restore`).
+#[utoipa::path(delete, path = "/api/v1/files/{id}", tag = "files", params(("id" = String, Path), DeleteQuery),
+    responses((status = 204, description = "In the trash"), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "Needs `files.write`"), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "Stale version")))]
+async fn delete_file(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
+    Query(q): Query<DeleteQuery>,
+) -> Result<StatusCode> {
+    let version = q
+        .version
+        .or_else(|| crate::api::expected_version(&headers, None).ok());
+    crate::records::trash::delete_file(&state, &caller, &id, version).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The page an owner's files are shown on.
+fn owner_page(kind: &str, id: &str) -> String {
+    let page = if kind == "case" {
+        "cases"
+    } else {
+        "applicants"
+    };
+    format!("/{page}/{id}#files")
+}
+
+async fn upload_page(
+    state: &AppState,
+    caller: &Caller,
+    kind: &str,
+    id: &str,
+    request: Request,
+) -> Response {
+    let back = owner_page(kind, id);
+    match upload_for(state, caller, kind, id, request).await {
+        Ok(files) if files.len() == 1 => saved(&back, format!("Uploaded {}", files[0].name)),
+        Ok(files) => saved(&back, format!("Uploaded {} files", files.len())),
+        Err(refused) if refused.status() == StatusCode::FORBIDDEN => refused,
+        Err(refused) => {
+            let status = refused.status();
+            let body = axum::body::to_bytes(refused.into_body(), 64 * 1024).await;
+            let message = body
+                .ok()
+                .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+                .and_then(|v| v["message"].as_str().map(str::to_string))
+                .unwrap_or_else(|| format!("the upload failed ({status})"));
+            saved(&back, format!("Not uploaded: {message}"))
+        }
+    }
+}
+
+/// The upload form of an applicant's page (`_csrf` before the files); back
+/// to the page with a message saying what was uploaded or why not.
+#[utoipa::path(post, path = "/applicants/{id}/files", tag = "pages", params(("id" = String, Path)),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses((status = 303, description = "Back to the applicant's page with a message"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn upload_page_applicant(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    request: Request,
+) -> Response {
+    upload_page(&state, &caller, "applicant", &id, request).await
+}
+
+/// The upload form of a case's page.
+#[utoipa::path(post, path = "/cases/{id}/files", tag = "pages", params(("id" = String, Path)),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses((status = 303, description = "Back to the case's page with a message"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn upload_page_case(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    request: Request,
+) -> Response {
+    upload_page(&state, &caller, "case", &id, request).await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct DeleteForm {
+    /// The form token.
+    #[serde(rename = "_csrf")]
+    _csrf: Option<String>,
+}
+
+/// The delete button beside a file: to the trash, back to the owner's page.
+#[utoipa::path(post, path = "/files/{id}/delete", tag = "pages", params(("id" = String, Path)),
+    request_body(content = DeleteForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 303, description = "Back to the owner's page"), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn delete_page(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response> {
+    let file = visible_file(&state, &caller, &id).await?;
+    crate::records::trash::delete_file(&state, &caller, &id, None).await?;
+    Ok(saved(
+        &owner_page(&file.owner_kind, &file.owner_id),
+        format!("{} moved to the trash", file.name),
+    ))
+}
