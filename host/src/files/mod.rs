@@ -22,9 +22,11 @@ pub mod upload;
 use serde_json::json;
 
 use crate::auth::Caller;
+use crate::db::Tx;
 use crate::error::{AppError, Result};
 use crate::practices::Practice;
 use crate::records::Owner;
+use crate::records::timeline::{self, Actor};
 use crate::search::index::SearchDoc;
 use crate::state::AppState;
 use store::{FileInfo, StoredFile};
@@ -104,7 +106,17 @@ pub async fn commit(
     owner: &Owner,
     upload: upload::Upload,
 ) -> Result<Vec<FileInfo>> {
-    let recorded = record(state, caller, owner, &upload).await;
+    let actor = Actor {
+        user_id: Some(&caller.user_id),
+        name: &caller.display_name,
+    };
+    let recorded = async {
+        let mut tx = state.db.begin().await?;
+        let files = record(state, &mut tx, &caller.practice, actor, owner, &upload).await?;
+        tx.commit().await?;
+        Ok::<_, AppError>(files)
+    }
+    .await;
     if recorded.is_err() {
         upload::discard(state, &upload.files).await;
     }
@@ -114,29 +126,32 @@ pub async fn commit(
     Ok(files.iter().map(|f| f.info(None)).collect())
 }
 
-async fn record(
+/// Records received files for `owner` in `tx` (not committed): the owner is
+/// checked again, the bytes counted against the quota, and each file made
+/// searchable, put on the owner's timeline and announced as `file.uploaded`.
+pub async fn record(
     state: &AppState,
-    caller: &Caller,
+    tx: &mut Tx,
+    practice: &Practice,
+    actor: Actor<'_>,
     owner: &Owner,
     upload: &upload::Upload,
 ) -> Result<Vec<StoredFile>> {
-    let practice = &caller.practice;
     let now = state.now_ms();
-    let mut tx = state.db.begin().await?;
-    crate::records::find_owner(&mut *tx, practice, owner.kind, &owner.id)
+    crate::records::find_owner(&mut **tx, practice, owner.kind, &owner.id)
         .await?
         .ok_or(AppError::NotFound("owner of the files"))?;
     let total: u64 = upload.files.iter().map(|f| f.size).sum();
     let quota = state.config.files.practice_quota_bytes;
     let fits = store::reserve(
-        &mut tx,
+        tx,
         practice.id(),
         i64::try_from(total).unwrap_or(i64::MAX),
         i64::try_from(quota).unwrap_or(i64::MAX),
     )
     .await?;
     if !fits {
-        let used = store::used_bytes(&mut *tx, practice.id()).await?;
+        let used = store::used_bytes(&mut **tx, practice.id()).await?;
         let name = upload.files.first().map(|f| f.name.as_str()).unwrap_or("");
         return Err(upload::quota_exceeded(
             name,
@@ -156,23 +171,15 @@ async fn record(
             size: i64::try_from(r.size).unwrap_or(i64::MAX),
             sha256: r.sha256.clone(),
             blob_key: r.blob_key.clone(),
-            uploaded_by: Some(caller.user_id.clone()),
+            uploaded_by: actor.user_id.map(str::to_string),
             uploaded_at: now,
             version: 1,
         };
-        store::insert(&mut tx, practice, &file).await?;
-        crate::search::feed::enqueue(&mut tx, practice, "file", &file.id, now).await?;
+        store::insert(tx, practice, &file).await?;
+        crate::search::feed::enqueue(tx, practice, "file", &file.id, now).await?;
         let change = [("file".to_string(), json!(null), json!(file.name))];
-        crate::records::timeline::record(
-            &mut tx,
-            caller,
-            owner.kind,
-            &owner.id,
-            "file_uploaded",
-            &change,
-            now,
-        )
-        .await?;
+        let (kind, id) = (owner.kind, &owner.id);
+        timeline::record_by(tx, practice, actor, kind, id, "file_uploaded", &change, now).await?;
         let payload = json!({
             "id": file.id,
             "owner": format!("{}:{}", owner.kind, owner.id),
@@ -181,10 +188,20 @@ async fn record(
             "content_type": file.content_type,
             "size": file.size,
         });
-        crate::records::announce(state, &mut tx, caller, "file.uploaded", payload, now).await?;
+        let payload = payload.to_string();
+        let modules = &state.modules;
+        crate::events::emit(
+            tx,
+            modules,
+            practice,
+            "file.uploaded",
+            &payload,
+            "host",
+            now,
+        )
+        .await?;
         files.push(file);
     }
-    tx.commit().await?;
     Ok(files)
 }
 

@@ -35,6 +35,8 @@ pub struct CallState {
     /// Set by imports whose effects should wake a worker after the commit.
     pub(super) wake_mail: bool,
     pub(super) wake_jobs: bool,
+    /// Blobs written by the call (attached files), removed if it fails.
+    pub(super) written_blobs: Vec<String>,
 }
 
 impl WasiView for CallState {
@@ -204,6 +206,7 @@ where
         tx: None,
         wake_mail: false,
         wake_jobs: false,
+        written_blobs: Vec::new(),
     };
     let mut store = Store::new(module.pre.engine(), state);
     store.limiter(|s| &mut s.limiter);
@@ -222,20 +225,51 @@ where
         Ok(Ok(value)) => value,
         Ok(Err(err)) => {
             let oom = store.data().limiter.hit;
+            discard_blobs(app, &store.data().written_blobs).await;
             return Err(failure(module, &err, oom));
         }
         Err(_) => {
             let err = wasmtime::Error::from(Trap::Interrupt);
+            discard_blobs(app, &store.data().written_blobs).await;
             return Err(failure(module, &err, false));
         }
     };
     if !commit(&result) {
+        discard_blobs(app, &store.data().written_blobs).await;
         return Ok(result);
     }
     let data = store.into_data();
+    let written = data.written_blobs;
+    let committed = commit_call(app, data.tx, finish).await;
+    if committed.is_err() {
+        discard_blobs(app, &written).await;
+    }
+    committed?;
+    if data.wake_mail {
+        app.mail.wake();
+    }
+    if data.wake_jobs {
+        app.modules.jobs_wake.notify_one();
+    }
+    Ok(result)
+}
 
-    let (wake_mail, wake_jobs) = (data.wake_mail, data.wake_jobs);
-    let mut tx = data.tx;
+/// Removes what a call that did not commit wrote to the blob store.
+async fn discard_blobs(app: &AppState, keys: &[String]) {
+    for key in keys {
+        if let Err(e) = app.blobs.delete(key).await {
+            tracing::warn!(error = %e, key = %key, "removing a failed call's file contents");
+        }
+    }
+}
+
+/// Commits a successful call's transaction, after `finish`.
+async fn commit_call(
+    app: &AppState,
+    tx: Option<Tx>,
+    finish: Option<Finish>,
+) -> Result<(), AppError> {
+    let mut tx = tx;
     if let Some(finish) = finish {
         if tx.is_none() {
             tx = Some(app.db.begin().await?);
@@ -247,11 +281,5 @@ where
     if let Some(tx) = tx {
         tx.commit().await?;
     }
-    if wake_mail {
-        app.mail.wake();
-    }
-    if wake_jobs {
-        app.modules.jobs_wake.notify_one();
-    }
-    Ok(result)
+    Ok(())
 }

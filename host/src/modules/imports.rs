@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::bindings::Error;
 use super::bindings::immcase::plugin::{
-    events, files, log, mail, records, schedule, search, settings, store, types,
+    events, log, mail, records, schedule, search, settings, store, types,
 };
 use super::call::CallState;
 use super::store::{self as docs, Scope, StoreError};
@@ -204,26 +204,6 @@ impl records::Host for CallState {
 
     async fn find_applicants_by_email(&mut self, _email: String) -> HostResult<Vec<String>> {
         Ok(Err(Error::NotFound(NOT_YET.into())))
-    }
-}
-
-impl files::Host for CallState {
-    async fn list(&mut self, _owner: String) -> HostResult<Vec<String>> {
-        Ok(Err(Error::NotFound(NOT_YET.into())))
-    }
-
-    async fn read(&mut self, _id: String) -> HostResult<Vec<u8>> {
-        Ok(Err(Error::NotFound(NOT_YET.into())))
-    }
-
-    async fn attach(
-        &mut self,
-        _owner: String,
-        _name: String,
-        _content_type: String,
-        _content: Vec<u8>,
-    ) -> HostResult<String> {
-        Ok(Err(Error::Invalid(NOT_YET.into())))
     }
 }
 

@@ -11,6 +11,7 @@
 pub mod bindings;
 pub mod call;
 mod imports;
+mod imports_files;
 pub mod manifest;
 pub mod routes;
 pub mod runtime;

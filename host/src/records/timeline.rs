@@ -52,7 +52,32 @@ pub async fn record(
     changes: &[(String, Value, Value)],
     now: i64,
 ) -> Result<()> {
-    let practice = &caller.practice;
+    let actor = Actor {
+        user_id: Some(&caller.user_id),
+        name: &caller.display_name,
+    };
+    record_by(tx, &caller.practice, actor, kind, id, action, changes, now).await
+}
+
+/// Who made a change: a person, or a module acting on its own.
+#[derive(Clone, Copy)]
+pub struct Actor<'a> {
+    pub user_id: Option<&'a str>,
+    pub name: &'a str,
+}
+
+/// [`record`] for any actor.
+#[allow(clippy::too_many_arguments)]
+pub async fn record_by(
+    tx: &mut Tx,
+    practice: &Practice,
+    actor: Actor<'_>,
+    kind: &str,
+    id: &str,
+    action: &str,
+    changes: &[(String, Value, Value)],
+    now: i64,
+) -> Result<()> {
     let lines: Vec<(Option<&str>, Option<String>, Option<String>)> = if changes.is_empty() {
         vec![(None, None, None)]
     } else {
@@ -76,8 +101,8 @@ pub async fn record(
         .bind(kind)
         .bind(id)
         .bind(now)
-        .bind(&caller.user_id)
-        .bind(&caller.display_name)
+        .bind(actor.user_id)
+        .bind(actor.name)
         .bind(action)
         .bind(field)
         .bind(old)

@@ -1,0 +1,221 @@
+//! The `files` import: a module lists, reads and attaches files of the
+//! practice's applicants and cases. A call made for a person acts as that
+//! person (`files.read` / `files.write` and read access to the owner's kind);
+//! a call the host makes on its own (an event, a timer) acts with the
+//! module's own rights, which the `files` capability grants.
+//!
+//! An attached file is recorded in the call's transaction, so it exists only
+//! if the call succeeds; its contents go to the blob store at once and are
+//! removed again when the call fails (see `CallState::written_blobs`).
+
+use bytes::Bytes;
+
+use super::bindings::Error;
+use super::bindings::immcase::plugin::files;
+use super::call::CallState;
+use crate::files::upload::{Received, Upload};
+use crate::files::{blob, naming, store};
+use crate::records::timeline::Actor;
+
+type HostResult<T> = wasmtime::Result<Result<T, Error>>;
+
+/// The most a module reads in one call: its memory is bounded too.
+const MAX_READ_BYTES: i64 = 16 * 1024 * 1024;
+
+fn owner_ref(owner: &str) -> Result<(&str, &str), Error> {
+    match owner.split_once(':') {
+        Some((kind @ ("applicant" | "case"), id)) if !id.is_empty() => Ok((kind, id)),
+        _ => Err(Error::Invalid(format!(
+            "{owner:?} is not an owner: use applicant:{{id}} or case:{{id}}"
+        ))),
+    }
+}
+
+impl CallState {
+    /// Whether the person of the call holds `permission` (always so for the
+    /// host's own calls).
+    fn caller_may(&self, permission: &str) -> Result<(), Error> {
+        match &self.caller {
+            Some(c) if !c.can(permission) => Err(Error::Forbidden(format!(
+                "the person this call is for lacks `{permission}`"
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    fn may_touch_files_of(&self, kind: &str, write: bool) -> Result<(), Error> {
+        self.caller_may(if write { "files.write" } else { "files.read" })?;
+        self.caller_may(if kind == "case" {
+            "cases.read"
+        } else {
+            "applicants.read"
+        })
+    }
+
+    async fn find_owner(
+        &mut self,
+        kind: &str,
+        id: &str,
+    ) -> sqlx::Result<Option<crate::records::Owner>> {
+        let practice = self.practice.clone();
+        let found = match self.tx_if_started() {
+            Some(tx) => crate::records::find_owner(&mut **tx, &practice, kind, id).await,
+            None => crate::records::find_owner(self.app.db.pool(), &practice, kind, id).await,
+        };
+        found.map_err(into_sqlx)
+    }
+}
+
+impl CallState {
+    /// An owner's files, as the call's transaction sees them.
+    async fn files_of(&mut self, kind: &str, id: &str) -> wasmtime::Result<Vec<store::StoredFile>> {
+        let practice = self.practice.clone();
+        let found = match self.tx_if_started() {
+            Some(tx) => store::list_owner(&mut **tx, &practice, kind, id).await,
+            None => store::list_owner(self.app.db.pool(), &practice, kind, id).await,
+        };
+        found.map_err(trap)
+    }
+}
+
+/// Database failures trap the call; other failures here are not expected.
+fn into_sqlx(e: crate::error::AppError) -> sqlx::Error {
+    match e {
+        crate::error::AppError::Database(e) => e,
+        other => sqlx::Error::Protocol(other.to_string()),
+    }
+}
+
+fn trap(e: crate::error::AppError) -> wasmtime::Error {
+    wasmtime::Error::msg(e.to_string()).context("the files import")
+}
+
+impl files::Host for CallState {
+    async fn list(&mut self, owner: String) -> HostResult<Vec<String>> {
+        let (kind, id) = match owner_ref(&owner) {
+            Ok(o) => o,
+            Err(e) => return Ok(Err(e)),
+        };
+        if let Err(e) = self.may_touch_files_of(kind, false) {
+            return Ok(Err(e));
+        }
+        let Some(found) = self.find_owner(kind, id).await? else {
+            return Ok(Err(Error::NotFound(format!("no {kind} {id}"))));
+        };
+        let from = found.applicant_id.as_ref().map(|_| "case");
+        let mut items: Vec<String> = Vec::new();
+        let own = self.files_of(kind, id).await?;
+        items.extend(own.iter().map(|f| json_of(&f.info(from))));
+        if let Some(applicant) = &found.applicant_id
+            && self.caller_may("applicants.read").is_ok()
+        {
+            let inherited = self.files_of("applicant", applicant).await?;
+            items.extend(
+                inherited
+                    .iter()
+                    .map(|f| json_of(&f.info(Some("applicant")))),
+            );
+        }
+        Ok(Ok(items))
+    }
+
+    async fn read(&mut self, id: String) -> HostResult<Vec<u8>> {
+        let practice = self.practice.clone();
+        let file = match self.tx_if_started() {
+            Some(tx) => store::find(&mut **tx, &practice, &id).await,
+            None => store::find(self.app.db.pool(), &practice, &id).await,
+        }
+        .map_err(trap)?;
+        let Some(file) = file else {
+            return Ok(Err(Error::NotFound(format!("no file {id}"))));
+        };
+        if let Err(e) = self.may_touch_files_of(&file.owner_kind, false) {
+            return Ok(Err(e));
+        }
+        if file.size > MAX_READ_BYTES {
+            return Ok(Err(Error::Invalid(format!(
+                "{} is {}; a module reads at most {} in one call",
+                file.name,
+                naming::size_in_words(u64::try_from(file.size).unwrap_or(0)),
+                naming::size_in_words(MAX_READ_BYTES as u64)
+            ))));
+        }
+        let bytes = self.app.blobs.read_all(&file.blob_key).await?;
+        Ok(Ok(bytes.to_vec()))
+    }
+
+    async fn attach(
+        &mut self,
+        owner: String,
+        name: String,
+        content_type: String,
+        content: Vec<u8>,
+    ) -> HostResult<String> {
+        let (kind, id) = match owner_ref(&owner) {
+            Ok(o) => o,
+            Err(e) => return Ok(Err(e)),
+        };
+        if let Err(e) = self.may_touch_files_of(kind, true) {
+            return Ok(Err(e));
+        }
+        let name = match naming::file_name(&name) {
+            Ok(n) => n,
+            Err(m) => return Ok(Err(Error::Invalid(m))),
+        };
+        let max = self.app.config.files.max_file_bytes;
+        if content.len() as u64 > max {
+            return Ok(Err(Error::Invalid(format!(
+                "{name} is larger than {}, the most a file may be",
+                naming::size_in_words(max)
+            ))));
+        }
+        let Some(found) = self.find_owner(kind, id).await? else {
+            return Ok(Err(Error::NotFound(format!("no {kind} {id}"))));
+        };
+        let practice = self.practice.clone();
+        let file_id = crate::db::new_id();
+        let key = blob::key(practice.id(), &file_id);
+        let size = content.len() as u64;
+        let mut writer = self.app.blobs.writer(&key).await?;
+        self.written_blobs.push(key.clone());
+        writer.write(Bytes::from(content)).await?;
+        let sha256 = writer.finish().await?;
+        let upload = Upload {
+            folder: String::new(),
+            files: vec![Received {
+                id: file_id,
+                content_type: naming::content_type(Some(&content_type), &name),
+                name,
+                size,
+                sha256,
+                blob_key: key,
+            }],
+        };
+        let (app, module) = (self.app.clone(), self.module.clone());
+        let actor_name = match &self.caller {
+            Some(c) => c.display_name.clone(),
+            None => module.manifest.name.clone(),
+        };
+        let user_id = self.caller.as_ref().map(|c| c.user_id.clone());
+        let actor = Actor {
+            user_id: user_id.as_deref(),
+            name: &actor_name,
+        };
+        let tx = self.tx().await?;
+        let recorded = crate::files::record(&app, tx, &practice, actor, &found, &upload).await;
+        self.wake_jobs = true;
+        match recorded {
+            Ok(files) => Ok(Ok(files
+                .first()
+                .map(|f| json_of(&f.info(None)))
+                .unwrap_or_default())),
+            Err(crate::error::AppError::QuotaExceeded(m)) => Ok(Err(Error::Invalid(m))),
+            Err(crate::error::AppError::NotFound(what)) => Ok(Err(Error::NotFound(what.into()))),
+            Err(e) => Err(trap(e)),
+        }
+    }
+}
+
+fn json_of(info: &store::FileInfo) -> String {
+    serde_json::to_string(info).unwrap_or_default()
+}
