@@ -109,17 +109,22 @@ impl Ctx {
 
     // --- records ---------------------------------------------------------
 
-    /// An applicant, as the caller may see it.
+    /// An applicant, as `GET /api/v1/applicants/{id}` shows it to the caller
+    /// (needs `records = ["applicants:read"]`). Without a person behind the
+    /// call (events, timers), every field: the module's own rights.
+    /// [`Error::NotFound`] for one in the trash or unknown.
     pub fn applicant(&self, id: &str) -> Result<Value> {
         from_json(&records::get_applicant(id)?)
     }
 
-    /// A case, as the caller may see it.
+    /// A case, as `GET /api/v1/cases/{id}` shows it to the caller (needs
+    /// `records = ["cases:read"]`).
     pub fn case(&self, id: &str) -> Result<Value> {
         from_json(&records::get_case(id)?)
     }
 
-    /// The applicants with this email address.
+    /// The applicants with this email address (any case), oldest first, at
+    /// most 50 (needs `records = ["applicants:read"]`).
     pub fn applicants_by_email(&self, email: &str) -> Result<Vec<Value>> {
         records::find_applicants_by_email(email)?
             .iter()

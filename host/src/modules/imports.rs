@@ -1,19 +1,20 @@
-//! The host side of every WIT import. Each checks the module's manifest (and,
-//! for records, the caller the host holds), works inside the practice and
-//! module of the call, and writes through the call's transaction. Database
-//! failures trap the call; domain failures are `error` values.
+//! The host side of every WIT import (`records` is in `imports_records`).
+//! Each checks the module's manifest
+//! (and, for records, the caller the host holds), works inside the practice
+//! and module of the call, and writes through the call's transaction.
+//! Database failures trap the call; domain failures are `error` values.
 
 use serde_json::Value;
 
 use super::bindings::Error;
 use super::bindings::immcase::plugin::{
-    events, log, mail, records, schedule, search, settings, store, types,
+    events, log, mail, schedule, search, settings, store, types,
 };
 use super::call::CallState;
 use super::store::{self as docs, Scope, StoreError};
 use crate::jobs;
 
-type HostResult<T> = wasmtime::Result<Result<T, Error>>;
+pub(super) type HostResult<T> = wasmtime::Result<Result<T, Error>>;
 
 /// Domain errors become `error` values; database errors trap.
 fn domain<T>(r: Result<T, StoreError>) -> HostResult<T> {
@@ -191,21 +192,7 @@ impl store::Host for CallState {
     }
 }
 
-const NOT_YET: &str = "applicants, cases, files and search are not available on this server yet";
-
-impl records::Host for CallState {
-    async fn get_applicant(&mut self, _id: String) -> HostResult<String> {
-        Ok(Err(Error::NotFound(NOT_YET.into())))
-    }
-
-    async fn get_case(&mut self, _id: String) -> HostResult<String> {
-        Ok(Err(Error::NotFound(NOT_YET.into())))
-    }
-
-    async fn find_applicants_by_email(&mut self, _email: String) -> HostResult<Vec<String>> {
-        Ok(Err(Error::NotFound(NOT_YET.into())))
-    }
-}
+const NOT_YET: &str = "module documents in search are not available on this server yet";
 
 impl search::Host for CallState {
     async fn put(&mut self, _entry: search::Entry) -> HostResult<()> {

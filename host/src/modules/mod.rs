@@ -3,7 +3,8 @@
 //! - `manifest`: `plugin.toml`, parsed and checked.
 //! - `runtime`: the wasmtime engine, compilation cache and load-time checks.
 //! - `call`: one call into a module, with limits and its own transaction.
-//! - `imports`: the host side of every WIT import.
+//! - `imports`: the host side of every WIT import (`imports_records` for
+//!   `records`).
 //! - `store`: the document store behind the `store` import.
 //! - `settings`: per-practice enabled state and settings.
 //! - `routes`: the HTTP API for modules, and dispatch to `handle-http`.
@@ -12,6 +13,7 @@ pub mod bindings;
 pub mod call;
 mod imports;
 mod imports_files;
+mod imports_records;
 pub mod manifest;
 pub mod routes;
 pub mod runtime;

@@ -109,6 +109,30 @@ pub async fn find_many(tx: &mut Tx, practice: &Practice, ids: &[String]) -> Resu
     Ok(found)
 }
 
+/// Applicants (not in the trash) with a normalised `email`, oldest first,
+/// at most `limit`.
+pub async fn find_by_email<'e, E>(
+    db: E,
+    practice: &Practice,
+    email: &str,
+    limit: i64,
+) -> Result<Vec<Applicant>>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM applicants WHERE practice_id = $1 AND deleted_at IS NULL AND id IN \
+         (SELECT applicant_id FROM applicant_contacts WHERE practice_id = $1 AND kind = 'email' AND value = $2) \
+         ORDER BY id LIMIT $3"
+    )))
+    .bind(practice.id())
+    .bind(email)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.iter().map(from_row).collect())
+}
+
 /// A page of applicants, newest first (ids sort by creation time).
 pub async fn page<'e, E>(
     db: E,

@@ -8,7 +8,8 @@
 //! - `timeline`: who changed which field, from what to what;
 //! - `applicants`: the `/api/v1/applicants` routes;
 //! - `case`, `case_store`, `cases`: cases, their folios and routes;
-//! - `trash`: deleting, restoring and purging.
+//! - `trash`: deleting, restoring and purging;
+//! - `reading`: records as JSON for modules (the `records` import).
 
 mod applicant;
 mod applicant_store;
@@ -18,6 +19,7 @@ mod case_store;
 mod cases;
 mod duplicates;
 pub mod matching;
+pub mod reading;
 pub mod timeline;
 pub mod trash;
 

@@ -1,0 +1,75 @@
+//! Test module for the `records` import. The host's errors are passed on as
+//! the SDK shows them (403 `forbidden`, 404 `not_found`, 422 `invalid`, with
+//! the host's message).
+//!
+//! - `GET /applicant?id=`, `GET /case?id=` → the record, read as the caller.
+//! - `GET /by-email?email=` → `{"items": [...]}`: the applicants with it.
+//! - `POST /applicant-after-write?id=` → writes a mark to its own store first
+//!   (which starts the call's transaction), then reads the applicant.
+//! - On `applicant.created` (a call the host makes on its own), reads the
+//!   applicant with the module's own rights and keeps what it saw:
+//!   `GET /seen?id=` → that copy.
+
+use immcase_sdk::{Ctx, Error, Event, Plugin, Request, Response, Result, Router, export_plugin};
+use serde_json::{Value, json};
+
+struct RecordsSearch;
+
+impl Plugin for RecordsSearch {
+    fn router() -> Router {
+        Router::new()
+            .get("/applicant", applicant)
+            .get("/case", case)
+            .get("/by-email", by_email)
+            .post("/applicant-after-write", applicant_after_write)
+            .get("/seen", seen)
+    }
+
+    fn on_event(ctx: &Ctx, event: Event) -> Result<()> {
+        let id = event.payload["id"].as_str().unwrap_or_default().to_string();
+        let applicant = ctx.applicant(&id)?;
+        match ctx.collection::<Value>("seen").insert(&id, &applicant) {
+            Ok(_) | Err(Error::Conflict(_)) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+export_plugin!(RecordsSearch);
+
+fn param(request: &Request, name: &str) -> Result<String> {
+    request
+        .query_param(name)
+        .ok_or_else(|| Error::invalid_field(name, "required"))
+}
+
+fn applicant(ctx: &Ctx, request: Request) -> Result<Response> {
+    Ok(Response::json(&ctx.applicant(&param(&request, "id")?)?))
+}
+
+fn case(ctx: &Ctx, request: Request) -> Result<Response> {
+    Ok(Response::json(&ctx.case(&param(&request, "id")?)?))
+}
+
+fn by_email(ctx: &Ctx, request: Request) -> Result<Response> {
+    let items = ctx.applicants_by_email(&param(&request, "email")?)?;
+    Ok(Response::json(&json!({ "items": items })))
+}
+
+fn applicant_after_write(ctx: &Ctx, request: Request) -> Result<Response> {
+    let id = param(&request, "id")?;
+    let marks = ctx.collection::<Value>("marks");
+    let mark = format!("read-{id}");
+    if marks.get(&mark)?.is_none() {
+        marks.insert(&mark, &json!({ "applicant": id }))?;
+    }
+    Ok(Response::json(&ctx.applicant(&id)?))
+}
+
+fn seen(ctx: &Ctx, request: Request) -> Result<Response> {
+    let id = param(&request, "id")?;
+    match ctx.collection::<Value>("seen").get(&id)? {
+        Some(doc) => Ok(Response::json(&doc.data)),
+        None => Err(Error::NotFound(format!("no applicant {id} seen yet"))),
+    }
+}
