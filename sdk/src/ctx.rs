@@ -21,15 +21,21 @@ pub struct Ctx {
 }
 
 /// A module's document in global search (capability `search = true`).
+/// People find it by its title and body while the module is enabled and
+/// they hold `module:{id}` (and `permission`, when set).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SearchEntry {
-    /// Unique within the module.
+    /// Unique within the module: 1 to 200 letters, digits and `- _ . : @`.
     pub id: String,
+    /// 1 to 300 characters.
     pub title: String,
+    /// At most 100 KiB; its first line is shown under the title.
     pub body: String,
-    /// Where a result leads, below the module's page mount (`/m/{module}`).
+    /// Where a result leads, below the module's page mount (`/m/{module}`):
+    /// starts with `/`, without `..`, spaces or backslashes.
     pub path: String,
-    /// The permission a person needs to see the result.
+    /// The permission a person needs to see the result: one the module
+    /// declares, `module:{id}`, or a host permission.
     pub permission: Option<String>,
 }
 
@@ -160,7 +166,9 @@ impl Ctx {
 
     // --- search ----------------------------------------------------------
 
-    /// Adds or replaces one of the module's documents in global search.
+    /// Adds or replaces one of the module's documents in global search
+    /// (kept with the rest of the call's changes). A wrong entry is
+    /// [`Error::Invalid`] saying why; see [`SearchEntry`] for the rules.
     pub fn search_put(&self, entry: &SearchEntry) -> Result<()> {
         Ok(search::put(&search::Entry {
             id: entry.id.clone(),

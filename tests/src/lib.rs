@@ -312,6 +312,19 @@ impl TestServer {
         self.run(listener).await;
     }
 
+    /// Stops the server, rebuilds its search index as `immcase reindex` does,
+    /// and starts it again (on a new port: take new clients after).
+    pub async fn reindex(&mut self) {
+        self.shutdown().await;
+        immcase_host::commands::reindex(self.config.clone())
+            .await
+            .expect("rebuild the search index");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        self.run(listener).await;
+    }
+
     /// A client for the default practice (reached as `localhost`).
     pub fn api(&self) -> Api {
         Api::new(self.addr, None)

@@ -35,6 +35,7 @@ pub struct CallState {
     /// Set by imports whose effects should wake a worker after the commit.
     pub(super) wake_mail: bool,
     pub(super) wake_jobs: bool,
+    pub(super) wake_search: bool,
     /// Blobs written by the call (attached files), removed if it fails.
     pub(super) written_blobs: Vec<String>,
 }
@@ -206,6 +207,7 @@ where
         tx: None,
         wake_mail: false,
         wake_jobs: false,
+        wake_search: false,
         written_blobs: Vec::new(),
     };
     let mut store = Store::new(module.pre.engine(), state);
@@ -250,6 +252,9 @@ where
     }
     if data.wake_jobs {
         app.modules.jobs_wake.notify_one();
+    }
+    if data.wake_search {
+        app.search.wake.notify_one();
     }
     Ok(result)
 }

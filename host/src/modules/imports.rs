@@ -1,5 +1,5 @@
-//! The host side of every WIT import (`records` is in `imports_records`).
-//! Each checks the module's manifest
+//! The host side of every WIT import (`records` and `search` are in
+//! `imports_records` and `imports_search`). Each checks the module's manifest
 //! (and, for records, the caller the host holds), works inside the practice
 //! and module of the call, and writes through the call's transaction.
 //! Database failures trap the call; domain failures are `error` values.
@@ -7,9 +7,7 @@
 use serde_json::Value;
 
 use super::bindings::Error;
-use super::bindings::immcase::plugin::{
-    events, log, mail, schedule, search, settings, store, types,
-};
+use super::bindings::immcase::plugin::{events, log, mail, schedule, settings, store, types};
 use super::call::CallState;
 use super::store::{self as docs, Scope, StoreError};
 use crate::jobs;
@@ -189,18 +187,6 @@ impl store::Host for CallState {
             documents: documents.into_iter().map(Self::to_document).collect(),
             next_cursor,
         }))
-    }
-}
-
-const NOT_YET: &str = "module documents in search are not available on this server yet";
-
-impl search::Host for CallState {
-    async fn put(&mut self, _entry: search::Entry) -> HostResult<()> {
-        Ok(Err(Error::Invalid(NOT_YET.into())))
-    }
-
-    async fn remove(&mut self, _id: String) -> HostResult<()> {
-        Ok(Err(Error::Invalid(NOT_YET.into())))
     }
 }
 

@@ -204,6 +204,7 @@ impl files::Host for CallState {
         let tx = self.tx().await?;
         let recorded = crate::files::record(&app, tx, &practice, actor, &found, &upload).await;
         self.wake_jobs = true;
+        self.wake_search = true;
         match recorded {
             Ok(files) => Ok(Ok(files
                 .first()

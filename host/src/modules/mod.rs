@@ -3,9 +3,10 @@
 //! - `manifest`: `plugin.toml`, parsed and checked.
 //! - `runtime`: the wasmtime engine, compilation cache and load-time checks.
 //! - `call`: one call into a module, with limits and its own transaction.
-//! - `imports`: the host side of every WIT import (`imports_records` for
-//!   `records`).
+//! - `imports`: the host side of every WIT import (`imports_records` and
+//!   `imports_search` for those two).
 //! - `store`: the document store behind the `store` import.
+//! - `search_docs`: modules' documents in global search, behind `search`.
 //! - `settings`: per-practice enabled state and settings.
 //! - `routes`: the HTTP API for modules, and dispatch to `handle-http`.
 
@@ -14,9 +15,11 @@ pub mod call;
 mod imports;
 mod imports_files;
 mod imports_records;
+mod imports_search;
 pub mod manifest;
 pub mod routes;
 pub mod runtime;
+pub mod search_docs;
 pub mod settings;
 pub mod store;
 

@@ -28,10 +28,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::access::permissions::FieldAccess;
+use crate::access::permissions::{FieldAccess, MODULE_PREFIX};
 use crate::api::{Json, Query};
 use crate::auth::Caller;
 use crate::error::{AppError, ErrorBody, Result};
+use crate::modules::search_docs;
 use crate::practices::Practice;
 use crate::search::index::SearchDoc;
 use crate::state::AppState;
@@ -40,13 +41,18 @@ use crate::state::AppState;
 pub const SEARCH_KINDS: &[&str] = &["applicant", "case", "file"];
 
 /// The search document of a record as it is now; `None` when it is gone
-/// (deleted, or moved to the trash) or of an unknown kind.
+/// (deleted, or moved to the trash) or of an unknown kind. Kind
+/// `module:{id}` is a module's own document (`modules::search_docs`).
 pub async fn search_doc(
     db: &sqlx::AnyPool,
     practice: &Practice,
     kind: &str,
     id: &str,
 ) -> Result<Option<SearchDoc>> {
+    if let Some(module) = kind.strip_prefix(MODULE_PREFIX) {
+        let found = search_docs::find(db, practice, module, id).await?;
+        return Ok(found.map(|d| search_docs::search_doc(practice, module, &d)));
+    }
     match kind {
         "applicant" => Ok(applicant_store::find(db, practice, id)
             .await?
@@ -99,6 +105,11 @@ pub async fn search_docs_page(
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<SearchDoc>> {
+    if let Some(module) = kind.strip_prefix(MODULE_PREFIX) {
+        let found = search_docs::page(db, practice, module, after, limit).await?;
+        let doc = |d: &search_docs::ModuleSearchDoc| search_docs::search_doc(practice, module, d);
+        return Ok(found.iter().map(doc).collect());
+    }
     let ids: Vec<String> = match kind {
         "applicant" => sqlx::query_scalar(
             "SELECT id FROM applicants WHERE practice_id = $1 AND deleted_at IS NULL \

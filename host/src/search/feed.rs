@@ -5,7 +5,8 @@
 //! (applying a row twice is harmless: documents are replaced whole). A
 //! search first catches up with the queue, so a committed record is always
 //! findable. Without a position (a new or unreadable index) the index is
-//! rebuilt from the records themselves, which `immcase reindex` also does.
+//! rebuilt from the records themselves (and the installed modules' own
+//! documents), which `immcase reindex` also does.
 
 use std::path::{Path, PathBuf};
 
@@ -176,8 +177,23 @@ async fn rebuild_locked(state: &AppState) -> Result<i64> {
         .await?;
     let position = position.unwrap_or(0);
     blocking(state, |index| index.clear()).await?;
+    // Host records, then the documents of every installed module that may
+    // have some (those of a module disabled in a practice stay indexed; a
+    // search leaves them out).
+    let kinds: Vec<String> = crate::records::SEARCH_KINDS
+        .iter()
+        .map(|k| k.to_string())
+        .chain(
+            state
+                .modules
+                .modules
+                .values()
+                .filter(|m| m.manifest.capabilities.search)
+                .map(|m| crate::modules::search_docs::kind(&m.manifest.id)),
+        )
+        .collect();
     for practice in practices::all(state.db.pool()).await? {
-        for kind in crate::records::SEARCH_KINDS {
+        for kind in &kinds {
             let mut after: Option<String> = None;
             loop {
                 let pool = state.db.pool();

@@ -4,12 +4,15 @@ use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use super::feed;
-use super::index::{FIELD_KEYS, Hit, MIN_QUERY_CHARS, SearchError};
-use crate::access::permissions::FieldAccess;
+use super::index::{FIELD_KEYS, Hit, MAX_LIMIT, MIN_QUERY_CHARS, SearchError};
+use crate::access::permissions::{FieldAccess, MODULE_PREFIX};
 use crate::api::{Json, Query};
 use crate::auth::Caller;
 use crate::error::{AppError, ErrorBody, Result};
+use crate::modules::search_docs;
 use crate::state::AppState;
 
 #[derive(Deserialize, IntoParams)]
@@ -30,20 +33,20 @@ pub struct SearchResults {
 
 /// What the caller may search: the kinds their permissions open, and the
 /// field keys their roles do not hide.
-fn scope(caller: &Caller) -> (Vec<&'static str>, Vec<&'static str>) {
+fn scope(caller: &Caller) -> (Vec<String>, Vec<&'static str>) {
     let mut kinds = Vec::new();
     if caller.can("applicants.read") {
-        kinds.push("applicant");
+        kinds.push("applicant".to_string());
     }
     if caller.can("cases.read") {
-        kinds.push("case");
+        kinds.push("case".to_string());
     }
     // A file's hit names its owner, so it needs both kinds of owner open.
     if ["files.read", "applicants.read", "cases.read"]
         .iter()
         .all(|p| caller.can(p))
     {
-        kinds.push("file");
+        kinds.push("file".to_string());
     }
     let keys = FIELD_KEYS
         .iter()
@@ -53,9 +56,63 @@ fn scope(caller: &Caller) -> (Vec<&'static str>, Vec<&'static str>) {
     (kinds, keys)
 }
 
+/// The modules whose documents the caller may find: installed, with the
+/// `search` capability, enabled in the practice, and reachable by the caller
+/// (`module:{id}`).
+async fn searchable_modules(state: &AppState, caller: &Caller) -> Result<Vec<String>> {
+    let enabled = state
+        .modules
+        .enabled
+        .get(state.db.pool(), &caller.practice)
+        .await?;
+    Ok(enabled
+        .iter()
+        .filter(|id| {
+            state
+                .modules
+                .get(id)
+                .is_some_and(|m| m.manifest.capabilities.search)
+        })
+        .filter(|id| caller.can(&format!("{MODULE_PREFIX}{id}")))
+        .cloned()
+        .collect())
+}
+
+/// Drops the module documents whose own permission the caller lacks (or
+/// which are no longer stored).
+async fn permitted(state: &AppState, caller: &Caller, hits: Vec<Hit>) -> Result<Vec<Hit>> {
+    let mut modules: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for hit in &hits {
+        if let Some(module) = hit.kind.strip_prefix(MODULE_PREFIX) {
+            modules.entry(module).or_default().push(&hit.id);
+        }
+    }
+    let mut allowed: BTreeSet<(String, String)> = BTreeSet::new();
+    for (module, ids) in modules {
+        let pool = state.db.pool();
+        let stored = search_docs::permissions(pool, &caller.practice, module, &ids).await?;
+        for (id, permission) in stored {
+            if permission.is_none_or(|p| caller.can(&p)) {
+                allowed.insert((module.to_string(), id));
+            }
+        }
+    }
+    Ok(hits
+        .into_iter()
+        .filter(|hit| match hit.kind.strip_prefix(MODULE_PREFIX) {
+            Some(module) => allowed.contains(&(module.to_string(), hit.id.clone())),
+            None => true,
+        })
+        .collect())
+}
+
 /// Searches applicants (names, emails, phones, passport), cases (folio,
-/// program, applicant's name) and files (names) within the
-/// caller's practice, and only in the records and fields the caller may see.
+/// program, applicant's name), files (names) and modules' own documents
+/// (title, text)
+/// within the caller's practice, and only in the records and fields the
+/// caller may see. A module's documents are found while the module is
+/// enabled and the caller holds `module:{id}` and the document's own
+/// permission, if it names one; a result leads to `/m/{module}/...`.
 #[utoipa::path(get, path = "/api/v1/search", tag = "search", params(SearchQuery),
     responses((status = 200, body = SearchResults), (status = 401, body = ErrorBody),
         (status = 422, body = ErrorBody, description = "A query under 2 characters, or a limit outside 1 to 100")))]
@@ -74,7 +131,9 @@ pub(super) async fn search(
             format!("type at least {MIN_QUERY_CHARS} characters (and at most 200)"),
         ));
     }
-    let (kinds, keys) = scope(&caller);
+    let (mut kinds, keys) = scope(&caller);
+    let modules = searchable_modules(&state, &caller).await?;
+    kinds.extend(modules.iter().map(|id| search_docs::kind(id)));
     if kinds.is_empty() {
         return Ok(Json(SearchResults {
             items: Vec::new(),
@@ -82,24 +141,24 @@ pub(super) async fn search(
         }));
     }
     feed::catch_up(&state).await?;
-    let search = state.search.clone();
-    let practice_id = caller.practice.id().to_string();
-    let hits = tokio::task::spawn_blocking(move || {
-        search
-            .index
-            .search(&practice_id, &q.q, &keys, Some(&kinds), limit)
-    })
-    .await
-    .map_err(|e| anyhow::anyhow!("search task: {e}"))?;
-    let mut items = match hits {
-        Ok(hits) => hits,
-        Err(SearchError::QueryTooShort) => {
-            return Err(AppError::field(
-                "q",
-                format!("type at least {MIN_QUERY_CHARS} letters or digits"),
-            ));
+    // Module documents may need a permission the index does not know: when
+    // some are dropped from a full page, ask once more for the most the
+    // index gives, so they do not crowd out what the caller may see.
+    let mut ask = limit;
+    let mut items = loop {
+        let hits = find(&state, &caller, &q.q, &keys, &kinds, ask).await?;
+        let full = hits.len() == ask;
+        let before = hits.len();
+        let mut hits = if modules.is_empty() {
+            hits
+        } else {
+            permitted(&state, &caller, hits).await?
+        };
+        if !full || hits.len() == before || ask == MAX_LIMIT {
+            hits.truncate(limit);
+            break hits;
         }
-        Err(e) => return Err(anyhow::anyhow!("search: {e}").into()),
+        ask = MAX_LIMIT;
     };
     let names_hidden = ["applicant.given_name", "applicant.family_name"]
         .iter()
@@ -118,4 +177,34 @@ pub(super) async fn search(
         items,
         next_cursor: None,
     }))
+}
+
+/// The index's best `limit` hits in the caller's practice, kinds and keys.
+async fn find(
+    state: &AppState,
+    caller: &Caller,
+    q: &str,
+    keys: &[&'static str],
+    kinds: &[String],
+    limit: usize,
+) -> Result<Vec<Hit>> {
+    let search = state.search.clone();
+    let practice_id = caller.practice.id().to_string();
+    let (q, keys, kinds) = (q.to_string(), keys.to_vec(), kinds.to_vec());
+    let hits = tokio::task::spawn_blocking(move || {
+        let kinds: Vec<&str> = kinds.iter().map(String::as_str).collect();
+        search
+            .index
+            .search(&practice_id, &q, &keys, Some(&kinds), limit)
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("search task: {e}"))?;
+    match hits {
+        Ok(hits) => Ok(hits),
+        Err(SearchError::QueryTooShort) => Err(AppError::field(
+            "q",
+            format!("type at least {MIN_QUERY_CHARS} letters or digits"),
+        )),
+        Err(e) => Err(anyhow::anyhow!("search: {e}").into()),
+    }
 }

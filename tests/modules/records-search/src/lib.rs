@@ -1,16 +1,22 @@
-//! Test module for the `records` import. The host's errors are passed on as
-//! the SDK shows them (403 `forbidden`, 404 `not_found`, 422 `invalid`, with
-//! the host's message).
+//! Test module for the `records` and `search` imports. The host's errors are
+//! passed on as the SDK shows them (403 `forbidden`, 404 `not_found`, 422
+//! `invalid`, with the host's message).
 //!
 //! - `GET /applicant?id=`, `GET /case?id=` → the record, read as the caller.
 //! - `GET /by-email?email=` → `{"items": [...]}`: the applicants with it.
 //! - `POST /applicant-after-write?id=` → writes a mark to its own store first
 //!   (which starts the call's transaction), then reads the applicant.
+//! - `POST /doc` `{id, title, body, path, permission}` → puts a document in
+//!   search; `DELETE /doc?id=` removes it; `POST /doc-then-fail` puts one
+//!   and then fails the call, so nothing of it may remain.
 //! - On `applicant.created` (a call the host makes on its own), reads the
 //!   applicant with the module's own rights and keeps what it saw:
 //!   `GET /seen?id=` → that copy.
 
-use immcase_sdk::{Ctx, Error, Event, Plugin, Request, Response, Result, Router, export_plugin};
+use immcase_sdk::{
+    Ctx, Error, Event, Plugin, Request, Response, Result, Router, SearchEntry, export_plugin,
+};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 struct RecordsSearch;
@@ -22,6 +28,9 @@ impl Plugin for RecordsSearch {
             .get("/case", case)
             .get("/by-email", by_email)
             .post("/applicant-after-write", applicant_after_write)
+            .post("/doc", put_doc)
+            .delete("/doc", remove_doc)
+            .post("/doc-then-fail", put_doc_then_fail)
             .get("/seen", seen)
     }
 
@@ -64,6 +73,43 @@ fn applicant_after_write(ctx: &Ctx, request: Request) -> Result<Response> {
         marks.insert(&mark, &json!({ "applicant": id }))?;
     }
     Ok(Response::json(&ctx.applicant(&id)?))
+}
+
+#[derive(Deserialize)]
+struct NewDoc {
+    id: String,
+    title: String,
+    #[serde(default)]
+    body: String,
+    path: String,
+    permission: Option<String>,
+}
+
+fn entry(request: &Request) -> Result<SearchEntry> {
+    let doc: NewDoc = request.json()?;
+    Ok(SearchEntry {
+        id: doc.id,
+        title: doc.title,
+        body: doc.body,
+        path: doc.path,
+        permission: doc.permission,
+    })
+}
+
+fn put_doc(ctx: &Ctx, request: Request) -> Result<Response> {
+    let entry = entry(&request)?;
+    ctx.search_put(&entry)?;
+    Ok(Response::json(&json!({ "put": entry.id })))
+}
+
+fn put_doc_then_fail(ctx: &Ctx, request: Request) -> Result<Response> {
+    ctx.search_put(&entry(&request)?)?;
+    Err(Error::Internal("failing after the put, on purpose".into()))
+}
+
+fn remove_doc(ctx: &Ctx, request: Request) -> Result<Response> {
+    ctx.search_remove(&param(&request, "id")?)?;
+    Ok(Response::no_content())
 }
 
 fn seen(ctx: &Ctx, request: Request) -> Result<Response> {

@@ -1,0 +1,390 @@
+//! Modules' own documents in global search, behind the `search` import.
+//!
+//! A document is a row of `module_search_documents`, keyed by (practice,
+//! module, id): the practice and module come from the host, the module only
+//! names the id. Each put or removal is written in the module call's
+//! transaction together with a `search_queue` row of kind `module:{module}`,
+//! so the index follows them like host records, and a rebuild reads them
+//! back from here. Whether a person sees one in results (module enabled,
+//! `module:{id}`, the document's own permission) is decided when searching.
+
+use std::collections::HashMap;
+
+use sqlx::{Any, AssertSqlSafe, Executor, Row};
+
+use super::manifest::Manifest;
+use crate::access::permissions::{HOST_PERMISSIONS, MODULE_PREFIX};
+use crate::db::Tx;
+use crate::practices::Practice;
+use crate::search::index::SearchDoc;
+
+pub const MAX_TITLE_CHARS: usize = 300;
+pub const MAX_BODY_BYTES: usize = 100 * 1024;
+pub const MAX_PATH_CHARS: usize = 1000;
+/// How much of the body's first line a result shows under its title.
+const EXCERPT_CHARS: usize = 120;
+
+/// One of a module's documents, as the module gave it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModuleSearchDoc {
+    /// Unique within the module (the store's document id rules).
+    pub id: String,
+    pub title: String,
+    pub body: String,
+    /// Below the module's page mount, starting with `/`.
+    pub path: String,
+    /// The permission a person needs to see it, besides `module:{id}`.
+    pub permission: Option<String>,
+}
+
+/// The search kind of a module's documents.
+pub fn kind(module: &str) -> String {
+    format!("{MODULE_PREFIX}{module}")
+}
+
+/// Checks a document `manifest`'s module wants to put; the error says why,
+/// for the module's author.
+pub fn check(manifest: &Manifest, doc: &ModuleSearchDoc) -> Result<(), String> {
+    super::store::check_id(&doc.id).map_err(|e| e.to_string())?;
+    let title = doc.title.trim();
+    if title.is_empty() || title.chars().count() > MAX_TITLE_CHARS {
+        return Err(format!("a title has 1 to {MAX_TITLE_CHARS} characters"));
+    }
+    if doc.body.len() > MAX_BODY_BYTES {
+        return Err(format!("a body is at most {} KiB", MAX_BODY_BYTES / 1024));
+    }
+    let path_ok = doc.path.starts_with('/')
+        && !doc.path.contains("..")
+        && doc.path.chars().count() <= MAX_PATH_CHARS
+        && !doc
+            .path
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\');
+    if !path_ok {
+        return Err(format!(
+            "path {:?}: give a path below the module's pages, like \"/notes/42\": it starts with /, \
+             has no .., no spaces or backslashes, and at most {MAX_PATH_CHARS} characters",
+            doc.path
+        ));
+    }
+    if let Some(permission) = &doc.permission
+        && !may_require(manifest, permission)
+    {
+        return Err(format!(
+            "permission {permission:?} is neither declared under [[permissions]] in the plugin.toml of `{}`, \
+             nor `module:{}`, nor a host permission",
+            manifest.id, manifest.id
+        ));
+    }
+    Ok(())
+}
+
+/// The permissions a module's document may require: its own declared ones,
+/// `module:{id}`, and the host's.
+fn may_require(manifest: &Manifest, permission: &str) -> bool {
+    manifest.permissions.iter().any(|p| p.name == permission)
+        || permission == kind(&manifest.id)
+        || HOST_PERMISSIONS.iter().any(|(name, _)| *name == permission)
+}
+
+/// Adds or replaces a document (checked with [`check`]).
+pub async fn put(
+    tx: &mut Tx,
+    practice: &Practice,
+    module: &str,
+    doc: &ModuleSearchDoc,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO module_search_documents (practice_id, module_id, doc_id, title, body, path, \
+         permission, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
+         ON CONFLICT (practice_id, module_id, doc_id) DO UPDATE SET title = excluded.title, \
+         body = excluded.body, path = excluded.path, permission = excluded.permission, \
+         updated_at = excluded.updated_at",
+    )
+    .bind(practice.id())
+    .bind(module)
+    .bind(&doc.id)
+    .bind(doc.title.trim())
+    .bind(&doc.body)
+    .bind(&doc.path)
+    .bind(doc.permission.as_deref())
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Deletes a document; returns whether there was one.
+pub async fn remove(
+    tx: &mut Tx,
+    practice: &Practice,
+    module: &str,
+    id: &str,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "DELETE FROM module_search_documents WHERE practice_id = $1 AND module_id = $2 AND doc_id = $3",
+    )
+    .bind(practice.id())
+    .bind(module)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    Ok(done > 0)
+}
+
+const COLUMNS: &str = "doc_id, title, body, path, permission";
+
+fn from_row(r: &sqlx::any::AnyRow) -> ModuleSearchDoc {
+    ModuleSearchDoc {
+        id: r.get("doc_id"),
+        title: r.get("title"),
+        body: r.get("body"),
+        path: r.get("path"),
+        permission: r.get("permission"),
+    }
+}
+
+pub async fn find<'e, E>(
+    db: E,
+    practice: &Practice,
+    module: &str,
+    id: &str,
+) -> sqlx::Result<Option<ModuleSearchDoc>>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM module_search_documents WHERE practice_id = $1 AND module_id = $2 AND doc_id = $3"
+    )))
+    .bind(practice.id())
+    .bind(module)
+    .bind(id)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.as_ref().map(from_row))
+}
+
+/// A page of a module's documents by id, after `after` (for rebuilds).
+pub async fn page<'e, E>(
+    db: E,
+    practice: &Practice,
+    module: &str,
+    after: Option<&str>,
+    limit: i64,
+) -> sqlx::Result<Vec<ModuleSearchDoc>>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM module_search_documents WHERE practice_id = $1 AND module_id = $2 \
+         AND (CAST($3 AS TEXT) IS NULL OR doc_id > $3) ORDER BY doc_id LIMIT $4"
+    )))
+    .bind(practice.id())
+    .bind(module)
+    .bind(after)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.iter().map(from_row).collect())
+}
+
+/// The permission each stored document of `ids` requires (`None`: none
+/// beyond `module:{id}`). Ids not stored are absent.
+pub async fn permissions<'e, E>(
+    db: E,
+    practice: &Practice,
+    module: &str,
+    ids: &[&str],
+) -> sqlx::Result<HashMap<String, Option<String>>>
+where
+    E: Executor<'e, Database = Any> + Copy,
+{
+    let mut found = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(100) {
+        let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
+        let sql = format!(
+            "SELECT doc_id, permission FROM module_search_documents WHERE practice_id = $1 \
+             AND module_id = $2 AND doc_id IN ({})",
+            marks.join(", ")
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql))
+            .bind(practice.id())
+            .bind(module);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        for row in query.fetch_all(db).await? {
+            found.insert(row.get("doc_id"), row.get("permission"));
+        }
+    }
+    Ok(found)
+}
+
+/// What the index holds of a module's document: its title and body are
+/// searched (`module.title`, `module.text`), the result shows the title and
+/// the start of the body, and leads to `/m/{module}{path}`.
+pub fn search_doc(practice: &Practice, module: &str, doc: &ModuleSearchDoc) -> SearchDoc {
+    SearchDoc {
+        practice_id: practice.id().to_string(),
+        kind: kind(module),
+        id: doc.id.clone(),
+        title: doc.title.clone(),
+        subtitle: excerpt(&doc.body),
+        link: link(module, &doc.path),
+        fields: vec![
+            ("module.title".into(), doc.title.clone()),
+            ("module.text".into(), doc.body.clone()),
+        ],
+    }
+}
+
+/// Where a result leads: the path below the module's page mount.
+fn link(module: &str, path: &str) -> String {
+    format!("/m/{module}{path}")
+}
+
+/// The body's first non-empty line, cut at [`EXCERPT_CHARS`] with `…`.
+fn excerpt(body: &str) -> String {
+    let line = body
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or_default();
+    if line.chars().count() <= EXCERPT_CHARS {
+        return line.to_string();
+    }
+    let cut: String = line.chars().take(EXCERPT_CHARS - 1).collect();
+    format!("{}…", cut.trim_end())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MANIFEST: &str = r#"
+id = "notes"
+name = "Notes"
+version = "0.1.0"
+host-api = "^0.1"
+
+[capabilities]
+search = true
+
+[[permissions]]
+name = "notes.manage_all"
+"#;
+
+    fn doc() -> ModuleSearchDoc {
+        ModuleSearchDoc {
+            id: "n-1".into(),
+            title: "Call back".into(),
+            body: "Ask about the passport".into(),
+            path: "/notes/n-1".into(),
+            permission: None,
+        }
+    }
+
+    #[test]
+    fn entries_are_checked_with_reasons() {
+        let m = Manifest::parse(MANIFEST).unwrap();
+        assert_eq!(check(&m, &doc()), Ok(()));
+        for permission in ["notes.manage_all", "module:notes", "applicants.read"] {
+            let d = ModuleSearchDoc {
+                permission: Some(permission.into()),
+                ..doc()
+            };
+            assert_eq!(check(&m, &d), Ok(()), "{permission}");
+        }
+        let bad = [
+            (
+                ModuleSearchDoc {
+                    id: "".into(),
+                    ..doc()
+                },
+                "document id",
+            ),
+            (
+                ModuleSearchDoc {
+                    id: "x".repeat(201),
+                    ..doc()
+                },
+                "document id",
+            ),
+            (
+                ModuleSearchDoc {
+                    title: " ".into(),
+                    ..doc()
+                },
+                "title",
+            ),
+            (
+                ModuleSearchDoc {
+                    title: "t".repeat(301),
+                    ..doc()
+                },
+                "title",
+            ),
+            (
+                ModuleSearchDoc {
+                    body: "b".repeat(100 * 1024 + 1),
+                    ..doc()
+                },
+                "body",
+            ),
+            (
+                ModuleSearchDoc {
+                    path: "notes/1".into(),
+                    ..doc()
+                },
+                "path",
+            ),
+            (
+                ModuleSearchDoc {
+                    path: "/a/../b".into(),
+                    ..doc()
+                },
+                "path",
+            ),
+            (
+                ModuleSearchDoc {
+                    path: "/a b".into(),
+                    ..doc()
+                },
+                "path",
+            ),
+            (
+                ModuleSearchDoc {
+                    permission: Some("module:other".into()),
+                    ..doc()
+                },
+                "permission",
+            ),
+            (
+                ModuleSearchDoc {
+                    permission: Some("helpdesk.assign".into()),
+                    ..doc()
+                },
+                "permission",
+            ),
+        ];
+        for (d, word) in bad {
+            let err = check(&m, &d).unwrap_err();
+            assert!(err.contains(word), "{word}: {err}");
+        }
+    }
+
+    #[test]
+    fn results_show_the_start_of_the_body_and_lead_below_the_module() {
+        let long = format!("\n  {}\nsecond line", "word ".repeat(40));
+        let shown = excerpt(&long);
+        assert!(
+            shown.ends_with('…') && shown.chars().count() <= EXCERPT_CHARS,
+            "{shown}"
+        );
+        assert!(shown.starts_with("word") && !shown.contains("second"));
+        assert_eq!(excerpt("short\nmore"), "short");
+        assert_eq!(link("notes", "/notes/n-1"), "/m/notes/notes/n-1");
+    }
+}
