@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use sqlx::Row;
 use tokio::sync::{Mutex, Notify};
 
-use super::index::{SearchDoc, SearchIndex};
+use super::index::{SearchDoc, SearchError, SearchIndex};
 use crate::db::Tx;
 use crate::error::Result;
 use crate::practices::{self, Practice};
@@ -40,6 +40,15 @@ impl Search {
         let position_file = dir.join("position");
         let index = match SearchIndex::open(&index_dir) {
             Ok(index) => index,
+            // Another process (a running server) holds the index: it is not
+            // damaged, and must not be set aside under that process.
+            Err(SearchError::Index(tantivy::TantivyError::LockFailure(..))) => {
+                anyhow::bail!(
+                    "the search index in {} is in use by a running ImmCase server; \
+                     stop it first, or run this with a data directory of its own",
+                    index_dir.display()
+                )
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "the search index could not be opened; rebuilding it");
                 let _ = std::fs::remove_file(&position_file);
@@ -224,5 +233,24 @@ pub async fn run_worker(state: AppState, mut stop: tokio::sync::watch::Receiver<
             _ = tokio::time::sleep(std::time::Duration::from_secs(5)) => {}
             _ = stop.changed() => return,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Search;
+
+    #[test]
+    fn an_index_in_use_is_refused_and_left_as_it_is() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let running = Search::open(dir.path()).expect("the first opens");
+        std::fs::write(dir.path().join("position"), "41").expect("a position");
+        let second = Search::open(dir.path());
+        let message = second.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(message.contains("in use by a running"), "{message}");
+        // Nothing was set aside under the first.
+        assert!(dir.path().join("index").is_dir());
+        assert!(dir.path().join("position").is_file());
+        drop(running);
     }
 }
