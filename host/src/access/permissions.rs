@@ -34,6 +34,10 @@ pub const HOST_PERMISSIONS: &[(&str, &str)] = &[
     ("files.read", "See and download files"),
     ("files.write", "Upload and delete files"),
     ("trash.manage", "List the trash and restore from it"),
+    (
+        "settings.manage",
+        "Change the practice's lists, such as its case programs",
+    ),
     ("workflows.manage", "Write and run workflows"),
 ];
 

@@ -54,6 +54,7 @@ pub async fn create(state: &AppState, new: NewPractice<'_>) -> Result<CreatedPra
     };
     let practice = super::insert(&mut *tx, new.slug, name, now).await?;
     let admin_role = roles::insert_defaults(&mut tx, &practice, now).await?;
+    crate::records::programs::insert_defaults(&mut tx, &practice, now).await?;
     let account = users::insert(
         &mut tx,
         &practice,

@@ -92,7 +92,11 @@ where
 }
 
 /// Applicants by id (those not in the trash), in no particular order.
-pub async fn find_many(tx: &mut Tx, practice: &Practice, ids: &[String]) -> Result<Vec<Applicant>> {
+pub async fn find_many(
+    conn: &mut sqlx::AnyConnection,
+    practice: &Practice,
+    ids: &[String],
+) -> Result<Vec<Applicant>> {
     let mut found = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(100) {
         let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
@@ -104,7 +108,7 @@ pub async fn find_many(tx: &mut Tx, practice: &Practice, ids: &[String]) -> Resu
         for id in chunk {
             query = query.bind(id);
         }
-        found.extend(query.fetch_all(&mut **tx).await?.iter().map(from_row));
+        found.extend(query.fetch_all(&mut *conn).await?.iter().map(from_row));
     }
     Ok(found)
 }

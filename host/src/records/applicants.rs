@@ -29,12 +29,49 @@ pub struct ApplicantList {
     pub next_cursor: Option<String>,
 }
 
-#[derive(Deserialize, IntoParams)]
+#[derive(Default, Deserialize, IntoParams)]
 pub struct ListQuery {
     /// From the previous page.
     pub cursor: Option<String>,
     /// 1 to 200, default 50.
     pub limit: Option<i64>,
+}
+
+/// A page of applicants, newest first (all fields: show them with field rules).
+pub struct ApplicantPage {
+    pub items: Vec<Applicant>,
+    pub next_cursor: Option<String>,
+}
+
+/// A page of the practice's applicants, newest first (needs `applicants.read`).
+pub async fn page(state: &AppState, caller: &Caller, q: &ListQuery) -> Result<ApplicantPage> {
+    caller.require("applicants.read")?;
+    let limit = page_limit(q.limit)?;
+    let mut items = store::page(
+        state.db.pool(),
+        &caller.practice,
+        q.cursor.as_deref(),
+        limit + 1,
+    )
+    .await?;
+    let next_cursor = (items.len() as i64 > limit)
+        .then(|| items.get(limit as usize - 1).map(|a| a.id.clone()))
+        .flatten();
+    items.truncate(limit as usize);
+    Ok(ApplicantPage { items, next_cursor })
+}
+
+/// Applicants by id, in the order given, leaving out those not found (or in
+/// the trash); all fields: show them with field rules. Needs
+/// `applicants.read`.
+pub async fn some(state: &AppState, caller: &Caller, ids: &[String]) -> Result<Vec<Applicant>> {
+    caller.require("applicants.read")?;
+    let mut conn = state.db.pool().acquire().await?;
+    let found = store::find_many(&mut conn, &caller.practice, ids).await?;
+    Ok(ids
+        .iter()
+        .filter_map(|id| found.iter().find(|a| &a.id == id).cloned())
+        .collect())
 }
 
 /// The practice's applicants, newest first.
@@ -46,24 +83,16 @@ pub(super) async fn list(
     caller: Caller,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<ApplicantList>> {
-    caller.require("applicants.read")?;
-    let limit = page_limit(q.limit)?;
-    let rows = store::page(
-        state.db.pool(),
-        &caller.practice,
-        q.cursor.as_deref(),
-        limit + 1,
-    )
-    .await?;
-    let next_cursor = (rows.len() as i64 > limit)
-        .then(|| rows.get(limit as usize - 1).map(|a| a.id.clone()))
-        .flatten();
-    let items = rows
+    let page = page(&state, &caller, &q).await?;
+    let items = page
+        .items
         .iter()
-        .take(limit as usize)
         .map(|a| applicant::visible(a, &caller.field_rules))
         .collect();
-    Ok(Json(ApplicantList { items, next_cursor }))
+    Ok(Json(ApplicantList {
+        items,
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// What `POST /api/v1/applicants` takes: the applicant's fields, and
@@ -112,37 +141,7 @@ pub(super) async fn create(
 ) -> Result<Response> {
     caller.require("applicants.write")?;
     let confirmed = take_confirmation(&mut body)?;
-    check_writable_keys(&caller, "applicant", FIELDS, &body, true)?;
-    let input = parse_input(body)?;
-    let input = applicant::check(input, &today(&state)).map_err(AppError::check_fields_err)?;
-    let now = state.now_ms();
-    let mut tx = state.db.begin().await?;
-    if !confirmed {
-        let candidates = duplicates::find(&mut tx, &caller, &applicant::probe(&input)).await?;
-        if !candidates.is_empty() {
-            return Err(AppError::PossibleDuplicates {
-                count: candidates.len(),
-                candidates: serde_json::to_value(&candidates).unwrap_or_default(),
-            });
-        }
-    }
-    let created = store::insert(&mut tx, &caller.practice, &input, &caller.user_id, now).await?;
-    timeline::record(
-        &mut tx,
-        &caller,
-        "applicant",
-        &created.id,
-        "created",
-        &[],
-        now,
-    )
-    .await?;
-    crate::search::feed::enqueue(&mut tx, &caller.practice, "applicant", &created.id, now).await?;
-    let payload = json!({ "id": created.id, "given_name": created.given_name, "family_name": created.family_name });
-    announce(&state, &mut tx, &caller, "applicant.created", payload, now).await?;
-    tx.commit().await?;
-    state.modules.jobs_wake.notify_one();
-    state.search.wake.notify_one();
+    let created = add(&state, &caller, body, confirmed).await?;
     let location = format!("/api/v1/applicants/{}", created.id);
     let mut response = (
         StatusCode::CREATED,
@@ -155,10 +154,61 @@ pub(super) async fn create(
     Ok(response)
 }
 
+/// Creates an applicant from the fields of `body` (needs
+/// `applicants.write`). Unless `confirmed`, one that looks like existing
+/// applicants is refused with the candidates and their reasons.
+pub async fn add(
+    state: &AppState,
+    caller: &Caller,
+    body: Map<String, Value>,
+    confirmed: bool,
+) -> Result<Applicant> {
+    caller.require("applicants.write")?;
+    check_writable_keys(caller, "applicant", FIELDS, &body, true)?;
+    let input = parse_input(body)?;
+    let input = applicant::check(input, &today(state)).map_err(AppError::check_fields_err)?;
+    let now = state.now_ms();
+    let mut tx = state.db.begin().await?;
+    if !confirmed {
+        let candidates = duplicates::find(&mut tx, caller, &applicant::probe(&input)).await?;
+        if !candidates.is_empty() {
+            return Err(AppError::PossibleDuplicates {
+                count: candidates.len(),
+                candidates: serde_json::to_value(&candidates).unwrap_or_default(),
+            });
+        }
+    }
+    let created = store::insert(&mut tx, &caller.practice, &input, &caller.user_id, now).await?;
+    timeline::record(
+        &mut tx,
+        caller,
+        "applicant",
+        &created.id,
+        "created",
+        &[],
+        now,
+    )
+    .await?;
+    crate::search::feed::enqueue(&mut tx, &caller.practice, "applicant", &created.id, now).await?;
+    let payload = json!({ "id": created.id, "given_name": created.given_name, "family_name": created.family_name });
+    announce(state, &mut tx, caller, "applicant.created", payload, now).await?;
+    tx.commit().await?;
+    state.modules.jobs_wake.notify_one();
+    state.search.wake.notify_one();
+    Ok(created)
+}
+
 async fn found(state: &AppState, caller: &Caller, id: &str) -> Result<Applicant> {
     store::find(state.db.pool(), &caller.practice, id)
         .await?
         .ok_or(AppError::NotFound("applicant"))
+}
+
+/// One applicant (needs `applicants.read`); all fields: show it with field
+/// rules.
+pub async fn read(state: &AppState, caller: &Caller, id: &str) -> Result<Applicant> {
+    caller.require("applicants.read")?;
+    found(state, caller, id).await
 }
 
 /// One applicant, without the fields the caller's role hides.
@@ -170,8 +220,7 @@ pub(super) async fn get(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>> {
-    caller.require("applicants.read")?;
-    let a = found(&state, &caller, &id).await?;
+    let a = read(&state, &caller, &id).await?;
     Ok(Json(applicant::visible(&a, &caller.field_rules)))
 }
 
@@ -205,10 +254,25 @@ pub(super) async fn update(
 ) -> Result<Json<Value>> {
     caller.require("applicants.write")?;
     let version = take_version(&headers, &mut body)?;
-    check_writable_keys(&caller, "applicant", FIELDS, &body, false)?;
+    let after = change(&state, &caller, &id, version, body).await?;
+    Ok(Json(applicant::visible(&after, &caller.field_rules)))
+}
+
+/// Changes the fields of `body` of an applicant at `version` (needs
+/// `applicants.write`); a stale version is a conflict carrying the
+/// applicant as the caller may see it now.
+pub async fn change(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    version: i64,
+    body: Map<String, Value>,
+) -> Result<Applicant> {
+    caller.require("applicants.write")?;
+    check_writable_keys(caller, "applicant", FIELDS, &body, false)?;
     let now = state.now_ms();
     let mut tx = state.db.begin().await?;
-    let before = store::find(&mut *tx, &caller.practice, &id)
+    let before = store::find(&mut *tx, &caller.practice, id)
         .await?
         .ok_or(AppError::NotFound("applicant"))?;
     let stale = |current: &Applicant| {
@@ -223,11 +287,11 @@ pub(super) async fn update(
     }
     let merged = overlay(&applicant::as_input(&before), body);
     let input = parse_input(merged)?;
-    let input = applicant::check(input, &today(&state)).map_err(AppError::check_fields_err)?;
-    if !store::update(&mut tx, &caller.practice, &id, version, &input, now).await? {
-        return Err(stale(&found(&state, &caller, &id).await?));
+    let input = applicant::check(input, &today(state)).map_err(AppError::check_fields_err)?;
+    if !store::update(&mut tx, &caller.practice, id, version, &input, now).await? {
+        return Err(stale(&found(state, caller, id).await?));
     }
-    let after = store::find(&mut *tx, &caller.practice, &id)
+    let after = store::find(&mut *tx, &caller.practice, id)
         .await?
         .ok_or(AppError::NotFound("applicant"))?;
     let changes = timeline::diff(
@@ -236,14 +300,14 @@ pub(super) async fn update(
         FIELDS,
     );
     if !changes.is_empty() {
-        timeline::record(&mut tx, &caller, "applicant", &id, "updated", &changes, now).await?;
-        crate::search::feed::enqueue(&mut tx, &caller.practice, "applicant", &id, now).await?;
+        timeline::record(&mut tx, caller, "applicant", id, "updated", &changes, now).await?;
+        crate::search::feed::enqueue(&mut tx, &caller.practice, "applicant", id, now).await?;
         // Cases are found by their applicant's name too.
         let cases: Vec<String> = sqlx::query_scalar(
             "SELECT id FROM cases WHERE practice_id = $1 AND applicant_id = $2 AND deleted_at IS NULL",
         )
         .bind(caller.practice.id())
-        .bind(&id)
+        .bind(id)
         .fetch_all(&mut *tx)
         .await?;
         for case_id in cases {
@@ -251,12 +315,12 @@ pub(super) async fn update(
         }
         let fields: Vec<&str> = changes.iter().map(|(f, _, _)| f.as_str()).collect();
         let payload = json!({ "id": id, "version": after.version, "fields": fields });
-        announce(&state, &mut tx, &caller, "applicant.updated", payload, now).await?;
+        announce(state, &mut tx, caller, "applicant.updated", payload, now).await?;
     }
     tx.commit().await?;
     state.modules.jobs_wake.notify_one();
     state.search.wake.notify_one();
-    Ok(Json(applicant::visible(&after, &caller.field_rules)))
+    Ok(after)
 }
 
 #[derive(Serialize, ToSchema)]
@@ -275,18 +339,22 @@ pub(super) async fn timeline(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Timeline>> {
+    Ok(Json(Timeline {
+        items: history(&state, &caller, &id).await?,
+        next_cursor: None,
+    }))
+}
+
+/// An applicant's timeline, oldest first, without changes to hidden fields.
+pub async fn history(state: &AppState, caller: &Caller, id: &str) -> Result<Vec<Change>> {
     caller.require("applicants.read")?;
-    found(&state, &caller, &id).await?;
-    let items = timeline::of_record(
+    found(state, caller, id).await?;
+    timeline::of_record(
         state.db.pool(),
         &caller.practice,
         "applicant",
-        &id,
+        id,
         &caller.field_rules,
     )
-    .await?;
-    Ok(Json(Timeline {
-        items,
-        next_cursor: None,
-    }))
+    .await
 }

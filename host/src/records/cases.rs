@@ -31,8 +31,14 @@ fn parse(body: Map<String, Value>) -> Result<CaseInput> {
 }
 
 /// Checks a case, including that its applicant and responsible person are
-/// of the practice.
-async fn checked(tx: &mut Tx, caller: &Caller, input: CaseInput) -> Result<CaseInput> {
+/// of the practice and that its program is one the practice offers (or,
+/// for a case being changed, the one it has: `current_program`).
+async fn checked(
+    tx: &mut Tx,
+    caller: &Caller,
+    input: CaseInput,
+    current_program: Option<&str>,
+) -> Result<CaseInput> {
     let input = case::check(input).map_err(AppError::check_fields_err)?;
     let mut errors = FieldErrors::new();
     if applicant_store::find(&mut **tx, &caller.practice, &input.applicant_id)
@@ -48,17 +54,50 @@ async fn checked(tx: &mut Tx, caller: &Caller, input: CaseInput) -> Result<CaseI
     {
         errors.insert("responsible_user_id".into(), "no such user".into());
     }
+    super::programs::check_for_case(
+        tx,
+        &caller.practice,
+        &input.program,
+        current_program,
+        &mut errors,
+    )
+    .await?;
     AppError::check_fields(errors)?;
     Ok(input)
 }
 
-#[derive(Deserialize, IntoParams)]
+#[derive(Default, Deserialize, IntoParams)]
 pub struct CaseQuery {
     /// Only this applicant's cases.
-    applicant_id: Option<String>,
-    cursor: Option<String>,
+    pub applicant_id: Option<String>,
+    pub cursor: Option<String>,
     /// 1 to 200, default 50.
-    limit: Option<i64>,
+    pub limit: Option<i64>,
+}
+
+/// A page of cases, newest first (all fields: show them with field rules).
+pub struct CasePage {
+    pub items: Vec<Case>,
+    pub next_cursor: Option<String>,
+}
+
+/// A page of the practice's cases, newest first, or of one applicant's.
+pub async fn page(state: &AppState, caller: &Caller, q: &CaseQuery) -> Result<CasePage> {
+    caller.require("cases.read")?;
+    let limit = page_limit(q.limit)?;
+    let mut items = store::page(
+        state.db.pool(),
+        &caller.practice,
+        q.applicant_id.as_deref(),
+        q.cursor.as_deref(),
+        limit + 1,
+    )
+    .await?;
+    let next_cursor = (items.len() as i64 > limit)
+        .then(|| items.get(limit as usize - 1).map(|c| c.id.clone()))
+        .flatten();
+    items.truncate(limit as usize);
+    Ok(CasePage { items, next_cursor })
 }
 
 /// Cases, newest first; `applicant_id` for one applicant's.
@@ -70,25 +109,11 @@ pub(super) async fn list(
     caller: Caller,
     Query(q): Query<CaseQuery>,
 ) -> Result<Json<Value>> {
-    caller.require("cases.read")?;
-    let limit = page_limit(q.limit)?;
-    let rows = store::page(
-        state.db.pool(),
-        &caller.practice,
-        q.applicant_id.as_deref(),
-        q.cursor.as_deref(),
-        limit + 1,
-    )
-    .await?;
-    let next = (rows.len() as i64 > limit)
-        .then(|| rows.get(limit as usize - 1).map(|c| c.id.clone()))
-        .flatten();
-    let items: Vec<Value> = rows
-        .iter()
-        .take(limit as usize)
-        .map(|c| visible(c, &caller))
-        .collect();
-    Ok(Json(json!({ "items": items, "next_cursor": next })))
+    let page = page(&state, &caller, &q).await?;
+    let items: Vec<Value> = page.items.iter().map(|c| visible(c, &caller)).collect();
+    Ok(Json(
+        json!({ "items": items, "next_cursor": page.next_cursor }),
+    ))
 }
 
 /// Opens a case with the next folio of the practice (CAS001, ...).
@@ -102,21 +127,7 @@ pub(super) async fn create(
     caller: Caller,
     Json(body): Json<Map<String, Value>>,
 ) -> Result<Response> {
-    caller.require("cases.write")?;
-    check_writable_keys(&caller, "case", FIELDS, &body, true)?;
-    let input = parse(body)?;
-    let now = state.now_ms();
-    let mut tx = state.db.begin().await?;
-    let input = checked(&mut tx, &caller, input).await?;
-    let created = store::insert(&mut tx, &caller.practice, &input, now).await?;
-    timeline::record(&mut tx, &caller, "case", &created.id, "created", &[], now).await?;
-    crate::search::feed::enqueue(&mut tx, &caller.practice, "case", &created.id, now).await?;
-    let payload = json!({ "id": created.id, "folio": created.folio, "applicant_id": created.applicant_id,
-                          "program": created.program, "stage": created.stage });
-    announce(&state, &mut tx, &caller, "case.created", payload, now).await?;
-    tx.commit().await?;
-    state.modules.jobs_wake.notify_one();
-    state.search.wake.notify_one();
+    let created = open(&state, &caller, body).await?;
     let location = format!("/api/v1/cases/{}", created.id);
     let mut response = (StatusCode::CREATED, Json(visible(&created, &caller))).into_response();
     if let Ok(v) = location.parse() {
@@ -125,10 +136,37 @@ pub(super) async fn create(
     Ok(response)
 }
 
+/// Opens a case (needs `cases.write`) from the fields of `body`, with the
+/// next folio; the writes field rules refuse are refused as in the API.
+pub async fn open(state: &AppState, caller: &Caller, body: Map<String, Value>) -> Result<Case> {
+    caller.require("cases.write")?;
+    check_writable_keys(caller, "case", FIELDS, &body, true)?;
+    let input = parse(body)?;
+    let now = state.now_ms();
+    let mut tx = state.db.begin().await?;
+    let input = checked(&mut tx, caller, input, None).await?;
+    let created = store::insert(&mut tx, &caller.practice, &input, now).await?;
+    timeline::record(&mut tx, caller, "case", &created.id, "created", &[], now).await?;
+    crate::search::feed::enqueue(&mut tx, &caller.practice, "case", &created.id, now).await?;
+    let payload = json!({ "id": created.id, "folio": created.folio, "applicant_id": created.applicant_id,
+                          "program": created.program, "stage": created.stage });
+    announce(state, &mut tx, caller, "case.created", payload, now).await?;
+    tx.commit().await?;
+    state.modules.jobs_wake.notify_one();
+    state.search.wake.notify_one();
+    Ok(created)
+}
+
 async fn found(state: &AppState, caller: &Caller, id: &str) -> Result<Case> {
     store::find(state.db.pool(), &caller.practice, id)
         .await?
         .ok_or(AppError::NotFound("case"))
+}
+
+/// One case (needs `cases.read`); all fields: show it with field rules.
+pub async fn read(state: &AppState, caller: &Caller, id: &str) -> Result<Case> {
+    caller.require("cases.read")?;
+    found(state, caller, id).await
 }
 
 /// One case, without the fields the caller's role hides.
@@ -140,8 +178,7 @@ pub(super) async fn get(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>> {
-    caller.require("cases.read")?;
-    Ok(Json(visible(&found(&state, &caller, &id).await?, &caller)))
+    Ok(Json(visible(&read(&state, &caller, &id).await?, &caller)))
 }
 
 /// What `PATCH /api/v1/cases/{id}` takes: any of the case's fields and the
@@ -172,23 +209,38 @@ pub(super) async fn update(
 ) -> Result<Json<Value>> {
     caller.require("cases.write")?;
     let version = take_version(&headers, &mut body)?;
-    check_writable_keys(&caller, "case", FIELDS, &body, false)?;
+    let after = change(&state, &caller, &id, version, body).await?;
+    Ok(Json(visible(&after, &caller)))
+}
+
+/// Changes the fields of `body` of a case at `version` (needs
+/// `cases.write`); a stale version is a conflict carrying the case as the
+/// caller may see it now.
+pub async fn change(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    version: i64,
+    body: Map<String, Value>,
+) -> Result<Case> {
+    caller.require("cases.write")?;
+    check_writable_keys(caller, "case", FIELDS, &body, false)?;
     let now = state.now_ms();
     let mut tx = state.db.begin().await?;
-    let before = store::find(&mut *tx, &caller.practice, &id)
+    let before = store::find(&mut *tx, &caller.practice, id)
         .await?
         .ok_or(AppError::NotFound("case"))?;
     let stale =
-        |current: &Case| changed_elsewhere("case", current.version, visible(current, &caller));
+        |current: &Case| changed_elsewhere("case", current.version, visible(current, caller));
     if before.version != version {
         return Err(stale(&before));
     }
     let merged = overlay(&case::as_input(&before), body);
-    let input = checked(&mut tx, &caller, parse(merged)?).await?;
-    if !store::update(&mut tx, &caller.practice, &id, version, &input, now).await? {
-        return Err(stale(&found(&state, &caller, &id).await?));
+    let input = checked(&mut tx, caller, parse(merged)?, Some(&before.program)).await?;
+    if !store::update(&mut tx, &caller.practice, id, version, &input, now).await? {
+        return Err(stale(&found(state, caller, id).await?));
     }
-    let after = store::find(&mut *tx, &caller.practice, &id)
+    let after = store::find(&mut *tx, &caller.practice, id)
         .await?
         .ok_or(AppError::NotFound("case"))?;
     let changes = timeline::diff(
@@ -197,23 +249,23 @@ pub(super) async fn update(
         FIELDS,
     );
     if !changes.is_empty() {
-        timeline::record(&mut tx, &caller, "case", &id, "updated", &changes, now).await?;
-        crate::search::feed::enqueue(&mut tx, &caller.practice, "case", &id, now).await?;
+        timeline::record(&mut tx, caller, "case", id, "updated", &changes, now).await?;
+        crate::search::feed::enqueue(&mut tx, &caller.practice, "case", id, now).await?;
     }
     if before.stage != after.stage {
         let payload =
             json!({ "id": id, "folio": after.folio, "from": before.stage, "to": after.stage });
-        announce(&state, &mut tx, &caller, "case.stage_changed", payload, now).await?;
+        announce(state, &mut tx, caller, "case.stage_changed", payload, now).await?;
         if after.stage == "closed" {
             let payload = json!({ "id": id, "folio": after.folio, "outcome": after.outcome,
                                   "closing_date": after.closing_date });
-            announce(&state, &mut tx, &caller, "case.closed", payload, now).await?;
+            announce(state, &mut tx, caller, "case.closed", payload, now).await?;
         }
     }
     tx.commit().await?;
     state.modules.jobs_wake.notify_one();
     state.search.wake.notify_one();
-    Ok(Json(visible(&after, &caller)))
+    Ok(after)
 }
 
 /// The case's timeline, oldest first, without changes to hidden fields.
@@ -225,18 +277,22 @@ pub(super) async fn case_timeline(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Timeline>> {
+    Ok(Json(Timeline {
+        items: history(&state, &caller, &id).await?,
+        next_cursor: None,
+    }))
+}
+
+/// A case's timeline, oldest first, without changes to hidden fields.
+pub async fn history(state: &AppState, caller: &Caller, id: &str) -> Result<Vec<timeline::Change>> {
     caller.require("cases.read")?;
-    found(&state, &caller, &id).await?;
-    let items = timeline::of_record(
+    found(state, caller, id).await?;
+    timeline::of_record(
         state.db.pool(),
         &caller.practice,
         "case",
-        &id,
+        id,
         &caller.field_rules,
     )
-    .await?;
-    Ok(Json(Timeline {
-        items,
-        next_cursor: None,
-    }))
+    .await
 }

@@ -8,17 +8,23 @@
 //! - `timeline`: who changed which field, from what to what;
 //! - `applicants`: the `/api/v1/applicants` routes;
 //! - `case`, `case_store`, `cases`: cases, their folios and routes;
+//! - `programs`, `program_store`: each practice's list of case programs;
 //! - `trash`: deleting, restoring and purging;
 //! - `reading`: records as JSON for modules (the `records` import).
+//!
+//! `applicants`, `cases` and `programs` hold the functions both the JSON
+//! routes and the pages call, so the rules are the same in both.
 
-mod applicant;
+pub mod applicant;
 mod applicant_store;
-mod applicants;
-mod case;
+pub mod applicants;
+pub mod case;
 mod case_store;
-mod cases;
-mod duplicates;
+pub mod cases;
+pub mod duplicates;
 pub mod matching;
+mod program_store;
+pub mod programs;
 pub mod reading;
 pub mod timeline;
 pub mod trash;
@@ -149,6 +155,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::list, cases::create))
         .routes(routes!(cases::get, cases::update, delete_case))
         .routes(routes!(cases::case_timeline))
+        .routes(routes!(programs::list_programs, programs::create_program))
+        .routes(routes!(programs::update_program, programs::delete_program))
         .routes(routes!(list_trash))
         .routes(routes!(restore_from_trash))
 }
