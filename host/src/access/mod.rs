@@ -2,6 +2,7 @@
 //! permission strings plus field rules; a person's permissions are the union
 //! of their roles'. A missing permission is a 403 that names it.
 
+pub mod people;
 pub mod permissions;
 pub mod roles;
 pub mod users;

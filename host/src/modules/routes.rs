@@ -316,6 +316,16 @@ pub async fn nav_items(state: &AppState, caller: &Caller) -> Result<Vec<NavItem>
         module: None,
     };
     let mut items = vec![host("Dashboard", "/", "main")];
+    let records = [
+        ("Applicants", "/applicants", "applicants.read"),
+        ("Cases", "/cases", "cases.read"),
+    ];
+    items.extend(
+        records
+            .into_iter()
+            .filter(|(_, _, permission)| caller.can(permission))
+            .map(|(label, path, _)| host(label, path, "main")),
+    );
     let enabled = state
         .modules
         .enabled
@@ -342,6 +352,11 @@ pub async fn nav_items(state: &AppState, caller: &Caller) -> Result<Vec<NavItem>
         ("Users", "/settings/users", "users.manage"),
         ("Roles", "/settings/roles", "roles.manage"),
         ("Modules", "/settings/modules", "modules.manage"),
+        (
+            "Case programs",
+            "/settings/case-programs",
+            "settings.manage",
+        ),
         ("Audit log", "/settings/audit", "audit.read"),
     ];
     items.extend(

@@ -6,7 +6,8 @@
 //! - `assets`: the stylesheet and the small script, under content-hashed names.
 //! - `form`: reading form posts; the form token is checked by `api::csrf`.
 //! - the pages: `sign_in` (sign in and out, forgotten passwords), `profile`,
-//!   `dashboard`, and `settings` (users, roles, modules, audit log).
+//!   `dashboard`, `records` (applicants and cases), and `settings` (users,
+//!   roles, modules, case programs, audit log).
 //!
 //! Pages call the same functions as the JSON API, so a rule holds in both.
 //! Templates are askama files under `host/templates/`, escaped by default.
@@ -15,6 +16,7 @@ mod assets;
 mod dashboard;
 pub mod form;
 mod profile;
+mod records;
 mod settings;
 pub mod shell;
 pub(crate) mod sign_in;
@@ -36,6 +38,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(profile::profile_page))
         .routes(routes!(profile::save_profile))
         .routes(routes!(profile::save_password))
+        .merge(records::router())
         .merge(settings::router())
 }
 

@@ -1,7 +1,9 @@
 //! Settings: the practice's users, roles (permissions and field rules),
-//! modules and audit log, each on the same functions as its JSON API.
+//! modules, case programs and audit log, each on the same functions as its
+//! JSON API.
 
 mod audit;
+mod case_programs;
 mod modules;
 mod roles;
 mod users;
@@ -22,4 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(modules::list_page))
         .routes(routes!(modules::switch))
         .routes(routes!(audit::audit_page))
+        .routes(routes!(case_programs::list_page, case_programs::create))
+        .routes(routes!(case_programs::update))
+        .routes(routes!(case_programs::delete))
 }

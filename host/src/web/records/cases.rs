@@ -1,0 +1,384 @@
+//! `/cases`: the list (with a search box) and one case: its details, the
+//! edit form (stage, program, responsible person, key dates, closing), its
+//! timeline, and deleting it.
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::case_form::{self, CaseForm, Choice};
+use super::timeline::{self, Line};
+use super::{Access, access, applicant_name, program_label, words};
+use crate::access::people::{self, Person};
+use crate::api::{Path, Query};
+use crate::auth::Caller;
+use crate::error::{AppError, Result};
+use crate::records::case::Case;
+use crate::records::programs::{self, CaseProgram};
+use crate::records::{applicants, cases, trash};
+use crate::state::AppState;
+use crate::web::FormState;
+use crate::web::form::{Form, is_for_the_form};
+use crate::web::shell::{Page, saved};
+
+/// A case in a list.
+pub struct CaseRow {
+    pub id: String,
+    pub folio: String,
+    pub applicant_id: String,
+    pub applicant: String,
+    pub program: String,
+    pub stage: String,
+    pub responsible: String,
+    pub closed: bool,
+}
+
+/// List rows for cases, with their applicants' names and the labels the
+/// reader may see (a hidden field is left empty).
+pub async fn rows(state: &AppState, caller: &Caller, found: &[Case]) -> Result<Vec<CaseRow>> {
+    let programs = programs::list(state, caller).await?;
+    let people = people::all(state.db.pool(), &caller.practice).await?;
+    let mut ids: Vec<String> = found.iter().map(|c| c.applicant_id.clone()).collect();
+    ids.dedup();
+    let names: Vec<(String, String)> = if caller.can("applicants.read") {
+        applicants::some(state, caller, &ids)
+            .await?
+            .iter()
+            .map(|a| (a.id.clone(), applicant_name(a, caller)))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let shows = |field| access(caller, "case", field) != Access::Hidden;
+    Ok(found
+        .iter()
+        .map(|c| CaseRow {
+            id: c.id.clone(),
+            folio: c.folio.clone(),
+            applicant_id: c.applicant_id.clone(),
+            applicant: names
+                .iter()
+                .find(|(id, _)| *id == c.applicant_id)
+                .map(|(_, n)| n.clone())
+                .unwrap_or_default(),
+            program: if shows("program") {
+                program_label(&programs, &c.program)
+            } else {
+                String::new()
+            },
+            stage: if shows("stage") {
+                words(&c.stage)
+            } else {
+                String::new()
+            },
+            responsible: c
+                .responsible_user_id
+                .as_deref()
+                .filter(|_| shows("responsible_user_id"))
+                .map(|id| case_form::person_name(&people, id))
+                .unwrap_or_default(),
+            closed: c.stage == "closed",
+        })
+        .collect())
+}
+
+#[derive(Template)]
+#[template(path = "records/cases.html")]
+struct ListTemplate {
+    case_rows: Vec<CaseRow>,
+    with_applicant: bool,
+    q: String,
+    q_error: Option<String>,
+    more: Option<String>,
+    shows_program: bool,
+    shows_stage: bool,
+    shows_responsible: bool,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ListParams {
+    /// Words to find cases by (folio, program, applicant's name).
+    q: Option<String>,
+    /// From the previous page's "More" link.
+    cursor: Option<String>,
+}
+
+/// The cases, newest first, or those a search finds.
+#[utoipa::path(get, path = "/cases", tag = "pages", params(ListParams),
+    responses((status = 200, description = "The practice's cases", content_type = "text/html"),
+        (status = 303, description = "Not signed in: to the sign-in page"),
+        (status = 403, description = "A page saying `cases.read` is needed", content_type = "text/html"),
+        (status = 422, description = "The list with a message beside a search too short", content_type = "text/html")))]
+pub(super) async fn list_page(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(params): Query<ListParams>,
+) -> Result<Response> {
+    caller.require("cases.read")?;
+    let q = params.q.unwrap_or_default().trim().to_string();
+    let (found, more, q_error) = if q.is_empty() {
+        let query = cases::CaseQuery {
+            applicant_id: None,
+            cursor: params.cursor,
+            limit: Some(50),
+        };
+        let page = cases::page(&state, &caller, &query).await?;
+        (page.items, page.next_cursor, None)
+    } else {
+        match super::search_ids(&state, &caller, &q, "case").await {
+            Ok(ids) => {
+                let mut found = Vec::new();
+                for id in ids {
+                    match cases::read(&state, &caller, &id).await {
+                        Ok(c) => found.push(c),
+                        Err(AppError::NotFound(_)) => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                (found, None, None)
+            }
+            Err(AppError::Invalid { fields, .. }) => (Vec::new(), None, fields.get("q").cloned()),
+            Err(e) => return Err(e),
+        }
+    };
+    let status = if q_error.is_some() {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        axum::http::StatusCode::OK
+    };
+    let shows = |field| access(&caller, "case", field) != Access::Hidden;
+    let page = ListTemplate {
+        case_rows: rows(&state, &caller, &found).await?,
+        with_applicant: true,
+        q,
+        q_error,
+        more,
+        shows_program: shows("program"),
+        shows_stage: shows("stage"),
+        shows_responsible: shows("responsible_user_id"),
+    };
+    Ok(Page::new("Cases", &page)?.status(status).into_response())
+}
+
+/// How the reader may see each case field.
+struct FieldView {
+    name: &'static str,
+    label: &'static str,
+    access: Access,
+    /// The saved value as people read it (for a read-only field).
+    text: String,
+}
+
+impl FieldView {
+    fn read_only(&self) -> bool {
+        self.access == Access::ReadOnly
+    }
+
+    fn writable(&self) -> bool {
+        self.access == Access::Writable
+    }
+}
+
+#[derive(Template)]
+#[template(path = "records/case.html")]
+struct CaseTemplate {
+    case: Case,
+    applicant: String,
+    details: Vec<(String, String)>,
+    can_write: bool,
+    fields: Vec<FieldView>,
+    values: CaseForm,
+    form: FormState,
+    edit_open: bool,
+    /// Set when someone else saved the case while this form was open.
+    newer: Option<Vec<(String, String)>>,
+    programs: Vec<Choice>,
+    people: Vec<Choice>,
+    stages: Vec<Choice>,
+    outcomes: Vec<Choice>,
+    timeline: Vec<Line>,
+    time_zone: String,
+    problem: Option<String>,
+}
+
+struct Loaded {
+    programs: Vec<CaseProgram>,
+    people: Vec<Person>,
+}
+
+async fn page(state: &AppState, caller: &Caller, c: Case) -> Result<(CaseTemplate, Loaded)> {
+    let programs = programs::list(state, caller).await?;
+    let people = people::all(state.db.pool(), &caller.practice).await?;
+    let applicant = if caller.can("applicants.read") {
+        match applicants::read(state, caller, &c.applicant_id).await {
+            Ok(a) => applicant_name(&a, caller),
+            Err(AppError::NotFound(_)) => String::new(),
+            Err(e) => return Err(e),
+        }
+    } else {
+        String::new()
+    };
+    let changes = cases::history(state, caller, &c.id).await?;
+    let timeline = timeline::lines(
+        &changes,
+        &caller.time_zone,
+        "case",
+        case_form::label,
+        |field, value| case_form::shown(field, value, &programs, &people),
+    );
+    let json = serde_json::to_value(&c).unwrap_or_default();
+    let fields = case_form::FIELDS
+        .iter()
+        .map(|(name, label)| FieldView {
+            name,
+            label,
+            access: access(caller, "case", name),
+            text: case_form::shown(name, &json[*name], &programs, &people),
+        })
+        .collect();
+    let template = CaseTemplate {
+        applicant,
+        details: case_form::details(caller, &c, &programs, &people),
+        can_write: caller.can("cases.write"),
+        fields,
+        values: CaseForm::of(&c),
+        form: FormState::new(&caller.form_token),
+        edit_open: false,
+        newer: None,
+        programs: case_form::program_choices(&programs, &c.program),
+        people: case_form::people_choices(
+            &people,
+            c.responsible_user_id.as_deref().unwrap_or_default(),
+        ),
+        stages: case_form::stage_choices(),
+        outcomes: case_form::outcome_choices(),
+        timeline,
+        time_zone: caller.time_zone.clone(),
+        problem: None,
+        case: c,
+    };
+    Ok((template, Loaded { programs, people }))
+}
+
+/// One case.
+#[utoipa::path(get, path = "/cases/{id}", tag = "pages", params(("id" = String, Path)),
+    responses((status = 200, description = "The case: details, edit form, timeline", content_type = "text/html"),
+        (status = 303, description = "Not signed in: to the sign-in page"),
+        (status = 403, description = "A page saying `cases.read` is needed", content_type = "text/html"),
+        (status = 404, description = "No such case in this practice", content_type = "text/html")))]
+pub(super) async fn detail_page(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Page> {
+    let c = cases::read(&state, &caller, &id).await?;
+    let (template, _) = page(&state, &caller, c).await?;
+    Page::new(template.case.folio.clone(), &template)
+}
+
+/// Saves a case: stage, program, responsible person, key dates, and
+/// closing (a closed case needs a closing date and an outcome). A form
+/// opened before someone else saved comes back with their version shown.
+#[utoipa::path(post, path = "/cases/{id}", tag = "pages", params(("id" = String, Path)),
+    request_body(content = CaseForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 303, description = "Saved: to the case, with a message"),
+        (status = 403, description = "A page saying `cases.write` is needed, or the form token is stale", content_type = "text/html"),
+        (status = 404, description = "No such case in this practice", content_type = "text/html"),
+        (status = 409, description = "The form again: the newer saved case beside what was typed", content_type = "text/html"),
+        (status = 422, description = "The form again, with a message beside each field to correct", content_type = "text/html")))]
+pub(super) async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Form(values): Form<CaseForm>,
+) -> Result<Response> {
+    caller.require("cases.write")?;
+    let version = values
+        .version
+        .ok_or_else(|| AppError::field("version", "reload the page and try again"))?;
+    let error = match cases::change(&state, &caller, &id, version, values.body(&caller)).await {
+        Ok(c) => {
+            let to = format!("/cases/{}", c.id);
+            return Ok(saved(&to, format!("{} is saved.", c.folio)));
+        }
+        Err(e) if is_for_the_form(&e) => e,
+        Err(e) => return Err(e),
+    };
+    let c = cases::read(&state, &caller, &id).await?;
+    let stale = matches!(
+        &error,
+        AppError::Conflict {
+            current: Some(_),
+            ..
+        }
+    );
+    let (mut template, loaded) = page(&state, &caller, c).await?;
+    let mut values = values;
+    if stale {
+        values.version = Some(template.case.version);
+        template.newer = Some(case_form::details(
+            &caller,
+            &template.case,
+            &loaded.programs,
+            &loaded.people,
+        ));
+    }
+    template.programs = case_form::program_choices(&loaded.programs, &template.case.program);
+    template.values = values;
+    template.form = FormState::failed(&caller.form_token, &error);
+    template.edit_open = true;
+    Ok(Page::new(template.case.folio.clone(), &template)?
+        .status(error.status_code())
+        .into_response())
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct DeleteForm {
+    /// The version being deleted; a stale one is refused.
+    version: Option<i64>,
+    #[serde(rename = "_csrf")]
+    #[allow(dead_code)]
+    csrf: Option<String>,
+}
+
+impl DeleteForm {
+    pub fn version(&self) -> Option<i64> {
+        self.version
+    }
+}
+
+/// Moves a case to the trash (an administrator can restore it).
+#[utoipa::path(post, path = "/cases/{id}/delete", tag = "pages", params(("id" = String, Path)),
+    request_body(content = DeleteForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 303, description = "In the trash: to the applicant (or the list), with a message"),
+        (status = 403, description = "A page saying `cases.write` is needed, or the form token is stale", content_type = "text/html"),
+        (status = 404, description = "No such case in this practice", content_type = "text/html"),
+        (status = 409, description = "The case again, saying it changed since the page was opened", content_type = "text/html")))]
+pub(super) async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Form(form): Form<DeleteForm>,
+) -> Result<Response> {
+    let c = cases::read(&state, &caller, &id).await?;
+    match trash::delete_case(&state, &caller, &id, form.version()).await {
+        Ok(()) => {
+            let to = if caller.can("applicants.read") {
+                format!("/applicants/{}", c.applicant_id)
+            } else {
+                "/cases".to_string()
+            };
+            Ok(saved(&to, format!("{} is in the trash.", c.folio)))
+        }
+        Err(e @ AppError::Conflict { .. }) => {
+            let (mut template, _) = page(&state, &caller, c).await?;
+            template.problem = Some(e.to_string());
+            Ok(Page::new(template.case.folio.clone(), &template)?
+                .status(e.status_code())
+                .into_response())
+        }
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,167 @@
+//! The pages of applicants and cases, on the functions of the JSON API
+//! (`records::applicants`, `records::cases`, `records::trash`), so field
+//! rules, permissions, versions, the timeline and audit are the same.
+//!
+//! - `applicants`: the list (with a search box), a new applicant (with the
+//!   duplicate check), one applicant (details, edit, cases, timeline,
+//!   delete) and opening a case for them;
+//! - `applicant_form`: the applicant's fields on a form;
+//! - `applicant_page`: one applicant's page and its forms;
+//! - `case_form`: a case's fields, choices and list rows on a page;
+//! - `cases`: the list and one case (edit, closing, timeline, delete);
+//! - `timeline`: a record's timeline in words, in the reader's time zone.
+//!
+//! A field the reader's role hides is never put on a page; one it makes
+//! read-only is shown as text, never as an input.
+
+mod applicant_form;
+mod applicant_page;
+mod applicants;
+mod case_form;
+mod cases;
+mod timeline;
+
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::access::permissions::FieldAccess;
+use crate::auth::Caller;
+use crate::error::{AppError, Result};
+use crate::records::applicant::Applicant;
+use crate::records::programs::CaseProgram;
+use crate::search::index::{FIELD_KEYS, MIN_QUERY_CHARS, SearchError};
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(applicants::list_page, applicants::create))
+        .routes(routes!(applicants::new_page))
+        .routes(routes!(applicant_page::detail_page, applicant_page::update))
+        .routes(routes!(applicant_page::delete))
+        .routes(routes!(applicant_page::open_case))
+        .routes(routes!(cases::list_page))
+        .routes(routes!(cases::detail_page, cases::update))
+        .routes(routes!(cases::delete))
+}
+
+/// How the reader's role lets them see `record.field`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    Hidden,
+    ReadOnly,
+    Writable,
+}
+
+pub fn access(caller: &Caller, record: &str, field: &str) -> Access {
+    match caller.field_rules.get(&format!("{record}.{field}")) {
+        Some(FieldAccess::Hidden) => Access::Hidden,
+        Some(FieldAccess::ReadOnly) => Access::ReadOnly,
+        None => Access::Writable,
+    }
+}
+
+pub fn shows(caller: &Caller, record: &str, field: &str) -> bool {
+    access(caller, record, field) != Access::Hidden
+}
+
+/// An applicant's name as the reader may see it; "Applicant" when their
+/// role hides both names.
+pub fn applicant_name(a: &Applicant, caller: &Caller) -> String {
+    let mut parts = Vec::new();
+    if shows(caller, "applicant", "given_name") {
+        parts.push(a.given_name.trim());
+    }
+    if shows(caller, "applicant", "family_name") {
+        parts.push(a.family_name.trim());
+    }
+    let name = parts
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    if name.is_empty() {
+        "Applicant".into()
+    } else {
+        name
+    }
+}
+
+/// A program's label (its key if the practice no longer has it).
+pub fn program_label(programs: &[CaseProgram], key: &str) -> String {
+    programs
+        .iter()
+        .find(|p| p.key == key)
+        .map(|p| p.label.clone())
+        .unwrap_or_else(|| key.replace('_', " "))
+}
+
+/// A stage or outcome as people read it: `in_progress` → `In progress`.
+pub fn words(value: &str) -> String {
+    let spaced = value.replace('_', " ");
+    let mut chars = spaced.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// The ids of the records of `kind` that global search finds for `q`,
+/// best first, searching only the fields the reader may see (the same
+/// scope as `GET /api/v1/search`). A query too short is a field error on
+/// `q`.
+pub async fn search_ids(
+    state: &AppState,
+    caller: &Caller,
+    q: &str,
+    kind: &'static str,
+) -> Result<Vec<String>> {
+    if q.trim().chars().count() < MIN_QUERY_CHARS || q.len() > 200 {
+        return Err(AppError::field(
+            "q",
+            format!("type at least {MIN_QUERY_CHARS} characters (and at most 200)"),
+        ));
+    }
+    crate::search::feed::catch_up(state).await?;
+    let keys: Vec<&'static str> = FIELD_KEYS
+        .iter()
+        .copied()
+        .filter(|k| caller.field_rules.get(*k) != Some(&FieldAccess::Hidden))
+        .collect();
+    let search = state.search.clone();
+    let practice_id = caller.practice.id().to_string();
+    let query = q.to_string();
+    let hits = tokio::task::spawn_blocking(move || {
+        search
+            .index
+            .search(&practice_id, &query, &keys, Some(&[kind]), 100)
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("search task: {e}"))?;
+    match hits {
+        Ok(hits) => Ok(hits.into_iter().map(|h| h.id).collect()),
+        Err(SearchError::QueryTooShort) => Err(AppError::field(
+            "q",
+            format!("type at least {MIN_QUERY_CHARS} letters or digits"),
+        )),
+        Err(e) => Err(anyhow::anyhow!("search: {e}").into()),
+    }
+}
+
+/// Today in the reader's time zone, as YYYY-MM-DD (a default for dates).
+pub fn today(state: &AppState, caller: &Caller) -> String {
+    let tz = jiff::tz::TimeZone::get(&caller.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    jiff::Timestamp::from_millisecond(state.now_ms())
+        .map(|t| t.to_zoned_datetime(tz).strftime("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_read_as_words() {
+        assert_eq!(words("in_progress"), "In progress");
+        assert_eq!(words("closed"), "Closed");
+        assert_eq!(words(""), "");
+    }
+}
