@@ -56,10 +56,14 @@
     }
     if ((form.getAttribute("method") || "get").toLowerCase() === "post") {
       form.dataset.sent = "yes";
-      var buttons = form.querySelectorAll("button[type=submit]");
-      for (var i = 0; i < buttons.length; i++) {
-        buttons[i].disabled = true;
-      }
+      // Disabled once the browser has taken the form's data: a disabled
+      // button's name and value (say confirm_duplicates=yes) are not sent.
+      window.setTimeout(function () {
+        var buttons = form.querySelectorAll("button[type=submit]");
+        for (var i = 0; i < buttons.length; i++) {
+          buttons[i].disabled = true;
+        }
+      }, 0);
     }
   });
 })();

@@ -602,7 +602,35 @@ async fn screenshots_of_the_main_pages() {
     )
     .await;
     let consultant = api.role_id("Consultant").await;
+    let applicant = api
+        .post(
+            "/api/v1/applicants",
+            json!({ "given_name": "María José", "family_name": "Fernández Okonkwo-Lindqvist",
+                    "emails": ["maria.jose.fernandez.okonkwo@example.com"], "phones": ["+14165550123"],
+                    "date_of_birth": "1988-02-29", "passport_number": "PA1234567",
+                    "address": "1200 Bay Street, Suite 400\nToronto ON M5R 2A5", "notes": "Prefers Spanish" }),
+        )
+        .await
+        .expect_status(201)
+        .body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let case = api.open_case(&applicant, "express_entry").await;
+    let case_id = case["id"].as_str().unwrap().to_string();
+    api.patch(
+        &format!("/api/v1/cases/{case_id}"),
+        json!({ "stage": "submitted", "submitted_on": "2026-11-20", "version": 1 }),
+    )
+    .await
+    .expect_status(200);
     let pages: Vec<(&str, String)> = vec![
+        ("applicants", "/applicants".into()),
+        ("new-applicant", "/applicants/new".into()),
+        ("applicant", format!("/applicants/{applicant}")),
+        ("cases", "/cases".into()),
+        ("case", format!("/cases/{case_id}")),
+        ("case-programs", "/settings/case-programs".into()),
         ("dashboard", "/".into()),
         ("profile", "/profile".into()),
         ("users", "/settings/users".into()),
@@ -634,6 +662,20 @@ async fn screenshots_of_the_main_pages() {
                 let shot = s.screenshot(&format!("{name}-{width_name}")).await;
                 let png = std::fs::read(&shot).unwrap();
                 assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{}", shot.display());
+                // Usable at phone width: nothing makes the page scroll sideways.
+                let wide = s
+                    .client
+                    .execute(
+                        "return document.documentElement.scrollWidth > window.innerWidth + 1;",
+                        vec![],
+                    )
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    wide,
+                    json!(false),
+                    "{name} is wider than the window at {width_name} width"
+                );
             }
             if width_name == "phone" {
                 s.goto(&format!("{}/", base(&server))).await;

@@ -342,6 +342,25 @@ async fn record_pages_are_in_the_sidebar_and_the_openapi_document(backend: Backe
     assert!(!home.text.contains("href=\"/settings/case-programs\""));
     let refused = auditor.get("/applicants").await.expect_status(403);
     assert!(refused.text.contains("applicants.read"));
+    // Without cases.read, an applicant's page has no cases section.
+    let id = admin.add_applicant("Okafor").await;
+    admin.open_case(&id, "other").await;
+    let desk = server
+        .sign_in_with_role(
+            &admin,
+            json!({ "name": "Desk", "permissions": ["applicants.read"] }),
+            "desk@immcase.test",
+        )
+        .await;
+    let page = desk
+        .get(&format!("/applicants/{id}"))
+        .await
+        .expect_status(200);
+    assert!(!page.text.contains("id=\"cases\"") && !page.text.contains("CAS001"));
+    assert!(
+        !page.text.contains("Edit applicant"),
+        "read only: no edit form"
+    );
 
     let doc = server
         .api()

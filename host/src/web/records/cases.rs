@@ -38,6 +38,9 @@ pub struct CaseRow {
 /// List rows for cases, with their applicants' names and the labels the
 /// reader may see (a hidden field is left empty).
 pub async fn rows(state: &AppState, caller: &Caller, found: &[Case]) -> Result<Vec<CaseRow>> {
+    if found.is_empty() {
+        return Ok(Vec::new());
+    }
     let programs = programs::list(state, caller).await?;
     let people = people::all(state.db.pool(), &caller.practice).await?;
     let mut ids: Vec<String> = found.iter().map(|c| c.applicant_id.clone()).collect();

@@ -1,0 +1,329 @@
+//! Applicants, cases and case programs in a browser (Debian's Chromium over
+//! WebDriver) on SQLite and PostgreSQL: creating an applicant past the
+//! duplicate check, a stale edit, opening and closing a case on a phone, a
+//! field a role hides, and an administrator's new program in the case form.
+
+#![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
+
+use immcase_tests::browser::{Browser, LAPTOP, PHONE, Session, scenario};
+use immcase_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, Backend, TestServer, on_both_databases};
+use serde_json::json;
+
+on_both_databases!(
+    an_applicant_is_created_past_the_duplicate_check,
+    a_stale_edit_shows_the_newer_version_beside_what_was_typed,
+    a_case_is_opened_and_closed_on_a_phone,
+    a_field_the_role_hides_is_not_on_the_pages,
+    a_program_an_administrator_adds_is_offered_until_switched_off,
+);
+
+fn base(server: &TestServer) -> String {
+    format!("http://localhost:{}", server.addr.port())
+}
+
+async fn sign_in(s: &Session, server: &TestServer, email: &str, password: &str) {
+    s.goto(&format!("{}/sign-in", base(server))).await;
+    s.fill("#email", email).await;
+    s.fill("#password", password).await;
+    s.submit_button("Sign in").await;
+    s.wait_for_text("main h1", "Welcome").await;
+}
+
+/// Sets a date input (typing into one depends on the browser's locale).
+async fn set_date(s: &Session, id: &str, value: &str) {
+    s.wait_for(&format!("#{id}")).await;
+    s.client
+        .execute(
+            "document.getElementById(arguments[0]).value = arguments[1];",
+            vec![json!(id), json!(value)],
+        )
+        .await
+        .unwrap();
+}
+
+async fn value_of(s: &Session, css: &str) -> String {
+    s.wait_for(css)
+        .await
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+}
+
+async fn an_applicant_is_created_past_the_duplicate_check(backend: Backend) {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let db = backend.name();
+    let server = TestServer::start(backend).await;
+    let s = browser.session(LAPTOP.0, LAPTOP.1).await;
+    scenario(&format!("applicant-duplicates-{db}"), &s, async {
+        sign_in(&s, &server, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        s.click("#sidebar a[href='/applicants']").await;
+        s.wait_for_text("main h1", "Applicants").await;
+        s.click("a[href='/applicants/new']").await;
+        s.wait_for_text("main h1", "New applicant").await;
+        s.fill("#given_name", "José").await;
+        s.fill("#family_name", "Pérez").await;
+        s.fill("#emails", "jose@example.com\nj.perez@example.com")
+            .await;
+        s.fill("#phones", "416 555 0100").await;
+        s.submit_button("Create applicant").await;
+        s.wait_for_text(".flash", "José Pérez is added.").await;
+        let details = s.text("main dl.details").await;
+        assert!(details.contains("j.perez@example.com"), "{details}");
+        assert!(details.contains("+14165550100"), "{details}");
+
+        // Typed again without accents, with the same phone.
+        s.goto(&format!("{}/applicants/new", base(&server))).await;
+        s.fill("#given_name", "Jose").await;
+        s.fill("#family_name", "Perez").await;
+        s.fill("#phones", "(416) 555-0100").await;
+        s.submit_button("Create applicant").await;
+        let shown = s
+            .wait_for_text(".duplicates", "may be someone already on file")
+            .await;
+        assert!(shown.contains("José Pérez"), "{shown}");
+        assert!(shown.contains("Same phone: +14165550100"), "{shown}");
+        assert!(shown.contains("Same name"), "{shown}");
+        assert_eq!(value_of(&s, "#family_name").await, "Perez");
+        s.submit_button("Create anyway").await;
+        s.wait_for_text(".flash", "Jose Perez is added.").await;
+        s.click("#sidebar a[href='/applicants']").await;
+        let list = s.wait_for_text("main table", "Jose Perez").await;
+        assert!(list.contains("José Pérez"), "{list}");
+        // The search box finds both, typed loosely.
+        s.fill("#q", "perez").await;
+        s.submit_button("Find").await;
+        let found = s.wait_for_text("main table", "Jose Perez").await;
+        assert!(found.contains("José Pérez"), "{found}");
+    })
+    .await;
+    server.stop().await;
+}
+
+async fn a_stale_edit_shows_the_newer_version_beside_what_was_typed(backend: Backend) {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let db = backend.name();
+    let server = TestServer::start(backend).await;
+    let api = server.admin().await;
+    let id = api.add_applicant("Okafor").await;
+    let s = browser.session(LAPTOP.0, LAPTOP.1).await;
+    scenario(&format!("applicant-stale-edit-{db}"), &s, async {
+        sign_in(&s, &server, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        s.goto(&format!("{}/applicants/{id}", base(&server))).await;
+        s.wait_for_text("main h1", "Ana Okafor").await;
+        s.click("#edit > summary").await;
+        // Someone else saves the applicant while the form is open.
+        api.patch(
+            &format!("/api/v1/applicants/{id}"),
+            json!({ "notes": "Speaks Igbo and English", "version": 1 }),
+        )
+        .await
+        .expect_status(200);
+        s.fill("#notes", "Prefers morning calls").await;
+        s.fill("#citizenship", "Nigeria").await;
+        s.submit_button("Save").await;
+        let conflict = s
+            .wait_for_text(".conflict", "Someone else saved this applicant")
+            .await;
+        assert!(conflict.contains("Speaks Igbo and English"), "{conflict}");
+        assert_eq!(value_of(&s, "#notes").await, "Prefers morning calls");
+        assert_eq!(value_of(&s, "#citizenship").await, "Nigeria");
+        // Saving again applies what was typed, knowingly.
+        s.submit_button("Save").await;
+        s.wait_for_text(".flash", "Ana Okafor is saved.").await;
+        let timeline = s.text("#timeline").await;
+        assert!(timeline.contains("Notes"), "{timeline}");
+        assert!(timeline.contains("Prefers morning calls"), "{timeline}");
+    })
+    .await;
+    let saved = api
+        .get(&format!("/api/v1/applicants/{id}"))
+        .await
+        .expect_status(200);
+    assert_eq!(saved.body["notes"], "Prefers morning calls");
+    assert_eq!(saved.body["citizenship"], "Nigeria");
+    server.stop().await;
+}
+
+async fn a_case_is_opened_and_closed_on_a_phone(backend: Backend) {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let db = backend.name();
+    let server = TestServer::start(backend).await;
+    let api = server.admin().await;
+    let id = api.add_applicant("Tremblay").await;
+    let s = browser.session(PHONE.0, PHONE.1).await;
+    scenario(&format!("case-open-close-{db}"), &s, async {
+        sign_in(&s, &server, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        s.goto(&format!("{}/applicants/{id}", base(&server))).await;
+        s.wait_for_text("#cases", "No cases yet").await;
+        s.select_by_value("#program", "work_permit").await;
+        s.submit_button("Open case").await;
+        s.wait_for_text(".flash", "CAS001 is open for Ana Tremblay.")
+            .await;
+        let details = s.text("main dl.details").await;
+        assert!(
+            details.contains("Work permit") && details.contains("Intake"),
+            "{details}"
+        );
+
+        // Closing without a date and an outcome is refused beside them.
+        s.click("#edit > summary").await;
+        s.select_by_value("#stage", "closed").await;
+        s.submit_button("Save").await;
+        s.wait_for_text("#closing_date-error", "required to close a case")
+            .await;
+        s.wait_for_text("#outcome-error", "required to close a case")
+            .await;
+        set_date(&s, "closing_date", "2026-11-20").await;
+        s.select_by_value("#outcome", "approved").await;
+        s.submit_button("Save").await;
+        s.wait_for_text(".flash", "CAS001 is saved.").await;
+        let details = s.text("main dl.details").await;
+        assert!(
+            details.contains("Closed") && details.contains("Approved"),
+            "{details}"
+        );
+        assert!(details.contains("2026-11-20"), "{details}");
+        // Nothing on the page is wider than the phone.
+        let wide: bool = s
+            .client
+            .execute(
+                "return document.documentElement.scrollWidth > window.innerWidth + 1;",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .as_bool()
+            .unwrap();
+        assert!(!wide, "the case page scrolls sideways on a phone");
+        s.goto(&format!("{}/cases", base(&server))).await;
+        s.wait_for_text("main table", "CAS001").await;
+    })
+    .await;
+    server.stop().await;
+}
+
+async fn a_field_the_role_hides_is_not_on_the_pages(backend: Backend) {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let db = backend.name();
+    let server = TestServer::start(backend).await;
+    let admin = server.admin().await;
+    let made = admin
+        .post(
+            "/api/v1/applicants",
+            json!({ "given_name": "Mei", "family_name": "Chen", "passport_number": "EH4471920" }),
+        )
+        .await
+        .expect_status(201);
+    let id = made.body["id"].as_str().unwrap().to_string();
+    let role = admin
+        .post(
+            "/api/v1/roles",
+            json!({ "name": "Front desk", "permissions": ["applicants.read", "applicants.write"],
+                    "field_rules": { "applicant.passport_number": "hidden", "applicant.notes": "read_only" } }),
+        )
+        .await
+        .expect_status(201);
+    admin
+        .post(
+            "/api/v1/users",
+            json!({ "email": "desk@immcase.test", "display_name": "Dana Desk",
+                    "password": "front desk's long passphrase", "roles": [role.body["id"]] }),
+        )
+        .await
+        .expect_status(201);
+    let s = browser.session(LAPTOP.0, LAPTOP.1).await;
+    scenario(&format!("hidden-field-{db}"), &s, async {
+        sign_in(
+            &s,
+            &server,
+            "desk@immcase.test",
+            "front desk's long passphrase",
+        )
+        .await;
+        let nav = s.text("#sidebar").await;
+        assert!(
+            nav.contains("Applicants") && !nav.contains("Cases"),
+            "{nav}"
+        );
+        s.goto(&format!("{}/applicants/{id}", base(&server))).await;
+        s.wait_for_text("main h1", "Mei Chen").await;
+        s.click("#edit > summary").await;
+        s.wait_for("#family_name").await;
+        let main = s.text("main").await;
+        assert!(
+            !main.contains("EH4471920") && !main.contains("Passport number"),
+            "{main}"
+        );
+        assert!(!s.has("#passport_number").await);
+        assert!(!s.has("#notes").await, "read-only: no input");
+        assert!(main.contains("Read-only for your role."), "{main}");
+        s.goto(&format!("{}/applicants/new", base(&server))).await;
+        s.wait_for("#family_name").await;
+        assert!(!s.has("#passport_number").await);
+    })
+    .await;
+    server.stop().await;
+}
+
+async fn a_program_an_administrator_adds_is_offered_until_switched_off(backend: Backend) {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let db = backend.name();
+    let server = TestServer::start(backend).await;
+    let api = server.admin().await;
+    let id = api.add_applicant("Nguyen").await;
+    let s = browser.session(LAPTOP.0, LAPTOP.1).await;
+    let applicant = format!("{}/applicants/{id}", base(&server));
+    scenario(&format!("case-programs-{db}"), &s, async {
+        sign_in(&s, &server, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        s.click("#sidebar a[href='/settings/case-programs']").await;
+        s.wait_for_text("main h1", "Case programs").await;
+        s.fill("#new-label", "Caregiver").await;
+        s.submit_button("Add program").await;
+        s.wait_for_text(".flash", "Caregiver is added").await;
+
+        s.goto(&applicant).await;
+        s.select_by_value("#program", "caregiver").await;
+        s.submit_button("Open case").await;
+        s.wait_for_text(".flash", "CAS001 is open").await;
+        assert!(s.text("main dl.details").await.contains("Caregiver"));
+
+        s.goto(&format!("{}/settings/case-programs", base(&server)))
+            .await;
+        s.check("#program-caregiver input[name=active]", false)
+            .await;
+        s.submit_button("Save Caregiver").await;
+        s.wait_for_text(".flash", "switched off").await;
+        let row = s.text("#program-caregiver").await;
+        assert!(
+            row.contains("1 case") && row.contains("Switched off"),
+            "{row}"
+        );
+        assert!(
+            !s.has("#program-caregiver .program-delete").await,
+            "a program in use cannot be deleted"
+        );
+
+        s.goto(&applicant).await;
+        s.wait_for("#program").await;
+        assert!(!s.has("#program option[value=caregiver]").await);
+        // The case that has it keeps it, marked as switched off.
+        s.click("#cases a").await;
+        s.wait_for_text("main h1", "CAS001").await;
+        s.click("#edit > summary").await;
+        let chosen = s.text("#program option[selected]").await;
+        assert_eq!(chosen, "Caregiver (switched off)");
+    })
+    .await;
+    server.stop().await;
+}
