@@ -258,6 +258,7 @@ async fn pages_leave_out_hidden_fields_and_show_read_only_ones_as_text(backend: 
             &admin,
             json!({ "name": "Clerk", "permissions": ["applicants.read", "applicants.write", "cases.read", "cases.write"],
                     "field_rules": { "applicant.passport_number": "hidden", "applicant.notes": "read_only",
+                                     "applicant.family_name": "read_only",
                                      "case.outcome": "hidden" } }),
             "clerk@immcase.test",
         )
@@ -284,9 +285,22 @@ async fn pages_leave_out_hidden_fields_and_show_read_only_ones_as_text(backend: 
     assert!(seen.text.contains("Met at the fair"), "read-only is shown");
     assert!(seen.text.contains("Read-only for your role."));
     assert!(!seen.text.contains("name=\"notes\""), "but not as an input");
-    assert!(seen.text.contains("name=\"family_name\""));
+    assert!(seen.text.contains("name=\"given_name\""));
     let new = clerk.get("/applicants/new").await.expect_status(200);
     assert!(!new.text.contains("name=\"notes\""));
+    // A required field the role cannot fill is explained, not left unsaid.
+    let t = new.form_token();
+    let refused = clerk
+        .post_form("/applicants", &[("_csrf", &t), ("given_name", "Li")])
+        .await
+        .expect_status(422);
+    assert!(
+        refused
+            .text
+            .contains("Family name: required. Your role cannot change this field"),
+        "{}",
+        refused.text
+    );
     // A post naming them anyway changes neither.
     let t = seen.form_token();
     clerk

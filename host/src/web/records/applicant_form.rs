@@ -241,6 +241,32 @@ pub fn rows(caller: &Caller, values: &ApplicantForm, form: &FormState, creating:
         .collect()
 }
 
+/// Moves the errors of fields the form does not show (ones the reader's
+/// role makes read-only, say a required family name) into the message
+/// above the form, so no refusal goes unexplained.
+pub fn explain_unshown(rows: &[Row], form: &mut FormState) {
+    let unshown: Vec<String> = form
+        .errors
+        .iter()
+        .filter(|(field, _)| {
+            !rows
+                .iter()
+                .any(|r| r.name == field.as_str() && !r.read_only)
+        })
+        .map(|(field, message)| {
+            let field = field.trim_start_matches("applicant.");
+            format!("{}: {message}", label(field))
+        })
+        .collect();
+    if !unshown.is_empty() {
+        let text = unshown.join("; ");
+        form.problem = Some(match form.problem.take() {
+            Some(p) => format!("{p} ({text})"),
+            None => format!("{text}. Your role cannot change this field; ask your administrator."),
+        });
+    }
+}
+
 /// The fields of a saved applicant the reader may see, with a value, as
 /// (label, text) pairs.
 pub fn details(caller: &Caller, a: &Applicant) -> Vec<(&'static str, String)> {

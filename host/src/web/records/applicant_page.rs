@@ -189,6 +189,7 @@ pub(in crate::web::records) async fn update(
     }
     template.form = FormState::failed(&caller.form_token, &error);
     template.rows = rows(&caller, &values, &template.form, false);
+    applicant_form::explain_unshown(&template.rows, &mut template.form);
     template.edit_open = true;
     framed(&template, error.status_code())
 }

@@ -239,8 +239,11 @@ pub(super) async fn create(
         }
         other => (FormState::failed(&caller.form_token, other), Vec::new()),
     };
+    let mut form = form;
+    let rows = rows(&caller, &values, &form, true);
+    super::applicant_form::explain_unshown(&rows, &mut form);
     let page = NewTemplate {
-        rows: rows(&caller, &values, &form, true),
+        rows,
         form,
         candidates: found,
     };
