@@ -289,7 +289,7 @@ async fn upload_page(
             let message = body
                 .ok()
                 .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-                .and_then(|v| v["message"].as_str().map(str::to_string))
+                .and_then(|v| v["error"]["message"].as_str().map(str::to_string))
                 .unwrap_or_else(|| format!("the upload failed ({status})"));
             saved(&back, format!("Not uploaded: {message}"))
         }

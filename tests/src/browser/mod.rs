@@ -304,6 +304,8 @@ fn end_sessions(driver: &str, ids: Vec<String>) {
 /// An HTTP client for the driver on loopback, bypassing any proxy set in
 /// the environment.
 fn loopback_http() -> reqwest::Client {
+    // reqwest's TLS (unused on loopback, but built) takes the process's provider.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
         .no_proxy()
         .timeout(Duration::from_secs(10))

@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use super::applicant_form::{self, ApplicantForm, Row, rows};
 use super::case_form::{self, Choice};
 use super::cases::{CaseRow, DeleteForm};
+use super::files::{self, FilesSection};
 use super::timeline::{self, Line};
 use super::{Access, access, applicant_name, today};
 use crate::access::people;
@@ -64,6 +65,7 @@ struct DetailTemplate {
     people: Vec<Choice>,
     shows_program: bool,
     shows_responsible: bool,
+    files: FilesSection,
     timeline: Vec<Line>,
     time_zone: String,
     problem: Option<String>,
@@ -93,7 +95,9 @@ async fn page(state: &AppState, caller: &Caller, a: Applicant) -> Result<DetailT
     );
     let values = ApplicantForm::of(&a);
     let form = FormState::new(&caller.form_token);
+    let files = files::section(state, caller, "applicant", &a.id).await?;
     Ok(DetailTemplate {
+        files,
         name: applicant_name(&a, caller),
         details: applicant_form::details(caller, &a),
         can_write: caller.can("applicants.write"),

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::case_form::{self, CaseForm, Choice};
+use super::files::FilesSection;
 use super::timeline::{self, Line};
 use super::{Access, access, applicant_name, program_label, words};
 use crate::access::people::{self, Person};
@@ -201,6 +202,7 @@ struct CaseTemplate {
     people: Vec<Choice>,
     stages: Vec<Choice>,
     outcomes: Vec<Choice>,
+    files: FilesSection,
     timeline: Vec<Line>,
     time_zone: String,
     problem: Option<String>,
@@ -242,6 +244,7 @@ async fn page(state: &AppState, caller: &Caller, c: Case) -> Result<(CaseTemplat
         })
         .collect();
     let template = CaseTemplate {
+        files: super::files::section(state, caller, "case", &c.id).await?,
         applicant,
         details: case_form::details(caller, &c, &programs, &people),
         can_write: caller.can("cases.write"),

@@ -9,6 +9,7 @@
 //! - `applicant_page`: one applicant's page and its forms;
 //! - `case_form`: a case's fields, choices and list rows on a page;
 //! - `cases`: the list and one case (edit, closing, timeline, delete);
+//! - `files`: the Files section of both (listing, download, delete, upload);
 //! - `timeline`: a record's timeline in words, in the reader's time zone.
 //!
 //! A field the reader's role hides is never put on a page; one it makes
@@ -19,6 +20,7 @@ mod applicant_page;
 mod applicants;
 mod case_form;
 mod cases;
+mod files;
 mod timeline;
 
 use utoipa_axum::{router::OpenApiRouter, routes};

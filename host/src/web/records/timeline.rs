@@ -57,9 +57,25 @@ pub fn lines(
                 "updated" => "changed".to_string(),
                 "deleted" => format!("moved this {record} to the trash"),
                 "restored" => format!("restored this {record} from the trash"),
+                "file_uploaded" | "file_deleted" => {
+                    let name = c
+                        .new_value
+                        .as_ref()
+                        .or(c.old_value.as_ref())
+                        .and_then(Value::as_str)
+                        .unwrap_or("a file");
+                    if c.action == "file_uploaded" {
+                        format!("uploaded {name}")
+                    } else {
+                        format!("moved {name} to the trash")
+                    }
+                }
                 other => other.replace('_', " "),
             };
-            let field = c.field.as_deref();
+            let field = c
+                .field
+                .as_deref()
+                .filter(|_| !c.action.starts_with("file_"));
             Line {
                 at: local(&c.at, time_zone),
                 who: c.actor_name.clone().unwrap_or_else(|| "ImmCase".into()),
