@@ -94,10 +94,26 @@ async fn an_administrator_keeps_the_list_and_cases_follow_it(backend: Backend) {
     assert!(bad.body["error"]["fields"]["label"].is_string());
     assert!(bad.body["error"]["fields"]["key"].is_string());
 
-    // A case takes the new program.
+    // A case takes the new program, and is found by the program's label.
     let ana = admin.add_applicant("García").await;
     let case = admin.open_case(&ana, key).await;
     let case_path = format!("/api/v1/cases/{}", case["id"].as_str().unwrap());
+    let found = |q: &'static str| {
+        let admin = admin.clone();
+        async move {
+            admin
+                .get(&format!("/api/v1/search?q={q}"))
+                .await
+                .expect_status(200)
+                .body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|h| h["kind"] == "case")
+        }
+    };
+    assert!(found("caregiver").await);
+    assert!(!found("nanny").await);
 
     // Renamed and switched off, at its version; a stale version is refused.
     let path = format!("/api/v1/case-programs/{key}");
@@ -111,13 +127,23 @@ async fn an_administrator_keeps_the_list_and_cases_follow_it(backend: Backend) {
     assert_eq!(off.body["active"], false);
     assert_eq!(off.body["label"], "Caregiver");
     assert_eq!(off.body["cases"], 1);
+    // Renaming it again: its cases are found by the new label at once.
+    admin
+        .patch(&path, json!({ "label": "Caregiver (nanny)", "version": 2 }))
+        .await
+        .expect_status(200);
+    assert!(found("nanny").await, "searched by the new label");
+    admin
+        .patch(&path, json!({ "label": "Caregiver", "version": 3 }))
+        .await
+        .expect_status(200);
     let stale = admin
         .patch(&path, json!({ "active": true, "version": 1 }))
         .await
         .expect_status(409);
-    assert_eq!(stale.body["error"]["current"]["version"], 2);
+    assert_eq!(stale.body["error"]["current"]["version"], 4);
     admin
-        .patch(&path, json!({ "label": " " , "version": 2 }))
+        .patch(&path, json!({ "label": " " , "version": 4 }))
         .await
         .expect_status(422);
 

@@ -68,7 +68,17 @@ pub async fn search_doc(
                 return Ok(None);
             };
             let applicant = applicant_store::find(db, practice, &c.applicant_id).await?;
-            Ok(Some(case_search_doc(practice, &c, applicant.as_ref())))
+            // The practice's label (it may have been renamed), else the key.
+            let program = program_store::find(db, practice, &c.program)
+                .await?
+                .map(|p| p.label)
+                .unwrap_or_else(|| c.program.replace('_', " "));
+            Ok(Some(case_search_doc(
+                practice,
+                &c,
+                &program,
+                applicant.as_ref(),
+            )))
         }
         "file" => crate::files::search_doc(db, practice, id).await,
         _ => Ok(None),
@@ -78,6 +88,7 @@ pub async fn search_doc(
 fn case_search_doc(
     practice: &Practice,
     c: &case::Case,
+    program: &str,
     applicant: Option<&applicant::Applicant>,
 ) -> SearchDoc {
     let name = applicant
@@ -92,11 +103,11 @@ fn case_search_doc(
         kind: "case".into(),
         id: c.id.clone(),
         title: c.folio.clone(),
-        subtitle: c.program.replace('_', " "),
+        subtitle: program.to_string(),
         link: format!("/cases/{}", c.id),
         fields: vec![
             ("case.folio".into(), c.folio.clone()),
-            ("case.program".into(), c.program.replace('_', " ")),
+            ("case.program".into(), program.to_string()),
             ("case.applicant_name".into(), name),
         ],
     }

@@ -177,8 +177,22 @@ pub async fn update(
     let mut entry = audit_entry(caller, client, "case_program.updated", key, &label, active);
     entry.details["before"] = serde_json::json!({ "label": before.label, "active": before.active });
     audit::record(&mut *tx, &caller.practice, now, entry).await?;
+    if label != before.label {
+        // Cases are found by their program's label: search them again.
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM cases WHERE practice_id = $1 AND program = $2 AND deleted_at IS NULL",
+        )
+        .bind(caller.practice.id())
+        .bind(key)
+        .fetch_all(&mut *tx)
+        .await?;
+        for id in ids {
+            crate::search::feed::enqueue(&mut tx, &caller.practice, "case", &id, now).await?;
+        }
+    }
     let after = found(&mut tx, &caller.practice, key).await?;
     tx.commit().await?;
+    state.search.wake.notify_one();
     Ok(after)
 }
 
