@@ -125,13 +125,20 @@ async fn sign_in(
         .status()
 }
 
+/// An HTTP client. reqwest is built without a bundled TLS provider (the
+/// server's S3 client installs ring), so the tests install it too.
+fn client(builder: reqwest::ClientBuilder) -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    builder.build().unwrap()
+}
+
 #[tokio::test]
 async fn serve_creates_the_default_practice_answers_health_and_stops_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let (server, output) = Running::start(dir.path());
     let password = after(&output.join("\n"), "Their password is:");
     assert_eq!(password.len(), 20);
-    let http = reqwest::Client::new();
+    let http = client(reqwest::Client::builder());
     let health: serde_json::Value = http
         .get(server.url("/healthz"))
         .send()
@@ -247,10 +254,9 @@ async fn practice_and_user_commands_work_on_the_same_database() {
 
     // What the commands did is what the server sees.
     let (server, _) = Running::start(dir.path());
-    let http = reqwest::Client::builder()
-        .resolve("acme.localhost", ([127, 0, 0, 1], server.port).into())
-        .build()
-        .unwrap();
+    let http = client(
+        reqwest::Client::builder().resolve("acme.localhost", ([127, 0, 0, 1], server.port).into()),
+    );
     let url = format!("http://acme.localhost:{}/api/v1/auth/sign-in", server.port);
     assert_eq!(
         sign_in(&http, &url, "boss@acme.test", &boss_password).await,
