@@ -12,7 +12,9 @@ use serde_json::Value;
 use crate::caller::Caller;
 use crate::error::{Error, Result};
 use crate::store::Collection;
-use crate::wit::immcase::plugin::{events, files, log, mail, records, schedule, search, settings};
+use crate::wit::immcase::plugin::{
+    directory, events, files, log, mail, records, schedule, search, settings,
+};
 
 /// The context of one call: the caller, and the host's imports as methods.
 #[derive(Debug, Clone)]
@@ -94,6 +96,22 @@ impl Ctx {
     /// Needs `schedule = true`.
     pub fn now(&self) -> i64 {
         schedule::now()
+    }
+
+    // --- directory -------------------------------------------------------
+
+    /// A person of the practice (active or not); `None` for an unknown id.
+    /// Needs `directory = true` under `[capabilities]`.
+    pub fn person(&self, id: &str) -> Result<Option<Person>> {
+        Ok(directory::get(id)?.map(Person::from))
+    }
+
+    /// The active people who hold `permission`, by name (at most 500).
+    pub fn people_holding(&self, permission: &str) -> Result<Vec<Person>> {
+        Ok(directory::holding(permission)?
+            .into_iter()
+            .map(Person::from)
+            .collect())
     }
 
     // --- mail ------------------------------------------------------------
@@ -229,5 +247,29 @@ mod tests {
         let error = ctx.require("notes.manage_all").expect_err("not held");
         assert_eq!(error.status(), 403);
         assert!(error.message().contains("notes.manage_all"));
+    }
+}
+
+/// A person of the practice, as [`Ctx::person`] gives them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Person {
+    pub id: String,
+    pub email: String,
+    pub display_name: String,
+    /// IANA name, e.g. `America/Toronto`.
+    pub time_zone: String,
+    /// False for a disabled account.
+    pub active: bool,
+}
+
+impl From<directory::Person> for Person {
+    fn from(p: directory::Person) -> Person {
+        Person {
+            id: p.id,
+            email: p.email,
+            display_name: p.display_name,
+            time_zone: p.time_zone,
+            active: p.active,
+        }
     }
 }

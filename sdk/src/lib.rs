@@ -117,7 +117,7 @@ mod router;
 mod store;
 
 pub use caller::Caller;
-pub use ctx::{Ctx, SearchEntry};
+pub use ctx::{Ctx, Person, SearchEntry};
 pub use error::{Error, Result};
 pub use http::{Request, Response};
 pub use plugin::{Event, Plugin, Timer};

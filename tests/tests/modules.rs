@@ -449,7 +449,7 @@ async fn incompatible_and_undeclared_modules_are_refused(backend: Backend) {
     assert_eq!(future["status"], "refused");
     let problem = future["problem"].as_str().unwrap();
     assert!(
-        problem.contains("^0.2") && problem.contains("0.1.0"),
+        problem.contains("^0.2") && problem.contains("0.1.1"),
         "{problem}"
     );
     let undeclared = find("undeclared-import");

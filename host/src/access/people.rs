@@ -34,3 +34,77 @@ where
         })
         .collect())
 }
+
+/// A person as a module sees them through the `directory` import: enough to
+/// show, assign and write to them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Contact {
+    pub id: String,
+    pub email: String,
+    pub display_name: String,
+    pub time_zone: String,
+    pub active: bool,
+}
+
+fn contact(r: &sqlx::any::AnyRow) -> Contact {
+    Contact {
+        id: r.get("id"),
+        email: r.get("email"),
+        display_name: r.get("display_name"),
+        time_zone: r.get("time_zone"),
+        active: r.get::<Option<i64>, _>("disabled_at").is_none(),
+    }
+}
+
+/// One person of the practice, active or not.
+pub async fn contact_of<'e, E>(db: E, practice: &Practice, id: &str) -> Result<Option<Contact>>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let row = sqlx::query(
+        "SELECT id, email, display_name, time_zone, disabled_at FROM users \
+         WHERE practice_id = $1 AND id = $2",
+    )
+    .bind(practice.id())
+    .bind(id)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.as_ref().map(contact))
+}
+
+/// The active people of the practice who hold `permission` through any of
+/// their roles (wildcards such as `module:*` count), by name; at most `limit`.
+pub async fn holding<'e, E>(
+    db: E,
+    practice: &Practice,
+    permission: &str,
+    limit: usize,
+) -> Result<Vec<Contact>>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let rows = sqlx::query(
+        "SELECT u.id, u.email, u.display_name, u.time_zone, u.disabled_at, r.permissions \
+         FROM users u JOIN user_roles ur ON ur.practice_id = u.practice_id AND ur.user_id = u.id \
+         JOIN roles r ON r.practice_id = ur.practice_id AND r.id = ur.role_id \
+         WHERE u.practice_id = $1 AND u.disabled_at IS NULL ORDER BY u.display_name, u.id",
+    )
+    .bind(practice.id())
+    .fetch_all(db)
+    .await?;
+    let mut found: Vec<Contact> = Vec::new();
+    for r in &rows {
+        let held: std::collections::BTreeSet<String> =
+            serde_json::from_str(&r.get::<String, _>("permissions")).unwrap_or_default();
+        let id: String = r.get("id");
+        if crate::access::permissions::grants(&held, permission)
+            && !found.iter().any(|c| c.id == id)
+        {
+            found.push(contact(r));
+            if found.len() == limit {
+                break;
+            }
+        }
+    }
+    Ok(found)
+}

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// The version of the WIT package `immcase:plugin` this host implements.
-pub const HOST_API: Version = Version::new(0, 1, 0);
+pub const HOST_API: Version = Version::new(0, 1, 1);
 
 /// Largest memory a module may ask for, and longest time per call.
 const MAX_MEMORY_MB: u32 = 1024;
@@ -53,6 +53,9 @@ pub struct Capabilities {
     pub search: bool,
     #[serde(default)]
     pub files: bool,
+    /// The practice's people (`directory` import).
+    #[serde(default)]
+    pub directory: bool,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
@@ -385,6 +388,7 @@ impl Manifest {
             (!c.events.emit.is_empty(), "events"),
             (c.schedule, "schedule"),
             (c.mail, "mail"),
+            (c.directory, "directory"),
         ] {
             if on {
                 allowed.push(name);
@@ -569,7 +573,10 @@ memory-mb = 32
     fn incompatible_host_api_names_both_versions() {
         let m = Manifest::parse(&NOTES.replace("^0.1", "^0.2")).unwrap();
         let err = m.check_host_api().unwrap_err();
-        assert!(err.contains("^0.2") && err.contains("0.1.0"), "{err}");
+        assert!(
+            err.contains("^0.2") && err.contains(&HOST_API.to_string()),
+            "{err}"
+        );
     }
 
     #[test]

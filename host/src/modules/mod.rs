@@ -13,6 +13,7 @@
 pub mod bindings;
 pub mod call;
 mod imports;
+mod imports_directory;
 mod imports_files;
 mod imports_records;
 mod imports_search;

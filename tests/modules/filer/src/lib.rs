@@ -6,6 +6,8 @@
 //! - `POST /attach?owner=&name=&type=` with the contents as body → the new
 //!   file; with `&then=fail`, the call fails after attaching, so nothing of
 //!   it may remain.
+//! - `GET /person?id=` → the person or 404; `GET /people?permission=` →
+//!   `{"items": [...]}` (the `directory` import).
 //! - On `applicant.created` (a call the host makes on its own), attaches
 //!   `welcome.txt` to the new applicant.
 
@@ -20,6 +22,8 @@ impl Plugin for Filer {
             .get("/list", list)
             .get("/read", read)
             .post("/attach", attach)
+            .get("/person", person)
+            .get("/people", people)
     }
 
     fn on_event(ctx: &Ctx, event: Event) -> Result<()> {
@@ -75,4 +79,17 @@ fn attach(ctx: &Ctx, request: Request) -> Result<Response> {
         ));
     }
     Ok(Response::created(&file))
+}
+
+fn person(ctx: &Ctx, request: Request) -> Result<Response> {
+    let id = param(&request, "id")?;
+    match ctx.person(&id)? {
+        Some(p) => Ok(Response::json(&p)),
+        None => Err(Error::NotFound(format!("no person {id}"))),
+    }
+}
+
+fn people(ctx: &Ctx, request: Request) -> Result<Response> {
+    let items = ctx.people_holding(&param(&request, "permission")?)?;
+    Ok(Response::json(&json!({ "items": items })))
 }
