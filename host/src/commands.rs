@@ -51,7 +51,7 @@ pub async fn practice_add(
     name: &str,
     admin_email: &str,
 ) -> anyhow::Result<()> {
-    let state = crate::open(config).await?;
+    let state = crate::open_for_people(config).await?;
     let new = setup::NewPractice {
         slug,
         name,
@@ -78,7 +78,7 @@ pub async fn user_add(
     display_name: &str,
     role_names: &[String],
 ) -> anyhow::Result<()> {
-    let state = crate::open(config).await?;
+    let state = crate::open_for_people(config).await?;
     let practice = practice(&state, practice_slug).await?;
     let mut errors = crate::error::FieldErrors::new();
     let email = users::check_email(&mut errors, email);
@@ -126,7 +126,7 @@ pub async fn user_add(
 }
 
 pub async fn user_list(config: Config, practice_slug: &str) -> anyhow::Result<()> {
-    let state = crate::open(config).await?;
+    let state = crate::open_for_people(config).await?;
     let practice = practice(&state, practice_slug).await?;
     let all_roles = roles::list_all(state.db.pool(), &practice).await?;
     let rows: Vec<(String, String, Option<i64>, String)> = sqlx::query_as(
@@ -169,7 +169,7 @@ async fn account(
 }
 
 pub async fn user_disable(config: Config, practice_slug: &str, email: &str) -> anyhow::Result<()> {
-    let state = crate::open(config).await?;
+    let state = crate::open_for_people(config).await?;
     let practice = practice(&state, practice_slug).await?;
     let account = account(&state, &practice, email).await?;
     let now = state.now_ms();
@@ -204,7 +204,7 @@ pub async fn user_reset_password(
     practice_slug: &str,
     email: &str,
 ) -> anyhow::Result<()> {
-    let state = crate::open(config).await?;
+    let state = crate::open_for_people(config).await?;
     let practice = practice(&state, practice_slug).await?;
     let account = account(&state, &practice, email).await?;
     let generated = setup::generate_password();

@@ -37,6 +37,17 @@ pub use state::AppState;
 /// Opens the data directory and database, applies migrations, and builds the
 /// shared state.
 pub async fn open(config: Config) -> anyhow::Result<AppState> {
+    open_with(config, true).await
+}
+
+/// [`open`] for commands that change people and practices but no
+/// searchable record (`practice add`, `user …`): the search index is left to
+/// the server that may be running on the same data folder.
+pub async fn open_for_people(config: Config) -> anyhow::Result<AppState> {
+    open_with(config, false).await
+}
+
+async fn open_with(config: Config, with_index: bool) -> anyhow::Result<AppState> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
     let db = db::Db::connect(&config.database_url()).await?;
@@ -49,8 +60,12 @@ pub async fn open(config: Config) -> anyhow::Result<AppState> {
         tokio::task::spawn_blocking(move || modules::runtime::Runtime::load(sources, &cache))
             .await
             .context("loading modules")??;
-    let search = search::feed::Search::open(&config.data_dir.join("search"))
-        .context("opening the search index")?;
+    let search = if with_index {
+        search::feed::Search::open(&config.data_dir.join("search"))
+            .context("opening the search index")?
+    } else {
+        search::feed::Search::detached().context("preparing a search index in memory")?
+    };
     let blobs = files::blob::Blobs::open(&config.files, &config.data_dir)
         .context("opening the blob store")?;
     Ok(AppState::new(db, config, mail, runtime, search, blobs))

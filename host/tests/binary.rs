@@ -138,7 +138,7 @@ async fn serve_creates_the_default_practice_answers_health_and_stops_cleanly() {
     let (server, output) = Running::start(dir.path());
     let password = after(&output.join("\n"), "Their password is:");
     assert_eq!(password.len(), 20);
-    let http = client(reqwest::Client::builder());
+    let http = client(reqwest::Client::builder().cookie_store(true));
     let health: serde_json::Value = http
         .get(server.url("/healthz"))
         .send()
@@ -156,6 +156,30 @@ async fn serve_creates_the_default_practice_answers_health_and_stops_cleanly() {
     )
     .await;
     assert_eq!(signed_in, 200);
+
+    // Practices and people can be added while the server runs; rebuilding
+    // the index it holds is refused with a message, and leaves it alone.
+    let added = run(immcase(dir.path()).args([
+        "practice",
+        "add",
+        "beta",
+        "--admin-email",
+        "boss@beta.test",
+    ]));
+    assert!(added.contains("Created practice `beta`"), "{added}");
+    let busy = immcase(dir.path()).arg("reindex").output().unwrap();
+    assert!(!busy.status.success());
+    let said = String::from_utf8_lossy(&busy.stderr);
+    assert!(
+        said.contains("in use by a running ImmCase server"),
+        "{said}"
+    );
+    let search = http
+        .get(server.url("/api/v1/search?q=anyone"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(search.status(), 200, "the server's index still answers");
     let tail = server.terminate();
     assert!(
         tail.iter().any(|l| l.contains("ImmCase stopped")),

@@ -214,6 +214,8 @@ async fn an_administrator_keeps_the_list_and_cases_follow_it(backend: Backend) {
         [
             "case_program.deleted",
             "case_program.updated",
+            "case_program.updated",
+            "case_program.updated",
             "case_program.created"
         ]
     );

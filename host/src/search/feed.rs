@@ -67,6 +67,17 @@ impl Search {
         })
     }
 
+    /// An index in memory that follows nothing, for commands that change no
+    /// searchable record while a server may hold the real one.
+    pub fn detached() -> anyhow::Result<Search> {
+        Ok(Search {
+            index: SearchIndex::in_memory()?,
+            applied: Mutex::new(None),
+            position_file: PathBuf::new(),
+            wake: Notify::new(),
+        })
+    }
+
     fn save_position(&self, position: i64) -> Result<()> {
         let temporary = self.position_file.with_extension("tmp");
         std::fs::write(&temporary, position.to_string())
