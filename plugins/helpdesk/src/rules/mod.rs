@@ -1,0 +1,116 @@
+//! The helpdesk's rules, one file per topic. Every function here is pure:
+//! no store, no mail, no clock. Time comes in as an argument (`now`), and
+//! what the rules decide comes back as values that the module then stores,
+//! sends or schedules. That is what lets `cargo test -p helpdesk` check every
+//! rule natively, with fixed timestamps.
+//!
+//! - [`hours`]: the practice's business hours, and counting time in them.
+//!
+//! Input that people type is checked into [`Problems`]: every wrong field
+//! with a message, so a form can show them all at once.
+
+pub mod hours;
+
+use immcase_sdk::Error;
+
+/// Every wrong field of some input, in the order they were found, each with
+/// a message for people: `("categories[1].team", "has no members")`.
+///
+/// Rules collect problems instead of stopping at the first one. A handler
+/// turns them into the API's 422 answer with [`Problems::into_result`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Problems(Vec<(String, String)>);
+
+impl Problems {
+    /// No problems yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Notes that `field` is wrong, and why.
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push((field.into(), message.into()));
+    }
+
+    /// Takes over the problems of a part of the input, their fields put
+    /// below `prefix`: `business_hours` + `monday[0].end` gives
+    /// `business_hours.monday[0].end`.
+    pub fn nest(&mut self, prefix: &str, problems: Problems) {
+        for (field, message) in problems.0 {
+            let field = if field.starts_with('[') {
+                format!("{prefix}{field}")
+            } else {
+                format!("{prefix}.{field}")
+            };
+            self.0.push((field, message));
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The message for `field`, if it is wrong (the first one when it has
+    /// several).
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(name, _)| name == field)
+            .map(|(_, message)| message.as_str())
+    }
+
+    /// The wrong fields, in order.
+    pub fn fields(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(field, _)| field.as_str())
+    }
+
+    /// `Ok` when there is nothing wrong, else the API's `invalid` error
+    /// naming every field: `{"fields": {"subject": "required", ...}}`.
+    pub fn into_result(self) -> Result<(), Error> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(self.into())
+        }
+    }
+}
+
+impl From<Problems> for Error {
+    fn from(problems: Problems) -> Self {
+        Error::invalid_fields(problems.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn problems_keep_every_field_in_order() {
+        let mut problems = Problems::new();
+        assert!(problems.clone().into_result().is_ok());
+        problems.add("subject", "required");
+        let mut hours = Problems::new();
+        hours.add("monday[0].end", "must be after the start");
+        problems.nest("business_hours", hours);
+        let mut categories = Problems::new();
+        categories.add("[1].team", "has no members");
+        problems.nest("categories", categories);
+        assert_eq!(
+            problems.fields().collect::<Vec<_>>(),
+            [
+                "subject",
+                "business_hours.monday[0].end",
+                "categories[1].team"
+            ]
+        );
+        assert_eq!(problems.get("categories[1].team"), Some("has no members"));
+        assert_eq!(problems.get("description"), None);
+        let error = problems.into_result().expect_err("invalid");
+        assert_eq!(error.status(), 422);
+        assert_eq!(
+            error.to_json()["error"]["fields"]["subject"],
+            serde_json::json!("required")
+        );
+    }
+}
