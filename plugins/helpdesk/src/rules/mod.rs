@@ -4,12 +4,21 @@
 //! sends or schedules. That is what lets `cargo test -p helpdesk` check every
 //! rule natively, with fixed timestamps.
 //!
+//! - [`ticket`]: the ticket's fields, checking a new ticket, folios.
+//! - [`status`]: which status changes are allowed, and for whom.
 //! - [`hours`]: the practice's business hours, and counting time in them.
+//! - [`sla`]: response and resolution targets, the paused clock, and when
+//!   the module must wake up to warn or report a breach.
+//! - [`settings`]: what an administrator configures, with its defaults.
 //!
 //! Input that people type is checked into [`Problems`]: every wrong field
 //! with a message, so a form can show them all at once.
 
 pub mod hours;
+pub mod settings;
+pub mod sla;
+pub mod status;
+pub mod ticket;
 
 use immcase_sdk::Error;
 
@@ -112,5 +121,33 @@ mod tests {
             error.to_json()["error"]["fields"]["subject"],
             serde_json::json!("required")
         );
+    }
+}
+
+/// What the tests of every rule share: times in Toronto, a new ticket.
+#[cfg(test)]
+pub(crate) mod testing {
+    use jiff::Timestamp;
+    use jiff::civil::DateTime;
+
+    use super::ticket::{Priority, Ticket, ValidTicket};
+
+    /// A local time in Toronto: `at("2026-03-13 16:50")`.
+    pub fn at(local: &str) -> Timestamp {
+        let local: DateTime = local.replace(' ', "T").parse().expect("date and time");
+        local.in_tz("America/Toronto").expect("Toronto").timestamp()
+    }
+
+    /// An open ticket in `technical_support`, filed by `u-req` at `created_at`.
+    pub fn ticket(priority: Priority, created_at: Timestamp) -> Ticket {
+        let new = ValidTicket {
+            subject: "Printer".into(),
+            description: "It jams.".into(),
+            category: "technical_support".into(),
+            priority,
+            applicant_id: None,
+            case_id: None,
+        };
+        Ticket::open(new, "TKT001".into(), "u-req".into(), created_at)
     }
 }
