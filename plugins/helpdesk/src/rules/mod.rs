@@ -9,11 +9,13 @@
 //! - [`hours`]: the practice's business hours, and counting time in them.
 //! - [`sla`]: response and resolution targets, the paused clock, and when
 //!   the module must wake up to warn or report a breach.
+//! - [`assignment`]: who a new ticket goes to, and who may reassign it.
 //! - [`settings`]: what an administrator configures, with its defaults.
 //!
 //! Input that people type is checked into [`Problems`]: every wrong field
 //! with a message, so a form can show them all at once.
 
+pub mod assignment;
 pub mod hours;
 pub mod settings;
 pub mod sla;
