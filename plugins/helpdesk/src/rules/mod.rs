@@ -10,6 +10,7 @@
 //! - [`sla`]: response and resolution targets, the paused clock, and when
 //!   the module must wake up to warn or report a breach.
 //! - [`assignment`]: who a new ticket goes to, and who may reassign it.
+//! - [`visibility`]: who sees which tickets and internal notes.
 //! - [`settings`]: what an administrator configures, with its defaults.
 //!
 //! Input that people type is checked into [`Problems`]: every wrong field
@@ -21,6 +22,7 @@ pub mod settings;
 pub mod sla;
 pub mod status;
 pub mod ticket;
+pub mod visibility;
 
 use immcase_sdk::Error;
 
