@@ -31,4 +31,191 @@
 //! emails and pages) calls these rules and carries out what they decide:
 //! it stores the ticket, sends the warning, sets the timer.
 
+//!
+//! The JSON API, events, actions and settings are described in the
+//! module's README.
+
+use immcase_sdk::{Ctx, Error, Plugin, Request, Response, Result, Router, Timer, export_plugin};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+mod changes;
+mod data;
+mod effects;
+mod pages;
 pub mod rules;
+mod tickets;
+
+use changes::{Author, ReplyInput};
+use rules::settings::Settings;
+use rules::status::{self as status_rules, Actor};
+use rules::ticket::{NewTicket, TicketView};
+use rules::visibility::MANAGE;
+
+pub struct Helpdesk;
+
+impl Plugin for Helpdesk {
+    fn router() -> Router {
+        Router::new()
+            .get("/", pages::home)
+            .get("/settings", show_settings)
+            .put("/settings", save_settings)
+            .get("/tickets", tickets::list)
+            .post("/tickets", tickets::create)
+            .get("/tickets/:id", tickets::show)
+            .post("/tickets/:id/replies", changes::reply)
+            .post("/tickets/:id/status", changes::set_status)
+            .post("/tickets/:id/assign", changes::assign)
+    }
+
+    fn on_timer(ctx: &Ctx, timer: Timer) -> Result<()> {
+        if let Some(rest) = timer.key.strip_prefix("sla:") {
+            let id = rest.strip_suffix(":next").unwrap_or(rest);
+            return check_sla(ctx, id, &timer.key);
+        }
+        if let Some(id) = timer.key.strip_prefix("close:") {
+            return auto_close(ctx, id);
+        }
+        ctx.log_warn(&format!("unknown timer {}", timer.key));
+        Ok(())
+    }
+
+    fn action(ctx: &Ctx, name: &str, input: Value) -> Result<Value> {
+        match name {
+            "create-ticket" => create_ticket_action(ctx, input),
+            "reply" => reply_action(ctx, input),
+            "set-status" => set_status_action(ctx, input),
+            _ => Err(Error::NotFound(format!("no action {name}"))),
+        }
+    }
+}
+
+export_plugin!(Helpdesk);
+
+// Settings ------------------------------------------------------------------
+
+/// `GET /settings`: the settings (the defaults until someone saves them)
+/// with their `version` (0 for the defaults).
+fn show_settings(ctx: &Ctx, _request: Request) -> Result<Response> {
+    let (settings, version) = data::settings(ctx)?;
+    let mut value = serde_json::to_value(settings)?;
+    value["version"] = json!(version);
+    Ok(Response::json(&value))
+}
+
+/// `PUT /settings` with the whole settings and the `version` they replace:
+/// needs `helpdesk.manage`; every wrong field is named in the 422.
+fn save_settings(ctx: &Ctx, request: Request) -> Result<Response> {
+    ctx.require(MANAGE)?;
+    let mut body: Value = request.json()?;
+    let version = body
+        .as_object_mut()
+        .and_then(|o| o.remove("version"))
+        .and_then(|v| v.as_u64())
+        .ok_or_else(|| Error::invalid_field("version", "required (0 replaces the defaults)"))?;
+    let settings: Settings = serde_json::from_value(body)?;
+    settings.validate().into_result()?;
+    let version = data::save_settings(ctx, &settings, version)?;
+    let mut value = serde_json::to_value(settings)?;
+    value["version"] = json!(version);
+    Ok(Response::json(&value))
+}
+
+// Timers --------------------------------------------------------------------
+
+/// `sla:{id}` (or `sla:{id}:next`): warn or report a breach (each once),
+/// and set the next wake-up.
+fn check_sla(ctx: &Ctx, id: &str, key: &str) -> Result<()> {
+    let Some(doc) = data::tickets(ctx).get(id)? else {
+        return Ok(());
+    };
+    let (settings, _) = data::settings(ctx)?;
+    let mut ticket = doc.data.clone();
+    effects::save(
+        ctx,
+        id,
+        &mut ticket,
+        Some(doc.version),
+        &settings,
+        Some(key),
+    )?;
+    Ok(())
+}
+
+/// `close:{id}`: a ticket resolved long enough closes, as the system.
+fn auto_close(ctx: &Ctx, id: &str) -> Result<()> {
+    let Some(doc) = data::tickets(ctx).get(id)? else {
+        return Ok(());
+    };
+    let (settings, _) = data::settings(ctx)?;
+    if !status_rules::closes_automatically(&doc.data, data::now(ctx), settings.auto_close_days) {
+        return Ok(());
+    }
+    changes::change_status(
+        ctx,
+        doc,
+        &settings,
+        rules::ticket::Status::Closed,
+        &[Actor::System],
+    )?;
+    Ok(())
+}
+
+// Actions -------------------------------------------------------------------
+
+/// `create-ticket` `{requester_id, subject, description, category,
+/// priority, applicant_id?, case_id?}`: the ticket.
+fn create_ticket_action(ctx: &Ctx, input: Value) -> Result<Value> {
+    #[derive(Deserialize)]
+    struct Input {
+        #[serde(default)]
+        requester_id: String,
+        #[serde(flatten)]
+        ticket: NewTicket,
+    }
+    let input: Input = serde_json::from_value(input)?;
+    if ctx.person(&input.requester_id)?.is_none() {
+        return Err(Error::invalid_field(
+            "requester_id",
+            "must be a person of the practice",
+        ));
+    }
+    let doc = tickets::open_ticket(ctx, input.ticket, &input.requester_id)?;
+    Ok(serde_json::to_value(TicketView::of(&doc))?)
+}
+
+/// `reply` `{ticket_id, body, internal?}`: a reply by the system.
+fn reply_action(ctx: &Ctx, input: Value) -> Result<Value> {
+    #[derive(Deserialize)]
+    struct Input {
+        ticket_id: String,
+        #[serde(flatten)]
+        reply: ReplyInput,
+    }
+    let input: Input = serde_json::from_value(input)?;
+    let doc = data::find_ticket(ctx, &input.ticket_id)?;
+    let (settings, _) = data::settings(ctx)?;
+    let author = Author {
+        id: None,
+        name: "Helpdesk".into(),
+        requester: false,
+    };
+    let (doc, _) = changes::add_reply(ctx, doc, &settings, &author, input.reply)?;
+    Ok(serde_json::to_value(TicketView::of(&doc))?)
+}
+
+/// `set-status` `{ticket_id, status}`: as the system, which may only close
+/// a resolved ticket.
+fn set_status_action(ctx: &Ctx, input: Value) -> Result<Value> {
+    #[derive(Deserialize)]
+    struct Input {
+        ticket_id: String,
+        status: String,
+    }
+    let input: Input = serde_json::from_value(input)?;
+    let doc = data::find_ticket(ctx, &input.ticket_id)?;
+    let (settings, _) = data::settings(ctx)?;
+    let to = changes::parse_status(&input.status)?;
+    let doc = changes::change_status(ctx, doc, &settings, to, &[Actor::System])?;
+    Ok(serde_json::to_value(TicketView::of(&doc))?)
+}

@@ -1,0 +1,271 @@
+//! Replies, status changes and reassignment, for people (the JSON API) and
+//! for the system (workflow actions and timers).
+
+use immcase_sdk::{Ctx, Doc, Error, Request, Response, Result, new_id};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::data::{self, Reply, now, timer_due};
+use crate::effects;
+use crate::rules::assignment::check_reassignment;
+use crate::rules::settings::Settings;
+use crate::rules::status::{self, Actor, Refusal};
+use crate::rules::ticket::{DESCRIPTION_MAX, Status, Ticket, TicketView};
+use crate::rules::visibility::{self, Access};
+
+// Handlers ------------------------------------------------------------------
+
+/// `POST /tickets/:id/replies` `{body, internal}`.
+pub fn reply(ctx: &Ctx, request: Request) -> Result<Response> {
+    let input: ReplyInput = request.json()?;
+    let (doc, settings, actors) = visible(ctx, request.require_param("id")?)?;
+    let handler = actors
+        .iter()
+        .any(|a| matches!(a, Actor::Agent | Actor::Manager));
+    if input.internal && !handler {
+        return Err(Error::Forbidden(
+            "only the people handling a ticket write internal notes".into(),
+        ));
+    }
+    let caller = ctx.caller();
+    let author = Author {
+        id: caller.user_id.clone(),
+        name: caller.display_name.clone(),
+        requester: !handler,
+    };
+    let (doc, reply) = add_reply(ctx, doc, &settings, &author, input)?;
+    let mut answer = serde_json::to_value(&reply.data)?;
+    answer["id"] = json!(reply.id);
+    answer["ticket"] = serde_json::to_value(TicketView::of(&doc))?;
+    Ok(Response::created(&answer))
+}
+
+/// `POST /tickets/:id/status` `{status, version}`.
+pub fn set_status(ctx: &Ctx, request: Request) -> Result<Response> {
+    let input: StatusInput = request.json()?;
+    let (doc, settings, actors) = visible(ctx, request.require_param("id")?)?;
+    check_version(&doc, input.version)?;
+    let to = parse_status(&input.status)?;
+    let doc = change_status(ctx, doc, &settings, to, &actors)?;
+    Ok(Response::json(&TicketView::of(&doc)))
+}
+
+/// `POST /tickets/:id/assign` `{assignee_id, version}`: needs
+/// `helpdesk.ticket.assign`; `null` leaves the ticket unassigned.
+pub fn assign(ctx: &Ctx, request: Request) -> Result<Response> {
+    let input: AssignInput = request.json()?;
+    let (doc, settings, _) = visible(ctx, request.require_param("id")?)?;
+    let mut active = Vec::new();
+    if let Some(id) = &input.assignee_id
+        && ctx.person(id)?.is_some_and(|p| p.active)
+    {
+        active.push(id.clone());
+    }
+    check_reassignment(ctx.caller(), input.assignee_id.as_deref(), &active)?;
+    check_version(&doc, input.version)?;
+    if doc.data.status == Status::Closed {
+        return Err(Refusal::Closed.to_error());
+    }
+    let previous = doc.data.assignee_id.clone();
+    let mut ticket = doc.data.clone();
+    ticket.assignee_id = input.assignee_id.clone();
+    let doc = effects::save(
+        ctx,
+        &doc.id,
+        &mut ticket,
+        Some(doc.version),
+        &settings,
+        None,
+    )?;
+    effects::emit(
+        ctx,
+        "assigned",
+        &doc,
+        json!({ "previous_assignee_id": previous }),
+    )?;
+    if let Some(assignee) = doc.data.assignee_id.as_deref() {
+        let ticket = &doc.data;
+        effects::mail_person(
+            ctx,
+            assignee,
+            &crate::rules::ticket::email_subject(
+                &ticket.folio,
+                &format!("Assigned to you: {}", ticket.subject),
+            ),
+            &format!(
+                "{} assigned {} to you.\n\n{}",
+                ctx.caller().display_name,
+                ticket.folio,
+                ticket.description
+            ),
+        )?;
+    }
+    Ok(Response::json(&TicketView::of(&doc)))
+}
+
+// What people and the system share -------------------------------------------
+
+/// Who writes a reply.
+pub struct Author {
+    pub id: Option<String>,
+    pub name: String,
+    /// A reply by the requester (moves a waiting ticket back to in progress).
+    pub requester: bool,
+}
+
+/// Adds a reply or an internal note; a reply may move the status (and
+/// stops the first-response clock when it is the team's).
+pub fn add_reply(
+    ctx: &Ctx,
+    doc: Doc<Ticket>,
+    settings: &Settings,
+    author: &Author,
+    input: ReplyInput,
+) -> Result<(Doc<Ticket>, Doc<Reply>)> {
+    let body = input.body.trim();
+    if body.is_empty() {
+        return Err(Error::invalid_field("body", "required"));
+    }
+    if body.chars().count() > DESCRIPTION_MAX {
+        return Err(Error::invalid_field("body", "at most 20,000 characters"));
+    }
+    let at = now(ctx);
+    let mut ticket = doc.data.clone();
+    let from = ticket.status;
+    let moved = if input.internal {
+        status::may_reply(from).map(|()| None)
+    } else {
+        status::reply(&mut ticket, at, author.requester)
+    }
+    .map_err(|refusal| refusal.to_error())?;
+    let reply = data::replies(ctx).insert(
+        &new_id(),
+        &Reply {
+            ticket_id: doc.id.clone(),
+            author_id: author.id.clone(),
+            author_name: author.name.clone(),
+            body: body.to_owned(),
+            internal: input.internal,
+            created_at: at,
+        },
+    )?;
+    if from == Status::Resolved && moved.is_some() {
+        ctx.cancel_timer(&status::auto_close_timer_key(&doc.id))?;
+    }
+    let doc = effects::save(ctx, &doc.id, &mut ticket, Some(doc.version), settings, None)?;
+    effects::emit(
+        ctx,
+        "replied",
+        &doc,
+        json!({ "reply_id": reply.id, "internal": input.internal, "author_id": author.id }),
+    )?;
+    if let Some(to) = moved {
+        effects::emit(
+            ctx,
+            "status_changed",
+            &doc,
+            json!({ "from": from, "to": to }),
+        )?;
+    }
+    if !input.internal {
+        let text = format!("{} wrote:\n\n{body}", author.name);
+        effects::mail_concerned(ctx, &doc.data, "New reply", &text)?;
+    }
+    Ok((doc, reply))
+}
+
+/// Moves a ticket to `to` if one of `actors` may; a resolved ticket gets
+/// its auto-close timer, and loses it when it moves on.
+pub fn change_status(
+    ctx: &Ctx,
+    doc: Doc<Ticket>,
+    settings: &Settings,
+    to: Status,
+    actors: &[Actor],
+) -> Result<Doc<Ticket>> {
+    let from = doc.data.status;
+    status::transition_as(from, to, actors).map_err(|refusal| refusal.to_error())?;
+    let mut ticket = doc.data.clone();
+    status::apply(&mut ticket, to, now(ctx));
+    let close_key = status::auto_close_timer_key(&doc.id);
+    match (to, ticket.resolved_at) {
+        (Status::Resolved, Some(resolved_at)) => ctx.schedule_at(
+            timer_due(status::auto_close_due(
+                resolved_at,
+                settings.auto_close_days,
+            )),
+            &close_key,
+            &json!({ "ticket_id": doc.id }),
+        )?,
+        _ if from == Status::Resolved => {
+            ctx.cancel_timer(&close_key)?;
+        }
+        _ => {}
+    }
+    let doc = effects::save(ctx, &doc.id, &mut ticket, Some(doc.version), settings, None)?;
+    effects::emit(
+        ctx,
+        "status_changed",
+        &doc,
+        json!({ "from": from, "to": to }),
+    )?;
+    effects::mail_concerned(
+        ctx,
+        &doc.data,
+        &format!("Now {}", to.words()),
+        &format!("{} is now {}.", doc.data.folio, to.words()),
+    )?;
+    Ok(doc)
+}
+
+/// The ticket, the settings and what the caller is for it; not found when
+/// they may not see it.
+fn visible(ctx: &Ctx, id: &str) -> Result<(Doc<Ticket>, Settings, Vec<Actor>)> {
+    let doc = data::find_ticket(ctx, id)?;
+    let (settings, _) = data::settings(ctx)?;
+    if visibility::access(ctx.caller(), &doc.data, &settings) == Access::None {
+        return Err(data::not_found(id));
+    }
+    let actors = visibility::actors(ctx.caller(), &doc.data, &settings);
+    Ok((doc, settings, actors))
+}
+
+fn check_version(doc: &Doc<Ticket>, version: Option<u64>) -> Result<()> {
+    match version {
+        None => Err(Error::invalid_field("version", "required")),
+        Some(version) if version != doc.version => Err(data::stale(doc)),
+        Some(_) => Ok(()),
+    }
+}
+
+pub fn parse_status(text: &str) -> Result<Status> {
+    serde_json::from_value(Value::String(text.to_owned())).map_err(|_| {
+        Error::invalid_field(
+            "status",
+            "must be one of open, in_progress, waiting_on_requester, resolved, closed",
+        )
+    })
+}
+
+// Input ---------------------------------------------------------------------
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ReplyInput {
+    pub body: String,
+    pub internal: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct StatusInput {
+    status: String,
+    version: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct AssignInput {
+    assignee_id: Option<String>,
+    version: Option<u64>,
+}

@@ -1,0 +1,200 @@
+//! Where the helpdesk keeps things in the module's document store: the
+//! settings document, the folio counter, one rotation per category, the
+//! tickets and their replies. Also the clock, rounded to whole seconds.
+
+use immcase_sdk::{Collection, Ctx, Doc, Error, Result};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::rules::assignment::Rotation;
+use crate::rules::settings::Settings;
+use crate::rules::ticket::{Ticket, TicketView, format_folio};
+
+pub const TICKETS: &str = "tickets";
+pub const REPLIES: &str = "replies";
+const COUNTERS: &str = "counters";
+const ROTATIONS: &str = "rotations";
+const CONFIG: &str = "config";
+const SETTINGS_ID: &str = "settings";
+const FOLIO_ID: &str = "folio";
+
+/// The host's clock, to the whole second (what tickets store).
+pub fn now(ctx: &Ctx) -> Timestamp {
+    Timestamp::from_second(ctx.now().div_euclid(1000)).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+/// A moment as the host's timers take it, rounded up to the whole second so
+/// that a timer never fires before the rules consider it due.
+pub fn timer_due(at: Timestamp) -> i64 {
+    let ms = at.as_millisecond();
+    ms + (1000 - ms.rem_euclid(1000)) % 1000
+}
+
+// Settings ------------------------------------------------------------------
+
+/// The settings and their version (0 while the defaults are in use).
+pub fn settings(ctx: &Ctx) -> Result<(Settings, u64)> {
+    Ok(match config(ctx).get(SETTINGS_ID)? {
+        Some(doc) => (doc.data, doc.version),
+        None => (Settings::default(), 0),
+    })
+}
+
+/// Saves valid settings over `expected` (0: the defaults were in use).
+pub fn save_settings(ctx: &Ctx, settings: &Settings, expected: u64) -> Result<u64> {
+    let saved = if expected == 0 {
+        config(ctx).insert(SETTINGS_ID, settings)
+    } else {
+        config(ctx).update(SETTINGS_ID, settings, expected)
+    };
+    match saved {
+        Ok(doc) => Ok(doc.version),
+        Err(e) if e.status() == 409 => {
+            let (_, current) = self::settings(ctx)?;
+            Err(Error::Conflict(format!(
+                "the settings were changed in the meantime; they are now at version {current}"
+            ))
+            .with("current_version", current))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn config(ctx: &Ctx) -> Collection<Settings> {
+    ctx.collection(CONFIG)
+}
+
+// Folios --------------------------------------------------------------------
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Counter {
+    last: u64,
+}
+
+/// The next folio: the counter document moves on with a version check, so
+/// two tickets never get the same number (a conflict is tried again).
+pub fn next_folio(ctx: &Ctx) -> Result<String> {
+    let counters: Collection<Counter> = ctx.collection(COUNTERS);
+    for _ in 0..5 {
+        let moved = match counters.get(FOLIO_ID)? {
+            None => counters.insert(FOLIO_ID, &Counter { last: 1 }),
+            Some(doc) => counters.update(
+                FOLIO_ID,
+                &Counter {
+                    last: doc.data.last + 1,
+                },
+                doc.version,
+            ),
+        };
+        match moved {
+            Ok(doc) => return Ok(format_folio(doc.data.last)),
+            Err(e) if e.status() == 409 => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(Error::Conflict(
+        "many tickets are being filed at once: try again".into(),
+    ))
+}
+
+// Rotations -----------------------------------------------------------------
+
+/// Where round robin stands for a category, and the version to save over.
+pub fn rotation(ctx: &Ctx, category: &str) -> Result<(Rotation, Option<u64>)> {
+    let rotations: Collection<Rotation> = ctx.collection(ROTATIONS);
+    Ok(match rotations.get(category)? {
+        Some(doc) => (doc.data, Some(doc.version)),
+        None => (Rotation::default(), None),
+    })
+}
+
+/// Saves a category's rotation; a conflict (another ticket took a turn at
+/// the same time) fails the call, so nothing of it is kept.
+pub fn save_rotation(
+    ctx: &Ctx,
+    category: &str,
+    rotation: &Rotation,
+    version: Option<u64>,
+) -> Result<()> {
+    let rotations: Collection<Rotation> = ctx.collection(ROTATIONS);
+    match version {
+        None => rotations.insert(category, rotation)?,
+        Some(version) => rotations.update(category, rotation, version)?,
+    };
+    Ok(())
+}
+
+// Tickets and replies -------------------------------------------------------
+
+pub fn tickets(ctx: &Ctx) -> Collection<Ticket> {
+    ctx.collection(TICKETS)
+}
+
+pub fn find_ticket(ctx: &Ctx, id: &str) -> Result<Doc<Ticket>> {
+    tickets(ctx).get(id)?.ok_or_else(|| not_found(id))
+}
+
+pub fn not_found(id: &str) -> Error {
+    Error::NotFound(format!("ticket {id} not found"))
+}
+
+/// A 409 carrying the ticket as it is now.
+pub fn stale(current: &Doc<Ticket>) -> Error {
+    Error::Conflict(format!(
+        "ticket {} was changed in the meantime; it is now at version {}",
+        current.data.folio, current.version
+    ))
+    .with(
+        "current",
+        serde_json::to_value(TicketView::of(current)).unwrap_or_default(),
+    )
+}
+
+/// A reply or an internal note on a ticket.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reply {
+    pub ticket_id: String,
+    /// `None` for the system (a workflow).
+    pub author_id: Option<String>,
+    pub author_name: String,
+    pub body: String,
+    /// Only agents and managers read internal notes.
+    pub internal: bool,
+    pub created_at: Timestamp,
+}
+
+pub fn replies(ctx: &Ctx) -> Collection<Reply> {
+    ctx.collection(REPLIES)
+}
+
+/// A ticket's replies, oldest first (ids sort by creation time).
+pub fn replies_of(ctx: &Ctx, ticket_id: &str) -> Result<Vec<Doc<Reply>>> {
+    let mut all = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = replies(ctx)
+            .query()
+            .where_eq("ticket_id", ticket_id)
+            .limit(500)
+            .after(cursor)
+            .fetch()?;
+        all.extend(page.items);
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return Ok(all),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timers_are_due_on_the_whole_second_after() {
+        let at = |ms| Timestamp::from_millisecond(ms).expect("time");
+        assert_eq!(timer_due(at(5_000)), 5_000);
+        assert_eq!(timer_due(at(5_001)), 6_000);
+        assert_eq!(timer_due(at(5_999)), 6_000);
+    }
+}

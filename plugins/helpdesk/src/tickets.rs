@@ -1,0 +1,259 @@
+//! Filing tickets, listing them and showing one.
+
+use std::collections::HashMap;
+
+use immcase_sdk::{Ctx, Doc, Error, Request, Response, Result, new_id};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::data::{self, now};
+use crate::effects;
+use crate::rules::assignment::auto_assign;
+use crate::rules::settings::{Settings, Strategy};
+use crate::rules::ticket::{NewTicket, Ticket, TicketView, check_new};
+use crate::rules::visibility::{self, Access, TicketFilter};
+
+// Handlers ------------------------------------------------------------------
+
+/// `POST /tickets`: the caller files a ticket.
+pub fn create(ctx: &Ctx, request: Request) -> Result<Response> {
+    let requester = ctx
+        .caller()
+        .user_id
+        .clone()
+        .ok_or_else(|| Error::Forbidden("only a signed-in person can file tickets".into()))?;
+    let doc = open_ticket(ctx, request.json()?, &requester)?;
+    Ok(Response::created(&TicketView::of(&doc)))
+}
+
+/// `GET /tickets?mine&team&status&priority&category&breached&limit&cursor`:
+/// the tickets the caller may see, newest first. A page looks at `limit`
+/// stored tickets and keeps those that pass the filters, so it may hold
+/// fewer; `next_cursor` goes on from there.
+pub fn list(ctx: &Ctx, request: Request) -> Result<Response> {
+    let filter: ListQuery = request.query_as()?;
+    let limit = filter.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(Error::invalid_field("limit", "must be 1 to 500"));
+    }
+    let (settings, _) = data::settings(ctx)?;
+    let visible = visibility::list_filter(ctx.caller(), &settings);
+    let mut query = data::tickets(ctx)
+        .query()
+        .descending()
+        .limit(limit)
+        .after(filter.cursor.clone());
+    for (field, value) in [
+        ("status", &filter.status),
+        ("priority", &filter.priority),
+        ("category", &filter.category),
+    ] {
+        if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
+            query = query.where_eq(field, value);
+        }
+    }
+    let page = query.fetch()?;
+    let me = ctx.caller().user_id.clone().unwrap_or_default();
+    let team = TicketFilter::AnyOf(
+        settings
+            .categories
+            .iter()
+            .filter(|c| c.is_agent(&me) || c.is_manager(&me))
+            .map(|c| visibility::Condition::Category(c.key.clone()))
+            .collect(),
+    );
+    let items: Vec<Value> = page
+        .items
+        .iter()
+        .filter(|doc| visible.matches(&doc.data))
+        .filter(|doc| {
+            !flag(&filter.mine)
+                || doc.data.requester_id == me
+                || doc.data.assignee_id.as_deref() == Some(me.as_str())
+        })
+        .filter(|doc| !flag(&filter.team) || team.matches(&doc.data))
+        .filter(|doc| !flag(&filter.breached) || breached(&doc.data))
+        .map(summary)
+        .collect();
+    Ok(Response::json(
+        &json!({ "items": items, "next_cursor": page.next_cursor }),
+    ))
+}
+
+/// `GET /tickets/:id`: the ticket, its conversation (internal notes only
+/// for agents and managers) and where its SLA clocks stand.
+pub fn show(ctx: &Ctx, request: Request) -> Result<Response> {
+    let id = request.require_param("id")?;
+    let doc = data::find_ticket(ctx, id)?;
+    let (settings, _) = data::settings(ctx)?;
+    Ok(Response::json(&detail(ctx, &doc, &settings)?))
+}
+
+/// A ticket as its detail shows it to the caller; not found when they may
+/// not see it.
+pub fn detail(ctx: &Ctx, doc: &Doc<Ticket>, settings: &Settings) -> Result<Value> {
+    let access = visibility::access(ctx.caller(), &doc.data, settings);
+    if access == Access::None && ctx.caller().is_person() {
+        return Err(data::not_found(&doc.id));
+    }
+    let internal = access >= Access::Agent || !ctx.caller().is_person();
+    let replies: Vec<Value> = data::replies_of(ctx, &doc.id)?
+        .into_iter()
+        .filter(|reply| internal || !reply.data.internal)
+        .map(|reply| {
+            let mut value = serde_json::to_value(&reply.data).unwrap_or_default();
+            value["id"] = json!(reply.id);
+            value
+        })
+        .collect();
+    let report =
+        crate::rules::sla::evaluate(now(ctx), &doc.data, &settings.sla, &settings.business_hours);
+    let mut value = summary(doc);
+    value["replies"] = json!(replies);
+    value["sla"] = serde_json::to_value(report)?;
+    Ok(value)
+}
+
+// Filing --------------------------------------------------------------------
+
+/// Files a ticket for `requester_id`: checked, numbered, assigned by its
+/// category, saved with its SLA timer, announced and mailed.
+pub fn open_ticket(ctx: &Ctx, new: NewTicket, requester_id: &str) -> Result<Doc<Ticket>> {
+    let (settings, _) = data::settings(ctx)?;
+    let valid = check_new(&new, &settings.categories)?;
+    if let Some(applicant) = &valid.applicant_id {
+        related(ctx.applicant(applicant), "applicant_id")?;
+    }
+    if let Some(case) = &valid.case_id {
+        related(ctx.case(case), "case_id")?;
+    }
+    let folio = data::next_folio(ctx)?;
+    let mut ticket = Ticket::open(valid, folio, requester_id.to_owned(), now(ctx));
+    ticket.assignee_id = assign(ctx, &ticket, &settings)?;
+    let id = new_id();
+    let doc = effects::save(ctx, &id, &mut ticket, None, &settings, None)?;
+    effects::emit(ctx, "created", &doc, json!({}))?;
+    let ticket = &doc.data;
+    let subject = |what: &str| {
+        crate::rules::ticket::email_subject(&ticket.folio, &format!("{what}: {}", ticket.subject))
+    };
+    if let Some(assignee) = &ticket.assignee_id {
+        effects::emit(
+            ctx,
+            "assigned",
+            &doc,
+            json!({ "previous_assignee_id": null }),
+        )?;
+        effects::mail_person(
+            ctx,
+            assignee,
+            &subject("Assigned to you"),
+            &format!(
+                "{} filed {} in {}:\n\n{}",
+                ctx.caller().display_name,
+                ticket.folio,
+                ticket.category,
+                ticket.description
+            ),
+        )?;
+    }
+    effects::mail_person(
+        ctx,
+        requester_id,
+        &subject("Received"),
+        &format!(
+            "Your ticket {} was received. Reply to it in the helpdesk.\n\n{}",
+            ticket.folio, ticket.description
+        ),
+    )?;
+    Ok(doc)
+}
+
+/// Who a new ticket goes to, by its category; moves the category's
+/// rotation on when a team member takes a turn.
+fn assign(ctx: &Ctx, ticket: &Ticket, settings: &Settings) -> Result<Option<String>> {
+    let Some(category) = settings.category(&ticket.category) else {
+        return Ok(None);
+    };
+    let candidates: Vec<&String> = category
+        .responsible_id
+        .iter()
+        .chain(category.team.iter().flat_map(|t| t.members.iter()))
+        .collect();
+    let mut active = Vec::new();
+    for id in candidates {
+        if ctx.person(id)?.is_some_and(|p| p.active) {
+            active.push(id.clone());
+        }
+    }
+    let mut open_counts = HashMap::new();
+    if category
+        .team
+        .as_ref()
+        .is_some_and(|t| t.strategy == Strategy::LeastOpen)
+    {
+        for member in &active {
+            let page = data::tickets(ctx)
+                .query()
+                .where_eq("assignee_id", member)
+                .limit(500)
+                .fetch()?;
+            let open = page
+                .items
+                .iter()
+                .filter(|d| d.data.status.is_active())
+                .count();
+            open_counts.insert(member.clone(), open);
+        }
+    }
+    let (rotation, version) = data::rotation(ctx, &category.key)?;
+    let chosen = auto_assign(category, &active, &open_counts, &rotation);
+    if chosen.rotation != rotation {
+        data::save_rotation(ctx, &category.key, &chosen.rotation, version)?;
+    }
+    if let crate::rules::assignment::Assignment::Unassigned(reason) = &chosen.assignment {
+        ctx.log_info(&format!("{} stays unassigned: {reason}", ticket.folio));
+    }
+    Ok(chosen.assignment.assignee_id().map(str::to_owned))
+}
+
+/// A related applicant or case must exist and be readable by the caller.
+fn related(found: Result<Value>, field: &str) -> Result<()> {
+    match found {
+        Ok(_) => Ok(()),
+        Err(e) if e.status() == 404 => Err(Error::invalid_field(field, "not found")),
+        Err(e) if e.status() == 403 => Err(Error::invalid_field(field, "not readable by you")),
+        Err(e) => Err(e),
+    }
+}
+
+// Views ---------------------------------------------------------------------
+
+/// A ticket as lists show it: its fields and whether a target was missed.
+fn summary(doc: &Doc<Ticket>) -> Value {
+    let mut value = serde_json::to_value(TicketView::of(doc)).unwrap_or_default();
+    value["sla_breached"] = json!(breached(&doc.data));
+    value
+}
+
+fn breached(ticket: &Ticket) -> bool {
+    ticket.sla_notices.first_response.breached || ticket.sla_notices.resolution.breached
+}
+
+fn flag(value: &Option<String>) -> bool {
+    value
+        .as_deref()
+        .is_some_and(|v| matches!(v, "" | "1" | "true" | "yes" | "on"))
+}
+
+#[derive(Debug, Deserialize)]
+struct ListQuery {
+    mine: Option<String>,
+    team: Option<String>,
+    status: Option<String>,
+    priority: Option<String>,
+    category: Option<String>,
+    breached: Option<String>,
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
