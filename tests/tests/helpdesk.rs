@@ -1,0 +1,486 @@
+//! The helpdesk module (`plugins/helpdesk`), compiled and served by the real
+//! host: folios, status moves and replies, automatic assignment, SLA clocks
+//! in business hours on the manual clock, escalation across a restart,
+//! visibility per role, and the emails that arrive.
+
+#![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
+
+use immcase_host::clock::Clock;
+use immcase_tests::{Api, Backend, TestServer, eventually, on_both_databases};
+use jiff::Timestamp;
+use serde_json::{Value, json};
+
+on_both_databases!(
+    folios_statuses_and_replies,
+    round_robin_least_open_and_inactive_members,
+    sla_counts_business_hours_pauses_and_escalates_once,
+    each_role_sees_its_tickets,
+);
+
+const API: &str = "/api/v1/m/helpdesk";
+
+/// A person with a role of their own holding `permissions`: their client and id.
+async fn person(
+    server: &TestServer,
+    admin: &Api,
+    email: &str,
+    permissions: &[&str],
+) -> (Api, String) {
+    let role = json!({ "name": format!("Role of {email}"), "permissions": permissions });
+    let api = server.sign_in_with_role(admin, role, email).await;
+    let me = api.get("/api/v1/me").await.expect_status(200);
+    let id = me.body["user"]["id"].as_str().unwrap().to_string();
+    (api, id)
+}
+
+/// Someone who manages the helpdesk and assigns tickets by hand.
+async fn boss(server: &TestServer, admin: &Api) -> Api {
+    let permissions = [
+        "module:helpdesk",
+        "helpdesk.manage",
+        "helpdesk.ticket.assign",
+    ];
+    person(server, admin, "boss@example.com", &permissions)
+        .await
+        .0
+}
+
+async fn staff(server: &TestServer, admin: &Api, email: &str) -> (Api, String) {
+    person(server, admin, email, &["module:helpdesk"]).await
+}
+
+/// Saves the settings after `change` has adjusted the current ones.
+async fn configure(admin: &Api, change: impl FnOnce(&mut Value)) {
+    let mut settings = admin
+        .get(&format!("{API}/settings"))
+        .await
+        .expect_status(200)
+        .body;
+    change(&mut settings);
+    admin
+        .put(&format!("{API}/settings"), settings)
+        .await
+        .expect_status(200);
+}
+
+fn category<'a>(settings: &'a mut Value, key: &str) -> &'a mut Value {
+    settings["categories"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|c| c["key"] == key)
+        .unwrap()
+}
+
+async fn file(api: &Api, subject: &str, category: &str, priority: &str) -> Value {
+    api.post(
+        &format!("{API}/tickets"),
+        json!({ "subject": subject, "description": "Details.", "category": category, "priority": priority }),
+    )
+    .await
+    .expect_status(201)
+    .body
+}
+
+async fn ticket(api: &Api, id: &Value) -> Value {
+    api.get(&format!("{API}/tickets/{}", id.as_str().unwrap()))
+        .await
+        .expect_status(200)
+        .body
+}
+
+async fn set_status(api: &Api, ticket: &Value, status: &str) -> reqwest::StatusCode {
+    let id = ticket["id"].as_str().unwrap();
+    let current = api.get(&format!("{API}/tickets/{id}")).await;
+    let version = current.body["version"].clone();
+    api.post(
+        &format!("{API}/tickets/{id}/status"),
+        json!({ "status": status, "version": version }),
+    )
+    .await
+    .status
+}
+
+async fn reply(api: &Api, ticket: &Value, body: &str, internal: bool) -> u16 {
+    let id = ticket["id"].as_str().unwrap();
+    api.post(
+        &format!("{API}/tickets/{id}/replies"),
+        json!({ "body": body, "internal": internal }),
+    )
+    .await
+    .status
+    .as_u16()
+}
+
+fn folios(list: &Value) -> Vec<String> {
+    let mut found: Vec<String> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["folio"].as_str().unwrap().to_string())
+        .collect();
+    found.sort();
+    found
+}
+
+async fn folios_statuses_and_replies(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let admin = server.admin().await;
+    admin.set_module("helpdesk", true).await;
+    let (agent, agent_id) = staff(&server, &admin, "agent@example.com").await;
+    let (requester, _) = staff(&server, &admin, "req@example.com").await;
+    let boss = boss(&server, &admin).await;
+    configure(&boss, |s| {
+        category(s, "technical_support")["responsible_id"] = json!(agent_id);
+    })
+    .await;
+
+    // Wrong input names each field.
+    let wrong = requester
+        .post(
+            &format!("{API}/tickets"),
+            json!({ "category": "nope", "priority": "soon" }),
+        )
+        .await
+        .expect_status(422);
+    for field in ["subject", "category", "priority"] {
+        assert!(
+            wrong.body["error"]["fields"][field].is_string(),
+            "{}",
+            wrong.text
+        );
+    }
+
+    let first = file(&requester, "Printer jams", "technical_support", "high").await;
+    let second = file(&requester, "Scanner", "technical_support", "low").await;
+    assert_eq!(first["folio"], "TKT001");
+    assert_eq!(second["folio"], "TKT002");
+    assert_eq!(first["status"], "open");
+    assert_eq!(first["assignee_id"], json!(agent_id));
+    server
+        .smtp
+        .wait_for(
+            "agent@example.com",
+            "[TKT001] Assigned to you: Printer jams",
+        )
+        .await;
+    server
+        .smtp
+        .wait_for("req@example.com", "[TKT001] Received")
+        .await;
+
+    // The requester cannot resolve; the agent works on it and asks for more.
+    assert_eq!(set_status(&requester, &first, "resolved").await, 403);
+    assert_eq!(set_status(&agent, &first, "open").await, 422);
+    assert_eq!(set_status(&agent, &first, "in_progress").await, 200);
+    assert_eq!(
+        set_status(&agent, &first, "waiting_on_requester").await,
+        200
+    );
+    server
+        .smtp
+        .wait_for("req@example.com", "[TKT001] Now waiting on the requester")
+        .await;
+    // A stale version is refused.
+    let stale = agent
+        .post(
+            &format!("{API}/tickets/{}/status", first["id"].as_str().unwrap()),
+            json!({ "status": "resolved", "version": 1 }),
+        )
+        .await
+        .expect_status(409);
+    assert!(stale.body["error"]["current"]["version"].as_u64().unwrap() > 1);
+
+    // The requester's reply moves it back to in progress.
+    assert_eq!(reply(&requester, &first, "Here it is.", false).await, 201);
+    assert_eq!(
+        ticket(&requester, &first["id"]).await["status"],
+        "in_progress"
+    );
+    server
+        .smtp
+        .wait_for("agent@example.com", "[TKT001] New reply")
+        .await;
+
+    // Resolved, then closed by the requester's confirmation; closed stays readable.
+    assert_eq!(set_status(&agent, &first, "resolved").await, 200);
+    assert_eq!(set_status(&agent, &first, "closed").await, 403);
+    assert_eq!(set_status(&requester, &first, "closed").await, 200);
+    assert_eq!(reply(&requester, &first, "Thanks", false).await, 422);
+    let closed = ticket(&requester, &first["id"]).await;
+    assert_eq!(closed["status"], "closed");
+    assert_eq!(closed["replies"].as_array().unwrap().len(), 1);
+
+    // Folios are never reused.
+    let third = file(&requester, "Keyboard", "other", "medium").await;
+    assert_eq!(third["folio"], "TKT003");
+    assert!(third["assignee_id"].is_null());
+    server.stop().await;
+}
+
+async fn round_robin_least_open_and_inactive_members(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let admin = server.admin().await;
+    admin.set_module("helpdesk", true).await;
+    let (_, a) = staff(&server, &admin, "a@example.com").await;
+    let (_, b) = staff(&server, &admin, "b@example.com").await;
+    let (c_api, c) = staff(&server, &admin, "c@example.com").await;
+    let (requester, _) = staff(&server, &admin, "req@example.com").await;
+    let boss = boss(&server, &admin).await;
+    configure(&boss, |s| {
+        category(s, "technical_support")["team"] =
+            json!({ "members": [a, b], "strategy": "round_robin" });
+        category(s, "case_support")["team"] =
+            json!({ "members": [a, b, c], "strategy": "least_open" });
+    })
+    .await;
+
+    let mut assignees = Vec::new();
+    for n in 0..3 {
+        let t = file(&requester, &format!("Tech {n}"), "technical_support", "low").await;
+        assignees.push(t["assignee_id"].as_str().unwrap().to_string());
+    }
+    assert_eq!(assignees, [a.clone(), b.clone(), a.clone()]);
+
+    // b is disabled: round robin skips them.
+    let user = admin
+        .get(&format!("/api/v1/users/{b}"))
+        .await
+        .expect_status(200);
+    admin
+        .patch(
+            &format!("/api/v1/users/{b}"),
+            json!({ "disabled": true, "version": user.body["version"] }),
+        )
+        .await
+        .expect_status(200);
+    let t = file(&requester, "Tech 3", "technical_support", "low").await;
+    assert_eq!(t["assignee_id"], json!(a));
+
+    // Least open: a has 3 open tickets, b is inactive, c has none.
+    let first = file(&requester, "Case 0", "case_support", "low").await;
+    assert_eq!(first["assignee_id"], json!(c));
+    let second = file(&requester, "Case 1", "case_support", "low").await;
+    assert_eq!(second["assignee_id"], json!(c));
+
+    // Reassigning by hand needs helpdesk.ticket.assign.
+    let id = first["id"].as_str().unwrap();
+    let by_hand = json!({ "assignee_id": a, "version": first["version"] });
+    c_api
+        .post(&format!("{API}/tickets/{id}/assign"), by_hand.clone())
+        .await
+        .expect_status(403);
+    let moved = boss
+        .post(&format!("{API}/tickets/{id}/assign"), by_hand)
+        .await
+        .expect_status(200);
+    assert_eq!(moved.body["assignee_id"], json!(a));
+    server
+        .smtp
+        .wait_for("a@example.com", "Assigned to you: Case 0")
+        .await;
+    server.stop().await;
+}
+
+/// Moves the server's clock to a local time in Toronto.
+fn move_clock_to(server: &TestServer, local: &str) {
+    let local: jiff::civil::DateTime = local.replace(' ', "T").parse().unwrap();
+    let target: Timestamp = local.in_tz("America/Toronto").unwrap().timestamp();
+    server
+        .clock
+        .advance(target.duration_since(server.clock.now()));
+}
+
+async fn signed_in(server: &TestServer, email: &str) -> Api {
+    let api = server.api();
+    api.sign_in(email, "a member's long passphrase")
+        .await
+        .expect_status(200);
+    api
+}
+
+fn breach_mails(server: &TestServer, to: &str) -> usize {
+    server
+        .smtp
+        .received()
+        .iter()
+        .filter(|m| m.to.iter().any(|t| t == to) && m.subject().contains("SLA breached"))
+        .count()
+}
+
+async fn sla_counts_business_hours_pauses_and_escalates_once(backend: Backend) {
+    let mut server = TestServer::start(backend).await;
+    // Urgent: a first response within 60 business minutes. Filed on Friday
+    // at 16:30, 30 minutes count on Friday and the rest on Monday.
+    move_clock_to(&server, "2026-12-04 16:30");
+    let admin = server.admin().await;
+    admin.set_module("helpdesk", true).await;
+    let (_, agent_id) = staff(&server, &admin, "agent@example.com").await;
+    let (_, manager_id) = staff(&server, &admin, "lead@example.com").await;
+    let (requester, _) = staff(&server, &admin, "req@example.com").await;
+    let boss = boss(&server, &admin).await;
+    configure(&boss, |s| {
+        let tech = category(s, "technical_support");
+        tech["responsible_id"] = json!(agent_id);
+        tech["manager_id"] = json!(manager_id);
+    })
+    .await;
+    let filed = file(&requester, "Server down", "technical_support", "urgent").await;
+    let id = filed["id"].clone();
+
+    // Sessions end while the clock jumps: sign in again after each jump.
+    move_clock_to(&server, "2026-12-07 09:00");
+    let agent = signed_in(&server, "agent@example.com").await;
+    let monday = ticket(&agent, &id).await;
+    let left = monday["sla"]["first_response"]["minutes_left"]
+        .as_i64()
+        .unwrap();
+    assert!((29..=30).contains(&left), "{monday}");
+    assert_eq!(monday["sla"]["first_response"]["state"], "running");
+
+    // Waiting on the requester pauses the clock.
+    move_clock_to(&server, "2026-12-07 09:10");
+    let agent = signed_in(&server, "agent@example.com").await;
+    assert_eq!(
+        set_status(&agent, &filed, "waiting_on_requester").await,
+        200
+    );
+    move_clock_to(&server, "2026-12-07 13:10");
+    let agent = signed_in(&server, "agent@example.com").await;
+    let waiting = ticket(&agent, &id).await;
+    let left = waiting["sla"]["first_response"]["minutes_left"]
+        .as_i64()
+        .unwrap();
+    assert!((19..=20).contains(&left), "{waiting}");
+    assert_eq!(waiting["sla"]["first_response"]["state"], "paused");
+    assert_eq!(breach_mails(&server, "agent@example.com"), 0);
+    let requester = signed_in(&server, "req@example.com").await;
+    assert_eq!(reply(&requester, &filed, "Still down.", false).await, 201);
+    assert_eq!(ticket(&agent, &id).await["status"], "in_progress");
+
+    // A restart loses no timer: the warning comes at 48 minutes, the
+    // breach at 60, to the assignee and the category's manager.
+    server.restart().await;
+    move_clock_to(&server, "2026-12-07 13:19");
+    server
+        .smtp
+        .wait_for("agent@example.com", "[TKT001] SLA warning")
+        .await;
+    server
+        .smtp
+        .wait_for("lead@example.com", "[TKT001] SLA warning")
+        .await;
+    assert_eq!(breach_mails(&server, "agent@example.com"), 0);
+    move_clock_to(&server, "2026-12-07 13:31");
+    server
+        .smtp
+        .wait_for("agent@example.com", "[TKT001] SLA breached")
+        .await;
+    server
+        .smtp
+        .wait_for("lead@example.com", "[TKT001] SLA breached")
+        .await;
+    let agent = signed_in(&server, "agent@example.com").await;
+    let breached = eventually("the ticket marked as breached", || async {
+        let t = ticket(&agent, &id).await;
+        (t["sla"]["first_response"]["state"] == "breached" && t["sla_breached"] == true)
+            .then_some(t)
+    })
+    .await;
+    assert_eq!(breached["sla_notices"]["first_response"]["breached"], true);
+    let listed = agent
+        .get(&format!("{API}/tickets?breached=1"))
+        .await
+        .expect_status(200);
+    assert_eq!(folios(&listed.body), ["TKT001"]);
+
+    // Once only, also after another restart.
+    server.restart().await;
+    move_clock_to(&server, "2026-12-07 15:00");
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(breach_mails(&server, "agent@example.com"), 1);
+    assert_eq!(breach_mails(&server, "lead@example.com"), 1);
+    server.stop().await;
+}
+
+async fn each_role_sees_its_tickets(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let admin = server.admin().await;
+    admin.set_module("helpdesk", true).await;
+    let (tech, tech_id) = staff(&server, &admin, "tech@example.com").await;
+    let (_, case_id) = staff(&server, &admin, "case@example.com").await;
+    let (ana, _) = staff(&server, &admin, "ana@example.com").await;
+    let (bo, _) = staff(&server, &admin, "bo@example.com").await;
+    let manager = boss(&server, &admin).await;
+    configure(&manager, |s| {
+        category(s, "technical_support")["responsible_id"] = json!(tech_id);
+        category(s, "case_support")["responsible_id"] = json!(case_id);
+    })
+    .await;
+    let anas = file(&ana, "Laptop", "technical_support", "low").await;
+    let bos = file(&bo, "Difficult case", "case_support", "low").await;
+
+    let list = |api: Api| async move {
+        folios(
+            &api.get(&format!("{API}/tickets"))
+                .await
+                .expect_status(200)
+                .body,
+        )
+    };
+    assert_eq!(list(ana.clone()).await, ["TKT001"]);
+    assert_eq!(list(bo.clone()).await, ["TKT002"]);
+    assert_eq!(list(tech.clone()).await, ["TKT001"]);
+    assert_eq!(list(manager.clone()).await, ["TKT001", "TKT002"]);
+    bo.get(&format!("{API}/tickets/{}", anas["id"].as_str().unwrap()))
+        .await
+        .expect_status(404);
+    tech.get(&format!("{API}/tickets/{}", bos["id"].as_str().unwrap()))
+        .await
+        .expect_status(404);
+
+    // Internal notes are for the people handling the ticket.
+    assert_eq!(reply(&tech, &anas, "Check the warranty.", true).await, 201);
+    assert_eq!(reply(&ana, &anas, "Sneaky note", true).await, 403);
+    assert_eq!(
+        ticket(&ana, &anas["id"]).await["replies"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    assert_eq!(
+        ticket(&tech, &anas["id"]).await["replies"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // Settings are for managers.
+    let settings = ana
+        .get(&format!("{API}/settings"))
+        .await
+        .expect_status(200)
+        .body;
+    ana.put(&format!("{API}/settings"), settings.clone())
+        .await
+        .expect_status(403);
+    let mut wrong = settings;
+    wrong["auto_close_days"] = json!(0);
+    let refused = manager
+        .put(&format!("{API}/settings"), wrong)
+        .await
+        .expect_status(422);
+    assert!(refused.body["error"]["fields"]["auto_close_days"].is_string());
+
+    // Search finds tickets for those who manage the helpdesk.
+    let found = manager
+        .get("/api/v1/search?q=Laptop")
+        .await
+        .expect_status(200);
+    assert!(found.text.contains("TKT001"), "{}", found.text);
+    let hidden = ana.get("/api/v1/search?q=Laptop").await.expect_status(200);
+    assert!(!hidden.text.contains("TKT001"), "{}", hidden.text);
+    server.stop().await;
+}
