@@ -15,6 +15,7 @@ on_both_databases!(
     round_robin_least_open_and_inactive_members,
     sla_counts_business_hours_pauses_and_escalates_once,
     each_role_sees_its_tickets,
+    resolved_tickets_close_by_themselves,
 );
 
 const API: &str = "/api/v1/m/helpdesk";
@@ -482,5 +483,39 @@ async fn each_role_sees_its_tickets(backend: Backend) {
     assert!(found.text.contains("TKT001"), "{}", found.text);
     let hidden = ana.get("/api/v1/search?q=Laptop").await.expect_status(200);
     assert!(!hidden.text.contains("TKT001"), "{}", hidden.text);
+    server.stop().await;
+}
+
+async fn resolved_tickets_close_by_themselves(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let admin = server.admin().await;
+    admin.set_module("helpdesk", true).await;
+    let (agent, agent_id) = staff(&server, &admin, "agent@example.com").await;
+    let (requester, _) = staff(&server, &admin, "req@example.com").await;
+    let boss = boss(&server, &admin).await;
+    configure(&boss, |s| {
+        category(s, "other")["responsible_id"] = json!(agent_id);
+        s["auto_close_days"] = json!(2);
+    })
+    .await;
+    let kept = file(&requester, "Reopened", "other", "low").await;
+    let left = file(&requester, "Done", "other", "low").await;
+    for t in [&kept, &left] {
+        assert_eq!(set_status(&agent, t, "resolved").await, 200);
+    }
+    // The requester reopens one: it must not close by itself.
+    assert_eq!(reply(&requester, &kept, "Not fixed.", false).await, 201);
+
+    server.clock.advance(jiff::SignedDuration::from_hours(49));
+    let agent = signed_in(&server, "agent@example.com").await;
+    eventually("the resolved ticket to close", || async {
+        (ticket(&agent, &left["id"]).await["status"] == "closed").then_some(())
+    })
+    .await;
+    server
+        .smtp
+        .wait_for("req@example.com", "[TKT002] Now closed")
+        .await;
+    assert_eq!(ticket(&agent, &kept["id"]).await["status"], "in_progress");
     server.stop().await;
 }
