@@ -16,6 +16,7 @@ on_both_databases!(
     sla_counts_business_hours_pauses_and_escalates_once,
     each_role_sees_its_tickets,
     resolved_tickets_close_by_themselves,
+    pages_file_list_and_answer_tickets,
 );
 
 const API: &str = "/api/v1/m/helpdesk";
@@ -517,5 +518,117 @@ async fn resolved_tickets_close_by_themselves(backend: Backend) {
         .wait_for("req@example.com", "[TKT002] Now closed")
         .await;
     assert_eq!(ticket(&agent, &kept["id"]).await["status"], "in_progress");
+    server.stop().await;
+}
+
+async fn pages_file_list_and_answer_tickets(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let admin = server.admin().await;
+    admin.set_module("helpdesk", true).await;
+    let (agent, agent_id) = staff(&server, &admin, "agent@example.com").await;
+    let (requester, _) = staff(&server, &admin, "req@example.com").await;
+    let boss = boss(&server, &admin).await;
+    configure(&boss, |s| {
+        category(s, "technical_support")["responsible_id"] = json!(agent_id);
+    })
+    .await;
+
+    // Filing through the form: mistakes come back beside their fields.
+    let form = requester.get("/m/helpdesk/new").await.expect_status(200);
+    assert!(form.text.contains("File a ticket"), "{}", form.text);
+    let token = form.form_token();
+    let wrong = requester
+        .post_form(
+            "/m/helpdesk/tickets",
+            &[
+                ("_csrf", &token),
+                ("subject", ""),
+                ("category", "technical_support"),
+                ("priority", "high"),
+            ],
+        )
+        .await
+        .expect_status(422);
+    assert!(
+        wrong
+            .text
+            .contains(r#"<span class="field-error">required</span>"#),
+        "{}",
+        wrong.text
+    );
+    let filed = requester
+        .post_form(
+            "/m/helpdesk/tickets",
+            &[
+                ("_csrf", &token),
+                ("subject", "Printer <jams>"),
+                ("description", "Since Monday."),
+                ("category", "technical_support"),
+                ("priority", "high"),
+                ("applicant_id", ""),
+                ("case_id", ""),
+            ],
+        )
+        .await
+        .expect_status(303);
+    let location = filed.header("location").unwrap();
+    assert!(location.starts_with("/m/helpdesk/tickets/"), "{location}");
+    let id = location.rsplit('/').next().unwrap().to_string();
+
+    // The ticket's page: facts, conversation, and a reply through its form.
+    let page = requester.get(&location).await.expect_status(200);
+    assert!(
+        page.text.contains("TKT001 Printer &lt;jams&gt;"),
+        "{}",
+        page.text
+    );
+    assert!(page.text.contains("Conversation"));
+    assert!(
+        !page.text.contains("Internal note"),
+        "requesters write no internal notes"
+    );
+    requester
+        .post_form(
+            &format!("{location}/replies"),
+            &[("_csrf", &page.form_token()), ("body", "It is the tray.")],
+        )
+        .await
+        .expect_status(303);
+    let page = agent.get(&location).await.expect_status(200);
+    assert!(page.text.contains("It is the tray."));
+    assert!(page.text.contains("Mark in progress"), "{}", page.text);
+    let version = agent.get(&format!("{API}/tickets/{id}")).await.body["version"].to_string();
+    agent
+        .post_form(
+            &format!("{location}/status"),
+            &[
+                ("_csrf", &page.form_token()),
+                ("status", "in_progress"),
+                ("version", &version),
+            ],
+        )
+        .await
+        .expect_status(303);
+    assert_eq!(ticket(&agent, &json!(id)).await["status"], "in_progress");
+
+    // The list and its filters.
+    let list = agent
+        .get("/m/helpdesk/?status=in_progress")
+        .await
+        .expect_status(200);
+    assert!(list.text.contains("TKT001"), "{}", list.text);
+    let list = agent
+        .get("/m/helpdesk/?status=resolved")
+        .await
+        .expect_status(200);
+    assert!(!list.text.contains("TKT001"), "{}", list.text);
+
+    // The settings page is for managers.
+    let settings = boss.get("/m/helpdesk/settings").await.expect_status(200);
+    assert!(settings.text.contains("Helpdesk settings"));
+    requester
+        .get("/m/helpdesk/settings")
+        .await
+        .expect_status(403);
     server.stop().await;
 }

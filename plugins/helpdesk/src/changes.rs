@@ -17,8 +17,59 @@ use crate::rules::visibility::{self, Access};
 
 /// `POST /tickets/:id/replies` `{body, internal}`.
 pub fn reply(ctx: &Ctx, request: Request) -> Result<Response> {
-    let input: ReplyInput = request.json()?;
-    let (doc, settings, actors) = visible(ctx, request.require_param("id")?)?;
+    let id = request.require_param("id")?;
+    if request.is_page() {
+        let form: ReplyForm = request.form()?;
+        let input = ReplyInput {
+            body: form.body,
+            internal: crate::tickets::flag(&form.internal),
+        };
+        let done = reply_as_caller(ctx, id, input).map(|_| "Reply added.");
+        return crate::pages::ticket::after_form(ctx, id, done);
+    }
+    let (doc, reply) = reply_as_caller(ctx, id, request.json()?)?;
+    let mut answer = serde_json::to_value(&reply.data)?;
+    answer["id"] = json!(reply.id);
+    answer["ticket"] = serde_json::to_value(TicketView::of(&doc))?;
+    Ok(Response::created(&answer))
+}
+
+/// `POST /tickets/:id/status` `{status, version}`.
+pub fn set_status(ctx: &Ctx, request: Request) -> Result<Response> {
+    let id = request.require_param("id")?;
+    let input: StatusInput = if request.is_page() {
+        request.form()?
+    } else {
+        request.json()?
+    };
+    let done = status_as_caller(ctx, id, &input);
+    if request.is_page() {
+        return crate::pages::ticket::after_form(ctx, id, done.map(|_| "Status changed."));
+    }
+    Ok(Response::json(&TicketView::of(&done?)))
+}
+
+/// `POST /tickets/:id/assign` `{assignee_id, version}`: needs
+/// `helpdesk.ticket.assign`; `null` leaves the ticket unassigned.
+pub fn assign(ctx: &Ctx, request: Request) -> Result<Response> {
+    let id = request.require_param("id")?;
+    let input: AssignInput = if request.is_page() {
+        let mut form: AssignInput = request.form()?;
+        form.assignee_id = form.assignee_id.filter(|a| !a.is_empty());
+        form
+    } else {
+        request.json()?
+    };
+    let done = assign_as_caller(ctx, id, &input);
+    if request.is_page() {
+        return crate::pages::ticket::after_form(ctx, id, done.map(|_| "Assignment changed."));
+    }
+    Ok(Response::json(&TicketView::of(&done?)))
+}
+
+/// A reply or an internal note by the caller.
+fn reply_as_caller(ctx: &Ctx, id: &str, input: ReplyInput) -> Result<(Doc<Ticket>, Doc<Reply>)> {
+    let (doc, settings, actors) = visible(ctx, id)?;
     let handler = actors
         .iter()
         .any(|a| matches!(a, Actor::Agent | Actor::Manager));
@@ -33,28 +84,18 @@ pub fn reply(ctx: &Ctx, request: Request) -> Result<Response> {
         name: caller.display_name.clone(),
         requester: !handler,
     };
-    let (doc, reply) = add_reply(ctx, doc, &settings, &author, input)?;
-    let mut answer = serde_json::to_value(&reply.data)?;
-    answer["id"] = json!(reply.id);
-    answer["ticket"] = serde_json::to_value(TicketView::of(&doc))?;
-    Ok(Response::created(&answer))
+    add_reply(ctx, doc, &settings, &author, input)
 }
 
-/// `POST /tickets/:id/status` `{status, version}`.
-pub fn set_status(ctx: &Ctx, request: Request) -> Result<Response> {
-    let input: StatusInput = request.json()?;
-    let (doc, settings, actors) = visible(ctx, request.require_param("id")?)?;
+fn status_as_caller(ctx: &Ctx, id: &str, input: &StatusInput) -> Result<Doc<Ticket>> {
+    let (doc, settings, actors) = visible(ctx, id)?;
     check_version(&doc, input.version)?;
     let to = parse_status(&input.status)?;
-    let doc = change_status(ctx, doc, &settings, to, &actors)?;
-    Ok(Response::json(&TicketView::of(&doc)))
+    change_status(ctx, doc, &settings, to, &actors)
 }
 
-/// `POST /tickets/:id/assign` `{assignee_id, version}`: needs
-/// `helpdesk.ticket.assign`; `null` leaves the ticket unassigned.
-pub fn assign(ctx: &Ctx, request: Request) -> Result<Response> {
-    let input: AssignInput = request.json()?;
-    let (doc, settings, _) = visible(ctx, request.require_param("id")?)?;
+fn assign_as_caller(ctx: &Ctx, id: &str, input: &AssignInput) -> Result<Doc<Ticket>> {
+    let (doc, settings, _) = visible(ctx, id)?;
     let mut active = Vec::new();
     if let Some(id) = &input.assignee_id
         && ctx.person(id)?.is_some_and(|p| p.active)
@@ -100,7 +141,7 @@ pub fn assign(ctx: &Ctx, request: Request) -> Result<Response> {
             ),
         )?;
     }
-    Ok(Response::json(&TicketView::of(&doc)))
+    Ok(doc)
 }
 
 // What people and the system share -------------------------------------------
@@ -220,7 +261,7 @@ pub fn change_status(
 
 /// The ticket, the settings and what the caller is for it; not found when
 /// they may not see it.
-fn visible(ctx: &Ctx, id: &str) -> Result<(Doc<Ticket>, Settings, Vec<Actor>)> {
+pub fn visible(ctx: &Ctx, id: &str) -> Result<(Doc<Ticket>, Settings, Vec<Actor>)> {
     let doc = data::find_ticket(ctx, id)?;
     let (settings, _) = data::settings(ctx)?;
     if visibility::access(ctx.caller(), &doc.data, &settings) == Access::None {
@@ -268,4 +309,12 @@ struct StatusInput {
 struct AssignInput {
     assignee_id: Option<String>,
     version: Option<u64>,
+}
+
+/// The reply form: `internal` is a checkbox.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ReplyForm {
+    body: String,
+    internal: Option<String>,
 }

@@ -58,8 +58,10 @@ impl Plugin for Helpdesk {
     fn router() -> Router {
         Router::new()
             .get("/", pages::home)
+            .get("/new", pages::new_ticket)
             .get("/settings", show_settings)
             .put("/settings", save_settings)
+            .post("/settings", pages::settings::save)
             .get("/tickets", tickets::list)
             .post("/tickets", tickets::create)
             .get("/tickets/:id", tickets::show)
@@ -96,7 +98,10 @@ export_plugin!(Helpdesk);
 
 /// `GET /settings`: the settings (the defaults until someone saves them)
 /// with their `version` (0 for the defaults).
-fn show_settings(ctx: &Ctx, _request: Request) -> Result<Response> {
+fn show_settings(ctx: &Ctx, request: Request) -> Result<Response> {
+    if request.is_page() {
+        return pages::settings::show(ctx);
+    }
     let (settings, version) = data::settings(ctx)?;
     let mut value = serde_json::to_value(settings)?;
     value["version"] = json!(version);

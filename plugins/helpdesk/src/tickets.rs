@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use immcase_sdk::{Ctx, Doc, Error, Request, Response, Result, new_id};
+use immcase_sdk::{Ctx, Doc, Error, Page, Request, Response, Result, new_id};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -17,6 +17,9 @@ use crate::rules::visibility::{self, Access, TicketFilter};
 
 /// `POST /tickets`: the caller files a ticket.
 pub fn create(ctx: &Ctx, request: Request) -> Result<Response> {
+    if request.is_page() {
+        return crate::pages::file_ticket(ctx, request);
+    }
     let requester = ctx
         .caller()
         .user_id
@@ -31,13 +34,29 @@ pub fn create(ctx: &Ctx, request: Request) -> Result<Response> {
 /// stored tickets and keeps those that pass the filters, so it may hold
 /// fewer; `next_cursor` goes on from there.
 pub fn list(ctx: &Ctx, request: Request) -> Result<Response> {
-    let filter: ListQuery = request.query_as()?;
+    if request.is_page() {
+        return crate::pages::home(ctx, request);
+    }
+    let filter: TicketList = request.query_as()?;
+    let (settings, _) = data::settings(ctx)?;
+    let page = visible_tickets(ctx, &filter, &settings)?;
+    let items: Vec<Value> = page.items.iter().map(summary).collect();
+    Ok(Response::json(
+        &json!({ "items": items, "next_cursor": page.next_cursor }),
+    ))
+}
+
+/// One page of the tickets the caller may see that pass `filter`.
+pub fn visible_tickets(
+    ctx: &Ctx,
+    filter: &TicketList,
+    settings: &Settings,
+) -> Result<Page<Ticket>> {
     let limit = filter.limit.unwrap_or(100);
     if !(1..=500).contains(&limit) {
         return Err(Error::invalid_field("limit", "must be 1 to 500"));
     }
-    let (settings, _) = data::settings(ctx)?;
-    let visible = visibility::list_filter(ctx.caller(), &settings);
+    let visible = visibility::list_filter(ctx.caller(), settings);
     let mut query = data::tickets(ctx)
         .query()
         .descending()
@@ -52,7 +71,7 @@ pub fn list(ctx: &Ctx, request: Request) -> Result<Response> {
             query = query.where_eq(field, value);
         }
     }
-    let page = query.fetch()?;
+    let mut page = query.fetch()?;
     let me = ctx.caller().user_id.clone().unwrap_or_default();
     let team = TicketFilter::AnyOf(
         settings
@@ -62,28 +81,25 @@ pub fn list(ctx: &Ctx, request: Request) -> Result<Response> {
             .map(|c| visibility::Condition::Category(c.key.clone()))
             .collect(),
     );
-    let items: Vec<Value> = page
-        .items
-        .iter()
-        .filter(|doc| visible.matches(&doc.data))
-        .filter(|doc| {
-            !flag(&filter.mine)
-                || doc.data.requester_id == me
-                || doc.data.assignee_id.as_deref() == Some(me.as_str())
-        })
-        .filter(|doc| !flag(&filter.team) || team.matches(&doc.data))
-        .filter(|doc| !flag(&filter.breached) || breached(&doc.data))
-        .map(summary)
-        .collect();
-    Ok(Response::json(
-        &json!({ "items": items, "next_cursor": page.next_cursor }),
-    ))
+    page.items.retain(|doc| {
+        let t = &doc.data;
+        visible.matches(t)
+            && (!flag(&filter.mine)
+                || t.requester_id == me
+                || t.assignee_id.as_deref() == Some(me.as_str()))
+            && (!flag(&filter.team) || team.matches(t))
+            && (!flag(&filter.breached) || breached(t))
+    });
+    Ok(page)
 }
 
 /// `GET /tickets/:id`: the ticket, its conversation (internal notes only
 /// for agents and managers) and where its SLA clocks stand.
 pub fn show(ctx: &Ctx, request: Request) -> Result<Response> {
     let id = request.require_param("id")?;
+    if request.is_page() {
+        return crate::pages::ticket::show(ctx, id);
+    }
     let doc = data::find_ticket(ctx, id)?;
     let (settings, _) = data::settings(ctx)?;
     Ok(Response::json(&detail(ctx, &doc, &settings)?))
@@ -236,24 +252,26 @@ fn summary(doc: &Doc<Ticket>) -> Value {
     value
 }
 
-fn breached(ticket: &Ticket) -> bool {
+pub fn breached(ticket: &Ticket) -> bool {
     ticket.sla_notices.first_response.breached || ticket.sla_notices.resolution.breached
 }
 
-fn flag(value: &Option<String>) -> bool {
+/// A checkbox or query flag: present and not `0`/`false`.
+pub fn flag(value: &Option<String>) -> bool {
     value
         .as_deref()
         .is_some_and(|v| matches!(v, "" | "1" | "true" | "yes" | "on"))
 }
 
-#[derive(Debug, Deserialize)]
-struct ListQuery {
-    mine: Option<String>,
-    team: Option<String>,
-    status: Option<String>,
-    priority: Option<String>,
-    category: Option<String>,
-    breached: Option<String>,
-    limit: Option<u32>,
-    cursor: Option<String>,
+/// The list's filters, from the query string.
+#[derive(Debug, Default, Deserialize)]
+pub struct TicketList {
+    pub mine: Option<String>,
+    pub team: Option<String>,
+    pub status: Option<String>,
+    pub priority: Option<String>,
+    pub category: Option<String>,
+    pub breached: Option<String>,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
 }

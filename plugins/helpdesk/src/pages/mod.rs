@@ -1,0 +1,400 @@
+//! The helpdesk's pages: HTML fragments that the host wraps in its shell.
+//!
+//! - this file: the ticket list with its filters, and the form to file a
+//!   ticket;
+//! - [`ticket`]: one ticket with its conversation, the reply form and the
+//!   status buttons;
+//! - [`settings`]: categories, assignment, SLA targets and business hours.
+
+pub mod settings;
+pub mod ticket;
+
+use std::collections::HashMap;
+
+use immcase_sdk::html::{Element, el, text};
+use immcase_sdk::{Ctx, Error, Request, Response, Result};
+use jiff::Timestamp;
+use serde::Deserialize;
+
+use crate::data;
+use crate::rules::settings::Settings;
+use crate::rules::ticket::{NewTicket, Priority, Status};
+use crate::tickets::{self, TicketList};
+
+pub const BASE: &str = "/m/helpdesk";
+
+const STATUSES: [Status; 5] = [
+    Status::Open,
+    Status::InProgress,
+    Status::WaitingOnRequester,
+    Status::Resolved,
+    Status::Closed,
+];
+
+/// `GET /` (page): the tickets the caller may see, with the list's filters.
+pub fn home(ctx: &Ctx, request: Request) -> Result<Response> {
+    let filter: TicketList = request.query_as()?;
+    let (settings, _) = data::settings(ctx)?;
+    let page = tickets::visible_tickets(ctx, &filter, &settings)?;
+    let mut names = Names::default();
+    let tz = &ctx.caller().time_zone;
+    let rows: Vec<Element> = page
+        .items
+        .iter()
+        .map(|doc| {
+            let t = &doc.data;
+            let assignee = match &t.assignee_id {
+                Some(id) => names.of(ctx, id),
+                None => "unassigned".to_owned(),
+            };
+            let breached = if tickets::breached(t) {
+                " · SLA breached"
+            } else {
+                ""
+            };
+            el("li")
+                .child(
+                    el("a")
+                        .attr("href", format!("{BASE}/tickets/{}", doc.id))
+                        .text(&format!("{} {}", t.folio, t.subject)),
+                )
+                .child(el("small").text(&format!(
+                    " {} · {} · {} · {} · {}{breached}",
+                    category_label(&settings, &t.category),
+                    t.priority.as_str(),
+                    t.status.words(),
+                    assignee,
+                    local_time(t.created_at, tz),
+                )))
+        })
+        .collect();
+    let list = if rows.is_empty() {
+        el("p").class("empty").text("No tickets.")
+    } else {
+        el("ul").class("tickets").children(rows)
+    };
+    let mut more = el("p");
+    if let Some(cursor) = &page.next_cursor {
+        let mut query = request.query_params();
+        query.retain(|(k, _)| k != "cursor");
+        query.push(("cursor".into(), cursor.clone()));
+        let query: Vec<String> = query
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect();
+        more = more.child(
+            el("a")
+                .attr("href", format!("{BASE}/?{}", query.join("&")))
+                .text("Older tickets"),
+        );
+    }
+    let mut links = el("p").child(
+        el("a")
+            .attr("href", format!("{BASE}/new"))
+            .text("File a ticket"),
+    );
+    if ctx.caller().can(crate::rules::visibility::MANAGE) {
+        links = links.child(text(" · ")).child(
+            el("a")
+                .attr("href", format!("{BASE}/settings"))
+                .text("Settings"),
+        );
+    }
+    Ok(Response::html(
+        el("section")
+            .class("helpdesk-page")
+            .child(el("h1").text("Helpdesk"))
+            .child(links)
+            .child(filters(&filter, &settings))
+            .child(list)
+            .child(more)
+            .render(),
+    )
+    .page_title("Helpdesk"))
+}
+
+/// The list's filters, as a form that reloads the page.
+fn filters(filter: &TicketList, settings: &Settings) -> Element {
+    let check = |name: &'static str, label: &str, on: bool| {
+        el("label")
+            .child(
+                el("input")
+                    .attr("type", "checkbox")
+                    .attr("name", name)
+                    .attr("value", "1")
+                    .flag("checked", on),
+            )
+            .child(text(label))
+    };
+    let choice = |name: &'static str,
+                  label: &str,
+                  options: Vec<(String, String)>,
+                  chosen: &Option<String>| {
+        let options = std::iter::once((String::new(), "any".to_owned()))
+            .chain(options)
+            .map(|(value, text)| {
+                let selected = chosen.as_deref() == Some(value.as_str());
+                el("option")
+                    .attr("value", &value)
+                    .flag("selected", selected)
+                    .text(&text)
+            });
+        el("label")
+            .text(label)
+            .child(el("select").attr("name", name).children(options))
+    };
+    el("form")
+        .class("filters")
+        .attr("method", "get")
+        .attr("action", format!("{BASE}/"))
+        .child(check("mine", "Mine", tickets::flag(&filter.mine)))
+        .child(check("team", "My team", tickets::flag(&filter.team)))
+        .child(check(
+            "breached",
+            "SLA breached",
+            tickets::flag(&filter.breached),
+        ))
+        .child(choice(
+            "status",
+            "Status",
+            STATUSES
+                .iter()
+                .map(|s| (s.as_str().into(), s.words().into()))
+                .collect(),
+            &filter.status,
+        ))
+        .child(choice(
+            "priority",
+            "Priority",
+            Priority::ALL
+                .iter()
+                .map(|p| (p.as_str().into(), p.as_str().into()))
+                .collect(),
+            &filter.priority,
+        ))
+        .child(choice(
+            "category",
+            "Category",
+            settings
+                .categories
+                .iter()
+                .map(|c| (c.key.clone(), c.label.clone()))
+                .collect(),
+            &filter.category,
+        ))
+        .child(el("button").attr("type", "submit").text("Filter"))
+}
+
+// Filing --------------------------------------------------------------------
+
+/// `GET /new` (page): the form to file a ticket.
+pub fn new_ticket(ctx: &Ctx, _request: Request) -> Result<Response> {
+    new_ticket_page(ctx, &TicketForm::default(), None)
+}
+
+/// `POST /tickets` from the form: to the new ticket, or the form again.
+pub fn file_ticket(ctx: &Ctx, request: Request) -> Result<Response> {
+    let form: TicketForm = request.form()?;
+    let requester = ctx
+        .caller()
+        .user_id
+        .clone()
+        .ok_or_else(|| Error::Forbidden("only a signed-in person can file tickets".into()))?;
+    let new = NewTicket {
+        subject: form.subject.clone(),
+        description: form.description.clone(),
+        category: form.category.clone(),
+        priority: Some(form.priority.clone()),
+        applicant_id: Some(form.applicant_id.clone()),
+        case_id: Some(form.case_id.clone()),
+    };
+    match tickets::open_ticket(ctx, new, &requester) {
+        Ok(doc) => Ok(Response::redirect(&format!("{BASE}/tickets/{}", doc.id))
+            .flash(&format!("Ticket {} filed.", doc.data.folio))),
+        Err(error) if error.status() == 422 => new_ticket_page(ctx, &form, Some(&error)),
+        Err(error) => Err(error),
+    }
+}
+
+fn new_ticket_page(ctx: &Ctx, form: &TicketForm, problem: Option<&Error>) -> Result<Response> {
+    let (settings, _) = data::settings(ctx)?;
+    let field = |text: &str, input: Element, name: &str| labelled(text, input, name, problem);
+    let categories = settings.categories.iter().filter(|c| c.active).map(|c| {
+        el("option")
+            .attr("value", &c.key)
+            .flag("selected", c.key == form.category)
+            .text(&c.label)
+    });
+    let priorities = Priority::ALL.iter().map(|p| {
+        el("option")
+            .attr("value", p.as_str())
+            .flag("selected", p.as_str() == form.priority)
+            .text(p.as_str())
+    });
+    let mut body = el("form")
+        .attr("method", "post")
+        .attr("action", format!("{BASE}/tickets"));
+    if let Some(problem) = problem {
+        body = body.child(el("p").class("form-error").text(problem.message()));
+    }
+    let body = body
+        .child(field(
+            "Subject",
+            el("input")
+                .attr("name", "subject")
+                .attr("value", &form.subject)
+                .flag("required", true),
+            "subject",
+        ))
+        .child(field(
+            "Description",
+            el("textarea")
+                .attr("name", "description")
+                .attr("rows", "6")
+                .text(&form.description),
+            "description",
+        ))
+        .child(field(
+            "Category",
+            el("select").attr("name", "category").children(categories),
+            "category",
+        ))
+        .child(field(
+            "Priority",
+            el("select").attr("name", "priority").children(priorities),
+            "priority",
+        ))
+        .child(field(
+            "Applicant id (optional)",
+            el("input")
+                .attr("name", "applicant_id")
+                .attr("value", &form.applicant_id),
+            "applicant_id",
+        ))
+        .child(field(
+            "Case id (optional)",
+            el("input")
+                .attr("name", "case_id")
+                .attr("value", &form.case_id),
+            "case_id",
+        ))
+        .child(el("button").attr("type", "submit").text("File the ticket"));
+    let status = problem.map_or(200, Error::status);
+    Ok(Response::html(
+        el("section")
+            .class("helpdesk-page")
+            .child(el("h1").text("File a ticket"))
+            .child(body)
+            .render(),
+    )
+    .page_title("File a ticket")
+    .status(status))
+}
+
+/// The form to file a ticket, as posted.
+#[derive(Debug, Deserialize)]
+#[serde(default)]
+pub struct TicketForm {
+    subject: String,
+    description: String,
+    category: String,
+    priority: String,
+    applicant_id: String,
+    case_id: String,
+}
+
+impl Default for TicketForm {
+    fn default() -> Self {
+        Self {
+            subject: String::new(),
+            description: String::new(),
+            category: String::new(),
+            priority: Priority::Medium.as_str().into(),
+            applicant_id: String::new(),
+            case_id: String::new(),
+        }
+    }
+}
+
+// Shared --------------------------------------------------------------------
+
+/// A labelled input, with the problem of its field beside it.
+pub fn labelled(text: &str, input: Element, field: &str, problem: Option<&Error>) -> Element {
+    let mut label = el("label").text(text).child(input);
+    let found = problem
+        .map(Error::to_json)
+        .and_then(|json| json["error"]["fields"][field].as_str().map(str::to_owned));
+    if let Some(found) = found {
+        label = label.child(el("span").class("field-error").text(&found));
+    }
+    label
+}
+
+/// People's names by id, each looked up once.
+#[derive(Default)]
+pub struct Names(HashMap<String, String>);
+
+impl Names {
+    pub fn of(&mut self, ctx: &Ctx, id: &str) -> String {
+        if let Some(name) = self.0.get(id) {
+            return name.clone();
+        }
+        let name = match ctx.person(id) {
+            Ok(Some(person)) if !person.display_name.is_empty() => person.display_name,
+            Ok(Some(person)) => person.email,
+            _ => id.to_owned(),
+        };
+        self.0.insert(id.to_owned(), name.clone());
+        name
+    }
+}
+
+pub fn category_label(settings: &Settings, key: &str) -> String {
+    settings
+        .category(key)
+        .map_or_else(|| key.to_owned(), |c| c.label.clone())
+}
+
+/// `2026-12-04 16:30` in the reader's time zone (UTC when unknown).
+pub fn local_time(at: Timestamp, time_zone: &str) -> String {
+    at.in_tz(time_zone)
+        .or_else(|_| at.in_tz("UTC"))
+        .map(|local| local.strftime("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|_| at.to_string())
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_show_in_the_readers_zone() {
+        let at: Timestamp = "2026-12-04T21:30:00Z".parse().expect("time");
+        assert_eq!(local_time(at, "America/Toronto"), "2026-12-04 16:30");
+        assert_eq!(local_time(at, "Nowhere/Else"), "2026-12-04 21:30");
+    }
+
+    #[test]
+    fn problems_show_beside_their_fields() {
+        let error = Error::invalid_field("subject", "required");
+        let html = labelled("Subject", el("input"), "subject", Some(&error))
+            .render()
+            .into_string();
+        assert!(
+            html.contains("<span class=\"field-error\">required</span>"),
+            "{html}"
+        );
+        assert_eq!(encode("a b&c"), "a%20b%26c");
+    }
+}

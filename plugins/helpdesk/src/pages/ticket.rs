@@ -1,0 +1,219 @@
+//! One ticket as a page: its facts and SLA clocks, the conversation, the
+//! reply form, the status moves the reader may make, and reassignment.
+
+use immcase_sdk::html::{Element, Html, el, text};
+use immcase_sdk::{Ctx, Doc, Error, Response, Result};
+
+use super::{BASE, Names, STATUSES, category_label, local_time};
+use crate::changes;
+use crate::data::{self, now};
+use crate::rules::assignment::ASSIGN;
+use crate::rules::sla::{ClockReport, ClockState, evaluate};
+use crate::rules::status::{self, Actor};
+use crate::rules::ticket::{Status, Ticket};
+
+/// `GET /tickets/:id` (page).
+pub fn show(ctx: &Ctx, id: &str) -> Result<Response> {
+    page(ctx, id, None)
+}
+
+/// After a form on the ticket's page: back to it with a message, or the
+/// page again with the problem.
+pub fn after_form(ctx: &Ctx, id: &str, done: Result<&str>) -> Result<Response> {
+    match done {
+        Ok(message) => Ok(Response::redirect(&format!("{BASE}/tickets/{id}")).flash(message)),
+        Err(error) if matches!(error.status(), 403 | 409 | 422) => page(ctx, id, Some(&error)),
+        Err(error) => Err(error),
+    }
+}
+
+fn page(ctx: &Ctx, id: &str, problem: Option<&Error>) -> Result<Response> {
+    let (doc, settings, actors) = changes::visible(ctx, id)?;
+    let ticket = &doc.data;
+    let handler = actors
+        .iter()
+        .any(|a| matches!(a, Actor::Agent | Actor::Manager));
+    let mut names = Names::default();
+    let tz = ctx.caller().time_zone.clone();
+    let report = evaluate(now(ctx), ticket, &settings.sla, &settings.business_hours);
+    let assignee = match &ticket.assignee_id {
+        Some(id) => names.of(ctx, id),
+        None => "unassigned".to_owned(),
+    };
+    let mut facts = vec![
+        ("Status", ticket.status.words().to_owned()),
+        ("Priority", ticket.priority.as_str().to_owned()),
+        ("Category", category_label(&settings, &ticket.category)),
+        ("Requester", names.of(ctx, &ticket.requester_id)),
+        ("Assignee", assignee),
+        ("Filed", local_time(ticket.created_at, &tz)),
+        ("First response", clock(&report.first_response, &tz)),
+        ("Resolution", clock(&report.resolution, &tz)),
+    ];
+    if let Some(applicant) = &ticket.applicant_id {
+        facts.push(("Applicant", applicant.clone()));
+    }
+    if let Some(case) = &ticket.case_id {
+        facts.push(("Case", case.clone()));
+    }
+    let details = el("dl").children(
+        facts
+            .iter()
+            .map(|(term, value)| Html::from_iter([el("dt").text(term), el("dd").text(value)])),
+    );
+    let description = el("div")
+        .class("ticket-description")
+        .children(ticket.description.lines().map(|line| el("p").text(line)));
+    let replies: Vec<Element> = data::replies_of(ctx, &doc.id)?
+        .into_iter()
+        .filter(|reply| handler || !reply.data.internal)
+        .map(|reply| {
+            let r = &reply.data;
+            let mut meta = format!("{} · {}", r.author_name, local_time(r.created_at, &tz));
+            if r.internal {
+                meta.push_str(" · internal note");
+            }
+            el("li")
+                .class(if r.internal {
+                    "reply internal"
+                } else {
+                    "reply"
+                })
+                .child(el("small").text(&meta))
+                .children(r.body.lines().map(|line| el("p").text(line)))
+        })
+        .collect();
+    let conversation = if replies.is_empty() {
+        el("p").class("empty").text("No replies yet.")
+    } else {
+        el("ol").class("conversation").children(replies)
+    };
+    let mut article = el("article")
+        .class("ticket")
+        .child(el("h1").text(&format!("{} {}", ticket.folio, ticket.subject)));
+    if let Some(problem) = problem {
+        article = article.child(el("p").class("form-error").text(problem.message()));
+    }
+    article = article
+        .child(details)
+        .child(description)
+        .child(el("h2").text("Conversation"))
+        .child(conversation);
+    if ticket.status != Status::Closed {
+        article = article.child(reply_form(&doc.id, handler));
+    }
+    article = article.child(status_forms(&doc, &actors));
+    if ctx.caller().can(ASSIGN) && ticket.status != Status::Closed {
+        article = article.child(assign_form(ctx, &doc)?);
+    }
+    let article = article.child(el("a").attr("href", format!("{BASE}/")).text("All tickets"));
+    Ok(Response::html(article.render())
+        .page_title(&ticket.folio)
+        .status(problem.map_or(200, Error::status)))
+}
+
+/// Where a clock stands, in words.
+fn clock(report: &ClockReport, tz: &str) -> String {
+    let due = report
+        .due_at
+        .map(|at| format!(", due {}", local_time(at, tz)))
+        .unwrap_or_default();
+    match report.state {
+        ClockState::Met => "met".to_owned(),
+        ClockState::Breached => format!("breached{due}"),
+        ClockState::Paused => format!("paused, {} business minutes left", report.minutes_left),
+        ClockState::Running => format!("{} business minutes left{due}", report.minutes_left),
+    }
+}
+
+fn reply_form(id: &str, handler: bool) -> Element {
+    let mut form = el("form")
+        .class("reply")
+        .attr("method", "post")
+        .attr("action", format!("{BASE}/tickets/{id}/replies"))
+        .child(
+            el("label").text("Reply").child(
+                el("textarea")
+                    .attr("name", "body")
+                    .attr("rows", "4")
+                    .flag("required", true),
+            ),
+        );
+    if handler {
+        form = form.child(
+            el("label")
+                .child(
+                    el("input")
+                        .attr("type", "checkbox")
+                        .attr("name", "internal")
+                        .attr("value", "1"),
+                )
+                .child(text(" Internal note (only the team reads it)")),
+        );
+    }
+    form.child(el("button").attr("type", "submit").text("Send"))
+}
+
+/// One button per status the reader may move the ticket to.
+fn status_forms(doc: &Doc<Ticket>, actors: &[Actor]) -> Element {
+    let buttons = STATUSES
+        .iter()
+        .filter(|to| status::transition_as(doc.data.status, **to, actors).is_ok())
+        .map(|to| {
+            el("form")
+                .class("status")
+                .attr("method", "post")
+                .attr("action", format!("{BASE}/tickets/{}/status", doc.id))
+                .child(
+                    el("input")
+                        .attr("type", "hidden")
+                        .attr("name", "status")
+                        .attr("value", to.as_str()),
+                )
+                .child(
+                    el("input")
+                        .attr("type", "hidden")
+                        .attr("name", "version")
+                        .attr("value", doc.version.to_string()),
+                )
+                .child(
+                    el("button")
+                        .attr("type", "submit")
+                        .text(&format!("Mark {}", to.words())),
+                )
+        });
+    el("div").class("status-moves").children(buttons)
+}
+
+fn assign_form(ctx: &Ctx, doc: &Doc<Ticket>) -> Result<Element> {
+    let people = ctx.people_holding("module:helpdesk")?;
+    let current = doc.data.assignee_id.as_deref();
+    let options = std::iter::once(
+        el("option")
+            .attr("value", "")
+            .flag("selected", current.is_none())
+            .text("nobody"),
+    )
+    .chain(people.iter().map(|p| {
+        el("option")
+            .attr("value", &p.id)
+            .flag("selected", current == Some(p.id.as_str()))
+            .text(&p.display_name)
+    }));
+    Ok(el("form")
+        .class("assign")
+        .attr("method", "post")
+        .attr("action", format!("{BASE}/tickets/{}/assign", doc.id))
+        .child(
+            el("input")
+                .attr("type", "hidden")
+                .attr("name", "version")
+                .attr("value", doc.version.to_string()),
+        )
+        .child(
+            el("label")
+                .text("Assign to")
+                .child(el("select").attr("name", "assignee_id").children(options)),
+        )
+        .child(el("button").attr("type", "submit").text("Assign")))
+}
