@@ -217,6 +217,30 @@ async fn folios_statuses_and_replies(backend: Backend) {
     let third = file(&requester, "Keyboard", "other", "medium").await;
     assert_eq!(third["folio"], "TKT003");
     assert!(third["assignee_id"].is_null());
+
+    // A related applicant is checked as the person filing: it must exist
+    // and be readable by them.
+    let applicant = admin.add_applicant("Related").await;
+    let about = |applicant_id: &str| {
+        json!({ "subject": "About an applicant", "category": "case_support",
+                "priority": "low", "applicant_id": applicant_id })
+    };
+    let unreadable = requester
+        .post(&format!("{API}/tickets"), about(&applicant))
+        .await
+        .expect_status(422);
+    assert!(unreadable.body["error"]["fields"]["applicant_id"].is_string());
+    let unknown = admin
+        .post(&format!("{API}/tickets"), about("no-such-applicant"))
+        .await
+        .expect_status(422);
+    assert_eq!(unknown.body["error"]["fields"]["applicant_id"], "not found");
+    let related = admin
+        .post(&format!("{API}/tickets"), about(&applicant))
+        .await
+        .expect_status(201);
+    assert_eq!(related.body["applicant_id"], json!(applicant));
+    assert_eq!(related.body["folio"], "TKT004");
     server.stop().await;
 }
 
@@ -458,6 +482,12 @@ async fn each_role_sees_its_tickets(backend: Backend) {
             .len(),
         1
     );
+    // The team's first public reply meets the first-response target.
+    assert_eq!(reply(&tech, &anas, "On it.", false).await, 201);
+    let answered = ticket(&ana, &anas["id"]).await;
+    assert_eq!(answered["replies"].as_array().unwrap().len(), 1);
+    assert_eq!(answered["status"], "in_progress");
+    assert_eq!(answered["sla"]["first_response"]["state"], "met");
 
     // Settings are for managers.
     let settings = ana
