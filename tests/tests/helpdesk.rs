@@ -17,6 +17,8 @@ on_both_databases!(
     each_role_sees_its_tickets,
     resolved_tickets_close_by_themselves,
     pages_file_list_and_answer_tickets,
+    the_settings_form_saves_and_names_mistakes,
+    tickets_filed_at_once_get_distinct_folios,
 );
 
 const API: &str = "/api/v1/m/helpdesk";
@@ -660,5 +662,128 @@ async fn pages_file_list_and_answer_tickets(backend: Backend) {
         .get("/m/helpdesk/settings")
         .await
         .expect_status(403);
+    server.stop().await;
+}
+
+async fn the_settings_form_saves_and_names_mistakes(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let admin = server.admin().await;
+    admin.set_module("helpdesk", true).await;
+    let (_, a) = staff(&server, &admin, "a@example.com").await;
+    let (_, b) = staff(&server, &admin, "b@example.com").await;
+    let boss = boss(&server, &admin).await;
+    let page = boss.get("/m/helpdesk/settings").await.expect_status(200);
+    assert!(page.text.contains("a@example.com"), "people to choose from");
+    let token = page.form_token();
+    let keys = [
+        "technical_support",
+        "case_support",
+        "improvement_suggestion",
+        "other",
+    ];
+    let mut fields: Vec<(String, String)> = vec![
+        ("_csrf".into(), token),
+        ("version".into(), "0".into()),
+        ("categories".into(), keys.len().to_string()),
+        ("time_zone".into(), "America/Toronto".into()),
+        (
+            "business_hours.week.monday".into(),
+            "09:00-12:00, 13:00-17:00".into(),
+        ),
+        ("business_hours.holidays".into(), "2026-12-25".into()),
+        ("auto_close_days".into(), "3".into()),
+    ];
+    for (i, key) in keys.iter().enumerate() {
+        fields.push((format!("c{i}.key"), (*key).into()));
+        fields.push((format!("c{i}.label"), format!("Label {i}")));
+        fields.push((format!("c{i}.active"), "1".into()));
+    }
+    fields.push(("c0.members".into(), a.clone()));
+    fields.push(("c0.members".into(), b.clone()));
+    fields.push(("c0.strategy".into(), "least_open".into()));
+    for priority in ["low", "medium", "high", "urgent"] {
+        fields.push((
+            format!("sla.{priority}.first_response_minutes"),
+            "60".into(),
+        ));
+        fields.push((format!("sla.{priority}.resolution_minutes"), "480".into()));
+    }
+    let post = |fields: Vec<(String, String)>| {
+        let boss = boss.clone();
+        async move {
+            let pairs: Vec<(&str, &str)> = fields
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            boss.post_form("/m/helpdesk/settings", &pairs).await
+        }
+    };
+    post(fields.clone()).await.expect_status(303);
+    let saved = boss
+        .get(&format!("{API}/settings"))
+        .await
+        .expect_status(200)
+        .body;
+    assert_eq!(saved["version"], 1);
+    assert_eq!(saved["auto_close_days"], 3);
+    assert_eq!(saved["categories"][0]["team"]["members"], json!([a, b]));
+    assert_eq!(saved["categories"][0]["team"]["strategy"], "least_open");
+    assert_eq!(
+        saved["business_hours"]["week"]["monday"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(
+        saved["business_hours"]["week"]["tuesday"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    // Mistakes come back beside their fields, and nothing is saved.
+    let mut wrong = fields;
+    wrong.retain(|(k, _)| k != "version" && k != "auto_close_days");
+    wrong.push(("version".into(), "1".into()));
+    wrong.push(("auto_close_days".into(), "0".into()));
+    let refused = post(wrong).await.expect_status(422);
+    assert!(
+        refused.text.contains("must be 1 to 365"),
+        "{}",
+        refused.text
+    );
+    let kept = boss
+        .get(&format!("{API}/settings"))
+        .await
+        .expect_status(200)
+        .body;
+    assert_eq!(kept["version"], 1);
+    server.stop().await;
+}
+
+async fn tickets_filed_at_once_get_distinct_folios(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let admin = server.admin().await;
+    admin.set_module("helpdesk", true).await;
+    let (requester, _) = staff(&server, &admin, "req@example.com").await;
+    let first = file(&requester, "The first", "other", "low").await;
+    assert_eq!(first["folio"], "TKT001");
+    let filing = (0..6).map(|n| {
+        let requester = requester.clone();
+        async move {
+            let subject = format!("At once {n}");
+            file(&requester, &subject, "other", "low").await["folio"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        }
+    });
+    let mut folios: Vec<String> = futures_util::future::join_all(filing).await;
+    folios.sort();
+    assert_eq!(
+        folios,
+        ["TKT002", "TKT003", "TKT004", "TKT005", "TKT006", "TKT007"]
+    );
     server.stop().await;
 }
