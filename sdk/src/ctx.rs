@@ -197,6 +197,22 @@ impl Ctx {
         })?)
     }
 
+    /// Adds or replaces one of the module's documents in global search,
+    /// found only by the people named in `readers` (user ids) and by holders
+    /// of the entry's `permission`, if it names one (host API 0.1.1).
+    pub fn search_put_visible_to(&self, entry: &SearchEntry, readers: &[String]) -> Result<()> {
+        Ok(search::put_visible_to(
+            &search::Entry {
+                id: entry.id.clone(),
+                title: entry.title.clone(),
+                body: entry.body.clone(),
+                path: entry.path.clone(),
+                permission: entry.permission.clone(),
+            },
+            readers,
+        )?)
+    }
+
     /// Removes one of the module's documents from global search.
     pub fn search_remove(&self, id: &str) -> Result<()> {
         Ok(search::remove(id)?)

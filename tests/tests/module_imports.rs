@@ -315,6 +315,28 @@ async fn module_documents_are_found_by_who_may_see_them(backend: Backend) {
         .await;
     assert!(search_ids(&outsider, "zephyr").await.is_empty());
 
+    // A document for named people: found by them and by holders of its
+    // permission, by nobody else who reaches the module.
+    let reader_id = reader.get("/api/v1/me").await.expect_status(200).body["user"]["id"].clone();
+    put_doc(
+        &admin,
+        json!({ "id": "ticket-1", "title": "Quokka ticket", "path": "/tickets/1",
+                "permission": "records-search.secret", "readers": [reader_id] }),
+    )
+    .await
+    .expect_status(200);
+    assert_eq!(search_ids(&reader, "quokka").await, ["ticket-1"]);
+    assert_eq!(search_ids(&insider, "quokka").await, ["ticket-1"]);
+    assert!(search_ids(&admin, "quokka").await.is_empty());
+    let too_many: Vec<String> = (0..1001).map(|i| format!("u{i}")).collect();
+    let refused = put_doc(
+        &admin,
+        json!({ "id": "t-2", "title": "T", "path": "/t/2", "readers": too_many }),
+    )
+    .await
+    .expect_status(422);
+    assert!(message(&refused).contains("readers"), "{}", refused.text);
+
     // Another practice sees none of them, even with the module enabled.
     let acme = acme(&server).await;
     assert!(search_ids(&acme, "zephyr").await.is_empty());
@@ -349,6 +371,11 @@ async fn module_documents_are_found_by_who_may_see_them(backend: Backend) {
     assert_eq!(search_ids(&reader, "zephyr").await, ["memo-1"]);
     assert_eq!(search_ids(&insider, "xylophone").await, ["memo-1"]);
     assert_eq!(search_ids(&insider, "zephyr").await, ["memo-1", "secret-1"]);
+    assert_eq!(
+        search_ids(&reader, "quokka").await,
+        ["ticket-1"],
+        "readers survive a rebuild"
+    );
     server.stop().await;
 }
 

@@ -33,8 +33,14 @@ impl CallState {
     }
 }
 
-impl search::Host for CallState {
-    async fn put(&mut self, entry: search::Entry) -> HostResult<()> {
+impl CallState {
+    /// Adds or replaces one of the module's documents, visible to holders of
+    /// its permission and, when given, to the named `readers`.
+    async fn put_document(
+        &mut self,
+        entry: search::Entry,
+        readers: Option<Vec<String>>,
+    ) -> HostResult<()> {
         if let Err(e) = self.may_search() {
             return Ok(Err(e));
         }
@@ -44,6 +50,7 @@ impl search::Host for CallState {
             body: entry.body,
             path: entry.path,
             permission: entry.permission,
+            readers,
         };
         if let Err(reason) = search_docs::check(&self.module.manifest, &doc) {
             return Ok(Err(Error::Invalid(reason)));
@@ -61,6 +68,20 @@ impl search::Host for CallState {
             .map_err(trap)?;
         self.wake_search = true;
         Ok(Ok(()))
+    }
+}
+
+impl search::Host for CallState {
+    async fn put(&mut self, entry: search::Entry) -> HostResult<()> {
+        self.put_document(entry, None).await
+    }
+
+    async fn put_visible_to(
+        &mut self,
+        entry: search::Entry,
+        readers: Vec<String>,
+    ) -> HostResult<()> {
+        self.put_document(entry, Some(readers)).await
     }
 
     async fn remove(&mut self, id: String) -> HostResult<()> {

@@ -35,6 +35,32 @@ pub struct ModuleSearchDoc {
     pub path: String,
     /// The permission a person needs to see it, besides `module:{id}`.
     pub permission: Option<String>,
+    /// When set, the people (user ids) who see it besides the holders of
+    /// `permission`; nobody else.
+    pub readers: Option<Vec<String>>,
+}
+
+/// At most this many named readers per document.
+pub const MAX_READERS: usize = 1000;
+
+/// Whether `caller` may see a stored document with this `permission` and
+/// these `readers` (besides reaching the module at all).
+pub fn may_read(
+    caller: &crate::auth::Caller,
+    permission: Option<&str>,
+    readers: Option<&[String]>,
+) -> bool {
+    let holds = permission.map(|p| caller.can(p));
+    match readers {
+        None => holds.unwrap_or(true),
+        Some(list) => list.contains(&caller.user_id) || holds == Some(true),
+    }
+}
+
+/// Who sees a stored document (see [`may_read`]).
+pub struct Audience {
+    pub permission: Option<String>,
+    pub readers: Option<Vec<String>>,
 }
 
 /// The search kind of a module's documents.
@@ -67,6 +93,13 @@ pub fn check(manifest: &Manifest, doc: &ModuleSearchDoc) -> Result<(), String> {
             doc.path
         ));
     }
+    if let Some(readers) = &doc.readers
+        && (readers.len() > MAX_READERS || readers.iter().any(|r| r.is_empty() || r.len() > 100))
+    {
+        return Err(format!(
+            "readers: give at most {MAX_READERS} people's ids (each 1 to 100 characters)"
+        ));
+    }
     if let Some(permission) = &doc.permission
         && !may_require(manifest, permission)
     {
@@ -97,10 +130,10 @@ pub async fn put(
 ) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO module_search_documents (practice_id, module_id, doc_id, title, body, path, \
-         permission, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
+         permission, readers, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $9, $8, $8) \
          ON CONFLICT (practice_id, module_id, doc_id) DO UPDATE SET title = excluded.title, \
          body = excluded.body, path = excluded.path, permission = excluded.permission, \
-         updated_at = excluded.updated_at",
+         readers = excluded.readers, updated_at = excluded.updated_at",
     )
     .bind(practice.id())
     .bind(module)
@@ -110,6 +143,11 @@ pub async fn put(
     .bind(&doc.path)
     .bind(doc.permission.as_deref())
     .bind(now)
+    .bind(
+        doc.readers
+            .as_ref()
+            .map(|r| serde_json::to_string(r).unwrap_or_default()),
+    )
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -134,7 +172,7 @@ pub async fn remove(
     Ok(done > 0)
 }
 
-const COLUMNS: &str = "doc_id, title, body, path, permission";
+const COLUMNS: &str = "doc_id, title, body, path, permission, readers";
 
 fn from_row(r: &sqlx::any::AnyRow) -> ModuleSearchDoc {
     ModuleSearchDoc {
@@ -143,7 +181,13 @@ fn from_row(r: &sqlx::any::AnyRow) -> ModuleSearchDoc {
         body: r.get("body"),
         path: r.get("path"),
         permission: r.get("permission"),
+        readers: readers_of(r),
     }
+}
+
+fn readers_of(r: &sqlx::any::AnyRow) -> Option<Vec<String>> {
+    r.get::<Option<String>, _>("readers")
+        .and_then(|json| serde_json::from_str(&json).ok())
 }
 
 pub async fn find<'e, E>(
@@ -190,14 +234,15 @@ where
     Ok(rows.iter().map(from_row).collect())
 }
 
-/// The permission each stored document of `ids` requires (`None`: none
-/// beyond `module:{id}`). Ids not stored are absent.
+/// Who may see each stored document of `ids`: the permission it requires
+/// (`None`: none beyond `module:{id}`) and its named readers, if any. Ids
+/// not stored are absent.
 pub async fn permissions<'e, E>(
     db: E,
     practice: &Practice,
     module: &str,
     ids: &[&str],
-) -> sqlx::Result<HashMap<String, Option<String>>>
+) -> sqlx::Result<HashMap<String, Audience>>
 where
     E: Executor<'e, Database = Any> + Copy,
 {
@@ -205,7 +250,7 @@ where
     for chunk in ids.chunks(100) {
         let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
         let sql = format!(
-            "SELECT doc_id, permission FROM module_search_documents WHERE practice_id = $1 \
+            "SELECT doc_id, permission, readers FROM module_search_documents WHERE practice_id = $1 \
              AND module_id = $2 AND doc_id IN ({})",
             marks.join(", ")
         );
@@ -216,7 +261,11 @@ where
             query = query.bind(*id);
         }
         for row in query.fetch_all(db).await? {
-            found.insert(row.get("doc_id"), row.get("permission"));
+            let audience = Audience {
+                permission: row.get("permission"),
+                readers: readers_of(&row),
+            };
+            found.insert(row.get("doc_id"), audience);
         }
     }
     Ok(found)
@@ -283,6 +332,7 @@ name = "notes.manage_all"
             body: "Ask about the passport".into(),
             path: "/notes/n-1".into(),
             permission: None,
+            readers: None,
         }
     }
 

@@ -78,8 +78,8 @@ async fn searchable_modules(state: &AppState, caller: &Caller) -> Result<Vec<Str
         .collect())
 }
 
-/// Drops the module documents whose own permission the caller lacks (or
-/// which are no longer stored).
+/// Drops the module documents the caller may not see (their permission or
+/// their named readers), or which are no longer stored.
 async fn permitted(state: &AppState, caller: &Caller, hits: Vec<Hit>) -> Result<Vec<Hit>> {
     let mut modules: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for hit in &hits {
@@ -91,8 +91,9 @@ async fn permitted(state: &AppState, caller: &Caller, hits: Vec<Hit>) -> Result<
     for (module, ids) in modules {
         let pool = state.db.pool();
         let stored = search_docs::permissions(pool, &caller.practice, module, &ids).await?;
-        for (id, permission) in stored {
-            if permission.is_none_or(|p| caller.can(&p)) {
+        for (id, audience) in stored {
+            let readers = audience.readers.as_deref();
+            if search_docs::may_read(caller, audience.permission.as_deref(), readers) {
                 allowed.insert((module.to_string(), id));
             }
         }

@@ -103,6 +103,27 @@ fn case_and_accents_are_folded_both_ways() {
 }
 
 #[test]
+fn addresses_numbers_and_folios_take_no_typos() {
+    let ana = with_field(
+        applicant("acme", "a1", "Ana", "Lopes"),
+        "applicant.emails",
+        "ana.lopes@example.com",
+    );
+    let ana = with_field(ana, "applicant.passport_number", "GHKLMN");
+    let index = index_with(&[ana]);
+    assert_eq!(find(&index, "acme", "lopez"), ["a1"], "a name takes a typo");
+    assert!(
+        find(&index, "acme", "exampel").is_empty(),
+        "an address does not"
+    );
+    assert!(
+        find(&index, "acme", "GHKLMX").is_empty(),
+        "a passport number does not"
+    );
+    assert_eq!(find(&index, "acme", "ghkl"), ["a1"], "prefixes still match");
+}
+
+#[test]
 fn a_small_typo_still_matches() {
     let index = index_with(&[
         applicant("acme", "a1", "María", "García"),

@@ -47,11 +47,15 @@ pub(super) fn query_terms(query: &str) -> Vec<String> {
 }
 
 /// Matches documents with `text` in any of `fields`, scored by the best way it
-/// matches: exact, as a prefix, or with a typo.
-pub(super) fn term_query(text: &str, fields: &[Field]) -> DisjunctionMaxQuery {
-    let typos = typo_distance(text);
+/// matches: exact, as a prefix, or with a typo (in the fields marked `true`).
+pub(super) fn term_query(text: &str, fields: &[(Field, bool)]) -> DisjunctionMaxQuery {
     let mut ways: Vec<Box<dyn Query>> = Vec::new();
-    for &field in fields {
+    for &(field, typos_allowed) in fields {
+        let typos = if typos_allowed {
+            typo_distance(text)
+        } else {
+            0
+        };
         let term = Term::from_field_text(field, text);
         let exact = TermQuery::new(term.clone(), IndexRecordOption::Basic);
         ways.push(Box::new(ConstScoreQuery::new(Box::new(exact), EXACT_SCORE)));

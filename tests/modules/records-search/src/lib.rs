@@ -83,27 +83,33 @@ struct NewDoc {
     body: String,
     path: String,
     permission: Option<String>,
+    /// When given, put with `search_put_visible_to`.
+    readers: Option<Vec<String>>,
 }
 
-fn entry(request: &Request) -> Result<SearchEntry> {
+fn entry(request: &Request) -> Result<(SearchEntry, Option<Vec<String>>)> {
     let doc: NewDoc = request.json()?;
-    Ok(SearchEntry {
+    let entry = SearchEntry {
         id: doc.id,
         title: doc.title,
         body: doc.body,
         path: doc.path,
         permission: doc.permission,
-    })
+    };
+    Ok((entry, doc.readers))
 }
 
 fn put_doc(ctx: &Ctx, request: Request) -> Result<Response> {
-    let entry = entry(&request)?;
-    ctx.search_put(&entry)?;
+    let (entry, readers) = entry(&request)?;
+    match readers {
+        Some(readers) => ctx.search_put_visible_to(&entry, &readers)?,
+        None => ctx.search_put(&entry)?,
+    }
     Ok(Response::json(&json!({ "put": entry.id })))
 }
 
 fn put_doc_then_fail(ctx: &Ctx, request: Request) -> Result<Response> {
-    ctx.search_put(&entry(&request)?)?;
+    ctx.search_put(&entry(&request)?.0)?;
     Err(Error::Internal("failing after the put, on purpose".into()))
 }
 
