@@ -56,7 +56,7 @@ pub fn save(
             ctx.cancel_timer(key)?;
         }
     }
-    index(ctx, &doc)?;
+    index(ctx, &doc, settings)?;
     Ok(doc)
 }
 
@@ -155,22 +155,35 @@ pub fn emit(ctx: &Ctx, what: &str, doc: &Doc<Ticket>, extra: serde_json::Value) 
     Ok(())
 }
 
-/// Who finds a ticket in global search. The host cannot yet show a
-/// document to named people, so for now only holders of `helpdesk.manage`
-/// find tickets there; when `search_put_visible_to` lands, the requester,
-/// the assignee and the category's agents join them here.
-fn search_permission() -> Option<String> {
-    Some(MANAGE.into())
+/// Who finds a ticket in global search besides holders of
+/// `helpdesk.manage`: its requester, its assignee, and the people who
+/// handle or manage its category. The list is taken when the ticket is
+/// saved; a later change of the category's people reaches search with the
+/// ticket's next change.
+fn search_readers(ticket: &Ticket, settings: &Settings) -> Vec<String> {
+    let mut readers = vec![ticket.requester_id.clone()];
+    readers.extend(ticket.assignee_id.iter().cloned());
+    if let Some(category) = settings.category(&ticket.category) {
+        readers.extend(category.responsible_id.iter().cloned());
+        readers.extend(category.manager_id.iter().cloned());
+        if let Some(team) = &category.team {
+            readers.extend(team.members.iter().cloned());
+        }
+    }
+    readers.sort();
+    readers.dedup();
+    readers
 }
 
-/// Puts the ticket in global search.
-fn index(ctx: &Ctx, doc: &Doc<Ticket>) -> Result<()> {
+/// Puts the ticket in global search, within the helpdesk's visibility.
+fn index(ctx: &Ctx, doc: &Doc<Ticket>, settings: &Settings) -> Result<()> {
     let ticket = &doc.data;
-    ctx.search_put(&SearchEntry {
+    let entry = SearchEntry {
         id: doc.id.clone(),
         title: email_subject(&ticket.folio, &ticket.subject),
         body: ticket.description.clone(),
         path: format!("/tickets/{}", doc.id),
-        permission: search_permission(),
-    })
+        permission: Some(MANAGE.into()),
+    };
+    ctx.search_put_visible_to(&entry, &search_readers(ticket, settings))
 }
