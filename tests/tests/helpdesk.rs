@@ -780,19 +780,32 @@ async fn tickets_filed_at_once_get_distinct_folios(backend: Backend) {
     let admin = server.admin().await;
     admin.set_module("helpdesk", true).await;
     let (requester, _) = staff(&server, &admin, "req@example.com").await;
+    let (_, a) = staff(&server, &admin, "a@example.com").await;
+    let (_, b) = staff(&server, &admin, "b@example.com").await;
+    let boss = boss(&server, &admin).await;
+    configure(&boss, |s| {
+        category(s, "other")["team"] = json!({ "members": [a, b], "strategy": "round_robin" });
+    })
+    .await;
     let first = file(&requester, "The first", "other", "low").await;
     assert_eq!(first["folio"], "TKT001");
+    assert_eq!(first["assignee_id"], json!(a));
     let filing = (0..6).map(|n| {
         let requester = requester.clone();
         async move {
             let subject = format!("At once {n}");
-            file(&requester, &subject, "other", "low").await["folio"]
-                .as_str()
-                .unwrap()
-                .to_string()
+            let filed = file(&requester, &subject, "other", "low").await;
+            (
+                filed["folio"].as_str().unwrap().to_string(),
+                filed["assignee_id"].as_str().unwrap().to_string(),
+            )
         }
     });
-    let mut folios: Vec<String> = futures_util::future::join_all(filing).await;
+    let filed: Vec<(String, String)> = futures_util::future::join_all(filing).await;
+    // Round robin took turns through all of them: three each in all.
+    let for_a = filed.iter().filter(|(_, who)| *who == a).count();
+    assert_eq!(for_a, 3, "{filed:?}");
+    let mut folios: Vec<String> = filed.into_iter().map(|(folio, _)| folio).collect();
     folios.sort();
     assert_eq!(
         folios,

@@ -222,11 +222,22 @@ fn assign(ctx: &Ctx, ticket: &Ticket, settings: &Settings) -> Result<Option<Stri
             open_counts.insert(member.clone(), open);
         }
     }
-    let (rotation, version) = data::rotation(ctx, &category.key)?;
-    let chosen = auto_assign(category, &active, &open_counts, &rotation);
-    if chosen.rotation != rotation {
-        data::save_rotation(ctx, &category.key, &chosen.rotation, version)?;
-    }
+    // Another ticket taking a turn at the same time moves the rotation on:
+    // look again (a first rotation that two create at once is a conflict
+    // to try again, as for the folio counter).
+    let mut tries = 0;
+    let chosen = loop {
+        let (rotation, version) = data::rotation(ctx, &category.key)?;
+        let chosen = auto_assign(category, &active, &open_counts, &rotation);
+        if chosen.rotation == rotation {
+            break chosen;
+        }
+        match data::save_rotation(ctx, &category.key, &chosen.rotation, version) {
+            Ok(()) => break chosen,
+            Err(e) if e.status() == 409 && version.is_some() && tries < 5 => tries += 1,
+            Err(e) => return Err(e),
+        }
+    };
     if let crate::rules::assignment::Assignment::Unassigned(reason) = &chosen.assignment {
         ctx.log_info(&format!("{} stays unassigned: {reason}", ticket.folio));
     }
