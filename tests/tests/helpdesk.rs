@@ -19,6 +19,7 @@ on_both_databases!(
     pages_file_list_and_answer_tickets,
     the_settings_form_saves_and_names_mistakes,
     tickets_filed_at_once_get_distinct_folios,
+    events_reach_subscribers_and_breaches_once,
 );
 
 const API: &str = "/api/v1/m/helpdesk";
@@ -811,5 +812,83 @@ async fn tickets_filed_at_once_get_distinct_folios(backend: Backend) {
         folios,
         ["TKT002", "TKT003", "TKT004", "TKT005", "TKT006", "TKT007"]
     );
+    server.stop().await;
+}
+
+/// The helpdesk's events that the recorder test module received.
+async fn events(admin: &Api) -> Vec<Value> {
+    let mut got = admin
+        .get("/api/v1/m/recorder/received")
+        .await
+        .expect_status(200)
+        .body["items"]
+        .as_array()
+        .unwrap()
+        .clone();
+    got.retain(|e| e["name"].as_str().unwrap().starts_with("helpdesk."));
+    got
+}
+
+async fn events_reach_subscribers_and_breaches_once(backend: Backend) {
+    let server = TestServer::start_with_modules(backend, &["recorder"]).await;
+    move_clock_to(&server, "2026-12-07 09:00");
+    let admin = server.admin().await;
+    admin.set_module("helpdesk", true).await;
+    admin.set_module("recorder", true).await;
+    let (agent, agent_id) = staff(&server, &admin, "agent@example.com").await;
+    let (requester, _) = staff(&server, &admin, "req@example.com").await;
+    let boss = boss(&server, &admin).await;
+    configure(&boss, |s| {
+        category(s, "technical_support")["responsible_id"] = json!(agent_id);
+    })
+    .await;
+    let filed = file(&requester, "Urgent thing", "technical_support", "urgent").await;
+    assert_eq!(reply(&requester, &filed, "More details.", false).await, 201);
+    assert_eq!(set_status(&agent, &filed, "in_progress").await, 200);
+    let names = eventually("the helpdesk's events", || async {
+        let got = events(&admin).await;
+        (got.len() >= 4).then_some(got)
+    })
+    .await;
+    let mut names: Vec<&str> = names.iter().map(|e| e["name"].as_str().unwrap()).collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        [
+            "helpdesk.ticket.assigned",
+            "helpdesk.ticket.created",
+            "helpdesk.ticket.replied",
+            "helpdesk.ticket.status_changed"
+        ]
+    );
+
+    // Nobody answers: the first response (1 h) and the resolution (8 h)
+    // targets are both missed by the evening; each breach is told once.
+    move_clock_to(&server, "2026-12-07 17:30");
+    let admin = server.admin().await;
+    let breaches = eventually("both breaches", || async {
+        let got: Vec<Value> = events(&admin)
+            .await
+            .into_iter()
+            .filter(|e| e["name"] == "helpdesk.ticket.sla_breached")
+            .collect();
+        (got.len() >= 2).then_some(got)
+    })
+    .await;
+    let mut clocks: Vec<&str> = breaches
+        .iter()
+        .map(|e| e["payload"]["clock"].as_str().unwrap())
+        .collect();
+    clocks.sort_unstable();
+    assert_eq!(clocks, ["first_response", "resolution"]);
+    move_clock_to(&server, "2026-12-08 12:00");
+    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+    let admin = server.admin().await;
+    let again = events(&admin)
+        .await
+        .into_iter()
+        .filter(|e| e["name"] == "helpdesk.ticket.sla_breached")
+        .count();
+    assert_eq!(again, 2);
     server.stop().await;
 }
