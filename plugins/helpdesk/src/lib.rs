@@ -32,6 +32,14 @@
 //! it stores the ticket, sends the warning, sets the timer.
 
 //!
+//! - `tickets`: filing, listing and showing tickets;
+//! - `changes`: replies, status changes and reassignment;
+//! - `effects`: saving a ticket with its SLA clocks, timers, search entry,
+//!   events and emails;
+//! - `data`: the store's documents (settings, folio counter, rotations,
+//!   tickets, replies) and the clock;
+//! - `pages`: the HTML pages.
+//!
 //! The JSON API, events, actions and settings are described in the
 //! module's README.
 
