@@ -19,6 +19,7 @@ on_both_databases!(
     pages_file_list_and_answer_tickets,
     the_settings_form_saves_and_names_mistakes,
     tickets_filed_at_once_get_distinct_folios,
+    the_very_first_tickets_filed_at_once_get_distinct_folios,
     events_reach_subscribers_and_breaches_once,
 );
 
@@ -812,6 +813,26 @@ async fn tickets_filed_at_once_get_distinct_folios(backend: Backend) {
         folios,
         ["TKT002", "TKT003", "TKT004", "TKT005", "TKT006", "TKT007"]
     );
+    server.stop().await;
+}
+
+/// Before any ticket exists, several filed at once race to create the
+/// folio counter: each gets a folio all the same.
+async fn the_very_first_tickets_filed_at_once_get_distinct_folios(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let admin = server.admin().await;
+    admin.set_module("helpdesk", true).await;
+    let (requester, _) = staff(&server, &admin, "req@example.com").await;
+    let filing = (0..4).map(|n| {
+        let requester = requester.clone();
+        async move {
+            let filed = file(&requester, &format!("First wave {n}"), "other", "low").await;
+            filed["folio"].as_str().unwrap().to_string()
+        }
+    });
+    let mut folios: Vec<String> = futures_util::future::join_all(filing).await;
+    folios.sort();
+    assert_eq!(folios, ["TKT001", "TKT002", "TKT003", "TKT004"]);
     server.stop().await;
 }
 

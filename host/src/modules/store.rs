@@ -171,9 +171,14 @@ pub async fn put(
     };
     let (p, m, c) = (scope.practice.id(), scope.module, scope.collection);
     if current.is_none() {
-        sqlx::query(
+        // Another call may create the same id meanwhile. `DO NOTHING` makes
+        // that a conflict the module can answer (or retry after reading
+        // again), instead of an error that, on PostgreSQL, would abort the
+        // whole call's transaction.
+        let inserted = sqlx::query(
             "INSERT INTO module_documents (practice_id, module_id, collection, id, version, data, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, 1, $5, $6, $6)",
+             VALUES ($1, $2, $3, $4, 1, $5, $6, $6) \
+             ON CONFLICT (practice_id, module_id, collection, id) DO NOTHING",
         )
         .bind(p)
         .bind(m)
@@ -182,13 +187,12 @@ pub async fn put(
         .bind(data)
         .bind(now)
         .execute(&mut **tx)
-        .await
-        .map_err(|e| match &e {
-            sqlx::Error::Database(d) if d.is_unique_violation() => {
-                StoreError::Conflict(format!("document {id:?} already exists"))
-            }
-            _ => StoreError::Db(e),
-        })?;
+        .await?;
+        if inserted.rows_affected() != 1 {
+            return Err(StoreError::Conflict(format!(
+                "document {id:?} already exists"
+            )));
+        }
     } else {
         let updated = sqlx::query(
             "UPDATE module_documents SET version = $5, data = $6, updated_at = $7 \

@@ -72,25 +72,13 @@ struct Counter {
 }
 
 /// The next folio: the counter document moves on with a version check, so
-/// two tickets never get the same number (a stale version is tried again).
-/// The very first ticket creates the counter; when two are filed at that
-/// same moment, one gets a conflict to try again, because a failed insert
-/// ends the call's transaction on PostgreSQL.
+/// two tickets never get the same number; a stale version (or a counter
+/// another ticket created at the same moment) is read again and retried.
 pub fn next_folio(ctx: &Ctx) -> Result<String> {
     let counters: Collection<Counter> = ctx.collection(COUNTERS);
     for _ in 0..5 {
         let moved = match counters.get(FOLIO_ID)? {
-            None => {
-                return counters
-                    .insert(FOLIO_ID, &Counter { last: 1 })
-                    .map(|doc| format_folio(doc.data.last))
-                    .map_err(|e| match e.status() {
-                        409 => Error::Conflict(
-                            "another ticket was filed at the same moment: try again".into(),
-                        ),
-                        _ => e,
-                    });
-            }
+            None => counters.insert(FOLIO_ID, &Counter { last: 1 }),
             Some(doc) => counters.update(
                 FOLIO_ID,
                 &Counter {

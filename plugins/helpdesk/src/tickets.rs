@@ -222,9 +222,8 @@ fn assign(ctx: &Ctx, ticket: &Ticket, settings: &Settings) -> Result<Option<Stri
             open_counts.insert(member.clone(), open);
         }
     }
-    // Another ticket taking a turn at the same time moves the rotation on:
-    // look again (a first rotation that two create at once is a conflict
-    // to try again, as for the folio counter).
+    // Another ticket taking a turn at the same time (or creating the first
+    // rotation) moves it on: look again.
     let mut tries = 0;
     let chosen = loop {
         let (rotation, version) = data::rotation(ctx, &category.key)?;
@@ -234,7 +233,7 @@ fn assign(ctx: &Ctx, ticket: &Ticket, settings: &Settings) -> Result<Option<Stri
         }
         match data::save_rotation(ctx, &category.key, &chosen.rotation, version) {
             Ok(()) => break chosen,
-            Err(e) if e.status() == 409 && version.is_some() && tries < 5 => tries += 1,
+            Err(e) if e.status() == 409 && tries < 5 => tries += 1,
             Err(e) => return Err(e),
         }
     };
