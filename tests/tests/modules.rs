@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
+use immcase_host::clock::Clock;
 use immcase_tests::{ADMIN_EMAIL, Api, Backend, TestServer, eventually, on_both_databases};
 use jiff::SignedDuration;
 use serde_json::{Value, json};
@@ -15,6 +16,7 @@ on_both_databases!(
     store_queries_filter_order_and_page,
     events_are_delivered_with_retries_and_survive_a_restart,
     timers_fire_once_after_a_restart,
+    a_timer_schedules_its_own_key_again,
     follow_up_reminders_arrive_by_mail,
     settings_are_validated,
     incompatible_and_undeclared_modules_are_refused,
@@ -368,6 +370,45 @@ async fn timers_fire_once_after_a_restart(backend: Backend) {
         "{keys:?}"
     );
     assert!(!keys.contains(&"cancelled"));
+    server.stop().await;
+}
+
+/// A module's timer may set its own key again from inside its call (a
+/// repeating reminder, an SLA clock's next check): both firings happen.
+async fn a_timer_schedules_its_own_key_again(backend: Backend) {
+    let server = TestServer::start_with_modules(backend, &["recorder"]).await;
+    let admin = admin_with(&server, &["recorder"]).await;
+    let now = server.clock.now_ms();
+    admin
+        .post(
+            "/api/v1/m/recorder/timers",
+            json!({ "key": "check", "due": now + 60_000, "payload": { "again_at": now + 120_000 } }),
+        )
+        .await
+        .expect_status(200);
+    server.clock.advance(SignedDuration::from_secs(61));
+    eventually("the first firing", || {
+        let admin = admin.clone();
+        async move { (items(&admin, "/api/v1/m/recorder/fired").await.len() == 1).then_some(()) }
+    })
+    .await;
+    server.clock.advance(SignedDuration::from_secs(60));
+    let fired = eventually("the firing it scheduled", || {
+        let admin = admin.clone();
+        async move {
+            let fired = items(&admin, "/api/v1/m/recorder/fired").await;
+            (fired.len() == 2).then_some(fired)
+        }
+    })
+    .await;
+    let due: Vec<i64> = fired
+        .iter()
+        .map(|f| f["due_at"].as_i64().unwrap())
+        .collect();
+    assert!(
+        due.contains(&(now + 60_000)) && due.contains(&(now + 120_000)),
+        "{due:?}"
+    );
     server.stop().await;
 }
 

@@ -100,7 +100,8 @@ async fn pass(state: &AppState) -> anyhow::Result<usize> {
     let now = state.now_ms();
     for table in ["event_deliveries", "module_timers"] {
         sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE {table} SET status = 'pending', claimed_at = NULL WHERE status = 'running' AND claimed_at < $1"
+            "UPDATE {table} SET status = {}, claimed_at = NULL WHERE status = 'running' AND claimed_at < $1",
+            back_to_pending(table)
         )))
         .bind(now - STALE_CLAIM_MS)
         .execute(pool)
@@ -209,6 +210,20 @@ pub enum Outcome {
     Skipped(String),
 }
 
+/// The status a claimed job returns to for another attempt: `pending`, but
+/// for a timer whose key was scheduled again meanwhile (by its own call or
+/// by another), `superseded`: the newer one is the timer now.
+fn back_to_pending(table: &str) -> String {
+    if table == "module_timers" {
+        "CASE WHEN EXISTS (SELECT 1 FROM module_timers newer WHERE newer.practice_id = module_timers.practice_id \
+         AND newer.module_id = module_timers.module_id AND newer.timer_key = module_timers.timer_key \
+         AND newer.status = 'pending' AND newer.id <> module_timers.id) THEN 'superseded' ELSE 'pending' END"
+            .to_string()
+    } else {
+        "'pending'".to_string()
+    }
+}
+
 struct Job {
     table: &'static str,
     id: i64,
@@ -253,12 +268,16 @@ impl Job {
             Err(error) => {
                 let give_up = self.attempts >= MAX_ATTEMPTS;
                 tracing::warn!(job = self.table, id = self.id, attempts = self.attempts, give_up, %error, "job failed");
+                let status = if give_up {
+                    "'failed'".to_string()
+                } else {
+                    back_to_pending(self.table)
+                };
                 sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "UPDATE {} SET status = $2, attempts = $3, next_attempt_at = $4, last_error = $5, claimed_at = NULL WHERE id = $1",
+                    "UPDATE {} SET status = {status}, attempts = $2, next_attempt_at = $3, last_error = $4, claimed_at = NULL WHERE id = $1",
                     self.table
                 )))
                 .bind(self.id)
-                .bind(if give_up { "failed" } else { "pending" })
                 .bind(self.attempts)
                 .bind(now + backoff_ms(self.attempts, FIRST_RETRY_MS, MAX_RETRY_MS))
                 .bind(error)

@@ -7,7 +7,8 @@
 //! - `GET /received` → `{"items":[{id,name,payload,source,occurred_at}]}`.
 //! - `POST /timers` `{key, due, payload}` schedules a timer;
 //!   `DELETE /timers/:key` → `{"cancelled":bool}`; a due timer is stored in
-//!   `fired` as `{key}:{due_at}`; `GET /fired` → `{"items":[...]}`.
+//!   `fired` as `{key}:{due_at}`; `GET /fired` → `{"items":[...]}`. A timer
+//!   whose payload has `again_at` schedules its own key again for then.
 //! - `GET /store/:collection/:id` reads a document of its own store (404 when
 //!   absent, 403 with the host's message for an undeclared collection).
 //! - `GET /whoami` → the caller.
@@ -63,7 +64,12 @@ impl Plugin for Recorder {
             "fired_at": ctx.now(),
         });
         let id = format!("{}:{}", timer.key, timer.due_at);
-        insert_once(&collection(ctx, "fired"), &id, &record)
+        insert_once(&collection(ctx, "fired"), &id, &record)?;
+        // `{"again_at": ms}`: the timer schedules its own key once more.
+        if let Some(again) = timer.payload["again_at"].as_i64() {
+            ctx.schedule_at(again, &timer.key, &json!({ "after": timer.due_at }))?;
+        }
+        Ok(())
     }
 }
 
