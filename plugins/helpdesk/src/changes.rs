@@ -110,14 +110,7 @@ fn assign_as_caller(ctx: &Ctx, id: &str, input: &AssignInput) -> Result<Doc<Tick
     let previous = doc.data.assignee_id.clone();
     let mut ticket = doc.data.clone();
     ticket.assignee_id = input.assignee_id.clone();
-    let doc = effects::save(
-        ctx,
-        &doc.id,
-        &mut ticket,
-        Some(doc.version),
-        &settings,
-        None,
-    )?;
+    let doc = effects::save(ctx, &doc.id, &mut ticket, Some(doc.version), &settings)?;
     effects::emit(
         ctx,
         "assigned",
@@ -193,7 +186,7 @@ pub fn add_reply(
     if from == Status::Resolved && moved.is_some() {
         ctx.cancel_timer(&status::auto_close_timer_key(&doc.id))?;
     }
-    let doc = effects::save(ctx, &doc.id, &mut ticket, Some(doc.version), settings, None)?;
+    let doc = effects::save(ctx, &doc.id, &mut ticket, Some(doc.version), settings)?;
     effects::emit(
         ctx,
         "replied",
@@ -243,7 +236,7 @@ pub fn change_status(
         }
         _ => {}
     }
-    let doc = effects::save(ctx, &doc.id, &mut ticket, Some(doc.version), settings, None)?;
+    let doc = effects::save(ctx, &doc.id, &mut ticket, Some(doc.version), settings)?;
     effects::emit(
         ctx,
         "status_changed",

@@ -2,12 +2,8 @@
 //! up to date (warnings and breaches announced once, the next wake-up
 //! scheduled), its search entry, its events and its emails.
 //!
-//! The SLA wake-up is the timer `sla:{id}`. A timer that is firing cannot
-//! be set again under its own key during its call (the host keeps one
-//! pending or running timer per key), so a wake-up set from the timer
-//! itself goes under `sla:{id}:next`, and the next one back under
-//! `sla:{id}`; a change made by a person sets `sla:{id}` and cancels the
-//! other.
+//! The SLA wake-up is the timer `sla:{id}`, set again (or cancelled) after
+//! every change, also from inside its own firing.
 
 use immcase_sdk::{Ctx, Doc, Result, SearchEntry};
 use serde_json::json;
@@ -21,15 +17,13 @@ use crate::rules::visibility::MANAGE;
 /// Saves `ticket` (a new one when `version` is `None`) after evaluating its
 /// SLA clocks now: alerts not announced yet are mailed (and a breach
 /// emitted), recorded on the ticket, and the `sla:{id}` timer is set to the
-/// next moment the clocks need looking at, or cancelled. `firing` is the
-/// key of the SLA timer whose call this is, if any.
+/// next moment the clocks need looking at, or cancelled.
 pub fn save(
     ctx: &Ctx,
     id: &str,
     ticket: &mut Ticket,
     version: Option<u64>,
     settings: &Settings,
-    firing: Option<&str>,
 ) -> Result<Doc<Ticket>> {
     let report = sla::evaluate(now(ctx), ticket, &settings.sla, &settings.business_hours);
     announce(ctx, id, ticket, &report, settings)?;
@@ -41,19 +35,11 @@ pub fn save(
             other => other?,
         },
     };
-    let keys = [sla::timer_key(id), format!("{}:next", sla::timer_key(id))];
-    let (key, other) = if firing == Some(keys[0].as_str()) {
-        (&keys[1], &keys[0])
-    } else {
-        (&keys[0], &keys[1])
-    };
-    if firing != Some(other.as_str()) {
-        ctx.cancel_timer(other)?;
-    }
+    let key = sla::timer_key(id);
     match report.next_wake {
-        Some(at) => ctx.schedule_at(timer_due(at), key, &json!({ "ticket_id": id }))?,
+        Some(at) => ctx.schedule_at(timer_due(at), &key, &json!({ "ticket_id": id }))?,
         None => {
-            ctx.cancel_timer(key)?;
+            ctx.cancel_timer(&key)?;
         }
     }
     index(ctx, &doc, settings)?;

@@ -79,9 +79,8 @@ impl Plugin for Helpdesk {
     }
 
     fn on_timer(ctx: &Ctx, timer: Timer) -> Result<()> {
-        if let Some(rest) = timer.key.strip_prefix("sla:") {
-            let id = rest.strip_suffix(":next").unwrap_or(rest);
-            return check_sla(ctx, id, &timer.key);
+        if let Some(id) = timer.key.strip_prefix("sla:") {
+            return check_sla(ctx, id);
         }
         if let Some(id) = timer.key.strip_prefix("close:") {
             return auto_close(ctx, id);
@@ -136,22 +135,15 @@ fn save_settings(ctx: &Ctx, request: Request) -> Result<Response> {
 
 // Timers --------------------------------------------------------------------
 
-/// `sla:{id}` (or `sla:{id}:next`): warn or report a breach (each once),
-/// and set the next wake-up.
-fn check_sla(ctx: &Ctx, id: &str, key: &str) -> Result<()> {
+/// `sla:{id}`: warn or report a breach (each once), and set the next
+/// wake-up.
+fn check_sla(ctx: &Ctx, id: &str) -> Result<()> {
     let Some(doc) = data::tickets(ctx).get(id)? else {
         return Ok(());
     };
     let (settings, _) = data::settings(ctx)?;
     let mut ticket = doc.data.clone();
-    effects::save(
-        ctx,
-        id,
-        &mut ticket,
-        Some(doc.version),
-        &settings,
-        Some(key),
-    )?;
+    effects::save(ctx, id, &mut ticket, Some(doc.version), &settings)?;
     Ok(())
 }
 

@@ -147,7 +147,7 @@ pub fn open_ticket(ctx: &Ctx, new: NewTicket, requester_id: &str) -> Result<Doc<
     let mut ticket = Ticket::open(valid, folio, requester_id.to_owned(), now(ctx));
     ticket.assignee_id = assign(ctx, &ticket, &settings)?;
     let id = new_id();
-    let doc = effects::save(ctx, &id, &mut ticket, None, &settings, None)?;
+    let doc = effects::save(ctx, &id, &mut ticket, None, &settings)?;
     effects::emit(ctx, "created", &doc, json!({}))?;
     let ticket = &doc.data;
     let subject = |what: &str| {
