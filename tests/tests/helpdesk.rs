@@ -20,6 +20,7 @@ on_both_databases!(
     the_settings_form_saves_and_names_mistakes,
     tickets_filed_at_once_get_distinct_folios,
     the_very_first_tickets_filed_at_once_get_distinct_folios,
+    the_administrator_holds_the_modules_permissions,
     events_reach_subscribers_and_breaches_once,
 );
 
@@ -833,6 +834,59 @@ async fn the_very_first_tickets_filed_at_once_get_distinct_folios(backend: Backe
     let mut folios: Vec<String> = futures_util::future::join_all(filing).await;
     folios.sort();
     assert_eq!(folios, ["TKT001", "TKT002", "TKT003", "TKT004"]);
+    server.stop().await;
+}
+
+/// Enabling the helpdesk gives the built-in Administrator role its
+/// permissions (audited), so an administrator can configure it at once.
+async fn the_administrator_holds_the_modules_permissions(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let admin = server.admin().await;
+    let refused = admin.get(&format!("{API}/settings")).await;
+    assert_ne!(refused.status, 200, "not enabled yet");
+    admin.set_module("helpdesk", true).await;
+    configure(&admin, |s| s["auto_close_days"] = json!(3)).await;
+    let roles = admin.get("/api/v1/roles").await.expect_status(200);
+    let administrator = roles.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "Administrator")
+        .unwrap()
+        .clone();
+    let held: Vec<&str> = administrator["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(held.contains(&"helpdesk.manage") && held.contains(&"helpdesk.ticket.assign"));
+    // Enabling again adds nothing twice.
+    admin.set_module("helpdesk", false).await;
+    admin.set_module("helpdesk", true).await;
+    let again = admin.get("/api/v1/roles").await.expect_status(200);
+    let count = again.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "Administrator")
+        .unwrap()["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| *p == "helpdesk.manage")
+        .count();
+    assert_eq!(count, 1);
+    let audit = admin
+        .get("/api/v1/audit?action=role.updated")
+        .await
+        .expect_status(200);
+    assert_eq!(
+        audit.body["items"].as_array().unwrap().len(),
+        1,
+        "{}",
+        audit.text
+    );
     server.stop().await;
 }
 

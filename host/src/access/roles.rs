@@ -14,7 +14,7 @@ use crate::api::{Json, Path, expected_version, text_field};
 use crate::audit::{self, Actor};
 use crate::auth::Caller;
 use crate::clock::rfc3339;
-use crate::db::new_id;
+use crate::db::{Tx, new_id};
 use crate::error::{AppError, ErrorBody, FieldErrors, Result, unique_violation};
 use crate::practices::Practice;
 use crate::state::AppState;
@@ -445,4 +445,46 @@ fn stale(current: &Role) -> AppError {
         ),
         current: serde_json::to_value(current).ok(),
     }
+}
+
+/// Adds `permissions` to the practice's built-in Administrator role where
+/// it lacks them (a module's own permissions, when the module is enabled:
+/// the administrator holds "everything"). Returns the role's id and the
+/// permissions added, if any were.
+pub async fn grant_to_administrator(
+    tx: &mut Tx,
+    practice: &Practice,
+    permissions: &[String],
+    now: i64,
+) -> Result<Option<(String, Vec<String>)>> {
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM roles WHERE practice_id = $1 AND builtin = 1 AND name = 'Administrator'"
+    )))
+    .bind(practice.id())
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(role) = row.as_ref().map(from_row).transpose()? else {
+        return Ok(None);
+    };
+    let added: Vec<String> = permissions
+        .iter()
+        .filter(|p| !role.permissions.contains(p))
+        .cloned()
+        .collect();
+    if added.is_empty() {
+        return Ok(None);
+    }
+    let mut all = role.permissions.clone();
+    all.extend(added.iter().cloned());
+    sqlx::query(
+        "UPDATE roles SET permissions = $3, version = version + 1, updated_at = $4 \
+         WHERE practice_id = $1 AND id = $2",
+    )
+    .bind(practice.id())
+    .bind(&role.id)
+    .bind(serde_json::to_string(&all).unwrap_or_default())
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(Some((role.id, added)))
 }

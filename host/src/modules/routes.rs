@@ -168,6 +168,9 @@ pub async fn set_enabled(
     let now = state.now_ms();
     let mut tx = state.db.begin().await?;
     settings::set_enabled(&mut tx, &caller.practice, id, enabled, now).await?;
+    if enabled {
+        administrators_hold(&mut tx, caller, client, &module.manifest, now).await?;
+    }
     let entry = audit::Entry {
         actor: Actor::of(caller),
         action: if enabled {
@@ -183,6 +186,35 @@ pub async fn set_enabled(
     tx.commit().await?;
     state.modules.enabled.forget(&caller.practice);
     Ok(info(&module.manifest, enabled, &module.source))
+}
+
+/// The built-in Administrator role holds everything, so it gets a module's
+/// own permissions when the module is enabled (audited as a role change).
+async fn administrators_hold(
+    tx: &mut crate::db::Tx,
+    caller: &Caller,
+    client: &ClientAddr,
+    manifest: &super::manifest::Manifest,
+    now: i64,
+) -> Result<()> {
+    let declared: Vec<String> = manifest
+        .permissions
+        .iter()
+        .map(|p| p.name.clone())
+        .collect();
+    let granted =
+        crate::access::roles::grant_to_administrator(tx, &caller.practice, &declared, now).await?;
+    if let Some((role_id, added)) = granted {
+        let entry = audit::Entry {
+            actor: Actor::of(caller),
+            action: "role.updated",
+            target: Some(format!("role:{role_id}")),
+            client_addr: Some(&client.0),
+            details: serde_json::json!({ "granted": added, "because": format!("module:{}", manifest.id) }),
+        };
+        audit::record(&mut **tx, &caller.practice, now, entry).await?;
+    }
+    Ok(())
 }
 
 #[derive(Serialize, ToSchema)]
