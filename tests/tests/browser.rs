@@ -36,28 +36,8 @@ async fn add_user(admin: &Api, email: &str, name: &str, role: &str, password: &s
         .body
 }
 
-/// Signs in from the sign-in page and waits for the dashboard.
-async fn sign_in(s: &Session, server: &TestServer, email: &str, password: &str) {
-    s.goto(&format!("{}/sign-in", base(server))).await;
-    s.fill("#email", email).await;
-    s.fill("#password", password).await;
-    s.submit_button("Sign in").await;
-    s.wait_for_text("main h1", "Welcome").await;
-}
-
 async fn sidebar(s: &Session) -> String {
     s.text("#sidebar").await
-}
-
-/// Accepts the confirmation a form asks for, once it is showing.
-async fn accept_confirmation(s: &Session) {
-    for _ in 0..50 {
-        if s.client.accept_alert().await.is_ok() {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("no confirmation was asked for");
 }
 
 async fn a_person_signs_in_and_the_sidebar_follows_the_modules(backend: Backend) {
@@ -99,7 +79,9 @@ async fn a_person_signs_in_and_the_sidebar_follows_the_modules(backend: Backend)
         );
 
         // The administrator enables Notes from Settings → Modules.
-        sign_in(&admin, &server, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        admin
+            .sign_in(&base(&server), ADMIN_EMAIL, ADMIN_PASSWORD)
+            .await;
         admin.click("#sidebar a[href='/settings/modules']").await;
         admin.wait_for_text("main h1", "Modules").await;
         let card = admin.text("#module-notes").await;
@@ -120,7 +102,7 @@ async fn a_person_signs_in_and_the_sidebar_follows_the_modules(backend: Backend)
 
         // Disabled again, it leaves the sidebar and its pages are gone.
         admin.submit_button("Disable Notes").await;
-        accept_confirmation(&admin).await;
+        admin.accept_confirmation().await;
         admin.wait_for_text(".flash", "Notes is disabled").await;
         cora.goto(&format!("{}/", base(&server))).await;
         cora.wait_for_text("main h1", "Welcome").await;
@@ -151,7 +133,8 @@ async fn a_role_without_the_module_is_refused_its_page(backend: Backend) {
 
     let asa = browser.session(LAPTOP.0, LAPTOP.1).await;
     scenario(&format!("module-refused-{db}"), &asa, async {
-        sign_in(&asa, &server, "asa@immcase.test", "asa's long passphrase").await;
+        asa.sign_in(&base(&server), "asa@immcase.test", "asa's long passphrase")
+            .await;
         assert!(!sidebar(&asa).await.contains("Notes"));
         asa.goto(&format!("{}/m/notes/", base(&server))).await;
         asa.wait_for_text("main h1", "You don't have access to this module")
@@ -201,9 +184,8 @@ async fn a_person_changes_their_password_from_the_profile(backend: Backend) {
 
     let cora = browser.session(LAPTOP.0, LAPTOP.1).await;
     scenario(&format!("change-password-{db}"), &cora, async {
-        sign_in(
-            &cora,
-            &server,
+        cora.sign_in(
+            &base(&server),
             "cora@immcase.test",
             "cora's long passphrase",
         )
@@ -286,7 +268,9 @@ async fn an_administrator_creates_a_role_with_a_field_rule_and_a_user(backend: B
     let server = TestServer::start(backend).await;
     let admin = browser.session(LAPTOP.0, LAPTOP.1).await;
     scenario(&format!("create-role-and-user-{db}"), &admin, async {
-        sign_in(&admin, &server, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        admin
+            .sign_in(&base(&server), ADMIN_EMAIL, ADMIN_PASSWORD)
+            .await;
         admin.click("#sidebar a[href='/settings/roles']").await;
         admin.wait_for_text("main h1", "Roles").await;
         admin.click("a[href='/settings/roles/new']").await;
@@ -426,7 +410,9 @@ async fn a_module_page_is_shown_in_the_shell(backend: Backend) {
     api.set_module("trapping", true).await;
     let admin = browser.session(LAPTOP.0, LAPTOP.1).await;
     scenario(&format!("module-page-in-shell-{db}"), &admin, async {
-        sign_in(&admin, &server, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        admin
+            .sign_in(&base(&server), ADMIN_EMAIL, ADMIN_PASSWORD)
+            .await;
         admin.click("#sidebar a[href='/m/notes/']").await;
         admin.wait_for_text("main h1", "Notes").await;
         let title = admin.client.title().await.unwrap();
@@ -491,7 +477,9 @@ async fn a_form_keeps_what_was_typed_when_someone_saved_first(backend: Backend) 
     let id = cora["id"].as_str().unwrap().to_string();
     let admin = browser.session(LAPTOP.0, LAPTOP.1).await;
     scenario(&format!("conflict-keeps-input-{db}"), &admin, async {
-        sign_in(&admin, &server, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        admin
+            .sign_in(&base(&server), ADMIN_EMAIL, ADMIN_PASSWORD)
+            .await;
         admin
             .goto(&format!("{}/settings/users/{id}", base(&server)))
             .await;
@@ -655,7 +643,7 @@ async fn screenshots_of_the_main_pages() {
             s.goto(&format!("{}/forgot-password", base(&server))).await;
             s.wait_for("#email").await;
             s.screenshot(&format!("forgot-password-{width_name}")).await;
-            sign_in(&s, &server, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+            s.sign_in(&base(&server), ADMIN_EMAIL, ADMIN_PASSWORD).await;
             for (name, path) in &pages {
                 s.goto(&format!("{}{path}", base(&server))).await;
                 s.wait_for("main h1").await;

@@ -16,25 +16,6 @@ fn base(server: &TestServer) -> String {
     format!("http://localhost:{}", server.addr.port())
 }
 
-async fn sign_in(s: &Session, server: &TestServer) {
-    s.goto(&format!("{}/sign-in", base(server))).await;
-    s.fill("#email", ADMIN_EMAIL).await;
-    s.fill("#password", ADMIN_PASSWORD).await;
-    s.submit_button("Sign in").await;
-    s.wait_for_text("main h1", "Welcome").await;
-}
-
-/// Accepts the confirmation a form asks for, once it is showing.
-async fn accept_confirmation(s: &Session) {
-    for _ in 0..50 {
-        if s.client.accept_alert().await.is_ok() {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("no confirmation was asked for");
-}
-
 /// Chooses a local file in the file input `css`.
 async fn choose_file(s: &Session, css: &str, path: &std::path::Path) {
     let input = s.wait_for(css).await;
@@ -62,7 +43,7 @@ async fn files_are_uploaded_and_deleted_from_the_pages(backend: Backend) {
 
     let s = browser.session(PHONE.0, PHONE.1).await;
     scenario(&format!("files-{db}"), &s, async {
-        sign_in(&s, &server).await;
+        s.sign_in(&base(&server), ADMIN_EMAIL, ADMIN_PASSWORD).await;
         s.goto(&format!("{}/applicants/{ana}", base(&server))).await;
         s.wait_for_text("#files", "No files yet").await;
         choose_file(&s, "#upload-file", &passport).await;
@@ -96,7 +77,7 @@ async fn files_are_uploaded_and_deleted_from_the_pages(backend: Backend) {
         s.goto(&format!("{}/applicants/{ana}", base(&server))).await;
         s.wait_for("#files .file-list").await;
         s.click("#files .file-list button.danger").await;
-        accept_confirmation(&s).await;
+        s.accept_confirmation().await;
         s.wait_for_text(".flash", "passport scan.pdf moved to the trash")
             .await;
         s.wait_for_text("#files", "No files yet").await;

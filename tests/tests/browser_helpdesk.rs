@@ -5,21 +5,13 @@
 
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
-use immcase_tests::browser::{Browser, LAPTOP, PHONE, Session, scenario};
+use immcase_tests::browser::{Browser, LAPTOP, PHONE, scenario};
 use immcase_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, Backend, TestServer, on_both_databases};
 
 on_both_databases!(a_ticket_is_filed_and_answered_from_the_pages);
 
 fn base(server: &TestServer) -> String {
     format!("http://localhost:{}", server.addr.port())
-}
-
-async fn sign_in(s: &Session, server: &TestServer) {
-    s.goto(&format!("{}/sign-in", base(server))).await;
-    s.fill("#email", ADMIN_EMAIL).await;
-    s.fill("#password", ADMIN_PASSWORD).await;
-    s.submit_button("Sign in").await;
-    s.wait_for_text("main h1", "Welcome").await;
 }
 
 async fn a_ticket_is_filed_and_answered_from_the_pages(backend: Backend) {
@@ -32,7 +24,9 @@ async fn a_ticket_is_filed_and_answered_from_the_pages(backend: Backend) {
 
     let phone = browser.session(PHONE.0, PHONE.1).await;
     scenario(&format!("helpdesk-phone-{db}"), &phone, async {
-        sign_in(&phone, &server).await;
+        phone
+            .sign_in(&base(&server), ADMIN_EMAIL, ADMIN_PASSWORD)
+            .await;
         assert!(
             phone.has("#sidebar a[href='/m/helpdesk/']").await,
             "in the menu"
@@ -74,7 +68,9 @@ async fn a_ticket_is_filed_and_answered_from_the_pages(backend: Backend) {
 
     let laptop = browser.session(LAPTOP.0, LAPTOP.1).await;
     scenario(&format!("helpdesk-laptop-{db}"), &laptop, async {
-        sign_in(&laptop, &server).await;
+        laptop
+            .sign_in(&base(&server), ADMIN_EMAIL, ADMIN_PASSWORD)
+            .await;
         laptop.goto(&format!("{}/m/helpdesk/", base(&server))).await;
         let list = laptop.wait_for_text("main", "TKT001").await;
         assert!(list.contains("Printer jams"), "{list}");

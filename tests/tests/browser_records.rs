@@ -21,14 +21,6 @@ fn base(server: &TestServer) -> String {
     format!("http://localhost:{}", server.addr.port())
 }
 
-async fn sign_in(s: &Session, server: &TestServer, email: &str, password: &str) {
-    s.goto(&format!("{}/sign-in", base(server))).await;
-    s.fill("#email", email).await;
-    s.fill("#password", password).await;
-    s.submit_button("Sign in").await;
-    s.wait_for_text("main h1", "Welcome").await;
-}
-
 /// Sets a date input (typing into one depends on the browser's locale).
 async fn set_date(s: &Session, id: &str, value: &str) {
     s.wait_for(&format!("#{id}")).await;
@@ -58,7 +50,7 @@ async fn an_applicant_is_created_past_the_duplicate_check(backend: Backend) {
     let server = TestServer::start(backend).await;
     let s = browser.session(LAPTOP.0, LAPTOP.1).await;
     scenario(&format!("applicant-duplicates-{db}"), &s, async {
-        sign_in(&s, &server, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        s.sign_in(&base(&server), ADMIN_EMAIL, ADMIN_PASSWORD).await;
         s.click("#sidebar a[href='/applicants']").await;
         s.wait_for_text("main h1", "Applicants").await;
         s.click("a[href='/applicants/new']").await;
@@ -112,7 +104,7 @@ async fn a_stale_edit_shows_the_newer_version_beside_what_was_typed(backend: Bac
     let id = api.add_applicant("Okafor").await;
     let s = browser.session(LAPTOP.0, LAPTOP.1).await;
     scenario(&format!("applicant-stale-edit-{db}"), &s, async {
-        sign_in(&s, &server, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        s.sign_in(&base(&server), ADMIN_EMAIL, ADMIN_PASSWORD).await;
         s.goto(&format!("{}/applicants/{id}", base(&server))).await;
         s.wait_for_text("main h1", "Ana Okafor").await;
         s.click("#edit > summary").await;
@@ -159,7 +151,7 @@ async fn a_case_is_opened_and_closed_on_a_phone(backend: Backend) {
     let id = api.add_applicant("Tremblay").await;
     let s = browser.session(PHONE.0, PHONE.1).await;
     scenario(&format!("case-open-close-{db}"), &s, async {
-        sign_in(&s, &server, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        s.sign_in(&base(&server), ADMIN_EMAIL, ADMIN_PASSWORD).await;
         s.goto(&format!("{}/applicants/{id}", base(&server))).await;
         s.wait_for_text("#cases", "No cases yet").await;
         s.select_by_value("#program", "work_permit").await;
@@ -242,9 +234,8 @@ async fn a_field_the_role_hides_is_not_on_the_pages(backend: Backend) {
         .expect_status(201);
     let s = browser.session(LAPTOP.0, LAPTOP.1).await;
     scenario(&format!("hidden-field-{db}"), &s, async {
-        sign_in(
-            &s,
-            &server,
+        s.sign_in(
+            &base(&server),
             "desk@immcase.test",
             "front desk's long passphrase",
         )
@@ -285,7 +276,7 @@ async fn a_program_an_administrator_adds_is_offered_until_switched_off(backend: 
     let s = browser.session(LAPTOP.0, LAPTOP.1).await;
     let applicant = format!("{}/applicants/{id}", base(&server));
     scenario(&format!("case-programs-{db}"), &s, async {
-        sign_in(&s, &server, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        s.sign_in(&base(&server), ADMIN_EMAIL, ADMIN_PASSWORD).await;
         s.click("#sidebar a[href='/settings/case-programs']").await;
         s.wait_for_text("main h1", "Case programs").await;
         s.fill("#new-label", "Caregiver").await;

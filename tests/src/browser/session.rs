@@ -160,6 +160,28 @@ impl Session {
         );
     }
 
+    /// Signs in through the sign-in page of the server at `base`
+    /// (`http://localhost:PORT`) and waits for the dashboard.
+    pub async fn sign_in(&self, base: &str, email: &str, password: &str) {
+        self.goto(&format!("{base}/sign-in")).await;
+        self.fill("#email", email).await;
+        self.fill("#password", password).await;
+        self.submit_button("Sign in").await;
+        self.wait_for_text("main h1", "Welcome").await;
+    }
+
+    /// Accepts the confirmation a form asks for (`data-confirm`), once it
+    /// is showing.
+    pub async fn accept_confirmation(&self) {
+        for _ in 0..50 {
+            if self.client.accept_alert().await.is_ok() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no confirmation was asked for");
+    }
+
     /// Runs one WebDriver command, panicking with `what` if it fails or the
     /// browser stops answering.
     async fn run<T>(&self, what: &str, command: impl Future<Output = Result<T, CmdError>>) -> T {
