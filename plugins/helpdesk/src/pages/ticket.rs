@@ -121,8 +121,23 @@ fn clock(report: &ClockReport, tz: &str) -> String {
     match report.state {
         ClockState::Met => "met".to_owned(),
         ClockState::Breached => format!("breached{due}"),
-        ClockState::Paused => format!("paused, {} business minutes left", report.minutes_left),
-        ClockState::Running => format!("{} business minutes left{due}", report.minutes_left),
+        ClockState::Paused => format!("paused, {} left", business_time(report.minutes_left)),
+        ClockState::Running => format!("{} left{due}", business_time(report.minutes_left)),
+    }
+}
+
+/// Business minutes as people say them: `45 business minutes`,
+/// `16 business hours`, `2 business hours 5 minutes`.
+fn business_time(minutes: i64) -> String {
+    let (hours, rest) = (minutes / 60, minutes % 60);
+    match (hours, rest) {
+        (0, m) => format!("{m} business minute{}", if m == 1 { "" } else { "s" }),
+        (h, 0) => format!("{h} business hour{}", if h == 1 { "" } else { "s" }),
+        (h, m) => format!(
+            "{h} business hour{} {m} minute{}",
+            if h == 1 { "" } else { "s" },
+            if m == 1 { "" } else { "s" }
+        ),
     }
 }
 
@@ -216,4 +231,18 @@ fn assign_form(ctx: &Ctx, doc: &Doc<Ticket>) -> Result<Element> {
                 .child(el("select").attr("name", "assignee_id").children(options)),
         )
         .child(el("button").attr("type", "submit").text("Assign")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::business_time;
+
+    #[test]
+    fn business_time_reads_in_hours_and_minutes() {
+        assert_eq!(business_time(45), "45 business minutes");
+        assert_eq!(business_time(1), "1 business minute");
+        assert_eq!(business_time(960), "16 business hours");
+        assert_eq!(business_time(125), "2 business hours 5 minutes");
+        assert_eq!(business_time(61), "1 business hour 1 minute");
+    }
 }
