@@ -7,6 +7,7 @@
 //! - [`settings`]: categories, assignment, SLA targets and business hours.
 
 pub mod settings;
+mod settings_form;
 pub mod ticket;
 
 use std::collections::HashMap;
