@@ -1,7 +1,7 @@
 //! One ticket as a page: its facts and SLA clocks, the conversation, the
 //! reply form, the status moves the reader may make, and reassignment.
 
-use immcase_sdk::html::{Element, Html, el, text};
+use immcase_sdk::html::{Element, Html, el};
 use immcase_sdk::{Ctx, Doc, Error, Response, Result};
 
 use super::{BASE, Names, STATUSES, category_label, local_time};
@@ -156,14 +156,16 @@ fn reply_form(id: &str, handler: bool) -> Element {
         );
     if handler {
         form = form.child(
+            // `check`: the host's style for a box beside its words.
             el("label")
+                .class("check")
                 .child(
                     el("input")
                         .attr("type", "checkbox")
                         .attr("name", "internal")
                         .attr("value", "1"),
                 )
-                .child(text(" Internal note (only the team reads it)")),
+                .child(el("span").text("Internal note (only the team reads it)")),
         );
     }
     form.child(el("button").attr("type", "submit").text("Send"))
