@@ -113,17 +113,14 @@ pub async fn commit(
     let recorded = async {
         let mut tx = state.db.begin().await?;
         let files = record(state, &mut tx, &caller.practice, actor, owner, &upload).await?;
-        tx.commit().await?;
+        crate::records::commit_change(state, tx).await?;
         Ok::<_, AppError>(files)
     }
     .await;
     if recorded.is_err() {
         upload::discard(state, &upload.files).await;
     }
-    let files = recorded?;
-    state.search.wake.notify_one();
-    state.modules.jobs_wake.notify_one();
-    Ok(files.iter().map(|f| f.info(None)).collect())
+    Ok(recorded?.iter().map(|f| f.info(None)).collect())
 }
 
 /// Records received files for `owner` in `tx` (not committed): the owner is

@@ -192,9 +192,7 @@ pub async fn add(
     crate::search::feed::enqueue(&mut tx, &caller.practice, "applicant", &created.id, now).await?;
     let payload = json!({ "id": created.id, "given_name": created.given_name, "family_name": created.family_name });
     announce(state, &mut tx, caller, "applicant.created", payload, now).await?;
-    tx.commit().await?;
-    state.modules.jobs_wake.notify_one();
-    state.search.wake.notify_one();
+    super::commit_change(state, tx).await?;
     Ok(created)
 }
 
@@ -317,9 +315,7 @@ pub async fn change(
         let payload = json!({ "id": id, "version": after.version, "fields": fields });
         announce(state, &mut tx, caller, "applicant.updated", payload, now).await?;
     }
-    tx.commit().await?;
-    state.modules.jobs_wake.notify_one();
-    state.search.wake.notify_one();
+    super::commit_change(state, tx).await?;
     Ok(after)
 }
 

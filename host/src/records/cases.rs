@@ -151,9 +151,7 @@ pub async fn open(state: &AppState, caller: &Caller, body: Map<String, Value>) -
     let payload = json!({ "id": created.id, "folio": created.folio, "applicant_id": created.applicant_id,
                           "program": created.program, "stage": created.stage });
     announce(state, &mut tx, caller, "case.created", payload, now).await?;
-    tx.commit().await?;
-    state.modules.jobs_wake.notify_one();
-    state.search.wake.notify_one();
+    super::commit_change(state, tx).await?;
     Ok(created)
 }
 
@@ -262,9 +260,7 @@ pub async fn change(
             announce(state, &mut tx, caller, "case.closed", payload, now).await?;
         }
     }
-    tx.commit().await?;
-    state.modules.jobs_wake.notify_one();
-    state.search.wake.notify_one();
+    super::commit_change(state, tx).await?;
     Ok(after)
 }
 

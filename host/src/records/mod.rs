@@ -209,6 +209,15 @@ pub fn overlay(
     merged
 }
 
+/// Commits a change to records, then wakes the search feed and the job
+/// worker (which delivers the change's events) so both follow at once.
+pub async fn commit_change(state: &AppState, tx: crate::db::Tx) -> Result<()> {
+    tx.commit().await?;
+    state.search.wake.notify_one();
+    state.modules.jobs_wake.notify_one();
+    Ok(())
+}
+
 /// Emits a host event about a record, in the transaction of the change.
 pub async fn announce(
     state: &AppState,

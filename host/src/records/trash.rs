@@ -159,9 +159,7 @@ pub async fn delete_applicant(
         now,
     )
     .await?;
-    tx.commit().await?;
-    state.search.wake.notify_one();
-    state.modules.jobs_wake.notify_one();
+    super::commit_change(state, tx).await?;
     Ok(())
 }
 
@@ -194,9 +192,7 @@ pub async fn delete_case(
         now,
     )
     .await?;
-    tx.commit().await?;
-    state.search.wake.notify_one();
-    state.modules.jobs_wake.notify_one();
+    super::commit_change(state, tx).await?;
     Ok(())
 }
 
@@ -232,9 +228,7 @@ pub async fn delete_file(
     .await?;
     let payload = json!({ "id": id, "owner": format!("{}:{}", file.owner_kind, file.owner_id) });
     announce(state, &mut tx, caller, "file.deleted", payload, now).await?;
-    tx.commit().await?;
-    state.search.wake.notify_one();
-    state.modules.jobs_wake.notify_one();
+    super::commit_change(state, tx).await?;
     Ok(())
 }
 
@@ -368,9 +362,7 @@ pub async fn restore(state: &AppState, caller: &Caller, kind: &str, id: &str) ->
         now,
     )
     .await?;
-    tx.commit().await?;
-    state.search.wake.notify_one();
-    state.modules.jobs_wake.notify_one();
+    super::commit_change(state, tx).await?;
     Ok(())
 }
 
