@@ -196,21 +196,28 @@ impl AppError {
     }
 }
 
-impl IntoResponse for AppError {
-    fn into_response(self) -> Response {
-        let status = self.status_code();
-        // Server errors are hidden (and logged), except those that are
-        // answers in themselves: a failing module, a full quota.
+impl AppError {
+    /// What the person who made the request is told. Server errors are
+    /// hidden (and logged here), except those that are answers in
+    /// themselves: a failing module, a full quota.
+    pub fn message_for_people(&self) -> String {
         let told = matches!(
             self,
             AppError::ModuleFailed { .. } | AppError::QuotaExceeded(_)
         );
-        let message = if status.is_server_error() && !told {
+        if self.status_code().is_server_error() && !told {
             tracing::error!(error = ?self, "request failed");
             "something went wrong on the server; it has been logged".to_string()
         } else {
             self.to_string()
-        };
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status_code();
+        let message = self.message_for_people();
         let code = self.code();
         let mut fields = FieldErrors::new();
         let (mut permission, mut current, mut candidates, mut retry_after) =

@@ -89,21 +89,16 @@ async fn case_files(
     files_of(&state, &caller, "case", &id).await
 }
 
-/// Receives and records an upload for an owner; the answer is either the
-/// new files or a refusal to send as it is.
+/// Receives and records an upload for an owner.
 async fn upload_for(
     state: &AppState,
     caller: &Caller,
     kind: &str,
     id: &str,
     request: Request,
-) -> std::result::Result<Vec<FileInfo>, Response> {
-    let owner = async {
-        caller.require("files.write")?;
-        visible_owner(state, caller, kind, id).await
-    }
-    .await
-    .map_err(IntoResponse::into_response)?;
+) -> std::result::Result<Vec<FileInfo>, Refused> {
+    caller.require("files.write")?;
+    let owner = visible_owner(state, caller, kind, id).await?;
     let (parts, body) = request.into_parts();
     let limit = upload::max_request_bytes(state.config.files.max_file_bytes);
     let declared = parts
@@ -118,22 +113,24 @@ async fn upload_for(
             upload::MAX_FILES,
             naming::size_in_words(state.config.files.max_file_bytes)
         );
-        return Err(AppError::TooLarge(message).into_response());
+        return Err(AppError::TooLarge(message).into());
     }
     let pending = parts.extensions.get::<FormTokenPending>();
-    let received = upload::receive(state, caller.practice.id(), &parts.headers, body, pending)
-        .await
-        .map_err(|refused| match refused {
-            Refused::Error(e) => e.into_response(),
-            Refused::FormToken => csrf::form_token_refused(),
-        })?;
-    commit(state, caller, &owner, received)
-        .await
-        .map_err(IntoResponse::into_response)
+    let received =
+        upload::receive(state, caller.practice.id(), &parts.headers, body, pending).await?;
+    Ok(commit(state, caller, &owner, received).await?)
 }
 
-/// 201 with the new files, or the refusal as it is.
-fn created(uploaded: std::result::Result<Vec<FileInfo>, Response>) -> Response {
+/// A refused upload as its answer.
+fn refusal(refused: Refused) -> Response {
+    match refused {
+        Refused::Error(e) => e.into_response(),
+        Refused::FormToken => csrf::form_token_refused(),
+    }
+}
+
+/// 201 with the new files, or the refusal.
+fn created(uploaded: std::result::Result<Vec<FileInfo>, Refused>) -> Response {
     match uploaded {
         Ok(items) => (
             StatusCode::CREATED,
@@ -143,7 +140,7 @@ fn created(uploaded: std::result::Result<Vec<FileInfo>, Response>) -> Response {
             }),
         )
             .into_response(),
-        Err(refused) => refused,
+        Err(refused) => refusal(refused),
     }
 }
 
@@ -282,17 +279,12 @@ async fn upload_page(
     match upload_for(state, caller, kind, id, request).await {
         Ok(files) if files.len() == 1 => saved(&back, format!("Uploaded {}", files[0].name)),
         Ok(files) => saved(&back, format!("Uploaded {} files", files.len())),
-        Err(refused) if refused.status() == StatusCode::FORBIDDEN => refused,
-        Err(refused) => {
-            let status = refused.status();
-            let body = axum::body::to_bytes(refused.into_body(), 64 * 1024).await;
-            let message = body
-                .ok()
-                .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-                .and_then(|v| v["error"]["message"].as_str().map(str::to_string))
-                .unwrap_or_else(|| format!("the upload failed ({status})"));
-            saved(&back, format!("Not uploaded: {message}"))
+        // Refused access is an answer of its own; anything else is told on
+        // the page the form came from.
+        Err(Refused::Error(e)) if e.status_code() != StatusCode::FORBIDDEN => {
+            saved(&back, format!("Not uploaded: {}", e.message_for_people()))
         }
+        Err(refused) => refusal(refused),
     }
 }
 
