@@ -158,7 +158,9 @@ impl Ctx {
 
     // --- files -----------------------------------------------------------
 
-    /// The files of `owner` (`applicant:{id}` or `case:{id}`).
+    /// The files of `owner`: `applicant:{id}`, `case:{id}`, or
+    /// `module:{key}` for the module's own files (host API 0.1.2), which
+    /// only this module reaches and whose access it decides.
     pub fn files(&self, owner: &str) -> Result<Vec<Value>> {
         files::list(owner)?
             .iter()
@@ -171,7 +173,9 @@ impl Ctx {
         Ok(files::read(id)?)
     }
 
-    /// Attaches a new file to `owner`; returns the file's description.
+    /// Attaches a new file to `owner` (as for [`Ctx::files`]); returns the
+    /// file's description. A file over the server's size limit, or one the
+    /// practice's quota has no room for, is [`Error::Invalid`] saying so.
     pub fn attach_file(
         &self,
         owner: &str,

@@ -490,7 +490,7 @@ async fn incompatible_and_undeclared_modules_are_refused(backend: Backend) {
     assert_eq!(future["status"], "refused");
     let problem = future["problem"].as_str().unwrap();
     assert!(
-        problem.contains("^0.2") && problem.contains("0.1.1"),
+        problem.contains("^0.2") && problem.contains("0.1.2"),
         "{problem}"
     );
     let undeclared = find("undeclared-import");

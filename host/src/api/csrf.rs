@@ -14,7 +14,9 @@
 //! A file upload form (`multipart/form-data`, only on the upload routes) puts
 //! the token in a `_csrf` part before the file; the upload handler checks it
 //! as it reads the parts and refuses the files otherwise
-//! ([`FormTokenPending`]). Any other multipart post needs the header.
+//! ([`FormTokenPending`]). A form with files posted to a module's routes
+//! (bounded by the module's request limit) is read whole and must carry a
+//! `_csrf` part anywhere in it. Any other multipart post needs the header.
 //!
 //! A browser that says the request is cross-site (`Sec-Fetch-Site:
 //! cross-site`) is refused either way, and a form post must also not come
@@ -84,6 +86,27 @@ fn form_carries_token(body: &[u8], accepted: &[String]) -> bool {
         .any(|(_, value)| accepted.iter().any(|t| same_token(t, value)))
 }
 
+/// Whether a `multipart/form-data` body carries one of the accepted tokens
+/// in its first `_csrf` part.
+async fn multipart_carries_token(
+    body: axum::body::Bytes,
+    content_type: &str,
+    accepted: &[String],
+) -> bool {
+    let Ok(boundary) = multer::parse_boundary(content_type) else {
+        return false;
+    };
+    let whole = futures_util::stream::once(async move { Ok::<_, std::io::Error>(body) });
+    let mut parts = multer::Multipart::new(whole, boundary);
+    while let Ok(Some(part)) = parts.next_field().await {
+        if part.name() == Some(FIELD) {
+            let value = part.text().await.unwrap_or_default();
+            return accepted.iter().any(|t| same_token(t, &value));
+        }
+    }
+    false
+}
+
 /// A browser form upload (`multipart/form-data`) on an upload route: its
 /// token travels as a `_csrf` part before the file, which the upload handler
 /// checks with this while it reads the parts.
@@ -141,9 +164,10 @@ pub async fn protect(State(state): State<AppState>, req: Request, next: Next) ->
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     let is_form = content_type.starts_with("application/x-www-form-urlencoded");
-    let is_upload = content_type.starts_with("multipart/form-data")
-        && crate::files::is_upload_path(req.uri().path());
-    if !is_form && !is_upload {
+    let multipart = content_type.starts_with("multipart/form-data");
+    let is_upload = multipart && crate::files::is_upload_path(req.uri().path());
+    let is_module_form = multipart && crate::modules::module_of_path(req.uri().path()).is_some();
+    if !is_form && !is_upload && !is_module_form {
         return refused(
             "refused as a possible cross-site request: send the header X-Requested-With: immcase",
             "no X-Requested-With: immcase header",
@@ -170,12 +194,19 @@ pub async fn protect(State(state): State<AppState>, req: Request, next: Next) ->
         req.extensions_mut().insert(FormTokenPending { accepted });
         return next.run(req).await;
     }
+    let content_type = content_type.to_owned();
     let (parts, body) = req.into_parts();
-    let body = match super::read_limited(body, state.config.max_body_bytes).await {
+    let limit = crate::modules::request_limit(&state, parts.uri.path());
+    let body = match super::read_limited(body, limit).await {
         Ok(body) => body,
         Err(e) => return e.into_response(),
     };
-    if !form_carries_token(&body, &accepted) {
+    let carries = if is_module_form {
+        multipart_carries_token(body.clone(), &content_type, &accepted).await
+    } else {
+        form_carries_token(&body, &accepted)
+    };
+    if !carries {
         return form_token_refused();
     }
     next.run(Request::from_parts(parts, Body::from(body))).await
@@ -198,6 +229,26 @@ mod tests {
         assert!(!form_carries_token(b"name=x", std::slice::from_ref(&a)));
         let truncated = format!("{FIELD}={}", &a[..63]);
         assert!(!form_carries_token(truncated.as_bytes(), &[a]));
+    }
+
+    #[tokio::test]
+    async fn a_form_with_files_carries_its_token_in_any_part() {
+        let token = form_token_of_session("session-a");
+        let form = |token_value: &str| {
+            axum::body::Bytes::from(format!(
+                "--XyZ\r\nContent-Disposition: form-data; name=\"files\"; filename=\"a.txt\"\r\n\
+                 Content-Type: text/plain\r\n\r\nhello\r\n\
+                 --XyZ\r\nContent-Disposition: form-data; name=\"{FIELD}\"\r\n\r\n{token_value}\r\n\
+                 --XyZ--\r\n"
+            ))
+        };
+        let content_type = "multipart/form-data; boundary=XyZ";
+        let accepted = std::slice::from_ref(&token);
+        assert!(multipart_carries_token(form(&token), content_type, accepted).await);
+        assert!(!multipart_carries_token(form(&token[..63]), content_type, accepted).await);
+        assert!(!multipart_carries_token(form(&token), "multipart/form-data", accepted).await);
+        let without = axum::body::Bytes::from_static(b"--XyZ--\r\n");
+        assert!(!multipart_carries_token(without, content_type, accepted).await);
     }
 
     #[test]

@@ -89,15 +89,16 @@ pub async fn read_limited(body: axum::body::Body, limit: usize) -> Result<axum::
     Ok(axum::body::Bytes::from(kept))
 }
 
-/// Middleware: a request whose Content-Length is over the server's limit is
-/// answered 413 at once (after its body is drained), whatever the route.
+/// Middleware: a request whose Content-Length is over the server's limit (or
+/// a module's own, on its routes) is answered 413 at once (after its body is
+/// drained), whatever the route.
 pub async fn refuse_oversized(State(state): State<AppState>, req: Request, next: Next) -> Response {
     use axum::response::IntoResponse;
     // Uploads are bounded by their own limits, checked as they stream.
     if crate::files::is_upload_path(req.uri().path()) {
         return next.run(req).await;
     }
-    let limit = state.config.max_body_bytes;
+    let limit = crate::modules::request_limit(&state, req.uri().path());
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)

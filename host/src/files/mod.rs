@@ -202,6 +202,53 @@ pub async fn record(
     Ok(files)
 }
 
+/// Records a file a module keeps for itself (`owner_kind` `module:{id}`,
+/// under the module's `key`) in `tx`: counted against the quota like any
+/// other, but on no timeline, in no search and announced to nobody, since
+/// only its module reaches it.
+pub async fn record_own(
+    state: &AppState,
+    tx: &mut Tx,
+    practice: &Practice,
+    uploaded_by: Option<&str>,
+    (owner_kind, key): (&str, &str),
+    received: &upload::Received,
+) -> Result<StoredFile> {
+    let quota = state.config.files.practice_quota_bytes;
+    let size = i64::try_from(received.size).unwrap_or(i64::MAX);
+    let fits = store::reserve(
+        tx,
+        practice.id(),
+        size,
+        i64::try_from(quota).unwrap_or(i64::MAX),
+    )
+    .await?;
+    if !fits {
+        let used = store::used_bytes(&mut **tx, practice.id()).await?;
+        return Err(upload::quota_exceeded(
+            &received.name,
+            u64::try_from(used).unwrap_or(0),
+            quota,
+        ));
+    }
+    let file = StoredFile {
+        id: received.id.clone(),
+        owner_kind: owner_kind.to_string(),
+        owner_id: key.to_string(),
+        folder: String::new(),
+        name: received.name.clone(),
+        content_type: received.content_type.clone(),
+        size,
+        sha256: received.sha256.clone(),
+        blob_key: received.blob_key.clone(),
+        uploaded_by: uploaded_by.map(str::to_string),
+        uploaded_at: state.now_ms(),
+        version: 1,
+    };
+    store::insert(tx, practice, &file).await?;
+    Ok(file)
+}
+
 /// A file's search document: found by its name, shown with its owner.
 pub async fn search_doc(
     db: &sqlx::AnyPool,

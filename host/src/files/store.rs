@@ -32,7 +32,8 @@ pub struct StoredFile {
 #[derive(Serialize, ToSchema, Clone, Debug)]
 pub struct FileInfo {
     pub id: String,
-    /// `applicant:{id}` or `case:{id}`.
+    /// `applicant:{id}` or `case:{id}` (a module's own files show
+    /// `module:{key}` to their module).
     pub owner: String,
     /// Sub-folder below the owner's folder, `a/b`; empty for the top.
     pub folder: String,
@@ -93,8 +94,27 @@ fn from_row(r: &AnyRow) -> StoredFile {
     }
 }
 
-/// A file of the practice that is not in the trash.
+/// A file of an applicant or a case of the practice that is not in the
+/// trash. A module's own files (owner kind `module:{id}`) are not found here:
+/// only their module reaches them, through [`find_any`].
 pub async fn find<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    db: E,
+    practice: &Practice,
+    id: &str,
+) -> Result<Option<StoredFile>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM files WHERE practice_id = $1 AND id = $2 AND deleted_at IS NULL \
+         AND owner_kind IN ('applicant', 'case')"
+    )))
+    .bind(practice.id())
+    .bind(id)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.as_ref().map(from_row))
+}
+
+/// A file of the practice that is not in the trash, whoever owns it.
+pub async fn find_any<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     db: E,
     practice: &Practice,
     id: &str,

@@ -4,6 +4,10 @@
 //! a call the host makes on its own (an event, a timer) acts with the
 //! module's own rights, which the `files` capability grants.
 //!
+//! A module also keeps files of its own (`module:{key}`, such as a ticket's
+//! attachments), stored with the owner kind `module:{id}`: only that module
+//! lists and reads them, and it decides who may, as for its documents.
+//!
 //! An attached file is recorded in the call's transaction, so it exists only
 //! if the call succeeds; its contents go to the blob store at once and are
 //! removed again when the call fails (see `CallState::written_blobs`).
@@ -22,13 +26,33 @@ type HostResult<T> = wasmtime::Result<Result<T, Error>>;
 /// The most a module reads in one call: its memory is bounded too.
 const MAX_READ_BYTES: i64 = 16 * 1024 * 1024;
 
-fn owner_ref(owner: &str) -> Result<(&str, &str), Error> {
+/// Whose files a call names.
+#[derive(Clone, Copy)]
+enum FileOwner<'a> {
+    /// An applicant's (`applicant`) or a case's (`case`), by id.
+    Record(&'a str, &'a str),
+    /// The calling module's own, under its key.
+    Own(&'a str),
+}
+
+fn owner_ref(owner: &str) -> Result<FileOwner<'_>, Error> {
     match owner.split_once(':') {
-        Some((kind @ ("applicant" | "case"), id)) if !id.is_empty() => Ok((kind, id)),
+        Some((kind @ ("applicant" | "case"), id)) if !id.is_empty() => {
+            Ok(FileOwner::Record(kind, id))
+        }
+        Some(("module", key)) if own_key_is_valid(key) => Ok(FileOwner::Own(key)),
         _ => Err(Error::Invalid(format!(
-            "{owner:?} is not an owner: use applicant:{{id}} or case:{{id}}"
+            "{owner:?} is not an owner: use applicant:{{id}}, case:{{id}} or module:{{key}} \
+             (a key is 1 to 200 letters, digits and - _ . : @)"
         ))),
     }
+}
+
+fn own_key_is_valid(key: &str) -> bool {
+    (1..=200).contains(&key.len())
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.:@".contains(c))
 }
 
 impl CallState {
@@ -93,7 +117,11 @@ fn trap(e: crate::error::AppError) -> wasmtime::Error {
 impl files::Host for CallState {
     async fn list(&mut self, owner: String) -> HostResult<Vec<String>> {
         let (kind, id) = match owner_ref(&owner) {
-            Ok(o) => o,
+            Ok(FileOwner::Record(kind, id)) => (kind, id),
+            Ok(FileOwner::Own(key)) => {
+                let own = self.files_of(&self.own_kind(), key).await?;
+                return Ok(Ok(own.iter().map(|f| own_json(f, key)).collect()));
+            }
             Err(e) => return Ok(Err(e)),
         };
         if let Err(e) = self.may_touch_files_of(kind, false) {
@@ -122,14 +150,19 @@ impl files::Host for CallState {
     async fn read(&mut self, id: String) -> HostResult<Vec<u8>> {
         let practice = self.practice.clone();
         let file = match self.tx_if_started() {
-            Some(tx) => store::find(&mut **tx, &practice, &id).await,
-            None => store::find(self.app.db.pool(), &practice, &id).await,
+            Some(tx) => store::find_any(&mut **tx, &practice, &id).await,
+            None => store::find_any(self.app.db.pool(), &practice, &id).await,
         }
         .map_err(trap)?;
-        let Some(file) = file else {
+        let own_kind = self.own_kind();
+        let Some(file) =
+            file.filter(|f| !f.owner_kind.starts_with("module:") || f.owner_kind == own_kind)
+        else {
             return Ok(Err(Error::NotFound(format!("no file {id}"))));
         };
-        if let Err(e) = self.may_touch_files_of(&file.owner_kind, false) {
+        if file.owner_kind != own_kind
+            && let Err(e) = self.may_touch_files_of(&file.owner_kind, false)
+        {
             return Ok(Err(e));
         }
         if file.size > MAX_READ_BYTES {
@@ -151,11 +184,13 @@ impl files::Host for CallState {
         content_type: String,
         content: Vec<u8>,
     ) -> HostResult<String> {
-        let (kind, id) = match owner_ref(&owner) {
+        let owner = match owner_ref(&owner) {
             Ok(o) => o,
             Err(e) => return Ok(Err(e)),
         };
-        if let Err(e) = self.may_touch_files_of(kind, true) {
+        if let FileOwner::Record(kind, _) = owner
+            && let Err(e) = self.may_touch_files_of(kind, true)
+        {
             return Ok(Err(e));
         }
         let name = match naming::file_name(&name) {
@@ -169,8 +204,13 @@ impl files::Host for CallState {
                 naming::size_in_words(max)
             ))));
         }
-        let Some(found) = self.find_owner(kind, id).await? else {
-            return Ok(Err(Error::NotFound(format!("no {kind} {id}"))));
+        // The record found, or `None` for the module's own files.
+        let record = match owner {
+            FileOwner::Record(kind, id) => match self.find_owner(kind, id).await? {
+                Some(found) => Some(found),
+                None => return Ok(Err(Error::NotFound(format!("no {kind} {id}")))),
+            },
+            FileOwner::Own(_) => None,
         };
         let practice = self.practice.clone();
         let file_id = crate::db::new_id();
@@ -201,20 +241,53 @@ impl files::Host for CallState {
             user_id: user_id.as_deref(),
             name: &actor_name,
         };
+        let own_kind = self.own_kind();
         let tx = self.tx().await?;
-        let recorded = crate::files::record(&app, tx, &practice, actor, &found, &upload).await;
-        self.wake_jobs = true;
-        self.wake_search = true;
+        let recorded = match (&record, owner) {
+            (Some(found), _) => {
+                crate::files::record(&app, tx, &practice, actor, found, &upload).await
+            }
+            (None, FileOwner::Own(key) | FileOwner::Record(_, key)) => {
+                let owner = (own_kind.as_str(), key);
+                let received = &upload.files[0];
+                crate::files::record_own(&app, tx, &practice, actor.user_id, owner, received)
+                    .await
+                    .map(|file| vec![file])
+            }
+        };
+        if record.is_some() {
+            self.wake_jobs = true;
+            self.wake_search = true;
+        }
         match recorded {
             Ok(files) => Ok(Ok(files
                 .first()
-                .map(|f| json_of(&f.info(None)))
+                .map(|f| match owner {
+                    FileOwner::Own(key) => own_json(f, key),
+                    FileOwner::Record(..) => json_of(&f.info(None)),
+                })
                 .unwrap_or_default())),
             Err(crate::error::AppError::QuotaExceeded(m)) => Ok(Err(Error::Invalid(m))),
             Err(crate::error::AppError::NotFound(what)) => Ok(Err(Error::NotFound(what.into()))),
             Err(e) => Err(trap(e)),
         }
     }
+}
+
+impl CallState {
+    /// The owner kind of the module's own files.
+    fn own_kind(&self) -> String {
+        format!("module:{}", self.id())
+    }
+}
+
+/// A module's own file as it sees it: owned by `module:{key}`, and read
+/// through the `files` import rather than downloaded from the host.
+fn own_json(file: &store::StoredFile, key: &str) -> String {
+    let mut info = file.info(None);
+    info.owner = format!("module:{key}");
+    info.download = String::new();
+    json_of(&info)
 }
 
 fn json_of(info: &store::FileInfo) -> String {

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// The version of the WIT package `immcase:plugin` this host implements.
-pub const HOST_API: Version = Version::new(0, 1, 1);
+pub const HOST_API: Version = Version::new(0, 1, 2);
 
 /// Largest memory a module may ask for, and longest time per call.
 const MAX_MEMORY_MB: u32 = 1024;
@@ -116,6 +116,15 @@ pub struct Limits {
     pub memory_mb: u32,
     #[serde(default = "default_timeout_ms")]
     pub timeout_ms: u32,
+    /// The largest request body the host passes to the module (a form with
+    /// attached files); at most half its memory (or 1). Requests are otherwise
+    /// bounded by the server's own limit.
+    #[serde(default = "default_request_mb")]
+    pub request_mb: u32,
+}
+
+fn default_request_mb() -> u32 {
+    1
 }
 
 fn default_memory_mb() -> u32 {
@@ -131,6 +140,7 @@ impl Default for Limits {
         Limits {
             memory_mb: default_memory_mb(),
             timeout_ms: default_timeout_ms(),
+            request_mb: default_request_mb(),
         }
     }
 }
@@ -349,6 +359,13 @@ impl Manifest {
                 format!("use 10 to {MAX_TIMEOUT_MS}"),
             ));
         }
+        let most_request_mb = (limits.memory_mb / 2).max(1);
+        if limits.request_mb == 0 || limits.request_mb > most_request_mb {
+            return Err(bad(
+                "limits.request-mb",
+                format!("use 1 to {most_request_mb}, half the module's memory (memory-mb)"),
+            ));
+        }
         Ok(Manifest {
             id: raw.id,
             name: raw.name.trim().to_string(),
@@ -552,6 +569,10 @@ memory-mb = 32
             (
                 NOTES.replace("memory-mb = 32", "memory-mb = 0"),
                 "limits.memory-mb",
+            ),
+            (
+                NOTES.replace("memory-mb = 32", "memory-mb = 32\nrequest-mb = 17"),
+                "limits.request-mb",
             ),
             (
                 NOTES.replace("default = 7", "default = \"seven\""),

@@ -40,6 +40,31 @@ mod bundled {
     include!(concat!(env!("OUT_DIR"), "/bundled_modules.rs"));
 }
 
+/// The module whose routes `path` belongs to: `/api/v1/m/{id}/…` or
+/// `/m/{id}/…`.
+pub fn module_of_path(path: &str) -> Option<&str> {
+    let rest = path
+        .strip_prefix("/api/v1/m/")
+        .or_else(|| path.strip_prefix("/m/"))?;
+    let id = rest.split('/').next().unwrap_or_default();
+    (!id.is_empty()).then_some(id)
+}
+
+/// The largest request body `path` takes: for a module's routes, the
+/// module's `limits.request-mb` when that is more than the server's limit.
+pub fn request_limit(state: &AppState, path: &str) -> usize {
+    match module_of_path(path).and_then(|id| state.modules.get(id)) {
+        Some(module) => module_request_limit(state, module),
+        None => state.config.max_body_bytes,
+    }
+}
+
+/// The largest request body `module`'s routes take.
+pub fn module_request_limit(state: &AppState, module: &runtime::LoadedModule) -> usize {
+    let own = module.manifest.limits.request_mb as usize * 1024 * 1024;
+    own.max(state.config.max_body_bytes)
+}
+
 /// The modules this server offers: those bundled in the binary, then those in
 /// each folder of `extra_dirs` (one sub-folder per module holding its
 /// `plugin.toml` and one `.wasm` component).

@@ -404,7 +404,7 @@ pub async fn nav_items(state: &AppState, caller: &Caller) -> Result<Vec<NavItem>
 #[utoipa::path(method(get, post, put, patch, delete), path = "/api/v1/m/{module}/{*rest}", tag = "modules",
     params(("module" = String, Path), ("rest" = String, Path, description = "The path inside the module")),
     responses((status = 200, description = "The module's answer"), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody, description = "too_large: over the module's request limit"),
         (status = 500, body = ErrorBody, description = "module_failed: the module trapped or ran out of memory"),
         (status = 503, body = ErrorBody, description = "module_failed: the module ran past its time limit")))]
 async fn module_api(
@@ -420,7 +420,7 @@ async fn module_api(
 #[utoipa::path(method(get, post, put, patch, delete), path = "/api/v1/m/{module}", tag = "modules",
     params(("module" = String, Path)),
     responses((status = 200, description = "The module's answer"), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 500, body = ErrorBody), (status = 503, body = ErrorBody)))]
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 500, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn module_api_root(
     state: State<AppState>,
     caller: Option<Caller>,
@@ -434,7 +434,7 @@ async fn module_api_root(
 #[utoipa::path(method(get, post), path = "/m/{module}/{*rest}", tag = "modules",
     params(("module" = String, Path), ("rest" = String, Path)),
     responses((status = 200, description = "The module's page", content_type = "text/html"), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 500, body = ErrorBody), (status = 503, body = ErrorBody)))]
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 500, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn module_page(
     state: State<AppState>,
     caller: Option<Caller>,
@@ -447,7 +447,7 @@ async fn module_page(
 /// A module's front page.
 #[utoipa::path(method(get, post), path = "/m/{module}", tag = "modules", params(("module" = String, Path)),
     responses((status = 200, description = "The module's page", content_type = "text/html"), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 500, body = ErrorBody), (status = 503, body = ErrorBody)))]
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 500, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn module_page_root(
     state: State<AppState>,
     caller: Option<Caller>,
@@ -493,7 +493,8 @@ async fn dispatch(
     }
     caller.require(&format!("module:{id}"))?;
     let (parts, body) = req.into_parts();
-    let body = crate::api::read_limited(body, state.config.max_body_bytes).await?;
+    let limit = super::module_request_limit(&state, &module);
+    let body = crate::api::read_limited(body, limit).await?;
     let request = HttpRequest {
         method: parts.method.to_string(),
         path,
@@ -574,7 +575,7 @@ fn to_response(id: &str, r: bindings::HttpResponse) -> Result<Response> {
 #[utoipa::path(method(get, post, put, patch, delete), path = "/api/v1/m/{module}/", tag = "modules",
     params(("module" = String, Path)),
     responses((status = 200, description = "The module's answer"), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 500, body = ErrorBody), (status = 503, body = ErrorBody)))]
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 500, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn module_api_slash(
     state: State<AppState>,
     caller: Option<Caller>,
@@ -587,7 +588,7 @@ async fn module_api_slash(
 /// A module's front page, with the trailing slash (where the sidebar links).
 #[utoipa::path(method(get, post), path = "/m/{module}/", tag = "modules", params(("module" = String, Path)),
     responses((status = 200, description = "The module's page", content_type = "text/html"), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 500, body = ErrorBody), (status = 503, body = ErrorBody)))]
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 500, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn module_page_slash(
     state: State<AppState>,
     caller: Option<Caller>,

@@ -134,6 +134,7 @@ pub async fn search_docs_page(
         ),
         "file" => sqlx::query_scalar(
             "SELECT id FROM files WHERE practice_id = $1 AND deleted_at IS NULL \
+             AND owner_kind IN ('applicant', 'case') \
              AND (CAST($2 AS TEXT) IS NULL OR id > $2) ORDER BY id LIMIT $3",
         ),
         _ => sqlx::query_scalar(
