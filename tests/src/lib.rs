@@ -11,6 +11,7 @@
 //! [`browser`].
 
 pub mod browser;
+pub mod helpdesk;
 mod http;
 mod smtp;
 

@@ -6,6 +6,9 @@
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
 use immcase_host::clock::Clock;
+use immcase_tests::helpdesk::{
+    API, boss, category, configure, file, folios, reply, set_status, staff, ticket,
+};
 use immcase_tests::{Api, Backend, TestServer, eventually, on_both_databases};
 use jiff::Timestamp;
 use serde_json::{Value, json};
@@ -23,112 +26,6 @@ on_both_databases!(
     the_administrator_holds_the_modules_permissions,
     events_reach_subscribers_and_breaches_once,
 );
-
-const API: &str = "/api/v1/m/helpdesk";
-
-/// A person with a role of their own holding `permissions`: their client and id.
-async fn person(
-    server: &TestServer,
-    admin: &Api,
-    email: &str,
-    permissions: &[&str],
-) -> (Api, String) {
-    let role = json!({ "name": format!("Role of {email}"), "permissions": permissions });
-    let api = server.sign_in_with_role(admin, role, email).await;
-    let me = api.get("/api/v1/me").await.expect_status(200);
-    let id = me.body["user"]["id"].as_str().unwrap().to_string();
-    (api, id)
-}
-
-/// Someone who manages the helpdesk and assigns tickets by hand.
-async fn boss(server: &TestServer, admin: &Api) -> Api {
-    let permissions = [
-        "module:helpdesk",
-        "helpdesk.manage",
-        "helpdesk.ticket.assign",
-    ];
-    person(server, admin, "boss@example.com", &permissions)
-        .await
-        .0
-}
-
-async fn staff(server: &TestServer, admin: &Api, email: &str) -> (Api, String) {
-    person(server, admin, email, &["module:helpdesk"]).await
-}
-
-/// Saves the settings after `change` has adjusted the current ones.
-async fn configure(admin: &Api, change: impl FnOnce(&mut Value)) {
-    let mut settings = admin
-        .get(&format!("{API}/settings"))
-        .await
-        .expect_status(200)
-        .body;
-    change(&mut settings);
-    admin
-        .put(&format!("{API}/settings"), settings)
-        .await
-        .expect_status(200);
-}
-
-fn category<'a>(settings: &'a mut Value, key: &str) -> &'a mut Value {
-    settings["categories"]
-        .as_array_mut()
-        .unwrap()
-        .iter_mut()
-        .find(|c| c["key"] == key)
-        .unwrap()
-}
-
-async fn file(api: &Api, subject: &str, category: &str, priority: &str) -> Value {
-    api.post(
-        &format!("{API}/tickets"),
-        json!({ "subject": subject, "description": "Details.", "category": category, "priority": priority }),
-    )
-    .await
-    .expect_status(201)
-    .body
-}
-
-async fn ticket(api: &Api, id: &Value) -> Value {
-    api.get(&format!("{API}/tickets/{}", id.as_str().unwrap()))
-        .await
-        .expect_status(200)
-        .body
-}
-
-async fn set_status(api: &Api, ticket: &Value, status: &str) -> reqwest::StatusCode {
-    let id = ticket["id"].as_str().unwrap();
-    let current = api.get(&format!("{API}/tickets/{id}")).await;
-    let version = current.body["version"].clone();
-    api.post(
-        &format!("{API}/tickets/{id}/status"),
-        json!({ "status": status, "version": version }),
-    )
-    .await
-    .status
-}
-
-async fn reply(api: &Api, ticket: &Value, body: &str, internal: bool) -> u16 {
-    let id = ticket["id"].as_str().unwrap();
-    api.post(
-        &format!("{API}/tickets/{id}/replies"),
-        json!({ "body": body, "internal": internal }),
-    )
-    .await
-    .status
-    .as_u16()
-}
-
-fn folios(list: &Value) -> Vec<String> {
-    let mut found: Vec<String> = list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["folio"].as_str().unwrap().to_string())
-        .collect();
-    found.sort();
-    found
-}
 
 async fn folios_statuses_and_replies(backend: Backend) {
     let server = TestServer::start(backend).await;
@@ -708,6 +605,8 @@ async fn the_settings_form_saves_and_names_mistakes(backend: Backend) {
         ),
         ("business_hours.holidays".into(), "2026-12-25".into()),
         ("auto_close_days".into(), "3".into()),
+        ("sla.warning.kind".into(), "minutes_before".into()),
+        ("sla.warning.value".into(), "15".into()),
     ];
     for (i, key) in keys.iter().enumerate() {
         fields.push((format!("c{i}.key"), (*key).into()));
@@ -744,6 +643,7 @@ async fn the_settings_form_saves_and_names_mistakes(backend: Backend) {
     assert_eq!(saved["auto_close_days"], 3);
     assert_eq!(saved["categories"][0]["team"]["members"], json!([a, b]));
     assert_eq!(saved["categories"][0]["team"]["strategy"], "least_open");
+    assert_eq!(saved["sla"]["warning"], json!({ "minutes_before": 15 }));
     assert_eq!(
         saved["business_hours"]["week"]["monday"]
             .as_array()
@@ -763,9 +663,18 @@ async fn the_settings_form_saves_and_names_mistakes(backend: Backend) {
     wrong.retain(|(k, _)| k != "version" && k != "auto_close_days");
     wrong.push(("version".into(), "1".into()));
     wrong.push(("auto_close_days".into(), "0".into()));
+    wrong.retain(|(k, _)| k != "sla.warning.value");
+    wrong.push(("sla.warning.value".into(), "600".into()));
     let refused = post(wrong).await.expect_status(422);
     assert!(
         refused.text.contains("must be 1 to 365"),
+        "{}",
+        refused.text
+    );
+    assert!(
+        refused
+            .text
+            .contains("less than the shortest target (60 minutes)"),
         "{}",
         refused.text
     );

@@ -82,7 +82,7 @@ fn reply_as_caller(ctx: &Ctx, id: &str, input: ReplyInput) -> Result<(Doc<Ticket
     let author = Author {
         id: caller.user_id.clone(),
         name: caller.display_name.clone(),
-        requester: !handler,
+        requester: status::replies_as_requester(&actors),
     };
     add_reply(ctx, doc, &settings, &author, input)
 }

@@ -4,8 +4,13 @@
 //!
 //! The SLA wake-up is the timer `sla:{id}`, set again (or cancelled) after
 //! every change, also from inside its own firing.
+//!
+//! Who finds a ticket in search depends on the settings too (the people of
+//! its category): when a save changes the categories, the timer
+//! `search-readers` puts every ticket's entry again, a page per firing.
 
-use immcase_sdk::{Ctx, Doc, Result, SearchEntry};
+use immcase_sdk::{Ctx, Doc, Result, SearchEntry, Timer};
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::data::{self, now, timer_due};
@@ -141,11 +146,57 @@ pub fn emit(ctx: &Ctx, what: &str, doc: &Doc<Ticket>, extra: serde_json::Value) 
     Ok(())
 }
 
+/// The timer that brings every ticket's search readers up to date.
+pub const READERS_TIMER: &str = "search-readers";
+/// Tickets whose search entries one firing of [`READERS_TIMER`] puts again.
+const READERS_PAGE: u32 = 100;
+
+/// Where [`READERS_TIMER`] goes on from.
+#[derive(Default, Serialize, Deserialize)]
+struct ReadersProgress {
+    #[serde(default)]
+    cursor: Option<String>,
+}
+
+/// Saves the settings (see [`data::save_settings`]); when the categories
+/// changed, the tickets' search entries follow through [`READERS_TIMER`],
+/// started over from the first ticket if it was already running.
+pub fn save_settings(ctx: &Ctx, settings: &Settings, expected: u64) -> Result<u64> {
+    let (before, _) = data::settings(ctx)?;
+    let version = data::save_settings(ctx, settings, expected)?;
+    if before.categories != settings.categories {
+        let first = ReadersProgress::default();
+        ctx.schedule_at(timer_due(now(ctx)), READERS_TIMER, &first)?;
+    }
+    Ok(version)
+}
+
+/// One firing of [`READERS_TIMER`]: a page of tickets put in search again
+/// with the current settings, and the timer set for the next page.
+pub fn refresh_search_readers(ctx: &Ctx, timer: &Timer) -> Result<()> {
+    let progress: ReadersProgress = timer.payload_as().unwrap_or_default();
+    let (settings, _) = data::settings(ctx)?;
+    let page = data::tickets(ctx)
+        .query()
+        .limit(READERS_PAGE)
+        .after(progress.cursor)
+        .fetch()?;
+    for doc in &page.items {
+        index(ctx, doc, &settings)?;
+    }
+    if let Some(cursor) = page.next_cursor {
+        let next = ReadersProgress {
+            cursor: Some(cursor),
+        };
+        ctx.schedule_at(timer_due(now(ctx)), READERS_TIMER, &next)?;
+    }
+    Ok(())
+}
+
 /// Who finds a ticket in global search besides holders of
 /// `helpdesk.manage`: its requester, its assignee, and the people who
-/// handle or manage its category. The list is taken when the ticket is
-/// saved; a later change of the category's people reaches search with the
-/// ticket's next change.
+/// handle or manage its category (as the settings say when the ticket is
+/// saved, and again after every change of the categories).
 fn search_readers(ticket: &Ticket, settings: &Settings) -> Vec<String> {
     let mut readers = vec![ticket.requester_id.clone()];
     readers.extend(ticket.assignee_id.iter().cloned());

@@ -85,6 +85,9 @@ impl Plugin for Helpdesk {
         if let Some(id) = timer.key.strip_prefix("close:") {
             return auto_close(ctx, id);
         }
+        if timer.key == effects::READERS_TIMER {
+            return effects::refresh_search_readers(ctx, &timer);
+        }
         ctx.log_warn(&format!("unknown timer {}", timer.key));
         Ok(())
     }
@@ -127,7 +130,7 @@ fn save_settings(ctx: &Ctx, request: Request) -> Result<Response> {
         .ok_or_else(|| Error::invalid_field("version", "required (0 replaces the defaults)"))?;
     let settings: Settings = serde_json::from_value(body)?;
     settings.validate().into_result()?;
-    let version = data::save_settings(ctx, &settings, version)?;
+    let version = effects::save_settings(ctx, &settings, version)?;
     let mut value = serde_json::to_value(settings)?;
     value["version"] = json!(version);
     Ok(Response::json(&value))

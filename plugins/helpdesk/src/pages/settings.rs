@@ -1,11 +1,10 @@
 //! The settings page: categories and who handles them, SLA targets,
-//! business hours and auto-close. The SLA warning threshold is shown but
-//! changed through the JSON API.
+//! the warning before a deadline, business hours and auto-close.
 
 use immcase_sdk::html::{Element, Html, el, text};
 use immcase_sdk::{Ctx, Error, Person, Request, Response, Result};
 
-use super::settings_form::{DAYS, Form, day_text, read};
+use super::settings_form::{DAYS, Form, day_text, read, warning_fields};
 use super::{BASE, labelled};
 use crate::data;
 use crate::rules::settings::{Category, Settings, Strategy};
@@ -35,7 +34,7 @@ pub fn save(ctx: &Ctx, request: Request) -> Result<Response> {
     let saved = unreadable
         .into_result()
         .and_then(|()| settings.validate().into_result())
-        .and_then(|()| data::save_settings(ctx, &settings, version));
+        .and_then(|()| crate::effects::save_settings(ctx, &settings, version));
     match saved {
         Ok(_) => Ok(Response::redirect(&format!("{BASE}/settings")).flash("Settings saved.")),
         Err(error) if matches!(error.status(), 409 | 422) => {
@@ -94,6 +93,38 @@ fn render(
                 )),
         );
     }
+    let (kind, value) = warning_fields(settings.sla.warning);
+    let choice = |key: &str, label: &str| {
+        let option = el("option").attr("value", key).text(label);
+        if key == kind {
+            option.attr("selected", "selected")
+        } else {
+            option
+        }
+    };
+    form = form.child(
+        el("fieldset")
+            .child(el("legend").text("Warn before a deadline"))
+            .child(field(
+                "Warn",
+                el("select")
+                    .attr("name", "sla.warning.kind")
+                    .child(choice(
+                        "fraction",
+                        "when this share of the target is used (%)",
+                    ))
+                    .child(choice(
+                        "minutes_before",
+                        "this many business minutes before it",
+                    )),
+                "sla.warning.kind",
+            ))
+            .child(field(
+                "Amount",
+                number("sla.warning.value", value),
+                &format!("sla.warning.{kind}"),
+            )),
+    );
     form = form.child(el("h2").text("Business hours")).child(field(
         "Time zone",
         el("input")

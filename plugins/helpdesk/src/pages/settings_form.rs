@@ -4,6 +4,7 @@
 use crate::rules::Problems;
 use crate::rules::hours::OpenHours;
 use crate::rules::settings::{Category, Settings, Strategy, Team};
+use crate::rules::sla::Warning;
 use crate::rules::ticket::Priority;
 
 pub(super) const DAYS: [&str; 7] = [
@@ -89,6 +90,10 @@ pub(super) fn read(form: &Form, current: &Settings) -> (Settings, Problems) {
             }
         }
     }
+    match read_warning(form.get("sla.warning.kind"), form.get("sla.warning.value")) {
+        Ok(warning) => settings.sla.warning = warning,
+        Err((field, message)) => problems.add(field, message),
+    }
     settings.business_hours.time_zone = form.get("time_zone").to_owned();
     for day in DAYS {
         let path = format!("business_hours.week.{day}");
@@ -116,6 +121,38 @@ pub(super) fn read(form: &Form, current: &Settings) -> (Settings, Problems) {
         Err(_) => problems.add("auto_close_days", "must be a whole number of days"),
     }
     (settings, problems)
+}
+
+/// The warning threshold as the form shows it: a kind, and a percentage of
+/// the target or a number of business minutes; on failure, the field
+/// (named as the settings' own check names it) and why.
+fn read_warning(kind: &str, value: &str) -> Result<Warning, (&'static str, &'static str)> {
+    match kind {
+        "fraction" => value
+            .parse::<f64>()
+            .ok()
+            .filter(|p| p.is_finite())
+            .map(|percent| Warning::Fraction(percent / 100.0))
+            .ok_or(("sla.warning.fraction", "must be a percentage, like 80")),
+        "minutes_before" => value.parse().map(Warning::MinutesBefore).map_err(|_| {
+            (
+                "sla.warning.minutes_before",
+                "must be a whole number of minutes",
+            )
+        }),
+        _ => Err((
+            "sla.warning.kind",
+            "choose a share of the target or minutes before the deadline",
+        )),
+    }
+}
+
+/// The warning threshold as the form shows it: its kind and its number.
+pub(super) fn warning_fields(warning: Warning) -> (&'static str, String) {
+    match warning {
+        Warning::Fraction(share) => ("fraction", format!("{}", (share * 100.0).round())),
+        Warning::MinutesBefore(minutes) => ("minutes_before", minutes.to_string()),
+    }
 }
 
 /// `09:00-12:00, 13:00-17:00` as opening hours; `None` when unreadable.
@@ -194,6 +231,8 @@ mod tests {
             ("business_hours.week.monday", "09:00-12:00, 13:00-17:00"),
             ("business_hours.holidays", "2026-12-25, 2026-12-26"),
             ("auto_close_days", "5"),
+            ("sla.warning.kind", "minutes_before"),
+            ("sla.warning.value", "20"),
         ];
         let minutes = Priority::ALL.map(|p| {
             (
@@ -221,6 +260,37 @@ mod tests {
         assert_eq!(settings.business_hours.holidays.len(), 2);
         assert_eq!(settings.sla.low.first_response_minutes, 30);
         assert_eq!(settings.auto_close_days, 5);
+        assert_eq!(settings.sla.warning, Warning::MinutesBefore(20));
+    }
+
+    #[test]
+    fn the_warning_is_a_percentage_or_minutes_on_the_form() {
+        let fraction = form(&[
+            ("sla.warning.kind", "fraction"),
+            ("sla.warning.value", "75"),
+        ]);
+        let (settings, _) = read(&fraction, &Settings::default());
+        assert_eq!(settings.sla.warning, Warning::Fraction(0.75));
+        assert_eq!(
+            warning_fields(settings.sla.warning),
+            ("fraction", "75".to_owned())
+        );
+        let (_, problems) = read(
+            &form(&[
+                ("sla.warning.kind", "fraction"),
+                ("sla.warning.value", "most"),
+            ]),
+            &Settings::default(),
+        );
+        assert!(problems.get("sla.warning.fraction").is_some());
+        let (_, problems) = read(
+            &form(&[
+                ("sla.warning.kind", "minutes_before"),
+                ("sla.warning.value", "1.5"),
+            ]),
+            &Settings::default(),
+        );
+        assert!(problems.get("sla.warning.minutes_before").is_some());
     }
 
     #[test]

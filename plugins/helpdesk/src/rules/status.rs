@@ -183,6 +183,17 @@ pub fn apply(ticket: &mut Ticket, to: Status, at: Timestamp) {
     ticket.status_history.push(StatusChange { at, status: to });
 }
 
+/// Whether a reply by someone acting as `actors` on a ticket is the
+/// requester's: whoever filed the ticket writes as its requester, even when
+/// they also handle its category (an administrator asking for help), so
+/// their own words never count as the team's first response.
+pub fn replies_as_requester(actors: &[Actor]) -> bool {
+    actors.contains(&Actor::Requester)
+        || !actors
+            .iter()
+            .any(|a| matches!(a, Actor::Agent | Actor::Manager | Actor::System))
+}
+
 /// Records a reply (not an internal note) on the ticket at `at`: refused
 /// on a closed ticket; the first reply of someone other than the requester
 /// is the first response; the status moves as [`on_reply`] says. Returns
@@ -338,6 +349,16 @@ mod tests {
         assert_eq!(on_reply(InProgress, true), None);
         assert_eq!(may_reply(Closed), Err(Refusal::Closed));
         assert_eq!(may_reply(Resolved), Ok(()));
+    }
+
+    #[test]
+    fn the_person_who_filed_a_ticket_replies_as_its_requester() {
+        assert!(replies_as_requester(&[Actor::Requester]));
+        assert!(replies_as_requester(&[Actor::Requester, Actor::Manager]));
+        assert!(replies_as_requester(&[Actor::Requester, Actor::Agent]));
+        assert!(!replies_as_requester(&[Actor::Agent]));
+        assert!(!replies_as_requester(&[Actor::Agent, Actor::Manager]));
+        assert!(!replies_as_requester(&[Actor::System]));
     }
 
     #[test]
