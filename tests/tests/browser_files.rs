@@ -7,22 +7,13 @@
 
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
-use immcase_tests::browser::{Browser, PHONE, Session, scenario};
+use immcase_tests::browser::{Browser, PHONE, scenario};
 use immcase_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, Backend, TestServer, on_both_databases};
 
 on_both_databases!(files_are_uploaded_and_deleted_from_the_pages);
 
 fn base(server: &TestServer) -> String {
     format!("http://localhost:{}", server.addr.port())
-}
-
-/// Chooses a local file in the file input `css`.
-async fn choose_file(s: &Session, css: &str, path: &std::path::Path) {
-    let input = s.wait_for(css).await;
-    input
-        .send_keys(path.to_str().unwrap())
-        .await
-        .expect("choose the file");
 }
 
 async fn files_are_uploaded_and_deleted_from_the_pages(backend: Backend) {
@@ -46,7 +37,7 @@ async fn files_are_uploaded_and_deleted_from_the_pages(backend: Backend) {
         s.sign_in(&base(&server), ADMIN_EMAIL, ADMIN_PASSWORD).await;
         s.goto(&format!("{}/applicants/{ana}", base(&server))).await;
         s.wait_for_text("#files", "No files yet").await;
-        choose_file(&s, "#upload-file", &passport).await;
+        s.choose_file("#upload-file", &passport).await;
         s.fill("#upload-folder", "Identity").await;
         s.submit_button("Upload").await;
         s.wait_for_text(".flash", "Uploaded passport scan.pdf")
@@ -61,7 +52,7 @@ async fn files_are_uploaded_and_deleted_from_the_pages(backend: Backend) {
         );
 
         // Over the limit: the page says why, and nothing is listed.
-        choose_file(&s, "#upload-file", &video).await;
+        s.choose_file("#upload-file", &video).await;
         s.submit_button("Upload").await;
         let flash = s.wait_for_text(".flash", "Not uploaded").await;
         assert!(flash.contains("64 KB"), "{flash}");

@@ -1,6 +1,7 @@
 //! The helpdesk's pages in a browser (Debian's Chromium over WebDriver) on
-//! SQLite and PostgreSQL: filing a ticket on a phone, the ticket page with
-//! its SLA clocks, replying, and the list with its filters at laptop width.
+//! SQLite and PostgreSQL: filing a ticket with a photo on a phone, the
+//! ticket page with its SLA clocks and files, replying, and the list with
+//! its filters at laptop width.
 //! Leaves screenshots of each under `target/tmp/screenshots`.
 
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
@@ -21,6 +22,10 @@ async fn a_ticket_is_filed_and_answered_from_the_pages(backend: Backend) {
     let db = backend.name();
     let server = TestServer::start(backend).await;
     server.admin().await.set_module("helpdesk", true).await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("jammed tray.jpg");
+    std::fs::write(&photo, b"\xff\xd8\xff\xe0 a photo of the tray").unwrap();
 
     let phone = browser.session(PHONE.0, PHONE.1).await;
     scenario(&format!("helpdesk-phone-{db}"), &phone, async {
@@ -49,10 +54,13 @@ async fn a_ticket_is_filed_and_answered_from_the_pages(backend: Backend) {
         phone
             .select_by_value("select[name='priority']", "high")
             .await;
+        phone.choose_file("input[name='attachments']", &photo).await;
         phone.screenshot(&format!("helpdesk-new-phone-{db}")).await;
         phone.submit_button("File the ticket").await;
         let page = phone.wait_for_text("main", "TKT001").await;
         assert!(page.contains("Printer jams on IMM 5257"), "{page}");
+        let files = phone.text(".ticket-files").await;
+        assert!(files.contains("jammed tray.jpg"), "{files}");
         phone
             .fill("textarea[name='body']", "Tried another tray: same.")
             .await;

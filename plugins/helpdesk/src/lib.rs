@@ -33,6 +33,7 @@
 
 //!
 //! - `tickets`: filing, listing and showing tickets;
+//! - `attachments`: a ticket's files, kept by the host's file store;
 //! - `changes`: replies, status changes and reassignment;
 //! - `effects`: saving a ticket with its SLA clocks, timers, search entry,
 //!   events and emails;
@@ -47,6 +48,7 @@ use immcase_sdk::{Ctx, Error, Plugin, Request, Response, Result, Router, Timer, 
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+mod attachments;
 mod changes;
 mod data;
 mod effects;
@@ -76,6 +78,9 @@ impl Plugin for Helpdesk {
             .post("/tickets/:id/replies", changes::reply)
             .post("/tickets/:id/status", changes::set_status)
             .post("/tickets/:id/assign", changes::assign)
+            .get("/tickets/:id/attachments", attachments::list)
+            .post("/tickets/:id/attachments", attachments::add)
+            .get("/tickets/:id/attachments/:file", attachments::download)
     }
 
     fn on_timer(ctx: &Ctx, timer: Timer) -> Result<()> {

@@ -94,7 +94,7 @@ pub fn visible_tickets(
 }
 
 /// `GET /tickets/:id`: the ticket, its conversation (internal notes only
-/// for agents and managers) and where its SLA clocks stand.
+/// for agents and managers), its files and where its SLA clocks stand.
 pub fn show(ctx: &Ctx, request: Request) -> Result<Response> {
     let id = request.require_param("id")?;
     if request.is_page() {
@@ -126,6 +126,7 @@ pub fn detail(ctx: &Ctx, doc: &Doc<Ticket>, settings: &Settings) -> Result<Value
         crate::rules::sla::evaluate(now(ctx), &doc.data, &settings.sla, &settings.business_hours);
     let mut value = summary(doc);
     value["replies"] = json!(replies);
+    value["attachments"] = json!(crate::attachments::of(ctx, &doc.id)?);
     value["sla"] = serde_json::to_value(report)?;
     Ok(value)
 }

@@ -44,6 +44,15 @@ impl Session {
             .await
     }
 
+    /// Chooses the local file `path` in the file input matching `css` (one
+    /// more file each time, for an input that takes several).
+    pub async fn choose_file(&self, css: &str, path: &std::path::Path) {
+        let input = self.wait_for(css).await;
+        let path = path.to_str().expect("a UTF-8 path");
+        self.run(&format!("choose {path} in {css}"), input.send_keys(path))
+            .await
+    }
+
     /// Clicks the element matching `css` (waiting for it).
     pub async fn click(&self, css: &str) {
         let element = self.wait_for(css).await;

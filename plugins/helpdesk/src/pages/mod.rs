@@ -13,10 +13,11 @@ pub mod ticket;
 use std::collections::HashMap;
 
 use immcase_sdk::html::{Element, el, text};
-use immcase_sdk::{Ctx, Error, Request, Response, Result};
+use immcase_sdk::{Ctx, Error, Part, Request, Response, Result};
 use jiff::Timestamp;
 use serde::Deserialize;
 
+use crate::attachments;
 use crate::data;
 use crate::rules::settings::Settings;
 use crate::rules::ticket::{NewTicket, Priority, Status};
@@ -195,7 +196,26 @@ pub fn new_ticket(ctx: &Ctx, _request: Request) -> Result<Response> {
 
 /// `POST /tickets` from the form: to the new ticket, or the form again.
 pub fn file_ticket(ctx: &Ctx, request: Request) -> Result<Response> {
-    let form: TicketForm = request.form()?;
+    let multipart = if request.is_multipart() {
+        Some(request.multipart()?)
+    } else {
+        None
+    };
+    let form: TicketForm = match &multipart {
+        Some(multipart) => multipart.form()?,
+        None => request.form()?,
+    };
+    let files: Vec<&Part> = multipart
+        .iter()
+        .flat_map(|m| m.files(attachments::FIELD))
+        .collect();
+    if files.len() > attachments::MAX_PER_POST {
+        let problem = Error::invalid_field(
+            attachments::FIELD,
+            &format!("attach at most {} files at once", attachments::MAX_PER_POST),
+        );
+        return new_ticket_page(ctx, &form, Some(&problem));
+    }
     let requester = ctx
         .caller()
         .user_id
@@ -210,8 +230,20 @@ pub fn file_ticket(ctx: &Ctx, request: Request) -> Result<Response> {
         case_id: Some(form.case_id.clone()),
     };
     match tickets::open_ticket(ctx, new, &requester) {
-        Ok(doc) => Ok(Response::redirect(&format!("{BASE}/tickets/{}", doc.id))
-            .flash(&format!("Ticket {} filed.", doc.data.folio))),
+        Ok(doc) => {
+            // The ticket is filed either way; a file the host refused is
+            // said, and can be attached again from the ticket's page.
+            let message = match attachments::attach(ctx, &doc.id, &files) {
+                Ok(_) => format!("Ticket {} filed.", doc.data.folio),
+                Err(error) if error.status() == 422 => format!(
+                    "Ticket {} filed, but {}",
+                    doc.data.folio,
+                    error.message().trim_start_matches("attachments: ")
+                ),
+                Err(error) => return Err(error),
+            };
+            Ok(Response::redirect(&format!("{BASE}/tickets/{}", doc.id)).flash(&message))
+        }
         Err(error) if error.status() == 422 => new_ticket_page(ctx, &form, Some(&error)),
         Err(error) => Err(error),
     }
@@ -234,6 +266,7 @@ fn new_ticket_page(ctx: &Ctx, form: &TicketForm, problem: Option<&Error>) -> Res
     });
     let mut body = el("form")
         .attr("method", "post")
+        .attr("enctype", "multipart/form-data")
         .attr("action", format!("{BASE}/tickets"));
     if let Some(problem) = problem {
         body = body.child(el("p").class("form-error").text(problem.message()));
@@ -278,6 +311,14 @@ fn new_ticket_page(ctx: &Ctx, form: &TicketForm, problem: Option<&Error>) -> Res
                 .attr("name", "case_id")
                 .attr("value", &form.case_id),
             "case_id",
+        ))
+        .child(field(
+            "Files (optional)",
+            el("input")
+                .attr("type", "file")
+                .attr("name", attachments::FIELD)
+                .flag("multiple", true),
+            attachments::FIELD,
         ))
         .child(el("button").attr("type", "submit").text("File the ticket"));
     let status = problem.map_or(200, Error::status);

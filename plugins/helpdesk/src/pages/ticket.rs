@@ -1,10 +1,12 @@
-//! One ticket as a page: its facts and SLA clocks, the conversation, the
-//! reply form, the status moves the reader may make, and reassignment.
+//! One ticket as a page: its facts and SLA clocks, its files, the
+//! conversation, the reply form, the status moves the reader may make, and
+//! reassignment.
 
 use immcase_sdk::html::{Element, Html, el};
 use immcase_sdk::{Ctx, Doc, Error, Response, Result};
 
 use super::{BASE, Names, STATUSES, category_label, local_time};
+use crate::attachments;
 use crate::changes;
 use crate::data::{self, now};
 use crate::rules::assignment::ASSIGN;
@@ -97,6 +99,12 @@ fn page(ctx: &Ctx, id: &str, problem: Option<&Error>) -> Result<Response> {
     article = article
         .child(details)
         .child(description)
+        .child(el("h2").text("Files"))
+        .child(files(ctx, &doc)?);
+    if ticket.status != Status::Closed {
+        article = article.child(attach_form(&doc.id));
+    }
+    article = article
         .child(el("h2").text("Conversation"))
         .child(conversation);
     if ticket.status != Status::Closed {
@@ -138,6 +146,74 @@ fn business_time(minutes: i64) -> String {
             if h == 1 { "" } else { "s" },
             if m == 1 { "" } else { "s" }
         ),
+    }
+}
+
+/// The ticket's files, each a link that downloads it.
+fn files(ctx: &Ctx, doc: &Doc<Ticket>) -> Result<Element> {
+    let files = attachments::of(ctx, &doc.id)?;
+    if files.is_empty() {
+        return Ok(el("p").class("empty").text("No files attached."));
+    }
+    let tz = ctx.caller().time_zone.clone();
+    let mut names = Names::default();
+    let items = files.iter().map(|file| {
+        let by = file["uploaded_by"]
+            .as_str()
+            .map(|id| names.of(ctx, id))
+            .unwrap_or_else(|| "Helpdesk".to_owned());
+        let at = file["uploaded_at"]
+            .as_str()
+            .and_then(|at| at.parse().ok())
+            .map(|at| local_time(at, &tz))
+            .unwrap_or_default();
+        el("li")
+            .child(
+                el("a")
+                    .attr("href", file["download"].as_str().unwrap_or_default())
+                    .text(file["name"].as_str().unwrap_or("file")),
+            )
+            .child(el("small").text(&format!(
+                " {} · {by} · {at}",
+                size_in_words(file["size"].as_u64().unwrap_or(0))
+            )))
+    });
+    Ok(el("ul")
+        .class("ticket-files")
+        .children(items.collect::<Vec<_>>()))
+}
+
+/// Adds files to the ticket; whoever reads the ticket reads them too.
+fn attach_form(id: &str) -> Element {
+    el("form")
+        .class("attach")
+        .attr("method", "post")
+        .attr("enctype", "multipart/form-data")
+        .attr("action", attachments::form_action(id))
+        .child(
+            el("label").text("Attach files").child(
+                el("input")
+                    .attr("type", "file")
+                    .attr("name", attachments::FIELD)
+                    .flag("multiple", true)
+                    .flag("required", true),
+            ),
+        )
+        .child(el("p").class("hint").text(&format!(
+            "Up to {} files at once. Everyone who can read this ticket can read its files.",
+            attachments::MAX_PER_POST
+        )))
+        .child(el("button").attr("type", "submit").text("Attach"))
+}
+
+/// Bytes as people read them: `980 bytes`, `14 KB`, `2.5 MB`.
+fn size_in_words(bytes: u64) -> String {
+    const KB: u64 = 1024;
+    const MB: u64 = 1024 * KB;
+    match bytes {
+        b if b < KB => format!("{b} bytes"),
+        b if b < MB => format!("{} KB", b.div_ceil(KB)),
+        b => format!("{:.1} MB", b as f64 / MB as f64),
     }
 }
 
@@ -237,7 +313,15 @@ fn assign_form(ctx: &Ctx, doc: &Doc<Ticket>) -> Result<Element> {
 
 #[cfg(test)]
 mod tests {
-    use super::business_time;
+    use super::{business_time, size_in_words};
+
+    #[test]
+    fn sizes_read_as_people_say_them() {
+        assert_eq!(size_in_words(980), "980 bytes");
+        assert_eq!(size_in_words(14 * 1024), "14 KB");
+        assert_eq!(size_in_words(14 * 1024 + 1), "15 KB");
+        assert_eq!(size_in_words(5 * 1024 * 1024 / 2), "2.5 MB");
+    }
 
     #[test]
     fn business_time_reads_in_hours_and_minutes() {
