@@ -13,7 +13,7 @@ use crate::caller::Caller;
 use crate::error::{Error, Result};
 use crate::store::Collection;
 use crate::wit::immcase::plugin::{
-    directory, events, files, log, mail, records, schedule, search, settings,
+    actions, directory, events, files, log, mail, records, schedule, search, settings,
 };
 
 /// The context of one call: the caller, and the host's imports as methods.
@@ -184,6 +184,19 @@ impl Ctx {
         content: &[u8],
     ) -> Result<Value> {
         from_json(&files::attach(owner, name, content_type, content)?)
+    }
+
+    // --- actions of other modules ----------------------------------------
+
+    /// Calls the action `name` of the module `module` (listed in the
+    /// manifest under `[capabilities] actions` as `{module}.{name}` or
+    /// `{module}.*`), for this call's caller; host API 0.1.2. Its changes
+    /// are kept only if this call succeeds too. A module that is not enabled
+    /// is [`Error::NotFound`]; the action's own errors come back as they are.
+    pub fn call_action(&self, module: &str, name: &str, input: &impl Serialize) -> Result<Value> {
+        let input = serde_json::to_string(input)
+            .map_err(|e| Error::Invalid(format!("the action's input is not JSON: {e}")))?;
+        from_json(&actions::call(module, name, &input)?)
     }
 
     // --- search ----------------------------------------------------------

@@ -32,6 +32,9 @@ pub struct CallState {
     /// timers), which act with the module's own rights only.
     pub(super) caller: Option<Caller>,
     tx: Option<Tx>,
+    /// How many calls of actions this call is inside (0 for a call the host
+    /// makes; see `imports_actions`).
+    pub(super) depth: u32,
     /// Set by imports whose effects should wake a worker after the commit.
     pub(super) wake_mail: bool,
     pub(super) wake_jobs: bool,
@@ -68,6 +71,37 @@ impl CallState {
     pub(super) fn id(&self) -> &str {
         &self.module.manifest.id
     }
+
+    /// Hands the call's transaction (and what it wrote so far) to a nested
+    /// call, which gives it back with [`CallState::take_back`].
+    pub(super) fn lend(&mut self) -> Effects {
+        Effects {
+            tx: self.tx.take(),
+            ..Effects::default()
+        }
+    }
+
+    /// Takes back the transaction lent to a nested call, with the effects
+    /// that call left to carry out after the commit.
+    pub(super) fn take_back(&mut self, effects: Effects) {
+        self.tx = effects.tx;
+        self.wake_mail |= effects.wake_mail;
+        self.wake_jobs |= effects.wake_jobs;
+        self.wake_search |= effects.wake_search;
+        self.written_blobs.extend(effects.written_blobs);
+    }
+}
+
+/// What a call leaves behind for whoever commits it: its transaction (if it
+/// wrote), the workers to wake after the commit, and the blobs to remove if
+/// it is not committed.
+#[derive(Default)]
+pub struct Effects {
+    pub(super) tx: Option<Tx>,
+    pub(super) wake_mail: bool,
+    pub(super) wake_jobs: bool,
+    pub(super) wake_search: bool,
+    pub(super) written_blobs: Vec<String>,
 }
 
 /// Caps a module's linear memory and remembers when a growth was refused, so
@@ -189,6 +223,50 @@ pub async fn run<R, F>(
 where
     F: for<'s> FnOnce(&'s Module, &'s mut Store<CallState>) -> BoxFuture<'s, wasmtime::Result<R>>,
 {
+    let start = Effects::default();
+    let (result, effects) = execute(app, module, practice, caller, start, 0, body).await;
+    let result = match result {
+        Ok(result) if commit(&result) => result,
+        other => {
+            discard_blobs(app, &effects.written_blobs).await;
+            return other;
+        }
+    };
+    let written = effects.written_blobs;
+    let committed = commit_call(app, effects.tx, finish).await;
+    if committed.is_err() {
+        discard_blobs(app, &written).await;
+    }
+    committed?;
+    if effects.wake_mail {
+        app.mail.wake();
+    }
+    if effects.wake_jobs {
+        app.modules.jobs_wake.notify_one();
+    }
+    if effects.wake_search {
+        app.search.wake.notify_one();
+    }
+    Ok(result)
+}
+
+/// Runs `body` on a fresh instance of `module` at `depth` (0 for the host's
+/// own calls), continuing `start`'s transaction if it has one, and returns
+/// what it answered with what it left, committing nothing: [`run`] commits
+/// a call the host made; a nested action call hands its effects back to
+/// the call it is part of.
+pub(super) async fn execute<R, F>(
+    app: &AppState,
+    module: &Arc<LoadedModule>,
+    practice: &Practice,
+    caller: Option<&Caller>,
+    start: Effects,
+    depth: u32,
+    body: F,
+) -> (Result<R, AppError>, Effects)
+where
+    F: for<'s> FnOnce(&'s Module, &'s mut Store<CallState>) -> BoxFuture<'s, wasmtime::Result<R>>,
+{
     let limits = module.manifest.limits;
     let wasi = WasiCtxBuilder::new()
         .wall_clock(ModuleWallClock(app.clock.clone()))
@@ -204,11 +282,12 @@ where
         module: module.clone(),
         practice: practice.clone(),
         caller: caller.cloned(),
-        tx: None,
-        wake_mail: false,
-        wake_jobs: false,
-        wake_search: false,
-        written_blobs: Vec::new(),
+        tx: start.tx,
+        depth,
+        wake_mail: start.wake_mail,
+        wake_jobs: start.wake_jobs,
+        wake_search: start.wake_search,
+        written_blobs: start.written_blobs,
     };
     let mut store = Store::new(module.pre.engine(), state);
     store.limiter(|s| &mut s.limiter);
@@ -224,43 +303,27 @@ where
     })
     .await;
     let result = match outcome {
-        Ok(Ok(value)) => value,
-        Ok(Err(err)) => {
-            let oom = store.data().limiter.hit;
-            discard_blobs(app, &store.data().written_blobs).await;
-            return Err(failure(module, &err, oom));
-        }
-        Err(_) => {
-            let err = wasmtime::Error::from(Trap::Interrupt);
-            discard_blobs(app, &store.data().written_blobs).await;
-            return Err(failure(module, &err, false));
-        }
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(err)) => Err(failure(module, &err, store.data().limiter.hit)),
+        Err(_) => Err(failure(
+            module,
+            &wasmtime::Error::from(Trap::Interrupt),
+            false,
+        )),
     };
-    if !commit(&result) {
-        discard_blobs(app, &store.data().written_blobs).await;
-        return Ok(result);
-    }
     let data = store.into_data();
-    let written = data.written_blobs;
-    let committed = commit_call(app, data.tx, finish).await;
-    if committed.is_err() {
-        discard_blobs(app, &written).await;
-    }
-    committed?;
-    if data.wake_mail {
-        app.mail.wake();
-    }
-    if data.wake_jobs {
-        app.modules.jobs_wake.notify_one();
-    }
-    if data.wake_search {
-        app.search.wake.notify_one();
-    }
-    Ok(result)
+    let effects = Effects {
+        tx: data.tx,
+        wake_mail: data.wake_mail,
+        wake_jobs: data.wake_jobs,
+        wake_search: data.wake_search,
+        written_blobs: data.written_blobs,
+    };
+    (result, effects)
 }
 
 /// Removes what a call that did not commit wrote to the blob store.
-async fn discard_blobs(app: &AppState, keys: &[String]) {
+pub(super) async fn discard_blobs(app: &AppState, keys: &[String]) {
     for key in keys {
         if let Err(e) = app.blobs.delete(key).await {
             tracing::warn!(error = %e, key = %key, "removing a failed call's file contents");

@@ -56,6 +56,10 @@ pub struct Capabilities {
     /// The practice's people (`directory` import).
     #[serde(default)]
     pub directory: bool,
+    /// Actions of other modules it calls: `helpdesk.create-ticket`, or
+    /// `helpdesk.*` for all of a module's (`actions` import).
+    #[serde(default)]
+    pub actions: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
@@ -213,6 +217,14 @@ fn is_event_pattern(p: &str) -> bool {
             .all(|(i, part)| (i == parts.len() - 1 && *part == "*") || is_simple_name(part))
 }
 
+/// `{module}.{action}` or `{module}.*`: an action name is lowercase letters,
+/// digits and hyphens, like a module id.
+fn is_action_pattern(p: &str) -> bool {
+    p.split_once('.').is_some_and(|(module, action)| {
+        is_module_id(module) && (action == "*" || is_module_id(action))
+    })
+}
+
 /// Whether an event name matches a pattern (`a.b` or `a.*`).
 pub fn event_matches(pattern: &str, name: &str) -> bool {
     match pattern.strip_suffix('*') {
@@ -293,6 +305,16 @@ impl Manifest {
                         ),
                     ));
                 }
+            }
+        }
+        for a in &caps.actions {
+            if !is_action_pattern(a) {
+                return Err(bad(
+                    "capabilities.actions",
+                    format!(
+                        "{a:?} is not an action of another module like \"helpdesk.create-ticket\" or \"helpdesk.*\""
+                    ),
+                ));
             }
         }
         for (collection, fields) in &raw.indexes {
@@ -406,6 +428,7 @@ impl Manifest {
             (c.schedule, "schedule"),
             (c.mail, "mail"),
             (c.directory, "directory"),
+            (!c.actions.is_empty(), "actions"),
         ] {
             if on {
                 allowed.push(name);
@@ -420,6 +443,14 @@ impl Manifest {
             .emit
             .iter()
             .any(|p| event_matches(p, name))
+    }
+
+    /// Whether the manifest lists the action `name` of `module`.
+    pub fn may_call(&self, module: &str, name: &str) -> bool {
+        self.capabilities.actions.iter().any(|a| {
+            a.split_once('.')
+                .is_some_and(|(m, n)| m == module && (n == "*" || n == name))
+        })
     }
 
     pub fn subscribes_to(&self, name: &str) -> bool {
@@ -506,6 +537,7 @@ store = ["notes"]
 events = { emit = ["notes.*"], subscribe = ["case.closed"] }
 schedule = true
 mail = true
+actions = ["helpdesk.create-ticket"]
 
 [indexes]
 notes = ["subject"]
@@ -535,6 +567,9 @@ memory-mb = 32
         assert_eq!(m.limits.timeout_ms, 2000);
         assert!(m.check_host_api().is_ok());
         assert!(m.may_emit("notes.created"));
+        assert!(m.may_call("helpdesk", "create-ticket"));
+        assert!(!m.may_call("helpdesk", "reply"));
+        assert!(!m.may_call("calendar", "create-ticket"));
         assert!(!m.may_emit("cases.created"));
         assert!(m.subscribes_to("case.closed"));
         assert_eq!(
@@ -569,6 +604,10 @@ memory-mb = 32
             (
                 NOTES.replace("memory-mb = 32", "memory-mb = 0"),
                 "limits.memory-mb",
+            ),
+            (
+                NOTES.replace("[\"helpdesk.create-ticket\"]", "[\"helpdesk\"]"),
+                "capabilities.actions",
             ),
             (
                 NOTES.replace("memory-mb = 32", "memory-mb = 32\nrequest-mb = 17"),

@@ -3,8 +3,9 @@
 //! - `manifest`: `plugin.toml`, parsed and checked.
 //! - `runtime`: the wasmtime engine, compilation cache and load-time checks.
 //! - `call`: one call into a module, with limits and its own transaction.
-//! - `imports`: the host side of every WIT import (`imports_records` and
-//!   `imports_search` for those two).
+//! - `imports`: the host side of every WIT import (`imports_records`,
+//!   `imports_files`, `imports_search`, `imports_directory` and
+//!   `imports_actions` for those).
 //! - `store`: the document store behind the `store` import.
 //! - `search_docs`: modules' documents in global search, behind `search`.
 //! - `settings`: per-practice enabled state and settings.
@@ -13,6 +14,7 @@
 pub mod bindings;
 pub mod call;
 mod imports;
+mod imports_actions;
 mod imports_directory;
 mod imports_files;
 mod imports_records;
