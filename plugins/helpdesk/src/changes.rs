@@ -68,7 +68,11 @@ pub fn assign(ctx: &Ctx, request: Request) -> Result<Response> {
 }
 
 /// A reply or an internal note by the caller.
-fn reply_as_caller(ctx: &Ctx, id: &str, input: ReplyInput) -> Result<(Doc<Ticket>, Doc<Reply>)> {
+pub fn reply_as_caller(
+    ctx: &Ctx,
+    id: &str,
+    input: ReplyInput,
+) -> Result<(Doc<Ticket>, Doc<Reply>)> {
     let (doc, settings, actors) = visible(ctx, id)?;
     let handler = actors
         .iter()
@@ -88,9 +92,23 @@ fn reply_as_caller(ctx: &Ctx, id: &str, input: ReplyInput) -> Result<(Doc<Ticket
 }
 
 fn status_as_caller(ctx: &Ctx, id: &str, input: &StatusInput) -> Result<Doc<Ticket>> {
+    check_version_given(input.version)?;
+    move_as_caller(ctx, id, &input.status, input.version)
+}
+
+/// Moves the ticket to `status` as the caller may, at `version` when given
+/// (an action may leave it out and move the current one).
+pub fn move_as_caller(
+    ctx: &Ctx,
+    id: &str,
+    status: &str,
+    version: Option<u64>,
+) -> Result<Doc<Ticket>> {
     let (doc, settings, actors) = visible(ctx, id)?;
-    check_version(&doc, input.version)?;
-    let to = parse_status(&input.status)?;
+    if version.is_some() {
+        check_version(&doc, version)?;
+    }
+    let to = parse_status(status)?;
     change_status(ctx, doc, &settings, to, &actors)
 }
 
@@ -262,6 +280,13 @@ pub fn visible(ctx: &Ctx, id: &str) -> Result<(Doc<Ticket>, Settings, Vec<Actor>
     }
     let actors = visibility::actors(ctx.caller(), &doc.data, &settings);
     Ok((doc, settings, actors))
+}
+
+fn check_version_given(version: Option<u64>) -> Result<()> {
+    match version {
+        None => Err(Error::invalid_field("version", "required")),
+        Some(_) => Ok(()),
+    }
 }
 
 fn check_version(doc: &Doc<Ticket>, version: Option<u64>) -> Result<()> {

@@ -175,29 +175,47 @@ fn auto_close(ctx: &Ctx, id: &str) -> Result<()> {
 }
 
 // Actions -------------------------------------------------------------------
+//
+// Workflows and other modules call these through the host. A call for a
+// person acts as that person, with the same rules as the JSON API; a call
+// the host makes on its own (a workflow, an event) acts as the system.
 
-/// `create-ticket` `{requester_id, subject, description, category,
-/// priority, applicant_id?, case_id?}`: the ticket.
+/// `create-ticket` `{requester_id?, subject, description, category,
+/// priority, applicant_id?, case_id?}`: the ticket. A person files for
+/// themselves unless they hold `helpdesk.manage`; the system names the
+/// requester.
 fn create_ticket_action(ctx: &Ctx, input: Value) -> Result<Value> {
     #[derive(Deserialize)]
     struct Input {
         #[serde(default)]
-        requester_id: String,
+        requester_id: Option<String>,
         #[serde(flatten)]
         ticket: NewTicket,
     }
     let input: Input = serde_json::from_value(input)?;
-    if ctx.person(&input.requester_id)?.is_none() {
+    let caller = ctx.caller();
+    let requester = match (caller.user_id.as_deref(), input.requester_id) {
+        (Some(me), None) => me.to_owned(),
+        (Some(me), Some(other)) if other != me && !caller.can(MANAGE) => {
+            return Err(Error::Forbidden(format!(
+                "filing a ticket for someone else needs `{MANAGE}`"
+            )));
+        }
+        (_, Some(requester)) => requester,
+        (None, None) => return Err(Error::invalid_field("requester_id", "required")),
+    };
+    if ctx.person(&requester)?.is_none_or(|p| !p.active) {
         return Err(Error::invalid_field(
             "requester_id",
-            "must be a person of the practice",
+            "must be an active person of the practice",
         ));
     }
-    let doc = tickets::open_ticket(ctx, input.ticket, &input.requester_id)?;
+    let doc = tickets::open_ticket(ctx, input.ticket, &requester)?;
     Ok(serde_json::to_value(TicketView::of(&doc))?)
 }
 
-/// `reply` `{ticket_id, body, internal?}`: a reply by the system.
+/// `reply` `{ticket_id, body, internal?}`: the ticket. A person replies as
+/// on the ticket's page; the system's replies are written by "Helpdesk".
 fn reply_action(ctx: &Ctx, input: Value) -> Result<Value> {
     #[derive(Deserialize)]
     struct Input {
@@ -206,6 +224,10 @@ fn reply_action(ctx: &Ctx, input: Value) -> Result<Value> {
         reply: ReplyInput,
     }
     let input: Input = serde_json::from_value(input)?;
+    if ctx.caller().is_person() {
+        let (doc, _) = changes::reply_as_caller(ctx, &input.ticket_id, input.reply)?;
+        return Ok(serde_json::to_value(TicketView::of(&doc))?);
+    }
     let doc = data::find_ticket(ctx, &input.ticket_id)?;
     let (settings, _) = data::settings(ctx)?;
     let author = Author {
@@ -217,15 +239,21 @@ fn reply_action(ctx: &Ctx, input: Value) -> Result<Value> {
     Ok(serde_json::to_value(TicketView::of(&doc))?)
 }
 
-/// `set-status` `{ticket_id, status}`: as the system, which may only close
-/// a resolved ticket.
+/// `set-status` `{ticket_id, status, version?}`: the ticket. A person makes
+/// the moves that are theirs; the system may only close a resolved ticket.
 fn set_status_action(ctx: &Ctx, input: Value) -> Result<Value> {
     #[derive(Deserialize)]
     struct Input {
         ticket_id: String,
         status: String,
+        #[serde(default)]
+        version: Option<u64>,
     }
     let input: Input = serde_json::from_value(input)?;
+    if ctx.caller().is_person() {
+        let doc = changes::move_as_caller(ctx, &input.ticket_id, &input.status, input.version)?;
+        return Ok(serde_json::to_value(TicketView::of(&doc))?);
+    }
     let doc = data::find_ticket(ctx, &input.ticket_id)?;
     let (settings, _) = data::settings(ctx)?;
     let to = changes::parse_status(&input.status)?;
