@@ -575,7 +575,7 @@ memory-mb = 32
         assert_eq!(
             m.allowed_interfaces(),
             [
-                "types", "log", "settings", "store", "events", "schedule", "mail"
+                "types", "log", "settings", "store", "events", "schedule", "mail", "actions"
             ]
         );
         assert_eq!(m.default_settings()["days"], 7);
