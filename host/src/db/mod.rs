@@ -61,9 +61,12 @@ impl Db {
                         Box::pin(async move {
                             // Client data: WAL for concurrent readers, and a full
                             // fsync on commit so nothing committed is lost on a crash.
+                            // One writer at a time: a writer waits up to 15 s for
+                            // the others (a module call holds the lock from its first
+                            // write to its end, and may take seconds).
                             conn.execute(
                                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 15000;",
                             )
                             .await?;
                             Ok(())
