@@ -147,6 +147,14 @@ impl Ctx {
         from_json(&records::get_case(id)?)
     }
 
+    /// The case with this folio (`CAS014`, as people type it), as
+    /// [`Ctx::case`] reads it; `None` when there is none (host API 0.1.2).
+    pub fn case_by_folio(&self, folio: &str) -> Result<Option<Value>> {
+        records::find_case_by_folio(folio)?
+            .map(|json| from_json(&json))
+            .transpose()
+    }
+
     /// The applicants with this email address (any case), oldest first, at
     /// most 50 (needs `records = ["applicants:read"]`).
     pub fn applicants_by_email(&self, email: &str) -> Result<Vec<Value>> {

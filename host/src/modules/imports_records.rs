@@ -3,7 +3,8 @@
 //!
 //! - The manifest must list the capability: `applicants:read` for
 //!   `get-applicant` and `find-applicants-by-email`, `cases:read` for
-//!   `get-case` (`forbidden` naming the plugin.toml key otherwise).
+//!   `get-case` and `find-case-by-folio` (`forbidden` naming the plugin.toml
+//!   key otherwise).
 //! - A call for a person acts as that person: it needs `applicants.read` or
 //!   `cases.read` (`forbidden` naming it), and their field rules hide fields
 //!   exactly as the JSON API does.
@@ -127,6 +128,22 @@ impl records::Host for CallState {
             .map_err(trap)?
             .map(|c| c.to_string())
             .ok_or_else(|| not_found("case", &id)))
+    }
+
+    async fn find_case_by_folio(&mut self, folio: String) -> HostResult<Option<String>> {
+        let rules = match self.may_read(Reading::Cases) {
+            Ok(rules) => rules,
+            Err(e) => return Ok(Err(e)),
+        };
+        let Some(number) = crate::records::case::folio_number(&folio) else {
+            return Ok(Ok(None));
+        };
+        let practice = self.practice.clone();
+        let found = match self.tx_if_started() {
+            Some(tx) => reading::case_by_folio(&mut **tx, &practice, number, &rules).await,
+            None => reading::case_by_folio(self.app.db.pool(), &practice, number, &rules).await,
+        };
+        Ok(Ok(found.map_err(trap)?.map(|c| c.to_string())))
     }
 
     async fn find_applicants_by_email(&mut self, email: String) -> HostResult<Vec<String>> {

@@ -71,6 +71,20 @@ pub fn folio(n: i64) -> String {
     format!("CAS{n:03}")
 }
 
+/// The number of a folio as people type it (`CAS014`, `cas14`, ` CAS0014 `);
+/// `None` for anything else.
+pub fn folio_number(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let digits = text
+        .get(..3)
+        .filter(|prefix| prefix.eq_ignore_ascii_case("CAS"))
+        .map(|_| &text[3..])?;
+    if digits.is_empty() || digits.len() > 18 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok().filter(|n| *n > 0)
+}
+
 fn one_of(errors: &mut FieldErrors, field: &str, value: &str, allowed: &[&str]) {
     if !allowed.contains(&value) {
         errors.insert(field.into(), format!("one of {}", allowed.join(", ")));
@@ -175,6 +189,19 @@ pub fn as_input(c: &Case) -> CaseInput {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn folios_are_read_as_people_type_them() {
+        assert_eq!(folio_number("CAS014"), Some(14));
+        assert_eq!(folio_number(" cas14 "), Some(14));
+        assert_eq!(folio_number("CAS0001"), Some(1));
+        assert_eq!(folio_number(&folio(1234)), Some(1234));
+        for wrong in [
+            "", "CAS", "CAS000", "CAS-1", "TKT001", "CAS1a", "14", "ÇAS1",
+        ] {
+            assert_eq!(folio_number(wrong), None, "{wrong:?}");
+        }
+    }
 
     fn new_case() -> CaseInput {
         CaseInput {

@@ -66,6 +66,23 @@ where
     Ok(row.as_ref().map(from_row))
 }
 
+/// The case of the practice with the folio number `number`, unless it is
+/// in the trash.
+pub async fn find_by_folio<'e, E>(db: E, practice: &Practice, number: i64) -> Result<Option<Case>>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM cases WHERE practice_id = $1 AND folio_number = $2 \
+         AND deleted_at IS NULL"
+    )))
+    .bind(practice.id())
+    .bind(number)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.as_ref().map(from_row))
+}
+
 /// A page of cases, newest first, optionally of one applicant.
 pub async fn page<'e, E>(
     db: E,

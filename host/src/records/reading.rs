@@ -42,6 +42,21 @@ where
         .map(|c| visible(&c, "case", rules)))
 }
 
+/// The case with the folio number `number`, without the fields `rules` hide.
+pub async fn case_by_folio<'e, E>(
+    db: E,
+    practice: &Practice,
+    number: i64,
+    rules: &FieldRules,
+) -> Result<Option<Value>>
+where
+    E: Executor<'e, Database = Any>,
+{
+    Ok(case_store::find_by_folio(db, practice, number)
+        .await?
+        .map(|c| visible(&c, "case", rules)))
+}
+
 /// The applicants with `email` (compared as the API stores emails: trimmed
 /// and lowercased), oldest first, at most `limit`, without the fields
 /// `rules` hide.

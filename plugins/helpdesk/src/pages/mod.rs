@@ -4,8 +4,11 @@
 //!   ticket;
 //! - [`ticket`]: one ticket with its conversation, the reply form and the
 //!   status buttons;
-//! - [`settings`]: categories, assignment, SLA targets and business hours.
+//! - [`settings`]: categories, assignment, SLA targets and business hours;
+//! - `related`: the applicant and case a ticket is about, as people name
+//!   them.
 
+mod related;
 pub mod settings;
 mod settings_form;
 pub mod ticket;
@@ -221,13 +224,18 @@ pub fn file_ticket(ctx: &Ctx, request: Request) -> Result<Response> {
         .user_id
         .clone()
         .ok_or_else(|| Error::Forbidden("only a signed-in person can file tickets".into()))?;
+    let (applicant_id, case_id) = match related::resolve(ctx, &form.applicant_id, &form.case_id) {
+        Ok(ids) => ids,
+        Err(error) if error.status() == 422 => return new_ticket_page(ctx, &form, Some(&error)),
+        Err(error) => return Err(error),
+    };
     let new = NewTicket {
         subject: form.subject.clone(),
         description: form.description.clone(),
         category: form.category.clone(),
         priority: Some(form.priority.clone()),
-        applicant_id: Some(form.applicant_id.clone()),
-        case_id: Some(form.case_id.clone()),
+        applicant_id: Some(applicant_id),
+        case_id: Some(case_id),
     };
     match tickets::open_ticket(ctx, new, &requester) {
         Ok(doc) => {
@@ -299,18 +307,19 @@ fn new_ticket_page(ctx: &Ctx, form: &TicketForm, problem: Option<&Error>) -> Res
             "priority",
         ))
         .child(field(
-            "Applicant id (optional)",
-            el("input")
-                .attr("name", "applicant_id")
-                .attr("value", &form.applicant_id),
-            "applicant_id",
-        ))
-        .child(field(
-            "Case id (optional)",
+            "Case folio (optional, like CAS014)",
             el("input")
                 .attr("name", "case_id")
                 .attr("value", &form.case_id),
             "case_id",
+        ))
+        .child(field(
+            "Applicant's email (optional; the case's applicant when empty)",
+            el("input")
+                .attr("name", "applicant_id")
+                .attr("type", "text")
+                .attr("value", &form.applicant_id),
+            "applicant_id",
         ))
         .child(field(
             "Files (optional)",

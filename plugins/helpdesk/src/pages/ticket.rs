@@ -5,7 +5,7 @@
 use immcase_sdk::html::{Element, Html, el};
 use immcase_sdk::{Ctx, Doc, Error, Response, Result};
 
-use super::{BASE, Names, STATUSES, category_label, local_time};
+use super::{BASE, Names, STATUSES, category_label, local_time, related};
 use crate::attachments;
 use crate::changes;
 use crate::data::{self, now};
@@ -42,26 +42,30 @@ fn page(ctx: &Ctx, id: &str, problem: Option<&Error>) -> Result<Response> {
         Some(id) => names.of(ctx, id),
         None => "unassigned".to_owned(),
     };
+    let words = |text: String| el("span").text(&text);
     let mut facts = vec![
-        ("Status", ticket.status.words().to_owned()),
-        ("Priority", ticket.priority.as_str().to_owned()),
-        ("Category", category_label(&settings, &ticket.category)),
-        ("Requester", names.of(ctx, &ticket.requester_id)),
-        ("Assignee", assignee),
-        ("Filed", local_time(ticket.created_at, &tz)),
-        ("First response", clock(&report.first_response, &tz)),
-        ("Resolution", clock(&report.resolution, &tz)),
+        ("Status", words(ticket.status.words().to_owned())),
+        ("Priority", words(ticket.priority.as_str().to_owned())),
+        (
+            "Category",
+            words(category_label(&settings, &ticket.category)),
+        ),
+        ("Requester", words(names.of(ctx, &ticket.requester_id))),
+        ("Assignee", words(assignee)),
+        ("Filed", words(local_time(ticket.created_at, &tz))),
+        ("First response", words(clock(&report.first_response, &tz))),
+        ("Resolution", words(clock(&report.resolution, &tz))),
     ];
     if let Some(applicant) = &ticket.applicant_id {
-        facts.push(("Applicant", applicant.clone()));
+        facts.push(("Applicant", related::applicant_link(ctx, applicant)));
     }
     if let Some(case) = &ticket.case_id {
-        facts.push(("Case", case.clone()));
+        facts.push(("Case", related::case_link(ctx, case)));
     }
     let details = el("dl").children(
         facts
-            .iter()
-            .map(|(term, value)| Html::from_iter([el("dt").text(term), el("dd").text(value)])),
+            .into_iter()
+            .map(|(term, value)| Html::from_iter([el("dt").text(term), el("dd").child(value)])),
     );
     let description = el("div")
         .class("ticket-description")

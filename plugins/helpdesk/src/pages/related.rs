@@ -1,0 +1,117 @@
+//! The applicant and the case a ticket is about, as people know them: on
+//! the new-ticket form by an email address or a case folio (`CAS014`) as
+//! well as by id, and on the ticket's page by name and folio, linked to
+//! their pages.
+
+use immcase_sdk::html::{Element, el};
+use immcase_sdk::{Ctx, Error, Result};
+
+/// The ids the form's `applicant` and `case` texts name (empty when not
+/// given). A case also gives its applicant when none was named. What
+/// names nothing, or several applicants, is an error on its field.
+pub fn resolve(ctx: &Ctx, applicant: &str, case: &str) -> Result<(String, String)> {
+    let (applicant, case) = (applicant.trim(), case.trim());
+    let mut case_id = case.to_owned();
+    let mut case_applicant = None;
+    if looks_like_folio(case) {
+        let found = ctx
+            .case_by_folio(case)
+            .map_err(|e| on_field("case_id", e))?
+            .ok_or_else(|| {
+                Error::invalid_field("case_id", &format!("there is no case {case} here"))
+            })?;
+        case_id = text_of(&found, "id");
+        case_applicant = Some(text_of(&found, "applicant_id"));
+    }
+    let applicant_id = if applicant.contains('@') {
+        let found = ctx
+            .applicants_by_email(applicant)
+            .map_err(|e| on_field("applicant_id", e))?;
+        match found.as_slice() {
+            [one] => text_of(one, "id"),
+            [] => {
+                return Err(Error::invalid_field(
+                    "applicant_id",
+                    "no applicant has this email address",
+                ));
+            }
+            several => {
+                return Err(Error::invalid_field(
+                    "applicant_id",
+                    &format!(
+                        "{} applicants have this email address: give the case's folio instead",
+                        several.len()
+                    ),
+                ));
+            }
+        }
+    } else if applicant.is_empty() {
+        case_applicant.unwrap_or_default()
+    } else {
+        applicant.to_owned()
+    };
+    Ok((applicant_id, case_id))
+}
+
+/// `CAS` and digits, in any case.
+fn looks_like_folio(text: &str) -> bool {
+    text.len() > 3
+        && text.is_char_boundary(3)
+        && text[..3].eq_ignore_ascii_case("CAS")
+        && text[3..].bytes().all(|b| b.is_ascii_digit())
+}
+
+fn text_of(record: &serde_json::Value, field: &str) -> String {
+    record[field].as_str().unwrap_or_default().to_owned()
+}
+
+/// A refusal to read records, said beside the field that asked for them.
+fn on_field(field: &str, error: Error) -> Error {
+    match error.status() {
+        403 => Error::invalid_field(field, error.message()),
+        _ => error,
+    }
+}
+
+/// The applicant as the reader may see them: their name, linked to their
+/// page; the id alone when the reader may not read applicants.
+pub fn applicant_link(ctx: &Ctx, id: &str) -> Element {
+    match ctx.applicant(id) {
+        Ok(applicant) => {
+            let name = format!(
+                "{} {}",
+                text_of(&applicant, "given_name"),
+                text_of(&applicant, "family_name")
+            );
+            el("a")
+                .attr("href", format!("/applicants/{id}"))
+                .text(name.trim())
+        }
+        Err(_) => el("span").text(id),
+    }
+}
+
+/// The case as the reader may see it: its folio, linked to its page.
+pub fn case_link(ctx: &Ctx, id: &str) -> Element {
+    match ctx.case(id) {
+        Ok(case) => el("a")
+            .attr("href", format!("/cases/{id}"))
+            .text(&text_of(&case, "folio")),
+        Err(_) => el("span").text(id),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::looks_like_folio;
+
+    #[test]
+    fn folios_are_told_from_ids() {
+        assert!(looks_like_folio("CAS014"));
+        assert!(looks_like_folio("cas7"));
+        assert!(!looks_like_folio("CAS"));
+        assert!(!looks_like_folio("01a20b03-1564-746a"));
+        assert!(!looks_like_folio("CASE1"));
+        assert!(!looks_like_folio("ÇAS1"));
+    }
+}
