@@ -102,15 +102,7 @@ pub async fn find<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     practice: &Practice,
     id: &str,
 ) -> Result<Option<StoredFile>> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM files WHERE practice_id = $1 AND id = $2 AND deleted_at IS NULL \
-         AND owner_kind IN ('applicant', 'case')"
-    )))
-    .bind(practice.id())
-    .bind(id)
-    .fetch_optional(db)
-    .await?;
-    Ok(row.as_ref().map(from_row))
+    find_where(db, practice, id, "AND owner_kind IN ('applicant', 'case')").await
 }
 
 /// A file of the practice that is not in the trash, whoever owns it.
@@ -119,8 +111,18 @@ pub async fn find_any<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     practice: &Practice,
     id: &str,
 ) -> Result<Option<StoredFile>> {
+    find_where(db, practice, id, "").await
+}
+
+async fn find_where<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    db: E,
+    practice: &Practice,
+    id: &str,
+    condition: &'static str,
+) -> Result<Option<StoredFile>> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM files WHERE practice_id = $1 AND id = $2 AND deleted_at IS NULL"
+        "SELECT {COLUMNS} FROM files WHERE practice_id = $1 AND id = $2 AND deleted_at IS NULL \
+         {condition}"
     )))
     .bind(practice.id())
     .bind(id)
