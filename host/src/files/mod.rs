@@ -139,23 +139,8 @@ pub async fn record(
         .await?
         .ok_or(AppError::NotFound("owner of the files"))?;
     let total: u64 = upload.files.iter().map(|f| f.size).sum();
-    let quota = state.config.files.practice_quota_bytes;
-    let fits = store::reserve(
-        tx,
-        practice.id(),
-        i64::try_from(total).unwrap_or(i64::MAX),
-        i64::try_from(quota).unwrap_or(i64::MAX),
-    )
-    .await?;
-    if !fits {
-        let used = store::used_bytes(&mut **tx, practice.id()).await?;
-        let name = upload.files.first().map(|f| f.name.as_str()).unwrap_or("");
-        return Err(upload::quota_exceeded(
-            name,
-            u64::try_from(used).unwrap_or(0),
-            quota,
-        ));
-    }
+    let name = upload.files.first().map(|f| f.name.as_str()).unwrap_or("");
+    reserve(state, tx, practice, total, name).await?;
     let mut files = Vec::with_capacity(upload.files.len());
     for r in &upload.files {
         let file = StoredFile {
@@ -202,6 +187,34 @@ pub async fn record(
     Ok(files)
 }
 
+/// Counts `bytes` against the practice's quota in `tx`, or refuses them
+/// (507, naming the file `name` and the quota) when they do not fit.
+async fn reserve(
+    state: &AppState,
+    tx: &mut Tx,
+    practice: &Practice,
+    bytes: u64,
+    name: &str,
+) -> Result<()> {
+    let quota = state.config.files.practice_quota_bytes;
+    let fits = store::reserve(
+        tx,
+        practice.id(),
+        i64::try_from(bytes).unwrap_or(i64::MAX),
+        i64::try_from(quota).unwrap_or(i64::MAX),
+    )
+    .await?;
+    if fits {
+        return Ok(());
+    }
+    let used = store::used_bytes(&mut **tx, practice.id()).await?;
+    Err(upload::quota_exceeded(
+        name,
+        u64::try_from(used).unwrap_or(0),
+        quota,
+    ))
+}
+
 /// Records a file a module keeps for itself (`owner_kind` `module:{id}`,
 /// under the module's `key`) in `tx`: counted against the quota like any
 /// other, but on no timeline, in no search and announced to nobody, since
@@ -214,23 +227,7 @@ pub async fn record_own(
     (owner_kind, key): (&str, &str),
     received: &upload::Received,
 ) -> Result<StoredFile> {
-    let quota = state.config.files.practice_quota_bytes;
-    let size = i64::try_from(received.size).unwrap_or(i64::MAX);
-    let fits = store::reserve(
-        tx,
-        practice.id(),
-        size,
-        i64::try_from(quota).unwrap_or(i64::MAX),
-    )
-    .await?;
-    if !fits {
-        let used = store::used_bytes(&mut **tx, practice.id()).await?;
-        return Err(upload::quota_exceeded(
-            &received.name,
-            u64::try_from(used).unwrap_or(0),
-            quota,
-        ));
-    }
+    reserve(state, tx, practice, received.size, &received.name).await?;
     let file = StoredFile {
         id: received.id.clone(),
         owner_kind: owner_kind.to_string(),
@@ -238,7 +235,7 @@ pub async fn record_own(
         folder: String::new(),
         name: received.name.clone(),
         content_type: received.content_type.clone(),
-        size,
+        size: i64::try_from(received.size).unwrap_or(i64::MAX),
         sha256: received.sha256.clone(),
         blob_key: received.blob_key.clone(),
         uploaded_by: uploaded_by.map(str::to_string),

@@ -35,6 +35,12 @@ enum FileOwner<'a> {
     Own(&'a str),
 }
 
+/// Where an attached file goes: the record found, or the module's own key.
+enum Target<'a> {
+    Record(crate::records::Owner),
+    Own(&'a str),
+}
+
 fn owner_ref(owner: &str) -> Result<FileOwner<'_>, Error> {
     match owner.split_once(':') {
         Some((kind @ ("applicant" | "case"), id)) if !id.is_empty() => {
@@ -204,13 +210,12 @@ impl files::Host for CallState {
                 naming::size_in_words(max)
             ))));
         }
-        // The record found, or `None` for the module's own files.
-        let record = match owner {
+        let target = match owner {
             FileOwner::Record(kind, id) => match self.find_owner(kind, id).await? {
-                Some(found) => Some(found),
+                Some(found) => Target::Record(found),
                 None => return Ok(Err(Error::NotFound(format!("no {kind} {id}")))),
             },
-            FileOwner::Own(_) => None,
+            FileOwner::Own(key) => Target::Own(key),
         };
         let practice = self.practice.clone();
         let file_id = crate::db::new_id();
@@ -243,28 +248,29 @@ impl files::Host for CallState {
         };
         let own_kind = self.own_kind();
         let tx = self.tx().await?;
-        let recorded = match (&record, owner) {
-            (Some(found), _) => {
+        let recorded = match &target {
+            Target::Record(found) => {
                 crate::files::record(&app, tx, &practice, actor, found, &upload).await
             }
-            (None, FileOwner::Own(key) | FileOwner::Record(_, key)) => {
-                let owner = (own_kind.as_str(), key);
+            Target::Own(key) => {
+                let owner = (own_kind.as_str(), *key);
                 let received = &upload.files[0];
                 crate::files::record_own(&app, tx, &practice, actor.user_id, owner, received)
                     .await
                     .map(|file| vec![file])
             }
         };
-        if record.is_some() {
+        if let Target::Record(_) = target {
+            // On the owner's timeline, in search, announced: workers to wake.
             self.wake_jobs = true;
             self.wake_search = true;
         }
         match recorded {
             Ok(files) => Ok(Ok(files
                 .first()
-                .map(|f| match owner {
-                    FileOwner::Own(key) => own_json(f, key),
-                    FileOwner::Record(..) => json_of(&f.info(None)),
+                .map(|f| match target {
+                    Target::Own(key) => own_json(f, key),
+                    Target::Record(_) => json_of(&f.info(None)),
                 })
                 .unwrap_or_default())),
             Err(crate::error::AppError::QuotaExceeded(m)) => Ok(Err(Error::Invalid(m))),

@@ -48,12 +48,7 @@ fn with_download(ticket_id: &str, file: &mut Value) {
 /// in the quota, an impossible name) stops there: the error names it and
 /// the files attached before it (`attached`), which stay.
 pub fn attach(ctx: &Ctx, ticket_id: &str, files: &[&Part]) -> Result<Vec<Value>> {
-    if files.len() > MAX_PER_POST {
-        return Err(Error::invalid_field(
-            FIELD,
-            &format!("attach at most {MAX_PER_POST} files at once"),
-        ));
-    }
+    check_count(files.len())?;
     if files.is_empty() {
         return Ok(Vec::new());
     }
@@ -78,6 +73,17 @@ pub fn attach(ctx: &Ctx, ticket_id: &str, files: &[&Part]) -> Result<Vec<Value>>
         }
     }
     Ok(attached)
+}
+
+/// Refuses more than [`MAX_PER_POST`] files at once.
+pub fn check_count(files: usize) -> Result<()> {
+    if files > MAX_PER_POST {
+        return Err(Error::invalid_field(
+            FIELD,
+            &format!("attach at most {MAX_PER_POST} files at once"),
+        ));
+    }
+    Ok(())
 }
 
 /// A file the host would not keep, and what was attached before it.

@@ -212,11 +212,9 @@ pub fn file_ticket(ctx: &Ctx, request: Request) -> Result<Response> {
         .iter()
         .flat_map(|m| m.files(attachments::FIELD))
         .collect();
-    if files.len() > attachments::MAX_PER_POST {
-        let problem = Error::invalid_field(
-            attachments::FIELD,
-            &format!("attach at most {} files at once", attachments::MAX_PER_POST),
-        );
+    // Checked before the ticket is filed, which it is even if a file is
+    // then refused.
+    if let Err(problem) = attachments::check_count(files.len()) {
         return new_ticket_page(ctx, &form, Some(&problem));
     }
     let requester = ctx
