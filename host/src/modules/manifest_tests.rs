@@ -1,0 +1,139 @@
+//! Tests of `plugin.toml` parsing and checking.
+
+use super::*;
+
+const NOTES: &str = r#"
+id = "notes"
+name = "Notes"
+version = "0.1.0"
+host-api = "^0.1"
+description = "Notes"
+
+[capabilities]
+store = ["notes"]
+events = { emit = ["notes.*"], subscribe = ["case.closed"] }
+schedule = true
+mail = true
+actions = ["helpdesk.create-ticket"]
+
+[indexes]
+notes = ["subject"]
+
+[[permissions]]
+name = "notes.manage_all"
+
+[[nav]]
+label = "Notes"
+path = "/"
+
+[settings.days]
+type = "integer"
+default = 7
+min = 1
+max = 365
+
+[limits]
+memory-mb = 32
+"#;
+
+#[test]
+fn reads_a_full_manifest() {
+    let m = Manifest::parse(NOTES).unwrap();
+    assert_eq!(m.id, "notes");
+    assert_eq!(m.limits.memory_mb, 32);
+    assert_eq!(m.limits.timeout_ms, 2000);
+    assert!(m.check_host_api().is_ok());
+    assert!(m.may_emit("notes.created"));
+    assert!(m.may_call("helpdesk", "create-ticket"));
+    assert!(!m.may_call("helpdesk", "reply"));
+    assert!(!m.may_call("calendar", "create-ticket"));
+    assert!(!m.may_emit("cases.created"));
+    assert!(m.subscribes_to("case.closed"));
+    assert_eq!(
+        m.allowed_interfaces(),
+        [
+            "types", "log", "settings", "store", "events", "schedule", "mail", "actions"
+        ]
+    );
+    assert_eq!(m.default_settings()["days"], 7);
+}
+
+#[test]
+fn errors_name_the_field() {
+    let cases = [
+        (NOTES.replace("id = \"notes\"", "id = \"Notes!\""), "id"),
+        (
+            NOTES.replace("version = \"0.1.0\"", "version = \"one\""),
+            "version",
+        ),
+        (
+            NOTES.replace("host-api = \"^0.1\"", "host-api = \"soon\""),
+            "host-api",
+        ),
+        (
+            NOTES.replace("notes = [\"subject\"]", "other = [\"subject\"]"),
+            "indexes.other",
+        ),
+        (
+            NOTES.replace("emit = [\"notes.*\"]", "emit = [\"*\"]"),
+            "capabilities.events.emit",
+        ),
+        (
+            NOTES.replace("memory-mb = 32", "memory-mb = 0"),
+            "limits.memory-mb",
+        ),
+        (
+            NOTES.replace("[\"helpdesk.create-ticket\"]", "[\"helpdesk\"]"),
+            "capabilities.actions",
+        ),
+        (
+            NOTES.replace("memory-mb = 32", "memory-mb = 32\nrequest-mb = 17"),
+            "limits.request-mb",
+        ),
+        (
+            NOTES.replace("default = 7", "default = \"seven\""),
+            "settings.days.default",
+        ),
+        (
+            NOTES.replace("name = \"notes.manage_all\"", "name = \"other.thing\""),
+            "permissions",
+        ),
+        (format!("{NOTES}\nunknown = 1"), "line"),
+    ];
+    for (text, field) in cases {
+        let err = Manifest::parse(&text).unwrap_err();
+        assert!(err.field.starts_with(field), "{field}: {err}");
+    }
+}
+
+#[test]
+fn incompatible_host_api_names_both_versions() {
+    let m = Manifest::parse(&NOTES.replace("^0.1", "^0.2")).unwrap();
+    let err = m.check_host_api().unwrap_err();
+    assert!(
+        err.contains("^0.2") && err.contains(&HOST_API.to_string()),
+        "{err}"
+    );
+}
+
+#[test]
+fn settings_are_checked_against_their_declaration() {
+    let m = Manifest::parse(NOTES).unwrap();
+    let days = &m.settings["days"];
+    assert!(check_setting(days, &serde_json::json!(30)).is_ok());
+    assert_eq!(
+        check_setting(days, &serde_json::json!(0)).unwrap_err(),
+        "at least 1"
+    );
+    assert_eq!(
+        check_setting(days, &serde_json::json!(2.5)).unwrap_err(),
+        "must be a whole number"
+    );
+}
+
+#[test]
+fn event_patterns() {
+    assert!(event_matches("notes.*", "notes.created"));
+    assert!(!event_matches("notes.*", "notesx.created"));
+    assert!(event_matches("case.closed", "case.closed"));
+}
