@@ -153,11 +153,23 @@ pub async fn serve_with(
 
 /// Deletes what has expired: sessions past their timeouts, sign-in failures
 /// out of every window, used or expired password links, and deletions kept
-/// in the trash past the retention period.
+/// in the trash past the retention period; every six hours (of the server's
+/// clock), file contents that no file names.
 async fn housekeeping(state: AppState, mut stop: watch::Receiver<bool>) {
+    const BLOB_SWEEP_EVERY_MS: i64 = 6 * 60 * 60 * 1000;
+    let mut blobs_swept_at: Option<i64> = None;
     loop {
         if let Err(e) = sweep(&state).await {
             tracing::warn!(error = %e, "housekeeping pass failed");
+        }
+        let now = state.now_ms();
+        if blobs_swept_at.is_none_or(|at| now - at >= BLOB_SWEEP_EVERY_MS) {
+            blobs_swept_at = Some(now);
+            match files::sweep::remove_unreferenced(&state).await {
+                Ok(0) => {}
+                Ok(removed) => tracing::info!(removed, "removed unreferenced file contents"),
+                Err(e) => tracing::warn!(error = %e, "sweeping unreferenced file contents failed"),
+            }
         }
         tokio::select! {
             _ = tokio::time::sleep(state.config.housekeeping_interval) => {}

@@ -1,7 +1,7 @@
 //! Files in an S3-compatible blob store: a local S3 server (moto's
 //! `moto_server`, from PyPI `moto[server]`) stands in for the bucket. A file
-//! larger than one part goes up as a multipart upload; a refused upload and a
-//! purged file leave nothing in the bucket.
+//! larger than one part goes up as a multipart upload; a refused upload, a
+//! purged file and contents that no file names leave nothing in the bucket.
 //!
 //! Without `moto_server` on the PATH this test says so and passes, unless
 //! `IMMCASE_TEST_S3=required` (as in CI), where that fails it.
@@ -134,13 +134,24 @@ async fn files_live_in_an_s3_bucket(backend: Backend) {
         .expect_status(413);
     assert_eq!(keys(&s3).await.len(), 1);
 
+    // Contents that no file names (left by a crash between writing them and
+    // recording the file) are removed after a day by housekeeping.
+    let folder = stored[0].rsplit_once('/').unwrap().0;
+    reqwest::Client::new()
+        .put(format!("{}/{BUCKET}/{folder}/left-by-a-crash", s3.endpoint))
+        .body("orphan")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(keys(&s3).await.len(), 2);
+
     // Purged from the trash: gone from the bucket too.
     admin
         .delete(&format!("/api/v1/files/{id}"))
         .await
         .expect_status(204);
     server.clock.advance(SignedDuration::from_hours(24 * 31));
-    eventually("the purge empties the bucket", || async {
+    eventually("the purge and the sweep empty the bucket", || async {
         keys(&s3).await.is_empty().then_some(())
     })
     .await;

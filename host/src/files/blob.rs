@@ -110,6 +110,22 @@ impl Blobs {
         self.store.get(&Path::from(key)).await?.bytes().await
     }
 
+    /// The blobs whose keys start with `prefix` (a folder, ending in `/`),
+    /// each with when it was last written (ms since the epoch).
+    pub async fn list(&self, prefix: &str) -> object_store::Result<Vec<(String, i64)>> {
+        let prefix = Path::from(prefix.trim_end_matches('/'));
+        self.store
+            .list(Some(&prefix))
+            .map_ok(|meta| {
+                (
+                    meta.location.to_string(),
+                    meta.last_modified.timestamp_millis(),
+                )
+            })
+            .try_collect()
+            .await
+    }
+
     /// Deletes the blob; one that is already gone is not an error.
     pub async fn delete(&self, key: &str) -> object_store::Result<()> {
         match self.store.delete(&Path::from(key)).await {
@@ -156,5 +172,10 @@ impl BlobWriter {
 
 /// Where a file's contents live in the store.
 pub fn key(practice_id: &str, file_id: &str) -> String {
-    format!("practices/{practice_id}/files/{file_id}")
+    format!("{}{file_id}", folder(practice_id))
+}
+
+/// The folder of a practice's file contents.
+pub fn folder(practice_id: &str) -> String {
+    format!("practices/{practice_id}/files/")
 }

@@ -4,6 +4,7 @@
 //! - `blob`: the blob store holding the contents (local folder or S3);
 //! - `store`: files and each practice's stored bytes in the database;
 //! - `upload`: reading an upload into the blob store within the limits;
+//! - `sweep`: removing contents that no file names;
 //! - `routes`: the API and the page form routes.
 //!
 //! An upload first streams every file to the blob store, then records them
@@ -11,12 +12,13 @@
 //! two uploads at once cannot both pass it. A refused or failed upload
 //! removes what it stored. A file is visible only once its row is committed;
 //! a crash between the two leaves an unreferenced blob, never a file without
-//! contents.
+//! contents, and housekeeping removes such a blob after a day.
 
 pub mod blob;
 pub mod naming;
 mod routes;
 pub mod store;
+pub mod sweep;
 pub mod upload;
 
 use serde_json::json;
