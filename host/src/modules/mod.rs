@@ -9,10 +9,12 @@
 //! - `store`: the document store behind the `store` import.
 //! - `search_docs`: modules' documents in global search, behind `search`.
 //! - `settings`: per-practice enabled state and settings.
-//! - `routes`: the HTTP API for modules, and dispatch to `handle-http`.
+//! - `routes`: the HTTP API for modules (list, enable, settings, jobs, nav);
+//! - `dispatch`: requests to a module's own routes, through `handle-http`.
 
 pub mod bindings;
 pub mod call;
+mod dispatch;
 mod imports;
 mod imports_actions;
 mod imports_directory;

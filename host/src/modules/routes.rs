@@ -1,20 +1,15 @@
-//! The HTTP side of modules: administrators list, enable and configure them;
-//! everyone gets the sidebar (`/api/v1/nav`); and `/api/v1/m/{module}/...` and
-//! `/m/{module}/...` reach the module's `handle-http` once the host has checked
-//! that the module is enabled for the practice and the caller holds
-//! `module:{id}`.
+//! The HTTP side of modules: administrators list, enable and configure them,
+//! and see their jobs; everyone gets the sidebar (`/api/v1/nav`). Requests to
+//! the modules themselves are in `dispatch`.
 
-use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::bindings::{self, HttpRequest};
 use super::manifest::{Capabilities, Manifest, NavEntry, PermissionDecl, SettingDecl};
-use super::{call, settings};
+use super::settings;
 use crate::api::{ClientAddr, Json, Path};
 use crate::audit::{self, Actor};
 use crate::auth::Caller;
@@ -28,16 +23,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_settings, put_settings))
         .routes(routes!(list_jobs))
         .routes(routes!(nav))
-        .routes(routes!(module_api))
-        .routes(routes!(module_api_root))
-        .routes(routes!(module_page))
-        .routes(routes!(module_page_root))
-        .routes(routes!(module_api_slash))
-        .routes(routes!(module_page_slash))
+        .merge(super::dispatch::router())
 }
-
-/// Largest response a module may return.
-const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 
 #[derive(Serialize, ToSchema)]
 pub struct ModuleInfo {
@@ -398,204 +385,6 @@ pub async fn nav_items(state: &AppState, caller: &Caller) -> Result<Vec<NavItem>
             .map(|(label, path, _)| host(label, path, "settings")),
     );
     Ok(items)
-}
-
-/// A module's JSON API: whatever the module answers.
-#[utoipa::path(method(get, post, put, patch, delete), path = "/api/v1/m/{module}/{*rest}", tag = "modules",
-    params(("module" = String, Path), ("rest" = String, Path, description = "The path inside the module")),
-    responses((status = 200, description = "The module's answer"), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody, description = "too_large: over the module's request limit"),
-        (status = 500, body = ErrorBody, description = "module_failed: the module trapped or ran out of memory"),
-        (status = 503, body = ErrorBody, description = "module_failed: the module ran past its time limit")))]
-async fn module_api(
-    state: State<AppState>,
-    caller: Option<Caller>,
-    Path((module, rest)): Path<(String, String)>,
-    req: Request,
-) -> Result<Response> {
-    dispatch(state, caller, module, format!("/{rest}"), false, req).await
-}
-
-/// A module's JSON API at its root.
-#[utoipa::path(method(get, post, put, patch, delete), path = "/api/v1/m/{module}", tag = "modules",
-    params(("module" = String, Path)),
-    responses((status = 200, description = "The module's answer"), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 500, body = ErrorBody), (status = 503, body = ErrorBody)))]
-async fn module_api_root(
-    state: State<AppState>,
-    caller: Option<Caller>,
-    Path(module): Path<String>,
-    req: Request,
-) -> Result<Response> {
-    dispatch(state, caller, module, "/".into(), false, req).await
-}
-
-/// A module's pages.
-#[utoipa::path(method(get, post), path = "/m/{module}/{*rest}", tag = "modules",
-    params(("module" = String, Path), ("rest" = String, Path)),
-    responses((status = 200, description = "The module's page", content_type = "text/html"), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 500, body = ErrorBody), (status = 503, body = ErrorBody)))]
-async fn module_page(
-    state: State<AppState>,
-    caller: Option<Caller>,
-    Path((module, rest)): Path<(String, String)>,
-    req: Request,
-) -> Result<Response> {
-    dispatch(state, caller, module, format!("/{rest}"), true, req).await
-}
-
-/// A module's front page.
-#[utoipa::path(method(get, post), path = "/m/{module}", tag = "modules", params(("module" = String, Path)),
-    responses((status = 200, description = "The module's page", content_type = "text/html"), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 500, body = ErrorBody), (status = 503, body = ErrorBody)))]
-async fn module_page_root(
-    state: State<AppState>,
-    caller: Option<Caller>,
-    Path(module): Path<String>,
-    req: Request,
-) -> Result<Response> {
-    dispatch(state, caller, module, "/".into(), true, req).await
-}
-
-/// Request headers a module never sees: the session and credentials.
-const HIDDEN_REQUEST_HEADERS: [&str; 3] = ["cookie", "authorization", "proxy-authorization"];
-/// Response headers a module may not set.
-const REFUSED_RESPONSE_HEADERS: [&str; 6] = [
-    "set-cookie",
-    "connection",
-    "transfer-encoding",
-    "content-length",
-    "keep-alive",
-    "upgrade",
-];
-
-async fn dispatch(
-    State(state): State<AppState>,
-    caller: Option<Caller>,
-    id: String,
-    path: String,
-    page: bool,
-    req: Request,
-) -> Result<Response> {
-    let caller = caller.ok_or(AppError::Unauthenticated)?;
-    let module = state
-        .modules
-        .get(&id)
-        .cloned()
-        .ok_or(AppError::NotFound("module"))?;
-    let enabled = state
-        .modules
-        .enabled
-        .get(state.db.pool(), &caller.practice)
-        .await?;
-    if !enabled.contains(&id) {
-        return Err(AppError::NotFound("module"));
-    }
-    caller.require(&format!("module:{id}"))?;
-    let (parts, body) = req.into_parts();
-    let limit = super::module_request_limit(&state, &module);
-    let body = crate::api::read_limited(body, limit).await?;
-    let request = HttpRequest {
-        method: parts.method.to_string(),
-        path,
-        query: parts.uri.query().unwrap_or("").to_string(),
-        headers: forward_headers(&parts.headers),
-        body: body.to_vec(),
-        page,
-    };
-    let record = call::caller_record(&caller.practice, Some(&caller));
-    let practice = caller.practice.clone();
-    let response = call::run(
-        &state,
-        &module,
-        &practice,
-        Some(&caller),
-        None,
-        |r: &bindings::HttpResponse| r.status < 500,
-        move |m, store| Box::pin(async move { m.call_handle_http(store, &record, &request).await }),
-    )
-    .await?;
-    let mut response = to_response(&id, response)?;
-    if page {
-        crate::web::shell::mark_module_page(&mut response, &module.manifest.name);
-    }
-    Ok(response)
-}
-
-fn forward_headers(headers: &HeaderMap) -> Vec<(String, String)> {
-    headers
-        .iter()
-        .filter(|(name, _)| !HIDDEN_REQUEST_HEADERS.contains(&name.as_str()))
-        .filter_map(|(name, value)| {
-            value
-                .to_str()
-                .ok()
-                .map(|v| (name.to_string(), v.to_string()))
-        })
-        .collect()
-}
-
-fn to_response(id: &str, r: bindings::HttpResponse) -> Result<Response> {
-    let failed = |why: String| AppError::ModuleFailed {
-        module: id.to_string(),
-        status: 500,
-        message: format!("module `{id}` {why}"),
-    };
-    let status = StatusCode::from_u16(r.status)
-        .map_err(|_| failed(format!("answered with status {}", r.status)))?;
-    if r.body.len() > MAX_RESPONSE_BYTES {
-        return Err(failed(format!(
-            "answered with more than {MAX_RESPONSE_BYTES} bytes"
-        )));
-    }
-    let mut response = (status, r.body).into_response();
-    // The module says what its body is; the default is only for when it does not.
-    let default_type = response.headers_mut().remove(header::CONTENT_TYPE);
-    for (name, value) in r.headers {
-        let lower = name.to_ascii_lowercase();
-        if REFUSED_RESPONSE_HEADERS.contains(&lower.as_str()) {
-            continue;
-        }
-        if let (Ok(name), Ok(value)) = (HeaderName::try_from(lower), HeaderValue::from_str(&value))
-        {
-            response.headers_mut().append(name, value);
-        }
-    }
-    if let Some(default_type) = default_type
-        && !response.headers().contains_key(header::CONTENT_TYPE)
-    {
-        response
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, default_type);
-    }
-    Ok(response)
-}
-
-/// A module's JSON API at its root, with the trailing slash.
-#[utoipa::path(method(get, post, put, patch, delete), path = "/api/v1/m/{module}/", tag = "modules",
-    params(("module" = String, Path)),
-    responses((status = 200, description = "The module's answer"), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 500, body = ErrorBody), (status = 503, body = ErrorBody)))]
-async fn module_api_slash(
-    state: State<AppState>,
-    caller: Option<Caller>,
-    Path(module): Path<String>,
-    req: Request,
-) -> Result<Response> {
-    dispatch(state, caller, module, "/".into(), false, req).await
-}
-
-/// A module's front page, with the trailing slash (where the sidebar links).
-#[utoipa::path(method(get, post), path = "/m/{module}/", tag = "modules", params(("module" = String, Path)),
-    responses((status = 200, description = "The module's page", content_type = "text/html"), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 500, body = ErrorBody), (status = 503, body = ErrorBody)))]
-async fn module_page_slash(
-    state: State<AppState>,
-    caller: Option<Caller>,
-    Path(module): Path<String>,
-    req: Request,
-) -> Result<Response> {
-    dispatch(state, caller, module, "/".into(), true, req).await
 }
 
 #[derive(Serialize, ToSchema)]
