@@ -145,20 +145,8 @@ pub async fn record(
     reserve(state, tx, practice, total, name).await?;
     let mut files = Vec::with_capacity(upload.files.len());
     for r in &upload.files {
-        let file = StoredFile {
-            id: r.id.clone(),
-            owner_kind: owner.kind.to_string(),
-            owner_id: owner.id.clone(),
-            folder: upload.folder.clone(),
-            name: r.name.clone(),
-            content_type: r.content_type.clone(),
-            size: i64::try_from(r.size).unwrap_or(i64::MAX),
-            sha256: r.sha256.clone(),
-            blob_key: r.blob_key.clone(),
-            uploaded_by: actor.user_id.map(str::to_string),
-            uploaded_at: now,
-            version: 1,
-        };
+        let owner_ref = (owner.kind, owner.id.as_str());
+        let file = stored_file(r, owner_ref, &upload.folder, actor.user_id, now);
         store::insert(tx, practice, &file).await?;
         crate::search::feed::enqueue(tx, practice, "file", &file.id, now).await?;
         let change = [("file".to_string(), json!(null), json!(file.name))];
@@ -187,6 +175,30 @@ pub async fn record(
         files.push(file);
     }
     Ok(files)
+}
+
+/// The row of a received file, owned by `(kind, id)` in `folder`.
+fn stored_file(
+    r: &upload::Received,
+    (owner_kind, owner_id): (&str, &str),
+    folder: &str,
+    uploaded_by: Option<&str>,
+    uploaded_at: i64,
+) -> StoredFile {
+    StoredFile {
+        id: r.id.clone(),
+        owner_kind: owner_kind.to_string(),
+        owner_id: owner_id.to_string(),
+        folder: folder.to_string(),
+        name: r.name.clone(),
+        content_type: r.content_type.clone(),
+        size: i64::try_from(r.size).unwrap_or(i64::MAX),
+        sha256: r.sha256.clone(),
+        blob_key: r.blob_key.clone(),
+        uploaded_by: uploaded_by.map(str::to_string),
+        uploaded_at,
+        version: 1,
+    }
 }
 
 /// Counts `bytes` against the practice's quota in `tx`, or refuses them
@@ -230,20 +242,7 @@ pub async fn record_own(
     received: &upload::Received,
 ) -> Result<StoredFile> {
     reserve(state, tx, practice, received.size, &received.name).await?;
-    let file = StoredFile {
-        id: received.id.clone(),
-        owner_kind: owner_kind.to_string(),
-        owner_id: key.to_string(),
-        folder: String::new(),
-        name: received.name.clone(),
-        content_type: received.content_type.clone(),
-        size: i64::try_from(received.size).unwrap_or(i64::MAX),
-        sha256: received.sha256.clone(),
-        blob_key: received.blob_key.clone(),
-        uploaded_by: uploaded_by.map(str::to_string),
-        uploaded_at: state.now_ms(),
-        version: 1,
-    };
+    let file = stored_file(received, (owner_kind, key), "", uploaded_by, state.now_ms());
     store::insert(tx, practice, &file).await?;
     Ok(file)
 }
