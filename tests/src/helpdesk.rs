@@ -41,6 +41,36 @@ pub async fn staff(server: &TestServer, admin: &Api, email: &str) -> (Api, Strin
     person(server, admin, email, &["module:helpdesk"]).await
 }
 
+/// The people most scenarios need.
+pub struct Desk {
+    /// `agent@example.com`, responsible for the category.
+    pub agent: Api,
+    pub agent_id: String,
+    /// `req@example.com`, who files tickets.
+    pub requester: Api,
+    /// A manager of the helpdesk (see [`boss`]).
+    pub boss: Api,
+}
+
+/// Enables the helpdesk and sets up its [`Desk`], the agent responsible for
+/// `category`.
+pub async fn desk(server: &TestServer, admin: &Api, category_key: &str) -> Desk {
+    admin.set_module("helpdesk", true).await;
+    let (agent, agent_id) = staff(server, admin, "agent@example.com").await;
+    let (requester, _) = staff(server, admin, "req@example.com").await;
+    let boss = boss(server, admin).await;
+    configure(&boss, |s| {
+        category(s, category_key)["responsible_id"] = json!(agent_id);
+    })
+    .await;
+    Desk {
+        agent,
+        agent_id,
+        requester,
+        boss,
+    }
+}
+
 /// Saves the settings after `change` has adjusted the current ones.
 pub async fn configure(admin: &Api, change: impl FnOnce(&mut Value)) {
     let mut settings = admin

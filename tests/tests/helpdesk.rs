@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
 use immcase_tests::helpdesk::{
-    API, boss, category, configure, file, folios, reply, set_status, staff, ticket,
+    API, Desk, boss, category, configure, desk, file, folios, reply, set_status, staff, ticket,
 };
 use immcase_tests::{Api, Backend, TestServer, eventually, on_both_databases};
 use serde_json::{Value, json};
@@ -25,14 +25,12 @@ on_both_databases!(
 async fn folios_statuses_and_replies(backend: Backend) {
     let server = TestServer::start(backend).await;
     let admin = server.admin().await;
-    admin.set_module("helpdesk", true).await;
-    let (agent, agent_id) = staff(&server, &admin, "agent@example.com").await;
-    let (requester, _) = staff(&server, &admin, "req@example.com").await;
-    let boss = boss(&server, &admin).await;
-    configure(&boss, |s| {
-        category(s, "technical_support")["responsible_id"] = json!(agent_id);
-    })
-    .await;
+    let Desk {
+        agent,
+        agent_id,
+        requester,
+        ..
+    } = desk(&server, &admin, "technical_support").await;
 
     // Wrong input names each field.
     let wrong = requester
@@ -309,14 +307,12 @@ async fn each_role_sees_its_tickets(backend: Backend) {
 async fn pages_file_list_and_answer_tickets(backend: Backend) {
     let server = TestServer::start(backend).await;
     let admin = server.admin().await;
-    admin.set_module("helpdesk", true).await;
-    let (agent, agent_id) = staff(&server, &admin, "agent@example.com").await;
-    let (requester, _) = staff(&server, &admin, "req@example.com").await;
-    let boss = boss(&server, &admin).await;
-    configure(&boss, |s| {
-        category(s, "technical_support")["responsible_id"] = json!(agent_id);
-    })
-    .await;
+    let Desk {
+        agent,
+        requester,
+        boss,
+        ..
+    } = desk(&server, &admin, "technical_support").await;
 
     // Filing through the form: mistakes come back beside their fields.
     let form = requester.get("/m/helpdesk/new").await.expect_status(200);

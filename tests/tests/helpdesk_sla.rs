@@ -7,7 +7,7 @@
 
 use immcase_host::clock::Clock;
 use immcase_tests::helpdesk::{
-    API, boss, category, configure, file, folios, reply, set_status, staff, ticket,
+    API, Desk, boss, category, configure, desk, file, folios, reply, set_status, staff, ticket,
 };
 use immcase_tests::{Api, Backend, TestServer, eventually, on_both_databases};
 use jiff::Timestamp;
@@ -143,15 +143,13 @@ async fn sla_counts_business_hours_pauses_and_escalates_once(backend: Backend) {
 async fn resolved_tickets_close_by_themselves(backend: Backend) {
     let server = TestServer::start(backend).await;
     let admin = server.admin().await;
-    admin.set_module("helpdesk", true).await;
-    let (agent, agent_id) = staff(&server, &admin, "agent@example.com").await;
-    let (requester, _) = staff(&server, &admin, "req@example.com").await;
-    let boss = boss(&server, &admin).await;
-    configure(&boss, |s| {
-        category(s, "other")["responsible_id"] = json!(agent_id);
-        s["auto_close_days"] = json!(2);
-    })
-    .await;
+    let Desk {
+        agent,
+        requester,
+        boss,
+        ..
+    } = desk(&server, &admin, "other").await;
+    configure(&boss, |s| s["auto_close_days"] = json!(2)).await;
     let kept = file(&requester, "Reopened", "other", "low").await;
     let left = file(&requester, "Done", "other", "low").await;
     for t in [&kept, &left] {
@@ -192,15 +190,10 @@ async fn events_reach_subscribers_and_breaches_once(backend: Backend) {
     let server = TestServer::start_with_modules(backend, &["recorder"]).await;
     move_clock_to(&server, "2026-12-07 09:00");
     let admin = server.admin().await;
-    admin.set_module("helpdesk", true).await;
     admin.set_module("recorder", true).await;
-    let (agent, agent_id) = staff(&server, &admin, "agent@example.com").await;
-    let (requester, _) = staff(&server, &admin, "req@example.com").await;
-    let boss = boss(&server, &admin).await;
-    configure(&boss, |s| {
-        category(s, "technical_support")["responsible_id"] = json!(agent_id);
-    })
-    .await;
+    let Desk {
+        agent, requester, ..
+    } = desk(&server, &admin, "technical_support").await;
     let filed = file(&requester, "Urgent thing", "technical_support", "urgent").await;
     assert_eq!(reply(&requester, &filed, "More details.", false).await, 201);
     assert_eq!(set_status(&agent, &filed, "in_progress").await, 200);
