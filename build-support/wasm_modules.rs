@@ -27,10 +27,58 @@ pub fn component_path(target: &Path, crate_name: &str) -> PathBuf {
         .join(format!("{}.wasm", crate_name.replace('-', "_")))
 }
 
-/// Builds the crates with the workspace's `module` profile.
-pub fn build(workspace: &Path, target: &Path, crates: &[String]) {
+/// The target modules are built for.
+const WASM_TARGET: &str = "wasm32-wasip2";
+
+/// Whether the standard library for `wasm32-wasip2` is installed for the
+/// compiler this build uses.
+fn wasm_target_installed() -> bool {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    Command::new(rustc)
+        .args(["--print", "target-libdir", "--target", WASM_TARGET])
+        .output()
+        .ok()
+        .filter(|out| out.status.success())
+        .map(|out| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
+        .and_then(|dir| std::fs::read_dir(dir).ok())
+        .is_some_and(|mut entries| {
+            entries.any(|e| e.is_ok_and(|e| e.file_name().to_string_lossy().starts_with("libstd-")))
+        })
+}
+
+/// Makes sure the `wasm32-wasip2` target is installed: adds it with rustup
+/// (for the toolchain this build runs under) when it is missing, and when
+/// that cannot be done, stops the build with one line saying what to run.
+/// Returns false when the build must stop.
+fn ensure_wasm_target() -> bool {
+    if wasm_target_installed() {
+        return true;
+    }
+    println!(
+        "cargo::warning=adding the {WASM_TARGET} target with rustup (modules are built for it)"
+    );
+    let added = Command::new("rustup")
+        .args(["target", "add", WASM_TARGET])
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if added && wasm_target_installed() {
+        return true;
+    }
+    println!(
+        "cargo::error=the {WASM_TARGET} target is not installed and could not be added; run `rustup target add {WASM_TARGET}` and build again"
+    );
+    false
+}
+
+/// Builds the crates with the workspace's `module` profile. Returns false
+/// (having told cargo why) when they cannot be built here.
+pub fn build(workspace: &Path, target: &Path, crates: &[String]) -> bool {
     if crates.is_empty() {
-        return;
+        return true;
+    }
+    if !ensure_wasm_target() {
+        return false;
     }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
@@ -39,7 +87,7 @@ pub fn build(workspace: &Path, target: &Path, crates: &[String]) {
             "build",
             "--locked",
             "--target",
-            "wasm32-wasip2",
+            WASM_TARGET,
             "--profile",
             "module",
             "--target-dir",
@@ -64,4 +112,5 @@ pub fn build(workspace: &Path, target: &Path, crates: &[String]) {
         status.success(),
         "building modules for wasm32-wasip2 failed (see the output above)"
     );
+    true
 }

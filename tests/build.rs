@@ -38,7 +38,9 @@ fn main() {
         .collect();
     let target = wasm_modules::target_dir(&root);
     let names: Vec<String> = modules.iter().map(|(_, name)| name.clone()).collect();
-    wasm_modules::build(&root, &target, &names);
+    if !wasm_modules::build(&root, &target, &names) {
+        return;
+    }
 
     let mut code = String::from(
         "/// (folder, plugin.toml path, component path) of each test module.\npub const TEST_MODULES: &[(&str, &str, &str)] = &[\n",
@@ -55,9 +57,6 @@ fn main() {
         .expect("write");
     }
     code.push_str("];\n");
-    // The folder Cargo gives integration tests as CARGO_TARGET_TMPDIR.
-    let target_tmp = target.parent().expect("target dir").join("tmp");
-    writeln!(code, "/// Cargo's temporary folder for tests (`target/tmp`).\npub const TARGET_TMPDIR: &str = {:?};", target_tmp.display().to_string()).expect("write");
     writeln!(code, "/// Compiled modules shared by every test server (keyed by content and engine).\npub const MODULE_CACHE: &str = {:?};", target.join("test-cache").display().to_string()).expect("write");
     std::fs::write(
         PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR")).join("test_modules.rs"),

@@ -6,6 +6,8 @@ use std::sync::Arc;
 
 use jiff::SignedDuration;
 
+use immcase_runtime::{ModuleEngine, ModuleSource};
+
 use crate::clock::{Clock, SystemClock};
 use crate::mail::MailConfig;
 
@@ -41,6 +43,11 @@ pub struct Config {
     /// Folders of installed modules besides the bundled ones: each holds one
     /// sub-folder per module with its `plugin.toml` and `.wasm` component.
     pub module_dirs: Vec<PathBuf>,
+    /// Modules built into the binary (the `immcase` crate gives them).
+    pub bundled_modules: Vec<ModuleSource>,
+    /// An engine to run modules on, shared with other servers of the same
+    /// process (tests start many); a new one when absent.
+    pub module_engine: Option<ModuleEngine>,
     /// Where compiled modules are cached (default: DATA_DIR/module-cache).
     pub module_cache_dir: Option<PathBuf>,
     /// How often the job worker looks for due events and timers when nothing
@@ -131,6 +138,8 @@ impl Config {
             trust_forwarded_for: false,
             max_body_bytes: 1024 * 1024,
             module_dirs: Vec::new(),
+            bundled_modules: Vec::new(),
+            module_engine: None,
             module_cache_dir: None,
             jobs_poll_interval: std::time::Duration::from_secs(1),
             trash_retention: SignedDuration::from_hours(24 * 30),

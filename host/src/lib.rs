@@ -16,7 +16,6 @@ pub mod files;
 pub mod jobs;
 pub mod mail;
 pub mod modules;
-pub mod plugin_new;
 pub mod practices;
 pub mod records;
 pub mod search;
@@ -53,13 +52,17 @@ async fn open_with(config: Config, with_index: bool) -> anyhow::Result<AppState>
     let db = db::Db::connect(&config.database_url()).await?;
     db.migrate().await?;
     let mail = mail::Mailer::new(&config.mail, &config.data_dir)?;
-    let sources = modules::sources(&config.module_dirs)?;
+    let mut sources = config.bundled_modules.clone();
+    sources.extend(immcase_runtime::read_module_folders(&config.module_dirs)?);
     let cache = config.module_cache_dir();
+    let engine = match &config.module_engine {
+        Some(engine) => engine.clone(),
+        None => modules::ModuleEngine::new()?,
+    };
     // Compiling is CPU work: keep it off the async threads.
-    let runtime =
-        tokio::task::spawn_blocking(move || modules::runtime::Runtime::load(sources, &cache))
-            .await
-            .context("loading modules")??;
+    let runtime = tokio::task::spawn_blocking(move || modules::load(&engine, &sources, &cache))
+        .await
+        .context("loading modules")??;
     let search = if with_index {
         search::feed::Search::open(&config.data_dir.join("search"))
             .context("opening the search index")?

@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::error::Result;
 use crate::mail::Mailer;
-use crate::modules::runtime::Runtime;
+use crate::modules::Runtime;
 use crate::practices::{self, Practice};
 
 #[derive(Clone)]
@@ -18,6 +18,10 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub mail: Mailer,
     pub modules: Arc<Runtime>,
+    /// Which modules each practice has enabled (see `settings::EnabledCache`).
+    pub enabled_modules: Arc<crate::modules::settings::EnabledCache>,
+    /// Woken when events or timers are written, so they are delivered at once.
+    pub jobs_wake: Arc<tokio::sync::Notify>,
     /// This process's search index and its position in the queue.
     pub search: Arc<crate::search::feed::Search>,
     /// Where file contents are kept.
@@ -39,6 +43,8 @@ impl AppState {
         AppState {
             db,
             modules: Arc::new(modules),
+            enabled_modules: Arc::default(),
+            jobs_wake: Arc::default(),
             search: Arc::new(search),
             blobs: Arc::new(blobs),
             clock: config.clock.clone(),

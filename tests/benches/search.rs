@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use immcase_host::Config;
 use immcase_host::search::feed;
-use immcase_host::search::index::FIELD_KEYS;
+use immcase_search_index::FIELD_KEYS;
 
 const APPLICANTS: usize = 100_000;
 const QUERIES: usize = 400;

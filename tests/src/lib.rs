@@ -7,10 +7,10 @@
 //! they try that default address; if nothing answers there they are skipped,
 //! and the test binary says so on the terminal.
 //!
-//! Browser tests drive headless Chromium against the same server through
-//! [`browser`].
+//! Browser tests (the `browser` test binary) drive headless Chromium against
+//! the same server; their harness is part of that binary, so the end-to-end
+//! binary does not link a WebDriver client.
 
-pub mod browser;
 pub mod helpdesk;
 mod http;
 mod smtp;
@@ -24,12 +24,13 @@ pub use smtp::{ReceivedMail, SmtpServer};
 
 use std::io::Write;
 use std::net::SocketAddr;
-use std::sync::{Arc, Once};
+use std::sync::{Arc, Once, OnceLock};
 use std::time::Duration;
 
 use immcase_host::Config;
 use immcase_host::clock::ManualClock;
 use immcase_host::mail::{MailConfig, SmtpConfig, SmtpTls};
+use immcase_host::modules::ModuleEngine;
 use sqlx::Connection;
 use tokio::sync::oneshot;
 
@@ -125,6 +126,15 @@ pub fn install_test_modules(
         std::fs::copy(wasm, target.join("module.wasm")).expect("copy the component");
     }
     (!modules.is_empty()).then(|| folder.to_path_buf())
+}
+
+/// The module engine every server of this test binary shares (one pool of
+/// instance slots and one epoch thread, instead of one per server).
+pub fn module_engine() -> ModuleEngine {
+    static ENGINE: OnceLock<ModuleEngine> = OnceLock::new();
+    ENGINE
+        .get_or_init(|| ModuleEngine::new().expect("start the module engine"))
+        .clone()
 }
 
 /// Where compiled test modules are cached, shared by all test servers.
@@ -259,6 +269,8 @@ impl TestServer {
         config.admin_password = Some(ADMIN_PASSWORD.into());
         config.clock = Arc::new(clock.clone());
         config.module_cache_dir = Some(built::MODULE_CACHE.into());
+        config.bundled_modules = immcase::bundled_modules();
+        config.module_engine = Some(module_engine());
         config.jobs_poll_interval = Duration::from_millis(100);
         config.housekeeping_interval = Duration::from_millis(200);
         config.mail = MailConfig {

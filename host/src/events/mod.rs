@@ -6,7 +6,7 @@
 use sqlx::{Any, Executor};
 
 use crate::db::new_id;
-use crate::modules::runtime::Runtime;
+use crate::modules::Runtime;
 use crate::practices::Practice;
 
 /// Longest event name and payload.

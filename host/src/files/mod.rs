@@ -29,8 +29,8 @@ use crate::error::{AppError, Result};
 use crate::practices::Practice;
 use crate::records::Owner;
 use crate::records::timeline::{self, Actor};
-use crate::search::index::SearchDoc;
 use crate::state::AppState;
+use immcase_search_index::SearchDoc;
 use store::{FileInfo, StoredFile};
 
 pub use routes::router;

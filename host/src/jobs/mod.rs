@@ -76,7 +76,7 @@ pub async fn run_worker(state: AppState, mut shutdown: watch::Receiver<bool>) {
         }
         if handled == 0 {
             tokio::select! {
-                _ = state.modules.jobs_wake.notified() => {}
+                _ = state.jobs_wake.notified() => {}
                 _ = tokio::time::sleep(poll) => {}
                 _ = shutdown.changed() => return,
             }

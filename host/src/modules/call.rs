@@ -7,12 +7,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use immcase_runtime::call::{CallData, CallFailure, CallLimits, new_store};
+use wasmtime::Store;
 use wasmtime::component::ResourceTable;
-use wasmtime::{ResourceLimiter, Store, Trap};
 use wasmtime_wasi::{HostWallClock, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
+use super::LoadedModule;
 use super::bindings::{self, Module};
-use super::runtime::{EPOCH_TICK, LoadedModule};
 use crate::auth::Caller;
 use crate::clock::Clock;
 use crate::db::Tx;
@@ -24,7 +25,7 @@ use crate::state::AppState;
 pub struct CallState {
     wasi: WasiCtx,
     table: ResourceTable,
-    limiter: MemoryLimiter,
+    limits: CallLimits,
     pub(super) app: AppState,
     pub(super) module: Arc<LoadedModule>,
     pub(super) practice: Practice,
@@ -41,6 +42,12 @@ pub struct CallState {
     pub(super) wake_search: bool,
     /// Blobs written by the call (attached files), removed if it fails.
     pub(super) written_blobs: Vec<String>,
+}
+
+impl CallData for CallState {
+    fn limits(&mut self) -> &mut CallLimits {
+        &mut self.limits
+    }
 }
 
 impl WasiView for CallState {
@@ -104,37 +111,6 @@ pub struct Effects {
     pub(super) written_blobs: Vec<String>,
 }
 
-/// Caps a module's linear memory and remembers when a growth was refused, so
-/// the resulting trap can be reported as running out of memory.
-struct MemoryLimiter {
-    max_bytes: usize,
-    hit: bool,
-}
-
-impl ResourceLimiter for MemoryLimiter {
-    fn memory_growing(
-        &mut self,
-        _current: usize,
-        desired: usize,
-        _maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
-        if desired > self.max_bytes {
-            self.hit = true;
-            return Ok(false);
-        }
-        Ok(true)
-    }
-
-    fn table_growing(
-        &mut self,
-        _current: usize,
-        desired: usize,
-        _maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
-        Ok(desired <= 100_000)
-    }
-}
-
 /// The wall clock modules see through WASI: the host's (injectable) clock.
 struct ModuleWallClock(Arc<dyn Clock>);
 
@@ -149,35 +125,16 @@ impl HostWallClock for ModuleWallClock {
 }
 
 /// Why a call failed, in words for the person who made the request.
-fn failure(module: &LoadedModule, err: &wasmtime::Error, out_of_memory: bool) -> AppError {
-    let id = &module.manifest.id;
-    let limits = module.manifest.limits;
-    let (status, message) = if matches!(err.downcast_ref::<Trap>(), Some(Trap::Interrupt)) {
-        (
-            503,
-            format!(
-                "module `{id}` took longer than {} ms and was stopped",
-                limits.timeout_ms
-            ),
-        )
-    } else if out_of_memory {
-        (
-            500,
-            format!(
-                "module `{id}` ran out of memory (its limit is {} MiB)",
-                limits.memory_mb
-            ),
-        )
-    } else if let Some(trap) = err.downcast_ref::<Trap>() {
-        (500, format!("module `{id}` failed: {trap}"))
-    } else {
-        (500, format!("module `{id}` failed: {err:#}"))
-    };
-    tracing::warn!(module = %id, error = format!("{err:?}"), "module call failed");
+fn failure(failed: CallFailure, err: &wasmtime::Error) -> AppError {
+    tracing::warn!(
+        module = failed.module(),
+        error = format!("{err:?}"),
+        "module call failed"
+    );
     AppError::ModuleFailed {
-        module: id.clone(),
-        status,
-        message,
+        module: failed.module().to_string(),
+        status: failed.status(),
+        message: failed.to_string(),
     }
 }
 
@@ -242,7 +199,7 @@ where
         app.mail.wake();
     }
     if effects.wake_jobs {
-        app.modules.jobs_wake.notify_one();
+        app.jobs_wake.notify_one();
     }
     if effects.wake_search {
         app.search.wake.notify_one();
@@ -267,17 +224,14 @@ pub(super) async fn execute<R, F>(
 where
     F: for<'s> FnOnce(&'s Module, &'s mut Store<CallState>) -> BoxFuture<'s, wasmtime::Result<R>>,
 {
-    let limits = module.manifest.limits;
+    let timeout_ms = module.manifest.limits.timeout_ms;
     let wasi = WasiCtxBuilder::new()
         .wall_clock(ModuleWallClock(app.clock.clone()))
         .build();
     let state = CallState {
         wasi,
         table: ResourceTable::new(),
-        limiter: MemoryLimiter {
-            max_bytes: limits.memory_mb as usize * 1024 * 1024,
-            hit: false,
-        },
+        limits: CallLimits::of(&module.manifest),
         app: app.clone(),
         module: module.clone(),
         practice: practice.clone(),
@@ -289,14 +243,10 @@ where
         wake_search: start.wake_search,
         written_blobs: start.written_blobs,
     };
-    let mut store = Store::new(module.pre.engine(), state);
-    store.limiter(|s| &mut s.limiter);
-    let ticks = (u64::from(limits.timeout_ms) / EPOCH_TICK.as_millis() as u64).max(1);
-    store.set_epoch_deadline(ticks);
-    store.epoch_deadline_trap();
+    let mut store = new_store(module, state);
     // Host imports awaiting the database are not interrupted by epochs; this
     // bounds the whole call.
-    let wall = Duration::from_millis(u64::from(limits.timeout_ms) * 2 + 5_000);
+    let wall = Duration::from_millis(u64::from(timeout_ms) * 2 + 5_000);
     let outcome = tokio::time::timeout(wall, async {
         let instance = module.pre.instantiate_async(&mut store).await?;
         body(&instance, &mut store).await
@@ -304,12 +254,19 @@ where
     .await;
     let result = match outcome {
         Ok(Ok(value)) => Ok(value),
-        Ok(Err(err)) => Err(failure(module, &err, store.data().limiter.hit)),
-        Err(_) => Err(failure(
-            module,
-            &wasmtime::Error::from(Trap::Interrupt),
-            false,
-        )),
+        Ok(Err(err)) => {
+            let failed = CallFailure::of(&module.manifest, &err, &store.data().limits);
+            Err(failure(failed, &err))
+        }
+        Err(_) => {
+            let limits = &mut store.data_mut().limits;
+            limits.stop_for_time();
+            let err = wasmtime::Error::from(wasmtime::Trap::Interrupt);
+            Err(failure(
+                CallFailure::of(&module.manifest, &err, limits),
+                &err,
+            ))
+        }
     };
     let data = store.into_data();
     let effects = Effects {

@@ -113,8 +113,7 @@ async fn dispatch(
         .cloned()
         .ok_or(AppError::NotFound("module"))?;
     let enabled = state
-        .modules
-        .enabled
+        .enabled_modules
         .get(state.db.pool(), &caller.practice)
         .await?;
     if !enabled.contains(&id) {

@@ -10,10 +10,10 @@
 
 use std::sync::Arc;
 
+use super::LoadedModule;
 use super::bindings::Error;
 use super::bindings::immcase::plugin::actions;
 use super::call::{self, CallState, Effects};
-use super::runtime::LoadedModule;
 
 type HostResult<T> = wasmtime::Result<Result<T, Error>>;
 
@@ -48,8 +48,7 @@ impl CallState {
         };
         let enabled = self
             .app
-            .modules
-            .enabled
+            .enabled_modules
             .get(self.app.db.pool(), &self.practice)
             .await
             .map_err(trap)?;

@@ -1,7 +1,7 @@
-//! Modules: sandboxed WebAssembly components that add features to a practice.
+//! Modules: the host's side of the sandboxed WebAssembly components that add
+//! features to a practice (the runtime itself is the `immcase-runtime`
+//! crate).
 //!
-//! - `manifest`: `plugin.toml`, parsed and checked.
-//! - `runtime`: the wasmtime engine, compilation cache and load-time checks.
 //! - `call`: one call into a module, with limits and its own transaction.
 //! - `imports`: the host side of every WIT import (`imports_records`,
 //!   `imports_files`, `imports_search`, `imports_directory` and
@@ -12,7 +12,6 @@
 //! - `routes`: the HTTP API for modules (list, enable, settings, jobs, nav);
 //! - `dispatch`: requests to a module's own routes, through `handle-http`.
 
-pub mod bindings;
 pub mod call;
 mod dispatch;
 mod imports;
@@ -21,27 +20,41 @@ mod imports_directory;
 mod imports_files;
 mod imports_records;
 mod imports_search;
-pub mod manifest;
 pub mod routes;
-pub mod runtime;
 pub mod search_docs;
 pub mod settings;
 pub mod store;
 
-use std::path::Path;
-
-use anyhow::Context;
+pub use immcase_manifest as manifest;
+pub use immcase_runtime::{ModuleEngine, ModuleSource, bindings};
 
 use crate::jobs::Outcome;
 use crate::practices::Practice;
 use crate::state::AppState;
-use call::Finish;
-use runtime::ModuleSource;
+use call::{CallState, Finish};
 
-mod bundled {
-    // `BUNDLED`: (crate folder, plugin.toml, component) of every module under
-    // plugins/, built for wasm32-wasip2 by build.rs.
-    include!(concat!(env!("OUT_DIR"), "/bundled_modules.rs"));
+/// The modules this server offers, loaded.
+pub type Runtime = immcase_runtime::Runtime<CallState>;
+/// One of them, ready to run.
+pub type LoadedModule = immcase_runtime::LoadedModule<CallState>;
+
+/// Loads `sources` on `engine`, with WASI and the host's implementation of
+/// every import in the linker. Compiling is CPU work: call it off the async
+/// threads.
+pub fn load(
+    engine: &ModuleEngine,
+    sources: &[ModuleSource],
+    cache_dir: &std::path::Path,
+) -> Result<Runtime, immcase_runtime::RuntimeError> {
+    let mut linker = wasmtime::component::Linker::<CallState>::new(engine.wasmtime());
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker)
+        .map_err(immcase_runtime::RuntimeError::Link)?;
+    bindings::Module::add_to_linker::<CallState, wasmtime::component::HasSelf<CallState>>(
+        &mut linker,
+        |s| s,
+    )
+    .map_err(immcase_runtime::RuntimeError::Link)?;
+    Runtime::load(engine, &linker, sources, cache_dir)
 }
 
 /// The module whose routes `path` belongs to: `/api/v1/m/{id}/…` or
@@ -64,56 +77,9 @@ pub fn request_limit(state: &AppState, path: &str) -> usize {
 }
 
 /// The largest request body `module`'s routes take.
-pub fn module_request_limit(state: &AppState, module: &runtime::LoadedModule) -> usize {
+pub fn module_request_limit(state: &AppState, module: &LoadedModule) -> usize {
     let own = module.manifest.limits.request_mb as usize * 1024 * 1024;
     own.max(state.config.max_body_bytes)
-}
-
-/// The modules this server offers: those bundled in the binary, then those in
-/// each folder of `extra_dirs` (one sub-folder per module holding its
-/// `plugin.toml` and one `.wasm` component).
-pub fn sources(extra_dirs: &[std::path::PathBuf]) -> anyhow::Result<Vec<ModuleSource>> {
-    let mut sources: Vec<ModuleSource> = bundled::BUNDLED
-        .iter()
-        .map(|(folder, manifest, wasm)| ModuleSource {
-            origin: format!("bundled:{folder}"),
-            manifest: manifest.to_string(),
-            wasm: wasm.to_vec(),
-        })
-        .collect();
-    for dir in extra_dirs {
-        let entries = std::fs::read_dir(dir)
-            .with_context(|| format!("reading the modules folder {}", dir.display()))?;
-        let mut folders: Vec<_> = entries
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.is_dir())
-            .collect();
-        folders.sort();
-        for folder in folders {
-            sources.push(read_folder(&folder)?);
-        }
-    }
-    Ok(sources)
-}
-
-fn read_folder(folder: &Path) -> anyhow::Result<ModuleSource> {
-    let manifest = std::fs::read_to_string(folder.join("plugin.toml"))
-        .with_context(|| format!("reading {}", folder.join("plugin.toml").display()))?;
-    let mut wasm_files: Vec<_> = std::fs::read_dir(folder)?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "wasm"))
-        .collect();
-    wasm_files.sort();
-    let [wasm] = wasm_files.as_slice() else {
-        anyhow::bail!("{} must hold exactly one .wasm component", folder.display());
-    };
-    Ok(ModuleSource {
-        origin: folder.display().to_string(),
-        manifest,
-        wasm: std::fs::read(wasm).with_context(|| format!("reading {}", wasm.display()))?,
-    })
 }
 
 /// Delivers an event to a subscribed module of the practice.

@@ -171,7 +171,7 @@ pub async fn set_enabled(
     };
     audit::record(&mut *tx, &caller.practice, now, entry).await?;
     tx.commit().await?;
-    state.modules.enabled.forget(&caller.practice);
+    state.enabled_modules.forget(&caller.practice);
     Ok(info(&module.manifest, enabled, &module.source))
 }
 
@@ -223,7 +223,7 @@ pub struct ModuleSettingsInput {
     pub version: i64,
 }
 
-fn loaded(state: &AppState, id: &str) -> Result<std::sync::Arc<super::runtime::LoadedModule>> {
+fn loaded(state: &AppState, id: &str) -> Result<std::sync::Arc<super::LoadedModule>> {
     state
         .modules
         .get(id)
@@ -346,8 +346,7 @@ pub async fn nav_items(state: &AppState, caller: &Caller) -> Result<Vec<NavItem>
             .map(|(label, path, _)| host(label, path, "main")),
     );
     let enabled = state
-        .modules
-        .enabled
+        .enabled_modules
         .get(state.db.pool(), &caller.practice)
         .await?;
     for id in enabled.iter() {

@@ -16,7 +16,7 @@ use super::manifest::Manifest;
 use crate::access::permissions::{HOST_PERMISSIONS, MODULE_PREFIX};
 use crate::db::Tx;
 use crate::practices::Practice;
-use crate::search::index::SearchDoc;
+use immcase_search_index::SearchDoc;
 
 pub const MAX_TITLE_CHARS: usize = 300;
 pub const MAX_BODY_BYTES: usize = 100 * 1024;

@@ -176,7 +176,7 @@ pub async fn save(
             }
             Some(decl) => {
                 if let Err(e) = check_setting(decl, v) {
-                    errors.insert(k.clone(), e);
+                    errors.insert(k.clone(), e.to_string());
                 }
             }
         }

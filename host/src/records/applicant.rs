@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::matching;
 use crate::error::FieldErrors;
+use immcase_matching as matching;
 
 /// An applicant as the API shows it (before field rules remove hidden fields).
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -242,7 +242,7 @@ pub fn as_input(a: &Applicant) -> ApplicantInput {
 pub fn search_doc(
     practice: &crate::practices::Practice,
     a: &Applicant,
-) -> crate::search::index::SearchDoc {
+) -> immcase_search_index::SearchDoc {
     let name = format!("{} {}", a.given_name, a.family_name)
         .trim()
         .to_string();
@@ -256,7 +256,7 @@ pub fn search_doc(
     if let Some(passport) = &a.passport_number {
         fields.push(("applicant.passport_number".to_string(), passport.clone()));
     }
-    crate::search::index::SearchDoc {
+    immcase_search_index::SearchDoc {
         practice_id: practice.id().to_string(),
         kind: "applicant".into(),
         id: a.id.clone(),

@@ -5,11 +5,11 @@
 use sqlx::{Any, AssertSqlSafe, Executor, Row};
 
 use super::applicant::{Applicant, ApplicantInput};
-use super::matching;
 use crate::clock::rfc3339;
 use crate::db::{Tx, new_id};
 use crate::error::Result;
 use crate::practices::Practice;
+use immcase_matching as matching;
 
 const COLUMNS: &str = "id, version, given_name, family_name, other_names, emails, phones, date_of_birth, \
     country_of_birth, citizenship, passport_number, passport_country, passport_expiry, address, \

@@ -9,11 +9,12 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::applicant::{self, Applicant};
-use super::{applicant_store as store, matching};
+use super::applicant_store as store;
 use crate::access::permissions::FieldAccess;
 use crate::auth::Caller;
 use crate::db::Tx;
 use crate::error::Result;
+use immcase_matching as matching;
 
 /// Rows looked at, at most; candidates shown, at most.
 const LOOK_AT: usize = 200;

@@ -1,7 +1,6 @@
 //! Records: the applicants a practice works for (and, as they arrive, their
 //! cases and the trash).
 //!
-//! - `matching`: duplicate rules and contact normalisation, plain functions;
 //! - `applicant`: what an applicant is and how input is checked;
 //! - `applicant_store`: applicants in the database;
 //! - `duplicates`: candidates for a new applicant, with reasons;
@@ -22,7 +21,6 @@ pub mod case;
 mod case_store;
 pub mod cases;
 pub mod duplicates;
-pub mod matching;
 mod program_store;
 pub mod programs;
 pub mod reading;
@@ -34,14 +32,16 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use immcase_matching as matching;
+
 use crate::access::permissions::{FieldAccess, MODULE_PREFIX};
 use crate::api::{Json, Query};
 use crate::auth::Caller;
 use crate::error::{AppError, ErrorBody, Result};
 use crate::modules::search_docs;
 use crate::practices::Practice;
-use crate::search::index::SearchDoc;
 use crate::state::AppState;
+use immcase_search_index::SearchDoc;
 
 /// Kinds of records in search, in the order a rebuild indexes them.
 pub const SEARCH_KINDS: &[&str] = &["applicant", "case", "file"];
@@ -215,7 +215,7 @@ pub fn overlay(
 pub async fn commit_change(state: &AppState, tx: crate::db::Tx) -> Result<()> {
     tx.commit().await?;
     state.search.wake.notify_one();
-    state.modules.jobs_wake.notify_one();
+    state.jobs_wake.notify_one();
     Ok(())
 }
 

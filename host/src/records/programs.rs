@@ -79,7 +79,7 @@ pub struct ProgramList {
 /// A key made from a label: folded to lowercase ASCII letters and digits,
 /// words joined by `_` (`Parents & grandparents` → `parents_grandparents`).
 pub fn key_from_label(label: &str) -> String {
-    let folded = super::matching::fold(label);
+    let folded = immcase_matching::fold(label);
     let words: Vec<String> = folded
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())

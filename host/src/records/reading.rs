@@ -7,10 +7,11 @@
 use serde_json::Value;
 use sqlx::{Any, Executor};
 
-use super::{applicant, applicant_store, case_store, matching, visible};
+use super::{applicant, applicant_store, case_store, visible};
 use crate::access::permissions::FieldRules;
 use crate::error::Result;
 use crate::practices::Practice;
+use immcase_matching as matching;
 
 /// An applicant without the fields `rules` hide.
 pub async fn applicant<'e, E>(

@@ -13,11 +13,11 @@ use std::path::{Path, PathBuf};
 use sqlx::Row;
 use tokio::sync::{Mutex, Notify};
 
-use super::index::{SearchDoc, SearchError, SearchIndex};
 use crate::db::Tx;
 use crate::error::Result;
 use crate::practices::{self, Practice};
 use crate::state::AppState;
+use immcase_search_index::{SearchDoc, SearchIndex};
 
 /// Queue rows applied per batch.
 const BATCH: i64 = 500;
@@ -42,7 +42,7 @@ impl Search {
             Ok(index) => index,
             // Another process (a running server) holds the index: it is not
             // damaged, and must not be set aside under that process.
-            Err(SearchError::Index(tantivy::TantivyError::LockFailure(..))) => {
+            Err(e) if e.is_in_use() => {
                 anyhow::bail!(
                     "the search index in {} is in use by a running ImmCase server; \
                      stop it first, or run this with a data directory of its own",
@@ -108,7 +108,7 @@ pub async fn enqueue(
 /// Runs `change` on the index off the async threads.
 async fn blocking<T: Send + 'static>(
     state: &AppState,
-    change: impl FnOnce(&SearchIndex) -> std::result::Result<T, super::index::SearchError>
+    change: impl FnOnce(&SearchIndex) -> std::result::Result<T, immcase_search_index::SearchError>
     + Send
     + 'static,
 ) -> Result<T> {

@@ -3,7 +3,7 @@
 //! each change (`feed`); searched through `GET /api/v1/search` (`routes`).
 
 pub mod feed;
-pub mod index;
+
 mod routes;
 
 use utoipa_axum::{router::OpenApiRouter, routes};

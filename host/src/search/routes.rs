@@ -7,13 +7,13 @@ use utoipa::{IntoParams, ToSchema};
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::feed;
-use super::index::{FIELD_KEYS, Hit, MAX_LIMIT, MIN_QUERY_CHARS, SearchError};
 use crate::access::permissions::{FieldAccess, MODULE_PREFIX};
 use crate::api::{Json, Query};
 use crate::auth::Caller;
 use crate::error::{AppError, ErrorBody, Result};
 use crate::modules::search_docs;
 use crate::state::AppState;
+use immcase_search_index::{FIELD_KEYS, Hit, MAX_LIMIT, MIN_QUERY_CHARS, SearchError};
 
 #[derive(Deserialize, IntoParams)]
 pub struct SearchQuery {
@@ -61,8 +61,7 @@ fn scope(caller: &Caller) -> (Vec<String>, Vec<&'static str>) {
 /// (`module:{id}`).
 async fn searchable_modules(state: &AppState, caller: &Caller) -> Result<Vec<String>> {
     let enabled = state
-        .modules
-        .enabled
+        .enabled_modules
         .get(state.db.pool(), &caller.practice)
         .await?;
     Ok(enabled

@@ -30,8 +30,8 @@ use crate::auth::Caller;
 use crate::error::{AppError, Result};
 use crate::records::applicant::Applicant;
 use crate::records::programs::CaseProgram;
-use crate::search::index::{FIELD_KEYS, MIN_QUERY_CHARS, SearchError};
 use crate::state::AppState;
+use immcase_search_index::{FIELD_KEYS, MIN_QUERY_CHARS, SearchError};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

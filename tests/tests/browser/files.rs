@@ -7,7 +7,7 @@
 
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
-use immcase_tests::browser::{Browser, PHONE, scenario};
+use crate::harness::{Browser, PHONE, scenario};
 use immcase_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, Backend, TestServer, on_both_databases};
 
 on_both_databases!(files_are_uploaded_and_deleted_from_the_pages);

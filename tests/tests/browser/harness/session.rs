@@ -272,10 +272,7 @@ pub async fn scenario(name: &str, session: &Session, body: impl Future<Output = 
 /// Where screenshots go: `screenshots` in Cargo's temporary folder for tests
 /// (`target/tmp`, ignored by git), created on demand.
 pub fn screenshot_dir() -> PathBuf {
-    // Cargo gives CARGO_TARGET_TMPDIR only to integration tests and benches,
-    // not to this library; the build script works out the same folder.
-    let tmp = option_env!("CARGO_TARGET_TMPDIR").unwrap_or(crate::built::TARGET_TMPDIR);
-    let dir = Path::new(tmp).join("screenshots");
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
     std::fs::create_dir_all(&dir)
         .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
     dir

@@ -3,7 +3,9 @@
 //! `bundled_modules.rs`, which embeds each component with its plugin.toml.
 //! So `cargo run` serves the bundled modules with no extra step.
 //!
-//! Set `IMMCASE_SKIP_MODULE_BUILD=1` to build the host without them.
+//! Set `IMMCASE_SKIP_MODULE_BUILD=1` to build the server without them.
+//! This crate holds only the command line and the embedded modules, so an
+//! edit to a module rebuilds it and nothing of the host.
 
 #[path = "../build-support/wasm_modules.rs"]
 mod wasm_modules;
@@ -13,8 +15,8 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 fn main() {
-    let host_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
-    let root = host_dir
+    let crate_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
+    let root = crate_dir
         .parent()
         .expect("the workspace folder")
         .to_path_buf();
@@ -55,7 +57,9 @@ fn main() {
     }
     let target = wasm_modules::target_dir(&root);
     let names: Vec<String> = modules.iter().map(|(_, name, _)| name.clone()).collect();
-    wasm_modules::build(&root, &target, &names);
+    if !wasm_modules::build(&root, &target, &names) {
+        return;
+    }
 
     let mut code = String::from("pub const BUNDLED: &[(&str, &str, &[u8])] = &[\n");
     for (folder, name, manifest) in &modules {

@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 
 use semver::{Version, VersionReq};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 /// The version of the WIT package `immcase:plugin` this host implements.
 pub const HOST_API: Version = Version::new(0, 1, 2);
@@ -15,14 +14,15 @@ pub const HOST_API: Version = Version::new(0, 1, 2);
 const MAX_MEMORY_MB: u32 = 1024;
 const MAX_TIMEOUT_MS: u32 = 60_000;
 
-#[derive(Clone, Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Manifest {
     pub id: String,
     pub name: String,
-    #[schema(value_type = String)]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub version: Version,
     #[serde(rename = "host-api")]
-    #[schema(value_type = String)]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub host_api: VersionReq,
     pub description: String,
     pub capabilities: Capabilities,
@@ -34,7 +34,8 @@ pub struct Manifest {
     pub limits: Limits,
 }
 
-#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Capabilities {
     /// Collections of the document store.
@@ -62,7 +63,8 @@ pub struct Capabilities {
     pub actions: Vec<String>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EventCapabilities {
     /// Names or patterns ending in `.*` the module may emit.
@@ -73,7 +75,8 @@ pub struct EventCapabilities {
     pub subscribe: Vec<String>,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PermissionDecl {
     pub name: String,
@@ -81,7 +84,8 @@ pub struct PermissionDecl {
     pub description: String,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NavEntry {
     pub label: String,
@@ -89,7 +93,8 @@ pub struct NavEntry {
     pub path: String,
 }
 
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, ToSchema)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum SettingType {
     String,
@@ -98,12 +103,13 @@ pub enum SettingType {
     Boolean,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct SettingDecl {
     #[serde(rename = "type")]
     pub kind: SettingType,
-    #[schema(value_type = Object)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub default: toml::Value,
     #[serde(default)]
     pub description: String,
@@ -113,7 +119,8 @@ pub struct SettingDecl {
     pub choices: Option<Vec<String>>,
 }
 
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Limits {
     #[serde(default = "default_memory_mb")]
@@ -180,6 +187,20 @@ pub struct ManifestError {
     pub field: String,
     pub reason: String,
 }
+
+/// A module needs a host API this server does not provide.
+#[derive(Debug, thiserror::Error)]
+#[error("module `{module}` needs host API {needs} but this server provides {HOST_API}")]
+pub struct HostApiMismatch {
+    pub module: String,
+    pub needs: VersionReq,
+}
+
+/// Why a setting's value is refused, in words that follow the setting's name
+/// ("must be a whole number", "at most 10").
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct SettingRefused(pub String);
 
 fn bad(field: impl Into<String>, reason: impl Into<String>) -> ManifestError {
     ManifestError {
@@ -369,7 +390,7 @@ impl Manifest {
             }
             let default = toml_to_json(&decl.default);
             check_setting(decl, &default)
-                .map_err(|reason| bad(format!("settings.{name}.default"), reason))?;
+                .map_err(|reason| bad(format!("settings.{name}.default"), reason.0))?;
         }
         let limits = raw.limits;
         if limits.memory_mb == 0 || limits.memory_mb > MAX_MEMORY_MB {
@@ -403,15 +424,15 @@ impl Manifest {
         })
     }
 
-    /// Whether this host can serve the module; the message names both versions.
-    pub fn check_host_api(&self) -> Result<(), String> {
+    /// Whether this host can serve the module; the error names both versions.
+    pub fn check_host_api(&self) -> Result<(), HostApiMismatch> {
         if self.host_api.matches(&HOST_API) {
             Ok(())
         } else {
-            Err(format!(
-                "module `{}` needs host API {} but this server provides {}",
-                self.id, self.host_api, HOST_API
-            ))
+            Err(HostApiMismatch {
+                module: self.id.clone(),
+                needs: self.host_api.clone(),
+            })
         }
     }
 
@@ -475,19 +496,20 @@ pub fn toml_to_json(v: &toml::Value) -> serde_json::Value {
 }
 
 /// Checks one setting value against its declaration.
-pub fn check_setting(decl: &SettingDecl, value: &serde_json::Value) -> Result<(), String> {
+pub fn check_setting(decl: &SettingDecl, value: &serde_json::Value) -> Result<(), SettingRefused> {
     use serde_json::Value;
+    let refuse = |why: String| Err(SettingRefused(why));
     let number = match (decl.kind, value) {
         (SettingType::String, Value::String(s)) => {
             if let Some(max) = decl.max_length
                 && s.chars().count() > max
             {
-                return Err(format!("at most {max} characters"));
+                return refuse(format!("at most {max} characters"));
             }
             if let Some(choices) = &decl.choices
                 && !choices.contains(s)
             {
-                return Err(format!("one of {}", choices.join(", ")));
+                return refuse(format!("one of {}", choices.join(", ")));
             }
             None
         }
@@ -495,7 +517,7 @@ pub fn check_setting(decl: &SettingDecl, value: &serde_json::Value) -> Result<()
         (SettingType::Number, Value::Number(n)) => n.as_f64(),
         (SettingType::Boolean, Value::Bool(_)) => None,
         (kind, _) => {
-            return Err(format!(
+            return refuse(format!(
                 "must be {}",
                 match kind {
                     SettingType::String => "a string",
@@ -510,17 +532,16 @@ pub fn check_setting(decl: &SettingDecl, value: &serde_json::Value) -> Result<()
         if let Some(min) = decl.min
             && n < min
         {
-            return Err(format!("at least {min}"));
+            return refuse(format!("at least {min}"));
         }
         if let Some(max) = decl.max
             && n > max
         {
-            return Err(format!("at most {max}"));
+            return refuse(format!("at most {max}"));
         }
     }
     Ok(())
 }
 
 #[cfg(test)]
-#[path = "manifest_tests.rs"]
 mod tests;

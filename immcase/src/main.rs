@@ -208,8 +208,7 @@ enum UserCommand {
 }
 
 fn serve_config(storage: Storage, args: &ServeArgs) -> Config {
-    let mut config = Config::new(storage.data_dir);
-    config.database_url = storage.database_url;
+    let mut config = storage_config(storage);
     config.public_url = args
         .public_url
         .clone()
@@ -279,7 +278,7 @@ async fn main() -> anyhow::Result<()> {
             dir,
             sdk_path,
         }) => {
-            let folder = immcase_host::plugin_new::plugin_new(&name, &dir, sdk_path.as_deref())?;
+            let folder = immcase::plugin_new::plugin_new(&name, &dir, sdk_path.as_deref())?;
             println!(
                 "Wrote the module `{name}` in {}.\nBuild it with: cd {} && cargo build --target wasm32-wasip2 --release\n\
                  Install it by copying plugin.toml and target/wasm32-wasip2/release/{}.wasm into a folder under a modules directory.",
@@ -326,9 +325,12 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
+/// The configuration every command shares: where the data is, and the
+/// modules this binary bundles.
 fn storage_config(storage: Storage) -> Config {
     let mut config = Config::new(storage.data_dir);
     config.database_url = storage.database_url;
+    config.bundled_modules = immcase::bundled_modules();
     config.public_url = std::env::var("IMMCASE_PUBLIC_URL").unwrap_or(config.public_url);
     config
 }

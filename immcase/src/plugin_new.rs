@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 
-use crate::modules::manifest::is_module_id;
+use immcase_manifest::is_module_id;
 
 const TEMPLATE: &[(&str, &str)] = &[
     (
@@ -92,7 +92,7 @@ mod tests {
         let folder = plugin_new("case-checklist", dir.path(), None).unwrap();
         let manifest = std::fs::read_to_string(folder.join("plugin.toml")).unwrap();
         assert!(manifest.contains("id = \"case-checklist\""), "{manifest}");
-        let parsed = crate::modules::manifest::Manifest::parse(&manifest).unwrap();
+        let parsed = immcase_manifest::Manifest::parse(&manifest).unwrap();
         assert_eq!(parsed.name, "Case checklist");
         let cargo = std::fs::read_to_string(folder.join("Cargo.toml")).unwrap();
         assert!(cargo.contains("immcase-sdk = { path = "), "{cargo}");

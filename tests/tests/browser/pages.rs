@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
-use immcase_tests::browser::{self, Browser, LAPTOP, PHONE, Session, scenario};
+use crate::harness::{self as browser, Browser, LAPTOP, PHONE, Session, scenario};
 use immcase_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, Api, Backend, TestServer, on_both_databases};
 use serde_json::{Value, json};
 

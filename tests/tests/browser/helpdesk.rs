@@ -6,7 +6,7 @@
 
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
-use immcase_tests::browser::{Browser, LAPTOP, PHONE, scenario};
+use crate::harness::{Browser, LAPTOP, PHONE, scenario};
 use immcase_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, Backend, TestServer, on_both_databases};
 
 on_both_databases!(a_ticket_is_filed_and_answered_from_the_pages);

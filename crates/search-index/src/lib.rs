@@ -109,6 +109,17 @@ const WRITER_MEMORY_BYTES: usize = 32_000_000;
 /// contain it (practice and kind are checked, and the id comes last).
 const KEY_SEPARATOR: char = '\u{1f}';
 
+impl SearchError {
+    /// Whether another process (a running server) holds the index's writer
+    /// lock: the index is not damaged, and must not be set aside.
+    pub fn is_in_use(&self) -> bool {
+        matches!(
+            self,
+            SearchError::Index(tantivy::TantivyError::LockFailure(..))
+        )
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
     #[error("creating the search index directory {}", path.display())]

@@ -12,8 +12,7 @@ use immcase_tests::{Backend, TestServer};
 async fn a_new_module_builds_and_loads_as_it_is() {
     let work = tempfile::tempdir().unwrap();
     let sdk = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sdk");
-    let folder =
-        immcase_host::plugin_new::plugin_new("hello-world", work.path(), Some(&sdk)).unwrap();
+    let folder = immcase::plugin_new::plugin_new("hello-world", work.path(), Some(&sdk)).unwrap();
 
     // Built as its README says, sharing compiled dependencies with the
     // workspace's module builds.

@@ -1,7 +1,7 @@
 //! The browser harness itself: Chromium reaches the test server, and
 //! screenshots are written.
 
-use immcase_tests::browser::{Browser, LAPTOP, PHONE, scenario, screenshot_dir};
+use crate::harness::{Browser, LAPTOP, PHONE, scenario, screenshot_dir};
 use immcase_tests::{Backend, TestServer, on_both_databases};
 
 on_both_databases!(openapi_in_a_laptop_window, screenshot_at_phone_size);

@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
-use immcase_tests::browser::{Browser, LAPTOP, PHONE, Session, scenario};
+use crate::harness::{Browser, LAPTOP, PHONE, Session, scenario};
 use immcase_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, Backend, TestServer, on_both_databases};
 use serde_json::json;
 

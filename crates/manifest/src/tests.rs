@@ -109,7 +109,7 @@ fn errors_name_the_field() {
 #[test]
 fn incompatible_host_api_names_both_versions() {
     let m = Manifest::parse(&NOTES.replace("^0.1", "^0.2")).unwrap();
-    let err = m.check_host_api().unwrap_err();
+    let err = m.check_host_api().unwrap_err().to_string();
     assert!(
         err.contains("^0.2") && err.contains(&HOST_API.to_string()),
         "{err}"
@@ -122,11 +122,15 @@ fn settings_are_checked_against_their_declaration() {
     let days = &m.settings["days"];
     assert!(check_setting(days, &serde_json::json!(30)).is_ok());
     assert_eq!(
-        check_setting(days, &serde_json::json!(0)).unwrap_err(),
+        check_setting(days, &serde_json::json!(0))
+            .unwrap_err()
+            .to_string(),
         "at least 1"
     );
     assert_eq!(
-        check_setting(days, &serde_json::json!(2.5)).unwrap_err(),
+        check_setting(days, &serde_json::json!(2.5))
+            .unwrap_err()
+            .to_string(),
         "must be a whole number"
     );
 }

@@ -228,7 +228,7 @@ mod tests {
 
     #[test]
     fn phones_match_on_their_e164_form() {
-        let phone = |typed: &str| super::super::normalize_phone(typed, "CA").expect(typed);
+        let phone = |typed: &str| crate::normalize_phone(typed, "CA").expect(typed);
         let a = Probe {
             phones: vec![phone("(416) 555-0100")],
             ..Probe::default()

@@ -1,0 +1,276 @@
+//! Loading modules: each component compiled once (or its machine code read
+//! back from the cache), its imports checked against its manifest, linked
+//! and kept as an `InstancePre`. What cannot be loaded is refused with the
+//! reason, and the others still load.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use immcase_manifest::{HOST_API, Manifest};
+use sha2::{Digest, Sha256};
+use wasmtime::component::{Component, Linker, types::ComponentItem};
+
+use crate::bindings::ModulePre;
+use crate::{ModuleEngine, RuntimeError};
+
+/// A module ready to run.
+pub struct LoadedModule<T: 'static> {
+    pub manifest: Manifest,
+    pub pre: ModulePre<T>,
+    /// SHA-256 of the component.
+    pub hash: String,
+    /// `bundled:{folder}` or the folder it was loaded from.
+    pub source: String,
+}
+
+/// A module that was found but could not be loaded, and why.
+#[derive(Clone, Debug)]
+pub struct RefusedModule {
+    /// The manifest's id, or where it came from when the manifest is unreadable.
+    pub id: String,
+    pub source: String,
+    pub reason: String,
+}
+
+/// A component and its manifest, before loading.
+#[derive(Clone)]
+pub struct ModuleSource {
+    pub origin: String,
+    pub manifest: Cow<'static, str>,
+    pub wasm: Cow<'static, [u8]>,
+}
+
+/// The modules a server offers, loaded.
+pub struct Runtime<T: 'static> {
+    pub engine: ModuleEngine,
+    pub modules: BTreeMap<String, Arc<LoadedModule<T>>>,
+    pub refused: Vec<RefusedModule>,
+}
+
+impl<T: 'static> Runtime<T> {
+    /// Loads every source with `linker` (where the host has put WASI and its
+    /// implementation of the imports), caching machine code in `cache_dir`.
+    pub fn load(
+        engine: &ModuleEngine,
+        linker: &Linker<T>,
+        sources: &[ModuleSource],
+        cache_dir: &Path,
+    ) -> Result<Runtime<T>, RuntimeError> {
+        std::fs::create_dir_all(cache_dir).map_err(|source| RuntimeError::Io {
+            what: "creating the module cache",
+            path: cache_dir.to_path_buf(),
+            source,
+        })?;
+        let mut modules = BTreeMap::new();
+        let mut refused = Vec::new();
+        for source in sources {
+            match load_one(engine, linker, source, cache_dir) {
+                Ok(module) if modules.contains_key(&module.manifest.id) => {
+                    refused.push(RefusedModule {
+                        id: module.manifest.id.clone(),
+                        source: source.origin.clone(),
+                        reason: "another module with this id is already installed".into(),
+                    })
+                }
+                Ok(module) => {
+                    tracing::info!(module = %module.manifest.id, version = %module.manifest.version, source = %module.source, "module loaded");
+                    modules.insert(module.manifest.id.clone(), Arc::new(module));
+                }
+                Err(reason) => {
+                    let id = Manifest::parse(&source.manifest)
+                        .map(|m| m.id)
+                        .unwrap_or_else(|_| source.origin.clone());
+                    tracing::warn!(module = %id, source = %source.origin, %reason, "module refused");
+                    refused.push(RefusedModule {
+                        id,
+                        source: source.origin.clone(),
+                        reason,
+                    });
+                }
+            }
+        }
+        Ok(Runtime {
+            engine: engine.clone(),
+            modules,
+            refused,
+        })
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Arc<LoadedModule<T>>> {
+        self.modules.get(id)
+    }
+}
+
+/// Loads one module, or says why it cannot be.
+fn load_one<T: 'static>(
+    engine: &ModuleEngine,
+    linker: &Linker<T>,
+    source: &ModuleSource,
+    cache_dir: &Path,
+) -> Result<LoadedModule<T>, String> {
+    let manifest = Manifest::parse(&source.manifest).map_err(|e| e.to_string())?;
+    manifest.check_host_api().map_err(|e| e.to_string())?;
+    let hash = hex(&Sha256::digest(&source.wasm));
+    let component = compile_cached(engine.wasmtime(), &source.wasm, &hash, cache_dir)
+        .map_err(|e| format!("compiling module `{}`: {e}", manifest.id))?;
+    check_imports(engine.wasmtime(), &component, &manifest)?;
+    let pre = linker
+        .instantiate_pre(&component)
+        .map_err(|e| format!("linking module `{}`: {e:#}", manifest.id))?;
+    let pre = ModulePre::new(pre).map_err(|e| {
+        format!(
+            "module `{}` does not export what the `module` world requires: {e:#}",
+            manifest.id
+        )
+    })?;
+    Ok(LoadedModule {
+        manifest,
+        pre,
+        hash,
+        source: source.origin.clone(),
+    })
+}
+
+/// Refuses a component that imports an interface of ours its manifest does
+/// not declare, or an interface of a host API this server does not have.
+fn check_imports(
+    engine: &wasmtime::Engine,
+    component: &Component,
+    manifest: &Manifest,
+) -> Result<(), String> {
+    let allowed = manifest.allowed_interfaces();
+    let not_provided = |name: &str| {
+        format!(
+            "module `{}` imports `{name}`, which this host does not provide",
+            manifest.id
+        )
+    };
+    for (name, item) in component.component_type().imports(engine) {
+        if !matches!(item.ty, ComponentItem::ComponentInstance(_)) {
+            return Err(not_provided(name));
+        }
+        if name.starts_with("wasi:") {
+            continue;
+        }
+        let Some(rest) = name.strip_prefix("immcase:plugin/") else {
+            return Err(not_provided(name));
+        };
+        let (interface, version) = rest.split_once('@').unwrap_or((rest, ""));
+        if let Ok(v) = semver::Version::parse(version)
+            && (v.major != HOST_API.major
+                || (v.major == 0 && v.minor != HOST_API.minor)
+                || v > HOST_API)
+        {
+            return Err(format!(
+                "module `{}` was built against host API {v} (`{name}`) but this server provides {HOST_API}",
+                manifest.id
+            ));
+        }
+        if !allowed.contains(&interface) {
+            return Err(format!(
+                "module `{}` imports the `{interface}` interface, which its plugin.toml does not declare under [capabilities]",
+                manifest.id
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Compiles a component, or loads the machine code compiled for it earlier.
+fn compile_cached(
+    engine: &wasmtime::Engine,
+    wasm: &[u8],
+    hash: &str,
+    cache_dir: &Path,
+) -> Result<Component, String> {
+    let mut engine_hash = std::collections::hash_map::DefaultHasher::new();
+    std::hash::Hash::hash(&engine.precompile_compatibility_hash(), &mut engine_hash);
+    let key = format!(
+        "{hash}-{:016x}.cwasm",
+        std::hash::Hasher::finish(&engine_hash)
+    );
+    let path = cache_dir.join(key);
+    if path.exists() {
+        // SAFETY: the file was written by `Engine::precompile_component` below
+        // into the server's own cache folder, under a name that binds it to
+        // the component's content hash and this engine's compatibility hash.
+        #[allow(unsafe_code)]
+        match unsafe { Component::deserialize_file(engine, &path) } {
+            Ok(component) => return Ok(component),
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "ignoring an unusable module cache entry")
+            }
+        }
+    }
+    let compiled = engine
+        .precompile_component(wasm)
+        .map_err(|e| format!("{e:#}"))?;
+    write_atomically(&path, &compiled).map_err(|e| format!("writing {}: {e}", path.display()))?;
+    // SAFETY: as above; the bytes were produced by this engine just now.
+    #[allow(unsafe_code)]
+    let component =
+        unsafe { Component::deserialize(engine, &compiled) }.map_err(|e| format!("{e:#}"))?;
+    Ok(component)
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    // Unique per writer: several servers (or processes) may compile the same
+    // component at once; the rename makes the last one win whole.
+    let tmp: PathBuf = path.with_extension(format!("tmp-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}
+
+/// The modules installed in folders: each sub-folder of each of `dirs`
+/// holds one module's `plugin.toml` and exactly one `.wasm` component.
+pub fn read_module_folders(dirs: &[PathBuf]) -> Result<Vec<ModuleSource>, RuntimeError> {
+    let mut sources = Vec::new();
+    for dir in dirs {
+        let entries = std::fs::read_dir(dir).map_err(|source| RuntimeError::Io {
+            what: "reading the modules folder",
+            path: dir.clone(),
+            source,
+        })?;
+        let mut folders: Vec<_> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect();
+        folders.sort();
+        for folder in folders {
+            sources.push(read_folder(&folder)?);
+        }
+    }
+    Ok(sources)
+}
+
+fn read_folder(folder: &Path) -> Result<ModuleSource, RuntimeError> {
+    let io = |what: &'static str, path: &Path| {
+        let path = path.to_path_buf();
+        move |source| RuntimeError::Io { what, path, source }
+    };
+    let manifest_path = folder.join("plugin.toml");
+    let manifest =
+        std::fs::read_to_string(&manifest_path).map_err(io("reading", &manifest_path))?;
+    let mut wasm_files: Vec<_> = std::fs::read_dir(folder)
+        .map_err(io("reading the module folder", folder))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "wasm"))
+        .collect();
+    wasm_files.sort();
+    let [wasm] = wasm_files.as_slice() else {
+        return Err(RuntimeError::NotOneComponent(folder.to_path_buf()));
+    };
+    Ok(ModuleSource {
+        origin: folder.display().to_string(),
+        manifest: Cow::Owned(manifest),
+        wasm: Cow::Owned(std::fs::read(wasm).map_err(io("reading", wasm))?),
+    })
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

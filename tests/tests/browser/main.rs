@@ -1,0 +1,12 @@
+//! What a person does in a browser: Debian's Chromium, driven over WebDriver,
+//! against the real server on SQLite and on PostgreSQL. Its own binary, so
+//! the other end-to-end tests do not link a WebDriver client.
+
+#![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
+
+mod files;
+mod harness;
+mod helpdesk;
+mod pages;
+mod records;
+mod smoke;

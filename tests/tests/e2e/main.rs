@@ -1,0 +1,36 @@
+//! The end-to-end tests: the real ImmCase host started in-process on SQLite
+//! and PostgreSQL, real compiled modules, a real SMTP server and S3 store,
+//! driven over HTTP. One binary links the server once; each area of the
+//! product is a module of it (`cargo test --test e2e AREA::` runs one).
+
+#![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
+
+mod access;
+mod applicants;
+mod case_programs;
+mod cases;
+mod files;
+mod files_s3;
+mod files_sweep;
+mod helpdesk;
+mod helpdesk_files;
+mod helpdesk_people;
+mod helpdesk_related;
+mod helpdesk_sla;
+mod module_actions;
+mod module_directory;
+mod module_files;
+mod module_imports;
+mod module_versions;
+mod modules;
+mod pages;
+mod pages_applicants;
+mod pages_cases;
+mod pages_records;
+mod passwords;
+mod plugin_new;
+mod practices;
+mod search;
+mod server;
+mod sign_in;
+mod trash;
