@@ -60,9 +60,23 @@ pub fn rfc3339(ms: i64) -> String {
         .unwrap_or_default()
 }
 
+/// Wait before retry number `attempts` (from 1): `first_ms`, then doubling
+/// each time, at most `max_ms`. Jobs and the mail outbox retry this way.
+pub fn backoff_ms(attempts: i64, first_ms: i64, max_ms: i64) -> i64 {
+    let doublings = u32::try_from(attempts.clamp(1, 62) - 1).unwrap_or(0);
+    first_ms.saturating_mul(1_i64 << doublings).min(max_ms)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn backoff_doubles_without_overflowing() {
+        assert_eq!(backoff_ms(1, 1000, i64::MAX), 1000);
+        assert_eq!(backoff_ms(3, 1000, i64::MAX), 4000);
+        assert_eq!(backoff_ms(i64::MAX, 1000, i64::MAX), i64::MAX);
+    }
 
     #[test]
     fn manual_clock_moves_forward_only_when_told() {

@@ -7,7 +7,8 @@ use crate::access::{roles, users};
 use crate::audit::{self, Actor};
 use crate::auth::{password, session};
 use crate::config::Config;
-use crate::practices::{self, Practice, setup};
+use crate::practices::{self, Practice};
+use crate::setup;
 use crate::state::AppState;
 
 async fn practice(state: &AppState, slug: &str) -> anyhow::Result<Practice> {

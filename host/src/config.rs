@@ -9,7 +9,6 @@ use jiff::SignedDuration;
 use immcase_runtime::{ModuleEngine, ModuleSource};
 
 use crate::clock::{Clock, SystemClock};
-use crate::mail::MailConfig;
 
 #[derive(Clone)]
 pub struct Config {
@@ -116,6 +115,58 @@ impl Default for ThrottlePolicy {
         ThrottlePolicy {
             max_failures: 10,
             window: SignedDuration::from_mins(15),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// Plain SMTP, for a relay on the same machine or network.
+    None,
+    /// Connect in plain text, then upgrade with STARTTLS (usually port 587).
+    StartTls,
+    /// TLS from the first byte (usually port 465).
+    Tls,
+}
+
+/// An SMTP TLS mode other than `none`, `starttls` and `tls`.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown SMTP TLS mode {0:?}: use none, starttls or tls")]
+pub struct UnknownTlsMode(String);
+
+impl std::str::FromStr for SmtpTls {
+    type Err = UnknownTlsMode;
+    fn from_str(s: &str) -> Result<Self, UnknownTlsMode> {
+        match s {
+            "none" => Ok(SmtpTls::None),
+            "starttls" => Ok(SmtpTls::StartTls),
+            "tls" => Ok(SmtpTls::Tls),
+            other => Err(UnknownTlsMode(other.to_string())),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    pub username: Option<String>,
+    pub password: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct MailConfig {
+    /// The From of every message, e.g. `ImmCase <no-reply@immcase.example>`.
+    pub from: String,
+    pub smtp: Option<SmtpConfig>,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        MailConfig {
+            from: "ImmCase <no-reply@localhost>".to_string(),
+            smtp: None,
         }
     }
 }

@@ -1,11 +1,18 @@
 //! ImmCase's host: auth, storage, permissions and HTTP routing for a
-//! practice-management server. `main.rs` parses the command line and calls
-//! into this library; tests start the same server with [`serve`].
+//! practice-management server. The `immcase` binary parses the command line
+//! and calls into this library; tests start the same server with [`serve`].
+//!
+//! Each module below is one capability and uses only those beneath it in
+//! `docs/layers.md` (from `error`, `clock` and `db` at the bottom to `web`
+//! and `app` at the top).
 
 pub mod access;
 pub mod api;
+pub mod app;
 pub mod audit;
 pub mod auth;
+pub mod blobs;
+pub mod change;
 pub mod clock;
 pub mod commands;
 pub mod config;
@@ -13,13 +20,17 @@ pub mod db;
 pub mod error;
 pub mod events;
 pub mod files;
+pub mod input;
 pub mod jobs;
 pub mod mail;
 pub mod modules;
 pub mod practices;
 pub mod records;
 pub mod search;
+pub mod setup;
 pub mod state;
+pub mod team;
+pub mod trash;
 pub mod web;
 
 use std::future::Future;
@@ -64,32 +75,30 @@ async fn open_with(config: Config, with_index: bool) -> anyhow::Result<AppState>
         .await
         .context("loading modules")??;
     let search = if with_index {
-        search::feed::Search::open(&config.data_dir.join("search"))
+        state::search::Search::open(&config.data_dir.join("search"))
             .context("opening the search index")?
     } else {
-        search::feed::Search::detached().context("preparing a search index in memory")?
+        state::search::Search::detached().context("preparing a search index in memory")?
     };
-    let blobs = files::blob::Blobs::open(&config.files, &config.data_dir)
-        .context("opening the blob store")?;
+    let blobs =
+        blobs::Blobs::open(&config.files, &config.data_dir).context("opening the blob store")?;
     Ok(AppState::new(db, config, mail, runtime, search, blobs))
 }
 
 /// On an empty database, creates the default practice and its administrator.
 /// Returns what was created, so the caller can show a generated password.
-pub async fn bootstrap(
-    state: &AppState,
-) -> anyhow::Result<Option<practices::setup::CreatedPractice>> {
+pub async fn bootstrap(state: &AppState) -> anyhow::Result<Option<setup::CreatedPractice>> {
     if practices::count(state.db.pool()).await? > 0 {
         return Ok(None);
     }
     let config = &state.config;
-    let new = practices::setup::NewPractice {
+    let new = setup::NewPractice {
         slug: &config.default_practice,
         name: "Default practice",
         admin_email: &config.admin_email,
         admin_password: config.admin_password.clone(),
     };
-    let created = practices::setup::create(state, new)
+    let created = setup::create(state, new)
         .await
         .map_err(|e| anyhow::anyhow!("creating the default practice: {e}"))?;
     Ok(Some(created))
@@ -126,12 +135,20 @@ pub async fn serve_with(
     }
     let (stop_tx, stop_rx) = watch::channel(false);
     let workers = vec![
-        tokio::spawn(mail::run_worker(state.clone(), stop_rx.clone())),
-        tokio::spawn(jobs::run_worker(state.clone(), stop_rx.clone())),
+        tokio::spawn(mail::run_worker(
+            state.db.clone(),
+            state.mail.clone(),
+            state.clock.clone(),
+            stop_rx.clone(),
+        )),
+        tokio::spawn(modules::background::run_worker(
+            state.clone(),
+            stop_rx.clone(),
+        )),
         tokio::spawn(search::feed::run_worker(state.clone(), stop_rx.clone())),
         tokio::spawn(housekeeping(state.clone(), stop_rx)),
     ];
-    let app = api::router_with(state.clone(), extra_routes);
+    let app = app::router_with(state.clone(), extra_routes);
     tracing::info!(addr = %listener.local_addr()?, "ImmCase is listening");
     axum::serve(
         listener,
@@ -199,7 +216,7 @@ async fn sweep(state: &AppState) -> error::Result<()> {
         .bind(now - 86_400_000)
         .execute(pool)
         .await?;
-    let purged = records::trash::purge_expired(state).await?;
+    let purged = trash::purge_expired(state).await?;
     if purged > 0 {
         tracing::info!(purged, "purged deletions older than the trash retention");
     }

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use axum::Json;
 use axum::routing::get;
-use immcase_host::auth::Caller;
+use immcase_host::access::Caller;
 use immcase_host::{AppState, Config};
 use immcase_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, Api};
 use serde_json::{Value, json};

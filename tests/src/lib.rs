@@ -391,13 +391,13 @@ impl TestServer {
         config.database_url = Some(self.config.database_url());
         config.data_dir = scratch.path().to_path_buf();
         let state = immcase_host::open(config).await.expect("open the database");
-        let new = immcase_host::practices::setup::NewPractice {
+        let new = immcase_host::setup::NewPractice {
             slug,
             name: slug,
             admin_email,
             admin_password: Some(admin_password.into()),
         };
-        immcase_host::practices::setup::create(&state, new)
+        immcase_host::setup::create(&state, new)
             .await
             .expect("create the practice");
         state.db.close().await;

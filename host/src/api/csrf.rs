@@ -29,7 +29,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
-use crate::auth::Caller;
+use crate::access::Caller;
 use crate::error::{AppError, Refusal};
 use crate::state::AppState;
 
@@ -165,8 +165,8 @@ pub async fn protect(State(state): State<AppState>, req: Request, next: Next) ->
         .unwrap_or_default();
     let is_form = content_type.starts_with("application/x-www-form-urlencoded");
     let multipart = content_type.starts_with("multipart/form-data");
-    let is_upload = multipart && crate::files::is_upload_path(req.uri().path());
-    let is_module_form = multipart && crate::modules::module_of_path(req.uri().path()).is_some();
+    let is_upload = multipart && super::paths::is_upload_path(req.uri().path());
+    let is_module_form = multipart && super::paths::module_of_path(req.uri().path()).is_some();
     if !is_form && !is_upload && !is_module_form {
         return refused(
             "refused as a possible cross-site request: send the header X-Requested-With: immcase",
@@ -196,7 +196,7 @@ pub async fn protect(State(state): State<AppState>, req: Request, next: Next) ->
     }
     let content_type = content_type.to_owned();
     let (parts, body) = req.into_parts();
-    let limit = crate::modules::request_limit(&state, parts.uri.path());
+    let limit = super::paths::request_limit(&state, parts.uri.path());
     let body = match super::read_limited(body, limit).await {
         Ok(body) => body,
         Err(e) => return e.into_response(),

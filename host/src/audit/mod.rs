@@ -9,7 +9,7 @@ use sqlx::{Any, Executor, Row};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::auth::Caller;
+use crate::access::Caller;
 use crate::clock::rfc3339;
 use crate::error::{AppError, ErrorBody, Result};
 use crate::practices::Practice;
@@ -117,7 +117,7 @@ async fn list_audit(
 /// A page of the practice's audit log, newest first (needs `audit.read`).
 pub async fn list(state: &AppState, caller: &Caller, q: AuditQuery) -> Result<AuditPage> {
     caller.require("audit.read")?;
-    let limit = crate::api::page_limit(q.limit)?;
+    let limit = crate::input::page_limit(q.limit)?;
     let before = match q.cursor.as_deref() {
         None => i64::MAX,
         Some(c) => c

@@ -6,8 +6,6 @@ pub mod session;
 pub mod sign_in;
 pub mod throttle;
 
-pub use session::Caller;
-
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::state::AppState;

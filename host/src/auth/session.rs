@@ -5,10 +5,8 @@
 //! enabled, and loads the caller's roles: disabling a user or changing a role
 //! takes effect on the very next request.
 
-use std::collections::BTreeSet;
-
-use axum::extract::{FromRequestParts, Request, State};
-use axum::http::{HeaderMap, HeaderValue, header, request::Parts};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
@@ -16,7 +14,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 use sqlx::{Any, Executor, Row};
 
-use crate::access::permissions::{self, FieldRules};
+use crate::access::permissions;
+use crate::access::{Caller, SignedIn};
 use crate::api::ClientAddr;
 use crate::audit;
 use crate::config::Config;
@@ -29,73 +28,6 @@ pub const COOKIE_NAME: &str = "immcase_session";
 /// Only write `last_seen_at` when it is older than this, to spare a write per
 /// request; idle timeouts are minutes long.
 const TOUCH_EVERY_MS: i64 = 30_000;
-
-/// The signed-in person making a request, as the host knows them.
-#[derive(Clone, Debug)]
-pub struct Caller {
-    pub practice: Practice,
-    pub user_id: String,
-    pub email: String,
-    pub display_name: String,
-    pub time_zone: String,
-    pub role_ids: Vec<String>,
-    pub permissions: BTreeSet<String>,
-    pub field_rules: FieldRules,
-    /// The token HTML forms of this session carry (see [`crate::api::csrf`]).
-    pub form_token: String,
-    /// A one-time message for the next page this session renders.
-    pub flash: Option<String>,
-    pub(crate) session_hash: String,
-}
-
-impl Caller {
-    pub fn can(&self, permission: &str) -> bool {
-        permissions::grants(&self.permissions, permission)
-    }
-
-    /// `Ok` when the caller holds `permission`; otherwise a 403 naming it.
-    pub fn require(&self, permission: &str) -> Result<()> {
-        if self.can(permission) {
-            Ok(())
-        } else {
-            Err(AppError::forbidden(permission))
-        }
-    }
-
-    /// `Ok` when the caller holds any of `permissions`; the 403 names the first.
-    pub fn require_any(&self, permissions: &[&str]) -> Result<()> {
-        if permissions.iter().any(|p| self.can(p)) {
-            Ok(())
-        } else {
-            Err(AppError::forbidden(
-                permissions.first().copied().unwrap_or(""),
-            ))
-        }
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for Caller {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self> {
-        parts
-            .extensions
-            .get::<Caller>()
-            .cloned()
-            .ok_or(AppError::Unauthenticated)
-    }
-}
-
-impl<S: Send + Sync> axum::extract::OptionalFromRequestParts<S> for Caller {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        _state: &S,
-    ) -> Result<Option<Self>, Self::Rejection> {
-        Ok(parts.extensions.get::<Caller>().cloned())
-    }
-}
 
 /// A new random session id or single-use token: 256 bits, URL-safe.
 pub fn new_token() -> String {
@@ -272,7 +204,7 @@ async fn load_caller(state: &AppState, practice: &Practice, token: &str) -> Resu
     }
     let user_id: String = row.get("user_id");
     let roles = crate::access::roles::of_user(pool, practice, &user_id).await?;
-    Ok(Some(Caller {
+    Ok(Some(Caller::new(SignedIn {
         practice: practice.clone(),
         email: row.get("email"),
         display_name: row.get("display_name"),
@@ -287,7 +219,7 @@ async fn load_caller(state: &AppState, practice: &Practice, token: &str) -> Resu
         form_token: crate::api::csrf::form_token_of_session(token),
         flash: row.get("flash"),
         session_hash: hash,
-    }))
+    })))
 }
 
 /// Middleware for practice routes: puts the `Caller` in the request when the

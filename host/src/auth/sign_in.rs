@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::password::{self, Verified};
-use super::session::{self, Caller, NewSession};
+use super::session::{self, NewSession};
 use super::throttle;
+use crate::access::Caller;
 use crate::access::permissions::FieldRules;
 use crate::access::users::{self, User};
 use crate::api::{ClientAddr, Json};
@@ -364,7 +365,7 @@ pub(super) async fn update_me(
     headers: HeaderMap,
     Json(patch): Json<ProfilePatch>,
 ) -> Result<Json<Me>> {
-    let version = crate::api::expected_version(&headers, patch.version)?;
+    let version = crate::input::expected_version(&headers, patch.version)?;
     update_profile(&state, &caller, &client, version, patch)
         .await
         .map(Json)
@@ -385,7 +386,7 @@ pub async fn update_profile(
     let display_name = patch
         .display_name
         .as_deref()
-        .map(|n| crate::api::text_field(&mut errors, "display_name", n, true, 100));
+        .map(|n| crate::input::text_field(&mut errors, "display_name", n, true, 100));
     let time_zone = patch
         .time_zone
         .as_deref()

@@ -6,17 +6,17 @@
 use sqlx::{Any, Executor};
 
 use crate::db::new_id;
-use crate::modules::Runtime;
 use crate::practices::Practice;
 
 /// Longest event name and payload.
 pub const MAX_NAME: usize = 100;
 pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
 
-/// Writes an event and its deliveries; returns the event's id.
-pub async fn emit(
+/// Writes an event and a delivery for each of `subscribers` (the modules
+/// subscribed to its name); returns the event's id.
+pub async fn emit<'s>(
     tx: &mut crate::db::Tx,
-    runtime: &Runtime,
+    subscribers: impl IntoIterator<Item = &'s str>,
     practice: &Practice,
     name: &str,
     payload: &str,
@@ -33,10 +33,8 @@ pub async fn emit(
         .bind(now)
         .execute(&mut **tx)
         .await?;
-    for module in runtime.modules.values() {
-        if module.manifest.subscribes_to(name) {
-            insert_delivery(&mut **tx, practice, &id, &module.manifest.id, now).await?;
-        }
+    for subscriber in subscribers {
+        insert_delivery(&mut **tx, practice, &id, subscriber, now).await?;
     }
     Ok(id)
 }

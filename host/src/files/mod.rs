@@ -1,7 +1,6 @@
 //! Files of applicants and cases.
 //!
 //! - `naming`: names, folders, content types and download headers;
-//! - `blob`: the blob store holding the contents (local folder or S3);
 //! - `store`: files and each practice's stored bytes in the database;
 //! - `upload`: reading an upload into the blob store within the limits;
 //! - `sweep`: removing contents that no file names;
@@ -14,37 +13,24 @@
 //! a crash between the two leaves an unreferenced blob, never a file without
 //! contents, and housekeeping removes such a blob after a day.
 
-pub mod blob;
 pub mod naming;
-mod routes;
+pub mod routes;
 pub mod store;
 pub mod sweep;
 pub mod upload;
 
 use serde_json::json;
 
-use crate::auth::Caller;
+use crate::access::Caller;
 use crate::db::Tx;
 use crate::error::{AppError, Result};
 use crate::practices::Practice;
 use crate::records::Owner;
 use crate::records::timeline::{self, Actor};
 use crate::state::AppState;
-use immcase_search_index::SearchDoc;
 use store::{FileInfo, StoredFile};
 
 pub use routes::router;
-
-/// Whether `path` is one where files are uploaded (the API's and the pages'
-/// form targets), for the CSRF check of browser upload forms.
-pub fn is_upload_path(path: &str) -> bool {
-    let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
-    matches!(
-        parts.as_slice(),
-        ["api", "v1", "applicants" | "cases", id, "files"] | ["applicants" | "cases", id, "files"]
-            if !id.is_empty()
-    )
-}
 
 /// The read permission of an owner kind.
 fn read_permission(owner_kind: &str) -> &'static str {
@@ -115,7 +101,7 @@ pub async fn commit(
     let recorded = async {
         let mut tx = state.db.begin().await?;
         let files = record(state, &mut tx, &caller.practice, actor, owner, &upload).await?;
-        crate::records::commit_change(state, tx).await?;
+        crate::change::commit(state, tx).await?;
         Ok::<_, AppError>(files)
     }
     .await;
@@ -148,7 +134,7 @@ pub async fn record(
         let owner_ref = (owner.kind, owner.id.as_str());
         let file = stored_file(r, owner_ref, &upload.folder, actor.user_id, now);
         store::insert(tx, practice, &file).await?;
-        crate::search::feed::enqueue(tx, practice, "file", &file.id, now).await?;
+        crate::change::reindex(tx, practice, "file", &file.id, now).await?;
         let change = [("file".to_string(), json!(null), json!(file.name))];
         let (kind, id) = (owner.kind, &owner.id);
         timeline::record_by(tx, practice, actor, kind, id, "file_uploaded", &change, now).await?;
@@ -161,17 +147,8 @@ pub async fn record(
             "size": file.size,
         });
         let payload = payload.to_string();
-        let modules = &state.modules;
-        crate::events::emit(
-            tx,
-            modules,
-            practice,
-            "file.uploaded",
-            &payload,
-            "host",
-            now,
-        )
-        .await?;
+        crate::change::announce(state, tx, practice, "file.uploaded", &payload, "host", now)
+            .await?;
         files.push(file);
     }
     Ok(files)
@@ -245,56 +222,4 @@ pub async fn record_own(
     let file = stored_file(received, (owner_kind, key), "", uploaded_by, state.now_ms());
     store::insert(tx, practice, &file).await?;
     Ok(file)
-}
-
-/// A file's search document: found by its name, shown with its owner.
-pub async fn search_doc(
-    db: &sqlx::AnyPool,
-    practice: &Practice,
-    id: &str,
-) -> Result<Option<SearchDoc>> {
-    let Some(file) = store::find(db, practice, id).await? else {
-        return Ok(None);
-    };
-    let Some(owner) =
-        crate::records::find_owner(db, practice, &file.owner_kind, &file.owner_id).await?
-    else {
-        return Ok(None);
-    };
-    let place = if file.folder.is_empty() {
-        owner.label.clone()
-    } else {
-        format!("{} · {}", owner.label, file.folder)
-    };
-    let page = if owner.kind == "case" {
-        "cases"
-    } else {
-        "applicants"
-    };
-    Ok(Some(SearchDoc {
-        practice_id: practice.id().to_string(),
-        kind: "file".into(),
-        id: file.id.clone(),
-        title: file.name.clone(),
-        subtitle: place,
-        link: format!("/{page}/{}#files", owner.id),
-        fields: vec![("file.name".into(), file.name.clone())],
-    }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_upload_path;
-
-    #[test]
-    fn upload_paths_are_the_owners_files_routes_only() {
-        assert!(is_upload_path("/api/v1/applicants/abc/files"));
-        assert!(is_upload_path("/api/v1/cases/abc/files"));
-        assert!(is_upload_path("/applicants/abc/files"));
-        assert!(is_upload_path("/cases/abc/files/"));
-        assert!(!is_upload_path("/api/v1/applicants/abc"));
-        assert!(!is_upload_path("/api/v1/files/abc"));
-        assert!(!is_upload_path("/api/v1/trash/file/abc/restore"));
-        assert!(!is_upload_path("/api/v1/users/abc/files"));
-    }
 }

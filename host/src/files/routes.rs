@@ -1,5 +1,6 @@
 //! `/api/v1/applicants/{id}/files`, `/api/v1/cases/{id}/files`,
-//! `/api/v1/files/{id}`, and the page forms that upload and delete files.
+//! `GET /api/v1/files/{id}` (the pages' upload forms are in `web`, deleting
+//! is in `trash`).
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -12,21 +13,17 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::store::FileInfo;
 use super::upload::{self, Refused};
 use super::{commit, listing, naming, visible_file, visible_owner};
+use crate::access::Caller;
 use crate::api::csrf::{self, FormTokenPending};
 use crate::api::{Json, Path, Query};
-use crate::auth::Caller;
 use crate::error::{AppError, ErrorBody, Result};
 use crate::state::AppState;
-use crate::web::shell::saved;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(applicant_files, upload_to_applicant))
         .routes(routes!(case_files, upload_to_case))
-        .routes(routes!(download, delete_file))
-        .routes(routes!(upload_page_applicant))
-        .routes(routes!(upload_page_case))
-        .routes(routes!(delete_page))
+        .routes(routes!(download))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -90,7 +87,7 @@ async fn case_files(
 }
 
 /// Receives and records an upload for an owner.
-async fn upload_for(
+pub(crate) async fn upload_for(
     state: &AppState,
     caller: &Caller,
     kind: &str,
@@ -122,7 +119,7 @@ async fn upload_for(
 }
 
 /// A refused upload as its answer.
-fn refusal(refused: Refused) -> Response {
+pub(crate) fn refusal(refused: Refused) -> Response {
     match refused {
         Refused::Error(e) => e.into_response(),
         Refused::FormToken => csrf::form_token_refused(),
@@ -231,113 +228,4 @@ async fn download(
     );
     headers.insert(header::ETAG, value(&format!("\"{}\"", file.sha256)));
     Ok(response)
-}
-
-#[derive(Deserialize, IntoParams)]
-pub struct DeleteQuery {
-    /// The version being deleted (or send `If-Match`); a stale one gets 409.
-    version: Option<i64>,
-}
-
-/// Moves a file to the trash (restorable with `POST /api/v1/trash/file/{id}/restore`).
-#[utoipa::path(delete, path = "/api/v1/files/{id}", tag = "files", params(("id" = String, Path), DeleteQuery),
-    responses((status = 204, description = "In the trash"), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody, description = "Needs `files.write`"), (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody, description = "Stale version")))]
-async fn delete_file(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    headers: axum::http::HeaderMap,
-    Query(q): Query<DeleteQuery>,
-) -> Result<StatusCode> {
-    let version = q
-        .version
-        .or_else(|| crate::api::expected_version(&headers, None).ok());
-    crate::records::trash::delete_file(&state, &caller, &id, version).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-/// The page an owner's files are shown on.
-fn owner_page(kind: &str, id: &str) -> String {
-    let page = if kind == "case" {
-        "cases"
-    } else {
-        "applicants"
-    };
-    format!("/{page}/{id}#files")
-}
-
-async fn upload_page(
-    state: &AppState,
-    caller: &Caller,
-    kind: &str,
-    id: &str,
-    request: Request,
-) -> Response {
-    let back = owner_page(kind, id);
-    match upload_for(state, caller, kind, id, request).await {
-        Ok(files) if files.len() == 1 => saved(&back, format!("Uploaded {}", files[0].name)),
-        Ok(files) => saved(&back, format!("Uploaded {} files", files.len())),
-        // Refused access is an answer of its own; anything else is told on
-        // the page the form came from.
-        Err(Refused::Error(e)) if e.status_code() != StatusCode::FORBIDDEN => {
-            saved(&back, format!("Not uploaded: {}", e.message_for_people()))
-        }
-        Err(refused) => refusal(refused),
-    }
-}
-
-/// The upload form of an applicant's page (`_csrf` before the files); back
-/// to the page with a message saying what was uploaded or why not.
-#[utoipa::path(post, path = "/applicants/{id}/files", tag = "pages", params(("id" = String, Path)),
-    request_body(content = UploadForm, content_type = "multipart/form-data"),
-    responses((status = 303, description = "Back to the applicant's page with a message"),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-async fn upload_page_applicant(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    request: Request,
-) -> Response {
-    upload_page(&state, &caller, "applicant", &id, request).await
-}
-
-/// The upload form of a case's page.
-#[utoipa::path(post, path = "/cases/{id}/files", tag = "pages", params(("id" = String, Path)),
-    request_body(content = UploadForm, content_type = "multipart/form-data"),
-    responses((status = 303, description = "Back to the case's page with a message"),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-async fn upload_page_case(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    request: Request,
-) -> Response {
-    upload_page(&state, &caller, "case", &id, request).await
-}
-
-#[derive(Deserialize, ToSchema)]
-pub struct DeleteForm {
-    /// The form token.
-    #[serde(rename = "_csrf")]
-    _csrf: Option<String>,
-}
-
-/// The delete button beside a file: to the trash, back to the owner's page.
-#[utoipa::path(post, path = "/files/{id}/delete", tag = "pages", params(("id" = String, Path)),
-    request_body(content = DeleteForm, content_type = "application/x-www-form-urlencoded"),
-    responses((status = 303, description = "Back to the owner's page"), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn delete_page(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-) -> Result<Response> {
-    let file = visible_file(&state, &caller, &id).await?;
-    crate::records::trash::delete_file(&state, &caller, &id, None).await?;
-    Ok(saved(
-        &owner_page(&file.owner_kind, &file.owner_id),
-        format!("{} moved to the trash", file.name),
-    ))
 }

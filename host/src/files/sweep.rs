@@ -29,7 +29,7 @@ pub async fn remove_unreferenced(state: &AppState) -> Result<usize> {
 }
 
 async fn remove_in_practice(state: &AppState, practice_id: &str) -> Result<usize> {
-    let folder = super::blob::folder(practice_id);
+    let folder = crate::blobs::folder(practice_id);
     let listed = state
         .blobs
         .list(&folder)

@@ -11,9 +11,9 @@
 use axum::body::Body;
 use axum::http::{HeaderMap, header};
 
-use super::blob::{self, BlobWriter};
 use super::naming::{self, size_in_words};
 use crate::api::csrf::FormTokenPending;
+use crate::blobs::{self as blob, BlobWriter};
 use crate::db::new_id;
 use crate::error::{AppError, Result};
 use crate::state::AppState;

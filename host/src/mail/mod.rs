@@ -5,7 +5,7 @@
 
 mod transport;
 
-pub use transport::{MailConfig, SmtpConfig, SmtpTls};
+pub use crate::config::{MailConfig, SmtpConfig, SmtpTls};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,9 +13,10 @@ use std::time::Duration;
 use sqlx::{Any, Executor, Row};
 use tokio::sync::{Notify, watch};
 
+use crate::clock::{Clock, backoff_ms};
+use crate::db::Db;
 use crate::error::Result;
 use crate::practices::Practice;
-use crate::state::AppState;
 use transport::{Transport, build_message};
 
 /// A delivery that keeps failing is given up after this many attempts.
@@ -76,10 +77,16 @@ where
     Ok(())
 }
 
-/// Delivers due mail until `shutdown` turns true.
-pub async fn run_worker(state: AppState, mut shutdown: watch::Receiver<bool>) {
+/// Delivers due mail from `db`'s outbox through `mail` until `shutdown`
+/// turns true.
+pub async fn run_worker(
+    db: Db,
+    mail: Mailer,
+    clock: Arc<dyn Clock>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     loop {
-        let delivered = match deliver_due(&state).await {
+        let delivered = match deliver_due(&db, &mail, clock.as_ref()).await {
             Ok(n) => n,
             Err(e) => {
                 tracing::warn!(error = %e, "mail outbox pass failed");
@@ -91,7 +98,7 @@ pub async fn run_worker(state: AppState, mut shutdown: watch::Receiver<bool>) {
         }
         if delivered == 0 {
             tokio::select! {
-                _ = state.mail.wake.notified() => {}
+                _ = mail.wake.notified() => {}
                 _ = tokio::time::sleep(Duration::from_secs(2)) => {}
                 _ = shutdown.changed() => return,
             }
@@ -100,9 +107,9 @@ pub async fn run_worker(state: AppState, mut shutdown: watch::Receiver<bool>) {
 }
 
 /// One pass over the outbox; returns how many messages it handled.
-async fn deliver_due(state: &AppState) -> Result<usize> {
-    let pool = state.db.pool();
-    let now = state.now_ms();
+async fn deliver_due(db: &Db, mail: &Mailer, clock: &dyn Clock) -> Result<usize> {
+    let pool = db.pool();
+    let now = clock.now_ms();
     sqlx::query(
         "UPDATE mail_outbox SET status = 'pending', claimed_at = NULL \
          WHERE status = 'sending' AND claimed_at < $1",
@@ -134,21 +141,12 @@ async fn deliver_due(state: &AppState) -> Result<usize> {
         handled += 1;
         let to: String = row.get("to_addr");
         let attempts: i64 = row.get::<i64, _>("attempts") + 1;
-        let outcome = match build_message(
-            &state.mail.from,
-            &to,
-            row.get("subject"),
-            row.get("body_text"),
-        ) {
-            Ok(message) => state
-                .mail
-                .transport
-                .send(message)
-                .await
-                .map_err(|e| (e, true)),
+        let outcome = match build_message(&mail.from, &to, row.get("subject"), row.get("body_text"))
+        {
+            Ok(message) => mail.transport.send(message).await.map_err(|e| (e, true)),
             Err(e) => Err((e, false)),
         };
-        let now = state.now_ms();
+        let now = clock.now_ms();
         match outcome {
             Ok(()) => {
                 sqlx::query("UPDATE mail_outbox SET status = 'sent', attempts = $2, sent_at = $3, last_error = NULL WHERE id = $1")
@@ -162,7 +160,7 @@ async fn deliver_due(state: &AppState) -> Result<usize> {
             Err((error, retryable)) => {
                 let give_up = !retryable || attempts >= MAX_ATTEMPTS;
                 let status = if give_up { "failed" } else { "pending" };
-                let next = now + crate::jobs::backoff_ms(attempts, FIRST_RETRY_MS, MAX_RETRY_MS);
+                let next = now + backoff_ms(attempts, FIRST_RETRY_MS, MAX_RETRY_MS);
                 tracing::warn!(
                     outbox_id = id,
                     attempts,
@@ -197,7 +195,7 @@ mod tests {
 
     #[test]
     fn backoff_doubles_up_to_an_hour() {
-        let mail = |n| crate::jobs::backoff_ms(n, FIRST_RETRY_MS, MAX_RETRY_MS);
+        let mail = |n| backoff_ms(n, FIRST_RETRY_MS, MAX_RETRY_MS);
         assert_eq!(mail(1), 30_000);
         assert_eq!(mail(2), 60_000);
         assert_eq!(mail(3), 120_000);

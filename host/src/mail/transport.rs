@@ -5,59 +5,11 @@
 use std::path::Path;
 use std::time::Duration;
 
+use crate::config::{MailConfig, SmtpTls};
 use anyhow::Context;
 use lettre::message::{Mailbox, Message, header::ContentType};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SmtpTls {
-    /// Plain SMTP, for a relay on the same machine or network.
-    None,
-    /// Connect in plain text, then upgrade with STARTTLS (usually port 587).
-    StartTls,
-    /// TLS from the first byte (usually port 465).
-    Tls,
-}
-
-impl std::str::FromStr for SmtpTls {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "none" => Ok(SmtpTls::None),
-            "starttls" => Ok(SmtpTls::StartTls),
-            "tls" => Ok(SmtpTls::Tls),
-            other => Err(format!(
-                "unknown SMTP TLS mode {other:?}: use none, starttls or tls"
-            )),
-        }
-    }
-}
-
-#[derive(Clone, Debug)]
-pub struct SmtpConfig {
-    pub host: String,
-    pub port: u16,
-    pub tls: SmtpTls,
-    pub username: Option<String>,
-    pub password: Option<String>,
-}
-
-#[derive(Clone, Debug)]
-pub struct MailConfig {
-    /// The From of every message, e.g. `ImmCase <no-reply@immcase.example>`.
-    pub from: String,
-    pub smtp: Option<SmtpConfig>,
-}
-
-impl Default for MailConfig {
-    fn default() -> Self {
-        MailConfig {
-            from: "ImmCase <no-reply@localhost>".to_string(),
-            smtp: None,
-        }
-    }
-}
 
 #[derive(Clone)]
 pub(super) enum Transport {

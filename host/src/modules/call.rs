@@ -10,39 +10,17 @@ use std::time::Duration;
 use immcase_runtime::call::{CallData, CallFailure, CallLimits, new_store};
 use wasmtime::Store;
 use wasmtime::component::ResourceTable;
-use wasmtime_wasi::{HostWallClock, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi::{HostWallClock, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use super::LoadedModule;
 use super::bindings::{self, Module};
-use crate::auth::Caller;
+use crate::access::Caller;
 use crate::clock::Clock;
 use crate::db::Tx;
 use crate::error::AppError;
 use crate::practices::Practice;
 use crate::state::AppState;
-
-/// Everything a call's imports can reach.
-pub struct CallState {
-    wasi: WasiCtx,
-    table: ResourceTable,
-    limits: CallLimits,
-    pub(super) app: AppState,
-    pub(super) module: Arc<LoadedModule>,
-    pub(super) practice: Practice,
-    /// The person the call is for; `None` for the host's own calls (events,
-    /// timers), which act with the module's own rights only.
-    pub(super) caller: Option<Caller>,
-    tx: Option<Tx>,
-    /// How many calls of actions this call is inside (0 for a call the host
-    /// makes; see `imports_actions`).
-    pub(super) depth: u32,
-    /// Set by imports whose effects should wake a worker after the commit.
-    pub(super) wake_mail: bool,
-    pub(super) wake_jobs: bool,
-    pub(super) wake_search: bool,
-    /// Blobs written by the call (attached files), removed if it fails.
-    pub(super) written_blobs: Vec<String>,
-}
+pub use crate::state::call::{CallState, Effects};
 
 impl CallData for CallState {
     fn limits(&mut self) -> &mut CallLimits {
@@ -97,18 +75,6 @@ impl CallState {
         self.wake_search |= effects.wake_search;
         self.written_blobs.extend(effects.written_blobs);
     }
-}
-
-/// What a call leaves behind for whoever commits it: its transaction (if it
-/// wrote), the workers to wake after the commit, and the blobs to remove if
-/// it is not committed.
-#[derive(Default)]
-pub struct Effects {
-    pub(super) tx: Option<Tx>,
-    pub(super) wake_mail: bool,
-    pub(super) wake_jobs: bool,
-    pub(super) wake_search: bool,
-    pub(super) written_blobs: Vec<String>,
 }
 
 /// The wall clock modules see through WASI: the host's (injectable) clock.

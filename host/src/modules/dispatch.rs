@@ -11,8 +11,8 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::bindings::{self, HttpRequest};
 use super::call;
-use crate::api::Path;
-use crate::auth::Caller;
+use crate::access::Caller;
+use crate::api::{ModulePage, Path};
 use crate::error::{AppError, ErrorBody, Result};
 use crate::state::AppState;
 
@@ -121,7 +121,7 @@ async fn dispatch(
     }
     caller.require(&format!("module:{id}"))?;
     let (parts, body) = req.into_parts();
-    let limit = super::module_request_limit(&state, &module);
+    let limit = crate::api::paths::module_request_limit(&state, &module);
     let body = crate::api::read_limited(body, limit).await?;
     let request = HttpRequest {
         method: parts.method.to_string(),
@@ -145,7 +145,9 @@ async fn dispatch(
     .await?;
     let mut response = to_response(&id, response)?;
     if page {
-        crate::web::shell::mark_module_page(&mut response, &module.manifest.name);
+        response.extensions_mut().insert(ModulePage {
+            name: module.manifest.name.clone(),
+        });
     }
     Ok(response)
 }

@@ -211,11 +211,11 @@ impl events::Host for CallState {
             self.module.clone(),
             self.app.now_ms(),
         );
-        let runtime = self.app.modules.clone();
+        let app = self.app.clone();
         let tx = self.tx().await?;
         let id = crate::events::emit(
             tx,
-            &runtime,
+            app.subscribers(&name),
             &practice,
             &name,
             &payload,
@@ -298,9 +298,10 @@ impl mail::Host for CallState {
 impl settings::Host for CallState {
     async fn get(&mut self) -> HostResult<String> {
         let (practice, module) = (self.practice.clone(), self.module.clone());
-        let values = super::settings::effective(self.app.db.pool(), &practice, &module.manifest)
-            .await
-            .map_err(|e| wasmtime::Error::msg(e.to_string()))?;
+        let values =
+            crate::practices::modules::effective(self.app.db.pool(), &practice, &module.manifest)
+                .await
+                .map_err(|e| wasmtime::Error::msg(e.to_string()))?;
         Ok(Ok(Value::Object(values).to_string()))
     }
 }

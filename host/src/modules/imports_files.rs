@@ -17,8 +17,9 @@ use bytes::Bytes;
 use super::bindings::Error;
 use super::bindings::immcase::plugin::files;
 use super::call::CallState;
+use crate::blobs as blob;
 use crate::files::upload::{Received, Upload};
-use crate::files::{blob, naming, store};
+use crate::files::{naming, store};
 use crate::records::timeline::Actor;
 
 type HostResult<T> = wasmtime::Result<Result<T, Error>>;

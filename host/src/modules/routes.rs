@@ -1,5 +1,5 @@
 //! The HTTP side of modules: administrators list, enable and configure them,
-//! and see their jobs; everyone gets the sidebar (`/api/v1/nav`). Requests to
+//! and see their jobs. Requests to
 //! the modules themselves are in `dispatch`.
 
 use axum::extract::State;
@@ -9,11 +9,11 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::manifest::{Capabilities, Manifest, NavEntry, PermissionDecl, SettingDecl};
-use super::settings;
+use crate::access::Caller;
 use crate::api::{ClientAddr, Json, Path};
 use crate::audit::{self, Actor};
-use crate::auth::Caller;
 use crate::error::{AppError, ErrorBody, Result};
+use crate::practices::modules as settings;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -22,7 +22,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(set_module))
         .routes(routes!(get_settings, put_settings))
         .routes(routes!(list_jobs))
-        .routes(routes!(nav))
         .merge(super::dispatch::router())
 }
 
@@ -296,94 +295,6 @@ async fn put_settings(
         version,
         declarations: module.manifest.settings.clone(),
     }))
-}
-
-#[derive(Clone, Serialize, ToSchema)]
-pub struct NavItem {
-    pub label: String,
-    pub path: String,
-    /// `host` or `module`.
-    pub kind: &'static str,
-    /// Where the sidebar puts it: `main`, `modules` or `settings`.
-    pub section: &'static str,
-    /// The module, for module entries.
-    pub module: Option<String>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct Nav {
-    pub items: Vec<NavItem>,
-}
-
-/// What the caller's sidebar shows: host sections they may use, then every
-/// enabled module they may reach.
-#[utoipa::path(get, path = "/api/v1/nav", tag = "modules",
-    responses((status = 200, body = Nav), (status = 401, body = ErrorBody)))]
-async fn nav(State(state): State<AppState>, caller: Caller) -> Result<Json<Nav>> {
-    let items = nav_items(&state, &caller).await?;
-    Ok(Json(Nav { items }))
-}
-
-/// The caller's sidebar: the host's sections they may use, the enabled
-/// modules they may reach, then the settings they may change.
-pub async fn nav_items(state: &AppState, caller: &Caller) -> Result<Vec<NavItem>> {
-    let host = |label: &str, path: &str, section| NavItem {
-        label: label.into(),
-        path: path.into(),
-        kind: "host",
-        section,
-        module: None,
-    };
-    let mut items = vec![host("Dashboard", "/", "main")];
-    let records = [
-        ("Applicants", "/applicants", "applicants.read"),
-        ("Cases", "/cases", "cases.read"),
-    ];
-    items.extend(
-        records
-            .into_iter()
-            .filter(|(_, _, permission)| caller.can(permission))
-            .map(|(label, path, _)| host(label, path, "main")),
-    );
-    let enabled = state
-        .enabled_modules
-        .get(state.db.pool(), &caller.practice)
-        .await?;
-    for id in enabled.iter() {
-        let Some(module) = state.modules.get(id) else {
-            continue;
-        };
-        if !caller.can(&format!("module:{id}")) {
-            continue;
-        }
-        for entry in &module.manifest.nav {
-            items.push(NavItem {
-                label: entry.label.clone(),
-                path: format!("/m/{id}{}", entry.path),
-                kind: "module",
-                section: "modules",
-                module: Some(id.clone()),
-            });
-        }
-    }
-    let settings = [
-        ("Users", "/settings/users", "users.manage"),
-        ("Roles", "/settings/roles", "roles.manage"),
-        ("Modules", "/settings/modules", "modules.manage"),
-        (
-            "Case programs",
-            "/settings/case-programs",
-            "settings.manage",
-        ),
-        ("Audit log", "/settings/audit", "audit.read"),
-    ];
-    items.extend(
-        settings
-            .into_iter()
-            .filter(|(_, _, permission)| caller.can(permission))
-            .map(|(label, path, _)| host(label, path, "settings")),
-    );
-    Ok(items)
 }
 
 #[derive(Serialize, ToSchema)]

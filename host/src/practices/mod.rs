@@ -3,10 +3,7 @@
 //! Host-header resolver or a command-line lookup), so a query without a
 //! practice scope does not compile.
 
-mod host;
-pub mod setup;
-
-pub use host::{practice_slug_from_host, resolve_practice};
+pub mod modules;
 
 use serde::Serialize;
 use sqlx::{Any, Executor, Row};

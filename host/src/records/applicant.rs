@@ -89,13 +89,13 @@ const MAX_LIST: usize = 10;
 pub fn check(input: ApplicantInput, today: &str) -> Result<ApplicantInput, FieldErrors> {
     let mut errors = FieldErrors::new();
     let mut text = |field: &str, value: &str, required: bool, max: usize| -> String {
-        crate::api::text_field(&mut errors, field, value, required, max)
+        crate::input::text_field(&mut errors, field, value, required, max)
     };
     let given_name = text("given_name", &input.given_name, false, 100);
     let family_name = text("family_name", &input.family_name, true, 100);
     let optional = |errors: &mut FieldErrors, field: &str, value: Option<String>, max: usize| {
         let value =
-            crate::api::text_field(errors, field, value.as_deref().unwrap_or(""), false, max);
+            crate::input::text_field(errors, field, value.as_deref().unwrap_or(""), false, max);
         (!value.is_empty()).then_some(value)
     };
     let country_of_birth = optional(&mut errors, "country_of_birth", input.country_of_birth, 60);
@@ -234,36 +234,6 @@ pub fn as_input(a: &Applicant) -> ApplicantInput {
         address: a.address.clone(),
         preferred_language: a.preferred_language.clone(),
         notes: a.notes.clone(),
-    }
-}
-
-/// The applicant in global search: every searchable field under its key, so
-/// a reader's field rules decide which ones a query may match.
-pub fn search_doc(
-    practice: &crate::practices::Practice,
-    a: &Applicant,
-) -> immcase_search_index::SearchDoc {
-    let name = format!("{} {}", a.given_name, a.family_name)
-        .trim()
-        .to_string();
-    let mut fields = vec![
-        ("applicant.given_name".to_string(), a.given_name.clone()),
-        ("applicant.family_name".to_string(), a.family_name.clone()),
-        ("applicant.other_names".to_string(), a.other_names.join(" ")),
-        ("applicant.emails".to_string(), a.emails.join(" ")),
-        ("applicant.phones".to_string(), a.phones.join(", ")),
-    ];
-    if let Some(passport) = &a.passport_number {
-        fields.push(("applicant.passport_number".to_string(), passport.clone()));
-    }
-    immcase_search_index::SearchDoc {
-        practice_id: practice.id().to_string(),
-        kind: "applicant".into(),
-        id: a.id.clone(),
-        title: name,
-        subtitle: "Applicant".into(),
-        link: format!("/applicants/{}", a.id),
-        fields,
     }
 }
 

@@ -16,9 +16,10 @@ use super::{
     announce, applicant_store as store, changed_elsewhere, check_writable_keys, duplicates,
     overlay, take_version,
 };
-use crate::api::{Json, Path, Query, page_limit};
-use crate::auth::Caller;
+use crate::access::Caller;
+use crate::api::{Json, Path, Query};
 use crate::error::{AppError, ErrorBody, Result};
+use crate::input::page_limit;
 use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
@@ -189,10 +190,10 @@ pub async fn add(
         now,
     )
     .await?;
-    crate::search::feed::enqueue(&mut tx, &caller.practice, "applicant", &created.id, now).await?;
+    crate::change::reindex(&mut tx, &caller.practice, "applicant", &created.id, now).await?;
     let payload = json!({ "id": created.id, "given_name": created.given_name, "family_name": created.family_name });
     announce(state, &mut tx, caller, "applicant.created", payload, now).await?;
-    super::commit_change(state, tx).await?;
+    crate::change::commit(state, tx).await?;
     Ok(created)
 }
 
@@ -299,7 +300,7 @@ pub async fn change(
     );
     if !changes.is_empty() {
         timeline::record(&mut tx, caller, "applicant", id, "updated", &changes, now).await?;
-        crate::search::feed::enqueue(&mut tx, &caller.practice, "applicant", id, now).await?;
+        crate::change::reindex(&mut tx, &caller.practice, "applicant", id, now).await?;
         // Cases are found by their applicant's name too.
         let cases: Vec<String> = sqlx::query_scalar(
             "SELECT id FROM cases WHERE practice_id = $1 AND applicant_id = $2 AND deleted_at IS NULL",
@@ -309,13 +310,13 @@ pub async fn change(
         .fetch_all(&mut *tx)
         .await?;
         for case_id in cases {
-            crate::search::feed::enqueue(&mut tx, &caller.practice, "case", &case_id, now).await?;
+            crate::change::reindex(&mut tx, &caller.practice, "case", &case_id, now).await?;
         }
         let fields: Vec<&str> = changes.iter().map(|(f, _, _)| f.as_str()).collect();
         let payload = json!({ "id": id, "version": after.version, "fields": fields });
         announce(state, &mut tx, caller, "applicant.updated", payload, now).await?;
     }
-    super::commit_change(state, tx).await?;
+    crate::change::commit(state, tx).await?;
     Ok(after)
 }
 

@@ -15,10 +15,11 @@ use super::{
     announce, applicant_store, case_store as store, changed_elsewhere, check_writable_keys,
     overlay, take_version, timeline,
 };
-use crate::api::{Json, Path, Query, page_limit};
-use crate::auth::Caller;
+use crate::access::Caller;
+use crate::api::{Json, Path, Query};
 use crate::db::Tx;
 use crate::error::{AppError, ErrorBody, FieldErrors, Result};
+use crate::input::page_limit;
 use crate::state::AppState;
 
 fn visible(c: &Case, caller: &Caller) -> Value {
@@ -147,11 +148,11 @@ pub async fn open(state: &AppState, caller: &Caller, body: Map<String, Value>) -
     let input = checked(&mut tx, caller, input, None).await?;
     let created = store::insert(&mut tx, &caller.practice, &input, now).await?;
     timeline::record(&mut tx, caller, "case", &created.id, "created", &[], now).await?;
-    crate::search::feed::enqueue(&mut tx, &caller.practice, "case", &created.id, now).await?;
+    crate::change::reindex(&mut tx, &caller.practice, "case", &created.id, now).await?;
     let payload = json!({ "id": created.id, "folio": created.folio, "applicant_id": created.applicant_id,
                           "program": created.program, "stage": created.stage });
     announce(state, &mut tx, caller, "case.created", payload, now).await?;
-    super::commit_change(state, tx).await?;
+    crate::change::commit(state, tx).await?;
     Ok(created)
 }
 
@@ -248,7 +249,7 @@ pub async fn change(
     );
     if !changes.is_empty() {
         timeline::record(&mut tx, caller, "case", id, "updated", &changes, now).await?;
-        crate::search::feed::enqueue(&mut tx, &caller.practice, "case", id, now).await?;
+        crate::change::reindex(&mut tx, &caller.practice, "case", id, now).await?;
     }
     if before.stage != after.stage {
         let payload =
@@ -260,7 +261,7 @@ pub async fn change(
             announce(state, &mut tx, caller, "case.closed", payload, now).await?;
         }
     }
-    super::commit_change(state, tx).await?;
+    crate::change::commit(state, tx).await?;
     Ok(after)
 }
 

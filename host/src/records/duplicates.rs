@@ -10,8 +10,8 @@ use utoipa::ToSchema;
 
 use super::applicant::{self, Applicant};
 use super::applicant_store as store;
+use crate::access::Caller;
 use crate::access::permissions::FieldAccess;
-use crate::auth::Caller;
 use crate::db::Tx;
 use crate::error::Result;
 use immcase_matching as matching;

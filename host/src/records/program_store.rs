@@ -3,7 +3,7 @@
 
 use sqlx::{Any, Executor, Row};
 
-use super::programs::{CaseProgram, DEFAULT_PROGRAMS};
+use super::program::{CaseProgram, DEFAULT_PROGRAMS};
 use crate::clock::rfc3339;
 use crate::db::Tx;
 use crate::error::{Result, unique_violation};

@@ -12,44 +12,20 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+pub use super::program::{CaseProgram, DEFAULT_PROGRAMS};
 use super::program_store as store;
 pub use super::program_store::insert_defaults;
-use crate::api::{ClientAddr, Json, Path, expected_version, text_field};
+use crate::access::Caller;
+use crate::api::{ClientAddr, Json, Path};
 use crate::audit::{self, Actor};
-use crate::auth::Caller;
 use crate::db::Tx;
 use crate::error::{AppError, ErrorBody, FieldErrors, Result};
+use crate::input::{expected_version, text_field};
 use crate::practices::Practice;
 use crate::state::AppState;
 
 /// The permission that keeps the list.
 pub const MANAGE: &str = "settings.manage";
-
-/// What a new practice starts with: key and label.
-pub const DEFAULT_PROGRAMS: &[(&str, &str)] = &[
-    ("study_permit", "Study permit"),
-    ("work_permit", "Work permit"),
-    ("visitor_visa", "Visitor visa"),
-    ("express_entry", "Express Entry"),
-    ("family_sponsorship", "Family sponsorship"),
-    ("citizenship", "Citizenship"),
-    ("other", "Other"),
-];
-
-#[derive(Clone, Debug, Serialize, ToSchema, PartialEq)]
-pub struct CaseProgram {
-    /// What a case stores in `program`, e.g. `study_permit`; never changes.
-    pub key: String,
-    /// What people read, e.g. `Study permit`.
-    pub label: String,
-    /// Only active programs can be given to a case.
-    pub active: bool,
-    /// Cases that have this program (those in the trash included).
-    pub cases: i64,
-    pub version: i64,
-    pub created_at: String,
-    pub updated_at: String,
-}
 
 #[derive(Clone, Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -187,12 +163,11 @@ pub async fn update(
         .fetch_all(&mut *tx)
         .await?;
         for id in ids {
-            crate::search::feed::enqueue(&mut tx, &caller.practice, "case", &id, now).await?;
+            crate::change::reindex(&mut tx, &caller.practice, "case", &id, now).await?;
         }
     }
     let after = found(&mut tx, &caller.practice, key).await?;
-    tx.commit().await?;
-    state.search.wake.notify_one();
+    crate::change::commit(state, tx).await?;
     Ok(after)
 }
 

@@ -6,8 +6,8 @@ use serde_json::Value;
 use sqlx::{Any, Executor, Row};
 use utoipa::ToSchema;
 
+use crate::access::Caller;
 use crate::access::permissions::{FieldAccess, FieldRules};
-use crate::auth::Caller;
 use crate::clock::rfc3339;
 use crate::db::Tx;
 use crate::error::Result;

@@ -8,102 +8,15 @@
 //! rebuilt from the records themselves (and the installed modules' own
 //! documents), which `immcase reindex` also does.
 
-use std::path::{Path, PathBuf};
-
 use sqlx::Row;
-use tokio::sync::{Mutex, Notify};
 
-use crate::db::Tx;
 use crate::error::Result;
-use crate::practices::{self, Practice};
+use crate::practices::{self};
 use crate::state::AppState;
 use immcase_search_index::{SearchDoc, SearchIndex};
 
 /// Queue rows applied per batch.
 const BATCH: i64 = 500;
-
-/// A process's index and how far into the queue it is.
-pub struct Search {
-    pub index: SearchIndex,
-    /// The last queue id applied; `None` until the index has been built.
-    applied: Mutex<Option<i64>>,
-    position_file: PathBuf,
-    /// Woken after a commit that enqueued something.
-    pub wake: Notify,
-}
-
-impl Search {
-    /// Opens (or creates) the index under `dir`. An index that cannot be
-    /// opened, e.g. written by another version, is set aside and rebuilt.
-    pub fn open(dir: &Path) -> anyhow::Result<Search> {
-        let index_dir = dir.join("index");
-        let position_file = dir.join("position");
-        let index = match SearchIndex::open(&index_dir) {
-            Ok(index) => index,
-            // Another process (a running server) holds the index: it is not
-            // damaged, and must not be set aside under that process.
-            Err(e) if e.is_in_use() => {
-                anyhow::bail!(
-                    "the search index in {} is in use by a running ImmCase server; \
-                     stop it first, or run this with a data directory of its own",
-                    index_dir.display()
-                )
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "the search index could not be opened; rebuilding it");
-                let _ = std::fs::remove_file(&position_file);
-                std::fs::remove_dir_all(&index_dir)?;
-                SearchIndex::open(&index_dir)?
-            }
-        };
-        let applied = std::fs::read_to_string(&position_file)
-            .ok()
-            .and_then(|s| s.trim().parse().ok());
-        Ok(Search {
-            index,
-            applied: Mutex::new(applied),
-            position_file,
-            wake: Notify::new(),
-        })
-    }
-
-    /// An index in memory that follows nothing, for commands that change no
-    /// searchable record while a server may hold the real one.
-    pub fn detached() -> anyhow::Result<Search> {
-        Ok(Search {
-            index: SearchIndex::in_memory()?,
-            applied: Mutex::new(None),
-            position_file: PathBuf::new(),
-            wake: Notify::new(),
-        })
-    }
-
-    fn save_position(&self, position: i64) -> Result<()> {
-        let temporary = self.position_file.with_extension("tmp");
-        std::fs::write(&temporary, position.to_string())
-            .and_then(|()| std::fs::rename(&temporary, &self.position_file))
-            .map_err(|e| anyhow::anyhow!("saving the search position: {e}"))?;
-        Ok(())
-    }
-}
-
-/// Queues a record for the index, in the transaction that changed it.
-pub async fn enqueue(
-    tx: &mut Tx,
-    practice: &Practice,
-    kind: &str,
-    id: &str,
-    now: i64,
-) -> Result<()> {
-    sqlx::query("INSERT INTO search_queue (practice_id, kind, record_id, enqueued_at) VALUES ($1, $2, $3, $4)")
-        .bind(practice.id())
-        .bind(kind)
-        .bind(id)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
 
 /// Runs `change` on the index off the async threads.
 async fn blocking<T: Send + 'static>(
@@ -175,7 +88,7 @@ async fn document(
     let Some(practice) = practices::find_by_id(state.db.pool(), practice_id).await? else {
         return Ok(None);
     };
-    crate::records::search_doc(state.db.pool(), &practice, kind, id).await
+    crate::search::documents::document(state.db.pool(), &practice, kind, id).await
 }
 
 /// Rebuilds the index from every practice's records; returns how many
@@ -200,7 +113,7 @@ async fn rebuild_locked(state: &AppState) -> Result<i64> {
     // Host records, then the documents of every installed module that may
     // have some (those of a module disabled in a practice stay indexed; a
     // search leaves them out).
-    let kinds: Vec<String> = crate::records::SEARCH_KINDS
+    let kinds: Vec<String> = crate::search::documents::SEARCH_KINDS
         .iter()
         .map(|k| k.to_string())
         .chain(
@@ -209,7 +122,7 @@ async fn rebuild_locked(state: &AppState) -> Result<i64> {
                 .modules
                 .values()
                 .filter(|m| m.manifest.capabilities.search)
-                .map(|m| crate::modules::search_docs::kind(&m.manifest.id)),
+                .map(|m| crate::search::module_docs::kind(&m.manifest.id)),
         )
         .collect();
     for practice in practices::all(state.db.pool()).await? {
@@ -218,7 +131,7 @@ async fn rebuild_locked(state: &AppState) -> Result<i64> {
             loop {
                 let pool = state.db.pool();
                 let docs =
-                    crate::records::search_docs_page(pool, &practice, kind, after.as_deref(), 1000)
+                    crate::search::documents::page(pool, &practice, kind, after.as_deref(), 1000)
                         .await?;
                 let Some(last) = docs.last().map(|d| d.id.clone()) else {
                     break;
@@ -244,24 +157,5 @@ pub async fn run_worker(state: AppState, mut stop: tokio::sync::watch::Receiver<
             _ = tokio::time::sleep(std::time::Duration::from_secs(5)) => {}
             _ = stop.changed() => return,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Search;
-
-    #[test]
-    fn an_index_in_use_is_refused_and_left_as_it_is() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let running = Search::open(dir.path()).expect("the first opens");
-        std::fs::write(dir.path().join("position"), "41").expect("a position");
-        let second = Search::open(dir.path());
-        let message = second.err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(message.contains("in use by a running"), "{message}");
-        // Nothing was set aside under the first.
-        assert!(dir.path().join("index").is_dir());
-        assert!(dir.path().join("position").is_file());
-        drop(running);
     }
 }

@@ -2,7 +2,9 @@
 //! carrying its practice (`index`); fed from a durable queue written with
 //! each change (`feed`); searched through `GET /api/v1/search` (`routes`).
 
+pub mod documents;
 pub mod feed;
+pub mod module_docs;
 
 mod routes;
 

@@ -7,11 +7,11 @@ use utoipa::{IntoParams, ToSchema};
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::feed;
+use crate::access::Caller;
 use crate::access::permissions::{FieldAccess, MODULE_PREFIX};
 use crate::api::{Json, Query};
-use crate::auth::Caller;
 use crate::error::{AppError, ErrorBody, Result};
-use crate::modules::search_docs;
+use crate::search::module_docs as search_docs;
 use crate::state::AppState;
 use immcase_search_index::{FIELD_KEYS, Hit, MAX_LIMIT, MIN_QUERY_CHARS, SearchError};
 

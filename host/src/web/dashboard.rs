@@ -5,10 +5,10 @@
 use askama::Template;
 use axum::extract::State;
 
+use super::nav::nav_items;
 use super::shell::Page;
-use crate::auth::Caller;
+use crate::access::Caller;
 use crate::error::Result;
-use crate::modules::routes::nav_items;
 use crate::state::AppState;
 
 struct Panel {

@@ -15,6 +15,7 @@
 mod assets;
 mod dashboard;
 pub mod form;
+pub mod nav;
 mod profile;
 mod records;
 mod settings;
@@ -34,6 +35,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(sign_in::sign_out))
         .routes(routes!(sign_in::forgot_page, sign_in::forgot))
         .routes(routes!(sign_in::reset_page, sign_in::reset))
+        .routes(routes!(nav::nav))
         .routes(routes!(dashboard::dashboard))
         .routes(routes!(profile::profile_page))
         .routes(routes!(profile::save_profile))

@@ -13,10 +13,11 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::assets;
-use crate::auth::Caller;
+use super::nav::{NavItem, nav_items};
+use crate::access::Caller;
+use crate::api::ModulePage;
 use crate::auth::session;
 use crate::error::{AppError, Refusal, Result};
-use crate::modules::routes::{NavItem, nav_items};
 use crate::state::AppState;
 
 /// Which frame a page goes in.
@@ -109,7 +110,7 @@ pub fn saved(to: &str, message: impl Into<String>) -> Response {
 /// Marks a module's answer to a page request: HTML is framed in the shell
 /// under the title the module gave (`X-Immcase-Title`) or its name, and
 /// `X-Immcase-Flash` becomes the next page's message.
-pub fn mark_module_page(response: &mut Response, module_name: &str) {
+fn mark_module_page(response: &mut Response, module_name: &str) {
     let headers = response.headers_mut();
     let title = take_header(headers, TITLE_HEADER);
     let flash = take_header(headers, FLASH_HEADER);
@@ -229,7 +230,10 @@ pub async fn frame(State(state): State<AppState>, req: Request, next: Next) -> R
         .path_and_query()
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| path.clone());
-    let response = next.run(req).await;
+    let mut response = next.run(req).await;
+    if let Some(module) = response.extensions_mut().remove::<ModulePage>() {
+        mark_module_page(&mut response, &module.name);
+    }
     let page = PageRequest {
         caller: caller.as_ref(),
         method: &method,

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::{Access, access};
-use crate::auth::Caller;
+use crate::access::Caller;
 use crate::records::applicant::Applicant;
 use crate::web::FormState;
 

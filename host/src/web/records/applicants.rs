@@ -10,8 +10,8 @@ use utoipa::IntoParams;
 
 use super::applicant_form::{ApplicantForm, Row, rows, shown};
 use super::applicant_name;
+use crate::access::Caller;
 use crate::api::Query;
-use crate::auth::Caller;
 use crate::error::{AppError, Result};
 use crate::records::applicants::{self, ListQuery};
 use crate::records::cases;

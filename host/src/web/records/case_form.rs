@@ -7,8 +7,8 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::{Access, access, program_label, words};
+use crate::access::Caller;
 use crate::access::people::Person;
-use crate::auth::Caller;
 use crate::records::case::{Case, OUTCOMES, STAGES};
 use crate::records::programs::CaseProgram;
 

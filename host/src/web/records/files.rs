@@ -2,12 +2,23 @@
 //! by folder (a case's page adds its applicant's, marked so), a download
 //! link and a delete button for each, and the upload form. The form posts
 //! `multipart/form-data` to `/applicants/{id}/files` or `/cases/{id}/files`
-//! with `_csrf` as its first part, as the upload routes require.
+//! with `_csrf` as its first part, as the upload routes require; the
+//! handlers of that form and of the delete button are here too.
 
-use crate::auth::Caller;
-use crate::error::Result;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::access::Caller;
+use crate::api::Path;
+use crate::error::{ErrorBody, Result};
+use crate::files::routes::{UploadForm, refusal, upload_for};
+use crate::files::upload::Refused;
 use crate::files::{self, naming};
 use crate::state::AppState;
+use crate::web::shell::saved;
 
 pub struct FileLine {
     pub id: String,
@@ -79,4 +90,88 @@ pub async fn section(
     }
     section.folders.sort();
     Ok(section)
+}
+
+/// The page an owner's files are shown on.
+fn owner_page(kind: &str, id: &str) -> String {
+    let page = if kind == "case" {
+        "cases"
+    } else {
+        "applicants"
+    };
+    format!("/{page}/{id}#files")
+}
+
+async fn upload_page(
+    state: &AppState,
+    caller: &Caller,
+    kind: &str,
+    id: &str,
+    request: Request,
+) -> Response {
+    let back = owner_page(kind, id);
+    match upload_for(state, caller, kind, id, request).await {
+        Ok(files) if files.len() == 1 => saved(&back, format!("Uploaded {}", files[0].name)),
+        Ok(files) => saved(&back, format!("Uploaded {} files", files.len())),
+        // Refused access is an answer of its own; anything else is told on
+        // the page the form came from.
+        Err(Refused::Error(e)) if e.status_code() != StatusCode::FORBIDDEN => {
+            saved(&back, format!("Not uploaded: {}", e.message_for_people()))
+        }
+        Err(refused) => refusal(refused),
+    }
+}
+
+/// The upload form of an applicant's page (`_csrf` before the files); back
+/// to the page with a message saying what was uploaded or why not.
+#[utoipa::path(post, path = "/applicants/{id}/files", tag = "pages", params(("id" = String, Path)),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses((status = 303, description = "Back to the applicant's page with a message"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub(super) async fn upload_page_applicant(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    request: Request,
+) -> Response {
+    upload_page(&state, &caller, "applicant", &id, request).await
+}
+
+/// The upload form of a case's page.
+#[utoipa::path(post, path = "/cases/{id}/files", tag = "pages", params(("id" = String, Path)),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses((status = 303, description = "Back to the case's page with a message"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub(super) async fn upload_page_case(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    request: Request,
+) -> Response {
+    upload_page(&state, &caller, "case", &id, request).await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct DeleteForm {
+    /// The form token.
+    #[serde(rename = "_csrf")]
+    _csrf: Option<String>,
+}
+
+/// The delete button beside a file: to the trash, back to the owner's page.
+#[utoipa::path(post, path = "/files/{id}/delete", tag = "pages", params(("id" = String, Path)),
+    request_body(content = DeleteForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 303, description = "Back to the owner's page"), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(super) async fn delete_page(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response> {
+    let file = files::visible_file(&state, &caller, &id).await?;
+    crate::trash::delete_file(&state, &caller, &id, None).await?;
+    Ok(saved(
+        &owner_page(&file.owner_kind, &file.owner_id),
+        format!("{} moved to the trash", file.name),
+    ))
 }

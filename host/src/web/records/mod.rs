@@ -25,8 +25,8 @@ mod timeline;
 
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use crate::access::Caller;
 use crate::access::permissions::FieldAccess;
-use crate::auth::Caller;
 use crate::error::{AppError, Result};
 use crate::records::applicant::Applicant;
 use crate::records::programs::CaseProgram;
@@ -43,6 +43,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::list_page))
         .routes(routes!(cases::detail_page, cases::update))
         .routes(routes!(cases::delete))
+        .routes(routes!(files::upload_page_applicant))
+        .routes(routes!(files::upload_page_case))
+        .routes(routes!(files::delete_page))
 }
 
 /// How the reader's role lets them see `record.field`.

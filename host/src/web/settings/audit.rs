@@ -5,9 +5,9 @@ use axum::extract::State;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use crate::access::Caller;
 use crate::api::Query;
 use crate::audit::{self, AuditQuery, AuditRow};
-use crate::auth::Caller;
 use crate::error::Result;
 use crate::state::AppState;
 use crate::web::local_time;

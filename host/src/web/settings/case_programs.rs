@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use crate::access::Caller;
 use crate::api::{ClientAddr, Path};
-use crate::auth::Caller;
 use crate::error::{AppError, Result};
 use crate::records::programs::{self, CaseProgram, MANAGE, NewProgram, ProgramPatch};
 use crate::state::AppState;

@@ -7,8 +7,8 @@ use axum::response::Response;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use crate::access::Caller;
 use crate::api::{ClientAddr, Path};
-use crate::auth::Caller;
 use crate::error::Result;
 use crate::modules::manifest::Capabilities;
 use crate::modules::routes::{ModuleInfo, list, set_enabled};

@@ -6,13 +6,13 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use crate::access::Caller;
 use crate::access::permissions::{FieldAccess, FieldRules};
 use crate::access::roles::{self, Role, RoleInput};
-use crate::access::{PermissionInfo, known_permissions};
 use crate::api::{ClientAddr, Path};
-use crate::auth::Caller;
 use crate::error::{AppError, Result};
 use crate::state::AppState;
+use crate::team::{self, PermissionInfo, known_permissions};
 use crate::web::FormState;
 use crate::web::form::{Form, is_for_the_form};
 use crate::web::shell::{Page, saved};
@@ -248,7 +248,7 @@ pub(super) async fn create(
     Form(values): Form<RoleForm>,
 ) -> Result<Response> {
     let outcome = match values.to_input(None) {
-        Ok(input) => roles::create(&state, &caller, &client, input).await,
+        Ok(input) => team::roles::create(&state, &caller, &client, input).await,
         Err(e) => Err(e),
     };
     match outcome {
@@ -315,7 +315,7 @@ pub(super) async fn update(
         .version
         .ok_or_else(|| AppError::field("version", "reload the page and try again"))?;
     let outcome = match values.to_input(Some(version)) {
-        Ok(input) => roles::update(&state, &caller, &client, &id, version, input).await,
+        Ok(input) => team::roles::update(&state, &caller, &client, &id, version, input).await,
         Err(e) => Err(e),
     };
     let error = match outcome {
@@ -363,7 +363,7 @@ pub(super) async fn delete(
     client: ClientAddr,
     Path(id): Path<String>,
 ) -> Result<Response> {
-    let role = roles::delete(&state, &caller, &client, &id).await?;
+    let role = team::roles::delete(&state, &caller, &client, &id).await?;
     Ok(saved(
         "/settings/roles",
         format!("The role {} is deleted.", role.name),

@@ -7,12 +7,13 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use crate::access::Caller;
 use crate::access::roles::{self, Role};
-use crate::access::users::{self, DEFAULT_TIME_ZONE, ListQuery, NewUser, User, UserPatch};
+use crate::access::users::{DEFAULT_TIME_ZONE, User};
 use crate::api::{ClientAddr, Path};
-use crate::auth::Caller;
 use crate::error::{AppError, Result};
 use crate::state::AppState;
+use crate::team::users::{self, ListQuery, NewUser, UserPatch};
 use crate::web::form::{Form, is_for_the_form, ticked};
 use crate::web::shell::{Page, saved};
 use crate::web::{FormState, time_zones};

@@ -5,9 +5,9 @@
 use serde_json::{Map, Value};
 use sqlx::{Any, Executor, Row};
 
-use super::manifest::{Manifest, check_setting};
 use crate::error::{AppError, FieldErrors, Result};
 use crate::practices::Practice;
+use immcase_manifest::{Manifest, check_setting};
 
 pub struct ModuleState {
     pub enabled: bool,

@@ -10,11 +10,15 @@ use serde_json::json;
 use sqlx::Row;
 use utoipa::ToSchema;
 
-use super::{announce, applicant_store, case_store, timeline};
-use crate::auth::Caller;
+mod routes;
+
+pub use routes::router;
+
+use crate::access::Caller;
 use crate::clock::rfc3339;
 use crate::db::{Tx, new_id};
 use crate::error::{AppError, Result};
+use crate::records::{announce, applicant_store, case_store, timeline};
 use crate::state::AppState;
 
 fn retention_ms(state: &AppState) -> i64 {
@@ -45,7 +49,7 @@ async fn mark(
         if kind != "file" {
             timeline::record(tx, caller, kind, id, "deleted", &[], now).await?;
         }
-        crate::search::feed::enqueue(tx, &caller.practice, kind, id, now).await?;
+        crate::change::reindex(tx, &caller.practice, kind, id, now).await?;
     }
     Ok(())
 }
@@ -159,7 +163,7 @@ pub async fn delete_applicant(
         now,
     )
     .await?;
-    super::commit_change(state, tx).await?;
+    crate::change::commit(state, tx).await?;
     Ok(())
 }
 
@@ -192,7 +196,7 @@ pub async fn delete_case(
         now,
     )
     .await?;
-    super::commit_change(state, tx).await?;
+    crate::change::commit(state, tx).await?;
     Ok(())
 }
 
@@ -228,7 +232,7 @@ pub async fn delete_file(
     .await?;
     let payload = json!({ "id": id, "owner": format!("{}:{}", file.owner_kind, file.owner_id) });
     announce(state, &mut tx, caller, "file.deleted", payload, now).await?;
-    super::commit_change(state, tx).await?;
+    crate::change::commit(state, tx).await?;
     Ok(())
 }
 
@@ -345,7 +349,7 @@ pub async fn restore(state: &AppState, caller: &Caller, kind: &str, id: &str) ->
             if record != "file" {
                 timeline::record(&mut tx, caller, record, rid, "restored", &[], now).await?;
             }
-            crate::search::feed::enqueue(&mut tx, &caller.practice, record, rid, now).await?;
+            crate::change::reindex(&mut tx, &caller.practice, record, rid, now).await?;
         }
     }
     sqlx::query("DELETE FROM trash WHERE practice_id = $1 AND deletion_id = $2")
@@ -362,7 +366,7 @@ pub async fn restore(state: &AppState, caller: &Caller, kind: &str, id: &str) ->
         now,
     )
     .await?;
-    super::commit_change(state, tx).await?;
+    crate::change::commit(state, tx).await?;
     Ok(())
 }
 
@@ -376,7 +380,7 @@ async fn owner_of_file_present(tx: &mut Tx, caller: &Caller, id: &str) -> Result
             .await?
             .ok_or(AppError::NotFound("item in the trash"))?;
     let (owner_kind, owner_id): (String, String) = (row.get("owner_kind"), row.get("owner_id"));
-    let present = super::find_owner(&mut **tx, &caller.practice, &owner_kind, &owner_id)
+    let present = crate::records::find_owner(&mut **tx, &caller.practice, &owner_kind, &owner_id)
         .await?
         .is_some();
     if present {

@@ -7,7 +7,7 @@ use crate::auth::password;
 use crate::error::{AppError, Result};
 use crate::state::AppState;
 
-use super::Practice;
+use crate::practices::{self, Practice};
 
 pub struct NewPractice<'a> {
     pub slug: &'a str,
@@ -35,7 +35,7 @@ pub fn generate_password() -> String {
 }
 
 pub async fn create(state: &AppState, new: NewPractice<'_>) -> Result<CreatedPractice> {
-    super::validate_slug(new.slug)?;
+    practices::validate_slug(new.slug)?;
     let mut errors = crate::error::FieldErrors::new();
     let email = users::check_email(&mut errors, new.admin_email);
     let generated = new.admin_password.is_none();
@@ -52,7 +52,7 @@ pub async fn create(state: &AppState, new: NewPractice<'_>) -> Result<CreatedPra
     } else {
         new.name.trim()
     };
-    let practice = super::insert(&mut *tx, new.slug, name, now).await?;
+    let practice = practices::insert(&mut *tx, new.slug, name, now).await?;
     let admin_role = roles::insert_defaults(&mut tx, &practice, now).await?;
     crate::records::programs::insert_defaults(&mut tx, &practice, now).await?;
     let account = users::insert(

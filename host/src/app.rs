@@ -15,7 +15,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{Json, client_addr, csrf};
+use crate::api::{Json, client_addr, csrf};
 use crate::error::{AppError, ErrorBody};
 use crate::state::AppState;
 
@@ -75,11 +75,12 @@ pub fn router(state: AppState) -> Router {
 pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
     let (practice_routes, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(crate::auth::router())
-        .merge(crate::access::router())
+        .merge(crate::team::router())
         .merge(crate::audit::router())
         .merge(crate::modules::routes::router())
         .merge(crate::records::router())
         .merge(crate::files::router())
+        .merge(crate::trash::router())
         .merge(crate::search::router())
         .merge(crate::web::router())
         .split_for_parts();
@@ -104,13 +105,16 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         ))
         .layer(from_fn_with_state(
             state.clone(),
-            crate::practices::resolve_practice,
+            crate::api::practice::resolve_practice,
         ));
     Router::new()
         .merge(server_routes)
         .merge(practice_routes)
         .layer(from_fn_with_state(state.clone(), client_addr))
-        .layer(from_fn_with_state(state.clone(), super::refuse_oversized))
+        .layer(from_fn_with_state(
+            state.clone(),
+            crate::api::refuse_oversized,
+        ))
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(TraceLayer::new_for_http())
         .layer(Extension(Arc::new(doc)))

@@ -12,8 +12,7 @@ use std::collections::HashMap;
 
 use sqlx::{Any, AssertSqlSafe, Executor, Row};
 
-use super::manifest::Manifest;
-use crate::access::permissions::{HOST_PERMISSIONS, MODULE_PREFIX};
+use crate::access::permissions::MODULE_PREFIX;
 use crate::db::Tx;
 use crate::practices::Practice;
 use immcase_search_index::SearchDoc;
@@ -46,7 +45,7 @@ pub const MAX_READERS: usize = 1000;
 /// Whether `caller` may see a stored document with this `permission` and
 /// these `readers` (besides reaching the module at all).
 pub fn may_read(
-    caller: &crate::auth::Caller,
+    caller: &crate::access::Caller,
     permission: Option<&str>,
     readers: Option<&[String]>,
 ) -> bool {
@@ -68,59 +67,7 @@ pub fn kind(module: &str) -> String {
     format!("{MODULE_PREFIX}{module}")
 }
 
-/// Checks a document `manifest`'s module wants to put; the error says why,
-/// for the module's author.
-pub fn check(manifest: &Manifest, doc: &ModuleSearchDoc) -> Result<(), String> {
-    super::store::check_id(&doc.id).map_err(|e| e.to_string())?;
-    let title = doc.title.trim();
-    if title.is_empty() || title.chars().count() > MAX_TITLE_CHARS {
-        return Err(format!("a title has 1 to {MAX_TITLE_CHARS} characters"));
-    }
-    if doc.body.len() > MAX_BODY_BYTES {
-        return Err(format!("a body is at most {} KiB", MAX_BODY_BYTES / 1024));
-    }
-    let path_ok = doc.path.starts_with('/')
-        && !doc.path.contains("..")
-        && doc.path.chars().count() <= MAX_PATH_CHARS
-        && !doc
-            .path
-            .chars()
-            .any(|c| c.is_control() || c.is_whitespace() || c == '\\');
-    if !path_ok {
-        return Err(format!(
-            "path {:?}: give a path below the module's pages, like \"/notes/42\": it starts with /, \
-             has no .., no spaces or backslashes, and at most {MAX_PATH_CHARS} characters",
-            doc.path
-        ));
-    }
-    if let Some(readers) = &doc.readers
-        && (readers.len() > MAX_READERS || readers.iter().any(|r| r.is_empty() || r.len() > 100))
-    {
-        return Err(format!(
-            "readers: give at most {MAX_READERS} people's ids (each 1 to 100 characters)"
-        ));
-    }
-    if let Some(permission) = &doc.permission
-        && !may_require(manifest, permission)
-    {
-        return Err(format!(
-            "permission {permission:?} is neither declared under [[permissions]] in the plugin.toml of `{}`, \
-             nor `module:{}`, nor a host permission",
-            manifest.id, manifest.id
-        ));
-    }
-    Ok(())
-}
-
-/// The permissions a module's document may require: its own declared ones,
-/// `module:{id}`, and the host's.
-fn may_require(manifest: &Manifest, permission: &str) -> bool {
-    manifest.permissions.iter().any(|p| p.name == permission)
-        || permission == kind(&manifest.id)
-        || HOST_PERMISSIONS.iter().any(|(name, _)| *name == permission)
-}
-
-/// Adds or replaces a document (checked with [`check`]).
+/// Adds or replaces a document (checked by the `search` import).
 pub async fn put(
     tx: &mut Tx,
     practice: &Practice,
@@ -311,119 +258,6 @@ fn excerpt(body: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const MANIFEST: &str = r#"
-id = "notes"
-name = "Notes"
-version = "0.1.0"
-host-api = "^0.1"
-
-[capabilities]
-search = true
-
-[[permissions]]
-name = "notes.manage_all"
-"#;
-
-    fn doc() -> ModuleSearchDoc {
-        ModuleSearchDoc {
-            id: "n-1".into(),
-            title: "Call back".into(),
-            body: "Ask about the passport".into(),
-            path: "/notes/n-1".into(),
-            permission: None,
-            readers: None,
-        }
-    }
-
-    #[test]
-    fn entries_are_checked_with_reasons() {
-        let m = Manifest::parse(MANIFEST).unwrap();
-        assert_eq!(check(&m, &doc()), Ok(()));
-        for permission in ["notes.manage_all", "module:notes", "applicants.read"] {
-            let d = ModuleSearchDoc {
-                permission: Some(permission.into()),
-                ..doc()
-            };
-            assert_eq!(check(&m, &d), Ok(()), "{permission}");
-        }
-        let bad = [
-            (
-                ModuleSearchDoc {
-                    id: "".into(),
-                    ..doc()
-                },
-                "document id",
-            ),
-            (
-                ModuleSearchDoc {
-                    id: "x".repeat(201),
-                    ..doc()
-                },
-                "document id",
-            ),
-            (
-                ModuleSearchDoc {
-                    title: " ".into(),
-                    ..doc()
-                },
-                "title",
-            ),
-            (
-                ModuleSearchDoc {
-                    title: "t".repeat(301),
-                    ..doc()
-                },
-                "title",
-            ),
-            (
-                ModuleSearchDoc {
-                    body: "b".repeat(100 * 1024 + 1),
-                    ..doc()
-                },
-                "body",
-            ),
-            (
-                ModuleSearchDoc {
-                    path: "notes/1".into(),
-                    ..doc()
-                },
-                "path",
-            ),
-            (
-                ModuleSearchDoc {
-                    path: "/a/../b".into(),
-                    ..doc()
-                },
-                "path",
-            ),
-            (
-                ModuleSearchDoc {
-                    path: "/a b".into(),
-                    ..doc()
-                },
-                "path",
-            ),
-            (
-                ModuleSearchDoc {
-                    permission: Some("module:other".into()),
-                    ..doc()
-                },
-                "permission",
-            ),
-            (
-                ModuleSearchDoc {
-                    permission: Some("helpdesk.assign".into()),
-                    ..doc()
-                },
-                "permission",
-            ),
-        ];
-        for (d, word) in bad {
-            let err = check(&m, &d).unwrap_err();
-            assert!(err.contains(word), "{word}: {err}");
-        }
-    }
 
     #[test]
     fn results_show_the_start_of_the_body_and_lead_below_the_module() {

@@ -1,0 +1,62 @@
+//! A change to a practice's data: the records, the search queue's rows and
+//! the events it causes are written in one transaction; once it commits,
+//! the search feed and the job worker are woken so both follow at once.
+//! Records, files, the trash and modules all change data this way.
+
+use crate::db::Tx;
+use crate::error::Result;
+use crate::practices::Practice;
+use crate::state::AppState;
+
+/// Queues the record `kind`/`id` for the search index, in the transaction
+/// that changed it (the index then catches up with it; see `search::feed`).
+pub async fn reindex(
+    tx: &mut Tx,
+    practice: &Practice,
+    kind: &str,
+    id: &str,
+    now: i64,
+) -> Result<()> {
+    sqlx::query("INSERT INTO search_queue (practice_id, kind, record_id, enqueued_at) VALUES ($1, $2, $3, $4)")
+        .bind(practice.id())
+        .bind(kind)
+        .bind(id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Emits the event `name` about a change, in its transaction, with a
+/// delivery for each module subscribed to it; `source` is `host` or the
+/// emitting module. Returns the event's id.
+pub async fn announce(
+    state: &AppState,
+    tx: &mut Tx,
+    practice: &Practice,
+    name: &str,
+    payload: &str,
+    source: &str,
+    now: i64,
+) -> Result<String> {
+    let id = crate::events::emit(
+        tx,
+        state.subscribers(name),
+        practice,
+        name,
+        payload,
+        source,
+        now,
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Commits a change, then wakes the search feed and the job worker (which
+/// delivers the change's events).
+pub async fn commit(state: &AppState, tx: Tx) -> Result<()> {
+    tx.commit().await?;
+    state.search.wake.notify_one();
+    state.jobs_wake.notify_one();
+    Ok(())
+}

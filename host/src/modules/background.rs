@@ -1,0 +1,180 @@
+//! The job worker: due event deliveries and module timers (`jobs`) are
+//! claimed, and each becomes a call of the module's `on-event` or
+//! `on-timer` that marks the job done in its own transaction. A call for a
+//! module that is not installed or not enabled in the practice is skipped.
+
+use tokio::sync::watch;
+
+use super::bindings;
+use super::call::{self, Finish};
+use crate::error::AppError;
+use crate::jobs::{self, DELIVERIES, Job, Outcome, TIMERS};
+use crate::practices::Practice;
+use crate::state::AppState;
+
+/// Runs due jobs until `shutdown` turns true.
+pub async fn run_worker(state: AppState, mut shutdown: watch::Receiver<bool>) {
+    let poll = state.config.jobs_poll_interval;
+    loop {
+        let handled = match pass(&state).await {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::warn!(error = %e, "job pass failed");
+                0
+            }
+        };
+        if *shutdown.borrow() {
+            return;
+        }
+        if handled == 0 {
+            tokio::select! {
+                _ = state.jobs_wake.notified() => {}
+                _ = tokio::time::sleep(poll) => {}
+                _ = shutdown.changed() => return,
+            }
+        }
+    }
+}
+
+/// One pass over the due jobs; returns how many it handled.
+async fn pass(state: &AppState) -> sqlx::Result<usize> {
+    let db = &state.db;
+    let now = state.now_ms();
+    jobs::reclaim_stale(db, now).await?;
+    let mut handled = 0;
+    for due in jobs::due_deliveries(db, now).await? {
+        let job = Job::next_attempt(DELIVERIES, due.id, due.attempts);
+        if !job.claim(db, state.now_ms()).await? {
+            continue;
+        }
+        handled += 1;
+        let event = bindings::Event {
+            id: due.event_id,
+            name: due.name,
+            payload: due.payload,
+            source: due.source,
+            occurred_at: due.created_at,
+        };
+        let outcome = match state.practice_by_id(&due.practice_id).await {
+            Ok(Some(practice)) => {
+                deliver_event(state, &practice, &due.subscriber, event, finish(job)).await
+            }
+            Ok(None) => Err(AppError::NotFound("practice")),
+            Err(e) => Err(e),
+        };
+        job.record(db, state.now_ms(), outcome).await?;
+    }
+    for due in jobs::due_timers(db, now).await? {
+        let job = Job::next_attempt(TIMERS, due.id, due.attempts);
+        if !job.claim(db, state.now_ms()).await? {
+            continue;
+        }
+        handled += 1;
+        let timer = bindings::Timer {
+            key: due.timer_key,
+            payload: due.payload,
+            due_at: due.due_at,
+        };
+        let outcome = match state.practice_by_id(&due.practice_id).await {
+            Ok(Some(practice)) => {
+                fire_timer(state, &practice, &due.module_id, timer, finish(job)).await
+            }
+            Ok(None) => Err(AppError::NotFound("practice")),
+            Err(e) => Err(e),
+        };
+        job.record(db, state.now_ms(), outcome).await?;
+    }
+    Ok(handled)
+}
+
+/// Marks `job` done inside the call that did it.
+fn finish(job: Job) -> Finish {
+    Box::new(move |tx| Box::pin(async move { job.mark_done(tx).await }))
+}
+
+/// Delivers an event to a subscribed module of the practice.
+pub async fn deliver_event(
+    state: &AppState,
+    practice: &Practice,
+    module_id: &str,
+    event: bindings::Event,
+    finish: Finish,
+) -> Result<Outcome, AppError> {
+    background_call(
+        state,
+        practice,
+        module_id,
+        finish,
+        move |m, store, caller| {
+            Box::pin(async move {
+                let returned = m.call_on_event(store, &caller, &event).await?;
+                returned.map_err(|e| wasmtime::Error::msg(format!("on-event returned {e:?}")))
+            })
+        },
+    )
+    .await
+}
+
+/// Calls a module's `on-timer` for one of its due timers.
+pub async fn fire_timer(
+    state: &AppState,
+    practice: &Practice,
+    module_id: &str,
+    timer: bindings::Timer,
+    finish: Finish,
+) -> Result<Outcome, AppError> {
+    background_call(
+        state,
+        practice,
+        module_id,
+        finish,
+        move |m, store, caller| {
+            Box::pin(async move {
+                let returned = m.call_on_timer(store, &caller, &timer).await?;
+                returned.map_err(|e| wasmtime::Error::msg(format!("on-timer returned {e:?}")))
+            })
+        },
+    )
+    .await
+}
+
+/// A call the host makes on its own (no person behind it) to a module that
+/// must be installed and enabled in the practice; skipped otherwise.
+async fn background_call<F>(
+    state: &AppState,
+    practice: &Practice,
+    module_id: &str,
+    finish: Finish,
+    body: F,
+) -> Result<Outcome, AppError>
+where
+    F: for<'s> FnOnce(
+        &'s bindings::Module,
+        &'s mut wasmtime::Store<call::CallState>,
+        bindings::Caller,
+    ) -> call::BoxFuture<'s, wasmtime::Result<()>>,
+{
+    let Some(module) = state.modules.get(module_id).cloned() else {
+        return Ok(Outcome::Skipped(format!(
+            "module `{module_id}` is not installed"
+        )));
+    };
+    let enabled = state.enabled_modules.get(state.db.pool(), practice).await?;
+    if !enabled.iter().any(|id| id == module_id) {
+        return Ok(Outcome::Skipped(format!(
+            "module `{module_id}` is disabled in this practice"
+        )));
+    }
+    let caller = call::caller_record(practice, None);
+    call::run(
+        state,
+        &module,
+        practice,
+        None,
+        Some(finish),
+        |_| true,
+        move |m, store| body(m, store, caller),
+    )
+    .await
+    .map(|()| Outcome::Done)
+}

@@ -1,0 +1,112 @@
+//! The state every handler shares (`AppState`), and the state each module
+//! call carries (`call`).
+
+pub mod call;
+pub mod search;
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::Result;
+use crate::mail::Mailer;
+use crate::practices::{self, Practice};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub clock: Arc<dyn Clock>,
+    pub mail: Mailer,
+    pub modules: Arc<immcase_runtime::Runtime<call::CallState>>,
+    /// Which modules each practice has enabled (see `settings::EnabledCache`).
+    pub enabled_modules: Arc<crate::practices::modules::EnabledCache>,
+    /// Woken when events or timers are written, so they are delivered at once.
+    pub jobs_wake: Arc<tokio::sync::Notify>,
+    /// This process's search index and its position in the queue.
+    pub search: Arc<search::Search>,
+    /// Where file contents are kept.
+    pub blobs: Arc<crate::blobs::Blobs>,
+    /// Practices seen so far, by slug. Practices are never renamed or removed
+    /// while the server runs, so only found ones are kept.
+    practices: Arc<RwLock<KnownPractices>>,
+}
+
+impl AppState {
+    pub fn new(
+        db: Db,
+        config: Config,
+        mail: Mailer,
+        modules: immcase_runtime::Runtime<call::CallState>,
+        search: search::Search,
+        blobs: crate::blobs::Blobs,
+    ) -> AppState {
+        AppState {
+            db,
+            modules: Arc::new(modules),
+            enabled_modules: Arc::default(),
+            jobs_wake: Arc::default(),
+            search: Arc::new(search),
+            blobs: Arc::new(blobs),
+            clock: config.clock.clone(),
+            config: Arc::new(config),
+            mail,
+            practices: Arc::default(),
+        }
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// The installed modules subscribed to events named `name`.
+    pub fn subscribers<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.modules
+            .modules
+            .values()
+            .filter(move |m| m.manifest.subscribes_to(name))
+            .map(|m| m.manifest.id.as_str())
+    }
+
+    /// The practice with this slug, from the practices seen so far or the
+    /// database.
+    pub async fn practice_by_slug(&self, slug: &str) -> Result<Option<Practice>> {
+        if let Some(p) = self.known(|k| k.by_slug.get(slug).cloned()) {
+            return Ok(Some(p));
+        }
+        let found = practices::find_by_slug(self.db.pool(), slug).await?;
+        self.remember(found.as_ref());
+        Ok(found)
+    }
+
+    /// The practice with this id, from the practices seen so far or the
+    /// database (the job worker turns stored ids into practices).
+    pub async fn practice_by_id(&self, id: &str) -> Result<Option<Practice>> {
+        if let Some(p) = self.known(|k| k.by_id.get(id).cloned()) {
+            return Ok(Some(p));
+        }
+        let found = practices::find_by_id(self.db.pool(), id).await?;
+        self.remember(found.as_ref());
+        Ok(found)
+    }
+
+    fn known(&self, look: impl FnOnce(&KnownPractices) -> Option<Practice>) -> Option<Practice> {
+        self.practices.read().ok().and_then(|k| look(&k))
+    }
+
+    fn remember(&self, practice: Option<&Practice>) {
+        if let (Some(p), Ok(mut known)) = (practice, self.practices.write()) {
+            known.by_slug.insert(p.slug().to_string(), p.clone());
+            known.by_id.insert(p.id().to_string(), p.clone());
+        }
+    }
+}
+
+/// Practices seen so far, by slug and by id.
+#[derive(Default)]
+struct KnownPractices {
+    by_slug: HashMap<String, Practice>,
+    by_id: HashMap<String, Practice>,
+}
