@@ -53,8 +53,17 @@ pub enum Stopped {
 pub struct CallLimits {
     memory: MemoryLimiter,
     deadline: Instant,
-    lock_deadline: Option<(Instant, Duration)>,
+    lock: Option<LockClock>,
     stopped: Option<Stopped>,
+}
+
+/// Since when a call holds the write lock, and until when it may.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LockClock {
+    /// The bound: how long the call may hold it.
+    pub hold: Duration,
+    /// When the call must have let go (moved later by [`CallLimits::extend_lock`]).
+    pub until: Instant,
 }
 
 impl CallLimits {
@@ -67,16 +76,38 @@ impl CallLimits {
                 hit: false,
             },
             deadline: Instant::now() + Duration::from_millis(u64::from(limits.timeout_ms)),
-            lock_deadline: None,
+            lock: None,
             stopped: None,
         }
     }
 
     /// Starts the lock clock: from now on the call may run at most `hold`
-    /// longer (or to its own deadline, if that is sooner).
+    /// longer (or to its own deadline, if that is sooner). A clock already
+    /// running is left as it is.
     pub fn hold_lock_for(&mut self, hold: Duration) {
-        if self.lock_deadline.is_none() {
-            self.lock_deadline = Some((Instant::now() + hold, hold));
+        self.lock.get_or_insert(LockClock {
+            hold,
+            until: Instant::now() + hold,
+        });
+    }
+
+    /// Takes over a lock clock started by another call (the call this one is
+    /// nested in, or one nested in this one, that shares its transaction).
+    pub fn continue_lock(&mut self, clock: LockClock) {
+        self.lock.get_or_insert(clock);
+    }
+
+    /// The running lock clock, if the call holds the lock.
+    pub fn lock(&self) -> Option<LockClock> {
+        self.lock
+    }
+
+    /// Gives the call `by` more time under the lock: for work the host did
+    /// for it that the module could not make longer (storing file contents
+    /// within the size limits).
+    pub fn extend_lock(&mut self, by: Duration) {
+        if let Some(clock) = &mut self.lock {
+            clock.until += by;
         }
     }
 
@@ -86,10 +117,10 @@ impl CallLimits {
             let now = Instant::now();
             if now >= self.deadline {
                 self.stopped = Some(Stopped::TimeLimit);
-            } else if let Some((until, hold)) = self.lock_deadline
-                && now >= until
+            } else if let Some(lock) = self.lock
+                && now >= lock.until
             {
-                self.stopped = Some(Stopped::LockHeld(hold));
+                self.stopped = Some(Stopped::LockHeld(lock.hold));
             }
         }
         self.stopped

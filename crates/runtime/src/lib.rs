@@ -19,7 +19,7 @@ pub mod call;
 pub mod engine;
 pub mod load;
 
-pub use call::{CallFailure, CallLimits, MemoryLimiter};
+pub use call::{CallFailure, CallLimits, LockClock, MemoryLimiter};
 pub use engine::{EPOCH_TICK, ModuleEngine};
 pub use immcase_manifest::{self as manifest, HOST_API, Manifest};
 pub use load::{LoadedModule, ModuleSource, RefusedModule, Runtime, read_module_folders};

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
-use sqlx::{Any, Executor, Row};
+use sqlx::{Any, Executor};
 
 use crate::access::permissions;
 use crate::access::{Caller, SignedIn};
@@ -166,33 +166,56 @@ where
     Ok(())
 }
 
+/// A session with its person, and one of the person's roles (a row per
+/// role; the role's columns are empty for a person with none).
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    user_id: String,
+    created_at: i64,
+    last_seen_at: i64,
+    flash: Option<String>,
+    email: String,
+    display_name: String,
+    time_zone: String,
+    disabled_at: Option<i64>,
+    role_id: Option<String>,
+    permissions: Option<String>,
+    field_rules: Option<String>,
+}
+
 /// Loads the caller of a session id, or `None` when the session does not
 /// exist in this practice, has timed out, or belongs to a disabled user.
+/// The session, the person and their roles come in one query.
 async fn load_caller(state: &AppState, practice: &Practice, token: &str) -> Result<Option<Caller>> {
     let hash = token_hash(token);
     let pool = state.db.pool();
-    let row = sqlx::query(
+    let rows: Vec<SessionRow> = sqlx::query_as(
         "SELECT s.user_id, s.created_at, s.last_seen_at, s.flash, u.email, u.display_name, u.time_zone, \
-         u.disabled_at FROM sessions s JOIN users u ON u.id = s.user_id AND u.practice_id = s.practice_id \
-         WHERE s.practice_id = $1 AND s.token_hash = $2",
+         u.disabled_at, r.id AS role_id, r.permissions, r.field_rules \
+         FROM sessions s JOIN users u ON u.id = s.user_id AND u.practice_id = s.practice_id \
+         LEFT JOIN user_roles ur ON ur.practice_id = s.practice_id AND ur.user_id = s.user_id \
+         LEFT JOIN roles r ON r.practice_id = ur.practice_id AND r.id = ur.role_id \
+         WHERE s.practice_id = $1 AND s.token_hash = $2 ORDER BY r.name",
     )
     .bind(practice.id())
     .bind(&hash)
-    .fetch_optional(pool)
+    .fetch_all(pool)
     .await?;
-    let Some(row) = row else { return Ok(None) };
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
     let now = state.now_ms();
     let policy = state.config.sessions;
-    let created: i64 = row.get("created_at");
-    let last_seen: i64 = row.get("last_seen_at");
-    let disabled: Option<i64> = row.get("disabled_at");
     let idle_ms = i64::try_from(policy.idle_timeout.as_millis()).unwrap_or(i64::MAX);
     let absolute_ms = i64::try_from(policy.absolute_timeout.as_millis()).unwrap_or(i64::MAX);
-    if disabled.is_some() || now - last_seen >= idle_ms || now - created >= absolute_ms {
+    if first.disabled_at.is_some()
+        || now - first.last_seen_at >= idle_ms
+        || now - first.created_at >= absolute_ms
+    {
         delete(pool, practice, &hash).await?;
         return Ok(None);
     }
-    if now - last_seen >= TOUCH_EVERY_MS {
+    if now - first.last_seen_at >= TOUCH_EVERY_MS {
         sqlx::query(
             "UPDATE sessions SET last_seen_at = $3 WHERE practice_id = $1 AND token_hash = $2",
         )
@@ -202,24 +225,40 @@ async fn load_caller(state: &AppState, practice: &Practice, token: &str) -> Resu
         .execute(pool)
         .await?;
     }
-    let user_id: String = row.get("user_id");
-    let roles = crate::access::roles::of_user(pool, practice, &user_id).await?;
+    let mut role_ids = Vec::new();
+    let mut held = std::collections::BTreeSet::new();
+    let mut rules = Vec::new();
+    for row in &rows {
+        let Some(role_id) = &row.role_id else {
+            continue;
+        };
+        role_ids.push(role_id.clone());
+        let permissions: Vec<String> = stored(&row.permissions, "permissions")?;
+        held.extend(permissions);
+        rules.push(stored(&row.field_rules, "field rules")?);
+    }
+    let Some(first) = rows.into_iter().next() else {
+        return Ok(None);
+    };
     Ok(Some(Caller::new(SignedIn {
         practice: practice.clone(),
-        email: row.get("email"),
-        display_name: row.get("display_name"),
-        time_zone: row.get("time_zone"),
-        role_ids: roles.iter().map(|r| r.id.clone()).collect(),
-        permissions: roles
-            .iter()
-            .flat_map(|r| r.permissions.iter().cloned())
-            .collect(),
-        field_rules: permissions::merge_field_rules(roles.iter().map(|r| &r.field_rules)),
-        user_id,
+        email: first.email,
+        display_name: first.display_name,
+        time_zone: first.time_zone,
+        role_ids,
+        permissions: held,
+        field_rules: permissions::merge_field_rules(rules.iter()),
+        user_id: first.user_id,
         form_token: crate::api::csrf::form_token_of_session(token),
-        flash: row.get("flash"),
+        flash: first.flash,
         session_hash: hash,
     })))
+}
+
+/// A role's JSON column.
+fn stored<T: serde::de::DeserializeOwned>(text: &Option<String>, what: &str) -> Result<T> {
+    Ok(serde_json::from_str(text.as_deref().unwrap_or_default())
+        .map_err(|e| anyhow::anyhow!("stored role {what}: {e}"))?)
 }
 
 /// Middleware for practice routes: puts the `Caller` in the request when the

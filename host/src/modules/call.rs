@@ -31,17 +31,23 @@ impl CallData for CallState {
 impl WasiView for CallState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         WasiCtxView {
-            ctx: &mut self.wasi,
+            ctx: self.wasi.get_or_insert_with(|| {
+                WasiCtxBuilder::new()
+                    .wall_clock(ModuleWallClock(self.app.clock.clone()))
+                    .build()
+            }),
             table: &mut self.table,
         }
     }
 }
 
 impl CallState {
-    /// The call's transaction, started on first use.
+    /// The call's transaction, started on first use. From then on the call
+    /// holds the write lock, for at most [`WRITE_LOCK_HOLD`].
     pub(super) async fn tx(&mut self) -> sqlx::Result<&mut Tx> {
         if self.tx.is_none() {
             self.tx = Some(self.app.db.begin().await?);
+            self.limits.hold_lock_for(WRITE_LOCK_HOLD);
         }
         // Just set above when it was empty.
         self.tx.as_mut().ok_or(sqlx::Error::PoolClosed)
@@ -62,6 +68,7 @@ impl CallState {
     pub(super) fn lend(&mut self) -> Effects {
         Effects {
             tx: self.tx.take(),
+            lock: self.limits.lock(),
             ..Effects::default()
         }
     }
@@ -70,12 +77,23 @@ impl CallState {
     /// that call left to carry out after the commit.
     pub(super) fn take_back(&mut self, effects: Effects) {
         self.tx = effects.tx;
+        if let Some(lock) = effects.lock {
+            self.limits.continue_lock(lock);
+        }
         self.wake_mail |= effects.wake_mail;
         self.wake_jobs |= effects.wake_jobs;
         self.wake_search |= effects.wake_search;
         self.written_blobs.extend(effects.written_blobs);
     }
 }
+
+/// The longest a module call may hold the database's write lock: from its
+/// first write (when its transaction begins) to its end. SQLite lets one
+/// writer at a time, so a call that writes and then computes would stall
+/// every other writer of the server for as long as its own time limit; past
+/// this the call is stopped and its writes roll back. (The same bound holds
+/// on PostgreSQL, so a module behaves alike on both.)
+pub const WRITE_LOCK_HOLD: Duration = Duration::from_millis(250);
 
 /// The wall clock modules see through WASI: the host's (injectable) clock.
 struct ModuleWallClock(Arc<dyn Clock>);
@@ -191,13 +209,14 @@ where
     F: for<'s> FnOnce(&'s Module, &'s mut Store<CallState>) -> BoxFuture<'s, wasmtime::Result<R>>,
 {
     let timeout_ms = module.manifest.limits.timeout_ms;
-    let wasi = WasiCtxBuilder::new()
-        .wall_clock(ModuleWallClock(app.clock.clone()))
-        .build();
+    let mut limits = CallLimits::of(&module.manifest);
+    if let Some(lock) = start.lock {
+        limits.continue_lock(lock);
+    }
     let state = CallState {
-        wasi,
+        wasi: None,
         table: ResourceTable::new(),
-        limits: CallLimits::of(&module.manifest),
+        limits,
         app: app.clone(),
         module: module.clone(),
         practice: practice.clone(),
@@ -236,6 +255,7 @@ where
     };
     let data = store.into_data();
     let effects = Effects {
+        lock: data.limits.lock(),
         tx: data.tx,
         wake_mail: data.wake_mail,
         wake_jobs: data.wake_jobs,

@@ -128,7 +128,8 @@ async fn dispatch(
         path,
         query: parts.uri.query().unwrap_or("").to_string(),
         headers: forward_headers(&parts.headers),
-        body: body.to_vec(),
+        // The body was read into a buffer of its own: handed over, not copied.
+        body: Vec::from(body),
         page,
     };
     let record = call::caller_record(&caller.practice, Some(&caller));

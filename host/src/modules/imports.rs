@@ -297,12 +297,13 @@ impl mail::Host for CallState {
 
 impl settings::Host for CallState {
     async fn get(&mut self) -> HostResult<String> {
-        let (practice, module) = (self.practice.clone(), self.module.clone());
-        let values =
-            crate::practices::modules::effective(self.app.db.pool(), &practice, &module.manifest)
-                .await
-                .map_err(|e| wasmtime::Error::msg(e.to_string()))?;
-        Ok(Ok(Value::Object(values).to_string()))
+        let app = &self.app;
+        let json = app
+            .module_settings
+            .get(app.db.pool(), &self.practice, &self.module.manifest)
+            .await
+            .map_err(|e| wasmtime::Error::msg(e.to_string()))?;
+        Ok(Ok(json.to_string()))
     }
 }
 

@@ -112,11 +112,15 @@ impl actions::Host for CallState {
                 .await?;
         } else {
             let Effects {
-                tx, written_blobs, ..
+                tx,
+                lock,
+                written_blobs,
+                ..
             } = effects;
             call::discard_blobs(&app, &written_blobs).await;
             self.take_back(Effects {
                 tx,
+                lock,
                 ..Effects::default()
             });
             self.on_tx(&format!("ROLLBACK TO SAVEPOINT {savepoint}"))

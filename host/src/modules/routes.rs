@@ -290,6 +290,7 @@ async fn put_settings(
         .await?
         .version;
     tx.commit().await?;
+    state.module_settings.forget(&caller.practice, &id);
     Ok(Json(ModuleSettings {
         values,
         version,

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use immcase_runtime::call::CallLimits;
+use immcase_runtime::call::{CallLimits, LockClock};
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::WasiCtx;
 
@@ -20,7 +20,9 @@ pub type LoadedModule = immcase_runtime::LoadedModule<CallState>;
 
 /// Everything a call's imports can reach.
 pub struct CallState {
-    pub(crate) wasi: WasiCtx,
+    /// The module's WASI context, made the first time the module uses WASI
+    /// (its clocks or random numbers): most calls never do.
+    pub(crate) wasi: Option<WasiCtx>,
     pub(crate) table: ResourceTable,
     pub(crate) limits: CallLimits,
     pub(crate) app: AppState,
@@ -47,6 +49,8 @@ pub struct CallState {
 #[derive(Default)]
 pub struct Effects {
     pub(crate) tx: Option<Tx>,
+    /// Since when the transaction holds the write lock (see `modules::call`).
+    pub(crate) lock: Option<LockClock>,
     pub(crate) wake_mail: bool,
     pub(crate) wake_jobs: bool,
     pub(crate) wake_search: bool,

@@ -2,6 +2,7 @@
 //! call carries (`call`).
 
 pub mod call;
+pub mod module_settings;
 pub mod search;
 
 use std::collections::HashMap;
@@ -23,6 +24,8 @@ pub struct AppState {
     pub modules: Arc<immcase_runtime::Runtime<call::CallState>>,
     /// Which modules each practice has enabled (see `settings::EnabledCache`).
     pub enabled_modules: Arc<crate::practices::modules::EnabledCache>,
+    /// Each module's settings per practice, as the `settings` import gives them.
+    pub module_settings: Arc<module_settings::SettingsCache>,
     /// Woken when events or timers are written, so they are delivered at once.
     pub jobs_wake: Arc<tokio::sync::Notify>,
     /// This process's search index and its position in the queue.
@@ -47,6 +50,7 @@ impl AppState {
             db,
             modules: Arc::new(modules),
             enabled_modules: Arc::default(),
+            module_settings: Arc::default(),
             jobs_wake: Arc::default(),
             search: Arc::new(search),
             blobs: Arc::new(blobs),

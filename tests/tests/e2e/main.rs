@@ -22,6 +22,7 @@ mod module_directory;
 mod module_files;
 mod module_imports;
 mod module_versions;
+mod module_write_lock;
 mod modules;
 mod pages;
 mod pages_applicants;
