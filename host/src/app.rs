@@ -15,7 +15,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::api::{Json, client_addr, csrf};
+use crate::api::{Json, client_addr, csrf, request_id};
 use crate::error::{AppError, ErrorBody};
 use crate::state::AppState;
 
@@ -94,9 +94,11 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
     let practice_routes = practice_routes
         .merge(extra)
         .fallback(not_found)
-        // Innermost first: CSRF runs inside `authenticate`, which audits its
-        // refusals; pages are framed (and errors on pages shown as pages)
-        // between the two.
+        // Innermost first: a panicking handler is answered 500 (and framed
+        // as a page on page routes); CSRF runs inside `authenticate`, which
+        // audits its refusals; pages are framed (and errors on pages shown as
+        // pages) between the two.
+        .layer(axum::middleware::from_fn(request_id::catch_panics))
         .layer(from_fn_with_state(state.clone(), csrf::protect))
         .layer(from_fn_with_state(state.clone(), crate::web::shell::frame))
         .layer(from_fn_with_state(
@@ -116,9 +118,20 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
             crate::api::refuse_oversized,
         ))
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(span))
+        .layer(axum::middleware::from_fn(request_id::tag))
         .layer(Extension(Arc::new(doc)))
         .with_state(state)
+}
+
+/// The log span of a request: its method, path and id.
+fn span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let id = req
+        .headers()
+        .get(request_id::HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
 }
 
 #[derive(Serialize, ToSchema)]

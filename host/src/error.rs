@@ -64,6 +64,10 @@ pub enum AppError {
         status: u16,
         message: String,
     },
+    /// The request's handler panicked; the panic was logged with the
+    /// request's id, which the person is told.
+    #[error("something went wrong on the server (request {request_id}); it has been logged")]
+    Panicked { request_id: String },
     #[error(transparent)]
     Database(#[from] sqlx::Error),
     #[error(transparent)]
@@ -174,7 +178,9 @@ impl AppError {
             AppError::ModuleFailed { status, .. } => {
                 StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
             }
-            AppError::Database(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Database(_) | AppError::Internal(_) | AppError::Panicked { .. } => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 
@@ -191,7 +197,7 @@ impl AppError {
             AppError::RateLimited { .. } => "rate_limited",
             AppError::QuotaExceeded(_) => "quota_exceeded",
             AppError::ModuleFailed { .. } => "module_failed",
-            AppError::Database(_) | AppError::Internal(_) => "internal",
+            AppError::Database(_) | AppError::Internal(_) | AppError::Panicked { .. } => "internal",
         }
     }
 }
@@ -203,7 +209,7 @@ impl AppError {
     pub fn message_for_people(&self) -> String {
         let told = matches!(
             self,
-            AppError::ModuleFailed { .. } | AppError::QuotaExceeded(_)
+            AppError::ModuleFailed { .. } | AppError::QuotaExceeded(_) | AppError::Panicked { .. }
         );
         if self.status_code().is_server_error() && !told {
             tracing::error!(error = ?self, "request failed");

@@ -195,6 +195,15 @@ impl Api {
         self.send(Method::GET, path, None, false).await
     }
 
+    /// A `GET` with extra request headers.
+    pub async fn get_with_headers(&self, path: &str, headers: &[(&str, &str)]) -> Resp {
+        let mut req = self.http.get(format!("{}{path}", self.base));
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        Resp::read(req.send().await.expect("the server answers")).await
+    }
+
     pub async fn post(&self, path: &str, body: Value) -> Resp {
         self.send(Method::POST, path, Some(body), true).await
     }

@@ -27,10 +27,10 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Once, OnceLock};
 use std::time::Duration;
 
-use immcase_host::Config;
 use immcase_host::clock::ManualClock;
 use immcase_host::mail::{MailConfig, SmtpConfig, SmtpTls};
 use immcase_host::modules::ModuleEngine;
+use immcase_host::{AppState, Config};
 use sqlx::Connection;
 use tokio::sync::oneshot;
 
@@ -202,6 +202,8 @@ pub struct TestServer {
     pub clock: ManualClock,
     pub smtp: SmtpServer,
     pub config: Config,
+    /// Practice routes of the test's own, served beside the host's.
+    extra_routes: axum::Router<AppState>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     _pg: Option<PgDatabase>,
@@ -241,6 +243,15 @@ impl TestServer {
     /// Starts a server after `adjust` has changed its configuration.
     pub async fn start_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestServer {
         Self::start_in(backend, tempfile::tempdir().expect("temp dir"), adjust).await
+    }
+
+    /// Starts a server that also serves `routes` (with the practice,
+    /// session, CSRF and page layers of the host's own routes).
+    pub async fn start_with_routes(backend: Backend, routes: axum::Router<AppState>) -> TestServer {
+        let mut server = Self::start(backend).await;
+        server.extra_routes = routes;
+        server.restart().await;
+        server
     }
 
     async fn start_in(
@@ -289,6 +300,7 @@ impl TestServer {
             clock,
             smtp,
             config,
+            extra_routes: axum::Router::new(),
             stop: None,
             task: None,
             _pg: pg,
@@ -302,12 +314,13 @@ impl TestServer {
         self.addr = listener.local_addr().expect("local addr");
         self.config.public_url = format!("http://localhost:{}", self.addr.port());
         let (stop, stopped) = oneshot::channel::<()>();
-        self.task = Some(tokio::spawn(immcase_host::serve(
+        self.task = Some(tokio::spawn(immcase_host::serve_with(
             self.config.clone(),
             listener,
             async move {
                 let _ = stopped.await;
             },
+            self.extra_routes.clone(),
         )));
         self.stop = Some(stop);
         // The listener is bound, so this waits (without polling) until the

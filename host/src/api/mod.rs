@@ -5,6 +5,7 @@ pub mod csrf;
 mod extract;
 pub mod paths;
 pub mod practice;
+pub mod request_id;
 
 pub use extract::{Json, Path, Query};
 

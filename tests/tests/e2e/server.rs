@@ -7,8 +7,64 @@ use immcase_tests::{Backend, TestServer, on_both_databases};
 on_both_databases!(
     health_and_openapi,
     unknown_routes_are_json_404s,
-    oversized_requests_get_413
+    oversized_requests_get_413,
+    a_panicking_handler_is_a_logged_500_naming_the_request
 );
+
+/// A route that panics, as a bug in a handler would.
+async fn panics() -> &'static str {
+    panic!("a bug in a handler")
+}
+
+async fn a_panicking_handler_is_a_logged_500_naming_the_request(backend: Backend) {
+    let routes = axum::Router::new()
+        .route("/api/v1/test/panic", axum::routing::get(panics))
+        .route("/test/panic", axum::routing::get(panics));
+    let server = TestServer::start_with_routes(backend, routes).await;
+    let api = server.api();
+
+    // JSON: 500, the request's id in the message and the header.
+    let failed = api.get("/api/v1/test/panic").await.expect_status(500);
+    assert_eq!(failed.body["error"]["code"], "internal", "{}", failed.text);
+    let id = failed.header("x-request-id").expect("a request id");
+    let message = failed.body["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains(&id), "{message} names {id}");
+    assert!(!message.contains("a bug in a handler"), "{message}");
+
+    // A client's own id is kept; a malformed one is replaced.
+    let mine = api
+        .get_with_headers(
+            "/api/v1/test/panic",
+            &[("x-request-id", "support-ticket-42")],
+        )
+        .await
+        .expect_status(500);
+    assert_eq!(
+        mine.header("x-request-id").as_deref(),
+        Some("support-ticket-42")
+    );
+    assert!(mine.text.contains("support-ticket-42"), "{}", mine.text);
+    let odd = api
+        .get_with_headers("/healthz", &[("x-request-id", "no spaces; please")])
+        .await
+        .expect_status(200);
+    let given = odd.header("x-request-id").expect("a request id");
+    assert!(given != "no spaces; please" && !given.is_empty());
+
+    // A page: a person sees a page of the shell naming the request.
+    let admin = server.admin().await;
+    let page = admin.get("/test/panic").await.expect_status(500);
+    let id = page.header("x-request-id").expect("a request id");
+    assert!(
+        page.text.contains("<html") && page.text.contains(&id),
+        "{}",
+        page.text
+    );
+
+    // The server goes on answering.
+    api.get("/healthz").await.expect_status(200);
+    server.stop().await;
+}
 
 async fn health_and_openapi(backend: Backend) {
     let server = TestServer::start(backend).await;
