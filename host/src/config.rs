@@ -52,6 +52,9 @@ pub struct Config {
     /// How often the job worker looks for due events and timers when nothing
     /// woke it.
     pub jobs_poll_interval: std::time::Duration,
+    /// The longest a module call may hold the database's write lock, from
+    /// its first write to its end (see `modules::call`).
+    pub module_write_hold: std::time::Duration,
     /// How long deleted applicants and cases stay restorable in the trash.
     pub trash_retention: SignedDuration,
     pub files: FilesConfig,
@@ -193,6 +196,7 @@ impl Config {
             module_engine: None,
             module_cache_dir: None,
             jobs_poll_interval: std::time::Duration::from_secs(1),
+            module_write_hold: std::time::Duration::from_millis(250),
             trash_retention: SignedDuration::from_hours(24 * 30),
             files: FilesConfig::default(),
             housekeeping_interval: std::time::Duration::from_secs(600),

@@ -130,6 +130,12 @@ struct ServeArgs {
     #[arg(long, env = "IMMCASE_TRASH_RETENTION_DAYS", default_value_t = 30,
           value_parser = clap::value_parser!(u32).range(1..=3650))]
     trash_retention_days: u32,
+    /// The longest a module call may hold the database's write lock (from
+    /// its first write to its end), in milliseconds; past it the call is
+    /// stopped and its writes roll back.
+    #[arg(long, env = "IMMCASE_MODULE_WRITE_LOCK_MS", default_value_t = 250,
+          value_parser = clap::value_parser!(u64).range(50..=60_000))]
+    module_write_lock_ms: u64,
     /// The most one uploaded file may be, in MB.
     #[arg(long, env = "IMMCASE_MAX_FILE_MB", default_value_t = 50,
           value_parser = clap::value_parser!(u64).range(1..=102_400))]
@@ -225,6 +231,7 @@ fn serve_config(storage: Storage, args: &ServeArgs) -> Config {
     };
     config.trust_forwarded_for = args.trust_forwarded_for;
     config.trash_retention = SignedDuration::from_hours(24 * i64::from(args.trash_retention_days));
+    config.module_write_hold = std::time::Duration::from_millis(args.module_write_lock_ms);
     config.files = FilesConfig {
         max_file_bytes: args.max_file_mb * 1024 * 1024,
         practice_quota_bytes: args.practice_quota_gb * 1024 * 1024 * 1024,

@@ -283,6 +283,11 @@ impl TestServer {
         config.bundled_modules = immcase::bundled_modules();
         config.module_engine = Some(module_engine());
         config.jobs_poll_interval = Duration::from_millis(100);
+        // The write-lock bound counts the host's own work under the lock, which
+        // in this debug build on a shared 2-core machine is an order of
+        // magnitude slower than in the release build: 2 s here, 250 ms by
+        // default (the write-lock test sets it back).
+        config.module_write_hold = Duration::from_secs(2);
         config.housekeeping_interval = Duration::from_millis(200);
         config.mail = MailConfig {
             from: "ImmCase <no-reply@immcase.test>".into(),
@@ -414,6 +419,43 @@ impl TestServer {
             .await
             .expect("create the practice");
         state.db.close().await;
+    }
+
+    /// Waits until the server's background work has caught up with its
+    /// clock: no event delivery, module timer or outgoing mail is due and
+    /// not yet done. (A test that checks that something happened only once
+    /// moves the clock, settles, then counts.)
+    pub async fn settle(&self) {
+        sqlx::any::install_default_drivers();
+        let url = self.config.database_url();
+        let db = sqlx::AnyPool::connect(&url)
+            .await
+            .unwrap_or_else(|e| panic!("cannot reach the test database {url}: {e}"));
+        let due = "SELECT (SELECT COUNT(*) FROM event_deliveries WHERE status IN ('pending', 'running') \
+                   AND next_attempt_at <= $1) + (SELECT COUNT(*) FROM module_timers \
+                   WHERE status IN ('pending', 'running') AND next_attempt_at <= $1) + \
+                   (SELECT COUNT(*) FROM mail_outbox WHERE status IN ('pending', 'sending') \
+                   AND next_attempt_at <= $1)";
+        let now = immcase_host::clock::Clock::now_ms(&self.clock);
+        eventually("the background work to catch up with the clock", || async {
+            let left: i64 = sqlx::query_scalar(due)
+                .bind(now)
+                .fetch_one(&db)
+                .await
+                .expect("count the due work");
+            (left == 0).then_some(())
+        })
+        .await;
+        db.close().await;
+    }
+
+    /// An `AppState` of the server's own database and data folder, beside the
+    /// running server (its search index stays with the server), for calling
+    /// host functions the way the server's own workers do.
+    pub async fn state_beside(&self) -> AppState {
+        immcase_host::open_for_people(self.config.clone())
+            .await
+            .expect("open the server's database")
     }
 
     /// Stops the server and waits for it to finish.

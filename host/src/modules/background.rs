@@ -159,8 +159,10 @@ where
             "module `{module_id}` is not installed"
         )));
     };
-    let enabled = state.enabled_modules.get(state.db.pool(), practice).await?;
-    if !enabled.iter().any(|id| id == module_id) {
+    let enabled = state
+        .enabled_modules
+        .is_enabled(state.db.pool(), practice, module_id);
+    if !enabled.await? {
         return Ok(Outcome::Skipped(format!(
             "module `{module_id}` is disabled in this practice"
         )));

@@ -43,11 +43,16 @@ impl WasiView for CallState {
 
 impl CallState {
     /// The call's transaction, started on first use. From then on the call
-    /// holds the write lock, for at most [`WRITE_LOCK_HOLD`].
+    /// holds the write lock: SQLite lets one writer at a time, so a call
+    /// that writes and then computes would stall every other writer of the
+    /// server for as long as its own time limit. It may hold it for
+    /// `Config::module_write_hold` (250 ms unless configured); past that it
+    /// is stopped at the next epoch tick and its writes roll back. The same
+    /// bound holds on PostgreSQL, so a module behaves alike on both.
     pub(super) async fn tx(&mut self) -> sqlx::Result<&mut Tx> {
         if self.tx.is_none() {
             self.tx = Some(self.app.db.begin().await?);
-            self.limits.hold_lock_for(WRITE_LOCK_HOLD);
+            self.limits.hold_lock_for(self.app.config.module_write_hold);
         }
         // Just set above when it was empty.
         self.tx.as_mut().ok_or(sqlx::Error::PoolClosed)
@@ -86,14 +91,6 @@ impl CallState {
         self.written_blobs.extend(effects.written_blobs);
     }
 }
-
-/// The longest a module call may hold the database's write lock: from its
-/// first write (when its transaction begins) to its end. SQLite lets one
-/// writer at a time, so a call that writes and then computes would stall
-/// every other writer of the server for as long as its own time limit; past
-/// this the call is stopped and its writes roll back. (The same bound holds
-/// on PostgreSQL, so a module behaves alike on both.)
-pub const WRITE_LOCK_HOLD: Duration = Duration::from_millis(250);
 
 /// The wall clock modules see through WASI: the host's (injectable) clock.
 struct ModuleWallClock(Arc<dyn Clock>);

@@ -114,9 +114,9 @@ async fn dispatch(
         .ok_or(AppError::NotFound("module"))?;
     let enabled = state
         .enabled_modules
-        .get(state.db.pool(), &caller.practice)
+        .is_enabled(state.db.pool(), &caller.practice, &id)
         .await?;
-    if !enabled.contains(&id) {
+    if !enabled {
         return Err(AppError::NotFound("module"));
     }
     caller.require(&format!("module:{id}"))?;

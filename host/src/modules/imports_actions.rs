@@ -49,10 +49,10 @@ impl CallState {
         let enabled = self
             .app
             .enabled_modules
-            .get(self.app.db.pool(), &self.practice)
+            .is_enabled(self.app.db.pool(), &self.practice, module)
             .await
             .map_err(trap)?;
-        if !enabled.iter().any(|id| id == module) {
+        if !enabled {
             return Ok(Err(not_enabled()));
         }
         let permission = format!("module:{module}");

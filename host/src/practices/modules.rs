@@ -50,26 +50,55 @@ type CachedIds = (std::time::Instant, std::sync::Arc<Vec<String>>);
 #[derive(Default)]
 pub struct EnabledCache {
     entries: std::sync::RwLock<std::collections::HashMap<String, CachedIds>>,
+    /// Moves on each `forget`: a read that began before it is not kept, so
+    /// a change made through this process is never hidden by an older read.
+    generation: std::sync::atomic::AtomicU64,
 }
 
 impl EnabledCache {
     /// The practice's enabled modules, from the cache while it is fresh.
-    pub async fn get<'e, E>(
+    pub async fn get(
         &self,
-        db: E,
+        db: &sqlx::AnyPool,
         practice: &Practice,
-    ) -> Result<std::sync::Arc<Vec<String>>>
-    where
-        E: Executor<'e, Database = Any>,
-    {
+    ) -> Result<std::sync::Arc<Vec<String>>> {
         if let Ok(entries) = self.entries.read()
             && let Some((at, ids)) = entries.get(practice.id())
             && at.elapsed() < ENABLED_CACHE_TTL
         {
             return Ok(ids.clone());
         }
+        self.read(db, practice).await
+    }
+
+    /// Whether the practice has `module` enabled. A module the cache does
+    /// not list is looked up again, so one just enabled (by another
+    /// process) is never taken for disabled.
+    pub async fn is_enabled(
+        &self,
+        db: &sqlx::AnyPool,
+        practice: &Practice,
+        module: &str,
+    ) -> Result<bool> {
+        if self.get(db, practice).await?.iter().any(|id| id == module) {
+            return Ok(true);
+        }
+        Ok(self.read(db, practice).await?.iter().any(|id| id == module))
+    }
+
+    /// Reads the practice's enabled modules and keeps them, unless this
+    /// process changed them meanwhile.
+    async fn read(
+        &self,
+        db: &sqlx::AnyPool,
+        practice: &Practice,
+    ) -> Result<std::sync::Arc<Vec<String>>> {
+        use std::sync::atomic::Ordering;
+        let generation = self.generation.load(Ordering::Acquire);
         let ids = std::sync::Arc::new(enabled_ids(db, practice).await?);
-        if let Ok(mut entries) = self.entries.write() {
+        if let Ok(mut entries) = self.entries.write()
+            && self.generation.load(Ordering::Acquire) == generation
+        {
             entries.insert(
                 practice.id().to_string(),
                 (std::time::Instant::now(), ids.clone()),
@@ -82,6 +111,8 @@ impl EnabledCache {
     pub fn forget(&self, practice: &Practice) {
         if let Ok(mut entries) = self.entries.write() {
             entries.remove(practice.id());
+            self.generation
+                .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         }
     }
 }

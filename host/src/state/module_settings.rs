@@ -5,6 +5,7 @@
 //! saves them again.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
@@ -21,6 +22,8 @@ type Entries = HashMap<(String, String), (Instant, Arc<str>)>;
 #[derive(Default)]
 pub struct SettingsCache {
     entries: RwLock<Entries>,
+    /// Moves on each `forget`: a read that began before it is not kept.
+    generation: AtomicU64,
 }
 
 impl SettingsCache {
@@ -41,9 +44,12 @@ impl SettingsCache {
         {
             return Ok(json.clone());
         }
+        let generation = self.generation.load(Ordering::Acquire);
         let values = effective(db, practice, manifest).await?;
         let json: Arc<str> = serde_json::Value::Object(values).to_string().into();
-        if let Ok(mut entries) = self.entries.write() {
+        if let Ok(mut entries) = self.entries.write()
+            && self.generation.load(Ordering::Acquire) == generation
+        {
             entries.insert(key, (Instant::now(), json.clone()));
         }
         Ok(json)
@@ -54,6 +60,7 @@ impl SettingsCache {
     pub fn forget(&self, practice: &Practice, module_id: &str) {
         if let Ok(mut entries) = self.entries.write() {
             entries.remove(&(practice.id().to_string(), module_id.to_string()));
+            self.generation.fetch_add(1, Ordering::AcqRel);
         }
     }
 }

@@ -134,7 +134,7 @@ async fn sla_counts_business_hours_pauses_and_escalates_once(backend: Backend) {
     // Once only, also after another restart.
     server.restart().await;
     move_clock_to(&server, "2026-12-07 15:00");
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    server.settle().await;
     assert_eq!(breach_mails(&server, "agent@example.com"), 1);
     assert_eq!(breach_mails(&server, "lead@example.com"), 1);
     server.stop().await;
@@ -234,7 +234,7 @@ async fn events_reach_subscribers_and_breaches_once(backend: Backend) {
     clocks.sort_unstable();
     assert_eq!(clocks, ["first_response", "resolution"]);
     move_clock_to(&server, "2026-12-08 12:00");
-    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+    server.settle().await;
     let admin = server.admin().await;
     let again = events(&admin)
         .await

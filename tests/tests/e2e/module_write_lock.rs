@@ -9,7 +9,14 @@ use serde_json::json;
 on_both_databases!(a_module_that_writes_then_computes_is_stopped_and_host_writes_go_on);
 
 async fn a_module_that_writes_then_computes_is_stopped_and_host_writes_go_on(backend: Backend) {
-    let server = TestServer::start_with_modules(backend, &["lock-holder"]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let installed = immcase_tests::install_test_modules(dir.path(), &["lock-holder"]);
+    // The server's default bound (the harness raises it for the debug build).
+    let server = TestServer::start_with(backend, |config| {
+        config.module_write_hold = std::time::Duration::from_millis(250);
+        config.module_dirs.extend(installed);
+    })
+    .await;
     let admin = server.admin().await;
     admin.set_module("lock-holder", true).await;
 
