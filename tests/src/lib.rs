@@ -154,7 +154,12 @@ impl PgDatabase {
         let mut conn = sqlx::PgConnection::connect(admin_url)
             .await
             .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {admin_url}: {e}"));
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        // A linguistic (ICU English) collation, as most installations have:
+        // whatever the host orders or compares as bytes must not depend on it.
+        let create = format!(
+            "CREATE DATABASE {name} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'"
+        );
+        sqlx::raw_sql(sqlx::AssertSqlSafe(create))
             .execute(&mut conn)
             .await
             .expect("create the test database");

@@ -34,4 +34,5 @@ mod practices;
 mod search;
 mod server;
 mod sign_in;
+mod store_order;
 mod trash;
