@@ -36,8 +36,11 @@ pub async fn ensure_an_administrator_remains(tx: &mut Tx, practice: &Practice) -
     .await?;
     let mut held: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for row in &rows {
-        let perms: Vec<String> = serde_json::from_str(row.get("permissions")).unwrap_or_default();
-        held.entry(row.get("user_id")).or_default().extend(perms);
+        let perms: Vec<String> =
+            serde_json::from_str(row.try_get("permissions")?).unwrap_or_default();
+        held.entry(row.try_get("user_id")?)
+            .or_default()
+            .extend(perms);
     }
     let someone = held.values().any(|perms| {
         ADMIN_PERMISSIONS

@@ -25,14 +25,16 @@ where
     .bind(practice.id())
     .fetch_all(db)
     .await?;
-    Ok(rows
-        .iter()
-        .map(|r| Person {
-            id: r.get("id"),
-            display_name: r.get("display_name"),
-            disabled: r.get::<Option<i64>, _>("disabled_at").is_some(),
-        })
-        .collect())
+    rows.iter().map(person).collect()
+}
+
+/// A person from a row of `users`.
+fn person(r: &sqlx::any::AnyRow) -> Result<Person> {
+    Ok(Person {
+        id: r.try_get("id")?,
+        display_name: r.try_get("display_name")?,
+        disabled: r.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
+    })
 }
 
 /// A person as a module sees them through the `directory` import: enough to
@@ -46,14 +48,14 @@ pub struct Contact {
     pub active: bool,
 }
 
-fn contact(r: &sqlx::any::AnyRow) -> Contact {
-    Contact {
-        id: r.get("id"),
-        email: r.get("email"),
-        display_name: r.get("display_name"),
-        time_zone: r.get("time_zone"),
-        active: r.get::<Option<i64>, _>("disabled_at").is_none(),
-    }
+fn contact(r: &sqlx::any::AnyRow) -> Result<Contact> {
+    Ok(Contact {
+        id: r.try_get("id")?,
+        email: r.try_get("email")?,
+        display_name: r.try_get("display_name")?,
+        time_zone: r.try_get("time_zone")?,
+        active: r.try_get::<Option<i64>, _>("disabled_at")?.is_none(),
+    })
 }
 
 /// One person of the practice, active or not.
@@ -69,7 +71,7 @@ where
     .bind(id)
     .fetch_optional(db)
     .await?;
-    Ok(row.as_ref().map(contact))
+    row.as_ref().map(contact).transpose()
 }
 
 /// The active people of the practice who hold `permission` through any of
@@ -95,12 +97,12 @@ where
     let mut found: Vec<Contact> = Vec::new();
     for r in &rows {
         let held: std::collections::BTreeSet<String> =
-            serde_json::from_str(&r.get::<String, _>("permissions")).unwrap_or_default();
-        let id: String = r.get("id");
+            serde_json::from_str(&r.try_get::<String, _>("permissions")?).unwrap_or_default();
+        let id: String = r.try_get("id")?;
         if crate::access::permissions::grants(&held, permission)
             && !found.iter().any(|c| c.id == id)
         {
-            found.push(contact(r));
+            found.push(contact(r)?);
             if found.len() == limit {
                 break;
             }

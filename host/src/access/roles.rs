@@ -53,20 +53,20 @@ const COLUMNS: &str =
     "id, version, name, description, permissions, field_rules, builtin, created_at, updated_at";
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<Role> {
-    let permissions: Vec<String> = serde_json::from_str(r.get("permissions"))
+    let permissions: Vec<String> = serde_json::from_str(r.try_get("permissions")?)
         .map_err(|e| anyhow::anyhow!("stored role permissions: {e}"))?;
-    let field_rules: FieldRules = serde_json::from_str(r.get("field_rules"))
+    let field_rules: FieldRules = serde_json::from_str(r.try_get("field_rules")?)
         .map_err(|e| anyhow::anyhow!("stored role field rules: {e}"))?;
     Ok(Role {
-        id: r.get("id"),
-        version: r.get("version"),
-        name: r.get("name"),
-        description: r.get("description"),
+        id: r.try_get("id")?,
+        version: r.try_get("version")?,
+        name: r.try_get("name")?,
+        description: r.try_get("description")?,
         permissions,
         field_rules,
-        builtin: r.get::<i64, _>("builtin") != 0,
-        created_at: rfc3339(r.get("created_at")),
-        updated_at: rfc3339(r.get("updated_at")),
+        builtin: r.try_get::<i64, _>("builtin")? != 0,
+        created_at: rfc3339(r.try_get("created_at")?),
+        updated_at: rfc3339(r.try_get("updated_at")?),
     })
 }
 

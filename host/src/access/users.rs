@@ -3,7 +3,7 @@
 //! in `team`.)
 
 use serde::Serialize;
-use sqlx::{Any, AssertSqlSafe, Executor, Row};
+use sqlx::{Any, AssertSqlSafe, Executor};
 use utoipa::ToSchema;
 
 use crate::clock::rfc3339;
@@ -30,7 +30,7 @@ pub struct User {
 }
 
 /// A user as stored.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Account {
     pub id: String,
     pub version: i64,
@@ -47,21 +47,6 @@ pub struct Account {
 const COLUMNS: &str = "id, version, email, display_name, password_hash, time_zone, email_signature, \
      disabled_at, created_at, updated_at";
 
-fn from_row(r: &sqlx::any::AnyRow) -> Account {
-    Account {
-        id: r.get("id"),
-        version: r.get("version"),
-        email: r.get("email"),
-        display_name: r.get("display_name"),
-        password_hash: r.get("password_hash"),
-        time_zone: r.get("time_zone"),
-        email_signature: r.get("email_signature"),
-        disabled_at: r.get("disabled_at"),
-        created_at: r.get("created_at"),
-        updated_at: r.get("updated_at"),
-    }
-}
-
 /// Emails are compared trimmed and lowercased.
 pub fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
@@ -75,28 +60,26 @@ pub async fn find_by_email<'e, E>(
 where
     E: Executor<'e, Database = Any>,
 {
-    let row = sqlx::query(AssertSqlSafe(format!(
+    Ok(sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM users WHERE practice_id = $1 AND email = $2"
     )))
     .bind(practice.id())
     .bind(normalize_email(email))
     .fetch_optional(db)
-    .await?;
-    Ok(row.as_ref().map(from_row))
+    .await?)
 }
 
 pub async fn find<'e, E>(db: E, practice: &Practice, id: &str) -> Result<Option<Account>>
 where
     E: Executor<'e, Database = Any>,
 {
-    let row = sqlx::query(AssertSqlSafe(format!(
+    Ok(sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM users WHERE practice_id = $1 AND id = $2"
     )))
     .bind(practice.id())
     .bind(id)
     .fetch_optional(db)
-    .await?;
-    Ok(row.as_ref().map(from_row))
+    .await?)
 }
 
 pub async fn role_ids<'e, E>(db: E, practice: &Practice, user_id: &str) -> Result<Vec<String>>
@@ -299,13 +282,12 @@ pub async fn page(
     after: &str,
     limit: i64,
 ) -> Result<Vec<Account>> {
-    let rows = sqlx::query(AssertSqlSafe(format!(
+    Ok(sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM users WHERE practice_id = $1 AND id > $2 ORDER BY id LIMIT $3"
     )))
     .bind(practice.id())
     .bind(after)
     .bind(limit)
     .fetch_all(&mut **tx)
-    .await?;
-    Ok(rows.iter().map(from_row).collect())
+    .await?)
 }

@@ -135,20 +135,7 @@ pub async fn list(state: &AppState, caller: &Caller, q: AuditQuery) -> Result<Au
     .bind(limit + 1)
     .fetch_all(state.db.pool())
     .await?;
-    let mut items: Vec<AuditRow> = rows
-        .iter()
-        .map(|r| AuditRow {
-            id: r.get("id"),
-            at: rfc3339(r.get("at")),
-            at_ms: r.get("at"),
-            actor_user_id: r.get("actor_user_id"),
-            actor_email: r.get("actor_email"),
-            action: r.get("action"),
-            target: r.get("target"),
-            client_addr: r.get("client_addr"),
-            details: serde_json::from_str(r.get::<&str, _>("details")).unwrap_or_default(),
-        })
-        .collect();
+    let mut items: Vec<AuditRow> = rows.iter().map(audit_row).collect::<Result<_>>()?;
     let next_cursor = if items.len() as i64 > limit {
         items.truncate(limit as usize);
         items.last().map(|r| r.id.to_string())
@@ -156,4 +143,20 @@ pub async fn list(state: &AppState, caller: &Caller, q: AuditQuery) -> Result<Au
         None
     };
     Ok(AuditPage { items, next_cursor })
+}
+
+/// A row of `audit_log` as the API shows it.
+fn audit_row(r: &sqlx::any::AnyRow) -> Result<AuditRow> {
+    let at: i64 = r.try_get("at")?;
+    Ok(AuditRow {
+        id: r.try_get("id")?,
+        at: rfc3339(at),
+        at_ms: at,
+        actor_user_id: r.try_get("actor_user_id")?,
+        actor_email: r.try_get("actor_email")?,
+        action: r.try_get("action")?,
+        target: r.try_get("target")?,
+        client_addr: r.try_get("client_addr")?,
+        details: serde_json::from_str(r.try_get::<&str, _>("details")?).unwrap_or_default(),
+    })
 }

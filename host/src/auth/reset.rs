@@ -235,8 +235,8 @@ pub async fn set_password_with_link(
     .fetch_optional(&mut *tx)
     .await?
     .ok_or_else(dead_link)?;
-    let user_id: String = row.get("user_id");
-    let purpose: String = row.get("purpose");
+    let user_id: String = row.try_get("user_id")?;
+    let purpose: String = row.try_get("purpose")?;
     let account = users::find(&mut *tx, practice, &user_id)
         .await?
         .filter(|a| a.disabled_at.is_none())

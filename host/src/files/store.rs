@@ -2,8 +2,6 @@
 //! practice stores.
 
 use serde::Serialize;
-use sqlx::Row;
-use sqlx::any::AnyRow;
 use utoipa::ToSchema;
 
 use crate::clock::rfc3339;
@@ -12,7 +10,7 @@ use crate::error::Result;
 use crate::practices::Practice;
 
 /// A file as the database holds it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, sqlx::FromRow)]
 pub struct StoredFile {
     pub id: String,
     pub owner_kind: String,
@@ -77,23 +75,6 @@ impl StoredFile {
 const COLUMNS: &str = "id, owner_kind, owner_id, folder, name, content_type, size, sha256, \
                        blob_key, uploaded_by, uploaded_at, version";
 
-fn from_row(r: &AnyRow) -> StoredFile {
-    StoredFile {
-        id: r.get("id"),
-        owner_kind: r.get("owner_kind"),
-        owner_id: r.get("owner_id"),
-        folder: r.get("folder"),
-        name: r.get("name"),
-        content_type: r.get("content_type"),
-        size: r.get("size"),
-        sha256: r.get("sha256"),
-        blob_key: r.get("blob_key"),
-        uploaded_by: r.get("uploaded_by"),
-        uploaded_at: r.get("uploaded_at"),
-        version: r.get("version"),
-    }
-}
-
 /// A file of an applicant or a case of the practice that is not in the
 /// trash. A module's own files (owner kind `module:{id}`) are not found here:
 /// only their module reaches them, through [`find_any`].
@@ -120,15 +101,14 @@ async fn find_where<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     id: &str,
     condition: &'static str,
 ) -> Result<Option<StoredFile>> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM files WHERE practice_id = $1 AND id = $2 AND deleted_at IS NULL \
          {condition}"
     )))
     .bind(practice.id())
     .bind(id)
     .fetch_optional(db)
-    .await?;
-    Ok(row.as_ref().map(from_row))
+    .await?)
 }
 
 /// An owner's files that are not in the trash, by folder and name (at most
@@ -139,7 +119,7 @@ pub async fn list_owner<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     owner_kind: &str,
     owner_id: &str,
 ) -> Result<Vec<StoredFile>> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM files WHERE practice_id = $1 AND owner_kind = $2 AND owner_id = $3 \
          AND deleted_at IS NULL ORDER BY folder, name, id LIMIT 1000"
     )))
@@ -147,8 +127,7 @@ pub async fn list_owner<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     .bind(owner_kind)
     .bind(owner_id)
     .fetch_all(db)
-    .await?;
-    Ok(rows.iter().map(from_row).collect())
+    .await?)
 }
 
 /// Records a file whose contents are in the blob store.

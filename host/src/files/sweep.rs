@@ -71,6 +71,6 @@ async fn named_keys(state: &AppState, practice_id: &str, keys: &[String]) -> Res
     let rows = query.fetch_all(state.db.pool()).await?;
     Ok(rows
         .iter()
-        .map(|r| r.get::<String, _>("blob_key"))
-        .collect())
+        .map(|r| r.try_get::<String, _>("blob_key"))
+        .collect::<sqlx::Result<_>>()?)
 }

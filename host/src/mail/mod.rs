@@ -126,7 +126,7 @@ async fn deliver_due(db: &Db, mail: &Mailer, clock: &dyn Clock) -> Result<usize>
     .await?;
     let mut handled = 0;
     for row in due {
-        let id: i64 = row.get("id");
+        let id: i64 = row.try_get("id")?;
         let claimed = sqlx::query(
             "UPDATE mail_outbox SET status = 'sending', claimed_at = $2 WHERE id = $1 AND status = 'pending'",
         )
@@ -139,10 +139,10 @@ async fn deliver_due(db: &Db, mail: &Mailer, clock: &dyn Clock) -> Result<usize>
             continue;
         }
         handled += 1;
-        let to: String = row.get("to_addr");
-        let attempts: i64 = row.get::<i64, _>("attempts") + 1;
-        let outcome = match build_message(&mail.from, &to, row.get("subject"), row.get("body_text"))
-        {
+        let to: String = row.try_get("to_addr")?;
+        let attempts: i64 = row.try_get::<i64, _>("attempts")? + 1;
+        let (subject, body): (&str, &str) = (row.try_get("subject")?, row.try_get("body_text")?);
+        let outcome = match build_message(&mail.from, &to, subject, body) {
             Ok(message) => mail.transport.send(message).await.map_err(|e| (e, true)),
             Err(e) => Err((e, false)),
         };

@@ -60,11 +60,7 @@ where
         .bind(slug)
         .fetch_optional(db)
         .await?;
-    Ok(row.map(|r| Practice {
-        id: r.get("id"),
-        slug: r.get("slug"),
-        name: r.get("name"),
-    }))
+    row.as_ref().map(from_row).transpose()
 }
 
 pub async fn find_by_id<'e, E>(db: E, id: &str) -> Result<Option<Practice>>
@@ -75,11 +71,7 @@ where
         .bind(id)
         .fetch_optional(db)
         .await?;
-    Ok(row.map(|r| Practice {
-        id: r.get("id"),
-        slug: r.get("slug"),
-        name: r.get("name"),
-    }))
+    row.as_ref().map(from_row).transpose()
 }
 
 /// Every practice on the server, oldest first (for work that spans them,
@@ -91,14 +83,16 @@ where
     let rows = sqlx::query("SELECT id, slug, name FROM practices ORDER BY id")
         .fetch_all(db)
         .await?;
-    Ok(rows
-        .iter()
-        .map(|r| Practice {
-            id: r.get("id"),
-            slug: r.get("slug"),
-            name: r.get("name"),
-        })
-        .collect())
+    rows.iter().map(from_row).collect()
+}
+
+/// A practice from a row of `practices`.
+fn from_row(r: &sqlx::any::AnyRow) -> Result<Practice> {
+    Ok(Practice {
+        id: r.try_get("id")?,
+        slug: r.try_get("slug")?,
+        name: r.try_get("name")?,
+    })
 }
 
 pub async fn count<'e, E>(db: E) -> Result<i64>

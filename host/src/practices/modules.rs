@@ -26,9 +26,9 @@ where
         .await?;
     Ok(match row {
         Some(r) => ModuleState {
-            enabled: r.get::<i64, _>("enabled") != 0,
-            settings: serde_json::from_str(r.get("settings")).unwrap_or_default(),
-            version: r.get("version"),
+            enabled: r.try_get::<i64, _>("enabled")? != 0,
+            settings: serde_json::from_str(r.try_get("settings")?).unwrap_or_default(),
+            version: r.try_get("version")?,
         },
         None => ModuleState {
             enabled: false,

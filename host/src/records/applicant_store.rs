@@ -15,31 +15,31 @@ const COLUMNS: &str = "id, version, given_name, family_name, other_names, emails
     country_of_birth, citizenship, passport_number, passport_country, passport_expiry, address, \
     preferred_language, notes, created_at, updated_at";
 
-fn list_of(row: &sqlx::any::AnyRow, column: &str) -> Vec<String> {
-    serde_json::from_str(row.get::<&str, _>(column)).unwrap_or_default()
+fn list_of(row: &sqlx::any::AnyRow, column: &str) -> Result<Vec<String>> {
+    Ok(serde_json::from_str(row.try_get::<&str, _>(column)?).unwrap_or_default())
 }
 
-fn from_row(r: &sqlx::any::AnyRow) -> Applicant {
-    Applicant {
-        id: r.get("id"),
-        version: r.get("version"),
-        given_name: r.get("given_name"),
-        family_name: r.get("family_name"),
-        other_names: list_of(r, "other_names"),
-        emails: list_of(r, "emails"),
-        phones: list_of(r, "phones"),
-        date_of_birth: r.get("date_of_birth"),
-        country_of_birth: r.get("country_of_birth"),
-        citizenship: r.get("citizenship"),
-        passport_number: r.get("passport_number"),
-        passport_country: r.get("passport_country"),
-        passport_expiry: r.get("passport_expiry"),
-        address: r.get("address"),
-        preferred_language: r.get("preferred_language"),
-        notes: r.get("notes"),
-        created_at: rfc3339(r.get("created_at")),
-        updated_at: rfc3339(r.get("updated_at")),
-    }
+fn from_row(r: &sqlx::any::AnyRow) -> Result<Applicant> {
+    Ok(Applicant {
+        id: r.try_get("id")?,
+        version: r.try_get("version")?,
+        given_name: r.try_get("given_name")?,
+        family_name: r.try_get("family_name")?,
+        other_names: list_of(r, "other_names")?,
+        emails: list_of(r, "emails")?,
+        phones: list_of(r, "phones")?,
+        date_of_birth: r.try_get("date_of_birth")?,
+        country_of_birth: r.try_get("country_of_birth")?,
+        citizenship: r.try_get("citizenship")?,
+        passport_number: r.try_get("passport_number")?,
+        passport_country: r.try_get("passport_country")?,
+        passport_expiry: r.try_get("passport_expiry")?,
+        address: r.try_get("address")?,
+        preferred_language: r.try_get("preferred_language")?,
+        notes: r.try_get("notes")?,
+        created_at: rfc3339(r.try_get("created_at")?),
+        updated_at: rfc3339(r.try_get("updated_at")?),
+    })
 }
 
 fn json_list(values: &[String]) -> String {
@@ -88,7 +88,7 @@ where
     .bind(id)
     .fetch_optional(db)
     .await?;
-    Ok(row.as_ref().map(from_row))
+    row.as_ref().map(from_row).transpose()
 }
 
 /// Applicants by id (those not in the trash), in no particular order.
@@ -108,7 +108,8 @@ pub async fn find_many(
         for id in chunk {
             query = query.bind(id);
         }
-        found.extend(query.fetch_all(&mut *conn).await?.iter().map(from_row));
+        let rows = query.fetch_all(&mut *conn).await?;
+        found.extend(rows.iter().map(from_row).collect::<Result<Vec<_>>>()?);
     }
     Ok(found)
 }
@@ -134,7 +135,7 @@ where
     .bind(limit)
     .fetch_all(db)
     .await?;
-    Ok(rows.iter().map(from_row).collect())
+    rows.iter().map(from_row).collect()
 }
 
 /// A page of applicants, newest first (ids sort by creation time).
@@ -156,7 +157,7 @@ where
     .bind(limit)
     .fetch_all(db)
     .await?;
-    Ok(rows.iter().map(from_row).collect())
+    rows.iter().map(from_row).collect()
 }
 
 /// Stores a new applicant (checked input) and returns it.

@@ -11,23 +11,23 @@ use crate::practices::Practice;
 const COLUMNS: &str = "id, version, folio, applicant_id, program, stage, responsible_user_id, opened_on, \
     submitted_on, decision_on, closing_date, outcome, created_at, updated_at";
 
-fn from_row(r: &sqlx::any::AnyRow) -> Case {
-    Case {
-        id: r.get("id"),
-        version: r.get("version"),
-        folio: r.get("folio"),
-        applicant_id: r.get("applicant_id"),
-        program: r.get("program"),
-        stage: r.get("stage"),
-        responsible_user_id: r.get("responsible_user_id"),
-        opened_on: r.get("opened_on"),
-        submitted_on: r.get("submitted_on"),
-        decision_on: r.get("decision_on"),
-        closing_date: r.get("closing_date"),
-        outcome: r.get("outcome"),
-        created_at: rfc3339(r.get("created_at")),
-        updated_at: rfc3339(r.get("updated_at")),
-    }
+fn from_row(r: &sqlx::any::AnyRow) -> Result<Case> {
+    Ok(Case {
+        id: r.try_get("id")?,
+        version: r.try_get("version")?,
+        folio: r.try_get("folio")?,
+        applicant_id: r.try_get("applicant_id")?,
+        program: r.try_get("program")?,
+        stage: r.try_get("stage")?,
+        responsible_user_id: r.try_get("responsible_user_id")?,
+        opened_on: r.try_get("opened_on")?,
+        submitted_on: r.try_get("submitted_on")?,
+        decision_on: r.try_get("decision_on")?,
+        closing_date: r.try_get("closing_date")?,
+        outcome: r.try_get("outcome")?,
+        created_at: rfc3339(r.try_get("created_at")?),
+        updated_at: rfc3339(r.try_get("updated_at")?),
+    })
 }
 
 /// The next number of a practice's counter, taken in `tx`: the counter row
@@ -63,7 +63,7 @@ where
     .bind(id)
     .fetch_optional(db)
     .await?;
-    Ok(row.as_ref().map(from_row))
+    row.as_ref().map(from_row).transpose()
 }
 
 /// The case of the practice with the folio number `number`, unless it is
@@ -80,7 +80,7 @@ where
     .bind(number)
     .fetch_optional(db)
     .await?;
-    Ok(row.as_ref().map(from_row))
+    row.as_ref().map(from_row).transpose()
 }
 
 /// A page of cases, newest first, optionally of one applicant.
@@ -105,7 +105,7 @@ where
     .bind(limit)
     .fetch_all(db)
     .await?;
-    Ok(rows.iter().map(from_row).collect())
+    rows.iter().map(from_row).collect()
 }
 
 /// Stores a new case with the next folio and returns it.

@@ -15,16 +15,16 @@ const SELECT: &str = "SELECT p.program_key, p.label, p.active, p.version, p.crea
      (SELECT COUNT(*) FROM cases c WHERE c.practice_id = p.practice_id AND c.program = p.program_key) AS cases \
      FROM case_programs p WHERE p.practice_id = $1";
 
-fn from_row(r: &sqlx::any::AnyRow) -> CaseProgram {
-    CaseProgram {
-        key: r.get("program_key"),
-        label: r.get("label"),
-        active: r.get::<i64, _>("active") != 0,
-        cases: r.get("cases"),
-        version: r.get("version"),
-        created_at: rfc3339(r.get("created_at")),
-        updated_at: rfc3339(r.get("updated_at")),
-    }
+fn from_row(r: &sqlx::any::AnyRow) -> Result<CaseProgram> {
+    Ok(CaseProgram {
+        key: r.try_get("program_key")?,
+        label: r.try_get("label")?,
+        active: r.try_get::<i64, _>("active")? != 0,
+        cases: r.try_get("cases")?,
+        version: r.try_get("version")?,
+        created_at: rfc3339(r.try_get("created_at")?),
+        updated_at: rfc3339(r.try_get("updated_at")?),
+    })
 }
 
 /// The practice's programs in the order they were added.
@@ -38,7 +38,7 @@ where
     .bind(practice.id())
     .fetch_all(db)
     .await?;
-    Ok(rows.iter().map(from_row).collect())
+    rows.iter().map(from_row).collect()
 }
 
 pub async fn find<'e, E>(db: E, practice: &Practice, key: &str) -> Result<Option<CaseProgram>>
@@ -52,7 +52,7 @@ where
     .bind(key)
     .fetch_optional(db)
     .await?;
-    Ok(row.as_ref().map(from_row))
+    row.as_ref().map(from_row).transpose()
 }
 
 /// Adds a program at the end of the list; a key the practice has already

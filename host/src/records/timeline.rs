@@ -134,24 +134,29 @@ where
     .bind(id)
     .fetch_all(db)
     .await?;
-    let parse = |v: Option<String>| v.and_then(|s| serde_json::from_str(&s).ok());
-    Ok(rows
-        .iter()
-        .map(|r| Change {
-            at: rfc3339(r.get("at")),
-            actor_user_id: r.get("actor_user_id"),
-            actor_name: r.get("actor_name"),
-            action: r.get("action"),
-            field: r.get("field"),
-            old_value: parse(r.get("old_value")),
-            new_value: parse(r.get("new_value")),
-        })
+    let changes = rows.iter().map(change).collect::<Result<Vec<_>>>()?;
+    Ok(changes
+        .into_iter()
         .filter(|c| {
             c.field
                 .as_ref()
                 .is_none_or(|f| rules.get(&format!("{kind}.{f}")) != Some(&FieldAccess::Hidden))
         })
         .collect())
+}
+
+/// A line of a timeline from a row of `record_changes`.
+fn change(r: &sqlx::any::AnyRow) -> Result<Change> {
+    let parse = |v: Option<String>| v.and_then(|s| serde_json::from_str(&s).ok());
+    Ok(Change {
+        at: rfc3339(r.try_get("at")?),
+        actor_user_id: r.try_get("actor_user_id")?,
+        actor_name: r.try_get("actor_name")?,
+        action: r.try_get("action")?,
+        field: r.try_get("field")?,
+        old_value: parse(r.try_get("old_value")?),
+        new_value: parse(r.try_get("new_value")?),
+    })
 }
 
 #[cfg(test)]

@@ -48,16 +48,17 @@ pub async fn catch_up(state: &AppState) -> Result<()> {
         .bind(BATCH)
         .fetch_all(state.db.pool())
         .await?;
-        let Some(last) = rows.last().map(|r| r.get::<i64, _>("id")) else {
+        let Some(last) = rows.last() else {
             break;
         };
+        let last: i64 = last.try_get("id")?;
         let mut put = Vec::new();
         let mut gone = Vec::new();
         for row in &rows {
             let (practice_id, kind, id): (String, String, String) = (
-                row.get("practice_id"),
-                row.get("kind"),
-                row.get("record_id"),
+                row.try_get("practice_id")?,
+                row.try_get("kind")?,
+                row.try_get("record_id")?,
             );
             match document(state, &practice_id, &kind, &id).await? {
                 Some(doc) => put.push(doc),

@@ -121,20 +121,20 @@ pub async fn remove(
 
 const COLUMNS: &str = "doc_id, title, body, path, permission, readers";
 
-fn from_row(r: &sqlx::any::AnyRow) -> ModuleSearchDoc {
-    ModuleSearchDoc {
-        id: r.get("doc_id"),
-        title: r.get("title"),
-        body: r.get("body"),
-        path: r.get("path"),
-        permission: r.get("permission"),
-        readers: readers_of(r),
-    }
+fn from_row(r: &sqlx::any::AnyRow) -> sqlx::Result<ModuleSearchDoc> {
+    Ok(ModuleSearchDoc {
+        id: r.try_get("doc_id")?,
+        title: r.try_get("title")?,
+        body: r.try_get("body")?,
+        path: r.try_get("path")?,
+        permission: r.try_get("permission")?,
+        readers: readers_of(r)?,
+    })
 }
 
-fn readers_of(r: &sqlx::any::AnyRow) -> Option<Vec<String>> {
-    r.get::<Option<String>, _>("readers")
-        .and_then(|json| serde_json::from_str(&json).ok())
+fn readers_of(r: &sqlx::any::AnyRow) -> sqlx::Result<Option<Vec<String>>> {
+    Ok(r.try_get::<Option<String>, _>("readers")?
+        .and_then(|json| serde_json::from_str(&json).ok()))
 }
 
 pub async fn find<'e, E>(
@@ -154,7 +154,7 @@ where
     .bind(id)
     .fetch_optional(db)
     .await?;
-    Ok(row.as_ref().map(from_row))
+    row.as_ref().map(from_row).transpose()
 }
 
 /// A page of a module's documents by id, after `after` (for rebuilds).
@@ -178,7 +178,7 @@ where
     .bind(limit)
     .fetch_all(db)
     .await?;
-    Ok(rows.iter().map(from_row).collect())
+    rows.iter().map(from_row).collect()
 }
 
 /// Who may see each stored document of `ids`: the permission it requires
@@ -209,10 +209,10 @@ where
         }
         for row in query.fetch_all(db).await? {
             let audience = Audience {
-                permission: row.get("permission"),
-                readers: readers_of(&row),
+                permission: row.try_get("permission")?,
+                readers: readers_of(&row)?,
             };
-            found.insert(row.get("doc_id"), audience);
+            found.insert(row.try_get("doc_id")?, audience);
         }
     }
     Ok(found)

@@ -269,21 +269,20 @@ pub async fn list(state: &AppState, caller: &Caller) -> Result<Vec<TrashItem>> {
     .fetch_all(state.db.pool())
     .await?;
     let keep = retention_ms(state);
-    Ok(rows
-        .iter()
-        .map(|r| {
-            let at: i64 = r.get("deleted_at");
-            TrashItem {
-                kind: r.get("kind"),
-                id: r.get("record_id"),
-                label: r.get("label"),
+    rows.iter()
+        .map(|r| -> Result<TrashItem> {
+            let at: i64 = r.try_get("deleted_at")?;
+            Ok(TrashItem {
+                kind: r.try_get("kind")?,
+                id: r.try_get("record_id")?,
+                label: r.try_get("label")?,
                 deleted_at: rfc3339(at),
-                deleted_by: r.get("deleted_by"),
+                deleted_by: r.try_get("deleted_by")?,
                 purge_at: rfc3339(at.saturating_add(keep)),
-                with: r.get("with_count"),
-            }
+                with: r.try_get("with_count")?,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// Restores what was deleted with `kind`/`id` (an applicant comes back with
@@ -304,9 +303,11 @@ pub async fn restore(state: &AppState, caller: &Caller, kind: &str, id: &str) ->
     .bind(id)
     .fetch_optional(&mut *tx)
     .await?
-    .filter(|r| r.get::<i64, _>("deleted_at") >= now - retention_ms(state))
     .ok_or(AppError::NotFound("item in the trash"))?;
-    let deletion: String = row.get("deletion_id");
+    if row.try_get::<i64, _>("deleted_at")? < now - retention_ms(state) {
+        return Err(AppError::NotFound("item in the trash"));
+    }
+    let deletion: String = row.try_get("deletion_id")?;
     if kind == "case" {
         let applicant_gone: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM cases c JOIN applicants a ON a.id = c.applicant_id AND a.practice_id = c.practice_id \
@@ -379,7 +380,8 @@ async fn owner_of_file_present(tx: &mut Tx, caller: &Caller, id: &str) -> Result
             .fetch_optional(&mut **tx)
             .await?
             .ok_or(AppError::NotFound("item in the trash"))?;
-    let (owner_kind, owner_id): (String, String) = (row.get("owner_kind"), row.get("owner_id"));
+    let (owner_kind, owner_id): (String, String) =
+        (row.try_get("owner_kind")?, row.try_get("owner_id")?);
     let present = crate::records::find_owner(&mut **tx, &caller.practice, &owner_kind, &owner_id)
         .await?
         .is_some();
@@ -404,7 +406,7 @@ pub async fn purge_expired(state: &AppState) -> Result<usize> {
             .await?;
     for row in &expired {
         let (practice, deletion): (String, String) =
-            (row.get("practice_id"), row.get("deletion_id"));
+            (row.try_get("practice_id")?, row.try_get("deletion_id")?);
         let mut tx = state.db.begin().await?;
         let blobs = purge_files(&mut tx, &practice, &deletion).await?;
         for (table, kind) in [("cases", "case"), ("applicants", "applicant")] {
@@ -467,8 +469,8 @@ async fn purge_files(tx: &mut Tx, practice: &str, deletion: &str) -> Result<Vec<
     let mut keys = Vec::with_capacity(rows.len());
     let mut bytes = 0i64;
     for row in &rows {
-        bytes += row.get::<i64, _>("size");
-        keys.push(row.get::<String, _>("blob_key"));
+        bytes += row.try_get::<i64, _>("size")?;
+        keys.push(row.try_get::<String, _>("blob_key")?);
     }
     sqlx::query("DELETE FROM files WHERE practice_id = $1 AND deletion_id = $2")
         .bind(practice)
