@@ -374,15 +374,17 @@ async fn list_jobs(
         .map(|r| ("event", r))
         .chain(timers.iter().map(|r| ("timer", r)));
     let items = rows
-        .map(|(kind, r)| JobInfo {
-            kind,
-            name: r.get("name"),
-            status: r.get("status"),
-            attempts: r.get("attempts"),
-            next_attempt_at: crate::clock::rfc3339(r.get("next_attempt_at")),
-            last_error: r.get("last_error"),
+        .map(|(kind, r)| {
+            Ok(JobInfo {
+                kind,
+                name: r.try_get("name")?,
+                status: r.try_get("status")?,
+                attempts: r.try_get("attempts")?,
+                next_attempt_at: crate::clock::rfc3339(r.try_get("next_attempt_at")?),
+                last_error: r.try_get("last_error")?,
+            })
         })
-        .collect();
+        .collect::<sqlx::Result<_>>()?;
     Ok(Json(JobList {
         items,
         next_cursor: None,

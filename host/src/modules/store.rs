@@ -101,14 +101,14 @@ pub fn index_value(value: &Value) -> Option<String> {
     }
 }
 
-fn row_to_document(r: &sqlx::any::AnyRow) -> StoredDocument {
-    StoredDocument {
-        id: r.get("id"),
-        version: r.get("version"),
-        created_at: r.get("created_at"),
-        updated_at: r.get("updated_at"),
-        data: r.get("data"),
-    }
+fn row_to_document(r: &sqlx::any::AnyRow) -> sqlx::Result<StoredDocument> {
+    Ok(StoredDocument {
+        id: r.try_get("id")?,
+        version: r.try_get("version")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+        data: r.try_get("data")?,
+    })
 }
 
 pub async fn get<'e, E>(
@@ -129,7 +129,7 @@ where
     .bind(id)
     .fetch_optional(db)
     .await?;
-    Ok(row.as_ref().map(row_to_document))
+    Ok(row.as_ref().map(row_to_document).transpose()?)
 }
 
 /// Creates (`expected` none) or updates (`expected` = the current version).
@@ -428,18 +428,24 @@ where
     let rows = query.fetch_all(db).await?;
     let more = rows.len() > q.limit as usize;
     let rows = &rows[..rows.len().min(q.limit as usize)];
-    let next_cursor = if more {
-        rows.last().map(|r| {
+    let next_cursor = match rows.last() {
+        Some(r) if more => {
             let c = Cursor {
-                v: order.as_ref().map(|_| r.get::<String, _>("sort_value")),
-                id: r.get("id"),
+                v: match order {
+                    Some(_) => Some(r.try_get::<String, _>("sort_value")?),
+                    None => None,
+                },
+                id: r.try_get("id")?,
             };
-            URL_SAFE_NO_PAD.encode(serde_json::to_vec(&c).unwrap_or_default())
-        })
-    } else {
-        None
+            Some(URL_SAFE_NO_PAD.encode(serde_json::to_vec(&c).unwrap_or_default()))
+        }
+        _ => None,
     };
-    Ok((rows.iter().map(row_to_document).collect(), next_cursor))
+    let documents = rows
+        .iter()
+        .map(row_to_document)
+        .collect::<sqlx::Result<_>>()?;
+    Ok((documents, next_cursor))
 }
 
 #[cfg(test)]
