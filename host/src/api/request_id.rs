@@ -5,6 +5,8 @@
 //! the request is answered 500 naming it.
 
 use std::panic::AssertUnwindSafe;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::extract::Request;
 use axum::http::HeaderValue;
@@ -19,6 +21,16 @@ pub const HEADER: &str = "x-request-id";
 /// The id of the request being served.
 #[derive(Clone, Debug)]
 pub struct RequestId(pub String);
+
+/// A new id: a random prefix chosen when this process first needs one (so
+/// ids of several processes do not meet), then a count. Cheaper than a random
+/// id each time: no system call per request.
+fn new_id() -> String {
+    static PREFIX: OnceLock<String> = OnceLock::new();
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    let prefix = PREFIX.get_or_init(|| uuid::Uuid::now_v7().simple().to_string()[20..].to_string());
+    format!("{prefix}-{:x}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
 
 /// Whether a client's id is one to keep: 1 to 64 letters, digits, `-`, `_`.
 fn acceptable(id: &str) -> bool {
@@ -38,7 +50,7 @@ pub async fn tag(mut req: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .filter(|v| acceptable(v))
         .map(str::to_string)
-        .unwrap_or_else(|| uuid::Uuid::now_v7().simple().to_string());
+        .unwrap_or_else(new_id);
     if let Ok(value) = HeaderValue::from_str(&id) {
         req.headers_mut().insert(HEADER, value);
     }
@@ -77,6 +89,13 @@ pub async fn catch_panics(req: Request, next: Next) -> Response {
 #[cfg(test)]
 mod tests {
     use super::acceptable;
+
+    #[test]
+    fn new_ids_are_distinct_and_kept_when_sent_back() {
+        let (a, b) = (super::new_id(), super::new_id());
+        assert_ne!(a, b);
+        assert!(acceptable(&a) && acceptable(&b), "{a} {b}");
+    }
 
     #[test]
     fn only_short_plain_ids_are_kept_from_clients() {

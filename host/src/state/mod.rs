@@ -15,8 +15,22 @@ use crate::error::Result;
 use crate::mail::Mailer;
 use crate::practices::{self, Practice};
 
+/// What every request, worker and module call of one server shares. Cheap
+/// to clone (one reference count): axum clones it for each layer a request
+/// passes through.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The parts of [`AppState`].
+pub struct Shared {
     pub db: Db,
     pub config: Arc<Config>,
     pub clock: Arc<dyn Clock>,
@@ -34,7 +48,7 @@ pub struct AppState {
     pub blobs: Arc<crate::blobs::Blobs>,
     /// Practices seen so far, by slug. Practices are never renamed or removed
     /// while the server runs, so only found ones are kept.
-    practices: Arc<RwLock<KnownPractices>>,
+    practices: RwLock<KnownPractices>,
 }
 
 impl AppState {
@@ -46,7 +60,7 @@ impl AppState {
         search: search::Search,
         blobs: crate::blobs::Blobs,
     ) -> AppState {
-        AppState {
+        AppState(Arc::new(Shared {
             db,
             modules: Arc::new(modules),
             enabled_modules: Arc::default(),
@@ -57,8 +71,8 @@ impl AppState {
             clock: config.clock.clone(),
             config: Arc::new(config),
             mail,
-            practices: Arc::default(),
-        }
+            practices: RwLock::default(),
+        }))
     }
 
     pub fn now_ms(&self) -> i64 {
