@@ -41,7 +41,7 @@ pub async fn create(state: &AppState, new: NewPractice<'_>) -> Result<CreatedPra
     let generated = new.admin_password.is_none();
     let admin_password = new.admin_password.unwrap_or_else(generate_password);
     if let Err(e) = password::check_new(&admin_password, &email) {
-        errors.insert("admin_password".into(), e);
+        errors.insert("admin_password".into(), e.to_string());
     }
     AppError::check_fields(errors)?;
     let hash = password::hash(admin_password.clone()).await?;

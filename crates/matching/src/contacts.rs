@@ -7,6 +7,25 @@ use phonenumber::country::Id as Region;
 /// An example shown to people who typed a number without its country code.
 const INTERNATIONAL_EXAMPLE: &str = "+44 20 7946 0958";
 
+/// Why a phone number is refused. Its text is a short message for the person
+/// who typed the number.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PhoneRefused {
+    /// The default region is not a two-letter country code the numbering
+    /// plans know (a mistake of the caller, not of the person typing).
+    #[error("unknown country for phone numbers: \"{region}\"")]
+    UnknownRegion { region: String },
+    /// As many digits as a phone number has, but not a number of the default
+    /// region: most likely a foreign number typed without its country code.
+    #[error(
+        "not a number in {region}: \"{typed}\"; if it is from another \
+         country, add the country code, e.g. {INTERNATIONAL_EXAMPLE}"
+    )]
+    NotInRegion { region: String, typed: String },
+    #[error("not a phone number: \"{typed}\"")]
+    NotAPhoneNumber { typed: String },
+}
+
 /// A phone number in E.164 form (`+14165550100`), as the `phonenumber` crate
 /// (Google's libphonenumber rules and metadata) reads it.
 ///
@@ -17,17 +36,19 @@ const INTERNATIONAL_EXAMPLE: &str = "+44 20 7946 0958";
 /// An extension (`ext. 12`) is not part of E.164 and is left out. The number
 /// must be one the region's numbering plan allows, which catches most typos.
 ///
-/// The error is a short message for the person who typed the number:
-/// `not a phone number: "…"`, or, when there are as many digits as a phone
-/// number has but they are not a number in the default region,
-/// `not a number in CA: "…"; if it is from another country, add the country
-/// code, e.g. +44 20 7946 0958`.
-pub fn normalize_phone(input: &str, default_region: &str) -> Result<String, String> {
+/// The error says what is wrong, in a short message for the person who
+/// typed the number: `not a phone number: "…"`, or, when there are as many
+/// digits as a phone number has but they are not a number in the default
+/// region, `not a number in CA: "…"; if it is from another country, add the
+/// country code, e.g. +44 20 7946 0958`.
+pub fn normalize_phone(input: &str, default_region: &str) -> Result<String, PhoneRefused> {
     let typed = input.trim();
     let region_code = default_region.trim().to_ascii_uppercase();
     let region: Region = region_code
         .parse()
-        .map_err(|_| format!("unknown country for phone numbers: \"{default_region}\""))?;
+        .map_err(|_| PhoneRefused::UnknownRegion {
+            region: default_region.to_owned(),
+        })?;
     let international = typed.starts_with('+') || typed.starts_with("00");
     let mut readable = match typed.strip_prefix("00") {
         Some(rest) => format!("+{rest}"),
@@ -45,12 +66,14 @@ pub fn normalize_phone(input: &str, default_region: &str) -> Result<String, Stri
     }
     let digits = typed.chars().filter(char::is_ascii_digit).count();
     if !international && (8..=15).contains(&digits) {
-        Err(format!(
-            "not a number in {region_code}: \"{typed}\"; if it is from another \
-             country, add the country code, e.g. {INTERNATIONAL_EXAMPLE}"
-        ))
+        Err(PhoneRefused::NotInRegion {
+            region: region_code,
+            typed: typed.to_owned(),
+        })
     } else {
-        Err(format!("not a phone number: \"{typed}\""))
+        Err(PhoneRefused::NotAPhoneNumber {
+            typed: typed.to_owned(),
+        })
     }
 }
 
@@ -77,7 +100,7 @@ pub fn normalize_email(input: &str) -> String {
 mod tests {
     use super::*;
 
-    fn canadian(input: &str) -> Result<String, String> {
+    fn canadian(input: &str) -> Result<String, PhoneRefused> {
         normalize_phone(input, "CA")
     }
 
@@ -115,7 +138,16 @@ mod tests {
     fn what_is_not_a_phone_number_is_refused() {
         for typed in ["", "hello", "555", "+1 416", "+999 1234 5678", "416-555"] {
             let refused = canadian(typed).expect_err(typed);
-            assert_eq!(refused, format!("not a phone number: \"{typed}\""));
+            assert_eq!(
+                refused,
+                PhoneRefused::NotAPhoneNumber {
+                    typed: typed.trim().to_owned()
+                }
+            );
+            assert_eq!(
+                refused.to_string(),
+                format!("not a phone number: \"{typed}\"")
+            );
         }
     }
 
@@ -125,6 +157,13 @@ mod tests {
             let refused = canadian(typed).expect_err(typed);
             assert_eq!(
                 refused,
+                PhoneRefused::NotInRegion {
+                    region: "CA".to_owned(),
+                    typed: typed.to_owned()
+                }
+            );
+            assert_eq!(
+                refused.to_string(),
                 format!(
                     "not a number in CA: \"{typed}\"; if it is from another \
                      country, add the country code, e.g. +44 20 7946 0958"
@@ -136,7 +175,16 @@ mod tests {
     #[test]
     fn an_unknown_default_region_is_an_error() {
         let refused = normalize_phone("416 555 0100", "XX").expect_err("no such region");
-        assert!(refused.starts_with("unknown country"), "{refused}");
+        assert_eq!(
+            refused,
+            PhoneRefused::UnknownRegion {
+                region: "XX".to_owned()
+            }
+        );
+        assert_eq!(
+            refused.to_string(),
+            "unknown country for phone numbers: \"XX\""
+        );
     }
 
     #[test]

@@ -30,6 +30,6 @@ pub mod name_match;
 pub mod names;
 
 pub use compare::{Probe, Reason, is_candidate, reasons};
-pub use contacts::{normalize_email, normalize_passport, normalize_phone};
+pub use contacts::{PhoneRefused, normalize_email, normalize_passport, normalize_phone};
 pub use name_match::{NameMatch, name_match};
 pub use names::{fold, name_keys, name_tokens};

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use immcase_manifest::{HOST_API, Manifest};
+use immcase_manifest::{HOST_API, HostApiMismatch, Manifest, ManifestError};
 use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, Linker, types::ComponentItem};
 
@@ -32,6 +32,68 @@ pub struct RefusedModule {
     pub id: String,
     pub source: String,
     pub reason: String,
+}
+
+/// Why a module cannot be loaded. Its text is the reason a [`RefusedModule`]
+/// gives, shown to the practice's administrators.
+#[derive(Debug, thiserror::Error)]
+enum LoadError {
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    #[error(transparent)]
+    HostApi(#[from] HostApiMismatch),
+    #[error("compiling module `{module}`: {reason}")]
+    Compile {
+        module: String,
+        #[source]
+        reason: CompileError,
+    },
+    /// An import that is neither WASI nor an interface of ours, or not an
+    /// instance at all.
+    #[error("module `{module}` imports `{name}`, which this host does not provide")]
+    ForeignImport { module: String, name: String },
+    /// One of our interfaces, but of a host API version this server lacks.
+    #[error(
+        "module `{module}` was built against host API {built} (`{name}`) but this server provides {HOST_API}"
+    )]
+    OtherHostApi {
+        module: String,
+        built: semver::Version,
+        name: String,
+    },
+    /// One of our interfaces that the manifest does not declare.
+    #[error(
+        "module `{module}` imports the `{interface}` interface, which its plugin.toml does not declare under [capabilities]"
+    )]
+    UndeclaredImport { module: String, interface: String },
+    #[error("linking module `{module}`: {source:#}")]
+    Link {
+        module: String,
+        #[source]
+        source: wasmtime::Error,
+    },
+    #[error("module `{module}` does not export what the `module` world requires: {source:#}")]
+    Exports {
+        module: String,
+        #[source]
+        source: wasmtime::Error,
+    },
+}
+
+/// Why a component could not be compiled, or its machine code not kept.
+#[derive(Debug, thiserror::Error)]
+enum CompileError {
+    #[error("{0:#}")]
+    Compile(#[source] wasmtime::Error),
+    #[error("writing {path}: {source}")]
+    WriteCache {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The machine code just compiled could not be read back.
+    #[error("{0:#}")]
+    Deserialize(#[source] wasmtime::Error),
 }
 
 /// A component and its manifest, before loading.
@@ -78,10 +140,11 @@ impl<T: 'static> Runtime<T> {
                     tracing::info!(module = %module.manifest.id, version = %module.manifest.version, source = %module.source, "module loaded");
                     modules.insert(module.manifest.id.clone(), Arc::new(module));
                 }
-                Err(reason) => {
+                Err(error) => {
                     let id = Manifest::parse(&source.manifest)
                         .map(|m| m.id)
                         .unwrap_or_else(|_| source.origin.clone());
+                    let reason = error.to_string();
                     tracing::warn!(module = %id, source = %source.origin, %reason, "module refused");
                     refused.push(RefusedModule {
                         id,
@@ -109,21 +172,27 @@ fn load_one<T: 'static>(
     linker: &Linker<T>,
     source: &ModuleSource,
     cache_dir: &Path,
-) -> Result<LoadedModule<T>, String> {
-    let manifest = Manifest::parse(&source.manifest).map_err(|e| e.to_string())?;
-    manifest.check_host_api().map_err(|e| e.to_string())?;
+) -> Result<LoadedModule<T>, LoadError> {
+    let manifest = Manifest::parse(&source.manifest)?;
+    manifest.check_host_api()?;
     let hash = hex(&Sha256::digest(&source.wasm));
-    let component = compile_cached(engine.wasmtime(), &source.wasm, &hash, cache_dir)
-        .map_err(|e| format!("compiling module `{}`: {e}", manifest.id))?;
+    let component =
+        compile_cached(engine.wasmtime(), &source.wasm, &hash, cache_dir).map_err(|reason| {
+            LoadError::Compile {
+                module: manifest.id.clone(),
+                reason,
+            }
+        })?;
     check_imports(engine.wasmtime(), &component, &manifest)?;
     let pre = linker
         .instantiate_pre(&component)
-        .map_err(|e| format!("linking module `{}`: {e:#}", manifest.id))?;
-    let pre = ModulePre::new(pre).map_err(|e| {
-        format!(
-            "module `{}` does not export what the `module` world requires: {e:#}",
-            manifest.id
-        )
+        .map_err(|source| LoadError::Link {
+            module: manifest.id.clone(),
+            source,
+        })?;
+    let pre = ModulePre::new(pre).map_err(|source| LoadError::Exports {
+        module: manifest.id.clone(),
+        source,
     })?;
     Ok(LoadedModule {
         manifest,
@@ -139,13 +208,11 @@ fn check_imports(
     engine: &wasmtime::Engine,
     component: &Component,
     manifest: &Manifest,
-) -> Result<(), String> {
+) -> Result<(), LoadError> {
     let allowed = manifest.allowed_interfaces();
-    let not_provided = |name: &str| {
-        format!(
-            "module `{}` imports `{name}`, which this host does not provide",
-            manifest.id
-        )
+    let not_provided = |name: &str| LoadError::ForeignImport {
+        module: manifest.id.clone(),
+        name: name.to_owned(),
     };
     for (name, item) in component.component_type().imports(engine) {
         if !matches!(item.ty, ComponentItem::ComponentInstance(_)) {
@@ -163,16 +230,17 @@ fn check_imports(
                 || (v.major == 0 && v.minor != HOST_API.minor)
                 || v > HOST_API)
         {
-            return Err(format!(
-                "module `{}` was built against host API {v} (`{name}`) but this server provides {HOST_API}",
-                manifest.id
-            ));
+            return Err(LoadError::OtherHostApi {
+                module: manifest.id.clone(),
+                built: v,
+                name: name.to_owned(),
+            });
         }
         if !allowed.contains(&interface) {
-            return Err(format!(
-                "module `{}` imports the `{interface}` interface, which its plugin.toml does not declare under [capabilities]",
-                manifest.id
-            ));
+            return Err(LoadError::UndeclaredImport {
+                module: manifest.id.clone(),
+                interface: interface.to_owned(),
+            });
         }
     }
     Ok(())
@@ -184,7 +252,7 @@ fn compile_cached(
     wasm: &[u8],
     hash: &str,
     cache_dir: &Path,
-) -> Result<Component, String> {
+) -> Result<Component, CompileError> {
     let mut engine_hash = std::collections::hash_map::DefaultHasher::new();
     std::hash::Hash::hash(&engine.precompile_compatibility_hash(), &mut engine_hash);
     let key = format!(
@@ -206,12 +274,14 @@ fn compile_cached(
     }
     let compiled = engine
         .precompile_component(wasm)
-        .map_err(|e| format!("{e:#}"))?;
-    write_atomically(&path, &compiled).map_err(|e| format!("writing {}: {e}", path.display()))?;
+        .map_err(CompileError::Compile)?;
+    if let Err(source) = write_atomically(&path, &compiled) {
+        return Err(CompileError::WriteCache { path, source });
+    }
     // SAFETY: as above; the bytes were produced by this engine just now.
     #[allow(unsafe_code)]
     let component =
-        unsafe { Component::deserialize(engine, &compiled) }.map_err(|e| format!("{e:#}"))?;
+        unsafe { Component::deserialize(engine, &compiled) }.map_err(CompileError::Deserialize)?;
     Ok(component)
 }
 
@@ -273,4 +343,52 @@ fn read_folder(folder: &Path) -> Result<ModuleSource, RuntimeError> {
 
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_name_the_module_and_what_is_wrong() {
+        let foreign = LoadError::ForeignImport {
+            module: "notes".into(),
+            name: "acme:tools/clock".into(),
+        };
+        assert_eq!(
+            foreign.to_string(),
+            "module `notes` imports `acme:tools/clock`, which this host does not provide"
+        );
+        let other = LoadError::OtherHostApi {
+            module: "notes".into(),
+            built: semver::Version::new(9, 0, 0),
+            name: "immcase:plugin/log@9.0.0".into(),
+        };
+        assert_eq!(
+            other.to_string(),
+            format!(
+                "module `notes` was built against host API 9.0.0 (`immcase:plugin/log@9.0.0`) but this server provides {HOST_API}"
+            )
+        );
+        let undeclared = LoadError::UndeclaredImport {
+            module: "notes".into(),
+            interface: "secrets".into(),
+        };
+        assert_eq!(
+            undeclared.to_string(),
+            "module `notes` imports the `secrets` interface, which its plugin.toml does not declare under [capabilities]"
+        );
+        let unwritable = LoadError::Compile {
+            module: "notes".into(),
+            reason: CompileError::WriteCache {
+                path: PathBuf::from("/cache/x.cwasm"),
+                source: std::io::Error::other("disk full"),
+            },
+        };
+        assert_eq!(
+            unwritable.to_string(),
+            "compiling module `notes`: writing /cache/x.cwasm: disk full"
+        );
+        assert!(std::error::Error::source(&unwritable).is_some());
+    }
 }

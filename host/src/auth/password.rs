@@ -80,23 +80,38 @@ fn is_below_policy(hash: &PasswordHash) -> bool {
     }
 }
 
+/// Why a new password is refused. Its text is shown under the password field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum WeakPassword {
+    #[error("use at least {min} characters")]
+    TooShort { min: usize },
+    #[error("use at most {max} characters")]
+    TooLong { max: usize },
+    /// The whole email address, or the part before its `@`.
+    #[error("do not use your email address as your password")]
+    SameAsEmail,
+    /// One of zxcvbn's most common passwords.
+    #[error("this is one of the most common passwords; choose another")]
+    Common,
+}
+
 /// The password policy: 8 to 128 characters (counted as characters, never
 /// truncated), not one of the most common passwords, not the account's email.
-pub fn check_new(password: &str, email: &str) -> std::result::Result<(), String> {
+pub fn check_new(password: &str, email: &str) -> std::result::Result<(), WeakPassword> {
     let chars = password.chars().count();
     if chars < MIN_LEN {
-        return Err(format!("use at least {MIN_LEN} characters"));
+        return Err(WeakPassword::TooShort { min: MIN_LEN });
     }
     if chars > MAX_LEN {
-        return Err(format!("use at most {MAX_LEN} characters"));
+        return Err(WeakPassword::TooLong { max: MAX_LEN });
     }
     let lowered = password.to_lowercase();
     let local = email.split('@').next().unwrap_or("").to_lowercase();
     if lowered == email.to_lowercase() || (!local.is_empty() && lowered == local) {
-        return Err("do not use your email address as your password".into());
+        return Err(WeakPassword::SameAsEmail);
     }
     if is_common(password) {
-        return Err("this is one of the most common passwords; choose another".into());
+        return Err(WeakPassword::Common);
     }
     Ok(())
 }
@@ -123,12 +138,12 @@ mod tests {
 
     #[test]
     fn refuses_short_long_and_common_passwords() {
-        assert!(check_new("short", "a@b.c").is_err());
-        assert!(
-            check_new(&"x".repeat(129), "a@b.c")
-                .unwrap_err()
-                .contains("at most")
-        );
+        let short = check_new("short", "a@b.c").unwrap_err();
+        assert_eq!(short, WeakPassword::TooShort { min: 8 });
+        assert_eq!(short.to_string(), "use at least 8 characters");
+        let long = check_new(&"x".repeat(129), "a@b.c").unwrap_err();
+        assert_eq!(long, WeakPassword::TooLong { max: 128 });
+        assert_eq!(long.to_string(), "use at most 128 characters");
         for common in [
             "password",
             "Password1",
@@ -137,10 +152,20 @@ mod tests {
             "iloveyou",
             "P@ssw0rd",
         ] {
-            let err = check_new(common, "a@b.c").unwrap_err();
-            assert!(err.contains("common"), "{common}: {err}");
+            assert_eq!(
+                check_new(common, "a@b.c"),
+                Err(WeakPassword::Common),
+                "{common}"
+            );
         }
-        assert!(check_new("mary@example.com", "Mary@example.com").is_err());
+        assert_eq!(
+            check_new("mary@example.com", "Mary@example.com"),
+            Err(WeakPassword::SameAsEmail)
+        );
+        assert_eq!(
+            check_new("mary.lopez", "Mary.Lopez@example.com"),
+            Err(WeakPassword::SameAsEmail)
+        );
         assert!(check_new("correct horse battery staple", "a@b.c").is_ok());
         assert!(check_new("Tr0ub4dor&3-lantern", "a@b.c").is_ok());
     }

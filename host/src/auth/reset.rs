@@ -242,7 +242,7 @@ pub async fn set_password_with_link(
         .filter(|a| a.disabled_at.is_none())
         .ok_or_else(dead_link)?;
     if let Err(e) = password::check_new(&input.password, &account.email) {
-        return Err(AppError::field("password", e));
+        return Err(AppError::field("password", e.to_string()));
     }
     // Claim the token; a second use racing with this one finds it used.
     let claimed = sqlx::query(

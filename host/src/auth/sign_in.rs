@@ -308,7 +308,7 @@ pub async fn set_own_password(
         return Err(AppError::field("current_password", "required"));
     }
     if let Err(e) = password::check_new(&input.new_password, &account.email) {
-        return Err(AppError::field("new_password", e));
+        return Err(AppError::field("new_password", e.to_string()));
     }
     let verified = password::verify(input.current_password, account.password_hash.clone()).await?;
     let now = state.now_ms();

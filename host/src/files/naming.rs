@@ -8,24 +8,55 @@ pub const MAX_FOLDER_DEPTH: usize = 5;
 /// At most this many bytes in one folder name.
 pub const MAX_FOLDER_PART_BYTES: usize = 100;
 
+/// Why an uploaded file's name is refused. Its text is shown to the person
+/// who sent the file.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NameRefused {
+    /// Nothing is left once the path and spaces are taken off.
+    #[error("choose a file (its name is empty)")]
+    Empty,
+    #[error("a file name cannot contain control characters")]
+    ControlCharacters,
+    /// `.` or `..`, which name folders.
+    #[error("{name:?} is not a file name")]
+    Reserved { name: String },
+    #[error("a file name is at most {max} bytes; rename the file")]
+    TooLong { max: usize },
+}
+
+/// Why a folder path is refused. Its text is shown to the person who chose
+/// the folder.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum FolderRefused {
+    /// A part is `.` or `..`, which would climb out of the owner's folder.
+    #[error("{part:?} cannot be a folder name")]
+    Reserved { part: String },
+    #[error("a folder name cannot contain backslashes or control characters")]
+    ForbiddenCharacters,
+    #[error("a folder name is at most {max} bytes")]
+    PartTooLong { max: usize },
+    #[error("folders go at most {max} levels deep")]
+    TooDeep { max: usize },
+}
+
 /// The name to keep for an uploaded file: the last part of what the browser
 /// sent (some send a whole path), trimmed. Refuses an empty name, control
 /// characters, `.` and `..`, and names over 255 bytes, saying which.
-pub fn file_name(sent: &str) -> Result<String, String> {
+pub fn file_name(sent: &str) -> Result<String, NameRefused> {
     let last = sent.rsplit(['/', '\\']).next().unwrap_or_default().trim();
     if last.is_empty() {
-        return Err("choose a file (its name is empty)".into());
+        return Err(NameRefused::Empty);
     }
     if last.chars().any(char::is_control) {
-        return Err("a file name cannot contain control characters".into());
+        return Err(NameRefused::ControlCharacters);
     }
     if last == "." || last == ".." {
-        return Err(format!("{last:?} is not a file name"));
+        return Err(NameRefused::Reserved { name: last.into() });
     }
     if last.len() > MAX_NAME_BYTES {
-        return Err(format!(
-            "a file name is at most {MAX_NAME_BYTES} bytes; rename the file"
-        ));
+        return Err(NameRefused::TooLong {
+            max: MAX_NAME_BYTES,
+        });
     }
     Ok(last.to_string())
 }
@@ -34,7 +65,7 @@ pub fn file_name(sent: &str) -> Result<String, String> {
 /// top). Empty parts and surrounding spaces are dropped; `.` and `..`,
 /// backslashes, control characters, parts over 100 bytes and more than five
 /// levels are refused.
-pub fn folder(sent: &str) -> Result<String, String> {
+pub fn folder(sent: &str) -> Result<String, FolderRefused> {
     let mut parts = Vec::new();
     for part in sent.split('/') {
         let part = part.trim();
@@ -42,20 +73,22 @@ pub fn folder(sent: &str) -> Result<String, String> {
             continue;
         }
         if part == "." || part == ".." {
-            return Err(format!("{part:?} cannot be a folder name"));
+            return Err(FolderRefused::Reserved { part: part.into() });
         }
         if part.contains('\\') || part.chars().any(char::is_control) {
-            return Err("a folder name cannot contain backslashes or control characters".into());
+            return Err(FolderRefused::ForbiddenCharacters);
         }
         if part.len() > MAX_FOLDER_PART_BYTES {
-            return Err(format!(
-                "a folder name is at most {MAX_FOLDER_PART_BYTES} bytes"
-            ));
+            return Err(FolderRefused::PartTooLong {
+                max: MAX_FOLDER_PART_BYTES,
+            });
         }
         parts.push(part);
     }
     if parts.len() > MAX_FOLDER_DEPTH {
-        return Err(format!("folders go at most {MAX_FOLDER_DEPTH} levels deep"));
+        return Err(FolderRefused::TooDeep {
+            max: MAX_FOLDER_DEPTH,
+        });
     }
     Ok(parts.join("/"))
 }
@@ -160,11 +193,23 @@ mod tests {
         );
         assert_eq!(file_name("  scan 1.jpg ").unwrap(), "scan 1.jpg");
         assert_eq!(file_name("Résumé — été.docx").unwrap(), "Résumé — été.docx");
-        assert!(file_name("").is_err());
-        assert!(file_name("dir/").is_err());
-        assert!(file_name("..").is_err());
-        assert!(file_name("a\nb.pdf").is_err());
-        assert!(file_name(&"x".repeat(256)).unwrap_err().contains("255"));
+        assert_eq!(file_name(""), Err(NameRefused::Empty));
+        assert_eq!(file_name("dir/"), Err(NameRefused::Empty));
+        assert_eq!(
+            file_name(".."),
+            Err(NameRefused::Reserved { name: "..".into() })
+        );
+        assert_eq!(file_name("a\nb.pdf"), Err(NameRefused::ControlCharacters));
+        let too_long = file_name(&"x".repeat(256)).unwrap_err();
+        assert_eq!(too_long, NameRefused::TooLong { max: 255 });
+        assert_eq!(
+            too_long.to_string(),
+            "a file name is at most 255 bytes; rename the file"
+        );
+        assert_eq!(
+            file_name(".").unwrap_err().to_string(),
+            "\".\" is not a file name"
+        );
     }
 
     #[test]
@@ -175,10 +220,22 @@ mod tests {
             "Identity/Passports"
         );
         assert_eq!(folder("//a//b/").unwrap(), "a/b");
-        assert!(folder("a/../b").is_err());
-        assert!(folder("a\\b").is_err());
-        assert!(folder("1/2/3/4/5/6").unwrap_err().contains('5'));
-        assert!(folder(&"f".repeat(101)).is_err());
+        assert_eq!(
+            folder("a/../b"),
+            Err(FolderRefused::Reserved { part: "..".into() })
+        );
+        assert_eq!(folder("a\\b"), Err(FolderRefused::ForbiddenCharacters));
+        let too_deep = folder("1/2/3/4/5/6").unwrap_err();
+        assert_eq!(too_deep, FolderRefused::TooDeep { max: 5 });
+        assert_eq!(too_deep.to_string(), "folders go at most 5 levels deep");
+        assert_eq!(
+            folder(&"f".repeat(101)),
+            Err(FolderRefused::PartTooLong { max: 100 })
+        );
+        assert_eq!(
+            folder("..").unwrap_err().to_string(),
+            "\"..\" cannot be a folder name"
+        );
     }
 
     #[test]

@@ -118,7 +118,8 @@ async fn read_parts(
             }
             "folder" => {
                 let value = small_text(&mut field).await?;
-                folder = naming::folder(&value).map_err(|m| AppError::field("folder", m))?;
+                folder = naming::folder(&value)
+                    .map_err(|refused| AppError::field("folder", refused.to_string()))?;
             }
             "file" => {
                 if !token_checked {
@@ -132,7 +133,7 @@ async fn read_parts(
                     .into());
                 }
                 let name = naming::file_name(field.file_name().unwrap_or_default())
-                    .map_err(|m| AppError::field("file", m))?;
+                    .map_err(|refused| AppError::field("file", refused.to_string()))?;
                 let declared = field.content_type().map(|m| m.essence_str().to_string());
                 let content_type = naming::content_type(declared.as_deref(), &name);
                 let id = new_id();

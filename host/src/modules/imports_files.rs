@@ -202,7 +202,7 @@ impl files::Host for CallState {
         }
         let name = match naming::file_name(&name) {
             Ok(n) => n,
-            Err(m) => return Ok(Err(Error::Invalid(m))),
+            Err(refused) => return Ok(Err(Error::Invalid(refused.to_string()))),
         };
         let max = self.app.config.files.max_file_bytes;
         if content.len() as u64 > max {

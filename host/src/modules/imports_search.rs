@@ -12,7 +12,7 @@ use super::bindings::Error;
 use super::bindings::immcase::plugin::search;
 use super::call::CallState;
 use super::imports::HostResult;
-use super::store::check_id;
+use super::store::{StoreError, check_id};
 use crate::access::permissions::HOST_PERMISSIONS;
 use crate::search::module_docs::{
     self as search_docs, MAX_BODY_BYTES, MAX_PATH_CHARS, MAX_READERS, MAX_TITLE_CHARS,
@@ -58,7 +58,7 @@ impl CallState {
             readers,
         };
         if let Err(reason) = check(&self.module.manifest, &doc) {
-            return Ok(Err(Error::Invalid(reason)));
+            return Ok(Err(Error::Invalid(reason.to_string())));
         }
         let (practice, module, now) = (
             self.practice.clone(),
@@ -114,16 +114,49 @@ impl search::Host for CallState {
     }
 }
 
+/// Why a module's search document is refused. Its text is for the module's
+/// author.
+#[derive(Debug, thiserror::Error)]
+enum DocumentRefused {
+    /// Not an id the module store accepts.
+    #[error(transparent)]
+    Id(#[from] StoreError),
+    /// Empty once trimmed, or too long.
+    #[error("a title has 1 to {max} characters")]
+    Title { max: usize },
+    #[error("a body is at most {max_kib} KiB")]
+    BodyTooLarge { max_kib: usize },
+    /// Not a path below the module's pages.
+    #[error(
+        "path {path:?}: give a path below the module's pages, like \"/notes/42\": it starts with /, \
+         has no .., no spaces or backslashes, and at most {max} characters"
+    )]
+    Path { path: String, max: usize },
+    /// Too many readers, or an empty or overlong id among them.
+    #[error("readers: give at most {max} people's ids (each 1 to 100 characters)")]
+    Readers { max: usize },
+    /// A permission the module may not ask of a document's readers.
+    #[error(
+        "permission {permission:?} is neither declared under [[permissions]] in the plugin.toml of `{module}`, \
+         nor `module:{module}`, nor a host permission"
+    )]
+    UndeclaredPermission { permission: String, module: String },
+}
+
 /// Checks a document `manifest`'s module wants to put; the error says why,
 /// for the module's author.
-fn check(manifest: &Manifest, doc: &ModuleSearchDoc) -> Result<(), String> {
-    check_id(&doc.id).map_err(|e| e.to_string())?;
+fn check(manifest: &Manifest, doc: &ModuleSearchDoc) -> Result<(), DocumentRefused> {
+    check_id(&doc.id)?;
     let title = doc.title.trim();
     if title.is_empty() || title.chars().count() > MAX_TITLE_CHARS {
-        return Err(format!("a title has 1 to {MAX_TITLE_CHARS} characters"));
+        return Err(DocumentRefused::Title {
+            max: MAX_TITLE_CHARS,
+        });
     }
     if doc.body.len() > MAX_BODY_BYTES {
-        return Err(format!("a body is at most {} KiB", MAX_BODY_BYTES / 1024));
+        return Err(DocumentRefused::BodyTooLarge {
+            max_kib: MAX_BODY_BYTES / 1024,
+        });
     }
     let path_ok = doc.path.starts_with('/')
         && !doc.path.contains("..")
@@ -133,27 +166,23 @@ fn check(manifest: &Manifest, doc: &ModuleSearchDoc) -> Result<(), String> {
             .chars()
             .any(|c| c.is_control() || c.is_whitespace() || c == '\\');
     if !path_ok {
-        return Err(format!(
-            "path {:?}: give a path below the module's pages, like \"/notes/42\": it starts with /, \
-             has no .., no spaces or backslashes, and at most {MAX_PATH_CHARS} characters",
-            doc.path
-        ));
+        return Err(DocumentRefused::Path {
+            path: doc.path.clone(),
+            max: MAX_PATH_CHARS,
+        });
     }
     if let Some(readers) = &doc.readers
         && (readers.len() > MAX_READERS || readers.iter().any(|r| r.is_empty() || r.len() > 100))
     {
-        return Err(format!(
-            "readers: give at most {MAX_READERS} people's ids (each 1 to 100 characters)"
-        ));
+        return Err(DocumentRefused::Readers { max: MAX_READERS });
     }
     if let Some(permission) = &doc.permission
         && !may_require(manifest, permission)
     {
-        return Err(format!(
-            "permission {permission:?} is neither declared under [[permissions]] in the plugin.toml of `{}`, \
-             nor `module:{}`, nor a host permission",
-            manifest.id, manifest.id
-        ));
+        return Err(DocumentRefused::UndeclaredPermission {
+            permission: permission.clone(),
+            module: manifest.id.clone(),
+        });
     }
     Ok(())
 }
@@ -197,13 +226,13 @@ name = "notes.manage_all"
     #[test]
     fn entries_are_checked_with_reasons() {
         let m = Manifest::parse(MANIFEST).unwrap();
-        assert_eq!(check(&m, &doc()), Ok(()));
+        check(&m, &doc()).unwrap();
         for permission in ["notes.manage_all", "module:notes", "applicants.read"] {
             let d = ModuleSearchDoc {
                 permission: Some(permission.into()),
                 ..doc()
             };
-            assert_eq!(check(&m, &d), Ok(()), "{permission}");
+            check(&m, &d).unwrap_or_else(|e| panic!("{permission}: {e}"));
         }
         let bad = [
             (
@@ -278,8 +307,63 @@ name = "notes.manage_all"
             ),
         ];
         for (d, word) in bad {
-            let err = check(&m, &d).unwrap_err();
+            let err = check(&m, &d).unwrap_err().to_string();
             assert!(err.contains(word), "{word}: {err}");
         }
+    }
+
+    #[test]
+    fn reasons_read_the_same_as_ever() {
+        let m = Manifest::parse(MANIFEST).unwrap();
+        let reason = |d: ModuleSearchDoc| check(&m, &d).unwrap_err().to_string();
+        let title = ModuleSearchDoc {
+            title: "".into(),
+            ..doc()
+        };
+        assert_eq!(
+            reason(title),
+            format!("a title has 1 to {MAX_TITLE_CHARS} characters")
+        );
+        let body = ModuleSearchDoc {
+            body: "b".repeat(MAX_BODY_BYTES + 1),
+            ..doc()
+        };
+        assert_eq!(reason(body), "a body is at most 100 KiB");
+        let path = ModuleSearchDoc {
+            path: "/a b".into(),
+            ..doc()
+        };
+        assert_eq!(
+            reason(path),
+            format!(
+                "path \"/a b\": give a path below the module's pages, like \"/notes/42\": it starts \
+                 with /, has no .., no spaces or backslashes, and at most {MAX_PATH_CHARS} characters"
+            )
+        );
+        let readers = ModuleSearchDoc {
+            readers: Some(vec![String::new()]),
+            ..doc()
+        };
+        assert_eq!(
+            reason(readers),
+            format!("readers: give at most {MAX_READERS} people's ids (each 1 to 100 characters)")
+        );
+        let permission = ModuleSearchDoc {
+            permission: Some("module:other".into()),
+            ..doc()
+        };
+        assert_eq!(
+            reason(permission),
+            "permission \"module:other\" is neither declared under [[permissions]] in the plugin.toml \
+             of `notes`, nor `module:notes`, nor a host permission"
+        );
+        let id = ModuleSearchDoc {
+            id: "a b".into(),
+            ..doc()
+        };
+        assert_eq!(
+            reason(id),
+            "document id \"a b\": use 1 to 200 letters, digits and - _ . : @"
+        );
     }
 }

@@ -84,6 +84,33 @@ pub const FIELDS: &[&str] = &[
 /// At most this many other names, emails or phones.
 const MAX_LIST: usize = 10;
 
+/// At most this many characters in one of the other names.
+const MAX_OTHER_NAME_CHARS: usize = 100;
+
+/// Why one entry of a list (other names, emails, phones) is refused. Its text
+/// is the list field's error.
+#[derive(Debug, thiserror::Error)]
+enum EntryRefused {
+    #[error("each at most {max} characters")]
+    NameTooLong { max: usize },
+    #[error("not an email address: {email}")]
+    NotAnEmail { email: String },
+    #[error(transparent)]
+    Phone(#[from] matching::PhoneRefused),
+}
+
+/// Why a date is refused. Its text is the date field's error.
+#[derive(Debug, thiserror::Error)]
+enum DateRefused {
+    #[error("use a date like 1990-04-21")]
+    Unreadable(#[source] jiff::Error),
+    /// A date, but not written as YYYY-MM-DD or before 1900.
+    #[error("use a date like 1990-04-21, from 1900 on")]
+    OutOfRange,
+    #[error("cannot be in the future")]
+    InTheFuture,
+}
+
 /// Checks and normalises input: trims texts, lowercases emails, turns
 /// phones into E.164, checks dates, and names every field that is wrong.
 pub fn check(input: ApplicantInput, today: &str) -> Result<ApplicantInput, FieldErrors> {
@@ -123,18 +150,20 @@ pub fn check(input: ApplicantInput, today: &str) -> Result<ApplicantInput, Field
     if let Some(d) = &date_of_birth
         && let Err(e) = check_date(d, Some(today))
     {
-        errors.insert("date_of_birth".into(), e);
+        errors.insert("date_of_birth".into(), e.to_string());
     }
     let passport_expiry = optional(&mut errors, "passport_expiry", input.passport_expiry, 10);
     if let Some(d) = &passport_expiry
         && let Err(e) = check_date(d, None)
     {
-        errors.insert("passport_expiry".into(), e);
+        errors.insert("passport_expiry".into(), e.to_string());
     }
     let other_names = check_list(&mut errors, "other_names", input.other_names, |n| {
         let n = n.trim().to_string();
-        if n.chars().count() > 100 {
-            Err("each at most 100 characters".into())
+        if n.chars().count() > MAX_OTHER_NAME_CHARS {
+            Err(EntryRefused::NameTooLong {
+                max: MAX_OTHER_NAME_CHARS,
+            })
         } else {
             Ok(n)
         }
@@ -142,13 +171,13 @@ pub fn check(input: ApplicantInput, today: &str) -> Result<ApplicantInput, Field
     let emails = check_list(&mut errors, "emails", input.emails, |e| {
         let e = matching::normalize_email(&e);
         if e.len() > 254 || e.parse::<lettre::Address>().is_err() {
-            Err(format!("not an email address: {e}"))
+            Err(EntryRefused::NotAnEmail { email: e })
         } else {
             Ok(e)
         }
     });
     let phones = check_list(&mut errors, "phones", input.phones, |p| {
-        matching::normalize_phone(&p, "CA")
+        Ok(matching::normalize_phone(&p, "CA")?)
     });
     if errors.is_empty() {
         Ok(ApplicantInput {
@@ -178,7 +207,7 @@ fn check_list(
     errors: &mut FieldErrors,
     field: &str,
     values: Vec<String>,
-    each: impl Fn(String) -> Result<String, String>,
+    each: impl Fn(String) -> Result<String, EntryRefused>,
 ) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for value in values.into_iter().filter(|v| !v.trim().is_empty()) {
@@ -186,7 +215,9 @@ fn check_list(
             Ok(v) if !out.contains(&v) => out.push(v),
             Ok(_) => {}
             Err(e) => {
-                errors.entry(field.to_string()).or_insert(e);
+                errors
+                    .entry(field.to_string())
+                    .or_insert_with(|| e.to_string());
             }
         }
     }
@@ -197,17 +228,15 @@ fn check_list(
 }
 
 /// A date as YYYY-MM-DD, not before 1900 and, with `not_after`, not later.
-fn check_date(value: &str, not_after: Option<&str>) -> Result<(), String> {
-    let date: jiff::civil::Date = value
-        .parse()
-        .map_err(|_| "use a date like 1990-04-21".to_string())?;
+fn check_date(value: &str, not_after: Option<&str>) -> Result<(), DateRefused> {
+    let date: jiff::civil::Date = value.parse().map_err(DateRefused::Unreadable)?;
     if value.len() != 10 || date.year() < 1900 {
-        return Err("use a date like 1990-04-21, from 1900 on".into());
+        return Err(DateRefused::OutOfRange);
     }
     if let Some(limit) = not_after
         && value > limit
     {
-        return Err("cannot be in the future".into());
+        return Err(DateRefused::InTheFuture);
     }
     Ok(())
 }
@@ -284,6 +313,7 @@ mod tests {
     fn each_wrong_field_is_named() {
         let bad = ApplicantInput {
             family_name: " ".into(),
+            other_names: vec!["n".repeat(101)],
             emails: vec!["not an email".into()],
             phones: vec!["12".into()],
             date_of_birth: Some("2030-01-01".into()),
@@ -294,6 +324,7 @@ mod tests {
         let errors = check(bad, "2026-11-23").unwrap_err();
         for field in [
             "family_name",
+            "other_names",
             "emails",
             "phones",
             "date_of_birth",
@@ -303,7 +334,30 @@ mod tests {
             assert!(errors.contains_key(field), "{field}: {errors:?}");
         }
         assert_eq!(errors["family_name"], "required");
-        assert!(errors["date_of_birth"].contains("future"));
+        assert_eq!(errors["date_of_birth"], "cannot be in the future");
+        assert_eq!(errors["passport_expiry"], "use a date like 1990-04-21");
+        assert_eq!(errors["other_names"], "each at most 100 characters");
+        assert_eq!(errors["emails"], "not an email address: not an email");
+        assert_eq!(errors["phones"], "not a phone number: \"12\"");
+    }
+
+    #[test]
+    fn dates_say_what_is_wrong() {
+        assert!(check_date("1990-04-21", Some("2026-11-23")).is_ok());
+        assert!(matches!(
+            check_date("21/04/1990", None),
+            Err(DateRefused::Unreadable(_))
+        ));
+        let early = check_date("1899-12-31", None).unwrap_err();
+        assert!(matches!(early, DateRefused::OutOfRange));
+        assert_eq!(
+            early.to_string(),
+            "use a date like 1990-04-21, from 1900 on"
+        );
+        assert!(matches!(
+            check_date("2030-01-01", Some("2026-11-23")),
+            Err(DateRefused::InTheFuture)
+        ));
     }
 
     #[test]

@@ -128,7 +128,7 @@ pub async fn create(
     if let Some(pw) = &input.password
         && let Err(e) = password::check_new(pw, &email)
     {
-        errors.insert("password".into(), e);
+        errors.insert("password".into(), e.to_string());
     }
     let mut tx = state.db.begin().await?;
     let roles = users::check_roles(&mut tx, &caller.practice, &mut errors, &input.roles).await?;
