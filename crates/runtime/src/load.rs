@@ -288,7 +288,7 @@ fn compile_cached(
 fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     // Unique per writer: several servers (or processes) may compile the same
     // component at once; the rename makes the last one win whole.
-    let tmp: PathBuf = path.with_extension(format!("tmp-{}", uuid::Uuid::new_v4().simple()));
+    let tmp: PathBuf = path.with_extension(format!("tmp-{}", uuid::Uuid::now_v7().simple()));
     std::fs::write(&tmp, bytes)?;
     std::fs::rename(&tmp, path)
 }
