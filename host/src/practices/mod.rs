@@ -11,24 +11,35 @@ use sqlx::{Any, Executor, Row};
 use crate::db::new_id;
 use crate::error::{AppError, Result};
 
+/// A practice; cheap to clone (clones share one copy of its names).
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
-pub struct Practice {
+#[serde(transparent)]
+pub struct Practice(std::sync::Arc<Tenant>);
+
+#[derive(Debug, Serialize, PartialEq, Eq)]
+struct Tenant {
     id: String,
     slug: String,
     name: String,
 }
 
 impl Practice {
+    fn new(id: String, slug: String, name: String) -> Practice {
+        Practice(std::sync::Arc::new(Tenant { id, slug, name }))
+    }
+}
+
+impl Practice {
     pub fn id(&self) -> &str {
-        &self.id
+        &self.0.id
     }
 
     pub fn slug(&self) -> &str {
-        &self.slug
+        &self.0.slug
     }
 
     pub fn name(&self) -> &str {
-        &self.name
+        &self.0.name
     }
 }
 
@@ -88,11 +99,11 @@ where
 
 /// A practice from a row of `practices`.
 fn from_row(r: &sqlx::any::AnyRow) -> Result<Practice> {
-    Ok(Practice {
-        id: r.try_get("id")?,
-        slug: r.try_get("slug")?,
-        name: r.try_get("name")?,
-    })
+    Ok(Practice::new(
+        r.try_get("id")?,
+        r.try_get("slug")?,
+        r.try_get("name")?,
+    ))
 }
 
 pub async fn count<'e, E>(db: E) -> Result<i64>
@@ -109,15 +120,11 @@ where
     E: Executor<'e, Database = Any>,
 {
     validate_slug(slug)?;
-    let practice = Practice {
-        id: new_id(),
-        slug: slug.to_string(),
-        name: name.to_string(),
-    };
+    let practice = Practice::new(new_id(), slug.to_string(), name.to_string());
     sqlx::query("INSERT INTO practices (id, slug, name, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(&practice.id)
-        .bind(&practice.slug)
-        .bind(&practice.name)
+        .bind(practice.id())
+        .bind(practice.slug())
+        .bind(practice.name())
         .bind(now_ms)
         .execute(db)
         .await
