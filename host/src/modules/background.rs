@@ -44,10 +44,6 @@ async fn pass(state: &AppState) -> sqlx::Result<usize> {
     let mut handled = 0;
     for due in jobs::due_deliveries(db, now).await? {
         let job = Job::next_attempt(DELIVERIES, due.id, due.attempts);
-        if !job.claim(db, state.now_ms()).await? {
-            continue;
-        }
-        handled += 1;
         let event = bindings::Event {
             id: due.event_id,
             name: due.name,
@@ -55,36 +51,45 @@ async fn pass(state: &AppState) -> sqlx::Result<usize> {
             source: due.source,
             occurred_at: due.created_at,
         };
-        let outcome = match state.practice_by_id(&due.practice_id).await {
-            Ok(Some(practice)) => {
-                deliver_event(state, &practice, &due.subscriber, event, finish(job)).await
-            }
-            Ok(None) => Err(AppError::NotFound("practice")),
-            Err(e) => Err(e),
+        let subscriber = &due.subscriber;
+        let deliver = |practice: Practice, done| async move {
+            deliver_event(state, &practice, subscriber, event, done).await
         };
-        job.record(db, state.now_ms(), outcome).await?;
+        handled += usize::from(run(state, job, &due.practice_id, deliver).await?);
     }
     for due in jobs::due_timers(db, now).await? {
         let job = Job::next_attempt(TIMERS, due.id, due.attempts);
-        if !job.claim(db, state.now_ms()).await? {
-            continue;
-        }
-        handled += 1;
         let timer = bindings::Timer {
             key: due.timer_key,
             payload: due.payload,
             due_at: due.due_at,
         };
-        let outcome = match state.practice_by_id(&due.practice_id).await {
-            Ok(Some(practice)) => {
-                fire_timer(state, &practice, &due.module_id, timer, finish(job)).await
-            }
-            Ok(None) => Err(AppError::NotFound("practice")),
-            Err(e) => Err(e),
+        let module = &due.module_id;
+        let fire = |practice: Practice, done| async move {
+            fire_timer(state, &practice, module, timer, done).await
         };
-        job.record(db, state.now_ms(), outcome).await?;
+        handled += usize::from(run(state, job, &due.practice_id, fire).await?);
     }
     Ok(handled)
+}
+
+/// Claims `job` and makes its call for the practice `practice_id`, then
+/// records what happened; false when another worker claimed it first.
+async fn run<F, Fut>(state: &AppState, job: Job, practice_id: &str, call: F) -> sqlx::Result<bool>
+where
+    F: FnOnce(Practice, Finish) -> Fut,
+    Fut: std::future::Future<Output = Result<Outcome, AppError>>,
+{
+    if !job.claim(&state.db, state.now_ms()).await? {
+        return Ok(false);
+    }
+    let outcome = match state.practice_by_id(practice_id).await {
+        Ok(Some(practice)) => call(practice, finish(job)).await,
+        Ok(None) => Err(AppError::NotFound("practice")),
+        Err(e) => Err(e),
+    };
+    job.record(&state.db, state.now_ms(), outcome).await?;
+    Ok(true)
 }
 
 /// Marks `job` done inside the call that did it.
