@@ -102,6 +102,12 @@ impl CallLimits {
         self.lock
     }
 
+    /// Moves the call's own deadline `by` later: for time it spent waiting
+    /// on the host rather than working (queueing for the write lock).
+    pub fn extend_deadline(&mut self, by: Duration) {
+        self.deadline += by;
+    }
+
     /// Gives the call `by` more time under the lock: for work the host did
     /// for it that the module could not make longer (storing file contents
     /// within the size limits).

@@ -12,9 +12,44 @@ use std::time::Duration;
 
 use anyhow::Context;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{Any, AnyPool, Executor, Transaction};
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
 
-pub type Tx = Transaction<'static, Any>;
+use sqlx::{Any, AnyConnection, AnyPool, Executor, Transaction};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+/// A write transaction. It reads and writes as its connection (`&mut **tx`
+/// where a function takes `&mut Tx`), and commits with [`Tx::commit`]; when
+/// dropped without committing it rolls back. On SQLite it also holds this
+/// process's turn to write (see [`Db::begin`]) until it ends.
+pub struct Tx {
+    transaction: Transaction<'static, Any>,
+    _turn: Option<OwnedMutexGuard<()>>,
+}
+
+impl Tx {
+    pub async fn commit(self) -> sqlx::Result<()> {
+        self.transaction.commit().await
+    }
+}
+
+impl Deref for Tx {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        &self.transaction
+    }
+}
+
+impl DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.transaction
+    }
+}
+
+/// The longest a writer waits for its turn, as long as SQLite's own busy
+/// timeout.
+const WRITE_TURN_WAIT: Duration = Duration::from_secs(15);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -26,6 +61,9 @@ pub enum Backend {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// Writers of this process take turns here, first come first served,
+    /// before they take SQLite's write lock (see [`Db::begin`]).
+    turns: Arc<Mutex<()>>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -84,7 +122,11 @@ impl Db {
             }
         }
         .with_context(|| format!("connecting to the {backend:?} database"))?;
-        Ok(Db { pool, backend })
+        Ok(Db {
+            pool,
+            backend,
+            turns: Arc::default(),
+        })
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {
@@ -108,11 +150,33 @@ impl Db {
 
     /// Starts a transaction that will write. On SQLite it takes the write lock
     /// at once (`BEGIN IMMEDIATE`), so a read-then-write transaction waits for
-    /// other writers instead of failing half-way with `SQLITE_BUSY`.
+    /// other writers instead of failing half-way with `SQLITE_BUSY`; and
+    /// before that it waits for this process's turn to write, in order of
+    /// arrival and without holding a connection, so writers are served
+    /// fairly and waiting ones do not use up the pool (SQLite's own waiting
+    /// retries on a timer, and a newcomer may take the lock before those
+    /// that waited). Other processes on the same file still wait through
+    /// SQLite's busy timeout.
     pub async fn begin(&self) -> sqlx::Result<Tx> {
         match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
+            Backend::Sqlite => {
+                let turn = tokio::time::timeout(WRITE_TURN_WAIT, self.turns.clone().lock_owned())
+                    .await
+                    .map_err(|_| {
+                        sqlx::Error::Io(std::io::Error::new(
+                            std::io::ErrorKind::TimedOut,
+                            "waited 15 s for a turn to write to the database",
+                        ))
+                    })?;
+                Ok(Tx {
+                    transaction: self.pool.begin_with("BEGIN IMMEDIATE").await?,
+                    _turn: Some(turn),
+                })
+            }
+            Backend::Postgres => Ok(Tx {
+                transaction: self.pool.begin().await?,
+                _turn: None,
+            }),
         }
     }
 

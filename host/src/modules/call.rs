@@ -48,10 +48,14 @@ impl CallState {
     /// server for as long as its own time limit. It may hold it for
     /// `Config::module_write_hold` (250 ms unless configured); past that it
     /// is stopped at the next epoch tick and its writes roll back. The same
-    /// bound holds on PostgreSQL, so a module behaves alike on both.
+    /// bound holds on PostgreSQL, so a module behaves alike on both. Time
+    /// spent waiting for the lock (other writers hold it) does not count
+    /// against the call's own time limit.
     pub(super) async fn tx(&mut self) -> sqlx::Result<&mut Tx> {
         if self.tx.is_none() {
+            let waiting = std::time::Instant::now();
             self.tx = Some(self.app.db.begin().await?);
+            self.limits.extend_deadline(waiting.elapsed());
             self.limits.hold_lock_for(self.app.config.module_write_hold);
         }
         // Just set above when it was empty.
@@ -176,6 +180,13 @@ where
         discard_blobs(app, &written).await;
     }
     committed?;
+    if let Some(lock) = effects.lock {
+        let held = lock.hold.saturating_sub(
+            lock.until
+                .saturating_duration_since(std::time::Instant::now()),
+        );
+        tracing::debug!(module = %module.manifest.id, held_ms = held.as_millis() as u64, "module call committed");
+    }
     if effects.wake_mail {
         app.mail.wake();
     }
@@ -227,8 +238,9 @@ where
     };
     let mut store = new_store(module, state);
     // Host imports awaiting the database are not interrupted by epochs; this
-    // bounds the whole call.
-    let wall = Duration::from_millis(u64::from(timeout_ms) * 2 + 5_000);
+    // bounds the whole call, waiting for SQLite's write lock (at most 15 s)
+    // included.
+    let wall = Duration::from_millis(u64::from(timeout_ms) * 2 + 20_000);
     let outcome = tokio::time::timeout(wall, async {
         let instance = module.pre.instantiate_async(&mut store).await?;
         body(&instance, &mut store).await
