@@ -25,7 +25,7 @@ fn main() {
         "plugins",
         "sdk/src",
         "sdk/Cargo.toml",
-        "wit",
+        "sdk/wit",
         // The workspace manifest holds the `module` profile.
         "Cargo.toml",
         "Cargo.lock",

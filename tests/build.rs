@@ -17,7 +17,7 @@ fn main() {
         "tests/modules",
         "sdk/src",
         "sdk/Cargo.toml",
-        "wit",
+        "sdk/wit",
         "Cargo.toml",
         "Cargo.lock",
         "build-support",

@@ -158,7 +158,7 @@ pub mod __private {
 #[allow(unsafe_code)] // generated bindings
 pub mod wit {
     wit_bindgen::generate!({
-        path: "../wit",
+        path: "wit",
         world: "module",
         pub_export_macro: true,
         export_macro_name: "__export_module",
