@@ -1,7 +1,9 @@
 //! The `immcase` command's library: the modules bundled in the binary (every
-//! crate under `plugins/`, built for wasm32-wasip2 by `build.rs`) and
-//! `immcase plugin new`. The server itself is `immcase-host`.
+//! crate under `plugins/`, built for wasm32-wasip2 by `build.rs`),
+//! `immcase plugin new` and `immcase plugin check`. The server itself is
+//! `immcase-host`.
 
+pub mod plugin_check;
 pub mod plugin_new;
 
 use std::borrow::Cow;

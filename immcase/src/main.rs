@@ -73,9 +73,27 @@ enum PluginCommand {
         /// The folder to create it in.
         #[arg(long, default_value = ".")]
         dir: PathBuf,
-        /// Use the SDK at this path (default: this source tree's, else crates.io).
-        #[arg(long)]
+        /// Use the SDK at this path (default: this source tree's when the
+        /// command runs from one, else the SDK release of this version).
+        #[arg(long, conflicts_with = "sdk_git")]
         sdk_path: Option<PathBuf>,
+        /// Use the SDK from this git repository.
+        #[arg(long)]
+        sdk_git: Option<String>,
+        /// With --sdk-git: the commit, tag or branch.
+        #[arg(long, requires = "sdk_git")]
+        sdk_rev: Option<String>,
+    },
+    /// Check a module crate's plugin.toml and built component as the server
+    /// does when loading them, and say what it would refuse.
+    Check {
+        /// The module crate's folder (holding plugin.toml and Cargo.toml).
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// The built component (default: the newest
+        /// target/wasm32-wasip2/*/{crate}.wasm).
+        #[arg(long)]
+        component: Option<PathBuf>,
     },
 }
 
@@ -261,8 +279,14 @@ fn serve_config(storage: Storage, args: &ServeArgs) -> Config {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    // The plugin commands say what they found themselves; the server's
+    // log lines about loading would only repeat it.
+    let default_filter = match cli.command {
+        Command::Plugin(_) => "error",
+        _ => "info,sqlx=warn,tower_http=info",
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into());
+        .unwrap_or_else(|_| default_filter.into());
     let logs = tracing_subscriber::fmt().with_env_filter(filter);
     if cli.log_json {
         logs.json().init();
@@ -284,8 +308,16 @@ async fn main() -> anyhow::Result<()> {
             name,
             dir,
             sdk_path,
+            sdk_git,
+            sdk_rev,
         }) => {
-            let folder = immcase::plugin_new::plugin_new(&name, &dir, sdk_path.as_deref())?;
+            use immcase::plugin_new::SdkSource;
+            let sdk = match (sdk_path, sdk_git) {
+                (Some(path), _) => SdkSource::Path(path),
+                (None, Some(url)) => SdkSource::Git { url, rev: sdk_rev },
+                (None, None) => SdkSource::Default,
+            };
+            let folder = immcase::plugin_new::plugin_new(&name, &dir, &sdk)?;
             println!(
                 "Wrote the module `{name}` in {}.\nBuild it with: cd {} && cargo build --target wasm32-wasip2 --release\n\
                  Install it by copying plugin.toml and target/wasm32-wasip2/release/{}.wasm into a folder under a modules directory.",
@@ -293,6 +325,11 @@ async fn main() -> anyhow::Result<()> {
                 folder.display(),
                 name.replace('-', "_")
             );
+            Ok(())
+        }
+        Command::Plugin(PluginCommand::Check { path, component }) => {
+            let checked = immcase::plugin_check::plugin_check(&path, component.as_deref())?;
+            println!("{}", checked.summary());
             Ok(())
         }
         Command::Migrate => immcase_host::commands::migrate(storage_config(storage)).await,

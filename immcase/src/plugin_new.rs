@@ -45,10 +45,49 @@ fn human_name(id: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Writes the crate into `parent/id` and returns its folder. The SDK comes
-/// from `sdk_path` when given, else from this source tree when present, else
-/// from crates.io.
-pub fn plugin_new(id: &str, parent: &Path, sdk_path: Option<&Path>) -> anyhow::Result<PathBuf> {
+/// Where the new crate takes the SDK from.
+#[derive(Clone, Debug, Default)]
+pub enum SdkSource {
+    /// This source tree's SDK when it is still where the command was built
+    /// from, else the SDK release of this command's version (the version
+    /// `cargo package` gives the SDK of this tree).
+    #[default]
+    Default,
+    /// An SDK checked out at this path.
+    Path(PathBuf),
+    /// The SDK in this git repository (at `rev`, a commit, tag or branch,
+    /// when given).
+    Git { url: String, rev: Option<String> },
+}
+
+/// The dependency line's value for the SDK.
+fn sdk_dependency(sdk: &SdkSource) -> anyhow::Result<String> {
+    let path = match sdk {
+        SdkSource::Path(path) => Some(path.clone()),
+        SdkSource::Default => local_sdk(),
+        SdkSource::Git { url, rev } => {
+            return Ok(match rev {
+                Some(rev) => format!("{{ git = {url:?}, rev = {rev:?} }}"),
+                None => format!("{{ git = {url:?} }}"),
+            });
+        }
+    };
+    Ok(match path {
+        Some(path) => {
+            let path = path
+                .canonicalize()
+                .with_context(|| format!("finding the SDK at {}", path.display()))?;
+            if !path.join("Cargo.toml").exists() {
+                bail!("{} holds no crate (no Cargo.toml)", path.display());
+            }
+            format!("{{ path = {:?} }}", path.display().to_string())
+        }
+        None => format!("\"{}\"", env!("CARGO_PKG_VERSION")),
+    })
+}
+
+/// Writes the crate into `parent/id` and returns its folder.
+pub fn plugin_new(id: &str, parent: &Path, sdk: &SdkSource) -> anyhow::Result<PathBuf> {
     if !is_module_id(id) {
         bail!(
             "{id:?} is not a module id: use lowercase letters, digits and inner hyphens, starting with a letter"
@@ -58,21 +97,13 @@ pub fn plugin_new(id: &str, parent: &Path, sdk_path: Option<&Path>) -> anyhow::R
     if folder.exists() {
         bail!("{} already exists", folder.display());
     }
-    let sdk_dependency = match sdk_path.map(Path::to_path_buf).or_else(local_sdk) {
-        Some(path) => {
-            let path = path
-                .canonicalize()
-                .with_context(|| format!("finding the SDK at {}", path.display()))?;
-            format!("{{ path = {:?} }}", path.display().to_string())
-        }
-        None => format!("\"{}\"", env!("CARGO_PKG_VERSION")),
-    };
+    let dependency = sdk_dependency(sdk)?;
     for (file, template) in TEMPLATE {
         let text = template
             .replace("{{id}}", id)
             .replace("{{crate_name}}", &id.replace('-', "_"))
             .replace("{{name}}", &human_name(id))
-            .replace("{{sdk_dependency}}", &sdk_dependency);
+            .replace("{{sdk_dependency}}", &dependency);
         let path = folder.join(file);
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -89,7 +120,7 @@ mod tests {
     #[test]
     fn writes_a_crate_with_the_names_filled_in() {
         let dir = tempfile::tempdir().unwrap();
-        let folder = plugin_new("case-checklist", dir.path(), None).unwrap();
+        let folder = plugin_new("case-checklist", dir.path(), &SdkSource::Default).unwrap();
         let manifest = std::fs::read_to_string(folder.join("plugin.toml")).unwrap();
         assert!(manifest.contains("id = \"case-checklist\""), "{manifest}");
         let parsed = immcase_manifest::Manifest::parse(&manifest).unwrap();
@@ -98,9 +129,28 @@ mod tests {
         assert!(cargo.contains("immcase-sdk = { path = "), "{cargo}");
         assert!(!cargo.contains("{{") && !manifest.contains("{{"));
         assert!(
-            plugin_new("case-checklist", dir.path(), None).is_err(),
+            plugin_new("case-checklist", dir.path(), &SdkSource::Default).is_err(),
             "no overwrite"
         );
-        assert!(plugin_new("Bad Name", dir.path(), None).is_err());
+        assert!(plugin_new("Bad Name", dir.path(), &SdkSource::Default).is_err());
+    }
+
+    #[test]
+    fn the_sdk_comes_from_where_the_command_is_told() {
+        let git = SdkSource::Git {
+            url: "https://example.org/immcase.git".into(),
+            rev: Some("v0.1.0".into()),
+        };
+        assert_eq!(
+            sdk_dependency(&git).unwrap(),
+            r#"{ git = "https://example.org/immcase.git", rev = "v0.1.0" }"#
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let error = sdk_dependency(&SdkSource::Path(dir.path().into()))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("no Cargo.toml"), "{error}");
+        let missing = sdk_dependency(&SdkSource::Path(dir.path().join("nowhere")));
+        assert!(missing.is_err());
     }
 }

@@ -326,3 +326,50 @@ async fn practice_and_user_commands_work_on_the_same_database() {
         "{list}"
     );
 }
+
+#[test]
+fn plugin_new_then_check_says_what_is_missing_and_refuses_a_bad_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    let written = run(immcase(dir.path())
+        .args(["plugin", "new", "visits", "--dir"])
+        .arg(dir.path()));
+    assert!(written.contains("Wrote the module `visits`"), "{written}");
+    let folder = dir.path().join("visits");
+
+    // Not built yet: the check says how to build, and fails.
+    let unbuilt = immcase(dir.path())
+        .args(["plugin", "check"])
+        .arg(&folder)
+        .env("CARGO_TARGET_DIR", dir.path().join("no-build"))
+        .output()
+        .unwrap();
+    assert!(!unbuilt.status.success());
+    let stderr = String::from_utf8_lossy(&unbuilt.stderr);
+    assert!(
+        stderr.contains("cargo build --target wasm32-wasip2"),
+        "{stderr}"
+    );
+
+    // An index on a collection the manifest does not declare is refused
+    // before any build is looked for, in the loader's words.
+    let manifest = folder.join("plugin.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        format!("{text}\n[indexes]\nsecrets = [\"owner\"]\n"),
+    )
+    .unwrap();
+    let refused = immcase(dir.path())
+        .args(["plugin", "check"])
+        .arg(&folder)
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("secrets"), "{stderr}");
+    assert_eq!(
+        stderr.lines().filter(|l| l.contains("secrets")).count(),
+        1,
+        "said once, with no log line repeating it: {stderr}"
+    );
+}

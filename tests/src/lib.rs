@@ -109,6 +109,16 @@ macro_rules! on_both_databases {
     )*};
 }
 
+/// The plugin.toml and the built component of a test module (its folder
+/// name under `tests/modules`).
+pub fn test_module_files(name: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let (_, manifest, wasm) = built::TEST_MODULES
+        .iter()
+        .find(|(f, _, _)| *f == name)
+        .unwrap_or_else(|| panic!("no test module {name}"));
+    (manifest.into(), wasm.into())
+}
+
 /// Copies test modules (folder names under `tests/modules`) into `folder` as
 /// a modules directory the host can load; `None` when there are none.
 pub fn install_test_modules(

@@ -29,6 +29,7 @@ mod pages_applicants;
 mod pages_cases;
 mod pages_records;
 mod passwords;
+mod plugin_check;
 mod plugin_new;
 mod practices;
 mod search;

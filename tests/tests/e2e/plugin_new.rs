@@ -1,5 +1,5 @@
 //! `immcase plugin new` writes a module crate that builds for wasm32-wasip2
-//! and loads into the host as it is.
+//! passes `plugin check` and loads into the host as it is.
 
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
@@ -12,7 +12,12 @@ use immcase_tests::{Backend, TestServer};
 async fn a_new_module_builds_and_loads_as_it_is() {
     let work = tempfile::tempdir().unwrap();
     let sdk = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sdk");
-    let folder = immcase::plugin_new::plugin_new("hello-world", work.path(), Some(&sdk)).unwrap();
+    let folder = immcase::plugin_new::plugin_new(
+        "hello-world",
+        work.path(),
+        &immcase::plugin_new::SdkSource::Path(sdk),
+    )
+    .unwrap();
 
     // Built as its README says, sharing compiled dependencies with the
     // workspace's module builds.
@@ -33,15 +38,15 @@ async fn a_new_module_builds_and_loads_as_it_is() {
         .status()
         .unwrap();
     assert!(status.success(), "the new module does not build");
+    let component = target.join("wasm32-wasip2/release/hello_world.wasm");
+    let checked = immcase::plugin_check::plugin_check(&folder, Some(&component)).unwrap();
+    assert_eq!(checked.manifest.id, "hello-world");
+    assert!(checked.stale.is_none(), "{}", checked.summary());
 
     let installed = work.path().join("installed/hello-world");
     std::fs::create_dir_all(&installed).unwrap();
     std::fs::copy(folder.join("plugin.toml"), installed.join("plugin.toml")).unwrap();
-    std::fs::copy(
-        target.join("wasm32-wasip2/release/hello_world.wasm"),
-        installed.join("hello_world.wasm"),
-    )
-    .unwrap();
+    std::fs::copy(&component, installed.join("hello_world.wasm")).unwrap();
 
     let modules_dir = work.path().join("installed");
     let server = TestServer::start_with(Backend::Sqlite, |config| {

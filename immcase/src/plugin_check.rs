@@ -1,0 +1,181 @@
+//! `immcase plugin check [PATH]`: reads a module crate's `plugin.toml` and
+//! its built component and refuses, with the host's own message, what the
+//! host would refuse when loading it: a manifest mistake (an index on an
+//! undeclared collection, a bad id or version, ...), a host API this server
+//! does not provide, an import the manifest does not declare, an interface
+//! of another host API, missing exports. It loads the component exactly as
+//! the server does, so a module that passes loads.
+
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use immcase_host::modules::{self, ModuleEngine, ModuleSource};
+use immcase_manifest::{HOST_API, Manifest};
+
+/// Why a module does not pass.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    #[error("reading {path}: {cause}")]
+    Read {
+        path: PathBuf,
+        cause: std::io::Error,
+    },
+    /// The host's own refusal, word for word.
+    #[error("{0}")]
+    Refused(String),
+    #[error(
+        "no built component for `{crate_name}` under {searched}: build it first with `cargo build --target wasm32-wasip2 --release` (or pass --component)"
+    )]
+    NotBuilt {
+        crate_name: String,
+        searched: String,
+    },
+    #[error("{0} has no [package] name")]
+    NoPackageName(PathBuf),
+    #[error("preparing the module engine: {0}")]
+    Engine(String),
+}
+
+/// What passed.
+#[derive(Debug)]
+pub struct Checked {
+    pub manifest: Manifest,
+    pub component: PathBuf,
+    /// A source file or plugin.toml changed after the component was built.
+    pub stale: Option<PathBuf>,
+}
+
+impl Checked {
+    /// The lines `plugin check` prints.
+    pub fn summary(&self) -> String {
+        let m = &self.manifest;
+        let mut text = format!(
+            "module `{}` {} passes the host's checks (host API {}, this server provides {HOST_API})\ncomponent: {}\nit may use: {}",
+            m.id,
+            m.version,
+            m.host_api,
+            self.component.display(),
+            m.allowed_interfaces()
+                .into_iter()
+                .filter(|i| *i != "types")
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        if let Some(newer) = &self.stale {
+            text.push_str(&format!(
+                "\nwarning: {} changed after the component was built; rebuild and check again",
+                newer.display()
+            ));
+        }
+        text
+    }
+}
+
+/// Checks the module crate in `folder`, with its component at `component`
+/// or where `cargo build --target wasm32-wasip2` put it.
+pub fn plugin_check(folder: &Path, component: Option<&Path>) -> Result<Checked, CheckError> {
+    let manifest_path = folder.join("plugin.toml");
+    let manifest_text = read_text(&manifest_path)?;
+    // Refused here with the loader's own message, before looking for a build.
+    let manifest =
+        Manifest::parse(&manifest_text).map_err(|e| CheckError::Refused(e.to_string()))?;
+    manifest
+        .check_host_api()
+        .map_err(|e| CheckError::Refused(e.to_string()))?;
+    let component = match component {
+        Some(path) => path.to_path_buf(),
+        None => find_component(folder)?,
+    };
+    let wasm = std::fs::read(&component).map_err(|cause| CheckError::Read {
+        path: component.clone(),
+        cause,
+    })?;
+    let engine = ModuleEngine::new().map_err(|e| CheckError::Engine(e.to_string()))?;
+    let cache = tempfile::tempdir().map_err(|cause| CheckError::Read {
+        path: std::env::temp_dir(),
+        cause,
+    })?;
+    let source = ModuleSource {
+        origin: component.display().to_string(),
+        manifest: Cow::Owned(manifest_text),
+        wasm: Cow::Owned(wasm),
+    };
+    let runtime = modules::load(&engine, std::slice::from_ref(&source), cache.path())
+        .map_err(|e| CheckError::Engine(e.to_string()))?;
+    if let Some(refused) = runtime.refused.first() {
+        return Err(CheckError::Refused(refused.reason.clone()));
+    }
+    let stale = newer_source(folder, &component);
+    Ok(Checked {
+        manifest,
+        component,
+        stale,
+    })
+}
+
+fn read_text(path: &Path) -> Result<String, CheckError> {
+    std::fs::read_to_string(path).map_err(|cause| CheckError::Read {
+        path: path.to_path_buf(),
+        cause,
+    })
+}
+
+/// The newest `{crate}.wasm` under the crate's target folder (or
+/// `CARGO_TARGET_DIR`), built for wasm32-wasip2 with any profile.
+fn find_component(folder: &Path) -> Result<PathBuf, CheckError> {
+    let cargo_toml = folder.join("Cargo.toml");
+    let table: toml::Table = read_text(&cargo_toml)?
+        .parse()
+        .map_err(|e| CheckError::Refused(format!("{}: {e}", cargo_toml.display())))?;
+    let lib_name = table
+        .get("lib")
+        .and_then(|lib| lib.get("name"))
+        .or_else(|| table.get("package").and_then(|p| p.get("name")))
+        .and_then(|name| name.as_str())
+        .ok_or_else(|| CheckError::NoPackageName(cargo_toml.clone()))?
+        .replace('-', "_");
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| folder.join("target"))
+        .join("wasm32-wasip2");
+    let file = format!("{lib_name}.wasm");
+    let newest = std::fs::read_dir(&target)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|profile| profile.path().join(&file))
+        .filter_map(|path| Some((modified(&path)?, path)))
+        .max();
+    newest
+        .map(|(_, path)| path)
+        .ok_or_else(|| CheckError::NotBuilt {
+            crate_name: lib_name,
+            searched: target.display().to_string(),
+        })
+}
+
+fn modified(path: &Path) -> Option<SystemTime> {
+    std::fs::metadata(path).ok()?.modified().ok()
+}
+
+/// A file of the crate's sources (`src/`, `plugin.toml`, `Cargo.toml`)
+/// changed after the component was written.
+fn newer_source(folder: &Path, component: &Path) -> Option<PathBuf> {
+    let built = modified(component)?;
+    let mut pending = vec![folder.join("src")];
+    let mut files = vec![folder.join("plugin.toml"), folder.join("Cargo.toml")];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files
+        .into_iter()
+        .find(|file| modified(file).is_some_and(|changed| changed > built))
+}

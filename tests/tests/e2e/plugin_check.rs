@@ -1,0 +1,113 @@
+//! `immcase plugin check` refuses what the server refuses when it loads a
+//! module, with the same words, and passes what the server loads.
+
+#![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
+
+use std::path::Path;
+
+use immcase::plugin_check::{CheckError, plugin_check};
+use immcase_tests::{Backend, TestServer, test_module_files};
+use serde_json::Value;
+
+/// A module crate folder holding `manifest` as its plugin.toml, and an
+/// installed copy (plugin.toml and component) under `installed`.
+fn module_folder(root: &Path, name: &str, manifest: &str, wasm: &Path) -> std::path::PathBuf {
+    let folder = root.join("crates").join(name);
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("plugin.toml"), manifest).unwrap();
+    let installed = root.join("installed").join(name);
+    std::fs::create_dir_all(&installed).unwrap();
+    std::fs::write(installed.join("plugin.toml"), manifest).unwrap();
+    std::fs::copy(wasm, installed.join("module.wasm")).unwrap();
+    folder
+}
+
+fn refusal(result: Result<impl std::fmt::Debug, CheckError>) -> String {
+    match result {
+        Err(CheckError::Refused(message)) => message,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_refuses_with_the_servers_own_words() {
+    let work = tempfile::tempdir().unwrap();
+
+    // An import the manifest does not declare (its code sends mail).
+    let (manifest, wasm) = test_module_files("undeclared-import");
+    let manifest = std::fs::read_to_string(manifest).unwrap();
+    let folder = module_folder(work.path(), "undeclared-import", &manifest, &wasm);
+    let undeclared_import = refusal(plugin_check(&folder, Some(&wasm)));
+    assert!(
+        undeclared_import.contains("`mail`") && undeclared_import.contains("does not declare"),
+        "{undeclared_import}"
+    );
+
+    // An index on a collection the manifest does not declare.
+    let (manifest, wasm) = test_module_files("recorder");
+    let manifest = std::fs::read_to_string(manifest).unwrap();
+    let secret_index = manifest.replace("[indexes]\n", "[indexes]\nsecrets = [\"owner\"]\n");
+    assert_ne!(secret_index, manifest);
+    let folder = module_folder(work.path(), "secret-index", &secret_index, &wasm);
+    let undeclared_collection = refusal(plugin_check(&folder, Some(&wasm)));
+    assert!(
+        undeclared_collection.contains("secrets"),
+        "{undeclared_collection}"
+    );
+
+    // A host API this server does not provide, refused before any build is
+    // looked for.
+    let future = manifest.replace("host-api = \"^0.1\"", "host-api = \"^0.9\"");
+    let folder = module_folder(work.path(), "future", &future, &wasm);
+    let future_api = refusal(plugin_check(&folder, None));
+    assert!(future_api.contains("^0.9"), "{future_api}");
+
+    // What loads passes, and the summary says what it may use.
+    let folder = module_folder(work.path(), "recorder", &manifest, &wasm);
+    let passed = plugin_check(&folder, Some(&wasm)).unwrap();
+    assert_eq!(passed.manifest.id, "recorder");
+    let summary = passed.summary();
+    assert!(
+        summary.contains("passes") && summary.contains("store") && summary.contains("schedule"),
+        "{summary}"
+    );
+    // Without a build, the check says how to make one.
+    std::fs::write(
+        folder.join("Cargo.toml"),
+        "[package]\nname = \"recorder\"\nversion = \"0.1.0\"\n",
+    )
+    .unwrap();
+    let error = plugin_check(&folder, None).unwrap_err().to_string();
+    assert!(
+        error.contains("cargo build --target wasm32-wasip2"),
+        "{error}"
+    );
+
+    // The server refuses the same modules with the same words.
+    let installed = work.path().join("installed");
+    let server =
+        TestServer::start_with(Backend::Sqlite, |config| config.module_dirs.push(installed)).await;
+    let admin = server.admin().await;
+    let listed = admin.get("/api/v1/modules").await.expect_status(200);
+    let problems: Vec<&str> = listed.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["status"] == "refused")
+        .filter_map(|m| m["problem"].as_str())
+        .collect();
+    for message in [&undeclared_import, &undeclared_collection, &future_api] {
+        assert!(
+            problems.contains(&message.as_str()),
+            "{message:?} not among {problems:?}"
+        );
+    }
+    let loaded: Vec<&Value> = listed.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["status"] == "loaded" && m["id"] == "recorder")
+        .collect();
+    assert_eq!(loaded.len(), 1, "{}", listed.text);
+    server.stop().await;
+}
