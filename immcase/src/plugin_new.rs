@@ -20,6 +20,7 @@ const TEMPLATE: &[(&str, &str)] = &[
         "README.md",
         include_str!("../../sdk/template/README.md.tmpl"),
     ),
+    ("build.rs", include_str!("../../sdk/template/build.rs.tmpl")),
     (
         "src/lib.rs",
         include_str!("../../sdk/template/src/lib.rs.tmpl"),
@@ -60,29 +61,54 @@ pub enum SdkSource {
     Git { url: String, rev: Option<String> },
 }
 
-/// The dependency line's value for the SDK.
-fn sdk_dependency(sdk: &SdkSource) -> anyhow::Result<String> {
+/// The dependency lines' values for the SDK and for the manifest crate
+/// (the new crate's build script checks its plugin.toml with it).
+struct Dependencies {
+    sdk: String,
+    manifest: String,
+}
+
+fn dependencies(sdk: &SdkSource) -> anyhow::Result<Dependencies> {
+    let release = format!("\"{}\"", env!("CARGO_PKG_VERSION"));
     let path = match sdk {
         SdkSource::Path(path) => Some(path.clone()),
         SdkSource::Default => local_sdk(),
         SdkSource::Git { url, rev } => {
-            return Ok(match rev {
+            // Both crates are found by name in the same repository.
+            let git = match rev {
                 Some(rev) => format!("{{ git = {url:?}, rev = {rev:?} }}"),
                 None => format!("{{ git = {url:?} }}"),
+            };
+            return Ok(Dependencies {
+                sdk: git.clone(),
+                manifest: git,
             });
         }
     };
-    Ok(match path {
-        Some(path) => {
-            let path = path
-                .canonicalize()
-                .with_context(|| format!("finding the SDK at {}", path.display()))?;
-            if !path.join("Cargo.toml").exists() {
-                bail!("{} holds no crate (no Cargo.toml)", path.display());
-            }
-            format!("{{ path = {:?} }}", path.display().to_string())
-        }
-        None => format!("\"{}\"", env!("CARGO_PKG_VERSION")),
+    let Some(path) = path else {
+        return Ok(Dependencies {
+            sdk: release.clone(),
+            manifest: release,
+        });
+    };
+    let path = path
+        .canonicalize()
+        .with_context(|| format!("finding the SDK at {}", path.display()))?;
+    if !path.join("Cargo.toml").exists() {
+        bail!("{} holds no crate (no Cargo.toml)", path.display());
+    }
+    // An SDK in a source tree has the manifest crate beside it; an SDK
+    // unpacked on its own pairs with the manifest crate's release.
+    let manifest = path
+        .parent()
+        .map(|tree| tree.join("crates/manifest"))
+        .filter(|crate_dir| crate_dir.join("Cargo.toml").exists())
+        .map_or(release, |crate_dir| {
+            format!("{{ path = {:?} }}", crate_dir.display().to_string())
+        });
+    Ok(Dependencies {
+        sdk: format!("{{ path = {:?} }}", path.display().to_string()),
+        manifest,
     })
 }
 
@@ -97,13 +123,14 @@ pub fn plugin_new(id: &str, parent: &Path, sdk: &SdkSource) -> anyhow::Result<Pa
     if folder.exists() {
         bail!("{} already exists", folder.display());
     }
-    let dependency = sdk_dependency(sdk)?;
+    let dependencies = dependencies(sdk)?;
     for (file, template) in TEMPLATE {
         let text = template
             .replace("{{id}}", id)
             .replace("{{crate_name}}", &id.replace('-', "_"))
             .replace("{{name}}", &human_name(id))
-            .replace("{{sdk_dependency}}", &dependency);
+            .replace("{{sdk_dependency}}", &dependencies.sdk)
+            .replace("{{manifest_dependency}}", &dependencies.manifest);
         let path = folder.join(file);
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -141,16 +168,38 @@ mod tests {
             url: "https://example.org/immcase.git".into(),
             rev: Some("v0.1.0".into()),
         };
+        let from_git = dependencies(&git).unwrap();
         assert_eq!(
-            sdk_dependency(&git).unwrap(),
+            from_git.sdk,
             r#"{ git = "https://example.org/immcase.git", rev = "v0.1.0" }"#
         );
+        assert_eq!(from_git.manifest, from_git.sdk);
+
+        let tree = local_sdk().expect("this source tree's SDK");
+        let from_tree = dependencies(&SdkSource::Path(tree)).unwrap();
+        assert!(from_tree.sdk.contains("/sdk\""), "{}", from_tree.sdk);
+        assert!(
+            from_tree.manifest.contains("/crates/manifest\""),
+            "{}",
+            from_tree.manifest
+        );
+
+        // An SDK on its own pairs with the manifest crate's release.
         let dir = tempfile::tempdir().unwrap();
-        let error = sdk_dependency(&SdkSource::Path(dir.path().into()))
-            .unwrap_err()
+        let alone = dir.path().join("immcase-sdk");
+        std::fs::create_dir_all(&alone).unwrap();
+        std::fs::write(alone.join("Cargo.toml"), "").unwrap();
+        let unpacked = dependencies(&SdkSource::Path(alone)).unwrap();
+        assert_eq!(
+            unpacked.manifest,
+            format!("\"{}\"", env!("CARGO_PKG_VERSION"))
+        );
+
+        let error = dependencies(&SdkSource::Path(dir.path().into()))
+            .err()
+            .expect("no crate there")
             .to_string();
         assert!(error.contains("no Cargo.toml"), "{error}");
-        let missing = sdk_dependency(&SdkSource::Path(dir.path().join("nowhere")));
-        assert!(missing.is_err());
+        assert!(dependencies(&SdkSource::Path(dir.path().join("nowhere"))).is_err());
     }
 }

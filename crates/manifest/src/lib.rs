@@ -2,6 +2,8 @@
 //! indexes, its permissions, sidebar entries, settings and limits. Errors name
 //! the field that is wrong and why.
 
+pub mod build;
+
 use std::collections::BTreeMap;
 
 use semver::{Version, VersionReq};

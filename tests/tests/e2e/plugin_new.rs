@@ -22,22 +22,40 @@ async fn a_new_module_builds_and_loads_as_it_is() {
     // Built as its README says, sharing compiled dependencies with the
     // workspace's module builds.
     let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/modules");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .current_dir(&folder)
-        .args([
-            "build",
-            "--offline",
-            "--target",
-            "wasm32-wasip2",
-            "--release",
-            "--target-dir",
-        ])
-        .arg(&target)
-        .env_remove("CARGO_TARGET_DIR")
-        .status()
-        .unwrap();
-    assert!(status.success(), "the new module does not build");
+    let build = || {
+        Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .current_dir(&folder)
+            .args([
+                "build",
+                "--offline",
+                "--target",
+                "wasm32-wasip2",
+                "--release",
+                "--target-dir",
+            ])
+            .arg(&target)
+            .env_remove("CARGO_TARGET_DIR")
+            .output()
+            .unwrap()
+    };
+
+    // A plugin.toml mistake stops the build, in the server's words.
+    let manifest = folder.join("plugin.toml");
+    let good = std::fs::read_to_string(&manifest).unwrap();
+    let wrong = format!("{good}\n[indexes]\nsecrets = [\"owner\"]\n");
+    std::fs::write(&manifest, wrong).unwrap();
+    let refused = build();
+    assert!(!refused.status.success(), "built with a wrong plugin.toml");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("secrets"), "{stderr}");
+
+    std::fs::write(&manifest, good).unwrap();
+    let built = build();
+    assert!(
+        built.status.success(),
+        "the new module does not build: {}",
+        String::from_utf8_lossy(&built.stderr)
+    );
     let component = target.join("wasm32-wasip2/release/hello_world.wasm");
     let checked = immcase::plugin_check::plugin_check(&folder, Some(&component)).unwrap();
     assert_eq!(checked.manifest.id, "hello-world");
