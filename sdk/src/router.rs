@@ -139,8 +139,10 @@ impl Router {
         }
     }
 
-    /// Runs the matching handler and returns its result as it is (404 and
-    /// 405 as errors, the 405's `Allow` list in its `allow` member).
+    /// Runs the matching handler and returns its result as it is. A path no
+    /// route matches is an [`Error::NotFound`]; a path whose routes do not
+    /// take the method is already a 405 response, with an `Allow` header
+    /// listing the methods they take.
     pub fn dispatch(&self, ctx: &Ctx, mut request: Request) -> Result<Response> {
         match self.find(request.method(), request.path()) {
             Match::Found(route, params) => {
@@ -379,6 +381,24 @@ mod tests {
         let nope = router.handle(&ctx(), Request::new("GET", "/nope").as_page());
         assert_eq!(nope.status_code(), 403);
         assert!(String::from_utf8_lossy(nope.body()).contains("notes.manage_all"));
+    }
+
+    #[test]
+    fn dispatch_gives_unknown_paths_as_errors_and_wrong_methods_as_405() {
+        let missing = router().dispatch(&ctx(), Request::new("GET", "/nothing"));
+        assert_eq!(
+            missing.err(),
+            Some(Error::NotFound("no page at /nothing".into()))
+        );
+        let wrong = router()
+            .dispatch(&ctx(), Request::new("PATCH", "/notes"))
+            .expect("a 405 response");
+        assert_eq!(wrong.status_code(), 405);
+        assert_eq!(wrong.header_value("allow"), Some("GET, POST"));
+        assert_eq!(
+            wrong.body_json().expect("JSON")["error"]["message"],
+            "PATCH is not allowed here; use GET, POST"
+        );
     }
 
     #[test]
