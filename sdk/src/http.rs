@@ -12,6 +12,15 @@ use crate::wit::immcase::plugin::types::{HttpRequest, HttpResponse};
 ///
 /// `/api/v1/m/notes/notes/42` reaches the notes module as `GET /notes/42`
 /// with [`Request::is_page`] false; `/m/notes/` arrives as `GET /` with it true.
+///
+/// ```
+/// use immcase_sdk::Request;
+///
+/// let request = Request::new("get", "/notes").with_query("author=ana").as_page();
+/// assert_eq!(request.method(), "GET");
+/// assert_eq!(request.query_param("author").as_deref(), Some("ana"));
+/// assert!(request.is_page());
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct Request {
     method: String,
@@ -25,6 +34,14 @@ pub struct Request {
 
 impl Request {
     /// A request as a test would make it: no query, headers or body, not a page.
+    ///
+    /// ```
+    /// use immcase_sdk::Request;
+    ///
+    /// let request = Request::new("delete", "/notes/7");
+    /// assert_eq!((request.method(), request.path()), ("DELETE", "/notes/7"));
+    /// assert!(request.body().is_empty() && !request.is_page());
+    /// ```
     pub fn new(method: &str, path: &str) -> Self {
         Self {
             method: method.to_ascii_uppercase(),
@@ -34,50 +51,121 @@ impl Request {
     }
 
     /// Sets the query string (without `?`).
+    ///
+    /// ```
+    /// use immcase_sdk::Request;
+    ///
+    /// let request = Request::new("GET", "/cases").with_query("status=open&page=2");
+    /// assert_eq!(request.query(), "status=open&page=2");
+    /// assert_eq!(request.query_param("page").as_deref(), Some("2"));
+    /// ```
     pub fn with_query(mut self, query: &str) -> Self {
         self.query = query.to_owned();
         self
     }
 
     /// Adds a header.
+    ///
+    /// ```
+    /// use immcase_sdk::Request;
+    ///
+    /// let request = Request::new("GET", "/").with_header("Accept-Language", "fr-CA");
+    /// assert_eq!(request.header("accept-language"), Some("fr-CA"));
+    /// ```
     pub fn with_header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.to_owned(), value.to_owned()));
         self
     }
 
     /// Sets the body.
+    ///
+    /// ```
+    /// use immcase_sdk::Request;
+    ///
+    /// let request = Request::new("POST", "/notes").with_body(r#"{"text":"Call back"}"#);
+    /// assert_eq!(request.body(), br#"{"text":"Call back"}"#);
+    /// ```
     pub fn with_body(mut self, body: impl Into<Vec<u8>>) -> Self {
         self.body = body.into();
         self
     }
 
     /// Marks the request as a page request (`/m/{module}/...`).
+    ///
+    /// ```
+    /// use immcase_sdk::{Error, Request};
+    ///
+    /// let request = Request::new("GET", "/").as_page();
+    /// assert!(request.is_page());
+    /// // Errors answered to a page are HTML, not JSON.
+    /// let response = Error::NotFound("gone".into()).to_response(request.is_page());
+    /// assert_eq!(response.header_value("content-type"), Some("text/html; charset=utf-8"));
+    /// ```
     pub fn as_page(mut self) -> Self {
         self.page = true;
         self
     }
 
     /// `GET`, `POST`, ... (upper case).
+    ///
+    /// ```
+    /// use immcase_sdk::Request;
+    ///
+    /// assert_eq!(Request::new("patch", "/notes/7").method(), "PATCH");
+    /// ```
     pub fn method(&self) -> &str {
         &self.method
     }
 
     /// The path below the mount point, starting with `/`.
+    ///
+    /// ```
+    /// use immcase_sdk::Request;
+    ///
+    /// let request = Request::new("GET", "/notes/7").with_query("full=1");
+    /// assert_eq!(request.path(), "/notes/7");
+    /// ```
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// The raw query string without `?` (empty when there is none).
+    ///
+    /// ```
+    /// use immcase_sdk::Request;
+    ///
+    /// let request = Request::new("GET", "/cases").with_query("q=visa%20renewal");
+    /// assert_eq!(request.query(), "q=visa%20renewal");
+    /// assert_eq!(Request::new("GET", "/").query(), "");
+    /// ```
     pub fn query(&self) -> &str {
         &self.query
     }
 
     /// Every header as the host passed it.
+    ///
+    /// ```
+    /// use immcase_sdk::Request;
+    ///
+    /// let request = Request::new("GET", "/")
+    ///     .with_header("Accept", "text/html")
+    ///     .with_header("Accept", "application/json");
+    /// assert_eq!(request.headers().len(), 2);
+    /// assert_eq!(request.headers()[1].1, "application/json");
+    /// ```
     pub fn headers(&self) -> &[(String, String)] {
         &self.headers
     }
 
     /// The first header with this name (names compare ignoring case).
+    ///
+    /// ```
+    /// use immcase_sdk::Request;
+    ///
+    /// let request = Request::new("GET", "/").with_header("Content-Type", "text/plain");
+    /// assert_eq!(request.header("content-type"), Some("text/plain"));
+    /// assert_eq!(request.header("accept"), None);
+    /// ```
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -86,28 +174,69 @@ impl Request {
     }
 
     /// The raw body.
+    ///
+    /// ```
+    /// use immcase_sdk::Request;
+    ///
+    /// let request = Request::new("POST", "/files").with_body(vec![0x25, 0x50, 0x44, 0x46]);
+    /// assert_eq!(request.body(), b"%PDF");
+    /// ```
     pub fn body(&self) -> &[u8] {
         &self.body
     }
 
     /// True for an HTML page (`/m/{module}/...`), false for the JSON API.
+    ///
+    /// ```
+    /// use immcase_sdk::Request;
+    ///
+    /// assert!(Request::new("GET", "/").as_page().is_page());
+    /// assert!(!Request::new("GET", "/notes").is_page());
+    /// ```
     pub fn is_page(&self) -> bool {
         self.page
     }
 
     /// A path parameter of the matched route (`:id` → `param("id")`;
     /// a final `*rest` → `param("rest")`), percent-decoded.
+    ///
+    /// ```
+    /// use immcase_sdk::{Caller, Ctx, Request, Response, Router};
+    ///
+    /// let router = Router::new().get("/cases/:id", |_, request| {
+    ///     Ok(Response::text(request.param("id").unwrap_or("none").to_owned()))
+    /// });
+    /// let ctx = Ctx::new(Caller::default());
+    /// let response = router.handle(&ctx, Request::new("GET", "/cases/C%2D7"));
+    /// assert_eq!(response.body(), b"C-7");
+    /// ```
     pub fn param(&self, name: &str) -> Option<&str> {
         self.params.get(name).map(String::as_str)
     }
 
     /// A path parameter that the route guarantees, or [`Error::NotFound`].
+    ///
+    /// ```
+    /// use immcase_sdk::{Error, Request};
+    ///
+    /// // A request that no route matched has no parameters.
+    /// let error = Request::new("GET", "/cases").require_param("id").unwrap_err();
+    /// assert_eq!(error, Error::NotFound("no path parameter id".into()));
+    /// ```
     pub fn require_param(&self, name: &str) -> Result<&str> {
         self.param(name)
             .ok_or_else(|| Error::NotFound(format!("no path parameter {name}")))
     }
 
     /// The first value of a query parameter, percent-decoded (`+` is a space).
+    ///
+    /// ```
+    /// use immcase_sdk::Request;
+    ///
+    /// let request = Request::new("GET", "/").with_query("q=Jos%C3%A9+Ruiz&q=other");
+    /// assert_eq!(request.query_param("q").as_deref(), Some("José Ruiz"));
+    /// assert_eq!(request.query_param("page"), None);
+    /// ```
     pub fn query_param(&self, name: &str) -> Option<String> {
         form_urlencoded::parse(self.query.as_bytes())
             .find(|(key, _)| key == name)
@@ -115,6 +244,14 @@ impl Request {
     }
 
     /// Every query parameter in order, percent-decoded.
+    ///
+    /// ```
+    /// use immcase_sdk::Request;
+    ///
+    /// let request = Request::new("GET", "/").with_query("tag=visa&tag=work%20permit");
+    /// let tags: Vec<String> = request.query_params().into_iter().map(|(_, v)| v).collect();
+    /// assert_eq!(tags, ["visa", "work permit"]);
+    /// ```
     pub fn query_params(&self) -> Vec<(String, String)> {
         form_urlencoded::parse(self.query.as_bytes())
             .into_owned()
@@ -123,22 +260,74 @@ impl Request {
 
     /// The query string decoded into `T` (`#[derive(Deserialize)]`); a value
     /// of the wrong shape is [`Error::Invalid`].
+    ///
+    /// ```
+    /// use immcase_sdk::Request;
+    ///
+    /// #[derive(Debug, serde::Deserialize)]
+    /// struct Filter {
+    ///     status: String,
+    ///     limit: Option<u32>,
+    /// }
+    /// let request = Request::new("GET", "/").with_query("status=open&limit=20");
+    /// let filter: Filter = request.query_as().unwrap();
+    /// assert_eq!((filter.status.as_str(), filter.limit), ("open", Some(20)));
+    /// let bad = Request::new("GET", "/").with_query("status=open&limit=all");
+    /// assert_eq!(bad.query_as::<Filter>().unwrap_err().status(), 422);
+    /// ```
     pub fn query_as<T: DeserializeOwned>(&self) -> Result<T> {
         serde_urlencoded::from_str(&self.query)
             .map_err(|e| Error::Invalid(format!("query string: {e}")))
     }
 
     /// The body decoded as JSON; bad JSON is [`Error::Invalid`] with serde's message.
+    ///
+    /// ```
+    /// use immcase_sdk::Request;
+    ///
+    /// #[derive(Debug, serde::Deserialize)]
+    /// struct Note {
+    ///     text: String,
+    /// }
+    /// let request = Request::new("POST", "/notes").with_body(r#"{"text":"Call back"}"#);
+    /// assert_eq!(request.json::<Note>().unwrap().text, "Call back");
+    /// let broken = Request::new("POST", "/notes").with_body(r#"{"txt":"Call back"}"#);
+    /// let error = broken.json::<Note>().unwrap_err();
+    /// assert!(error.message().starts_with("request body: missing field `text`"));
+    /// ```
     pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
         serde_json::from_slice(&self.body).map_err(|e| Error::Invalid(format!("request body: {e}")))
     }
 
     /// The body decoded as an HTML form (`application/x-www-form-urlencoded`).
+    ///
+    /// ```
+    /// use immcase_sdk::Request;
+    ///
+    /// #[derive(serde::Deserialize)]
+    /// struct Visit {
+    ///     name: String,
+    /// }
+    /// let request = Request::new("POST", "/visits").with_body("name=Ana+Ruiz&_csrf=t0k3n");
+    /// let visit: Visit = request.form().unwrap();
+    /// assert_eq!(visit.name, "Ana Ruiz");
+    /// ```
     pub fn form<T: DeserializeOwned>(&self) -> Result<T> {
         serde_urlencoded::from_bytes(&self.body).map_err(|e| Error::Invalid(format!("form: {e}")))
     }
 
     /// Whether the body is a form with files (`multipart/form-data`).
+    ///
+    /// ```
+    /// use immcase_sdk::Request;
+    ///
+    /// let upload = Request::new("POST", "/")
+    ///     .with_header("Content-Type", "multipart/form-data; boundary=x");
+    /// assert!(upload.is_multipart());
+    /// let form = Request::new("POST", "/")
+    ///     .with_header("Content-Type", "application/x-www-form-urlencoded");
+    /// assert!(!form.is_multipart());
+    /// ```
     pub fn is_multipart(&self) -> bool {
         self.header("content-type").is_some_and(|t| {
             t.trim_start()
@@ -148,6 +337,20 @@ impl Request {
     }
 
     /// The body read as a form with files; see [`crate::Multipart`].
+    ///
+    /// ```
+    /// use immcase_sdk::Request;
+    ///
+    /// let body = "--x\r\nContent-Disposition: form-data; name=\"scan\"; filename=\"a.txt\"\r\n\
+    ///             \r\nhi\r\n--x--";
+    /// let request = Request::new("POST", "/")
+    ///     .with_header("Content-Type", "multipart/form-data; boundary=x")
+    ///     .with_body(body);
+    /// let form = request.multipart().unwrap();
+    /// let scan = form.files("scan").next().unwrap();
+    /// assert_eq!((scan.file_name.as_deref(), scan.data.as_slice()), (Some("a.txt"), &b"hi"[..]));
+    /// assert!(Request::new("POST", "/").multipart().is_err());
+    /// ```
     pub fn multipart(&self) -> Result<crate::Multipart> {
         crate::Multipart::parse(self.header("content-type").unwrap_or(""), &self.body)
     }
