@@ -376,6 +376,15 @@ impl From<HttpRequest> for Request {
 
 /// An answer: status, headers and body, passed to the client unchanged
 /// (pages are wrapped in the host's app shell, so they are fragments).
+///
+/// ```
+/// use immcase_sdk::Response;
+///
+/// let response = Response::text("Saved").status(202).header("Cache-Control", "no-store");
+/// assert_eq!(response.status_code(), 202);
+/// assert_eq!(response.header_value("cache-control"), Some("no-store"));
+/// assert_eq!(response.body(), b"Saved");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Response {
     status: u16,
@@ -408,6 +417,16 @@ impl Response {
     ///
     /// A value that cannot be serialised (a map with non-string keys) gives a
     /// 500 with the host's error shape.
+    ///
+    /// ```
+    /// use immcase_sdk::Response;
+    /// use serde_json::json;
+    ///
+    /// let response = Response::json(&json!({"id": "7", "tags": ["visa"]}));
+    /// assert_eq!(response.status_code(), 200);
+    /// assert_eq!(response.header_value("content-type"), Some("application/json"));
+    /// assert_eq!(response.body(), br#"{"id":"7","tags":["visa"]}"#);
+    /// ```
     pub fn json<T: Serialize + ?Sized>(value: &T) -> Self {
         match serde_json::to_vec(value) {
             Ok(body) => Self::with_body(200, JSON, body),
@@ -420,6 +439,14 @@ impl Response {
     }
 
     /// 201 with `value` as JSON.
+    ///
+    /// ```
+    /// use immcase_sdk::Response;
+    ///
+    /// let response = Response::created(&serde_json::json!({"id": "7"}));
+    /// assert_eq!(response.status_code(), 201);
+    /// assert_eq!(response.body_json().unwrap()["id"], "7");
+    /// ```
     pub fn created<T: Serialize + ?Sized>(value: &T) -> Self {
         let response = Self::json(value);
         if response.status == 200 {
@@ -433,11 +460,28 @@ impl Response {
     /// converts into a `String`), or escape every text yourself with
     /// [`crate::html::escape`]. Pages are fragments: no `<html>` or `<head>`,
     /// the host adds its app shell.
+    ///
+    /// ```
+    /// use immcase_sdk::Response;
+    /// use immcase_sdk::html::el;
+    ///
+    /// let response = Response::html(el("h1").text("Visits & calls").render());
+    /// assert_eq!(response.header_value("content-type"), Some("text/html; charset=utf-8"));
+    /// assert_eq!(response.body(), b"<h1>Visits &amp; calls</h1>");
+    /// ```
     pub fn html(fragment: impl Into<String>) -> Self {
         Self::with_body(200, HTML, fragment.into().into_bytes())
     }
 
     /// 200 with plain text.
+    ///
+    /// ```
+    /// use immcase_sdk::Response;
+    ///
+    /// let response = Response::text("pong");
+    /// assert_eq!(response.header_value("content-type"), Some("text/plain; charset=utf-8"));
+    /// assert_eq!(response.body(), b"pong");
+    /// ```
     pub fn text(text: impl Into<String>) -> Self {
         Self::with_body(200, "text/plain; charset=utf-8", text.into().into_bytes())
     }
@@ -447,6 +491,18 @@ impl Response {
     /// `Content-Disposition: attachment` with the name (ASCII, plus the
     /// exact UTF-8 as `filename*`), and headers that stop a browser from
     /// running what it holds (`nosniff`, a sandboxing CSP).
+    ///
+    /// ```
+    /// use immcase_sdk::Response;
+    ///
+    /// let response = Response::download("São.pdf", "application/pdf", b"%PDF".to_vec());
+    /// assert_eq!(response.header_value("content-type"), Some("application/pdf"));
+    /// let disposition = response.header_value("content-disposition").unwrap();
+    /// assert_eq!(disposition, "attachment; filename=\"S_o.pdf\"; filename*=UTF-8''S%C3%A3o.pdf");
+    /// assert_eq!(response.header_value("x-content-type-options"), Some("nosniff"));
+    /// let odd = Response::download("x", "text/html\r\nX-Evil: 1", Vec::new());
+    /// assert_eq!(odd.header_value("content-type"), Some("application/octet-stream"));
+    /// ```
     pub fn download(name: &str, content_type: &str, data: Vec<u8>) -> Self {
         let plain_type = content_type.split(';').next().unwrap_or("").trim();
         let well_formed = plain_type.split_once('/').is_some_and(|(a, b)| {
@@ -489,6 +545,14 @@ impl Response {
     }
 
     /// 204 without a body.
+    ///
+    /// ```
+    /// use immcase_sdk::Response;
+    ///
+    /// let response = Response::no_content();
+    /// assert_eq!(response.status_code(), 204);
+    /// assert!(response.body().is_empty() && response.headers().is_empty());
+    /// ```
     pub fn no_content() -> Self {
         Self {
             status: 204,
@@ -499,29 +563,67 @@ impl Response {
 
     /// 303 See Other to `location` (after a form post). A path of a page is
     /// written in full, e.g. `/m/notes/`.
+    ///
+    /// ```
+    /// use immcase_sdk::Response;
+    ///
+    /// let response = Response::redirect("/m/notes/");
+    /// assert_eq!(response.status_code(), 303);
+    /// assert_eq!(response.header_value("location"), Some("/m/notes/"));
+    /// ```
     pub fn redirect(location: &str) -> Self {
         Self::no_content().status(303).header("location", location)
     }
 
     /// The page's title, shown in the browser tab and above the module's
     /// content by the host's app shell (the module's name when not given).
+    ///
+    /// ```
+    /// use immcase_sdk::Response;
+    ///
+    /// let response = Response::html("<p>2 visits</p>").page_title("Visits · Montréal");
+    /// // Sent as ASCII; the host decodes it.
+    /// assert_eq!(response.header_value("x-immcase-title"), Some("Visits %C2%B7 Montr%C3%A9al"));
+    /// ```
     pub fn page_title(self, title: &str) -> Self {
         self.header(TITLE_HEADER, &percent_encode(title))
     }
 
     /// A short message the app shell shows on the next page the person
     /// sees, such as "Note added." on the page a form post redirects to.
+    ///
+    /// ```
+    /// use immcase_sdk::Response;
+    ///
+    /// let response = Response::redirect("/m/notes/").flash("Note added.");
+    /// assert_eq!(response.header_value("x-immcase-flash"), Some("Note added."));
+    /// ```
     pub fn flash(self, message: &str) -> Self {
         self.header(FLASH_HEADER, &percent_encode(message))
     }
 
     /// Replaces the status.
+    ///
+    /// ```
+    /// use immcase_sdk::Response;
+    ///
+    /// let response = Response::json(&["queued"]).status(202);
+    /// assert_eq!(response.status_code(), 202);
+    /// ```
     pub fn status(mut self, status: u16) -> Self {
         self.status = status;
         self
     }
 
     /// Sets a header, replacing one of the same name.
+    ///
+    /// ```
+    /// use immcase_sdk::Response;
+    ///
+    /// let response = Response::text("hi").header("Content-Type", "text/markdown");
+    /// assert_eq!(response.header_value("content-type"), Some("text/markdown"));
+    /// assert_eq!(response.headers().len(), 1);
+    /// ```
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
         self.headers
@@ -530,11 +632,26 @@ impl Response {
     }
 
     /// The status code.
+    ///
+    /// ```
+    /// use immcase_sdk::{Error, Response};
+    ///
+    /// assert_eq!(Response::text("ok").status_code(), 200);
+    /// assert_eq!(Error::Conflict("stale".into()).to_response(false).status_code(), 409);
+    /// ```
     pub fn status_code(&self) -> u16 {
         self.status
     }
 
     /// A header's value (names compare ignoring case).
+    ///
+    /// ```
+    /// use immcase_sdk::Response;
+    ///
+    /// let response = Response::redirect("/m/notes/");
+    /// assert_eq!(response.header_value("Location"), Some("/m/notes/"));
+    /// assert_eq!(response.header_value("content-type"), None);
+    /// ```
     pub fn header_value(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -543,16 +660,40 @@ impl Response {
     }
 
     /// Every header.
+    ///
+    /// ```
+    /// use immcase_sdk::Response;
+    ///
+    /// let response = Response::text("hi").header("X-Folio", "F-00042");
+    /// let names: Vec<&str> = response.headers().iter().map(|(n, _)| n.as_str()).collect();
+    /// assert_eq!(names, ["content-type", "x-folio"]);
+    /// ```
     pub fn headers(&self) -> &[(String, String)] {
         &self.headers
     }
 
     /// The body.
+    ///
+    /// ```
+    /// use immcase_sdk::Response;
+    ///
+    /// assert_eq!(Response::text("café").body(), "café".as_bytes());
+    /// ```
     pub fn body(&self) -> &[u8] {
         &self.body
     }
 
     /// The body parsed as JSON (for tests).
+    ///
+    /// ```
+    /// use immcase_sdk::{Error, Response};
+    /// use serde_json::json;
+    ///
+    /// let response = Error::invalid_field("email", "required").to_response(false);
+    /// let body = response.body_json().unwrap();
+    /// assert_eq!(body["error"]["fields"], json!({"email": "required"}));
+    /// assert!(Response::text("not JSON").body_json().is_err());
+    /// ```
     pub fn body_json(&self) -> Result<serde_json::Value> {
         Ok(serde_json::from_slice(&self.body)?)
     }
