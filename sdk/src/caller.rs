@@ -8,13 +8,27 @@ use crate::wit::immcase::plugin::types::Caller as WitCaller;
 ///
 /// Informational: the host checks every import against the caller it holds,
 /// so a module uses this to decide what to show and to refuse early.
+///
+/// ```
+/// use immcase_sdk::{Caller, Ctx};
+///
+/// let caller = Caller {
+///     practice: "north-legal".into(),
+///     display_name: "Ana Ruiz".into(),
+///     ..Caller::default()
+/// };
+/// let ctx = Ctx::new(caller);
+/// assert_eq!(ctx.caller().display_name, "Ana Ruiz");
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Caller {
     /// The practice's slug.
     pub practice: String,
     /// Absent for calls the host makes on its own (events, timers).
     pub user_id: Option<String>,
+    /// The person's email address (empty for the host itself).
     pub email: String,
+    /// The person's name as the practice shows it.
     pub display_name: String,
     /// IANA name, e.g. `America/Toronto`.
     pub time_zone: String,
@@ -26,6 +40,18 @@ impl Caller {
     /// Whether the caller holds `permission`: listed exactly, or covered by a
     /// held entry ending in `*` (`module:*` covers `module:notes`; `*` covers
     /// everything). This is the host's rule.
+    ///
+    /// ```
+    /// use immcase_sdk::Caller;
+    ///
+    /// let caller = Caller {
+    ///     permissions: vec!["module:*".into(), "notes.manage_all".into()],
+    ///     ..Caller::default()
+    /// };
+    /// assert!(caller.can("module:notes"));
+    /// assert!(caller.can("notes.manage_all"));
+    /// assert!(!caller.can("cases:write"));
+    /// ```
     pub fn can(&self, permission: &str) -> bool {
         self.permissions
             .iter()
@@ -36,6 +62,17 @@ impl Caller {
     }
 
     /// Whether the call is for a signed-in person (not the host itself).
+    ///
+    /// ```
+    /// use immcase_sdk::Caller;
+    ///
+    /// let person = Caller {
+    ///     user_id: Some("0190f1c2-7a4b-7c3d-9e8f-123456789abc".into()),
+    ///     ..Caller::default()
+    /// };
+    /// assert!(person.is_person());
+    /// assert!(!Caller::default().is_person()); // an event or a timer
+    /// ```
     pub fn is_person(&self) -> bool {
         self.user_id.is_some()
     }

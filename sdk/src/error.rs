@@ -9,6 +9,19 @@ use crate::http::Response;
 use crate::wit::immcase::plugin::types::Error as WitError;
 
 /// `Result` with the SDK's [`Error`].
+///
+/// ```
+/// use immcase_sdk::{Error, Result};
+///
+/// fn folio(number: u32) -> Result<String> {
+///     if number == 0 {
+///         return Err(Error::invalid_field("number", "must be positive"));
+///     }
+///     Ok(format!("F-{number:05}"))
+/// }
+/// assert_eq!(folio(42).unwrap(), "F-00042");
+/// assert_eq!(folio(0).unwrap_err().status(), 422);
+/// ```
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// A failure of a module call. Each variant carries a message for people.
@@ -20,6 +33,18 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 ///
 /// [`Error::with`] adds members to the JSON error object, such as the
 /// `fields` of a validation error or the `current` version of a document.
+///
+/// ```
+/// use immcase_sdk::Error;
+///
+/// let error = Error::NotFound("case 7 not found".into());
+/// assert_eq!(error.status(), 404);
+/// assert_eq!(error.to_string(), "not_found: case 7 not found");
+/// assert_eq!(
+///     error.to_json(),
+///     serde_json::json!({"error": {"code": "not_found", "message": "case 7 not found"}})
+/// );
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum Error {
     /// The thing asked for does not exist (or is not visible to the caller). 404.
@@ -40,11 +65,31 @@ pub enum Error {
 impl Error {
     /// An [`Error::Invalid`] that names one field:
     /// `{"message":"text: required","fields":{"text":"required"}}`.
+    ///
+    /// ```
+    /// use immcase_sdk::Error;
+    ///
+    /// let error = Error::invalid_field("email", "required");
+    /// assert_eq!(error.status(), 422);
+    /// assert_eq!(error.message(), "email: required");
+    /// assert_eq!(error.to_json()["error"]["fields"], serde_json::json!({"email": "required"}));
+    /// ```
     pub fn invalid_field(field: &str, problem: &str) -> Self {
         Self::invalid_fields([(field.to_owned(), problem.to_owned())])
     }
 
     /// An [`Error::Invalid`] naming every field that is wrong, in order.
+    ///
+    /// ```
+    /// use immcase_sdk::Error;
+    ///
+    /// let error = Error::invalid_fields([
+    ///     ("name".to_owned(), "required".to_owned()),
+    ///     ("born".to_owned(), "not a date".to_owned()),
+    /// ]);
+    /// assert_eq!(error.message(), "name: required; born: not a date");
+    /// assert_eq!(error.to_json()["error"]["fields"]["born"], "not a date");
+    /// ```
     pub fn invalid_fields(fields: impl IntoIterator<Item = (String, String)>) -> Self {
         let mut message = Vec::new();
         let mut map = Map::new();
@@ -55,7 +100,20 @@ impl Error {
         Self::Invalid(message.join("; ")).with("fields", Value::Object(map))
     }
 
-    /// Adds a member to the JSON error object (next to `code` and `message`).
+    /// Adds a member to the JSON error object (next to `code` and `message`,
+    /// which it cannot replace).
+    ///
+    /// ```
+    /// use immcase_sdk::Error;
+    /// use serde_json::json;
+    ///
+    /// let error = Error::Conflict("stale".into()).with("current", json!({"version": 3}));
+    /// assert_eq!(error.status(), 409);
+    /// assert_eq!(
+    ///     error.to_json(),
+    ///     json!({"error": {"code": "conflict", "message": "stale", "current": {"version": 3}}})
+    /// );
+    /// ```
     pub fn with(self, key: &str, value: impl Into<Value>) -> Self {
         let (error, mut extra) = match self {
             Self::Detailed(error, extra) => (error, extra),
@@ -68,6 +126,14 @@ impl Error {
     }
 
     /// The HTTP status: 404, 403, 422, 409 or 500.
+    ///
+    /// ```
+    /// use immcase_sdk::Error;
+    ///
+    /// assert_eq!(Error::Forbidden("notes.manage_all".into()).status(), 403);
+    /// assert_eq!(Error::Conflict("stale".into()).status(), 409);
+    /// assert_eq!(Error::Internal("bug".into()).status(), 500);
+    /// ```
     pub fn status(&self) -> u16 {
         match self {
             Self::NotFound(_) => 404,
@@ -81,6 +147,13 @@ impl Error {
 
     /// The error code of the JSON shape: `not_found`, `forbidden`, `invalid`,
     /// `conflict` or `internal`.
+    ///
+    /// ```
+    /// use immcase_sdk::Error;
+    ///
+    /// assert_eq!(Error::Invalid("bad date".into()).code(), "invalid");
+    /// assert_eq!(Error::invalid_field("date", "bad").code(), "invalid");
+    /// ```
     pub fn code(&self) -> &'static str {
         match self {
             Self::NotFound(_) => "not_found",
@@ -92,7 +165,15 @@ impl Error {
         }
     }
 
-    /// The message for people.
+    /// The message for people (an internal error's too: it is logged, and
+    /// [`Error::to_json`] and [`Error::to_response`] hide it).
+    ///
+    /// ```
+    /// use immcase_sdk::Error;
+    ///
+    /// assert_eq!(Error::NotFound("no such case".into()).message(), "no such case");
+    /// assert_eq!(Error::Internal("index broken".into()).message(), "index broken");
+    /// ```
     pub fn message(&self) -> &str {
         match self {
             Self::NotFound(m)
@@ -105,6 +186,13 @@ impl Error {
     }
 
     /// True for [`Error::Internal`] (also when detailed).
+    ///
+    /// ```
+    /// use immcase_sdk::Error;
+    ///
+    /// assert!(Error::Internal("oops".into()).with("step", 2).is_internal());
+    /// assert!(!Error::NotFound("gone".into()).is_internal());
+    /// ```
     pub fn is_internal(&self) -> bool {
         self.status() == 500
     }
@@ -118,7 +206,16 @@ impl Error {
         }
     }
 
-    /// The JSON body: `{"error":{"code":..,"message":..,...}}`.
+    /// The JSON body: `{"error":{"code":..,"message":..,...}}`; an internal
+    /// error's message is replaced by `internal error`.
+    ///
+    /// ```
+    /// use immcase_sdk::Error;
+    /// use serde_json::json;
+    ///
+    /// let hidden = Error::Internal("database password rejected".into()).to_json();
+    /// assert_eq!(hidden, json!({"error": {"code": "internal", "message": "internal error"}}));
+    /// ```
     pub fn to_json(&self) -> Value {
         let mut object = Map::new();
         object.insert("code".into(), self.code().into());
@@ -130,6 +227,18 @@ impl Error {
     }
 
     /// The answer to a request: JSON for the API, an HTML fragment for a page.
+    ///
+    /// ```
+    /// use immcase_sdk::Error;
+    ///
+    /// let error = Error::Forbidden("cases:write".into());
+    /// let api = error.to_response(false);
+    /// assert_eq!(api.status_code(), 403);
+    /// assert_eq!(api.body_json().unwrap()["error"]["code"], "forbidden");
+    /// let page = error.to_response(true);
+    /// assert_eq!(page.header_value("content-type"), Some("text/html; charset=utf-8"));
+    /// assert!(String::from_utf8_lossy(page.body()).contains("<p>cases:write</p>"));
+    /// ```
     pub fn to_response(&self, page: bool) -> Response {
         let response = if page {
             Response::html(format!(

@@ -12,6 +12,15 @@ use crate::wit::immcase::plugin::types::{HttpRequest, HttpResponse};
 ///
 /// `/api/v1/m/notes/notes/42` reaches the notes module as `GET /notes/42`
 /// with [`Request::is_page`] false; `/m/notes/` arrives as `GET /` with it true.
+///
+/// ```
+/// use immcase_sdk::Request;
+///
+/// let request = Request::new("get", "/notes").with_query("author=ana").as_page();
+/// assert_eq!(request.method(), "GET");
+/// assert_eq!(request.query_param("author").as_deref(), Some("ana"));
+/// assert!(request.is_page());
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct Request {
     method: String,
@@ -25,6 +34,14 @@ pub struct Request {
 
 impl Request {
     /// A request as a test would make it: no query, headers or body, not a page.
+    ///
+    /// ```
+    /// use immcase_sdk::Request;
+    ///
+    /// let request = Request::new("delete", "/notes/7");
+    /// assert_eq!((request.method(), request.path()), ("DELETE", "/notes/7"));
+    /// assert!(request.body().is_empty() && !request.is_page());
+    /// ```
     pub fn new(method: &str, path: &str) -> Self {
         Self {
             method: method.to_ascii_uppercase(),
@@ -34,50 +51,121 @@ impl Request {
     }
 
     /// Sets the query string (without `?`).
+    ///
+    /// ```
+    /// use immcase_sdk::Request;
+    ///
+    /// let request = Request::new("GET", "/cases").with_query("status=open&page=2");
+    /// assert_eq!(request.query(), "status=open&page=2");
+    /// assert_eq!(request.query_param("page").as_deref(), Some("2"));
+    /// ```
     pub fn with_query(mut self, query: &str) -> Self {
         self.query = query.to_owned();
         self
     }
 
     /// Adds a header.
+    ///
+    /// ```
+    /// use immcase_sdk::Request;
+    ///
+    /// let request = Request::new("GET", "/").with_header("Accept-Language", "fr-CA");
+    /// assert_eq!(request.header("accept-language"), Some("fr-CA"));
+    /// ```
     pub fn with_header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.to_owned(), value.to_owned()));
         self
     }
 
     /// Sets the body.
+    ///
+    /// ```
+    /// use immcase_sdk::Request;
+    ///
+    /// let request = Request::new("POST", "/notes").with_body(r#"{"text":"Call back"}"#);
+    /// assert_eq!(request.body(), br#"{"text":"Call back"}"#);
+    /// ```
     pub fn with_body(mut self, body: impl Into<Vec<u8>>) -> Self {
         self.body = body.into();
         self
     }
 
     /// Marks the request as a page request (`/m/{module}/...`).
+    ///
+    /// ```
+    /// use immcase_sdk::{Error, Request};
+    ///
+    /// let request = Request::new("GET", "/").as_page();
+    /// assert!(request.is_page());
+    /// // Errors answered to a page are HTML, not JSON.
+    /// let response = Error::NotFound("gone".into()).to_response(request.is_page());
+    /// assert_eq!(response.header_value("content-type"), Some("text/html; charset=utf-8"));
+    /// ```
     pub fn as_page(mut self) -> Self {
         self.page = true;
         self
     }
 
     /// `GET`, `POST`, ... (upper case).
+    ///
+    /// ```
+    /// use immcase_sdk::Request;
+    ///
+    /// assert_eq!(Request::new("patch", "/notes/7").method(), "PATCH");
+    /// ```
     pub fn method(&self) -> &str {
         &self.method
     }
 
     /// The path below the mount point, starting with `/`.
+    ///
+    /// ```
+    /// use immcase_sdk::Request;
+    ///
+    /// let request = Request::new("GET", "/notes/7").with_query("full=1");
+    /// assert_eq!(request.path(), "/notes/7");
+    /// ```
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// The raw query string without `?` (empty when there is none).
+    ///
+    /// ```
+    /// use immcase_sdk::Request;
+    ///
+    /// let request = Request::new("GET", "/cases").with_query("q=visa%20renewal");
+    /// assert_eq!(request.query(), "q=visa%20renewal");
+    /// assert_eq!(Request::new("GET", "/").query(), "");
+    /// ```
     pub fn query(&self) -> &str {
         &self.query
     }
 
     /// Every header as the host passed it.
+    ///
+    /// ```
+    /// use immcase_sdk::Request;
+    ///
+    /// let request = Request::new("GET", "/")
+    ///     .with_header("Accept", "text/html")
+    ///     .with_header("Accept", "application/json");
+    /// assert_eq!(request.headers().len(), 2);
+    /// assert_eq!(request.headers()[1].1, "application/json");
+    /// ```
     pub fn headers(&self) -> &[(String, String)] {
         &self.headers
     }
 
     /// The first header with this name (names compare ignoring case).
+    ///
+    /// ```
+    /// use immcase_sdk::Request;
+    ///
+    /// let request = Request::new("GET", "/").with_header("Content-Type", "text/plain");
+    /// assert_eq!(request.header("content-type"), Some("text/plain"));
+    /// assert_eq!(request.header("accept"), None);
+    /// ```
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -86,28 +174,69 @@ impl Request {
     }
 
     /// The raw body.
+    ///
+    /// ```
+    /// use immcase_sdk::Request;
+    ///
+    /// let request = Request::new("POST", "/files").with_body(vec![0x25, 0x50, 0x44, 0x46]);
+    /// assert_eq!(request.body(), b"%PDF");
+    /// ```
     pub fn body(&self) -> &[u8] {
         &self.body
     }
 
     /// True for an HTML page (`/m/{module}/...`), false for the JSON API.
+    ///
+    /// ```
+    /// use immcase_sdk::Request;
+    ///
+    /// assert!(Request::new("GET", "/").as_page().is_page());
+    /// assert!(!Request::new("GET", "/notes").is_page());
+    /// ```
     pub fn is_page(&self) -> bool {
         self.page
     }
 
     /// A path parameter of the matched route (`:id` → `param("id")`;
     /// a final `*rest` → `param("rest")`), percent-decoded.
+    ///
+    /// ```
+    /// use immcase_sdk::{Caller, Ctx, Request, Response, Router};
+    ///
+    /// let router = Router::new().get("/cases/:id", |_, request| {
+    ///     Ok(Response::text(request.param("id").unwrap_or("none").to_owned()))
+    /// });
+    /// let ctx = Ctx::new(Caller::default());
+    /// let response = router.handle(&ctx, Request::new("GET", "/cases/C%2D7"));
+    /// assert_eq!(response.body(), b"C-7");
+    /// ```
     pub fn param(&self, name: &str) -> Option<&str> {
         self.params.get(name).map(String::as_str)
     }
 
     /// A path parameter that the route guarantees, or [`Error::NotFound`].
+    ///
+    /// ```
+    /// use immcase_sdk::{Error, Request};
+    ///
+    /// // A request that no route matched has no parameters.
+    /// let error = Request::new("GET", "/cases").require_param("id").unwrap_err();
+    /// assert_eq!(error, Error::NotFound("no path parameter id".into()));
+    /// ```
     pub fn require_param(&self, name: &str) -> Result<&str> {
         self.param(name)
             .ok_or_else(|| Error::NotFound(format!("no path parameter {name}")))
     }
 
     /// The first value of a query parameter, percent-decoded (`+` is a space).
+    ///
+    /// ```
+    /// use immcase_sdk::Request;
+    ///
+    /// let request = Request::new("GET", "/").with_query("q=Jos%C3%A9+Ruiz&q=other");
+    /// assert_eq!(request.query_param("q").as_deref(), Some("José Ruiz"));
+    /// assert_eq!(request.query_param("page"), None);
+    /// ```
     pub fn query_param(&self, name: &str) -> Option<String> {
         form_urlencoded::parse(self.query.as_bytes())
             .find(|(key, _)| key == name)
@@ -115,6 +244,14 @@ impl Request {
     }
 
     /// Every query parameter in order, percent-decoded.
+    ///
+    /// ```
+    /// use immcase_sdk::Request;
+    ///
+    /// let request = Request::new("GET", "/").with_query("tag=visa&tag=work%20permit");
+    /// let tags: Vec<String> = request.query_params().into_iter().map(|(_, v)| v).collect();
+    /// assert_eq!(tags, ["visa", "work permit"]);
+    /// ```
     pub fn query_params(&self) -> Vec<(String, String)> {
         form_urlencoded::parse(self.query.as_bytes())
             .into_owned()
@@ -123,22 +260,74 @@ impl Request {
 
     /// The query string decoded into `T` (`#[derive(Deserialize)]`); a value
     /// of the wrong shape is [`Error::Invalid`].
+    ///
+    /// ```
+    /// use immcase_sdk::Request;
+    ///
+    /// #[derive(Debug, serde::Deserialize)]
+    /// struct Filter {
+    ///     status: String,
+    ///     limit: Option<u32>,
+    /// }
+    /// let request = Request::new("GET", "/").with_query("status=open&limit=20");
+    /// let filter: Filter = request.query_as().unwrap();
+    /// assert_eq!((filter.status.as_str(), filter.limit), ("open", Some(20)));
+    /// let bad = Request::new("GET", "/").with_query("status=open&limit=all");
+    /// assert_eq!(bad.query_as::<Filter>().unwrap_err().status(), 422);
+    /// ```
     pub fn query_as<T: DeserializeOwned>(&self) -> Result<T> {
         serde_urlencoded::from_str(&self.query)
             .map_err(|e| Error::Invalid(format!("query string: {e}")))
     }
 
     /// The body decoded as JSON; bad JSON is [`Error::Invalid`] with serde's message.
+    ///
+    /// ```
+    /// use immcase_sdk::Request;
+    ///
+    /// #[derive(Debug, serde::Deserialize)]
+    /// struct Note {
+    ///     text: String,
+    /// }
+    /// let request = Request::new("POST", "/notes").with_body(r#"{"text":"Call back"}"#);
+    /// assert_eq!(request.json::<Note>().unwrap().text, "Call back");
+    /// let broken = Request::new("POST", "/notes").with_body(r#"{"txt":"Call back"}"#);
+    /// let error = broken.json::<Note>().unwrap_err();
+    /// assert!(error.message().starts_with("request body: missing field `text`"));
+    /// ```
     pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
         serde_json::from_slice(&self.body).map_err(|e| Error::Invalid(format!("request body: {e}")))
     }
 
     /// The body decoded as an HTML form (`application/x-www-form-urlencoded`).
+    ///
+    /// ```
+    /// use immcase_sdk::Request;
+    ///
+    /// #[derive(serde::Deserialize)]
+    /// struct Visit {
+    ///     name: String,
+    /// }
+    /// let request = Request::new("POST", "/visits").with_body("name=Ana+Ruiz&_csrf=t0k3n");
+    /// let visit: Visit = request.form().unwrap();
+    /// assert_eq!(visit.name, "Ana Ruiz");
+    /// ```
     pub fn form<T: DeserializeOwned>(&self) -> Result<T> {
         serde_urlencoded::from_bytes(&self.body).map_err(|e| Error::Invalid(format!("form: {e}")))
     }
 
     /// Whether the body is a form with files (`multipart/form-data`).
+    ///
+    /// ```
+    /// use immcase_sdk::Request;
+    ///
+    /// let upload = Request::new("POST", "/")
+    ///     .with_header("Content-Type", "multipart/form-data; boundary=x");
+    /// assert!(upload.is_multipart());
+    /// let form = Request::new("POST", "/")
+    ///     .with_header("Content-Type", "application/x-www-form-urlencoded");
+    /// assert!(!form.is_multipart());
+    /// ```
     pub fn is_multipart(&self) -> bool {
         self.header("content-type").is_some_and(|t| {
             t.trim_start()
@@ -148,6 +337,20 @@ impl Request {
     }
 
     /// The body read as a form with files; see [`crate::Multipart`].
+    ///
+    /// ```
+    /// use immcase_sdk::Request;
+    ///
+    /// let body = "--x\r\nContent-Disposition: form-data; name=\"scan\"; filename=\"a.txt\"\r\n\
+    ///             \r\nhi\r\n--x--";
+    /// let request = Request::new("POST", "/")
+    ///     .with_header("Content-Type", "multipart/form-data; boundary=x")
+    ///     .with_body(body);
+    /// let form = request.multipart().unwrap();
+    /// let scan = form.files("scan").next().unwrap();
+    /// assert_eq!((scan.file_name.as_deref(), scan.data.as_slice()), (Some("a.txt"), &b"hi"[..]));
+    /// assert!(Request::new("POST", "/").multipart().is_err());
+    /// ```
     pub fn multipart(&self) -> Result<crate::Multipart> {
         crate::Multipart::parse(self.header("content-type").unwrap_or(""), &self.body)
     }
@@ -173,6 +376,15 @@ impl From<HttpRequest> for Request {
 
 /// An answer: status, headers and body, passed to the client unchanged
 /// (pages are wrapped in the host's app shell, so they are fragments).
+///
+/// ```
+/// use immcase_sdk::Response;
+///
+/// let response = Response::text("Saved").status(202).header("Cache-Control", "no-store");
+/// assert_eq!(response.status_code(), 202);
+/// assert_eq!(response.header_value("cache-control"), Some("no-store"));
+/// assert_eq!(response.body(), b"Saved");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Response {
     status: u16,
@@ -205,6 +417,16 @@ impl Response {
     ///
     /// A value that cannot be serialised (a map with non-string keys) gives a
     /// 500 with the host's error shape.
+    ///
+    /// ```
+    /// use immcase_sdk::Response;
+    /// use serde_json::json;
+    ///
+    /// let response = Response::json(&json!({"id": "7", "tags": ["visa"]}));
+    /// assert_eq!(response.status_code(), 200);
+    /// assert_eq!(response.header_value("content-type"), Some("application/json"));
+    /// assert_eq!(response.body(), br#"{"id":"7","tags":["visa"]}"#);
+    /// ```
     pub fn json<T: Serialize + ?Sized>(value: &T) -> Self {
         match serde_json::to_vec(value) {
             Ok(body) => Self::with_body(200, JSON, body),
@@ -217,6 +439,14 @@ impl Response {
     }
 
     /// 201 with `value` as JSON.
+    ///
+    /// ```
+    /// use immcase_sdk::Response;
+    ///
+    /// let response = Response::created(&serde_json::json!({"id": "7"}));
+    /// assert_eq!(response.status_code(), 201);
+    /// assert_eq!(response.body_json().unwrap()["id"], "7");
+    /// ```
     pub fn created<T: Serialize + ?Sized>(value: &T) -> Self {
         let response = Self::json(value);
         if response.status == 200 {
@@ -230,11 +460,28 @@ impl Response {
     /// converts into a `String`), or escape every text yourself with
     /// [`crate::html::escape`]. Pages are fragments: no `<html>` or `<head>`,
     /// the host adds its app shell.
+    ///
+    /// ```
+    /// use immcase_sdk::Response;
+    /// use immcase_sdk::html::el;
+    ///
+    /// let response = Response::html(el("h1").text("Visits & calls").render());
+    /// assert_eq!(response.header_value("content-type"), Some("text/html; charset=utf-8"));
+    /// assert_eq!(response.body(), b"<h1>Visits &amp; calls</h1>");
+    /// ```
     pub fn html(fragment: impl Into<String>) -> Self {
         Self::with_body(200, HTML, fragment.into().into_bytes())
     }
 
     /// 200 with plain text.
+    ///
+    /// ```
+    /// use immcase_sdk::Response;
+    ///
+    /// let response = Response::text("pong");
+    /// assert_eq!(response.header_value("content-type"), Some("text/plain; charset=utf-8"));
+    /// assert_eq!(response.body(), b"pong");
+    /// ```
     pub fn text(text: impl Into<String>) -> Self {
         Self::with_body(200, "text/plain; charset=utf-8", text.into().into_bytes())
     }
@@ -244,6 +491,18 @@ impl Response {
     /// `Content-Disposition: attachment` with the name (ASCII, plus the
     /// exact UTF-8 as `filename*`), and headers that stop a browser from
     /// running what it holds (`nosniff`, a sandboxing CSP).
+    ///
+    /// ```
+    /// use immcase_sdk::Response;
+    ///
+    /// let response = Response::download("São.pdf", "application/pdf", b"%PDF".to_vec());
+    /// assert_eq!(response.header_value("content-type"), Some("application/pdf"));
+    /// let disposition = response.header_value("content-disposition").unwrap();
+    /// assert_eq!(disposition, "attachment; filename=\"S_o.pdf\"; filename*=UTF-8''S%C3%A3o.pdf");
+    /// assert_eq!(response.header_value("x-content-type-options"), Some("nosniff"));
+    /// let odd = Response::download("x", "text/html\r\nX-Evil: 1", Vec::new());
+    /// assert_eq!(odd.header_value("content-type"), Some("application/octet-stream"));
+    /// ```
     pub fn download(name: &str, content_type: &str, data: Vec<u8>) -> Self {
         let plain_type = content_type.split(';').next().unwrap_or("").trim();
         let well_formed = plain_type.split_once('/').is_some_and(|(a, b)| {
@@ -286,6 +545,14 @@ impl Response {
     }
 
     /// 204 without a body.
+    ///
+    /// ```
+    /// use immcase_sdk::Response;
+    ///
+    /// let response = Response::no_content();
+    /// assert_eq!(response.status_code(), 204);
+    /// assert!(response.body().is_empty() && response.headers().is_empty());
+    /// ```
     pub fn no_content() -> Self {
         Self {
             status: 204,
@@ -296,29 +563,67 @@ impl Response {
 
     /// 303 See Other to `location` (after a form post). A path of a page is
     /// written in full, e.g. `/m/notes/`.
+    ///
+    /// ```
+    /// use immcase_sdk::Response;
+    ///
+    /// let response = Response::redirect("/m/notes/");
+    /// assert_eq!(response.status_code(), 303);
+    /// assert_eq!(response.header_value("location"), Some("/m/notes/"));
+    /// ```
     pub fn redirect(location: &str) -> Self {
         Self::no_content().status(303).header("location", location)
     }
 
     /// The page's title, shown in the browser tab and above the module's
     /// content by the host's app shell (the module's name when not given).
+    ///
+    /// ```
+    /// use immcase_sdk::Response;
+    ///
+    /// let response = Response::html("<p>2 visits</p>").page_title("Visits · Montréal");
+    /// // Sent as ASCII; the host decodes it.
+    /// assert_eq!(response.header_value("x-immcase-title"), Some("Visits %C2%B7 Montr%C3%A9al"));
+    /// ```
     pub fn page_title(self, title: &str) -> Self {
         self.header(TITLE_HEADER, &percent_encode(title))
     }
 
     /// A short message the app shell shows on the next page the person
     /// sees, such as "Note added." on the page a form post redirects to.
+    ///
+    /// ```
+    /// use immcase_sdk::Response;
+    ///
+    /// let response = Response::redirect("/m/notes/").flash("Note added.");
+    /// assert_eq!(response.header_value("x-immcase-flash"), Some("Note added."));
+    /// ```
     pub fn flash(self, message: &str) -> Self {
         self.header(FLASH_HEADER, &percent_encode(message))
     }
 
     /// Replaces the status.
+    ///
+    /// ```
+    /// use immcase_sdk::Response;
+    ///
+    /// let response = Response::json(&["queued"]).status(202);
+    /// assert_eq!(response.status_code(), 202);
+    /// ```
     pub fn status(mut self, status: u16) -> Self {
         self.status = status;
         self
     }
 
     /// Sets a header, replacing one of the same name.
+    ///
+    /// ```
+    /// use immcase_sdk::Response;
+    ///
+    /// let response = Response::text("hi").header("Content-Type", "text/markdown");
+    /// assert_eq!(response.header_value("content-type"), Some("text/markdown"));
+    /// assert_eq!(response.headers().len(), 1);
+    /// ```
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
         self.headers
@@ -327,11 +632,26 @@ impl Response {
     }
 
     /// The status code.
+    ///
+    /// ```
+    /// use immcase_sdk::{Error, Response};
+    ///
+    /// assert_eq!(Response::text("ok").status_code(), 200);
+    /// assert_eq!(Error::Conflict("stale".into()).to_response(false).status_code(), 409);
+    /// ```
     pub fn status_code(&self) -> u16 {
         self.status
     }
 
     /// A header's value (names compare ignoring case).
+    ///
+    /// ```
+    /// use immcase_sdk::Response;
+    ///
+    /// let response = Response::redirect("/m/notes/");
+    /// assert_eq!(response.header_value("Location"), Some("/m/notes/"));
+    /// assert_eq!(response.header_value("content-type"), None);
+    /// ```
     pub fn header_value(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -340,16 +660,40 @@ impl Response {
     }
 
     /// Every header.
+    ///
+    /// ```
+    /// use immcase_sdk::Response;
+    ///
+    /// let response = Response::text("hi").header("X-Folio", "F-00042");
+    /// let names: Vec<&str> = response.headers().iter().map(|(n, _)| n.as_str()).collect();
+    /// assert_eq!(names, ["content-type", "x-folio"]);
+    /// ```
     pub fn headers(&self) -> &[(String, String)] {
         &self.headers
     }
 
     /// The body.
+    ///
+    /// ```
+    /// use immcase_sdk::Response;
+    ///
+    /// assert_eq!(Response::text("café").body(), "café".as_bytes());
+    /// ```
     pub fn body(&self) -> &[u8] {
         &self.body
     }
 
     /// The body parsed as JSON (for tests).
+    ///
+    /// ```
+    /// use immcase_sdk::{Error, Response};
+    /// use serde_json::json;
+    ///
+    /// let response = Error::invalid_field("email", "required").to_response(false);
+    /// let body = response.body_json().unwrap();
+    /// assert_eq!(body["error"]["fields"], json!({"email": "required"}));
+    /// assert!(Response::text("not JSON").body_json().is_err());
+    /// ```
     pub fn body_json(&self) -> Result<serde_json::Value> {
         Ok(serde_json::from_slice(&self.body)?)
     }

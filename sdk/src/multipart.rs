@@ -11,6 +11,19 @@ use crate::{Error, Result};
 const MAX_PARTS: usize = 200;
 
 /// One part of a form: a field, or a file when it has a file name.
+///
+/// ```
+/// use immcase_sdk::Multipart;
+///
+/// let body = b"--x\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"me.jpg\"\r\n\
+///              Content-Type: image/jpeg\r\n\r\n\xFF\xD8\r\n--x--";
+/// let form = Multipart::parse("multipart/form-data; boundary=x", body).unwrap();
+/// let photo = &form.parts[0];
+/// assert_eq!(photo.name, "photo");
+/// assert_eq!(photo.file_name.as_deref(), Some("me.jpg"));
+/// assert_eq!(photo.content_type.as_deref(), Some("image/jpeg"));
+/// assert_eq!(photo.data, b"\xFF\xD8");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Part {
     /// The form field's name.
@@ -19,18 +32,45 @@ pub struct Part {
     pub file_name: Option<String>,
     /// The part's `Content-Type`, when it has one.
     pub content_type: Option<String>,
+    /// The field's value or the file's contents, as sent.
     pub data: Vec<u8>,
 }
 
 /// A form read from a `multipart/form-data` body.
+///
+/// ```
+/// use immcase_sdk::Request;
+///
+/// let body = "--x\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\nCall back\r\n--x--";
+/// let request = Request::new("POST", "/notes")
+///     .with_header("Content-Type", "multipart/form-data; boundary=x")
+///     .with_body(body);
+/// assert!(request.is_multipart());
+/// let form = request.multipart().unwrap();
+/// assert_eq!(form.parts.len(), 1);
+/// assert_eq!(form.text("text").as_deref(), Some("Call back"));
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Multipart {
+    /// Every part, fields and files, in the order sent.
     pub parts: Vec<Part>,
 }
 
 impl Multipart {
     /// Reads `body` sent with `content_type` (which names the boundary).
     /// A body that is not such a form is [`Error::Invalid`], saying why.
+    ///
+    /// ```
+    /// use immcase_sdk::Multipart;
+    ///
+    /// let body = b"--x\r\nContent-Disposition: form-data; name=\"subject\"\r\n\r\nVisa\r\n--x--";
+    /// let form = Multipart::parse("multipart/form-data; boundary=x", body).unwrap();
+    /// assert_eq!(form.fields(), [("subject".to_owned(), "Visa".to_owned())]);
+    ///
+    /// let error = Multipart::parse("application/json", b"{}").unwrap_err();
+    /// assert_eq!(error.status(), 422);
+    /// assert_eq!(error.message(), "the form is not multipart/form-data with a boundary");
+    /// ```
     pub fn parse(content_type: &str, body: &[u8]) -> Result<Self> {
         let boundary = boundary_of(content_type).ok_or_else(|| {
             Error::Invalid("the form is not multipart/form-data with a boundary".into())
@@ -69,6 +109,25 @@ impl Multipart {
 
     /// The first field called `name` that is not a file, as text (invalid
     /// UTF-8 replaced).
+    ///
+    /// ```
+    /// use immcase_sdk::Multipart;
+    ///
+    /// # let body = concat!(
+    /// #     "--x\r\nContent-Disposition: form-data; name=\"subject\"\r\n\r\nVisa renewal\r\n",
+    /// #     "--x\r\nContent-Disposition: form-data; name=\"urgent\"\r\n\r\ntrue\r\n",
+    /// #     "--x\r\nContent-Disposition: form-data; name=\"files\"; filename=\"scan.pdf\"\r\n",
+    /// #     "Content-Type: application/pdf\r\n\r\n%PDF-1.7\r\n",
+    /// #     "--x\r\nContent-Disposition: form-data; name=\"files\"; filename=\"\"\r\n\r\n\r\n",
+    /// #     "--x--\r\n",
+    /// # );
+    /// # let form = Multipart::parse("multipart/form-data; boundary=x", body.as_bytes()).unwrap();
+    /// // The form has the fields subject ("Visa renewal") and urgent ("true"),
+    /// // and under "files" scan.pdf and a file input left empty.
+    /// assert_eq!(form.text("subject").as_deref(), Some("Visa renewal"));
+    /// assert_eq!(form.text("files"), None); // a file, not a field
+    /// assert_eq!(form.text("missing"), None);
+    /// ```
     pub fn text(&self, name: &str) -> Option<String> {
         self.parts
             .iter()
@@ -77,6 +136,26 @@ impl Multipart {
     }
 
     /// Every field that is not a file, in order, as `(name, text)`.
+    ///
+    /// ```
+    /// use immcase_sdk::Multipart;
+    ///
+    /// # let body = concat!(
+    /// #     "--x\r\nContent-Disposition: form-data; name=\"subject\"\r\n\r\nVisa renewal\r\n",
+    /// #     "--x\r\nContent-Disposition: form-data; name=\"urgent\"\r\n\r\ntrue\r\n",
+    /// #     "--x\r\nContent-Disposition: form-data; name=\"files\"; filename=\"scan.pdf\"\r\n",
+    /// #     "Content-Type: application/pdf\r\n\r\n%PDF-1.7\r\n",
+    /// #     "--x\r\nContent-Disposition: form-data; name=\"files\"; filename=\"\"\r\n\r\n\r\n",
+    /// #     "--x--\r\n",
+    /// # );
+    /// # let form = Multipart::parse("multipart/form-data; boundary=x", body.as_bytes()).unwrap();
+    /// // The form has the fields subject ("Visa renewal") and urgent ("true"),
+    /// // and under "files" scan.pdf and a file input left empty.
+    /// let fields = form.fields();
+    /// assert_eq!(fields[0], ("subject".to_owned(), "Visa renewal".to_owned()));
+    /// assert_eq!(fields[1], ("urgent".to_owned(), "true".to_owned()));
+    /// assert_eq!(fields.len(), 2);
+    /// ```
     pub fn fields(&self) -> Vec<(String, String)> {
         self.parts
             .iter()
@@ -93,6 +172,30 @@ impl Multipart {
     /// The fields that are not files decoded into `T`
     /// (`#[derive(Deserialize)]`), as [`crate::Request::form`] decodes a
     /// form without files.
+    ///
+    /// ```
+    /// use immcase_sdk::Multipart;
+    /// use serde::Deserialize;
+    ///
+    /// # let body = concat!(
+    /// #     "--x\r\nContent-Disposition: form-data; name=\"subject\"\r\n\r\nVisa renewal\r\n",
+    /// #     "--x\r\nContent-Disposition: form-data; name=\"urgent\"\r\n\r\ntrue\r\n",
+    /// #     "--x\r\nContent-Disposition: form-data; name=\"files\"; filename=\"scan.pdf\"\r\n",
+    /// #     "Content-Type: application/pdf\r\n\r\n%PDF-1.7\r\n",
+    /// #     "--x\r\nContent-Disposition: form-data; name=\"files\"; filename=\"\"\r\n\r\n\r\n",
+    /// #     "--x--\r\n",
+    /// # );
+    /// # let form = Multipart::parse("multipart/form-data; boundary=x", body.as_bytes()).unwrap();
+    /// // The form has the fields subject ("Visa renewal") and urgent ("true"),
+    /// // and under "files" scan.pdf and a file input left empty.
+    /// #[derive(Deserialize)]
+    /// struct Ticket {
+    ///     subject: String,
+    ///     urgent: bool,
+    /// }
+    /// let ticket: Ticket = form.form().unwrap();
+    /// assert_eq!((ticket.subject.as_str(), ticket.urgent), ("Visa renewal", true));
+    /// ```
     pub fn form<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
         let encoded = serde_urlencoded::to_string(self.fields())
             .map_err(|e| Error::Invalid(format!("form: {e}")))?;
@@ -101,6 +204,27 @@ impl Multipart {
 
     /// The files sent under `name`, leaving out the empty part a browser
     /// sends when no file was chosen.
+    ///
+    /// ```
+    /// use immcase_sdk::Multipart;
+    ///
+    /// # let body = concat!(
+    /// #     "--x\r\nContent-Disposition: form-data; name=\"subject\"\r\n\r\nVisa renewal\r\n",
+    /// #     "--x\r\nContent-Disposition: form-data; name=\"urgent\"\r\n\r\ntrue\r\n",
+    /// #     "--x\r\nContent-Disposition: form-data; name=\"files\"; filename=\"scan.pdf\"\r\n",
+    /// #     "Content-Type: application/pdf\r\n\r\n%PDF-1.7\r\n",
+    /// #     "--x\r\nContent-Disposition: form-data; name=\"files\"; filename=\"\"\r\n\r\n\r\n",
+    /// #     "--x--\r\n",
+    /// # );
+    /// # let form = Multipart::parse("multipart/form-data; boundary=x", body.as_bytes()).unwrap();
+    /// // The form has the fields subject ("Visa renewal") and urgent ("true"),
+    /// // and under "files" scan.pdf and a file input left empty.
+    /// let files: Vec<_> = form.files("files").collect();
+    /// assert_eq!(files.len(), 1);
+    /// assert_eq!(files[0].file_name.as_deref(), Some("scan.pdf"));
+    /// assert_eq!(files[0].content_type.as_deref(), Some("application/pdf"));
+    /// assert_eq!(files[0].data, b"%PDF-1.7");
+    /// ```
     pub fn files<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Part> + 'a {
         self.parts.iter().filter(move |p| {
             p.name == name && p.file_name.as_deref().is_some_and(|n| !n.is_empty())

@@ -8,6 +8,15 @@ use crate::http::{Request, Response};
 
 /// What a route runs: `fn(&Ctx, Request) -> Result<Response>` (a plain
 /// function or a closure).
+///
+/// ```
+/// use immcase_sdk::{Caller, Ctx, Handler, Request, Response};
+///
+/// let ping: Handler = Box::new(|_ctx, _request| Ok(Response::text("pong")));
+/// let ctx = Ctx::new(Caller::default());
+/// let response = ping(&ctx, Request::new("GET", "/ping")).unwrap();
+/// assert_eq!(response.body(), b"pong");
+/// ```
 pub type Handler = Box<dyn Fn(&Ctx, Request) -> Result<Response>>;
 
 /// Routes of a module, tried in the order they were added.
@@ -20,13 +29,18 @@ pub type Handler = Box<dyn Fn(&Ctx, Request) -> Result<Response>>;
 /// as JSON for the API and as an HTML fragment for pages.
 ///
 /// ```
-/// use immcase_sdk::{Ctx, Request, Response, Result, Router};
+/// use immcase_sdk::{Caller, Ctx, Request, Response, Result, Router};
 ///
 /// fn show(_ctx: &Ctx, request: Request) -> Result<Response> {
 ///     Ok(Response::json(&serde_json::json!({ "id": request.param("id") })))
 /// }
 ///
 /// let router = Router::new().get("/notes/:id", show);
+///
+/// let ctx = Ctx::new(Caller::default());
+/// let response = router.handle(&ctx, Request::new("GET", "/notes/42"));
+/// assert_eq!(response.status_code(), 200);
+/// assert_eq!(response.body(), br#"{"id":"42"}"#);
 /// ```
 #[derive(Default)]
 pub struct Router {
@@ -54,7 +68,15 @@ enum Match<'a> {
 }
 
 impl Router {
-    /// No routes yet.
+    /// No routes yet: every request is a 404.
+    ///
+    /// ```
+    /// use immcase_sdk::{Caller, Ctx, Request, Router};
+    ///
+    /// let ctx = Ctx::new(Caller::default());
+    /// let response = Router::new().handle(&ctx, Request::new("GET", "/"));
+    /// assert_eq!(response.status_code(), 404);
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
@@ -65,6 +87,17 @@ impl Router {
     ///
     /// If `*rest` is not the last segment of `pattern`: that is a mistake in
     /// the module's code, found by its first request.
+    ///
+    /// ```
+    /// use immcase_sdk::{Caller, Ctx, Request, Response, Router};
+    ///
+    /// let router = Router::new().route("options", "/notes", |_, _| {
+    ///     Ok(Response::no_content().header("allow", "GET, POST"))
+    /// });
+    /// let ctx = Ctx::new(Caller::default());
+    /// let response = router.handle(&ctx, Request::new("OPTIONS", "/notes/"));
+    /// assert_eq!(response.header_value("allow"), Some("GET, POST"));
+    /// ```
     pub fn route(
         mut self,
         method: &str,
@@ -80,6 +113,17 @@ impl Router {
     }
 
     /// A `GET` route.
+    ///
+    /// ```
+    /// use immcase_sdk::{Caller, Ctx, Request, Response, Router};
+    ///
+    /// let router = Router::new().get("/files/*rest", |_, request| {
+    ///     Ok(Response::text(request.param("rest").unwrap_or_default().to_owned()))
+    /// });
+    /// let ctx = Ctx::new(Caller::default());
+    /// let response = router.handle(&ctx, Request::new("GET", "/files/2026/visa%20scan.pdf"));
+    /// assert_eq!(response.body(), b"2026/visa scan.pdf");
+    /// ```
     pub fn get(
         self,
         pattern: &str,
@@ -89,6 +133,19 @@ impl Router {
     }
 
     /// A `POST` route.
+    ///
+    /// ```
+    /// use immcase_sdk::{Caller, Ctx, Request, Response, Router};
+    ///
+    /// let router = Router::new().post("/notes", |_, request| {
+    ///     Ok(Response::created(&request.json::<serde_json::Value>()?))
+    /// });
+    /// let ctx = Ctx::new(Caller::default());
+    /// let request = Request::new("POST", "/notes").with_body(r#"{"text":"Hi"}"#);
+    /// let response = router.handle(&ctx, request);
+    /// assert_eq!(response.status_code(), 201);
+    /// assert_eq!(response.body(), br#"{"text":"Hi"}"#);
+    /// ```
     pub fn post(
         self,
         pattern: &str,
@@ -98,6 +155,17 @@ impl Router {
     }
 
     /// A `PUT` route.
+    ///
+    /// ```
+    /// use immcase_sdk::{Caller, Ctx, Request, Response, Router};
+    ///
+    /// let router = Router::new().put("/notes/:id", |_, request| {
+    ///     Ok(Response::text(format!("replaced {}", request.require_param("id")?)))
+    /// });
+    /// let ctx = Ctx::new(Caller::default());
+    /// let response = router.handle(&ctx, Request::new("PUT", "/notes/7"));
+    /// assert_eq!(response.body(), b"replaced 7");
+    /// ```
     pub fn put(
         self,
         pattern: &str,
@@ -107,6 +175,18 @@ impl Router {
     }
 
     /// A `PATCH` route.
+    ///
+    /// ```
+    /// use immcase_sdk::{Caller, Ctx, Error, Request, Router};
+    ///
+    /// let router = Router::new().patch("/notes/:id", |_, _| {
+    ///     Err(Error::Conflict("the note changed".into()))
+    /// });
+    /// let ctx = Ctx::new(Caller::default());
+    /// let response = router.handle(&ctx, Request::new("PATCH", "/notes/7"));
+    /// assert_eq!(response.status_code(), 409);
+    /// assert_eq!(response.body_json().unwrap()["error"]["code"], "conflict");
+    /// ```
     pub fn patch(
         self,
         pattern: &str,
@@ -116,6 +196,16 @@ impl Router {
     }
 
     /// A `DELETE` route.
+    ///
+    /// ```
+    /// use immcase_sdk::{Caller, Ctx, Request, Response, Router};
+    ///
+    /// let router = Router::new().delete("/notes/:id", |_, _| Ok(Response::no_content()));
+    /// let ctx = Ctx::new(Caller::default());
+    /// let response = router.handle(&ctx, Request::new("DELETE", "/notes/7"));
+    /// assert_eq!(response.status_code(), 204);
+    /// assert!(response.body().is_empty());
+    /// ```
     pub fn delete(
         self,
         pattern: &str,
@@ -126,6 +216,17 @@ impl Router {
 
     /// Runs the matching handler; its error (or a 404/405) becomes the
     /// matching error response. Internal errors are logged through the host.
+    ///
+    /// ```
+    /// use immcase_sdk::{Caller, Ctx, Request, Response, Router};
+    ///
+    /// let router = Router::new().get("/notes", |_, _| Ok(Response::text("all notes")));
+    /// let ctx = Ctx::new(Caller::default());
+    /// let missing = router.handle(&ctx, Request::new("GET", "/cases"));
+    /// assert_eq!(missing.body_json().unwrap()["error"]["code"], "not_found");
+    /// let page = router.handle(&ctx, Request::new("GET", "/cases").as_page());
+    /// assert!(String::from_utf8_lossy(page.body()).contains("<h1>Not found</h1>"));
+    /// ```
     pub fn handle(&self, ctx: &Ctx, request: Request) -> Response {
         let page = request.is_page();
         match self.dispatch(ctx, request) {
@@ -139,8 +240,21 @@ impl Router {
         }
     }
 
-    /// Runs the matching handler and returns its result as it is (404 and
-    /// 405 as errors, the 405's `Allow` list in its `allow` member).
+    /// Runs the matching handler and returns its result as it is. A path no
+    /// route matches is an [`Error::NotFound`]; a path whose routes do not
+    /// take the method is already a 405 response, with an `Allow` header
+    /// listing the methods they take.
+    ///
+    /// ```
+    /// use immcase_sdk::{Caller, Ctx, Error, Request, Response, Router};
+    ///
+    /// let router = Router::new().get("/notes", |_, _| Ok(Response::text("all notes")));
+    /// let ctx = Ctx::new(Caller::default());
+    /// let missing = router.dispatch(&ctx, Request::new("GET", "/cases"));
+    /// assert_eq!(missing, Err(Error::NotFound("no page at /cases".into())));
+    /// let wrong = router.dispatch(&ctx, Request::new("POST", "/notes")).unwrap();
+    /// assert_eq!((wrong.status_code(), wrong.header_value("allow")), (405, Some("GET")));
+    /// ```
     pub fn dispatch(&self, ctx: &Ctx, mut request: Request) -> Result<Response> {
         match self.find(request.method(), request.path()) {
             Match::Found(route, params) => {
@@ -379,6 +493,24 @@ mod tests {
         let nope = router.handle(&ctx(), Request::new("GET", "/nope").as_page());
         assert_eq!(nope.status_code(), 403);
         assert!(String::from_utf8_lossy(nope.body()).contains("notes.manage_all"));
+    }
+
+    #[test]
+    fn dispatch_gives_unknown_paths_as_errors_and_wrong_methods_as_405() {
+        let missing = router().dispatch(&ctx(), Request::new("GET", "/nothing"));
+        assert_eq!(
+            missing.err(),
+            Some(Error::NotFound("no page at /nothing".into()))
+        );
+        let wrong = router()
+            .dispatch(&ctx(), Request::new("PATCH", "/notes"))
+            .expect("a 405 response");
+        assert_eq!(wrong.status_code(), 405);
+        assert_eq!(wrong.header_value("allow"), Some("GET, POST"));
+        assert_eq!(
+            wrong.body_json().expect("JSON")["error"]["message"],
+            "PATCH is not allowed here; use GET, POST"
+        );
     }
 
     #[test]
