@@ -208,7 +208,15 @@ const VOID: &[&str] = &[
 ];
 
 /// Attributes holding a URL: a value with a scheme other than these becomes `#`.
-const URL_ATTRIBUTES: &[&str] = &["href", "src", "action", "formaction", "poster", "cite"];
+const URL_ATTRIBUTES: &[&str] = &[
+    "href",
+    "src",
+    "action",
+    "formaction",
+    "poster",
+    "cite",
+    "data",
+];
 const SAFE_SCHEMES: &[&str] = &["http", "https", "mailto", "tel"];
 
 impl Element {
@@ -355,6 +363,17 @@ fn is_safe_url(url: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_objects_data_is_a_url_too() {
+        let object = el("object").attr("data", "javascript:alert(1)").render();
+        assert_eq!(object.as_str(), "<object data=\"#\"></object>");
+        let fine = el("object").attr("data", "/m/notes/chart.svg").render();
+        assert_eq!(
+            fine.as_str(),
+            "<object data=\"/m/notes/chart.svg\"></object>"
+        );
+    }
 
     #[test]
     fn escape_covers_text_and_attributes() {
