@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+pub mod checks;
+
 use semver::{Version, VersionReq};
 use serde::{Deserialize, Serialize};
 
