@@ -112,10 +112,13 @@ mod ctx;
 mod error;
 pub mod html;
 mod http;
+mod imports;
 mod multipart;
 mod plugin;
 mod router;
 mod store;
+#[cfg(all(feature = "testing", not(target_arch = "wasm32")))]
+pub mod testing;
 
 pub use caller::Caller;
 pub use ctx::{Ctx, Person, SearchEntry};
