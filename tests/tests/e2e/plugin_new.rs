@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use immcase_tests::{Backend, TestServer};
@@ -15,8 +15,11 @@ async fn a_new_module_builds_and_loads_as_it_is() {
     let folder = immcase::plugin_new::plugin_new("hello-world", work.path(), Some(&sdk)).unwrap();
 
     // Built as its README says, sharing compiled dependencies with the
-    // workspace's module builds.
-    let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/modules");
+    // workspace's module builds (in the target folder the build uses).
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"))
+        .join("modules");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
         .current_dir(&folder)
