@@ -123,6 +123,26 @@ impl<P: Plugin> TestHost<P> {
     ///
     /// If the manifest does not subscribe to `name`: the host would never
     /// deliver it.
+    ///
+    /// ```
+    /// # use immcase_sdk::testing::TestHost;
+    /// # use immcase_sdk::{Ctx, Event, Plugin, Result, Router};
+    /// struct Closer;
+    /// impl Plugin for Closer {
+    ///     fn router() -> Router { Router::new() }
+    ///     fn on_event(ctx: &Ctx, event: Event) -> Result<()> {
+    ///         ctx.log_info(&format!("case {} closed", event.payload["id"]));
+    ///         Ok(())
+    ///     }
+    /// }
+    /// let host = TestHost::<Closer>::from_manifest(
+    ///     "id = \"closer\"\nname = \"M\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n\
+    ///      [capabilities]\nevents = { subscribe = [\"case.closed\"] }",
+    /// );
+    /// host.deliver_event("case.closed", &serde_json::json!({ "id": "c1" }))?;
+    /// assert_eq!(host.logs()[0].message, "case \"c1\" closed");
+    /// # Ok::<(), immcase_sdk::Error>(())
+    /// ```
     pub fn deliver_event(&self, name: &str, payload: &impl Serialize) -> Result<()> {
         assert!(
             self.shared.manifest.subscribes_to(name),
@@ -234,6 +254,29 @@ impl<P: Plugin> TestHost<P> {
     /// or [`Caller::host`] as a workflow does). A person needs
     /// `module:{id}`, as the host requires of one module calling another's
     /// action. An `Err` keeps none of the call's changes.
+    ///
+    /// ```
+    /// # use immcase_sdk::testing::TestHost;
+    /// # use immcase_sdk::{Caller, Ctx, Error, Plugin, Result, Router};
+    /// # use serde_json::{Value, json};
+    /// struct Echo;
+    /// impl Plugin for Echo {
+    ///     fn router() -> Router { Router::new() }
+    ///     fn action(_ctx: &Ctx, name: &str, input: Value) -> Result<Value> {
+    ///         match name {
+    ///             "echo" => Ok(json!({ "said": input })),
+    ///             _ => Err(Error::NotFound(format!("no action {name}"))),
+    ///         }
+    ///     }
+    /// }
+    /// let host = TestHost::<Echo>::from_manifest(
+    ///     "id = \"echo\"\nname = \"M\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n\
+    ///      ",
+    /// );
+    /// assert_eq!(host.call_action(&Caller::host(), "echo", &1)?, json!({ "said": 1 }));
+    /// assert_eq!(host.call_action(&Caller::host(), "shout", &1).map_err(|e| e.status()), Err(404));
+    /// # Ok::<(), immcase_sdk::Error>(())
+    /// ```
     pub fn call_action(
         &self,
         caller: &Caller,

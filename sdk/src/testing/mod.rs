@@ -60,28 +60,24 @@ use std::path::Path;
 use std::rc::Rc;
 
 use immcase_manifest::Manifest;
-use serde::Serialize;
-use serde_json::Value;
 
-use crate::caller::Caller;
-use crate::ctx::Person;
-use crate::error::Result;
 use crate::plugin::Plugin;
-use crate::store::Doc;
 
 mod callers;
 mod calls;
 mod files;
 pub(crate) mod imports;
+mod inspect;
 mod records;
 mod search;
+mod setup;
 mod store;
 mod world;
 
+use world::Shared;
 pub use world::{
     EmittedEvent, FiredTimer, LogLevel, LogLine, Mail, PendingTimer, RecordKind, SearchDoc,
 };
-use world::{Record, Shared};
 
 /// The practice every call of a test host is in.
 pub const PRACTICE: &str = "test-practice";
@@ -159,233 +155,10 @@ impl<P: Plugin> TestHost<P> {
     pub fn advance(&self, ms: i64) {
         self.shared.world.borrow_mut().now += ms;
     }
-
-    // --- what the test sets up ----------------------------------------------
-
-    /// Adds a person to the practice's directory (active), holding the
-    /// caller's permissions for [`crate::Ctx::people_holding`].
-    pub fn add_person(&self, person: &Caller) {
-        let id = person
-            .user_id
-            .clone()
-            .unwrap_or_else(|| panic!("add_person needs a person (Caller::person), not the host"));
-        let entry = Person {
-            id: id.clone(),
-            email: person.email.clone(),
-            display_name: person.display_name.clone(),
-            time_zone: person.time_zone.clone(),
-            active: true,
-        };
-        let mut world = self.shared.world.borrow_mut();
-        world.people.insert(id, (entry, person.permissions.clone()));
-    }
-
-    /// Disables (or enables again) a person's account.
-    pub fn set_active(&self, person_id: &str, active: bool) {
-        if let Some((person, _)) = self.shared.world.borrow_mut().people.get_mut(person_id) {
-            person.active = active;
-        }
-    }
-
-    /// Adds an applicant, shaped like `GET /api/v1/applicants/{id}`; it
-    /// needs a string `id` (and an `email` for
-    /// [`crate::Ctx::applicants_by_email`]).
-    pub fn add_applicant(&self, applicant: &impl Serialize) {
-        let record = record_of(applicant, "applicant");
-        self.shared.world.borrow_mut().applicants.push(record);
-    }
-
-    /// Adds a case, shaped like `GET /api/v1/cases/{id}`; it needs a string
-    /// `id`, and a `folio` (`CAS014`) for [`crate::Ctx::case_by_folio`];
-    /// an `applicant_id` lists the applicant's files with the case's.
-    pub fn add_case(&self, case: &impl Serialize) {
-        let record = record_of(case, "case");
-        self.shared.world.borrow_mut().cases.push(record);
-    }
-
-    /// Puts an applicant or a case in the trash: reads say not found.
-    pub fn trash(&self, kind: RecordKind, id: &str) {
-        let mut world = self.shared.world.borrow_mut();
-        let records = match kind {
-            RecordKind::Applicant => &mut world.applicants,
-            RecordKind::Case => &mut world.cases,
-        };
-        for record in records.iter_mut().filter(|r| r.id == id) {
-            record.trashed = true;
-        }
-    }
-
-    /// The field rules of the practice's roles: `rules` may hide (remove)
-    /// or change fields of a record read for a person, as their roles'
-    /// field rules do. Calls the host makes on its own see every field.
-    ///
-    /// ```
-    /// # use immcase_sdk::testing::{RecordKind, TestHost};
-    /// # use immcase_sdk::{Caller, Plugin, Router};
-    /// # struct M;
-    /// # impl Plugin for M { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<M>::from_manifest("id = \"m\"\nname = \"M\"\nversion = \"0.1.0\"\nhost-api = \"^0.1\"\n[capabilities]\nrecords = [\"applicants:read\"]");
-    /// host.add_applicant(&serde_json::json!({ "id": "a1", "name": "Ana", "passport": "X1" }));
-    /// host.field_rules(|caller, kind, record| {
-    ///     if kind == RecordKind::Applicant && !caller.can("passports.read") {
-    ///         record.as_object_mut().map(|r| r.remove("passport"));
-    ///     }
-    /// });
-    /// let clerk = Caller::person("clerk", &["applicants.read"]);
-    /// let seen = host.with_ctx(&clerk, |ctx| ctx.applicant("a1"))?;
-    /// assert_eq!(seen, serde_json::json!({ "id": "a1", "name": "Ana" }));
-    /// # Ok::<(), immcase_sdk::Error>(())
-    /// ```
-    pub fn field_rules(&self, rules: impl Fn(&Caller, RecordKind, &mut Value) + 'static) {
-        *self.shared.field_rules.borrow_mut() = Some(Rc::new(rules));
-    }
-
-    /// A file of `owner` (`applicant:{id}`, `case:{id}` or `module:{key}`),
-    /// as if uploaded; returns its description.
-    pub fn add_file(&self, owner: &str, name: &str, content_type: &str, content: &[u8]) -> Value {
-        let (kind, id) = owner
-            .split_once(':')
-            .unwrap_or_else(|| panic!("{owner:?} is not an owner"));
-        let kind = if kind == "module" {
-            format!("module:{}", self.shared.id())
-        } else {
-            kind.to_owned()
-        };
-        let file = self
-            .shared
-            .stored_file(&kind, id, name, content_type, content, None);
-        let info = file.info.clone();
-        self.shared.world.borrow_mut().files.push(file);
-        info
-    }
-
-    /// Stands in for another module's action `{module}.{action}` (as the
-    /// manifest lists it under `[capabilities] actions`): `stub` gets the
-    /// caller and the input. An action without a stub is a module not
-    /// enabled in the practice.
-    pub fn stub_action(
-        &self,
-        action: &str,
-        stub: impl Fn(&Caller, Value) -> Result<Value> + 'static,
-    ) {
-        self.shared
-            .stubs
-            .borrow_mut()
-            .insert(action.to_owned(), Rc::new(stub));
-    }
-
-    /// Sets a setting as the practice's administrator would.
-    ///
-    /// # Panics
-    ///
-    /// If the manifest does not declare it, or refuses the value (the host's
-    /// words).
-    pub fn set_setting(&self, name: &str, value: impl Serialize) {
-        let decl = self
-            .shared
-            .manifest
-            .settings
-            .get(name)
-            .unwrap_or_else(|| panic!("`{}` declares no setting {name:?}", self.shared.id()));
-        let value = serde_json::to_value(value).unwrap_or(Value::Null);
-        if let Err(refused) = immcase_manifest::check_setting(decl, &value) {
-            panic!("setting {name}: {refused}");
-        }
-        self.shared
-            .world
-            .borrow_mut()
-            .settings
-            .insert(name.to_owned(), value);
-    }
-
-    // --- what the module did --------------------------------------------------
-
-    /// The documents of `collection`, by id.
-    pub fn documents(&self, collection: &str) -> Vec<Doc<Value>> {
-        let world = self.shared.world.borrow();
-        let Some(docs) = world.documents.get(collection) else {
-            return Vec::new();
-        };
-        docs.iter()
-            .map(|(id, d)| Doc {
-                id: id.clone(),
-                version: d.version,
-                created_at: d.created_at,
-                updated_at: d.updated_at,
-                data: serde_json::from_str(&d.data).unwrap_or(Value::Null),
-            })
-            .collect()
-    }
-
-    /// The document `id` of `collection`, if there is one.
-    pub fn document(&self, collection: &str, id: &str) -> Option<Doc<Value>> {
-        self.documents(collection).into_iter().find(|d| d.id == id)
-    }
-
-    /// The events emitted by calls that succeeded, in order.
-    pub fn events(&self) -> Vec<EmittedEvent> {
-        self.shared.world.borrow().events.clone()
-    }
-
-    /// The pending timers, by key.
-    pub fn timers(&self) -> Vec<PendingTimer> {
-        self.shared
-            .world
-            .borrow()
-            .timers
-            .values()
-            .cloned()
-            .collect()
-    }
-
-    /// The mail queued by calls that succeeded, in order.
-    pub fn mail(&self) -> Vec<Mail> {
-        self.shared.world.borrow().mail.clone()
-    }
-
-    /// The module's documents in global search, by id.
-    pub fn search_docs(&self) -> Vec<SearchDoc> {
-        self.shared
-            .world
-            .borrow()
-            .search
-            .values()
-            .cloned()
-            .collect()
-    }
-
-    /// The files of `owner` as [`TestHost::add_file`] names it, described.
-    pub fn files(&self, owner: &str) -> Vec<Value> {
-        let world = self.shared.world.borrow();
-        world
-            .files
-            .iter()
-            .filter(|f| f.info["owner"] == owner)
-            .map(|f| f.info.clone())
-            .collect()
-    }
-
-    /// Every line the module logged, failed calls' too.
-    pub fn logs(&self) -> Vec<LogLine> {
-        self.shared.world.borrow().logs.clone()
-    }
 }
 
 impl<P: Plugin> Default for TestHost<P> {
     fn default() -> Self {
         Self::new()
-    }
-}
-
-fn record_of(value: &impl Serialize, what: &str) -> Record {
-    let json = serde_json::to_value(value).unwrap_or(Value::Null);
-    let id = json["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("an {what} needs a string `id`: {json}"))
-        .to_owned();
-    Record {
-        id,
-        json,
-        trashed: false,
     }
 }
