@@ -509,3 +509,30 @@ fn actions_run_through_the_module_and_undo_on_error() {
 fn settings_are_checked_against_their_declaration() {
     host().set_setting("greeting", "much too long a greeting");
 }
+
+#[test]
+#[should_panic(expected = "no ImmCase test host is running a call on this thread")]
+fn imports_outside_a_call_say_how_to_make_one() {
+    let _host = host();
+    let _ = Ctx::new(ana()).now();
+}
+
+#[test]
+fn too_many_filters_and_bad_limits_are_refused() {
+    let host = host();
+    host.with_ctx(&Caller::host(), |ctx| {
+        let mut query = ctx.collection::<Value>("items").query();
+        for rank in 0..9 {
+            query = query.where_ne("rank", rank);
+        }
+        let refused = query.fetch().expect_err("nine filters");
+        assert_eq!(message(refused), "at most 8 filters");
+        let object = ctx
+            .collection::<Value>("items")
+            .query()
+            .where_eq("name", json!(null))
+            .fetch()
+            .expect_err("null");
+        assert!(message(object).contains("a filter value must be a string, number or boolean"));
+    });
+}
