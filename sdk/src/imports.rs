@@ -3,12 +3,12 @@
 //!
 //! - Built for `wasm32`, each calls the generated binding: the real host.
 //! - Built natively with the `testing` feature, each calls the
-//!   [`crate::testing::TestHost`] installed on the current thread by the
+//!   `crate::testing::TestHost` installed on the current thread by the
 //!   call a test makes through it.
 //! - Built natively without it, each panics saying so: imports exist only
 //!   inside the host.
 //!
-//! [`crate::Ctx`] and [`crate::Collection`] use nothing else.
+//! `Ctx` and `Collection` use nothing else.
 
 // Natively without `testing` the arguments go nowhere.
 #![cfg_attr(

@@ -59,7 +59,8 @@ use std::marker::PhantomData;
 use std::path::Path;
 use std::rc::Rc;
 
-use immcase_manifest::Manifest;
+/// A module's `plugin.toml`, as [`TestHost::manifest`] gives it.
+pub use immcase_manifest::Manifest;
 
 use crate::plugin::Plugin;
 
