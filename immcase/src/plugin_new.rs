@@ -25,6 +25,10 @@ const TEMPLATE: &[(&str, &str)] = &[
         "src/lib.rs",
         include_str!("../../sdk/template/src/lib.rs.tmpl"),
     ),
+    (
+        "src/tests.rs",
+        include_str!("../../sdk/template/src/tests.rs.tmpl"),
+    ),
 ];
 
 /// The SDK in this source tree, when it is still where it was built from.
@@ -34,6 +38,16 @@ fn local_sdk() -> Option<PathBuf> {
         .exists()
         .then(|| sdk.canonicalize().ok())
         .flatten()
+}
+
+/// The SDK dependency with its `testing` feature, for the tests: an inline
+/// table gains the feature, a version becomes a table with it.
+fn with_testing(dependency: &str) -> String {
+    let dependency = dependency.trim();
+    match dependency.strip_suffix('}') {
+        Some(table) => format!("{}, features = [\"testing\"] }}", table.trim_end()),
+        None => format!("{{ version = {dependency}, features = [\"testing\"] }}"),
+    }
 }
 
 /// "my-module" → "My module".
@@ -130,6 +144,7 @@ pub fn plugin_new(id: &str, parent: &Path, sdk: &SdkSource) -> anyhow::Result<Pa
             .replace("{{crate_name}}", &id.replace('-', "_"))
             .replace("{{name}}", &human_name(id))
             .replace("{{sdk_dependency}}", &dependencies.sdk)
+            .replace("{{sdk_test_dependency}}", &with_testing(&dependencies.sdk))
             .replace("{{manifest_dependency}}", &dependencies.manifest);
         let path = folder.join(file);
         if let Some(dir) = path.parent() {
@@ -154,6 +169,10 @@ mod tests {
         assert_eq!(parsed.name, "Case checklist");
         let cargo = std::fs::read_to_string(folder.join("Cargo.toml")).unwrap();
         assert!(cargo.contains("immcase-sdk = { path = "), "{cargo}");
+        let tests = cargo.split("[dev-dependencies]").nth(1).unwrap_or_default();
+        assert!(tests.contains("features = [\"testing\"] }"), "{cargo}");
+        let written = std::fs::read_to_string(folder.join("src/tests.rs")).unwrap();
+        assert!(written.contains("module:case-checklist"), "{written}");
         assert!(!cargo.contains("{{") && !manifest.contains("{{"));
         assert!(
             plugin_new("case-checklist", dir.path(), &SdkSource::Default).is_err(),
@@ -201,5 +220,17 @@ mod tests {
             .to_string();
         assert!(error.contains("no Cargo.toml"), "{error}");
         assert!(dependencies(&SdkSource::Path(dir.path().join("nowhere"))).is_err());
+    }
+
+    #[test]
+    fn the_tests_take_the_sdk_with_its_test_host() {
+        assert_eq!(
+            with_testing("{ path = \"/x/sdk\" }"),
+            "{ path = \"/x/sdk\", features = [\"testing\"] }"
+        );
+        assert_eq!(
+            with_testing("\"0.1.0\""),
+            "{ version = \"0.1.0\", features = [\"testing\"] }"
+        );
     }
 }

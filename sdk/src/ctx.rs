@@ -11,10 +11,10 @@ use serde_json::Value;
 
 use crate::caller::Caller;
 use crate::error::{Error, Result};
-use crate::store::Collection;
-use crate::wit::immcase::plugin::{
+use crate::imports::{
     actions, directory, events, files, log, mail, records, schedule, search, settings,
 };
+use crate::store::Collection;
 
 /// The context of one call: the caller, and the host's imports as methods.
 #[derive(Debug, Clone)]

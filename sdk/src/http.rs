@@ -707,6 +707,18 @@ impl Response {
     }
 }
 
+/// What the host received, back as a [`Response`] (the test host reads
+/// answers this way).
+impl From<HttpResponse> for Response {
+    fn from(response: HttpResponse) -> Self {
+        Self {
+            status: response.status,
+            headers: response.headers,
+            body: response.body,
+        }
+    }
+}
+
 impl From<Response> for HttpResponse {
     fn from(response: Response) -> Self {
         Self {

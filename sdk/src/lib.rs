@@ -104,18 +104,23 @@
 //! ```
 //!
 //! Domain rules are plain functions: test them natively with `cargo test`.
-//! The imports (store, mail, ...) exist only inside the host; called in a
-//! native test they panic.
+//! The imports (store, mail, ...) exist only inside the host; a native test
+//! reaches the module's handlers, events, timers and actions through
+//! `testing::TestHost` (feature `testing`), an in-memory host read from the
+//! module's `plugin.toml`. Without it, an import called natively panics.
 
 mod caller;
 mod ctx;
 mod error;
 pub mod html;
 mod http;
+mod imports;
 mod multipart;
 mod plugin;
 mod router;
 mod store;
+#[cfg(all(feature = "testing", not(target_arch = "wasm32")))]
+pub mod testing;
 
 pub use caller::Caller;
 pub use ctx::{Ctx, Person, SearchEntry};

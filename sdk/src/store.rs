@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
-use crate::wit::immcase::plugin::store as wit;
+use crate::imports::store as wit;
 
 /// One stored document with its data decoded as `T`.
 #[derive(Debug, Clone, PartialEq, Serialize)]

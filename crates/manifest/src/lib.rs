@@ -6,6 +6,8 @@ pub mod build;
 
 use std::collections::BTreeMap;
 
+pub mod checks;
+
 use semver::{Version, VersionReq};
 use serde::{Deserialize, Serialize};
 

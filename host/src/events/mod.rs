@@ -9,7 +9,7 @@ use crate::db::new_id;
 use crate::practices::Practice;
 
 /// Longest event name and payload.
-pub const MAX_NAME: usize = 100;
+pub const MAX_NAME: usize = immcase_manifest::checks::MAX_EVENT_NAME;
 pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
 
 /// Writes an event and a delivery for each of `subscribers` (the modules
@@ -64,15 +64,7 @@ where
 
 /// Whether an event name is well formed: dotted lowercase parts.
 pub fn is_valid_name(name: &str) -> bool {
-    let parts: Vec<&str> = name.split('.').collect();
-    name.len() <= MAX_NAME
-        && parts.len() >= 2
-        && parts.iter().all(|p| {
-            !p.is_empty()
-                && p.starts_with(|c: char| c.is_ascii_lowercase())
-                && p.chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
-        })
+    immcase_manifest::checks::is_event_name(name)
 }
 
 #[cfg(test)]

@@ -11,6 +11,11 @@ use sqlx::{Any, AssertSqlSafe, Executor, Row};
 
 use crate::practices::Practice;
 
+use immcase_manifest::checks;
+/// The sortable text form of an indexable JSON value (shared with the SDK's
+/// test host, so both order and compare alike).
+pub use immcase_manifest::checks::index_value;
+
 /// Largest document, as JSON text.
 pub const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
 pub const MAX_PAGE: u32 = 500;
@@ -67,38 +72,7 @@ pub struct Query {
 }
 
 pub fn check_id(id: &str) -> Result<(), StoreError> {
-    let ok = !id.is_empty()
-        && id.len() <= 200
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':' | '@'));
-    if ok {
-        Ok(())
-    } else {
-        Err(StoreError::Invalid(format!(
-            "document id {id:?}: use 1 to 200 letters, digits and - _ . : @"
-        )))
-    }
-}
-
-/// The sortable text form of an indexable JSON value, or `None` for values
-/// that are not indexed (null, arrays, objects).
-pub fn index_value(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) => Some(format!("s:{s}")),
-        Value::Bool(b) => Some(format!("b:{}", u8::from(*b))),
-        Value::Number(n) => n.as_f64().map(|f| {
-            // Order-preserving map of f64 onto u64, then fixed-width hex.
-            let bits = f.to_bits();
-            let key = if bits >> 63 == 1 {
-                !bits
-            } else {
-                bits | (1 << 63)
-            };
-            format!("n:{key:016x}")
-        }),
-        _ => None,
-    }
+    checks::document_id(id).map_err(StoreError::Invalid)
 }
 
 fn row_to_document(r: &sqlx::any::AnyRow) -> sqlx::Result<StoredDocument> {

@@ -1,9 +1,10 @@
-//! `immcase plugin new` writes a module crate that builds for wasm32-wasip2
-//! passes `plugin check` and loads into the host as it is.
+//! `immcase plugin new` writes a module crate, in a folder outside this
+//! source tree, that builds for wasm32-wasip2, passes its native tests and
+//! `plugin check`, and loads into the host as it is.
 
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use immcase_tests::{Backend, TestServer};
@@ -20,8 +21,11 @@ async fn a_new_module_builds_and_loads_as_it_is() {
     .unwrap();
 
     // Built as its README says, sharing compiled dependencies with the
-    // workspace's module builds.
-    let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/modules");
+    // workspace's module builds (in the target folder the build uses).
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"))
+        .join("modules");
     let build = || {
         Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
             .current_dir(&folder)
@@ -56,6 +60,25 @@ async fn a_new_module_builds_and_loads_as_it_is() {
         "the new module does not build: {}",
         String::from_utf8_lossy(&built.stderr)
     );
+    // Its native test runs its handlers on the SDK's test host.
+    let tested = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .current_dir(&folder)
+        .args(["test", "--offline", "--target-dir"])
+        .arg(&target)
+        .env_remove("CARGO_TARGET_DIR")
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&tested.stdout);
+    assert!(
+        tested.status.success(),
+        "the new module's native tests fail: {report}{}",
+        String::from_utf8_lossy(&tested.stderr)
+    );
+    assert!(
+        report.contains("hello_answers_with_the_callers_name ... ok"),
+        "{report}"
+    );
+
     let component = target.join("wasm32-wasip2/release/hello_world.wasm");
     let checked = immcase::plugin_check::plugin_check(&folder, Some(&component)).unwrap();
     assert_eq!(checked.manifest.id, "hello-world");
