@@ -327,7 +327,21 @@ pub async fn save_settings(
         details: Value::Object(input.values),
     };
     audit::record(&mut *tx, &caller.practice, now, entry).await?;
-    tx.commit().await?;
+    // Modules that keep something derived from settings (the helpdesk's
+    // search readers follow its categories) subscribe to this.
+    let name = "module.settings_changed";
+    let payload = serde_json::json!({ "module": id }).to_string();
+    crate::change::announce(
+        state,
+        &mut tx,
+        &caller.practice,
+        name,
+        &payload,
+        "host",
+        now,
+    )
+    .await?;
+    crate::change::commit(state, tx).await?;
     state.module_settings.forget(&caller.practice, id);
     Ok(())
 }

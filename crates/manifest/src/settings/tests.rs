@@ -344,3 +344,43 @@ fn declarations_read_back_as_json() {
     );
     assert!(json["welcome"].get("minimum").is_none());
 }
+
+/// The bundled helpdesk declares the largest settings of any module: they
+/// parse, and a document its earlier version saved follows them.
+#[test]
+fn the_helpdesks_settings_take_its_earlier_document() {
+    let m = Manifest::parse(include_str!("../../../../plugins/helpdesk/plugin.toml")).unwrap();
+    let defaults = check(&m.settings, &Map::new()).unwrap().values;
+    assert_eq!(defaults["categories"].as_array().unwrap().len(), 4);
+    assert_eq!(defaults["sla"]["high"]["resolution_minutes"], 960);
+    assert_eq!(
+        defaults["business_hours"]["week"]["monday"][0]["start"],
+        "09:00"
+    );
+    let earlier = values(json!({
+        "categories": [
+            {"key": "technical_support", "label": "Tech", "active": true,
+             "responsible_id": "u-ana", "team": null, "manager_id": null},
+            {"key": "case_support", "label": "Cases", "active": false, "responsible_id": null,
+             "team": {"members": ["u-bo"], "strategy": "least_open"}, "manager_id": "u-lee"}
+        ],
+        "sla": {
+            "urgent": {"first_response_minutes": 30, "resolution_minutes": 240},
+            "high": {"first_response_minutes": 240, "resolution_minutes": 960},
+            "medium": {"first_response_minutes": 480, "resolution_minutes": 2400},
+            "low": {"first_response_minutes": 960, "resolution_minutes": 4800},
+            "warning": {"minutes_before": 15}
+        },
+        "business_hours": {"time_zone": "Europe/Paris", "week": {
+            "monday": [{"start": "09:00", "end": "12:00"}, {"start": "13:00", "end": "17:00"}],
+            "tuesday": [], "wednesday": [], "thursday": [], "friday": [], "saturday": [], "sunday": []},
+            "holidays": ["2026-12-25"]},
+        "auto_close_days": 3
+    }));
+    let checked = check(&m.settings, &earlier).unwrap();
+    assert_eq!(
+        checked.values["sla"]["warning"],
+        json!({"minutes_before": 15})
+    );
+    assert_eq!(checked.people.len(), 3);
+}
