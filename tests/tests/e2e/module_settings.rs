@@ -140,6 +140,22 @@ async fn nested_settings_are_checked_and_filled_in(backend: Backend) {
         .await
         .expect_status(200);
     assert_eq!(audit.body["items"].as_array().unwrap().len(), 1);
+
+    // Rules across fields are the helpdesk's: the host saves, and the
+    // helpdesk tells its managers what to check.
+    let both = json!({
+        "categories": [{"key": "visa", "label": "Visas", "responsible_id": ana,
+                        "team": {"members": [ana]}}]
+    });
+    put(both, v0 + 1).await.expect_status(200);
+    let home = boss.get("/m/helpdesk/").await.expect_status(200);
+    assert!(
+        home.text.contains(
+            "categories[0].team: a category has a responsible person or a team, not both"
+        ),
+        "{}",
+        home.text
+    );
     server.stop().await;
 }
 

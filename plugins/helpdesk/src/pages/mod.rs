@@ -97,16 +97,32 @@ pub fn home(ctx: &Ctx, request: Request) -> Result<Response> {
             .attr("href", format!("{BASE}/new"))
             .text("File a ticket"),
     );
+    // What the host's check of the settings cannot see (rules across
+    // fields) is shown to those who can fix it.
+    let mut to_check = el("div");
     if ctx.caller().can(crate::rules::visibility::MANAGE) {
         links = links
             .child(text(" · "))
             .child(el("a").attr("href", crate::SETTINGS_PAGE).text("Settings"));
+        let problems = settings.validate();
+        if !problems.is_empty() {
+            let items = problems.fields().map(|field| {
+                let message = problems.get(field).unwrap_or_default();
+                el("li").text(&format!("{field}: {message}"))
+            });
+            to_check = el("div")
+                .class("form-error")
+                .attr("role", "alert")
+                .child(el("p").text("The settings need checking:"))
+                .child(el("ul").children(items));
+        }
     }
     Ok(Response::html(
         el("section")
             .class("helpdesk-page")
             .child(el("h1").text("Helpdesk"))
             .child(links)
+            .child(to_check)
             .child(filters(&filter, &settings))
             .child(list)
             .child(more)
