@@ -73,7 +73,7 @@ async fn nested_settings_are_edited_on_the_page(backend: Backend) {
             .await;
         laptop.fill("input[name='auto_close_days']", "5").await;
         laptop
-            .check("input[name='categories[3]._remove']", true)
+            .tick_with_keyboard("input[name='categories[3]._remove']")
             .await;
         laptop.submit_button("Save settings").await;
         laptop

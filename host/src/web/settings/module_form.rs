@@ -156,7 +156,11 @@ fn draw_one(
                 return;
             };
             let entries: &[Value] = value.and_then(Value::as_array).map_or(&[], Vec::as_slice);
-            let item_name = singular(name);
+            let item_name = if items.title.is_empty() {
+                singular(name)
+            } else {
+                items.title.clone()
+            };
             for (i, entry) in entries
                 .iter()
                 .chain(std::iter::once(&Value::Null))
@@ -173,8 +177,8 @@ fn draw_one(
                 if spare {
                     let _ = write!(
                         html,
-                        "<p class=\"settings-row-title\">Add {}: fill in this row</p>",
-                        esc(&item_name)
+                        "<p class=\"settings-row-title\">New {}: fill in to add</p>",
+                        esc(&item_name.to_lowercase())
                     );
                 }
                 let entry = (!entry.is_null()).then_some(entry);
@@ -559,7 +563,7 @@ mod tests {
         );
         assert!(!html.contains("name=\"categories[1]._remove\""), "{html}");
         assert!(html.contains("<option value=\"u1\">Ana</option>"), "{html}");
-        assert!(html.contains("Add Category"), "{html}");
+        assert!(html.contains("New category: fill in to add"), "{html}");
         assert!(summary(&errors).contains("href=\"#s-categories[0].hours\""));
     }
 }
