@@ -289,3 +289,40 @@ pub async fn save(
     )
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn saved_settings_a_new_version_refuses_give_way_to_their_defaults() {
+        let manifest = Manifest::parse(
+            r#"
+id = "desk"
+name = "Desk"
+version = "2.0.0"
+host-api = "^0.1"
+
+[settings.days]
+type = "integer"
+default = 7
+maximum = 30
+
+[settings.teams]
+type = "array"
+default = []
+items = { type = "object", required = ["name"], properties = { name = { type = "string" } } }
+"#,
+        )
+        .unwrap();
+        let saved = json!({"days": 90, "teams": [{"name": "Front"}], "gone": true});
+        let read = readable(&manifest, saved.as_object().unwrap().clone());
+        assert_eq!(
+            Value::Object(read),
+            json!({"days": 7, "teams": [{"name": "Front"}]})
+        );
+        assert_eq!(top_level("teams[0].name"), "teams");
+        assert_eq!(top_level("days"), "days");
+    }
+}
