@@ -133,6 +133,11 @@ pub async fn serve_with(
             );
         }
     }
+    match modules::earlier_settings::carry_over(&state).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(practices = n, "module settings carried over"),
+        Err(e) => tracing::warn!(error = %e, "carrying over earlier module settings failed"),
+    }
     let (stop_tx, stop_rx) = watch::channel(false);
     let workers = vec![
         tokio::spawn(mail::run_worker(

@@ -71,16 +71,20 @@ pub async fn desk(server: &TestServer, admin: &Api, category_key: &str) -> Desk 
     }
 }
 
-/// Saves the settings after `change` has adjusted the current ones.
+/// Where the host keeps the helpdesk's settings.
+pub const SETTINGS: &str = "/api/v1/modules/helpdesk/settings";
+
+/// Saves the settings (through the host's module settings) after `change`
+/// has adjusted the current ones.
 pub async fn configure(admin: &Api, change: impl FnOnce(&mut Value)) {
-    let mut settings = admin
-        .get(&format!("{API}/settings"))
-        .await
-        .expect_status(200)
-        .body;
+    let current = admin.get(SETTINGS).await.expect_status(200).body;
+    let mut settings = current["values"].clone();
     change(&mut settings);
     admin
-        .put(&format!("{API}/settings"), settings)
+        .put(
+            SETTINGS,
+            json!({ "values": settings, "version": current["version"] }),
+        )
         .await
         .expect_status(200);
 }

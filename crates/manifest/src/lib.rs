@@ -11,6 +11,10 @@ pub mod checks;
 use semver::{Version, VersionReq};
 use serde::{Deserialize, Serialize};
 
+pub mod settings;
+
+pub use settings::{Declarations, EarlierSettings, Schema as SettingDecl};
+
 /// The version of the WIT package `immcase:plugin` this host implements.
 pub const HOST_API: Version = Version::new(0, 1, 2);
 
@@ -34,7 +38,15 @@ pub struct Manifest {
     pub indexes: BTreeMap<String, Vec<String>>,
     pub permissions: Vec<PermissionDecl>,
     pub nav: Vec<NavEntry>,
-    pub settings: BTreeMap<String, SettingDecl>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub settings: Declarations,
+    /// A permission of the module's own whose holders may change its
+    /// settings, besides `modules.manage`.
+    #[serde(rename = "settings-permission")]
+    pub settings_permission: Option<String>,
+    /// Where an earlier version kept its settings in its document store.
+    #[serde(rename = "earlier-settings")]
+    pub earlier_settings: Option<EarlierSettings>,
     pub limits: Limits,
 }
 
@@ -97,32 +109,6 @@ pub struct NavEntry {
     pub path: String,
 }
 
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "lowercase")]
-pub enum SettingType {
-    String,
-    Integer,
-    Number,
-    Boolean,
-}
-
-#[derive(Clone, Debug, Deserialize, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct SettingDecl {
-    #[serde(rename = "type")]
-    pub kind: SettingType,
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
-    pub default: toml::Value,
-    #[serde(default)]
-    pub description: String,
-    pub min: Option<f64>,
-    pub max: Option<f64>,
-    pub max_length: Option<usize>,
-    pub choices: Option<Vec<String>>,
-}
-
 #[derive(Clone, Copy, Debug, Deserialize, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -180,7 +166,11 @@ struct RawManifest {
     #[serde(default)]
     nav: Vec<NavEntry>,
     #[serde(default)]
-    settings: BTreeMap<String, SettingDecl>,
+    settings: Declarations,
+    #[serde(default, rename = "settings-permission")]
+    settings_permission: Option<String>,
+    #[serde(default, rename = "earlier-settings")]
+    earlier_settings: Option<EarlierSettings>,
     #[serde(default)]
     limits: Limits,
 }
@@ -385,17 +375,16 @@ impl Manifest {
                 ));
             }
         }
-        for (name, decl) in &raw.settings {
-            if !is_simple_name(name) {
-                return Err(bad(
-                    format!("settings.{name}"),
-                    "setting names are lowercase letters, digits, _ and -",
-                ));
-            }
-            let default = toml_to_json(&decl.default);
-            check_setting(decl, &default)
-                .map_err(|reason| bad(format!("settings.{name}.default"), reason.0))?;
-        }
+        raw.settings
+            .validate("settings")
+            .map_err(|m| bad(m.path, m.message))?;
+        settings::check_access(
+            &raw.id,
+            &raw.permissions,
+            raw.settings_permission.as_deref(),
+            raw.earlier_settings.as_ref(),
+        )
+        .map_err(|m| bad(m.path, m.message))?;
         let limits = raw.limits;
         if limits.memory_mb == 0 || limits.memory_mb > MAX_MEMORY_MB {
             return Err(bad("limits.memory-mb", format!("use 1 to {MAX_MEMORY_MB}")));
@@ -424,6 +413,8 @@ impl Manifest {
             permissions: raw.permissions,
             nav: raw.nav,
             settings: raw.settings,
+            settings_permission: raw.settings_permission,
+            earlier_settings: raw.earlier_settings,
             limits,
         })
     }
@@ -488,10 +479,7 @@ impl Manifest {
 
     /// The module's settings with every default filled in.
     pub fn default_settings(&self) -> serde_json::Map<String, serde_json::Value> {
-        self.settings
-            .iter()
-            .map(|(k, d)| (k.clone(), toml_to_json(&d.default)))
-            .collect()
+        self.settings.defaults()
     }
 }
 
@@ -501,50 +489,7 @@ pub fn toml_to_json(v: &toml::Value) -> serde_json::Value {
 
 /// Checks one setting value against its declaration.
 pub fn check_setting(decl: &SettingDecl, value: &serde_json::Value) -> Result<(), SettingRefused> {
-    use serde_json::Value;
-    let refuse = |why: String| Err(SettingRefused(why));
-    let number = match (decl.kind, value) {
-        (SettingType::String, Value::String(s)) => {
-            if let Some(max) = decl.max_length
-                && s.chars().count() > max
-            {
-                return refuse(format!("at most {max} characters"));
-            }
-            if let Some(choices) = &decl.choices
-                && !choices.contains(s)
-            {
-                return refuse(format!("one of {}", choices.join(", ")));
-            }
-            None
-        }
-        (SettingType::Integer, Value::Number(n)) if n.is_i64() || n.is_u64() => n.as_f64(),
-        (SettingType::Number, Value::Number(n)) => n.as_f64(),
-        (SettingType::Boolean, Value::Bool(_)) => None,
-        (kind, _) => {
-            return refuse(format!(
-                "must be {}",
-                match kind {
-                    SettingType::String => "a string",
-                    SettingType::Integer => "a whole number",
-                    SettingType::Number => "a number",
-                    SettingType::Boolean => "true or false",
-                }
-            ));
-        }
-    };
-    if let Some(n) = number {
-        if let Some(min) = decl.min
-            && n < min
-        {
-            return refuse(format!("at least {min}"));
-        }
-        if let Some(max) = decl.max
-            && n > max
-        {
-            return refuse(format!("at most {max}"));
-        }
-    }
-    Ok(())
+    settings::check_one(decl, value).map_err(|m| SettingRefused(m.message))
 }
 
 #[cfg(test)]

@@ -119,7 +119,7 @@ fn incompatible_host_api_names_both_versions() {
 #[test]
 fn settings_are_checked_against_their_declaration() {
     let m = Manifest::parse(NOTES).unwrap();
-    let days = &m.settings["days"];
+    let days = m.settings.get("days").unwrap();
     assert!(check_setting(days, &serde_json::json!(30)).is_ok());
     assert_eq!(
         check_setting(days, &serde_json::json!(0))

@@ -14,6 +14,7 @@
 pub mod background;
 pub mod call;
 mod dispatch;
+pub mod earlier_settings;
 mod imports;
 mod imports_actions;
 mod imports_directory;

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::manifest::{Capabilities, Manifest, NavEntry, PermissionDecl, SettingDecl};
+use super::manifest::{Capabilities, Declarations, Manifest, NavEntry, PermissionDecl};
 use crate::access::Caller;
 use crate::api::{ClientAddr, Json, Path};
 use crate::audit::{self, Actor};
@@ -210,8 +210,10 @@ pub struct ModuleSettings {
     pub values: Map<String, Value>,
     /// Send back when saving.
     pub version: i64,
-    /// What each setting is and accepts.
-    pub declarations: std::collections::BTreeMap<String, SettingDecl>,
+    /// What each setting is and accepts (`plugin.toml`'s declarations, in
+    /// their order).
+    #[schema(value_type = Object)]
+    pub declarations: Declarations,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -239,16 +241,43 @@ async fn get_settings(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<ModuleSettings>> {
-    caller.require("modules.manage")?;
-    let module = loaded(&state, &id)?;
+    let module = settings_of(&state, &caller, &id)?;
+    Ok(Json(read_settings(&state, &caller, &module).await?))
+}
+
+/// The module, when the caller may change its settings: `modules.manage`,
+/// or the module's own `settings-permission` with `module:{id}`.
+pub fn settings_of(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> Result<std::sync::Arc<super::LoadedModule>> {
+    if caller.can("modules.manage") {
+        return loaded(state, id);
+    }
+    let module = loaded(state, id).map_err(|_| AppError::forbidden("modules.manage"))?;
+    match &module.manifest.settings_permission {
+        Some(p) if caller.can(p) && caller.can(&format!("module:{id}")) => Ok(module),
+        _ => Err(AppError::forbidden("modules.manage")),
+    }
+}
+
+/// A module's settings in the practice as the API shows them.
+pub async fn read_settings(
+    state: &AppState,
+    caller: &Caller,
+    module: &super::LoadedModule,
+) -> Result<ModuleSettings> {
     let pool = state.db.pool();
     let values = settings::effective(pool, &caller.practice, &module.manifest).await?;
-    let version = settings::state(pool, &caller.practice, &id).await?.version;
-    Ok(Json(ModuleSettings {
+    let version = settings::state(pool, &caller.practice, &module.manifest.id)
+        .await?
+        .version;
+    Ok(ModuleSettings {
         values,
         version,
         declarations: module.manifest.settings.clone(),
-    }))
+    })
 }
 
 /// Saves a module's settings; each value is checked against the module's
@@ -264,8 +293,21 @@ async fn put_settings(
     Path(id): Path<String>,
     Json(input): Json<ModuleSettingsInput>,
 ) -> Result<Json<ModuleSettings>> {
-    caller.require("modules.manage")?;
-    let module = loaded(&state, &id)?;
+    let module = settings_of(&state, &caller, &id)?;
+    save_settings(&state, &caller, &client, &module, input).await?;
+    Ok(Json(read_settings(&state, &caller, &module).await?))
+}
+
+/// Checks and saves a module's settings (audited), for the API and the
+/// settings page alike.
+pub async fn save_settings(
+    state: &AppState,
+    caller: &Caller,
+    client: &ClientAddr,
+    module: &super::LoadedModule,
+    input: ModuleSettingsInput,
+) -> Result<()> {
+    let id = &module.manifest.id;
     let now = state.now_ms();
     let mut tx = state.db.begin().await?;
     settings::save(
@@ -278,24 +320,30 @@ async fn put_settings(
     )
     .await?;
     let entry = audit::Entry {
-        actor: Actor::of(&caller),
+        actor: Actor::of(caller),
         action: "module.settings_changed",
         target: Some(format!("module:{id}")),
         client_addr: Some(&client.0),
         details: Value::Object(input.values),
     };
     audit::record(&mut *tx, &caller.practice, now, entry).await?;
-    let values = settings::effective(&mut *tx, &caller.practice, &module.manifest).await?;
-    let version = settings::state(&mut *tx, &caller.practice, &id)
-        .await?
-        .version;
-    tx.commit().await?;
-    state.module_settings.forget(&caller.practice, &id);
-    Ok(Json(ModuleSettings {
-        values,
-        version,
-        declarations: module.manifest.settings.clone(),
-    }))
+    // Modules that keep something derived from settings (the helpdesk's
+    // search readers follow its categories) subscribe to this.
+    let name = "module.settings_changed";
+    let payload = serde_json::json!({ "module": id }).to_string();
+    crate::change::announce(
+        state,
+        &mut tx,
+        &caller.practice,
+        name,
+        &payload,
+        "host",
+        now,
+    )
+    .await?;
+    crate::change::commit(state, tx).await?;
+    state.module_settings.forget(&caller.practice, id);
+    Ok(())
 }
 
 #[derive(Serialize, ToSchema)]

@@ -7,7 +7,8 @@ use sqlx::{Any, Executor, Row};
 
 use crate::error::{AppError, FieldErrors, Result};
 use crate::practices::Practice;
-use immcase_manifest::{Manifest, check_setting};
+use immcase_manifest::Manifest;
+use immcase_manifest::settings::{Mistake, check};
 
 pub struct ModuleState {
     pub enabled: bool,
@@ -166,7 +167,9 @@ pub async fn set_enabled(
     upsert(&mut **tx, practice, module, enabled, &current.settings, now).await
 }
 
-/// The settings a module sees: declared defaults overlaid with saved values.
+/// The settings a module sees: the saved values with every default filled
+/// in. Saved values that no longer follow the declarations (a newer version
+/// of the module declares them otherwise) give way to their defaults.
 pub async fn effective<'e, E>(
     db: E,
     practice: &Practice,
@@ -176,18 +179,85 @@ where
     E: Executor<'e, Database = Any>,
 {
     let saved = state(db, practice, &manifest.id).await?.settings;
-    let mut values = manifest.default_settings();
-    for (k, v) in saved {
-        if let Some(decl) = manifest.settings.get(&k)
-            && check_setting(decl, &v).is_ok()
-        {
-            values.insert(k, v);
-        }
-    }
-    Ok(values)
+    Ok(readable(manifest, saved))
 }
 
-/// Checks and saves settings; every wrong field is named.
+/// Saved settings as the module reads them: each top-level setting with a
+/// mistake is dropped (and takes its default).
+pub fn readable(manifest: &Manifest, mut saved: Map<String, Value>) -> Map<String, Value> {
+    loop {
+        match check(&manifest.settings, &saved) {
+            Ok(checked) => return checked.values,
+            Err(mistakes) => {
+                let before = saved.len();
+                for m in &mistakes {
+                    saved.remove(top_level(&m.path));
+                }
+                if saved.len() == before {
+                    return manifest.default_settings();
+                }
+                tracing::warn!(module = %manifest.id, mistakes = %describe(&mistakes), "saved settings no longer follow the module's declarations; their defaults are used");
+            }
+        }
+    }
+}
+
+fn describe(mistakes: &[Mistake]) -> String {
+    mistakes
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// `categories` of `categories[2].key`.
+fn top_level(path: &str) -> &str {
+    path.split(['.', '[']).next().unwrap_or(path)
+}
+
+/// Checks settings against the module's declarations and the practice's
+/// people: every mistake named by its path (`categories[2].sla_hours`).
+/// The values to keep, nulls left out.
+pub async fn checked(
+    tx: &mut crate::db::Tx,
+    practice: &Practice,
+    manifest: &Manifest,
+    values: &Map<String, Value>,
+) -> Result<Map<String, Value>> {
+    let people = match check(&manifest.settings, values) {
+        Ok(checked) => checked.people,
+        Err(mistakes) => {
+            let mut errors = FieldErrors::new();
+            for m in mistakes {
+                errors.entry(m.path).or_insert(m.message);
+            }
+            return Err(AppError::check_fields_err(errors));
+        }
+    };
+    if !people.is_empty() {
+        let known: Vec<String> = sqlx::query_scalar("SELECT id FROM users WHERE practice_id = $1")
+            .bind(practice.id())
+            .fetch_all(&mut **tx)
+            .await?;
+        let mut errors = FieldErrors::new();
+        for p in people {
+            if !known.contains(&p.id) {
+                errors
+                    .entry(p.path)
+                    .or_insert_with(|| format!("{:?} is not a person of this practice", p.id));
+            }
+        }
+        AppError::check_fields(errors)?;
+    }
+    Ok(values
+        .iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect())
+}
+
+/// Checks and saves settings over `expected_version`; every wrong field is
+/// named by its path.
 pub async fn save(
     tx: &mut crate::db::Tx,
     practice: &Practice,
@@ -196,23 +266,7 @@ pub async fn save(
     expected_version: i64,
     now: i64,
 ) -> Result<()> {
-    let mut errors = FieldErrors::new();
-    for (k, v) in &values {
-        match manifest.settings.get(k) {
-            None => {
-                errors.insert(
-                    k.clone(),
-                    format!("`{}` has no setting named {k:?}", manifest.id),
-                );
-            }
-            Some(decl) => {
-                if let Err(e) = check_setting(decl, v) {
-                    errors.insert(k.clone(), e.to_string());
-                }
-            }
-        }
-    }
-    AppError::check_fields(errors)?;
+    let values = checked(tx, practice, manifest, &values).await?;
     let current = state(&mut **tx, practice, &manifest.id).await?;
     if current.version != expected_version {
         return Err(AppError::Conflict {
@@ -234,4 +288,41 @@ pub async fn save(
         now,
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn saved_settings_a_new_version_refuses_give_way_to_their_defaults() {
+        let manifest = Manifest::parse(
+            r#"
+id = "desk"
+name = "Desk"
+version = "2.0.0"
+host-api = "^0.1"
+
+[settings.days]
+type = "integer"
+default = 7
+maximum = 30
+
+[settings.teams]
+type = "array"
+default = []
+items = { type = "object", required = ["name"], properties = { name = { type = "string" } } }
+"#,
+        )
+        .unwrap();
+        let saved = json!({"days": 90, "teams": [{"name": "Front"}], "gone": true});
+        let read = readable(&manifest, saved.as_object().unwrap().clone());
+        assert_eq!(
+            Value::Object(read),
+            json!({"days": 7, "teams": [{"name": "Front"}]})
+        );
+        assert_eq!(top_level("teams[0].name"), "teams");
+        assert_eq!(top_level("days"), "days");
+    }
 }

@@ -274,7 +274,7 @@ pub fn change_status(
 /// they may not see it.
 pub fn visible(ctx: &Ctx, id: &str) -> Result<(Doc<Ticket>, Settings, Vec<Actor>)> {
     let doc = data::find_ticket(ctx, id)?;
-    let (settings, _) = data::settings(ctx)?;
+    let settings = data::settings(ctx)?;
     if visibility::access(ctx.caller(), &doc.data, &settings) == Access::None {
         return Err(data::not_found(id));
     }

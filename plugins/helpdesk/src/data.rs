@@ -1,6 +1,7 @@
-//! Where the helpdesk keeps things in the module's document store: the
-//! settings document, the folio counter, one rotation per category, the
-//! tickets and their replies. Also the clock, rounded to whole seconds.
+//! Where the helpdesk keeps things: its settings (the host's module
+//! settings, declared in `plugin.toml`), and in the module's document store
+//! the folio counter, one rotation per category, the tickets and their
+//! replies. Also the clock, rounded to whole seconds.
 
 use immcase_sdk::{Collection, Ctx, Doc, Error, Result};
 use jiff::Timestamp;
@@ -14,8 +15,6 @@ pub const TICKETS: &str = "tickets";
 pub const REPLIES: &str = "replies";
 const COUNTERS: &str = "counters";
 const ROTATIONS: &str = "rotations";
-const CONFIG: &str = "config";
-const SETTINGS_ID: &str = "settings";
 const FOLIO_ID: &str = "folio";
 
 /// The host's clock, to the whole second (what tickets store).
@@ -32,36 +31,10 @@ pub fn timer_due(at: Timestamp) -> i64 {
 
 // Settings ------------------------------------------------------------------
 
-/// The settings and their version (0 while the defaults are in use).
-pub fn settings(ctx: &Ctx) -> Result<(Settings, u64)> {
-    Ok(match config(ctx).get(SETTINGS_ID)? {
-        Some(doc) => (doc.data, doc.version),
-        None => (Settings::default(), 0),
-    })
-}
-
-/// Saves valid settings over `expected` (0: the defaults were in use).
-pub fn save_settings(ctx: &Ctx, settings: &Settings, expected: u64) -> Result<u64> {
-    let saved = if expected == 0 {
-        config(ctx).insert(SETTINGS_ID, settings)
-    } else {
-        config(ctx).update(SETTINGS_ID, settings, expected)
-    };
-    match saved {
-        Ok(doc) => Ok(doc.version),
-        Err(e) if e.status() == 409 => {
-            let (_, current) = self::settings(ctx)?;
-            Err(Error::Conflict(format!(
-                "the settings were changed in the meantime; they are now at version {current}"
-            ))
-            .with("current_version", current))
-        }
-        Err(e) => Err(e),
-    }
-}
-
-fn config(ctx: &Ctx) -> Collection<Settings> {
-    ctx.collection(CONFIG)
+/// The settings as an administrator saved them on the host's settings page
+/// (checked there against `plugin.toml`, with the defaults filled in).
+pub fn settings(ctx: &Ctx) -> Result<Settings> {
+    ctx.settings()
 }
 
 // Folios --------------------------------------------------------------------

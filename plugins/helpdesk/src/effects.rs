@@ -158,24 +158,20 @@ struct ReadersProgress {
     cursor: Option<String>,
 }
 
-/// Saves the settings (see [`data::save_settings`]); when the categories
-/// changed, the tickets' search entries follow through [`READERS_TIMER`],
-/// started over from the first ticket if it was already running.
-pub fn save_settings(ctx: &Ctx, settings: &Settings, expected: u64) -> Result<u64> {
-    let (before, _) = data::settings(ctx)?;
-    let version = data::save_settings(ctx, settings, expected)?;
-    if before.categories != settings.categories {
-        let first = ReadersProgress::default();
-        ctx.schedule_at(timer_due(now(ctx)), READERS_TIMER, &first)?;
-    }
-    Ok(version)
+/// After the settings changed on the host's settings page (the host's
+/// `module.settings_changed` event): the tickets' search entries follow the
+/// categories through [`READERS_TIMER`], started over from the first ticket
+/// if it was already running.
+pub fn settings_changed(ctx: &Ctx) -> Result<()> {
+    let first = ReadersProgress::default();
+    ctx.schedule_at(timer_due(now(ctx)), READERS_TIMER, &first)
 }
 
 /// One firing of [`READERS_TIMER`]: a page of tickets put in search again
 /// with the current settings, and the timer set for the next page.
 pub fn refresh_search_readers(ctx: &Ctx, timer: &Timer) -> Result<()> {
     let progress: ReadersProgress = timer.payload_as().unwrap_or_default();
-    let (settings, _) = data::settings(ctx)?;
+    let settings = data::settings(ctx)?;
     let page = data::tickets(ctx)
         .query()
         .limit(READERS_PAGE)

@@ -37,16 +37,19 @@
 //! - `changes`: replies, status changes and reassignment;
 //! - `effects`: saving a ticket with its SLA clocks, timers, search entry,
 //!   events and emails;
-//! - `data`: the store's documents (settings, folio counter, rotations,
+//! - `data`: the settings (the host's module settings, declared in
+//!   `plugin.toml`), the store's documents (folio counter, rotations,
 //!   tickets, replies) and the clock;
 //! - `pages`: the HTML pages.
 //!
 //! The JSON API, events, actions and settings are described in the
 //! module's README.
 
-use immcase_sdk::{Ctx, Error, Plugin, Request, Response, Result, Router, Timer, export_plugin};
+use immcase_sdk::{
+    Ctx, Error, Event, Plugin, Request, Response, Result, Router, Timer, export_plugin,
+};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 mod attachments;
 mod changes;
@@ -57,7 +60,6 @@ pub mod rules;
 mod tickets;
 
 use changes::{Author, ReplyInput};
-use rules::settings::Settings;
 use rules::status::{self as status_rules, Actor};
 use rules::ticket::{NewTicket, TicketView};
 use rules::visibility::MANAGE;
@@ -70,8 +72,6 @@ impl Plugin for Helpdesk {
             .get("/", pages::home)
             .get("/new", pages::new_ticket)
             .get("/settings", show_settings)
-            .put("/settings", save_settings)
-            .post("/settings", pages::settings::save)
             .get("/tickets", tickets::list)
             .post("/tickets", tickets::create)
             .get("/tickets/:id", tickets::show)
@@ -81,6 +81,13 @@ impl Plugin for Helpdesk {
             .get("/tickets/:id/attachments", attachments::list)
             .post("/tickets/:id/attachments", attachments::add)
             .get("/tickets/:id/attachments/:file", attachments::download)
+    }
+
+    fn on_event(ctx: &Ctx, event: Event) -> Result<()> {
+        if event.name == "module.settings_changed" && event.payload["module"] == "helpdesk" {
+            return effects::settings_changed(ctx);
+        }
+        Ok(())
     }
 
     fn on_timer(ctx: &Ctx, timer: Timer) -> Result<()> {
@@ -111,35 +118,20 @@ export_plugin!(Helpdesk);
 
 // Settings ------------------------------------------------------------------
 
-/// `GET /settings`: the settings (the defaults until someone saves them)
-/// with their `version` (0 for the defaults).
+/// `GET /settings`: the settings as the helpdesk reads them (the host's
+/// module settings). The page sends managers to the host's settings page,
+/// where they are changed.
 fn show_settings(ctx: &Ctx, request: Request) -> Result<Response> {
     if request.is_page() {
-        return pages::settings::show(ctx);
+        ctx.require(MANAGE)?;
+        return Ok(Response::redirect(SETTINGS_PAGE));
     }
-    let (settings, version) = data::settings(ctx)?;
-    let mut value = serde_json::to_value(settings)?;
-    value["version"] = json!(version);
-    Ok(Response::json(&value))
+    let settings = data::settings(ctx)?;
+    Ok(Response::json(&settings))
 }
 
-/// `PUT /settings` with the whole settings and the `version` they replace:
-/// needs `helpdesk.manage`; every wrong field is named in the 422.
-fn save_settings(ctx: &Ctx, request: Request) -> Result<Response> {
-    ctx.require(MANAGE)?;
-    let mut body: Value = request.json()?;
-    let version = body
-        .as_object_mut()
-        .and_then(|o| o.remove("version"))
-        .and_then(|v| v.as_u64())
-        .ok_or_else(|| Error::invalid_field("version", "required (0 replaces the defaults)"))?;
-    let settings: Settings = serde_json::from_value(body)?;
-    settings.validate().into_result()?;
-    let version = effects::save_settings(ctx, &settings, version)?;
-    let mut value = serde_json::to_value(settings)?;
-    value["version"] = json!(version);
-    Ok(Response::json(&value))
-}
+/// Where the host draws the helpdesk's settings form.
+pub const SETTINGS_PAGE: &str = "/settings/modules/helpdesk/settings";
 
 // Timers --------------------------------------------------------------------
 
@@ -149,7 +141,7 @@ fn check_sla(ctx: &Ctx, id: &str) -> Result<()> {
     let Some(doc) = data::tickets(ctx).get(id)? else {
         return Ok(());
     };
-    let (settings, _) = data::settings(ctx)?;
+    let settings = data::settings(ctx)?;
     let mut ticket = doc.data.clone();
     effects::save(ctx, id, &mut ticket, Some(doc.version), &settings)?;
     Ok(())
@@ -160,7 +152,7 @@ fn auto_close(ctx: &Ctx, id: &str) -> Result<()> {
     let Some(doc) = data::tickets(ctx).get(id)? else {
         return Ok(());
     };
-    let (settings, _) = data::settings(ctx)?;
+    let settings = data::settings(ctx)?;
     if !status_rules::closes_automatically(&doc.data, data::now(ctx), settings.auto_close_days) {
         return Ok(());
     }
@@ -229,7 +221,7 @@ fn reply_action(ctx: &Ctx, input: Value) -> Result<Value> {
         return Ok(serde_json::to_value(TicketView::of(&doc))?);
     }
     let doc = data::find_ticket(ctx, &input.ticket_id)?;
-    let (settings, _) = data::settings(ctx)?;
+    let settings = data::settings(ctx)?;
     let author = Author {
         id: None,
         name: "Helpdesk".into(),
@@ -255,7 +247,7 @@ fn set_status_action(ctx: &Ctx, input: Value) -> Result<Value> {
         return Ok(serde_json::to_value(TicketView::of(&doc))?);
     }
     let doc = data::find_ticket(ctx, &input.ticket_id)?;
-    let (settings, _) = data::settings(ctx)?;
+    let settings = data::settings(ctx)?;
     let to = changes::parse_status(&input.status)?;
     let doc = changes::change_status(ctx, doc, &settings, to, &[Actor::System])?;
     Ok(serde_json::to_value(TicketView::of(&doc))?)

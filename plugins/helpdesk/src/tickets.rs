@@ -38,7 +38,7 @@ pub fn list(ctx: &Ctx, request: Request) -> Result<Response> {
         return crate::pages::home(ctx, request);
     }
     let filter: TicketList = request.query_as()?;
-    let (settings, _) = data::settings(ctx)?;
+    let settings = data::settings(ctx)?;
     let page = visible_tickets(ctx, &filter, &settings)?;
     let items: Vec<Value> = page.items.iter().map(summary).collect();
     Ok(Response::json(
@@ -101,7 +101,7 @@ pub fn show(ctx: &Ctx, request: Request) -> Result<Response> {
         return crate::pages::ticket::show(ctx, id);
     }
     let doc = data::find_ticket(ctx, id)?;
-    let (settings, _) = data::settings(ctx)?;
+    let settings = data::settings(ctx)?;
     Ok(Response::json(&detail(ctx, &doc, &settings)?))
 }
 
@@ -136,7 +136,7 @@ pub fn detail(ctx: &Ctx, doc: &Doc<Ticket>, settings: &Settings) -> Result<Value
 /// Files a ticket for `requester_id`: checked, numbered, assigned by its
 /// category, saved with its SLA timer, announced and mailed.
 pub fn open_ticket(ctx: &Ctx, new: NewTicket, requester_id: &str) -> Result<Doc<Ticket>> {
-    let (settings, _) = data::settings(ctx)?;
+    let settings = data::settings(ctx)?;
     let valid = check_new(&new, &settings.categories)?;
     if let Some(applicant) = &valid.applicant_id {
         related(ctx.applicant(applicant), "applicant_id")?;

@@ -7,6 +7,7 @@
 mod files;
 mod harness;
 mod helpdesk;
+mod module_settings;
 mod pages;
 mod records;
 mod smoke;

@@ -6,10 +6,14 @@
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
 use immcase_tests::helpdesk::{
-    API, Desk, boss, category, configure, desk, file, folios, reply, set_status, staff, ticket,
+    API, Desk, SETTINGS, boss, category, configure, desk, file, folios, reply, set_status, staff,
+    ticket,
 };
 use immcase_tests::{Api, Backend, TestServer, eventually, on_both_databases};
 use serde_json::{Value, json};
+
+/// The host's page of the helpdesk's settings.
+const PAGE: &str = "/settings/modules/helpdesk/settings";
 
 on_both_databases!(
     folios_statuses_and_replies,
@@ -263,22 +267,34 @@ async fn each_role_sees_its_tickets(backend: Backend) {
     assert_eq!(answered["status"], "in_progress");
     assert_eq!(answered["sla"]["first_response"]["state"], "met");
 
-    // Settings are for managers.
+    // Everyone reads the settings through the helpdesk; changing them (on
+    // the host) is for managers.
     let settings = ana
         .get(&format!("{API}/settings"))
         .await
         .expect_status(200)
         .body;
-    ana.put(&format!("{API}/settings"), settings.clone())
-        .await
-        .expect_status(403);
-    let mut wrong = settings;
-    wrong["auto_close_days"] = json!(0);
+    assert_eq!(settings["auto_close_days"], 7);
+    let current = manager.get(SETTINGS).await.expect_status(200).body;
+    let mut values = current["values"].clone();
+    ana.put(
+        SETTINGS,
+        json!({ "values": values, "version": current["version"] }),
+    )
+    .await
+    .expect_status(403);
+    values["auto_close_days"] = json!(0);
     let refused = manager
-        .put(&format!("{API}/settings"), wrong)
+        .put(
+            SETTINGS,
+            json!({ "values": values, "version": current["version"] }),
+        )
         .await
         .expect_status(422);
-    assert!(refused.body["error"]["fields"]["auto_close_days"].is_string());
+    assert_eq!(
+        refused.body["error"]["fields"]["auto_close_days"],
+        "at least 1"
+    );
 
     // Search finds tickets within the same visibility.
     let finds = |api: Api, q: &'static str| async move {
@@ -404,13 +420,18 @@ async fn pages_file_list_and_answer_tickets(backend: Backend) {
         .expect_status(200);
     assert!(!list.text.contains("TKT001"), "{}", list.text);
 
-    // The settings page is for managers.
-    let settings = boss.get("/m/helpdesk/settings").await.expect_status(200);
+    // The settings page is for managers: the helpdesk's link leads to the
+    // host's page, drawn from its declarations.
+    let link = boss.get("/m/helpdesk/settings").await.expect_status(303);
+    let to = link.header("location").unwrap();
+    assert_eq!(to, "/settings/modules/helpdesk/settings");
+    let settings = boss.get(&to).await.expect_status(200);
     assert!(settings.text.contains("Helpdesk settings"));
     requester
         .get("/m/helpdesk/settings")
         .await
         .expect_status(403);
+    requester.get(&to).await.expect_status(403);
     server.stop().await;
 }
 
@@ -421,9 +442,21 @@ async fn the_settings_form_saves_and_names_mistakes(backend: Backend) {
     let (_, a) = staff(&server, &admin, "a@example.com").await;
     let (_, b) = staff(&server, &admin, "b@example.com").await;
     let boss = boss(&server, &admin).await;
-    let page = boss.get("/m/helpdesk/settings").await.expect_status(200);
+    let page = boss.get(PAGE).await.expect_status(200);
     assert!(page.text.contains("a@example.com"), "people to choose from");
+    assert!(
+        page.text
+            .contains("name=\"categories[3].label\" value=\"Other\"")
+    );
     let token = page.form_token();
+    let version: i64 = page
+        .text
+        .split("name=\"version\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .parse()
+        .unwrap();
     let keys = [
         "technical_support",
         "case_support",
@@ -432,26 +465,27 @@ async fn the_settings_form_saves_and_names_mistakes(backend: Backend) {
     ];
     let mut fields: Vec<(String, String)> = vec![
         ("_csrf".into(), token),
-        ("version".into(), "0".into()),
-        ("categories".into(), keys.len().to_string()),
-        ("time_zone".into(), "America/Toronto".into()),
-        (
-            "business_hours.week.monday".into(),
-            "09:00-12:00, 13:00-17:00".into(),
-        ),
-        ("business_hours.holidays".into(), "2026-12-25".into()),
+        ("version".into(), version.to_string()),
+        ("business_hours.time_zone".into(), "America/Toronto".into()),
+        ("business_hours.week.monday[0].start".into(), "09:00".into()),
+        ("business_hours.week.monday[0].end".into(), "12:00".into()),
+        ("business_hours.week.monday[1].start".into(), "13:00".into()),
+        ("business_hours.week.monday[1].end".into(), "17:00".into()),
+        ("business_hours.week.monday[2].start".into(), "".into()),
+        ("business_hours.holidays[0]".into(), "2026-12-25".into()),
         ("auto_close_days".into(), "3".into()),
-        ("sla.warning.kind".into(), "minutes_before".into()),
-        ("sla.warning.value".into(), "15".into()),
+        ("sla.warning.minutes_before".into(), "15".into()),
     ];
     for (i, key) in keys.iter().enumerate() {
-        fields.push((format!("c{i}.key"), (*key).into()));
-        fields.push((format!("c{i}.label"), format!("Label {i}")));
-        fields.push((format!("c{i}.active"), "1".into()));
+        fields.push((format!("categories[{i}].key"), (*key).into()));
+        fields.push((format!("categories[{i}].label"), format!("Label {i}")));
+        fields.push((format!("categories[{i}].active"), "true".into()));
     }
-    fields.push(("c0.members".into(), a.clone()));
-    fields.push(("c0.members".into(), b.clone()));
-    fields.push(("c0.strategy".into(), "least_open".into()));
+    fields.push(("categories[0].team.members[0]".into(), a.clone()));
+    fields.push(("categories[0].team.members[1]".into(), b.clone()));
+    fields.push(("categories[0].team.strategy".into(), "least_open".into()));
+    // The spare row, left empty, adds nothing.
+    fields.push(("categories[4].key".into(), "".into()));
     for priority in ["low", "medium", "high", "urgent"] {
         fields.push((
             format!("sla.{priority}.first_response_minutes"),
@@ -466,7 +500,7 @@ async fn the_settings_form_saves_and_names_mistakes(backend: Backend) {
                 .iter()
                 .map(|(k, v)| (k.as_str(), v.as_str()))
                 .collect();
-            boss.post_form("/m/helpdesk/settings", &pairs).await
+            boss.post_form(PAGE, &pairs).await
         }
     };
     post(fields.clone()).await.expect_status(303);
@@ -475,8 +509,8 @@ async fn the_settings_form_saves_and_names_mistakes(backend: Backend) {
         .await
         .expect_status(200)
         .body;
-    assert_eq!(saved["version"], 1);
     assert_eq!(saved["auto_close_days"], 3);
+    assert_eq!(saved["categories"].as_array().unwrap().len(), 4);
     assert_eq!(saved["categories"][0]["team"]["members"], json!([a, b]));
     assert_eq!(saved["categories"][0]["team"]["strategy"], "least_open");
     assert_eq!(saved["sla"]["warning"], json!({ "minutes_before": 15 }));
@@ -487,39 +521,46 @@ async fn the_settings_form_saves_and_names_mistakes(backend: Backend) {
             .len(),
         2
     );
+    // Days the form leaves without rows are closed.
     assert!(
         saved["business_hours"]["week"]["tuesday"]
             .as_array()
             .unwrap()
             .is_empty()
     );
+    assert_eq!(saved["business_hours"]["holidays"], json!(["2026-12-25"]));
 
-    // Mistakes come back beside their fields, and nothing is saved.
+    // Mistakes come back beside their fields, as typed, and nothing is saved.
     let mut wrong = fields;
-    wrong.retain(|(k, _)| k != "version" && k != "auto_close_days");
-    wrong.push(("version".into(), "1".into()));
+    wrong.retain(|(k, _)| {
+        k != "version" && k != "auto_close_days" && k != "sla.high.resolution_minutes"
+    });
+    wrong.push(("version".into(), (version + 1).to_string()));
     wrong.push(("auto_close_days".into(), "0".into()));
-    wrong.retain(|(k, _)| k != "sla.warning.value");
-    wrong.push(("sla.warning.value".into(), "600".into()));
+    wrong.push(("sla.high.resolution_minutes".into(), "eight hours".into()));
     let refused = post(wrong).await.expect_status(422);
     assert!(
-        refused.text.contains("must be 1 to 365"),
+        refused.text.contains(
+            "<span class=\"field-error\" id=\"s-auto_close_days-error\">at least 1</span>"
+        ),
         "{}",
         refused.text
     );
     assert!(
         refused
             .text
-            .contains("less than the shortest target (60 minutes)"),
+            .contains("name=\"sla.high.resolution_minutes\" value=\"eight hours\""),
         "{}",
         refused.text
     );
-    let kept = boss
-        .get(&format!("{API}/settings"))
-        .await
-        .expect_status(200)
-        .body;
-    assert_eq!(kept["version"], 1);
+    assert!(
+        refused
+            .text
+            .contains("sla.high.resolution_minutes: must be a whole number")
+    );
+    let kept = boss.get(SETTINGS).await.expect_status(200).body;
+    assert_eq!(kept["version"], version + 1);
+    assert_eq!(kept["values"]["auto_close_days"], 3);
     server.stop().await;
 }
 

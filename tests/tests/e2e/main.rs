@@ -21,6 +21,7 @@ mod module_actions;
 mod module_directory;
 mod module_files;
 mod module_imports;
+mod module_settings;
 mod module_versions;
 mod module_write_lock;
 mod modules;

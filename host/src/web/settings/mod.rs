@@ -1,9 +1,10 @@
 //! Settings: the practice's users, roles (permissions and field rules),
-//! modules, case programs and audit log, each on the same functions as its
+//! modules and their settings, case programs and audit log, each on the same functions as its
 //! JSON API.
 
 mod audit;
 mod case_programs;
+mod module_form;
 mod modules;
 mod roles;
 mod users;
@@ -23,6 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(roles::delete))
         .routes(routes!(modules::list_page))
         .routes(routes!(modules::switch))
+        .routes(routes!(modules::settings_page, modules::save_settings_page))
         .routes(routes!(audit::audit_page))
         .routes(routes!(case_programs::list_page, case_programs::create))
         .routes(routes!(case_programs::update))

@@ -1,19 +1,25 @@
 //! Settings → Modules: every installed module with its version, what it is
-//! for and the capabilities it asks for, switched on or off per practice.
+//! for and the capabilities it asks for, switched on or off per practice;
+//! and each module's settings, on a form drawn from its declarations.
 
 use askama::Template;
 use axum::extract::State;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
+use super::module_form;
 use crate::access::Caller;
 use crate::api::{ClientAddr, Path};
-use crate::error::Result;
+use crate::error::{FieldErrors, Result};
+use crate::modules::LoadedModule;
 use crate::modules::manifest::Capabilities;
-use crate::modules::routes::{ModuleInfo, list, set_enabled};
+use crate::modules::routes::{
+    ModuleInfo, ModuleSettingsInput, list, read_settings, save_settings, set_enabled, settings_of,
+};
 use crate::state::AppState;
-use crate::web::form::Form;
+use crate::web::form::{Form, is_for_the_form, problems};
 use crate::web::shell::{Page, saved};
 
 /// A module's capabilities in words an administrator can weigh.
@@ -57,6 +63,8 @@ fn capabilities_in_words(c: &Capabilities) -> Vec<String> {
 struct Card {
     module: ModuleInfo,
     asks_for: Vec<String>,
+    /// Whether it declares settings the host's page shows.
+    has_settings: bool,
 }
 
 #[derive(Template)]
@@ -77,6 +85,10 @@ pub(super) async fn list_page(State(state): State<AppState>, caller: Caller) -> 
         .into_iter()
         .map(|module| Card {
             asks_for: capabilities_in_words(&module.capabilities),
+            has_settings: state
+                .modules
+                .get(&module.id)
+                .is_some_and(|m| !m.manifest.settings.is_empty()),
             module,
         })
         .collect();
@@ -122,4 +134,120 @@ pub(super) async fn switch(
         "/settings/modules",
         format!("{} is {done}.", module.name),
     ))
+}
+
+#[derive(Template)]
+#[template(path = "settings/module_settings.html")]
+struct SettingsTemplate<'a> {
+    id: &'a str,
+    name: &'a str,
+    description: &'a str,
+    version: i64,
+    summary: String,
+    problem: Option<String>,
+    fields: String,
+    csrf: &'a str,
+}
+
+/// The settings page of one module, drawn from its declarations.
+async fn settings_form(
+    state: &AppState,
+    caller: &Caller,
+    module: &LoadedModule,
+    values: &Map<String, Value>,
+    version: i64,
+    errors: &FieldErrors,
+    problem: Option<String>,
+) -> Result<Page> {
+    let people = crate::access::people::all(state.db.pool(), &caller.practice).await?;
+    let manifest = &module.manifest;
+    let fields = module_form::draw(
+        &manifest.settings,
+        values,
+        &module_form::FormContext {
+            errors,
+            people: &people,
+        },
+    );
+    Page::new(
+        format!("{} settings", manifest.name),
+        &SettingsTemplate {
+            id: &manifest.id,
+            name: &manifest.name,
+            description: &manifest.description,
+            version,
+            summary: module_form::summary(errors),
+            problem,
+            fields,
+            csrf: &caller.form_token,
+        },
+    )
+}
+
+/// A module's settings as a form.
+#[utoipa::path(get, path = "/settings/modules/{id}/settings", tag = "pages", params(("id" = String, Path)),
+    responses((status = 200, description = "The module's settings, drawn from its declarations", content_type = "text/html"),
+        (status = 303, description = "Not signed in: to the sign-in page"),
+        (status = 403, description = "A page saying `modules.manage` (or the module's settings permission) is needed", content_type = "text/html"),
+        (status = 404, description = "No such module", content_type = "text/html")))]
+pub(super) async fn settings_page(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Page> {
+    let module = settings_of(&state, &caller, &id)?;
+    let current = read_settings(&state, &caller, &module).await?;
+    settings_form(
+        &state,
+        &caller,
+        &module,
+        &current.values,
+        current.version,
+        &FieldErrors::new(),
+        None,
+    )
+    .await
+}
+
+/// Saves a module's settings from its form: back to the page with a
+/// message, or the form again as typed with each mistake beside its field.
+#[utoipa::path(post, path = "/settings/modules/{id}/settings", tag = "pages", params(("id" = String, Path)),
+    request_body(content = Object, description = "The settings' inputs, named by path (`categories[0].label`), and `version`", content_type = "application/x-www-form-urlencoded"),
+    responses((status = 303, description = "Saved: back to the page, with a message"),
+        (status = 403, description = "A page saying `modules.manage` is needed, or the form token is stale", content_type = "text/html"),
+        (status = 404, description = "No such module", content_type = "text/html"),
+        (status = 409, description = "The form again: someone else saved the settings meanwhile", content_type = "text/html"),
+        (status = 422, description = "The form again as typed, each mistake beside its field", content_type = "text/html")))]
+pub(super) async fn save_settings_page(
+    State(state): State<AppState>,
+    caller: Caller,
+    client: ClientAddr,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response> {
+    let module = settings_of(&state, &caller, &id)?;
+    let version = pairs
+        .iter()
+        .find(|(k, _)| k == "version")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let values = module_form::read(&module.manifest.settings, &module_form::Posted::new(pairs));
+    let input = ModuleSettingsInput {
+        values: values.clone(),
+        version,
+    };
+    match save_settings(&state, &caller, &client, &module, input).await {
+        Ok(()) => Ok(saved(
+            &format!("/settings/modules/{id}/settings"),
+            format!("{} settings saved.", module.manifest.name),
+        )),
+        Err(e) if is_for_the_form(&e) => {
+            let status = e.status_code();
+            let (errors, problem) = problems(&e);
+            let page =
+                settings_form(&state, &caller, &module, &values, version, &errors, problem).await?;
+            Ok(page.status(status).into_response())
+        }
+        Err(e) => Err(e),
+    }
 }

@@ -4,13 +4,12 @@
 //!   ticket;
 //! - [`ticket`]: one ticket with its conversation, the reply form and the
 //!   status buttons;
-//! - [`settings`]: categories, assignment, SLA targets and business hours;
+//! - the settings (categories, assignment, SLA targets, business hours) are
+//!   changed on the host's page, drawn from `plugin.toml`;
 //! - `related`: the applicant and case a ticket is about, as people name
 //!   them.
 
 mod related;
-pub mod settings;
-mod settings_form;
 pub mod ticket;
 
 use std::collections::HashMap;
@@ -39,7 +38,7 @@ const STATUSES: [Status; 5] = [
 /// `GET /` (page): the tickets the caller may see, with the list's filters.
 pub fn home(ctx: &Ctx, request: Request) -> Result<Response> {
     let filter: TicketList = request.query_as()?;
-    let (settings, _) = data::settings(ctx)?;
+    let settings = data::settings(ctx)?;
     let page = tickets::visible_tickets(ctx, &filter, &settings)?;
     let mut names = Names::default();
     let tz = &ctx.caller().time_zone;
@@ -98,18 +97,32 @@ pub fn home(ctx: &Ctx, request: Request) -> Result<Response> {
             .attr("href", format!("{BASE}/new"))
             .text("File a ticket"),
     );
+    // What the host's check of the settings cannot see (rules across
+    // fields) is shown to those who can fix it.
+    let mut to_check = el("div");
     if ctx.caller().can(crate::rules::visibility::MANAGE) {
-        links = links.child(text(" · ")).child(
-            el("a")
-                .attr("href", format!("{BASE}/settings"))
-                .text("Settings"),
-        );
+        links = links
+            .child(text(" · "))
+            .child(el("a").attr("href", crate::SETTINGS_PAGE).text("Settings"));
+        let problems = settings.validate();
+        if !problems.is_empty() {
+            let items = problems.fields().map(|field| {
+                let message = problems.get(field).unwrap_or_default();
+                el("li").text(&format!("{field}: {message}"))
+            });
+            to_check = el("div")
+                .class("form-error")
+                .attr("role", "alert")
+                .child(el("p").text("The settings need checking:"))
+                .child(el("ul").children(items));
+        }
     }
     Ok(Response::html(
         el("section")
             .class("helpdesk-page")
             .child(el("h1").text("Helpdesk"))
             .child(links)
+            .child(to_check)
             .child(filters(&filter, &settings))
             .child(list)
             .child(more)
@@ -256,7 +269,7 @@ pub fn file_ticket(ctx: &Ctx, request: Request) -> Result<Response> {
 }
 
 fn new_ticket_page(ctx: &Ctx, form: &TicketForm, problem: Option<&Error>) -> Result<Response> {
-    let (settings, _) = data::settings(ctx)?;
+    let settings = data::settings(ctx)?;
     let field = |text: &str, input: Element, name: &str| labelled(text, input, name, problem);
     let categories = settings.categories.iter().filter(|c| c.active).map(|c| {
         el("option")

@@ -169,6 +169,24 @@ impl Session {
         );
     }
 
+    /// Ticks the checkbox matching `css` from the keyboard (it takes the
+    /// focus, then a space), as a person who tabs through a long form does:
+    /// no click for the sticky top bar to intercept.
+    pub async fn tick_with_keyboard(&self, css: &str) {
+        let checkbox = self.wait_for(css).await;
+        let what = format!("read whether {css} is ticked");
+        assert!(
+            !self.run(&what, checkbox.is_selected()).await,
+            "{css} was ticked already"
+        );
+        self.run(&format!("press space on {css}"), checkbox.send_keys(" "))
+            .await;
+        assert!(
+            self.run(&what, checkbox.is_selected()).await,
+            "{css} did not tick with a space"
+        );
+    }
+
     /// Signs in through the sign-in page of the server at `base`
     /// (`http://localhost:PORT`) and waits for the dashboard.
     pub async fn sign_in(&self, base: &str, email: &str, password: &str) {

@@ -19,15 +19,37 @@ pub struct SlaTarget {
     pub resolution_minutes: i64,
 }
 
-/// When to warn that a deadline approaches.
+/// When to warn that a deadline approaches. Read from an object with
+/// `fraction`, `minutes_before` or both (as the settings form gives it):
+/// `minutes_before` wins when both are there.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case", try_from = "WarningFields")]
 pub enum Warning {
     /// When this share of the target has been used: `{"fraction": 0.8}`.
     Fraction(f64),
     /// This many business minutes before the deadline:
     /// `{"minutes_before": 30}`.
     MinutesBefore(i64),
+}
+
+/// The warning as settings hold it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WarningFields {
+    fraction: Option<f64>,
+    minutes_before: Option<i64>,
+}
+
+impl TryFrom<WarningFields> for Warning {
+    type Error = &'static str;
+
+    fn try_from(fields: WarningFields) -> Result<Self, Self::Error> {
+        match (fields.minutes_before, fields.fraction) {
+            (Some(minutes), _) => Ok(Self::MinutesBefore(minutes)),
+            (None, Some(share)) => Ok(Self::Fraction(share)),
+            (None, None) => Err("a warning needs fraction or minutes_before"),
+        }
+    }
 }
 
 impl Warning {
@@ -183,6 +205,16 @@ mod tests {
         );
         targets.warning = Warning::MinutesBefore(15);
         assert!(targets.validate().is_empty());
+    }
+
+    #[test]
+    fn a_warning_reads_either_field_and_minutes_win() {
+        let read = |v| serde_json::from_value::<Warning>(v);
+        let fraction = read(serde_json::json!({"fraction": 0.5}));
+        assert_eq!(fraction.expect("fraction"), Warning::Fraction(0.5));
+        let both = read(serde_json::json!({"fraction": 0.5, "minutes_before": 15}));
+        assert_eq!(both.expect("both"), Warning::MinutesBefore(15));
+        assert!(read(serde_json::json!({})).is_err());
     }
 
     #[test]
