@@ -106,9 +106,15 @@ fn people_reach_only_what_is_theirs() {
         &json!({ "status": "resolved", "version": ticket["version"] }),
     );
     desk.json(resolve, 403);
-    // Settings are the boss's.
-    let settings = desk.json(desk.host.get(&desk.agent, "/settings"), 200);
-    desk.json(desk.host.put_json(&desk.agent, "/settings", &settings), 403);
+    // The settings page is the boss's: others are refused before the
+    // host's form.
+    desk.json(desk.host.get_page(&desk.agent, "/settings"), 403);
+    let to_form = desk.host.get_page(&desk.boss, "/settings");
+    assert_eq!(to_form.status_code(), 303);
+    assert_eq!(
+        to_form.header_value("location"),
+        Some(helpdesk::SETTINGS_PAGE)
+    );
     assert_eq!(desk.ticket(&desk.agent, &ticket["id"])["status"], "open");
 }
 

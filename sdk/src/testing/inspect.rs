@@ -1,5 +1,5 @@
 //! What the module's calls left: documents, events, timers, mail, search
-//! entries, files and log lines.
+//! entries, files and log lines; and the settings they read.
 
 use serde_json::Value;
 
@@ -9,6 +9,25 @@ use crate::plugin::Plugin;
 use crate::store::Doc;
 
 impl<P: Plugin> TestHost<P> {
+    /// The module's settings as `settings.get` answers them now: the
+    /// manifest's defaults with what the test set over them.
+    ///
+    /// ```
+    /// # use immcase_sdk::{Plugin, Router, testing::TestHost};
+    /// # struct Notes;
+    /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+    /// let host = TestHost::<Notes>::from_manifest(
+    ///     "id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1\"\ndescription = \"\"\n\
+    ///      [settings.prefix]\ntype = \"string\"\ndefault = \"Follow up:\"",
+    /// );
+    /// assert_eq!(host.settings()["prefix"], "Follow up:");
+    /// host.set_setting("prefix", "Call back:");
+    /// assert_eq!(host.settings()["prefix"], "Call back:");
+    /// ```
+    pub fn settings(&self) -> serde_json::Map<String, Value> {
+        self.shared.world.borrow().settings.clone()
+    }
+
     /// The documents of `collection`, by id.
     pub fn documents(&self, collection: &str) -> Vec<Doc<Value>> {
         let world = self.shared.world.borrow();

@@ -62,12 +62,14 @@ impl Desk {
         desk
     }
 
-    /// Changes the settings as the boss does on the settings page.
+    /// Changes the settings as the host's settings page saves them: each
+    /// one checked against its declaration in plugin.toml.
     pub fn configure(&self, change: impl FnOnce(&mut Value)) {
-        let mut settings = self.json(self.host.get(&self.boss, "/settings"), 200);
+        let mut settings = Value::Object(self.host.settings());
         change(&mut settings);
-        let saved = self.host.put_json(&self.boss, "/settings", &settings);
-        self.json(saved, 200);
+        for (name, value) in settings.as_object().into_iter().flatten() {
+            self.host.set_setting(name, value);
+        }
     }
 
     /// The requester files a ticket of technical support; its JSON.
