@@ -61,10 +61,58 @@ pub fn is_event_name(name: &str) -> bool {
         })
 }
 
+/// Who a file belongs to, as a module names it to the `files` import.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileOwner<'a> {
+    /// `applicant:{id}`.
+    Applicant(&'a str),
+    /// `case:{id}`.
+    Case(&'a str),
+    /// `module:{key}`: the module's own files.
+    Module(&'a str),
+}
+
+/// Reads a file owner: `applicant:{id}`, `case:{id}` or `module:{key}` (a
+/// key is 1 to 200 letters, digits and `- _ . : @`). The error is the text
+/// the module gets.
+pub fn file_owner(owner: &str) -> Result<FileOwner<'_>, String> {
+    match owner.split_once(':') {
+        Some(("applicant", id)) if !id.is_empty() => Ok(FileOwner::Applicant(id)),
+        Some(("case", id)) if !id.is_empty() => Ok(FileOwner::Case(id)),
+        Some(("module", key)) if own_file_key(key) => Ok(FileOwner::Module(key)),
+        _ => Err(format!(
+            "{owner:?} is not an owner: use applicant:{{id}}, case:{{id}} or module:{{key}} \
+             (a key is 1 to 200 letters, digits and - _ . : @)"
+        )),
+    }
+}
+
+fn own_file_key(key: &str) -> bool {
+    (1..=200).contains(&key.len())
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.:@".contains(c))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn file_owners() {
+        assert_eq!(file_owner("applicant:a1"), Ok(FileOwner::Applicant("a1")));
+        assert_eq!(file_owner("case:c1"), Ok(FileOwner::Case("c1")));
+        assert_eq!(
+            file_owner("module:ticket:7"),
+            Ok(FileOwner::Module("ticket:7"))
+        );
+        for wrong in ["applicant:", "module:", "module:a b", "person:1", "case"] {
+            let refused = file_owner(wrong).expect_err(wrong);
+            assert!(refused.contains("is not an owner"), "{refused}");
+        }
+        assert!(file_owner(&format!("module:{}", "k".repeat(201))).is_err());
+    }
 
     #[test]
     fn document_ids() {

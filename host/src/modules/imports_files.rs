@@ -13,6 +13,7 @@
 //! removed again when the call fails (see `CallState::written_blobs`).
 
 use bytes::Bytes;
+use immcase_manifest::checks;
 
 use super::bindings::Error;
 use super::bindings::immcase::plugin::files;
@@ -43,23 +44,11 @@ enum Target<'a> {
 }
 
 fn owner_ref(owner: &str) -> Result<FileOwner<'_>, Error> {
-    match owner.split_once(':') {
-        Some((kind @ ("applicant" | "case"), id)) if !id.is_empty() => {
-            Ok(FileOwner::Record(kind, id))
-        }
-        Some(("module", key)) if own_key_is_valid(key) => Ok(FileOwner::Own(key)),
-        _ => Err(Error::Invalid(format!(
-            "{owner:?} is not an owner: use applicant:{{id}}, case:{{id}} or module:{{key}} \
-             (a key is 1 to 200 letters, digits and - _ . : @)"
-        ))),
-    }
-}
-
-fn own_key_is_valid(key: &str) -> bool {
-    (1..=200).contains(&key.len())
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.:@".contains(c))
+    Ok(match checks::file_owner(owner).map_err(Error::Invalid)? {
+        checks::FileOwner::Applicant(id) => FileOwner::Record("applicant", id),
+        checks::FileOwner::Case(id) => FileOwner::Record("case", id),
+        checks::FileOwner::Module(key) => FileOwner::Own(key),
+    })
 }
 
 impl CallState {

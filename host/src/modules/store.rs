@@ -421,37 +421,3 @@ where
         .collect::<sqlx::Result<_>>()?;
     Ok((documents, next_cursor))
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn number_encoding_sorts_like_numbers() {
-        let values = [-1e9, -2.5, -1.0, 0.0, 0.5, 1.0, 2.0, 10.0, 1e12];
-        let encoded: Vec<String> = values
-            .iter()
-            .map(|v| index_value(&json!(v)).unwrap())
-            .collect();
-        let mut sorted = encoded.clone();
-        sorted.sort();
-        assert_eq!(encoded, sorted);
-    }
-
-    #[test]
-    fn only_scalars_are_indexed() {
-        assert_eq!(index_value(&json!("a")).as_deref(), Some("s:a"));
-        assert_eq!(index_value(&json!(true)).as_deref(), Some("b:1"));
-        assert!(index_value(&json!(null)).is_none());
-        assert!(index_value(&json!([1])).is_none());
-    }
-
-    #[test]
-    fn ids_are_checked() {
-        assert!(check_id("applicant:0190-ab_c.d@x").is_ok());
-        assert!(check_id("").is_err());
-        assert!(check_id("a b").is_err());
-        assert!(check_id(&"x".repeat(201)).is_err());
-    }
-}

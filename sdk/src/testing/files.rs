@@ -3,6 +3,7 @@
 //! record's read permission), and the module's own under `module:{key}`,
 //! which only it reaches.
 
+use immcase_manifest::checks;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -19,22 +20,11 @@ enum Owner<'a> {
 }
 
 fn owner_ref(owner: &str) -> Result<Owner<'_>, Error> {
-    match owner.split_once(':') {
-        Some(("applicant", id)) if !id.is_empty() => Ok(Owner::Record(RecordKind::Applicant, id)),
-        Some(("case", id)) if !id.is_empty() => Ok(Owner::Record(RecordKind::Case, id)),
-        Some(("module", key)) if own_key_is_valid(key) => Ok(Owner::Own(key)),
-        _ => Err(Error::Invalid(format!(
-            "{owner:?} is not an owner: use applicant:{{id}}, case:{{id}} or module:{{key}} \
-             (a key is 1 to 200 letters, digits and - _ . : @)"
-        ))),
-    }
-}
-
-fn own_key_is_valid(key: &str) -> bool {
-    (1..=200).contains(&key.len())
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.:@".contains(c))
+    Ok(match checks::file_owner(owner).map_err(Error::Invalid)? {
+        checks::FileOwner::Applicant(id) => Owner::Record(RecordKind::Applicant, id),
+        checks::FileOwner::Case(id) => Owner::Record(RecordKind::Case, id),
+        checks::FileOwner::Module(key) => Owner::Own(key),
+    })
 }
 
 fn kind_word(kind: RecordKind) -> &'static str {
