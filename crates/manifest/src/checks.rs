@@ -5,6 +5,36 @@
 
 use serde_json::Value;
 
+/// The host's own permissions, with what each lets a person do. A module's
+/// search entry may name one as the permission its readers need.
+pub const HOST_PERMISSIONS: &[(&str, &str)] = &[
+    (
+        "users.manage",
+        "Create users, assign their roles, disable them",
+    ),
+    (
+        "roles.manage",
+        "Create and change roles, their permissions and field rules",
+    ),
+    ("audit.read", "Read the audit log"),
+    (
+        "modules.manage",
+        "Enable and disable modules and change their settings",
+    ),
+    ("applicants.read", "See applicants"),
+    ("applicants.write", "Create, change and delete applicants"),
+    ("cases.read", "See cases"),
+    ("cases.write", "Create, change and delete cases"),
+    ("files.read", "See and download files"),
+    ("files.write", "Upload and delete files"),
+    ("trash.manage", "List the trash and restore from it"),
+    (
+        "settings.manage",
+        "Change the practice's lists, such as its case programs",
+    ),
+    ("workflows.manage", "Write and run workflows"),
+];
+
 /// Longest event name.
 pub const MAX_EVENT_NAME: usize = 100;
 

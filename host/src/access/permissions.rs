@@ -12,34 +12,9 @@ use utoipa::ToSchema;
 
 use crate::error::FieldErrors;
 
-/// The host's own permissions, with what each lets a person do.
-pub const HOST_PERMISSIONS: &[(&str, &str)] = &[
-    (
-        "users.manage",
-        "Create users, assign their roles, disable them",
-    ),
-    (
-        "roles.manage",
-        "Create and change roles, their permissions and field rules",
-    ),
-    ("audit.read", "Read the audit log"),
-    (
-        "modules.manage",
-        "Enable and disable modules and change their settings",
-    ),
-    ("applicants.read", "See applicants"),
-    ("applicants.write", "Create, change and delete applicants"),
-    ("cases.read", "See cases"),
-    ("cases.write", "Create, change and delete cases"),
-    ("files.read", "See and download files"),
-    ("files.write", "Upload and delete files"),
-    ("trash.manage", "List the trash and restore from it"),
-    (
-        "settings.manage",
-        "Change the practice's lists, such as its case programs",
-    ),
-    ("workflows.manage", "Write and run workflows"),
-];
+/// The host's own permissions, with what each lets a person do (kept with
+/// the rules modules are held to, which name them too).
+pub use immcase_manifest::checks::HOST_PERMISSIONS;
 
 /// What every module permission starts with: `module:{id}` lets a role reach
 /// the module at all.

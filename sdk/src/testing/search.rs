@@ -1,6 +1,8 @@
 //! The module's documents in global search, checked as the host checks
 //! them (id, title, body, path, readers, permission), with its words.
 
+use immcase_manifest::checks;
+
 use super::world::{SearchDoc, Shared};
 use crate::ctx::SearchEntry;
 use crate::wit::immcase::plugin::search::Entry;
@@ -10,23 +12,6 @@ const MAX_TITLE_CHARS: usize = 300;
 const MAX_BODY_BYTES: usize = 100 * 1024;
 const MAX_PATH_CHARS: usize = 1000;
 const MAX_READERS: usize = 1000;
-
-/// The host's own permissions, which a document may require.
-const HOST_PERMISSIONS: &[&str] = &[
-    "users.manage",
-    "roles.manage",
-    "audit.read",
-    "modules.manage",
-    "applicants.read",
-    "applicants.write",
-    "cases.read",
-    "cases.write",
-    "files.read",
-    "files.write",
-    "trash.manage",
-    "settings.manage",
-    "workflows.manage",
-];
 
 impl Shared {
     /// Why the host would refuse this document, for the module's author.
@@ -70,7 +55,9 @@ impl Shared {
                 .iter()
                 .any(|p| &p.name == permission)
                 || *permission == format!("module:{module}")
-                || HOST_PERMISSIONS.contains(&permission.as_str());
+                || checks::HOST_PERMISSIONS
+                    .iter()
+                    .any(|(name, _)| *name == permission.as_str());
             if !allowed {
                 return Some(format!(
                     "permission {permission:?} is neither declared under [[permissions]] in the plugin.toml of `{module}`, \
