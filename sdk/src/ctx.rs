@@ -4,6 +4,10 @@
 //! always allowed); a component that uses one its manifest does not declare
 //! is refused when loaded. A component imports only what its code can reach,
 //! so an unused method costs nothing.
+//!
+//! The examples that call imports run on the test host (feature `testing`),
+//! whose manifest declares what each needs; [`Ctx::require`] and
+//! [`Ctx::caller`] need no host.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -17,6 +21,30 @@ use crate::imports::{
 use crate::store::Collection;
 
 /// The context of one call: the caller, and the host's imports as methods.
+///
+/// ```
+/// # #[cfg(feature = "testing")] {
+/// # use immcase_sdk::{Caller, Ctx, Plugin, Request, Response, Result, Router, testing::TestHost};
+/// # use serde_json::{Value, json};
+/// # struct Notes;
+/// # impl Plugin for Notes {
+/// #     fn router() -> Router { Router::new().post("/notes/:id/close", close) }
+/// # }
+/// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nevents = { emit = [\"notes.*\"] }");
+/// fn close(ctx: &Ctx, request: Request) -> Result<Response> {
+///     ctx.require("notes.manage_all")?;
+///     let id = request.param("id").unwrap_or_default();
+///     ctx.emit("notes.closed", &json!({ "id": id, "by": ctx.caller().display_name }))?;
+///     Ok(Response::no_content())
+/// }
+/// let boss = Caller::person("boss", &["module:notes", "notes.manage_all"]).named("Bo");
+/// assert_eq!(host.post_json(&boss, "/notes/n1/close", &()).status_code(), 204);
+/// assert_eq!(host.events()[0].payload, json!({ "id": "n1", "by": "Bo" }));
+/// let clerk = Caller::person("clerk", &["module:notes"]);
+/// assert_eq!(host.post_json(&clerk, "/notes/n2/close", &()).status_code(), 403);
+/// # }
+/// # Ok::<(), immcase_sdk::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Ctx {
     caller: Caller,
@@ -25,6 +53,27 @@ pub struct Ctx {
 /// A module's document in global search (capability `search = true`).
 /// People find it by its title and body while the module is enabled and
 /// they hold `module:{id}` (and `permission`, when set).
+///
+/// ```
+/// # #[cfg(feature = "testing")] {
+/// # use immcase_sdk::{Caller, Plugin, Result, Router, SearchEntry, testing::TestHost};
+/// # struct Notes;
+/// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+/// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nsearch = true\n[[permissions]]\nname = \"notes.read_all\"\ndescription = \"See everyone's notes\"");
+/// let mut entry = SearchEntry {
+///     id: "n1".into(),
+///     title: "Call Ana back".into(),
+///     body: "About her work permit\nDue on Friday".into(),
+///     path: "/notes/n1".into(),
+///     permission: Some("notes.read_all".into()),
+/// };
+/// host.with_ctx(&Caller::host(), |ctx| ctx.search_put(&entry))?;
+/// entry.permission = Some("billing.read".into()); // not the module's
+/// assert!(host.with_ctx(&Caller::host(), |ctx| ctx.search_put(&entry)).is_err());
+/// assert_eq!(host.search_docs()[0].entry.permission.as_deref(), Some("notes.read_all"));
+/// # }
+/// # Ok::<(), immcase_sdk::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SearchEntry {
     /// Unique within the module: 1 to 200 letters, digits and `- _ . : @`.
@@ -43,16 +92,39 @@ pub struct SearchEntry {
 
 impl Ctx {
     /// A context for `caller` (the SDK makes one per call; tests may too).
+    ///
+    /// ```
+    /// use immcase_sdk::{Caller, Ctx};
+    ///
+    /// let ctx = Ctx::new(Caller { display_name: "Ana Ruiz".into(), ..Caller::default() });
+    /// assert_eq!(ctx.caller().display_name, "Ana Ruiz");
+    /// ```
     pub fn new(caller: Caller) -> Self {
         Self { caller }
     }
 
     /// Who the call is for.
+    ///
+    /// ```
+    /// # use immcase_sdk::{Caller, Ctx};
+    /// let ctx = Ctx::new(Caller::default()); // as for an event or a timer
+    /// assert!(!ctx.caller().is_person());
+    /// assert!(ctx.caller().permissions.is_empty());
+    /// ```
     pub fn caller(&self) -> &Caller {
         &self.caller
     }
 
     /// [`Error::Forbidden`] naming `permission` unless the caller holds it.
+    ///
+    /// ```
+    /// # use immcase_sdk::{Caller, Ctx};
+    /// let ctx = Ctx::new(Caller { permissions: vec!["notes.*".into()], ..Caller::default() });
+    /// assert!(ctx.require("notes.manage_all").is_ok());
+    /// let refused = ctx.require("cases.write").expect_err("not held");
+    /// assert_eq!(refused.status(), 403);
+    /// assert_eq!(refused.message(), "this needs the permission cases.write");
+    /// ```
     pub fn require(&self, permission: &str) -> Result<()> {
         if self.caller.can(permission) {
             Ok(())
@@ -66,6 +138,24 @@ impl Ctx {
     // --- store -----------------------------------------------------------
 
     /// The collection `name` (declared under `[capabilities] store`).
+    ///
+    /// ```
+    /// # #[cfg(feature = "testing")] {
+    /// # use immcase_sdk::{Caller, Plugin, Result, Router, testing::TestHost};
+    /// # use serde_json::{Value, json};
+    /// # struct Notes;
+    /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nstore = [\"notes\"]");
+    /// host.with_ctx(&Caller::host(), |ctx| -> Result<()> {
+    ///     ctx.collection("notes").insert("n1", &json!({ "text": "Call back" }))?;
+    ///     let undeclared = ctx.collection::<Value>("secrets").get("s1");
+    ///     assert_eq!(undeclared.map_err(|e| e.status()), Err(403));
+    ///     Ok(())
+    /// })?;
+    /// assert_eq!(host.documents("notes")[0].data["text"], "Call back");
+    /// # }
+    /// # Ok::<(), immcase_sdk::Error>(())
+    /// ```
     pub fn collection<T: Serialize + DeserializeOwned>(&self, name: &str) -> Collection<T> {
         Collection::new(name)
     }
@@ -75,6 +165,24 @@ impl Ctx {
     /// Emits the event `name` (matching the manifest's `emit` patterns) with
     /// `payload` as JSON; returns the event's id. It is kept only if the whole
     /// call succeeds.
+    ///
+    /// ```
+    /// # #[cfg(feature = "testing")] {
+    /// # use immcase_sdk::{Caller, Plugin, Result, Router, testing::TestHost};
+    /// # use serde_json::{Value, json};
+    /// # struct Notes;
+    /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nevents = { emit = [\"notes.*\"] }");
+    /// let payload = json!({ "id": "n1" });
+    /// let id = host.with_ctx(&Caller::host(), |ctx| ctx.emit("notes.created", &payload))?;
+    /// let events = host.events();
+    /// assert_eq!((events[0].id.as_str(), events[0].name.as_str()), (id.as_str(), "notes.created"));
+    /// assert_eq!(events[0].payload["id"], "n1");
+    /// let outside = host.with_ctx(&Caller::host(), |ctx| ctx.emit("case.closed", &json!({})));
+    /// assert_eq!(outside.map_err(|e| e.status()), Err(403)); // not under `emit`
+    /// # }
+    /// # Ok::<(), immcase_sdk::Error>(())
+    /// ```
     pub fn emit(&self, name: &str, payload: &impl Serialize) -> Result<String> {
         Ok(events::emit(name, &to_json(payload)?)?)
     }
@@ -83,17 +191,64 @@ impl Ctx {
 
     /// Schedules (or moves) the timer `key` for `due` (ms since the epoch);
     /// the host calls [`crate::Plugin::on_timer`] with `payload` then.
+    ///
+    /// ```
+    /// # #[cfg(feature = "testing")] {
+    /// # use immcase_sdk::{Caller, Plugin, Result, Router, testing::{START, TestHost}};
+    /// # use serde_json::{Value, json};
+    /// # struct Notes;
+    /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nschedule = true");
+    /// host.with_ctx(&Caller::host(), |ctx| -> Result<()> {
+    ///     ctx.schedule_at(ctx.now() + 60_000, "call-back:n1", &json!({ "note": "n1" }))?;
+    ///     ctx.schedule_at(ctx.now() + 120_000, "call-back:n1", &json!({ "note": "n1" })) // moved
+    /// })?;
+    /// let timers = host.timers();
+    /// assert_eq!((timers.len(), timers[0].due_at), (1, START + 120_000));
+    /// assert_eq!(timers[0].payload["note"], "n1");
+    /// # }
+    /// # Ok::<(), immcase_sdk::Error>(())
+    /// ```
     pub fn schedule_at(&self, due: i64, key: &str, payload: &impl Serialize) -> Result<()> {
         Ok(schedule::at(due, key, &to_json(payload)?)?)
     }
 
     /// Cancels the timer `key`; returns whether there was one.
+    ///
+    /// ```
+    /// # #[cfg(feature = "testing")] {
+    /// # use immcase_sdk::{Caller, Plugin, Result, Router, testing::TestHost};
+    /// # struct Notes;
+    /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nschedule = true");
+    /// let cancelled = host.with_ctx(&Caller::host(), |ctx| -> Result<_> {
+    ///     ctx.schedule_at(ctx.now() + 60_000, "call-back", &())?;
+    ///     Ok((ctx.cancel_timer("call-back")?, ctx.cancel_timer("call-back")?))
+    /// })?;
+    /// assert_eq!(cancelled, (true, false));
+    /// assert!(host.timers().is_empty());
+    /// # }
+    /// # Ok::<(), immcase_sdk::Error>(())
+    /// ```
     pub fn cancel_timer(&self, key: &str) -> Result<bool> {
         Ok(schedule::cancel(key)?)
     }
 
     /// The host's clock (ms since the epoch), the one that fires timers.
     /// Needs `schedule = true`.
+    ///
+    /// ```
+    /// # #[cfg(feature = "testing")] {
+    /// # use immcase_sdk::{Caller, Plugin, Router, testing::{START, TestHost}};
+    /// # struct Notes;
+    /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nschedule = true");
+    /// assert_eq!(host.with_ctx(&Caller::host(), |ctx| ctx.now()), START);
+    /// host.advance(60_000);
+    /// assert_eq!(host.with_ctx(&Caller::host(), |ctx| ctx.now()), START + 60_000);
+    /// # }
+    /// # Ok::<(), immcase_sdk::Error>(())
+    /// ```
     pub fn now(&self) -> i64 {
         schedule::now()
     }
@@ -102,11 +257,48 @@ impl Ctx {
 
     /// A person of the practice (active or not); `None` for an unknown id.
     /// Needs `directory = true` under `[capabilities]`.
+    ///
+    /// ```
+    /// # #[cfg(feature = "testing")] {
+    /// # use immcase_sdk::{Caller, Plugin, Result, Router, testing::TestHost};
+    /// # struct Notes;
+    /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\ndirectory = true");
+    /// host.add_person(&Caller::person("lee", &[]).named("Lee Park"));
+    /// host.with_ctx(&Caller::host(), |ctx| -> Result<()> {
+    ///     let lee = ctx.person("lee")?.expect("in the directory");
+    ///     assert_eq!((lee.display_name.as_str(), lee.active), ("Lee Park", true));
+    ///     assert_eq!(ctx.person("nobody")?, None);
+    ///     Ok(())
+    /// })?;
+    /// # }
+    /// # Ok::<(), immcase_sdk::Error>(())
+    /// ```
     pub fn person(&self, id: &str) -> Result<Option<Person>> {
         Ok(directory::get(id)?.map(Person::from))
     }
 
     /// The active people who hold `permission`, by name (at most 500).
+    ///
+    /// ```
+    /// # #[cfg(feature = "testing")] {
+    /// # use immcase_sdk::{Caller, Plugin, Result, Router, testing::TestHost};
+    /// # struct Notes;
+    /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\ndirectory = true");
+    /// host.add_person(&Caller::person("lee", &["notes.*"]).named("Lee"));
+    /// host.add_person(&Caller::person("kim", &["notes.manage_all"]).named("Kim"));
+    /// host.add_person(&Caller::person("bo", &["module:notes"]).named("Bo"));
+    /// let names = || -> Result<Vec<String>> {
+    ///     let people = host.with_ctx(&Caller::host(), |ctx| ctx.people_holding("notes.manage_all"))?;
+    ///     Ok(people.into_iter().map(|p| p.display_name).collect())
+    /// };
+    /// assert_eq!(names()?, ["Kim", "Lee"]);
+    /// host.set_active("kim", false);
+    /// assert_eq!(names()?, ["Lee"]);
+    /// # }
+    /// # Ok::<(), immcase_sdk::Error>(())
+    /// ```
     pub fn people_holding(&self, permission: &str) -> Result<Vec<Person>> {
         Ok(directory::holding(permission)?
             .into_iter()
@@ -117,6 +309,22 @@ impl Ctx {
     // --- mail ------------------------------------------------------------
 
     /// Queues an email through the host's outbox; it is sent after the call succeeds.
+    ///
+    /// ```
+    /// # #[cfg(feature = "testing")] {
+    /// # use immcase_sdk::{Caller, Plugin, Result, Router, testing::TestHost};
+    /// # struct Notes;
+    /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nmail = true");
+    /// host.with_ctx(&Caller::host(), |ctx| {
+    ///     ctx.send_mail("ana@example.com", "Your appointment", "Tuesday at 10:00.")
+    /// })?;
+    /// assert_eq!(host.mail()[0].to, "ana@example.com");
+    /// let wrong = host.with_ctx(&Caller::host(), |ctx| ctx.send_mail("ana", "Hi", ""));
+    /// assert_eq!(wrong.map_err(|e| e.status()), Err(422));
+    /// # }
+    /// # Ok::<(), immcase_sdk::Error>(())
+    /// ```
     pub fn send_mail(&self, to: &str, subject: &str, body: &str) -> Result<()> {
         Ok(mail::send(to, subject, body)?)
     }
@@ -125,6 +333,24 @@ impl Ctx {
 
     /// The module's settings for this practice (declared under `[settings]`,
     /// defaults filled in and validated by the host), decoded as `T`.
+    ///
+    /// ```
+    /// # #[cfg(feature = "testing")] {
+    /// # use immcase_sdk::{Caller, Plugin, Result, Router, testing::TestHost};
+    /// # struct Notes;
+    /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[settings.prefix]\ntype = \"string\"\ndefault = \"Follow up:\"");
+    /// #[derive(serde::Deserialize)]
+    /// struct Settings {
+    ///     prefix: String,
+    /// }
+    /// let settings: Settings = host.with_ctx(&Caller::host(), |ctx| ctx.settings())?;
+    /// assert_eq!(settings.prefix, "Follow up:");
+    /// let wrong = host.with_ctx(&Caller::host(), |ctx| ctx.settings::<Vec<String>>());
+    /// assert!(wrong.is_err_and(|e| e.is_internal()));
+    /// # }
+    /// # Ok::<(), immcase_sdk::Error>(())
+    /// ```
     pub fn settings<T: DeserializeOwned>(&self) -> Result<T> {
         let json = settings::get()?;
         serde_json::from_str(&json)
@@ -137,18 +363,72 @@ impl Ctx {
     /// (needs `records = ["applicants:read"]`). Without a person behind the
     /// call (events, timers), every field: the module's own rights.
     /// [`Error::NotFound`] for one in the trash or unknown.
+    ///
+    /// ```
+    /// # #[cfg(feature = "testing")] {
+    /// # use immcase_sdk::{Caller, Plugin, Result, Router, testing::TestHost};
+    /// # use serde_json::{Value, json};
+    /// # struct Notes;
+    /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nrecords = [\"applicants:read\"]");
+    /// host.add_applicant(&json!({ "id": "a1", "name": "Ana Díaz" }));
+    /// let clerk = Caller::person("clerk", &["applicants.read"]);
+    /// assert_eq!(host.with_ctx(&clerk, |ctx| ctx.applicant("a1"))?["name"], "Ana Díaz");
+    /// let unknown = host.with_ctx(&clerk, |ctx| ctx.applicant("a2"));
+    /// assert_eq!(unknown.map_err(|e| e.status()), Err(404));
+    /// let outsider = Caller::person("out", &[]);
+    /// let refused = host.with_ctx(&outsider, |ctx| ctx.applicant("a1"));
+    /// assert_eq!(refused.map_err(|e| e.status()), Err(403));
+    /// # }
+    /// # Ok::<(), immcase_sdk::Error>(())
+    /// ```
     pub fn applicant(&self, id: &str) -> Result<Value> {
         from_json(&records::get_applicant(id)?)
     }
 
     /// A case, as `GET /api/v1/cases/{id}` shows it to the caller (needs
     /// `records = ["cases:read"]`).
+    ///
+    /// ```
+    /// # #[cfg(feature = "testing")] {
+    /// # use immcase_sdk::{Caller, Plugin, Router, testing::{RecordKind, TestHost}};
+    /// # use serde_json::{Value, json};
+    /// # struct Notes;
+    /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nrecords = [\"cases:read\"]");
+    /// host.add_case(&json!({ "id": "c1", "folio": "CAS014", "status": "open" }));
+    /// let case = host.with_ctx(&Caller::host(), |ctx| ctx.case("c1"))?;
+    /// assert_eq!(case["status"], "open");
+    /// host.trash(RecordKind::Case, "c1");
+    /// let trashed = host.with_ctx(&Caller::host(), |ctx| ctx.case("c1"));
+    /// assert_eq!(trashed.map_err(|e| e.status()), Err(404));
+    /// # }
+    /// # Ok::<(), immcase_sdk::Error>(())
+    /// ```
     pub fn case(&self, id: &str) -> Result<Value> {
         from_json(&records::get_case(id)?)
     }
 
     /// The case with this folio (`CAS014`, as people type it), as
     /// [`Ctx::case`] reads it; `None` when there is none (host API 0.1.2).
+    ///
+    /// ```
+    /// # #[cfg(feature = "testing")] {
+    /// # use immcase_sdk::{Caller, Plugin, Result, Router, testing::TestHost};
+    /// # use serde_json::{Value, json};
+    /// # struct Notes;
+    /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nrecords = [\"cases:read\"]");
+    /// host.add_case(&json!({ "id": "c1", "folio": "CAS014" }));
+    /// host.with_ctx(&Caller::host(), |ctx| -> Result<()> {
+    ///     let case = ctx.case_by_folio("cas14")?.expect("CAS014 as typed");
+    ///     assert_eq!(case["id"], "c1");
+    ///     assert_eq!(ctx.case_by_folio("CAS015")?, None);
+    ///     Ok(())
+    /// })?;
+    /// # }
+    /// # Ok::<(), immcase_sdk::Error>(())
+    /// ```
     pub fn case_by_folio(&self, folio: &str) -> Result<Option<Value>> {
         records::find_case_by_folio(folio)?
             .map(|json| from_json(&json))
@@ -157,6 +437,23 @@ impl Ctx {
 
     /// The applicants with this email address (any case), oldest first, at
     /// most 50 (needs `records = ["applicants:read"]`).
+    ///
+    /// ```
+    /// # #[cfg(feature = "testing")] {
+    /// # use immcase_sdk::{Caller, Plugin, Result, Router, testing::TestHost};
+    /// # use serde_json::{Value, json};
+    /// # struct Notes;
+    /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nrecords = [\"applicants:read\"]");
+    /// host.add_applicant(&json!({ "id": "a1", "email": "ana@example.com" }));
+    /// host.add_applicant(&json!({ "id": "a2", "email": "bo@example.com" }));
+    /// host.add_applicant(&json!({ "id": "a3", "email": "ana@example.com" }));
+    /// let found = host.with_ctx(&Caller::host(), |ctx| ctx.applicants_by_email("ana@example.com"))?;
+    /// let ids: Vec<&Value> = found.iter().map(|a| &a["id"]).collect();
+    /// assert_eq!(ids, [&json!("a1"), &json!("a3")]);
+    /// # }
+    /// # Ok::<(), immcase_sdk::Error>(())
+    /// ```
     pub fn applicants_by_email(&self, email: &str) -> Result<Vec<Value>> {
         records::find_applicants_by_email(email)?
             .iter()
@@ -169,6 +466,23 @@ impl Ctx {
     /// The files of `owner`: `applicant:{id}`, `case:{id}`, or
     /// `module:{key}` for the module's own files (host API 0.1.2), which
     /// only this module reaches and whose access it decides.
+    ///
+    /// ```
+    /// # #[cfg(feature = "testing")] {
+    /// # use immcase_sdk::{Caller, Plugin, Result, Router, testing::TestHost};
+    /// # use serde_json::{Value, json};
+    /// # struct Notes;
+    /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nfiles = true");
+    /// host.add_applicant(&json!({ "id": "a1" }));
+    /// host.add_file("applicant:a1", "passport.pdf", "application/pdf", b"%PDF-1.7");
+    /// let files = host.with_ctx(&Caller::host(), |ctx| ctx.files("applicant:a1"))?;
+    /// assert_eq!((files.len(), &files[0]["name"]), (1, &json!("passport.pdf")));
+    /// let wrong = host.with_ctx(&Caller::host(), |ctx| ctx.files("folder:1"));
+    /// assert_eq!(wrong.map_err(|e| e.status()), Err(422)); // not an owner
+    /// # }
+    /// # Ok::<(), immcase_sdk::Error>(())
+    /// ```
     pub fn files(&self, owner: &str) -> Result<Vec<Value>> {
         files::list(owner)?
             .iter()
@@ -177,6 +491,23 @@ impl Ctx {
     }
 
     /// A file's content.
+    ///
+    /// ```
+    /// # #[cfg(feature = "testing")] {
+    /// # use immcase_sdk::{Caller, Plugin, Result, Router, testing::TestHost};
+    /// # struct Notes;
+    /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nfiles = true");
+    /// host.with_ctx(&Caller::host(), |ctx| -> Result<()> {
+    ///     let file = ctx.attach_file("module:letters", "welcome.txt", "text/plain", b"Welcome")?;
+    ///     let id = file["id"].as_str().expect("a file has an id");
+    ///     assert_eq!(ctx.read_file(id)?, b"Welcome");
+    ///     assert_eq!(ctx.read_file("f0").map_err(|e| e.status()), Err(404));
+    ///     Ok(())
+    /// })?;
+    /// # }
+    /// # Ok::<(), immcase_sdk::Error>(())
+    /// ```
     pub fn read_file(&self, id: &str) -> Result<Vec<u8>> {
         Ok(files::read(id)?)
     }
@@ -184,6 +515,25 @@ impl Ctx {
     /// Attaches a new file to `owner` (as for [`Ctx::files`]); returns the
     /// file's description. A file over the server's size limit, or one the
     /// practice's quota has no room for, is [`Error::Invalid`] saying so.
+    ///
+    /// ```
+    /// # #[cfg(feature = "testing")] {
+    /// # use immcase_sdk::{Caller, Plugin, Result, Router, testing::TestHost};
+    /// # use serde_json::{Value, json};
+    /// # struct Notes;
+    /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nfiles = true");
+    /// host.add_case(&json!({ "id": "c1" }));
+    /// let clerk = Caller::person("clerk", &["cases.read", "files.write"]);
+    /// let file = host.with_ctx(&clerk, |ctx| {
+    ///     ctx.attach_file("case:c1", "letter.txt", "text/plain", b"Dear Ana")
+    /// })?;
+    /// assert_eq!((&file["name"], &file["size"]), (&json!("letter.txt"), &json!(8)));
+    /// assert_eq!(file["uploaded_by"], "clerk");
+    /// assert_eq!(host.files("case:c1").len(), 1);
+    /// # }
+    /// # Ok::<(), immcase_sdk::Error>(())
+    /// ```
     pub fn attach_file(
         &self,
         owner: &str,
@@ -201,6 +551,26 @@ impl Ctx {
     /// `{module}.*`), for this call's caller; host API 0.1.2. Its changes
     /// are kept only if this call succeeds too. A module that is not enabled
     /// is [`Error::NotFound`]; the action's own errors come back as they are.
+    ///
+    /// ```
+    /// # #[cfg(feature = "testing")] {
+    /// # use immcase_sdk::{Caller, Plugin, Result, Router, testing::TestHost};
+    /// # use serde_json::{Value, json};
+    /// # struct Notes;
+    /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nactions = [\"helpdesk.create-ticket\"]");
+    /// host.stub_action("helpdesk.create-ticket", |_, input| {
+    ///     Ok(json!({ "folio": "TKT001", "subject": input["subject"] }))
+    /// });
+    /// let ticket = host.with_ctx(&Caller::host(), |ctx| {
+    ///     ctx.call_action("helpdesk", "create-ticket", &json!({ "subject": "Scan the passport" }))
+    /// })?;
+    /// assert_eq!(ticket, json!({ "folio": "TKT001", "subject": "Scan the passport" }));
+    /// let unlisted = host.with_ctx(&Caller::host(), |ctx| ctx.call_action("billing", "bill", &()));
+    /// assert_eq!(unlisted.map_err(|e| e.status()), Err(403));
+    /// # }
+    /// # Ok::<(), immcase_sdk::Error>(())
+    /// ```
     pub fn call_action(&self, module: &str, name: &str, input: &impl Serialize) -> Result<Value> {
         let input = serde_json::to_string(input)
             .map_err(|e| Error::Invalid(format!("the action's input is not JSON: {e}")))?;
@@ -212,6 +582,28 @@ impl Ctx {
     /// Adds or replaces one of the module's documents in global search
     /// (kept with the rest of the call's changes). A wrong entry is
     /// [`Error::Invalid`] saying why; see [`SearchEntry`] for the rules.
+    ///
+    /// ```
+    /// # #[cfg(feature = "testing")] {
+    /// # use immcase_sdk::{Caller, Plugin, Result, Router, SearchEntry, testing::TestHost};
+    /// # struct Notes;
+    /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nsearch = true");
+    /// let entry = SearchEntry {
+    ///     id: "n1".into(),
+    ///     title: "Call Ana back".into(),
+    ///     body: "About her work permit".into(),
+    ///     path: "/notes/n1".into(),
+    ///     permission: None,
+    /// };
+    /// host.with_ctx(&Caller::host(), |ctx| ctx.search_put(&entry))?;
+    /// assert_eq!(host.search_docs()[0].entry.title, "Call Ana back");
+    /// let outside = SearchEntry { path: "notes/n1".into(), ..entry };
+    /// let refused = host.with_ctx(&Caller::host(), |ctx| ctx.search_put(&outside));
+    /// assert_eq!(refused.map_err(|e| e.status()), Err(422)); // a path starts with /
+    /// # }
+    /// # Ok::<(), immcase_sdk::Error>(())
+    /// ```
     pub fn search_put(&self, entry: &SearchEntry) -> Result<()> {
         Ok(search::put(&search::Entry {
             id: entry.id.clone(),
@@ -225,6 +617,26 @@ impl Ctx {
     /// Adds or replaces one of the module's documents in global search,
     /// found only by the people named in `readers` (user ids) and by holders
     /// of the entry's `permission`, if it names one (host API 0.1.1).
+    ///
+    /// ```
+    /// # #[cfg(feature = "testing")] {
+    /// # use immcase_sdk::{Caller, Plugin, Result, Router, SearchEntry, testing::TestHost};
+    /// # struct Notes;
+    /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nsearch = true");
+    /// # let entry = SearchEntry {
+    /// #     id: "n1".into(),
+    /// #     title: "Call Ana back".into(),
+    /// #     body: "About her work permit".into(),
+    /// #     path: "/notes/n1".into(),
+    /// #     permission: None,
+    /// # };
+    /// let readers = ["ana".to_owned(), "lee".to_owned()];
+    /// host.with_ctx(&Caller::host(), |ctx| ctx.search_put_visible_to(&entry, &readers))?;
+    /// assert_eq!(host.search_docs()[0].readers.as_deref(), Some(&readers[..]));
+    /// # }
+    /// # Ok::<(), immcase_sdk::Error>(())
+    /// ```
     pub fn search_put_visible_to(&self, entry: &SearchEntry, readers: &[String]) -> Result<()> {
         Ok(search::put_visible_to(
             &search::Entry {
@@ -239,6 +651,27 @@ impl Ctx {
     }
 
     /// Removes one of the module's documents from global search.
+    ///
+    /// ```
+    /// # #[cfg(feature = "testing")] {
+    /// # use immcase_sdk::{Caller, Plugin, Result, Router, SearchEntry, testing::TestHost};
+    /// # struct Notes;
+    /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nsearch = true");
+    /// # let entry = SearchEntry {
+    /// #     id: "n1".into(),
+    /// #     title: "Call Ana back".into(),
+    /// #     body: "About her work permit".into(),
+    /// #     path: "/notes/n1".into(),
+    /// #     permission: None,
+    /// # };
+    /// host.with_ctx(&Caller::host(), |ctx| ctx.search_put(&entry))?;
+    /// assert_eq!(host.search_docs().len(), 1);
+    /// host.with_ctx(&Caller::host(), |ctx| ctx.search_remove("n1"))?;
+    /// assert!(host.search_docs().is_empty());
+    /// # }
+    /// # Ok::<(), immcase_sdk::Error>(())
+    /// ```
     pub fn search_remove(&self, id: &str) -> Result<()> {
         Ok(search::remove(id)?)
     }
@@ -246,21 +679,73 @@ impl Ctx {
     // --- log -------------------------------------------------------------
 
     /// A debug line in the host's log, tagged with module and practice.
+    ///
+    /// ```
+    /// # #[cfg(feature = "testing")] {
+    /// # use immcase_sdk::{Caller, Plugin, Router, testing::{LogLevel, LogLine, TestHost}};
+    /// # struct Notes;
+    /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"");
+    /// host.with_ctx(&Caller::host(), |ctx| ctx.log_debug("3 notes due"));
+    /// let line = LogLine { level: LogLevel::Debug, message: "3 notes due".into() };
+    /// assert_eq!(host.logs(), [line]);
+    /// # }
+    /// # Ok::<(), immcase_sdk::Error>(())
+    /// ```
     pub fn log_debug(&self, message: &str) {
         log::write(log::Level::Debug, message);
     }
 
     /// An info line in the host's log.
+    ///
+    /// ```
+    /// # #[cfg(feature = "testing")] {
+    /// # use immcase_sdk::{Caller, Plugin, Router, testing::{LogLevel, LogLine, TestHost}};
+    /// # struct Notes;
+    /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"");
+    /// host.with_ctx(&Caller::host(), |ctx| ctx.log_info("reminders sent"));
+    /// let line = LogLine { level: LogLevel::Info, message: "reminders sent".into() };
+    /// assert_eq!(host.logs(), [line]);
+    /// # }
+    /// # Ok::<(), immcase_sdk::Error>(())
+    /// ```
     pub fn log_info(&self, message: &str) {
         log::write(log::Level::Info, message);
     }
 
     /// A warning in the host's log.
+    ///
+    /// ```
+    /// # #[cfg(feature = "testing")] {
+    /// # use immcase_sdk::{Caller, Plugin, Router, testing::{LogLevel, LogLine, TestHost}};
+    /// # struct Notes;
+    /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"");
+    /// host.with_ctx(&Caller::host(), |ctx| ctx.log_warn("no email for applicant a1"));
+    /// let line = LogLine { level: LogLevel::Warn, message: "no email for applicant a1".into() };
+    /// assert_eq!(host.logs(), [line]);
+    /// # }
+    /// # Ok::<(), immcase_sdk::Error>(())
+    /// ```
     pub fn log_warn(&self, message: &str) {
         log::write(log::Level::Warn, message);
     }
 
     /// An error in the host's log.
+    ///
+    /// ```
+    /// # #[cfg(feature = "testing")] {
+    /// # use immcase_sdk::{Caller, Plugin, Router, testing::{LogLevel, LogLine, TestHost}};
+    /// # struct Notes;
+    /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"");
+    /// host.with_ctx(&Caller::host(), |ctx| ctx.log_error("the reminder was not sent"));
+    /// let line = LogLine { level: LogLevel::Error, message: "the reminder was not sent".into() };
+    /// assert_eq!(host.logs(), [line]);
+    /// # }
+    /// # Ok::<(), immcase_sdk::Error>(())
+    /// ```
     pub fn log_error(&self, message: &str) {
         log::write(log::Level::Error, message);
     }
@@ -292,10 +777,27 @@ mod tests {
 }
 
 /// A person of the practice, as [`Ctx::person`] gives them.
+///
+/// ```
+/// # #[cfg(feature = "testing")] {
+/// # use immcase_sdk::{Caller, Plugin, Result, Router, testing::TestHost};
+/// # struct Notes;
+/// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+/// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\ndirectory = true");
+/// host.add_person(&Caller::person("lee", &[]).named("Lee Park").in_time_zone("America/Toronto"));
+/// let lee = host.with_ctx(&Caller::host(), |ctx| ctx.person("lee"))?.expect("in the directory");
+/// assert_eq!((lee.id.as_str(), lee.email.as_str()), ("lee", "lee@example.com"));
+/// assert_eq!((lee.display_name.as_str(), lee.time_zone.as_str()), ("Lee Park", "America/Toronto"));
+/// # }
+/// # Ok::<(), immcase_sdk::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Person {
+    /// The person's user id, as [`Caller::user_id`] holds it.
     pub id: String,
+    /// Their email address.
     pub email: String,
+    /// Their name as the practice shows it.
     pub display_name: String,
     /// IANA name, e.g. `America/Toronto`.
     pub time_zone: String,

@@ -133,6 +133,15 @@ pub use store::{Collection, Doc, Op, Page, Query};
 
 /// A new unique id: a UUIDv7, so ids sort by creation time (to the
 /// millisecond; ids made within one millisecond sort at random).
+///
+/// ```
+/// let first = immcase_sdk::new_id();
+/// std::thread::sleep(std::time::Duration::from_millis(2));
+/// let second = immcase_sdk::new_id();
+/// assert!(first < second);
+/// assert_eq!(first.len(), 36); // 8-4-4-4-12 hexadecimal digits
+/// assert_eq!(&first[14..15], "7"); // the UUID's version
+/// ```
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
@@ -141,6 +150,20 @@ pub fn new_id() -> String {
 /// `immcase:plugin/module`. Call it once, at the crate root:
 /// `export_plugin!(Notes);`. The crate must depend on this SDK under its
 /// own name, `immcase-sdk`.
+///
+/// ```standalone_crate
+/// use immcase_sdk::{Plugin, Response, Router, export_plugin};
+///
+/// pub struct Hello;
+///
+/// impl Plugin for Hello {
+///     fn router() -> Router {
+///         Router::new().get("/", |ctx, _| Ok(Response::text(&ctx.caller().display_name)))
+///     }
+/// }
+///
+/// export_plugin!(Hello);
+/// ```
 #[macro_export]
 macro_rules! export_plugin {
     ($plugin:ty) => {

@@ -50,18 +50,40 @@ impl Caller {
     }
 
     /// The same caller with this display name.
+    ///
+    /// ```
+    /// use immcase_sdk::Caller;
+    ///
+    /// let ana = Caller::person("ana", &[]).named("Ana Díaz");
+    /// assert_eq!((ana.display_name.as_str(), ana.user_id.as_deref()), ("Ana Díaz", Some("ana")));
+    /// ```
     pub fn named(mut self, display_name: &str) -> Self {
         self.display_name = display_name.to_owned();
         self
     }
 
     /// The same caller with this email address.
+    ///
+    /// ```
+    /// use immcase_sdk::Caller;
+    ///
+    /// let ana = Caller::person("ana", &[]).with_email("ana.diaz@northlegal.example");
+    /// assert_eq!(ana.email, "ana.diaz@northlegal.example");
+    /// ```
     pub fn with_email(mut self, email: &str) -> Self {
         self.email = email.to_owned();
         self
     }
 
     /// The same caller in this IANA time zone.
+    ///
+    /// ```
+    /// use immcase_sdk::Caller;
+    ///
+    /// assert_eq!(Caller::person("ana", &[]).time_zone, "UTC");
+    /// let ana = Caller::person("ana", &[]).in_time_zone("America/Toronto");
+    /// assert_eq!(ana.time_zone, "America/Toronto");
+    /// ```
     pub fn in_time_zone(mut self, time_zone: &str) -> Self {
         self.time_zone = time_zone.to_owned();
         self

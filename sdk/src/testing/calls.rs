@@ -89,26 +89,197 @@ impl<P: Plugin> TestHost<P> {
     }
 
     /// `GET path` (with `?query`) for `caller`, as a JSON API request.
+    ///
+    /// ```
+    /// # use immcase_sdk::{Caller, Plugin, Request, Response, Result, Router, testing::TestHost};
+    /// # use serde_json::{Value, json};
+    /// # struct Notes;
+    /// # impl Plugin for Notes {
+    /// #     fn router() -> Router {
+    /// #         Router::new()
+    /// #             .get("/", |_, _| Ok(Response::html("<h1>Notes</h1>").page_title("Notes")))
+    /// #             .get("/notes", |_, request| Ok(Response::json(&json!({ "done": request.query_param("done") }))))
+    /// #             .post("/notes", |ctx, request| {
+    /// #                 let doc = ctx.collection("notes").insert("n1", &request.json::<Value>()?)?;
+    /// #                 Ok(Response::created(&doc))
+    /// #             })
+    /// #             .put("/notes/:id", |ctx, request| {
+    /// #                 let (id, body) = (request.require_param("id")?, request.json::<Value>()?);
+    /// #                 let version = body["version"].as_u64().unwrap_or(0);
+    /// #                 Ok(Response::json(&ctx.collection("notes").update(id, &body["data"], version)?))
+    /// #             })
+    /// #             .delete("/notes/:id", |ctx, request| {
+    /// #                 match ctx.collection::<Value>("notes").delete(request.require_param("id")?, None)? {
+    /// #                     true => Ok(Response::no_content()),
+    /// #                     false => Err(immcase_sdk::Error::NotFound("no such note".into())),
+    /// #                 }
+    /// #             })
+    /// #     }
+    /// # }
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nstore = [\"notes\"]");
+    /// let ana = Caller::person("ana", &["module:notes"]);
+    /// let answer = host.get(&ana, "/notes?done=true");
+    /// assert_eq!(answer.status_code(), 200);
+    /// assert_eq!(answer.body_json()?, json!({ "done": "true" }));
+    /// assert_eq!(host.get(&ana, "/nothing-here").status_code(), 404);
+    /// # Ok::<(), immcase_sdk::Error>(())
+    /// ```
     pub fn get(&self, caller: &Caller, path: &str) -> Response {
         self.request(caller, request("GET", path))
     }
 
     /// `GET path` as a page request (`/m/{id}/...`).
+    ///
+    /// ```
+    /// # use immcase_sdk::{Caller, Plugin, Request, Response, Result, Router, testing::TestHost};
+    /// # use serde_json::{Value, json};
+    /// # struct Notes;
+    /// # impl Plugin for Notes {
+    /// #     fn router() -> Router {
+    /// #         Router::new()
+    /// #             .get("/", |_, _| Ok(Response::html("<h1>Notes</h1>").page_title("Notes")))
+    /// #             .get("/notes", |_, request| Ok(Response::json(&json!({ "done": request.query_param("done") }))))
+    /// #             .post("/notes", |ctx, request| {
+    /// #                 let doc = ctx.collection("notes").insert("n1", &request.json::<Value>()?)?;
+    /// #                 Ok(Response::created(&doc))
+    /// #             })
+    /// #             .put("/notes/:id", |ctx, request| {
+    /// #                 let (id, body) = (request.require_param("id")?, request.json::<Value>()?);
+    /// #                 let version = body["version"].as_u64().unwrap_or(0);
+    /// #                 Ok(Response::json(&ctx.collection("notes").update(id, &body["data"], version)?))
+    /// #             })
+    /// #             .delete("/notes/:id", |ctx, request| {
+    /// #                 match ctx.collection::<Value>("notes").delete(request.require_param("id")?, None)? {
+    /// #                     true => Ok(Response::no_content()),
+    /// #                     false => Err(immcase_sdk::Error::NotFound("no such note".into())),
+    /// #                 }
+    /// #             })
+    /// #     }
+    /// # }
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nstore = [\"notes\"]");
+    /// let ana = Caller::person("ana", &["module:notes"]);
+    /// let page = host.get_page(&ana, "/");
+    /// assert_eq!((page.status_code(), page.body()), (200, &b"<h1>Notes</h1>"[..]));
+    /// let stranger = Caller::person("bo", &[]);
+    /// assert_eq!(host.get_page(&stranger, "/").status_code(), 403);
+    /// ```
     pub fn get_page(&self, caller: &Caller, path: &str) -> Response {
         self.request(caller, request("GET", path).as_page())
     }
 
     /// `POST path` with `body` as JSON.
+    ///
+    /// ```
+    /// # use immcase_sdk::{Caller, Plugin, Request, Response, Result, Router, testing::TestHost};
+    /// # use serde_json::{Value, json};
+    /// # struct Notes;
+    /// # impl Plugin for Notes {
+    /// #     fn router() -> Router {
+    /// #         Router::new()
+    /// #             .get("/", |_, _| Ok(Response::html("<h1>Notes</h1>").page_title("Notes")))
+    /// #             .get("/notes", |_, request| Ok(Response::json(&json!({ "done": request.query_param("done") }))))
+    /// #             .post("/notes", |ctx, request| {
+    /// #                 let doc = ctx.collection("notes").insert("n1", &request.json::<Value>()?)?;
+    /// #                 Ok(Response::created(&doc))
+    /// #             })
+    /// #             .put("/notes/:id", |ctx, request| {
+    /// #                 let (id, body) = (request.require_param("id")?, request.json::<Value>()?);
+    /// #                 let version = body["version"].as_u64().unwrap_or(0);
+    /// #                 Ok(Response::json(&ctx.collection("notes").update(id, &body["data"], version)?))
+    /// #             })
+    /// #             .delete("/notes/:id", |ctx, request| {
+    /// #                 match ctx.collection::<Value>("notes").delete(request.require_param("id")?, None)? {
+    /// #                     true => Ok(Response::no_content()),
+    /// #                     false => Err(immcase_sdk::Error::NotFound("no such note".into())),
+    /// #                 }
+    /// #             })
+    /// #     }
+    /// # }
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nstore = [\"notes\"]");
+    /// let ana = Caller::person("ana", &["module:notes"]);
+    /// let answer = host.post_json(&ana, "/notes", &json!({ "text": "Call back" }));
+    /// assert_eq!(answer.status_code(), 201);
+    /// assert_eq!(host.document("notes", "n1").map(|d| d.data), Some(json!({ "text": "Call back" })));
+    /// ```
     pub fn post_json(&self, caller: &Caller, path: &str, body: &impl Serialize) -> Response {
         self.request(caller, json_request("POST", path, body))
     }
 
     /// `PUT path` with `body` as JSON.
+    ///
+    /// ```
+    /// # use immcase_sdk::{Caller, Plugin, Request, Response, Result, Router, testing::TestHost};
+    /// # use serde_json::{Value, json};
+    /// # struct Notes;
+    /// # impl Plugin for Notes {
+    /// #     fn router() -> Router {
+    /// #         Router::new()
+    /// #             .get("/", |_, _| Ok(Response::html("<h1>Notes</h1>").page_title("Notes")))
+    /// #             .get("/notes", |_, request| Ok(Response::json(&json!({ "done": request.query_param("done") }))))
+    /// #             .post("/notes", |ctx, request| {
+    /// #                 let doc = ctx.collection("notes").insert("n1", &request.json::<Value>()?)?;
+    /// #                 Ok(Response::created(&doc))
+    /// #             })
+    /// #             .put("/notes/:id", |ctx, request| {
+    /// #                 let (id, body) = (request.require_param("id")?, request.json::<Value>()?);
+    /// #                 let version = body["version"].as_u64().unwrap_or(0);
+    /// #                 Ok(Response::json(&ctx.collection("notes").update(id, &body["data"], version)?))
+    /// #             })
+    /// #             .delete("/notes/:id", |ctx, request| {
+    /// #                 match ctx.collection::<Value>("notes").delete(request.require_param("id")?, None)? {
+    /// #                     true => Ok(Response::no_content()),
+    /// #                     false => Err(immcase_sdk::Error::NotFound("no such note".into())),
+    /// #                 }
+    /// #             })
+    /// #     }
+    /// # }
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nstore = [\"notes\"]");
+    /// let ana = Caller::person("ana", &["module:notes"]);
+    /// host.post_json(&ana, "/notes", &json!({ "text": "Call back" }));
+    /// let edit = |version| json!({ "version": version, "data": { "text": "Called" } });
+    /// assert_eq!(host.put_json(&ana, "/notes/n1", &edit(1)).status_code(), 200);
+    /// assert_eq!(host.put_json(&ana, "/notes/n1", &edit(1)).status_code(), 409); // stale
+    /// assert_eq!(host.document("notes", "n1").map(|d| d.version), Some(2));
+    /// ```
     pub fn put_json(&self, caller: &Caller, path: &str, body: &impl Serialize) -> Response {
         self.request(caller, json_request("PUT", path, body))
     }
 
     /// `DELETE path`.
+    ///
+    /// ```
+    /// # use immcase_sdk::{Caller, Plugin, Request, Response, Result, Router, testing::TestHost};
+    /// # use serde_json::{Value, json};
+    /// # struct Notes;
+    /// # impl Plugin for Notes {
+    /// #     fn router() -> Router {
+    /// #         Router::new()
+    /// #             .get("/", |_, _| Ok(Response::html("<h1>Notes</h1>").page_title("Notes")))
+    /// #             .get("/notes", |_, request| Ok(Response::json(&json!({ "done": request.query_param("done") }))))
+    /// #             .post("/notes", |ctx, request| {
+    /// #                 let doc = ctx.collection("notes").insert("n1", &request.json::<Value>()?)?;
+    /// #                 Ok(Response::created(&doc))
+    /// #             })
+    /// #             .put("/notes/:id", |ctx, request| {
+    /// #                 let (id, body) = (request.require_param("id")?, request.json::<Value>()?);
+    /// #                 let version = body["version"].as_u64().unwrap_or(0);
+    /// #                 Ok(Response::json(&ctx.collection("notes").update(id, &body["data"], version)?))
+    /// #             })
+    /// #             .delete("/notes/:id", |ctx, request| {
+    /// #                 match ctx.collection::<Value>("notes").delete(request.require_param("id")?, None)? {
+    /// #                     true => Ok(Response::no_content()),
+    /// #                     false => Err(immcase_sdk::Error::NotFound("no such note".into())),
+    /// #                 }
+    /// #             })
+    /// #     }
+    /// # }
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nstore = [\"notes\"]");
+    /// let ana = Caller::person("ana", &["module:notes"]);
+    /// host.post_json(&ana, "/notes", &json!({ "text": "Call back" }));
+    /// assert_eq!(host.delete(&ana, "/notes/n1").status_code(), 204);
+    /// assert_eq!(host.delete(&ana, "/notes/n1").status_code(), 404);
+    /// assert!(host.documents("notes").is_empty());
+    /// ```
     pub fn delete(&self, caller: &Caller, path: &str) -> Response {
         self.request(caller, request("DELETE", path))
     }

@@ -29,6 +29,24 @@ impl<P: Plugin> TestHost<P> {
     }
 
     /// The documents of `collection`, by id.
+    ///
+    /// ```
+    /// # use immcase_sdk::{Caller, Plugin, Result, Router, testing::TestHost};
+    /// # use serde_json::json;
+    /// # struct Notes;
+    /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nstore = [\"notes\"]");
+    /// host.with_ctx(&Caller::host(), |ctx| -> Result<()> {
+    ///     let notes = ctx.collection("notes");
+    ///     notes.insert("n2", &json!({ "text": "Second" }))?;
+    ///     notes.insert("n1", &json!({ "text": "First" }))?;
+    ///     Ok(())
+    /// })?;
+    /// let ids: Vec<String> = host.documents("notes").into_iter().map(|d| d.id).collect();
+    /// assert_eq!(ids, ["n1", "n2"]);
+    /// assert!(host.documents("visits").is_empty());
+    /// # Ok::<(), immcase_sdk::Error>(())
+    /// ```
     pub fn documents(&self, collection: &str) -> Vec<Doc<Value>> {
         let world = self.shared.world.borrow();
         let Some(docs) = world.documents.get(collection) else {
@@ -46,16 +64,59 @@ impl<P: Plugin> TestHost<P> {
     }
 
     /// The document `id` of `collection`, if there is one.
+    ///
+    /// ```
+    /// # use immcase_sdk::{Caller, Plugin, Router, testing::TestHost};
+    /// # use serde_json::json;
+    /// # struct Notes;
+    /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nstore = [\"notes\"]");
+    /// let text = json!({ "text": "Call back" });
+    /// host.with_ctx(&Caller::host(), |ctx| ctx.collection("notes").insert("n1", &text))?;
+    /// assert_eq!(host.document("notes", "n1").map(|d| (d.version, d.data)), Some((1, text)));
+    /// assert_eq!(host.document("notes", "n2"), None);
+    /// # Ok::<(), immcase_sdk::Error>(())
+    /// ```
     pub fn document(&self, collection: &str, id: &str) -> Option<Doc<Value>> {
         self.documents(collection).into_iter().find(|d| d.id == id)
     }
 
     /// The events emitted by calls that succeeded, in order.
+    ///
+    /// ```
+    /// # use immcase_sdk::{Caller, Plugin, Router, testing::{START, TestHost}};
+    /// # use serde_json::json;
+    /// # struct Notes;
+    /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nevents = { emit = [\"notes.*\"] }");
+    /// host.with_ctx(&Caller::host(), |ctx| ctx.emit("notes.created", &json!({ "id": "n1" })))?;
+    /// host.advance(1_000);
+    /// host.with_ctx(&Caller::host(), |ctx| ctx.emit("notes.deleted", &json!({ "id": "n1" })))?;
+    /// let events = host.events();
+    /// let names: Vec<&str> = events.iter().map(|e| e.name.as_str()).collect();
+    /// assert_eq!(names, ["notes.created", "notes.deleted"]);
+    /// assert_eq!(events[1].occurred_at, START + 1_000);
+    /// # Ok::<(), immcase_sdk::Error>(())
+    /// ```
     pub fn events(&self) -> Vec<EmittedEvent> {
         self.shared.world.borrow().events.clone()
     }
 
     /// The pending timers, by key.
+    ///
+    /// ```
+    /// # use immcase_sdk::{Caller, Plugin, Result, Router, testing::{START, TestHost}};
+    /// # struct Notes;
+    /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nschedule = true");
+    /// host.with_ctx(&Caller::host(), |ctx| -> Result<()> {
+    ///     ctx.schedule_at(START + 1_000, "b", &())?;
+    ///     ctx.schedule_at(START + 2_000, "a", &())
+    /// })?;
+    /// let keys: Vec<String> = host.timers().into_iter().map(|t| t.key).collect();
+    /// assert_eq!(keys, ["a", "b"]); // by key, not by time
+    /// # Ok::<(), immcase_sdk::Error>(())
+    /// ```
     pub fn timers(&self) -> Vec<PendingTimer> {
         self.shared
             .world
@@ -88,6 +149,24 @@ impl<P: Plugin> TestHost<P> {
     }
 
     /// The module's documents in global search, by id.
+    ///
+    /// ```
+    /// # use immcase_sdk::{Caller, Plugin, Result, Router, SearchEntry, testing::TestHost};
+    /// # fn entry(id: &str, title: &str) -> SearchEntry {
+    /// #     let (id, title, path) = (id.to_owned(), title.to_owned(), format!("/notes/{id}"));
+    /// #     SearchEntry { id, title, body: String::new(), path, permission: None }
+    /// # }
+    /// # struct Notes;
+    /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nsearch = true");
+    /// host.with_ctx(&Caller::host(), |ctx| -> Result<()> {
+    ///     ctx.search_put(&entry("n2", "Call Bo"))?;
+    ///     ctx.search_put(&entry("n1", "Call Ana"))
+    /// })?;
+    /// let titles: Vec<String> = host.search_docs().into_iter().map(|d| d.entry.title).collect();
+    /// assert_eq!(titles, ["Call Ana", "Call Bo"]); // by id
+    /// # Ok::<(), immcase_sdk::Error>(())
+    /// ```
     pub fn search_docs(&self) -> Vec<SearchDoc> {
         self.shared
             .world
@@ -99,6 +178,21 @@ impl<P: Plugin> TestHost<P> {
     }
 
     /// The files of `owner` as [`TestHost::add_file`] names it, described.
+    ///
+    /// ```
+    /// # use immcase_sdk::{Caller, Plugin, Router, testing::TestHost};
+    /// # use serde_json::json;
+    /// # struct Notes;
+    /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nfiles = true");
+    /// host.with_ctx(&Caller::host(), |ctx| {
+    ///     ctx.attach_file("module:letters", "welcome.txt", "text/plain", b"Welcome")
+    /// })?;
+    /// let files = host.files("module:letters");
+    /// assert_eq!((files.len(), &files[0]["size"]), (1, &json!(7)));
+    /// assert!(host.files("module:invoices").is_empty());
+    /// # Ok::<(), immcase_sdk::Error>(())
+    /// ```
     pub fn files(&self, owner: &str) -> Vec<Value> {
         let world = self.shared.world.borrow();
         world
@@ -110,6 +204,25 @@ impl<P: Plugin> TestHost<P> {
     }
 
     /// Every line the module logged, failed calls' too.
+    ///
+    /// ```
+    /// # use immcase_sdk::{Caller, Error, Plugin, Router, testing::TestHost};
+    /// # struct Notes;
+    /// # impl Plugin for Notes {
+    /// #     fn router() -> Router {
+    /// #         Router::new().post("/fail", |ctx, _| {
+    /// #             ctx.log_info("trying");
+    /// #             Err(Error::Internal("the store is full".into()))
+    /// #         })
+    /// #     }
+    /// # }
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"");
+    /// let ana = Caller::person("ana", &["module:notes"]);
+    /// assert_eq!(host.post_json(&ana, "/fail", &()).status_code(), 500);
+    /// let logs = host.logs(); // the failed call's lines are kept
+    /// assert_eq!(logs[0].message, "trying");
+    /// assert_eq!(logs[1].message, "internal error: the store is full");
+    /// ```
     pub fn logs(&self) -> Vec<LogLine> {
         self.shared.world.borrow().logs.clone()
     }

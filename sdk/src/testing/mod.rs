@@ -60,6 +60,16 @@ use std::path::Path;
 use std::rc::Rc;
 
 /// A module's `plugin.toml`, as [`TestHost::manifest`] gives it.
+///
+/// ```
+/// # use immcase_sdk::{Plugin, Router, testing::{Manifest, TestHost}};
+/// # struct Notes;
+/// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+/// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nstore = [\"notes\"]\n[indexes]\nnotes = [\"due\"]");
+/// let manifest: &Manifest = host.manifest();
+/// assert_eq!(manifest.capabilities.store, ["notes"]);
+/// assert_eq!(manifest.indexes["notes"], ["due"]);
+/// ```
 pub use immcase_manifest::Manifest;
 
 use crate::plugin::Plugin;
@@ -81,12 +91,55 @@ pub use world::{
 };
 
 /// The practice every call of a test host is in.
+///
+/// ```
+/// # use immcase_sdk::{Caller, Plugin, Router, testing::{PRACTICE, TestHost}};
+/// # struct Notes;
+/// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+/// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"");
+/// assert_eq!(Caller::person("ana", &[]).practice, PRACTICE);
+/// let seen = host.with_ctx(&Caller::host(), |ctx| ctx.caller().practice.clone());
+/// assert_eq!(seen, PRACTICE);
+/// ```
 pub const PRACTICE: &str = "test-practice";
 /// Where a test host's clock starts: Monday 2026-01-05 14:00 UTC.
+///
+/// ```
+/// # use immcase_sdk::{Plugin, Router, testing::{START, TestHost}};
+/// # struct Notes;
+/// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+/// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"");
+/// const DAY: i64 = 24 * 60 * 60 * 1000;
+/// assert_eq!(host.now(), START);
+/// assert_eq!(START % DAY, 14 * 60 * 60 * 1000); // 14:00 UTC
+/// assert_eq!((START / DAY + 3) % 7, 0); // a Monday (1970-01-01 was a Thursday)
+/// ```
 pub const START: i64 = 1_767_621_600_000;
 
 /// The host of one module `P`, in memory, for one test. See the
 /// [module documentation](self).
+///
+/// ```
+/// # use immcase_sdk::{Caller, Plugin, Response, Router, testing::TestHost};
+/// struct Hello;
+///
+/// impl Plugin for Hello {
+///     fn router() -> Router {
+///         Router::new().get("/", |ctx, _| {
+///             Ok(Response::text(format!("Hello, {}", ctx.caller().display_name)))
+///         })
+///     }
+/// }
+///
+/// let host = TestHost::<Hello>::from_manifest(r#"
+///     id = "hello"
+///     name = "Hello"
+///     version = "0.1.0"
+///     host-api = "^0.1"
+/// "#);
+/// let ana = Caller::person("ana", &["module:hello"]).named("Ana");
+/// assert_eq!(host.get(&ana, "/").body(), b"Hello, Ana");
+/// ```
 pub struct TestHost<P> {
     shared: Rc<Shared>,
     plugin: PhantomData<fn() -> P>,
@@ -100,6 +153,16 @@ impl<P: Plugin> TestHost<P> {
     /// # Panics
     ///
     /// Without `CARGO_MANIFEST_DIR`, or as [`TestHost::from_manifest_file`].
+    ///
+    /// ```no_run
+    /// # use immcase_sdk::{Plugin, Router, testing::TestHost};
+    /// # struct Notes;
+    /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+    /// // In the module's own tests, with its plugin.toml beside Cargo.toml
+    /// // (the SDK's crate has none, so this example is not run).
+    /// let host = TestHost::<Notes>::new();
+    /// assert_eq!(host.manifest().id, "notes");
+    /// ```
     pub fn new() -> Self {
         let dir = std::env::var("CARGO_MANIFEST_DIR")
             .unwrap_or_else(|_| panic!("CARGO_MANIFEST_DIR is not set: run the tests with cargo, or use TestHost::from_manifest_file"));
@@ -111,6 +174,19 @@ impl<P: Plugin> TestHost<P> {
     /// # Panics
     ///
     /// If it cannot be read, or as [`TestHost::from_manifest`].
+    ///
+    /// ```
+    /// # use immcase_sdk::{Plugin, Router, testing::TestHost};
+    /// # struct Notes;
+    /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+    /// let path = std::env::temp_dir().join(format!("plugin-{}.toml", immcase_sdk::new_id()));
+    /// let manifest = "id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1\"\n";
+    /// std::fs::write(&path, manifest)?;
+    /// let host = TestHost::<Notes>::from_manifest_file(&path);
+    /// assert_eq!(host.manifest().name, "Notes");
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn from_manifest_file(path: impl AsRef<Path>) -> Self {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path)
@@ -124,6 +200,23 @@ impl<P: Plugin> TestHost<P> {
     ///
     /// If the host would refuse the manifest (the panic says why, in the
     /// host's words), or its host API is not this SDK's.
+    ///
+    /// ```
+    /// # use immcase_sdk::{Plugin, Router, testing::TestHost};
+    /// # struct Notes;
+    /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+    /// let host = TestHost::<Notes>::from_manifest(r#"
+    ///     id = "notes"
+    ///     name = "Notes"
+    ///     version = "0.1.0"
+    ///     host-api = "^0.1"
+    ///     [capabilities]
+    ///     store = ["notes"]
+    /// "#);
+    /// assert_eq!(host.manifest().capabilities.store, ["notes"]);
+    /// let refused = std::panic::catch_unwind(|| TestHost::<Notes>::from_manifest("id = \"Notes!\""));
+    /// assert!(refused.is_err());
+    /// ```
     pub fn from_manifest(text: &str) -> Self {
         let manifest = Manifest::parse(text).unwrap_or_else(|e| panic!("{e}"));
         if let Err(e) = manifest.check_host_api() {
@@ -136,6 +229,15 @@ impl<P: Plugin> TestHost<P> {
     }
 
     /// The module's manifest, as parsed.
+    ///
+    /// ```
+    /// # use immcase_sdk::{Plugin, Router, testing::TestHost};
+    /// # struct Notes;
+    /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"");
+    /// assert_eq!((host.manifest().id.as_str(), host.manifest().name.as_str()), ("notes", "Notes"));
+    /// assert_eq!(host.manifest().version.to_string(), "0.1.0");
+    /// ```
     pub fn manifest(&self) -> &Manifest {
         &self.shared.manifest
     }
@@ -143,16 +245,53 @@ impl<P: Plugin> TestHost<P> {
     // --- the clock ---------------------------------------------------------
 
     /// The host's clock (ms since the epoch): [`START`] until moved.
+    ///
+    /// ```
+    /// # use immcase_sdk::{Plugin, Router, testing::{START, TestHost}};
+    /// # struct Notes;
+    /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"");
+    /// assert_eq!(host.now(), START);
+    /// host.advance(1_000);
+    /// assert_eq!(host.now(), START + 1_000);
+    /// ```
     pub fn now(&self) -> i64 {
         self.shared.world.borrow().now
     }
 
     /// Sets the clock (timers do not fire until [`TestHost::run_due_timers`]).
+    ///
+    /// ```
+    /// # use immcase_sdk::{Caller, Plugin, Router, testing::{START, TestHost}};
+    /// # struct Notes;
+    /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nschedule = true");
+    /// host.with_ctx(&Caller::host(), |ctx| ctx.schedule_at(START + 60_000, "digest", &()))?;
+    /// host.set_now(START + 60_000);
+    /// assert_eq!(host.timers().len(), 1); // due, waiting for run_due_timers
+    /// assert_eq!(host.run_due_timers().len(), 1);
+    /// assert!(host.timers().is_empty());
+    /// # Ok::<(), immcase_sdk::Error>(())
+    /// ```
     pub fn set_now(&self, ms: i64) {
         self.shared.world.borrow_mut().now = ms;
     }
 
     /// Moves the clock on by `ms`.
+    ///
+    /// ```
+    /// # use immcase_sdk::{Caller, Plugin, Router, testing::TestHost};
+    /// # struct Notes;
+    /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nschedule = true");
+    /// const DAY: i64 = 24 * 60 * 60 * 1000;
+    /// host.with_ctx(&Caller::host(), |ctx| ctx.schedule_at(ctx.now() + 7 * DAY, "follow-up", &()))?;
+    /// host.advance(6 * DAY);
+    /// assert!(host.run_due_timers().is_empty());
+    /// host.advance(DAY);
+    /// assert_eq!(host.run_due_timers()[0].key, "follow-up");
+    /// # Ok::<(), immcase_sdk::Error>(())
+    /// ```
     pub fn advance(&self, ms: i64) {
         self.shared.world.borrow_mut().now += ms;
     }

@@ -51,6 +51,18 @@ impl<P: Plugin> TestHost<P> {
     }
 
     /// Disables (or enables again) a person's account.
+    ///
+    /// ```
+    /// # use immcase_sdk::{Caller, Plugin, Router, testing::TestHost};
+    /// # struct Notes;
+    /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\ndirectory = true");
+    /// host.add_person(&Caller::person("lee", &[]));
+    /// host.set_active("lee", false);
+    /// let lee = host.with_ctx(&Caller::host(), |ctx| ctx.person("lee"))?;
+    /// assert_eq!(lee.map(|p| p.active), Some(false));
+    /// # Ok::<(), immcase_sdk::Error>(())
+    /// ```
     pub fn set_active(&self, person_id: &str, active: bool) {
         if let Some((person, _)) = self.shared.world.borrow_mut().people.get_mut(person_id) {
             person.active = active;
@@ -60,6 +72,18 @@ impl<P: Plugin> TestHost<P> {
     /// Adds an applicant, shaped like `GET /api/v1/applicants/{id}`; it
     /// needs a string `id` (and an `email` for
     /// [`crate::Ctx::applicants_by_email`]).
+    ///
+    /// ```
+    /// # use immcase_sdk::{Caller, Plugin, Router, testing::TestHost};
+    /// # use serde_json::json;
+    /// # struct Notes;
+    /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nrecords = [\"applicants:read\"]");
+    /// host.add_applicant(&json!({ "id": "a1", "name": "Ana Díaz", "email": "ana@example.com" }));
+    /// let found = host.with_ctx(&Caller::host(), |ctx| ctx.applicants_by_email("ana@example.com"))?;
+    /// assert_eq!(found[0]["name"], "Ana Díaz");
+    /// # Ok::<(), immcase_sdk::Error>(())
+    /// ```
     pub fn add_applicant(&self, applicant: &impl Serialize) {
         let record = record_of(applicant, "applicant");
         self.shared.world.borrow_mut().applicants.push(record);
@@ -68,12 +92,40 @@ impl<P: Plugin> TestHost<P> {
     /// Adds a case, shaped like `GET /api/v1/cases/{id}`; it needs a string
     /// `id`, and a `folio` (`CAS014`) for [`crate::Ctx::case_by_folio`];
     /// an `applicant_id` lists the applicant's files with the case's.
+    ///
+    /// ```
+    /// # use immcase_sdk::{Caller, Plugin, Router, testing::TestHost};
+    /// # use serde_json::json;
+    /// # struct Notes;
+    /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nrecords = [\"cases:read\"]\nfiles = true");
+    /// host.add_applicant(&json!({ "id": "a1" }));
+    /// host.add_case(&json!({ "id": "c1", "folio": "CAS014", "applicant_id": "a1" }));
+    /// host.add_file("applicant:a1", "passport.pdf", "application/pdf", b"%PDF-1.7");
+    /// let files = host.with_ctx(&Caller::host(), |ctx| ctx.files("case:c1"))?;
+    /// assert_eq!(files[0]["name"], "passport.pdf");
+    /// assert_eq!(files[0]["from"], "applicant"); // listed with the case's own
+    /// # Ok::<(), immcase_sdk::Error>(())
+    /// ```
     pub fn add_case(&self, case: &impl Serialize) {
         let record = record_of(case, "case");
         self.shared.world.borrow_mut().cases.push(record);
     }
 
     /// Puts an applicant or a case in the trash: reads say not found.
+    ///
+    /// ```
+    /// # use immcase_sdk::{Caller, Plugin, Router, testing::{RecordKind, TestHost}};
+    /// # use serde_json::json;
+    /// # struct Notes;
+    /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nrecords = [\"applicants:read\"]");
+    /// host.add_applicant(&json!({ "id": "a1" }));
+    /// assert!(host.with_ctx(&Caller::host(), |ctx| ctx.applicant("a1")).is_ok());
+    /// host.trash(RecordKind::Applicant, "a1");
+    /// let read = host.with_ctx(&Caller::host(), |ctx| ctx.applicant("a1"));
+    /// assert_eq!(read.map_err(|e| e.status()), Err(404));
+    /// ```
     pub fn trash(&self, kind: RecordKind, id: &str) {
         let mut world = self.shared.world.borrow_mut();
         let records = match kind {
