@@ -91,6 +91,16 @@ pub fn is_event_name(name: &str) -> bool {
         })
 }
 
+/// A timer's key: 1 to 200 characters. The error is the text the module
+/// gets.
+pub fn timer_key(key: &str) -> Result<(), String> {
+    if (1..=200).contains(&key.chars().count()) {
+        Ok(())
+    } else {
+        Err("a timer key has 1 to 200 characters".into())
+    }
+}
+
 /// Who a file belongs to, as a module names it to the `files` import.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FileOwner<'a> {
@@ -128,6 +138,16 @@ fn own_file_key(key: &str) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn timer_keys_count_characters() {
+        assert_eq!(timer_key(&"é".repeat(200)), Ok(()));
+        assert!(timer_key(&"é".repeat(201)).is_err());
+        assert_eq!(
+            timer_key(""),
+            Err("a timer key has 1 to 200 characters".into())
+        );
+    }
 
     #[test]
     fn file_owners() {

@@ -230,10 +230,8 @@ impl events::Host for CallState {
 
 impl schedule::Host for CallState {
     async fn at(&mut self, due: i64, key: String, payload: String) -> HostResult<()> {
-        if key.is_empty() || key.len() > 200 {
-            return Ok(Err(Error::Invalid(
-                "a timer key has 1 to 200 characters".into(),
-            )));
+        if let Err(refused) = immcase_manifest::checks::timer_key(&key) {
+            return Ok(Err(Error::Invalid(refused)));
         }
         if let Err(e) = json_text("the payload", &payload, 64 * 1024) {
             return Ok(Err(e));

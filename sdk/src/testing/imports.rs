@@ -179,9 +179,7 @@ pub(crate) fn emit(name: &str, payload: &str) -> Result<String, Error> {
 
 pub(crate) fn schedule_at(due: i64, key: &str, payload: &str) -> Result<(), Error> {
     on("schedule", |host| {
-        if key.is_empty() || key.len() > 200 {
-            return Err(Error::Invalid("a timer key has 1 to 200 characters".into()));
-        }
+        immcase_manifest::checks::timer_key(key).map_err(Error::Invalid)?;
         let payload = json_text("the payload", payload, 64 * 1024)?;
         let timer = PendingTimer {
             key: key.to_owned(),
