@@ -18,6 +18,8 @@ use crate::error::{Error, Result};
 use crate::imports::{
     actions, directory, events, files, log, mail, records, schedule, search, settings,
 };
+use crate::people::Person;
+use crate::search::SearchEntry;
 use crate::store::Collection;
 
 /// The context of one call: the caller, and the host's imports as methods.
@@ -48,46 +50,6 @@ use crate::store::Collection;
 #[derive(Debug, Clone)]
 pub struct Ctx {
     caller: Caller,
-}
-
-/// A module's document in global search (capability `search = true`).
-/// People find it by its title and body while the module is enabled and
-/// they hold `module:{id}` (and `permission`, when set).
-///
-/// ```
-/// # #[cfg(feature = "testing")] {
-/// # use immcase_sdk::{Caller, Plugin, Result, Router, SearchEntry, testing::TestHost};
-/// # struct Notes;
-/// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-/// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nsearch = true\n[[permissions]]\nname = \"notes.read_all\"\ndescription = \"See everyone's notes\"");
-/// let mut entry = SearchEntry {
-///     id: "n1".into(),
-///     title: "Call Ana back".into(),
-///     body: "About her work permit\nDue on Friday".into(),
-///     path: "/notes/n1".into(),
-///     permission: Some("notes.read_all".into()),
-/// };
-/// host.with_ctx(&Caller::host(), |ctx| ctx.search_put(&entry))?;
-/// entry.permission = Some("billing.read".into()); // not the module's
-/// assert!(host.with_ctx(&Caller::host(), |ctx| ctx.search_put(&entry)).is_err());
-/// assert_eq!(host.search_docs()[0].entry.permission.as_deref(), Some("notes.read_all"));
-/// # }
-/// # Ok::<(), immcase_sdk::Error>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SearchEntry {
-    /// Unique within the module: 1 to 200 letters, digits and `- _ . : @`.
-    pub id: String,
-    /// 1 to 300 characters.
-    pub title: String,
-    /// At most 100 KiB; its first line is shown under the title.
-    pub body: String,
-    /// Where a result leads, below the module's page mount (`/m/{module}`):
-    /// starts with `/`, without `..`, spaces or backslashes.
-    pub path: String,
-    /// The permission a person needs to see the result: one the module
-    /// declares, `module:{id}`, or a host permission.
-    pub permission: Option<String>,
 }
 
 impl Ctx {
@@ -773,46 +735,5 @@ mod tests {
         let error = ctx.require("notes.manage_all").expect_err("not held");
         assert_eq!(error.status(), 403);
         assert!(error.message().contains("notes.manage_all"));
-    }
-}
-
-/// A person of the practice, as [`Ctx::person`] gives them.
-///
-/// ```
-/// # #[cfg(feature = "testing")] {
-/// # use immcase_sdk::{Caller, Plugin, Result, Router, testing::TestHost};
-/// # struct Notes;
-/// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-/// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\ndirectory = true");
-/// host.add_person(&Caller::person("lee", &[]).named("Lee Park").in_time_zone("America/Toronto"));
-/// let lee = host.with_ctx(&Caller::host(), |ctx| ctx.person("lee"))?.expect("in the directory");
-/// assert_eq!((lee.id.as_str(), lee.email.as_str()), ("lee", "lee@example.com"));
-/// assert_eq!((lee.display_name.as_str(), lee.time_zone.as_str()), ("Lee Park", "America/Toronto"));
-/// # }
-/// # Ok::<(), immcase_sdk::Error>(())
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Person {
-    /// The person's user id, as [`Caller::user_id`] holds it.
-    pub id: String,
-    /// Their email address.
-    pub email: String,
-    /// Their name as the practice shows it.
-    pub display_name: String,
-    /// IANA name, e.g. `America/Toronto`.
-    pub time_zone: String,
-    /// False for a disabled account.
-    pub active: bool,
-}
-
-impl From<directory::Person> for Person {
-    fn from(p: directory::Person) -> Person {
-        Person {
-            id: p.id,
-            email: p.email,
-            display_name: p.display_name,
-            time_zone: p.time_zone,
-            active: p.active,
-        }
     }
 }

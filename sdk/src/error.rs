@@ -4,8 +4,6 @@ use std::fmt;
 
 use serde_json::{Map, Value, json};
 
-use crate::html;
-use crate::http::Response;
 use crate::wit::immcase::plugin::types::Error as WitError;
 
 /// `Result` with the SDK's [`Error`].
@@ -198,7 +196,7 @@ impl Error {
     }
 
     /// The message that may be shown: an internal error's is hidden.
-    fn public_message(&self) -> &str {
+    pub(crate) fn public_message(&self) -> &str {
         if self.is_internal() {
             "internal error"
         } else {
@@ -224,42 +222,6 @@ impl Error {
             object.extend(extra.clone());
         }
         json!({ "error": object })
-    }
-
-    /// The answer to a request: JSON for the API, an HTML fragment for a page.
-    ///
-    /// ```
-    /// use immcase_sdk::Error;
-    ///
-    /// let error = Error::Forbidden("cases:write".into());
-    /// let api = error.to_response(false);
-    /// assert_eq!(api.status_code(), 403);
-    /// assert_eq!(api.body_json().unwrap()["error"]["code"], "forbidden");
-    /// let page = error.to_response(true);
-    /// assert_eq!(page.header_value("content-type"), Some("text/html; charset=utf-8"));
-    /// assert!(String::from_utf8_lossy(page.body()).contains("<p>cases:write</p>"));
-    /// ```
-    pub fn to_response(&self, page: bool) -> Response {
-        let response = if page {
-            Response::html(format!(
-                "<section class=\"module-error\"><h1>{}</h1><p>{}</p></section>",
-                html::escape(self.title()),
-                html::escape(self.public_message())
-            ))
-        } else {
-            Response::json_value(&self.to_json())
-        };
-        response.status(self.status())
-    }
-
-    fn title(&self) -> &'static str {
-        match self.status() {
-            404 => "Not found",
-            403 => "Not allowed",
-            422 => "Please check what you entered",
-            409 => "Changed in the meantime",
-            _ => "Something went wrong",
-        }
     }
 
     /// The error as the WIT contract carries it. The contract has no internal
@@ -312,46 +274,6 @@ impl From<serde_json::Error> for Error {
 mod tests {
     use super::*;
 
-    fn body(response: &Response) -> Value {
-        serde_json::from_slice(response.body()).expect("JSON body")
-    }
-
-    #[test]
-    fn api_errors_have_the_hosts_shape_and_status() {
-        let response = Error::NotFound("note 7 not found".into()).to_response(false);
-        assert_eq!(response.status_code(), 404);
-        assert_eq!(
-            response.header_value("content-type"),
-            Some("application/json")
-        );
-        assert_eq!(
-            body(&response),
-            json!({"error": {"code": "not_found", "message": "note 7 not found"}})
-        );
-        let statuses: Vec<u16> = [
-            Error::Forbidden(String::new()),
-            Error::Invalid(String::new()),
-            Error::Conflict(String::new()),
-            Error::Internal(String::new()),
-        ]
-        .iter()
-        .map(Error::status)
-        .collect();
-        assert_eq!(statuses, [403, 422, 409, 500]);
-    }
-
-    #[test]
-    fn internal_messages_are_hidden() {
-        let response = Error::Internal("db password is hunter2".into()).to_response(false);
-        assert_eq!(response.status_code(), 500);
-        assert_eq!(
-            body(&response),
-            json!({"error": {"code": "internal", "message": "internal error"}})
-        );
-        let page = Error::Internal("hunter2".into()).to_response(true);
-        assert!(!String::from_utf8_lossy(page.body()).contains("hunter2"));
-    }
-
     #[test]
     fn field_errors_name_the_fields() {
         let error = Error::invalid_field("text", "required");
@@ -379,22 +301,6 @@ mod tests {
             error.to_json(),
             json!({"error": {"code": "conflict", "message": "stale", "current": {"version": 3}}})
         );
-    }
-
-    #[test]
-    fn page_errors_are_escaped_html() {
-        let response = Error::Invalid("<script>alert(1)</script>".into()).to_response(true);
-        assert_eq!(response.status_code(), 422);
-        assert_eq!(
-            response.header_value("content-type"),
-            Some("text/html; charset=utf-8")
-        );
-        let text = String::from_utf8_lossy(response.body()).into_owned();
-        assert!(
-            text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
-            "{text}"
-        );
-        assert!(!text.contains("<script>"));
     }
 
     #[test]

@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
+use crate::html;
 use crate::wit::immcase::plugin::types::{HttpRequest, HttpResponse};
 
 /// A request below the module's mount point.
@@ -729,11 +730,107 @@ impl From<Response> for HttpResponse {
     }
 }
 
+/// How an error is answered: the host's JSON error shape for the API, a
+/// small HTML section for a page.
+impl Error {
+    /// The answer to a request: JSON for the API, an HTML fragment for a page.
+    ///
+    /// ```
+    /// use immcase_sdk::Error;
+    ///
+    /// let error = Error::Forbidden("cases:write".into());
+    /// let api = error.to_response(false);
+    /// assert_eq!(api.status_code(), 403);
+    /// assert_eq!(api.body_json().unwrap()["error"]["code"], "forbidden");
+    /// let page = error.to_response(true);
+    /// assert_eq!(page.header_value("content-type"), Some("text/html; charset=utf-8"));
+    /// assert!(String::from_utf8_lossy(page.body()).contains("<p>cases:write</p>"));
+    /// ```
+    pub fn to_response(&self, page: bool) -> Response {
+        let response = if page {
+            Response::html(format!(
+                "<section class=\"module-error\"><h1>{}</h1><p>{}</p></section>",
+                html::escape(self.title()),
+                html::escape(self.public_message())
+            ))
+        } else {
+            Response::json_value(&self.to_json())
+        };
+        response.status(self.status())
+    }
+
+    fn title(&self) -> &'static str {
+        match self.status() {
+            404 => "Not found",
+            403 => "Not allowed",
+            422 => "Please check what you entered",
+            409 => "Changed in the meantime",
+            _ => "Something went wrong",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde::Deserialize;
     use serde_json::json;
+
+    fn body(response: &Response) -> serde_json::Value {
+        serde_json::from_slice(response.body()).expect("JSON body")
+    }
+
+    #[test]
+    fn api_errors_have_the_hosts_shape_and_status() {
+        let response = Error::NotFound("note 7 not found".into()).to_response(false);
+        assert_eq!(response.status_code(), 404);
+        assert_eq!(
+            response.header_value("content-type"),
+            Some("application/json")
+        );
+        assert_eq!(
+            body(&response),
+            json!({"error": {"code": "not_found", "message": "note 7 not found"}})
+        );
+        let statuses: Vec<u16> = [
+            Error::Forbidden(String::new()),
+            Error::Invalid(String::new()),
+            Error::Conflict(String::new()),
+            Error::Internal(String::new()),
+        ]
+        .iter()
+        .map(Error::status)
+        .collect();
+        assert_eq!(statuses, [403, 422, 409, 500]);
+    }
+
+    #[test]
+    fn internal_messages_are_hidden() {
+        let response = Error::Internal("db password is hunter2".into()).to_response(false);
+        assert_eq!(response.status_code(), 500);
+        assert_eq!(
+            body(&response),
+            json!({"error": {"code": "internal", "message": "internal error"}})
+        );
+        let page = Error::Internal("hunter2".into()).to_response(true);
+        assert!(!String::from_utf8_lossy(page.body()).contains("hunter2"));
+    }
+
+    #[test]
+    fn page_errors_are_escaped_html() {
+        let response = Error::Invalid("<script>alert(1)</script>".into()).to_response(true);
+        assert_eq!(response.status_code(), 422);
+        assert_eq!(
+            response.header_value("content-type"),
+            Some("text/html; charset=utf-8")
+        );
+        let text = String::from_utf8_lossy(response.body()).into_owned();
+        assert!(
+            text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{text}"
+        );
+        assert!(!text.contains("<script>"));
+    }
 
     #[test]
     fn titles_and_flash_messages_travel_as_ascii() {

@@ -116,19 +116,23 @@ pub mod html;
 mod http;
 mod imports;
 mod multipart;
+mod people;
 mod plugin;
 mod router;
+mod search;
 mod store;
 #[cfg(all(feature = "testing", not(target_arch = "wasm32")))]
 pub mod testing;
 
 pub use caller::Caller;
-pub use ctx::{Ctx, Person, SearchEntry};
+pub use ctx::Ctx;
 pub use error::{Error, Result};
 pub use http::{Request, Response};
 pub use multipart::{Multipart, Part};
+pub use people::Person;
 pub use plugin::{Event, Plugin, Timer};
 pub use router::{Handler, Router};
+pub use search::SearchEntry;
 pub use store::{Collection, Doc, Op, Page, Query};
 
 /// A new unique id: a UUIDv7, so ids sort by creation time (to the

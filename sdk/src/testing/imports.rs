@@ -247,7 +247,7 @@ pub(crate) fn send_mail(to: &str, subject: &str, body: &str) -> Result<(), Error
 
 // directory ------------------------------------------------------------------
 
-fn wit_person(person: &crate::ctx::Person) -> WitPerson {
+fn wit_person(person: &crate::people::Person) -> WitPerson {
     WitPerson {
         id: person.id.clone(),
         email: person.email.clone(),

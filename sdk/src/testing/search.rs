@@ -4,7 +4,7 @@
 use immcase_manifest::checks;
 
 use super::world::{SearchDoc, Shared};
-use crate::ctx::SearchEntry;
+use crate::search::SearchEntry;
 use crate::wit::immcase::plugin::search::Entry;
 use crate::wit::immcase::plugin::types::Error;
 

@@ -10,8 +10,8 @@ use serde_json::Value;
 use super::TestHost;
 use super::world::{Record, RecordKind};
 use crate::caller::Caller;
-use crate::ctx::Person;
 use crate::error::Result;
+use crate::people::Person;
 use crate::plugin::Plugin;
 
 impl<P: Plugin> TestHost<P> {

@@ -12,8 +12,9 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::caller::Caller;
-use crate::ctx::{Person, SearchEntry};
 use crate::error::Result;
+use crate::people::Person;
+use crate::search::SearchEntry;
 
 /// A test's stand-in for another module's action: the caller of the call
 /// and the input, to the output or an error.
