@@ -32,7 +32,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use super::hours::{BusinessHours, add_business_time, business_time_between};
-use super::ticket::{Status, StatusChange, Ticket};
+use super::ticket::{Notice, SlaNotices, Status, StatusChange, Ticket};
 
 pub use targets::{SlaTarget, SlaTargets, TARGET_MAX_MINUTES, Warning};
 
@@ -67,24 +67,6 @@ pub enum Alert {
     Warn,
     /// The deadline passed and no breach was announced yet.
     Breach,
-}
-
-/// What was already announced for one clock.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Notice {
-    pub warned: bool,
-    pub breached: bool,
-}
-
-/// What was already announced for a ticket, kept in the ticket. Changing
-/// the priority or reopening the ticket keeps it: each clock warns and
-/// reports a breach at most once.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct SlaNotices {
-    pub first_response: Notice,
-    pub resolution: Notice,
 }
 
 impl SlaNotices {

@@ -20,10 +20,27 @@ use immcase_sdk::Doc;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::sla::SlaNotices;
-
 pub use folio::{FOLIO_PREFIX, email_subject, folio_in_subject, format_folio, parse_folio};
 pub use new::{DESCRIPTION_MAX, NewTicket, SUBJECT_MAX, ValidTicket, check_new};
+
+/// What was already announced for one clock.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Notice {
+    pub warned: bool,
+    pub breached: bool,
+}
+
+/// What was already announced for a ticket, kept in the ticket (the SLA
+/// rules record what they announce). Changing
+/// the priority or reopening the ticket keeps it: each clock warns and
+/// reports a breach at most once.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SlaNotices {
+    pub first_response: Notice,
+    pub resolution: Notice,
+}
 
 /// How urgent a ticket is; it chooses the SLA targets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
