@@ -8,7 +8,6 @@ use immcase_sdk::{Ctx, Error, Part, Request, Response, Result};
 use serde_json::{Value, json};
 
 use crate::changes::visible;
-use crate::pages::BASE;
 use crate::rules::ticket::Status;
 
 /// Files one form or request may attach.
@@ -109,22 +108,15 @@ pub fn list(ctx: &Ctx, request: Request) -> Result<Response> {
 }
 
 /// `POST /tickets/:id/attachments` (`multipart/form-data`, files in the
-/// `attachments` part): 201 with the new files; from the page, back to the
-/// ticket.
+/// `attachments` part): 201 with the new files.
 pub fn add(ctx: &Ctx, request: Request) -> Result<Response> {
     let id = request.require_param("id")?;
-    let done = add_as_caller(ctx, id, &request);
-    if request.is_page() {
-        let done = done.map(|files| match files.len() {
-            1 => "File attached.".to_owned(),
-            n => format!("{n} files attached."),
-        });
-        return crate::pages::ticket::after_form(ctx, id, done.as_deref().map_err(Clone::clone));
-    }
-    Ok(Response::created(&json!({ "items": done? })))
+    let done = add_as_caller(ctx, id, &request)?;
+    Ok(Response::created(&json!({ "items": done })))
 }
 
-fn add_as_caller(ctx: &Ctx, id: &str, request: &Request) -> Result<Vec<Value>> {
+/// Attaches the request's files to the ticket `id` for the caller.
+pub fn add_as_caller(ctx: &Ctx, id: &str, request: &Request) -> Result<Vec<Value>> {
     let (doc, _, _) = visible(ctx, id)?;
     if doc.data.status == Status::Closed {
         return Err(Error::Conflict(format!(
@@ -162,9 +154,4 @@ pub fn download(ctx: &Ctx, request: Request) -> Result<Response> {
         file["content_type"].as_str().unwrap_or_default(),
         data,
     ))
-}
-
-/// Where the ticket page's form posts files.
-pub fn form_action(ticket_id: &str) -> String {
-    format!("{BASE}/tickets/{ticket_id}/attachments")
 }

@@ -18,15 +18,6 @@ use crate::rules::visibility::{self, Access};
 /// `POST /tickets/:id/replies` `{body, internal}`.
 pub fn reply(ctx: &Ctx, request: Request) -> Result<Response> {
     let id = request.require_param("id")?;
-    if request.is_page() {
-        let form: ReplyForm = request.form()?;
-        let input = ReplyInput {
-            body: form.body,
-            internal: crate::tickets::flag(&form.internal),
-        };
-        let done = reply_as_caller(ctx, id, input).map(|_| "Reply added.");
-        return crate::pages::ticket::after_form(ctx, id, done);
-    }
     let (doc, reply) = reply_as_caller(ctx, id, request.json()?)?;
     let mut answer = serde_json::to_value(&reply.data)?;
     answer["id"] = json!(reply.id);
@@ -37,34 +28,16 @@ pub fn reply(ctx: &Ctx, request: Request) -> Result<Response> {
 /// `POST /tickets/:id/status` `{status, version}`.
 pub fn set_status(ctx: &Ctx, request: Request) -> Result<Response> {
     let id = request.require_param("id")?;
-    let input: StatusInput = if request.is_page() {
-        request.form()?
-    } else {
-        request.json()?
-    };
-    let done = status_as_caller(ctx, id, &input);
-    if request.is_page() {
-        return crate::pages::ticket::after_form(ctx, id, done.map(|_| "Status changed."));
-    }
-    Ok(Response::json(&TicketView::of(&done?)))
+    let done = status_as_caller(ctx, id, &request.json()?)?;
+    Ok(Response::json(&TicketView::of(&done)))
 }
 
 /// `POST /tickets/:id/assign` `{assignee_id, version}`: needs
 /// `helpdesk.ticket.assign`; `null` leaves the ticket unassigned.
 pub fn assign(ctx: &Ctx, request: Request) -> Result<Response> {
     let id = request.require_param("id")?;
-    let input: AssignInput = if request.is_page() {
-        let mut form: AssignInput = request.form()?;
-        form.assignee_id = form.assignee_id.filter(|a| !a.is_empty());
-        form
-    } else {
-        request.json()?
-    };
-    let done = assign_as_caller(ctx, id, &input);
-    if request.is_page() {
-        return crate::pages::ticket::after_form(ctx, id, done.map(|_| "Assignment changed."));
-    }
-    Ok(Response::json(&TicketView::of(&done?)))
+    let done = assign_as_caller(ctx, id, &request.json()?)?;
+    Ok(Response::json(&TicketView::of(&done)))
 }
 
 /// A reply or an internal note by the caller.
@@ -91,7 +64,7 @@ pub fn reply_as_caller(
     add_reply(ctx, doc, &settings, &author, input)
 }
 
-fn status_as_caller(ctx: &Ctx, id: &str, input: &StatusInput) -> Result<Doc<Ticket>> {
+pub fn status_as_caller(ctx: &Ctx, id: &str, input: &StatusInput) -> Result<Doc<Ticket>> {
     check_version_given(input.version)?;
     move_as_caller(ctx, id, &input.status, input.version)
 }
@@ -112,7 +85,7 @@ pub fn move_as_caller(
     change_status(ctx, doc, &settings, to, &actors)
 }
 
-fn assign_as_caller(ctx: &Ctx, id: &str, input: &AssignInput) -> Result<Doc<Ticket>> {
+pub fn assign_as_caller(ctx: &Ctx, id: &str, input: &AssignInput) -> Result<Doc<Ticket>> {
     let (doc, settings, _) = visible(ctx, id)?;
     let mut active = Vec::new();
     if let Some(id) = &input.assignee_id
@@ -317,22 +290,14 @@ pub struct ReplyInput {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-struct StatusInput {
-    status: String,
-    version: Option<u64>,
+pub struct StatusInput {
+    pub status: String,
+    pub version: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-struct AssignInput {
-    assignee_id: Option<String>,
-    version: Option<u64>,
-}
-
-/// The reply form: `internal` is a checkbox.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct ReplyForm {
-    body: String,
-    internal: Option<String>,
+pub struct AssignInput {
+    pub assignee_id: Option<String>,
+    pub version: Option<u64>,
 }

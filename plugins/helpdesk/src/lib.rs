@@ -60,6 +60,7 @@ pub mod rules;
 mod tickets;
 
 use changes::{Author, ReplyInput};
+use pages::ticket as ticket_page;
 use rules::status::{self as status_rules, Actor};
 use rules::ticket::{NewTicket, TicketView};
 use rules::visibility::MANAGE;
@@ -72,14 +73,29 @@ impl Plugin for Helpdesk {
             .get("/", pages::home)
             .get("/new", pages::new_ticket)
             .get("/settings", show_settings)
-            .get("/tickets", tickets::list)
-            .post("/tickets", tickets::create)
-            .get("/tickets/:id", tickets::show)
-            .post("/tickets/:id/replies", changes::reply)
-            .post("/tickets/:id/status", changes::set_status)
-            .post("/tickets/:id/assign", changes::assign)
+            .get("/tickets", page_or_api(pages::home, tickets::list))
+            .post("/tickets", page_or_api(pages::file_ticket, tickets::create))
+            .get(
+                "/tickets/:id",
+                page_or_api(ticket_page::show_request, tickets::show),
+            )
+            .post(
+                "/tickets/:id/replies",
+                page_or_api(ticket_page::reply, changes::reply),
+            )
+            .post(
+                "/tickets/:id/status",
+                page_or_api(ticket_page::set_status, changes::set_status),
+            )
+            .post(
+                "/tickets/:id/assign",
+                page_or_api(ticket_page::assign, changes::assign),
+            )
             .get("/tickets/:id/attachments", attachments::list)
-            .post("/tickets/:id/attachments", attachments::add)
+            .post(
+                "/tickets/:id/attachments",
+                page_or_api(ticket_page::attach, attachments::add),
+            )
             .get("/tickets/:id/attachments/:file", attachments::download)
     }
 
@@ -117,6 +133,21 @@ impl Plugin for Helpdesk {
 export_plugin!(Helpdesk);
 
 // Settings ------------------------------------------------------------------
+
+type Handler = fn(&Ctx, Request) -> Result<Response>;
+
+/// One route, answered by `page` for page requests (`/m/helpdesk/...`: forms
+/// go back to the page, mistakes are shown on it) and by `api` for the JSON
+/// API.
+fn page_or_api(page: Handler, api: Handler) -> impl Fn(&Ctx, Request) -> Result<Response> {
+    move |ctx, request| {
+        if request.is_page() {
+            page(ctx, request)
+        } else {
+            api(ctx, request)
+        }
+    }
+}
 
 /// `GET /settings`: the settings as the helpdesk reads them (the host's
 /// module settings). The page sends managers to the host's settings page,

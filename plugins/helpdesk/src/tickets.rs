@@ -17,9 +17,6 @@ use crate::rules::visibility::{self, Access, TicketFilter};
 
 /// `POST /tickets`: the caller files a ticket.
 pub fn create(ctx: &Ctx, request: Request) -> Result<Response> {
-    if request.is_page() {
-        return crate::pages::file_ticket(ctx, request);
-    }
     let requester = ctx
         .caller()
         .user_id
@@ -34,9 +31,6 @@ pub fn create(ctx: &Ctx, request: Request) -> Result<Response> {
 /// stored tickets and keeps those that pass the filters, so it may hold
 /// fewer; `next_cursor` goes on from there.
 pub fn list(ctx: &Ctx, request: Request) -> Result<Response> {
-    if request.is_page() {
-        return crate::pages::home(ctx, request);
-    }
     let filter: TicketList = request.query_as()?;
     let settings = data::settings(ctx)?;
     let page = visible_tickets(ctx, &filter, &settings)?;
@@ -97,9 +91,6 @@ pub fn visible_tickets(
 /// for agents and managers), its files and where its SLA clocks stand.
 pub fn show(ctx: &Ctx, request: Request) -> Result<Response> {
     let id = request.require_param("id")?;
-    if request.is_page() {
-        return crate::pages::ticket::show(ctx, id);
-    }
     let doc = data::find_ticket(ctx, id)?;
     let settings = data::settings(ctx)?;
     Ok(Response::json(&detail(ctx, &doc, &settings)?))

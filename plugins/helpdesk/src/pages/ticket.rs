@@ -3,16 +3,63 @@
 //! reassignment.
 
 use immcase_sdk::html::{Element, Html, el};
-use immcase_sdk::{Ctx, Doc, Error, Response, Result};
+use immcase_sdk::{Ctx, Doc, Error, Request, Response, Result};
+use serde::Deserialize;
 
 use super::{BASE, Names, STATUSES, category_label, local_time, related};
 use crate::attachments;
-use crate::changes;
+use crate::changes::{self, AssignInput, ReplyInput, StatusInput};
 use crate::data::{self, now};
 use crate::rules::assignment::ASSIGN;
 use crate::rules::sla::{ClockReport, ClockState, evaluate};
 use crate::rules::status::{self, Actor};
 use crate::rules::ticket::{Status, Ticket};
+use crate::tickets::flag;
+
+/// `GET /tickets/:id` from a page request.
+pub fn show_request(ctx: &Ctx, request: Request) -> Result<Response> {
+    show(ctx, request.require_param("id")?)
+}
+
+/// `POST /tickets/:id/replies` from the ticket's reply form.
+pub fn reply(ctx: &Ctx, request: Request) -> Result<Response> {
+    let id = request.require_param("id")?;
+    let form: ReplyForm = request.form()?;
+    let input = ReplyInput {
+        body: form.body,
+        internal: flag(&form.internal),
+    };
+    let done = changes::reply_as_caller(ctx, id, input).map(|_| "Reply added.");
+    after_form(ctx, id, done)
+}
+
+/// `POST /tickets/:id/status` from one of the page's status buttons.
+pub fn set_status(ctx: &Ctx, request: Request) -> Result<Response> {
+    let id = request.require_param("id")?;
+    let input: StatusInput = request.form()?;
+    let done = changes::status_as_caller(ctx, id, &input);
+    after_form(ctx, id, done.map(|_| "Status changed."))
+}
+
+/// `POST /tickets/:id/assign` from the page's reassignment form; an empty
+/// choice leaves the ticket unassigned.
+pub fn assign(ctx: &Ctx, request: Request) -> Result<Response> {
+    let id = request.require_param("id")?;
+    let mut input: AssignInput = request.form()?;
+    input.assignee_id = input.assignee_id.filter(|a| !a.is_empty());
+    let done = changes::assign_as_caller(ctx, id, &input);
+    after_form(ctx, id, done.map(|_| "Assignment changed."))
+}
+
+/// `POST /tickets/:id/attachments` from the page's file form.
+pub fn attach(ctx: &Ctx, request: Request) -> Result<Response> {
+    let id = request.require_param("id")?;
+    let done = attachments::add_as_caller(ctx, id, &request).map(|files| match files.len() {
+        1 => "File attached.".to_owned(),
+        n => format!("{n} files attached."),
+    });
+    after_form(ctx, id, done.as_deref().map_err(Clone::clone))
+}
 
 /// `GET /tickets/:id` (page).
 pub fn show(ctx: &Ctx, id: &str) -> Result<Response> {
@@ -193,7 +240,7 @@ fn attach_form(id: &str) -> Element {
         .class("attach")
         .attr("method", "post")
         .attr("enctype", "multipart/form-data")
-        .attr("action", attachments::form_action(id))
+        .attr("action", form_action(id))
         .child(
             el("label").text("Attach files").child(
                 el("input")
@@ -335,4 +382,17 @@ mod tests {
         assert_eq!(business_time(125), "2 business hours 5 minutes");
         assert_eq!(business_time(61), "1 business hour 1 minute");
     }
+}
+
+/// Where the ticket page's form posts files.
+pub fn form_action(ticket_id: &str) -> String {
+    format!("{BASE}/tickets/{ticket_id}/attachments")
+}
+
+/// The reply form: `internal` is a checkbox.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ReplyForm {
+    body: String,
+    internal: Option<String>,
 }
