@@ -44,6 +44,8 @@ pub struct Checked {
     pub component: PathBuf,
     /// A source file or plugin.toml changed after the component was built.
     pub stale: Option<PathBuf>,
+    /// The host interfaces the component imports.
+    pub imports: Vec<String>,
 }
 
 impl Checked {
@@ -51,17 +53,25 @@ impl Checked {
     pub fn summary(&self) -> String {
         let m = &self.manifest;
         let mut text = format!(
-            "module `{}` {} passes the host's checks (host API {}, this server provides {HOST_API})\ncomponent: {}\nit may use: {}",
+            "module `{}` {} passes the host's checks (host API {}, this server provides {HOST_API})\ncomponent: {}\nit uses: {}",
             m.id,
             m.version,
             m.host_api,
             self.component.display(),
-            m.allowed_interfaces()
-                .into_iter()
-                .filter(|i| *i != "types")
-                .collect::<Vec<_>>()
-                .join(", ")
+            if self.imports.is_empty() {
+                "no host interface".to_owned()
+            } else {
+                self.imports.join(", ")
+            }
         );
+        let unused = self.unused_capabilities();
+        if !unused.is_empty() {
+            text.push_str(&format!(
+                "\nnote: plugin.toml declares {} but the component does not use {}; administrators see every declared capability, so declare only what it needs",
+                unused.join(", "),
+                if unused.len() == 1 { "it" } else { "them" }
+            ));
+        }
         if let Some(newer) = &self.stale {
             text.push_str(&format!(
                 "\nwarning: {} changed after the component was built; rebuild and check again",
@@ -69,6 +79,19 @@ impl Checked {
             ));
         }
         text
+    }
+}
+
+impl Checked {
+    /// Capabilities the manifest declares whose interface the component
+    /// never imports (log and settings are always there, declared or not).
+    pub fn unused_capabilities(&self) -> Vec<&'static str> {
+        self.manifest
+            .allowed_interfaces()
+            .into_iter()
+            .filter(|i| !matches!(*i, "types" | "log" | "settings"))
+            .filter(|i| !self.imports.iter().any(|used| used == i))
+            .collect()
     }
 }
 
@@ -106,11 +129,18 @@ pub fn plugin_check(folder: &Path, component: Option<&Path>) -> Result<Checked, 
     if let Some(refused) = runtime.refused.first() {
         return Err(CheckError::Refused(refused.reason.clone()));
     }
+    let imports = runtime
+        .modules
+        .values()
+        .next()
+        .map(|loaded| loaded.imported_interfaces(&engine))
+        .unwrap_or_default();
     let stale = newer_source(folder, &component);
     Ok(Checked {
         manifest,
         component,
         stale,
+        imports,
     })
 }
 

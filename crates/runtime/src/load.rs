@@ -25,6 +25,26 @@ pub struct LoadedModule<T: 'static> {
     pub source: String,
 }
 
+impl<T: 'static> LoadedModule<T> {
+    /// The interfaces of ours the component imports (`store`, `mail`, ...),
+    /// whatever its manifest declares.
+    pub fn imported_interfaces(&self, engine: &ModuleEngine) -> Vec<String> {
+        let component = self.pre.instance_pre().component();
+        let mut names: Vec<String> = component
+            .component_type()
+            .imports(engine.wasmtime())
+            .filter_map(|(name, _)| {
+                let rest = name.strip_prefix("immcase:plugin/")?;
+                Some(rest.split_once('@').map_or(rest, |(i, _)| i).to_owned())
+            })
+            .filter(|interface| interface != "types")
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+}
+
 /// A module that was found but could not be loaded, and why.
 #[derive(Clone, Debug)]
 pub struct RefusedModule {

@@ -62,16 +62,39 @@ async fn check_refuses_with_the_servers_own_words() {
     let future_api = refusal(plugin_check(&folder, None));
     assert!(future_api.contains("^0.9"), "{future_api}");
 
-    // What loads passes, and the summary says what it may use.
+    // What loads passes, and the summary says what the component uses.
     let folder = module_folder(work.path(), "recorder", &manifest, &wasm);
     let passed = plugin_check(&folder, Some(&wasm)).unwrap();
     assert_eq!(passed.manifest.id, "recorder");
+    assert!(
+        passed.imports.iter().any(|i| i == "store"),
+        "{:?}",
+        passed.imports
+    );
+    assert!(
+        passed.unused_capabilities().is_empty(),
+        "{}",
+        passed.summary()
+    );
     let summary = passed.summary();
     assert!(
-        summary.contains("passes") && summary.contains("store") && summary.contains("schedule"),
+        summary.contains("passes") && summary.contains("store"),
         "{summary}"
     );
+    // A capability declared but never used is pointed out (administrators
+    // see every declared capability), without refusing the module.
+    let too_much = manifest.replace("schedule = true", "schedule = true\nmail = true");
+    assert_ne!(too_much, manifest);
+    let folder = module_folder(work.path(), "too-much", &too_much, &wasm);
+    let generous = plugin_check(&folder, Some(&wasm)).unwrap();
+    assert_eq!(generous.unused_capabilities(), ["mail"]);
+    assert!(
+        generous.summary().contains("does not use it"),
+        "{}",
+        generous.summary()
+    );
     // Without a build, the check says how to make one.
+    let folder = work.path().join("crates/recorder");
     std::fs::write(
         folder.join("Cargo.toml"),
         "[package]\nname = \"recorder\"\nversion = \"0.1.0\"\n",
