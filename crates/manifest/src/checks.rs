@@ -5,6 +5,8 @@
 
 use serde_json::Value;
 
+use crate::Manifest;
+
 /// The host's own permissions, with what each lets a person do. A module's
 /// search entry may name one as the permission its readers need.
 pub const HOST_PERMISSIONS: &[(&str, &str)] = &[
@@ -99,6 +101,111 @@ pub fn timer_key(key: &str) -> Result<(), String> {
     } else {
         Err("a timer key has 1 to 200 characters".into())
     }
+}
+
+/// Most characters in a search document's title.
+pub const SEARCH_TITLE_MAX_CHARS: usize = 300;
+/// Largest search document body, in bytes.
+pub const SEARCH_BODY_MAX_BYTES: usize = 100 * 1024;
+/// Most characters in a search document's path.
+pub const SEARCH_PATH_MAX_CHARS: usize = 1000;
+/// At most this many named readers per search document.
+pub const SEARCH_READERS_MAX: usize = 1000;
+
+/// A module's document for global search, as the `search` import takes it.
+#[derive(Clone, Copy, Debug)]
+pub struct SearchEntry<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    pub body: &'a str,
+    /// Below the module's page mount, starting with `/`.
+    pub path: &'a str,
+    pub permission: Option<&'a str>,
+    /// The people who see it besides the holders of `permission`, if any.
+    pub readers: Option<&'a [String]>,
+}
+
+/// Why a module's search document is refused; the text is what the module
+/// gets.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SearchEntryRefused {
+    /// Not an id the module store accepts.
+    #[error("{0}")]
+    Id(String),
+    /// Empty once trimmed, or too long.
+    #[error("a title has 1 to {max} characters")]
+    Title { max: usize },
+    #[error("a body is at most {max_kib} KiB")]
+    BodyTooLarge { max_kib: usize },
+    /// Not a path below the module's pages.
+    #[error(
+        "path {path:?}: give a path below the module's pages, like \"/notes/42\": it starts with /, \
+         has no .., no spaces or backslashes, and at most {max} characters"
+    )]
+    Path { path: String, max: usize },
+    /// Too many readers, or an empty or overlong id among them.
+    #[error("readers: give at most {max} people's ids (each 1 to 100 characters)")]
+    Readers { max: usize },
+    /// A permission the module may not ask of a document's readers.
+    #[error(
+        "permission {permission:?} is neither declared under [[permissions]] in the plugin.toml of `{module}`, \
+         nor `module:{module}`, nor a host permission"
+    )]
+    UndeclaredPermission { permission: String, module: String },
+}
+
+/// Checks a search document `manifest`'s module wants to put.
+pub fn search_entry(manifest: &Manifest, entry: &SearchEntry) -> Result<(), SearchEntryRefused> {
+    document_id(entry.id).map_err(SearchEntryRefused::Id)?;
+    let title = entry.title.trim();
+    if title.is_empty() || title.chars().count() > SEARCH_TITLE_MAX_CHARS {
+        return Err(SearchEntryRefused::Title {
+            max: SEARCH_TITLE_MAX_CHARS,
+        });
+    }
+    if entry.body.len() > SEARCH_BODY_MAX_BYTES {
+        return Err(SearchEntryRefused::BodyTooLarge {
+            max_kib: SEARCH_BODY_MAX_BYTES / 1024,
+        });
+    }
+    let path = entry.path;
+    let path_ok = path.starts_with('/')
+        && !path.contains("..")
+        && path.chars().count() <= SEARCH_PATH_MAX_CHARS
+        && !path
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\');
+    if !path_ok {
+        return Err(SearchEntryRefused::Path {
+            path: path.to_owned(),
+            max: SEARCH_PATH_MAX_CHARS,
+        });
+    }
+    if let Some(readers) = entry.readers
+        && (readers.len() > SEARCH_READERS_MAX
+            || readers.iter().any(|r| r.is_empty() || r.len() > 100))
+    {
+        return Err(SearchEntryRefused::Readers {
+            max: SEARCH_READERS_MAX,
+        });
+    }
+    if let Some(permission) = entry.permission
+        && !may_require(manifest, permission)
+    {
+        return Err(SearchEntryRefused::UndeclaredPermission {
+            permission: permission.to_owned(),
+            module: manifest.id.clone(),
+        });
+    }
+    Ok(())
+}
+
+/// The permissions a module's document may require: its own declared ones,
+/// `module:{id}`, and the host's.
+fn may_require(manifest: &Manifest, permission: &str) -> bool {
+    manifest.permissions.iter().any(|p| p.name == permission)
+        || permission.strip_prefix("module:") == Some(manifest.id.as_str())
+        || HOST_PERMISSIONS.iter().any(|(name, _)| *name == permission)
 }
 
 /// Who a file belongs to, as a module names it to the `files` import.

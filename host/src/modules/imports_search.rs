@@ -12,13 +12,10 @@ use super::bindings::Error;
 use super::bindings::immcase::plugin::search;
 use super::call::CallState;
 use super::imports::HostResult;
-use super::store::{StoreError, check_id};
-use crate::access::permissions::HOST_PERMISSIONS;
-use crate::search::module_docs::{
-    self as search_docs, MAX_BODY_BYTES, MAX_PATH_CHARS, MAX_READERS, MAX_TITLE_CHARS,
-    ModuleSearchDoc,
-};
+use super::store::check_id;
+use crate::search::module_docs::{self as search_docs, ModuleSearchDoc};
 use immcase_manifest::Manifest;
+use immcase_manifest::checks::{self, SearchEntry, SearchEntryRefused};
 
 /// Queue errors are the host's own failures (the database): they trap.
 fn trap(e: crate::error::AppError) -> wasmtime::Error {
@@ -114,90 +111,29 @@ impl search::Host for CallState {
     }
 }
 
-/// Why a module's search document is refused. Its text is for the module's
-/// author.
-#[derive(Debug, thiserror::Error)]
-enum DocumentRefused {
-    /// Not an id the module store accepts.
-    #[error(transparent)]
-    Id(#[from] StoreError),
-    /// Empty once trimmed, or too long.
-    #[error("a title has 1 to {max} characters")]
-    Title { max: usize },
-    #[error("a body is at most {max_kib} KiB")]
-    BodyTooLarge { max_kib: usize },
-    /// Not a path below the module's pages.
-    #[error(
-        "path {path:?}: give a path below the module's pages, like \"/notes/42\": it starts with /, \
-         has no .., no spaces or backslashes, and at most {max} characters"
-    )]
-    Path { path: String, max: usize },
-    /// Too many readers, or an empty or overlong id among them.
-    #[error("readers: give at most {max} people's ids (each 1 to 100 characters)")]
-    Readers { max: usize },
-    /// A permission the module may not ask of a document's readers.
-    #[error(
-        "permission {permission:?} is neither declared under [[permissions]] in the plugin.toml of `{module}`, \
-         nor `module:{module}`, nor a host permission"
-    )]
-    UndeclaredPermission { permission: String, module: String },
-}
-
-/// Checks a document `manifest`'s module wants to put; the error says why,
-/// for the module's author.
-fn check(manifest: &Manifest, doc: &ModuleSearchDoc) -> Result<(), DocumentRefused> {
-    check_id(&doc.id)?;
-    let title = doc.title.trim();
-    if title.is_empty() || title.chars().count() > MAX_TITLE_CHARS {
-        return Err(DocumentRefused::Title {
-            max: MAX_TITLE_CHARS,
-        });
-    }
-    if doc.body.len() > MAX_BODY_BYTES {
-        return Err(DocumentRefused::BodyTooLarge {
-            max_kib: MAX_BODY_BYTES / 1024,
-        });
-    }
-    let path_ok = doc.path.starts_with('/')
-        && !doc.path.contains("..")
-        && doc.path.chars().count() <= MAX_PATH_CHARS
-        && !doc
-            .path
-            .chars()
-            .any(|c| c.is_control() || c.is_whitespace() || c == '\\');
-    if !path_ok {
-        return Err(DocumentRefused::Path {
-            path: doc.path.clone(),
-            max: MAX_PATH_CHARS,
-        });
-    }
-    if let Some(readers) = &doc.readers
-        && (readers.len() > MAX_READERS || readers.iter().any(|r| r.is_empty() || r.len() > 100))
-    {
-        return Err(DocumentRefused::Readers { max: MAX_READERS });
-    }
-    if let Some(permission) = &doc.permission
-        && !may_require(manifest, permission)
-    {
-        return Err(DocumentRefused::UndeclaredPermission {
-            permission: permission.clone(),
-            module: manifest.id.clone(),
-        });
-    }
-    Ok(())
-}
-
-/// The permissions a module's document may require: its own declared ones,
-/// `module:{id}`, and the host's.
-fn may_require(manifest: &Manifest, permission: &str) -> bool {
-    manifest.permissions.iter().any(|p| p.name == permission)
-        || permission == search_docs::kind(&manifest.id)
-        || HOST_PERMISSIONS.iter().any(|(name, _)| *name == permission)
+/// Checks a document `manifest`'s module wants to put, by the rule the
+/// SDK's test host applies too; the error says why, for the module's author.
+fn check(manifest: &Manifest, doc: &ModuleSearchDoc) -> Result<(), SearchEntryRefused> {
+    checks::search_entry(
+        manifest,
+        &SearchEntry {
+            id: &doc.id,
+            title: &doc.title,
+            body: &doc.body,
+            path: &doc.path,
+            permission: doc.permission.as_deref(),
+            readers: doc.readers.as_deref(),
+        },
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use immcase_manifest::checks::{
+        SEARCH_BODY_MAX_BYTES as MAX_BODY_BYTES, SEARCH_PATH_MAX_CHARS as MAX_PATH_CHARS,
+        SEARCH_READERS_MAX as MAX_READERS, SEARCH_TITLE_MAX_CHARS as MAX_TITLE_CHARS,
+    };
 
     const MANIFEST: &str = r#"
 id = "notes"

@@ -17,9 +17,6 @@ use crate::db::Tx;
 use crate::practices::Practice;
 use immcase_search_index::SearchDoc;
 
-pub const MAX_TITLE_CHARS: usize = 300;
-pub const MAX_BODY_BYTES: usize = 100 * 1024;
-pub const MAX_PATH_CHARS: usize = 1000;
 /// How much of the body's first line a result shows under its title.
 const EXCERPT_CHARS: usize = 120;
 
@@ -38,9 +35,6 @@ pub struct ModuleSearchDoc {
     /// `permission`; nobody else.
     pub readers: Option<Vec<String>>,
 }
-
-/// At most this many named readers per document.
-pub const MAX_READERS: usize = 1000;
 
 /// Whether `caller` may see a stored document with this `permission` and
 /// these `readers` (besides reaching the module at all).
