@@ -103,6 +103,78 @@ pub fn timer_key(key: &str) -> Result<(), String> {
     }
 }
 
+/// Largest event payload, in bytes of JSON.
+pub const EVENT_PAYLOAD_MAX_BYTES: usize = 256 * 1024;
+/// Largest timer payload, in bytes of JSON.
+pub const TIMER_PAYLOAD_MAX_BYTES: usize = 64 * 1024;
+/// Largest value of a store query's filter, in bytes of JSON.
+pub const FILTER_VALUE_MAX_BYTES: usize = 10_000;
+
+/// JSON text a module passes (`what` names it in the error): at most `max`
+/// bytes, and JSON.
+pub fn json_text(what: &str, text: &str, max: usize) -> Result<Value, String> {
+    if text.len() > max {
+        return Err(format!("{what} is larger than {max} bytes"));
+    }
+    serde_json::from_str(text).map_err(|e| format!("{what} is not JSON: {e}"))
+}
+
+/// A refusal of what a module asked, before anything is done: wrong input,
+/// or something its manifest does not allow. The text is what the module
+/// gets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refused {
+    Invalid(String),
+    Forbidden(String),
+}
+
+/// The collection `name` is one `manifest` declares under
+/// `[capabilities] store`.
+pub fn collection(manifest: &Manifest, name: &str) -> Result<(), String> {
+    if manifest.capabilities.store.iter().any(|c| c == name) {
+        Ok(())
+    } else {
+        Err(format!(
+            "collection `{name}` is not declared under [capabilities] store in the plugin.toml of `{}`",
+            manifest.id
+        ))
+    }
+}
+
+/// The event `name` is an event name and one `manifest` may emit.
+pub fn emit(manifest: &Manifest, name: &str) -> Result<(), Refused> {
+    if !is_event_name(name) {
+        return Err(Refused::Invalid(format!(
+            "{name:?} is not an event name like \"notes.created\""
+        )));
+    }
+    if !manifest.may_emit(name) {
+        return Err(Refused::Forbidden(format!(
+            "`{}` may not emit {name:?}: it is not under [capabilities] events.emit in its plugin.toml",
+            manifest.id
+        )));
+    }
+    Ok(())
+}
+
+/// `manifest` declares the records `capability` (`applicants:read`,
+/// `cases:read`) under `[capabilities] records`.
+pub fn records(manifest: &Manifest, capability: &str) -> Result<(), String> {
+    if manifest
+        .capabilities
+        .records
+        .iter()
+        .any(|c| c == capability)
+    {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{}` may not read these records: add \"{capability}\" under [capabilities] records in its plugin.toml",
+            manifest.id
+        ))
+    }
+}
+
 /// Most characters in a search document's title.
 pub const SEARCH_TITLE_MAX_CHARS: usize = 300;
 /// Largest search document body, in bytes.
@@ -253,6 +325,38 @@ mod tests {
         assert_eq!(
             timer_key(""),
             Err("a timer key has 1 to 200 characters".into())
+        );
+    }
+
+    #[test]
+    fn manifest_rules_name_what_to_declare() {
+        let manifest = Manifest::parse(
+            "id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1\"\n\
+             [capabilities]\nstore = [\"notes\"]\nrecords = [\"cases:read\"]\nevents = { emit = [\"notes.*\"] }",
+        )
+        .expect("a good manifest");
+        assert_eq!(collection(&manifest, "notes"), Ok(()));
+        let refused = collection(&manifest, "secrets").expect_err("undeclared");
+        assert!(
+            refused.contains("`secrets`") && refused.contains("`notes`"),
+            "{refused}"
+        );
+        assert_eq!(emit(&manifest, "notes.created"), Ok(()));
+        assert!(matches!(emit(&manifest, "Notes"), Err(Refused::Invalid(_))));
+        assert!(
+            matches!(emit(&manifest, "case.closed"), Err(Refused::Forbidden(m)) if m.contains("events.emit"))
+        );
+        assert_eq!(records(&manifest, "cases:read"), Ok(()));
+        let refused = records(&manifest, "applicants:read").expect_err("undeclared");
+        assert!(refused.contains("\"applicants:read\""), "{refused}");
+        assert!(json_text("the payload", "{}", 2).is_ok());
+        assert_eq!(
+            json_text("the payload", "[1,2]", 2),
+            Err("the payload is larger than 2 bytes".into())
+        );
+        assert!(
+            json_text("the payload", "{", 10)
+                .is_err_and(|e| e.starts_with("the payload is not JSON"))
         );
     }
 

@@ -8,9 +8,8 @@ use sqlx::{Any, Executor};
 use crate::db::new_id;
 use crate::practices::Practice;
 
-/// Longest event name and payload.
+/// Longest event name.
 pub const MAX_NAME: usize = immcase_manifest::checks::MAX_EVENT_NAME;
-pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
 
 /// Writes an event and a delivery for each of `subscribers` (the modules
 /// subscribed to its name); returns the event's id.

@@ -4,6 +4,7 @@
 //! and module of the call, and writes through the call's transaction.
 //! Database failures trap the call; domain failures are `error` values.
 
+use immcase_manifest::checks::{self, Refused};
 use serde_json::Value;
 
 use super::bindings::Error;
@@ -26,29 +27,12 @@ fn domain<T>(r: Result<T, StoreError>) -> HostResult<T> {
 }
 
 fn json_text(what: &str, text: &str, max: usize) -> Result<Value, Error> {
-    if text.len() > max {
-        return Err(Error::Invalid(format!("{what} is larger than {max} bytes")));
-    }
-    serde_json::from_str(text).map_err(|e| Error::Invalid(format!("{what} is not JSON: {e}")))
+    checks::json_text(what, text, max).map_err(Error::Invalid)
 }
 
 impl CallState {
     fn collection(&self, name: &str) -> Result<(), Error> {
-        if self
-            .module
-            .manifest
-            .capabilities
-            .store
-            .iter()
-            .any(|c| c == name)
-        {
-            Ok(())
-        } else {
-            Err(Error::Forbidden(format!(
-                "collection `{name}` is not declared under [capabilities] store in the plugin.toml of `{}`",
-                self.id()
-            )))
-        }
+        checks::collection(&self.module.manifest, name).map_err(Error::Forbidden)
     }
 
     fn indexed(&self, collection: &str) -> Vec<String> {
@@ -147,7 +131,7 @@ impl store::Host for CallState {
         }
         let mut filters = Vec::with_capacity(q.filters.len());
         for f in q.filters {
-            let value = match json_text("filter value", &f.value, 10_000) {
+            let value = match json_text("filter value", &f.value, checks::FILTER_VALUE_MAX_BYTES) {
                 Ok(v) => v,
                 Err(e) => return Ok(Err(e)),
             };
@@ -192,18 +176,12 @@ impl store::Host for CallState {
 
 impl events::Host for CallState {
     async fn emit(&mut self, name: String, payload: String) -> HostResult<String> {
-        if !crate::events::is_valid_name(&name) {
-            return Ok(Err(Error::Invalid(format!(
-                "{name:?} is not an event name like \"notes.created\""
-            ))));
+        match checks::emit(&self.module.manifest, &name) {
+            Err(Refused::Invalid(m)) => return Ok(Err(Error::Invalid(m))),
+            Err(Refused::Forbidden(m)) => return Ok(Err(Error::Forbidden(m))),
+            Ok(()) => {}
         }
-        if !self.module.manifest.may_emit(&name) {
-            return Ok(Err(Error::Forbidden(format!(
-                "`{}` may not emit {name:?}: it is not under [capabilities] events.emit in its plugin.toml",
-                self.id()
-            ))));
-        }
-        if let Err(e) = json_text("the payload", &payload, crate::events::MAX_PAYLOAD_BYTES) {
+        if let Err(e) = json_text("the payload", &payload, checks::EVENT_PAYLOAD_MAX_BYTES) {
             return Ok(Err(e));
         }
         let (practice, module, now) = (
@@ -233,7 +211,7 @@ impl schedule::Host for CallState {
         if let Err(refused) = immcase_manifest::checks::timer_key(&key) {
             return Ok(Err(Error::Invalid(refused)));
         }
-        if let Err(e) = json_text("the payload", &payload, 64 * 1024) {
+        if let Err(e) = json_text("the payload", &payload, checks::TIMER_PAYLOAD_MAX_BYTES) {
             return Ok(Err(e));
         }
         let (practice, module) = (self.practice.clone(), self.module.clone());

@@ -60,20 +60,8 @@ fn trap(e: crate::error::AppError) -> wasmtime::Error {
 impl CallState {
     /// Whether the module and the caller may read; the field rules to apply.
     fn may_read(&self, reading: Reading) -> Result<FieldRules, Error> {
-        let capability = reading.capability();
-        let declared = self
-            .module
-            .manifest
-            .capabilities
-            .records
-            .iter()
-            .any(|c| c == capability);
-        if !declared {
-            return Err(Error::Forbidden(format!(
-                "`{}` may not read these records: add \"{capability}\" under [capabilities] records in its plugin.toml",
-                self.id()
-            )));
-        }
+        immcase_manifest::checks::records(&self.module.manifest, reading.capability())
+            .map_err(Error::Forbidden)?;
         match &self.caller {
             Some(person) if !person.can(reading.permission()) => Err(Error::Forbidden(format!(
                 "this needs the permission {}, which {} does not hold",

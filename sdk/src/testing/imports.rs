@@ -10,6 +10,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use immcase_manifest::checks;
 use serde_json::Value;
 
 use super::world::{EmittedEvent, LogLevel, Mail, PendingTimer, Shared};
@@ -65,10 +66,7 @@ fn on<T>(interface: &str, f: impl FnOnce(&Shared) -> T) -> T {
 
 /// JSON text of at most `max` bytes, as the host reads payloads.
 pub(super) fn json_text(what: &str, text: &str, max: usize) -> Result<Value, Error> {
-    if text.len() > max {
-        return Err(Error::Invalid(format!("{what} is larger than {max} bytes")));
-    }
-    serde_json::from_str(text).map_err(|e| Error::Invalid(format!("{what} is not JSON: {e}")))
+    checks::json_text(what, text, max).map_err(Error::Invalid)
 }
 
 // store, records, files, search ----------------------------------------------
@@ -145,23 +143,13 @@ pub(crate) fn search_remove(id: &str) -> Result<(), Error> {
 
 // events ---------------------------------------------------------------------
 
-/// Largest event payload.
-const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
-
 pub(crate) fn emit(name: &str, payload: &str) -> Result<String, Error> {
     on("events", |host| {
-        if !immcase_manifest::checks::is_event_name(name) {
-            return Err(Error::Invalid(format!(
-                "{name:?} is not an event name like \"notes.created\""
-            )));
-        }
-        if !host.manifest.may_emit(name) {
-            return Err(Error::Forbidden(format!(
-                "`{}` may not emit {name:?}: it is not under [capabilities] events.emit in its plugin.toml",
-                host.id()
-            )));
-        }
-        let payload = json_text("the payload", payload, MAX_PAYLOAD_BYTES)?;
+        checks::emit(&host.manifest, name).map_err(|refused| match refused {
+            checks::Refused::Invalid(m) => Error::Invalid(m),
+            checks::Refused::Forbidden(m) => Error::Forbidden(m),
+        })?;
+        let payload = json_text("the payload", payload, checks::EVENT_PAYLOAD_MAX_BYTES)?;
         let mut world = host.world.borrow_mut();
         let id = crate::new_id();
         let occurred_at = world.now;
@@ -180,7 +168,7 @@ pub(crate) fn emit(name: &str, payload: &str) -> Result<String, Error> {
 pub(crate) fn schedule_at(due: i64, key: &str, payload: &str) -> Result<(), Error> {
     on("schedule", |host| {
         immcase_manifest::checks::timer_key(key).map_err(Error::Invalid)?;
-        let payload = json_text("the payload", payload, 64 * 1024)?;
+        let payload = json_text("the payload", payload, checks::TIMER_PAYLOAD_MAX_BYTES)?;
         let timer = PendingTimer {
             key: key.to_owned(),
             payload,

@@ -60,19 +60,8 @@ fn folio_number(text: &str) -> Option<u64> {
 impl Shared {
     /// Whether the module and the caller may read records of `kind`.
     fn may_read(&self, kind: RecordKind) -> Result<(), Error> {
-        let capability = kind.capability();
-        if !self
-            .manifest
-            .capabilities
-            .records
-            .iter()
-            .any(|c| c == capability)
-        {
-            return Err(Error::Forbidden(format!(
-                "`{}` may not read these records: add \"{capability}\" under [capabilities] records in its plugin.toml",
-                self.id()
-            )));
-        }
+        immcase_manifest::checks::records(&self.manifest, kind.capability())
+            .map_err(Error::Forbidden)?;
         match self.person() {
             Some(person) if !person.can(kind.permission()) => Err(Error::Forbidden(format!(
                 "this needs the permission {}, which {} does not hold",

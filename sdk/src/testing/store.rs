@@ -31,20 +31,7 @@ fn document(id: &str, stored: &StoredDoc) -> Document {
 
 impl Shared {
     fn declared(&self, collection: &str) -> Result<(), Error> {
-        if self
-            .manifest
-            .capabilities
-            .store
-            .iter()
-            .any(|c| c == collection)
-        {
-            Ok(())
-        } else {
-            Err(Error::Forbidden(format!(
-                "collection `{collection}` is not declared under [capabilities] store in the plugin.toml of `{}`",
-                self.id()
-            )))
-        }
+        immcase_manifest::checks::collection(&self.manifest, collection).map_err(Error::Forbidden)
     }
 
     fn indexed(&self, collection: &str) -> Vec<String> {
@@ -149,7 +136,15 @@ impl Shared {
         self.declared(collection)?;
         let mut filters = Vec::with_capacity(q.filters.len());
         for f in &q.filters {
-            filters.push((&f.field, f.op, json_text("filter value", &f.value, 10_000)?));
+            filters.push((
+                &f.field,
+                f.op,
+                json_text(
+                    "filter value",
+                    &f.value,
+                    immcase_manifest::checks::FILTER_VALUE_MAX_BYTES,
+                )?,
+            ));
         }
         if q.limit == 0 || q.limit > MAX_PAGE {
             return Err(Error::Invalid(format!("limit must be 1 to {MAX_PAGE}")));
