@@ -80,9 +80,7 @@ impl Checked {
         }
         text
     }
-}
 
-impl Checked {
     /// Capabilities the manifest declares whose interface the component
     /// never imports (log and settings are always there, declared or not).
     pub fn unused_capabilities(&self) -> Vec<&'static str> {
