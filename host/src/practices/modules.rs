@@ -234,21 +234,21 @@ pub async fn checked(
             return Err(AppError::check_fields_err(errors));
         }
     };
-    if !people.is_empty() {
-        let known: Vec<String> = sqlx::query_scalar("SELECT id FROM users WHERE practice_id = $1")
-            .bind(practice.id())
-            .fetch_all(&mut **tx)
-            .await?;
-        let mut errors = FieldErrors::new();
-        for p in people {
-            if !known.contains(&p.id) {
-                errors
-                    .entry(p.path)
-                    .or_insert_with(|| format!("{:?} is not a person of this practice", p.id));
-            }
+    let mut errors = FieldErrors::new();
+    for p in people {
+        let known: Option<String> =
+            sqlx::query_scalar("SELECT id FROM users WHERE practice_id = $1 AND id = $2")
+                .bind(practice.id())
+                .bind(&p.id)
+                .fetch_optional(&mut **tx)
+                .await?;
+        if known.is_none() {
+            errors
+                .entry(p.path)
+                .or_insert_with(|| format!("{:?} is not a person of this practice", p.id));
         }
-        AppError::check_fields(errors)?;
     }
+    AppError::check_fields(errors)?;
     Ok(values
         .iter()
         .filter(|(_, v)| !v.is_null())
