@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use immcase_host::modules::{self, ModuleEngine, ModuleSource};
-use immcase_manifest::{HOST_API, Manifest};
+use immcase_manifest::{HOST_API, Manifest, served_host_apis};
 
 /// Why a module does not pass.
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +46,9 @@ pub struct Checked {
     pub stale: Option<PathBuf>,
     /// The host interfaces the component imports.
     pub imports: Vec<String>,
+    /// The contract that serves it (what it was built against, or the
+    /// compatible version this server has).
+    pub contract: semver::Version,
 }
 
 impl Checked {
@@ -53,10 +56,12 @@ impl Checked {
     pub fn summary(&self) -> String {
         let m = &self.manifest;
         let mut text = format!(
-            "module `{}` {} passes the host's checks (host API {}, this server provides {HOST_API})\ncomponent: {}\nit uses: {}",
+            "module `{}` {} passes the host's checks (plugin.toml asks for host API {}, the component is served by {}; this server provides {})\ncomponent: {}\nit uses: {}",
             m.id,
             m.version,
             m.host_api,
+            self.contract,
+            served_host_apis(),
             self.component.display(),
             if self.imports.is_empty() {
                 "no host interface".to_owned()
@@ -64,6 +69,12 @@ impl Checked {
                 self.imports.join(", ")
             }
         );
+        if self.contract < HOST_API {
+            text.push_str(&format!(
+                "\nnote: the component was built against host API {}.{}, which this server still serves (as {}); the current SDK builds against {HOST_API}",
+                self.contract.major, self.contract.minor, self.contract
+            ));
+        }
         let unused = self.unused_capabilities();
         if !unused.is_empty() {
             text.push_str(&format!(
@@ -127,18 +138,18 @@ pub fn plugin_check(folder: &Path, component: Option<&Path>) -> Result<Checked, 
     if let Some(refused) = runtime.refused.first() {
         return Err(CheckError::Refused(refused.reason.clone()));
     }
-    let imports = runtime
-        .modules
-        .values()
-        .next()
+    let loaded = runtime.modules.values().next();
+    let imports = loaded
         .map(|loaded| loaded.imported_interfaces(&engine))
         .unwrap_or_default();
+    let contract = loaded.map_or(HOST_API, |l| l.pre.contract().version().clone());
     let stale = newer_source(folder, &component);
     Ok(Checked {
         manifest,
         component,
         stale,
         imports,
+        contract,
     })
 }
 

@@ -15,8 +15,44 @@ pub mod settings;
 
 pub use settings::{Declarations, EarlierSettings, Schema as SettingDecl};
 
-/// The version of the WIT package `immcase:plugin` this host implements.
-pub const HOST_API: Version = Version::new(0, 1, 2);
+/// The newest version of the WIT package `immcase:plugin`: the one the SDK
+/// builds against.
+pub const HOST_API: Version = Version::new(0, 2, 0);
+
+/// Every version of the contract this host serves at once, oldest first. A
+/// module built against an earlier compatible version of one of them (0.1.0
+/// for 0.1.2) is served by it.
+pub static SERVED_HOST_APIS: [Version; 2] = [Version::new(0, 1, 2), HOST_API];
+
+/// The served contract that serves a component built against `built`: the
+/// one of the same major version (of the same minor before 1.0) that is not
+/// older than it.
+///
+/// ```
+/// use immcase_manifest::{HOST_API, SERVED_HOST_APIS, serving_contract};
+/// use semver::Version;
+///
+/// assert_eq!(serving_contract(&Version::new(0, 1, 0)), Some(&SERVED_HOST_APIS[0]));
+/// assert_eq!(serving_contract(&Version::new(0, 2, 0)), Some(&HOST_API));
+/// assert_eq!(serving_contract(&Version::new(0, 3, 0)), None);
+/// ```
+pub fn serving_contract(built: &Version) -> Option<&'static Version> {
+    SERVED_HOST_APIS.iter().find(|served| {
+        served.major == built.major
+            && (served.major != 0 || served.minor == built.minor)
+            && *built <= **served
+    })
+}
+
+/// The served contracts in words: `0.1.2 and 0.2.0`.
+pub fn served_host_apis() -> String {
+    let all: Vec<String> = SERVED_HOST_APIS.iter().map(Version::to_string).collect();
+    match all.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
 
 /// Largest memory a module may ask for, and longest time per call.
 const MAX_MEMORY_MB: u32 = 1024;
@@ -184,7 +220,10 @@ pub struct ManifestError {
 
 /// A module needs a host API this server does not provide.
 #[derive(Debug, thiserror::Error)]
-#[error("module `{module}` needs host API {needs} but this server provides {HOST_API}")]
+#[error(
+    "module `{module}` needs host API {needs} but this server provides {}",
+    served_host_apis()
+)]
 pub struct HostApiMismatch {
     pub module: String,
     pub needs: VersionReq,
@@ -419,9 +458,10 @@ impl Manifest {
         })
     }
 
-    /// Whether this host can serve the module; the error names both versions.
+    /// Whether this host serves a contract the module asks for; the error
+    /// names the versions on both sides.
     pub fn check_host_api(&self) -> Result<(), HostApiMismatch> {
-        if self.host_api.matches(&HOST_API) {
+        if SERVED_HOST_APIS.iter().any(|v| self.host_api.matches(v)) {
             Ok(())
         } else {
             Err(HostApiMismatch {

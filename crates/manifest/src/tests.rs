@@ -108,12 +108,31 @@ fn errors_name_the_field() {
 
 #[test]
 fn incompatible_host_api_names_both_versions() {
-    let m = Manifest::parse(&NOTES.replace("^0.1", "^0.2")).unwrap();
+    let m = Manifest::parse(&NOTES.replace("^0.1", "^0.3")).unwrap();
     let err = m.check_host_api().unwrap_err().to_string();
     assert!(
-        err.contains("^0.2") && err.contains(&HOST_API.to_string()),
+        err.ends_with("needs host API ^0.3 but this server provides 0.1.2 and 0.2.0"),
         "{err}"
     );
+}
+
+#[test]
+fn every_served_contract_is_accepted() {
+    for wanted in ["^0.1", "^0.1.2", "^0.2", "=0.2.0", ">=0.1, <0.3"] {
+        let m = Manifest::parse(&NOTES.replace("\"^0.1\"", &format!("{wanted:?}"))).unwrap();
+        assert!(m.check_host_api().is_ok(), "{wanted}");
+    }
+    assert_eq!(SERVED_HOST_APIS.last(), Some(&HOST_API));
+    assert_eq!(
+        serving_contract(&semver::Version::new(0, 1, 2)),
+        Some(&SERVED_HOST_APIS[0])
+    );
+    assert_eq!(
+        serving_contract(&semver::Version::new(0, 1, 3)),
+        None,
+        "newer than served"
+    );
+    assert_eq!(serving_contract(&semver::Version::new(1, 0, 0)), None);
 }
 
 #[test]

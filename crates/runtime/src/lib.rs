@@ -8,7 +8,8 @@
 //!   as an `InstancePre` from which every call gets a fresh instance;
 //! - [`call`]: a store for one call, with its memory limit and deadline, and
 //!   why a call failed in words a person can act on;
-//! - [`bindings`]: the WIT package `immcase:plugin`.
+//! - [`bindings`]: the WIT package `immcase:plugin`, of every served version;
+//!   [`contract`] calls a module of any of them with the newest one's types.
 //!
 //! The runtime knows nothing of the server: it is generic over the data a
 //! call's store carries, and the server gives it a linker in which the WIT
@@ -16,12 +17,13 @@
 
 pub mod bindings;
 pub mod call;
+pub mod contract;
 pub mod engine;
 pub mod load;
 
 pub use call::{CallFailure, CallLimits, LockClock, MemoryLimiter};
 pub use engine::{EPOCH_TICK, ModuleEngine};
-pub use immcase_manifest::{self as manifest, HOST_API, Manifest};
+pub use immcase_manifest::{self as manifest, HOST_API, Manifest, SERVED_HOST_APIS};
 pub use load::{LoadedModule, ModuleSource, RefusedModule, Runtime, read_module_folders};
 
 /// What keeps a runtime from starting at all (a single module that cannot be

@@ -8,11 +8,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use immcase_manifest::{HOST_API, HostApiMismatch, Manifest, ManifestError};
+use immcase_manifest::{HostApiMismatch, Manifest, ManifestError, served_host_apis};
 use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, Linker, types::ComponentItem};
 
-use crate::bindings::ModulePre;
+use crate::bindings::{Contract, ModulePre};
 use crate::{ModuleEngine, RuntimeError};
 
 /// A module ready to run.
@@ -74,12 +74,31 @@ enum LoadError {
     ForeignImport { module: String, name: String },
     /// One of our interfaces, but of a host API version this server lacks.
     #[error(
-        "module `{module}` was built against host API {built} (`{name}`) but this server provides {HOST_API}"
+        "module `{module}` was built against host API {built} (`{name}`) but this server provides {}",
+        served_host_apis()
     )]
     OtherHostApi {
         module: String,
         built: semver::Version,
         name: String,
+    },
+    /// Interfaces of two contract versions in one component.
+    #[error(
+        "module `{module}` imports interfaces of two host API versions, {first} and {second}: rebuild it against one SDK"
+    )]
+    MixedHostApis {
+        module: String,
+        first: semver::Version,
+        second: semver::Version,
+    },
+    /// The component serves a contract its manifest does not ask for.
+    #[error(
+        "module `{module}` was built against host API {built}, but its plugin.toml asks for host-api = \"{needs}\": correct host-api or rebuild the component"
+    )]
+    NotWhatManifestSays {
+        module: String,
+        built: semver::Version,
+        needs: semver::VersionReq,
     },
     /// One of our interfaces that the manifest does not declare.
     #[error(
@@ -203,14 +222,14 @@ fn load_one<T: 'static>(
                 reason,
             }
         })?;
-    check_imports(engine.wasmtime(), &component, &manifest)?;
+    let contract = check_imports(engine.wasmtime(), &component, &manifest)?;
     let pre = linker
         .instantiate_pre(&component)
         .map_err(|source| LoadError::Link {
             module: manifest.id.clone(),
             source,
         })?;
-    let pre = ModulePre::new(pre).map_err(|source| LoadError::Exports {
+    let pre = ModulePre::new(contract, pre).map_err(|source| LoadError::Exports {
         module: manifest.id.clone(),
         source,
     })?;
@@ -223,13 +242,16 @@ fn load_one<T: 'static>(
 }
 
 /// Refuses a component that imports an interface of ours its manifest does
-/// not declare, or an interface of a host API this server does not have.
+/// not declare, or an interface of a host API this server does not serve,
+/// or of another than its manifest asks for; the contract that serves it
+/// otherwise (the newest for a component that imports none of ours).
 fn check_imports(
     engine: &wasmtime::Engine,
     component: &Component,
     manifest: &Manifest,
-) -> Result<(), LoadError> {
+) -> Result<Contract, LoadError> {
     let allowed = manifest.allowed_interfaces();
+    let mut built: Option<semver::Version> = None;
     let not_provided = |name: &str| LoadError::ForeignImport {
         module: manifest.id.clone(),
         name: name.to_owned(),
@@ -245,16 +267,25 @@ fn check_imports(
             return Err(not_provided(name));
         };
         let (interface, version) = rest.split_once('@').unwrap_or((rest, ""));
-        if let Ok(v) = semver::Version::parse(version)
-            && (v.major != HOST_API.major
-                || (v.major == 0 && v.minor != HOST_API.minor)
-                || v > HOST_API)
-        {
-            return Err(LoadError::OtherHostApi {
-                module: manifest.id.clone(),
-                built: v,
-                name: name.to_owned(),
-            });
+        if let Ok(v) = semver::Version::parse(version) {
+            let Some(serving) = Contract::serving(&v) else {
+                return Err(LoadError::OtherHostApi {
+                    module: manifest.id.clone(),
+                    built: v,
+                    name: name.to_owned(),
+                });
+            };
+            match &built {
+                Some(first) if Contract::serving(first) != Some(serving) => {
+                    return Err(LoadError::MixedHostApis {
+                        module: manifest.id.clone(),
+                        first: first.clone(),
+                        second: v,
+                    });
+                }
+                Some(_) => {}
+                None => built = Some(v),
+            }
         }
         if !allowed.contains(&interface) {
             return Err(LoadError::UndeclaredImport {
@@ -263,7 +294,18 @@ fn check_imports(
             });
         }
     }
-    Ok(())
+    let Some(built) = built else {
+        return Ok(Contract::V0_2);
+    };
+    let contract = Contract::serving(&built).unwrap_or(Contract::V0_2);
+    if !manifest.host_api.matches(contract.version()) {
+        return Err(LoadError::NotWhatManifestSays {
+            module: manifest.id.clone(),
+            built,
+            needs: manifest.host_api.clone(),
+        });
+    }
+    Ok(contract)
 }
 
 /// Compiles a component, or loads the machine code compiled for it earlier.
@@ -386,9 +428,16 @@ mod tests {
         };
         assert_eq!(
             other.to_string(),
-            format!(
-                "module `notes` was built against host API 9.0.0 (`immcase:plugin/log@9.0.0`) but this server provides {HOST_API}"
-            )
+            "module `notes` was built against host API 9.0.0 (`immcase:plugin/log@9.0.0`) but this server provides 0.1.2 and 0.2.0"
+        );
+        let mismatch = LoadError::NotWhatManifestSays {
+            module: "notes".into(),
+            built: semver::Version::new(0, 1, 2),
+            needs: "^0.2".parse().unwrap_or(semver::VersionReq::STAR),
+        };
+        assert_eq!(
+            mismatch.to_string(),
+            "module `notes` was built against host API 0.1.2, but its plugin.toml asks for host-api = \"^0.2\": correct host-api or rebuild the component"
         );
         let undeclared = LoadError::UndeclaredImport {
             module: "notes".into(),

@@ -172,7 +172,7 @@ where
             "module `{module_id}` is disabled in this practice"
         )));
     }
-    let caller = call::caller_record(practice, None);
+    let caller = call::caller_record(state, practice, None);
     call::run(
         state,
         &module,

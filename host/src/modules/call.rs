@@ -123,7 +123,12 @@ fn failure(failed: CallFailure, err: &wasmtime::Error) -> AppError {
     }
 }
 
-pub(super) fn caller_record(practice: &Practice, caller: Option<&Caller>) -> bindings::Caller {
+pub(super) fn caller_record(
+    app: &AppState,
+    practice: &Practice,
+    caller: Option<&Caller>,
+) -> bindings::Caller {
+    let practice_url = app.config.practice_url(practice.slug());
     match caller {
         Some(c) => bindings::Caller {
             practice: practice.slug().to_string(),
@@ -132,6 +137,7 @@ pub(super) fn caller_record(practice: &Practice, caller: Option<&Caller>) -> bin
             display_name: c.display_name.clone(),
             time_zone: c.time_zone.clone(),
             permissions: c.permissions.iter().cloned().collect(),
+            practice_url,
         },
         None => bindings::Caller {
             practice: practice.slug().to_string(),
@@ -140,6 +146,7 @@ pub(super) fn caller_record(practice: &Practice, caller: Option<&Caller>) -> bin
             display_name: "ImmCase".into(),
             time_zone: "UTC".into(),
             permissions: Vec::new(),
+            practice_url,
         },
     }
 }

@@ -132,7 +132,7 @@ async fn dispatch(
         body: Vec::from(body),
         page,
     };
-    let record = call::caller_record(&caller.practice, Some(&caller));
+    let record = call::caller_record(&state, &caller.practice, Some(&caller));
     let practice = caller.practice.clone();
     let response = call::run(
         &state,

@@ -87,7 +87,7 @@ impl actions::Host for CallState {
         self.on_tx(&format!("SAVEPOINT {savepoint}")).await?;
         let (app, practice, caller) =
             (self.app.clone(), self.practice.clone(), self.caller.clone());
-        let record = call::caller_record(&practice, caller.as_ref());
+        let record = call::caller_record(&app, &practice, caller.as_ref());
         let lent = self.lend();
         let (result, effects) = Box::pin(call::execute(
             &app,
@@ -104,7 +104,7 @@ impl actions::Host for CallState {
         let answer = match result {
             Ok(Ok(output)) => Ok(output),
             Ok(Err(domain)) => Err(domain),
-            Err(failed) => Err(Error::Invalid(failed.to_string())),
+            Err(failed) => Err(Error::Internal(failed.to_string())),
         };
         if answer.is_ok() {
             self.take_back(effects);

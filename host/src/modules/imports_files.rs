@@ -1,5 +1,6 @@
 //! The `files` import: a module lists, reads and attaches files of the
-//! practice's applicants and cases. A call made for a person acts as that
+//! practice's applicants and cases (as typed records in 0.2; `contract_0_1`
+//! gives 0.1 modules the same files as JSON). A call made for a person acts as that
 //! person (`files.read` / `files.write` and read access to the owner's kind);
 //! a call the host makes on its own (an event, a timer) acts with the
 //! module's own rights, which the `files` capability grants.
@@ -24,6 +25,15 @@ use crate::files::{naming, store};
 use crate::records::timeline::Actor;
 
 type HostResult<T> = wasmtime::Result<Result<T, Error>>;
+
+/// A file as a module sees it: a record's (`from` says, in a case's
+/// listing, whether it is the case's or came from its applicant), or the
+/// module's own under its key.
+pub(super) struct Seen {
+    pub file: store::StoredFile,
+    pub from: Option<&'static str>,
+    pub own_key: Option<String>,
+}
 
 /// The most a module reads in one call: its memory is bounded too.
 const MAX_READ_BYTES: i64 = 16 * 1024 * 1024;
@@ -110,13 +120,19 @@ fn trap(e: crate::error::AppError) -> wasmtime::Error {
     wasmtime::Error::msg(e.to_string()).context("the files import")
 }
 
-impl files::Host for CallState {
-    async fn list(&mut self, owner: String) -> HostResult<Vec<String>> {
-        let (kind, id) = match owner_ref(&owner) {
+impl CallState {
+    /// The files of `owner` the call may see.
+    pub(super) async fn list_files(&mut self, owner: &str) -> HostResult<Vec<Seen>> {
+        let (kind, id) = match owner_ref(owner) {
             Ok(FileOwner::Record(kind, id)) => (kind, id),
             Ok(FileOwner::Own(key)) => {
                 let own = self.files_of(&self.own_kind(), key).await?;
-                return Ok(Ok(own.iter().map(|f| own_json(f, key)).collect()));
+                let seen = own.into_iter().map(|file| Seen {
+                    file,
+                    from: None,
+                    own_key: Some(key.to_owned()),
+                });
+                return Ok(Ok(seen.collect()));
             }
             Err(e) => return Ok(Err(e)),
         };
@@ -127,23 +143,28 @@ impl files::Host for CallState {
             return Ok(Err(Error::NotFound(format!("no {kind} {id}"))));
         };
         let from = found.applicant_id.as_ref().map(|_| "case");
-        let mut items: Vec<String> = Vec::new();
+        let mut items: Vec<Seen> = Vec::new();
         let own = self.files_of(kind, id).await?;
-        items.extend(own.iter().map(|f| json_of(&f.info(from))));
+        items.extend(own.into_iter().map(|file| Seen {
+            file,
+            from,
+            own_key: None,
+        }));
         if let Some(applicant) = &found.applicant_id
             && self.caller_may("applicants.read").is_ok()
         {
             let inherited = self.files_of("applicant", applicant).await?;
-            items.extend(
-                inherited
-                    .iter()
-                    .map(|f| json_of(&f.info(Some("applicant")))),
-            );
+            items.extend(inherited.into_iter().map(|file| Seen {
+                file,
+                from: Some("applicant"),
+                own_key: None,
+            }));
         }
         Ok(Ok(items))
     }
 
-    async fn read(&mut self, id: String) -> HostResult<Vec<u8>> {
+    /// The contents of file `id`, if the call may read them.
+    pub(super) async fn read_file(&mut self, id: String) -> HostResult<Vec<u8>> {
         let practice = self.practice.clone();
         let file = match self.tx_if_started() {
             Some(tx) => store::find_any(&mut **tx, &practice, &id).await,
@@ -173,13 +194,14 @@ impl files::Host for CallState {
         Ok(Ok(bytes.to_vec()))
     }
 
-    async fn attach(
+    /// Stores `content` as a file of `owner` in the call's transaction.
+    pub(super) async fn attach_file(
         &mut self,
         owner: String,
         name: String,
         content_type: String,
         content: Vec<u8>,
-    ) -> HostResult<String> {
+    ) -> HostResult<Seen> {
         let owner = match owner_ref(&owner) {
             Ok(o) => o,
             Err(e) => return Ok(Err(e)),
@@ -261,13 +283,17 @@ impl files::Host for CallState {
             self.wake_search = true;
         }
         match recorded {
-            Ok(files) => Ok(Ok(files
-                .first()
-                .map(|f| match target {
-                    Target::Own(key) => own_json(f, key),
-                    Target::Record(_) => json_of(&f.info(None)),
-                })
-                .unwrap_or_default())),
+            Ok(mut files) if !files.is_empty() => Ok(Ok(Seen {
+                file: files.swap_remove(0),
+                from: None,
+                own_key: match target {
+                    Target::Own(key) => Some(key.to_owned()),
+                    Target::Record(_) => None,
+                },
+            })),
+            Ok(_) => {
+                Err(wasmtime::Error::msg("the file was not recorded").context("the files import"))
+            }
             Err(crate::error::AppError::QuotaExceeded(m)) => Ok(Err(Error::Invalid(m))),
             Err(crate::error::AppError::NotFound(what)) => Ok(Err(Error::NotFound(what.into()))),
             Err(e) => Err(trap(e)),
@@ -282,15 +308,62 @@ impl CallState {
     }
 }
 
-/// A module's own file as it sees it: owned by `module:{key}`, and read
-/// through the `files` import rather than downloaded from the host.
-fn own_json(file: &store::StoredFile, key: &str) -> String {
-    let mut info = file.info(None);
-    info.owner = format!("module:{key}");
-    info.download = String::new();
-    json_of(&info)
+impl Seen {
+    /// The file as JSON of the JSON API's shape (0.1): a module's own file
+    /// is owned by `module:{key}` and has no download path.
+    pub(super) fn json(&self) -> String {
+        let mut info = self.file.info(self.from);
+        if let Some(key) = &self.own_key {
+            info.owner = format!("module:{key}");
+            info.download = String::new();
+        }
+        serde_json::to_string(&info).unwrap_or_default()
+    }
+
+    /// The file as the typed record of 0.2.
+    fn typed(self) -> files::FileInfo {
+        let f = self.file;
+        let (owner, download) = match self.own_key {
+            Some(key) => (format!("module:{key}"), None),
+            None => (
+                format!("{}:{}", f.owner_kind, f.owner_id),
+                Some(format!("/api/v1/files/{}", f.id)),
+            ),
+        };
+        files::FileInfo {
+            owner,
+            download,
+            id: f.id,
+            folder: f.folder,
+            name: f.name,
+            content_type: f.content_type,
+            size: u64::try_from(f.size).unwrap_or(0),
+            sha256: f.sha256,
+            uploaded_by: f.uploaded_by,
+            uploaded_at: f.uploaded_at,
+            version: u64::try_from(f.version).unwrap_or(0),
+        }
+    }
 }
 
-fn json_of(info: &store::FileInfo) -> String {
-    serde_json::to_string(info).unwrap_or_default()
+impl files::Host for CallState {
+    async fn list(&mut self, owner: String) -> HostResult<Vec<files::FileInfo>> {
+        let seen = self.list_files(&owner).await?;
+        Ok(seen.map(|all| all.into_iter().map(Seen::typed).collect()))
+    }
+
+    async fn read(&mut self, id: String) -> HostResult<Vec<u8>> {
+        self.read_file(id).await
+    }
+
+    async fn attach(
+        &mut self,
+        owner: String,
+        name: String,
+        content_type: String,
+        content: Vec<u8>,
+    ) -> HostResult<files::FileInfo> {
+        let seen = self.attach_file(owner, name, content_type, content).await?;
+        Ok(seen.map(Seen::typed))
+    }
 }

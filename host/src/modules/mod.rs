@@ -6,13 +6,15 @@
 //! - `background`: the job worker: events delivered and timers fired.
 //! - `imports`: the host side of every WIT import (`imports_records`,
 //!   `imports_files`, `imports_search`, `imports_directory` and
-//!   `imports_actions` for those).
+//!   `imports_actions` for those); `contract_0_1` serves the same imports to
+//!   modules built against 0.1.x.
 //! - `store`: the document store behind the `store` import.
 //! - `routes`: the HTTP API for modules (list, enable, settings, jobs, nav);
 //! - `dispatch`: requests to a module's own routes, through `handle-http`.
 
 pub mod background;
 pub mod call;
+mod contract_0_1;
 mod dispatch;
 pub mod earlier_settings;
 mod imports;
@@ -44,10 +46,10 @@ pub fn load(
     let mut linker = wasmtime::component::Linker::<CallState>::new(engine.wasmtime());
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)
         .map_err(immcase_runtime::RuntimeError::Link)?;
-    bindings::Module::add_to_linker::<CallState, wasmtime::component::HasSelf<CallState>>(
-        &mut linker,
-        |s| s,
-    )
-    .map_err(immcase_runtime::RuntimeError::Link)?;
+    type Own = wasmtime::component::HasSelf<CallState>;
+    bindings::v0_2::Module::add_to_linker::<CallState, Own>(&mut linker, |s| s)
+        .map_err(immcase_runtime::RuntimeError::Link)?;
+    bindings::v0_1::Module::add_to_linker::<CallState, Own>(&mut linker, |s| s)
+        .map_err(immcase_runtime::RuntimeError::Link)?;
     Runtime::load(engine, &linker, sources, cache_dir)
 }

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::manifest::{Capabilities, Declarations, Manifest, NavEntry, PermissionDecl};
+use super::manifest::{Capabilities, Declarations, NavEntry, PermissionDecl};
 use crate::access::Caller;
 use crate::api::{ClientAddr, Json, Path};
 use crate::audit::{self, Actor};
@@ -31,8 +31,11 @@ pub struct ModuleInfo {
     pub name: String,
     pub version: String,
     pub description: String,
-    /// The host API the module needs, e.g. `^0.1`.
+    /// The host API the module needs, e.g. `^0.2`.
     pub host_api: String,
+    /// The contract that serves it: `0.2.0`, or `0.1.2` for a module built
+    /// against 0.1.x; empty when it was refused.
+    pub contract: String,
     pub capabilities: Capabilities,
     pub permissions: Vec<PermissionDecl>,
     pub nav: Vec<NavEntry>,
@@ -50,8 +53,10 @@ pub struct ModuleList {
     pub next_cursor: Option<String>,
 }
 
-fn info(manifest: &Manifest, enabled: bool, source: &str) -> ModuleInfo {
+fn info(module: &super::LoadedModule, enabled: bool) -> ModuleInfo {
+    let (manifest, source) = (&module.manifest, &module.source);
     ModuleInfo {
+        contract: module.pre.contract().version().to_string(),
         id: manifest.id.clone(),
         name: manifest.name.clone(),
         version: manifest.version.to_string(),
@@ -88,7 +93,7 @@ pub async fn list(state: &AppState, caller: &Caller) -> Result<Vec<ModuleInfo>> 
         .modules
         .modules
         .values()
-        .map(|m| info(&m.manifest, enabled.contains(&m.manifest.id), &m.source))
+        .map(|m| info(m, enabled.contains(&m.manifest.id)))
         .collect();
     items.sort_by_key(|a| a.name.to_lowercase());
     for refused in &state.modules.refused {
@@ -98,6 +103,7 @@ pub async fn list(state: &AppState, caller: &Caller) -> Result<Vec<ModuleInfo>> 
             version: String::new(),
             description: String::new(),
             host_api: String::new(),
+            contract: String::new(),
             capabilities: Capabilities::default(),
             permissions: Vec::new(),
             nav: Vec::new(),
@@ -171,7 +177,7 @@ pub async fn set_enabled(
     audit::record(&mut *tx, &caller.practice, now, entry).await?;
     tx.commit().await?;
     state.enabled_modules.forget(&caller.practice);
-    Ok(info(&module.manifest, enabled, &module.source))
+    Ok(info(&module, enabled))
 }
 
 /// The built-in Administrator role holds everything, so it gets a module's

@@ -72,6 +72,8 @@ struct Card {
 struct ListTemplate<'a> {
     cards: Vec<Card>,
     csrf: &'a str,
+    /// The newest contract: a module served by another is pointed out.
+    current_contract: String,
 }
 
 /// Settings → Modules.
@@ -97,6 +99,7 @@ pub(super) async fn list_page(State(state): State<AppState>, caller: Caller) -> 
         &ListTemplate {
             cards,
             csrf: &caller.form_token,
+            current_contract: immcase_manifest::HOST_API.to_string(),
         },
     )
 }
