@@ -34,6 +34,10 @@ pub struct Caller {
     pub time_zone: String,
     /// Every permission the caller holds.
     pub permissions: Vec<String>,
+    /// The practice's address without a trailing `/`
+    /// (`https://acme.immcase.example`), for links in mail; see
+    /// [`Caller::link`].
+    pub practice_url: String,
 }
 
 impl Caller {
@@ -76,6 +80,25 @@ impl Caller {
     pub fn is_person(&self) -> bool {
         self.user_id.is_some()
     }
+
+    /// An absolute link to `path` of the practice, for mail (a page links
+    /// with the path alone).
+    ///
+    /// ```
+    /// use immcase_sdk::Caller;
+    ///
+    /// let caller = Caller {
+    ///     practice_url: "https://acme.immcase.example".into(),
+    ///     ..Caller::default()
+    /// };
+    /// assert_eq!(
+    ///     caller.link("/m/notes/notes/n1"),
+    ///     "https://acme.immcase.example/m/notes/notes/n1"
+    /// );
+    /// ```
+    pub fn link(&self, path: &str) -> String {
+        format!("{}{path}", self.practice_url.trim_end_matches('/'))
+    }
 }
 
 impl From<WitCaller> for Caller {
@@ -87,6 +110,7 @@ impl From<WitCaller> for Caller {
             display_name: caller.display_name,
             time_zone: caller.time_zone,
             permissions: caller.permissions,
+            practice_url: caller.practice_url,
         }
     }
 }

@@ -15,10 +15,12 @@ use serde_json::Value;
 
 use crate::caller::Caller;
 use crate::error::{Error, Result};
+use crate::files::FileInfo;
 use crate::imports::{
     actions, directory, events, files, log, mail, records, schedule, search, settings,
 };
 use crate::people::Person;
+use crate::records::{Applicant, Case};
 use crate::search::SearchEntry;
 use crate::store::Collection;
 
@@ -32,7 +34,7 @@ use crate::store::Collection;
 /// # impl Plugin for Notes {
 /// #     fn router() -> Router { Router::new().post("/notes/:id/close", close) }
 /// # }
-/// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nevents = { emit = [\"notes.*\"] }");
+/// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nevents = { emit = [\"notes.*\"] }");
 /// fn close(ctx: &Ctx, request: Request) -> Result<Response> {
 ///     ctx.require("notes.manage_all")?;
 ///     let id = request.param("id").unwrap_or_default();
@@ -107,7 +109,7 @@ impl Ctx {
     /// # use serde_json::{Value, json};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nstore = [\"notes\"]");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nstore = [\"notes\"]");
     /// host.with_ctx(&Caller::host(), |ctx| -> Result<()> {
     ///     ctx.collection("notes").insert("n1", &json!({ "text": "Call back" }))?;
     ///     let undeclared = ctx.collection::<Value>("secrets").get("s1");
@@ -134,7 +136,7 @@ impl Ctx {
     /// # use serde_json::{Value, json};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nevents = { emit = [\"notes.*\"] }");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nevents = { emit = [\"notes.*\"] }");
     /// let payload = json!({ "id": "n1" });
     /// let id = host.with_ctx(&Caller::host(), |ctx| ctx.emit("notes.created", &payload))?;
     /// let events = host.events();
@@ -160,7 +162,7 @@ impl Ctx {
     /// # use serde_json::{Value, json};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nschedule = true");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nschedule = true");
     /// host.with_ctx(&Caller::host(), |ctx| -> Result<()> {
     ///     ctx.schedule_at(ctx.now() + 60_000, "call-back:n1", &json!({ "note": "n1" }))?;
     ///     ctx.schedule_at(ctx.now() + 120_000, "call-back:n1", &json!({ "note": "n1" })) // moved
@@ -182,7 +184,7 @@ impl Ctx {
     /// # use immcase_sdk::{Caller, Plugin, Result, Router, testing::TestHost};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nschedule = true");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nschedule = true");
     /// let cancelled = host.with_ctx(&Caller::host(), |ctx| -> Result<_> {
     ///     ctx.schedule_at(ctx.now() + 60_000, "call-back", &())?;
     ///     Ok((ctx.cancel_timer("call-back")?, ctx.cancel_timer("call-back")?))
@@ -204,7 +206,7 @@ impl Ctx {
     /// # use immcase_sdk::{Caller, Plugin, Router, testing::{START, TestHost}};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nschedule = true");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nschedule = true");
     /// assert_eq!(host.with_ctx(&Caller::host(), |ctx| ctx.now()), START);
     /// host.advance(60_000);
     /// assert_eq!(host.with_ctx(&Caller::host(), |ctx| ctx.now()), START + 60_000);
@@ -225,7 +227,7 @@ impl Ctx {
     /// # use immcase_sdk::{Caller, Plugin, Result, Router, testing::TestHost};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\ndirectory = true");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\ndirectory = true");
     /// host.add_person(&Caller::person("lee", &[]).named("Lee Park"));
     /// host.with_ctx(&Caller::host(), |ctx| -> Result<()> {
     ///     let lee = ctx.person("lee")?.expect("in the directory");
@@ -247,7 +249,7 @@ impl Ctx {
     /// # use immcase_sdk::{Caller, Plugin, Result, Router, testing::TestHost};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\ndirectory = true");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\ndirectory = true");
     /// host.add_person(&Caller::person("lee", &["notes.*"]).named("Lee"));
     /// host.add_person(&Caller::person("kim", &["notes.manage_all"]).named("Kim"));
     /// host.add_person(&Caller::person("bo", &["module:notes"]).named("Bo"));
@@ -277,7 +279,7 @@ impl Ctx {
     /// # use immcase_sdk::{Caller, Plugin, Result, Router, testing::TestHost};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nmail = true");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nmail = true");
     /// host.with_ctx(&Caller::host(), |ctx| {
     ///     ctx.send_mail("ana@example.com", "Your appointment", "Tuesday at 10:00.")
     /// })?;
@@ -301,7 +303,7 @@ impl Ctx {
     /// # use immcase_sdk::{Caller, Plugin, Result, Router, testing::TestHost};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[settings.prefix]\ntype = \"string\"\ndefault = \"Follow up:\"");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[settings.prefix]\ntype = \"string\"\ndefault = \"Follow up:\"");
     /// #[derive(serde::Deserialize)]
     /// struct Settings {
     ///     prefix: String,
@@ -321,21 +323,23 @@ impl Ctx {
 
     // --- records ---------------------------------------------------------
 
-    /// An applicant, as `GET /api/v1/applicants/{id}` shows it to the caller
-    /// (needs `records = ["applicants:read"]`). Without a person behind the
-    /// call (events, timers), every field: the module's own rights.
-    /// [`Error::NotFound`] for one in the trash or unknown.
+    /// An applicant as the caller may see them (needs
+    /// `records = ["applicants:read"]`, and a person's `applicants.read`):
+    /// the fields their roles hide are empty and named in
+    /// [`Applicant::hidden`]. Without a person behind the call (events,
+    /// timers), every field: the module's own rights. [`Error::NotFound`]
+    /// for one in the trash, of another practice, or unknown.
     ///
     /// ```
     /// # #[cfg(feature = "testing")] {
-    /// # use immcase_sdk::{Caller, Plugin, Result, Router, testing::TestHost};
-    /// # use serde_json::{Value, json};
+    /// # use immcase_sdk::{Applicant, Caller, Plugin, Result, Router, testing::TestHost};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nrecords = [\"applicants:read\"]");
-    /// host.add_applicant(&json!({ "id": "a1", "name": "Ana Díaz" }));
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nrecords = [\"applicants:read\"]");
+    /// host.add_applicant(&Applicant::new("a1", "Ana", "Díaz"));
     /// let clerk = Caller::person("clerk", &["applicants.read"]);
-    /// assert_eq!(host.with_ctx(&clerk, |ctx| ctx.applicant("a1"))?["name"], "Ana Díaz");
+    /// let ana = host.with_ctx(&clerk, |ctx| ctx.applicant("a1"))?;
+    /// assert_eq!((ana.display_name().as_str(), ana.version), ("Ana Díaz", 1));
     /// let unknown = host.with_ctx(&clerk, |ctx| ctx.applicant("a2"));
     /// assert_eq!(unknown.map_err(|e| e.status()), Err(404));
     /// let outsider = Caller::person("out", &[]);
@@ -344,31 +348,31 @@ impl Ctx {
     /// # }
     /// # Ok::<(), immcase_sdk::Error>(())
     /// ```
-    pub fn applicant(&self, id: &str) -> Result<Value> {
-        from_json(&records::get_applicant(id)?)
+    pub fn applicant(&self, id: &str) -> Result<Applicant> {
+        Ok(records::get_applicant(id)?.into())
     }
 
-    /// A case, as `GET /api/v1/cases/{id}` shows it to the caller (needs
-    /// `records = ["cases:read"]`).
+    /// A case as the caller may see it (needs `records = ["cases:read"]`,
+    /// and a person's `cases.read`), hidden fields named in
+    /// [`Case::hidden`] as for [`Ctx::applicant`].
     ///
     /// ```
     /// # #[cfg(feature = "testing")] {
-    /// # use immcase_sdk::{Caller, Plugin, Router, testing::{RecordKind, TestHost}};
-    /// # use serde_json::{Value, json};
+    /// # use immcase_sdk::{Caller, Case, Plugin, Router, Stage, testing::{RecordKind, TestHost}};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nrecords = [\"cases:read\"]");
-    /// host.add_case(&json!({ "id": "c1", "folio": "CAS014", "status": "open" }));
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nrecords = [\"cases:read\"]");
+    /// host.add_case(&Case { stage: Some(Stage::Preparation), ..Case::new("c1", "CAS014") });
     /// let case = host.with_ctx(&Caller::host(), |ctx| ctx.case("c1"))?;
-    /// assert_eq!(case["status"], "open");
+    /// assert_eq!((case.folio.as_str(), case.stage), ("CAS014", Some(Stage::Preparation)));
     /// host.trash(RecordKind::Case, "c1");
     /// let trashed = host.with_ctx(&Caller::host(), |ctx| ctx.case("c1"));
     /// assert_eq!(trashed.map_err(|e| e.status()), Err(404));
     /// # }
     /// # Ok::<(), immcase_sdk::Error>(())
     /// ```
-    pub fn case(&self, id: &str) -> Result<Value> {
-        from_json(&records::get_case(id)?)
+    pub fn case(&self, id: &str) -> Result<Case> {
+        Ok(records::get_case(id)?.into())
     }
 
     /// The case with this folio (`CAS014`, as people type it), as
@@ -376,80 +380,81 @@ impl Ctx {
     ///
     /// ```
     /// # #[cfg(feature = "testing")] {
-    /// # use immcase_sdk::{Caller, Plugin, Result, Router, testing::TestHost};
-    /// # use serde_json::{Value, json};
+    /// # use immcase_sdk::{Caller, Case, Plugin, Result, Router, testing::TestHost};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nrecords = [\"cases:read\"]");
-    /// host.add_case(&json!({ "id": "c1", "folio": "CAS014" }));
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nrecords = [\"cases:read\"]");
+    /// host.add_case(&Case::new("c1", "CAS014"));
     /// host.with_ctx(&Caller::host(), |ctx| -> Result<()> {
     ///     let case = ctx.case_by_folio("cas14")?.expect("CAS014 as typed");
-    ///     assert_eq!(case["id"], "c1");
+    ///     assert_eq!(case.id, "c1");
     ///     assert_eq!(ctx.case_by_folio("CAS015")?, None);
     ///     Ok(())
     /// })?;
     /// # }
     /// # Ok::<(), immcase_sdk::Error>(())
     /// ```
-    pub fn case_by_folio(&self, folio: &str) -> Result<Option<Value>> {
-        records::find_case_by_folio(folio)?
-            .map(|json| from_json(&json))
-            .transpose()
+    pub fn case_by_folio(&self, folio: &str) -> Result<Option<Case>> {
+        Ok(records::find_case_by_folio(folio)?.map(Case::from))
     }
 
     /// The applicants with this email address (any case), oldest first, at
-    /// most 50 (needs `records = ["applicants:read"]`).
+    /// most 50, as [`Ctx::applicant`] reads them (needs
+    /// `records = ["applicants:read"]`).
     ///
     /// ```
     /// # #[cfg(feature = "testing")] {
-    /// # use immcase_sdk::{Caller, Plugin, Result, Router, testing::TestHost};
-    /// # use serde_json::{Value, json};
+    /// # use immcase_sdk::{Applicant, Caller, Plugin, Result, Router, testing::TestHost};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nrecords = [\"applicants:read\"]");
-    /// host.add_applicant(&json!({ "id": "a1", "email": "ana@example.com" }));
-    /// host.add_applicant(&json!({ "id": "a2", "email": "bo@example.com" }));
-    /// host.add_applicant(&json!({ "id": "a3", "email": "ana@example.com" }));
-    /// let found = host.with_ctx(&Caller::host(), |ctx| ctx.applicants_by_email("ana@example.com"))?;
-    /// let ids: Vec<&Value> = found.iter().map(|a| &a["id"]).collect();
-    /// assert_eq!(ids, [&json!("a1"), &json!("a3")]);
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nrecords = [\"applicants:read\"]");
+    /// let with_email = |id: &str, email: &str| Applicant {
+    ///     emails: vec![email.into()],
+    ///     ..Applicant::new(id, "", "Díaz")
+    /// };
+    /// host.add_applicant(&with_email("a1", "ana@example.com"));
+    /// host.add_applicant(&with_email("a2", "bo@example.com"));
+    /// host.add_applicant(&with_email("a3", "ana@example.com"));
+    /// let found = host.with_ctx(&Caller::host(), |ctx| ctx.applicants_by_email(" Ana@Example.com"))?;
+    /// let ids: Vec<&str> = found.iter().map(|a| a.id.as_str()).collect();
+    /// assert_eq!(ids, ["a1", "a3"]);
     /// # }
     /// # Ok::<(), immcase_sdk::Error>(())
     /// ```
-    pub fn applicants_by_email(&self, email: &str) -> Result<Vec<Value>> {
-        records::find_applicants_by_email(email)?
-            .iter()
-            .map(|json| from_json(json))
-            .collect()
+    pub fn applicants_by_email(&self, email: &str) -> Result<Vec<Applicant>> {
+        Ok(records::find_applicants_by_email(email)?
+            .into_iter()
+            .map(Applicant::from)
+            .collect())
     }
 
     // --- files -----------------------------------------------------------
 
-    /// The files of `owner`: `applicant:{id}`, `case:{id}`, or
-    /// `module:{key}` for the module's own files (host API 0.1.2), which
-    /// only this module reaches and whose access it decides.
+    /// The files of `owner`: `applicant:{id}`, `case:{id}` (with its
+    /// applicant's files, owned by `applicant:{id}`), or `module:{key}` for
+    /// the module's own files (host API 0.1.2), which only this module
+    /// reaches and whose access it decides.
     ///
     /// ```
     /// # #[cfg(feature = "testing")] {
-    /// # use immcase_sdk::{Caller, Plugin, Result, Router, testing::TestHost};
-    /// # use serde_json::{Value, json};
+    /// # use immcase_sdk::{Applicant, Caller, Plugin, Result, Router, testing::TestHost};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nfiles = true");
-    /// host.add_applicant(&json!({ "id": "a1" }));
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nfiles = true");
+    /// host.add_applicant(&Applicant::new("a1", "Ana", "Díaz"));
     /// host.add_file("applicant:a1", "passport.pdf", "application/pdf", b"%PDF-1.7");
     /// let files = host.with_ctx(&Caller::host(), |ctx| ctx.files("applicant:a1"))?;
-    /// assert_eq!((files.len(), &files[0]["name"]), (1, &json!("passport.pdf")));
+    /// assert_eq!((files.len(), files[0].name.as_str()), (1, "passport.pdf"));
     /// let wrong = host.with_ctx(&Caller::host(), |ctx| ctx.files("folder:1"));
     /// assert_eq!(wrong.map_err(|e| e.status()), Err(422)); // not an owner
     /// # }
     /// # Ok::<(), immcase_sdk::Error>(())
     /// ```
-    pub fn files(&self, owner: &str) -> Result<Vec<Value>> {
-        files::list(owner)?
-            .iter()
-            .map(|json| from_json(json))
-            .collect()
+    pub fn files(&self, owner: &str) -> Result<Vec<FileInfo>> {
+        Ok(files::list(owner)?
+            .into_iter()
+            .map(FileInfo::from)
+            .collect())
     }
 
     /// A file's content.
@@ -459,11 +464,10 @@ impl Ctx {
     /// # use immcase_sdk::{Caller, Plugin, Result, Router, testing::TestHost};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nfiles = true");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nfiles = true");
     /// host.with_ctx(&Caller::host(), |ctx| -> Result<()> {
     ///     let file = ctx.attach_file("module:letters", "welcome.txt", "text/plain", b"Welcome")?;
-    ///     let id = file["id"].as_str().expect("a file has an id");
-    ///     assert_eq!(ctx.read_file(id)?, b"Welcome");
+    ///     assert_eq!(ctx.read_file(&file.id)?, b"Welcome");
     ///     assert_eq!(ctx.read_file("f0").map_err(|e| e.status()), Err(404));
     ///     Ok(())
     /// })?;
@@ -480,18 +484,17 @@ impl Ctx {
     ///
     /// ```
     /// # #[cfg(feature = "testing")] {
-    /// # use immcase_sdk::{Caller, Plugin, Result, Router, testing::TestHost};
-    /// # use serde_json::{Value, json};
+    /// # use immcase_sdk::{Caller, Case, Plugin, Result, Router, testing::TestHost};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nfiles = true");
-    /// host.add_case(&json!({ "id": "c1" }));
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nfiles = true");
+    /// host.add_case(&Case::new("c1", "CAS014"));
     /// let clerk = Caller::person("clerk", &["cases.read", "files.write"]);
     /// let file = host.with_ctx(&clerk, |ctx| {
     ///     ctx.attach_file("case:c1", "letter.txt", "text/plain", b"Dear Ana")
     /// })?;
-    /// assert_eq!((&file["name"], &file["size"]), (&json!("letter.txt"), &json!(8)));
-    /// assert_eq!(file["uploaded_by"], "clerk");
+    /// assert_eq!((file.name.as_str(), file.size), ("letter.txt", 8));
+    /// assert_eq!(file.uploaded_by.as_deref(), Some("clerk"));
     /// assert_eq!(host.files("case:c1").len(), 1);
     /// # }
     /// # Ok::<(), immcase_sdk::Error>(())
@@ -502,8 +505,8 @@ impl Ctx {
         name: &str,
         content_type: &str,
         content: &[u8],
-    ) -> Result<Value> {
-        from_json(&files::attach(owner, name, content_type, content)?)
+    ) -> Result<FileInfo> {
+        Ok(files::attach(owner, name, content_type, content)?.into())
     }
 
     // --- actions of other modules ----------------------------------------
@@ -512,7 +515,9 @@ impl Ctx {
     /// manifest under `[capabilities] actions` as `{module}.{name}` or
     /// `{module}.*`), for this call's caller; host API 0.1.2. Its changes
     /// are kept only if this call succeeds too. A module that is not enabled
-    /// is [`Error::NotFound`]; the action's own errors come back as they are.
+    /// is [`Error::NotFound`]; the action's own errors come back as they are,
+    /// and an action that trapped, timed out or ran out of memory is
+    /// [`Error::Internal`] with the reason (host API 0.2).
     ///
     /// ```
     /// # #[cfg(feature = "testing")] {
@@ -520,7 +525,7 @@ impl Ctx {
     /// # use serde_json::{Value, json};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nactions = [\"helpdesk.create-ticket\"]");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nactions = [\"helpdesk.create-ticket\"]");
     /// host.stub_action("helpdesk.create-ticket", |_, input| {
     ///     Ok(json!({ "folio": "TKT001", "subject": input["subject"] }))
     /// });
@@ -550,7 +555,7 @@ impl Ctx {
     /// # use immcase_sdk::{Caller, Plugin, Result, Router, SearchEntry, testing::TestHost};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nsearch = true");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nsearch = true");
     /// let entry = SearchEntry {
     ///     id: "n1".into(),
     ///     title: "Call Ana back".into(),
@@ -585,7 +590,7 @@ impl Ctx {
     /// # use immcase_sdk::{Caller, Plugin, Result, Router, SearchEntry, testing::TestHost};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nsearch = true");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nsearch = true");
     /// # let entry = SearchEntry {
     /// #     id: "n1".into(),
     /// #     title: "Call Ana back".into(),
@@ -619,7 +624,7 @@ impl Ctx {
     /// # use immcase_sdk::{Caller, Plugin, Result, Router, SearchEntry, testing::TestHost};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nsearch = true");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nsearch = true");
     /// # let entry = SearchEntry {
     /// #     id: "n1".into(),
     /// #     title: "Call Ana back".into(),
@@ -647,7 +652,7 @@ impl Ctx {
     /// # use immcase_sdk::{Caller, Plugin, Router, testing::{LogLevel, LogLine, TestHost}};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"");
     /// host.with_ctx(&Caller::host(), |ctx| ctx.log_debug("3 notes due"));
     /// let line = LogLine { level: LogLevel::Debug, message: "3 notes due".into() };
     /// assert_eq!(host.logs(), [line]);
@@ -665,7 +670,7 @@ impl Ctx {
     /// # use immcase_sdk::{Caller, Plugin, Router, testing::{LogLevel, LogLine, TestHost}};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"");
     /// host.with_ctx(&Caller::host(), |ctx| ctx.log_info("reminders sent"));
     /// let line = LogLine { level: LogLevel::Info, message: "reminders sent".into() };
     /// assert_eq!(host.logs(), [line]);
@@ -683,7 +688,7 @@ impl Ctx {
     /// # use immcase_sdk::{Caller, Plugin, Router, testing::{LogLevel, LogLine, TestHost}};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"");
     /// host.with_ctx(&Caller::host(), |ctx| ctx.log_warn("no email for applicant a1"));
     /// let line = LogLine { level: LogLevel::Warn, message: "no email for applicant a1".into() };
     /// assert_eq!(host.logs(), [line]);
@@ -701,7 +706,7 @@ impl Ctx {
     /// # use immcase_sdk::{Caller, Plugin, Router, testing::{LogLevel, LogLine, TestHost}};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"");
     /// host.with_ctx(&Caller::host(), |ctx| ctx.log_error("the reminder was not sent"));
     /// let line = LogLine { level: LogLevel::Error, message: "the reminder was not sent".into() };
     /// assert_eq!(host.logs(), [line]);

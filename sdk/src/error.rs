@@ -53,7 +53,9 @@ pub enum Error {
     Invalid(String),
     /// A stale version, or a document that already exists. 409.
     Conflict(String),
-    /// A bug or a broken promise of the host. 500.
+    /// Nobody's input is wrong: a bug, a broken promise of the host, or
+    /// another module's action that trapped or ran out of time
+    /// ([`Ctx::call_action`](crate::Ctx::call_action)). 500.
     Internal(String),
     /// One of the above with extra members for the JSON error object.
     #[doc(hidden)]
@@ -224,16 +226,17 @@ impl Error {
         json!({ "error": object })
     }
 
-    /// The error as the WIT contract carries it. The contract has no internal
-    /// error, so an internal one travels as `invalid` with its message prefixed
-    /// by `internal error: ` (the host retries failed events and timers).
+    /// The error as the WIT contract carries it: an internal one as
+    /// `internal` with its message, which the host logs and does not show
+    /// (it retries failed events and timers). The extra members of a
+    /// detailed error stay behind: the contract carries a message only.
     pub(crate) fn into_wit(self) -> WitError {
         match self {
             Self::NotFound(m) => WitError::NotFound(m),
             Self::Forbidden(m) => WitError::Forbidden(m),
             Self::Invalid(m) => WitError::Invalid(m),
             Self::Conflict(m) => WitError::Conflict(m),
-            Self::Internal(m) => WitError::Invalid(format!("internal error: {m}")),
+            Self::Internal(m) => WitError::Internal(m),
             Self::Detailed(error, _) => error.into_wit(),
         }
     }
@@ -254,6 +257,7 @@ impl From<WitError> for Error {
             WitError::Forbidden(m) => Self::Forbidden(m),
             WitError::Invalid(m) => Self::Invalid(m),
             WitError::Conflict(m) => Self::Conflict(m),
+            WitError::Internal(m) => Self::Internal(m),
         }
     }
 }
@@ -311,7 +315,15 @@ mod tests {
         );
         assert!(matches!(
             Error::Internal("boom".into()).into_wit(),
-            WitError::Invalid(m) if m == "internal error: boom"
+            WitError::Internal(m) if m == "boom"
+        ));
+        assert_eq!(
+            Error::from(WitError::Internal("the action trapped".into())),
+            Error::Internal("the action trapped".into())
+        );
+        assert!(matches!(
+            Error::Internal("boom".into()).with("step", 2).into_wit(),
+            WitError::Internal(m) if m == "boom"
         ));
         assert!(matches!(
             Error::invalid_field("text", "required").into_wit(),

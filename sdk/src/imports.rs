@@ -98,23 +98,24 @@ pub mod records {
     use super::Error;
     #[cfg(target_arch = "wasm32")]
     use crate::wit::immcase::plugin::records as wit;
+    use crate::wit::immcase::plugin::records::{Applicant, Case};
 
-    pub fn get_applicant(id: &str) -> Result<String, Error> {
+    pub fn get_applicant(id: &str) -> Result<Applicant, Error> {
         import!(wit::get_applicant(id), super::test::get_applicant(id))
     }
 
-    pub fn get_case(id: &str) -> Result<String, Error> {
+    pub fn get_case(id: &str) -> Result<Case, Error> {
         import!(wit::get_case(id), super::test::get_case(id))
     }
 
-    pub fn find_applicants_by_email(email: &str) -> Result<Vec<String>, Error> {
+    pub fn find_applicants_by_email(email: &str) -> Result<Vec<Applicant>, Error> {
         import!(
             wit::find_applicants_by_email(email),
             super::test::find_applicants_by_email(email)
         )
     }
 
-    pub fn find_case_by_folio(folio: &str) -> Result<Option<String>, Error> {
+    pub fn find_case_by_folio(folio: &str) -> Result<Option<Case>, Error> {
         import!(
             wit::find_case_by_folio(folio),
             super::test::find_case_by_folio(folio)
@@ -126,8 +127,9 @@ pub mod files {
     use super::Error;
     #[cfg(target_arch = "wasm32")]
     use crate::wit::immcase::plugin::files as wit;
+    use crate::wit::immcase::plugin::files::FileInfo;
 
-    pub fn list(owner: &str) -> Result<Vec<String>, Error> {
+    pub fn list(owner: &str) -> Result<Vec<FileInfo>, Error> {
         import!(wit::list(owner), super::test::files_list(owner))
     }
 
@@ -140,7 +142,7 @@ pub mod files {
         name: &str,
         content_type: &str,
         content: &[u8],
-    ) -> Result<String, Error> {
+    ) -> Result<FileInfo, Error> {
         import!(
             wit::attach(owner, name, content_type, content),
             super::test::files_attach(owner, name, content_type, content)

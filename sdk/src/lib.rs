@@ -13,7 +13,7 @@
 //! //   id = "visits"
 //! //   name = "Visits"
 //! //   version = "0.1.0"
-//! //   host-api = "^0.1"
+//! //   host-api = "^0.2"
 //! //   description = "Who visited the office, and a reminder to follow up"
 //! //   [capabilities]
 //! //   store = ["visits"]
@@ -112,12 +112,14 @@
 mod caller;
 mod ctx;
 mod error;
+mod files;
 pub mod html;
 mod http;
 mod imports;
 mod multipart;
 mod people;
 mod plugin;
+mod records;
 mod router;
 mod search;
 mod store;
@@ -127,10 +129,12 @@ pub mod testing;
 pub use caller::Caller;
 pub use ctx::Ctx;
 pub use error::{Error, Result};
+pub use files::FileInfo;
 pub use http::{Request, Response};
 pub use multipart::{Multipart, Part};
 pub use people::Person;
 pub use plugin::{Event, Plugin, Timer};
+pub use records::{Applicant, Case, Outcome, Stage};
 pub use router::{Handler, Router};
 pub use search::SearchEntry;
 pub use store::{Collection, Doc, Op, Page, Query};
@@ -206,6 +210,14 @@ extern crate self as immcase_sdk;
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    #[cfg(feature = "testing")]
+    fn the_test_host_serves_the_contract_of_the_wit() {
+        let wit = include_str!("../wit/plugin.wit");
+        let package = format!("package immcase:plugin@{};", crate::testing::HOST_API);
+        assert!(wit.contains(&package), "{package}");
+    }
+
     #[test]
     fn ids_are_unique_and_sort_by_time() {
         let first = super::new_id();

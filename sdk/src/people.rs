@@ -12,7 +12,7 @@ use crate::wit::immcase::plugin::directory::Person as WitPerson;
 /// # use immcase_sdk::{Caller, Plugin, Result, Router, testing::TestHost};
 /// # struct Notes;
 /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-/// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\ndirectory = true");
+/// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\ndirectory = true");
 /// host.add_person(&Caller::person("lee", &[]).named("Lee Park").in_time_zone("America/Toronto"));
 /// let lee = host.with_ctx(&Caller::host(), |ctx| ctx.person("lee"))?.expect("in the directory");
 /// assert_eq!((lee.id.as_str(), lee.email.as_str()), ("lee", "lee@example.com"));

@@ -37,7 +37,7 @@ use crate::wit::immcase::plugin::types as wit_types;
 ///         Ok(())
 ///     }
 /// }
-/// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1\"\n[capabilities]\nstore = [\"notes\"]\nevents = { subscribe = [\"case.closed\"] }");
+/// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nstore = [\"notes\"]\nevents = { subscribe = [\"case.closed\"] }");
 /// host.deliver_event("case.closed", &json!({ "id": "c1" }))?;
 /// let ana = Caller::person("ana", &["module:notes"]);
 /// assert_eq!(host.get(&ana, "/count").body(), br#"{"notes":1}"#);
@@ -59,7 +59,7 @@ pub trait Plugin {
     ///         })
     ///     }
     /// }
-    /// # let host = TestHost::<Hello>::from_manifest("id = \"hello\"\nname = \"Hello\"\nversion = \"0.1.0\"\nhost-api = \"^0.1\"");
+    /// # let host = TestHost::<Hello>::from_manifest("id = \"hello\"\nname = \"Hello\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"");
     /// let ana = Caller::person("ana", &["module:hello"]);
     /// assert_eq!(host.get(&ana, "/hello/Ana").body(), b"Hello, Ana");
     /// assert_eq!(host.get(&ana, "/goodbye").status_code(), 404);
@@ -87,7 +87,7 @@ pub trait Plugin {
     ///         Ok(())
     ///     }
     /// }
-    /// # let host = TestHost::<Closer>::from_manifest("id = \"closer\"\nname = \"Closer\"\nversion = \"0.1.0\"\nhost-api = \"^0.1\"\n[capabilities]\nevents = { emit = [\"closer.*\"], subscribe = [\"case.closed\"] }");
+    /// # let host = TestHost::<Closer>::from_manifest("id = \"closer\"\nname = \"Closer\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nevents = { emit = [\"closer.*\"], subscribe = [\"case.closed\"] }");
     /// host.deliver_event("case.closed", &json!({ "id": "c1" }))?;
     /// assert_eq!(host.events()[0].payload, json!({ "case": "c1" }));
     /// # }
@@ -115,7 +115,7 @@ pub trait Plugin {
     ///         ctx.send_mail(&to, "Reminder", &format!("{} is due", timer.key))
     ///     }
     /// }
-    /// # let host = TestHost::<Reminders>::from_manifest("id = \"reminders\"\nname = \"Reminders\"\nversion = \"0.1.0\"\nhost-api = \"^0.1\"\n[capabilities]\nschedule = true\nmail = true");
+    /// # let host = TestHost::<Reminders>::from_manifest("id = \"reminders\"\nname = \"Reminders\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nschedule = true\nmail = true");
     /// let due = START + 60_000;
     /// let to = "ana@example.com";
     /// host.with_ctx(&Caller::host(), |ctx| ctx.schedule_at(due, "visa-renewal", &to))?;
@@ -154,7 +154,7 @@ pub trait Plugin {
     ///         }
     ///     }
     /// }
-    /// # let host = TestHost::<Folios>::from_manifest("id = \"folios\"\nname = \"Folios\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"");
+    /// # let host = TestHost::<Folios>::from_manifest("id = \"folios\"\nname = \"Folios\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"");
     /// let folio = host.call_action(&Caller::host(), "next-folio", &json!({ "last": 13 }))?;
     /// assert_eq!(folio, "CAS014");
     /// let unknown = host.call_action(&Caller::host(), "renumber", &json!({}));
@@ -185,7 +185,7 @@ pub trait Plugin {
 ///         Ok(())
 ///     }
 /// }
-/// # let host = TestHost::<Audit>::from_manifest("id = \"audit\"\nname = \"Audit\"\nversion = \"0.1.0\"\nhost-api = \"^0.1\"\n[capabilities]\nevents = { subscribe = [\"case.*\"] }");
+/// # let host = TestHost::<Audit>::from_manifest("id = \"audit\"\nname = \"Audit\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nevents = { subscribe = [\"case.*\"] }");
 /// host.deliver_event("case.closed", &serde_json::json!({ "id": "c1" }))?;
 /// assert_eq!(host.logs()[0].message, format!("case.closed from host at {START}"));
 /// # }
@@ -250,7 +250,7 @@ impl Event {
 ///         Ok(())
 ///     }
 /// }
-/// # let host = TestHost::<Digest>::from_manifest("id = \"digest\"\nname = \"Digest\"\nversion = \"0.1.0\"\nhost-api = \"^0.1\"\n[capabilities]\nschedule = true");
+/// # let host = TestHost::<Digest>::from_manifest("id = \"digest\"\nname = \"Digest\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nschedule = true");
 /// host.with_ctx(&Caller::host(), |ctx| ctx.schedule_at(START + 1_000, "digest", &()))?;
 /// host.advance(5_000);
 /// host.run_due_timers();

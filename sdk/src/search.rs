@@ -11,7 +11,7 @@ use serde::Serialize;
 /// # use immcase_sdk::{Caller, Plugin, Result, Router, SearchEntry, testing::TestHost};
 /// # struct Notes;
 /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-/// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nsearch = true\n[[permissions]]\nname = \"notes.read_all\"\ndescription = \"See everyone's notes\"");
+/// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nsearch = true\n[[permissions]]\nname = \"notes.read_all\"\ndescription = \"See everyone's notes\"");
 /// let mut entry = SearchEntry {
 ///     id: "n1".into(),
 ///     title: "Call Ana back".into(),

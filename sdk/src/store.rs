@@ -21,7 +21,7 @@ use crate::imports::store as wit;
 /// # struct Note { text: String }
 /// # struct Notes;
 /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-/// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1\"\n[capabilities]\nstore = [\"notes\"]");
+/// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nstore = [\"notes\"]");
 /// let doc = host.with_ctx(&Caller::host(), |ctx| -> Result<_> {
 ///     let notes = ctx.collection("notes");
 ///     let first = notes.insert("n1", &Note { text: "Call back".into() })?;
@@ -54,7 +54,7 @@ pub struct Doc<T> {
 /// # use serde_json::{Value, json};
 /// # struct Notes;
 /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-/// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1\"\n[capabilities]\nstore = [\"notes\"]");
+/// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nstore = [\"notes\"]");
 /// host.with_ctx(&Caller::host(), |ctx| -> Result<()> {
 ///     let notes = ctx.collection::<Value>("notes");
 ///     for id in ["n1", "n2", "n3"] {
@@ -86,7 +86,7 @@ pub struct Page<T> {
 /// # use serde_json::{Value, json};
 /// # struct Notes;
 /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-/// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1\"\n[capabilities]\nstore = [\"notes\"]\n[indexes]\nnotes = [\"due\"]");
+/// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nstore = [\"notes\"]\n[indexes]\nnotes = [\"due\"]");
 /// host.with_ctx(&Caller::host(), |ctx| -> Result<()> {
 ///     let notes = ctx.collection::<Value>("notes");
 ///     notes.insert("soon", &json!({ "due": 10 }))?;
@@ -137,7 +137,7 @@ impl From<Op> for wit::Op {
 /// # use serde_json::{Value, json};
 /// # struct Notes;
 /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-/// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1\"\n[capabilities]\nstore = [\"notes\"]\n[indexes]\nnotes = [\"due\", \"done\"]");
+/// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nstore = [\"notes\"]\n[indexes]\nnotes = [\"due\", \"done\"]");
 /// host.with_ctx(&Caller::host(), |ctx| -> Result<()> {
 ///     let notes = ctx.collection::<Value>("notes");
 ///     notes.insert("n1", &json!({ "text": "Call back" }))?;
@@ -189,7 +189,7 @@ impl<T: Serialize + DeserializeOwned> Collection<T> {
     /// # use serde_json::{Value, json};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1\"\n[capabilities]\nstore = [\"notes\"]\n[indexes]\nnotes = [\"due\", \"done\"]");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nstore = [\"notes\"]\n[indexes]\nnotes = [\"due\", \"done\"]");
     /// host.with_ctx(&Caller::host(), |ctx| -> Result<()> {
     ///     let notes = ctx.collection::<Value>("notes");
     ///     notes.insert("n1", &json!({ "text": "Call back" }))?;
@@ -213,7 +213,7 @@ impl<T: Serialize + DeserializeOwned> Collection<T> {
     /// # use serde_json::{Value, json};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1\"\n[capabilities]\nstore = [\"notes\"]\n[indexes]\nnotes = [\"due\", \"done\"]");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nstore = [\"notes\"]\n[indexes]\nnotes = [\"due\", \"done\"]");
     /// host.with_ctx(&Caller::host(), |ctx| -> Result<()> {
     ///     let notes = ctx.collection::<Value>("notes");
     ///     let doc = notes.insert("n1", &json!({ "text": "Call back" }))?;
@@ -238,7 +238,7 @@ impl<T: Serialize + DeserializeOwned> Collection<T> {
     /// # use serde_json::{Value, json};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1\"\n[capabilities]\nstore = [\"notes\"]\n[indexes]\nnotes = [\"due\", \"done\"]");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nstore = [\"notes\"]\n[indexes]\nnotes = [\"due\", \"done\"]");
     /// host.with_ctx(&Caller::host(), |ctx| -> Result<()> {
     ///     let notes = ctx.collection::<Value>("notes");
     ///     let doc = notes.insert("n1", &json!({ "text": "Call back" }))?;
@@ -264,7 +264,7 @@ impl<T: Serialize + DeserializeOwned> Collection<T> {
     /// # use serde_json::{Value, json};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1\"\n[capabilities]\nstore = [\"notes\"]\n[indexes]\nnotes = [\"due\", \"done\"]");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nstore = [\"notes\"]\n[indexes]\nnotes = [\"due\", \"done\"]");
     /// host.with_ctx(&Caller::host(), |ctx| -> Result<()> {
     ///     let notes = ctx.collection::<Value>("notes");
     ///     let doc = notes.insert("n1", &json!({ "text": "Call back" }))?;
@@ -289,7 +289,7 @@ impl<T: Serialize + DeserializeOwned> Collection<T> {
     /// # use serde_json::{Value, json};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1\"\n[capabilities]\nstore = [\"notes\"]\n[indexes]\nnotes = [\"due\", \"done\"]");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nstore = [\"notes\"]\n[indexes]\nnotes = [\"due\", \"done\"]");
     /// host.with_ctx(&Caller::host(), |ctx| -> Result<()> {
     ///     let notes = ctx.collection::<Value>("notes");
     ///     notes.insert("a", &json!({ "due": 30 }))?;
@@ -330,7 +330,7 @@ impl<T: Serialize + DeserializeOwned> Collection<T> {
 /// # use serde_json::{Value, json};
 /// # struct Notes;
 /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-/// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1\"\n[capabilities]\nstore = [\"notes\"]\n[indexes]\nnotes = [\"due\", \"done\"]");
+/// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nstore = [\"notes\"]\n[indexes]\nnotes = [\"due\", \"done\"]");
 /// host.with_ctx(&Caller::host(), |ctx| -> Result<()> {
 ///     let notes = ctx.collection::<Value>("notes");
 ///     notes.insert("a", &json!({ "due": 10, "done": false }))?;
@@ -366,7 +366,7 @@ impl<T: DeserializeOwned> Query<T> {
     /// # use serde_json::{Value, json};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1\"\n[capabilities]\nstore = [\"notes\"]\n[indexes]\nnotes = [\"due\", \"done\"]");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nstore = [\"notes\"]\n[indexes]\nnotes = [\"due\", \"done\"]");
     /// host.with_ctx(&Caller::host(), |ctx| -> Result<()> {
     ///     let notes = ctx.collection::<Value>("notes");
     ///     for i in 0..60 {
@@ -389,7 +389,7 @@ impl<T: DeserializeOwned> Query<T> {
     /// # use serde_json::{Value, json};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1\"\n[capabilities]\nstore = [\"notes\"]\n[indexes]\nnotes = [\"due\", \"done\"]");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nstore = [\"notes\"]\n[indexes]\nnotes = [\"due\", \"done\"]");
     /// host.with_ctx(&Caller::host(), |ctx| -> Result<()> {
     ///     let notes = ctx.collection::<Value>("notes");
     ///     for i in 0..501 {
@@ -413,7 +413,7 @@ impl<T: DeserializeOwned> Query<T> {
     /// # use serde_json::{Value, json};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1\"\n[capabilities]\nstore = [\"notes\"]\n[indexes]\nnotes = [\"due\", \"done\"]");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nstore = [\"notes\"]\n[indexes]\nnotes = [\"due\", \"done\"]");
     /// host.with_ctx(&Caller::host(), |ctx| -> Result<()> {
     ///     let notes = ctx.collection::<Value>("notes");
     ///     notes.insert("n1", &json!({ "due": 10 }))?;
@@ -456,7 +456,7 @@ impl<T: DeserializeOwned> Query<T> {
     /// # use serde_json::{Value, json};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1\"\n[capabilities]\nstore = [\"notes\"]\n[indexes]\nnotes = [\"due\", \"done\"]");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nstore = [\"notes\"]\n[indexes]\nnotes = [\"due\", \"done\"]");
     /// host.with_ctx(&Caller::host(), |ctx| -> Result<()> {
     ///     let notes = ctx.collection::<Value>("notes");
     ///     notes.insert("n1", &json!({ "done": true }))?;
@@ -480,7 +480,7 @@ impl<T: DeserializeOwned> Query<T> {
     /// # use serde_json::{Value, json};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1\"\n[capabilities]\nstore = [\"notes\"]\n[indexes]\nnotes = [\"due\", \"done\"]");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nstore = [\"notes\"]\n[indexes]\nnotes = [\"due\", \"done\"]");
     /// host.with_ctx(&Caller::host(), |ctx| -> Result<()> {
     ///     let notes = ctx.collection::<Value>("notes");
     ///     notes.insert("n1", &json!({ "due": 10 }))?;
@@ -504,7 +504,7 @@ impl<T: DeserializeOwned> Query<T> {
     /// # use serde_json::{Value, json};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1\"\n[capabilities]\nstore = [\"notes\"]\n[indexes]\nnotes = [\"due\", \"done\"]");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nstore = [\"notes\"]\n[indexes]\nnotes = [\"due\", \"done\"]");
     /// host.with_ctx(&Caller::host(), |ctx| -> Result<()> {
     ///     let notes = ctx.collection::<Value>("notes");
     ///     for (id, due) in [("a", 5), ("b", 10), ("c", 15), ("d", 20)] {
@@ -531,7 +531,7 @@ impl<T: DeserializeOwned> Query<T> {
     /// # use serde_json::{Value, json};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1\"\n[capabilities]\nstore = [\"notes\"]\n[indexes]\nnotes = [\"due\", \"done\"]");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nstore = [\"notes\"]\n[indexes]\nnotes = [\"due\", \"done\"]");
     /// host.with_ctx(&Caller::host(), |ctx| -> Result<()> {
     ///     let notes = ctx.collection::<Value>("notes");
     ///     notes.insert("a", &json!({ "due": 30, "text": "Later" }))?;
@@ -558,7 +558,7 @@ impl<T: DeserializeOwned> Query<T> {
     /// # use serde_json::{Value, json};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1\"\n[capabilities]\nstore = [\"notes\"]\n[indexes]\nnotes = [\"due\", \"done\"]");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nstore = [\"notes\"]\n[indexes]\nnotes = [\"due\", \"done\"]");
     /// host.with_ctx(&Caller::host(), |ctx| -> Result<()> {
     ///     let notes = ctx.collection::<Value>("notes");
     ///     notes.insert("a", &json!({ "due": 10 }))?;
@@ -583,7 +583,7 @@ impl<T: DeserializeOwned> Query<T> {
     /// # use serde_json::{Value, json};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1\"\n[capabilities]\nstore = [\"notes\"]\n[indexes]\nnotes = [\"due\", \"done\"]");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nstore = [\"notes\"]\n[indexes]\nnotes = [\"due\", \"done\"]");
     /// host.with_ctx(&Caller::host(), |ctx| -> Result<()> {
     ///     let notes = ctx.collection::<Value>("notes");
     ///     for id in ["a", "b", "c"] {
@@ -609,7 +609,7 @@ impl<T: DeserializeOwned> Query<T> {
     /// # use serde_json::{Value, json};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1\"\n[capabilities]\nstore = [\"notes\"]\n[indexes]\nnotes = [\"due\", \"done\"]");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nstore = [\"notes\"]\n[indexes]\nnotes = [\"due\", \"done\"]");
     /// host.with_ctx(&Caller::host(), |ctx| -> Result<()> {
     ///     let notes = ctx.collection::<Value>("notes");
     ///     for id in ["a", "b", "c"] {
@@ -643,7 +643,7 @@ impl<T: DeserializeOwned> Query<T> {
     /// # struct Note { text: String }
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1\"\n[capabilities]\nstore = [\"notes\"]\n[indexes]\nnotes = [\"due\", \"done\"]");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nstore = [\"notes\"]\n[indexes]\nnotes = [\"due\", \"done\"]");
     /// host.with_ctx(&Caller::host(), |ctx| -> Result<()> {
     ///     ctx.collection("notes").insert("n1", &json!({ "text": "Call back" }))?;
     ///     let page = ctx.collection::<Note>("notes").query().fetch()?;

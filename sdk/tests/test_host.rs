@@ -4,7 +4,8 @@
 
 use immcase_sdk::testing::{LogLevel, RecordKind, TestHost};
 use immcase_sdk::{
-    Caller, Ctx, Error, Event, Plugin, Request, Response, Result, Router, SearchEntry, Timer,
+    Applicant, Caller, Ctx, Error, Event, Plugin, Request, Response, Result, Router, SearchEntry,
+    Timer,
 };
 use serde_json::{Value, json};
 
@@ -94,7 +95,7 @@ const MANIFEST: &str = r#"
 id = "desk"
 name = "Desk"
 version = "0.1.0"
-host-api = "^0.1"
+host-api = "^0.2"
 
 [capabilities]
 store = ["items"]
@@ -305,7 +306,7 @@ fn undeclared_collections_and_events_are_forbidden() {
 )]
 fn an_undeclared_interface_is_refused_as_the_host_refuses_to_load_it() {
     let host = TestHost::<Desk>::from_manifest(
-        "id = \"bare\"\nname = \"Bare\"\nversion = \"0.1.0\"\nhost-api = \"^0.1\"",
+        "id = \"bare\"\nname = \"Bare\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"",
     );
     let ana = Caller::person("ana", &["module:bare"]);
     let _ = host.post_json(&ana, "/items/a", &json!({}));
@@ -358,10 +359,7 @@ fn timers_fire_once_when_due_and_failures_stay_pending() {
     })
     .expect("scheduled");
     let fired = host.run_due_timers();
-    assert_eq!(
-        fired[0].result,
-        Err(Error::Invalid("internal error: timer broke".into()))
-    );
+    assert_eq!(fired[0].result, Err(Error::Internal("timer broke".into())));
     assert_eq!(host.timers().len(), 1, "kept for another try");
     assert_eq!(host.document("items", "ticks").expect("ticks").data["n"], 2);
     assert_eq!(
@@ -373,17 +371,30 @@ fn timers_fire_once_when_due_and_failures_stay_pending() {
 #[test]
 fn records_follow_the_callers_rights() {
     let host = host();
-    host.add_applicant(
-        &json!({ "id": "a1", "name": "Ana", "email": "Ana@Example.com", "notes": "x" }),
-    );
-    host.add_applicant(&json!({ "id": "a2", "name": "Old" }));
+    let a1 = Applicant {
+        emails: vec!["Ana@Example.com".into()],
+        notes: Some("x".into()),
+        ..Applicant::new("a1", "Ana", "Díaz")
+    };
+    host.add_applicant(&a1);
+    host.add_applicant(&Applicant::new("a2", "", "Old"));
     host.trash(RecordKind::Applicant, "a2");
-    host.field_rules(|_, _, record| {
-        record.as_object_mut().map(|r| r.remove("notes"));
+    host.field_rules(|caller, kind| match kind {
+        RecordKind::Applicant if caller.can("module:notes") => vec!["notes", "version"],
+        _ => vec![],
     });
     host.with_ctx(&ana(), |ctx| {
-        assert_eq!(ctx.applicant("a1").expect("read"), json!({ "id": "a1", "name": "Ana", "email": "Ana@Example.com" }));
-        assert_eq!(ctx.applicants_by_email(" ana@example.COM ").expect("found").len(), 1);
+        let seen = ctx.applicant("a1").expect("read");
+        let hidden = Applicant {
+            notes: None,
+            hidden: vec!["notes".into()],
+            created_at: host.now(),
+            updated_at: host.now(),
+            ..a1.clone()
+        };
+        assert_eq!(seen, hidden, "the version is never hidden");
+        let found = ctx.applicants_by_email(" ana@example.COM ").expect("found");
+        assert_eq!(found, [hidden]);
         let trashed = ctx.applicant("a2").expect_err("trashed");
         assert_eq!(message(trashed), "there is no applicant \"a2\" in this practice");
         let cases = ctx.case("c1").expect_err("no capability");
@@ -403,13 +414,16 @@ fn records_follow_the_callers_rights() {
     let everything = host
         .with_ctx(&Caller::host(), |ctx| ctx.applicant("a1"))
         .expect("host reads");
-    assert_eq!(everything["notes"], "x");
+    assert_eq!(
+        (everything.notes.as_deref(), everything.hidden.len()),
+        (Some("x"), 0)
+    );
 }
 
 #[test]
 fn files_search_directory_actions_and_settings() {
     let host = host();
-    host.add_applicant(&json!({ "id": "a1" }));
+    host.add_applicant(&Applicant::new("a1", "Ana", "Díaz"));
     host.add_file("applicant:a1", "passport.pdf", "application/pdf", b"%PDF");
     let reader = Caller::person(
         "rita",
@@ -429,13 +443,12 @@ fn files_search_directory_actions_and_settings() {
     });
     host.with_ctx(&reader, |ctx| -> Result<()> {
         let files = ctx.files("applicant:a1")?;
-        assert_eq!(files[0]["name"], "passport.pdf");
-        let id = files[0]["id"].as_str().unwrap_or_default().to_owned();
-        assert_eq!(ctx.read_file(&id)?, b"%PDF");
+        assert_eq!(files[0].name, "passport.pdf");
+        assert_eq!(ctx.read_file(&files[0].id)?, b"%PDF");
         let denied = ctx.attach_file("applicant:a1", "x.txt", "text/plain", b"x").expect_err("no files.write");
         assert_eq!(message(denied), "the person this call is for lacks `files.write`");
         let own = ctx.attach_file("module:t-1", "log.txt", "text/plain", b"hi")?;
-        assert_eq!((own["owner"].as_str(), own["download"].as_str()), (Some("module:t-1"), Some("")));
+        assert_eq!((own.owner.as_str(), own.download), ("module:t-1", None));
         assert_eq!(ctx.files("module:t-1")?.len(), 1);
         let entry = SearchEntry {
             id: "t-1".into(),
@@ -502,6 +515,31 @@ fn actions_run_through_the_module_and_undo_on_error() {
         disabled,
         Err(Error::NotFound("module `notes` is not enabled here".into()))
     );
+}
+
+#[test]
+fn an_action_that_traps_or_fails_inside_is_internal() {
+    let host = host();
+    host.stub_action("notes.add", |_, _| panic!("out of fuel"));
+    let trapped = host.call_action(&ana(), "forward", &json!({}));
+    assert_eq!(
+        trapped,
+        Err(Error::Internal(
+            "the action notes.add trapped: out of fuel".into()
+        ))
+    );
+    assert_eq!(
+        host.logs().last().map(|l| (l.level, l.message.clone())),
+        Some((
+            LogLevel::Error,
+            "action failed: the action notes.add trapped: out of fuel".into()
+        ))
+    );
+    host.stub_action("notes.add", |_, _| {
+        Err(Error::Internal("the index is broken".into()))
+    });
+    let broken = host.call_action(&ana(), "forward", &json!({}));
+    assert_eq!(broken, Err(Error::Internal("the index is broken".into())));
 }
 
 #[test]

@@ -26,6 +26,7 @@ impl Caller {
             display_name: user_id.to_owned(),
             time_zone: "UTC".to_owned(),
             permissions: permissions.iter().map(|p| (*p).to_owned()).collect(),
+            practice_url: super::PRACTICE_URL.to_owned(),
         }
     }
 
@@ -46,6 +47,7 @@ impl Caller {
             display_name: "ImmCase".to_owned(),
             time_zone: "UTC".to_owned(),
             permissions: Vec::new(),
+            practice_url: super::PRACTICE_URL.to_owned(),
         }
     }
 
@@ -100,6 +102,7 @@ impl From<&Caller> for WitCaller {
             display_name: caller.display_name.clone(),
             time_zone: caller.time_zone.clone(),
             permissions: caller.permissions.clone(),
+            practice_url: super::PRACTICE_URL.to_owned(),
         }
     }
 }

@@ -52,7 +52,7 @@ impl<P: Plugin> TestHost<P> {
     /// #     }
     /// # }
     /// let host = TestHost::<Hello>::from_manifest(
-    ///     "id = \"hello\"\nname = \"Hello\"\nversion = \"0.1.0\"\nhost-api = \"^0.1\"",
+    ///     "id = \"hello\"\nname = \"Hello\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"",
     /// );
     /// let ana = Caller::person("ana", &["module:hello"]).named("Ana");
     /// let answer = host.request(&ana, Request::new("GET", "/hello"));
@@ -116,7 +116,7 @@ impl<P: Plugin> TestHost<P> {
     /// #             })
     /// #     }
     /// # }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nstore = [\"notes\"]");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nstore = [\"notes\"]");
     /// let ana = Caller::person("ana", &["module:notes"]);
     /// let answer = host.get(&ana, "/notes?done=true");
     /// assert_eq!(answer.status_code(), 200);
@@ -156,7 +156,7 @@ impl<P: Plugin> TestHost<P> {
     /// #             })
     /// #     }
     /// # }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nstore = [\"notes\"]");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nstore = [\"notes\"]");
     /// let ana = Caller::person("ana", &["module:notes"]);
     /// let page = host.get_page(&ana, "/");
     /// assert_eq!((page.status_code(), page.body()), (200, &b"<h1>Notes</h1>"[..]));
@@ -195,7 +195,7 @@ impl<P: Plugin> TestHost<P> {
     /// #             })
     /// #     }
     /// # }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nstore = [\"notes\"]");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nstore = [\"notes\"]");
     /// let ana = Caller::person("ana", &["module:notes"]);
     /// let answer = host.post_json(&ana, "/notes", &json!({ "text": "Call back" }));
     /// assert_eq!(answer.status_code(), 201);
@@ -233,7 +233,7 @@ impl<P: Plugin> TestHost<P> {
     /// #             })
     /// #     }
     /// # }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nstore = [\"notes\"]");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nstore = [\"notes\"]");
     /// let ana = Caller::person("ana", &["module:notes"]);
     /// host.post_json(&ana, "/notes", &json!({ "text": "Call back" }));
     /// let edit = |version| json!({ "version": version, "data": { "text": "Called" } });
@@ -273,7 +273,7 @@ impl<P: Plugin> TestHost<P> {
     /// #             })
     /// #     }
     /// # }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nstore = [\"notes\"]");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nstore = [\"notes\"]");
     /// let ana = Caller::person("ana", &["module:notes"]);
     /// host.post_json(&ana, "/notes", &json!({ "text": "Call back" }));
     /// assert_eq!(host.delete(&ana, "/notes/n1").status_code(), 204);
@@ -287,8 +287,8 @@ impl<P: Plugin> TestHost<P> {
     /// Delivers the event `name` with `payload` to the module's `on_event`,
     /// as the host does for an event it subscribes to (from `source`
     /// `host`, for no person). The module's error comes back as the host
-    /// sees it (an internal error as [`Error::Invalid`] starting with
-    /// `internal error: `), and then none of the call's changes are kept.
+    /// sees it (the message only, without a detailed error's extra
+    /// members), and then none of the call's changes are kept.
     ///
     /// # Panics
     ///
@@ -307,7 +307,7 @@ impl<P: Plugin> TestHost<P> {
     ///     }
     /// }
     /// let host = TestHost::<Closer>::from_manifest(
-    ///     "id = \"closer\"\nname = \"M\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n\
+    ///     "id = \"closer\"\nname = \"M\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n\
     ///      [capabilities]\nevents = { subscribe = [\"case.closed\"] }",
     /// );
     /// host.deliver_event("case.closed", &serde_json::json!({ "id": "c1" }))?;
@@ -356,7 +356,7 @@ impl<P: Plugin> TestHost<P> {
     ///     }
     /// }
     /// let host = TestHost::<Reminders>::from_manifest(
-    ///     "id = \"reminders\"\nname = \"Reminders\"\nversion = \"0.1.0\"\nhost-api = \"^0.1\"\n\
+    ///     "id = \"reminders\"\nname = \"Reminders\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n\
     ///      [capabilities]\nschedule = true",
     /// );
     /// host.with_ctx(&Caller::host(), |ctx| ctx.schedule_at(ctx.now() + 60_000, "call-back", &()))?;
@@ -441,7 +441,7 @@ impl<P: Plugin> TestHost<P> {
     ///     }
     /// }
     /// let host = TestHost::<Echo>::from_manifest(
-    ///     "id = \"echo\"\nname = \"M\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n\
+    ///     "id = \"echo\"\nname = \"M\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n\
     ///      ",
     /// );
     /// assert_eq!(host.call_action(&Caller::host(), "echo", &1)?, json!({ "said": 1 }));
@@ -481,7 +481,7 @@ impl<P: Plugin> TestHost<P> {
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
     /// let host = TestHost::<Notes>::from_manifest(
-    ///     "id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1\"\n\
+    ///     "id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n\
     ///      [capabilities]\nstore = [\"notes\"]",
     /// );
     /// let doc = host.with_ctx(&Caller::host(), |ctx| {

@@ -4,10 +4,11 @@
 //! which only it reaches.
 
 use immcase_manifest::checks;
-use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::world::{RecordKind, Shared, StoredFile};
+use crate::files::FileInfo;
+use crate::wit::immcase::plugin::files::FileInfo as WitFileInfo;
 use crate::wit::immcase::plugin::types::Error;
 
 /// At most this many bytes in a file name.
@@ -55,26 +56,20 @@ fn file_name(sent: &str) -> Result<String, Error> {
     Ok(last.to_owned())
 }
 
-/// `1970-01-01T00:00:00Z` for a time in ms since the epoch.
-pub(crate) fn rfc3339(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Civil date from days since 1970-01-01 (proleptic Gregorian).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60
-    )
+pub(crate) fn wit_file(f: FileInfo) -> WitFileInfo {
+    WitFileInfo {
+        id: f.id,
+        owner: f.owner,
+        folder: f.folder,
+        name: f.name,
+        content_type: f.content_type,
+        size: f.size,
+        sha256: f.sha256,
+        uploaded_by: f.uploaded_by,
+        uploaded_at: f.uploaded_at,
+        version: f.version,
+        download: f.download,
+    }
 }
 
 impl Shared {
@@ -100,41 +95,44 @@ impl Shared {
         })
     }
 
-    fn files_of(&self, kind: &str, id: &str, from: Option<&str>) -> Vec<String> {
+    fn files_of(&self, kind: &str, id: &str) -> Vec<WitFileInfo> {
         self.world
             .borrow()
             .files
             .iter()
             .filter(|f| f.owner_kind == kind && f.owner_id == id)
-            .map(|f| {
-                let mut info = f.info.clone();
-                if let Some(from) = from {
-                    info["from"] = json!(from);
-                }
-                info.to_string()
-            })
+            .map(|f| wit_file(f.info.clone()))
             .collect()
     }
 
-    pub(crate) fn files_list(&self, owner: &str) -> Result<Vec<String>, Error> {
+    /// Whether the applicant or case `id` exists and is not in the trash;
+    /// for a case, its applicant's id (for the files listed with it).
+    fn owner_record(&self, kind: RecordKind, id: &str) -> Option<Option<String>> {
+        match kind {
+            RecordKind::Applicant => self.applicants().iter().any(|a| a.id == id).then_some(None),
+            RecordKind::Case => self
+                .cases()
+                .into_iter()
+                .find(|c| c.id == id)
+                .map(|c| c.applicant_id),
+        }
+    }
+
+    pub(crate) fn files_list(&self, owner: &str) -> Result<Vec<WitFileInfo>, Error> {
         let (kind, id) = match owner_ref(owner)? {
-            Owner::Own(key) => return Ok(self.files_of(&self.own_kind(), key, None)),
+            Owner::Own(key) => return Ok(self.files_of(&self.own_kind(), key)),
             Owner::Record(kind, id) => (kind, id),
         };
         self.may_touch_files_of(kind, false)?;
         let word = kind_word(kind);
-        let Some(record) = self.record(kind, id) else {
+        let Some(applicant) = self.owner_record(kind, id) else {
             return Err(Error::NotFound(format!("no {word} {id}")));
         };
-        let applicant = match kind {
-            RecordKind::Case => record["applicant_id"].as_str().map(str::to_owned),
-            RecordKind::Applicant => None,
-        };
-        let mut items = self.files_of(word, id, applicant.as_ref().map(|_| "case"));
+        let mut items = self.files_of(word, id);
         if let Some(applicant) = applicant
             && self.caller_may("applicants.read").is_ok()
         {
-            items.extend(self.files_of("applicant", &applicant, Some("applicant")));
+            items.extend(self.files_of("applicant", &applicant));
         }
         Ok(items)
     }
@@ -147,7 +145,7 @@ impl Shared {
             .files
             .iter()
             .find(|f| {
-                f.info["id"] == id
+                f.info.id == id
                     && (!f.owner_kind.starts_with("module:") || f.owner_kind == own_kind)
             })
             .cloned()
@@ -169,7 +167,7 @@ impl Shared {
         name: &str,
         content_type: &str,
         content: &[u8],
-    ) -> Result<String, Error> {
+    ) -> Result<WitFileInfo, Error> {
         let owner = owner_ref(owner)?;
         if let Owner::Record(kind, _) = owner {
             self.may_touch_files_of(kind, true)?;
@@ -177,7 +175,7 @@ impl Shared {
         let name = file_name(name)?;
         let (owner_kind, owner_id) = match owner {
             Owner::Record(kind, id) => {
-                if self.record(kind, id).is_none() {
+                if self.owner_record(kind, id).is_none() {
                     return Err(Error::NotFound(format!("no {} {id}", kind_word(kind))));
                 }
                 (kind_word(kind).to_owned(), id)
@@ -193,13 +191,13 @@ impl Shared {
             content,
             uploaded_by,
         );
-        let info = file.info.to_string();
+        let info = wit_file(file.info.clone());
         self.world.borrow_mut().files.push(file);
         Ok(info)
     }
 
-    /// A new file as the host describes it (`download` is empty for the
-    /// module's own, which it reads through the import).
+    /// A new file as the host describes it (no `download` for the module's
+    /// own, which it reads through the import).
     pub(crate) fn stored_file(
         &self,
         owner_kind: &str,
@@ -220,19 +218,23 @@ impl Shared {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
-        let info: Value = json!({
-            "id": id,
-            "owner": if own { format!("module:{owner_id}") } else { format!("{owner_kind}:{owner_id}") },
-            "folder": "",
-            "name": name,
-            "content_type": content_type,
-            "size": content.len(),
-            "sha256": sha256,
-            "uploaded_by": uploaded_by,
-            "uploaded_at": rfc3339(self.world.borrow().now),
-            "version": 1,
-            "download": if own { String::new() } else { format!("/api/v1/files/{id}") },
-        });
+        let info = FileInfo {
+            owner: if own {
+                format!("module:{owner_id}")
+            } else {
+                format!("{owner_kind}:{owner_id}")
+            },
+            folder: String::new(),
+            name: name.to_owned(),
+            content_type: content_type.to_owned(),
+            size: content.len() as u64,
+            sha256,
+            uploaded_by,
+            uploaded_at: self.world.borrow().now,
+            version: 1,
+            download: (!own).then(|| format!("/api/v1/files/{id}")),
+            id,
+        };
         StoredFile {
             owner_kind: owner_kind.to_owned(),
             owner_id: owner_id.to_owned(),
@@ -245,13 +247,6 @@ impl Shared {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn times_are_rfc3339_in_utc() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339(super::super::START), "2026-01-05T14:00:00Z");
-        assert_eq!(rfc3339(951_782_400_000 + 61_000), "2000-02-29T00:01:01Z");
-    }
 
     #[test]
     fn names_are_checked_like_uploads() {

@@ -15,7 +15,9 @@ use serde_json::Value;
 
 use super::world::{EmittedEvent, LogLevel, Mail, PendingTimer, Shared};
 use crate::wit::immcase::plugin::directory::Person as WitPerson;
+use crate::wit::immcase::plugin::files::FileInfo;
 use crate::wit::immcase::plugin::log::Level;
+use crate::wit::immcase::plugin::records::{Applicant, Case};
 use crate::wit::immcase::plugin::search::Entry;
 use crate::wit::immcase::plugin::store::{Document, Page, QuerySpec};
 use crate::wit::immcase::plugin::types::Error;
@@ -98,23 +100,23 @@ pub(crate) fn store_query(collection: &str, q: &QuerySpec) -> Result<Page, Error
     on("store", |host| host.store_query(collection, q))
 }
 
-pub(crate) fn get_applicant(id: &str) -> Result<String, Error> {
+pub(crate) fn get_applicant(id: &str) -> Result<Applicant, Error> {
     on("records", |host| host.get_applicant(id))
 }
 
-pub(crate) fn get_case(id: &str) -> Result<String, Error> {
+pub(crate) fn get_case(id: &str) -> Result<Case, Error> {
     on("records", |host| host.get_case(id))
 }
 
-pub(crate) fn find_applicants_by_email(email: &str) -> Result<Vec<String>, Error> {
+pub(crate) fn find_applicants_by_email(email: &str) -> Result<Vec<Applicant>, Error> {
     on("records", |host| host.find_applicants_by_email(email))
 }
 
-pub(crate) fn find_case_by_folio(folio: &str) -> Result<Option<String>, Error> {
+pub(crate) fn find_case_by_folio(folio: &str) -> Result<Option<Case>, Error> {
     on("records", |host| host.find_case_by_folio(folio))
 }
 
-pub(crate) fn files_list(owner: &str) -> Result<Vec<String>, Error> {
+pub(crate) fn files_list(owner: &str) -> Result<Vec<FileInfo>, Error> {
     on("files", |host| host.files_list(owner))
 }
 
@@ -127,7 +129,7 @@ pub(crate) fn files_attach(
     name: &str,
     content_type: &str,
     content: &[u8],
-) -> Result<String, Error> {
+) -> Result<FileInfo, Error> {
     on("files", |host| {
         host.files_attach(owner, name, content_type, content)
     })
@@ -312,9 +314,22 @@ pub(crate) fn call_action(module: &str, name: &str, input: &str) -> Result<Strin
     let input: Value = serde_json::from_str(input)
         .map_err(|e| Error::Invalid(format!("action input is not JSON: {e}")))?;
     // Called without holding anything of the host: the stub may look at it.
-    match stub(&caller, input) {
-        Ok(output) => Ok(output.to_string()),
-        Err(e) => Err(e.into_wit()),
+    // A stub that panics is an action that trapped: `internal`, as the host
+    // answers.
+    let answer = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| stub(&caller, input)));
+    match answer {
+        Ok(Ok(output)) => Ok(output.to_string()),
+        Ok(Err(e)) => Err(e.into_wit()),
+        Err(panic) => {
+            let why = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(Error::Internal(format!(
+                "the action {module}.{name} trapped: {why}"
+            )))
+        }
     }
 }
 

@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use super::TestHost;
 use super::world::{EmittedEvent, LogLine, Mail, PendingTimer, SearchDoc};
+use crate::files::FileInfo;
 use crate::plugin::Plugin;
 use crate::store::Doc;
 
@@ -17,7 +18,7 @@ impl<P: Plugin> TestHost<P> {
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
     /// let host = TestHost::<Notes>::from_manifest(
-    ///     "id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1\"\ndescription = \"\"\n\
+    ///     "id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\ndescription = \"\"\n\
     ///      [settings.prefix]\ntype = \"string\"\ndefault = \"Follow up:\"",
     /// );
     /// assert_eq!(host.settings()["prefix"], "Follow up:");
@@ -35,7 +36,7 @@ impl<P: Plugin> TestHost<P> {
     /// # use serde_json::json;
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nstore = [\"notes\"]");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nstore = [\"notes\"]");
     /// host.with_ctx(&Caller::host(), |ctx| -> Result<()> {
     ///     let notes = ctx.collection("notes");
     ///     notes.insert("n2", &json!({ "text": "Second" }))?;
@@ -70,7 +71,7 @@ impl<P: Plugin> TestHost<P> {
     /// # use serde_json::json;
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nstore = [\"notes\"]");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nstore = [\"notes\"]");
     /// let text = json!({ "text": "Call back" });
     /// host.with_ctx(&Caller::host(), |ctx| ctx.collection("notes").insert("n1", &text))?;
     /// assert_eq!(host.document("notes", "n1").map(|d| (d.version, d.data)), Some((1, text)));
@@ -88,7 +89,7 @@ impl<P: Plugin> TestHost<P> {
     /// # use serde_json::json;
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nevents = { emit = [\"notes.*\"] }");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nevents = { emit = [\"notes.*\"] }");
     /// host.with_ctx(&Caller::host(), |ctx| ctx.emit("notes.created", &json!({ "id": "n1" })))?;
     /// host.advance(1_000);
     /// host.with_ctx(&Caller::host(), |ctx| ctx.emit("notes.deleted", &json!({ "id": "n1" })))?;
@@ -108,7 +109,7 @@ impl<P: Plugin> TestHost<P> {
     /// # use immcase_sdk::{Caller, Plugin, Result, Router, testing::{START, TestHost}};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nschedule = true");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nschedule = true");
     /// host.with_ctx(&Caller::host(), |ctx| -> Result<()> {
     ///     ctx.schedule_at(START + 1_000, "b", &())?;
     ///     ctx.schedule_at(START + 2_000, "a", &())
@@ -135,7 +136,7 @@ impl<P: Plugin> TestHost<P> {
     /// # struct M;
     /// # impl Plugin for M { fn router() -> Router { Router::new() } }
     /// let host = TestHost::<M>::from_manifest(
-    ///     "id = \"m\"\nname = \"M\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n\
+    ///     "id = \"m\"\nname = \"M\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n\
     ///      [capabilities]\nmail = true",
     /// );
     /// host.with_ctx(&Caller::host(), |ctx| ctx.send_mail("ana@example.com", "Hello", "Welcome"))?;
@@ -158,7 +159,7 @@ impl<P: Plugin> TestHost<P> {
     /// # }
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nsearch = true");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nsearch = true");
     /// host.with_ctx(&Caller::host(), |ctx| -> Result<()> {
     ///     ctx.search_put(&entry("n2", "Call Bo"))?;
     ///     ctx.search_put(&entry("n1", "Call Ana"))
@@ -177,28 +178,28 @@ impl<P: Plugin> TestHost<P> {
             .collect()
     }
 
-    /// The files of `owner` as [`TestHost::add_file`] names it, described.
+    /// The files of `owner` as [`TestHost::add_file`] names it, described
+    /// (without a case's applicant's files).
     ///
     /// ```
     /// # use immcase_sdk::{Caller, Plugin, Router, testing::TestHost};
-    /// # use serde_json::json;
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nfiles = true");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nfiles = true");
     /// host.with_ctx(&Caller::host(), |ctx| {
     ///     ctx.attach_file("module:letters", "welcome.txt", "text/plain", b"Welcome")
     /// })?;
     /// let files = host.files("module:letters");
-    /// assert_eq!((files.len(), &files[0]["size"]), (1, &json!(7)));
+    /// assert_eq!((files.len(), files[0].size), (1, 7));
     /// assert!(host.files("module:invoices").is_empty());
     /// # Ok::<(), immcase_sdk::Error>(())
     /// ```
-    pub fn files(&self, owner: &str) -> Vec<Value> {
+    pub fn files(&self, owner: &str) -> Vec<FileInfo> {
         let world = self.shared.world.borrow();
         world
             .files
             .iter()
-            .filter(|f| f.info["owner"] == owner)
+            .filter(|f| f.info.owner == owner)
             .map(|f| f.info.clone())
             .collect()
     }
@@ -216,7 +217,7 @@ impl<P: Plugin> TestHost<P> {
     /// #         })
     /// #     }
     /// # }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"");
     /// let ana = Caller::person("ana", &["module:notes"]);
     /// assert_eq!(host.post_json(&ana, "/fail", &()).status_code(), 500);
     /// let logs = host.logs(); // the failed call's lines are kept

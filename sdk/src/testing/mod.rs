@@ -13,8 +13,9 @@
 //!
 //! - the parts of the host: documents with versions and queries, events,
 //!   timers with a manual clock, mail, search, files, applicants and cases
-//!   seeded as JSON, the practice's people, other modules' actions as stubs,
-//!   settings (the manifest's defaults, overridable), log lines;
+//!   (seeded as [`crate::Applicant`] and [`crate::Case`], read through the
+//!   roles' field rules), the practice's people, other modules' actions as
+//!   stubs, settings (the manifest's defaults, overridable), log lines;
 //! - calls: [`TestHost::request`] (and `get`, `post_json`, ...),
 //!   [`TestHost::deliver_event`], [`TestHost::run_due_timers`],
 //!   [`TestHost::call_action`], [`TestHost::with_ctx`].
@@ -43,7 +44,7 @@
 //!     id = "notes"
 //!     name = "Notes"
 //!     version = "0.1.0"
-//!     host-api = "^0.1"
+//!     host-api = "^0.2"
 //!     [capabilities]
 //!     store = ["notes"]
 //!     events = { emit = ["notes.*"] }
@@ -65,7 +66,7 @@ use std::rc::Rc;
 /// # use immcase_sdk::{Plugin, Router, testing::{Manifest, TestHost}};
 /// # struct Notes;
 /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-/// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nstore = [\"notes\"]\n[indexes]\nnotes = [\"due\"]");
+/// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nstore = [\"notes\"]\n[indexes]\nnotes = [\"due\"]");
 /// let manifest: &Manifest = host.manifest();
 /// assert_eq!(manifest.capabilities.store, ["notes"]);
 /// assert_eq!(manifest.indexes["notes"], ["due"]);
@@ -90,25 +91,47 @@ pub use world::{
     EmittedEvent, FiredTimer, LogLevel, LogLine, Mail, PendingTimer, RecordKind, SearchDoc,
 };
 
+/// The version of the WIT contract (`immcase:plugin`) this SDK builds
+/// modules against, which a module's `host-api` must accept.
+///
+/// ```
+/// # use immcase_sdk::{Plugin, Router, testing::{HOST_API, TestHost}};
+/// # struct Notes;
+/// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
+/// assert_eq!(HOST_API, "0.2.0");
+/// let old = "id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1\"";
+/// assert!(std::panic::catch_unwind(|| TestHost::<Notes>::from_manifest(old)).is_err());
+/// ```
+pub const HOST_API: &str = "0.2.0";
+
 /// The practice every call of a test host is in.
 ///
 /// ```
 /// # use immcase_sdk::{Caller, Plugin, Router, testing::{PRACTICE, TestHost}};
 /// # struct Notes;
 /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-/// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"");
+/// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"");
 /// assert_eq!(Caller::person("ana", &[]).practice, PRACTICE);
 /// let seen = host.with_ctx(&Caller::host(), |ctx| ctx.caller().practice.clone());
 /// assert_eq!(seen, PRACTICE);
 /// ```
 pub const PRACTICE: &str = "test-practice";
+
+/// The address of the test host's practice, as every caller carries it.
+///
+/// ```
+/// # use immcase_sdk::{Caller, testing::PRACTICE_URL};
+/// let ana = Caller::person("ana", &[]);
+/// assert_eq!(ana.link("/m/notes/"), format!("{PRACTICE_URL}/m/notes/"));
+/// ```
+pub const PRACTICE_URL: &str = "https://test-practice.immcase.example";
 /// Where a test host's clock starts: Monday 2026-01-05 14:00 UTC.
 ///
 /// ```
 /// # use immcase_sdk::{Plugin, Router, testing::{START, TestHost}};
 /// # struct Notes;
 /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-/// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"");
+/// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"");
 /// const DAY: i64 = 24 * 60 * 60 * 1000;
 /// assert_eq!(host.now(), START);
 /// assert_eq!(START % DAY, 14 * 60 * 60 * 1000); // 14:00 UTC
@@ -135,7 +158,7 @@ pub const START: i64 = 1_767_621_600_000;
 ///     id = "hello"
 ///     name = "Hello"
 ///     version = "0.1.0"
-///     host-api = "^0.1"
+///     host-api = "^0.2"
 /// "#);
 /// let ana = Caller::person("ana", &["module:hello"]).named("Ana");
 /// assert_eq!(host.get(&ana, "/").body(), b"Hello, Ana");
@@ -180,7 +203,7 @@ impl<P: Plugin> TestHost<P> {
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
     /// let path = std::env::temp_dir().join(format!("plugin-{}.toml", immcase_sdk::new_id()));
-    /// let manifest = "id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1\"\n";
+    /// let manifest = "id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n";
     /// std::fs::write(&path, manifest)?;
     /// let host = TestHost::<Notes>::from_manifest_file(&path);
     /// assert_eq!(host.manifest().name, "Notes");
@@ -199,7 +222,8 @@ impl<P: Plugin> TestHost<P> {
     /// # Panics
     ///
     /// If the host would refuse the manifest (the panic says why, in the
-    /// host's words), or its host API is not this SDK's.
+    /// host's words), or its `host-api` does not accept this SDK's contract
+    /// ([`HOST_API`]).
     ///
     /// ```
     /// # use immcase_sdk::{Plugin, Router, testing::TestHost};
@@ -209,7 +233,7 @@ impl<P: Plugin> TestHost<P> {
     ///     id = "notes"
     ///     name = "Notes"
     ///     version = "0.1.0"
-    ///     host-api = "^0.1"
+    ///     host-api = "^0.2"
     ///     [capabilities]
     ///     store = ["notes"]
     /// "#);
@@ -219,9 +243,16 @@ impl<P: Plugin> TestHost<P> {
     /// ```
     pub fn from_manifest(text: &str) -> Self {
         let manifest = Manifest::parse(text).unwrap_or_else(|e| panic!("{e}"));
-        if let Err(e) = manifest.check_host_api() {
-            panic!("{e}");
-        }
+        let contract = semver::Version::parse(HOST_API).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            manifest.host_api.matches(&contract),
+            "module `{}` asks for host API {} but this SDK builds it against {HOST_API}: \
+             set host-api = \"^{}.{}\" in its plugin.toml",
+            manifest.id,
+            manifest.host_api,
+            contract.major,
+            contract.minor
+        );
         Self {
             shared: Rc::new(Shared::new(manifest)),
             plugin: PhantomData,
@@ -234,7 +265,7 @@ impl<P: Plugin> TestHost<P> {
     /// # use immcase_sdk::{Plugin, Router, testing::TestHost};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"");
     /// assert_eq!((host.manifest().id.as_str(), host.manifest().name.as_str()), ("notes", "Notes"));
     /// assert_eq!(host.manifest().version.to_string(), "0.1.0");
     /// ```
@@ -250,7 +281,7 @@ impl<P: Plugin> TestHost<P> {
     /// # use immcase_sdk::{Plugin, Router, testing::{START, TestHost}};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"");
     /// assert_eq!(host.now(), START);
     /// host.advance(1_000);
     /// assert_eq!(host.now(), START + 1_000);
@@ -265,7 +296,7 @@ impl<P: Plugin> TestHost<P> {
     /// # use immcase_sdk::{Caller, Plugin, Router, testing::{START, TestHost}};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nschedule = true");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nschedule = true");
     /// host.with_ctx(&Caller::host(), |ctx| ctx.schedule_at(START + 60_000, "digest", &()))?;
     /// host.set_now(START + 60_000);
     /// assert_eq!(host.timers().len(), 1); // due, waiting for run_due_timers
@@ -283,7 +314,7 @@ impl<P: Plugin> TestHost<P> {
     /// # use immcase_sdk::{Caller, Plugin, Router, testing::TestHost};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nschedule = true");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nschedule = true");
     /// const DAY: i64 = 24 * 60 * 60 * 1000;
     /// host.with_ctx(&Caller::host(), |ctx| ctx.schedule_at(ctx.now() + 7 * DAY, "follow-up", &()))?;
     /// host.advance(6 * DAY);

@@ -8,11 +8,13 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::TestHost;
-use super::world::{Record, RecordKind};
+use super::world::{RecordKind, Seeded};
 use crate::caller::Caller;
 use crate::error::Result;
+use crate::files::FileInfo;
 use crate::people::Person;
 use crate::plugin::Plugin;
+use crate::records::{Applicant, Case};
 
 impl<P: Plugin> TestHost<P> {
     /// Adds a person to the practice's directory (active), holding the
@@ -24,7 +26,7 @@ impl<P: Plugin> TestHost<P> {
     /// # struct M;
     /// # impl Plugin for M { fn router() -> Router { Router::new() } }
     /// let host = TestHost::<M>::from_manifest(
-    ///     "id = \"m\"\nname = \"M\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n\
+    ///     "id = \"m\"\nname = \"M\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n\
     ///      [capabilities]\ndirectory = true",
     /// );
     /// host.add_person(&Caller::person("lee", &["m.manage"]).named("Lee"));
@@ -56,7 +58,7 @@ impl<P: Plugin> TestHost<P> {
     /// # use immcase_sdk::{Caller, Plugin, Router, testing::TestHost};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\ndirectory = true");
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\ndirectory = true");
     /// host.add_person(&Caller::person("lee", &[]));
     /// host.set_active("lee", false);
     /// let lee = host.with_ctx(&Caller::host(), |ctx| ctx.person("lee"))?;
@@ -69,58 +71,73 @@ impl<P: Plugin> TestHost<P> {
         }
     }
 
-    /// Adds an applicant, shaped like `GET /api/v1/applicants/{id}`; it
-    /// needs a string `id` (and an `email` for
-    /// [`crate::Ctx::applicants_by_email`]).
+    /// Adds an applicant to the practice, as seen with every field (field
+    /// rules apply when a person reads it; its own `hidden` is ignored).
+    /// Times left at 0 are the host's clock.
     ///
     /// ```
-    /// # use immcase_sdk::{Caller, Plugin, Router, testing::TestHost};
-    /// # use serde_json::json;
+    /// # use immcase_sdk::{Applicant, Caller, Plugin, Router, testing::{START, TestHost}};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nrecords = [\"applicants:read\"]");
-    /// host.add_applicant(&json!({ "id": "a1", "name": "Ana Díaz", "email": "ana@example.com" }));
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nrecords = [\"applicants:read\"]");
+    /// host.add_applicant(&Applicant {
+    ///     emails: vec!["ana@example.com".into()],
+    ///     ..Applicant::new("a1", "Ana", "Díaz")
+    /// });
     /// let found = host.with_ctx(&Caller::host(), |ctx| ctx.applicants_by_email("ana@example.com"))?;
-    /// assert_eq!(found[0]["name"], "Ana Díaz");
+    /// assert_eq!((found[0].display_name().as_str(), found[0].created_at), ("Ana Díaz", START));
     /// # Ok::<(), immcase_sdk::Error>(())
     /// ```
-    pub fn add_applicant(&self, applicant: &impl Serialize) {
-        let record = record_of(applicant, "applicant");
-        self.shared.world.borrow_mut().applicants.push(record);
+    pub fn add_applicant(&self, applicant: &Applicant) {
+        let mut world = self.shared.world.borrow_mut();
+        let now = world.now;
+        let mut record = applicant.clone();
+        record.hidden.clear();
+        (record.created_at, record.updated_at) = times(record.created_at, record.updated_at, now);
+        world.applicants.push(Seeded {
+            record,
+            trashed: false,
+        });
     }
 
-    /// Adds a case, shaped like `GET /api/v1/cases/{id}`; it needs a string
-    /// `id`, and a `folio` (`CAS014`) for [`crate::Ctx::case_by_folio`];
-    /// an `applicant_id` lists the applicant's files with the case's.
+    /// Adds a case to the practice, as seen with every field (as for
+    /// [`TestHost::add_applicant`]); [`crate::Ctx::case_by_folio`] finds it
+    /// by its `folio`, and its `applicant_id` lists the applicant's files
+    /// with the case's.
     ///
     /// ```
-    /// # use immcase_sdk::{Caller, Plugin, Router, testing::TestHost};
-    /// # use serde_json::json;
+    /// # use immcase_sdk::{Applicant, Caller, Case, Plugin, Router, testing::TestHost};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nrecords = [\"cases:read\"]\nfiles = true");
-    /// host.add_applicant(&json!({ "id": "a1" }));
-    /// host.add_case(&json!({ "id": "c1", "folio": "CAS014", "applicant_id": "a1" }));
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nrecords = [\"cases:read\"]\nfiles = true");
+    /// host.add_applicant(&Applicant::new("a1", "Ana", "Díaz"));
+    /// host.add_case(&Case { applicant_id: Some("a1".into()), ..Case::new("c1", "CAS014") });
     /// host.add_file("applicant:a1", "passport.pdf", "application/pdf", b"%PDF-1.7");
     /// let files = host.with_ctx(&Caller::host(), |ctx| ctx.files("case:c1"))?;
-    /// assert_eq!(files[0]["name"], "passport.pdf");
-    /// assert_eq!(files[0]["from"], "applicant"); // listed with the case's own
+    /// assert_eq!(files[0].name, "passport.pdf");
+    /// assert_eq!(files[0].owner, "applicant:a1"); // listed with the case's own
     /// # Ok::<(), immcase_sdk::Error>(())
     /// ```
-    pub fn add_case(&self, case: &impl Serialize) {
-        let record = record_of(case, "case");
-        self.shared.world.borrow_mut().cases.push(record);
+    pub fn add_case(&self, case: &Case) {
+        let mut world = self.shared.world.borrow_mut();
+        let now = world.now;
+        let mut record = case.clone();
+        record.hidden.clear();
+        (record.created_at, record.updated_at) = times(record.created_at, record.updated_at, now);
+        world.cases.push(Seeded {
+            record,
+            trashed: false,
+        });
     }
 
     /// Puts an applicant or a case in the trash: reads say not found.
     ///
     /// ```
-    /// # use immcase_sdk::{Caller, Plugin, Router, testing::{RecordKind, TestHost}};
-    /// # use serde_json::json;
+    /// # use immcase_sdk::{Applicant, Caller, Plugin, Router, testing::{RecordKind, TestHost}};
     /// # struct Notes;
     /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nrecords = [\"applicants:read\"]");
-    /// host.add_applicant(&json!({ "id": "a1" }));
+    /// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nrecords = [\"applicants:read\"]");
+    /// host.add_applicant(&Applicant::new("a1", "Ana", "Díaz"));
     /// assert!(host.with_ctx(&Caller::host(), |ctx| ctx.applicant("a1")).is_ok());
     /// host.trash(RecordKind::Applicant, "a1");
     /// let read = host.with_ctx(&Caller::host(), |ctx| ctx.applicant("a1"));
@@ -128,62 +145,85 @@ impl<P: Plugin> TestHost<P> {
     /// ```
     pub fn trash(&self, kind: RecordKind, id: &str) {
         let mut world = self.shared.world.borrow_mut();
-        let records = match kind {
-            RecordKind::Applicant => &mut world.applicants,
-            RecordKind::Case => &mut world.cases,
-        };
-        for record in records.iter_mut().filter(|r| r.id == id) {
-            record.trashed = true;
+        match kind {
+            RecordKind::Applicant => world
+                .applicants
+                .iter_mut()
+                .filter(|a| a.record.id == id)
+                .for_each(|a| a.trashed = true),
+            RecordKind::Case => world
+                .cases
+                .iter_mut()
+                .filter(|c| c.record.id == id)
+                .for_each(|c| c.trashed = true),
         }
     }
 
-    /// The field rules of the practice's roles: `rules` may hide (remove)
-    /// or change fields of a record read for a person, as their roles'
-    /// field rules do. Calls the host makes on its own see every field.
+    /// The field rules of the practice's roles: `rules` names the fields of
+    /// a kind of record that a person's roles hide, by their JSON API names
+    /// (`passport_number`, `responsible_user_id`). A person then reads them
+    /// empty (`None`, or an empty list) and named in the record's `hidden`,
+    /// as from the host; the identity (`id`, `version`, `folio`, the times)
+    /// is never hidden, and calls the host makes on its own see every field.
+    ///
+    /// # Panics
+    ///
+    /// When a rule names no field of the record (on the read it applies to).
     ///
     /// ```
     /// # use immcase_sdk::testing::{RecordKind, TestHost};
-    /// # use immcase_sdk::{Caller, Plugin, Router};
+    /// # use immcase_sdk::{Applicant, Caller, Plugin, Router};
     /// # struct M;
     /// # impl Plugin for M { fn router() -> Router { Router::new() } }
-    /// # let host = TestHost::<M>::from_manifest("id = \"m\"\nname = \"M\"\nversion = \"0.1.0\"\nhost-api = \"^0.1\"\n[capabilities]\nrecords = [\"applicants:read\"]");
-    /// host.add_applicant(&serde_json::json!({ "id": "a1", "name": "Ana", "passport": "X1" }));
-    /// host.field_rules(|caller, kind, record| {
-    ///     if kind == RecordKind::Applicant && !caller.can("passports.read") {
-    ///         record.as_object_mut().map(|r| r.remove("passport"));
-    ///     }
+    /// # let host = TestHost::<M>::from_manifest("id = \"m\"\nname = \"M\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nrecords = [\"applicants:read\"]");
+    /// host.add_applicant(&Applicant {
+    ///     passport_number: Some("X1".into()),
+    ///     ..Applicant::new("a1", "Ana", "Díaz")
+    /// });
+    /// host.field_rules(|caller, kind| match kind {
+    ///     RecordKind::Applicant if !caller.can("passports.read") => vec!["passport_number"],
+    ///     _ => vec![],
     /// });
     /// let clerk = Caller::person("clerk", &["applicants.read"]);
     /// let seen = host.with_ctx(&clerk, |ctx| ctx.applicant("a1"))?;
-    /// assert_eq!(seen, serde_json::json!({ "id": "a1", "name": "Ana" }));
+    /// assert_eq!((seen.passport_number, seen.hidden), (None, vec!["passport_number".to_owned()]));
+    /// let consul = Caller::person("consul", &["applicants.read", "passports.read"]);
+    /// let seen = host.with_ctx(&consul, |ctx| ctx.applicant("a1"))?;
+    /// assert_eq!(seen.passport_number.as_deref(), Some("X1"));
     /// # Ok::<(), immcase_sdk::Error>(())
     /// ```
-    pub fn field_rules(&self, rules: impl Fn(&Caller, RecordKind, &mut Value) + 'static) {
+    pub fn field_rules(&self, rules: impl Fn(&Caller, RecordKind) -> Vec<&'static str> + 'static) {
         *self.shared.field_rules.borrow_mut() = Some(Rc::new(rules));
     }
 
     /// A file of `owner` (`applicant:{id}`, `case:{id}` or `module:{key}`),
-    /// as if uploaded; returns its description.
+    /// as if uploaded by nobody in particular; returns its description.
     ///
     /// ```
     /// # use immcase_sdk::testing::TestHost;
-    /// # use immcase_sdk::{Caller, Plugin, Router};
+    /// # use immcase_sdk::{Caller, Case, Plugin, Router};
     /// # struct M;
     /// # impl Plugin for M { fn router() -> Router { Router::new() } }
     /// let host = TestHost::<M>::from_manifest(
-    ///     "id = \"m\"\nname = \"M\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n\
+    ///     "id = \"m\"\nname = \"M\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n\
     ///      [capabilities]\nrecords = [\"cases:read\"]\nfiles = true",
     /// );
-    /// host.add_case(&serde_json::json!({ "id": "c1", "folio": "CAS001" }));
-    /// host.add_file("case:c1", "passport.pdf", "application/pdf", b"%PDF-1.7");
+    /// host.add_case(&Case::new("c1", "CAS001"));
+    /// let added = host.add_file("case:c1", "passport.pdf", "application/pdf", b"%PDF-1.7");
     /// let clerk = Caller::person("clerk", &["cases.read", "files.read"]);
     /// let files = host.with_ctx(&clerk, |ctx| ctx.files("case:c1"))?;
-    /// assert_eq!(files[0]["name"], "passport.pdf");
+    /// assert_eq!(files, [added]);
     /// let outsider = Caller::person("out", &["cases.read"]);
     /// assert!(host.with_ctx(&outsider, |ctx| ctx.files("case:c1")).is_err());
     /// # Ok::<(), immcase_sdk::Error>(())
     /// ```
-    pub fn add_file(&self, owner: &str, name: &str, content_type: &str, content: &[u8]) -> Value {
+    pub fn add_file(
+        &self,
+        owner: &str,
+        name: &str,
+        content_type: &str,
+        content: &[u8],
+    ) -> FileInfo {
         let (kind, id) = owner
             .split_once(':')
             .unwrap_or_else(|| panic!("{owner:?} is not an owner"));
@@ -203,7 +243,9 @@ impl<P: Plugin> TestHost<P> {
     /// Stands in for another module's action `{module}.{action}` (as the
     /// manifest lists it under `[capabilities] actions`): `stub` gets the
     /// caller and the input. An action without a stub is a module not
-    /// enabled in the practice.
+    /// enabled in the practice. The stub's errors come back to the module
+    /// as they are; one that panics is an action that trapped, which the
+    /// module sees as [`crate::Error::Internal`], as from the host.
     ///
     /// ```
     /// # use immcase_sdk::testing::TestHost;
@@ -211,7 +253,7 @@ impl<P: Plugin> TestHost<P> {
     /// # struct M;
     /// # impl Plugin for M { fn router() -> Router { Router::new() } }
     /// let host = TestHost::<M>::from_manifest(
-    ///     "id = \"m\"\nname = \"M\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n\
+    ///     "id = \"m\"\nname = \"M\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n\
     ///      [capabilities]\nactions = [\"helpdesk.create-ticket\"]",
     /// );
     /// host.stub_action("helpdesk.create-ticket", |_, input| {
@@ -222,6 +264,9 @@ impl<P: Plugin> TestHost<P> {
     ///     ctx.call_action("helpdesk", "create-ticket", &serde_json::json!({ "subject": "Scan" }))
     /// })?;
     /// assert_eq!(ticket["folio"], "TKT001");
+    /// host.stub_action("helpdesk.create-ticket", |_, _| panic!("out of fuel"));
+    /// let trapped = host.with_ctx(&boss, |ctx| ctx.call_action("helpdesk", "create-ticket", &()));
+    /// assert!(trapped.is_err_and(|e| e.is_internal()));
     /// # Ok::<(), immcase_sdk::Error>(())
     /// ```
     pub fn stub_action(
@@ -248,7 +293,7 @@ impl<P: Plugin> TestHost<P> {
     /// # struct M;
     /// # impl Plugin for M { fn router() -> Router { Router::new() } }
     /// let host = TestHost::<M>::from_manifest(
-    ///     "id = \"m\"\nname = \"M\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n\
+    ///     "id = \"m\"\nname = \"M\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n\
     ///      [settings.prefix]\ntype = \"string\"\ndefault = \"Follow up:\"",
     /// );
     /// let read = || host.with_ctx(&Caller::host(), |ctx| ctx.settings::<serde_json::Value>());
@@ -276,15 +321,13 @@ impl<P: Plugin> TestHost<P> {
     }
 }
 
-fn record_of(value: &impl Serialize, what: &str) -> Record {
-    let json = serde_json::to_value(value).unwrap_or(Value::Null);
-    let id = json["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("an {what} needs a string `id`: {json}"))
-        .to_owned();
-    Record {
-        id,
-        json,
-        trashed: false,
-    }
+/// A seeded record's times: those left at 0 are `now`.
+fn times(created_at: i64, updated_at: i64, now: i64) -> (i64, i64) {
+    let created_at = if created_at == 0 { now } else { created_at };
+    let updated_at = if updated_at == 0 {
+        created_at
+    } else {
+        updated_at
+    };
+    (created_at, updated_at)
 }

@@ -13,14 +13,17 @@ use serde_json::{Map, Value};
 
 use crate::caller::Caller;
 use crate::error::Result;
+use crate::files::FileInfo;
 use crate::people::Person;
+use crate::records::{Applicant, Case};
 use crate::search::SearchEntry;
 
 /// A test's stand-in for another module's action: the caller of the call
 /// and the input, to the output or an error.
 pub(crate) type ActionStub = dyn Fn(&Caller, Value) -> Result<Value>;
-/// Hides (or changes) fields of a record read for a person.
-pub(crate) type FieldRules = dyn Fn(&Caller, RecordKind, &mut Value);
+/// The fields of a kind of record a person's roles hide, by their JSON API
+/// names.
+pub(crate) type FieldRules = dyn Fn(&Caller, RecordKind) -> Vec<&'static str>;
 
 /// The test host's insides, shared by [`super::TestHost`] and the imports of
 /// the call running on this thread.
@@ -77,8 +80,8 @@ pub(crate) struct World {
     pub files: Vec<StoredFile>,
     pub logs: Vec<LogLine>,
     pub settings: Map<String, Value>,
-    pub applicants: Vec<Record>,
-    pub cases: Vec<Record>,
+    pub applicants: Vec<Seeded<Applicant>>,
+    pub cases: Vec<Seeded<Case>>,
     /// The practice's people with the permissions their roles give.
     pub people: BTreeMap<String, (Person, Vec<String>)>,
 }
@@ -93,11 +96,11 @@ pub(crate) struct StoredDoc {
     pub indexed: BTreeMap<String, String>,
 }
 
-/// An applicant or a case as the test seeded it.
+/// An applicant or a case as the test seeded it (every field), and
+/// whether it is in the trash.
 #[derive(Clone, Debug)]
-pub(crate) struct Record {
-    pub id: String,
-    pub json: Value,
+pub(crate) struct Seeded<T> {
+    pub record: T,
     pub trashed: bool,
 }
 
@@ -106,37 +109,37 @@ pub(crate) struct StoredFile {
     /// `applicant`, `case`, or `module:{id}` for the module's own.
     pub owner_kind: String,
     pub owner_id: String,
-    pub info: Value,
+    pub info: FileInfo,
     pub content: Vec<u8>,
 }
 
-/// Which kind of record a field rule is asked about.
+/// Which kind of record a field rule is asked about, or a record put in the
+/// trash.
 ///
 /// ```
-/// # use immcase_sdk::{Caller, Plugin, Result, Router, testing::{RecordKind, TestHost}};
-/// # use serde_json::json;
+/// # use immcase_sdk::{Applicant, Caller, Case, Plugin, Result, Router, testing::{RecordKind, TestHost}};
 /// # struct Notes;
 /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-/// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nrecords = [\"applicants:read\", \"cases:read\"]");
-/// host.add_applicant(&json!({ "id": "a1", "fee": 100 }));
-/// host.add_case(&json!({ "id": "c1", "fee": 900 }));
-/// host.field_rules(|_, kind, record| {
-///     if kind == RecordKind::Case {
-///         record["fee"] = json!(null);
-///     }
+/// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nrecords = [\"applicants:read\", \"cases:read\"]");
+/// host.add_applicant(&Applicant { notes: Some("Prefers email".into()), ..Applicant::new("a1", "Ana", "Díaz") });
+/// host.add_case(&Case { program: Some("study_permit".into()), ..Case::new("c1", "CAS014") });
+/// host.field_rules(|_, kind| match kind {
+///     RecordKind::Case => vec!["program"],
+///     RecordKind::Applicant => vec![],
 /// });
 /// let clerk = Caller::person("clerk", &["applicants.read", "cases.read"]);
 /// let (a1, c1) = host.with_ctx(&clerk, |ctx| -> Result<_> {
 ///     Ok((ctx.applicant("a1")?, ctx.case("c1")?))
 /// })?;
-/// assert_eq!((&a1["fee"], &c1["fee"]), (&json!(100), &json!(null)));
+/// assert_eq!((a1.notes.as_deref(), c1.program), (Some("Prefers email"), None));
+/// assert_eq!((a1.hidden.len(), c1.hidden), (0, vec!["program".to_owned()]));
 /// # Ok::<(), immcase_sdk::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RecordKind {
-    /// An applicant, as `GET /api/v1/applicants/{id}` shows one.
+    /// An applicant ([`Applicant`]).
     Applicant,
-    /// A case, as `GET /api/v1/cases/{id}` shows one.
+    /// A case ([`Case`]).
     Case,
 }
 
@@ -158,7 +161,7 @@ pub enum RecordKind {
 /// #             })
 /// #     }
 /// # }
-/// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nevents = { emit = [\"notes.*\"] }");
+/// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nevents = { emit = [\"notes.*\"] }");
 /// let ana = Caller::person("ana", &["module:notes"]);
 /// assert_eq!(host.post_json(&ana, "/close", &()).status_code(), 204);
 /// assert_eq!(host.post_json(&ana, "/fail", &()).status_code(), 500);
@@ -185,7 +188,7 @@ pub struct EmittedEvent {
 /// # use serde_json::json;
 /// # struct Notes;
 /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-/// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nschedule = true");
+/// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nschedule = true");
 /// let payload = json!({ "note": "n1" });
 /// host.with_ctx(&Caller::host(), |ctx| ctx.schedule_at(START + 1_000, "call-back", &payload))?;
 /// let expected = PendingTimer { key: "call-back".into(), payload, due_at: START + 1_000 };
@@ -217,7 +220,7 @@ pub struct PendingTimer {
 ///         Err(Error::Conflict(format!("{} is busy", timer.key)))
 ///     }
 /// }
-/// # let host = TestHost::<Busy>::from_manifest("id = \"busy\"\nname = \"Busy\"\nversion = \"0.1.0\"\nhost-api = \"^0.1\"\n[capabilities]\nschedule = true");
+/// # let host = TestHost::<Busy>::from_manifest("id = \"busy\"\nname = \"Busy\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nschedule = true");
 /// host.with_ctx(&Caller::host(), |ctx| ctx.schedule_at(ctx.now(), "digest", &()))?;
 /// let fired = host.run_due_timers();
 /// assert_eq!((fired[0].key.as_str(), fired[0].due_at), ("digest", START));
@@ -242,7 +245,7 @@ pub struct FiredTimer {
 /// # use immcase_sdk::{Caller, Plugin, Router, testing::{Mail, TestHost}};
 /// # struct Notes;
 /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-/// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nmail = true");
+/// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nmail = true");
 /// host.with_ctx(&Caller::host(), |ctx| {
 ///     ctx.send_mail("ana@example.com", "Your visit", "See you on Tuesday.")
 /// })?;
@@ -277,7 +280,7 @@ pub struct Mail {
 /// # };
 /// # struct Notes;
 /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-/// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"\n[capabilities]\nsearch = true");
+/// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nsearch = true");
 /// let readers = vec!["ana".to_owned()];
 /// host.with_ctx(&Caller::host(), |ctx| ctx.search_put_visible_to(&entry, &readers))?;
 /// assert_eq!(host.search_docs()[0].readers, Some(readers));
@@ -299,7 +302,7 @@ pub struct SearchDoc {
 /// # use immcase_sdk::{Caller, Plugin, Router, testing::{LogLevel, TestHost}};
 /// # struct Notes;
 /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-/// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1.2\"");
+/// # let host = TestHost::<Notes>::from_manifest("id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"");
 /// host.with_ctx(&Caller::host(), |ctx| {
 ///     ctx.log_info("3 reminders due");
 ///     ctx.log_warn("no email for applicant a1");
@@ -335,7 +338,7 @@ pub enum LogLevel {
 ///         Err(Error::Internal("the archive is offline".into()))
 ///     }
 /// }
-/// # let host = TestHost::<Broken>::from_manifest("id = \"broken\"\nname = \"Broken\"\nversion = \"0.1.0\"\nhost-api = \"^0.1\"\n[capabilities]\nevents = { subscribe = [\"case.closed\"] }");
+/// # let host = TestHost::<Broken>::from_manifest("id = \"broken\"\nname = \"Broken\"\nversion = \"0.1.0\"\nhost-api = \"^0.2\"\n[capabilities]\nevents = { subscribe = [\"case.closed\"] }");
 /// assert!(host.deliver_event("case.closed", &()).is_err());
 /// let logged = LogLine {
 ///     level: LogLevel::Error,
