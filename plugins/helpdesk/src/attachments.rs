@@ -4,7 +4,8 @@
 //! against the practice's storage, and only the helpdesk reaches them, so
 //! the ticket's visibility is what guards them.
 
-use immcase_sdk::{Ctx, Error, Part, Request, Response, Result};
+use immcase_sdk::{Ctx, Error, FileInfo, Part, Request, Response, Result};
+use serde::{Serialize, Serializer};
 use serde_json::{Value, json};
 
 use crate::changes::visible;
@@ -22,23 +23,70 @@ fn owner(ticket_id: &str) -> String {
     format!("module:ticket:{ticket_id}")
 }
 
-/// The files of a ticket, as the host describes them (`id`, `name`,
-/// `content_type`, `size`, `uploaded_by`, `uploaded_at`), each with the
-/// `download` path of the module's API.
-pub fn of(ctx: &Ctx, ticket_id: &str) -> Result<Vec<Value>> {
-    let mut files = ctx.files(&owner(ticket_id))?;
-    for file in &mut files {
-        with_download(ticket_id, file);
-    }
-    Ok(files)
+/// A ticket's file as the helpdesk shows it: what the host describes, with
+/// the time in RFC 3339 as the host's JSON API gives times, and downloaded
+/// through the module's API.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Attachment {
+    pub id: String,
+    /// `module:ticket:{ticket id}`.
+    pub owner: String,
+    pub folder: String,
+    pub name: String,
+    pub content_type: String,
+    /// Bytes.
+    pub size: u64,
+    /// SHA-256 of the contents, lowercase hex.
+    pub sha256: String,
+    /// Who attached it; none when the helpdesk did on its own.
+    pub uploaded_by: Option<String>,
+    /// Milliseconds since the epoch (RFC 3339 in JSON).
+    #[serde(serialize_with = "rfc3339")]
+    pub uploaded_at: i64,
+    pub version: u64,
+    /// `/api/v1/m/helpdesk/tickets/{ticket id}/attachments/{id}`.
+    pub download: String,
 }
 
-/// Sets where a file of a ticket is downloaded: through the module's API.
-fn with_download(ticket_id: &str, file: &mut Value) {
-    let id = file["id"].as_str().unwrap_or_default().to_owned();
-    file["download"] = json!(format!(
-        "/api/v1/m/helpdesk/tickets/{ticket_id}/attachments/{id}"
-    ));
+impl Attachment {
+    /// A file of the ticket `ticket_id`, as the host describes it.
+    fn of(ticket_id: &str, file: FileInfo) -> Attachment {
+        let download = format!(
+            "/api/v1/m/helpdesk/tickets/{ticket_id}/attachments/{}",
+            file.id
+        );
+        Attachment {
+            id: file.id,
+            owner: file.owner,
+            folder: file.folder,
+            name: file.name,
+            content_type: file.content_type,
+            size: file.size,
+            sha256: file.sha256,
+            uploaded_by: file.uploaded_by,
+            uploaded_at: file.uploaded_at,
+            version: file.version,
+            download,
+        }
+    }
+}
+
+/// A time in ms since the epoch as RFC 3339, as the host writes times.
+fn rfc3339<S: Serializer>(ms: &i64, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+    let text = jiff::Timestamp::from_millisecond(*ms)
+        .map(|t| t.to_string())
+        .unwrap_or_default();
+    serializer.serialize_str(&text)
+}
+
+/// The files of a ticket, each with the `download` path of the module's
+/// API.
+pub fn of(ctx: &Ctx, ticket_id: &str) -> Result<Vec<Attachment>> {
+    Ok(ctx
+        .files(&owner(ticket_id))?
+        .into_iter()
+        .map(|file| Attachment::of(ticket_id, file))
+        .collect())
 }
 
 /// Attaches `files` to the ticket `ticket_id` (the caller may see it; it is
@@ -46,7 +94,7 @@ fn with_download(ticket_id: &str, file: &mut Value) {
 /// [`MAX_PER_TICKET`] in all. A file the host refuses (too large, no room
 /// in the quota, an impossible name) stops there: the error names it and
 /// the files attached before it (`attached`), which stay.
-pub fn attach(ctx: &Ctx, ticket_id: &str, files: &[&Part]) -> Result<Vec<Value>> {
+pub fn attach(ctx: &Ctx, ticket_id: &str, files: &[&Part]) -> Result<Vec<Attachment>> {
     check_count(files.len())?;
     if files.is_empty() {
         return Ok(Vec::new());
@@ -58,15 +106,12 @@ pub fn attach(ctx: &Ctx, ticket_id: &str, files: &[&Part]) -> Result<Vec<Value>>
             &format!("a ticket holds at most {MAX_PER_TICKET} files; this one has {held}"),
         ));
     }
-    let mut attached: Vec<Value> = Vec::new();
+    let mut attached: Vec<Attachment> = Vec::new();
     for part in files {
         let name = part.file_name.as_deref().unwrap_or_default();
         let content_type = part.content_type.as_deref().unwrap_or_default();
         match ctx.attach_file(&owner(ticket_id), name, content_type, &part.data) {
-            Ok(mut file) => {
-                with_download(ticket_id, &mut file);
-                attached.push(file);
-            }
+            Ok(file) => attached.push(Attachment::of(ticket_id, file)),
             Err(Error::Invalid(why)) => return Err(refused(name, &why, &attached)),
             Err(other) => return Err(other),
         }
@@ -86,15 +131,17 @@ pub fn check_count(files: usize) -> Result<()> {
 }
 
 /// A file the host would not keep, and what was attached before it.
-fn refused(name: &str, why: &str, attached: &[Value]) -> Error {
-    let names: Vec<&str> = attached.iter().filter_map(|f| f["name"].as_str()).collect();
+fn refused(name: &str, why: &str, attached: &[Attachment]) -> Error {
+    let names: Vec<&str> = attached.iter().map(|f| f.name.as_str()).collect();
     let before = if names.is_empty() {
         String::new()
     } else {
         format!(" ({} attached)", names.join(", "))
     };
-    Error::invalid_field(FIELD, &format!("{name} was not attached: {why}{before}"))
-        .with("attached", Value::Array(attached.to_vec()))
+    Error::invalid_field(FIELD, &format!("{name} was not attached: {why}{before}")).with(
+        "attached",
+        serde_json::to_value(attached).unwrap_or(Value::Null),
+    )
 }
 
 // Handlers ------------------------------------------------------------------
@@ -116,7 +163,7 @@ pub fn add(ctx: &Ctx, request: Request) -> Result<Response> {
 }
 
 /// Attaches the request's files to the ticket `id` for the caller.
-pub fn add_as_caller(ctx: &Ctx, id: &str, request: &Request) -> Result<Vec<Value>> {
+pub fn add_as_caller(ctx: &Ctx, id: &str, request: &Request) -> Result<Vec<Attachment>> {
     let (doc, _, _) = visible(ctx, id)?;
     if doc.data.status == Status::Closed {
         return Err(Error::Conflict(format!(
@@ -146,12 +193,8 @@ pub fn download(ctx: &Ctx, request: Request) -> Result<Response> {
     let files = ctx.files(&owner(&doc.id))?;
     let file = files
         .iter()
-        .find(|f| f["id"] == file_id)
+        .find(|f| f.id == file_id)
         .ok_or_else(|| Error::NotFound(format!("{} has no file {file_id}", doc.data.folio)))?;
     let data = ctx.read_file(file_id)?;
-    Ok(Response::download(
-        file["name"].as_str().unwrap_or("file"),
-        file["content_type"].as_str().unwrap_or_default(),
-        data,
-    ))
+    Ok(Response::download(&file.name, &file.content_type, data))
 }

@@ -113,6 +113,7 @@ pub fn assign_as_caller(ctx: &Ctx, id: &str, input: &AssignInput) -> Result<Doc<
         effects::mail_person(
             ctx,
             assignee,
+            &doc.id,
             &crate::rules::ticket::email_subject(
                 &ticket.folio,
                 &format!("Assigned to you: {}", ticket.subject),
@@ -194,7 +195,7 @@ pub fn add_reply(
     }
     if !input.internal {
         let text = format!("{} wrote:\n\n{body}", author.name);
-        effects::mail_concerned(ctx, &doc.data, "New reply", &text)?;
+        effects::mail_concerned(ctx, &doc, "New reply", &text)?;
     }
     Ok((doc, reply))
 }
@@ -236,7 +237,7 @@ pub fn change_status(
     )?;
     effects::mail_concerned(
         ctx,
-        &doc.data,
+        &doc,
         &format!("Now {}", to.words()),
         &format!("{} is now {}.", doc.data.folio, to.words()),
     )?;

@@ -91,7 +91,7 @@ fn announce(
             people.push(manager);
         }
         for person in people {
-            mail_person(ctx, person, &subject, &body)?;
+            mail_person(ctx, person, id, &subject, &body)?;
         }
         if alert == Alert::Breach {
             ctx.emit(
@@ -104,11 +104,22 @@ fn announce(
     Ok(())
 }
 
-/// Mails a person of the practice, if they are active and have an address.
-pub fn mail_person(ctx: &Ctx, person_id: &str, subject: &str, body: &str) -> Result<()> {
+/// Mails a person of the practice about the ticket `ticket_id`, if they
+/// are active and have an address; the mail ends with the ticket's link.
+pub fn mail_person(
+    ctx: &Ctx,
+    person_id: &str,
+    ticket_id: &str,
+    subject: &str,
+    body: &str,
+) -> Result<()> {
     match ctx.person(person_id)? {
         Some(person) if person.active && !person.email.is_empty() => {
-            ctx.send_mail(&person.email, subject, body)
+            let link = ctx
+                .caller()
+                .link(&format!("/m/helpdesk/tickets/{ticket_id}"));
+            let body = format!("{}\n\nThe ticket: {link}\n", body.trim_end());
+            ctx.send_mail(&person.email, subject, &body)
         }
         _ => {
             ctx.log_info(&format!("{person_id} is not active: no mail for them"));
@@ -119,7 +130,8 @@ pub fn mail_person(ctx: &Ctx, person_id: &str, subject: &str, body: &str) -> Res
 
 /// Mails the people concerned by a ticket (requester and assignee), except
 /// the caller.
-pub fn mail_concerned(ctx: &Ctx, ticket: &Ticket, what: &str, body: &str) -> Result<()> {
+pub fn mail_concerned(ctx: &Ctx, doc: &Doc<Ticket>, what: &str, body: &str) -> Result<()> {
+    let ticket = &doc.data;
     let me = ctx.caller().user_id.as_deref();
     let subject = email_subject(&ticket.folio, &format!("{what}: {}", ticket.subject));
     let mut people = vec![ticket.requester_id.as_str()];
@@ -131,7 +143,7 @@ pub fn mail_concerned(ctx: &Ctx, ticket: &Ticket, what: &str, body: &str) -> Res
         people.push(assignee);
     }
     for person in people.into_iter().filter(|p| Some(*p) != me) {
-        mail_person(ctx, person, &subject, body)?;
+        mail_person(ctx, person, &doc.id, &subject, body)?;
     }
     Ok(())
 }

@@ -155,6 +155,7 @@ pub fn open_ticket(ctx: &Ctx, new: NewTicket, requester_id: &str) -> Result<Doc<
         effects::mail_person(
             ctx,
             assignee,
+            &doc.id,
             &subject("Assigned to you"),
             &format!(
                 "{} filed {} in {}:\n\n{}",
@@ -168,6 +169,7 @@ pub fn open_ticket(ctx: &Ctx, new: NewTicket, requester_id: &str) -> Result<Doc<
     effects::mail_person(
         ctx,
         requester_id,
+        &doc.id,
         &subject("Received"),
         &format!(
             "Your ticket {} was received. Reply to it in the helpdesk.\n\n{}",
@@ -236,7 +238,7 @@ fn assign(ctx: &Ctx, ticket: &Ticket, settings: &Settings) -> Result<Option<Stri
 }
 
 /// A related applicant or case must exist and be readable by the caller.
-fn related(found: Result<Value>, field: &str) -> Result<()> {
+fn related<T>(found: Result<T>, field: &str) -> Result<()> {
     match found {
         Ok(_) => Ok(()),
         Err(e) if e.status() == 404 => Err(Error::invalid_field(field, "not found")),

@@ -5,6 +5,7 @@ mod common;
 
 use common::Desk;
 use immcase_sdk::Caller;
+use immcase_sdk::testing::PRACTICE_URL;
 use serde_json::json;
 
 #[test]
@@ -39,6 +40,13 @@ fn filing_a_ticket_numbers_stores_announces_indexes_and_mails_it() {
 
     assert!(desk.mail_to("agent")[0].contains("Assigned to you: Printer jammed"));
     assert!(desk.mail_to("req")[0].contains("Received: Printer jammed"));
+    // Every mail links to the ticket's page, with the practice's address.
+    let link = format!("The ticket: {PRACTICE_URL}/m/helpdesk/tickets/{id}\n");
+    let mail = desk.host.mail();
+    assert_eq!(mail.len(), 4, "two for each of the two tickets");
+    for sent in &mail[..2] {
+        assert!(sent.body.ends_with(&link), "{}", sent.body);
+    }
     assert!(
         desk.host
             .timers()

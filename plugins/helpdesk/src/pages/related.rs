@@ -20,15 +20,15 @@ pub fn resolve(ctx: &Ctx, applicant: &str, case: &str) -> Result<(String, String
             .ok_or_else(|| {
                 Error::invalid_field("case_id", &format!("there is no case {case} here"))
             })?;
-        case_id = text_of(&found, "id");
-        case_applicant = Some(text_of(&found, "applicant_id"));
+        case_applicant = Some(found.applicant_id.unwrap_or_default());
+        case_id = found.id;
     }
     let applicant_id = if applicant.contains('@') {
         let found = ctx
             .applicants_by_email(applicant)
             .map_err(|e| on_field("applicant_id", e))?;
         match found.as_slice() {
-            [one] => text_of(one, "id"),
+            [one] => one.id.clone(),
             [] => {
                 return Err(Error::invalid_field(
                     "applicant_id",
@@ -61,10 +61,6 @@ fn looks_like_folio(text: &str) -> bool {
         && text[3..].bytes().all(|b| b.is_ascii_digit())
 }
 
-fn text_of(record: &serde_json::Value, field: &str) -> String {
-    record[field].as_str().unwrap_or_default().to_owned()
-}
-
 /// A refusal to read records, said beside the field that asked for them.
 fn on_field(field: &str, error: Error) -> Error {
     match error.status() {
@@ -77,16 +73,9 @@ fn on_field(field: &str, error: Error) -> Error {
 /// page; the id alone when the reader may not read applicants.
 pub fn applicant_link(ctx: &Ctx, id: &str) -> Element {
     match ctx.applicant(id) {
-        Ok(applicant) => {
-            let name = format!(
-                "{} {}",
-                text_of(&applicant, "given_name"),
-                text_of(&applicant, "family_name")
-            );
-            el("a")
-                .attr("href", format!("/applicants/{id}"))
-                .text(name.trim())
-        }
+        Ok(applicant) => el("a")
+            .attr("href", format!("/applicants/{id}"))
+            .text(&applicant.display_name()),
         Err(_) => el("span").text(id),
     }
 }
@@ -96,7 +85,7 @@ pub fn case_link(ctx: &Ctx, id: &str) -> Element {
     match ctx.case(id) {
         Ok(case) => el("a")
             .attr("href", format!("/cases/{id}"))
-            .text(&text_of(&case, "folio")),
+            .text(&case.folio),
         Err(_) => el("span").text(id),
     }
 }

@@ -209,25 +209,17 @@ fn files(ctx: &Ctx, doc: &Doc<Ticket>) -> Result<Element> {
     let tz = ctx.caller().time_zone.clone();
     let mut names = Names::default();
     let items = files.iter().map(|file| {
-        let by = file["uploaded_by"]
-            .as_str()
+        let by = file
+            .uploaded_by
+            .as_deref()
             .map(|id| names.of(ctx, id))
             .unwrap_or_else(|| "Helpdesk".to_owned());
-        let at = file["uploaded_at"]
-            .as_str()
-            .and_then(|at| at.parse().ok())
+        let at = jiff::Timestamp::from_millisecond(file.uploaded_at)
             .map(|at| local_time(at, &tz))
             .unwrap_or_default();
         el("li")
-            .child(
-                el("a")
-                    .attr("href", file["download"].as_str().unwrap_or_default())
-                    .text(file["name"].as_str().unwrap_or("file")),
-            )
-            .child(el("small").text(&format!(
-                " {} · {by} · {at}",
-                size_in_words(file["size"].as_u64().unwrap_or(0))
-            )))
+            .child(el("a").attr("href", &file.download).text(&file.name))
+            .child(el("small").text(&format!(" {} · {by} · {at}", size_in_words(file.size))))
     });
     Ok(el("ul")
         .class("ticket-files")
