@@ -1,17 +1,30 @@
 //! # Notes
 //!
 //! Notes and follow-up reminders on anything: an applicant, a case, a ticket.
-//! A note is about a `subject`, any string such as `applicant:ID` or
-//! `case:ID`. A note with a follow-up time (`follow_up_at`, milliseconds
-//! since the epoch) emails its author `"{reminder_prefix} {first line}"` at
-//! that time, unless it is done by then.
+//! A note is about a `subject`, any string such as `applicant:ID`,
+//! `case:ID` or `ticket:7`. A note with a follow-up time (`follow_up_at`,
+//! milliseconds since the epoch) emails its author
+//! `"{reminder_prefix} {first line}"` at that time, unless it is done by then.
+//!
+//! ## Applicants and cases
+//!
+//! A subject `applicant:{id}` or `case:{id}` names a record of the practice,
+//! read through the host's `records` import as the person writing or reading
+//! the note. A new note about one that does not exist (or is in the trash)
+//! is refused with 422 naming `subject`; a person who may not read it gets
+//! the host's 403 (`applicants.read` or `cases.read`) as it is. The note's
+//! page names it, linked to its page: "About Ana Díaz" (`/applicants/{id}`)
+//! or "About CAS014 (Ana Díaz)" (`/cases/{id}`), as far as the reader may
+//! see it (the subject as written otherwise). The reminder email names it
+//! the same way, with every field, since the timer reads with the module's
+//! own rights.
 //!
 //! ## JSON API (below `/api/v1/m/notes`)
 //!
 //! | request | answer |
 //! |---|---|
 //! | `GET /notes?subject=&limit=&cursor=` | `{"items":[note...],"next_cursor":...}`, newest first |
-//! | `POST /notes` `{subject, text, follow_up_at?}` | 201 with the note |
+//! | `POST /notes` `{subject, text, follow_up_at?}` | 201 with the note; 422 for an `applicant:`/`case:` subject that does not exist |
 //! | `GET /notes/:id` | the note |
 //! | `PUT /notes/:id` `{text, follow_up_at, done, version}` | the note; 409 with `current` when `version` is stale |
 //! | `DELETE /notes/:id?version=` | 204; only the author or a holder of `notes.manage_all` |
@@ -47,6 +60,7 @@ use serde_json::json;
 
 mod pages;
 pub mod rules;
+mod subjects;
 
 pub struct Notes;
 
@@ -204,6 +218,7 @@ fn delete(ctx: &Ctx, request: Request) -> Result<Response> {
 /// search entry.
 fn add_note(ctx: &Ctx, new: NewNote) -> Result<Doc<Note>> {
     rules::check_new(&new.subject, &new.text, new.follow_up_at)?;
+    subjects::check_exists(ctx, &new.subject)?;
     let caller = ctx.caller();
     let author_id = caller
         .user_id
@@ -247,7 +262,12 @@ fn send_reminder(ctx: &Ctx, id: &str, due_at: i64) -> Result<()> {
         ctx.send_mail(
             &note.author_email,
             &rules::reminder_subject(&settings.reminder_prefix, &note.text),
-            &rules::reminder_body(id, note),
+            &rules::reminder_body(
+                &ctx.caller().practice_url,
+                id,
+                note,
+                &subjects::about(ctx, &note.subject),
+            ),
         )?;
     }
     ctx.emit(

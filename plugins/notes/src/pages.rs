@@ -1,10 +1,10 @@
 //! The notes pages: HTML fragments that the host wraps in its app shell.
 
-use immcase_sdk::html::{Element, Html, el};
+use immcase_sdk::html::{Element, Html, el, text};
 use immcase_sdk::{Ctx, Doc, Error, Request, Response, Result};
 
 use crate::rules::{self, SUBJECT_MAX, TEXT_MAX};
-use crate::{Note, NoteForm, Settings, notes};
+use crate::{Note, NoteForm, Settings, notes, subjects};
 
 /// `GET /` (page): the latest notes and a form to add one.
 pub fn home(ctx: &Ctx, _request: Request) -> Result<Response> {
@@ -120,7 +120,8 @@ fn new_note_form(form: &NoteForm, problem: Option<&Error>) -> Element {
         .child(el("button").attr("type", "submit").text("Add note"))
 }
 
-/// `GET /notes/:id` (page): one note.
+/// `GET /notes/:id` (page): one note, and what it is about as the reader
+/// may see it.
 pub fn note(ctx: &Ctx, doc: &Doc<Note>) -> Response {
     let note = &doc.data;
     let time_zone = &ctx.caller().time_zone;
@@ -128,17 +129,25 @@ pub fn note(ctx: &Ctx, doc: &Doc<Note>) -> Response {
         Some(at) => rules::local_time(at, time_zone),
         None => "none".to_owned(),
     };
+    let about = subjects::about(ctx, &note.subject);
+    let about: Html = match &about.page {
+        Some(page) => el("a").attr("href", page).text(&about.text).into(),
+        None => text(&about.text),
+    };
     let facts = [
-        ("About", note.subject.clone()),
-        ("By", note.author_name.clone()),
-        ("Follow up", follow_up),
-        ("Done", if note.done { "yes" } else { "no" }.to_owned()),
-        ("Written", rules::local_time(doc.created_at, time_zone)),
+        ("About", about),
+        ("By", text(&note.author_name)),
+        ("Follow up", text(&follow_up)),
+        ("Done", text(if note.done { "yes" } else { "no" })),
+        (
+            "Written",
+            text(&rules::local_time(doc.created_at, time_zone)),
+        ),
     ];
     let details = el("dl").children(
         facts
-            .iter()
-            .map(|(term, value)| Html::from_iter([el("dt").text(term), el("dd").text(value)])),
+            .into_iter()
+            .map(|(term, value)| Html::from_iter([el("dt").text(term), el("dd").child(value)])),
     );
     let text = el("div")
         .class("note-text")

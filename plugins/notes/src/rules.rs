@@ -139,13 +139,82 @@ pub fn first_line(text: &str, max: usize) -> String {
     }
 }
 
-/// The body of the reminder email.
-pub fn reminder_body(note_id: &str, note: &Note) -> String {
-    format!(
-        "You asked to follow up on {subject}.\n\n{text}\n\nThe note: /m/notes/notes/{note_id}\n",
-        subject = note.subject,
+/// The body of the reminder email, naming what the note is about.
+pub fn reminder_body(practice_url: &str, note_id: &str, note: &Note, about: &About) -> String {
+    let mut body = format!(
+        "You asked to follow up on {about}.\n\n{text}\n\nThe note: {practice_url}/m/notes/notes/{note_id}\n",
+        about = about.text,
         text = note.text.trim(),
-    )
+    );
+    if let (Some(record), Some(page)) = (subject_record(&note.subject), &about.page) {
+        body.push_str(&format!("The {}: {practice_url}{page}\n", record.word()));
+    }
+    body
+}
+
+/// A record a note's subject names: `applicant:{id}` or `case:{id}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Record<'a> {
+    Applicant(&'a str),
+    Case(&'a str),
+}
+
+impl Record<'_> {
+    /// `applicant` or `case`.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Record::Applicant(_) => "applicant",
+            Record::Case(_) => "case",
+        }
+    }
+
+    /// The record's page in the host.
+    pub fn page(&self) -> String {
+        match self {
+            Record::Applicant(id) => format!("/applicants/{id}"),
+            Record::Case(id) => format!("/cases/{id}"),
+        }
+    }
+}
+
+/// The applicant or case a subject names, if it names one (any other
+/// subject, such as `ticket:7`, is free text).
+pub fn subject_record(subject: &str) -> Option<Record<'_>> {
+    let subject = subject.trim();
+    if let Some(id) = subject.strip_prefix("applicant:") {
+        Some(Record::Applicant(id.trim()))
+    } else {
+        subject
+            .strip_prefix("case:")
+            .map(|id| Record::Case(id.trim()))
+    }
+}
+
+/// What a note is about, as people read it: the record's name with its
+/// page, or the subject as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct About {
+    pub text: String,
+    pub page: Option<String>,
+}
+
+impl About {
+    /// The subject as written, linked to nothing.
+    pub fn as_written(subject: &str) -> About {
+        About {
+            text: subject.to_owned(),
+            page: None,
+        }
+    }
+}
+
+/// A case as a note names it: its folio, and its applicant's name when
+/// known (`CAS014 (Ana Díaz)`).
+pub fn case_title(folio: &str, applicant_name: &str) -> String {
+    match applicant_name.trim() {
+        "" => folio.to_owned(),
+        name => format!("{folio} ({name})"),
+    }
 }
 
 /// A follow-up date typed in a form (`YYYY-MM-DD`, empty for none) as the
@@ -304,6 +373,42 @@ mod tests {
         assert_eq!(long.chars().count(), "Follow up: ".len() + 100);
         assert!(long.ends_with('…'));
         assert_eq!(timer_key("abc"), "note:abc");
+    }
+
+    #[test]
+    fn subjects_name_applicants_and_cases_by_id() {
+        assert_eq!(
+            subject_record(" applicant:a1 "),
+            Some(Record::Applicant("a1"))
+        );
+        assert_eq!(subject_record("case:c1"), Some(Record::Case("c1")));
+        assert_eq!(subject_record("ticket:7"), None);
+        assert_eq!(subject_record("Case:c1"), None);
+        assert_eq!(Record::Case("c1").page(), "/cases/c1");
+        assert_eq!(case_title("CAS014", "Ana Díaz"), "CAS014 (Ana Díaz)");
+        assert_eq!(case_title("CAS014", " "), "CAS014");
+    }
+
+    #[test]
+    fn the_reminder_names_the_subject_and_its_page() {
+        let mut note = note();
+        note.subject = "case:c1".into();
+        let about = About {
+            text: "CAS014 (Ana Díaz)".into(),
+            page: Some("/cases/c1".into()),
+        };
+        assert_eq!(
+            reminder_body("https://acme.example", "n1", &note, &about),
+            "You asked to follow up on CAS014 (Ana Díaz).\n\nCall about the passport\nBring the forms\n\n\
+             The note: https://acme.example/m/notes/notes/n1\nThe case: https://acme.example/cases/c1\n"
+        );
+        note.subject = "ticket:7".into();
+        let body = reminder_body("", "n1", &note, &About::as_written("ticket:7"));
+        assert!(
+            body.starts_with("You asked to follow up on ticket:7.\n"),
+            "{body}"
+        );
+        assert!(body.ends_with("The note: /m/notes/notes/n1\n"), "{body}");
     }
 
     #[test]
