@@ -154,6 +154,7 @@ async fn module_call(state: &AppState) -> (f64, f64, f64) {
         display_name: "Administrator".into(),
         time_zone: "America/Toronto".into(),
         permissions: vec!["module:*".into(), "users.manage".into()],
+        practice_url: state.config.practice_url("default"),
     };
     let mut samples = Vec::with_capacity(INSTANTIATIONS);
     for _ in 0..INSTANTIATIONS {

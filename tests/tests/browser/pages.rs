@@ -425,7 +425,7 @@ async fn a_module_page_is_shown_in_the_shell(backend: Backend) {
         assert!(admin.has(".profile-drawer").await);
         // The module's own form, with a mistake the module reports beside
         // its field, the rest of what was typed kept.
-        admin.fill("input[name=subject]", "case:CAS001").await;
+        admin.fill("input[name=subject]", "Biometrics").await;
         admin.fill("textarea[name=text]", "   ").await;
         admin.submit_button("Add note").await;
         admin.wait_for_text(".field-error", "required").await;
@@ -435,7 +435,7 @@ async fn a_module_page_is_shown_in_the_shell(backend: Backend) {
             .prop("value")
             .await
             .unwrap();
-        assert_eq!(subject.as_deref(), Some("case:CAS001"));
+        assert_eq!(subject.as_deref(), Some("Biometrics"));
         assert!(
             admin.has("#sidebar").await,
             "the module's error page is in the shell"

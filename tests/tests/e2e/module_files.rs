@@ -67,7 +67,11 @@ async fn a_module_lists_reads_and_attaches_files_as_the_caller(backend: Backend)
     // (The module may also have attached its welcome.txt to the applicant.)
     let items = got.body["items"].as_array().unwrap();
     let listed_itinerary = items.iter().find(|f| f["name"] == "itinerary.txt").unwrap();
-    assert_eq!(listed_itinerary["from"], "applicant");
+    assert_eq!(listed_itinerary["owner"], format!("applicant:{ana}"));
+    assert_eq!(
+        listed_itinerary["download"],
+        format!("/api/v1/files/{itinerary}")
+    );
     let read = admin
         .get(&format!("/api/v1/m/filer/read?id={itinerary}"))
         .await

@@ -1,12 +1,17 @@
-//! A module built against an earlier compatible contract (host API 0.1.0,
-//! bindings from a frozen copy of that WIT: `tests/modules/api-0-1-0`) is
-//! loaded by this host and its imports work unchanged.
+//! A module built against an earlier contract (host API 0.1.0, bindings
+//! from a frozen copy of that WIT: `tests/modules/api-0-1-0`) is loaded by
+//! this host, which serves 0.1.x beside 0.2, and its imports work as 0.1
+//! promised: records are JSON of the JSON API's shape.
 
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
 use immcase_tests::{Backend, TestServer, on_both_databases};
+use serde_json::json;
 
-on_both_databases!(a_module_built_against_0_1_0_runs_on_this_host);
+on_both_databases!(
+    a_module_built_against_0_1_0_runs_on_this_host,
+    a_0_1_module_reads_records_as_the_json_api_shows_them
+);
 
 async fn a_module_built_against_0_1_0_runs_on_this_host(backend: Backend) {
     let server = TestServer::start_with_modules(backend, &["api-0-1-0"]).await;
@@ -20,10 +25,74 @@ async fn a_module_built_against_0_1_0_runs_on_this_host(backend: Backend) {
         .unwrap()
         .clone();
     assert_ne!(old["status"], "refused", "{old}");
+    assert_eq!(
+        old["contract"], "0.1.2",
+        "served by the 0.1 contract: {old}"
+    );
+    let page = admin.get("/settings/modules").await.expect_status(200);
+    assert!(
+        page.text
+            .contains("needs host API ^0.1 · built for the earlier contract 0.1.2, still served"),
+        "{}",
+        page.text
+    );
     admin.set_module("api-0-1-0", true).await;
     for visit in 1..=2 {
         let answer = admin.get("/api/v1/m/api-0-1-0/").await.expect_status(200);
         assert_eq!(answer.body["api"], "0.1.0");
         assert_eq!(answer.body["stored"], visit, "its store import works");
     }
+    server.stop().await;
+}
+
+async fn a_0_1_module_reads_records_as_the_json_api_shows_them(backend: Backend) {
+    let server = TestServer::start_with_modules(backend, &["api-0-1-0"]).await;
+    let admin = server.admin().await;
+    admin.set_module("api-0-1-0", true).await;
+    let created = admin
+        .post(
+            "/api/v1/applicants",
+            json!({ "given_name": "Ana", "family_name": "García", "emails": ["ana@maple.example"],
+                    "passport_number": "AB123456", "date_of_birth": "1990-04-21" }),
+        )
+        .await
+        .expect_status(201);
+    let id = created.body["id"].as_str().unwrap().to_owned();
+
+    let through_module = admin
+        .get(&format!("/api/v1/m/api-0-1-0/applicants/{id}"))
+        .await
+        .expect_status(200);
+    let through_api = admin
+        .get(&format!("/api/v1/applicants/{id}"))
+        .await
+        .expect_status(200);
+    assert_eq!(through_module.body, through_api.body, "the same JSON");
+    assert_eq!(
+        through_module.body["created_at"],
+        created.body["created_at"]
+    );
+
+    // A field the reader's role hides is absent, as in the API.
+    let desk = server
+        .sign_in_with_role(
+            &admin,
+            json!({ "name": "Front desk", "permissions": ["applicants.read", "module:api-0-1-0"],
+                    "field_rules": { "applicant.passport_number": "hidden" } }),
+            "desk@immcase.test",
+        )
+        .await;
+    let seen = desk
+        .get(&format!("/api/v1/m/api-0-1-0/applicants/{id}"))
+        .await
+        .expect_status(200);
+    assert_eq!(seen.body["family_name"], "García");
+    assert!(seen.body.get("passport_number").is_none(), "{}", seen.text);
+
+    let unknown = admin
+        .get("/api/v1/m/api-0-1-0/applicants/nobody")
+        .await
+        .expect_status(404);
+    assert!(unknown.text.contains("NotFound"), "{}", unknown.text);
+    server.stop().await;
 }

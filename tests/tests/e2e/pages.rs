@@ -290,6 +290,9 @@ async fn module_pages_are_framed_in_the_shell(backend: Backend) {
     let admin = server.admin().await;
     admin.set_module("notes", true).await;
     admin.set_module("trapping", true).await;
+    // The note below is about the practice's first case, named by folio.
+    let applicant = admin.add_applicant("Lindqvist").await;
+    admin.open_case(&applicant, "visitor_visa").await;
     let page = admin.get("/m/notes/").await.expect_status(200);
     assert!(page.text.starts_with("<!doctype html>"), "{}", page.text);
     assert!(page.text.contains("<title>Notes · "), "{}", page.text);

@@ -22,6 +22,19 @@ fn module_folder(root: &Path, name: &str, manifest: &str, wasm: &Path) -> std::p
     folder
 }
 
+/// `manifest` asking for host API `wanted` instead.
+fn with_host_api(manifest: &str, wanted: &str) -> String {
+    let changed: Vec<String> = manifest
+        .lines()
+        .map(|line| match line.starts_with("host-api") {
+            true => format!("host-api = {wanted:?}"),
+            false => line.to_owned(),
+        })
+        .collect();
+    assert!(changed.iter().any(|l| l.ends_with(&format!("{wanted:?}"))));
+    changed.join("\n")
+}
+
 fn refusal(result: Result<impl std::fmt::Debug, CheckError>) -> String {
     match result {
         Err(CheckError::Refused(message)) => message,
@@ -57,10 +70,34 @@ async fn check_refuses_with_the_servers_own_words() {
 
     // A host API this server does not provide, refused before any build is
     // looked for.
-    let future = manifest.replace("host-api = \"^0.1\"", "host-api = \"^0.9\"");
+    let future = with_host_api(&manifest, "^0.9");
     let folder = module_folder(work.path(), "future", &future, &wasm);
     let future_api = refusal(plugin_check(&folder, None));
     assert!(future_api.contains("^0.9"), "{future_api}");
+
+    // A contract the server serves, but not the one the component was
+    // built against.
+    let older = with_host_api(&manifest, "^0.1");
+    let folder = module_folder(work.path(), "older", &older, &wasm);
+    let not_what_it_says = refusal(plugin_check(&folder, Some(&wasm)));
+    assert!(
+        not_what_it_says.contains("built against host API 0.2.0")
+            && not_what_it_says.contains("host-api = \"^0.1\""),
+        "{not_what_it_says}"
+    );
+
+    // A module built against 0.1.0 passes, served by 0.1.2, with a note.
+    let (old_manifest, old_wasm) = test_module_files("api-0-1-0");
+    let old_manifest = std::fs::read_to_string(old_manifest).unwrap();
+    let folder = module_folder(work.path(), "api-0-1-0", &old_manifest, &old_wasm);
+    let old = plugin_check(&folder, Some(&old_wasm)).unwrap();
+    assert_eq!(old.contract.to_string(), "0.1.2");
+    assert!(
+        old.summary()
+            .contains("built against host API 0.1, which this server still serves (as 0.1.2)"),
+        "{}",
+        old.summary()
+    );
 
     // What loads passes, and the summary says what the component uses.
     let folder = module_folder(work.path(), "recorder", &manifest, &wasm);

@@ -1,20 +1,37 @@
 //! Test module built against the contract as it was at 0.1.0, with the
 //! bindings generated from a frozen copy of that WIT (`wit/plugin.wit`)
-//! rather than through the SDK. `GET /` (any path) counts visits in a
-//! document of its store and answers `{"api":"0.1.0","stored":N}`, so the
-//! imports it was built with are exercised on the current host.
+//! rather than through the SDK, so the imports it was built with are
+//! exercised on the current host:
+//!
+//! - `GET /applicants/{id}` answers the applicant exactly as the `records`
+//!   import of 0.1 gives it (JSON of the JSON API's shape), or the error;
+//! - any other path counts visits in a document of its store and answers
+//!   `{"api":"0.1.0","stored":N}`.
 
 // The generated bindings use `unsafe` for the canonical ABI.
 #![allow(unsafe_code)]
 
 wit_bindgen::generate!({ path: "wit", world: "module" });
 
-use immcase::plugin::store;
+use immcase::plugin::{records, store};
 
 struct Old;
 
 impl Guest for Old {
-    fn handle_http(_caller: Caller, _request: HttpRequest) -> HttpResponse {
+    fn handle_http(_caller: Caller, request: HttpRequest) -> HttpResponse {
+        if let Some(id) = request.path.strip_prefix("/applicants/") {
+            return match records::get_applicant(id) {
+                Ok(json) => answer(200, json),
+                Err(e) => {
+                    let status = match &e {
+                        Error::NotFound(_) => 404,
+                        Error::Forbidden(_) => 403,
+                        _ => 422,
+                    };
+                    answer(status, format!("{{\"error\":{:?}}}", format!("{e:?}")))
+                }
+            };
+        }
         let current = store::get("marks", "visits").ok().flatten();
         // The document is `{"visits":N}`; read without a JSON library.
         let visits = current
@@ -30,14 +47,9 @@ impl Guest for Old {
         let expected = current.as_ref().map(|d| d.version);
         let data = format!("{{\"visits\":{visits}}}");
         let stored = store::put("marks", "visits", &data, expected);
-        let (status, body) = match stored {
-            Ok(_) => (200, format!("{{\"api\":\"0.1.0\",\"stored\":{visits}}}")),
-            Err(e) => (500, format!("{{\"error\":{:?}}}", format!("{e:?}"))),
-        };
-        HttpResponse {
-            status,
-            headers: vec![("content-type".into(), "application/json".into())],
-            body: body.into_bytes(),
+        match stored {
+            Ok(_) => answer(200, format!("{{\"api\":\"0.1.0\",\"stored\":{visits}}}")),
+            Err(e) => answer(500, format!("{{\"error\":{:?}}}", format!("{e:?}"))),
         }
     }
 
@@ -51,6 +63,14 @@ impl Guest for Old {
 
     fn call_action(_caller: Caller, name: String, _input: Json) -> Result<Json, Error> {
         Err(Error::NotFound(format!("no action {name}")))
+    }
+}
+
+fn answer(status: u16, body: String) -> HttpResponse {
+    HttpResponse {
+        status,
+        headers: vec![("content-type".into(), "application/json".into())],
+        body: body.into_bytes(),
     }
 }
 

@@ -1,11 +1,13 @@
 //! Test module for the `files` import.
 //!
-//! - `GET /list?owner=applicant:{id}` → `{"items": [...]}` as the caller.
+//! - `GET /list?owner=applicant:{id}` → `{"items": [...]}` as the caller,
+//!   each file as the SDK's `FileInfo` serialises it (a case's listing
+//!   includes its applicant's files, owned by `applicant:{id}`).
 //! - `GET /read?id=` → the file's bytes, as base64-free text (the tests
 //!   upload text).
 //! - `POST /attach?owner=&name=&type=` with the contents as body → the new
-//!   file; with `&then=fail`, the call fails after attaching, so nothing of
-//!   it may remain.
+//!   file (a `FileInfo`); with `&then=fail`, the call fails after attaching,
+//!   so nothing of it may remain.
 //! - `GET /person?id=` → the person or 404; `GET /people?permission=` →
 //!   `{"items": [...]}` (the `directory` import).
 //! - On `applicant.created` (a call the host makes on its own), attaches
@@ -32,10 +34,7 @@ impl Plugin for Filer {
             .ok_or_else(|| Error::Invalid("an applicant event without an id".into()))?;
         let owner = format!("applicant:{id}");
         // Delivered again after a failure: attach once.
-        let already = ctx
-            .files(&owner)?
-            .iter()
-            .any(|f| f["name"] == "welcome.txt");
+        let already = ctx.files(&owner)?.iter().any(|f| f.name == "welcome.txt");
         if !already {
             ctx.attach_file(
                 &owner,

@@ -1,6 +1,7 @@
 //! Test module whose manifest declares `records = ["applicants:read"]` only.
 //!
-//! - `GET /applicant?id=` → the applicant, read as the caller.
+//! - `GET /applicant?id=` → the applicant, read as the caller (the SDK's
+//!   `Applicant` as JSON).
 //! - `GET /case?id=` → asks for a case, which its manifest does not allow:
 //!   the host answers `forbidden`, passed on as 403 with the host's message.
 

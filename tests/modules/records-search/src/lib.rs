@@ -2,7 +2,10 @@
 //! passed on as the SDK shows them (403 `forbidden`, 404 `not_found`, 422
 //! `invalid`, with the host's message).
 //!
-//! - `GET /applicant?id=`, `GET /case?id=` → the record, read as the caller.
+//! - `GET /applicant?id=`, `GET /case?id=` → the record, read as the caller,
+//!   as the SDK's `Applicant` or `Case` serialises it (the JSON API's field
+//!   names; the fields the caller's roles hide empty and named in `hidden`;
+//!   times in ms since the epoch).
 //! - `GET /by-email?email=` → `{"items": [...]}`: the applicants with it.
 //! - `POST /applicant-after-write?id=` → writes a mark to its own store first
 //!   (which starts the call's transaction), then reads the applicant.
@@ -14,7 +17,8 @@
 //!   `GET /seen?id=` → that copy.
 
 use immcase_sdk::{
-    Ctx, Error, Event, Plugin, Request, Response, Result, Router, SearchEntry, export_plugin,
+    Applicant, Ctx, Error, Event, Plugin, Request, Response, Result, Router, SearchEntry,
+    export_plugin,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -37,7 +41,7 @@ impl Plugin for RecordsSearch {
     fn on_event(ctx: &Ctx, event: Event) -> Result<()> {
         let id = event.payload["id"].as_str().unwrap_or_default().to_string();
         let applicant = ctx.applicant(&id)?;
-        match ctx.collection::<Value>("seen").insert(&id, &applicant) {
+        match ctx.collection::<Applicant>("seen").insert(&id, &applicant) {
             Ok(_) | Err(Error::Conflict(_)) => Ok(()),
             Err(e) => Err(e),
         }
@@ -120,7 +124,7 @@ fn remove_doc(ctx: &Ctx, request: Request) -> Result<Response> {
 
 fn seen(ctx: &Ctx, request: Request) -> Result<Response> {
     let id = param(&request, "id")?;
-    match ctx.collection::<Value>("seen").get(&id)? {
+    match ctx.collection::<Applicant>("seen").get(&id)? {
         Some(doc) => Ok(Response::json(&doc.data)),
         None => Err(Error::NotFound(format!("no applicant {id} seen yet"))),
     }
