@@ -42,6 +42,16 @@ pub enum AppError {
         /// The current state of the record, so the client can show it.
         current: Option<serde_json::Value>,
     },
+    /// A write to an applicant or case based on a version others changed
+    /// since: the record now, and field by field what they changed.
+    #[error("{message}")]
+    EditConflict {
+        message: String,
+        current: serde_json::Value,
+        /// The fields changed since the writer's version (see
+        /// `records::timeline::FieldChange`).
+        changes: serde_json::Value,
+    },
     /// A new record that looks like existing ones: created only when the
     /// request confirms it.
     #[error(
@@ -105,6 +115,13 @@ pub struct ErrorDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Object)]
     pub current: Option<serde_json::Value>,
+    /// For `conflict` on changing an applicant or a case: each field others
+    /// changed since the version written against, `{field, from, to,
+    /// by_user_id, by_name, at, collides}`, `collides` when the refused
+    /// write set it to another value than it has now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Object)]
+    pub changes: Option<serde_json::Value>,
     /// For `conflict` on creating a record that looks like existing ones:
     /// each candidate with the reasons it matched.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -171,7 +188,9 @@ impl AppError {
             | AppError::ForbiddenOther(_)
             | AppError::ReadOnlyField(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
-            AppError::Conflict { .. } | AppError::PossibleDuplicates { .. } => StatusCode::CONFLICT,
+            AppError::Conflict { .. }
+            | AppError::EditConflict { .. }
+            | AppError::PossibleDuplicates { .. } => StatusCode::CONFLICT,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::QuotaExceeded(_) => StatusCode::INSUFFICIENT_STORAGE,
@@ -192,7 +211,9 @@ impl AppError {
             | AppError::ForbiddenOther(_)
             | AppError::ReadOnlyField(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
-            AppError::Conflict { .. } | AppError::PossibleDuplicates { .. } => "conflict",
+            AppError::Conflict { .. }
+            | AppError::EditConflict { .. }
+            | AppError::PossibleDuplicates { .. } => "conflict",
             AppError::TooLarge(_) => "too_large",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::QuotaExceeded(_) => "quota_exceeded",
@@ -228,6 +249,7 @@ impl IntoResponse for AppError {
         let mut fields = FieldErrors::new();
         let (mut permission, mut current, mut candidates, mut retry_after) =
             (None, None, None, None);
+        let mut changes = None;
         let mut denied = None;
         match self {
             AppError::Invalid { fields: f, .. } => fields = f,
@@ -240,6 +262,14 @@ impl IntoResponse for AppError {
                 fields.insert(field, "read-only for your role".into());
             }
             AppError::Conflict { current: c, .. } => current = c,
+            AppError::EditConflict {
+                current: c,
+                changes: ch,
+                ..
+            } => {
+                current = Some(c);
+                changes = Some(ch);
+            }
             AppError::PossibleDuplicates { candidates: c, .. } => candidates = Some(c),
             AppError::RateLimited { retry_after_secs } => retry_after = Some(retry_after_secs),
             _ => {}
@@ -255,6 +285,7 @@ impl IntoResponse for AppError {
                 fields,
                 permission,
                 current,
+                changes,
                 candidates,
             },
         };

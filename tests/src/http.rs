@@ -48,6 +48,27 @@ impl Resp {
         self.text[start..start + end].to_string()
     }
 
+    /// The value of the first hidden input named `name` of an HTML page,
+    /// unescaped.
+    #[track_caller]
+    pub fn hidden(&self, name: &str) -> String {
+        let marker = format!("type=\"hidden\" name=\"{name}\" value=\"");
+        let start = self
+            .text
+            .find(&marker)
+            .unwrap_or_else(|| panic!("no hidden {name} in the page: {}", self.text))
+            + marker.len();
+        let end = self.text[start..].find('"').expect("end of the value");
+        self.text[start..start + end]
+            .replace("&#34;", "\"")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&#x27;", "'")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&")
+    }
+
     #[track_caller]
     pub fn expect_status(self, status: u16) -> Resp {
         assert_eq!(

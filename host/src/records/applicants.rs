@@ -13,8 +13,8 @@ use utoipa::{IntoParams, ToSchema};
 use super::applicant::{self, Applicant, ApplicantInput, FIELDS};
 use super::timeline::{self, Change};
 use super::{
-    announce, applicant_store as store, changed_elsewhere, check_writable_keys, duplicates,
-    overlay, take_version,
+    announce, applicant_store as store, check_writable_keys, duplicates, edit_conflict, overlay,
+    take_version,
 };
 use crate::access::Caller;
 use crate::api::{Json, Path, Query};
@@ -274,21 +274,25 @@ pub async fn change(
     let before = store::find(&mut *tx, &caller.practice, id)
         .await?
         .ok_or(AppError::NotFound("applicant"))?;
-    let stale = |current: &Applicant| {
-        changed_elsewhere(
-            "applicant",
+    let stale = async |current: &Applicant, requested: &Map<String, Value>| {
+        let now = (
             current.version,
             applicant::visible(current, &caller.field_rules),
-        )
+        );
+        let record = ("applicant", id);
+        edit_conflict(&state.db, caller, record, version, now, requested).await
     };
     if before.version != version {
-        return Err(stale(&before));
+        drop(tx);
+        return Err(stale(&before, &body).await?);
     }
+    let requested = body.clone();
     let merged = overlay(&applicant::as_input(&before), body);
     let input = parse_input(merged)?;
     let input = applicant::check(input, &today(state)).map_err(AppError::check_fields_err)?;
     if !store::update(&mut tx, &caller.practice, id, version, &input, now).await? {
-        return Err(stale(&found(state, caller, id).await?));
+        drop(tx);
+        return Err(stale(&found(state, caller, id).await?, &requested).await?);
     }
     let after = store::find(&mut *tx, &caller.practice, id)
         .await?
@@ -299,7 +303,8 @@ pub async fn change(
         FIELDS,
     );
     if !changes.is_empty() {
-        timeline::record(&mut tx, caller, "applicant", id, "updated", &changes, now).await?;
+        let made = after.version;
+        timeline::record_update(&mut tx, caller, "applicant", id, made, &changes, now).await?;
         crate::change::reindex(&mut tx, &caller.practice, "applicant", id, now).await?;
         // Cases are found by their applicant's name too.
         let cases: Vec<String> = sqlx::query_scalar(

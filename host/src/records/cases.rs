@@ -12,8 +12,8 @@ use utoipa::{IntoParams, ToSchema};
 use super::applicants::Timeline;
 use super::case::{self, Case, CaseInput, FIELDS};
 use super::{
-    announce, applicant_store, case_store as store, changed_elsewhere, check_writable_keys,
-    overlay, take_version, timeline,
+    announce, applicant_store, case_store as store, check_writable_keys, edit_conflict, overlay,
+    take_version, timeline,
 };
 use crate::access::Caller;
 use crate::api::{Json, Path, Query};
@@ -229,15 +229,20 @@ pub async fn change(
     let before = store::find(&mut *tx, &caller.practice, id)
         .await?
         .ok_or(AppError::NotFound("case"))?;
-    let stale =
-        |current: &Case| changed_elsewhere("case", current.version, visible(current, caller));
+    let stale = async |current: &Case, requested: &Map<String, Value>| {
+        let now = (current.version, visible(current, caller));
+        edit_conflict(&state.db, caller, ("case", id), version, now, requested).await
+    };
     if before.version != version {
-        return Err(stale(&before));
+        drop(tx);
+        return Err(stale(&before, &body).await?);
     }
+    let requested = body.clone();
     let merged = overlay(&case::as_input(&before), body);
     let input = checked(&mut tx, caller, parse(merged)?, Some(&before.program)).await?;
     if !store::update(&mut tx, &caller.practice, id, version, &input, now).await? {
-        return Err(stale(&found(state, caller, id).await?));
+        drop(tx);
+        return Err(stale(&found(state, caller, id).await?, &requested).await?);
     }
     let after = store::find(&mut *tx, &caller.practice, id)
         .await?
@@ -248,7 +253,8 @@ pub async fn change(
         FIELDS,
     );
     if !changes.is_empty() {
-        timeline::record(&mut tx, caller, "case", id, "updated", &changes, now).await?;
+        let made = after.version;
+        timeline::record_update(&mut tx, caller, "case", id, made, &changes, now).await?;
         crate::change::reindex(&mut tx, &caller.practice, "case", id, now).await?;
     }
     if before.stage != after.stage {

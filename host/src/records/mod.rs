@@ -67,6 +67,37 @@ pub fn visible(
     json
 }
 
+/// The answer to a write of an applicant or a case based on `version` that
+/// others changed since: 409 with the record as the caller may see it now
+/// and, field by field, what they changed (and whether the write collides).
+pub async fn edit_conflict(
+    db: &crate::db::Db,
+    caller: &crate::access::Caller,
+    record: (&str, &str),
+    version: i64,
+    current: (i64, serde_json::Value),
+    requested: &serde_json::Map<String, serde_json::Value>,
+) -> crate::error::Result<AppError> {
+    let (kind, _) = record;
+    let (now_at, current) = current;
+    let changes = timeline::changed_since(
+        db.pool(),
+        &caller.practice,
+        record,
+        version,
+        &caller.field_rules,
+        requested,
+    )
+    .await?;
+    Ok(AppError::EditConflict {
+        message: format!(
+            "this {kind} was changed by someone else since version {version} (now at version {now_at}); review and try again"
+        ),
+        current,
+        changes: serde_json::to_value(changes).unwrap_or_default(),
+    })
+}
+
 /// The answer to a write based on a version someone else already changed:
 /// 409 with the record as it is now.
 pub fn changed_elsewhere(kind: &str, version: i64, current: serde_json::Value) -> AppError {

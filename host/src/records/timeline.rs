@@ -42,6 +42,113 @@ pub fn diff(before: &Value, after: &Value, fields: &[&str]) -> Vec<(String, Valu
         .collect()
 }
 
+/// One field changed by others since a given version: its value then and
+/// now, and who changed it last, when.
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+pub struct FieldChange {
+    pub field: String,
+    /// The value at the version the writer started from.
+    #[schema(value_type = Object)]
+    pub from: Value,
+    /// The value now.
+    #[schema(value_type = Object)]
+    pub to: Value,
+    /// Who changed it last.
+    pub by_user_id: Option<String>,
+    pub by_name: Option<String>,
+    /// RFC 3339: when it was changed last.
+    pub at: String,
+    /// Whether the refused write set this field to another value than the
+    /// one it has now.
+    pub collides: bool,
+}
+
+/// Records an update that made `version`: one line per changed field.
+pub async fn record_update(
+    tx: &mut Tx,
+    caller: &Caller,
+    kind: &str,
+    id: &str,
+    version: i64,
+    changes: &[(String, Value, Value)],
+    now: i64,
+) -> Result<()> {
+    let actor = Actor {
+        user_id: Some(&caller.user_id),
+        name: &caller.display_name,
+    };
+    let line = Line {
+        kind,
+        id,
+        action: "updated",
+        version: Some(version),
+    };
+    insert(tx, &caller.practice, actor, line, changes, now).await
+}
+
+/// The fields changed by updates after `version`, each with its value at
+/// `version` and now (a field changed and changed back is left out), and
+/// who changed it last; fields `rules` hide are left out. `requested` is
+/// the refused write's body: a field it sets to another value than the
+/// current one collides.
+pub async fn changed_since<'e, E>(
+    db: E,
+    practice: &Practice,
+    record: (&str, &str),
+    version: i64,
+    rules: &FieldRules,
+    requested: &serde_json::Map<String, Value>,
+) -> Result<Vec<FieldChange>>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let (kind, id) = record;
+    let rows = sqlx::query(
+        "SELECT at, actor_user_id, actor_name, action, field, old_value, new_value FROM record_changes \
+         WHERE practice_id = $1 AND record_kind = $2 AND record_id = $3 AND action = 'updated' \
+         AND version > $4 ORDER BY id LIMIT 1000",
+    )
+    .bind(practice.id())
+    .bind(kind)
+    .bind(id)
+    .bind(version)
+    .fetch_all(db)
+    .await?;
+    let mut fields: Vec<FieldChange> = Vec::new();
+    for row in &rows {
+        let line = change(row)?;
+        let Some(field) = line.field else { continue };
+        if rules.get(&format!("{kind}.{field}")) == Some(&FieldAccess::Hidden) {
+            continue;
+        }
+        let to = line.new_value.unwrap_or(Value::Null);
+        match fields.iter_mut().find(|f| f.field == field) {
+            Some(seen) => {
+                seen.to = to;
+                seen.by_user_id = line.actor_user_id;
+                seen.by_name = line.actor_name;
+                seen.at = line.at;
+            }
+            None => fields.push(FieldChange {
+                field,
+                from: line.old_value.unwrap_or(Value::Null),
+                to,
+                by_user_id: line.actor_user_id,
+                by_name: line.actor_name,
+                at: line.at,
+                collides: false,
+            }),
+        }
+    }
+    fields.retain(|f| f.from != f.to);
+    for f in &mut fields {
+        f.collides = requested
+            .get(&f.field)
+            .is_some_and(|wanted| *wanted != f.to);
+    }
+    Ok(fields)
+}
+
 /// Records an action on a record; for `updated`, one line per changed field.
 pub async fn record(
     tx: &mut Tx,
@@ -78,6 +185,38 @@ pub async fn record_by(
     changes: &[(String, Value, Value)],
     now: i64,
 ) -> Result<()> {
+    let line = Line {
+        kind,
+        id,
+        action,
+        version: None,
+    };
+    insert(tx, practice, actor, line, changes, now).await
+}
+
+/// What a timeline line is about.
+struct Line<'a> {
+    kind: &'a str,
+    id: &'a str,
+    action: &'a str,
+    /// The version an update made.
+    version: Option<i64>,
+}
+
+async fn insert(
+    tx: &mut Tx,
+    practice: &Practice,
+    actor: Actor<'_>,
+    line: Line<'_>,
+    changes: &[(String, Value, Value)],
+    now: i64,
+) -> Result<()> {
+    let Line {
+        kind,
+        id,
+        action,
+        version,
+    } = line;
     let lines: Vec<(Option<&str>, Option<String>, Option<String>)> = if changes.is_empty() {
         vec![(None, None, None)]
     } else {
@@ -95,7 +234,7 @@ pub async fn record_by(
     for (field, old, new) in lines {
         sqlx::query(
             "INSERT INTO record_changes (practice_id, record_kind, record_id, at, actor_user_id, actor_name, \
-             action, field, old_value, new_value) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+             action, field, old_value, new_value, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(practice.id())
         .bind(kind)
@@ -107,6 +246,7 @@ pub async fn record_by(
         .bind(field)
         .bind(old)
         .bind(new)
+        .bind(version)
         .execute(&mut **tx)
         .await?;
     }

@@ -40,6 +40,7 @@ pub fn is_for_the_form(error: &AppError) -> bool {
         error,
         AppError::Invalid { .. }
             | AppError::Conflict { .. }
+            | AppError::EditConflict { .. }
             | AppError::SignInRefused(_)
             | AppError::RateLimited { .. }
     )

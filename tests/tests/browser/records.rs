@@ -1,6 +1,7 @@
 //! Applicants, cases and case programs in a browser (Debian's Chromium over
 //! WebDriver) on SQLite and PostgreSQL: creating an applicant past the
-//! duplicate check, a stale edit, opening and closing a case on a phone, a
+//! duplicate check, a stale edit, two people editing one case (on a laptop
+//! and a phone), opening and closing a case on a phone, a
 //! field a role hides, and an administrator's new program in the case form.
 
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
@@ -11,7 +12,8 @@ use serde_json::json;
 
 on_both_databases!(
     an_applicant_is_created_past_the_duplicate_check,
-    a_stale_edit_shows_the_newer_version_beside_what_was_typed,
+    a_stale_edit_asks_only_about_the_field_both_changed,
+    two_people_editing_a_case_keep_both_changes,
     a_case_is_opened_and_closed_on_a_phone,
     a_field_the_role_hides_is_not_on_the_pages,
     a_program_an_administrator_adds_is_offered_until_switched_off,
@@ -94,7 +96,7 @@ async fn an_applicant_is_created_past_the_duplicate_check(backend: Backend) {
     server.stop().await;
 }
 
-async fn a_stale_edit_shows_the_newer_version_beside_what_was_typed(backend: Backend) {
+async fn a_stale_edit_asks_only_about_the_field_both_changed(backend: Backend) {
     let Some(browser) = Browser::start().await else {
         return;
     };
@@ -121,23 +123,119 @@ async fn a_stale_edit_shows_the_newer_version_beside_what_was_typed(backend: Bac
         let conflict = s
             .wait_for_text(".conflict", "Someone else saved this applicant")
             .await;
-        assert!(conflict.contains("Speaks Igbo and English"), "{conflict}");
-        assert_eq!(value_of(&s, "#notes").await, "Prefers morning calls");
+        assert!(conflict.contains("changed notes too"), "{conflict}");
+        let question = s.text("fieldset#notes").await;
+        assert!(
+            question.contains("Keep Speaks Igbo and English"),
+            "{question}"
+        );
+        assert!(
+            question.contains("Use yours: Prefers morning calls"),
+            "{question}"
+        );
+        // The other change is kept in the form, not asked about.
         assert_eq!(value_of(&s, "#citizenship").await, "Nigeria");
-        // Saving again applies what was typed, knowingly.
+        assert!(!s.has("fieldset#citizenship").await);
+        // Choosing their notes keeps them, and saves the citizenship.
+        s.click("fieldset#notes input[value='Speaks Igbo and English']")
+            .await;
         s.submit_button("Save").await;
         s.wait_for_text(".flash", "Ana Okafor is saved.").await;
         let timeline = s.text("#timeline").await;
-        assert!(timeline.contains("Notes"), "{timeline}");
-        assert!(timeline.contains("Prefers morning calls"), "{timeline}");
+        assert!(timeline.contains("Citizenship"), "{timeline}");
+        assert!(!timeline.contains("Prefers morning calls"), "{timeline}");
     })
     .await;
     let saved = api
         .get(&format!("/api/v1/applicants/{id}"))
         .await
         .expect_status(200);
-    assert_eq!(saved.body["notes"], "Prefers morning calls");
+    assert_eq!(saved.body["notes"], "Speaks Igbo and English");
     assert_eq!(saved.body["citizenship"], "Nigeria");
+    server.stop().await;
+}
+
+async fn two_people_editing_a_case_keep_both_changes(backend: Backend) {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let db = backend.name();
+    let server = TestServer::start(backend).await;
+    let api = server.admin().await;
+    let lee_password = "Lee's long passphrase";
+    let role = api
+        .post(
+            "/api/v1/roles",
+            json!({ "name": "Case work", "permissions": ["applicants.read", "cases.read", "cases.write"] }),
+        )
+        .await
+        .expect_status(201);
+    api.post(
+        "/api/v1/users",
+        json!({ "email": "lee@immcase.test", "display_name": "Lee Park", "password": lee_password,
+                "roles": [role.body["id"]] }),
+    )
+    .await
+    .expect_status(201);
+    let applicant = api.add_applicant("Nakamura").await;
+    let case = api.open_case(&applicant, "study_permit").await;
+    let path = format!("{}/cases/{}", base(&server), case["id"].as_str().unwrap());
+    let laptop = browser.session(LAPTOP.0, LAPTOP.1).await;
+    let phone = browser.session(PHONE.0, PHONE.1).await;
+    scenario(&format!("case-two-editors-{db}"), &laptop, async {
+        // Both open the case's form: the administrator on a laptop, Lee on a phone.
+        laptop
+            .sign_in(&base(&server), ADMIN_EMAIL, ADMIN_PASSWORD)
+            .await;
+        laptop.goto(&path).await;
+        laptop.click("#edit > summary").await;
+        phone
+            .sign_in(&base(&server), "lee@immcase.test", lee_password)
+            .await;
+        phone.goto(&path).await;
+        phone.click("#edit > summary").await;
+
+        // Lee submits the case.
+        phone.select_by_value("#stage", "submitted").await;
+        set_date(&phone, "submitted_on", "2026-12-01").await;
+        phone.submit_button("Save").await;
+        phone.wait_for_text(".flash", "CAS001 is saved.").await;
+
+        // The administrator, on the form opened before, moves the stage
+        // and sets the opening date.
+        laptop.select_by_value("#stage", "preparation").await;
+        set_date(&laptop, "opened_on", "2026-11-30").await;
+        laptop.submit_button("Save").await;
+        let conflict = laptop
+            .wait_for_text(".conflict", "Someone else saved this case")
+            .await;
+        assert!(conflict.contains("changed stage too"), "{conflict}");
+        assert!(conflict.contains("Your other change is kept"), "{conflict}");
+        let question = laptop.text("fieldset#stage").await;
+        assert!(question.contains("Keep Submitted"), "{question}");
+        assert!(question.contains("Lee Park"), "{question}");
+        assert!(question.contains("Use yours: Preparation"), "{question}");
+        assert_eq!(value_of(&laptop, "#opened_on").await, "2026-11-30");
+        assert_eq!(value_of(&laptop, "#submitted_on").await, "2026-12-01");
+        laptop.screenshot(&format!("case-conflict-{db}")).await;
+
+        // Keeping Lee's stage, with the opening date: both kept.
+        laptop.click("fieldset#stage input[value=submitted]").await;
+        laptop.submit_button("Save").await;
+        laptop.wait_for_text(".flash", "CAS001 is saved").await;
+        let details = laptop.text("main dl.details").await;
+        for shown in ["Submitted", "2026-12-01", "2026-11-30"] {
+            assert!(details.contains(shown), "{shown} in {details}");
+        }
+    })
+    .await;
+    let saved = api
+        .get(&format!("/api/v1/cases/{}", case["id"].as_str().unwrap()))
+        .await
+        .expect_status(200);
+    assert_eq!(saved.body["stage"], "submitted");
+    assert_eq!(saved.body["submitted_on"], "2026-12-01");
+    assert_eq!(saved.body["opened_on"], "2026-11-30");
     server.stop().await;
 }
 

@@ -9,6 +9,7 @@ mod access;
 mod applicants;
 mod case_programs;
 mod cases;
+mod edit_conflicts;
 mod files;
 mod files_s3;
 mod files_sweep;

@@ -174,8 +174,8 @@ async fn applicants_are_created_with_the_duplicate_check_and_edited(backend: Bac
         .expect_status(409);
     for shown in [
         "Someone else saved this applicant",
-        "<dd class=\"pre\">Prefers email</dd>",
-        ">Call after 5</textarea>",
+        r#"<input type="radio" name="notes" value="Prefers email" required> Keep <strong>Prefers email</strong>"#,
+        r#"<input type="radio" name="notes" value="Call after 5" required> Use yours: <strong>Call after 5</strong>"#,
         "name=\"version\" value=\"2\"",
         "<details class=\"edit\" id=\"edit\" open>",
     ] {

@@ -83,6 +83,12 @@ pub struct ApplicantForm {
     notes: Option<String>,
     /// When changing: the version the form was opened at.
     pub version: Option<i64>,
+    /// When changing: the writable fields as the form was opened (JSON of
+    /// the body); only the fields that differ from them are saved.
+    pub base: Option<String>,
+    /// After a conflict: the fields both people changed, comma-separated;
+    /// the form must say which value to keep for each.
+    pub asked: Option<String>,
     /// Present (`yes`) when the person creates the applicant although it
     /// looks like others ("Create anyway").
     pub confirm_duplicates: Option<String>,
@@ -112,7 +118,19 @@ impl ApplicantForm {
         })
     }
 
-    fn value(&self, field: &str) -> Option<&str> {
+    /// Whether the form holds `field` (a question left unanswered does not).
+    pub fn holds(&self, field: &str) -> bool {
+        self.value(field).is_some()
+    }
+
+    /// Puts a body's value (text, a list, or null for empty) into the form.
+    pub fn set(&mut self, field: &str, value: &Value) {
+        if let Some(slot) = self.slot(field) {
+            *slot = Some(shown(value));
+        }
+    }
+
+    pub fn value(&self, field: &str) -> Option<&str> {
         match field {
             "given_name" => self.given_name.as_deref(),
             "family_name" => self.family_name.as_deref(),
@@ -200,6 +218,8 @@ pub struct Row {
     /// Shown as text: the reader's role makes it read-only.
     pub read_only: bool,
     pub error: Option<String>,
+    /// When this person and someone else both changed it: the question.
+    pub conflict: Option<super::merge::Conflict>,
 }
 
 impl Row {
@@ -236,6 +256,7 @@ pub fn rows(caller: &Caller, values: &ApplicantForm, form: &FormState, creating:
                     .error(spec.name)
                     .or_else(|| form.error(&format!("applicant.{}", spec.name)))
                     .map(str::to_string),
+                conflict: None,
             })
         })
         .collect()

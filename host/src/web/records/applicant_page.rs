@@ -5,12 +5,14 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::applicant_form::{self, ApplicantForm, Row, rows};
 use super::case_form::{self, Choice};
 use super::cases::{CaseRow, DeleteForm};
 use super::files::{self, FilesSection};
+use super::merge::{self, Collision, Saving};
 use super::timeline::{self, Line};
 use super::{Access, access, applicant_name, today};
 use crate::access::Caller;
@@ -53,8 +55,12 @@ struct DetailTemplate {
     form: FormState,
     version: i64,
     edit_open: bool,
-    /// Set when someone else saved the applicant while this form was open.
-    newer: Option<Vec<(&'static str, String)>>,
+    /// The values the form was opened with (JSON), and the fields a
+    /// conflict asks about (comma-separated).
+    base: String,
+    asked: String,
+    /// After a save met someone else's: what happened, and what to choose.
+    conflict: Option<String>,
     can_read_cases: bool,
     case_rows: Vec<CaseRow>,
     with_applicant: bool,
@@ -106,7 +112,9 @@ async fn page(state: &AppState, caller: &Caller, a: Applicant) -> Result<DetailT
         form,
         version: a.version,
         edit_open: false,
-        newer: None,
+        base: merge::base_text(&values.body(caller)),
+        asked: String::new(),
+        conflict: None,
         can_read_cases: caller.can("cases.read"),
         case_rows: cases,
         with_applicant: false,
@@ -149,15 +157,16 @@ pub(in crate::web::records) async fn detail_page(
     framed(&page(&state, &caller, a).await?, axum::http::StatusCode::OK)
 }
 
-/// Saves an applicant's fields (those the reader may change). A form opened
-/// before someone else saved comes back showing their version, with what
-/// was typed kept.
+/// Saves an applicant's fields (those the reader may change). Only the
+/// fields the person changed are written. When someone else saved the
+/// applicant while the form was open, changes to other fields are kept and
+/// saved; the form comes back asking only about the fields both changed.
 #[utoipa::path(post, path = "/applicants/{id}", tag = "pages", params(("id" = String, Path)),
     request_body(content = ApplicantForm, content_type = "application/x-www-form-urlencoded"),
-    responses((status = 303, description = "Saved: to the applicant, with a message"),
+    responses((status = 303, description = "Saved (merged with someone else's save when they changed other fields): to the applicant, with a message"),
         (status = 403, description = "A page saying `applicants.write` is needed, or the form token is stale", content_type = "text/html"),
         (status = 404, description = "No such applicant in this practice", content_type = "text/html"),
-        (status = 409, description = "The form again: the newer saved applicant beside what was typed", content_type = "text/html"),
+        (status = 409, description = "The form again, asking which value to keep for each field both people changed, the other changes kept", content_type = "text/html"),
         (status = 422, description = "The form again, with a message beside each field to correct", content_type = "text/html")))]
 pub(in crate::web::records) async fn update(
     State(state): State<AppState>,
@@ -169,34 +178,117 @@ pub(in crate::web::records) async fn update(
     let version = values
         .version
         .ok_or_else(|| AppError::field("version", "reload the page and try again"))?;
-    let body = values.body(&caller);
-    let error = match applicants::change(&state, &caller, &id, version, body).await {
-        Ok(a) => {
-            let message = format!("{} is saved.", applicant_name(&a, &caller));
-            return Ok(saved(&format!("/applicants/{id}"), message));
+    let base = merge::base(values.base.as_deref());
+    let asked = merge::asked(values.asked.as_deref());
+    let unanswered: Vec<&str> = asked.iter().copied().filter(|f| !values.holds(f)).collect();
+    let label = |f: &str| applicant_form::label(f).to_string();
+    let error = match merge::unanswered(&unanswered, label) {
+        Some(refused) => refused,
+        None => {
+            let mine = merge::changed(&base, values.body(&caller));
+            match merge::save::<Applicant>((&state, &caller, &id), &base, version, mine).await {
+                Ok(Saving::Saved { record, merged }) => {
+                    let name = applicant_name(&record, &caller);
+                    let message = if merged {
+                        format!("{name} is saved, with the changes someone else made meanwhile.")
+                    } else {
+                        format!("{name} is saved.")
+                    };
+                    return Ok(saved(&format!("/applicants/{id}"), message));
+                }
+                Ok(Saving::Collided(collided)) => {
+                    return conflict_page(&state, &caller, values, version, collided).await;
+                }
+                Err(e) if is_for_the_form(&e) => e,
+                Err(e) => return Err(e),
+            }
         }
-        Err(e) if is_for_the_form(&e) => e,
-        Err(e) => return Err(e),
     };
     let a = applicants::read(&state, &caller, &id).await?;
-    let stale = matches!(
-        &error,
-        AppError::Conflict {
-            current: Some(_),
-            ..
-        }
-    );
     let mut template = page(&state, &caller, a).await?;
-    if stale {
-        template.newer = Some(applicant_form::details(&caller, &template.applicant));
-    } else {
-        template.version = version;
-    }
+    template.version = version;
+    template.base = values.base.clone().unwrap_or_default();
+    template.asked = values.asked.clone().unwrap_or_default();
     template.form = FormState::failed(&caller.form_token, &error);
     template.rows = rows(&caller, &values, &template.form, false);
     applicant_form::explain_unshown(&template.rows, &mut template.form);
     template.edit_open = true;
     framed(&template, error.status_code())
+}
+
+impl merge::Editable for Applicant {
+    fn change<'a>(
+        state: &'a AppState,
+        caller: &'a Caller,
+        id: &'a str,
+        version: i64,
+        body: Map<String, Value>,
+    ) -> impl Future<Output = Result<Applicant>> + Send + 'a {
+        applicants::change(state, caller, id, version, body)
+    }
+
+    fn read<'a>(
+        state: &'a AppState,
+        caller: &'a Caller,
+        id: &'a str,
+    ) -> impl Future<Output = Result<Applicant>> + Send + 'a {
+        applicants::read(state, caller, id)
+    }
+
+    fn body(&self, caller: &Caller) -> (i64, Map<String, Value>) {
+        (self.version, ApplicantForm::of(self).body(caller))
+    }
+}
+
+/// The form again over the applicant as saved now: this person's other
+/// changes in it, and a question for each field both changed.
+async fn conflict_page(
+    state: &AppState,
+    caller: &Caller,
+    typed: ApplicantForm,
+    version: i64,
+    collided: Collision<Applicant>,
+) -> Result<Response> {
+    let Collision { now, keep, collide } = collided;
+    let changes = crate::records::timeline::changed_since(
+        state.db.pool(),
+        &caller.practice,
+        ("applicant", &now.id),
+        version,
+        &caller.field_rules,
+        &Map::new(),
+    )
+    .await?;
+    let theirs = ApplicantForm::of(&now);
+    let mut values = ApplicantForm::of(&now);
+    for (field, value) in &keep {
+        values.set(field, value);
+    }
+    let mut template = page(state, caller, now).await?;
+    let mut rows = rows(caller, &values, &template.form, false);
+    let mut labels = Vec::new();
+    for row in &mut rows {
+        if !collide.iter().any(|c| c == row.name) {
+            continue;
+        }
+        let their_text = theirs.value(row.name).unwrap_or_default();
+        let my_text = typed.value(row.name).unwrap_or_default();
+        labels.push(row.label.to_owned());
+        row.conflict = Some(merge::Conflict {
+            field: row.name.to_owned(),
+            label: row.label.to_owned(),
+            theirs: their_text.to_owned(),
+            mine: my_text.to_owned(),
+            theirs_shown: their_text.replace('\n', ", "),
+            mine_shown: my_text.trim().replace('\n', ", "),
+            by: merge::who_changed(&changes, row.name, &caller.time_zone),
+        });
+    }
+    template.rows = rows;
+    template.asked = collide.join(",");
+    template.conflict = Some(merge::explain(&labels, keep.len(), "applicant"));
+    template.edit_open = true;
+    framed(&template, axum::http::StatusCode::CONFLICT)
 }
 
 /// Moves an applicant, with their cases, to the trash.

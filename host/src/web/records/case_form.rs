@@ -135,24 +135,71 @@ pub struct CaseForm {
     pub outcome: Option<String>,
     /// When changing: the version the form was opened at.
     pub version: Option<i64>,
+    /// When changing: the writable fields as the form was opened (JSON of
+    /// the body); only the fields that differ from them are saved.
+    pub base: Option<String>,
+    /// After a conflict: the fields both people changed, comma-separated;
+    /// the form must say which value to keep for each.
+    pub asked: Option<String>,
     #[serde(rename = "_csrf")]
     #[allow(dead_code)]
     csrf: Option<String>,
 }
 
 impl CaseForm {
+    /// The form holding the case as saved: every field, an empty one as
+    /// empty text (as a browser sends it).
     pub fn of(c: &Case) -> CaseForm {
+        let held = |v: &Option<String>| Some(v.clone().unwrap_or_default());
         CaseForm {
             program: Some(c.program.clone()),
             stage: Some(c.stage.clone()),
-            responsible_user_id: c.responsible_user_id.clone(),
-            opened_on: c.opened_on.clone(),
-            submitted_on: c.submitted_on.clone(),
-            decision_on: c.decision_on.clone(),
-            closing_date: c.closing_date.clone(),
-            outcome: c.outcome.clone(),
+            responsible_user_id: held(&c.responsible_user_id),
+            opened_on: held(&c.opened_on),
+            submitted_on: held(&c.submitted_on),
+            decision_on: held(&c.decision_on),
+            closing_date: held(&c.closing_date),
+            outcome: held(&c.outcome),
             version: Some(c.version),
+            base: None,
+            asked: None,
             csrf: None,
+        }
+    }
+
+    fn slot(&mut self, field: &str) -> Option<&mut Option<String>> {
+        Some(match field {
+            "program" => &mut self.program,
+            "stage" => &mut self.stage,
+            "responsible_user_id" => &mut self.responsible_user_id,
+            "opened_on" => &mut self.opened_on,
+            "submitted_on" => &mut self.submitted_on,
+            "decision_on" => &mut self.decision_on,
+            "closing_date" => &mut self.closing_date,
+            "outcome" => &mut self.outcome,
+            _ => return None,
+        })
+    }
+
+    /// Whether the form holds `field` (a question left unanswered does not).
+    pub fn holds(&self, field: &str) -> bool {
+        match field {
+            "program" => self.program.is_some(),
+            "stage" => self.stage.is_some(),
+            "responsible_user_id" => self.responsible_user_id.is_some(),
+            "opened_on" => self.opened_on.is_some(),
+            "submitted_on" => self.submitted_on.is_some(),
+            "decision_on" => self.decision_on.is_some(),
+            "closing_date" => self.closing_date.is_some(),
+            "outcome" => self.outcome.is_some(),
+            _ => false,
+        }
+    }
+
+    /// Puts a body's value (text, or null for empty) into the form.
+    pub fn set(&mut self, field: &str, value: &Value) {
+        if let Some(slot) = self.slot(field) {
+            *slot = Some(value.as_str().unwrap_or_default().to_owned());
         }
     }
 
@@ -185,17 +232,7 @@ impl CaseForm {
             if access(caller, "case", field) != Access::Writable {
                 continue;
             }
-            let present = match *field {
-                "program" => self.program.is_some(),
-                "stage" => self.stage.is_some(),
-                "responsible_user_id" => self.responsible_user_id.is_some(),
-                "opened_on" => self.opened_on.is_some(),
-                "submitted_on" => self.submitted_on.is_some(),
-                "decision_on" => self.decision_on.is_some(),
-                "closing_date" => self.closing_date.is_some(),
-                _ => self.outcome.is_some(),
-            };
-            if !present {
+            if !self.holds(field) {
                 continue;
             }
             let text = self.get(field).trim();

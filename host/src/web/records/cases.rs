@@ -4,12 +4,15 @@
 
 use askama::Template;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use serde_json::{Map, Value};
 use utoipa::IntoParams;
 
 use super::case_form::{self, CaseForm, Choice};
 use super::files::FilesSection;
+use super::merge::{self, Collision, Conflict, Saving};
 use super::timeline::{self, Line};
 use super::{Access, access, applicant_name, program_label, words};
 use crate::access::Caller;
@@ -174,6 +177,8 @@ struct FieldView {
     access: Access,
     /// The saved value as people read it (for a read-only field).
     text: String,
+    /// When this person and someone else both changed it: the question.
+    conflict: Option<Conflict>,
 }
 
 impl FieldView {
@@ -197,8 +202,12 @@ struct CaseTemplate {
     values: CaseForm,
     form: FormState,
     edit_open: bool,
-    /// Set when someone else saved the case while this form was open.
-    newer: Option<Vec<(String, String)>>,
+    /// The values the form was opened with (JSON), and the fields a
+    /// conflict asks about (comma-separated).
+    base: String,
+    asked: String,
+    /// After a save met someone else's: what happened, and what to choose.
+    conflict: Option<String>,
     programs: Vec<Choice>,
     people: Vec<Choice>,
     stages: Vec<Choice>,
@@ -242,6 +251,7 @@ async fn page(state: &AppState, caller: &Caller, c: Case) -> Result<(CaseTemplat
             label,
             access: access(caller, "case", name),
             text: case_form::shown(name, &json[*name], &programs, &people),
+            conflict: None,
         })
         .collect();
     let template = CaseTemplate {
@@ -251,9 +261,11 @@ async fn page(state: &AppState, caller: &Caller, c: Case) -> Result<(CaseTemplat
         can_write: caller.can("cases.write"),
         fields,
         values: CaseForm::of(&c),
+        base: merge::base_text(&CaseForm::of(&c).body(caller)),
+        asked: String::new(),
+        conflict: None,
         form: FormState::new(&caller.form_token),
         edit_open: false,
-        newer: None,
         programs: case_form::program_choices(&programs, &c.program),
         people: case_form::people_choices(
             &people,
@@ -286,14 +298,16 @@ pub(super) async fn detail_page(
 }
 
 /// Saves a case: stage, program, responsible person, key dates, and
-/// closing (a closed case needs a closing date and an outcome). A form
-/// opened before someone else saved comes back with their version shown.
+/// closing (a closed case needs a closing date and an outcome). Only the
+/// fields the person changed are written. When someone else saved the case
+/// while the form was open, changes to other fields are kept and saved; the
+/// form comes back asking only about the fields both changed.
 #[utoipa::path(post, path = "/cases/{id}", tag = "pages", params(("id" = String, Path)),
     request_body(content = CaseForm, content_type = "application/x-www-form-urlencoded"),
-    responses((status = 303, description = "Saved: to the case, with a message"),
+    responses((status = 303, description = "Saved (merged with someone else's save when they changed other fields): to the case, with a message"),
         (status = 403, description = "A page saying `cases.write` is needed, or the form token is stale", content_type = "text/html"),
         (status = 404, description = "No such case in this practice", content_type = "text/html"),
-        (status = 409, description = "The form again: the newer saved case beside what was typed", content_type = "text/html"),
+        (status = 409, description = "The form again, asking which value to keep for each field both people changed, the other changes kept", content_type = "text/html"),
         (status = 422, description = "The form again, with a message beside each field to correct", content_type = "text/html")))]
 pub(super) async fn update(
     State(state): State<AppState>,
@@ -305,39 +319,135 @@ pub(super) async fn update(
     let version = values
         .version
         .ok_or_else(|| AppError::field("version", "reload the page and try again"))?;
-    let error = match cases::change(&state, &caller, &id, version, values.body(&caller)).await {
-        Ok(c) => {
-            let to = format!("/cases/{}", c.id);
-            return Ok(saved(&to, format!("{} is saved.", c.folio)));
+    let base = merge::base(values.base.as_deref());
+    let asked = merge::asked(values.asked.as_deref());
+    let unanswered: Vec<&str> = asked.iter().copied().filter(|f| !values.holds(f)).collect();
+    let error = match merge::unanswered(&unanswered, case_form::label) {
+        Some(refused) => refused,
+        None => {
+            let mine = merge::changed(&base, values.body(&caller));
+            match merge::save::<Case>((&state, &caller, &id), &base, version, mine).await {
+                Ok(Saving::Saved {
+                    record: case,
+                    merged,
+                }) => {
+                    let to = format!("/cases/{}", case.id);
+                    let message = if merged {
+                        format!(
+                            "{} is saved, with the changes someone else made meanwhile.",
+                            case.folio
+                        )
+                    } else {
+                        format!("{} is saved.", case.folio)
+                    };
+                    return Ok(saved(&to, message));
+                }
+                Ok(Saving::Collided(collided)) => {
+                    return conflict_page(&state, &caller, values, version, collided).await;
+                }
+                Err(e) if is_for_the_form(&e) => e,
+                Err(e) => return Err(e),
+            }
         }
-        Err(e) if is_for_the_form(&e) => e,
-        Err(e) => return Err(e),
     };
     let c = cases::read(&state, &caller, &id).await?;
-    let stale = matches!(
-        &error,
-        AppError::Conflict {
-            current: Some(_),
-            ..
-        }
-    );
     let (mut template, loaded) = page(&state, &caller, c).await?;
-    let mut values = values;
-    if stale {
-        values.version = Some(template.case.version);
-        template.newer = Some(case_form::details(
-            &caller,
-            &template.case,
-            &loaded.programs,
-            &loaded.people,
-        ));
-    }
     template.programs = case_form::program_choices(&loaded.programs, &template.case.program);
+    template.base = values.base.clone().unwrap_or_default();
+    template.asked = values.asked.clone().unwrap_or_default();
     template.values = values;
+    template.values.version = Some(version);
     template.form = FormState::failed(&caller.form_token, &error);
     template.edit_open = true;
     Ok(Page::new(template.case.folio.clone(), &template)?
         .status(error.status_code())
+        .into_response())
+}
+
+impl merge::Editable for Case {
+    fn change<'a>(
+        state: &'a AppState,
+        caller: &'a Caller,
+        id: &'a str,
+        version: i64,
+        body: Map<String, Value>,
+    ) -> impl Future<Output = Result<Case>> + Send + 'a {
+        cases::change(state, caller, id, version, body)
+    }
+
+    fn read<'a>(
+        state: &'a AppState,
+        caller: &'a Caller,
+        id: &'a str,
+    ) -> impl Future<Output = Result<Case>> + Send + 'a {
+        cases::read(state, caller, id)
+    }
+
+    fn body(&self, caller: &Caller) -> (i64, Map<String, Value>) {
+        (self.version, CaseForm::of(self).body(caller))
+    }
+}
+
+/// The form again over the case as it is now: this person's other changes
+/// in it, and a question for each field both changed.
+async fn conflict_page(
+    state: &AppState,
+    caller: &Caller,
+    typed: CaseForm,
+    version: i64,
+    collided: Collision<Case>,
+) -> Result<Response> {
+    let Collision { now, keep, collide } = collided;
+    let changes = crate::records::timeline::changed_since(
+        state.db.pool(),
+        &caller.practice,
+        ("case", &now.id),
+        version,
+        &caller.field_rules,
+        &Map::new(),
+    )
+    .await?;
+    let theirs = CaseForm::of(&now);
+    let json = serde_json::to_value(&now).unwrap_or_default();
+    let (mut template, loaded) = page(state, caller, now).await?;
+    let shown = |field: &str, text: &str| {
+        let value = Value::String(text.to_owned());
+        case_form::shown(field, &value, &loaded.programs, &loaded.people)
+    };
+    let mut labels = Vec::new();
+    for field in &mut template.fields {
+        if !collide.iter().any(|c| c == field.name) {
+            continue;
+        }
+        let (their_text, my_text) = (theirs.get(field.name), typed.get(field.name));
+        let conflict = Conflict {
+            field: field.name.to_owned(),
+            label: field.label.to_owned(),
+            theirs: their_text.to_owned(),
+            mine: my_text.to_owned(),
+            theirs_shown: case_form::shown(
+                field.name,
+                &json[field.name],
+                &loaded.programs,
+                &loaded.people,
+            ),
+            mine_shown: shown(field.name, my_text),
+            by: merge::who_changed(&changes, field.name, &caller.time_zone),
+        };
+        labels.push(conflict.label.clone());
+        field.conflict = Some(conflict);
+    }
+    let mut values = theirs;
+    for (field, value) in &keep {
+        values.set(field, value);
+    }
+    template.base = merge::base_text(&CaseForm::of(&template.case).body(caller));
+    template.asked = collide.join(",");
+    template.values = values;
+    template.conflict = Some(merge::explain(&labels, keep.len(), "case"));
+    template.edit_open = true;
+    Ok(Page::new(template.case.folio.clone(), &template)?
+        .status(StatusCode::CONFLICT)
         .into_response())
 }
 

@@ -10,6 +10,8 @@
 //! - `case_form`: a case's fields, choices and list rows on a page;
 //! - `cases`: the list and one case (edit, closing, timeline, delete);
 //! - `files`: the Files section of both (listing, download, delete, upload);
+//! - `merge`: a form saved over someone else's save: only what was changed
+//!   is written, and only fields both changed are asked about;
 //! - `timeline`: a record's timeline in words, in the reader's time zone.
 //!
 //! A field the reader's role hides is never put on a page; one it makes
@@ -21,6 +23,7 @@ mod applicants;
 mod case_form;
 mod cases;
 mod files;
+mod merge;
 mod timeline;
 
 use utoipa_axum::{router::OpenApiRouter, routes};
