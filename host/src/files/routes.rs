@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::store::FileInfo;
-use super::upload::{self, Refused};
+use super::upload::{self, Keep, LeftOut, Refused};
 use super::{commit, listing, naming, visible_file, visible_owner};
 use crate::access::Caller;
 use crate::api::csrf::{self, FormTokenPending};
@@ -90,10 +90,10 @@ async fn case_files(
 pub(crate) async fn upload_for(
     state: &AppState,
     caller: &Caller,
-    kind: &str,
-    id: &str,
+    (kind, id): (&str, &str),
     request: Request,
-) -> std::result::Result<Vec<FileInfo>, Refused> {
+    keep: Keep,
+) -> std::result::Result<(Vec<FileInfo>, Vec<LeftOut>), Refused> {
     caller.require("files.write")?;
     let owner = visible_owner(state, caller, kind, id).await?;
     let (parts, body) = request.into_parts();
@@ -113,9 +113,13 @@ pub(crate) async fn upload_for(
         return Err(AppError::TooLarge(message).into());
     }
     let pending = parts.extensions.get::<FormTokenPending>();
-    let received =
-        upload::receive(state, caller.practice.id(), &parts.headers, body, pending).await?;
-    Ok(commit(state, caller, &owner, received).await?)
+    let request = (&parts.headers, body);
+    let (received, left_out) =
+        upload::receive(state, caller.practice.id(), request, pending, keep).await?;
+    if received.files.is_empty() {
+        return Ok((Vec::new(), left_out));
+    }
+    Ok((commit(state, caller, &owner, received).await?, left_out))
 }
 
 /// A refused upload as its answer.
@@ -158,7 +162,8 @@ async fn upload_to_applicant(
     Path(id): Path<String>,
     request: Request,
 ) -> Response {
-    created(upload_for(&state, &caller, "applicant", &id, request).await)
+    let uploaded = upload_for(&state, &caller, ("applicant", &id), request, Keep::All).await;
+    created(uploaded.map(|(files, _)| files))
 }
 
 /// Uploads files to a case's folder (limits as for an applicant's).
@@ -176,7 +181,8 @@ async fn upload_to_case(
     Path(id): Path<String>,
     request: Request,
 ) -> Response {
-    created(upload_for(&state, &caller, "case", &id, request).await)
+    let uploaded = upload_for(&state, &caller, ("case", &id), request, Keep::All).await;
+    created(uploaded.map(|(files, _)| files))
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -7,6 +7,10 @@
 //! Fields: `file` (one or more), `folder` (optional sub-folder) and, for a
 //! browser form without the `X-Requested-With` header, `_csrf` before the
 //! first file.
+//!
+//! The JSON API takes all the files or none. A page's upload ([`Keep::Fitting`])
+//! keeps the files that fit and says of each other one why it was not kept:
+//! a person who picked a large file with small ones keeps the small ones.
 
 use axum::body::Body;
 use axum::http::{HeaderMap, header};
@@ -43,6 +47,21 @@ pub struct Upload {
     pub files: Vec<Received>,
 }
 
+/// What to do with a file over the per-file limit or the quota.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// Refuse the whole upload (the JSON API).
+    All,
+    /// Leave that file out, keep the others (a page's form).
+    Fitting,
+}
+
+/// A file left out of an upload, and why (a sentence naming it).
+pub struct LeftOut {
+    pub name: String,
+    pub reason: String,
+}
+
 /// Why an upload was refused; what has been stored is already removed.
 pub enum Refused {
     Error(AppError),
@@ -63,15 +82,15 @@ pub fn max_request_bytes(max_file: u64) -> u64 {
         .saturating_add(OVERHEAD_BYTES)
 }
 
-/// Reads an upload into the blob store. `used` is what the practice stores
-/// now; `pending` is set when the form token still has to be checked.
+/// Reads an upload into the blob store, with the files `keep` left out;
+/// `pending` is set when the form token still has to be checked.
 pub async fn receive(
     state: &AppState,
     practice_id: &str,
-    headers: &HeaderMap,
-    body: Body,
+    (headers, body): (&HeaderMap, Body),
     pending: Option<&FormTokenPending>,
-) -> std::result::Result<Upload, Refused> {
+    keep: Keep,
+) -> std::result::Result<(Upload, Vec<LeftOut>), Refused> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -80,15 +99,24 @@ pub async fn receive(
         .map_err(|_| AppError::field("file", "send the file as multipart/form-data"))?;
     let mut parts = multer::Multipart::new(body.into_data_stream(), boundary);
     let mut received: Vec<Received> = Vec::new();
-    let result = read_parts(state, practice_id, &mut parts, pending, &mut received).await;
+    let mut left_out: Vec<LeftOut> = Vec::new();
+    let reading = Reading {
+        practice_id,
+        pending,
+        keep,
+    };
+    let result = read_parts(state, reading, &mut parts, &mut received, &mut left_out).await;
     match result {
-        Ok(_) if received.is_empty() => {
+        Ok(_) if received.is_empty() && left_out.is_empty() => {
             Err(AppError::field("file", "choose a file to upload").into())
         }
-        Ok(folder) => Ok(Upload {
-            folder,
-            files: received,
-        }),
+        Ok(folder) => Ok((
+            Upload {
+                folder,
+                files: received,
+            },
+            left_out,
+        )),
         Err(refused) => {
             discard(state, &received).await;
             drain(&mut parts).await;
@@ -97,17 +125,32 @@ pub async fn receive(
     }
 }
 
+/// How to read an upload's parts.
+struct Reading<'a> {
+    practice_id: &'a str,
+    pending: Option<&'a FormTokenPending>,
+    keep: Keep,
+}
+
 async fn read_parts(
     state: &AppState,
-    practice_id: &str,
+    reading: Reading<'_>,
     parts: &mut multer::Multipart<'_>,
-    pending: Option<&FormTokenPending>,
     received: &mut Vec<Received>,
+    left_out: &mut Vec<LeftOut>,
 ) -> std::result::Result<String, Refused> {
+    let Reading {
+        practice_id,
+        pending,
+        keep,
+    } = reading;
     let used = super::store::used_bytes(state.db.pool(), practice_id).await?;
     let mut folder = String::new();
     let mut token_checked = pending.is_none();
     let mut uploaded: u64 = 0;
+    // What the files left out may add up to before the whole upload is
+    // refused: as much as a whole upload may be.
+    let mut may_skip = max_request_bytes(state.config.files.max_file_bytes);
     while let Some(mut field) = parts.next_field().await.map_err(unreadable)? {
         match field.name().unwrap_or_default() {
             crate::api::csrf::FIELD => {
@@ -125,7 +168,7 @@ async fn read_parts(
                 if !token_checked {
                     return Err(Refused::FormToken);
                 }
-                if received.len() == MAX_FILES {
+                if received.len() + left_out.len() == MAX_FILES {
                     return Err(AppError::field(
                         "file",
                         format!("send at most {MAX_FILES} files at once"),
@@ -141,9 +184,25 @@ async fn read_parts(
                 let mut writer = state.blobs.writer(&key).await.map_err(store_failed)?;
                 let streamed =
                     stream_file(state, &mut field, &mut writer, &name, used, uploaded).await;
-                if let Err(e) = streamed {
-                    writer.abort().await;
-                    return Err(e.into());
+                match streamed {
+                    Ok(()) => {}
+                    Err(e @ (AppError::TooLarge(_) | AppError::QuotaExceeded(_)))
+                        if keep == Keep::Fitting =>
+                    {
+                        let read = writer.written();
+                        writer.abort().await;
+                        let skipped = skip_rest(&mut field, may_skip.saturating_sub(read)).await?;
+                        may_skip = may_skip.saturating_sub(read + skipped);
+                        left_out.push(LeftOut {
+                            name,
+                            reason: e.to_string(),
+                        });
+                        continue;
+                    }
+                    Err(e) => {
+                        writer.abort().await;
+                        return Err(e.into());
+                    }
                 }
                 let size = writer.written();
                 let sha256 = writer.finish().await.map_err(store_failed)?;
@@ -194,6 +253,22 @@ async fn stream_file(
         writer.write(chunk).await.map_err(store_failed)?;
     }
     Ok(())
+}
+
+/// Reads (and drops) the rest of a file left out, at most `allowed` bytes;
+/// how much that was. More than that refuses the whole upload.
+async fn skip_rest(field: &mut multer::Field<'_>, allowed: u64) -> Result<u64> {
+    let mut seen: u64 = 0;
+    while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
+        seen += chunk.len() as u64;
+        if seen > allowed {
+            return Err(AppError::TooLarge(format!(
+                "an upload is at most {}",
+                size_in_words(allowed)
+            )));
+        }
+    }
+    Ok(seen)
 }
 
 /// The 507 that says how full the practice is.

@@ -107,6 +107,49 @@ pub fn saved(to: &str, message: impl Into<String>) -> Response {
     response
 }
 
+/// Marks a flash kept as a refusal: error-styled, announced as an alert,
+/// one item per line after its headline. (A control character: no message
+/// a person or a module header writes starts with it.)
+const REFUSAL: char = '\u{1}';
+
+/// Back to `to` with a refusal at the top of the page, in the error style:
+/// `headline`, then each of `items` (a file and what happened to it, say).
+pub fn refused(to: &str, headline: &str, items: &[String]) -> Response {
+    let mut text = format!("{REFUSAL}{headline}");
+    for item in items {
+        text.push('\n');
+        text.push_str(&item.replace('\n', " "));
+    }
+    saved(to, text)
+}
+
+/// A flash message as the shell shows it.
+pub struct FlashView {
+    pub refusal: bool,
+    pub headline: String,
+    pub items: Vec<String>,
+}
+
+impl FlashView {
+    fn of(stored: &str) -> FlashView {
+        match stored.strip_prefix(REFUSAL) {
+            Some(rest) => {
+                let mut lines = rest.lines().map(str::to_owned);
+                FlashView {
+                    refusal: true,
+                    headline: lines.next().unwrap_or_default(),
+                    items: lines.collect(),
+                }
+            }
+            None => FlashView {
+                refusal: false,
+                headline: stored.to_owned(),
+                items: Vec::new(),
+            },
+        }
+    }
+}
+
 /// Marks a module's answer to a page request: HTML is framed in the shell
 /// under the title the module gave (`X-Immcase-Title`) or its name, and
 /// `X-Immcase-Flash` becomes the next page's message.
@@ -168,7 +211,7 @@ struct ShellTemplate<'a> {
     title: &'a str,
     content: &'a str,
     caller: &'a Caller,
-    flash: Option<&'a str>,
+    flash: Option<FlashView>,
     main: Vec<NavLink>,
     modules: Vec<NavLink>,
     settings: Vec<NavLink>,
@@ -334,7 +377,7 @@ async fn render(
                 title: &framing.title,
                 content,
                 caller,
-                flash,
+                flash: flash.map(FlashView::of),
                 main: links(&items, "main", page.path),
                 modules: links(&items, "modules", page.path),
                 settings: links(&items, "settings", page.path),

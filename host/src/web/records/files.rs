@@ -15,10 +15,10 @@ use crate::access::Caller;
 use crate::api::Path;
 use crate::error::{ErrorBody, Result};
 use crate::files::routes::{UploadForm, refusal, upload_for};
-use crate::files::upload::Refused;
+use crate::files::upload::{Keep, Refused};
 use crate::files::{self, naming};
 use crate::state::AppState;
-use crate::web::shell::saved;
+use crate::web::shell::{refused, saved};
 
 pub struct FileLine {
     pub id: String,
@@ -102,6 +102,10 @@ fn owner_page(kind: &str, id: &str) -> String {
     format!("/{page}/{id}#files")
 }
 
+/// Uploads from the form of an owner's page: the files that fit are kept;
+/// back to the page with a message. When a file was left out, the message
+/// is a refusal at the top of the page (where the person lands, not
+/// scrolled to the files) naming every file and what happened to it.
 async fn upload_page(
     state: &AppState,
     caller: &Caller,
@@ -109,17 +113,60 @@ async fn upload_page(
     id: &str,
     request: Request,
 ) -> Response {
-    let back = owner_page(kind, id);
-    match upload_for(state, caller, kind, id, request).await {
-        Ok(files) if files.len() == 1 => saved(&back, format!("Uploaded {}", files[0].name)),
-        Ok(files) => saved(&back, format!("Uploaded {} files", files.len())),
+    let (back, top) = (owner_page(kind, id), owner_top(kind, id));
+    match upload_for(state, caller, (kind, id), request, Keep::Fitting).await {
+        Ok((files, left_out)) if left_out.is_empty() => match files.as_slice() {
+            [one] => saved(&back, format!("Uploaded {}", one.name)),
+            _ => saved(&back, format!("Uploaded {} files", files.len())),
+        },
+        Ok((files, left_out)) => {
+            let headline = match files.len() {
+                0 => "Nothing was uploaded.".to_owned(),
+                kept => format!(
+                    "Uploaded {kept} of {} files; {} not kept.",
+                    kept + left_out.len(),
+                    if left_out.len() == 1 {
+                        "the other was"
+                    } else {
+                        "the others were"
+                    }
+                ),
+            };
+            let mut items: Vec<String> = files
+                .iter()
+                .map(|f| format!("{}: uploaded.", f.name))
+                .collect();
+            items.extend(
+                left_out
+                    .iter()
+                    .map(|l| format!("{}: not uploaded, {}.", l.name, reason(&l.name, &l.reason))),
+            );
+            refused(&top, &headline, &items)
+        }
         // Refused access is an answer of its own; anything else is told on
         // the page the form came from.
         Err(Refused::Error(e)) if e.status_code() != StatusCode::FORBIDDEN => {
-            saved(&back, format!("Not uploaded: {}", e.message_for_people()))
+            let message = e.message_for_people();
+            refused(&top, "Nothing was uploaded.", &[message])
         }
-        Err(refused) => refusal(refused),
+        Err(refusal_of_access) => refusal(refusal_of_access),
     }
+}
+
+/// Why a file was left out, without its name in front (the item names it):
+/// "it is larger than 50 MB, the most a file may be".
+fn reason(name: &str, reason: &str) -> String {
+    match reason.strip_prefix(name) {
+        Some(rest) => format!("it{rest}"),
+        None => reason.to_owned(),
+    }
+    .trim_end_matches('.')
+    .to_owned()
+}
+
+/// The owner's page, at its top.
+fn owner_top(kind: &str, id: &str) -> String {
+    owner_page(kind, id).trim_end_matches("#files").to_owned()
 }
 
 /// The upload form of an applicant's page (`_csrf` before the files); back
