@@ -27,6 +27,10 @@ pub const HOST_PERMISSIONS: &[(&str, &str)] = &[
     ("applicants.write", "Create, change and delete applicants"),
     ("cases.read", "See cases"),
     ("cases.write", "Create, change and delete cases"),
+    (
+        "cases.write_responsible",
+        "Change the cases they are responsible for (not who is responsible)",
+    ),
     ("files.read", "See and download files"),
     ("files.write", "Upload and delete files"),
     ("trash.manage", "List the trash and restore from it"),

@@ -165,11 +165,12 @@ pub fn default_roles() -> Vec<(&'static str, &'static str, Vec<String>)> {
         ),
         (
             "Assistant",
-            "Keeps applicants and files up to date; reads cases",
+            "Keeps applicants and files up to date; reads cases, and works on those they are responsible for",
             owned(&[
                 "applicants.read",
                 "applicants.write",
                 "cases.read",
+                "cases.write_responsible",
                 "files.read",
                 "files.write",
                 "module:calendar",

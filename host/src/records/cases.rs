@@ -195,9 +195,9 @@ pub struct CasePatch {
 /// `closing_date` and `outcome`), program, responsible person, key dates.
 #[utoipa::path(patch, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = String, Path)), request_body = CasePatch,
     responses((status = 200, body = Object), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody, description = "Missing `cases.write`, or a read-only field (named in `fields`)"),
+        (status = 403, body = ErrorBody, description = "Missing `cases.write` (or `cases.write_responsible` on a case the caller is responsible for, without changing who is), or a read-only field (named in `fields`)"),
         (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody, description = "Stale version; `current` is the case now"),
+        (status = 409, body = ErrorBody, description = "Stale version; `current` is the case now, `changes` what others changed since"),
         (status = 422, body = ErrorBody, description = "Each wrong field named in `fields`")))]
 pub(super) async fn update(
     State(state): State<AppState>,
@@ -206,14 +206,52 @@ pub(super) async fn update(
     headers: HeaderMap,
     Json(mut body): Json<Map<String, Value>>,
 ) -> Result<Json<Value>> {
-    caller.require("cases.write")?;
+    may_change_some(&caller)?;
     let version = take_version(&headers, &mut body)?;
     let after = change(&state, &caller, &id, version, body).await?;
     Ok(Json(visible(&after, &caller)))
 }
 
+/// Lets a person change the cases they are responsible for, without
+/// `cases.write` (which changes every case).
+pub const WRITE_RESPONSIBLE: &str = "cases.write_responsible";
+
+/// Whether the caller may change some case: `cases.write` or
+/// [`WRITE_RESPONSIBLE`].
+pub fn may_change_some(caller: &Caller) -> Result<()> {
+    if caller.can(WRITE_RESPONSIBLE) {
+        return Ok(());
+    }
+    caller.require("cases.write")
+}
+
+/// Whether the caller may change `case`: with `cases.write` any case; with
+/// [`WRITE_RESPONSIBLE`] a case they are responsible for.
+pub fn may_edit(caller: &Caller, case: &Case) -> bool {
+    caller.can("cases.write")
+        || (caller.can(WRITE_RESPONSIBLE)
+            && case.responsible_user_id.as_deref() == Some(caller.user_id.as_str()))
+}
+
+/// Whether the caller may write `body` over `case`: someone who works on it
+/// as its responsible person may change its fields, but who is responsible
+/// only with `cases.write`.
+fn may_change(caller: &Caller, case: &Case, body: &Map<String, Value>) -> Result<()> {
+    if caller.can("cases.write") {
+        return Ok(());
+    }
+    let reassigns = body
+        .get("responsible_user_id")
+        .is_some_and(|v| v.as_str() != case.responsible_user_id.as_deref());
+    if may_edit(caller, case) && !reassigns {
+        return Ok(());
+    }
+    caller.require("cases.write")
+}
+
 /// Changes the fields of `body` of a case at `version` (needs
-/// `cases.write`); a stale version is a conflict carrying the case as the
+/// `cases.write`, or `cases.write_responsible` on a case the caller is
+/// responsible for); a stale version is a conflict carrying the case as the
 /// caller may see it now.
 pub async fn change(
     state: &AppState,
@@ -222,13 +260,14 @@ pub async fn change(
     version: i64,
     body: Map<String, Value>,
 ) -> Result<Case> {
-    caller.require("cases.write")?;
+    may_change_some(caller)?;
     check_writable_keys(caller, "case", FIELDS, &body, false)?;
     let now = state.now_ms();
     let mut tx = state.db.begin().await?;
     let before = store::find(&mut *tx, &caller.practice, id)
         .await?
         .ok_or(AppError::NotFound("case"))?;
+    may_change(caller, &before, &body)?;
     let stale = async |current: &Case, requested: &Map<String, Value>| {
         let now = (current.version, visible(current, caller));
         edit_conflict(&state.db, caller, ("case", id), version, now, requested).await

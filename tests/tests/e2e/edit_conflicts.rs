@@ -1,7 +1,8 @@
 //! Two people editing the same case or applicant: a form writes only the
 //! fields its person changed, a save over someone else's keeps both when
 //! they changed different fields, and asks only about fields both changed;
-//! the JSON API's 409 says field by field what changed since.
+//! the JSON API's 409 says field by field what changed since. And a person
+//! who may work on the cases they are responsible for edits those only.
 
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
@@ -11,7 +12,8 @@ use serde_json::{Map, Value, json};
 on_both_databases!(
     two_people_editing_a_case_keep_both_changes,
     two_people_editing_an_applicant_keep_both_changes,
-    the_api_conflict_says_what_changed_field_by_field
+    the_api_conflict_says_what_changed_field_by_field,
+    the_responsible_person_works_on_their_case_only
 );
 
 /// Lee, a consultant who edits applicants and cases.
@@ -245,5 +247,89 @@ async fn the_api_conflict_says_what_changed_field_by_field(backend: Backend) {
         changes.iter().all(|c| c["field"] != "opened_on"),
         "only what others changed: {changes:?}"
     );
+    server.stop().await;
+}
+
+async fn the_responsible_person_works_on_their_case_only(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let admin = server.admin().await;
+    let sam = server
+        .sign_in_with_role(
+            &admin,
+            json!({ "name": "Front desk", "permissions": ["applicants.read", "cases.read", "cases.write_responsible"] }),
+            "sam@immcase.test",
+        )
+        .await;
+    let users = admin.get("/api/v1/users").await.body;
+    let sam_id = users["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["email"] == "sam@immcase.test")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let ana = admin.add_applicant("García").await;
+    let theirs = admin
+        .post(
+            "/api/v1/cases",
+            json!({ "applicant_id": ana, "program": "study_permit", "responsible_user_id": sam_id }),
+        )
+        .await
+        .expect_status(201)
+        .body;
+    let other = admin.open_case(&ana, "work_permit").await;
+    let (their_api, other_api) = (
+        format!("/api/v1/cases/{}", theirs["id"].as_str().unwrap()),
+        format!("/api/v1/cases/{}", other["id"].as_str().unwrap()),
+    );
+
+    // Their own case: its fields, but not who is responsible.
+    let changed = sam
+        .patch(&their_api, json!({ "version": 1, "stage": "preparation" }))
+        .await
+        .expect_status(200);
+    assert_eq!(changed.body["stage"], "preparation");
+    let handed_off = sam
+        .patch(
+            &their_api,
+            json!({ "version": 2, "responsible_user_id": null }),
+        )
+        .await
+        .expect_status(403);
+    assert_eq!(handed_off.body["error"]["permission"], "cases.write");
+    // Another case: refused, naming the permission.
+    let refused = sam
+        .patch(&other_api, json!({ "version": 1, "stage": "preparation" }))
+        .await
+        .expect_status(403);
+    assert_eq!(refused.body["error"]["permission"], "cases.write");
+
+    // On the pages: the edit form on their case only, without the responsible person.
+    let their_page = format!("/cases/{}", theirs["id"].as_str().unwrap());
+    let page = sam.get(&their_page).await.expect_status(200);
+    assert!(
+        page.text.contains("<summary>Edit case</summary>"),
+        "{}",
+        page.text
+    );
+    assert!(!page.text.contains(r#"<select id="responsible_user_id""#));
+    let saved = post(
+        &sam,
+        &their_page,
+        &form_of(&page, &[("opened_on", "2026-11-30")]),
+    )
+    .await
+    .expect_status(303);
+    assert_eq!(saved.header("location").unwrap(), their_page);
+    let now = admin.get(&their_api).await.body;
+    assert_eq!(now["opened_on"], "2026-11-30");
+    assert_eq!(now["responsible_user_id"], sam_id.as_str());
+    let other_page = sam
+        .get(&format!("/cases/{}", other["id"].as_str().unwrap()))
+        .await
+        .expect_status(200);
+    assert!(!other_page.text.contains("<summary>Edit case</summary>"));
     server.stop().await;
 }

@@ -249,7 +249,15 @@ async fn page(state: &AppState, caller: &Caller, c: Case) -> Result<(CaseTemplat
         .map(|(name, label)| FieldView {
             name,
             label,
-            access: access(caller, "case", name),
+            access: match access(caller, "case", name) {
+                // Who is responsible changes only with `cases.write`.
+                Access::Writable
+                    if *name == "responsible_user_id" && !caller.can("cases.write") =>
+                {
+                    Access::ReadOnly
+                }
+                other => other,
+            },
             text: case_form::shown(name, &json[*name], &programs, &people),
             conflict: None,
         })
@@ -258,7 +266,7 @@ async fn page(state: &AppState, caller: &Caller, c: Case) -> Result<(CaseTemplat
         files: super::files::section(state, caller, "case", &c.id).await?,
         applicant,
         details: case_form::details(caller, &c, &programs, &people),
-        can_write: caller.can("cases.write"),
+        can_write: cases::may_edit(caller, &c),
         fields,
         values: CaseForm::of(&c),
         base: merge::base_text(&CaseForm::of(&c).body(caller)),
@@ -315,7 +323,7 @@ pub(super) async fn update(
     Path(id): Path<String>,
     Form(values): Form<CaseForm>,
 ) -> Result<Response> {
-    caller.require("cases.write")?;
+    cases::may_change_some(&caller)?;
     let version = values
         .version
         .ok_or_else(|| AppError::field("version", "reload the page and try again"))?;
