@@ -3,6 +3,7 @@
 //! of their roles'. A missing permission is a 403 that names it.
 
 mod caller;
+pub mod list_views;
 pub mod people;
 pub mod permissions;
 pub mod roles;

@@ -83,25 +83,72 @@ where
     row.as_ref().map(from_row).transpose()
 }
 
-/// A page of cases, newest first, optionally of one applicant.
-pub async fn page<'e, E>(
+/// How a list of cases is narrowed and ordered. `None` is no condition.
+#[derive(Clone, Debug, Default)]
+pub struct Filter<'a> {
+    pub applicant_id: Option<&'a str>,
+    pub stage: Option<&'a str>,
+    /// Only open cases (`Some(false)`) or closed ones (`Some(true)`).
+    pub closed: Option<bool>,
+    pub program: Option<&'a str>,
+    /// A user id; empty for cases nobody is responsible for.
+    pub responsible: Option<&'a str>,
+    pub order: Order,
+    /// After this case of the previous page (its id, and its `updated_at`
+    /// for [`Order::Updated`]).
+    pub after: Option<(&'a str, i64)>,
+}
+
+/// The order of a list of cases.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Order {
+    #[default]
+    Newest,
+    Oldest,
+    /// Most recently changed first.
+    Updated,
+}
+
+/// A page of the practice's cases, narrowed by `filter`, at most `limit`.
+pub async fn list<'e, E>(
     db: E,
     practice: &Practice,
-    applicant_id: Option<&str>,
-    before: Option<&str>,
+    filter: &Filter<'_>,
     limit: i64,
 ) -> Result<Vec<Case>>
 where
     E: Executor<'e, Database = Any>,
 {
+    let (after, order) = match filter.order {
+        Order::Newest => ("(CAST($7 AS TEXT) IS NULL OR id < $7)", "id DESC"),
+        Order::Oldest => ("(CAST($7 AS TEXT) IS NULL OR id > $7)", "id ASC"),
+        Order::Updated => (
+            "(CAST($7 AS TEXT) IS NULL OR updated_at < $8 OR (updated_at = $8 AND id < $7))",
+            "updated_at DESC, id DESC",
+        ),
+    };
+    let closed = filter.closed.map(|c| if c { "closed" } else { "open" });
+    let (after_id, after_at) = match filter.after {
+        Some((id, at)) => (Some(id), at),
+        None => (None, 0),
+    };
     let rows = sqlx::query(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM cases WHERE practice_id = $1 AND deleted_at IS NULL \
-         AND (CAST($2 AS TEXT) IS NULL OR applicant_id = $2) AND (CAST($3 AS TEXT) IS NULL OR id < $3) \
-         ORDER BY id DESC LIMIT $4"
+         AND (CAST($2 AS TEXT) IS NULL OR applicant_id = $2) \
+         AND (CAST($3 AS TEXT) IS NULL OR stage = $3) \
+         AND (CAST($4 AS TEXT) IS NULL OR ($4 = 'closed' AND stage = 'closed') OR ($4 = 'open' AND stage <> 'closed')) \
+         AND (CAST($5 AS TEXT) IS NULL OR program = $5) \
+         AND (CAST($6 AS TEXT) IS NULL OR ($6 = '' AND responsible_user_id IS NULL) OR responsible_user_id = $6) \
+         AND {after} ORDER BY {order} LIMIT $9"
     )))
     .bind(practice.id())
-    .bind(applicant_id)
-    .bind(before)
+    .bind(filter.applicant_id)
+    .bind(filter.stage)
+    .bind(closed)
+    .bind(filter.program)
+    .bind(filter.responsible)
+    .bind(after_id)
+    .bind(after_at)
     .bind(limit)
     .fetch_all(db)
     .await?;

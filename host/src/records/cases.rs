@@ -67,13 +67,114 @@ async fn checked(
     Ok(input)
 }
 
-#[derive(Default, Deserialize, IntoParams)]
+#[derive(Clone, Debug, Default, Deserialize, IntoParams)]
 pub struct CaseQuery {
     /// Only this applicant's cases.
     pub applicant_id: Option<String>,
+    /// Only cases at this stage (`intake`, `preparation`, `submitted`,
+    /// `decision`, `closed`).
+    pub stage: Option<String>,
+    /// `open` (every stage but closed) or `closed`.
+    pub status: Option<String>,
+    /// Only cases of this program (its key).
+    pub program: Option<String>,
+    /// Only cases this person is responsible for: a user id, `me`, or
+    /// `none` for cases nobody is.
+    pub responsible: Option<String>,
+    /// `newest` (the default), `oldest` or `updated` (most recently
+    /// changed first).
+    pub sort: Option<String>,
     pub cursor: Option<String>,
     /// 1 to 200, default 50.
     pub limit: Option<i64>,
+}
+
+impl CaseQuery {
+    /// The filter this query asks for, checked: values it knows, and no
+    /// condition on a field the caller's role hides.
+    fn filter<'a>(&'a self, caller: &'a Caller) -> Result<store::Filter<'a>> {
+        let mut errors = crate::error::FieldErrors::new();
+        let given = |v: &'a Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty());
+        let hidden = |field: &str| {
+            caller.field_rules.get(&format!("case.{field}"))
+                == Some(&crate::access::permissions::FieldAccess::Hidden)
+        };
+        let refuse_hidden = |param: &str, field: &str, errors: &mut crate::error::FieldErrors| {
+            if hidden(field) {
+                errors.insert(param.into(), "your role does not show this field".into());
+            }
+        };
+        let stage = given(&self.stage);
+        if let Some(stage) = stage {
+            if !case::STAGES.contains(&stage) {
+                errors.insert(
+                    "stage".into(),
+                    format!("one of {}", case::STAGES.join(", ")),
+                );
+            }
+            refuse_hidden("stage", "stage", &mut errors);
+        }
+        let closed = match given(&self.status) {
+            None => None,
+            Some("open") => Some(false),
+            Some("closed") => Some(true),
+            Some(_) => {
+                errors.insert("status".into(), "open or closed".into());
+                None
+            }
+        };
+        if closed.is_some() {
+            refuse_hidden("status", "stage", &mut errors);
+        }
+        let program = given(&self.program);
+        if program.is_some() {
+            refuse_hidden("program", "program", &mut errors);
+        }
+        let responsible = match given(&self.responsible) {
+            Some("me") => Some(caller.user_id.as_str()),
+            Some("none") => Some(""),
+            other => other,
+        };
+        if responsible.is_some() {
+            refuse_hidden("responsible", "responsible_user_id", &mut errors);
+        }
+        let order = match given(&self.sort) {
+            None | Some("newest") => store::Order::Newest,
+            Some("oldest") => store::Order::Oldest,
+            Some("updated") => store::Order::Updated,
+            Some(_) => {
+                errors.insert("sort".into(), "newest, oldest or updated".into());
+                store::Order::Newest
+            }
+        };
+        let after = match given(&self.cursor) {
+            None => None,
+            Some(cursor) => match (order, cursor.split_once('.')) {
+                (store::Order::Updated, Some((at, id))) => match at.parse::<i64>() {
+                    Ok(at) => Some((id, at)),
+                    Err(_) => {
+                        errors.insert("cursor".into(), "not a cursor of this list".into());
+                        None
+                    }
+                },
+                (store::Order::Updated, None) => {
+                    errors.insert("cursor".into(), "not a cursor of this list".into());
+                    None
+                }
+                _ => Some((cursor, 0)),
+            },
+        };
+        AppError::check_fields(errors)?;
+        Ok(store::Filter {
+            applicant_id: given(&self.applicant_id),
+            stage,
+            closed,
+            program,
+            responsible,
+            order,
+            after,
+        })
+    }
 }
 
 /// A page of cases, newest first (all fields: show them with field rules).
@@ -82,26 +183,34 @@ pub struct CasePage {
     pub next_cursor: Option<String>,
 }
 
-/// A page of the practice's cases, newest first, or of one applicant's.
+/// A page of the practice's cases (or of one applicant's), narrowed and
+/// ordered as `q` asks.
 pub async fn page(state: &AppState, caller: &Caller, q: &CaseQuery) -> Result<CasePage> {
     caller.require("cases.read")?;
     let limit = page_limit(q.limit)?;
-    let mut items = store::page(
-        state.db.pool(),
-        &caller.practice,
-        q.applicant_id.as_deref(),
-        q.cursor.as_deref(),
-        limit + 1,
-    )
-    .await?;
+    let filter = q.filter(caller)?;
+    let mut items = store::list(state.db.pool(), &caller.practice, &filter, limit + 1).await?;
     let next_cursor = (items.len() as i64 > limit)
-        .then(|| items.get(limit as usize - 1).map(|c| c.id.clone()))
+        .then(|| {
+            items.get(limit as usize - 1).map(|c| match filter.order {
+                store::Order::Updated => {
+                    let at = c
+                        .updated_at
+                        .parse::<jiff::Timestamp>()
+                        .map(|t| t.as_millisecond());
+                    format!("{}.{}", at.unwrap_or(0), c.id)
+                }
+                _ => c.id.clone(),
+            })
+        })
         .flatten();
     items.truncate(limit as usize);
     Ok(CasePage { items, next_cursor })
 }
 
-/// Cases, newest first; `applicant_id` for one applicant's.
+/// Cases, newest first unless `sort` says otherwise; narrowed by
+/// applicant, stage, open or closed, program and responsible person (a
+/// field the caller's role hides cannot be filtered on: 422).
 #[utoipa::path(get, path = "/api/v1/cases", tag = "cases", params(CaseQuery),
     responses((status = 200, body = super::applicants::ApplicantList, description = "`items` are cases without hidden fields"),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]

@@ -14,6 +14,7 @@ on_both_databases!(
     an_applicant_is_created_past_the_duplicate_check,
     a_stale_edit_asks_only_about_the_field_both_changed,
     two_people_editing_a_case_keep_both_changes,
+    the_case_list_filters_and_shows_cards_on_a_phone,
     a_case_is_opened_and_closed_on_a_phone,
     a_field_the_role_hides_is_not_on_the_pages,
     a_program_an_administrator_adds_is_offered_until_switched_off,
@@ -414,5 +415,83 @@ async fn a_program_an_administrator_adds_is_offered_until_switched_off(backend: 
         assert_eq!(chosen, "Caregiver (switched off)");
     })
     .await;
+    server.stop().await;
+}
+
+async fn the_case_list_filters_and_shows_cards_on_a_phone(backend: Backend) {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let db = backend.name();
+    let server = TestServer::start(backend).await;
+    let api = server.admin().await;
+    let applicant = api.add_applicant("Wójcik-Abernathy").await;
+    api.open_case(&applicant, "study_permit").await;
+    api.post(
+        "/api/v1/cases",
+        json!({ "applicant_id": applicant, "program": "work_permit", "stage": "closed",
+                "closing_date": "2026-11-20", "outcome": "approved" }),
+    )
+    .await
+    .expect_status(201);
+    for (width, height, device) in [(LAPTOP.0, LAPTOP.1, "laptop"), (PHONE.0, PHONE.1, "phone")] {
+        let s = browser.session(width, height).await;
+        scenario(&format!("case-list-{device}-{db}"), &s, async {
+            s.sign_in(&base(&server), ADMIN_EMAIL, ADMIN_PASSWORD).await;
+            s.goto(&format!("{}/cases", base(&server))).await;
+            s.wait_for_text("main", "CAS002").await;
+            // Only the open ones, kept for the next visit.
+            s.select_by_value("select[name=status]", "open").await;
+            s.submit_button("Apply").await;
+            s.wait_for_text("main", "Clear filters").await;
+            let listed = s.text("table.cases").await;
+            assert!(
+                listed.contains("CAS001") && !listed.contains("CAS002"),
+                "{listed}"
+            );
+            s.goto(&format!("{}/cases", base(&server))).await;
+            let kept = s.wait_for_text("table.cases", "CAS001").await;
+            assert!(!kept.contains("CAS002"), "kept: {kept}");
+            // A phone shows each case as a card with its labels; a laptop a table.
+            let display = s
+                .client
+                .execute(
+                    "return getComputedStyle(document.querySelector('table.cases td')).display;",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            let expected = if device == "phone" {
+                "grid"
+            } else {
+                "table-cell"
+            };
+            assert_eq!(display, json!(expected), "{device}");
+            let sideways = s
+                .client
+                .execute(
+                    "return document.documentElement.scrollWidth > window.innerWidth;",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            assert_eq!(
+                sideways,
+                json!(false),
+                "no sideways scrolling on a {device}"
+            );
+            s.screenshot(&format!("case-list-{device}-{db}")).await;
+            s.click("a[href='/cases?view=all']").await;
+            s.wait_for_text("table.cases", "CAS002").await;
+            // New case finds the applicant and leads to their page's form.
+            s.click("a[href='/cases/new']").await;
+            s.fill("#q", "Wójcik").await;
+            s.submit_button("Find").await;
+            s.click(".pick-list a").await;
+            s.wait_for("#open-case").await;
+            assert!(s.current_path().await.starts_with("/applicants/"));
+        })
+        .await;
+    }
     server.stop().await;
 }

@@ -78,9 +78,9 @@ async fn a_case_is_opened_edited_closed_and_deleted(backend: Backend) {
     for shown in [
         ">CAS001</a>",
         ">Ana García</a>",
-        "<td>Study permit</td>",
-        "<td>Intake</td>",
-        "<td>Administrator</td>",
+        r#"<td data-label="Program">Study permit</td>"#,
+        r#"<td data-label="Stage">Intake</td>"#,
+        r#"<td data-label="Responsible">Administrator</td>"#,
     ] {
         assert!(list.text.contains(shown), "{shown} in {}", list.text);
     }

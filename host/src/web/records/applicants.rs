@@ -263,8 +263,8 @@ pub(super) async fn cases_of(
     }
     let query = cases::CaseQuery {
         applicant_id: Some(applicant_id.to_string()),
-        cursor: None,
         limit: Some(200),
+        ..cases::CaseQuery::default()
     };
     Ok(cases::page(state, caller, &query).await?.items)
 }

@@ -15,8 +15,8 @@ use super::files::FilesSection;
 use super::merge::{self, Collision, Conflict, Saving};
 use super::timeline::{self, Line};
 use super::{Access, access, applicant_name, program_label, words};
-use crate::access::Caller;
 use crate::access::people::{self, Person};
+use crate::access::{Caller, list_views};
 use crate::api::{Path, Query};
 use crate::error::{AppError, Result};
 use crate::records::case::Case;
@@ -99,41 +99,165 @@ struct ListTemplate {
     with_applicant: bool,
     q: String,
     q_error: Option<String>,
+    /// The filters and order shown, as chosen (or as last kept).
+    view: ListParams,
+    /// Why a filter was refused.
+    view_error: Option<String>,
+    /// The query string of the next page, when there is one.
     more: Option<String>,
+    /// Whether any filter narrows the list.
+    filtered: bool,
+    stages: Vec<Choice>,
+    programs: Vec<Choice>,
+    people: Vec<Choice>,
+    can_open: bool,
     shows_program: bool,
     shows_stage: bool,
     shows_responsible: bool,
 }
 
-#[derive(Deserialize, IntoParams)]
+impl ListTemplate {
+    fn picked(&self, which: &str, value: &str) -> bool {
+        let chosen = match which {
+            "status" => &self.view.status,
+            "stage" => &self.view.stage,
+            "program" => &self.view.program,
+            "responsible" => &self.view.responsible,
+            "sort" => &self.view.sort,
+            _ => &None,
+        };
+        chosen.as_deref().unwrap_or_default() == value
+    }
+}
+
+/// The Cases list's query: a search, or filters and an order (kept for the
+/// person, so the list opens as they left it), and the page.
+#[derive(Clone, Debug, Default, Deserialize, IntoParams)]
 pub struct ListParams {
     /// Words to find cases by (folio, program, applicant's name).
     q: Option<String>,
+    /// `open` or `closed`; empty for both.
+    status: Option<String>,
+    /// A stage; empty for any.
+    stage: Option<String>,
+    /// A program key; empty for any.
+    program: Option<String>,
+    /// A user id, `me`, or `none`; empty for anyone.
+    responsible: Option<String>,
+    /// `newest` (the default), `oldest` or `updated`.
+    sort: Option<String>,
     /// From the previous page's "More" link.
     cursor: Option<String>,
+    /// `all` forgets the kept filters.
+    view: Option<String>,
 }
 
-/// The cases, newest first, or those a search finds.
+impl ListParams {
+    /// Whether the query chooses filters or an order itself.
+    fn chooses(&self) -> bool {
+        [
+            &self.status,
+            &self.stage,
+            &self.program,
+            &self.responsible,
+            &self.sort,
+        ]
+        .iter()
+        .any(|v| v.is_some())
+    }
+
+    /// The filters and order as a query string (what is kept).
+    fn view_query(&self) -> String {
+        let pairs: Vec<(&str, &str)> = [
+            ("status", &self.status),
+            ("stage", &self.stage),
+            ("program", &self.program),
+            ("responsible", &self.responsible),
+            ("sort", &self.sort),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| Some((name, value.as_deref().filter(|v| !v.is_empty())?)))
+        .collect();
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    }
+
+    /// Takes the filters and order of a kept query string.
+    fn with_view(mut self, kept: &str) -> ListParams {
+        let kept: ListParams = serde_urlencoded::from_str(kept).unwrap_or_default();
+        self.status = kept.status;
+        self.stage = kept.stage;
+        self.program = kept.program;
+        self.responsible = kept.responsible;
+        self.sort = kept.sort;
+        self
+    }
+
+    fn filtered(&self) -> bool {
+        [&self.status, &self.stage, &self.program, &self.responsible]
+            .iter()
+            .any(|v| v.as_deref().is_some_and(|v| !v.is_empty()))
+    }
+}
+
+/// The cases, newest first unless the person chose another order, narrowed
+/// by the filters they chose (kept for them), or those a search finds.
 #[utoipa::path(get, path = "/cases", tag = "pages", params(ListParams),
     responses((status = 200, description = "The practice's cases", content_type = "text/html"),
         (status = 303, description = "Not signed in: to the sign-in page"),
         (status = 403, description = "A page saying `cases.read` is needed", content_type = "text/html"),
-        (status = 422, description = "The list with a message beside a search too short", content_type = "text/html")))]
+        (status = 422, description = "The list with a message beside a search too short or a filter refused", content_type = "text/html")))]
 pub(super) async fn list_page(
     State(state): State<AppState>,
     caller: Caller,
     Query(params): Query<ListParams>,
 ) -> Result<Response> {
     caller.require("cases.read")?;
-    let q = params.q.unwrap_or_default().trim().to_string();
+    let mut params = params;
+    if params.view.as_deref() == Some("all") {
+        list_views::keep(&state, &caller, "cases", "").await?;
+        params = ListParams::default();
+    } else if params.chooses() {
+        list_views::keep(&state, &caller, "cases", &params.view_query()).await?;
+    } else if params.q.is_none()
+        && params.cursor.is_none()
+        && let Some(kept) = list_views::get(&state, &caller, "cases").await?
+    {
+        params = params.with_view(&kept);
+    }
+    let q = params.q.clone().unwrap_or_default().trim().to_string();
+    let mut view_error = None;
     let (found, more, q_error) = if q.is_empty() {
         let query = cases::CaseQuery {
-            applicant_id: None,
-            cursor: params.cursor,
+            stage: params.stage.clone(),
+            status: params.status.clone(),
+            program: params.program.clone(),
+            responsible: params.responsible.clone(),
+            sort: params.sort.clone(),
+            cursor: params.cursor.clone(),
             limit: Some(50),
+            ..cases::CaseQuery::default()
         };
-        let page = cases::page(&state, &caller, &query).await?;
-        (page.items, page.next_cursor, None)
+        match cases::page(&state, &caller, &query).await {
+            Ok(page) => {
+                let more = page.next_cursor.map(|cursor| {
+                    let mut next = params.view_query();
+                    if !next.is_empty() {
+                        next.push('&');
+                    }
+                    next.push_str(
+                        &serde_urlencoded::to_string([("cursor", cursor)]).unwrap_or_default(),
+                    );
+                    next
+                });
+                (page.items, more, None)
+            }
+            Err(AppError::Invalid { fields, .. }) => {
+                let said: Vec<String> = fields.iter().map(|(f, m)| format!("{f}: {m}")).collect();
+                view_error = Some(said.join("; "));
+                (Vec::new(), None, None)
+            }
+            Err(e) => return Err(e),
+        }
     } else {
         match super::search_ids(&state, &caller, &q, "case").await {
             Ok(ids) => {
@@ -151,23 +275,91 @@ pub(super) async fn list_page(
             Err(e) => return Err(e),
         }
     };
-    let status = if q_error.is_some() {
+    let status = if q_error.is_some() || view_error.is_some() {
         axum::http::StatusCode::UNPROCESSABLE_ENTITY
     } else {
         axum::http::StatusCode::OK
     };
     let shows = |field| access(&caller, "case", field) != Access::Hidden;
+    let programs = programs::list(&state, &caller).await?;
+    let people = people::all(state.db.pool(), &caller.practice).await?;
     let page = ListTemplate {
         case_rows: rows(&state, &caller, &found).await?,
         with_applicant: true,
         q,
         q_error,
+        filtered: params.filtered(),
+        view: params,
+        view_error,
         more,
+        stages: case_form::stage_choices(),
+        programs: case_form::program_choices(&programs, ""),
+        people: case_form::people_choices(&people, ""),
+        can_open: caller.can("cases.write"),
         shows_program: shows("program"),
         shows_stage: shows("stage"),
         shows_responsible: shows("responsible_user_id"),
     };
     Ok(Page::new("Cases", &page)?.status(status).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "records/case_new.html")]
+struct NewTemplate {
+    q: String,
+    q_error: Option<String>,
+    /// The applicants found: id and name.
+    found: Vec<(String, String)>,
+    can_add: bool,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct NewParams {
+    /// Words to find the applicant by.
+    q: Option<String>,
+}
+
+/// New case: find the applicant the case is for, then open it from their
+/// page.
+#[utoipa::path(get, path = "/cases/new", tag = "pages", params(NewParams),
+    responses((status = 200, description = "A search for the applicant, each found with a link to open their case", content_type = "text/html"),
+        (status = 303, description = "Not signed in: to the sign-in page"),
+        (status = 403, description = "A page saying `cases.write` (or `applicants.read`) is needed", content_type = "text/html"),
+        (status = 422, description = "The page with a message beside a search too short", content_type = "text/html")))]
+pub(super) async fn new_page(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(params): Query<NewParams>,
+) -> Result<Response> {
+    caller.require("cases.write")?;
+    caller.require("applicants.read")?;
+    let q = params.q.unwrap_or_default().trim().to_string();
+    let (mut found, mut q_error) = (Vec::new(), None);
+    if !q.is_empty() {
+        match super::search_ids(&state, &caller, &q, "applicant").await {
+            Ok(ids) => {
+                let people = applicants::some(&state, &caller, &ids).await?;
+                found = people
+                    .iter()
+                    .map(|a| (a.id.clone(), applicant_name(a, &caller)))
+                    .collect();
+            }
+            Err(AppError::Invalid { fields, .. }) => q_error = fields.get("q").cloned(),
+            Err(e) => return Err(e),
+        }
+    }
+    let status = if q_error.is_some() {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        axum::http::StatusCode::OK
+    };
+    let page = NewTemplate {
+        q,
+        q_error,
+        found,
+        can_add: caller.can("applicants.write"),
+    };
+    Ok(Page::new("New case", &page)?.status(status).into_response())
 }
 
 /// How the reader may see each case field.

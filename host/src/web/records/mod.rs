@@ -44,6 +44,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(applicant_page::delete))
         .routes(routes!(applicant_page::open_case))
         .routes(routes!(cases::list_page))
+        .routes(routes!(cases::new_page))
         .routes(routes!(cases::detail_page, cases::update))
         .routes(routes!(cases::delete))
         .routes(routes!(files::upload_page_applicant))
