@@ -1,6 +1,10 @@
 // ImmCase pages work without this script; it only makes them nicer:
 // a Menu button that folds the sidebar on a phone, a question before a
-// destructive form is sent, and no double posts from impatient clicks.
+// destructive form is sent, no double posts from impatient clicks, and
+// record pickers: a text input marked `data-record-pick="applicant case"`
+// (the host's pages and modules' alike) offers the records found as one
+// types, and picking one sends `applicant:{id}` or `case:{id}` under the
+// input's name. Without the script it stays a plain text input.
 (function () {
   "use strict";
 
@@ -42,6 +46,136 @@
       }
     }
   });
+
+  var pickers = document.querySelectorAll("input[data-record-pick]");
+  for (var p = 0; p < pickers.length; p++) {
+    recordPicker(pickers[p], p);
+  }
+
+  function recordPicker(input, n) {
+    var kinds = input.getAttribute("data-record-pick").trim().split(/\s+/).join(",");
+    var name = input.name;
+    var list = document.createElement("ul");
+    list.id = "record-pick-" + n;
+    list.className = "record-pick";
+    list.setAttribute("role", "listbox");
+    list.hidden = true;
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-autocomplete", "list");
+    input.setAttribute("aria-expanded", "false");
+    input.setAttribute("aria-controls", list.id);
+    input.insertAdjacentElement("afterend", list);
+    var chosen = document.createElement("input");
+    chosen.type = "hidden";
+    var items = [];
+    var active = -1;
+    var timer = null;
+    var asked = 0;
+
+    function close() {
+      list.hidden = true;
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+      active = -1;
+    }
+    function mark(i) {
+      active = i;
+      for (var k = 0; k < list.children.length; k++) {
+        list.children[k].setAttribute("aria-selected", k === i ? "true" : "false");
+      }
+      if (i >= 0) {
+        input.setAttribute("aria-activedescendant", list.children[i].id);
+      }
+    }
+    function pick(i) {
+      var hit = items[i];
+      input.value = hit.subtitle ? hit.title + " · " + hit.subtitle : hit.title;
+      // The record travels under the input's name; the text shown does not.
+      chosen.name = name;
+      chosen.value = hit.kind + ":" + hit.id;
+      input.removeAttribute("name");
+      if (!chosen.parentNode) {
+        input.insertAdjacentElement("afterend", chosen);
+      }
+      input.setAttribute("data-picked", chosen.value);
+      close();
+    }
+    function show(hits) {
+      items = hits;
+      list.textContent = "";
+      for (var i = 0; i < hits.length; i++) {
+        var option = document.createElement("li");
+        option.id = list.id + "-" + i;
+        option.setAttribute("role", "option");
+        option.setAttribute("data-ref", hits[i].kind + ":" + hits[i].id);
+        var title = document.createElement("strong");
+        title.textContent = hits[i].title;
+        option.appendChild(title);
+        if (hits[i].subtitle) {
+          var small = document.createElement("small");
+          small.textContent = " " + hits[i].subtitle;
+          option.appendChild(small);
+        }
+        option.addEventListener("mousedown", (function (k) {
+          return function (event) {
+            event.preventDefault();
+            pick(k);
+          };
+        })(i));
+        list.appendChild(option);
+      }
+      list.hidden = hits.length === 0;
+      input.setAttribute("aria-expanded", hits.length ? "true" : "false");
+      mark(-1);
+    }
+    input.addEventListener("input", function () {
+      // Typing again after a pick is free text again.
+      if (chosen.parentNode) {
+        chosen.parentNode.removeChild(chosen);
+        input.name = name;
+        input.removeAttribute("data-picked");
+      }
+      window.clearTimeout(timer);
+      var q = input.value.trim();
+      if (q.length < 2) {
+        show([]);
+        return;
+      }
+      timer = window.setTimeout(function () {
+        var mine = ++asked;
+        var url = "/api/v1/search?limit=8&kinds=" + encodeURIComponent(kinds) +
+          "&q=" + encodeURIComponent(q);
+        fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+          .then(function (r) { return r.ok ? r.json() : { items: [] }; })
+          .then(function (found) {
+            if (mine === asked) {
+              show(found.items || []);
+            }
+          })
+          .catch(function () { show([]); });
+      }, 200);
+    });
+    input.addEventListener("keydown", function (event) {
+      if (list.hidden) {
+        return;
+      }
+      if (event.key === "ArrowDown") {
+        event.preventDefault();
+        mark(Math.min(active + 1, items.length - 1));
+      } else if (event.key === "ArrowUp") {
+        event.preventDefault();
+        mark(Math.max(active - 1, 0));
+      } else if (event.key === "Enter" && active >= 0) {
+        event.preventDefault();
+        pick(active);
+      } else if (event.key === "Escape") {
+        close();
+      }
+    });
+    input.addEventListener("blur", function () {
+      window.setTimeout(close, 100);
+    });
+  }
 
   document.addEventListener("submit", function (event) {
     var form = event.target;

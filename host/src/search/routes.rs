@@ -22,6 +22,9 @@ pub struct SearchQuery {
     q: String,
     /// 1 to 100, default 20.
     limit: Option<usize>,
+    /// Only these kinds, comma-separated (`applicant,case`): what a
+    /// record picker offers. Absent for every kind the caller may search.
+    kinds: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -132,8 +135,19 @@ pub(super) async fn search(
         ));
     }
     let (mut kinds, keys) = scope(&caller);
-    let modules = searchable_modules(&state, &caller).await?;
+    let mut modules = searchable_modules(&state, &caller).await?;
     kinds.extend(modules.iter().map(|id| search_docs::kind(id)));
+    if let Some(wanted) = q.kinds.as_deref().filter(|k| !k.trim().is_empty()) {
+        let wanted: Vec<&str> = wanted.split(',').map(str::trim).collect();
+        if wanted.len() > 20 || wanted.iter().any(|k| k.is_empty() || k.len() > 100) {
+            return Err(AppError::field(
+                "kinds",
+                "name at most 20 kinds, comma-separated",
+            ));
+        }
+        kinds.retain(|k| wanted.contains(&k.as_str()));
+        modules.retain(|id| wanted.contains(&search_docs::kind(id).as_str()));
+    }
     if kinds.is_empty() {
         return Ok(Json(SearchResults {
             items: Vec::new(),

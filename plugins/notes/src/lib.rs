@@ -35,9 +35,14 @@
 //!
 //! ## Pages (below `/m/notes`)
 //!
-//! `/` lists the latest notes with a form to add one (its follow-up date
-//! suggests `default_follow_up_days` ahead; the reminder goes out at 9:00 in
-//! the author's time zone); `/notes/:id` shows one note.
+//! `/` lists the latest notes with a form to add one: its subject picks an
+//! applicant or a case as one types (the host's record picker), and its
+//! follow-up date is empty unless wanted (the form says what
+//! `default_follow_up_days` ahead would be; the reminder goes out at 9:00 in
+//! the author's time zone). `/notes/:id` shows one note and, to its author
+//! (or a holder of `notes.manage_all`), "Mark done" / "Open again", a form
+//! to change its text and follow-up (`POST /notes/:id`) and "Delete note"
+//! (`POST /notes/:id/delete`).
 //!
 //! ## Events
 //!
@@ -72,7 +77,9 @@ impl Plugin for Notes {
             .post("/notes", create)
             .get("/notes/:id", show)
             .put("/notes/:id", update)
+            .post("/notes/:id", save_from_page)
             .delete("/notes/:id", delete)
+            .post("/notes/:id/delete", delete_from_page)
     }
 
     fn on_event(ctx: &Ctx, event: Event) -> Result<()> {
@@ -161,7 +168,64 @@ fn show(ctx: &Ctx, request: Request) -> Result<Response> {
 fn update(ctx: &Ctx, request: Request) -> Result<Response> {
     let id = request.require_param("id")?;
     let change: NoteChange = request.json()?;
-    rules::check_change(&change)?;
+    let doc = change_note(ctx, id, &change)?;
+    Ok(Response::json(&NoteView::of(&doc)))
+}
+
+/// `POST /notes/:id` (the note page's forms): the text, follow-up date and
+/// done box, or "Mark done" / "Open again"; back to the note.
+fn save_from_page(ctx: &Ctx, request: Request) -> Result<Response> {
+    let id = request.require_param("id")?;
+    let form: NoteEditForm = request.form()?;
+    let current = find(ctx, id)?;
+    let follow_up_at = match &form.follow_up {
+        Some(date) => rules::follow_up_from_date(date, &ctx.caller().time_zone),
+        None => Ok(current.data.follow_up_at),
+    };
+    let change = follow_up_at.map(|follow_up_at| NoteChange {
+        text: form
+            .text
+            .clone()
+            .unwrap_or_else(|| current.data.text.clone()),
+        follow_up_at,
+        done: form
+            .done
+            .as_deref()
+            .is_some_and(|d| !d.is_empty() && d != "no"),
+        version: form.version,
+    });
+    match change.and_then(|change| change_note(ctx, id, &change)) {
+        Ok(doc) => {
+            let said = if doc.data.done && !current.data.done {
+                "Note marked done."
+            } else if !doc.data.done && current.data.done {
+                "Note open again."
+            } else {
+                "Note saved."
+            };
+            Ok(Response::redirect(&format!("/m/notes/notes/{id}")).flash(said))
+        }
+        Err(error) if matches!(error.status(), 409 | 422) => Ok(pages::note_with_problem(
+            ctx,
+            &find(ctx, id)?,
+            &form,
+            &error,
+        )),
+        Err(error) => Err(error),
+    }
+}
+
+/// `POST /notes/:id/delete` (the note page's button): back to the notes.
+fn delete_from_page(ctx: &Ctx, request: Request) -> Result<Response> {
+    let id = request.require_param("id")?;
+    remove_note(ctx, id, None)?;
+    Ok(Response::redirect("/m/notes/").flash("Note deleted."))
+}
+
+/// Changes a note as `change` says, by its author or a holder of
+/// `notes.manage_all`, at the version it names.
+fn change_note(ctx: &Ctx, id: &str, change: &NoteChange) -> Result<Doc<Note>> {
+    rules::check_change(change)?;
     let current = find(ctx, id)?;
     if !rules::may_change(ctx.caller(), &current.data) {
         return Err(Error::Forbidden(format!(
@@ -173,7 +237,7 @@ fn update(ctx: &Ctx, request: Request) -> Result<Response> {
     if current.version != version {
         return Err(stale(&current));
     }
-    let note = rules::apply_change(&current.data, &change);
+    let note = rules::apply_change(&current.data, change);
     let doc = match notes(ctx).update(id, &note, version) {
         Err(Error::Conflict(_)) => return Err(stale(&find(ctx, id)?)),
         other => other?,
@@ -181,12 +245,26 @@ fn update(ctx: &Ctx, request: Request) -> Result<Response> {
     sync_reminder(ctx, &doc)?;
     ctx.emit("notes.updated", &NoteView::of(&doc))?;
     index(ctx, &doc);
-    Ok(Response::json(&NoteView::of(&doc)))
+    Ok(doc)
 }
 
 /// `DELETE /notes/:id`: by the author or a holder of `notes.manage_all`.
 fn delete(ctx: &Ctx, request: Request) -> Result<Response> {
     let id = request.require_param("id")?;
+    let version = match request.query_param("version") {
+        Some(v) => Some(
+            v.parse()
+                .map_err(|_| Error::invalid_field("version", "must be a number"))?,
+        ),
+        None => None,
+    };
+    remove_note(ctx, id, version)?;
+    Ok(Response::no_content())
+}
+
+/// Deletes a note (at `version`, or as it is), by its author or a holder of
+/// `notes.manage_all`, with its reminder and search entry.
+fn remove_note(ctx: &Ctx, id: &str, version: Option<u64>) -> Result<()> {
     let current = find(ctx, id)?;
     if !rules::may_change(ctx.caller(), &current.data) {
         return Err(Error::Forbidden(format!(
@@ -194,12 +272,7 @@ fn delete(ctx: &Ctx, request: Request) -> Result<Response> {
             rules::MANAGE_ALL
         )));
     }
-    let version = match request.query_param("version") {
-        Some(v) => v
-            .parse()
-            .map_err(|_| Error::invalid_field("version", "must be a number"))?,
-        None => current.version,
-    };
+    let version = version.unwrap_or(current.version);
     if !notes(ctx).delete(id, Some(version))? {
         return Err(not_found(id));
     }
@@ -211,7 +284,7 @@ fn delete(ctx: &Ctx, request: Request) -> Result<Response> {
     if let Err(e) = ctx.search_remove(id) {
         ctx.log_warn(&format!("note {id} stays in search for now: {e}"));
     }
-    Ok(Response::no_content())
+    Ok(())
 }
 
 /// Validates and stores a new note by the caller, with its timer, event and
@@ -408,6 +481,17 @@ pub struct NoteChange {
     pub follow_up_at: Option<i64>,
     #[serde(default)]
     pub done: bool,
+    pub version: Option<u64>,
+}
+
+/// The note page's forms: the text, the follow-up date (`YYYY-MM-DD`, empty
+/// for none), the done box (`yes`) and the version the page showed. "Mark
+/// done" sends only `done` and `version`: what it leaves out stays.
+#[derive(Debug, Default, Deserialize)]
+pub struct NoteEditForm {
+    pub text: Option<String>,
+    pub follow_up: Option<String>,
+    pub done: Option<String>,
     pub version: Option<u64>,
 }
 

@@ -4,20 +4,12 @@ use immcase_sdk::html::{Element, Html, el, text};
 use immcase_sdk::{Ctx, Doc, Error, Request, Response, Result};
 
 use crate::rules::{self, SUBJECT_MAX, TEXT_MAX};
-use crate::{Note, NoteForm, Settings, notes, subjects};
+use crate::{Note, NoteEditForm, NoteForm, Settings, notes, subjects};
 
 /// `GET /` (page): the latest notes and a form to add one.
 pub fn home(ctx: &Ctx, _request: Request) -> Result<Response> {
-    let settings: Settings = ctx.settings()?;
-    let form = NoteForm {
-        follow_up: rules::date_after(
-            ctx.now(),
-            settings.default_follow_up_days,
-            &ctx.caller().time_zone,
-        ),
-        ..NoteForm::default()
-    };
-    render_home(ctx, &form, None).map(|page| Response::html(page).page_title("Notes"))
+    render_home(ctx, &NoteForm::default(), None)
+        .map(|page| Response::html(page).page_title("Notes"))
 }
 
 /// The page again after a form post with mistakes, keeping what was typed.
@@ -28,6 +20,12 @@ pub fn home_with_problem(ctx: &Ctx, form: &NoteForm, problem: &Error) -> Result<
 }
 
 fn render_home(ctx: &Ctx, form: &NoteForm, problem: Option<&Error>) -> Result<Html> {
+    let settings: Settings = ctx.settings()?;
+    let suggested = rules::date_after(
+        ctx.now(),
+        settings.default_follow_up_days,
+        &ctx.caller().time_zone,
+    );
     let latest = notes(ctx).query().descending().limit(50).fetch()?;
     let time_zone = &ctx.caller().time_zone;
     let list: Html = if latest.items.is_empty() {
@@ -41,7 +39,7 @@ fn render_home(ctx: &Ctx, form: &NoteForm, problem: Option<&Error>) -> Result<Ht
     Ok(el("section")
         .class("notes-page")
         .child(el("h1").text("Notes"))
-        .child(new_note_form(form, problem))
+        .child(new_note_form(form, problem, &suggested))
         .child(el("h2").text("Latest notes"))
         .child(list)
         .render())
@@ -69,7 +67,7 @@ fn note_item(doc: &Doc<Note>, time_zone: &str) -> Element {
         .child(el("small").text(&meta))
 }
 
-fn new_note_form(form: &NoteForm, problem: Option<&Error>) -> Element {
+fn new_note_form(form: &NoteForm, problem: Option<&Error>, suggested: &str) -> Element {
     let field_problem = |field: &str| {
         problem
             .map(|p| p.to_json())
@@ -91,11 +89,13 @@ fn new_note_form(form: &NoteForm, problem: Option<&Error>) -> Element {
     }
     form_el
         .child(label(
-            "About (e.g. applicant:123 or case:456)",
+            "About: an applicant or a case (type a name or a folio such as CAS014), or any words",
             el("input")
                 .attr("name", "subject")
                 .attr("value", &form.subject)
                 .attr("maxlength", SUBJECT_MAX.to_string())
+                .attr("autocomplete", "off")
+                .attr("data-record-pick", "applicant case")
                 .flag("required", true),
             "subject",
         ))
@@ -109,20 +109,34 @@ fn new_note_form(form: &NoteForm, problem: Option<&Error>) -> Element {
                 .text(&form.text),
             "text",
         ))
-        .child(label(
-            "Follow up on",
-            el("input")
-                .attr("type", "date")
-                .attr("name", "follow_up")
-                .attr("value", &form.follow_up),
-            "follow_up",
-        ))
+        .child(
+            label(
+                "Follow up on (optional)",
+                el("input")
+                    .attr("type", "date")
+                    .attr("name", "follow_up")
+                    .attr("value", &form.follow_up),
+                "follow_up",
+            )
+            .child(el("small").class("hint").text(&format!(
+                "Leave it empty for no reminder; the reminder comes at 9:00 that day. A week from now is {suggested}."
+            ))),
+        )
         .child(el("button").attr("type", "submit").text("Add note"))
 }
 
-/// `GET /notes/:id` (page): one note, and what it is about as the reader
-/// may see it.
+/// `GET /notes/:id` (page): one note, what it is about as the reader may
+/// see it, and for its author what they may do with it.
 pub fn note(ctx: &Ctx, doc: &Doc<Note>) -> Response {
+    note_page(ctx, doc, None, None)
+}
+
+fn note_page(
+    ctx: &Ctx,
+    doc: &Doc<Note>,
+    form: Option<&NoteEditForm>,
+    problem: Option<&Error>,
+) -> Response {
     let note = &doc.data;
     let time_zone = &ctx.caller().time_zone;
     let follow_up = match note.follow_up_at {
@@ -153,16 +167,146 @@ pub fn note(ctx: &Ctx, doc: &Doc<Note>) -> Response {
         .class("note-text")
         .children(note.text.lines().map(|line| el("p").text(line)));
     let title = rules::first_line(&note.text, 60);
+    let mut article = el("article")
+        .class("note")
+        .child(el("h1").text(&rules::first_line(&note.text, 120)))
+        .child(details)
+        .child(text);
+    if rules::may_change(ctx.caller(), note) {
+        article = article.child(changes(ctx, doc, form, problem));
+    }
     Response::html(
-        el("article")
-            .class("note")
-            .child(el("h1").text(&rules::first_line(&note.text, 120)))
-            .child(details)
-            .child(text)
+        article
             .child(el("a").attr("href", "/m/notes/").text("All notes"))
             .render(),
     )
     .page_title(&title)
+    .status(problem.map_or(200, Error::status))
+}
+
+/// The note page after a refused change, what was typed kept.
+pub fn note_with_problem(
+    ctx: &Ctx,
+    doc: &Doc<Note>,
+    form: &NoteEditForm,
+    problem: &Error,
+) -> Response {
+    note_page(ctx, doc, Some(form), Some(problem))
+}
+
+/// What the author (or a manager of notes) may do with it: mark it done or
+/// open it again, change its text and follow-up, delete it.
+fn changes(
+    ctx: &Ctx,
+    doc: &Doc<Note>,
+    typed: Option<&NoteEditForm>,
+    problem: Option<&Error>,
+) -> Element {
+    let note = &doc.data;
+    let action = format!("/m/notes/notes/{}", doc.id);
+    let version = doc.version.to_string();
+    let follow_up = note
+        .follow_up_at
+        .map(|at| rules::local_time(at, &ctx.caller().time_zone))
+        .map(|t| t.chars().take(10).collect::<String>())
+        .unwrap_or_default();
+    let text_value = typed
+        .and_then(|t| t.text.clone())
+        .unwrap_or_else(|| note.text.clone());
+    let follow_value = typed.and_then(|t| t.follow_up.clone()).unwrap_or(follow_up);
+    let toggle = el("form")
+        .class("inline")
+        .attr("method", "post")
+        .attr("action", &action)
+        .child(
+            el("input")
+                .attr("type", "hidden")
+                .attr("name", "version")
+                .attr("value", &version),
+        )
+        .child(
+            el("input")
+                .attr("type", "hidden")
+                .attr("name", "done")
+                .attr("value", if note.done { "no" } else { "yes" }),
+        )
+        .child(
+            el("button")
+                .attr("type", "submit")
+                .class("primary")
+                .text(if note.done { "Open again" } else { "Mark done" }),
+        );
+    let mut edit = el("form")
+        .class("edit-note stack")
+        .attr("method", "post")
+        .attr("action", &action);
+    if let Some(problem) = problem {
+        edit = edit.child(
+            el("p")
+                .class("form-error")
+                .attr("role", "alert")
+                .text(problem.message()),
+        );
+    }
+    let edit = edit
+        .child(
+            el("input")
+                .attr("type", "hidden")
+                .attr("name", "version")
+                .attr("value", &version),
+        )
+        .child(
+            el("label").text("Note").child(
+                el("textarea")
+                    .attr("name", "text")
+                    .attr("rows", "4")
+                    .attr("maxlength", TEXT_MAX.to_string())
+                    .flag("required", true)
+                    .text(&text_value),
+            ),
+        )
+        .child(
+            el("label").text("Follow up on (optional)").child(
+                el("input")
+                    .attr("type", "date")
+                    .attr("name", "follow_up")
+                    .attr("value", &follow_value),
+            ),
+        )
+        .child(
+            el("label")
+                .class("check")
+                .child(
+                    el("input")
+                        .attr("type", "checkbox")
+                        .attr("name", "done")
+                        .attr("value", "yes")
+                        .flag("checked", note.done),
+                )
+                .text(" Done"),
+        )
+        .child(el("button").attr("type", "submit").text("Save"));
+    let delete = el("form")
+        .class("danger-zone")
+        .attr("method", "post")
+        .attr("action", format!("{action}/delete"))
+        .attr("data-confirm", "Delete this note?")
+        .child(
+            el("button")
+                .attr("type", "submit")
+                .class("danger")
+                .text("Delete note"),
+        );
+    el("section")
+        .class("note-actions")
+        .child(toggle)
+        .child(
+            el("details")
+                .flag("open", problem.is_some())
+                .child(el("summary").text("Change the note"))
+                .child(edit),
+        )
+        .child(delete)
 }
 
 #[cfg(test)]
@@ -176,7 +320,9 @@ mod tests {
             subject: "applicant:<1>".into(),
             ..NoteForm::default()
         };
-        let html = new_note_form(&form, Some(&error)).render().into_string();
+        let html = new_note_form(&form, Some(&error), "2026-12-12")
+            .render()
+            .into_string();
         assert!(html.contains("value=\"applicant:&lt;1&gt;\""), "{html}");
         assert!(
             html.contains("<span class=\"field-error\">required</span>"),

@@ -177,16 +177,23 @@ impl Record<'_> {
     }
 }
 
-/// The applicant or case a subject names, if it names one (any other
-/// subject, such as `ticket:7`, is free text).
+/// The applicant or case a subject names, if it names one: `applicant:{id}`,
+/// `case:{id or folio}`, or a folio alone (`CAS014`, as typed where the
+/// record picker cannot run). Any other subject, such as `ticket:7`, is
+/// free text.
 pub fn subject_record(subject: &str) -> Option<Record<'_>> {
     let subject = subject.trim();
     if let Some(id) = subject.strip_prefix("applicant:") {
         Some(Record::Applicant(id.trim()))
+    } else if let Some(id) = subject.strip_prefix("case:") {
+        Some(Record::Case(id.trim()))
     } else {
-        subject
-            .strip_prefix("case:")
-            .map(|id| Record::Case(id.trim()))
+        let digits = subject
+            .get(..3)
+            .filter(|p| p.eq_ignore_ascii_case("CAS"))
+            .and_then(|_| subject.get(3..))?;
+        (!digits.is_empty() && digits.len() <= 9 && digits.bytes().all(|b| b.is_ascii_digit()))
+            .then_some(Record::Case(subject))
     }
 }
 
@@ -373,6 +380,15 @@ mod tests {
         assert_eq!(long.chars().count(), "Follow up: ".len() + 100);
         assert!(long.ends_with('…'));
         assert_eq!(timer_key("abc"), "note:abc");
+    }
+
+    #[test]
+    fn a_folio_alone_names_its_case() {
+        assert_eq!(subject_record(" CAS014 "), Some(Record::Case("CAS014")));
+        assert_eq!(subject_record("cas7"), Some(Record::Case("cas7")));
+        for free in ["CAS", "CASE 14", "CAS14a", "Call Ana"] {
+            assert_eq!(subject_record(free), None, "{free}");
+        }
     }
 
     #[test]

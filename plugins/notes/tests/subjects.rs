@@ -203,3 +203,76 @@ fn the_reminder_names_the_subject_with_every_field() {
         mail[0].body
     );
 }
+
+#[test]
+fn the_author_marks_done_changes_and_deletes_a_note_from_its_page() {
+    let host = host();
+    let note = json_of(&add(&host, &lee(), "case:c1"), 201);
+    let id = note["id"].as_str().unwrap_or_default().to_owned();
+    let page_of = |who: &Caller| page(&host.get_page(who, &format!("/notes/{id}")));
+    let html = page_of(&lee());
+    assert!(html.contains(">Mark done</button>"), "{html}");
+    assert!(
+        html.contains(r#"data-confirm="Delete this note?""#),
+        "{html}"
+    );
+    // Someone else sees the note but not its buttons.
+    let other = Caller::person("bo", &["module:notes", "applicants.read", "cases.read"]);
+    assert!(!page_of(&other).contains("Mark done"));
+
+    let post = |body: String| {
+        let form = immcase_sdk::Request::new("POST", &format!("/notes/{id}"))
+            .with_header("content-type", "application/x-www-form-urlencoded")
+            .with_body(body)
+            .as_page();
+        host.request(&lee(), form)
+    };
+    let done = post("version=1&done=yes".into());
+    assert_eq!(
+        done.status_code(),
+        303,
+        "{}",
+        String::from_utf8_lossy(done.body())
+    );
+    let stored = host.document("notes", &id).expect("kept");
+    assert_eq!(stored.data["done"], true);
+    assert_eq!(
+        stored.data["text"], "Call back about the biometrics",
+        "the rest kept"
+    );
+    // A stale page's change is refused with the page again.
+    let stale = post("version=1&text=Old+page&follow_up=".into());
+    assert_eq!(stale.status_code(), 409);
+    assert!(String::from_utf8_lossy(stale.body()).contains("changed in the meantime"));
+    // Changed: new text, a follow-up, open again.
+    let changed = post("version=2&text=Call+Ana+back&follow_up=2026-01-20".into());
+    assert_eq!(changed.status_code(), 303);
+    let stored = host.document("notes", &id).expect("kept");
+    assert_eq!(
+        (stored.data["text"].as_str(), stored.data["done"].as_bool()),
+        (Some("Call Ana back"), Some(false))
+    );
+    assert!(stored.data["follow_up_at"].is_i64(), "{}", stored.data);
+
+    let deleted = host.request(
+        &lee(),
+        immcase_sdk::Request::new("POST", &format!("/notes/{id}/delete")).as_page(),
+    );
+    assert_eq!(deleted.status_code(), 303);
+    assert!(host.document("notes", &id).is_none());
+}
+
+#[test]
+fn the_new_note_form_suggests_a_follow_up_without_setting_one() {
+    let host = host();
+    let html = page(&host.get_page(&lee(), "/"));
+    assert!(
+        html.contains(r#"<input type="date" name="follow_up" value="">"#),
+        "{html}"
+    );
+    assert!(html.contains("A week from now is 2026-01-12."), "{html}");
+    assert!(
+        html.contains(r#"data-record-pick="applicant case""#),
+        "{html}"
+    );
+}

@@ -15,6 +15,7 @@ on_both_databases!(
     a_stale_edit_asks_only_about_the_field_both_changed,
     two_people_editing_a_case_keep_both_changes,
     the_case_list_filters_and_shows_cards_on_a_phone,
+    a_note_is_picked_onto_a_case_as_one_types,
     a_case_is_opened_and_closed_on_a_phone,
     a_field_the_role_hides_is_not_on_the_pages,
     a_program_an_administrator_adds_is_offered_until_switched_off,
@@ -493,5 +494,56 @@ async fn the_case_list_filters_and_shows_cards_on_a_phone(backend: Backend) {
         })
         .await;
     }
+    server.stop().await;
+}
+
+async fn a_note_is_picked_onto_a_case_as_one_types(backend: Backend) {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let db = backend.name();
+    let server = TestServer::start(backend).await;
+    let api = server.admin().await;
+    api.set_module("notes", true).await;
+    let applicant = api.add_applicant("Ferreira").await;
+    let case = api.open_case(&applicant, "study_permit").await;
+    let case_id = case["id"].as_str().unwrap().to_owned();
+    let s = browser.session(PHONE.0, PHONE.1).await;
+    scenario(&format!("note-record-pick-{db}"), &s, async {
+        s.sign_in(&base(&server), ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        s.goto(&format!("{}/m/notes/", base(&server))).await;
+        s.wait_for_text("main h1", "Notes").await;
+        assert_eq!(
+            value_of(&s, "input[name=follow_up]").await,
+            "",
+            "no follow-up unless wanted"
+        );
+        s.fill("input[data-record-pick]", "CAS001").await;
+        let offered = s.wait_for_text(".record-pick li", "CAS001").await;
+        assert!(offered.contains("CAS001"), "{offered}");
+        s.screenshot(&format!("note-record-pick-{db}")).await;
+        s.click(".record-pick li").await;
+        assert_eq!(
+            value_of(&s, "input[type=hidden][name=subject]").await,
+            format!("case:{case_id}")
+        );
+        s.fill("textarea[name=text]", "Ask for the bank letter")
+            .await;
+        s.submit_button("Add note").await;
+        s.wait_for_text(".flash", "Note added.").await;
+        s.click("main ul.notes a").await;
+        let about = s.wait_for_text("main dl", "CAS001").await;
+        assert!(about.contains("CAS001 (Ana Ferreira)"), "{about}");
+        // Its author marks it done from its page.
+        s.submit_button("Mark done").await;
+        s.wait_for_text(".flash", "Note marked done.").await;
+        assert!(s.has("button.primary").await);
+        let state = s.text("main dl").await;
+        assert!(
+            state.contains("Done\nyes") || state.contains("yes"),
+            "{state}"
+        );
+    })
+    .await;
     server.stop().await;
 }
