@@ -74,16 +74,15 @@ pub(super) async fn audit_page(
     Query(q): Query<AuditPageQuery>,
 ) -> Result<Page> {
     let action = q.action.filter(|a| !a.is_empty());
-    let page = audit::list(
-        &state,
-        &caller,
-        AuditQuery {
-            cursor: q.cursor,
-            limit: Some(100),
-            action: action.clone(),
-        },
-    )
-    .await?;
+    caller.require("audit.read")?;
+    let filter = AuditQuery {
+        cursor: q.cursor,
+        limit: Some(100),
+        action: action.clone(),
+        ..AuditQuery::default()
+    }
+    .check()?;
+    let page = audit::list(&state, &caller, &filter).await?;
     let lines = page
         .items
         .into_iter()
