@@ -4,8 +4,13 @@
 //!
 //! Recorded: sign-ins, sign-outs, password changes and resets; user, role,
 //! case program and module changes (switching on and off, settings);
-//! permission and form-token refusals. An entry about an applicant's or a
-//! case's data names them (`About`), so the log can be read for one record.
+//! permission and form-token refusals; and, for applicants' personal data,
+//! applicants and cases created, changed (which fields, never their
+//! values), moved to the trash, restored and purged, and files uploaded,
+//! downloaded, moved to the trash, restored and purged. An entry about an
+//! applicant's or a case's data names them (`About`), so the log can be read
+//! for one record, and keeps their name or folio as they were then
+//! (`details`), so it stays readable once they are purged.
 
 mod list;
 
