@@ -46,6 +46,8 @@ pub struct SignedIn {
     pub form_token: String,
     /// A one-time message for the next page this session renders.
     pub flash: Option<String>,
+    /// The address the request came from, for the audit log.
+    pub client_addr: String,
     pub(crate) session_hash: String,
 }
 

@@ -1,19 +1,26 @@
-//! The audit log: append-only rows for sign-ins, sign-outs, password changes
-//! and resets, user and role changes and permission denials. Nothing updates
-//! or deletes a row; administrators read it newest first.
+//! The audit log: append-only rows of what people did that a practice must
+//! be able to account for. Nothing updates or deletes a row; administrators
+//! read it newest first (`list`).
+//!
+//! Recorded: sign-ins, sign-outs, password changes and resets; user, role,
+//! case program and module changes (switching on and off, settings);
+//! permission and form-token refusals; and, for applicants' personal data,
+//! applicants and cases created, changed (which fields, never their
+//! values), moved to the trash, restored and purged, and files uploaded,
+//! downloaded, moved to the trash, restored and purged. An entry about an
+//! applicant's or a case's data names them (`About`), so the log can be read
+//! for one record, and keeps their name or folio as they were then
+//! (`details`), so it stays readable once they are purged.
 
-use axum::Json;
-use axum::extract::{Query, State};
-use serde::{Deserialize, Serialize};
-use sqlx::{Any, Executor, Row};
-use utoipa::{IntoParams, ToSchema};
-use utoipa_axum::{router::OpenApiRouter, routes};
+mod list;
+
+use sqlx::{Any, Executor};
+
+pub use list::{AuditPage, AuditQuery, AuditRow, Filter, filter_text, list, router};
 
 use crate::access::Caller;
-use crate::clock::rfc3339;
-use crate::error::{AppError, ErrorBody, Result};
+use crate::error::Result;
 use crate::practices::Practice;
-use crate::state::AppState;
 
 /// Who did it: a signed-in person, or an attempt naming an email.
 #[derive(Clone, Debug, Default)]
@@ -41,13 +48,72 @@ pub struct Entry<'a> {
     pub details: serde_json::Value,
 }
 
+impl<'a> Entry<'a> {
+    /// What `caller` did to `target`, from the address they did it from.
+    pub fn by(
+        caller: &'a Caller,
+        action: &'a str,
+        target: String,
+        details: serde_json::Value,
+    ) -> Entry<'a> {
+        Entry {
+            actor: Actor::of(caller),
+            action,
+            target: Some(target),
+            client_addr: Some(&caller.client_addr),
+            details,
+        }
+    }
+}
+
+/// The applicant, and the case, whose data an entry is about: an entry
+/// about a case names its applicant too, and one about a file names the
+/// applicant or case it belongs to. Filtering by an applicant finds what
+/// was done to their cases and files as well.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct About {
+    pub applicant_id: Option<String>,
+    pub case_id: Option<String>,
+}
+
+impl About {
+    pub fn applicant(id: &str) -> About {
+        About {
+            applicant_id: Some(id.to_string()),
+            case_id: None,
+        }
+    }
+
+    pub fn case(applicant_id: Option<&str>, id: &str) -> About {
+        About {
+            applicant_id: applicant_id.map(str::to_string),
+            case_id: Some(id.to_string()),
+        }
+    }
+}
+
+/// Writes an entry about nobody's record.
 pub async fn record<'e, E>(db: E, practice: &Practice, at_ms: i64, entry: Entry<'_>) -> Result<()>
+where
+    E: Executor<'e, Database = Any>,
+{
+    record_about(db, practice, at_ms, entry, &About::default()).await
+}
+
+/// Writes an entry about an applicant's or a case's data.
+pub async fn record_about<'e, E>(
+    db: E,
+    practice: &Practice,
+    at_ms: i64,
+    entry: Entry<'_>,
+    about: &About,
+) -> Result<()>
 where
     E: Executor<'e, Database = Any>,
 {
     sqlx::query(
         "INSERT INTO audit_log (practice_id, at, actor_user_id, actor_email, action, target, \
-         client_addr, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+         client_addr, details, applicant_id, case_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(practice.id())
     .bind(at_ms)
@@ -57,106 +123,9 @@ where
     .bind(entry.target)
     .bind(entry.client_addr)
     .bind(entry.details.to_string())
+    .bind(about.applicant_id.as_deref())
+    .bind(about.case_id.as_deref())
     .execute(db)
     .await?;
     Ok(())
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct AuditRow {
-    pub id: i64,
-    /// RFC 3339.
-    pub at: String,
-    /// The same, in milliseconds since the epoch (for pages).
-    #[serde(skip)]
-    pub at_ms: i64,
-    pub actor_user_id: Option<String>,
-    pub actor_email: Option<String>,
-    pub action: String,
-    pub target: Option<String>,
-    pub client_addr: Option<String>,
-    #[schema(value_type = Object)]
-    pub details: serde_json::Value,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct AuditPage {
-    pub items: Vec<AuditRow>,
-    /// Pass as `cursor` for the next (older) page; absent on the last page.
-    pub next_cursor: Option<String>,
-}
-
-#[derive(Default, Deserialize, IntoParams)]
-pub struct AuditQuery {
-    /// From a previous page's `next_cursor`.
-    pub cursor: Option<String>,
-    /// Rows per page, 1 to 200 (default 50).
-    pub limit: Option<i64>,
-    /// Only rows with this action, e.g. `auth.sign_in_failed`.
-    pub action: Option<String>,
-}
-
-pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_audit))
-}
-
-/// The practice's audit log, newest first.
-#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditQuery),
-    responses(
-        (status = 200, body = AuditPage),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody),
-    ))]
-async fn list_audit(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(q): Query<AuditQuery>,
-) -> Result<Json<AuditPage>> {
-    list(&state, &caller, q).await.map(Json)
-}
-
-/// A page of the practice's audit log, newest first (needs `audit.read`).
-pub async fn list(state: &AppState, caller: &Caller, q: AuditQuery) -> Result<AuditPage> {
-    caller.require("audit.read")?;
-    let limit = crate::input::page_limit(q.limit)?;
-    let before = match q.cursor.as_deref() {
-        None => i64::MAX,
-        Some(c) => c
-            .parse::<i64>()
-            .map_err(|_| AppError::field("cursor", "not a cursor from this list"))?,
-    };
-    let rows = sqlx::query(
-        "SELECT id, at, actor_user_id, actor_email, action, target, client_addr, details \
-         FROM audit_log WHERE practice_id = $1 AND id < $2 AND (CAST($3 AS TEXT) IS NULL OR action = $3) \
-         ORDER BY id DESC LIMIT $4",
-    )
-    .bind(caller.practice.id())
-    .bind(before)
-    .bind(q.action.as_deref())
-    .bind(limit + 1)
-    .fetch_all(state.db.pool())
-    .await?;
-    let mut items: Vec<AuditRow> = rows.iter().map(audit_row).collect::<Result<_>>()?;
-    let next_cursor = if items.len() as i64 > limit {
-        items.truncate(limit as usize);
-        items.last().map(|r| r.id.to_string())
-    } else {
-        None
-    };
-    Ok(AuditPage { items, next_cursor })
-}
-
-/// A row of `audit_log` as the API shows it.
-fn audit_row(r: &sqlx::any::AnyRow) -> Result<AuditRow> {
-    let at: i64 = r.try_get("at")?;
-    Ok(AuditRow {
-        id: r.try_get("id")?,
-        at: rfc3339(at),
-        at_ms: at,
-        actor_user_id: r.try_get("actor_user_id")?,
-        actor_email: r.try_get("actor_email")?,
-        action: r.try_get("action")?,
-        target: r.try_get("target")?,
-        client_addr: r.try_get("client_addr")?,
-        details: serde_json::from_str(r.try_get::<&str, _>("details")?).unwrap_or_default(),
-    })
 }

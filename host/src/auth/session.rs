@@ -186,7 +186,12 @@ struct SessionRow {
 /// Loads the caller of a session id, or `None` when the session does not
 /// exist in this practice, has timed out, or belongs to a disabled user.
 /// The session, the person and their roles come in one query.
-async fn load_caller(state: &AppState, practice: &Practice, token: &str) -> Result<Option<Caller>> {
+async fn load_caller(
+    state: &AppState,
+    practice: &Practice,
+    token: &str,
+    client: &ClientAddr,
+) -> Result<Option<Caller>> {
     let hash = token_hash(token);
     let pool = state.db.pool();
     let rows: Vec<SessionRow> = sqlx::query_as(
@@ -251,6 +256,7 @@ async fn load_caller(state: &AppState, practice: &Practice, token: &str) -> Resu
         user_id: first.user_id,
         form_token: crate::api::csrf::form_token_of_session(token),
         flash: first.flash,
+        client_addr: client.0.clone(),
         session_hash: hash,
     })))
 }
@@ -269,10 +275,15 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         return AppError::NotFound("practice").into_response();
     };
     let token = token_from_headers(req.headers());
+    let client = req
+        .extensions()
+        .get::<ClientAddr>()
+        .cloned()
+        .unwrap_or_default();
     let mut stale_cookie = false;
     let mut caller = None;
     if let Some(token) = &token {
-        match load_caller(&state, &practice, token).await {
+        match load_caller(&state, &practice, token, &client).await {
             Ok(Some(c)) => caller = Some(c),
             Ok(None) => stale_cookie = true,
             Err(e) => return e.into_response(),
@@ -281,11 +292,6 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     if let Some(c) = &caller {
         req.extensions_mut().insert(c.clone());
     }
-    let client = req
-        .extensions()
-        .get::<ClientAddr>()
-        .cloned()
-        .unwrap_or_default();
     let (method, path) = (req.method().to_string(), req.uri().path().to_string());
     let mut response = next.run(req).await;
     if let Some(refusal) = response.extensions_mut().remove::<Refusal>() {

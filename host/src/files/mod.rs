@@ -19,14 +19,15 @@ pub mod store;
 pub mod sweep;
 pub mod upload;
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::access::Caller;
+use crate::audit::{self, About};
 use crate::db::Tx;
 use crate::error::{AppError, Result};
 use crate::practices::Practice;
-use crate::records::Owner;
 use crate::records::timeline::{self, Actor};
+use crate::records::{Owner, audited};
 use crate::state::AppState;
 use store::{FileInfo, StoredFile};
 
@@ -100,7 +101,16 @@ pub async fn commit(
     };
     let recorded = async {
         let mut tx = state.db.begin().await?;
-        let files = record(state, &mut tx, &caller.practice, actor, owner, &upload).await?;
+        let by = Some(caller);
+        let files = record(
+            state,
+            &mut tx,
+            &caller.practice,
+            (actor, by),
+            owner,
+            &upload,
+        )
+        .await?;
         crate::change::commit(state, tx).await?;
         Ok::<_, AppError>(files)
     }
@@ -113,12 +123,14 @@ pub async fn commit(
 
 /// Records received files for `owner` in `tx` (not committed): the owner is
 /// checked again, the bytes counted against the quota, and each file made
-/// searchable, put on the owner's timeline and announced as `file.uploaded`.
+/// searchable, put on the owner's timeline and in the audit log, and
+/// announced as `file.uploaded`. `by` is the person uploading, if any (a
+/// module may attach a file on its own).
 pub async fn record(
     state: &AppState,
     tx: &mut Tx,
     practice: &Practice,
-    actor: Actor<'_>,
+    (actor, by): (Actor<'_>, Option<&Caller>),
     owner: &Owner,
     upload: &upload::Upload,
 ) -> Result<Vec<StoredFile>> {
@@ -138,6 +150,20 @@ pub async fn record(
         let change = [("file".to_string(), json!(null), json!(file.name))];
         let (kind, id) = (owner.kind, &owner.id);
         timeline::record_by(tx, practice, actor, kind, id, "file_uploaded", &change, now).await?;
+        let (about, (owner_kind, owner_label)) = audited::owner_of_file(owner);
+        let mut details = json!({ "file": file.name, owner_kind: owner_label, "size": file.size,
+                                  "folder": file.folder });
+        if by.is_none() {
+            details["by"] = json!(actor.name);
+        }
+        let entry = audit::Entry {
+            actor: by.map(audit::Actor::of).unwrap_or_default(),
+            action: "file.uploaded",
+            target: Some(format!("file:{}", file.id)),
+            client_addr: by.map(|c| c.client_addr.as_str()),
+            details,
+        };
+        audit::record_about(&mut **tx, practice, now, entry, &about).await?;
         let payload = json!({
             "id": file.id,
             "owner": format!("{}:{}", owner.kind, owner.id),
@@ -152,6 +178,40 @@ pub async fn record(
         files.push(file);
     }
     Ok(files)
+}
+
+/// Writes the audit entry of `action` (`file.downloaded`, `file.deleted`,
+/// `file.restored`) on `file` by `caller`: the file named, with the
+/// applicant or case it belongs to, plus `extra` (an object).
+pub async fn audit(
+    conn: &mut sqlx::AnyConnection,
+    caller: &Caller,
+    action: &str,
+    file: &StoredFile,
+    extra: Value,
+    now: i64,
+) -> Result<()> {
+    let practice = &caller.practice;
+    let owner =
+        crate::records::find_owner(&mut *conn, practice, &file.owner_kind, &file.owner_id).await?;
+    let mut details = match extra {
+        Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    };
+    details.insert("file".into(), json!(file.name));
+    let about = match &owner {
+        Some(owner) => {
+            let (about, (kind, label)) = audited::owner_of_file(owner);
+            details.insert(kind.into(), json!(label));
+            about
+        }
+        None if file.owner_kind == "case" => About::case(None, &file.owner_id),
+        None if file.owner_kind == "applicant" => About::applicant(&file.owner_id),
+        None => About::default(),
+    };
+    let target = format!("file:{}", file.id);
+    let entry = audit::Entry::by(caller, action, target, Value::Object(details));
+    audit::record_about(&mut *conn, practice, now, entry, &about).await
 }
 
 /// The row of a received file, owned by `(kind, id)` in `folder`.

@@ -203,12 +203,18 @@ async fn download(
     Query(q): Query<DownloadQuery>,
 ) -> Result<Response> {
     let file = visible_file(&state, &caller, &id).await?;
+    let inline = q.inline == Some(true) && naming::may_show_inline(&file.content_type);
+    // Reading a file is an access to its applicant's personal data.
+    let mut conn = state.db.pool().acquire().await?;
+    let how = serde_json::json!({ "inline": inline });
+    let at = state.now_ms();
+    super::audit(&mut conn, &caller, "file.downloaded", &file, how, at).await?;
+    drop(conn);
     let stream = state
         .blobs
         .read(&file.blob_key)
         .await
         .map_err(|e| anyhow::anyhow!("reading {} from the blob store: {e}", file.blob_key))?;
-    let inline = q.inline == Some(true) && naming::may_show_inline(&file.content_type);
     let mut response = Body::from_stream(stream).into_response();
     let headers = response.headers_mut();
     let value = |s: &str| HeaderValue::from_str(s).unwrap_or(HeaderValue::from_static(""));

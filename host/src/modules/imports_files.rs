@@ -259,6 +259,7 @@ impl CallState {
             None => module.manifest.name.clone(),
         };
         let user_id = self.caller.as_ref().map(|c| c.user_id.clone());
+        let caller = self.caller.clone();
         let actor = Actor {
             user_id: user_id.as_deref(),
             name: &actor_name,
@@ -267,7 +268,8 @@ impl CallState {
         let tx = self.tx().await?;
         let recorded = match &target {
             Target::Record(found) => {
-                crate::files::record(&app, tx, &practice, actor, found, &upload).await
+                let by = (actor, caller.as_ref());
+                crate::files::record(&app, tx, &practice, by, found, &upload).await
             }
             Target::Own(key) => {
                 let owner = (own_kind.as_str(), *key);

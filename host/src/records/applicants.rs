@@ -191,6 +191,8 @@ pub async fn add(
     )
     .await?;
     crate::change::reindex(&mut tx, &caller.practice, "applicant", &created.id, now).await?;
+    let none = json!({});
+    super::audited::applicant(&mut tx, caller, "applicant.created", &created, none, now).await?;
     let payload = json!({ "id": created.id, "given_name": created.given_name, "family_name": created.family_name });
     announce(state, &mut tx, caller, "applicant.created", payload, now).await?;
     crate::change::commit(state, tx).await?;
@@ -305,6 +307,8 @@ pub async fn change(
     if !changes.is_empty() {
         let made = after.version;
         timeline::record_update(&mut tx, caller, "applicant", id, made, &changes, now).await?;
+        let what = super::audited::fields(&changes);
+        super::audited::applicant(&mut tx, caller, "applicant.updated", &after, what, now).await?;
         crate::change::reindex(&mut tx, &caller.practice, "applicant", id, now).await?;
         // Cases are found by their applicant's name too.
         let cases: Vec<String> = sqlx::query_scalar(

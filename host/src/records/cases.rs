@@ -258,6 +258,7 @@ pub async fn open(state: &AppState, caller: &Caller, body: Map<String, Value>) -
     let created = store::insert(&mut tx, &caller.practice, &input, now).await?;
     timeline::record(&mut tx, caller, "case", &created.id, "created", &[], now).await?;
     crate::change::reindex(&mut tx, &caller.practice, "case", &created.id, now).await?;
+    super::audited::case(&mut tx, caller, "case.created", &created, json!({}), now).await?;
     let payload = json!({ "id": created.id, "folio": created.folio, "applicant_id": created.applicant_id,
                           "program": created.program, "stage": created.stage });
     announce(state, &mut tx, caller, "case.created", payload, now).await?;
@@ -403,6 +404,8 @@ pub async fn change(
     if !changes.is_empty() {
         let made = after.version;
         timeline::record_update(&mut tx, caller, "case", id, made, &changes, now).await?;
+        let what = super::audited::fields(&changes);
+        super::audited::case(&mut tx, caller, "case.updated", &after, what, now).await?;
         crate::change::reindex(&mut tx, &caller.practice, "case", id, now).await?;
     }
     if before.stage != after.stage {

@@ -9,7 +9,8 @@
 //! - `case`, `case_store`, `cases`: cases, their folios and routes;
 //! - `program`, `program_store`, `programs`: each practice's list of case
 //!   programs;
-//! - `reading`: records as JSON for modules (the `records` import).
+//! - `reading`: records as JSON for modules (the `records` import);
+//! - `audited`: their entries in the audit log, and their names there.
 //!
 //! `applicants`, `cases` and `programs` hold the functions both the JSON
 //! routes and the pages call, so the rules are the same in both.
@@ -17,6 +18,7 @@
 pub mod applicant;
 pub(crate) mod applicant_store;
 pub mod applicants;
+pub mod audited;
 pub mod case;
 pub(crate) mod case_store;
 pub mod cases;

@@ -15,10 +15,12 @@ mod routes;
 pub use routes::router;
 
 use crate::access::Caller;
+use crate::audit::{self, About};
 use crate::clock::rfc3339;
 use crate::db::{Tx, new_id};
 use crate::error::{AppError, Result};
-use crate::records::{announce, applicant_store, case_store, timeline};
+use crate::practices::Practice;
+use crate::records::{announce, applicant_store, audited, case_store, timeline};
 use crate::state::AppState;
 
 fn retention_ms(state: &AppState) -> i64 {
@@ -62,7 +64,7 @@ fn table_of(kind: &str) -> &'static str {
     }
 }
 
-/// Marks the files of owners deleted with them.
+/// Marks the files of owners deleted with them; returns how many.
 async fn mark_files_of(
     tx: &mut Tx,
     caller: &Caller,
@@ -70,9 +72,10 @@ async fn mark_files_of(
     owners: &[String],
     deletion: &str,
     now: i64,
-) -> Result<()> {
+) -> Result<usize> {
     let ids = crate::files::store::ids_of_owners(tx, &caller.practice, owner_kind, owners).await?;
-    mark(tx, caller, "file", &ids, deletion, now).await
+    mark(tx, caller, "file", &ids, deletion, now).await?;
+    Ok(ids.len())
 }
 
 async fn list_in_trash(
@@ -122,13 +125,20 @@ pub async fn delete_applicant(
     if version.is_some_and(|v| v != applicant.version) {
         return Err(stale("applicant", applicant.version));
     }
-    let cases: Vec<String> = sqlx::query_scalar(
-        "SELECT id FROM cases WHERE practice_id = $1 AND applicant_id = $2 AND deleted_at IS NULL",
+    let rows = sqlx::query(
+        "SELECT id, folio FROM cases WHERE practice_id = $1 AND applicant_id = $2 AND deleted_at IS NULL \
+         ORDER BY folio_number",
     )
     .bind(caller.practice.id())
     .bind(id)
     .fetch_all(&mut *tx)
     .await?;
+    let mut cases = Vec::with_capacity(rows.len());
+    let mut folios = Vec::with_capacity(rows.len());
+    for row in &rows {
+        cases.push(row.try_get::<String, _>("id")?);
+        folios.push(row.try_get::<String, _>("folio")?);
+    }
     let deletion = new_id();
     mark(
         &mut tx,
@@ -140,7 +150,7 @@ pub async fn delete_applicant(
     )
     .await?;
     mark(&mut tx, caller, "case", &cases, &deletion, now).await?;
-    mark_files_of(
+    let own_files = mark_files_of(
         &mut tx,
         caller,
         "applicant",
@@ -149,11 +159,11 @@ pub async fn delete_applicant(
         now,
     )
     .await?;
-    mark_files_of(&mut tx, caller, "case", &cases, &deletion, now).await?;
-    let label = format!("{} {}", applicant.given_name, applicant.family_name)
-        .trim()
-        .to_string();
+    let case_files = mark_files_of(&mut tx, caller, "case", &cases, &deletion, now).await?;
+    let label = audited::applicant_label(&applicant);
     list_in_trash(&mut tx, caller, &deletion, "applicant", id, &label, now).await?;
+    let with = json!({ "cases": folios, "files": own_files + case_files });
+    audited::applicant(&mut tx, caller, "applicant.deleted", &applicant, with, now).await?;
     announce(
         state,
         &mut tx,
@@ -185,8 +195,10 @@ pub async fn delete_case(
     }
     let deletion = new_id();
     mark(&mut tx, caller, "case", &[id.to_string()], &deletion, now).await?;
-    mark_files_of(&mut tx, caller, "case", &[id.to_string()], &deletion, now).await?;
+    let files = mark_files_of(&mut tx, caller, "case", &[id.to_string()], &deletion, now).await?;
     list_in_trash(&mut tx, caller, &deletion, "case", id, &case.folio, now).await?;
+    let with = json!({ "files": files });
+    audited::case(&mut tx, caller, "case.deleted", &case, with, now).await?;
     announce(
         state,
         &mut tx,
@@ -219,6 +231,7 @@ pub async fn delete_file(
     let deletion = new_id();
     mark(&mut tx, caller, "file", &[id.to_string()], &deletion, now).await?;
     list_in_trash(&mut tx, caller, &deletion, "file", id, &file.name, now).await?;
+    crate::files::audit(&mut tx, caller, "file.deleted", &file, json!({}), now).await?;
     let change = [("file".to_string(), json!(file.name), json!(null))];
     timeline::record(
         &mut tx,
@@ -308,6 +321,7 @@ pub async fn restore(state: &AppState, caller: &Caller, kind: &str, id: &str) ->
         return Err(AppError::NotFound("item in the trash"));
     }
     let deletion: String = row.try_get("deletion_id")?;
+    let mut restored = 0usize;
     if kind == "case" {
         let applicant_gone: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM cases c JOIN applicants a ON a.id = c.applicant_id AND a.practice_id = c.practice_id \
@@ -338,6 +352,7 @@ pub async fn restore(state: &AppState, caller: &Caller, kind: &str, id: &str) ->
         .bind(&deletion)
         .fetch_all(&mut *tx)
         .await?;
+        restored += ids.len();
         for rid in &ids {
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "UPDATE {table} SET deleted_at = NULL, deletion_id = NULL, version = version + 1 \
@@ -358,6 +373,8 @@ pub async fn restore(state: &AppState, caller: &Caller, kind: &str, id: &str) ->
         .bind(&deletion)
         .execute(&mut *tx)
         .await?;
+    let with = json!({ "with": restored.saturating_sub(1) });
+    audit_restored(&mut tx, caller, kind, id, with, now).await?;
     announce(
         state,
         &mut tx,
@@ -368,6 +385,36 @@ pub async fn restore(state: &AppState, caller: &Caller, kind: &str, id: &str) ->
     )
     .await?;
     crate::change::commit(state, tx).await?;
+    Ok(())
+}
+
+/// Writes the audit entry of a restored applicant, case or file.
+async fn audit_restored(
+    tx: &mut Tx,
+    caller: &Caller,
+    kind: &str,
+    id: &str,
+    with: serde_json::Value,
+    now: i64,
+) -> Result<()> {
+    let practice = &caller.practice;
+    match kind {
+        "applicant" => {
+            if let Some(a) = applicant_store::find(&mut **tx, practice, id).await? {
+                audited::applicant(tx, caller, "applicant.restored", &a, with, now).await?;
+            }
+        }
+        "case" => {
+            if let Some(c) = case_store::find(&mut **tx, practice, id).await? {
+                audited::case(tx, caller, "case.restored", &c, with, now).await?;
+            }
+        }
+        _ => {
+            if let Some(f) = crate::files::store::find(&mut **tx, practice, id).await? {
+                crate::files::audit(tx, caller, "file.restored", &f, with, now).await?;
+            }
+        }
+    }
     Ok(())
 }
 
@@ -404,10 +451,19 @@ pub async fn purge_expired(state: &AppState) -> Result<usize> {
             .bind(cutoff)
             .fetch_all(state.db.pool())
             .await?;
+    let mut practices = std::collections::HashMap::new();
     for row in &expired {
         let (practice, deletion): (String, String) =
             (row.try_get("practice_id")?, row.try_get("deletion_id")?);
         let mut tx = state.db.begin().await?;
+        if !practices.contains_key(&practice)
+            && let Some(found) = crate::practices::find_by_id(&mut *tx, &practice).await?
+        {
+            practices.insert(practice.clone(), found);
+        }
+        if let Some(found) = practices.get(&practice) {
+            audit_purged(&mut tx, found, &deletion, state.now_ms()).await?;
+        }
         let blobs = purge_files(&mut tx, &practice, &deletion).await?;
         for (table, kind) in [("cases", "case"), ("applicants", "applicant")] {
             let ids: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
@@ -454,6 +510,103 @@ pub async fn purge_expired(state: &AppState) -> Result<usize> {
         }
     }
     Ok(expired.len())
+}
+
+/// Writes the audit entry of a deletion purged for good (`applicant.purged`,
+/// `case.purged`, `file.purged`), before its rows go: by nobody, naming the
+/// record as the trash did.
+async fn audit_purged(tx: &mut Tx, practice: &Practice, deletion: &str, now: i64) -> Result<()> {
+    let listed = sqlx::query(
+        "SELECT kind, record_id, label, deleted_at, deleted_by FROM trash \
+         WHERE practice_id = $1 AND deletion_id = $2",
+    )
+    .bind(practice.id())
+    .bind(deletion)
+    .fetch_all(&mut **tx)
+    .await?;
+    for row in &listed {
+        let (kind, id): (String, String) = (row.try_get("kind")?, row.try_get("record_id")?);
+        let (about, owner) = purged_about(tx, practice, &kind, &id).await?;
+        let mut details = json!({
+            kind.as_str(): row.try_get::<String, _>("label")?,
+            "deleted_at": rfc3339(row.try_get("deleted_at")?),
+            "deleted_by": row.try_get::<Option<String>, _>("deleted_by")?,
+        });
+        if let Some((owner_kind, label)) = owner {
+            details[owner_kind] = json!(label);
+        }
+        let action = format!("{kind}.purged");
+        let entry = audit::Entry {
+            actor: audit::Actor::default(),
+            action: &action,
+            target: Some(format!("{kind}:{id}")),
+            client_addr: None,
+            details,
+        };
+        audit::record_about(&mut **tx, practice, now, entry, &about).await?;
+    }
+    Ok(())
+}
+
+/// Whose data a record about to be purged is; for a file, also the name of
+/// the applicant or the folio of the case it belongs to.
+async fn purged_about(
+    tx: &mut Tx,
+    practice: &Practice,
+    kind: &str,
+    id: &str,
+) -> Result<(About, Option<(&'static str, String)>)> {
+    Ok(match kind {
+        "applicant" => (About::applicant(id), None),
+        "case" => {
+            let applicant = applicant_of_case(tx, practice, id).await?;
+            (About::case(applicant.as_deref(), id), None)
+        }
+        _ => {
+            let owner = sqlx::query(
+                "SELECT owner_kind, owner_id FROM files WHERE practice_id = $1 AND id = $2",
+            )
+            .bind(practice.id())
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?;
+            let Some(owner) = owner else {
+                return Ok((About::default(), None));
+            };
+            let (owner_kind, owner_id): (String, String) =
+                (owner.try_get("owner_kind")?, owner.try_get("owner_id")?);
+            let named = audited::names(
+                tx,
+                practice,
+                std::slice::from_ref(&owner_id),
+                std::slice::from_ref(&owner_id),
+            )
+            .await?;
+            match owner_kind.as_str() {
+                "applicant" => {
+                    let label = named.applicants.get(&owner_id).map(|n| n.label.clone());
+                    (About::applicant(&owner_id), label.map(|l| ("applicant", l)))
+                }
+                "case" => {
+                    let applicant = applicant_of_case(tx, practice, &owner_id).await?;
+                    let label = named.cases.get(&owner_id).map(|n| n.label.clone());
+                    let about = About::case(applicant.as_deref(), &owner_id);
+                    (about, label.map(|l| ("case", l)))
+                }
+                _ => (About::default(), None),
+            }
+        }
+    })
+}
+
+async fn applicant_of_case(tx: &mut Tx, practice: &Practice, case: &str) -> Result<Option<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT applicant_id FROM cases WHERE practice_id = $1 AND id = $2")
+            .bind(practice.id())
+            .bind(case)
+            .fetch_optional(&mut **tx)
+            .await?,
+    )
 }
 
 /// Deletes the file rows of a deletion and stops counting their bytes;

@@ -7,6 +7,7 @@
 
 mod access;
 mod applicants;
+mod audit;
 mod case_programs;
 mod cases;
 mod edit_conflicts;
