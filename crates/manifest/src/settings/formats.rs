@@ -138,13 +138,20 @@ pub mod time_zone {
 
     /// Every zone a page offers, sorted: the canonical names of the tz
     /// database's `zone.tab` (none of the deprecated aliases such as
-    /// `Canada/Eastern`), those the bundled database knows.
+    /// `Canada/Eastern`), those the tz database knows. Looked up once.
     pub fn all() -> impl Iterator<Item = &'static str> {
-        LISTED
-            .lines()
-            .map(str::trim)
-            .filter(|line| !line.is_empty() && !line.starts_with('#'))
-            .filter(|name| is_known(name))
+        static KNOWN: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+        KNOWN
+            .get_or_init(|| {
+                LISTED
+                    .lines()
+                    .map(str::trim)
+                    .filter(|line| !line.is_empty() && !line.starts_with('#'))
+                    .filter(|name| is_known(name))
+                    .collect()
+            })
+            .iter()
+            .copied()
     }
 }
 
