@@ -188,6 +188,13 @@ impl Settings {
         self.categories.iter().find(|c| c.key == key)
     }
 
+    /// What people call the category `key`: its label (the key itself for
+    /// a category no longer in the settings).
+    pub fn category_label(&self, key: &str) -> String {
+        self.category(key)
+            .map_or_else(|| key.to_owned(), |c| c.label.clone())
+    }
+
     /// Every wrong field, named by its path: `categories[1].team`,
     /// `sla.high.resolution_minutes`, `business_hours.week.monday[0]`,
     /// `auto_close_days`.
