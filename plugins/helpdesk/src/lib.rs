@@ -35,8 +35,12 @@
 //! - `tickets`: filing, listing and showing tickets;
 //! - `attachments`: a ticket's files, kept by the host's file store;
 //! - `changes`: replies, status changes and reassignment;
-//! - `effects`: saving a ticket with its SLA clocks, timers, search entry,
-//!   events and emails;
+//! - `triage`: changing a ticket's priority and category, and a manager's
+//!   escalation;
+//! - `effects`: saving a ticket with its SLA clocks, timers, search entry
+//!   and events;
+//! - `notify`: the emails, in the practice's words, each linking to its
+//!   ticket;
 //! - `data`: the settings (the host's module settings, declared in
 //!   `plugin.toml`), the store's documents (folio counter, rotations,
 //!   tickets, replies) and the clock;
@@ -55,9 +59,11 @@ mod attachments;
 mod changes;
 mod data;
 mod effects;
+mod notify;
 mod pages;
 pub mod rules;
 mod tickets;
+mod triage;
 
 use changes::{Author, ReplyInput};
 use pages::ticket as ticket_page;
@@ -90,6 +96,18 @@ impl Plugin for Helpdesk {
             .post(
                 "/tickets/:id/assign",
                 page_or_api(ticket_page::assign, changes::assign),
+            )
+            .post(
+                "/tickets/:id/priority",
+                page_or_api(ticket_page::set_priority, triage::set_priority),
+            )
+            .post(
+                "/tickets/:id/category",
+                page_or_api(ticket_page::set_category, triage::set_category),
+            )
+            .post(
+                "/tickets/:id/escalate",
+                page_or_api(ticket_page::escalate, triage::escalate),
             )
             .get("/tickets/:id/attachments", attachments::list)
             .post(
