@@ -7,6 +7,7 @@
 mod files;
 mod harness;
 mod helpdesk;
+mod helpdesk_escalation;
 mod module_settings;
 mod pages;
 mod records;

@@ -17,6 +17,7 @@ mod helpdesk_files;
 mod helpdesk_people;
 mod helpdesk_related;
 mod helpdesk_sla;
+mod helpdesk_triage;
 mod module_actions;
 mod module_directory;
 mod module_files;
