@@ -17,6 +17,13 @@
 //! business hours; the helpdesk warns before a deadline and reports a
 //! breach.
 //!
+//! After filing, the people handling a ticket change its priority or move
+//! it to another category, and a manager escalates it: a higher priority,
+//! perhaps someone else to handle it, and the category's manager told. The
+//! deadlines follow the new priority. Every change is kept on the ticket's
+//! history with who made it, announced as an event, and mailed in the
+//! practice's words with a link to the ticket.
+//!
 //! ## How the code is laid out
 //!
 //! [`rules`] holds every rule of the helpdesk as plain functions on plain
