@@ -192,15 +192,7 @@ pub fn moment(at: Timestamp, zone: &str) -> String {
     }
 }
 
-/// Minutes as `1h 30m`, `45m`, `16h`.
-pub fn hours_and_minutes(minutes: i64) -> String {
-    let minutes = minutes.max(0);
-    match (minutes / 60, minutes % 60) {
-        (0, m) => format!("{m}m"),
-        (h, 0) => format!("{h}h"),
-        (h, m) => format!("{h}h {m}m"),
-    }
-}
+pub use crate::rules::sla::minutes_in_words as hours_and_minutes;
 
 #[cfg(test)]
 mod tests {
@@ -214,10 +206,6 @@ mod tests {
             "Monday 2026-12-07 09:48 (America/Toronto)"
         );
         assert_eq!(moment(at, "Nowhere/Else"), "Monday 2026-12-07 14:48 (UTC)");
-        assert_eq!(hours_and_minutes(90), "1h 30m");
-        assert_eq!(hours_and_minutes(960), "16h");
-        assert_eq!(hours_and_minutes(45), "45m");
-        assert_eq!(hours_and_minutes(-5), "0m");
     }
 
     #[test]

@@ -148,7 +148,8 @@ async fn nested_settings_are_checked_and_filled_in(backend: Backend) {
     assert_eq!(audit.body["items"].as_array().unwrap().len(), 1);
 
     // Rules across fields are the helpdesk's: the host saves, and the
-    // helpdesk tells its managers what to check.
+    // helpdesk tells its managers what to check, in the settings page's
+    // words.
     let both = json!({
         "categories": [{"key": "visa", "label": "Visas", "responsible_id": ana,
                         "team": {"members": [ana]}}]
@@ -157,7 +158,7 @@ async fn nested_settings_are_checked_and_filled_in(backend: Backend) {
     let home = boss.get("/m/helpdesk/").await.expect_status(200);
     assert!(
         home.text.contains(
-            "categories[0].team: a category has a responsible person or a team, not both"
+            "Category “Visas” → Team: a category has a responsible person or a team, not both"
         ),
         "{}",
         home.text

@@ -106,6 +106,7 @@ pub fn home(ctx: &Ctx, request: Request) -> Result<Response> {
         if !problems.is_empty() {
             let items = problems.fields().map(|field| {
                 let message = problems.get(field).unwrap_or_default();
+                let field = settings.field_in_words(field);
                 el("li").text(&format!("{field}: {message}"))
             });
             to_check = el("div")
