@@ -187,7 +187,26 @@ async fn nested_settings_are_edited_on_the_page(backend: Backend) {
         phone
             .screenshot(&format!("module-settings-phone-{db}"))
             .await;
+        // Saved in hours and minutes on a phone too.
+        phone
+            .fill("input[name='sla.urgent.first_response_minutes']", "45m")
+            .await;
+        phone.submit_button("Save settings").await;
+        phone
+            .wait_for_text("main", "Helpdesk settings saved.")
+            .await;
+        assert!(
+            phone
+                .has("input[name='sla.urgent.first_response_minutes'][value='45m']")
+                .await
+        );
     })
     .await;
+    let saved = admin.get(SETTINGS).await.expect_status(200).body;
+    assert_eq!(
+        saved["values"]["sla"]["urgent"]["first_response_minutes"],
+        45
+    );
+    assert_eq!(saved["values"]["sla"]["high"]["resolution_minutes"], 510);
     server.stop().await;
 }
