@@ -259,6 +259,10 @@ pub fn change_status(
 ) -> Result<Doc<Ticket>> {
     let from = doc.data.status;
     status::transition_as(from, to, actors).map_err(|refusal| refusal.to_error())?;
+    // The auto-close timer, rather than a workflow closing it.
+    let by_itself = !ctx.caller().is_person()
+        && to == Status::Closed
+        && status::closes_automatically(&doc.data, now(ctx), settings.auto_close_days);
     let mut ticket = doc.data.clone();
     status::apply(&mut ticket, to, now(ctx));
     // At the moment the status history gives the move.
@@ -289,8 +293,8 @@ pub fn change_status(
         &doc,
         json!({ "from": from, "to": to }),
     )?;
-    let headline = match (to, ctx.caller().is_person()) {
-        (Status::Closed, false) => format!(
+    let headline = match to {
+        Status::Closed if by_itself => format!(
             "{} closed by itself, {} days after it was resolved.",
             doc.data.folio, settings.auto_close_days
         ),
