@@ -2,15 +2,20 @@
 //! small subset of JSON Schema: strings, whole numbers, numbers, booleans,
 //! lists (`items`, `min-items`, `max-items`) and objects (`properties`,
 //! `required`), with `enum`, lengths, a `pattern`, bounds, `default`,
-//! `title` and `description`, and `format = "person"` for the id of a person
-//! of the practice. A flat setting (`type`, `default`, `min`, `max`,
-//! `max-length`, `choices`) is the simple case of the same declaration.
+//! `title` and `description`, and a `format`: `person` for the id of a
+//! person of the practice, `time-zone` for an IANA time zone, and
+//! `duration-minutes` for a whole number of minutes that people read and
+//! write in hours and minutes ([`formats`]). A flat setting (`type`,
+//! `default`, `min`, `max`, `max-length`, `choices`) is the simple case of
+//! the same declaration.
 //!
 //! [`check`] takes the values an administrator saves and gives them back
 //! with every default filled in, or every mistake named by its path
 //! (`categories[2].sla_hours: at least 1`). References to people are not
 //! looked up here (the crate knows nothing of a practice): they come back
 //! with their paths for the host to check.
+
+pub mod formats;
 
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -58,7 +63,7 @@ pub struct Schema {
         skip_serializing_if = "Option::is_none"
     )]
     pub choices: Option<Vec<String>>,
-    /// Strings: `person`, the id of a person of the practice.
+    /// Strings: `person` or `time-zone`; integers: `duration-minutes`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<Format>,
     /// Lists: what each entry is, and how many entries.
@@ -87,10 +92,17 @@ pub enum Kind {
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum Format {
-    /// The id of a person of the practice.
+    /// A string: the id of a person of the practice (a select of its
+    /// people on the page).
     Person,
+    /// A string: an IANA time zone the tz database knows, such as
+    /// `America/Toronto` (a select of canonical zones on the page).
+    TimeZone,
+    /// An integer: minutes, shown and typed in hours and minutes
+    /// (`8h 30m`) on the page.
+    DurationMinutes,
 }
 
 /// Where an earlier version of the module kept its settings: one document
@@ -247,6 +259,14 @@ impl Schema {
         self.format == Some(Format::Person)
     }
 
+    pub fn is_time_zone(&self) -> bool {
+        self.format == Some(Format::TimeZone)
+    }
+
+    pub fn is_duration(&self) -> bool {
+        self.format == Some(Format::DurationMinutes)
+    }
+
     fn validate(&self, at: &str, depth: usize) -> Result<(), Mistake> {
         if depth > MAX_DEPTH {
             return Err(mistake(at, format!("nested more than {MAX_DEPTH} deep")));
@@ -274,7 +294,15 @@ impl Schema {
         only(self.max_length.is_some() && !string, "max-length", "string")?;
         only(self.pattern.is_some() && !string, "pattern", "string")?;
         only(self.choices.is_some() && !string, "enum", "string")?;
-        only(self.format.is_some() && !string, "format", "string")?;
+        match self.format {
+            Some(Format::DurationMinutes) => only(
+                self.kind != Kind::Integer,
+                "format",
+                "integer (duration-minutes)",
+            )?,
+            Some(_) => only(!string, "format", "string")?,
+            None => {}
+        }
         let array = self.kind == Kind::Array;
         only(self.items.is_some() && !array, "items", "array")?;
         only(self.min_items.is_some() && !array, "min-items", "array")?;
@@ -480,10 +508,23 @@ fn walk(
                     path: at.to_string(),
                     id: s.clone(),
                 });
+            } else if schema.is_time_zone() && !formats::time_zone::is_known(s) {
+                mistakes.push(mistake(
+                    at,
+                    format!("{s:?} is not a time zone: choose one such as America/Toronto"),
+                ));
             }
         }
         (Kind::Integer, Value::Number(n)) if n.is_i64() || n.is_u64() => {
             bounds(schema, n.as_f64(), at, mistakes)
+        }
+        // Typed in hours and minutes on the page, but not readable as such.
+        (Kind::Integer, Value::String(s)) if schema.is_duration() => {
+            let message = match formats::duration::parse(s) {
+                Err(why) => why,
+                Ok(_) => "must be a whole number of minutes".to_string(),
+            };
+            mistakes.push(mistake(at, message));
         }
         (Kind::Number, Value::Number(n)) => bounds(schema, n.as_f64(), at, mistakes),
         (Kind::Boolean, Value::Bool(_)) => {}
@@ -524,14 +565,22 @@ fn walk(
 
 fn bounds(schema: &Schema, n: Option<f64>, at: &str, mistakes: &mut Vec<Mistake>) {
     let Some(n) = n else { return };
+    // A duration's bounds are said as it is written: `at most 2080h`.
+    let shown = |bound: f64| {
+        if schema.is_duration() {
+            formats::duration::words(bound as i64)
+        } else {
+            bound.to_string()
+        }
+    };
     if let Some(min) = schema.minimum
         && n < min
     {
-        mistakes.push(mistake(at, format!("at least {min}")));
+        mistakes.push(mistake(at, format!("at least {}", shown(min))));
     } else if let Some(max) = schema.maximum
         && n > max
     {
-        mistakes.push(mistake(at, format!("at most {max}")));
+        mistakes.push(mistake(at, format!("at most {}", shown(max))));
     }
 }
 

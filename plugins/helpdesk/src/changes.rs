@@ -5,12 +5,13 @@ use immcase_sdk::{Ctx, Doc, Error, Request, Response, Result, new_id};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::data::{self, Reply, now, timer_due};
+use crate::data::{self, Names, Reply, now, timer_due};
 use crate::effects;
+use crate::notify::{self, Mail};
 use crate::rules::assignment::check_reassignment;
 use crate::rules::settings::Settings;
 use crate::rules::status::{self, Actor, Refusal};
-use crate::rules::ticket::{DESCRIPTION_MAX, Status, Ticket, TicketView};
+use crate::rules::ticket::{DESCRIPTION_MAX, Status, Ticket, TicketView, What};
 use crate::rules::visibility::{self, Access};
 
 // Handlers ------------------------------------------------------------------
@@ -101,6 +102,11 @@ pub fn assign_as_caller(ctx: &Ctx, id: &str, input: &AssignInput) -> Result<Doc<
     let previous = doc.data.assignee_id.clone();
     let mut ticket = doc.data.clone();
     ticket.assignee_id = input.assignee_id.clone();
+    let what = What::Assigned {
+        from: previous.clone(),
+        to: input.assignee_id.clone(),
+    };
+    record(ctx, &mut ticket, what);
     let doc = effects::save(ctx, &doc.id, &mut ticket, Some(doc.version), &settings)?;
     effects::emit(
         ctx,
@@ -108,25 +114,55 @@ pub fn assign_as_caller(ctx: &Ctx, id: &str, input: &AssignInput) -> Result<Doc<
         &doc,
         json!({ "previous_assignee_id": previous }),
     )?;
-    if let Some(assignee) = doc.data.assignee_id.as_deref() {
-        let ticket = &doc.data;
-        effects::mail_person(
-            ctx,
-            assignee,
-            &doc.id,
-            &crate::rules::ticket::email_subject(
-                &ticket.folio,
-                &format!("Assigned to you: {}", ticket.subject),
-            ),
-            &format!(
-                "{} assigned {} to you.\n\n{}",
-                ctx.caller().display_name,
-                ticket.folio,
-                ticket.description
-            ),
-        )?;
-    }
+    tell_assigned(ctx, &doc, &settings, previous.as_deref())?;
     Ok(doc)
+}
+
+/// Mails a ticket's new assignee that it is theirs, and its previous one
+/// who has it now.
+pub fn tell_assigned(
+    ctx: &Ctx,
+    doc: &Doc<Ticket>,
+    settings: &Settings,
+    previous: Option<&str>,
+) -> Result<()> {
+    let ticket = &doc.data;
+    let by = notify::who(ctx);
+    let mut names = Names::default();
+    if let Some(assignee) = ticket.assignee_id.as_deref() {
+        let headline = format!("{by} assigned {} to you.", ticket.folio);
+        Mail::new(ctx, doc, "Assigned to you", &headline)
+            .with_facts(settings, &mut names)
+            .then(&ticket.description)
+            .to(&[Some(assignee)])?;
+    }
+    if let Some(previous) = previous.filter(|p| Some(*p) != ticket.assignee_id.as_deref()) {
+        let now_with = match ticket.assignee_id.as_deref() {
+            Some(id) => names.of(ctx, id),
+            None => "nobody for now".to_owned(),
+        };
+        let headline = format!("{by} reassigned {} from you to {now_with}.", ticket.folio);
+        Mail::new(ctx, doc, "Reassigned", &headline)
+            .with_facts(settings, &mut names)
+            .to(&[Some(previous)])?;
+    }
+    Ok(())
+}
+
+/// Notes a change by the caller (the helpdesk itself when no person
+/// called) on the ticket's history, now.
+pub fn record(ctx: &Ctx, ticket: &mut Ticket, what: What) {
+    record_at(ctx, ticket, now(ctx), what);
+}
+
+fn record_at(ctx: &Ctx, ticket: &mut Ticket, at: jiff::Timestamp, what: What) {
+    let name = notify::who(ctx);
+    let by = ctx
+        .caller()
+        .user_id
+        .as_deref()
+        .map(|id| (id, name.as_str()));
+    ticket.record(at, by, what);
 }
 
 // What people and the system share -------------------------------------------
@@ -164,6 +200,12 @@ pub fn add_reply(
         status::reply(&mut ticket, at, author.requester)
     }
     .map_err(|refusal| refusal.to_error())?;
+    if let Some(to) = moved {
+        let what = What::Status { from, to };
+        let at = ticket.status_history.last().map_or(at, |change| change.at);
+        let by = author.id.as_deref().map(|id| (id, author.name.as_str()));
+        ticket.record(at, by, what);
+    }
     let reply = data::replies(ctx).insert(
         &new_id(),
         &Reply {
@@ -194,8 +236,14 @@ pub fn add_reply(
         )?;
     }
     if !input.internal {
-        let text = format!("{} wrote:\n\n{body}", author.name);
-        effects::mail_concerned(ctx, &doc, "New reply", &text)?;
+        let headline = format!("{} replied on {}:", author.name, doc.data.folio);
+        let moved = moved
+            .map(|to| format!("The ticket is now {}.", to.words()))
+            .unwrap_or_default();
+        Mail::new(ctx, &doc, "New reply", &headline)
+            .then(body)
+            .then(&moved)
+            .to_concerned(&[])?;
     }
     Ok((doc, reply))
 }
@@ -211,8 +259,18 @@ pub fn change_status(
 ) -> Result<Doc<Ticket>> {
     let from = doc.data.status;
     status::transition_as(from, to, actors).map_err(|refusal| refusal.to_error())?;
+    // The auto-close timer, rather than a workflow closing it.
+    let by_itself = !ctx.caller().is_person()
+        && to == Status::Closed
+        && status::closes_automatically(&doc.data, now(ctx), settings.auto_close_days);
     let mut ticket = doc.data.clone();
     status::apply(&mut ticket, to, now(ctx));
+    // At the moment the status history gives the move.
+    let at = ticket
+        .status_history
+        .last()
+        .map_or(now(ctx), |moved| moved.at);
+    record_at(ctx, &mut ticket, at, What::Status { from, to });
     let close_key = status::auto_close_timer_key(&doc.id);
     match (to, ticket.resolved_at) {
         (Status::Resolved, Some(resolved_at)) => ctx.schedule_at(
@@ -235,12 +293,33 @@ pub fn change_status(
         &doc,
         json!({ "from": from, "to": to }),
     )?;
-    effects::mail_concerned(
-        ctx,
-        &doc,
-        &format!("Now {}", to.words()),
-        &format!("{} is now {}.", doc.data.folio, to.words()),
-    )?;
+    let headline = match to {
+        Status::Closed if by_itself => format!(
+            "{} closed by itself, {} days after it was resolved.",
+            doc.data.folio, settings.auto_close_days
+        ),
+        _ => format!(
+            "{} moved {} from {} to {}.",
+            notify::who(ctx),
+            doc.data.folio,
+            from.words(),
+            to.words()
+        ),
+    };
+    let next = match to {
+        Status::Resolved => format!(
+            "If it is not, reply to reopen it; otherwise it closes by itself after {} days.",
+            settings.auto_close_days
+        ),
+        Status::WaitingOnRequester => {
+            "The team needs more from the requester: a reply on its page moves it on.".to_owned()
+        }
+        _ => String::new(),
+    };
+    Mail::new(ctx, &doc, &format!("Now {}", to.words()), &headline)
+        .then(&next)
+        .with_facts(settings, &mut Names::default())
+        .to_concerned(&[])?;
     Ok(doc)
 }
 
@@ -263,7 +342,7 @@ fn check_version_given(version: Option<u64>) -> Result<()> {
     }
 }
 
-fn check_version(doc: &Doc<Ticket>, version: Option<u64>) -> Result<()> {
+pub fn check_version(doc: &Doc<Ticket>, version: Option<u64>) -> Result<()> {
     match version {
         None => Err(Error::invalid_field("version", "required")),
         Some(version) if version != doc.version => Err(data::stale(doc)),

@@ -1,7 +1,9 @@
 //! Where the helpdesk keeps things: its settings (the host's module
 //! settings, declared in `plugin.toml`), and in the module's document store
 //! the folio counter, one rotation per category, the tickets and their
-//! replies. Also the clock, rounded to whole seconds.
+//! replies. Also the clock, rounded to whole seconds, and people's names.
+
+use std::collections::HashMap;
 
 use immcase_sdk::{Collection, Ctx, Doc, Error, Result};
 use jiff::Timestamp;
@@ -27,6 +29,26 @@ pub fn now(ctx: &Ctx) -> Timestamp {
 pub fn timer_due(at: Timestamp) -> i64 {
     let ms = at.as_millisecond();
     ms + (1000 - ms.rem_euclid(1000)) % 1000
+}
+
+/// People's names by id, each looked up once (their email address when
+/// they have no name, the id when they are not in the directory).
+#[derive(Default)]
+pub struct Names(HashMap<String, String>);
+
+impl Names {
+    pub fn of(&mut self, ctx: &Ctx, id: &str) -> String {
+        if let Some(name) = self.0.get(id) {
+            return name.clone();
+        }
+        let name = match ctx.person(id) {
+            Ok(Some(person)) if !person.display_name.is_empty() => person.display_name,
+            Ok(Some(person)) => person.email,
+            _ => id.to_owned(),
+        };
+        self.0.insert(id.to_owned(), name.clone());
+        name
+    }
 }
 
 // Settings ------------------------------------------------------------------

@@ -13,7 +13,8 @@ use immcase_sdk::{Ctx, Doc, Result, SearchEntry, Timer};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::data::{self, now, timer_due};
+use crate::data::{self, Names, now, timer_due};
+use crate::notify::{self, Mail};
 use crate::rules::settings::Settings;
 use crate::rules::sla::{self, Alert, Clock, SlaReport};
 use crate::rules::ticket::{Ticket, TicketView, email_subject};
@@ -31,7 +32,6 @@ pub fn save(
     settings: &Settings,
 ) -> Result<Doc<Ticket>> {
     let report = sla::evaluate(now(ctx), ticket, &settings.sla, &settings.business_hours);
-    announce(ctx, id, ticket, &report, settings)?;
     ticket.sla_notices.record(&report);
     let doc = match version {
         None => data::tickets(ctx).insert(id, ticket)?,
@@ -40,6 +40,7 @@ pub fn save(
             other => other?,
         },
     };
+    announce(ctx, &doc, &report, settings)?;
     let key = sla::timer_key(id);
     match report.next_wake {
         Some(at) => ctx.schedule_at(timer_due(at), &key, &json!({ "ticket_id": id }))?,
@@ -53,97 +54,50 @@ pub fn save(
 
 /// Mails the assignee and the category's manager about each new alert, and
 /// emits `helpdesk.ticket.sla_breached` for each clock that breached.
-fn announce(
-    ctx: &Ctx,
-    id: &str,
-    ticket: &Ticket,
-    report: &SlaReport,
-    settings: &Settings,
-) -> Result<()> {
+fn announce(ctx: &Ctx, doc: &Doc<Ticket>, report: &SlaReport, settings: &Settings) -> Result<()> {
+    let ticket = &doc.data;
     let manager = settings
         .category(&ticket.category)
         .and_then(|c| c.manager_id.clone());
+    let mut names = Names::default();
     for (clock, alert) in report.alerts() {
-        let target = match clock {
-            Clock::FirstResponse => "first response",
-            Clock::Resolution => "resolution",
+        let target = notify::clock_name(clock);
+        let minutes = settings.sla.of(ticket.priority);
+        let minutes = match clock {
+            Clock::FirstResponse => minutes.first_response_minutes,
+            Clock::Resolution => minutes.resolution_minutes,
         };
-        let (what, body) = match alert {
+        let (what, headline) = match alert {
             Alert::Warn => (
                 "SLA warning",
                 format!(
-                    "The {target} target of {} ({}) is close to being missed.",
-                    ticket.folio, ticket.subject
+                    "{} is close to missing its {target} target ({} of business time, {} priority).",
+                    ticket.folio,
+                    notify::hours_and_minutes(minutes),
+                    ticket.priority.words()
                 ),
             ),
             Alert::Breach => (
                 "SLA breached",
                 format!(
-                    "The {target} target of {} ({}) was missed.",
-                    ticket.folio, ticket.subject
+                    "{} missed its {target} target ({} of business time, {} priority).",
+                    ticket.folio,
+                    notify::hours_and_minutes(minutes),
+                    ticket.priority.words()
                 ),
             ),
             Alert::Nothing => continue,
         };
-        let subject = email_subject(&ticket.folio, &format!("{what}: {}", ticket.subject));
-        let mut people: Vec<&str> = ticket.assignee_id.iter().map(String::as_str).collect();
-        if let Some(manager) = manager.as_deref().filter(|m| !people.contains(m)) {
-            people.push(manager);
-        }
-        for person in people {
-            mail_person(ctx, person, id, &subject, &body)?;
-        }
+        Mail::new(ctx, doc, what, &headline)
+            .with_facts(settings, &mut names)
+            .to_all(&[ticket.assignee_id.as_deref(), manager.as_deref()])?;
         if alert == Alert::Breach {
             ctx.emit(
                 "helpdesk.ticket.sla_breached",
-                &json!({ "id": id, "folio": ticket.folio, "clock": clock,
+                &json!({ "id": doc.id, "folio": ticket.folio, "clock": clock,
                          "assignee_id": ticket.assignee_id, "category": ticket.category }),
             )?;
         }
-    }
-    Ok(())
-}
-
-/// Mails a person of the practice about the ticket `ticket_id`, if they
-/// are active and have an address; the mail ends with the ticket's link.
-pub fn mail_person(
-    ctx: &Ctx,
-    person_id: &str,
-    ticket_id: &str,
-    subject: &str,
-    body: &str,
-) -> Result<()> {
-    match ctx.person(person_id)? {
-        Some(person) if person.active && !person.email.is_empty() => {
-            let link = ctx
-                .caller()
-                .link(&format!("/m/helpdesk/tickets/{ticket_id}"));
-            let body = format!("{}\n\nThe ticket: {link}\n", body.trim_end());
-            ctx.send_mail(&person.email, subject, &body)
-        }
-        _ => {
-            ctx.log_info(&format!("{person_id} is not active: no mail for them"));
-            Ok(())
-        }
-    }
-}
-
-/// Mails the people concerned by a ticket (requester and assignee), except
-/// the caller.
-pub fn mail_concerned(ctx: &Ctx, doc: &Doc<Ticket>, what: &str, body: &str) -> Result<()> {
-    let ticket = &doc.data;
-    let me = ctx.caller().user_id.as_deref();
-    let subject = email_subject(&ticket.folio, &format!("{what}: {}", ticket.subject));
-    let mut people = vec![ticket.requester_id.as_str()];
-    if let Some(assignee) = ticket
-        .assignee_id
-        .as_deref()
-        .filter(|a| !people.contains(a))
-    {
-        people.push(assignee);
-    }
-    for person in people.into_iter().filter(|p| Some(*p) != me) {
-        mail_person(ctx, person, &doc.id, &subject, body)?;
     }
     Ok(())
 }

@@ -17,6 +17,13 @@
 //! business hours; the helpdesk warns before a deadline and reports a
 //! breach.
 //!
+//! After filing, the people handling a ticket change its priority or move
+//! it to another category, and a manager escalates it: a higher priority,
+//! perhaps someone else to handle it, and the category's manager told. The
+//! deadlines follow the new priority. Every change is kept on the ticket's
+//! history with who made it, announced as an event, and mailed in the
+//! practice's words with a link to the ticket.
+//!
 //! ## How the code is laid out
 //!
 //! [`rules`] holds every rule of the helpdesk as plain functions on plain
@@ -35,8 +42,12 @@
 //! - `tickets`: filing, listing and showing tickets;
 //! - `attachments`: a ticket's files, kept by the host's file store;
 //! - `changes`: replies, status changes and reassignment;
-//! - `effects`: saving a ticket with its SLA clocks, timers, search entry,
-//!   events and emails;
+//! - `triage`: changing a ticket's priority and category, and a manager's
+//!   escalation;
+//! - `effects`: saving a ticket with its SLA clocks, timers, search entry
+//!   and events;
+//! - `notify`: the emails, in the practice's words, each linking to its
+//!   ticket;
 //! - `data`: the settings (the host's module settings, declared in
 //!   `plugin.toml`), the store's documents (folio counter, rotations,
 //!   tickets, replies) and the clock;
@@ -55,9 +66,11 @@ mod attachments;
 mod changes;
 mod data;
 mod effects;
+mod notify;
 mod pages;
 pub mod rules;
 mod tickets;
+mod triage;
 
 use changes::{Author, ReplyInput};
 use pages::ticket as ticket_page;
@@ -90,6 +103,18 @@ impl Plugin for Helpdesk {
             .post(
                 "/tickets/:id/assign",
                 page_or_api(ticket_page::assign, changes::assign),
+            )
+            .post(
+                "/tickets/:id/priority",
+                page_or_api(ticket_page::set_priority, triage::set_priority),
+            )
+            .post(
+                "/tickets/:id/category",
+                page_or_api(ticket_page::set_category, triage::set_category),
+            )
+            .post(
+                "/tickets/:id/escalate",
+                page_or_api(ticket_page::escalate, triage::escalate),
             )
             .get("/tickets/:id/attachments", attachments::list)
             .post(

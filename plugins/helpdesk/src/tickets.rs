@@ -6,8 +6,9 @@ use immcase_sdk::{Ctx, Doc, Error, Page, Request, Response, Result, new_id};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::data::{self, now};
+use crate::data::{self, Names, now};
 use crate::effects;
+use crate::notify::{self, Mail};
 use crate::rules::assignment::auto_assign;
 use crate::rules::settings::{Settings, Strategy};
 use crate::rules::ticket::{NewTicket, Ticket, TicketView, check_new};
@@ -141,47 +142,68 @@ pub fn open_ticket(ctx: &Ctx, new: NewTicket, requester_id: &str) -> Result<Doc<
     let id = new_id();
     let doc = effects::save(ctx, &id, &mut ticket, None, &settings)?;
     effects::emit(ctx, "created", &doc, json!({}))?;
+    tell_filed(ctx, &doc, &settings, requester_id)?;
+    Ok(doc)
+}
+
+/// Announces a new ticket's assignment, and mails its assignee and its
+/// requester what was filed, in which category, and its deadlines.
+fn tell_filed(ctx: &Ctx, doc: &Doc<Ticket>, settings: &Settings, requester_id: &str) -> Result<()> {
     let ticket = &doc.data;
-    let subject = |what: &str| {
-        crate::rules::ticket::email_subject(&ticket.folio, &format!("{what}: {}", ticket.subject))
+    let mut names = Names::default();
+    let requester = names.of(ctx, requester_id);
+    let by_themselves = ctx.caller().user_id.as_deref() == Some(requester_id);
+    let filed = if by_themselves {
+        format!("{requester} filed a ticket")
+    } else {
+        format!("{} filed a ticket for {requester}", notify::who(ctx))
     };
+    let filed = format!(
+        "{filed} in {}, with {} priority",
+        settings.category_label(&ticket.category),
+        ticket.priority.words()
+    );
     if let Some(assignee) = &ticket.assignee_id {
         effects::emit(
             ctx,
             "assigned",
-            &doc,
+            doc,
             json!({ "previous_assignee_id": null }),
         )?;
-        effects::mail_person(
+        Mail::new(
             ctx,
-            assignee,
-            &doc.id,
-            &subject("Assigned to you"),
-            &format!(
-                "{} filed {} in {}:\n\n{}",
-                ctx.caller().display_name,
-                ticket.folio,
-                ticket.category,
-                ticket.description
-            ),
-        )?;
+            doc,
+            "Assigned to you",
+            &format!("{filed}, and it is assigned to you."),
+        )
+        .with_facts(settings, &mut names)
+        .then(&ticket.description)
+        .to_all(&[Some(assignee)])?;
     }
-    effects::mail_person(
-        ctx,
-        requester_id,
-        &doc.id,
-        &subject("Received"),
-        &format!(
-            "Your ticket {} was received. Reply to it in the helpdesk.\n\n{}",
-            ticket.folio, ticket.description
-        ),
-    )?;
-    Ok(doc)
+    let handled = match &ticket.assignee_id {
+        Some(id) if id == requester_id => "It is assigned to you.".to_owned(),
+        Some(id) => format!("{} will handle it.", names.of(ctx, id)),
+        None => "A manager will assign it to someone.".to_owned(),
+    };
+    let headline = if by_themselves {
+        format!("Your ticket {} was received. {handled}", ticket.folio)
+    } else {
+        format!(
+            "{} filed the ticket {} for you. {handled}",
+            notify::who(ctx),
+            ticket.folio
+        )
+    };
+    Mail::new(ctx, doc, "Received", &headline)
+        .with_facts(settings, &mut names)
+        .then(&ticket.description)
+        .then("Reply on its page to add anything, or to answer questions.")
+        .to_all(&[Some(requester_id)])
 }
 
 /// Who a new ticket goes to, by its category; moves the category's
 /// rotation on when a team member takes a turn.
-fn assign(ctx: &Ctx, ticket: &Ticket, settings: &Settings) -> Result<Option<String>> {
+pub fn assign(ctx: &Ctx, ticket: &Ticket, settings: &Settings) -> Result<Option<String>> {
     let Some(category) = settings.category(&ticket.category) else {
         return Ok(None);
     };

@@ -98,6 +98,17 @@ fn a_resolved_ticket_closes_by_itself_after_a_week() {
     let closed = desk.ticket(&desk.agent, id);
     assert_eq!(closed["status"], "closed", "{closed}");
     assert!(desk.mail_to("req").iter().any(|s| s.contains("Now closed")));
+    let told = desk.last_mail("req", "Now closed");
+    assert!(
+        told.starts_with("TKT001 closed by itself, 7 days after it was resolved."),
+        "{told}"
+    );
+    let history = closed["history"].as_array().cloned().unwrap_or_default();
+    let last = history.last().cloned().unwrap_or_default();
+    assert_eq!(
+        (&last["by_id"], &last["by_name"], &last["to"]),
+        (&json!(null), &json!("Helpdesk"), &json!("closed"))
+    );
     let close_key = format!("close:{}", id.as_str().unwrap_or_default());
     assert!(desk.host.timers().iter().all(|t| t.key != close_key));
 }

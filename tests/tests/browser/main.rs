@@ -8,6 +8,7 @@ mod audit;
 mod files;
 mod harness;
 mod helpdesk;
+mod helpdesk_escalation;
 mod module_settings;
 mod pages;
 mod records;

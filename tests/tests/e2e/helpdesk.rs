@@ -474,7 +474,7 @@ async fn the_settings_form_saves_and_names_mistakes(backend: Backend) {
         ("business_hours.week.monday[2].start".into(), "".into()),
         ("business_hours.holidays[0]".into(), "2026-12-25".into()),
         ("auto_close_days".into(), "3".into()),
-        ("sla.warning.minutes_before".into(), "15".into()),
+        ("sla.warning.minutes_before".into(), "15m".into()),
     ];
     for (i, key) in keys.iter().enumerate() {
         fields.push((format!("categories[{i}].key"), (*key).into()));
@@ -486,12 +486,16 @@ async fn the_settings_form_saves_and_names_mistakes(backend: Backend) {
     fields.push(("categories[0].team.strategy".into(), "least_open".into()));
     // The spare row, left empty, adds nothing.
     fields.push(("categories[4].key".into(), "".into()));
+    // Targets are typed in hours and minutes, and kept in minutes.
     for priority in ["low", "medium", "high", "urgent"] {
         fields.push((
             format!("sla.{priority}.first_response_minutes"),
-            "60".into(),
+            "1h".into(),
         ));
-        fields.push((format!("sla.{priority}.resolution_minutes"), "480".into()));
+        fields.push((
+            format!("sla.{priority}.resolution_minutes"),
+            "8h 30m".into(),
+        ));
     }
     let post = |fields: Vec<(String, String)>| {
         let boss = boss.clone();
@@ -514,6 +518,22 @@ async fn the_settings_form_saves_and_names_mistakes(backend: Backend) {
     assert_eq!(saved["categories"][0]["team"]["members"], json!([a, b]));
     assert_eq!(saved["categories"][0]["team"]["strategy"], "least_open");
     assert_eq!(saved["sla"]["warning"], json!({ "minutes_before": 15 }));
+    assert_eq!(saved["sla"]["high"]["first_response_minutes"], 60);
+    assert_eq!(saved["sla"]["high"]["resolution_minutes"], 510);
+    // The page shows them again in hours and minutes.
+    let page = boss.get(PAGE).await.expect_status(200);
+    assert!(
+        page.text
+            .contains("name=\"sla.high.resolution_minutes\" value=\"8h 30m\""),
+        "{}",
+        page.text
+    );
+    assert!(
+        page.text
+            .contains("name=\"sla.warning.minutes_before\" value=\"15m\""),
+        "{}",
+        page.text
+    );
     assert_eq!(
         saved["business_hours"]["week"]["monday"]
             .as_array()
@@ -538,6 +558,8 @@ async fn the_settings_form_saves_and_names_mistakes(backend: Backend) {
     wrong.push(("version".into(), (version + 1).to_string()));
     wrong.push(("auto_close_days".into(), "0".into()));
     wrong.push(("sla.high.resolution_minutes".into(), "eight hours".into()));
+    wrong.retain(|(k, _)| k != "business_hours.time_zone");
+    wrong.push(("business_hours.time_zone".into(), "Toronto time".into()));
     let refused = post(wrong).await.expect_status(422);
     assert!(
         refused.text.contains(
@@ -553,11 +575,29 @@ async fn the_settings_form_saves_and_names_mistakes(backend: Backend) {
         "{}",
         refused.text
     );
+    // Above the form, each mistake names its field by the page's labels.
+    assert!(
+        refused.text.contains(
+            "SLA targets → High → Resolution: write hours and minutes, like 8h 30m, 16h or 45m"
+        ),
+        "{}",
+        refused.text
+    );
     assert!(
         refused
             .text
-            .contains("sla.high.resolution_minutes: must be a whole number")
+            .contains("Business hours → Time zone: &quot;Toronto time&quot; is not a time zone"),
+        "{}",
+        refused.text
     );
+    assert!(
+        refused
+            .text
+            .contains("Close resolved tickets after (days): at least 1"),
+        "{}",
+        refused.text
+    );
+    assert!(!refused.text.contains("sla.high.resolution_minutes:"));
     let kept = boss.get(SETTINGS).await.expect_status(200).body;
     assert_eq!(kept["version"], version + 1);
     assert_eq!(kept["values"]["auto_close_days"], 3);

@@ -19,6 +19,7 @@ mod helpdesk_files;
 mod helpdesk_people;
 mod helpdesk_related;
 mod helpdesk_sla;
+mod helpdesk_triage;
 mod lists;
 mod module_actions;
 mod module_directory;

@@ -57,6 +57,7 @@ async fn nested_settings_are_checked_and_filled_in(backend: Backend) {
              "team": {"members": [ana], "strategy": "loudest"}}
         ],
         "sla": {"high": {"resolution_minutes": 0}},
+        "business_hours": {"time_zone": "Toronto time"},
         "auto_close_days": 7.5,
         "theme": "dark"
     });
@@ -72,7 +73,12 @@ async fn nested_settings_are_checked_and_filled_in(backend: Backend) {
         fields["categories[2].team.strategy"],
         "one of round_robin, least_open"
     );
-    assert_eq!(fields["sla.high.resolution_minutes"], "at least 1");
+    // A duration's bound is said in hours and minutes.
+    assert_eq!(fields["sla.high.resolution_minutes"], "at least 1m");
+    assert_eq!(
+        fields["business_hours.time_zone"],
+        "\"Toronto time\" is not a time zone: choose one such as America/Toronto"
+    );
     assert_eq!(fields["auto_close_days"], "must be a whole number");
     assert_eq!(fields["theme"], "no such setting");
     assert!(
@@ -142,7 +148,8 @@ async fn nested_settings_are_checked_and_filled_in(backend: Backend) {
     assert_eq!(audit.body["items"].as_array().unwrap().len(), 1);
 
     // Rules across fields are the helpdesk's: the host saves, and the
-    // helpdesk tells its managers what to check.
+    // helpdesk tells its managers what to check, in the settings page's
+    // words.
     let both = json!({
         "categories": [{"key": "visa", "label": "Visas", "responsible_id": ana,
                         "team": {"members": [ana]}}]
@@ -151,7 +158,7 @@ async fn nested_settings_are_checked_and_filled_in(backend: Backend) {
     let home = boss.get("/m/helpdesk/").await.expect_status(200);
     assert!(
         home.text.contains(
-            "categories[0].team: a category has a responsible person or a team, not both"
+            "Category “Visas” → Team: a category has a responsible person or a team, not both"
         ),
         "{}",
         home.text

@@ -384,3 +384,97 @@ fn the_helpdesks_settings_take_its_earlier_document() {
     );
     assert_eq!(checked.people.len(), 3);
 }
+
+const FORMATS: &str = r#"
+id = "clock"
+name = "Clock"
+version = "0.1.0"
+host-api = "^0.1"
+
+[settings.zone]
+type = "string"
+format = "time-zone"
+default = "America/Toronto"
+
+[settings.target]
+type = "integer"
+format = "duration-minutes"
+minimum = 1
+maximum = 124800
+default = 480
+"#;
+
+#[test]
+fn time_zones_and_durations_are_checked_in_their_own_words() {
+    let m = Manifest::parse(FORMATS).unwrap();
+    let zone = m.settings.get("zone").unwrap();
+    assert!(zone.is_time_zone() && !zone.is_duration());
+    assert!(m.settings.get("target").unwrap().is_duration());
+    // Aliases a practice saved before still read.
+    for ok in ["Europe/Paris", "UTC", "America/Montreal", "Canada/Eastern"] {
+        let checked = check(&m.settings, &values(json!({ "zone": ok, "target": 90 })));
+        assert_eq!(checked.unwrap().values["zone"], ok);
+    }
+    let wrong = check(
+        &m.settings,
+        &values(json!({ "zone": "Toronto time", "target": 0 })),
+    )
+    .unwrap_err();
+    let said: Vec<String> = wrong.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        said,
+        [
+            "zone: \"Toronto time\" is not a time zone: choose one such as America/Toronto",
+            "target: at least 1m",
+        ]
+    );
+    let said = |target: Value| {
+        check(&m.settings, &values(json!({ "target": target })))
+            .unwrap_err()
+            .remove(0)
+            .to_string()
+    };
+    assert_eq!(said(json!(124_801)), "target: at most 2080h");
+    assert_eq!(
+        said(json!("eight")),
+        "target: write hours and minutes, like 8h 30m, 16h or 45m"
+    );
+    assert_eq!(
+        said(json!("8")),
+        "target: say whether 8 is hours or minutes: 8h or 8m"
+    );
+    assert_eq!(
+        said(json!("8h")),
+        "target: must be a whole number of minutes"
+    );
+    assert_eq!(
+        serde_json::to_value(&m.settings).unwrap()["target"]["format"],
+        "duration-minutes"
+    );
+}
+
+#[test]
+fn formats_belong_to_their_types() {
+    let cases = [
+        (
+            FORMATS.replace("type = \"string\"\nformat", "type = \"integer\"\nformat"),
+            "settings.zone.format",
+        ),
+        (
+            FORMATS.replace(
+                "type = \"integer\"\nformat = \"duration-minutes\"",
+                "type = \"number\"\nformat = \"duration-minutes\"",
+            ),
+            "settings.target.format",
+        ),
+        (
+            FORMATS.replace("default = \"America/Toronto\"", "default = \"Toronto\""),
+            "settings.zone.default",
+        ),
+    ];
+    for (text, field) in cases {
+        let err = Manifest::parse(&text).unwrap_err();
+        assert_eq!(err.field, field, "{err}");
+    }
+    assert!(Manifest::parse(&FORMATS.replace("time-zone", "timezone")).is_err());
+}

@@ -179,7 +179,7 @@ async fn settings_form(
             name: &manifest.name,
             description: &manifest.description,
             version,
-            summary: module_form::summary(errors),
+            summary: module_form::summary(&manifest.settings, errors),
             problem,
             fields,
             csrf: &caller.form_token,

@@ -12,15 +12,13 @@
 mod related;
 pub mod ticket;
 
-use std::collections::HashMap;
-
 use immcase_sdk::html::{Element, el, text};
 use immcase_sdk::{Ctx, Error, Part, Request, Response, Result};
 use jiff::Timestamp;
 use serde::Deserialize;
 
 use crate::attachments;
-use crate::data;
+use crate::data::{self, Names};
 use crate::rules::settings::Settings;
 use crate::rules::ticket::{NewTicket, Priority, Status};
 use crate::tickets::{self, TicketList};
@@ -64,7 +62,7 @@ pub fn home(ctx: &Ctx, request: Request) -> Result<Response> {
                 )
                 .child(el("small").text(&format!(
                     " {} · {} · {} · {} · {}{breached}",
-                    category_label(&settings, &t.category),
+                    settings.category_label(&t.category),
                     t.priority.as_str(),
                     t.status.words(),
                     assignee,
@@ -108,6 +106,7 @@ pub fn home(ctx: &Ctx, request: Request) -> Result<Response> {
         if !problems.is_empty() {
             let items = problems.fields().map(|field| {
                 let message = problems.get(field).unwrap_or_default();
+                let field = settings.field_in_words(field);
                 el("li").text(&format!("{field}: {message}"))
             });
             to_check = el("div")
@@ -390,31 +389,6 @@ pub fn labelled(text: &str, input: Element, field: &str, problem: Option<&Error>
         label = label.child(el("span").class("field-error").text(&found));
     }
     label
-}
-
-/// People's names by id, each looked up once.
-#[derive(Default)]
-pub struct Names(HashMap<String, String>);
-
-impl Names {
-    pub fn of(&mut self, ctx: &Ctx, id: &str) -> String {
-        if let Some(name) = self.0.get(id) {
-            return name.clone();
-        }
-        let name = match ctx.person(id) {
-            Ok(Some(person)) if !person.display_name.is_empty() => person.display_name,
-            Ok(Some(person)) => person.email,
-            _ => id.to_owned(),
-        };
-        self.0.insert(id.to_owned(), name.clone());
-        name
-    }
-}
-
-pub fn category_label(settings: &Settings, key: &str) -> String {
-    settings
-        .category(key)
-        .map_or_else(|| key.to_owned(), |c| c.label.clone())
 }
 
 /// `2026-12-04 16:30` in the reader's time zone (UTC when unknown).

@@ -10,6 +10,8 @@
 //! - [`sla`]: response and resolution targets, the paused clock, and when
 //!   the module must wake up to warn or report a breach.
 //! - [`assignment`]: who a new ticket goes to, and who may reassign it.
+//! - [`escalation`]: changing a ticket's priority and category, and a
+//!   manager's escalation.
 //! - [`visibility`]: who sees which tickets and internal notes.
 //! - [`settings`]: what an administrator configures, with its defaults.
 //!
@@ -17,6 +19,7 @@
 //! with a message, so a form can show them all at once.
 
 pub mod assignment;
+pub mod escalation;
 pub mod hours;
 pub mod settings;
 pub mod sla;

@@ -188,6 +188,54 @@ impl Settings {
         self.categories.iter().find(|c| c.key == key)
     }
 
+    /// What people call the category `key`: its label (the key itself for
+    /// a category no longer in the settings).
+    pub fn category_label(&self, key: &str) -> String {
+        self.category(key)
+            .map_or_else(|| key.to_owned(), |c| c.label.clone())
+    }
+
+    /// A field's path (`categories[0].team`,
+    /// `business_hours.week.monday[1]`) in the words of the settings page:
+    /// "Category “Visas” → Team", "Business hours → Opening hours → Monday
+    /// → Opening 2".
+    pub fn field_in_words(&self, path: &str) -> String {
+        let mut words: Vec<String> = Vec::new();
+        let mut last = "";
+        for step in path.split('.') {
+            let (name, indexes) = match step.split_once('[') {
+                Some((name, rest)) => (name, Some(rest)),
+                None => (step, None),
+            };
+            if !name.is_empty() {
+                words.push(label_of(name).to_owned());
+                last = name;
+            }
+            let Some(indexes) = indexes else { continue };
+            for index in indexes.split('[') {
+                let Ok(i) = index.trim_end_matches(']').parse::<usize>() else {
+                    continue;
+                };
+                let row = match last {
+                    "categories" => match self.categories.get(i) {
+                        Some(category) => format!("Category “{}”", category.label),
+                        None => format!("Category {}", i + 1),
+                    },
+                    "members" => format!("Member {}", i + 1),
+                    "holidays" => format!("Holiday {}", i + 1),
+                    _ => format!("Opening {}", i + 1),
+                };
+                // A row is named for itself: "Category “Visas”", not
+                // "Categories → Category “Visas”".
+                if last == "categories" {
+                    words.pop();
+                }
+                words.push(row);
+            }
+        }
+        words.join(" → ")
+    }
+
     /// Every wrong field, named by its path: `categories[1].team`,
     /// `sla.high.resolution_minutes`, `business_hours.week.monday[0]`,
     /// `auto_close_days`.
@@ -215,9 +263,111 @@ impl Settings {
     }
 }
 
+/// The settings page's label of a setting's name (`plugin.toml`'s titles).
+fn label_of(name: &str) -> &str {
+    match name {
+        "categories" => "Categories",
+        "key" => "Key",
+        "label" => "Label",
+        "active" => "Takes new tickets",
+        "responsible_id" => "Responsible person",
+        "team" => "Team",
+        "members" => "Members",
+        "strategy" => "Shared by",
+        "manager_id" => "Manager",
+        "sla" => "SLA targets",
+        "urgent" => "Urgent",
+        "high" => "High",
+        "medium" => "Medium",
+        "low" => "Low",
+        "first_response_minutes" => "First response",
+        "resolution_minutes" => "Resolution",
+        "warning" => "Warning",
+        "fraction" => "Share of the target used (0 to 1)",
+        "minutes_before" => "Time before the deadline",
+        "business_hours" => "Business hours",
+        "time_zone" => "Time zone",
+        "week" => "Opening hours",
+        "monday" => "Monday",
+        "tuesday" => "Tuesday",
+        "wednesday" => "Wednesday",
+        "thursday" => "Thursday",
+        "friday" => "Friday",
+        "saturday" => "Saturday",
+        "sunday" => "Sunday",
+        "holidays" => "Holidays",
+        "auto_close_days" => "Close resolved tickets after (days)",
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fields_are_named_in_the_settings_pages_words() {
+        let mut settings = Settings::default();
+        settings.categories[0].label = "IT help".into();
+        for (path, words) in [
+            ("categories[0].team", "Category “IT help” → Team"),
+            (
+                "categories[2].team.members",
+                "Category “Improvement suggestion” → Team → Members",
+            ),
+            ("categories[9].key", "Category 10 → Key"),
+            ("categories", "Categories"),
+            (
+                "sla.high.first_response_minutes",
+                "SLA targets → High → First response",
+            ),
+            (
+                "sla.warning.minutes_before",
+                "SLA targets → Warning → Time before the deadline",
+            ),
+            (
+                "business_hours.week.monday[1]",
+                "Business hours → Opening hours → Monday → Opening 2",
+            ),
+            ("business_hours.time_zone", "Business hours → Time zone"),
+            ("auto_close_days", "Close resolved tickets after (days)"),
+        ] {
+            assert_eq!(settings.field_in_words(path), words, "{path}");
+        }
+    }
+
+    /// Every label is the title `plugin.toml` gives the setting.
+    #[test]
+    fn the_words_are_the_declarations_titles() {
+        let manifest = include_str!("../../plugin.toml");
+        for name in [
+            "categories",
+            "active",
+            "responsible_id",
+            "team",
+            "strategy",
+            "manager_id",
+            "urgent",
+            "high",
+            "medium",
+            "low",
+            "first_response_minutes",
+            "resolution_minutes",
+            "warning",
+            "fraction",
+            "minutes_before",
+            "business_hours",
+            "time_zone",
+            "week",
+            "monday",
+            "sunday",
+            "holidays",
+            "auto_close_days",
+        ] {
+            let title = format!("title = \"{}\"", label_of(name));
+            assert!(manifest.contains(&title), "{name}: {title}");
+        }
+    }
 
     fn team(members: &[&str]) -> Option<Team> {
         Some(Team {

@@ -111,6 +111,43 @@ impl Desk {
             .collect()
     }
 
+    /// The mail sent to `person_id`, as (subject, body).
+    pub fn mails_to(&self, person_id: &str) -> Vec<(String, String)> {
+        let address = format!("{person_id}@example.com");
+        self.host
+            .mail()
+            .into_iter()
+            .filter(|m| m.to == address)
+            .map(|m| (m.subject, m.body))
+            .collect()
+    }
+
+    /// The body of the last mail to `person_id` whose subject has `what`.
+    pub fn last_mail(&self, person_id: &str, what: &str) -> String {
+        self.mails_to(person_id)
+            .into_iter()
+            .rev()
+            .find(|(subject, _)| subject.contains(what))
+            .map(|(_, body)| body)
+            .unwrap_or_else(|| panic!("no mail {what:?} to {person_id}"))
+    }
+
+    /// `POST /tickets/{id}/{action}` with `body` plus the ticket's current
+    /// version, as `caller`.
+    pub fn change(
+        &self,
+        caller: &Caller,
+        id: &Value,
+        action: &str,
+        mut body: Value,
+    ) -> immcase_sdk::Response {
+        let id = id.as_str().unwrap_or_default();
+        let current = self.ticket(&self.boss, &json!(id));
+        body["version"] = current["version"].clone();
+        self.host
+            .post_json(caller, &format!("/tickets/{id}/{action}"), &body)
+    }
+
     /// The names of the events emitted so far.
     pub fn events(&self) -> Vec<String> {
         self.host.events().into_iter().map(|e| e.name).collect()

@@ -34,7 +34,7 @@ use serde::{Deserialize, Serialize};
 use super::hours::{BusinessHours, add_business_time, business_time_between};
 use super::ticket::{Notice, SlaNotices, Status, StatusChange, Ticket};
 
-pub use targets::{SlaTarget, SlaTargets, TARGET_MAX_MINUTES, Warning};
+pub use targets::{SlaTarget, SlaTargets, TARGET_MAX_MINUTES, Warning, minutes_in_words};
 
 /// The two clocks of a ticket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

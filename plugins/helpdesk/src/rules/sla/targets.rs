@@ -10,6 +10,16 @@ use crate::rules::ticket::Priority;
 /// 40-hour weeks): deadlines are found by walking the calendar day by day.
 pub const TARGET_MAX_MINUTES: i64 = 52 * 40 * 60;
 
+/// Minutes as the settings page writes them: `1h 30m`, `45m`, `16h`.
+pub fn minutes_in_words(minutes: i64) -> String {
+    let minutes = minutes.max(0);
+    match (minutes / 60, minutes % 60) {
+        (0, m) => format!("{m}m"),
+        (h, 0) => format!("{h}h"),
+        (h, m) => format!("{h}h {m}m"),
+    }
+}
+
 /// The targets of one priority, in business minutes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SlaTarget {
@@ -121,7 +131,7 @@ impl SlaTargets {
                 if !(1..=TARGET_MAX_MINUTES).contains(&minutes) {
                     problems.add(
                         format!("{name}.{field}"),
-                        format!("must be 1 to {TARGET_MAX_MINUTES} minutes"),
+                        format!("must be 1m to {}", minutes_in_words(TARGET_MAX_MINUTES)),
                     );
                 }
             }
@@ -145,7 +155,8 @@ impl SlaTargets {
                 problems.add(
                     "warning.minutes_before",
                     format!(
-                        "must be at least 1 and less than the shortest target ({shortest} minutes)"
+                        "must be at least 1m and less than the shortest target ({})",
+                        minutes_in_words(shortest)
                     ),
                 );
             }
@@ -171,6 +182,10 @@ mod tests {
             }
         );
         assert_eq!(targets.of(Priority::Low).resolution_minutes, 4800);
+        assert_eq!(minutes_in_words(4800), "80h");
+        assert_eq!(minutes_in_words(90), "1h 30m");
+        assert_eq!(minutes_in_words(45), "45m");
+        assert_eq!(minutes_in_words(-5), "0m");
         let json = serde_json::to_value(targets).expect("json");
         assert_eq!(json["warning"], serde_json::json!({"fraction": 0.8}));
         assert_eq!(json["urgent"]["first_response_minutes"], 60);
@@ -201,7 +216,7 @@ mod tests {
         targets.warning = Warning::MinutesBefore(60);
         assert_eq!(
             targets.validate().get("warning.minutes_before"),
-            Some("must be at least 1 and less than the shortest target (60 minutes)")
+            Some("must be at least 1m and less than the shortest target (1h)")
         );
         targets.warning = Warning::MinutesBefore(15);
         assert!(targets.validate().is_empty());

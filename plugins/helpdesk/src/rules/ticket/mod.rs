@@ -9,9 +9,11 @@
 //! `[TKT012] Printer`, so that a reply by email finds its ticket.
 //!
 //! The parts: `new.rs` checks a new ticket's fields, `folio.rs` numbers
-//! tickets and finds folios in email subjects.
+//! tickets and finds folios in email subjects, `history.rs` keeps who
+//! changed what and tells it in words.
 
 mod folio;
+mod history;
 mod new;
 
 use std::str::FromStr;
@@ -21,6 +23,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 pub use folio::{FOLIO_PREFIX, email_subject, folio_in_subject, format_folio, parse_folio};
+pub use history::{Change, HistoryLine, What, timeline};
 pub use new::{DESCRIPTION_MAX, NewTicket, SUBJECT_MAX, ValidTicket, check_new};
 
 /// What was already announced for one clock.
@@ -62,6 +65,20 @@ impl Priority {
             Self::Medium => "medium",
             Self::High => "high",
             Self::Urgent => "urgent",
+        }
+    }
+
+    /// As people read it (the same words as the API's names).
+    pub fn words(self) -> &'static str {
+        self.as_str()
+    }
+
+    /// One step more urgent; urgent stays urgent.
+    pub fn raised(self) -> Self {
+        match self {
+            Self::Low => Self::Medium,
+            Self::Medium => Self::High,
+            Self::High | Self::Urgent => Self::Urgent,
         }
     }
 }
@@ -158,6 +175,11 @@ pub struct Ticket {
     /// Which SLA warnings and breaches were already announced.
     #[serde(default)]
     pub sla_notices: SlaNotices,
+    /// Who changed what, oldest first: status moves, priority, category,
+    /// assignment and escalation (tickets filed before it was kept have
+    /// their status moves in `status_history` only).
+    #[serde(default)]
+    pub history: Vec<Change>,
 }
 
 impl Ticket {
@@ -183,7 +205,20 @@ impl Ticket {
                 status: Status::Open,
             }],
             sla_notices: SlaNotices::default(),
+            history: Vec::new(),
         }
+    }
+
+    /// Notes a change by `by` (`None` for the helpdesk itself) on the
+    /// ticket's history, at `at` (never before the last entry).
+    pub fn record(&mut self, at: Timestamp, by: Option<(&str, &str)>, what: What) {
+        let at = self.history.last().map_or(at, |last| at.max(last.at));
+        self.history.push(Change {
+            at,
+            by_id: by.map(|(id, _)| id.to_owned()),
+            by_name: by.map_or_else(|| "Helpdesk".to_owned(), |(_, name)| name.to_owned()),
+            what,
+        });
     }
 }
 
@@ -267,6 +302,16 @@ mod tests {
             );
         }
         assert!(Priority::Urgent > Priority::High && Priority::Medium > Priority::Low);
+        let raised: Vec<Priority> = Priority::ALL.iter().map(|p| p.raised()).collect();
+        assert_eq!(
+            raised,
+            [
+                Priority::Medium,
+                Priority::High,
+                Priority::Urgent,
+                Priority::Urgent
+            ]
+        );
         assert!(Status::WaitingOnRequester.is_active() && !Status::Resolved.is_active());
     }
 }

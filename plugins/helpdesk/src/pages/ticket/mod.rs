@@ -1,20 +1,26 @@
 //! One ticket as a page: its facts and SLA clocks, its files, the
-//! conversation, the reply form, the status moves the reader may make, and
-//! reassignment.
+//! conversation, the reply form, the status moves the reader may make,
+//! the priority and category for the people handling it, a manager's
+//! escalation, reassignment, and the ticket's history. The forms are in
+//! `forms.rs`.
+
+mod forms;
 
 use immcase_sdk::html::{Element, Html, el};
 use immcase_sdk::{Ctx, Doc, Error, Request, Response, Result};
 use serde::Deserialize;
 
-use super::{BASE, Names, STATUSES, category_label, local_time, related};
+use super::{BASE, local_time, related};
 use crate::attachments;
 use crate::changes::{self, AssignInput, ReplyInput, StatusInput};
-use crate::data::{self, now};
+use crate::data::{self, Names, now};
 use crate::rules::assignment::ASSIGN;
 use crate::rules::sla::{ClockReport, ClockState, evaluate};
-use crate::rules::status::{self, Actor};
-use crate::rules::ticket::{Status, Ticket};
+use crate::rules::status::Actor;
+use crate::rules::ticket::{Status, Ticket, timeline};
+use crate::rules::visibility;
 use crate::tickets::flag;
+use crate::triage::{self, CategoryInput, EscalateInput, PriorityInput};
 
 /// `GET /tickets/:id` from a page request.
 pub fn show_request(ctx: &Ctx, request: Request) -> Result<Response> {
@@ -49,6 +55,50 @@ pub fn assign(ctx: &Ctx, request: Request) -> Result<Response> {
     input.assignee_id = input.assignee_id.filter(|a| !a.is_empty());
     let done = changes::assign_as_caller(ctx, id, &input);
     after_form(ctx, id, done.map(|_| "Assignment changed."))
+}
+
+/// `POST /tickets/:id/priority` from the page's priority form.
+pub fn set_priority(ctx: &Ctx, request: Request) -> Result<Response> {
+    let id = request.require_param("id")?;
+    let input: PriorityInput = request.form()?;
+    let done = triage::priority_as_caller(ctx, id, &input)
+        .map(|doc| format!("Priority changed to {}.", doc.data.priority.words()));
+    after_form(ctx, id, done.as_deref().map_err(Clone::clone))
+}
+
+/// `POST /tickets/:id/category` from the page's category form. Someone
+/// who no longer sees the ticket once it moved goes back to the list.
+pub fn set_category(ctx: &Ctx, request: Request) -> Result<Response> {
+    let id = request.require_param("id")?;
+    let input: CategoryInput = request.form()?;
+    let doc = match triage::category_as_caller(ctx, id, &input) {
+        Ok(doc) => doc,
+        Err(error) => return after_form(ctx, id, Err(error)),
+    };
+    let settings = data::settings(ctx)?;
+    let label = settings.category_label(&doc.data.category);
+    if visibility::may_see(ctx.caller(), &doc.data, &settings) {
+        return after_form(ctx, id, Ok(&format!("Moved to {label}.")));
+    }
+    let with = match &doc.data.assignee_id {
+        Some(assignee) => format!(": {} has it now", Names::default().of(ctx, assignee)),
+        None => String::new(),
+    };
+    let message = format!("{} moved to {label}{with}.", doc.data.folio);
+    Ok(Response::redirect(&format!("{BASE}/")).flash(&message))
+}
+
+/// `POST /tickets/:id/escalate` from the page's escalation form.
+pub fn escalate(ctx: &Ctx, request: Request) -> Result<Response> {
+    let id = request.require_param("id")?;
+    let input: EscalateInput = request.form()?;
+    let done = triage::escalate_as_caller(ctx, id, &input).map(|doc| {
+        format!(
+            "Escalated: the priority is {}, and the people concerned were told.",
+            doc.data.priority.words()
+        )
+    });
+    after_form(ctx, id, done.as_deref().map_err(Clone::clone))
 }
 
 /// `POST /tickets/:id/attachments` from the page's file form.
@@ -92,13 +142,10 @@ fn page(ctx: &Ctx, id: &str, problem: Option<&Error>) -> Result<Response> {
     let words = |text: String| el("span").text(&text);
     let mut facts = vec![
         ("Status", words(ticket.status.words().to_owned())),
-        ("Priority", words(ticket.priority.as_str().to_owned())),
-        (
-            "Category",
-            words(category_label(&settings, &ticket.category)),
-        ),
+        ("Priority", words(ticket.priority.words().to_owned())),
+        ("Category", words(settings.category_label(&ticket.category))),
         ("Requester", words(names.of(ctx, &ticket.requester_id))),
-        ("Assignee", words(assignee)),
+        ("Assignee", words(assignee.clone())),
         ("Filed", words(local_time(ticket.created_at, &tz))),
         ("First response", words(clock(&report.first_response, &tz))),
         ("Resolution", words(clock(&report.resolution, &tz))),
@@ -109,7 +156,7 @@ fn page(ctx: &Ctx, id: &str, problem: Option<&Error>) -> Result<Response> {
     if let Some(case) = &ticket.case_id {
         facts.push(("Case", related::case_link(ctx, case)));
     }
-    let details = el("dl").children(
+    let details = el("dl").class("ticket-facts").children(
         facts
             .into_iter()
             .map(|(term, value)| Html::from_iter([el("dt").text(term), el("dd").child(value)])),
@@ -153,19 +200,42 @@ fn page(ctx: &Ctx, id: &str, problem: Option<&Error>) -> Result<Response> {
         .child(el("h2").text("Files"))
         .child(files(ctx, &doc)?);
     if ticket.status != Status::Closed {
-        article = article.child(attach_form(&doc.id));
+        article = article.child(forms::attach(&doc.id));
     }
     article = article
         .child(el("h2").text("Conversation"))
         .child(conversation);
-    if ticket.status != Status::Closed {
-        article = article.child(reply_form(&doc.id, handler));
+    let open = ticket.status != Status::Closed;
+    if open {
+        article = article.child(forms::reply(&doc.id, handler));
     }
-    article = article.child(status_forms(&doc, &actors));
-    if ctx.caller().can(ASSIGN) && ticket.status != Status::Closed {
-        article = article.child(assign_form(ctx, &doc)?);
+    article = article.child(forms::status_moves(&doc, &actors));
+    if open && handler {
+        article = article.child(forms::triage(&doc, &settings));
     }
-    let article = article.child(el("a").attr("href", format!("{BASE}/")).text("All tickets"));
+    if open && actors.contains(&Actor::Manager) {
+        let people = ctx.people_holding("module:helpdesk")?;
+        article = article.child(forms::escalate(&doc, &people, &assignee));
+    }
+    if open && ctx.caller().can(ASSIGN) {
+        article = article.child(forms::assign(ctx, &doc)?);
+    }
+    let lines = timeline(
+        ticket,
+        |key| settings.category_label(key),
+        |id| names.of(ctx, id),
+    );
+    let history = el("ol")
+        .class("history")
+        .children(lines.into_iter().map(|line| {
+            el("li")
+                .child(el("small").text(&local_time(line.at, &tz)))
+                .child(el("span").text(&format!(" {}", line.text)))
+        }));
+    let article = article
+        .child(el("h2").text("History"))
+        .child(history)
+        .child(el("a").attr("href", format!("{BASE}/")).text("All tickets"));
     Ok(Response::html(article.render())
         .page_title(&ticket.folio)
         .status(problem.map_or(200, Error::status)))
@@ -226,29 +296,6 @@ fn files(ctx: &Ctx, doc: &Doc<Ticket>) -> Result<Element> {
         .children(items.collect::<Vec<_>>()))
 }
 
-/// Adds files to the ticket; whoever reads the ticket reads them too.
-fn attach_form(id: &str) -> Element {
-    el("form")
-        .class("attach")
-        .attr("method", "post")
-        .attr("enctype", "multipart/form-data")
-        .attr("action", form_action(id))
-        .child(
-            el("label").text("Attach files").child(
-                el("input")
-                    .attr("type", "file")
-                    .attr("name", attachments::FIELD)
-                    .flag("multiple", true)
-                    .flag("required", true),
-            ),
-        )
-        .child(el("p").class("hint").text(&format!(
-            "Up to {} files at once. Everyone who can read this ticket can read its files.",
-            attachments::MAX_PER_POST
-        )))
-        .child(el("button").attr("type", "submit").text("Attach"))
-}
-
 /// Bytes as people read them: `980 bytes`, `14 KB`, `2.5 MB`.
 fn size_in_words(bytes: u64) -> String {
     const KB: u64 = 1024;
@@ -258,100 +305,6 @@ fn size_in_words(bytes: u64) -> String {
         b if b < MB => format!("{} KB", b.div_ceil(KB)),
         b => format!("{:.1} MB", b as f64 / MB as f64),
     }
-}
-
-fn reply_form(id: &str, handler: bool) -> Element {
-    let mut form = el("form")
-        .class("reply")
-        .attr("method", "post")
-        .attr("action", format!("{BASE}/tickets/{id}/replies"))
-        .child(
-            el("label").text("Reply").child(
-                el("textarea")
-                    .attr("name", "body")
-                    .attr("rows", "4")
-                    .flag("required", true),
-            ),
-        );
-    if handler {
-        form = form.child(
-            // `check`: the host's style for a box beside its words.
-            el("label")
-                .class("check")
-                .child(
-                    el("input")
-                        .attr("type", "checkbox")
-                        .attr("name", "internal")
-                        .attr("value", "1"),
-                )
-                .child(el("span").text("Internal note (only the team reads it)")),
-        );
-    }
-    form.child(el("button").attr("type", "submit").text("Send"))
-}
-
-/// One button per status the reader may move the ticket to.
-fn status_forms(doc: &Doc<Ticket>, actors: &[Actor]) -> Element {
-    let buttons = STATUSES
-        .iter()
-        .filter(|to| status::transition_as(doc.data.status, **to, actors).is_ok())
-        .map(|to| {
-            el("form")
-                .class("status")
-                .attr("method", "post")
-                .attr("action", format!("{BASE}/tickets/{}/status", doc.id))
-                .child(
-                    el("input")
-                        .attr("type", "hidden")
-                        .attr("name", "status")
-                        .attr("value", to.as_str()),
-                )
-                .child(
-                    el("input")
-                        .attr("type", "hidden")
-                        .attr("name", "version")
-                        .attr("value", doc.version.to_string()),
-                )
-                .child(
-                    el("button")
-                        .attr("type", "submit")
-                        .text(&format!("Mark {}", to.words())),
-                )
-        });
-    el("div").class("status-moves").children(buttons)
-}
-
-fn assign_form(ctx: &Ctx, doc: &Doc<Ticket>) -> Result<Element> {
-    let people = ctx.people_holding("module:helpdesk")?;
-    let current = doc.data.assignee_id.as_deref();
-    let options = std::iter::once(
-        el("option")
-            .attr("value", "")
-            .flag("selected", current.is_none())
-            .text("nobody"),
-    )
-    .chain(people.iter().map(|p| {
-        el("option")
-            .attr("value", &p.id)
-            .flag("selected", current == Some(p.id.as_str()))
-            .text(&p.display_name)
-    }));
-    Ok(el("form")
-        .class("assign")
-        .attr("method", "post")
-        .attr("action", format!("{BASE}/tickets/{}/assign", doc.id))
-        .child(
-            el("input")
-                .attr("type", "hidden")
-                .attr("name", "version")
-                .attr("value", doc.version.to_string()),
-        )
-        .child(
-            el("label")
-                .text("Assign to")
-                .child(el("select").attr("name", "assignee_id").children(options)),
-        )
-        .child(el("button").attr("type", "submit").text("Assign")))
 }
 
 #[cfg(test)]
@@ -374,11 +327,6 @@ mod tests {
         assert_eq!(business_time(125), "2 business hours 5 minutes");
         assert_eq!(business_time(61), "1 business hour 1 minute");
     }
-}
-
-/// Where the ticket page's form posts files.
-pub fn form_action(ticket_id: &str) -> String {
-    format!("{BASE}/tickets/{ticket_id}/attachments")
 }
 
 /// The reply form: `internal` is a checkbox.
