@@ -21,6 +21,9 @@ pub struct User {
     /// Role ids.
     pub roles: Vec<String>,
     pub disabled: bool,
+    /// Invited and not yet signed up: no password set (through the
+    /// invitation's link) so far.
+    pub invited: bool,
     /// IANA time zone, e.g. `America/Toronto`.
     pub time_zone: String,
     /// Added below the emails the user writes from ImmCase.
@@ -108,6 +111,7 @@ fn to_view(a: Account, roles: Vec<String>) -> User {
         display_name: a.display_name,
         roles,
         disabled: a.disabled_at.is_some(),
+        invited: a.password_hash.is_none(),
         time_zone: a.time_zone,
         email_signature: a.email_signature,
         created_at: rfc3339(a.created_at),

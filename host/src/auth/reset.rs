@@ -72,6 +72,26 @@ fn link(state: &AppState, practice: &Practice, token: &str) -> String {
     )
 }
 
+/// Ends every outstanding invitation link of the account: after a new one
+/// is sent, only the newest works.
+pub async fn withdraw_invites(
+    tx: &mut Tx,
+    state: &AppState,
+    practice: &Practice,
+    user_id: &str,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE password_tokens SET used_at = $3 WHERE practice_id = $1 AND user_id = $2 \
+         AND purpose = 'invite' AND used_at IS NULL",
+    )
+    .bind(practice.id())
+    .bind(user_id)
+    .bind(state.now_ms())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// Queues the email that lets a new user (created without a password) set one.
 pub async fn send_invite(
     tx: &mut Tx,

@@ -21,6 +21,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(users::list_users, users::create_user))
         .routes(routes!(users::get_user, users::update_user))
+        .routes(routes!(users::resend_invitation))
         .routes(routes!(roles::list_roles, roles::create_role))
         .routes(routes!(
             roles::get_role,

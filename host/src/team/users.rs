@@ -173,6 +173,69 @@ pub async fn create(
     Ok(user)
 }
 
+/// Sends an invited person a new invitation (needs `users.manage`): a new
+/// link, and the earlier ones no longer work. Someone who has set their
+/// password is not invited again (409: they reset it from the sign-in page).
+#[utoipa::path(post, path = "/api/v1/users/{id}/invitation", tag = "users", params(("id" = String, Path)),
+    responses((status = 200, body = User, description = "A new invitation is on its way"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "They have set a password, or the account is disabled")))]
+pub(super) async fn resend_invitation(
+    State(state): State<AppState>,
+    caller: Caller,
+    client: ClientAddr,
+    Path(id): Path<String>,
+) -> Result<Json<User>> {
+    reinvite(&state, &caller, &client, &id).await.map(Json)
+}
+
+/// [`resend_invitation`], for the API and the user's page.
+pub async fn reinvite(
+    state: &AppState,
+    caller: &Caller,
+    client: &ClientAddr,
+    id: &str,
+) -> Result<User> {
+    caller.require("users.manage")?;
+    let mut tx = state.db.begin().await?;
+    let account = users::find(&mut *tx, &caller.practice, id)
+        .await?
+        .ok_or(AppError::NotFound("user"))?;
+    if account.disabled_at.is_some() {
+        return Err(AppError::conflict(format!(
+            "{} is disabled: enable the account before inviting them again",
+            account.display_name
+        )));
+    }
+    if account.password_hash.is_some() {
+        return Err(AppError::conflict(format!(
+            "{} has already set a password; if they forgot it, they reset it from the sign-in page",
+            account.display_name
+        )));
+    }
+    reset::withdraw_invites(&mut tx, state, &caller.practice, &account.id).await?;
+    reset::send_invite(
+        &mut tx,
+        state,
+        &caller.practice,
+        &account,
+        &caller.display_name,
+    )
+    .await?;
+    let entry = audit::Entry {
+        actor: Actor::of(caller),
+        action: "user.invitation_resent",
+        target: Some(format!("user:{}", account.id)),
+        client_addr: Some(&client.0),
+        details: serde_json::json!({ "email": account.email }),
+    };
+    audit::record(&mut *tx, &caller.practice, state.now_ms(), entry).await?;
+    let user = users::view(&mut tx, &caller.practice, account).await?;
+    tx.commit().await?;
+    state.mail.wake();
+    Ok(user)
+}
+
 /// One user. Everyone may read their own account; others need `users.manage`.
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = String, Path)),
     responses((status = 200, body = User), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),

@@ -11,5 +11,6 @@ mod helpdesk;
 mod helpdesk_escalation;
 mod module_settings;
 mod pages;
+mod people;
 mod records;
 mod smoke;

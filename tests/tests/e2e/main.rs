@@ -20,6 +20,7 @@ mod helpdesk_people;
 mod helpdesk_related;
 mod helpdesk_sla;
 mod helpdesk_triage;
+mod invitations;
 mod lists;
 mod module_actions;
 mod module_directory;

@@ -18,6 +18,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(users::list_page, users::create))
         .routes(routes!(users::new_page))
         .routes(routes!(users::edit_page, users::update))
+        .routes(routes!(users::resend_invitation))
         .routes(routes!(roles::list_page, roles::create))
         .routes(routes!(roles::new_page))
         .routes(routes!(roles::edit_page, roles::update))

@@ -15,7 +15,7 @@ use crate::error::{AppError, Result};
 use crate::state::AppState;
 use crate::team::users::{self, ListQuery, NewUser, UserPatch};
 use crate::web::form::{Form, is_for_the_form, ticked};
-use crate::web::shell::{Page, saved};
+use crate::web::shell::{Page, refused, saved};
 use crate::web::{FormState, time_zones};
 
 struct Row {
@@ -249,6 +249,32 @@ pub(super) async fn edit_page(
     let values = UserForm::of(&user);
     let page = form_page(&state, &caller, Some(&user), values, form).await?;
     Page::new(user.display_name.clone(), &page)
+}
+
+/// Sends an invited person a new invitation from their page; back to it,
+/// saying so (or why not).
+#[utoipa::path(post, path = "/settings/users/{id}/invitation", tag = "pages", params(("id" = String, Path)),
+    responses((status = 303, description = "Sent (or refused, saying why): back to the user's page"),
+        (status = 403, description = "A page saying `users.manage` is needed, or the form token is stale", content_type = "text/html"),
+        (status = 404, description = "No such user in this practice", content_type = "text/html")))]
+pub(super) async fn resend_invitation(
+    State(state): State<AppState>,
+    caller: Caller,
+    client: ClientAddr,
+    Path(id): Path<String>,
+) -> Result<Response> {
+    let back = format!("/settings/users/{id}");
+    match users::reinvite(&state, &caller, &client, &id).await {
+        Ok(user) => Ok(saved(
+            &back,
+            format!(
+                "A new invitation is on its way to {}; the earlier link no longer works.",
+                user.email
+            ),
+        )),
+        Err(e @ AppError::Conflict { .. }) => Ok(refused(&back, &e.to_string(), &[])),
+        Err(e) => Err(e),
+    }
 }
 
 /// Saves a user's name, time zone, roles and disabled state. A form opened

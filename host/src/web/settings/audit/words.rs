@@ -94,6 +94,7 @@ pub const ACTIONS: &[(&str, &[(&str, &str)])] = &[
         "People and roles",
         &[
             ("user.created", "Person added"),
+            ("user.invitation_resent", "Invitation sent again"),
             ("user.updated", "Person's account changed"),
             ("user.profile_updated", "Own profile changed"),
             ("user.disabled", "Person disabled"),
@@ -306,6 +307,7 @@ fn said(row: &AuditRow, names: &Names) -> Vec<Part> {
         ],
         "auth.password_reset" => vec![who, words(" set a new password with an emailed link")],
         "user.created" => vec![who, words(" added "), user(), words(" to the practice")],
+        "user.invitation_resent" => vec![who, words(" sent "), user(), words(" a new invitation")],
         "user.updated" => vec![who, words(" changed the account of "), user()],
         "user.disabled" => vec![who, words(" disabled the account of "), user()],
         "user.enabled" => vec![
