@@ -86,18 +86,25 @@ impl FormState {
     }
 }
 
-/// Every IANA time zone name, for the time zone pickers.
-pub fn time_zones() -> &'static [String] {
-    static ZONES: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
-        let mut zones: Vec<String> = jiff::tz::db()
-            .available()
-            .map(|name| name.to_string())
-            .filter(|name| name.contains('/') || name == "UTC")
-            .collect();
-        zones.sort();
-        zones
-    });
-    &ZONES
+/// The time zones a picker offers: Canada's and UTC first, then every
+/// canonical zone of the tz database (no deprecated alias such as
+/// `Canada/Eastern`), and `current` first of all when it is one of those
+/// aliases, so a form saved again keeps it.
+pub fn time_zones(current: &str) -> Vec<String> {
+    use immcase_manifest::settings::formats::time_zone;
+    let common: Vec<&str> = time_zone::COMMON.iter().map(|(name, _)| *name).collect();
+    let mut zones: Vec<String> = Vec::new();
+    let listed = common.contains(&current) || time_zone::all().any(|z| z == current);
+    if !listed && time_zone::is_known(current) {
+        zones.push(current.to_owned());
+    }
+    zones.extend(common.iter().map(|z| (*z).to_owned()));
+    zones.extend(
+        time_zone::all()
+            .filter(|z| !common.contains(z))
+            .map(str::to_owned),
+    );
+    zones
 }
 
 /// A time from the database, in `time_zone`, as people read it.
@@ -110,4 +117,27 @@ pub fn local_time(ms: i64, time_zone: &str) -> String {
                 .to_string()
         })
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod time_zone_tests {
+    use super::time_zones;
+
+    #[test]
+    fn pickers_offer_canonical_zones_canada_first_and_keep_an_alias_saved_before() {
+        let zones = time_zones("America/Toronto");
+        assert_eq!(zones[0], "America/St_Johns");
+        assert!(zones.iter().any(|z| z == "Europe/Paris"));
+        for alias in ["Canada/Eastern", "America/Montreal", "US/Pacific"] {
+            assert!(!zones.iter().any(|z| z == alias), "{alias}");
+        }
+        assert_eq!(
+            zones.iter().filter(|z| *z == "America/Toronto").count(),
+            1,
+            "once"
+        );
+        let kept = time_zones("America/Montreal");
+        assert_eq!(kept[0], "America/Montreal", "saved before: kept first");
+        assert_eq!(time_zones("Not/AZone")[0], "America/St_Johns");
+    }
 }

@@ -51,7 +51,7 @@ struct ProfileTemplate<'a> {
     /// Set when someone else saved the profile while this form was open.
     newer: Option<ProfileForm>,
     password_form: FormState,
-    zones: &'static [String],
+    zones: Vec<String>,
     signature_max: usize,
     min_len: usize,
 }
@@ -66,11 +66,11 @@ async fn current(state: &AppState, caller: &Caller) -> Result<Me> {
 fn page(caller: &Caller, profile: ProfileForm) -> ProfileTemplate<'_> {
     ProfileTemplate {
         email: &caller.email,
+        zones: time_zones(&profile.time_zone),
         profile,
         profile_form: FormState::new(&caller.form_token),
         newer: None,
         password_form: FormState::new(&caller.form_token),
-        zones: time_zones(),
         signature_max: SIGNATURE_MAX,
         min_len: password::MIN_LEN,
     }

@@ -18,27 +18,33 @@ use crate::web::form::{Form, is_for_the_form};
 use crate::web::shell::{Page, saved};
 
 /// Record fields a field rule can name today; the form also takes others.
-const KNOWN_FIELDS: &[&str] = &[
-    "applicant.given_name",
-    "applicant.family_name",
-    "applicant.other_names",
-    "applicant.emails",
-    "applicant.phones",
-    "applicant.date_of_birth",
-    "applicant.country_of_birth",
-    "applicant.citizenship",
-    "applicant.passport_number",
-    "applicant.passport_country",
-    "applicant.passport_expiry",
-    "applicant.address",
-    "applicant.preferred_language",
-    "applicant.notes",
-    "case.program",
-    "case.stage",
-    "case.responsible_user_id",
-    "case.closing_date",
-    "case.outcome",
-];
+/// The fields a rule may name, as `record.field` with words for people
+/// ("Applicant: passport number"), and any other field `rules` already name.
+fn rule_fields(rules: &[(String, String)]) -> Vec<(String, String)> {
+    let words = |record: &str, field: &str| {
+        let field = field
+            .strip_suffix("_user_id")
+            .unwrap_or(field)
+            .replace('_', " ");
+        format!("{record}: {field}")
+    };
+    let mut fields: Vec<(String, String)> = crate::records::applicant::FIELDS
+        .iter()
+        .map(|f| (format!("applicant.{f}"), words("Applicant", f)))
+        .chain(
+            ["folio"]
+                .iter()
+                .chain(crate::records::case::FIELDS)
+                .map(|f| (format!("case.{f}"), words("Case", f))),
+        )
+        .collect();
+    for (field, _) in rules {
+        if !field.trim().is_empty() && !fields.iter().any(|(key, _)| key == field) {
+            fields.push((field.clone(), field.clone()));
+        }
+    }
+    fields
+}
 
 /// Empty rows the form offers for new field rules.
 const BLANK_RULES: usize = 3;
@@ -200,7 +206,8 @@ struct FormTemplate<'a> {
     values: RoleForm,
     form: FormState,
     groups: Vec<PermissionGroup>,
-    known_fields: &'static [&'static str],
+    /// Each field a rule may name: `record.field` and its words.
+    known_fields: Vec<(String, String)>,
     /// Set when someone else saved the role while this form was open.
     newer: Option<Role>,
 }
@@ -212,11 +219,11 @@ fn form_page<'a>(
     form: FormState,
 ) -> FormTemplate<'a> {
     FormTemplate {
+        known_fields: rule_fields(&values.rows()),
         role,
         values,
         form,
         groups: groups(state),
-        known_fields: KNOWN_FIELDS,
         newer: None,
     }
 }

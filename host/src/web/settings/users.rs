@@ -141,7 +141,7 @@ struct FormTemplate<'a> {
     roles: Vec<Role>,
     /// Set when someone else saved the user while this form was open.
     newer: Option<(User, String)>,
-    zones: &'static [String],
+    zones: Vec<String>,
     is_self: bool,
 }
 
@@ -156,11 +156,11 @@ async fn form_page<'a>(
     Ok(FormTemplate {
         is_self: user.is_some_and(|u| u.id == caller.user_id),
         user,
+        zones: time_zones(&values.time_zone),
         values,
         form,
         roles,
         newer: None,
-        zones: time_zones(),
     })
 }
 
