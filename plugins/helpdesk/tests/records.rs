@@ -55,6 +55,26 @@ fn text(answer: &Response) -> String {
 }
 
 #[test]
+fn the_form_takes_the_records_the_picker_chose() {
+    let desk = with_records();
+    let page = text(&desk.host.get_page(&clerk(), "/new"));
+    assert!(page.contains(r#"data-record-pick="case""#), "{page}");
+    assert!(page.contains(r#"data-record-pick="applicant""#), "{page}");
+    let filed = desk.host.request(&clerk(), form("case:c1", ""));
+    assert_eq!(filed.status_code(), 303, "{}", text(&filed));
+    let tickets = desk.host.documents("tickets");
+    assert_eq!(tickets[0].data["case_id"], "c1");
+    assert_eq!(
+        tickets[0].data["applicant_id"], "a1",
+        "the case's applicant"
+    );
+    let by_applicant = desk.host.request(&clerk(), form("", "applicant:a1"));
+    assert_eq!(by_applicant.status_code(), 303, "{}", text(&by_applicant));
+    let unknown = desk.host.request(&clerk(), form("case:c9", ""));
+    assert_eq!(unknown.status_code(), 422, "{}", text(&unknown));
+}
+
+#[test]
 fn the_form_names_a_case_by_folio_and_an_applicant_by_email() {
     let desk = with_records();
     let filed = desk.host.request(&clerk(), form("cas14", ""));

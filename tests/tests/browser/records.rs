@@ -505,6 +505,7 @@ async fn a_note_is_picked_onto_a_case_as_one_types(backend: Backend) {
     let server = TestServer::start(backend).await;
     let api = server.admin().await;
     api.set_module("notes", true).await;
+    api.set_module("helpdesk", true).await;
     let applicant = api.add_applicant("Ferreira").await;
     let case = api.open_case(&applicant, "study_permit").await;
     let case_id = case["id"].as_str().unwrap().to_owned();
@@ -537,11 +538,28 @@ async fn a_note_is_picked_onto_a_case_as_one_types(backend: Backend) {
         // Its author marks it done from its page.
         s.submit_button("Mark done").await;
         s.wait_for_text(".flash", "Note marked done.").await;
-        assert!(s.has("button.primary").await);
         let state = s.text("main dl").await;
+        assert!(state.contains("yes"), "{state}");
+
+        // A ticket picks the same case as one types.
+        s.goto(&format!("{}/m/helpdesk/new", base(&server))).await;
+        s.fill("input[name='subject']", "Bank letter missing").await;
+        s.fill(
+            "textarea[name='description']",
+            "The bank letter is not in the file.",
+        )
+        .await;
+        s.select_by_value("select[name='category']", "case_support")
+            .await;
+        s.fill("input[data-record-pick='case']", "CAS001").await;
+        s.wait_for_text(".record-pick li", "CAS001").await;
+        s.click(".record-pick li").await;
+        s.submit_button("File the ticket").await;
+        let ticket = s.wait_for_text("main", "TKT001").await;
+        assert!(ticket.contains("CAS001"), "{ticket}");
         assert!(
-            state.contains("Done\nyes") || state.contains("yes"),
-            "{state}"
+            s.has(&format!("main a[href='/cases/{case_id}']")).await,
+            "linked to the case"
         );
     })
     .await;

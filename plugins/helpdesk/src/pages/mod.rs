@@ -317,17 +317,21 @@ fn new_ticket_page(ctx: &Ctx, form: &TicketForm, problem: Option<&Error>) -> Res
             "priority",
         ))
         .child(field(
-            "Case folio (optional, like CAS014)",
+            "Case (optional): its folio, like CAS014, or its applicant's name",
             el("input")
                 .attr("name", "case_id")
+                .attr("autocomplete", "off")
+                .attr("data-record-pick", "case")
                 .attr("value", &form.case_id),
             "case_id",
         ))
         .child(field(
-            "Applicant's email (optional; the case's applicant when empty)",
+            "Applicant (optional; the case's applicant when empty): a name or an email",
             el("input")
                 .attr("name", "applicant_id")
                 .attr("type", "text")
+                .attr("autocomplete", "off")
+                .attr("data-record-pick", "applicant")
                 .attr("value", &form.applicant_id),
             "applicant_id",
         ))

@@ -11,9 +11,15 @@ use immcase_sdk::{Ctx, Error, Result};
 /// names nothing, or several applicants, is an error on its field.
 pub fn resolve(ctx: &Ctx, applicant: &str, case: &str) -> Result<(String, String)> {
     let (applicant, case) = (applicant.trim(), case.trim());
+    // What the record picker sends: `applicant:{id}`, `case:{id}`.
+    let applicant = applicant.strip_prefix("applicant:").unwrap_or(applicant);
     let mut case_id = case.to_owned();
     let mut case_applicant = None;
-    if looks_like_folio(case) {
+    if let Some(id) = case.strip_prefix("case:") {
+        let found = ctx.case(id).map_err(|e| on_field("case_id", e))?;
+        case_applicant = Some(found.applicant_id.unwrap_or_default());
+        case_id = found.id;
+    } else if looks_like_folio(case) {
         let found = ctx
             .case_by_folio(case)
             .map_err(|e| on_field("case_id", e))?
@@ -64,7 +70,7 @@ fn looks_like_folio(text: &str) -> bool {
 /// A refusal to read records, said beside the field that asked for them.
 fn on_field(field: &str, error: Error) -> Error {
     match error.status() {
-        403 => Error::invalid_field(field, error.message()),
+        403 | 404 => Error::invalid_field(field, error.message()),
         _ => error,
     }
 }
