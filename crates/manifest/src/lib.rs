@@ -74,6 +74,9 @@ pub struct Manifest {
     pub indexes: BTreeMap<String, Vec<String>>,
     pub permissions: Vec<PermissionDecl>,
     pub nav: Vec<NavEntry>,
+    /// What the module shows about an applicant or a case (its notes, its
+    /// tickets), linked from the record's page.
+    pub tabs: Vec<RecordTab>,
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub settings: Declarations,
     /// A permission of the module's own whose holders may change its
@@ -145,6 +148,37 @@ pub struct NavEntry {
     pub path: String,
 }
 
+/// A module's page about one applicant or case (`[[tabs]]`), linked from
+/// the record's page for people who may reach the module.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RecordTab {
+    /// `applicant` or `case`.
+    pub record: String,
+    /// 1 to 40 characters, e.g. `Notes`.
+    pub label: String,
+    /// Below the module's page mount, with `{id}` where the record's id
+    /// goes: `/?subject=case:{id}`.
+    pub path: String,
+}
+
+impl RecordTab {
+    /// The tab's page for the record `id`, below `/m/{module}`.
+    ///
+    /// ```
+    /// let tab = immcase_manifest::RecordTab {
+    ///     record: "case".into(),
+    ///     label: "Notes".into(),
+    ///     path: "/?subject=case:{id}".into(),
+    /// };
+    /// assert_eq!(tab.path_for("c1"), "/?subject=case:c1");
+    /// ```
+    pub fn path_for(&self, id: &str) -> String {
+        self.path.replace("{id}", id)
+    }
+}
+
 #[derive(Clone, Copy, Debug, Deserialize, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -201,6 +235,8 @@ struct RawManifest {
     permissions: Vec<PermissionDecl>,
     #[serde(default)]
     nav: Vec<NavEntry>,
+    #[serde(default)]
+    tabs: Vec<RecordTab>,
     #[serde(default)]
     settings: Declarations,
     #[serde(default, rename = "settings-permission")]
@@ -414,6 +450,25 @@ impl Manifest {
                 ));
             }
         }
+        for t in &raw.tabs {
+            let wrong = !matches!(t.record.as_str(), "applicant" | "case")
+                || t.label.trim().is_empty()
+                || t.label.chars().count() > 40
+                || !t.path.starts_with('/')
+                || !t.path.contains("{id}")
+                || t.path.len() > 200
+                || t.path.contains([' ', '\\', '"', '<', '>'])
+                || t.path.contains("..");
+            if wrong {
+                return Err(bad(
+                    "tabs",
+                    format!(
+                        "tab {:?}: needs record = \"applicant\" or \"case\", a label of 1 to 40 characters and a path starting with / that holds {{id}}",
+                        t.label
+                    ),
+                ));
+            }
+        }
         raw.settings
             .validate("settings")
             .map_err(|m| bad(m.path, m.message))?;
@@ -451,6 +506,7 @@ impl Manifest {
             indexes: raw.indexes,
             permissions: raw.permissions,
             nav: raw.nav,
+            tabs: raw.tabs,
             settings: raw.settings,
             settings_permission: raw.settings_permission,
             earlier_settings: raw.earlier_settings,

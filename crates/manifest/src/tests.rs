@@ -160,3 +160,22 @@ fn event_patterns() {
     assert!(!event_matches("notes.*", "notesx.created"));
     assert!(event_matches("case.closed", "case.closed"));
 }
+
+#[test]
+fn record_tabs_name_their_record_and_hold_the_id() {
+    let with = |tab: &str| format!("{NOTES}\n[[tabs]]\n{tab}\n");
+    let m = Manifest::parse(&with(
+        "record = \"case\"\nlabel = \"Notes\"\npath = \"/?subject=case:{id}\"",
+    ))
+    .unwrap();
+    assert_eq!(m.tabs[0].path_for("c1"), "/?subject=case:c1");
+    for wrong in [
+        "record = \"ticket\"\nlabel = \"Notes\"\npath = \"/{id}\"",
+        "record = \"case\"\nlabel = \"\"\npath = \"/{id}\"",
+        "record = \"case\"\nlabel = \"Notes\"\npath = \"/notes\"",
+        "record = \"case\"\nlabel = \"Notes\"\npath = \"/../{id}\"",
+    ] {
+        let err = Manifest::parse(&with(wrong)).unwrap_err();
+        assert_eq!(err.field, "tabs", "{wrong}: {err}");
+    }
+}

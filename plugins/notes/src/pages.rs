@@ -6,10 +6,19 @@ use immcase_sdk::{Ctx, Doc, Error, Request, Response, Result};
 use crate::rules::{self, SUBJECT_MAX, TEXT_MAX};
 use crate::{Note, NoteEditForm, NoteForm, Settings, notes, subjects};
 
-/// `GET /` (page): the latest notes and a form to add one.
-pub fn home(ctx: &Ctx, _request: Request) -> Result<Response> {
-    render_home(ctx, &NoteForm::default(), None)
-        .map(|page| Response::html(page).page_title("Notes"))
+/// `GET /` (page): the latest notes and a form to add one; with
+/// `?subject=`, the notes about it (an applicant's or a case's, from its
+/// page) and the form set to it.
+pub fn home(ctx: &Ctx, request: Request) -> Result<Response> {
+    let subject = request
+        .query_param("subject")
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty() && s.chars().count() <= SUBJECT_MAX);
+    let form = NoteForm {
+        subject: subject.unwrap_or_default(),
+        ..NoteForm::default()
+    };
+    render_home(ctx, &form, None).map(|page| Response::html(page).page_title("Notes"))
 }
 
 /// The page again after a form post with mistakes, keeping what was typed.
@@ -26,7 +35,14 @@ fn render_home(ctx: &Ctx, form: &NoteForm, problem: Option<&Error>) -> Result<Ht
         settings.default_follow_up_days,
         &ctx.caller().time_zone,
     );
-    let latest = notes(ctx).query().descending().limit(50).fetch()?;
+    // With a subject given (from an applicant's or a case's page): its notes.
+    let about = (!form.subject.is_empty() && problem.is_none())
+        .then(|| subjects::about(ctx, &form.subject));
+    let mut query = notes(ctx).query().descending().limit(50);
+    if about.is_some() {
+        query = query.where_eq("subject", form.subject.clone());
+    }
+    let latest = query.fetch()?;
     let time_zone = &ctx.caller().time_zone;
     let list: Html = if latest.items.is_empty() {
         el("p").class("empty").text("No notes yet.").into()
@@ -36,11 +52,24 @@ fn render_home(ctx: &Ctx, form: &NoteForm, problem: Option<&Error>) -> Result<Ht
             .children(latest.items.iter().map(|doc| note_item(doc, time_zone)))
             .into()
     };
+    let (heading, listed) = match &about {
+        Some(about) => {
+            let title: Html = match &about.page {
+                Some(page) => el("a").attr("href", page).text(&about.text).into(),
+                None => text(&about.text),
+            };
+            (
+                el("h1").text("Notes about ").child(title),
+                el("p").child(el("a").attr("href", "/m/notes/").text("All notes")),
+            )
+        }
+        None => (el("h1").text("Notes"), el("h2").text("Latest notes")),
+    };
     Ok(el("section")
         .class("notes-page")
-        .child(el("h1").text("Notes"))
+        .child(heading)
         .child(new_note_form(form, problem, &suggested))
-        .child(el("h2").text("Latest notes"))
+        .child(listed)
         .child(list)
         .render())
 }

@@ -561,6 +561,14 @@ async fn a_note_is_picked_onto_a_case_as_one_types(backend: Backend) {
             s.has(&format!("main a[href='/cases/{case_id}']")).await,
             "linked to the case"
         );
+
+        // The case's page leads to its notes.
+        s.goto(&format!("{}/cases/{case_id}", base(&server))).await;
+        s.click(".record-tabs a").await;
+        let notes = s.wait_for_text("main h1", "Notes about").await;
+        assert!(notes.contains("CAS001"), "{notes}");
+        s.wait_for_text("main ul.notes", "Ask for the bank letter")
+            .await;
     })
     .await;
     server.stop().await;

@@ -61,6 +61,8 @@ struct DetailTemplate {
     asked: String,
     /// After a save met someone else's: what happened, and what to choose.
     conflict: Option<String>,
+    /// The modules' pages about this applicant: (label, address).
+    tabs: Vec<(String, String)>,
     can_read_cases: bool,
     case_rows: Vec<CaseRow>,
     with_applicant: bool,
@@ -115,6 +117,7 @@ async fn page(state: &AppState, caller: &Caller, a: Applicant) -> Result<DetailT
         base: merge::base_text(&values.body(caller)),
         asked: String::new(),
         conflict: None,
+        tabs: super::module_tabs(state, caller, "applicant", &a.id).await?,
         can_read_cases: caller.can("cases.read"),
         case_rows: cases,
         with_applicant: false,

@@ -400,6 +400,8 @@ struct CaseTemplate {
     asked: String,
     /// After a save met someone else's: what happened, and what to choose.
     conflict: Option<String>,
+    /// The modules' pages about this case: (label, address).
+    tabs: Vec<(String, String)>,
     programs: Vec<Choice>,
     people: Vec<Choice>,
     stages: Vec<Choice>,
@@ -464,6 +466,7 @@ async fn page(state: &AppState, caller: &Caller, c: Case) -> Result<(CaseTemplat
         base: merge::base_text(&CaseForm::of(&c).body(caller)),
         asked: String::new(),
         conflict: None,
+        tabs: super::module_tabs(state, caller, "case", &c.id).await?,
         form: FormState::new(&caller.form_token),
         edit_open: false,
         programs: case_form::program_choices(&programs, &c.program),

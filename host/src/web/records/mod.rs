@@ -52,6 +52,49 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(files::delete_page))
 }
 
+/// Links to the modules' pages about the applicant or case `id` (their
+/// `[[tabs]]`): of the modules enabled in the practice that the caller may
+/// reach, as (label, address).
+pub async fn module_tabs(
+    state: &AppState,
+    caller: &Caller,
+    record: &str,
+    id: &str,
+) -> Result<Vec<(String, String)>> {
+    let enabled = state
+        .enabled_modules
+        .get(state.db.pool(), &caller.practice)
+        .await?;
+    let mut tabs = Vec::new();
+    for module in enabled.iter() {
+        let Some(loaded) = state.modules.get(module) else {
+            continue;
+        };
+        if !caller.can(&format!("module:{module}")) {
+            continue;
+        }
+        for tab in loaded.manifest.tabs.iter().filter(|t| t.record == record) {
+            let path = tab.path_for(&urlencoding_id(id));
+            tabs.push((tab.label.clone(), format!("/m/{module}{path}")));
+        }
+    }
+    Ok(tabs)
+}
+
+/// A record id as it goes into a link (ids are letters, digits and dashes;
+/// anything else is escaped).
+fn urlencoding_id(id: &str) -> String {
+    id.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c.to_string()
+            } else {
+                format!("%{:02X}", c as u32 & 0xff)
+            }
+        })
+        .collect()
+}
+
 /// How the reader's role lets them see `record.field`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {
