@@ -142,23 +142,68 @@ where
 pub async fn page<'e, E>(
     db: E,
     practice: &Practice,
-    before: Option<&str>,
+    filter: &Filter<'_>,
     limit: i64,
 ) -> Result<Vec<Applicant>>
 where
     E: Executor<'e, Database = Any>,
 {
+    let (after, order) = match filter.order {
+        Order::Newest => ("(CAST($3 AS TEXT) IS NULL OR id < $3)", "id DESC"),
+        Order::Oldest => ("(CAST($3 AS TEXT) IS NULL OR id > $3)", "id ASC"),
+        Order::Updated => (
+            "(CAST($3 AS TEXT) IS NULL OR updated_at < $4 OR (updated_at = $4 AND id < $3))",
+            "updated_at DESC, id DESC",
+        ),
+    };
+    let (after_id, after_at) = match filter.after {
+        Some((id, at)) => (Some(id), at),
+        None => (None, 0),
+    };
+    let cases = match filter.cases {
+        Some(Cases::Open) => "open",
+        Some(Cases::None) => "none",
+        None => "",
+    };
     let rows = sqlx::query(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM applicants WHERE practice_id = $1 AND deleted_at IS NULL \
-         AND (CAST($2 AS TEXT) IS NULL OR id < $2) ORDER BY id DESC LIMIT $3"
+         AND ($2 = '' \
+              OR ($2 = 'open' AND EXISTS (SELECT 1 FROM cases c WHERE c.practice_id = applicants.practice_id \
+                  AND c.applicant_id = applicants.id AND c.deleted_at IS NULL AND c.stage <> 'closed')) \
+              OR ($2 = 'none' AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.practice_id = applicants.practice_id \
+                  AND c.applicant_id = applicants.id AND c.deleted_at IS NULL))) \
+         AND {after} ORDER BY {order} LIMIT $5"
     )))
     .bind(practice.id())
-    .bind(before)
+    .bind(cases)
+    .bind(after_id)
+    .bind(after_at)
     .bind(limit)
     .fetch_all(db)
     .await?;
     rows.iter().map(from_row).collect()
 }
+
+/// How a list of applicants is narrowed and ordered.
+#[derive(Clone, Debug, Default)]
+pub struct Filter<'a> {
+    pub cases: Option<Cases>,
+    pub order: Order,
+    /// After this applicant of the previous page (its id, and its
+    /// `updated_at` for [`Order::Updated`]).
+    pub after: Option<(&'a str, i64)>,
+}
+
+/// Applicants by their cases.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cases {
+    /// With a case that is not closed.
+    Open,
+    /// With no case.
+    None,
+}
+
+pub use super::case_store::Order;
 
 /// Stores a new applicant (checked input) and returns it.
 pub async fn insert(

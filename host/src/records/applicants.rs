@@ -32,10 +32,43 @@ pub struct ApplicantList {
 
 #[derive(Default, Deserialize, IntoParams)]
 pub struct ListQuery {
+    /// `open` for applicants with a case that is not closed, `none` for
+    /// those with no case (needs `cases.read`); empty for all.
+    pub cases: Option<String>,
+    /// `newest` (the default), `oldest` or `updated` (most recently
+    /// changed first).
+    pub sort: Option<String>,
     /// From the previous page.
     pub cursor: Option<String>,
     /// 1 to 200, default 50.
     pub limit: Option<i64>,
+}
+
+impl ListQuery {
+    /// The filter this query asks for, checked.
+    fn filter<'a>(&'a self, caller: &Caller) -> Result<store::Filter<'a>> {
+        let mut errors = crate::error::FieldErrors::new();
+        let given = |v: &'a Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty());
+        let cases = match given(&self.cases) {
+            None => None,
+            Some("open") => Some(store::Cases::Open),
+            Some("none") => Some(store::Cases::None),
+            Some(_) => {
+                errors.insert("cases".into(), "open or none".into());
+                None
+            }
+        };
+        if cases.is_some() && !caller.can("cases.read") {
+            errors.insert("cases".into(), "needs the permission cases.read".into());
+        }
+        let (order, after) = store::Order::of(given(&self.sort), given(&self.cursor), &mut errors);
+        AppError::check_fields(errors)?;
+        Ok(store::Filter {
+            cases,
+            order,
+            after,
+        })
+    }
 }
 
 /// A page of applicants, newest first (all fields: show them with field rules).
@@ -48,15 +81,14 @@ pub struct ApplicantPage {
 pub async fn page(state: &AppState, caller: &Caller, q: &ListQuery) -> Result<ApplicantPage> {
     caller.require("applicants.read")?;
     let limit = page_limit(q.limit)?;
-    let mut items = store::page(
-        state.db.pool(),
-        &caller.practice,
-        q.cursor.as_deref(),
-        limit + 1,
-    )
-    .await?;
+    let filter = q.filter(caller)?;
+    let mut items = store::page(state.db.pool(), &caller.practice, &filter, limit + 1).await?;
     let next_cursor = (items.len() as i64 > limit)
-        .then(|| items.get(limit as usize - 1).map(|a| a.id.clone()))
+        .then(|| {
+            items
+                .get(limit as usize - 1)
+                .map(|a| filter.order.cursor_after(&a.id, &a.updated_at))
+        })
         .flatten();
     items.truncate(limit as usize);
     Ok(ApplicantPage { items, next_cursor })

@@ -99,7 +99,7 @@ pub struct Filter<'a> {
     pub after: Option<(&'a str, i64)>,
 }
 
-/// The order of a list of cases.
+/// The order of a list of records (cases, applicants).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Order {
     #[default]
@@ -107,6 +107,57 @@ pub enum Order {
     Oldest,
     /// Most recently changed first.
     Updated,
+}
+
+impl Order {
+    /// The order a list's `sort` asks for (`newest`, `oldest`, `updated`),
+    /// and where its `cursor` says the page starts; mistakes named in
+    /// `errors`.
+    pub fn of<'a>(
+        sort: Option<&str>,
+        cursor: Option<&'a str>,
+        errors: &mut crate::error::FieldErrors,
+    ) -> (Order, Option<(&'a str, i64)>) {
+        let order = match sort {
+            None | Some("newest") => Order::Newest,
+            Some("oldest") => Order::Oldest,
+            Some("updated") => Order::Updated,
+            Some(_) => {
+                errors.insert("sort".into(), "newest, oldest or updated".into());
+                Order::Newest
+            }
+        };
+        let wrong = |errors: &mut crate::error::FieldErrors| {
+            errors.insert("cursor".into(), "not a cursor of this list".into());
+            None
+        };
+        let after = match (cursor, order) {
+            (None, _) => None,
+            (Some(cursor), Order::Updated) => match cursor.split_once('.') {
+                Some((at, id)) => match at.parse::<i64>() {
+                    Ok(at) => Some((id, at)),
+                    Err(_) => wrong(errors),
+                },
+                None => wrong(errors),
+            },
+            (Some(cursor), _) => Some((cursor, 0)),
+        };
+        (order, after)
+    }
+
+    /// The cursor of the page after the record `id` changed at `updated_at`
+    /// (RFC 3339).
+    pub fn cursor_after(self, id: &str, updated_at: &str) -> String {
+        match self {
+            Order::Updated => {
+                let at = updated_at
+                    .parse::<jiff::Timestamp>()
+                    .map(|t| t.as_millisecond());
+                format!("{}.{id}", at.unwrap_or(0))
+            }
+            _ => id.to_owned(),
+        }
+    }
 }
 
 /// A page of the practice's cases, narrowed by `filter`, at most `limit`.

@@ -138,32 +138,7 @@ impl CaseQuery {
         if responsible.is_some() {
             refuse_hidden("responsible", "responsible_user_id", &mut errors);
         }
-        let order = match given(&self.sort) {
-            None | Some("newest") => store::Order::Newest,
-            Some("oldest") => store::Order::Oldest,
-            Some("updated") => store::Order::Updated,
-            Some(_) => {
-                errors.insert("sort".into(), "newest, oldest or updated".into());
-                store::Order::Newest
-            }
-        };
-        let after = match given(&self.cursor) {
-            None => None,
-            Some(cursor) => match (order, cursor.split_once('.')) {
-                (store::Order::Updated, Some((at, id))) => match at.parse::<i64>() {
-                    Ok(at) => Some((id, at)),
-                    Err(_) => {
-                        errors.insert("cursor".into(), "not a cursor of this list".into());
-                        None
-                    }
-                },
-                (store::Order::Updated, None) => {
-                    errors.insert("cursor".into(), "not a cursor of this list".into());
-                    None
-                }
-                _ => Some((cursor, 0)),
-            },
-        };
+        let (order, after) = store::Order::of(given(&self.sort), given(&self.cursor), &mut errors);
         AppError::check_fields(errors)?;
         Ok(store::Filter {
             applicant_id: given(&self.applicant_id),
@@ -192,16 +167,9 @@ pub async fn page(state: &AppState, caller: &Caller, q: &CaseQuery) -> Result<Ca
     let mut items = store::list(state.db.pool(), &caller.practice, &filter, limit + 1).await?;
     let next_cursor = (items.len() as i64 > limit)
         .then(|| {
-            items.get(limit as usize - 1).map(|c| match filter.order {
-                store::Order::Updated => {
-                    let at = c
-                        .updated_at
-                        .parse::<jiff::Timestamp>()
-                        .map(|t| t.as_millisecond());
-                    format!("{}.{}", at.unwrap_or(0), c.id)
-                }
-                _ => c.id.clone(),
-            })
+            items
+                .get(limit as usize - 1)
+                .map(|c| filter.order.cursor_after(&c.id, &c.updated_at))
         })
         .flatten();
     items.truncate(limit as usize);

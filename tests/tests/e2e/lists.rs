@@ -10,8 +10,18 @@ use serde_json::{Value, json};
 
 on_both_databases!(
     cases_are_filtered_sorted_and_the_choice_kept,
-    new_case_finds_the_applicant
+    new_case_finds_the_applicant,
+    applicants_are_filtered_by_their_cases_and_sorted
 );
+
+fn names(list: &Value) -> Vec<String> {
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["family_name"].as_str().unwrap().to_owned())
+        .collect()
+}
 
 fn folios(list: &Value) -> Vec<String> {
     list["items"]
@@ -198,5 +208,89 @@ async fn new_case_finds_the_applicant(backend: Backend) {
         .await
         .expect_status(200);
     assert!(applicant.text.contains(r#"id="open-case""#));
+    server.stop().await;
+}
+
+async fn applicants_are_filtered_by_their_cases_and_sorted(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let admin = server.admin().await;
+    let open = admin.add_applicant("Abara").await;
+    admin.open_case(&open, "study_permit").await;
+    let closed = admin.add_applicant("Bianchi").await;
+    admin
+        .post(
+            "/api/v1/cases",
+            json!({ "applicant_id": closed, "program": "study_permit", "stage": "closed",
+                    "closing_date": "2026-11-20", "outcome": "approved" }),
+        )
+        .await
+        .expect_status(201);
+    admin.add_applicant("Chen").await;
+    admin
+        .patch(
+            &format!("/api/v1/applicants/{open}"),
+            json!({ "version": 1, "notes": "Call after 5" }),
+        )
+        .await
+        .expect_status(200);
+    let list = |q: &'static str| {
+        let admin = admin.clone();
+        async move {
+            names(
+                &admin
+                    .get(&format!("/api/v1/applicants?{q}"))
+                    .await
+                    .expect_status(200)
+                    .body,
+            )
+        }
+    };
+    assert_eq!(list("").await, ["Chen", "Bianchi", "Abara"]);
+    assert_eq!(list("cases=open").await, ["Abara"]);
+    assert_eq!(list("cases=none").await, ["Chen"]);
+    assert_eq!(list("sort=oldest").await, ["Abara", "Bianchi", "Chen"]);
+    assert_eq!(list("sort=updated").await, ["Abara", "Chen", "Bianchi"]);
+    let wrong = admin
+        .get("/api/v1/applicants?cases=some")
+        .await
+        .expect_status(422);
+    assert!(
+        wrong.body["error"]["fields"]["cases"].is_string(),
+        "{}",
+        wrong.text
+    );
+
+    // The page, kept for the person.
+    let page = admin
+        .get("/applicants?cases=open&sort=newest")
+        .await
+        .expect_status(200);
+    assert!(
+        page.text.contains("Ana Abara") && !page.text.contains("Ana Chen"),
+        "{}",
+        page.text
+    );
+    let again = admin.get("/applicants").await.expect_status(200);
+    assert!(
+        again.text.contains("Ana Abara") && !again.text.contains("Ana Chen"),
+        "kept"
+    );
+    let all = admin.get("/applicants?view=all").await.expect_status(200);
+    assert!(all.text.contains("Ana Chen"));
+
+    // Without cases.read, no filter by cases.
+    let reader = server
+        .sign_in_with_role(
+            &admin,
+            json!({ "name": "Applicants only", "permissions": ["applicants.read"] }),
+            "ada@immcase.test",
+        )
+        .await;
+    reader
+        .get("/api/v1/applicants?cases=open")
+        .await
+        .expect_status(422);
+    let page = reader.get("/applicants").await.expect_status(200);
+    assert!(!page.text.contains(r#"name="cases""#), "{}", page.text);
     server.stop().await;
 }

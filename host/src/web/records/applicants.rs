@@ -10,7 +10,7 @@ use utoipa::IntoParams;
 
 use super::applicant_form::{ApplicantForm, Row, rows, shown};
 use super::applicant_name;
-use crate::access::Caller;
+use crate::access::{Caller, list_views};
 use crate::api::Query;
 use crate::error::{AppError, Result};
 use crate::records::applicants::{self, ListQuery};
@@ -34,8 +34,14 @@ struct ListTemplate {
     rows: Vec<ListRow>,
     q: String,
     q_error: Option<String>,
-    /// The cursor of the next page (when not searching).
+    /// The query string of the next page (when not searching).
     more: Option<String>,
+    /// The filter and order shown: `cases` and `sort` as chosen (or kept).
+    cases: String,
+    sort: String,
+    /// Whether the reader may filter by cases.
+    can_filter_cases: bool,
+    view_error: Option<String>,
     can_write: bool,
     /// Which columns the reader may see.
     shows_email: bool,
@@ -43,13 +49,30 @@ struct ListTemplate {
     shows_birth: bool,
 }
 
-#[derive(Deserialize, IntoParams)]
+#[derive(Default, Deserialize, IntoParams)]
 pub struct ListParams {
     /// Words to find applicants by (names, emails, phones, passport), as in
     /// global search.
     q: Option<String>,
+    /// `open` (with an open case) or `none` (without cases); empty for all.
+    cases: Option<String>,
+    /// `newest` (the default), `oldest` or `updated`.
+    sort: Option<String>,
     /// From the previous page's "More" link.
     cursor: Option<String>,
+    /// `all` forgets the kept filter and order.
+    view: Option<String>,
+}
+
+impl ListParams {
+    /// The filter and order as a query string (what is kept).
+    fn view_query(&self) -> String {
+        let pairs: Vec<(&str, &str)> = [("cases", &self.cases), ("sort", &self.sort)]
+            .into_iter()
+            .filter_map(|(name, value)| Some((name, value.as_deref().filter(|v| !v.is_empty())?)))
+            .collect();
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    }
 }
 
 /// The applicants, newest first, or those a search finds.
@@ -64,14 +87,49 @@ pub(super) async fn list_page(
     Query(params): Query<ListParams>,
 ) -> Result<Response> {
     caller.require("applicants.read")?;
-    let q = params.q.unwrap_or_default().trim().to_string();
+    let mut params = params;
+    if params.view.as_deref() == Some("all") {
+        list_views::keep(&state, &caller, "applicants", "").await?;
+        params = ListParams::default();
+    } else if params.cases.is_some() || params.sort.is_some() {
+        list_views::keep(&state, &caller, "applicants", &params.view_query()).await?;
+    } else if params.q.is_none()
+        && params.cursor.is_none()
+        && let Some(kept) = list_views::get(&state, &caller, "applicants").await?
+    {
+        let kept: ListParams = serde_urlencoded::from_str(&kept).unwrap_or_default();
+        (params.cases, params.sort) = (kept.cases, kept.sort);
+    }
+    let q = params.q.clone().unwrap_or_default().trim().to_string();
+    let mut view_error = None;
     let (found, more, q_error) = if q.is_empty() {
         let query = ListQuery {
-            cursor: params.cursor,
+            cases: params.cases.clone(),
+            sort: params.sort.clone(),
+            cursor: params.cursor.clone(),
             limit: Some(50),
         };
-        let page = applicants::page(&state, &caller, &query).await?;
-        (page.items, page.next_cursor, None)
+        match applicants::page(&state, &caller, &query).await {
+            Ok(page) => {
+                let more = page.next_cursor.map(|cursor| {
+                    let mut next = params.view_query();
+                    if !next.is_empty() {
+                        next.push('&');
+                    }
+                    next.push_str(
+                        &serde_urlencoded::to_string([("cursor", cursor)]).unwrap_or_default(),
+                    );
+                    next
+                });
+                (page.items, more, None)
+            }
+            Err(AppError::Invalid { fields, .. }) => {
+                let said: Vec<String> = fields.iter().map(|(f, m)| format!("{f}: {m}")).collect();
+                view_error = Some(said.join("; "));
+                (Vec::new(), None, None)
+            }
+            Err(e) => return Err(e),
+        }
     } else {
         match super::search_ids(&state, &caller, &q, "applicant").await {
             Ok(ids) => (applicants::some(&state, &caller, &ids).await?, None, None),
@@ -104,7 +162,7 @@ pub(super) async fn list_page(
                 .unwrap_or_default(),
         })
         .collect();
-    let status = if q_error.is_some() {
+    let status = if q_error.is_some() || view_error.is_some() {
         axum::http::StatusCode::UNPROCESSABLE_ENTITY
     } else {
         axum::http::StatusCode::OK
@@ -114,6 +172,10 @@ pub(super) async fn list_page(
         q,
         q_error,
         more,
+        cases: params.cases.clone().unwrap_or_default(),
+        sort: params.sort.clone().unwrap_or_default(),
+        can_filter_cases: caller.can("cases.read"),
+        view_error,
         can_write: caller.can("applicants.write"),
         shows_email,
         shows_phone,
