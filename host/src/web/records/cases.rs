@@ -168,17 +168,13 @@ impl ListParams {
 
     /// The filters and order as a query string (what is kept).
     fn view_query(&self) -> String {
-        let pairs: Vec<(&str, &str)> = [
+        super::view_query(&[
             ("status", &self.status),
             ("stage", &self.stage),
             ("program", &self.program),
             ("responsible", &self.responsible),
             ("sort", &self.sort),
-        ]
-        .into_iter()
-        .filter_map(|(name, value)| Some((name, value.as_deref().filter(|v| !v.is_empty())?)))
-        .collect();
-        serde_urlencoded::to_string(pairs).unwrap_or_default()
+        ])
     }
 
     /// Takes the filters and order of a kept query string.
@@ -239,21 +235,13 @@ pub(super) async fn list_page(
         };
         match cases::page(&state, &caller, &query).await {
             Ok(page) => {
-                let more = page.next_cursor.map(|cursor| {
-                    let mut next = params.view_query();
-                    if !next.is_empty() {
-                        next.push('&');
-                    }
-                    next.push_str(
-                        &serde_urlencoded::to_string([("cursor", cursor)]).unwrap_or_default(),
-                    );
-                    next
-                });
+                let more = page
+                    .next_cursor
+                    .map(|cursor| super::next_page(params.view_query(), &cursor));
                 (page.items, more, None)
             }
             Err(AppError::Invalid { fields, .. }) => {
-                let said: Vec<String> = fields.iter().map(|(f, m)| format!("{f}: {m}")).collect();
-                view_error = Some(said.join("; "));
+                view_error = Some(super::refused_filters(&fields));
                 (Vec::new(), None, None)
             }
             Err(e) => return Err(e),

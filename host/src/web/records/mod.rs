@@ -52,6 +52,32 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(files::delete_page))
 }
 
+/// A list's filters and order as the query string a person's view is kept
+/// and linked by: the pairs that hold a value.
+pub fn view_query(pairs: &[(&str, &Option<String>)]) -> String {
+    let given: Vec<(&str, &str)> = pairs
+        .iter()
+        .filter_map(|(name, value)| Some((*name, value.as_deref().filter(|v| !v.is_empty())?)))
+        .collect();
+    serde_urlencoded::to_string(given).unwrap_or_default()
+}
+
+/// The query string of a list's next page: its view, then the cursor.
+pub fn next_page(view: String, cursor: &str) -> String {
+    let mut next = view;
+    if !next.is_empty() {
+        next.push('&');
+    }
+    next.push_str(&serde_urlencoded::to_string([("cursor", cursor)]).unwrap_or_default());
+    next
+}
+
+/// Why a list's filters were refused, in one line: `field: why; ...`.
+pub fn refused_filters(fields: &crate::error::FieldErrors) -> String {
+    let said: Vec<String> = fields.iter().map(|(f, m)| format!("{f}: {m}")).collect();
+    said.join("; ")
+}
+
 /// Links to the modules' pages about the applicant or case `id` (their
 /// `[[tabs]]`): of the modules enabled in the practice that the caller may
 /// reach, as (label, address).
