@@ -133,6 +133,16 @@ pub async fn serve_with(
             );
         }
     }
+    match modules::indexes::refresh(&state).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            collections = n,
+            "module indexes brought up to their manifests"
+        ),
+        // Lists filtered by a new field would miss earlier documents:
+        // better not to serve than to serve them wrong.
+        Err(e) => return Err(anyhow::Error::new(e).context("rebuilding module indexes")),
+    }
     match modules::earlier_settings::carry_over(&state).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(practices = n, "module settings carried over"),

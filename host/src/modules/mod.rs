@@ -23,6 +23,7 @@ mod imports_directory;
 mod imports_files;
 mod imports_records;
 mod imports_search;
+pub mod indexes;
 pub mod routes;
 pub mod store;
 

@@ -188,6 +188,26 @@ pub async fn put(
             )));
         }
     }
+    write_fields(tx, (p, m, c), id, &object, indexed).await?;
+    Ok(StoredDocument {
+        id: id.to_string(),
+        version,
+        created_at,
+        updated_at: now,
+        data: data.to_string(),
+    })
+}
+
+/// Replaces the copies of a document's indexed fields with those of
+/// `object` for the fields `indexed` names, in the (practice, module,
+/// collection) given.
+pub async fn write_fields(
+    tx: &mut crate::db::Tx,
+    (p, m, c): (&str, &str, &str),
+    id: &str,
+    object: &Map<String, Value>,
+    indexed: &[String],
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "DELETE FROM module_document_fields WHERE practice_id = $1 AND module_id = $2 AND collection = $3 AND doc_id = $4",
     )
@@ -213,13 +233,7 @@ pub async fn put(
             .await?;
         }
     }
-    Ok(StoredDocument {
-        id: id.to_string(),
-        version,
-        created_at,
-        updated_at: now,
-        data: data.to_string(),
-    })
+    Ok(())
 }
 
 pub async fn delete(
