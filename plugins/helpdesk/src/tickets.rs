@@ -61,6 +61,8 @@ pub fn visible_tickets(
         ("status", &filter.status),
         ("priority", &filter.priority),
         ("category", &filter.category),
+        ("case_id", &filter.case),
+        ("applicant_id", &filter.applicant),
     ] {
         if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
             query = query.where_eq(field, value);
@@ -129,12 +131,17 @@ pub fn detail(ctx: &Ctx, doc: &Doc<Ticket>, settings: &Settings) -> Result<Value
 /// category, saved with its SLA timer, announced and mailed.
 pub fn open_ticket(ctx: &Ctx, new: NewTicket, requester_id: &str) -> Result<Doc<Ticket>> {
     let settings = data::settings(ctx)?;
-    let valid = check_new(&new, &settings.categories)?;
+    let mut valid = check_new(&new, &settings.categories)?;
     if let Some(applicant) = &valid.applicant_id {
         related(ctx.applicant(applicant), "applicant_id")?;
     }
     if let Some(case) = &valid.case_id {
-        related(ctx.case(case), "case_id")?;
+        let case = related(ctx.case(case), "case_id")?;
+        // A case names its applicant: the ticket is theirs too, and shows
+        // on their page.
+        if valid.applicant_id.is_none() {
+            valid.applicant_id = case.applicant_id;
+        }
     }
     let folio = data::next_folio(ctx)?;
     let mut ticket = Ticket::open(valid, folio, requester_id.to_owned(), now(ctx));
@@ -260,9 +267,9 @@ pub fn assign(ctx: &Ctx, ticket: &Ticket, settings: &Settings) -> Result<Option<
 }
 
 /// A related applicant or case must exist and be readable by the caller.
-fn related<T>(found: Result<T>, field: &str) -> Result<()> {
+fn related<T>(found: Result<T>, field: &str) -> Result<T> {
     match found {
-        Ok(_) => Ok(()),
+        Ok(found) => Ok(found),
         Err(e) if e.status() == 404 => Err(Error::invalid_field(field, "not found")),
         Err(e) if e.status() == 403 => Err(Error::invalid_field(field, "not readable by you")),
         Err(e) => Err(e),
@@ -298,6 +305,10 @@ pub struct TicketList {
     pub priority: Option<String>,
     pub category: Option<String>,
     pub breached: Option<String>,
+    /// Only the tickets about this case (its id).
+    pub case: Option<String>,
+    /// Only the tickets about this applicant (their id).
+    pub applicant: Option<String>,
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }

@@ -10,6 +10,7 @@ use immcase_tests::{Api, Backend, Resp, TestServer, on_both_databases};
 use serde_json::{Value, json};
 
 on_both_databases!(tickets_name_their_case_by_folio_and_applicant_by_email);
+on_both_databases!(a_case_and_an_applicant_list_their_tickets);
 
 /// Files a ticket through the page's form with these `case` and
 /// `applicant` texts.
@@ -127,5 +128,161 @@ async fn tickets_name_their_case_by_folio_and_applicant_by_email(backend: Backen
         .await
         .expect_status(200);
     assert_eq!(list.body["items"].as_array().unwrap().len(), 2);
+    server.stop().await;
+}
+
+/// The page a record's Tickets tab leads to, as `api` sees it.
+async fn tab(api: &Api, query: &str) -> String {
+    api.get(&format!("/m/helpdesk/?{query}"))
+        .await
+        .expect_status(200)
+        .text
+}
+
+async fn a_case_and_an_applicant_list_their_tickets(backend: Backend) {
+    let mut server = TestServer::start(backend).await;
+    let admin = server.admin().await;
+    admin.set_module("helpdesk", true).await;
+    let applicant = |given: &str| json!({ "given_name": given, "family_name": "Moreau", "emails": [format!("{given}@example.com")] });
+    let lea = admin
+        .post("/api/v1/applicants", applicant("lea"))
+        .await
+        .expect_status(201)
+        .body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let max = admin
+        .post("/api/v1/applicants", applicant("max"))
+        .await
+        .expect_status(201)
+        .body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let case = admin.open_case(&lea, "study_permit").await;
+    let case_id = case["id"].as_str().unwrap().to_string();
+    let folio = case["folio"].as_str().unwrap().to_string();
+    let file = |subject: &str, about: Value| {
+        let mut body = json!({
+            "subject": subject, "description": "-", "category": "case_support", "priority": "medium",
+        });
+        body.as_object_mut()
+            .unwrap()
+            .extend(about.as_object().unwrap().clone());
+        body
+    };
+    // Through the API a case alone names its applicant too.
+    let on_case = admin
+        .post(
+            &format!("{API}/tickets"),
+            file("Biometrics letter", json!({ "case_id": case_id })),
+        )
+        .await
+        .expect_status(201)
+        .body;
+    assert_eq!(on_case["applicant_id"], lea);
+    admin
+        .post(
+            &format!("{API}/tickets"),
+            file("Address change", json!({ "applicant_id": lea })),
+        )
+        .await
+        .expect_status(201);
+    admin
+        .post(
+            &format!("{API}/tickets"),
+            file("Other person", json!({ "applicant_id": max })),
+        )
+        .await
+        .expect_status(201);
+
+    // The case's page and the applicant's have a Tickets tab.
+    let page = admin
+        .get(&format!("/cases/{case_id}"))
+        .await
+        .expect_status(200)
+        .text;
+    assert!(
+        page.contains(&format!(r#"href="/m/helpdesk/?case={case_id}""#)),
+        "{page}"
+    );
+    let page = admin
+        .get(&format!("/applicants/{lea}"))
+        .await
+        .expect_status(200)
+        .text;
+    assert!(
+        page.contains(&format!(r#"href="/m/helpdesk/?applicant={lea}""#)),
+        "{page}"
+    );
+
+    let check = |case_tab: &str, lea_tab: &str| {
+        // The case: its ticket only, naming it, and a new ticket about it.
+        assert!(case_tab.contains("Biometrics letter"), "{case_tab}");
+        assert!(!case_tab.contains("Address change"), "{case_tab}");
+        assert!(!case_tab.contains("Other person"), "{case_tab}");
+        assert!(
+            case_tab.contains(&format!(r#"<a href="/cases/{case_id}">{folio}</a>"#)),
+            "{case_tab}"
+        );
+        assert!(
+            case_tab.contains(&format!("/m/helpdesk/new?case_id=case:{case_id}")),
+            "{case_tab}"
+        );
+        // The applicant: theirs and their case's, nobody else's.
+        assert!(lea_tab.contains("Biometrics letter"), "{lea_tab}");
+        assert!(lea_tab.contains("Address change"), "{lea_tab}");
+        assert!(!lea_tab.contains("Other person"), "{lea_tab}");
+        assert!(lea_tab.contains("Tickets about"), "{lea_tab}");
+    };
+    check(
+        &tab(&admin, &format!("case={case_id}")).await,
+        &tab(&admin, &format!("applicant={lea}")).await,
+    );
+    // The JSON list filters the same way.
+    let listed = admin
+        .get(&format!("{API}/tickets?case={case_id}"))
+        .await
+        .expect_status(200);
+    assert_eq!(listed.body["items"].as_array().unwrap().len(), 1);
+
+    // The new-ticket form starts about the case.
+    let form = admin
+        .get(&format!("/m/helpdesk/new?case_id=case:{case_id}"))
+        .await
+        .expect_status(200)
+        .text;
+    assert!(
+        form.contains(&format!(r#"value="case:{case_id}""#)),
+        "{form}"
+    );
+
+    // Tickets stored before the helpdesk indexed `case_id` and
+    // `applicant_id` (as a practice upgrading has them): the server
+    // rebuilds the copies when it starts, and the tabs find them.
+    sqlx::any::install_default_drivers();
+    let db = sqlx::AnyPool::connect(&server.config.database_url())
+        .await
+        .unwrap();
+    for statement in [
+        "DELETE FROM module_document_fields WHERE module_id = 'helpdesk' AND field IN ('case_id', 'applicant_id')",
+        "UPDATE module_indexes SET fields = 'folio,status' WHERE module_id = 'helpdesk' AND collection = 'tickets'",
+    ] {
+        let done = sqlx::query(statement).execute(&db).await.unwrap();
+        assert!(done.rows_affected() > 0, "{statement}");
+    }
+    assert!(
+        !tab(&admin, &format!("case={case_id}"))
+            .await
+            .contains("Biometrics letter")
+    );
+    db.close().await;
+    server.restart().await;
+    let admin = server.admin().await;
+    check(
+        &tab(&admin, &format!("case={case_id}")).await,
+        &tab(&admin, &format!("applicant={lea}")).await,
+    );
     server.stop().await;
 }

@@ -90,11 +90,30 @@ pub fn home(ctx: &Ctx, request: Request) -> Result<Response> {
                 .text("Older tickets"),
         );
     }
-    let mut links = el("p").child(
-        el("a")
-            .attr("href", format!("{BASE}/new"))
-            .text("File a ticket"),
-    );
+    // From a case's or an applicant's page: their tickets, and a new one
+    // starts about them.
+    let (about, new_ticket) = match (nonempty(&filter.case), nonempty(&filter.applicant)) {
+        (Some(case), _) => (
+            Some(
+                el("p")
+                    .class("about")
+                    .text("Tickets about the case ")
+                    .child(related::case_link(ctx, case)),
+            ),
+            format!("{BASE}/new?case_id=case:{}", encode(case)),
+        ),
+        (None, Some(applicant)) => (
+            Some(
+                el("p")
+                    .class("about")
+                    .text("Tickets about ")
+                    .child(related::applicant_link(ctx, applicant)),
+            ),
+            format!("{BASE}/new?applicant_id=applicant:{}", encode(applicant)),
+        ),
+        (None, None) => (None, format!("{BASE}/new")),
+    };
+    let mut links = el("p").child(el("a").attr("href", new_ticket).text("File a ticket"));
     // What the host's check of the settings cannot see (rules across
     // fields) is shown to those who can fix it.
     let mut to_check = el("div");
@@ -120,6 +139,7 @@ pub fn home(ctx: &Ctx, request: Request) -> Result<Response> {
         el("section")
             .class("helpdesk-page")
             .child(el("h1").text("Helpdesk"))
+            .child(about.unwrap_or_else(|| el("div")))
             .child(links)
             .child(to_check)
             .child(filters(&filter, &settings))
@@ -160,10 +180,22 @@ fn filters(filter: &TicketList, settings: &Settings) -> Element {
             .text(label)
             .child(el("select").attr("name", name).children(options))
     };
+    // Filtering keeps the record the list is about.
+    let kept = [("case", &filter.case), ("applicant", &filter.applicant)]
+        .into_iter()
+        .filter_map(|(name, value)| {
+            nonempty(value).map(|value| {
+                el("input")
+                    .attr("type", "hidden")
+                    .attr("name", name)
+                    .attr("value", value)
+            })
+        });
     el("form")
         .class("filters")
         .attr("method", "get")
         .attr("action", format!("{BASE}/"))
+        .children(kept)
         .child(check("mine", "Mine", tickets::flag(&filter.mine)))
         .child(check("team", "My team", tickets::flag(&filter.team)))
         .child(check(
@@ -204,9 +236,29 @@ fn filters(filter: &TicketList, settings: &Settings) -> Element {
 
 // Filing --------------------------------------------------------------------
 
-/// `GET /new` (page): the form to file a ticket.
-pub fn new_ticket(ctx: &Ctx, _request: Request) -> Result<Response> {
-    new_ticket_page(ctx, &TicketForm::default(), None)
+/// `GET /new` (page): the form to file a ticket; `?case_id=` and
+/// `?applicant_id=` fill in what it is about (from a record's tickets).
+pub fn new_ticket(ctx: &Ctx, request: Request) -> Result<Response> {
+    let about: TicketAbout = request.query_as()?;
+    let form = TicketForm {
+        applicant_id: about.applicant_id,
+        case_id: about.case_id,
+        ..TicketForm::default()
+    };
+    new_ticket_page(ctx, &form, None)
+}
+
+/// What a new ticket is about, as a record's tickets link to the form.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct TicketAbout {
+    applicant_id: String,
+    case_id: String,
+}
+
+/// A query parameter's value when it is given and not empty.
+fn nonempty(value: &Option<String>) -> Option<&str> {
+    value.as_deref().filter(|v| !v.is_empty())
 }
 
 /// `POST /tickets` from the form: to the new ticket, or the form again.
