@@ -12,7 +12,10 @@
 //! read through the host's `records` import as the person writing or reading
 //! the note. A new note about one that does not exist (or is in the trash)
 //! is refused with 422 naming `subject`; a person who may not read it gets
-//! the host's 403 (`applicants.read` or `cases.read`) as it is. The note's
+//! the host's 403 (`applicants.read` or `cases.read`) as it is. A case may
+//! be named by its folio (`case:CAS014`, or `CAS014` alone); the note is
+//! stored about `case:{id}` all the same, so the case's Notes tab lists it.
+//! The note's
 //! page names it, linked to its page: "About Ana Díaz" (`/applicants/{id}`)
 //! or "About CAS014 (Ana Díaz)" (`/cases/{id}`), as far as the reader may
 //! see it (the subject as written otherwise). The reminder email names it
@@ -291,14 +294,14 @@ fn remove_note(ctx: &Ctx, id: &str, version: Option<u64>) -> Result<()> {
 /// search entry.
 fn add_note(ctx: &Ctx, new: NewNote) -> Result<Doc<Note>> {
     rules::check_new(&new.subject, &new.text, new.follow_up_at)?;
-    subjects::check_exists(ctx, &new.subject)?;
+    let subject = subjects::canonical(ctx, &new.subject)?;
     let caller = ctx.caller();
     let author_id = caller
         .user_id
         .clone()
         .ok_or_else(|| Error::Forbidden("only a signed-in person can write notes".into()))?;
     let note = Note {
-        subject: new.subject.trim().to_owned(),
+        subject,
         text: new.text,
         author_id,
         author_name: caller.display_name.clone(),

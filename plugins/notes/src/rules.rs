@@ -168,6 +168,14 @@ impl Record<'_> {
         }
     }
 
+    /// The subject that names it by id: `applicant:{id}`, `case:{id}`.
+    pub fn subject(&self) -> String {
+        match self {
+            Record::Applicant(id) => format!("applicant:{id}"),
+            Record::Case(id) => format!("case:{id}"),
+        }
+    }
+
     /// The record's page in the host.
     pub fn page(&self) -> String {
         match self {

@@ -15,20 +15,25 @@ fn case_by_id_or_folio(ctx: &Ctx, id: &str) -> Result<Case> {
     }
 }
 
-/// Refuses a new note about an applicant or a case that does not exist:
-/// 422 naming `subject`. A case may be named by id or by folio
-/// (`case:CAS014`). A person who may not read it gets the host's 403 as it
-/// is. Other subjects are free text.
-pub fn check_exists(ctx: &Ctx, subject: &str) -> Result<()> {
+/// The subject a new note is stored under: `applicant:{id}` or
+/// `case:{id}` for a record, so the record's page finds the note however
+/// it was named (a case may be typed by folio: `case:CAS014`, `CAS014`);
+/// other subjects are free text, kept as written (trimmed).
+///
+/// Refuses a record that does not exist: 422 naming `subject`. A person
+/// who may not read it gets the host's 403 as it is.
+pub fn canonical(ctx: &Ctx, subject: &str) -> Result<String> {
     let Some(record) = subject_record(subject) else {
-        return Ok(());
+        return Ok(subject.trim().to_owned());
     };
     let found = match record {
-        Record::Applicant(id) => ctx.applicant(id).map(drop),
-        Record::Case(id) => case_by_id_or_folio(ctx, id).map(drop),
+        Record::Applicant(id) => ctx
+            .applicant(id)
+            .map(|a| Record::Applicant(&a.id).subject()),
+        Record::Case(id) => case_by_id_or_folio(ctx, id).map(|c| Record::Case(&c.id).subject()),
     };
     match found {
-        Ok(()) => Ok(()),
+        Ok(subject) => Ok(subject),
         Err(e) if e.status() == 404 => Err(Error::invalid_field(
             "subject",
             &format!("there is no {} {} here", record.word(), id_of(record)),

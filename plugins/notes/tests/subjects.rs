@@ -91,7 +91,12 @@ fn a_note_about_a_record_needs_the_record() {
 fn a_case_may_be_named_by_its_folio() {
     let host = host();
     let note = json_of(&add(&host, &lee(), "case:cas14"), 201);
-    assert_eq!(note["subject"], "case:cas14", "kept as written");
+    assert_eq!(
+        note["subject"], "case:c1",
+        "kept by id, so the case's tab finds it"
+    );
+    let bare = json_of(&add(&host, &lee(), "CAS014"), 201);
+    assert_eq!(bare["subject"], "case:c1");
     let id = note["id"].as_str().unwrap_or_default();
     let html = page(&host.get_page(&lee(), &format!("/notes/{id}")));
     assert!(

@@ -15,6 +15,7 @@ on_both_databases!(
     a_stale_edit_asks_only_about_the_field_both_changed,
     two_people_editing_a_case_keep_both_changes,
     the_case_list_filters_and_shows_cards_on_a_phone,
+    the_applicant_list_filters_by_cases_and_keeps_it,
     a_note_is_picked_onto_a_case_as_one_types,
     a_case_is_opened_and_closed_on_a_phone,
     a_field_the_role_hides_is_not_on_the_pages,
@@ -497,6 +498,69 @@ async fn the_case_list_filters_and_shows_cards_on_a_phone(backend: Backend) {
     server.stop().await;
 }
 
+async fn the_applicant_list_filters_by_cases_and_keeps_it(backend: Backend) {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let db = backend.name();
+    let server = TestServer::start(backend).await;
+    let api = server.admin().await;
+    let with_case = api.add_applicant("Nakamura-Oyelaran").await;
+    api.open_case(&with_case, "study_permit").await;
+    api.add_applicant("Brzęczyszczykiewicz").await;
+    for (width, height, device) in [(LAPTOP.0, LAPTOP.1, "laptop"), (PHONE.0, PHONE.1, "phone")] {
+        let s = browser.session(width, height).await;
+        scenario(&format!("applicant-list-{device}-{db}"), &s, async {
+            s.sign_in(&base(&server), ADMIN_EMAIL, ADMIN_PASSWORD).await;
+            s.goto(&format!("{}/applicants", base(&server))).await;
+            let all = s.wait_for_text("table.applicants", "Nakamura").await;
+            assert!(all.contains("Brzęczyszczykiewicz"), "{all}");
+            // Those without cases, oldest first, kept for the next visit.
+            s.select_by_value("select[name=cases]", "none").await;
+            s.select_by_value("select[name=sort]", "oldest").await;
+            s.submit_button("Apply").await;
+            s.wait_for_text("main", "Clear filters").await;
+            let listed = s.text("table.applicants").await;
+            assert!(
+                listed.contains("Brzęczyszczykiewicz") && !listed.contains("Nakamura"),
+                "{listed}"
+            );
+            s.goto(&format!("{}/applicants", base(&server))).await;
+            let kept = s
+                .wait_for_text("table.applicants", "Brzęczyszczykiewicz")
+                .await;
+            assert!(!kept.contains("Nakamura"), "kept: {kept}");
+            assert_eq!(value_of(&s, "select[name=sort]").await, "oldest");
+            // With an open case: the other one.
+            s.select_by_value("select[name=cases]", "open").await;
+            s.submit_button("Apply").await;
+            let listed = s.wait_for_text("table.applicants", "Nakamura").await;
+            assert!(!listed.contains("Brzęczyszczykiewicz"), "{listed}");
+            let sideways = s
+                .client
+                .execute(
+                    "return document.documentElement.scrollWidth > window.innerWidth;",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            assert_eq!(
+                sideways,
+                json!(false),
+                "no sideways scrolling on a {device}"
+            );
+            s.screenshot(&format!("applicant-list-{device}-{db}")).await;
+            s.click("a[href='/applicants?view=all']").await;
+            let all = s
+                .wait_for_text("table.applicants", "Brzęczyszczykiewicz")
+                .await;
+            assert!(all.contains("Nakamura"), "{all}");
+        })
+        .await;
+    }
+    server.stop().await;
+}
+
 async fn a_note_is_picked_onto_a_case_as_one_types(backend: Backend) {
     let Some(browser) = Browser::start().await else {
         return;
@@ -564,10 +628,17 @@ async fn a_note_is_picked_onto_a_case_as_one_types(backend: Backend) {
 
         // The case's page leads to its notes.
         s.goto(&format!("{}/cases/{case_id}", base(&server))).await;
-        s.click(".record-tabs a").await;
+        s.click(".record-tabs a[href^='/m/notes/']").await;
         let notes = s.wait_for_text("main h1", "Notes about").await;
         assert!(notes.contains("CAS001"), "{notes}");
         s.wait_for_text("main ul.notes", "Ask for the bank letter")
+            .await;
+        // And to its tickets.
+        s.goto(&format!("{}/cases/{case_id}", base(&server))).await;
+        s.click(".record-tabs a[href^='/m/helpdesk/']").await;
+        let about = s.wait_for_text("main p.about", "CAS001").await;
+        assert!(about.contains("Tickets about the case"), "{about}");
+        s.wait_for_text("main ul.tickets", "Bank letter missing")
             .await;
     })
     .await;

@@ -292,7 +292,7 @@ async fn module_pages_are_framed_in_the_shell(backend: Backend) {
     admin.set_module("trapping", true).await;
     // The note below is about the practice's first case, named by folio.
     let applicant = admin.add_applicant("Lindqvist").await;
-    admin.open_case(&applicant, "visitor_visa").await;
+    let case = admin.open_case(&applicant, "visitor_visa").await;
     let page = admin.get("/m/notes/").await.expect_status(200);
     assert!(page.text.starts_with("<!doctype html>"), "{}", page.text);
     assert!(page.text.contains("<title>Notes · "), "{}", page.text);
@@ -337,6 +337,16 @@ async fn module_pages_are_framed_in_the_shell(backend: Backend) {
         after.text
     );
     assert!(after.text.contains("Call the client"));
+    // Named by folio, it is about the case all the same: the case's Notes
+    // tab lists it.
+    let tab = admin
+        .get(&format!(
+            "/m/notes/?subject=case:{}",
+            case["id"].as_str().unwrap()
+        ))
+        .await
+        .expect_status(200);
+    assert!(tab.text.contains("Call the client"), "{}", tab.text);
     let again = admin.get("/m/notes/").await.expect_status(200);
     assert!(
         !again.text.contains("class=\"flash\""),
