@@ -55,6 +55,9 @@ pub struct Config {
     /// The longest a module call may hold the database's write lock, from
     /// its first write to its end (see `modules::call`).
     pub module_write_hold: std::time::Duration,
+    /// The longest the dashboard and a record's page wait for a module's
+    /// panel or tab before showing a notice instead (2 s unless configured).
+    pub fragment_time_limit: std::time::Duration,
     /// How long deleted applicants and cases stay restorable in the trash.
     pub trash_retention: SignedDuration,
     pub files: FilesConfig,
@@ -197,6 +200,7 @@ impl Config {
             module_cache_dir: None,
             jobs_poll_interval: std::time::Duration::from_secs(1),
             module_write_hold: std::time::Duration::from_millis(250),
+            fragment_time_limit: std::time::Duration::from_secs(2),
             trash_retention: SignedDuration::from_hours(24 * 30),
             files: FilesConfig::default(),
             housekeeping_interval: std::time::Duration::from_secs(600),

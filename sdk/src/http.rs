@@ -9,6 +9,21 @@ use crate::error::{Error, Result};
 use crate::html;
 use crate::wit::immcase::plugin::types::{HttpRequest, HttpResponse};
 
+/// The header by which the host says where a page goes (see
+/// [`Request::placement`]).
+pub const PLACEMENT_HEADER: &str = "x-immcase-placement";
+
+/// Where the host shows a page a module answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// The module's own page, framed in the shell.
+    Page,
+    /// A panel of the dashboard (`[[panels]]` in `plugin.toml`).
+    Panel,
+    /// The tab of an applicant's or a case's page (`[[tabs]]`).
+    Tab,
+}
+
 /// A request below the module's mount point.
 ///
 /// `/api/v1/m/notes/notes/42` reaches the notes module as `GET /notes/42`
@@ -172,6 +187,30 @@ impl Request {
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
+    }
+
+    /// Where the host shows the page it asked for: the module's own page
+    /// in the shell, a panel of the dashboard or a tab of an applicant's or
+    /// a case's page (from the header `X-Immcase-Placement` the host sets).
+    /// A panel or a tab is shown under the host's heading, so it leaves out
+    /// its own `<h1>`.
+    ///
+    /// ```
+    /// use immcase_sdk::{Placement, Request};
+    ///
+    /// let page = Request::new("GET", "/").as_page();
+    /// assert_eq!(page.placement(), Placement::Page);
+    /// let panel = page.clone().with_header("X-Immcase-Placement", "panel");
+    /// assert_eq!(panel.placement(), Placement::Panel);
+    /// let tab = page.with_header("X-Immcase-Placement", "tab");
+    /// assert_eq!(tab.placement(), Placement::Tab);
+    /// ```
+    pub fn placement(&self) -> Placement {
+        match self.header(PLACEMENT_HEADER) {
+            Some("panel") => Placement::Panel,
+            Some("tab") => Placement::Tab,
+            _ => Placement::Page,
+        }
     }
 
     /// The raw body.

@@ -130,7 +130,7 @@ pub use caller::Caller;
 pub use ctx::Ctx;
 pub use error::{Error, Result};
 pub use files::FileInfo;
-pub use http::{Request, Response};
+pub use http::{PLACEMENT_HEADER, Placement, Request, Response};
 pub use multipart::{Multipart, Part};
 pub use people::Person;
 pub use plugin::{Event, Plugin, Timer};

@@ -247,10 +247,21 @@ impl TestServer {
     /// Starts a server with test modules (folder names under
     /// `tests/modules`) installed besides the bundled ones.
     pub async fn start_with_modules(backend: Backend, modules: &[&str]) -> TestServer {
+        Self::start_with_modules_and(backend, modules, |_| {}).await
+    }
+
+    /// [`TestServer::start_with_modules`] after `adjust` has changed the
+    /// configuration.
+    pub async fn start_with_modules_and(
+        backend: Backend,
+        modules: &[&str],
+        adjust: impl FnOnce(&mut Config),
+    ) -> TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
         let installed = install_test_modules(&dir.path().join("installed-modules"), modules);
         Self::start_in(backend, dir, move |config| {
-            config.module_dirs.extend(installed)
+            config.module_dirs.extend(installed);
+            adjust(config);
         })
         .await
     }

@@ -57,6 +57,8 @@ pub fn served_host_apis() -> String {
 /// Largest memory a module may ask for, and longest time per call.
 const MAX_MEMORY_MB: u32 = 1024;
 const MAX_TIMEOUT_MS: u32 = 60_000;
+/// The most dashboard panels one module may declare.
+const MAX_PANELS: usize = 4;
 
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -77,6 +79,8 @@ pub struct Manifest {
     /// What the module shows about an applicant or a case (its notes, its
     /// tickets), linked from the record's page.
     pub tabs: Vec<RecordTab>,
+    /// What the module puts on the dashboard (`[[panels]]`).
+    pub panels: Vec<DashboardPanel>,
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub settings: Declarations,
     /// A permission of the module's own whose holders may change its
@@ -163,6 +167,19 @@ pub struct RecordTab {
     pub path: String,
 }
 
+/// A panel of the dashboard (`[[panels]]`): the host asks the module's page
+/// at `path` for it, with the header `X-Immcase-Placement: panel`, and
+/// places the HTML it answers under `title`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DashboardPanel {
+    /// 1 to 60 characters, e.g. `My tickets`.
+    pub title: String,
+    /// Below the module's page mount: `/panel/mine`.
+    pub path: String,
+}
+
 impl RecordTab {
     /// The tab's page for the record `id`, below `/m/{module}`.
     ///
@@ -237,6 +254,8 @@ struct RawManifest {
     nav: Vec<NavEntry>,
     #[serde(default)]
     tabs: Vec<RecordTab>,
+    #[serde(default)]
+    panels: Vec<DashboardPanel>,
     #[serde(default)]
     settings: Declarations,
     #[serde(default, rename = "settings-permission")]
@@ -469,6 +488,39 @@ impl Manifest {
                 ));
             }
         }
+        for record in ["applicant", "case"] {
+            if raw.tabs.iter().filter(|t| t.record == record).count() > 1 {
+                return Err(bad(
+                    "tabs",
+                    format!(
+                        "a module shows one tab on a {record}'s page: declare at most one with record = \"{record}\""
+                    ),
+                ));
+            }
+        }
+        if raw.panels.len() > MAX_PANELS {
+            return Err(bad(
+                "panels",
+                format!("a module puts at most {MAX_PANELS} panels on the dashboard"),
+            ));
+        }
+        for p in &raw.panels {
+            let wrong = p.title.trim().is_empty()
+                || p.title.chars().count() > 60
+                || !p.path.starts_with('/')
+                || p.path.len() > 200
+                || p.path.contains([' ', '\\', '"', '<', '>'])
+                || p.path.contains("..");
+            if wrong {
+                return Err(bad(
+                    "panels",
+                    format!(
+                        "panel {:?}: needs a title of 1 to 60 characters and a path starting with /",
+                        p.title
+                    ),
+                ));
+            }
+        }
         raw.settings
             .validate("settings")
             .map_err(|m| bad(m.path, m.message))?;
@@ -507,6 +559,7 @@ impl Manifest {
             permissions: raw.permissions,
             nav: raw.nav,
             tabs: raw.tabs,
+            panels: raw.panels,
             settings: raw.settings,
             settings_permission: raw.settings_permission,
             earlier_settings: raw.earlier_settings,

@@ -179,3 +179,44 @@ fn record_tabs_name_their_record_and_hold_the_id() {
         assert_eq!(err.field, "tabs", "{wrong}: {err}");
     }
 }
+
+#[test]
+fn a_module_shows_one_tab_per_kind_of_record() {
+    let tab = |record: &str| {
+        format!("[[tabs]]\nrecord = \"{record}\"\nlabel = \"Notes\"\npath = \"/?s={{id}}\"\n")
+    };
+    let both = format!("{NOTES}\n{}{}", tab("case"), tab("applicant"));
+    assert_eq!(Manifest::parse(&both).unwrap().tabs.len(), 2);
+    let twice = format!("{NOTES}\n{}{}", tab("case"), tab("case"));
+    let err = Manifest::parse(&twice).unwrap_err();
+    assert_eq!(err.field, "tabs");
+    assert!(err.reason.contains("one tab on a case's page"), "{err}");
+}
+
+#[test]
+fn dashboard_panels_have_a_title_and_a_path() {
+    let with = |panels: &str| format!("{NOTES}\n{panels}");
+    let panel =
+        |title: &str, path: &str| format!("[[panels]]\ntitle = \"{title}\"\npath = \"{path}\"\n");
+    let m = Manifest::parse(&with(&panel("My notes", "/panel"))).unwrap();
+    assert_eq!(m.panels[0].title, "My notes");
+    assert_eq!(m.panels[0].path, "/panel");
+    for wrong in [
+        panel("", "/panel"),
+        panel(&"x".repeat(61), "/panel"),
+        panel("Mine", "panel"),
+        panel("Mine", "/../admin"),
+        panel("Mine", "/a b"),
+        [
+            panel("1", "/1"),
+            panel("2", "/2"),
+            panel("3", "/3"),
+            panel("4", "/4"),
+            panel("5", "/5"),
+        ]
+        .concat(),
+    ] {
+        let err = Manifest::parse(&with(&wrong)).unwrap_err();
+        assert_eq!(err.field, "panels", "{wrong}: {err}");
+    }
+}

@@ -10,13 +10,17 @@
 //!   modules built against 0.1.x.
 //! - `store`: the document store behind the `store` import.
 //! - `routes`: the HTTP API for modules (list, enable, settings, jobs, nav);
-//! - `dispatch`: requests to a module's own routes, through `handle-http`.
+//! - `dispatch`: requests to a module's own routes, through `handle-http`;
+//! - `fragments`: a module's dashboard panels and record tabs, asked for
+//!   and placed inside the host's pages;
+//! - `indexes`: indexed fields brought up to a module's manifest at start.
 
 pub mod background;
 pub mod call;
 mod contract_0_1;
 mod dispatch;
 pub mod earlier_settings;
+pub mod fragments;
 mod imports;
 mod imports_actions;
 mod imports_directory;

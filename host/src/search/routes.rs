@@ -63,20 +63,11 @@ fn scope(caller: &Caller) -> (Vec<String>, Vec<&'static str>) {
 /// `search` capability, enabled in the practice, and reachable by the caller
 /// (`module:{id}`).
 async fn searchable_modules(state: &AppState, caller: &Caller) -> Result<Vec<String>> {
-    let enabled = state
-        .enabled_modules
-        .get(state.db.pool(), &caller.practice)
-        .await?;
-    Ok(enabled
+    Ok(crate::modules::fragments::open_to(state, caller)
+        .await?
         .iter()
-        .filter(|id| {
-            state
-                .modules
-                .get(id)
-                .is_some_and(|m| m.manifest.capabilities.search)
-        })
-        .filter(|id| caller.can(&format!("{MODULE_PREFIX}{id}")))
-        .cloned()
+        .filter(|m| m.manifest.capabilities.search)
+        .map(|m| m.manifest.id.clone())
         .collect())
 }
 

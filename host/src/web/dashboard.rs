@@ -1,6 +1,8 @@
-//! The dashboard: the first page after signing in. Later modules fill its
-//! panels (upcoming critical deadlines from the calendar, my tickets from the
-//! helpdesk); until a module is enabled its panel says how to get it.
+//! The dashboard: the first page after signing in. Modules fill its panels
+//! (`[[panels]]` in their manifests: the helpdesk's "My tickets"), asked
+//! for in parallel, each within `Config::fragment_time_limit`; one that
+//! fails or is slow is a one-line notice naming the module. Until a module
+//! that promises a panel is enabled, its place says how to get it.
 
 use askama::Template;
 use axum::extract::State;
@@ -9,14 +11,33 @@ use super::nav::nav_items;
 use super::shell::Page;
 use crate::access::Caller;
 use crate::error::Result;
+use crate::modules::fragments::{self, Placement, Shown};
 use crate::state::AppState;
 
+/// A module's panel as the dashboard shows it.
 struct Panel {
-    heading: &'static str,
-    /// The module whose content the panel will show.
-    module: &'static str,
-    enabled: bool,
+    heading: String,
+    module: String,
+    shown: Shown,
 }
+
+/// A panel that fills in once its module is enabled.
+struct Promised {
+    heading: &'static str,
+    module: &'static str,
+}
+
+/// The panels the user guide promises, by the module that fills each.
+const PROMISED: [Promised; 2] = [
+    Promised {
+        heading: "Upcoming critical deadlines",
+        module: "calendar",
+    },
+    Promised {
+        heading: "My tickets",
+        module: "helpdesk",
+    },
+];
 
 struct ModuleLink {
     label: String,
@@ -28,6 +49,7 @@ struct ModuleLink {
 struct DashboardTemplate<'a> {
     name: &'a str,
     panels: Vec<Panel>,
+    promised: Vec<&'a Promised>,
     modules: Vec<ModuleLink>,
     can_manage_modules: bool,
 }
@@ -38,19 +60,45 @@ struct DashboardTemplate<'a> {
         (status = 303, description = "Not signed in: to the sign-in page")))]
 pub(super) async fn dashboard(State(state): State<AppState>, caller: Caller) -> Result<Page> {
     let items = nav_items(&state, &caller).await?;
-    let reachable = |module: &str| items.iter().any(|i| i.module.as_deref() == Some(module));
-    let panels = vec![
-        Panel {
-            heading: "Upcoming critical deadlines",
-            module: "calendar",
-            enabled: reachable("calendar"),
-        },
-        Panel {
-            heading: "My tickets",
-            module: "helpdesk",
-            enabled: reachable("helpdesk"),
-        },
-    ];
+    let open = fragments::open_to(&state, &caller).await?;
+    let limit = state.config.fragment_time_limit;
+    let (state_ref, caller_ref) = (&state, &caller);
+    let asked = open
+        .iter()
+        .flat_map(|module| {
+            module
+                .manifest
+                .panels
+                .iter()
+                .map(move |panel| (module, panel))
+        })
+        .map(|(module, panel)| async move {
+            let id = &module.manifest.id;
+            let shown = fragments::render(
+                state_ref,
+                caller_ref,
+                id,
+                &panel.path,
+                Placement::Panel,
+                limit,
+            )
+            .await;
+            Panel {
+                heading: panel.title.clone(),
+                module: id.clone(),
+                shown,
+            }
+        });
+    let panels = futures_util::future::join_all(asked).await;
+    // A module enabled but not open to this person promises nothing.
+    let enabled = state
+        .enabled_modules
+        .get(state.db.pool(), &caller.practice)
+        .await?;
+    let promised = PROMISED
+        .iter()
+        .filter(|p| !enabled.iter().any(|id| id == p.module))
+        .collect();
     let modules = items
         .iter()
         .filter(|i| i.section == "modules")
@@ -62,6 +110,7 @@ pub(super) async fn dashboard(State(state): State<AppState>, caller: Caller) -> 
     let page = DashboardTemplate {
         name: &caller.display_name,
         panels,
+        promised,
         modules,
         can_manage_modules: caller.can("modules.manage"),
     };

@@ -497,7 +497,7 @@ async fn error_page(
 /// module's forms work in the browser without the module handling tokens.
 /// Tag and attribute names are matched ignoring case; quoted attribute
 /// values may hold `>`.
-fn add_form_tokens(html: &str, token: &str) -> String {
+pub fn add_form_tokens(html: &str, token: &str) -> String {
     let hidden = format!(
         "<input type=\"hidden\" name=\"{}\" value=\"{token}\">",
         crate::api::csrf::FIELD

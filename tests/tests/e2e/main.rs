@@ -11,6 +11,7 @@ mod audit;
 mod case_programs;
 mod cases;
 mod edit_conflicts;
+mod extension_points;
 mod files;
 mod files_s3;
 mod files_sweep;

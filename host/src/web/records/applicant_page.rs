@@ -17,7 +17,7 @@ use super::timeline::{self, Line};
 use super::{Access, access, applicant_name, today};
 use crate::access::Caller;
 use crate::access::people;
-use crate::api::Path;
+use crate::api::{Path, Query};
 use crate::error::{AppError, Result};
 use crate::records::applicant::Applicant;
 use crate::records::{applicants, cases, programs};
@@ -61,8 +61,8 @@ struct DetailTemplate {
     asked: String,
     /// After a save met someone else's: what happened, and what to choose.
     conflict: Option<String>,
-    /// The modules' pages about this applicant: (label, address).
-    tabs: Vec<(String, String)>,
+    /// The page's tabs: the details, and the modules' pages about them.
+    tabs: super::RecordTabs,
     can_read_cases: bool,
     case_rows: Vec<CaseRow>,
     with_applicant: bool,
@@ -117,7 +117,15 @@ async fn page(state: &AppState, caller: &Caller, a: Applicant) -> Result<DetailT
         base: merge::base_text(&values.body(caller)),
         asked: String::new(),
         conflict: None,
-        tabs: super::module_tabs(state, caller, "applicant", &a.id).await?,
+        tabs: super::module_tabs(
+            state,
+            caller,
+            "applicant",
+            &a.id,
+            &format!("/applicants/{}", a.id),
+            None,
+        )
+        .await?,
         can_read_cases: caller.can("cases.read"),
         case_rows: cases,
         with_applicant: false,
@@ -146,8 +154,8 @@ fn framed(template: &DetailTemplate, status: axum::http::StatusCode) -> Result<R
 }
 
 /// One applicant.
-#[utoipa::path(get, path = "/applicants/{id}", tag = "pages", params(("id" = String, Path)),
-    responses((status = 200, description = "The applicant: details, edit form, cases, files, timeline", content_type = "text/html"),
+#[utoipa::path(get, path = "/applicants/{id}", tag = "pages", params(("id" = String, Path), super::TabQuery),
+    responses((status = 200, description = "The applicant: details, edit form, cases, files, timeline; or, with `tab`, a module's tab about them", content_type = "text/html"),
         (status = 303, description = "Not signed in: to the sign-in page"),
         (status = 403, description = "A page saying `applicants.read` is needed", content_type = "text/html"),
         (status = 404, description = "No such applicant in this practice", content_type = "text/html")))]
@@ -155,9 +163,17 @@ pub(in crate::web::records) async fn detail_page(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
+    Query(tab): Query<super::TabQuery>,
 ) -> Result<Response> {
     let a = applicants::read(&state, &caller, &id).await?;
-    framed(&page(&state, &caller, a).await?, axum::http::StatusCode::OK)
+    let mut template = page(&state, &caller, a).await?;
+    if let Some(module) = tab.tab.as_deref() {
+        let id = &template.applicant.id;
+        let at = format!("/applicants/{id}");
+        template.tabs =
+            super::module_tabs(&state, &caller, "applicant", id, &at, Some(module)).await?;
+    }
+    framed(&template, axum::http::StatusCode::OK)
 }
 
 /// Saves an applicant's fields (those the reader may change). Only the

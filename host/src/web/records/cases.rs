@@ -388,8 +388,8 @@ struct CaseTemplate {
     asked: String,
     /// After a save met someone else's: what happened, and what to choose.
     conflict: Option<String>,
-    /// The modules' pages about this case: (label, address).
-    tabs: Vec<(String, String)>,
+    /// The page's tabs: its details, and the modules' pages about it.
+    tabs: super::RecordTabs,
     programs: Vec<Choice>,
     people: Vec<Choice>,
     stages: Vec<Choice>,
@@ -454,7 +454,15 @@ async fn page(state: &AppState, caller: &Caller, c: Case) -> Result<(CaseTemplat
         base: merge::base_text(&CaseForm::of(&c).body(caller)),
         asked: String::new(),
         conflict: None,
-        tabs: super::module_tabs(state, caller, "case", &c.id).await?,
+        tabs: super::module_tabs(
+            state,
+            caller,
+            "case",
+            &c.id,
+            &format!("/cases/{}", c.id),
+            None,
+        )
+        .await?,
         form: FormState::new(&caller.form_token),
         edit_open: false,
         programs: case_form::program_choices(&programs, &c.program),
@@ -473,8 +481,8 @@ async fn page(state: &AppState, caller: &Caller, c: Case) -> Result<(CaseTemplat
 }
 
 /// One case.
-#[utoipa::path(get, path = "/cases/{id}", tag = "pages", params(("id" = String, Path)),
-    responses((status = 200, description = "The case: details, edit form, timeline", content_type = "text/html"),
+#[utoipa::path(get, path = "/cases/{id}", tag = "pages", params(("id" = String, Path), super::TabQuery),
+    responses((status = 200, description = "The case: details, edit form, timeline; or, with `tab`, a module's tab about it", content_type = "text/html"),
         (status = 303, description = "Not signed in: to the sign-in page"),
         (status = 403, description = "A page saying `cases.read` is needed", content_type = "text/html"),
         (status = 404, description = "No such case in this practice", content_type = "text/html")))]
@@ -482,9 +490,22 @@ pub(super) async fn detail_page(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
+    Query(tab): Query<super::TabQuery>,
 ) -> Result<Page> {
     let c = cases::read(&state, &caller, &id).await?;
-    let (template, _) = page(&state, &caller, c).await?;
+    let (mut template, _) = page(&state, &caller, c).await?;
+    if let Some(module) = tab.tab.as_deref() {
+        let at = format!("/cases/{}", template.case.id);
+        template.tabs = super::module_tabs(
+            &state,
+            &caller,
+            "case",
+            &template.case.id,
+            &at,
+            Some(module),
+        )
+        .await?;
+    }
     Page::new(template.case.folio.clone(), &template)
 }
 

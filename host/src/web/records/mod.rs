@@ -31,6 +31,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::access::Caller;
 use crate::access::permissions::FieldAccess;
 use crate::error::{AppError, Result};
+use crate::modules::fragments::{self, Placement, Shown};
 use crate::records::applicant::Applicant;
 use crate::records::programs::CaseProgram;
 use crate::state::AppState;
@@ -78,33 +79,93 @@ pub fn refused_filters(fields: &crate::error::FieldErrors) -> String {
     said.join("; ")
 }
 
-/// Links to the modules' pages about the applicant or case `id` (their
-/// `[[tabs]]`): of the modules enabled in the practice that the caller may
-/// reach, as (label, address).
+/// The tabs of an applicant's or a case's page: its own details first,
+/// then one per module that declares a tab for the record (`[[tabs]]`), of
+/// the modules enabled in the practice that the caller may reach.
+pub struct RecordTabs {
+    pub links: Vec<TabLink>,
+    /// The module tab being read, rendered inside the page.
+    pub active: Option<ActiveTab>,
+}
+
+pub struct TabLink {
+    pub label: String,
+    pub href: String,
+    pub current: bool,
+}
+
+/// A module's tab as the record's page shows it.
+pub struct ActiveTab {
+    pub label: String,
+    pub module: String,
+    pub shown: Shown,
+    /// The same page framed as the module's own.
+    pub full_page: String,
+}
+
+/// `?tab=`: the module whose tab of a record's page is open.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TabQuery {
+    /// A module's id; without it, the record's details.
+    pub tab: Option<String>,
+}
+
+/// The tabs of the page at `page` (`/cases/{id}`) about the applicant or
+/// case `id`; `active` names the module whose tab is open (`?tab=`), which
+/// is asked for its page and rendered. A module not among the tabs opens
+/// the details.
 pub async fn module_tabs(
     state: &AppState,
     caller: &Caller,
     record: &str,
     id: &str,
-) -> Result<Vec<(String, String)>> {
-    let enabled = state
-        .enabled_modules
-        .get(state.db.pool(), &caller.practice)
-        .await?;
-    let mut tabs = Vec::new();
-    for module in enabled.iter() {
-        let Some(loaded) = state.modules.get(module) else {
-            continue;
-        };
-        if !caller.can(&format!("module:{module}")) {
-            continue;
-        }
-        for tab in loaded.manifest.tabs.iter().filter(|t| t.record == record) {
+    page: &str,
+    active: Option<&str>,
+) -> Result<RecordTabs> {
+    let mut declared = Vec::new();
+    for module in fragments::open_to(state, caller).await? {
+        if let Some(tab) = module.manifest.tabs.iter().find(|t| t.record == record) {
             let path = tab.path_for(&urlencoding_id(id));
-            tabs.push((tab.label.clone(), format!("/m/{module}{path}")));
+            declared.push((module.manifest.id.clone(), tab.label.clone(), path));
         }
     }
-    Ok(tabs)
+    if declared.is_empty() {
+        return Ok(RecordTabs {
+            links: Vec::new(),
+            active: None,
+        });
+    }
+    let active = active.filter(|a| declared.iter().any(|(m, _, _)| m == a));
+    let mut links = vec![TabLink {
+        label: "Details".into(),
+        href: page.to_string(),
+        current: active.is_none(),
+    }];
+    let mut open = None;
+    for (module, label, path) in declared {
+        let current = active == Some(module.as_str());
+        links.push(TabLink {
+            label: label.clone(),
+            href: format!("{page}?tab={module}#tab"),
+            current,
+        });
+        if current {
+            let limit = state.config.fragment_time_limit;
+            let shown =
+                fragments::render(state, caller, &module, &path, Placement::Tab, limit).await;
+            open = Some(ActiveTab {
+                full_page: format!("/m/{module}{path}"),
+                label,
+                module,
+                shown,
+            });
+        }
+    }
+    Ok(RecordTabs {
+        links,
+        active: open,
+    })
 }
 
 /// A record id as it goes into a link (ids are letters, digits and dashes;
