@@ -85,6 +85,7 @@ impl Plugin for Helpdesk {
         Router::new()
             .get("/", pages::home)
             .get("/new", pages::new_ticket)
+            .get("/panel/mine", pages::panel::my_tickets)
             .get("/settings", show_settings)
             .get("/tickets", page_or_api(pages::home, tickets::list))
             .post("/tickets", page_or_api(pages::file_ticket, tickets::create))

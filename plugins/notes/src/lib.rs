@@ -149,7 +149,15 @@ fn create(ctx: &Ctx, request: Request) -> Result<Response> {
             )
         });
         return match new {
-            Ok(_) => Ok(Response::redirect("/m/notes/").flash("Note added.")),
+            Ok(doc) => {
+                // From a record's tab: back to it.
+                let back = (form.from == "tab")
+                    .then(|| rules::subject_record(&doc.data.subject))
+                    .flatten()
+                    .map(|record| format!("{}?tab=notes#tab", record.page()));
+                let to = back.unwrap_or_else(|| "/m/notes/".to_owned());
+                Ok(Response::redirect(&to).flash("Note added."))
+            }
             Err(error) if error.status() == 422 => pages::home_with_problem(ctx, &form, &error),
             Err(error) => Err(error),
         };
@@ -507,6 +515,9 @@ pub struct NoteForm {
     pub text: String,
     #[serde(default)]
     pub follow_up: String,
+    /// `tab` when posted from a record's tab, which it goes back to.
+    #[serde(default)]
+    pub from: String,
 }
 
 #[derive(Debug, Deserialize)]

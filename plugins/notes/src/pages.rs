@@ -1,7 +1,7 @@
 //! The notes pages: HTML fragments that the host wraps in its app shell.
 
 use immcase_sdk::html::{Element, Html, el, text};
-use immcase_sdk::{Ctx, Doc, Error, Request, Response, Result};
+use immcase_sdk::{Ctx, Doc, Error, Placement, Request, Response, Result};
 
 use crate::rules::{self, SUBJECT_MAX, TEXT_MAX};
 use crate::{Note, NoteEditForm, NoteForm, Settings, notes, subjects};
@@ -18,17 +18,21 @@ pub fn home(ctx: &Ctx, request: Request) -> Result<Response> {
         subject: subject.unwrap_or_default(),
         ..NoteForm::default()
     };
-    render_home(ctx, &form, None).map(|page| Response::html(page).page_title("Notes"))
+    // As a record's tab, under the record's own heading.
+    let in_tab = request.placement() == Placement::Tab;
+    render_home(ctx, &form, None, in_tab).map(|page| Response::html(page).page_title("Notes"))
 }
 
 /// The page again after a form post with mistakes, keeping what was typed.
 pub fn home_with_problem(ctx: &Ctx, form: &NoteForm, problem: &Error) -> Result<Response> {
-    Ok(Response::html(render_home(ctx, form, Some(problem))?)
-        .page_title("Notes")
-        .status(problem.status()))
+    Ok(
+        Response::html(render_home(ctx, form, Some(problem), false)?)
+            .page_title("Notes")
+            .status(problem.status()),
+    )
 }
 
-fn render_home(ctx: &Ctx, form: &NoteForm, problem: Option<&Error>) -> Result<Html> {
+fn render_home(ctx: &Ctx, form: &NoteForm, problem: Option<&Error>, in_tab: bool) -> Result<Html> {
     let settings: Settings = ctx.settings()?;
     let suggested = rules::date_after(
         ctx.now(),
@@ -49,7 +53,12 @@ fn render_home(ctx: &Ctx, form: &NoteForm, problem: Option<&Error>) -> Result<Ht
     } else {
         el("ul")
             .class("notes")
-            .children(latest.items.iter().map(|doc| note_item(doc, time_zone)))
+            .children(
+                latest
+                    .items
+                    .iter()
+                    .map(|doc| note_item(doc, time_zone, about.is_none())),
+            )
             .into()
     };
     let (heading, listed) = match &about {
@@ -65,18 +74,30 @@ fn render_home(ctx: &Ctx, form: &NoteForm, problem: Option<&Error>) -> Result<Ht
         }
         None => (el("h1").text("Notes"), el("h2").text("Latest notes")),
     };
+    let fixed = about.as_ref().filter(|a| a.page.is_some());
+    if in_tab {
+        return Ok(el("div")
+            .class("notes-tab")
+            .child(list)
+            .child(new_note_form(form, problem, &suggested, fixed, true))
+            .render());
+    }
     Ok(el("section")
         .class("notes-page")
         .child(heading)
-        .child(new_note_form(form, problem, &suggested))
+        .child(new_note_form(form, problem, &suggested, fixed, false))
         .child(listed)
         .child(list)
         .render())
 }
 
-fn note_item(doc: &Doc<Note>, time_zone: &str) -> Element {
+/// A note in a list; `with_subject` unless the list is about one subject.
+fn note_item(doc: &Doc<Note>, time_zone: &str, with_subject: bool) -> Element {
     let note = &doc.data;
-    let mut meta = format!("{} · by {}", note.subject, note.author_name);
+    let mut meta = format!("by {}", note.author_name);
+    if with_subject {
+        meta = format!("{} · {meta}", note.subject);
+    }
     if let Some(at) = note.follow_up_at {
         meta.push_str(&format!(
             " · follow up {}",
@@ -93,10 +114,20 @@ fn note_item(doc: &Doc<Note>, time_zone: &str) -> Element {
                 .attr("href", format!("/m/notes/notes/{}", doc.id))
                 .text(&rules::first_line(&note.text, 120)),
         )
+        .child(text(" "))
         .child(el("small").text(&meta))
 }
 
-fn new_note_form(form: &NoteForm, problem: Option<&Error>, suggested: &str) -> Element {
+/// The form to add a note. About a record already chosen (`fixed`, from
+/// its page or tab) it names the record instead of asking; from a tab it
+/// goes back there.
+fn new_note_form(
+    form: &NoteForm,
+    problem: Option<&Error>,
+    suggested: &str,
+    fixed: Option<&rules::About>,
+    in_tab: bool,
+) -> Element {
     let field_problem = |field: &str| {
         problem
             .map(|p| p.to_json())
@@ -116,8 +147,16 @@ fn new_note_form(form: &NoteForm, problem: Option<&Error>, suggested: &str) -> E
     if let Some(problem) = problem {
         form_el = form_el.child(el("p").class("form-error").text(problem.message()));
     }
-    form_el
-        .child(label(
+    if in_tab {
+        form_el = form_el.child(hidden("from", "tab"));
+    }
+    let about = match fixed {
+        Some(about) => el("div").child(hidden("subject", &form.subject)).child(
+            el("p")
+                .class("about")
+                .text(&format!("About {}", about.text)),
+        ),
+        None => label(
             "About: an applicant or a case (type a name or a folio such as CAS014), or any words",
             el("input")
                 .attr("name", "subject")
@@ -127,7 +166,10 @@ fn new_note_form(form: &NoteForm, problem: Option<&Error>, suggested: &str) -> E
                 .attr("data-record-pick", "applicant case")
                 .flag("required", true),
             "subject",
-        ))
+        ),
+    };
+    form_el
+        .child(about)
         .child(label(
             "Note",
             el("textarea")
@@ -152,6 +194,13 @@ fn new_note_form(form: &NoteForm, problem: Option<&Error>, suggested: &str) -> E
             ))),
         )
         .child(el("button").attr("type", "submit").text("Add note"))
+}
+
+fn hidden(name: &str, value: &str) -> Element {
+    el("input")
+        .attr("type", "hidden")
+        .attr("name", name)
+        .attr("value", value)
 }
 
 /// `GET /notes/:id` (page): one note, what it is about as the reader may
@@ -349,7 +398,7 @@ mod tests {
             subject: "applicant:<1>".into(),
             ..NoteForm::default()
         };
-        let html = new_note_form(&form, Some(&error), "2026-12-12")
+        let html = new_note_form(&form, Some(&error), "2026-12-12", None, false)
             .render()
             .into_string();
         assert!(html.contains("value=\"applicant:&lt;1&gt;\""), "{html}");

@@ -628,18 +628,41 @@ async fn a_note_is_picked_onto_a_case_as_one_types(backend: Backend) {
 
         // The case's page leads to its notes.
         s.goto(&format!("{}/cases/{case_id}", base(&server))).await;
-        s.click(".record-tabs a[href^='/m/notes/']").await;
-        let notes = s.wait_for_text("main h1", "Notes about").await;
-        assert!(notes.contains("CAS001"), "{notes}");
-        s.wait_for_text("main ul.notes", "Ask for the bank letter")
+        s.click(".record-tabs a[href*='tab=notes']").await;
+        s.wait_for_text("#tab-heading", "Notes").await;
+        s.wait_for_text("#tab ul.notes", "Ask for the bank letter")
             .await;
+        assert!(
+            s.current_path()
+                .await
+                .starts_with(&format!("/cases/{case_id}")),
+            "inside the case's page"
+        );
+        s.screenshot(&format!("case-notes-tab-{db}")).await;
+        // A note added in the tab is about the case, and the tab comes back.
+        s.fill("#tab textarea[name=text]", "Second note, from the tab")
+            .await;
+        s.submit_button("Add note").await;
+        s.wait_for_text(".flash", "Note added.").await;
+        s.wait_for_text("#tab ul.notes", "Second note, from the tab")
+            .await;
+        assert!(
+            s.current_path()
+                .await
+                .starts_with(&format!("/cases/{case_id}")),
+            "back on the case's page"
+        );
         // And to its tickets.
-        s.goto(&format!("{}/cases/{case_id}", base(&server))).await;
-        s.click(".record-tabs a[href^='/m/helpdesk/']").await;
-        let about = s.wait_for_text("main p.about", "CAS001").await;
-        assert!(about.contains("Tickets about the case"), "{about}");
-        s.wait_for_text("main ul.tickets", "Bank letter missing")
+        s.click(".record-tabs a[href*='tab=helpdesk']").await;
+        s.wait_for_text("#tab-heading", "Tickets").await;
+        s.wait_for_text("#tab ul.tickets", "Bank letter missing")
             .await;
+        // The dashboard's My tickets lists it for the person who filed it.
+        s.goto(&format!("{}/", base(&server))).await;
+        let mine = s
+            .wait_for_text("section.module-panel", "Bank letter missing")
+            .await;
+        assert!(mine.contains("filed by you"), "{mine}");
     })
     .await;
     server.stop().await;

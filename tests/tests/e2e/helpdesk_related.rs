@@ -204,8 +204,21 @@ async fn a_case_and_an_applicant_list_their_tickets(backend: Backend) {
         .expect_status(200)
         .text;
     assert!(
-        page.contains(&format!(r#"href="/m/helpdesk/?case={case_id}""#)),
+        page.contains(&format!(r#"href="/cases/{case_id}?tab=helpdesk#tab""#)),
         "{page}"
+    );
+    let inside = admin
+        .get(&format!("/cases/{case_id}?tab=helpdesk"))
+        .await
+        .expect_status(200)
+        .text;
+    assert!(inside.contains("Biometrics letter"), "{inside}");
+    assert!(!inside.contains("Other person"), "{inside}");
+    assert!(
+        inside.contains(&format!(
+            r#"href="/m/helpdesk/?case={case_id}">Open in its module"#
+        )),
+        "{inside}"
     );
     let page = admin
         .get(&format!("/applicants/{lea}"))
@@ -213,7 +226,7 @@ async fn a_case_and_an_applicant_list_their_tickets(backend: Backend) {
         .expect_status(200)
         .text;
     assert!(
-        page.contains(&format!(r#"href="/m/helpdesk/?applicant={lea}""#)),
+        page.contains(&format!(r#"href="/applicants/{lea}?tab=helpdesk#tab""#)),
         "{page}"
     );
 

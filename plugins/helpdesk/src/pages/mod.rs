@@ -7,13 +7,15 @@
 //! - the settings (categories, assignment, SLA targets, business hours) are
 //!   changed on the host's page, drawn from `plugin.toml`;
 //! - `related`: the applicant and case a ticket is about, as people name
-//!   them.
+//!   them;
+//! - [`panel`]: "My tickets" on the dashboard.
 
+pub mod panel;
 mod related;
 pub mod ticket;
 
 use immcase_sdk::html::{Element, el, text};
-use immcase_sdk::{Ctx, Error, Part, Request, Response, Result};
+use immcase_sdk::{Ctx, Error, Part, Placement, Request, Response, Result};
 use jiff::Timestamp;
 use serde::Deserialize;
 
@@ -134,6 +136,18 @@ pub fn home(ctx: &Ctx, request: Request) -> Result<Response> {
                 .child(el("p").text("The settings need checking:"))
                 .child(el("ul").children(items));
         }
+    }
+    // As a record's tab, under the record's own heading: its tickets and a
+    // new one about it; the filters are on the helpdesk's page.
+    if request.placement() == Placement::Tab {
+        return Ok(Response::html(
+            el("div")
+                .class("helpdesk-tab")
+                .child(links)
+                .child(list)
+                .child(more)
+                .render(),
+        ));
     }
     Ok(Response::html(
         el("section")
