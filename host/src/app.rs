@@ -81,6 +81,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .merge(crate::records::router())
         .merge(crate::files::router())
         .merge(crate::trash::router())
+        .merge(crate::notifications::router())
         .merge(crate::search::router())
         .merge(crate::web::router())
         .split_for_parts();

@@ -24,6 +24,7 @@ pub mod input;
 pub mod jobs;
 pub mod mail;
 pub mod modules;
+pub mod notifications;
 pub mod practices;
 pub mod records;
 pub mod search;

@@ -17,7 +17,8 @@ use crate::caller::Caller;
 use crate::error::{Error, Result};
 use crate::files::FileInfo;
 use crate::imports::{
-    actions, directory, events, files, log, mail, records, schedule, search, settings,
+    actions, directory, events, files, log, mail, notifications, records, schedule, search,
+    settings,
 };
 use crate::people::Person;
 use crate::records::{Applicant, Case};
@@ -291,6 +292,45 @@ impl Ctx {
     /// ```
     pub fn send_mail(&self, to: &str, subject: &str, body: &str) -> Result<()> {
         Ok(mail::send(to, subject, body)?)
+    }
+
+    // --- notifications ---------------------------------------------------
+
+    /// Notifies a person of the practice: a line under their bell with a
+    /// link, and the email too when they want its kind by email (each
+    /// kind declared under `[[notifications]]` in `plugin.toml` says
+    /// whether it does unless the person chooses). Written with the call's
+    /// other changes: a call that fails tells nobody.
+    ///
+    /// ```
+    /// # #[cfg(feature = "testing")] {
+    /// # use immcase_sdk::{Caller, Notification, Plugin, Result, Router, testing::TestHost};
+    /// # struct Desk;
+    /// # impl Plugin for Desk { fn router() -> Router { Router::new() } }
+    /// # let host = TestHost::<Desk>::from_manifest("id = \"desk\"\nname = \"Desk\"\nversion = \"0.1.0\"\nhost-api = \"^0.2.1\"\n[[notifications]]\nkind = \"desk.assigned\"\nlabel = \"A ticket is assigned to me\"");
+    /// host.add_person(&Caller::person("ana", &[]));
+    /// host.with_ctx(&Caller::host(), |ctx| {
+    ///     ctx.notify(&Notification::new("ana", "desk.assigned", "T1 is yours", "/m/desk/t1"))
+    /// })?;
+    /// assert_eq!(host.notifications()[0].text, "T1 is yours");
+    /// assert_eq!(host.mail()[0].to, "ana@example.com", "by email unless Ana says no");
+    /// let undeclared = host.with_ctx(&Caller::host(), |ctx| {
+    ///     ctx.notify(&Notification::new("ana", "desk.other", "No", "/m/desk"))
+    /// });
+    /// assert_eq!(undeclared.map_err(|e| e.status()), Err(403));
+    /// # }
+    /// # Ok::<(), immcase_sdk::Error>(())
+    /// ```
+    pub fn notify(&self, notification: &crate::Notification) -> Result<()> {
+        let wit = notifications::Notification {
+            person_id: notification.person_id.clone(),
+            kind: notification.kind.clone(),
+            text: notification.text.clone(),
+            link: notification.link.clone(),
+            email_subject: notification.email_subject.clone(),
+            email_body: notification.email_body.clone(),
+        };
+        Ok(notifications::notify(&wit)?)
     }
 
     // --- settings --------------------------------------------------------

@@ -216,6 +216,17 @@ pub mod mail {
     }
 }
 
+pub mod notifications {
+    use super::Error;
+    #[cfg(target_arch = "wasm32")]
+    use crate::wit::immcase::plugin::notifications as wit;
+    pub use crate::wit::immcase::plugin::notifications::Notification;
+
+    pub fn notify(notification: &Notification) -> Result<(), Error> {
+        import!(wit::notify(notification), super::test::notify(notification))
+    }
+}
+
 pub mod directory {
     use super::Error;
     #[cfg(target_arch = "wasm32")]

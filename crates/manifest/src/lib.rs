@@ -17,7 +17,7 @@ pub use settings::{Declarations, EarlierSettings, Schema as SettingDecl};
 
 /// The newest version of the WIT package `immcase:plugin`: the one the SDK
 /// builds against.
-pub const HOST_API: Version = Version::new(0, 2, 0);
+pub const HOST_API: Version = Version::new(0, 2, 1);
 
 /// Every version of the contract this host serves at once, oldest first. A
 /// module built against an earlier compatible version of one of them (0.1.0
@@ -34,6 +34,7 @@ pub static SERVED_HOST_APIS: [Version; 2] = [Version::new(0, 1, 2), HOST_API];
 ///
 /// assert_eq!(serving_contract(&Version::new(0, 1, 0)), Some(&SERVED_HOST_APIS[0]));
 /// assert_eq!(serving_contract(&Version::new(0, 2, 0)), Some(&HOST_API));
+/// assert_eq!(serving_contract(&Version::new(0, 2, 1)), Some(&HOST_API));
 /// assert_eq!(serving_contract(&Version::new(0, 3, 0)), None);
 /// ```
 pub fn serving_contract(built: &Version) -> Option<&'static Version> {
@@ -44,7 +45,7 @@ pub fn serving_contract(built: &Version) -> Option<&'static Version> {
     })
 }
 
-/// The served contracts in words: `0.1.2 and 0.2.0`.
+/// The served contracts in words: `0.1.2 and 0.2.1`.
 pub fn served_host_apis() -> String {
     let all: Vec<String> = SERVED_HOST_APIS.iter().map(Version::to_string).collect();
     match all.split_last() {
@@ -57,6 +58,8 @@ pub fn served_host_apis() -> String {
 /// Largest memory a module may ask for, and longest time per call.
 const MAX_MEMORY_MB: u32 = 1024;
 const MAX_TIMEOUT_MS: u32 = 60_000;
+/// The most kinds of notifications one module may declare.
+const MAX_NOTIFICATION_KINDS: usize = 20;
 /// The most dashboard panels one module may declare.
 const MAX_PANELS: usize = 4;
 
@@ -81,6 +84,8 @@ pub struct Manifest {
     pub tabs: Vec<RecordTab>,
     /// What the module puts on the dashboard (`[[panels]]`).
     pub panels: Vec<DashboardPanel>,
+    /// The kinds of notifications it sends (`[[notifications]]`).
+    pub notifications: Vec<NotificationKind>,
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub settings: Declarations,
     /// A permission of the module's own whose holders may change its
@@ -180,6 +185,26 @@ pub struct DashboardPanel {
     pub path: String,
 }
 
+/// A kind of notification a module sends (`[[notifications]]`): people
+/// choose per kind whether it also comes by email.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NotificationKind {
+    /// The module's id, a dot and a simple name: `helpdesk.assigned`.
+    pub kind: String,
+    /// What it is about, as people choose it: "A ticket is assigned to me"
+    /// (1 to 80 characters).
+    pub label: String,
+    /// Whether it goes by email for people who have not chosen.
+    #[serde(default = "yes")]
+    pub email: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
 impl RecordTab {
     /// The tab's page for the record `id`, below `/m/{module}`.
     ///
@@ -256,6 +281,8 @@ struct RawManifest {
     tabs: Vec<RecordTab>,
     #[serde(default)]
     panels: Vec<DashboardPanel>,
+    #[serde(default)]
+    notifications: Vec<NotificationKind>,
     #[serde(default)]
     settings: Declarations,
     #[serde(default, rename = "settings-permission")]
@@ -521,6 +548,33 @@ impl Manifest {
                 ));
             }
         }
+        if raw.notifications.len() > MAX_NOTIFICATION_KINDS {
+            return Err(bad(
+                "notifications",
+                format!("a module declares at most {MAX_NOTIFICATION_KINDS} kinds"),
+            ));
+        }
+        for (i, n) in raw.notifications.iter().enumerate() {
+            let named = n
+                .kind
+                .split_once('.')
+                .is_some_and(|(m, rest)| m == raw.id && is_simple_name(rest));
+            if !named || n.label.trim().is_empty() || n.label.chars().count() > 80 {
+                return Err(bad(
+                    "notifications",
+                    format!(
+                        "kind {:?}: needs a kind named \"{}.something\" (lowercase letters, digits, _) and a label of 1 to 80 characters",
+                        n.kind, raw.id
+                    ),
+                ));
+            }
+            if raw.notifications[..i].iter().any(|o| o.kind == n.kind) {
+                return Err(bad(
+                    "notifications",
+                    format!("kind {:?} is declared twice", n.kind),
+                ));
+            }
+        }
         raw.settings
             .validate("settings")
             .map_err(|m| bad(m.path, m.message))?;
@@ -560,6 +614,7 @@ impl Manifest {
             nav: raw.nav,
             tabs: raw.tabs,
             panels: raw.panels,
+            notifications: raw.notifications,
             settings: raw.settings,
             settings_permission: raw.settings_permission,
             earlier_settings: raw.earlier_settings,
@@ -594,6 +649,7 @@ impl Manifest {
             (c.mail, "mail"),
             (c.directory, "directory"),
             (!c.actions.is_empty(), "actions"),
+            (!self.notifications.is_empty(), "notifications"),
         ] {
             if on {
                 allowed.push(name);

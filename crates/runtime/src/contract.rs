@@ -1,7 +1,7 @@
 //! A loaded module of any served contract, called with the newest one's
 //! types: what differs is converted here, so the host's call sites know a
 //! single contract. The types the exports use (request, response, event,
-//! timer) are the same in 0.1.2 and 0.2.0; `caller` gained the practice's
+//! timer) are the same in 0.1.2 and 0.2.x; `caller` gained the practice's
 //! address and `error` a case.
 
 use wasmtime::Store;
@@ -27,7 +27,7 @@ impl Contract {
             .find(|c| c.version() == served)
     }
 
-    /// The served version: `0.1.2`, `0.2.0`.
+    /// The served version: `0.1.2`, `0.2.1`.
     pub fn version(self) -> &'static semver::Version {
         let served = &immcase_manifest::SERVED_HOST_APIS;
         match self {

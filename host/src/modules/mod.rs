@@ -25,6 +25,7 @@ mod imports;
 mod imports_actions;
 mod imports_directory;
 mod imports_files;
+mod imports_notifications;
 mod imports_records;
 mod imports_search;
 pub mod indexes;

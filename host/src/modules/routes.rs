@@ -33,7 +33,7 @@ pub struct ModuleInfo {
     pub description: String,
     /// The host API the module needs, e.g. `^0.2`.
     pub host_api: String,
-    /// The contract that serves it: `0.2.0`, or `0.1.2` for a module built
+    /// The contract that serves it: `0.2.1`, or `0.1.2` for a module built
     /// against 0.1.x; empty when it was refused.
     pub contract: String,
     pub capabilities: Capabilities,

@@ -16,6 +16,7 @@ mod assets;
 mod dashboard;
 pub mod form;
 pub mod nav;
+mod notifications;
 mod profile;
 mod records;
 mod settings;
@@ -40,6 +41,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(profile::profile_page))
         .routes(routes!(profile::save_profile))
         .routes(routes!(profile::save_password))
+        .routes(routes!(notifications::notifications_page))
+        .routes(routes!(notifications::open_notification))
+        .routes(routes!(notifications::read_all))
+        .routes(routes!(notifications::save_choices))
         .merge(records::router())
         .merge(settings::router())
 }

@@ -215,6 +215,8 @@ struct ShellTemplate<'a> {
     main: Vec<NavLink>,
     modules: Vec<NavLink>,
     settings: Vec<NavLink>,
+    /// The caller's unread notifications, on the bell.
+    unread: i64,
     css: &'a str,
     js: &'a str,
 }
@@ -373,10 +375,17 @@ async fn render(
                 )
                 .await?;
             }
+            let unread = crate::notifications::unread_count(
+                state.db.pool(),
+                &caller.practice,
+                &caller.user_id,
+            )
+            .await?;
             ShellTemplate {
                 title: &framing.title,
                 content,
                 caller,
+                unread,
                 flash: flash.map(FlashView::of),
                 main: links(&items, "main", page.path),
                 modules: links(&items, "modules", page.path),

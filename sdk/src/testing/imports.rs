@@ -235,6 +235,75 @@ pub(crate) fn send_mail(to: &str, subject: &str, body: &str) -> Result<(), Error
     })
 }
 
+// notifications ----------------------------------------------------------------
+
+/// As the host: the kind must be declared, the text one line of 1 to 300
+/// characters, the link a path; someone not in the directory or disabled
+/// is skipped; the email goes when the person wants the kind by email.
+pub(crate) fn notify(
+    n: &crate::wit::immcase::plugin::notifications::Notification,
+) -> Result<(), Error> {
+    on("notifications", |host| {
+        let Some(kind) = host
+            .manifest
+            .notifications
+            .iter()
+            .find(|k| k.kind == n.kind)
+        else {
+            return Err(Error::Forbidden(format!(
+                "the kind {:?} is not declared under [[notifications]] in plugin.toml",
+                n.kind
+            )));
+        };
+        let text = n.text.trim();
+        if text.is_empty() || text.chars().count() > 300 || text.contains(['\r', '\n']) {
+            return Err(Error::Invalid(
+                "a notification's text has 1 to 300 characters on one line".into(),
+            ));
+        }
+        if !n.link.starts_with('/')
+            || n.link.starts_with("//")
+            || n.link.contains(char::is_whitespace)
+        {
+            return Err(Error::Invalid(format!(
+                "{:?} is not a path in the app",
+                n.link
+            )));
+        }
+        if n.email_subject.trim().is_empty() || n.email_subject.contains(['\r', '\n']) {
+            return Err(Error::Invalid(
+                "an email subject has 1 to 300 characters on one line".into(),
+            ));
+        }
+        let mut world = host.world.borrow_mut();
+        let Some((person, _)) = world.people.get(&n.person_id).cloned() else {
+            return Ok(());
+        };
+        if !person.active {
+            return Ok(());
+        }
+        world.notifications.push(super::world::Notified {
+            person_id: n.person_id.clone(),
+            kind: n.kind.clone(),
+            text: text.to_owned(),
+            link: n.link.clone(),
+        });
+        let by_email = world
+            .email_choices
+            .get(&(n.person_id.clone(), n.kind.clone()))
+            .copied()
+            .unwrap_or(kind.email);
+        if by_email {
+            world.mail.push(Mail {
+                to: person.email.clone(),
+                subject: n.email_subject.clone(),
+                body: n.email_body.clone(),
+            });
+        }
+        Ok(())
+    })
+}
+
 // directory ------------------------------------------------------------------
 
 fn wit_person(person: &crate::people::Person) -> WitPerson {

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::TestHost;
-use super::world::{EmittedEvent, LogLine, Mail, PendingTimer, SearchDoc};
+use super::world::{EmittedEvent, LogLine, Mail, Notified, PendingTimer, SearchDoc};
 use crate::files::FileInfo;
 use crate::plugin::Plugin;
 use crate::store::Doc;
@@ -147,6 +147,21 @@ impl<P: Plugin> TestHost<P> {
     /// ```
     pub fn mail(&self) -> Vec<Mail> {
         self.shared.world.borrow().mail.clone()
+    }
+
+    /// The notifications sent in calls that succeeded, oldest first.
+    pub fn notifications(&self) -> Vec<Notified> {
+        self.shared.world.borrow().notifications.clone()
+    }
+
+    /// Says whether `person_id` wants `kind` by email, as they would choose
+    /// on their notifications page.
+    pub fn choose_email(&self, person_id: &str, kind: &str, email: bool) {
+        self.shared
+            .world
+            .borrow_mut()
+            .email_choices
+            .insert((person_id.to_owned(), kind.to_owned()), email);
     }
 
     /// The module's documents in global search, by id.

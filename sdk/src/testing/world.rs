@@ -76,6 +76,9 @@ pub(crate) struct World {
     pub timers: BTreeMap<String, PendingTimer>,
     pub events: Vec<EmittedEvent>,
     pub mail: Vec<Mail>,
+    pub notifications: Vec<Notified>,
+    /// (person, kind) → whether they want it by email, as they chose.
+    pub email_choices: BTreeMap<(String, String), bool>,
     pub search: BTreeMap<String, SearchDoc>,
     pub files: Vec<StoredFile>,
     pub logs: Vec<LogLine>,
@@ -265,6 +268,16 @@ pub struct Mail {
     pub subject: String,
     /// Plain text.
     pub body: String,
+}
+
+/// A notification the module sent in a call that succeeded (its email, if
+/// the person wanted it, is among [`TestHost::mail`](crate::testing::TestHost::mail)).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Notified {
+    pub person_id: String,
+    pub kind: String,
+    pub text: String,
+    pub link: String,
 }
 
 /// One of the module's documents in global search.

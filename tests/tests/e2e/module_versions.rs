@@ -1,3 +1,5 @@
+//! Modules built against earlier contracts load and work: 0.2.0 (before
+//! `notifications`, `tests/modules/api-0-2-0`) served by 0.2.1, and
 //! A module built against an earlier contract (host API 0.1.0, bindings
 //! from a frozen copy of that WIT: `tests/modules/api-0-1-0`) is loaded by
 //! this host, which serves 0.1.x beside 0.2, and its imports work as 0.1
@@ -9,9 +11,49 @@ use immcase_tests::{Backend, TestServer, on_both_databases};
 use serde_json::json;
 
 on_both_databases!(
+    a_module_built_against_0_2_0_runs_on_this_host,
     a_module_built_against_0_1_0_runs_on_this_host,
     a_0_1_module_reads_records_as_the_json_api_shows_them
 );
+
+/// 0.2.1 added an interface (`notifications`): a module built before it
+/// does not import it and runs as it did, served by 0.2.1.
+async fn a_module_built_against_0_2_0_runs_on_this_host(backend: Backend) {
+    let server = TestServer::start_with_modules(backend, &["api-0-2-0"]).await;
+    let admin = server.admin().await;
+    let listed = admin.get("/api/v1/modules").await.expect_status(200);
+    let earlier = listed.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == "api-0-2-0")
+        .unwrap()
+        .clone();
+    assert_ne!(earlier["status"], "refused", "{earlier}");
+    assert_eq!(earlier["contract"], "0.2.1", "{earlier}");
+    admin.set_module("api-0-2-0", true).await;
+    for visit in 1..=2 {
+        let answer = admin.get("/api/v1/m/api-0-2-0/").await.expect_status(200);
+        assert_eq!(answer.body["api"], "0.2.0");
+        assert_eq!(answer.body["stored"], visit, "its store import works");
+    }
+    let applicant = admin.add_applicant("Okonkwo").await;
+    let case = admin.open_case(&applicant, "study_permit").await;
+    let read = admin
+        .get(&format!(
+            "/api/v1/m/api-0-2-0/cases/{}",
+            case["id"].as_str().unwrap()
+        ))
+        .await
+        .expect_status(200);
+    assert_eq!(read.body["folio"], case["folio"], "{}", read.text);
+    assert!(
+        read.body["stage"].as_str().unwrap().contains("Intake"),
+        "typed as 0.2.0 gives it: {}",
+        read.text
+    );
+    server.stop().await;
+}
 
 async fn a_module_built_against_0_1_0_runs_on_this_host(backend: Backend) {
     let server = TestServer::start_with_modules(backend, &["api-0-1-0"]).await;
