@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::data::{self, Names, Reply, now, timer_due};
 use crate::effects;
-use crate::notify::{self, Mail};
+use crate::notify::{self, Mail, kind};
 use crate::rules::assignment::check_reassignment;
 use crate::rules::settings::Settings;
 use crate::rules::status::{self, Actor, Refusal};
@@ -131,7 +131,7 @@ pub fn tell_assigned(
     let mut names = Names::default();
     if let Some(assignee) = ticket.assignee_id.as_deref() {
         let headline = format!("{by} assigned {} to you.", ticket.folio);
-        Mail::new(ctx, doc, "Assigned to you", &headline)
+        Mail::new(ctx, doc, kind::ASSIGNED, "Assigned to you", &headline)
             .with_facts(settings, &mut names)
             .then(&ticket.description)
             .to(&[Some(assignee)])?;
@@ -142,7 +142,7 @@ pub fn tell_assigned(
             None => "nobody for now".to_owned(),
         };
         let headline = format!("{by} reassigned {} from you to {now_with}.", ticket.folio);
-        Mail::new(ctx, doc, "Reassigned", &headline)
+        Mail::new(ctx, doc, kind::ASSIGNED, "Reassigned", &headline)
             .with_facts(settings, &mut names)
             .to(&[Some(previous)])?;
     }
@@ -240,7 +240,7 @@ pub fn add_reply(
         let moved = moved
             .map(|to| format!("The ticket is now {}.", to.words()))
             .unwrap_or_default();
-        Mail::new(ctx, &doc, "New reply", &headline)
+        Mail::new(ctx, &doc, kind::REPLY, "New reply", &headline)
             .then(body)
             .then(&moved)
             .to_concerned(&[])?;
@@ -316,10 +316,16 @@ pub fn change_status(
         }
         _ => String::new(),
     };
-    Mail::new(ctx, &doc, &format!("Now {}", to.words()), &headline)
-        .then(&next)
-        .with_facts(settings, &mut Names::default())
-        .to_concerned(&[])?;
+    Mail::new(
+        ctx,
+        &doc,
+        kind::STATUS,
+        &format!("Now {}", to.words()),
+        &headline,
+    )
+    .then(&next)
+    .with_facts(settings, &mut Names::default())
+    .to_concerned(&[])?;
     Ok(doc)
 }
 

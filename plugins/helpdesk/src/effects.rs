@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::data::{self, Names, now, timer_due};
-use crate::notify::{self, Mail};
+use crate::notify::{self, Mail, kind};
 use crate::rules::settings::Settings;
 use crate::rules::sla::{self, Alert, Clock, SlaReport};
 use crate::rules::ticket::{Ticket, TicketView, email_subject};
@@ -88,7 +88,7 @@ fn announce(ctx: &Ctx, doc: &Doc<Ticket>, report: &SlaReport, settings: &Setting
             ),
             Alert::Nothing => continue,
         };
-        Mail::new(ctx, doc, what, &headline)
+        Mail::new(ctx, doc, kind::SLA, what, &headline)
             .with_facts(settings, &mut names)
             .to_all(&[ticket.assignee_id.as_deref(), manager.as_deref()])?;
         if alert == Alert::Breach {

@@ -1,4 +1,6 @@
-//! The helpdesk's emails. Each says what happened and who did it, in the
+//! The helpdesk's notifications: a line under each person's bell, linking
+//! to the ticket, and the email for those who want its kind by email (see
+//! [`kind`]). Each email says what happened and who did it, in the
 //! practice's words (the category's label, the priority and status in
 //! words, people by name), what the ticket is and where its deadlines
 //! stand, and ends with the link to the ticket's page.
@@ -6,7 +8,7 @@
 //! Subjects carry the folio, `[TKT001] Escalated: Printer jammed`, so a
 //! reply by email can find its ticket.
 
-use immcase_sdk::{Ctx, Doc, Result};
+use immcase_sdk::{Ctx, Doc, Notification, Result};
 use jiff::Timestamp;
 
 use crate::data::{Names, now};
@@ -14,23 +16,51 @@ use crate::rules::settings::Settings;
 use crate::rules::sla::{self, Clock, ClockReport, ClockState};
 use crate::rules::ticket::{Ticket, email_subject};
 
-/// A mail about a ticket: its subject's words and its body, sent to
-/// people of the practice.
+/// The kinds of notifications, as `plugin.toml` declares them.
+pub mod kind {
+    /// A ticket assigned to the person, or taken from them.
+    pub const ASSIGNED: &str = "helpdesk.assigned";
+    /// A ticket filed by them or for them.
+    pub const FILED: &str = "helpdesk.filed";
+    /// A reply on a ticket they filed or handle.
+    pub const REPLY: &str = "helpdesk.reply";
+    /// A ticket of theirs changed status.
+    pub const STATUS: &str = "helpdesk.status";
+    /// A ticket of theirs moved, re-prioritised or escalated.
+    pub const CHANGED: &str = "helpdesk.changed";
+    /// A ticket of theirs close to or past an SLA target.
+    pub const SLA: &str = "helpdesk.sla";
+}
+
+/// A notification about a ticket, with its email: the subject's words and
+/// the body, for people of the practice.
 pub struct Mail<'a> {
     ctx: &'a Ctx,
     doc: &'a Doc<Ticket>,
+    kind: &'static str,
+    /// The line under the bell: the headline and the ticket's subject.
+    text: String,
     subject: String,
     body: String,
 }
 
 impl<'a> Mail<'a> {
-    /// A mail whose subject is `[TKT001] {what}: {subject}` and whose body
-    /// starts with `headline`.
-    pub fn new(ctx: &'a Ctx, doc: &'a Doc<Ticket>, what: &str, headline: &str) -> Self {
+    /// A notification of `kind` whose line is the headline's first
+    /// sentence with the ticket's subject, and whose email's subject is
+    /// `[TKT001] {what}: {subject}` and body starts with `headline`.
+    pub fn new(
+        ctx: &'a Ctx,
+        doc: &'a Doc<Ticket>,
+        kind: &'static str,
+        what: &str,
+        headline: &str,
+    ) -> Self {
         let ticket = &doc.data;
         Self {
             ctx,
             doc,
+            kind,
+            text: line(headline, &ticket.folio, &ticket.subject),
             subject: email_subject(&ticket.folio, &format!("{what}: {}", ticket.subject)),
             body: headline.trim_end().to_owned(),
         }
@@ -63,7 +93,7 @@ impl<'a> Mail<'a> {
                 continue;
             }
             sent.push(person);
-            mail_person(self.ctx, person, &self.doc.id, &self.subject, &self.body)?;
+            self.tell(person)?;
         }
         Ok(())
     }
@@ -75,7 +105,7 @@ impl<'a> Mail<'a> {
         for person in people.iter().flatten() {
             if !sent.contains(person) {
                 sent.push(person);
-                mail_person(self.ctx, person, &self.doc.id, &self.subject, &self.body)?;
+                self.tell(person)?;
             }
         }
         Ok(())
@@ -94,28 +124,42 @@ impl<'a> Mail<'a> {
     }
 }
 
-/// Mails a person of the practice about the ticket `ticket_id`, if they
-/// are active and have an address; the mail ends with the ticket's link.
-pub fn mail_person(
-    ctx: &Ctx,
-    person_id: &str,
-    ticket_id: &str,
-    subject: &str,
-    body: &str,
-) -> Result<()> {
-    match ctx.person(person_id)? {
-        Some(person) if person.active && !person.email.is_empty() => {
-            let link = ctx
-                .caller()
-                .link(&format!("/m/helpdesk/tickets/{ticket_id}"));
-            let body = format!("{}\n\nThe ticket: {link}\n", body.trim_end());
-            ctx.send_mail(&person.email, subject, &body)
-        }
-        _ => {
-            ctx.log_info(&format!("{person_id} is not active: no mail for them"));
-            Ok(())
-        }
+impl Mail<'_> {
+    /// Notifies one person (the host skips someone disabled and sends the
+    /// email if they want this kind by email); the email ends with the
+    /// ticket's link.
+    fn tell(&self, person_id: &str) -> Result<()> {
+        let page = format!("/m/helpdesk/tickets/{}", self.doc.id);
+        let link = self.ctx.caller().link(&page);
+        let body = format!("{}\n\nThe ticket: {link}\n", self.body.trim_end());
+        let notification = Notification::new(person_id, self.kind, &self.text, &page)
+            .with_email(&self.subject, &body);
+        self.ctx.notify(&notification)
     }
+}
+
+/// The line under the bell: the headline's first sentence (without its
+/// colon), the folio first if it does not name it, and the ticket's
+/// subject; at most 300 characters.
+fn line(headline: &str, folio: &str, subject: &str) -> String {
+    let first = headline.lines().next().unwrap_or_default().trim();
+    let first = first
+        .split_inclusive(". ")
+        .next()
+        .unwrap_or(first)
+        .trim()
+        .trim_end_matches([':', '.']);
+    let text = if first.contains(folio) {
+        format!("{first}: {subject}")
+    } else {
+        format!("{folio}: {first}: {subject}")
+    };
+    if text.chars().count() <= 300 {
+        return text;
+    }
+    let mut cut: String = text.chars().take(299).collect();
+    cut.push('…');
+    cut
 }
 
 /// Who made the change a mail tells of: the caller's name, or the
@@ -197,6 +241,33 @@ pub use crate::rules::sla::minutes_in_words as hours_and_minutes;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_notification_is_one_line_naming_the_ticket() {
+        assert_eq!(
+            line("Ana replied on TKT001:", "TKT001", "Printer jammed"),
+            "Ana replied on TKT001: Printer jammed"
+        );
+        assert_eq!(
+            line(
+                "Bo filed a ticket, and it is assigned to you.",
+                "TKT002",
+                "Visa"
+            ),
+            "TKT002: Bo filed a ticket, and it is assigned to you: Visa"
+        );
+        assert_eq!(
+            line(
+                "Your ticket TKT003 was received. Ana will handle it.",
+                "TKT003",
+                "Visa"
+            ),
+            "Your ticket TKT003 was received: Visa"
+        );
+        let long = line("TKT004 moved.", "TKT004", &"x".repeat(400));
+        assert_eq!(long.chars().count(), 300);
+        assert!(long.ends_with('…'));
+    }
 
     #[test]
     fn moments_and_durations_read_as_people_say_them() {

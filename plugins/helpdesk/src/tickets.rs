@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::data::{self, Names, now};
 use crate::effects;
-use crate::notify::{self, Mail};
+use crate::notify::{self, Mail, kind};
 use crate::rules::assignment::auto_assign;
 use crate::rules::settings::{Settings, Strategy};
 use crate::rules::ticket::{NewTicket, Ticket, TicketView, check_new};
@@ -180,6 +180,7 @@ fn tell_filed(ctx: &Ctx, doc: &Doc<Ticket>, settings: &Settings, requester_id: &
         Mail::new(
             ctx,
             doc,
+            kind::ASSIGNED,
             "Assigned to you",
             &format!("{filed}, and it is assigned to you."),
         )
@@ -201,7 +202,7 @@ fn tell_filed(ctx: &Ctx, doc: &Doc<Ticket>, settings: &Settings, requester_id: &
             ticket.folio
         )
     };
-    Mail::new(ctx, doc, "Received", &headline)
+    Mail::new(ctx, doc, kind::FILED, "Received", &headline)
         .with_facts(settings, &mut names)
         .then(&ticket.description)
         .then("Reply on its page to add anything, or to answer questions.")

@@ -13,7 +13,7 @@ use serde_json::json;
 use crate::changes::{check_version, record, visible};
 use crate::data::Names;
 use crate::effects;
-use crate::notify::{self, Mail};
+use crate::notify::{self, Mail, kind};
 use crate::rules::escalation::{self, assignee_after_move};
 use crate::rules::ticket::{Ticket, TicketView, What};
 use crate::tickets;
@@ -75,6 +75,7 @@ pub fn priority_as_caller(ctx: &Ctx, id: &str, input: &PriorityInput) -> Result<
     Mail::new(
         ctx,
         &doc,
+        kind::CHANGED,
         &format!("Priority {moved} to {}", to.words()),
         &headline,
     )
@@ -153,9 +154,15 @@ pub fn category_as_caller(ctx: &Ctx, id: &str, input: &CategoryInput) -> Result<
         doc.data.folio,
         settings.category_label(&from),
     );
-    Mail::new(ctx, &doc, &format!("Moved to {to_label}"), &headline)
-        .with_facts(&settings, &mut names)
-        .to_concerned(&[previous.as_deref()])?;
+    Mail::new(
+        ctx,
+        &doc,
+        kind::CHANGED,
+        &format!("Moved to {to_label}"),
+        &headline,
+    )
+    .with_facts(&settings, &mut names)
+    .to_concerned(&[previous.as_deref()])?;
     Ok(doc)
 }
 
@@ -261,7 +268,7 @@ pub fn escalate_as_caller(ctx: &Ctx, id: &str, input: &EscalateInput) -> Result<
     let manager = settings
         .category(&doc.data.category)
         .and_then(|c| c.manager_id.clone());
-    Mail::new(ctx, &doc, "Escalated", &headline)
+    Mail::new(ctx, &doc, kind::CHANGED, "Escalated", &headline)
         .then(&why)
         .with_facts(&settings, &mut names)
         .to_concerned(&[manager.as_deref(), previous.as_deref()])?;

@@ -10,6 +10,7 @@ mod harness;
 mod helpdesk;
 mod helpdesk_escalation;
 mod module_settings;
+mod notifications;
 mod pages;
 mod people;
 mod records;

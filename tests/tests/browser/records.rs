@@ -469,17 +469,8 @@ async fn the_case_list_filters_and_shows_cards_on_a_phone(backend: Backend) {
                 "table-cell"
             };
             assert_eq!(display, json!(expected), "{device}");
-            let sideways = s
-                .client
-                .execute(
-                    "return document.documentElement.scrollWidth > window.innerWidth;",
-                    vec![],
-                )
-                .await
-                .unwrap();
-            assert_eq!(
-                sideways,
-                json!(false),
+            assert!(
+                !s.scrolls_sideways().await,
                 "no sideways scrolling on a {device}"
             );
             s.screenshot(&format!("case-list-{device}-{db}")).await;
@@ -536,17 +527,8 @@ async fn the_applicant_list_filters_by_cases_and_keeps_it(backend: Backend) {
             s.submit_button("Apply").await;
             let listed = s.wait_for_text("table.applicants", "Nakamura").await;
             assert!(!listed.contains("Brzęczyszczykiewicz"), "{listed}");
-            let sideways = s
-                .client
-                .execute(
-                    "return document.documentElement.scrollWidth > window.innerWidth;",
-                    vec![],
-                )
-                .await
-                .unwrap();
-            assert_eq!(
-                sideways,
-                json!(false),
+            assert!(
+                !s.scrolls_sideways().await,
                 "no sideways scrolling on a {device}"
             );
             s.screenshot(&format!("applicant-list-{device}-{db}")).await;

@@ -31,6 +31,7 @@ mod module_settings;
 mod module_versions;
 mod module_write_lock;
 mod modules;
+mod notifications;
 mod pages;
 mod pages_applicants;
 mod pages_cases;

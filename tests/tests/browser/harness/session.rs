@@ -126,6 +126,20 @@ impl Session {
             .is_empty()
     }
 
+    /// Whether the page is wider than the window (it should never be).
+    pub async fn scrolls_sideways(&self) -> bool {
+        let wider = self
+            .run(
+                "measure the page's width",
+                self.client.execute(
+                    "return document.documentElement.scrollWidth > window.innerWidth;",
+                    vec![],
+                ),
+            )
+            .await;
+        wider == serde_json::Value::Bool(true)
+    }
+
     /// The path of the page shown, such as `/cases/12`.
     pub async fn current_path(&self) -> String {
         self.run("read the page address", self.client.current_url())
