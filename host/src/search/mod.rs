@@ -8,6 +8,8 @@ pub mod module_docs;
 
 mod routes;
 
+pub use routes::hits;
+
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::state::AppState;

@@ -115,20 +115,43 @@ pub(super) async fn search(
     caller: Caller,
     Query(q): Query<SearchQuery>,
 ) -> Result<Json<SearchResults>> {
-    let limit = q.limit.unwrap_or(20);
+    let items = hits(
+        &state,
+        &caller,
+        &q.q,
+        q.kinds.as_deref(),
+        q.limit.unwrap_or(20),
+    )
+    .await?;
+    Ok(Json(SearchResults {
+        items,
+        next_cursor: None,
+    }))
+}
+
+/// The best `limit` hits for `q` of what the caller may see, of `kinds`
+/// (comma-separated) or of every kind; what the JSON API and the search
+/// page answer.
+pub async fn hits(
+    state: &AppState,
+    caller: &Caller,
+    q: &str,
+    only: Option<&str>,
+    limit: usize,
+) -> Result<Vec<Hit>> {
     if !(1..=100).contains(&limit) {
         return Err(AppError::field("limit", "use a number from 1 to 100"));
     }
-    if q.q.trim().chars().count() < MIN_QUERY_CHARS || q.q.len() > 200 {
+    if q.trim().chars().count() < MIN_QUERY_CHARS || q.len() > 200 {
         return Err(AppError::field(
             "q",
             format!("type at least {MIN_QUERY_CHARS} characters (and at most 200)"),
         ));
     }
-    let (mut kinds, keys) = scope(&caller);
-    let mut modules = searchable_modules(&state, &caller).await?;
+    let (mut kinds, keys) = scope(caller);
+    let mut modules = searchable_modules(state, caller).await?;
     kinds.extend(modules.iter().map(|id| search_docs::kind(id)));
-    if let Some(wanted) = q.kinds.as_deref().filter(|k| !k.trim().is_empty()) {
+    if let Some(wanted) = only.filter(|k| !k.trim().is_empty()) {
         let wanted: Vec<&str> = wanted.split(',').map(str::trim).collect();
         if wanted.len() > 20 || wanted.iter().any(|k| k.is_empty() || k.len() > 100) {
             return Err(AppError::field(
@@ -140,24 +163,21 @@ pub(super) async fn search(
         modules.retain(|id| wanted.contains(&search_docs::kind(id).as_str()));
     }
     if kinds.is_empty() {
-        return Ok(Json(SearchResults {
-            items: Vec::new(),
-            next_cursor: None,
-        }));
+        return Ok(Vec::new());
     }
-    feed::catch_up(&state).await?;
+    feed::catch_up(state).await?;
     // Module documents may need a permission the index does not know: when
     // some are dropped from a full page, ask once more for the most the
     // index gives, so they do not crowd out what the caller may see.
     let mut ask = limit;
     let mut items = loop {
-        let hits = find(&state, &caller, &q.q, &keys, &kinds, ask).await?;
+        let hits = find(state, caller, q, &keys, &kinds, ask).await?;
         let full = hits.len() == ask;
         let before = hits.len();
         let mut hits = if modules.is_empty() {
             hits
         } else {
-            permitted(&state, &caller, hits).await?
+            permitted(state, caller, hits).await?
         };
         if !full || hits.len() == before || ask == MAX_LIMIT {
             hits.truncate(limit);
@@ -178,10 +198,7 @@ pub(super) async fn search(
             }
         }
     }
-    Ok(Json(SearchResults {
-        items,
-        next_cursor: None,
-    }))
+    Ok(items)
 }
 
 /// The index's best `limit` hits in the caller's practice, kinds and keys.

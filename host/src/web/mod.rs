@@ -19,6 +19,7 @@ pub mod nav;
 mod notifications;
 mod profile;
 mod records;
+mod search;
 mod settings;
 pub mod shell;
 pub(crate) mod sign_in;
@@ -41,6 +42,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(profile::profile_page))
         .routes(routes!(profile::save_profile))
         .routes(routes!(profile::save_password))
+        .routes(routes!(search::search_page))
         .routes(routes!(notifications::notifications_page))
         .routes(routes!(notifications::open_notification))
         .routes(routes!(notifications::read_all))

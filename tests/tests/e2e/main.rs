@@ -41,6 +41,7 @@ mod plugin_check;
 mod plugin_new;
 mod practices;
 mod search;
+mod search_page;
 mod server;
 mod sign_in;
 mod store_order;
