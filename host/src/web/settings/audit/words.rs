@@ -407,6 +407,12 @@ fn said(row: &AuditRow, names: &Names) -> Vec<Part> {
             parts.push(words(" from the trash"));
             parts
         }
+        "applicant.purged" | "case.purged" if row.actor_user_id.is_some() => {
+            let mut parts = vec![who, words(" deleted ")];
+            parts.extend(names.record(row));
+            parts.push(words(" for good from the trash"));
+            parts
+        }
         "applicant.purged" | "case.purged" => {
             let mut parts = names.record(row);
             parts.push(words(" was deleted for good after its time in the trash"));
@@ -438,6 +444,12 @@ fn said(row: &AuditRow, names: &Names) -> Vec<Part> {
             } else {
                 " to the trash"
             }));
+            parts
+        }
+        "file.purged" if row.actor_user_id.is_some() => {
+            let mut parts = vec![who, words(" deleted "), file(), words(" of ")];
+            parts.extend(names.record(row));
+            parts.push(words(" for good from the trash"));
             parts
         }
         "file.purged" => {
@@ -558,6 +570,11 @@ mod tests {
         assert_eq!(
             text(&sentence(&purged, &names)),
             "visa.pdf of case CAS009 was deleted for good after its time in the trash"
+        );
+        purged.actor_user_id = Some("u-lee".into());
+        assert_eq!(
+            text(&sentence(&purged, &names)),
+            "Lee Park deleted visa.pdf of case CAS009 for good from the trash"
         );
         let mut changed = row(
             "applicant.updated",
