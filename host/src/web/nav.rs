@@ -89,6 +89,7 @@ pub async fn nav_items(state: &AppState, caller: &Caller) -> Result<Vec<NavItem>
             "settings.manage",
         ),
         ("Audit log", "/settings/audit", "audit.read"),
+        ("Trash", "/settings/trash", "trash.manage"),
     ];
     items.extend(
         settings

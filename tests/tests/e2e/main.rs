@@ -43,3 +43,4 @@ mod server;
 mod sign_in;
 mod store_order;
 mod trash;
+mod trash_settings;
