@@ -108,6 +108,7 @@ pub const ACTIONS: &[(&str, &[(&str, &str)])] = &[
         "Practice and modules",
         &[
             ("practice.created", "Practice created"),
+            ("practice.updated", "Practice details changed"),
             ("case_program.created", "Case program added"),
             ("case_program.updated", "Case program changed"),
             ("case_program.deleted", "Case program removed"),
@@ -350,6 +351,24 @@ fn said(row: &AuditRow, names: &Names) -> Vec<Part> {
                 .unwrap_or_default();
             vec![who, words(did), name(program)]
         }
+        "practice.updated" => {
+            let fields: Vec<&str> = row.details["fields"]
+                .as_array()
+                .map(|fields| {
+                    fields
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(crate::practices::settings::label)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let what = if fields.is_empty() {
+                "the practice's details".to_string()
+            } else {
+                format!("the practice's {}", fields.join(", ").to_lowercase())
+            };
+            vec![who, words(" changed "), words(what)]
+        }
         "practice.created" => vec![
             words("The practice was created, with "),
             name(detail(row, "administrator").unwrap_or("an administrator")),
@@ -570,6 +589,15 @@ mod tests {
         assert_eq!(
             text(&sentence(&purged, &names)),
             "visa.pdf of case CAS009 was deleted for good after its time in the trash"
+        );
+        let practice = row(
+            "practice.updated",
+            "practice:p1",
+            json!({ "fields": ["phone", "max_file_mb"] }),
+        );
+        assert_eq!(
+            text(&sentence(&practice, &names)),
+            "Ana Ruiz changed the practice's phone, largest file per upload"
         );
         purged.actor_user_id = Some("u-lee".into());
         assert_eq!(
