@@ -70,7 +70,14 @@ pub async fn section(
         upload_to: format!("/{page}/{id}/files"),
         csrf: caller.form_token.clone(),
         folders: Vec::new(),
-        max_file: naming::size_in_words(state.config.files.max_file_bytes),
+        max_file: naming::size_in_words(
+            crate::practices::settings::largest_file(
+                state.db.pool(),
+                caller.practice.id(),
+                state.config.files.max_file_bytes,
+            )
+            .await?,
+        ),
     };
     if !section.shown {
         return Ok(section);
