@@ -37,6 +37,7 @@ mod pages_records;
 mod passwords;
 mod plugin_check;
 mod plugin_new;
+mod practice_settings;
 mod practices;
 mod search;
 mod server;
