@@ -13,4 +13,5 @@ mod module_settings;
 mod pages;
 mod people;
 mod records;
+mod settings_pages;
 mod smoke;
