@@ -5,13 +5,14 @@
 
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
-use immcase_tests::{Api, Backend, TestServer, on_both_databases};
+use immcase_tests::{Api, Backend, TestServer, install_test_modules, on_both_databases};
 use serde_json::{Value, json};
 
 on_both_databases!(
     the_practice_keeps_its_details_within_the_server_limits,
     the_practice_form_shows_mistakes_and_keeps_both_saves,
     uploads_over_the_practices_limit_are_refused_naming_the_file,
+    a_module_attaching_over_the_practices_limit_is_refused,
 );
 
 const MB: usize = 1024 * 1024;
@@ -375,5 +376,53 @@ async fn uploads_over_the_practices_limit_are_refused_naming_the_file(backend: B
         .collect();
     assert_eq!(names.len(), 2, "{names:?}");
     assert!(names.contains(&"note.txt") && names.contains(&"letter.pdf"));
+    server.stop().await;
+}
+
+async fn a_module_attaching_over_the_practices_limit_is_refused(backend: Backend) {
+    let modules = tempfile::tempdir().unwrap();
+    let installed = install_test_modules(modules.path(), &["filer"]);
+    let server = TestServer::start_with(backend, |c| {
+        c.module_dirs.extend(installed);
+        c.max_body_bytes = 4 * MB;
+    })
+    .await;
+    let admin = server.admin().await;
+    admin.set_module("filer", true).await;
+    let version = practice(&admin).await["version"].as_i64().unwrap();
+    admin
+        .put(
+            "/api/v1/practice",
+            json!({ "version": version, "max_file_mb": 1 }),
+        )
+        .await
+        .expect_status(200);
+    let ana = admin.add_applicant("Lindqvist").await;
+    let attach = |name: &str| format!("/api/v1/m/filer/attach?owner=applicant:{ana}&name={name}");
+    // The module sends what it is given: a JSON string of more than 1 MB.
+    let big = admin
+        .send(
+            reqwest::Method::POST,
+            &attach("scan.pdf"),
+            Some(json!("x".repeat(MB))),
+            true,
+        )
+        .await;
+    assert_eq!(big.status, 422, "{}", big.text);
+    assert!(
+        big.text
+            .contains("scan.pdf is larger than 1 MB, the most a file may be in this practice"),
+        "{}",
+        big.text
+    );
+    let small = admin
+        .send(
+            reqwest::Method::POST,
+            &attach("note.txt"),
+            Some(json!("a note")),
+            true,
+        )
+        .await;
+    assert_eq!(small.status, 201, "{}", small.text);
     server.stop().await;
 }

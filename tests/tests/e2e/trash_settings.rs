@@ -244,6 +244,25 @@ async fn deleting_for_good_through_the_api_takes_what_belongs_to_it(backend: Bac
         .get("/api/v1/trash?cursor=nonsense")
         .await
         .expect_status(422);
+    // The case cannot come back before its applicant: the page says why.
+    let page = admin.get("/settings/trash").await.expect_status(200);
+    admin
+        .post_form(
+            &format!("/settings/trash/case/{case_id}/restore"),
+            &[("_csrf", &page.form_token())],
+        )
+        .await
+        .expect_status(303);
+    let refused = admin.get("/settings/trash").await.expect_status(200);
+    assert!(
+        refused
+            .text
+            .contains("The case CAS001 is still in the trash.")
+            && refused.text.contains("restore the applicant first"),
+        "{}",
+        refused.text
+    );
+    assert!(refused.text.contains("flash-refused"), "in the error style");
 
     admin
         .delete(&format!("/api/v1/trash/applicant/{ana}"))
