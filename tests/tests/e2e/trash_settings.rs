@@ -135,6 +135,13 @@ async fn the_trash_page_lists_restores_and_deletes_for_good(backend: Backend) {
         "{}",
         confirm.text
     );
+    assert!(
+        confirm.text.contains(
+            "removes the applicant for good, with the 1 case and 1 file deleted with them"
+        ),
+        "{}",
+        confirm.text
+    );
     let unticked = admin
         .post_form(
             &format!("/settings/trash/applicant/{ana}/delete"),

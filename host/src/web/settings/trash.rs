@@ -35,6 +35,8 @@ struct Row {
     left: String,
     /// What restoring it brings back besides it.
     comes_back: String,
+    /// What was deleted with it, in words ("1 case and 2 files"), or empty.
+    with: String,
 }
 
 impl Row {
@@ -48,6 +50,7 @@ impl Row {
             deleted_at: local_time(item.deleted_at_ms, &caller.time_zone),
             left: days_left(item.purge_at_ms - now),
             comes_back: comes_back(&item),
+            with: deleted_with(&item),
             item,
         }
     }
@@ -79,8 +82,9 @@ fn count(n: i64, one: &str, many: &str) -> String {
     }
 }
 
-/// What restoring an item brings back with it, in words.
-fn comes_back(item: &TrashItem) -> String {
+/// The cases and files deleted with an item, in words ("1 case and 2
+/// files"); empty when nothing went with it.
+fn deleted_with(item: &TrashItem) -> String {
     let mut with = Vec::new();
     if item.cases > 0 {
         with.push(count(item.cases, "case", "cases"));
@@ -88,18 +92,22 @@ fn comes_back(item: &TrashItem) -> String {
     if item.files > 0 {
         with.push(count(item.files, "file", "files"));
     }
+    with.join(" and ")
+}
+
+/// What restoring an item brings back with it, in words.
+fn comes_back(item: &TrashItem) -> String {
+    let with = deleted_with(item);
     match (item.kind.as_str(), with.is_empty()) {
         ("applicant", true) => "Restoring brings the applicant back.".into(),
-        ("applicant", false) => format!(
-            "Restoring brings back the applicant with the {} deleted with them.",
-            with.join(" and ")
-        ),
+        ("applicant", false) => {
+            format!("Restoring brings back the applicant with the {with} deleted with them.")
+        }
         ("case", true) => {
             "Restoring brings the case back to its applicant (who must not be in the trash).".into()
         }
         ("case", false) => format!(
-            "Restoring brings the case back to its applicant with the {} deleted with it.",
-            with.join(" and ")
+            "Restoring brings the case back to its applicant with the {with} deleted with it."
         ),
         _ => "Restoring puts the file back in its applicant's or case's files.".into(),
     }
@@ -167,17 +175,9 @@ pub(super) async fn restore(
     let item = trash::item(&state, &caller, &kind, &id).await?;
     match trash::restore(&state, &caller, &kind, &id).await {
         Ok(()) => {
-            let mut with = Vec::new();
-            if item.cases > 0 {
-                with.push(count(item.cases, "case", "cases"));
-            }
-            if item.files > 0 {
-                with.push(count(item.files, "file", "files"));
-            }
-            let with = if with.is_empty() {
-                String::new()
-            } else {
-                format!(", with {}", with.join(" and "))
+            let with = match deleted_with(&item) {
+                with if with.is_empty() => with,
+                with => format!(", with {with}"),
             };
             Ok(saved(
                 LIST,
