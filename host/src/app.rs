@@ -41,6 +41,7 @@ use crate::state::AppState;
         (name = "server", description = "Health and this document"),
         (name = "cases", description = "Cases: folios, programs, stages, closing, versions and a timeline"),
         (name = "files", description = "Files of applicants and cases: uploads streamed to the blob store within the per-file limit and the practice's quota, downloads, listings"),
+        (name = "practice", description = "The practice's own details: name, time zone, contact details, largest file per upload, storage used"),
         (name = "trash", description = "Deleted applicants, cases and files, restorable for the retention period"),
         (name = "search", description = "Global search within the caller's practice, records and fields"),
         (name = "pages", description = "The web app's HTML pages. Forms post `application/x-www-form-urlencoded` with the form token in `_csrf` \
@@ -82,6 +83,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .merge(crate::files::router())
         .merge(crate::trash::router())
         .merge(crate::notifications::router())
+        .merge(crate::practices::router())
         .merge(crate::search::router())
         .merge(crate::web::router())
         .split_for_parts();

@@ -39,6 +39,10 @@ pub const HOST_PERMISSIONS: &[(&str, &str)] = &[
         "Change the practice's lists, such as its case programs",
     ),
     ("workflows.manage", "Write and run workflows"),
+    (
+        "practice.manage",
+        "Change the practice's name, time zone, contact details and largest file per upload",
+    ),
 ];
 
 /// Longest event name.

@@ -1,5 +1,6 @@
 //! Receiving an upload: a `multipart/form-data` body read part by part, each
-//! file streamed to the blob store as it arrives. The per-file limit and the
+//! file streamed to the blob store as it arrives. The per-file limit (the
+//! practice's own, within the server's maximum) and the
 //! practice's quota are checked on every chunk, so an oversized file is
 //! refused (413) or a full practice told so (507) without the file ever being
 //! held whole, and with the limit in the message.
@@ -145,6 +146,14 @@ async fn read_parts(
         keep,
     } = reading;
     let used = super::store::used_bytes(state.db.pool(), practice_id).await?;
+    let server_max = state.config.files.max_file_bytes;
+    let largest =
+        crate::practices::settings::largest_file(state.db.pool(), practice_id, server_max).await?;
+    let limits = Limits {
+        largest,
+        of_practice: largest < server_max,
+        used,
+    };
     let mut folder = String::new();
     let mut token_checked = pending.is_none();
     let mut uploaded: u64 = 0;
@@ -183,7 +192,7 @@ async fn read_parts(
                 let key = blob::key(practice_id, &id);
                 let mut writer = state.blobs.writer(&key).await.map_err(store_failed)?;
                 let streamed =
-                    stream_file(state, &mut field, &mut writer, &name, used, uploaded).await;
+                    stream_file(state, &mut field, &mut writer, &name, &limits, uploaded).await;
                 match streamed {
                     Ok(()) => {}
                     Err(e @ (AppError::TooLarge(_) | AppError::QuotaExceeded(_)))
@@ -226,6 +235,29 @@ async fn read_parts(
     Ok(folder)
 }
 
+/// The limits an upload is read within.
+struct Limits {
+    /// The most one file may be: the practice's limit within the server's.
+    largest: u64,
+    /// Whether that is the practice's own limit (below the server's).
+    of_practice: bool,
+    /// What the practice stored before this upload.
+    used: i64,
+}
+
+/// The 413 of a file over the limit, naming the file and the limit.
+pub fn too_large(name: &str, largest: u64, of_practice: bool) -> AppError {
+    let whose = if of_practice {
+        "the most a file may be in this practice"
+    } else {
+        "the most a file may be"
+    };
+    AppError::TooLarge(format!(
+        "{name} is larger than {}, {whose}",
+        size_in_words(largest)
+    ))
+}
+
 /// Streams one file part into `writer`, refusing as soon as it is over the
 /// per-file limit or no longer fits in the practice's quota.
 async fn stream_file(
@@ -233,19 +265,15 @@ async fn stream_file(
     field: &mut multer::Field<'_>,
     writer: &mut BlobWriter,
     name: &str,
-    used: i64,
+    limits: &Limits,
     earlier: u64,
 ) -> Result<()> {
-    let max_file = state.config.files.max_file_bytes;
     let quota = state.config.files.practice_quota_bytes;
-    let used = u64::try_from(used).unwrap_or(0);
+    let used = u64::try_from(limits.used).unwrap_or(0);
     while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
         let size = writer.written() + chunk.len() as u64;
-        if size > max_file {
-            return Err(AppError::TooLarge(format!(
-                "{name} is larger than {}, the most a file may be",
-                size_in_words(max_file)
-            )));
+        if size > limits.largest {
+            return Err(too_large(name, limits.largest, limits.of_practice));
         }
         if used + earlier + size > quota {
             return Err(quota_exceeded(name, used, quota));

@@ -13,6 +13,7 @@
 //! if the call succeeds; its contents go to the blob store at once and are
 //! removed again when the call fails (see `CallState::written_blobs`).
 
+use crate::practices::settings::largest_file;
 use bytes::Bytes;
 use immcase_manifest::checks;
 
@@ -215,12 +216,16 @@ impl CallState {
             Ok(n) => n,
             Err(refused) => return Ok(Err(Error::Invalid(refused.to_string()))),
         };
-        let max = self.app.config.files.max_file_bytes;
-        if content.len() as u64 > max {
-            return Ok(Err(Error::Invalid(format!(
-                "{name} is larger than {}, the most a file may be",
-                naming::size_in_words(max)
-            ))));
+        let server_max = self.app.config.files.max_file_bytes;
+        let practice_id = self.practice.id().to_string();
+        let largest = match self.tx_if_started() {
+            Some(tx) => largest_file(&mut **tx, &practice_id, server_max).await,
+            None => largest_file(self.app.db.pool(), &practice_id, server_max).await,
+        }
+        .map_err(into_sqlx)?;
+        if content.len() as u64 > largest {
+            let refused = crate::files::upload::too_large(&name, largest, largest < server_max);
+            return Ok(Err(Error::Invalid(refused.to_string())));
         }
         let target = match owner {
             FileOwner::Record(kind, id) => match self.find_owner(kind, id).await? {

@@ -4,6 +4,10 @@
 //! practice scope does not compile.
 
 pub mod modules;
+mod routes;
+pub mod settings;
+
+pub use routes::{PracticeView, router, view};
 
 use serde::Serialize;
 use sqlx::{Any, Executor, Row};
@@ -40,6 +44,11 @@ impl Practice {
 
     pub fn name(&self) -> &str {
         &self.0.name
+    }
+
+    /// The same practice under a new name.
+    pub fn renamed(&self, name: &str) -> Practice {
+        Practice::new(self.id().into(), self.slug().into(), name.into())
     }
 }
 

@@ -46,8 +46,10 @@ pub struct Shared {
     pub search: Arc<search::Search>,
     /// Where file contents are kept.
     pub blobs: Arc<crate::blobs::Blobs>,
-    /// Practices seen so far, by slug. Practices are never renamed or removed
-    /// while the server runs, so only found ones are kept.
+    /// Practices seen so far, by slug. Practices are never removed while the
+    /// server runs, so only found ones are kept; a rename in Settings →
+    /// Practice replaces the one kept (another process sharing the database
+    /// shows the old name until it restarts).
     practices: RwLock<KnownPractices>,
 }
 
@@ -112,6 +114,11 @@ impl AppState {
 
     fn known(&self, look: impl FnOnce(&KnownPractices) -> Option<Practice>) -> Option<Practice> {
         self.practices.read().ok().and_then(|k| look(&k))
+    }
+
+    /// Keeps `practice` as it is now, after its name changed.
+    pub fn practice_renamed(&self, practice: &Practice) {
+        self.remember(Some(practice));
     }
 
     fn remember(&self, practice: Option<&Practice>) {

@@ -10,18 +10,23 @@ use serde_json::json;
 use sqlx::Row;
 use utoipa::ToSchema;
 
+mod purge;
 mod routes;
 
+pub use purge::{delete_now, purge_expired};
 pub use routes::router;
 
 use crate::access::Caller;
-use crate::audit::{self, About};
+
 use crate::clock::rfc3339;
 use crate::db::{Tx, new_id};
 use crate::error::{AppError, Result};
-use crate::practices::Practice;
+
 use crate::records::{announce, applicant_store, audited, case_store, timeline};
 use crate::state::AppState;
+
+/// What the trash holds: the kinds of record a deletion is listed under.
+const KINDS: [&str; 3] = ["applicant", "case", "file"];
 
 fn retention_ms(state: &AppState) -> i64 {
     i64::try_from(state.config.trash_retention.as_millis()).unwrap_or(i64::MAX / 2)
@@ -257,45 +262,123 @@ pub struct TrashItem {
     /// The applicant's name, the case's folio or the file's name.
     pub label: String,
     pub deleted_at: String,
+    /// The id of the person who deleted it.
     pub deleted_by: Option<String>,
-    /// After this it can no longer be restored.
+    /// Their name (absent when they no longer exist).
+    pub deleted_by_name: Option<String>,
+    /// After this it can no longer be restored, and is deleted for good.
     pub purge_at: String,
     /// Records deleted with it (an applicant's cases, their files), restored
-    /// with it.
+    /// with it: `cases` + `files`.
     pub with: i64,
+    /// Of those, cases (an applicant's).
+    pub cases: i64,
+    /// Of those, files (an applicant's or their cases', a case's).
+    pub files: i64,
+    #[serde(skip)]
+    pub deleted_at_ms: i64,
+    #[serde(skip)]
+    pub purge_at_ms: i64,
 }
 
-/// What the practice's trash holds, newest first (needs `trash.manage`).
-pub async fn list(state: &AppState, caller: &Caller) -> Result<Vec<TrashItem>> {
+/// A page of the trash, and where the next one starts.
+pub struct TrashPage {
+    pub items: Vec<TrashItem>,
+    pub next_cursor: Option<String>,
+}
+
+/// The most items a page of the trash may hold.
+pub const MAX_PAGE: usize = 500;
+
+/// What the practice's trash holds, newest first, `limit` items from
+/// `cursor` (a previous page's `next_cursor`) on (needs `trash.manage`).
+pub async fn list(
+    state: &AppState,
+    caller: &Caller,
+    cursor: Option<&str>,
+    limit: usize,
+) -> Result<TrashPage> {
     caller.require("trash.manage")?;
+    let limit = limit.clamp(1, MAX_PAGE);
+    let (before_at, before_id) = match cursor.filter(|c| !c.is_empty()) {
+        None => (i64::MAX, String::new()),
+        Some(c) => c
+            .split_once('.')
+            .and_then(|(at, id)| Some((at.parse::<i64>().ok()?, id.to_string())))
+            .ok_or_else(|| AppError::field("cursor", "not a cursor of this list"))?,
+    };
     let cutoff = state.now_ms() - retention_ms(state);
-    let rows = sqlx::query(
-        "SELECT t.kind, t.record_id, t.label, t.deleted_at, t.deleted_by, \
-         (SELECT COUNT(*) FROM cases c WHERE c.practice_id = t.practice_id AND c.deletion_id = t.deletion_id \
-          AND c.id <> t.record_id) + \
-         (SELECT COUNT(*) FROM files f WHERE f.practice_id = t.practice_id AND f.deletion_id = t.deletion_id \
-          AND f.id <> t.record_id) AS with_count \
-         FROM trash t WHERE t.practice_id = $1 AND t.deleted_at >= $2 ORDER BY t.deleted_at DESC LIMIT 500",
-    )
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{LISTED} AND (t.deleted_at < $3 OR (t.deleted_at = $3 AND t.record_id < $4)) \
+         ORDER BY t.deleted_at DESC, t.record_id DESC LIMIT $5"
+    )))
     .bind(caller.practice.id())
     .bind(cutoff)
+    .bind(before_at)
+    .bind(&before_id)
+    .bind(i64::try_from(limit + 1).unwrap_or(i64::MAX))
     .fetch_all(state.db.pool())
     .await?;
     let keep = retention_ms(state);
-    rows.iter()
-        .map(|r| -> Result<TrashItem> {
-            let at: i64 = r.try_get("deleted_at")?;
-            Ok(TrashItem {
-                kind: r.try_get("kind")?,
-                id: r.try_get("record_id")?,
-                label: r.try_get("label")?,
-                deleted_at: rfc3339(at),
-                deleted_by: r.try_get("deleted_by")?,
-                purge_at: rfc3339(at.saturating_add(keep)),
-                with: r.try_get("with_count")?,
-            })
-        })
-        .collect()
+    let mut items = rows
+        .iter()
+        .map(|r| item_of(r, keep))
+        .collect::<Result<Vec<_>>>()?;
+    let next_cursor = if items.len() > limit {
+        items.truncate(limit);
+        items
+            .last()
+            .map(|last| format!("{}.{}", last.deleted_at_ms, last.id))
+    } else {
+        None
+    };
+    Ok(TrashPage { items, next_cursor })
+}
+
+/// The trash's items as listed, with who deleted them and what went with
+/// them (`$1` the practice, `$2` the oldest time still restorable).
+const LISTED: &str = "SELECT t.kind, t.record_id, t.label, t.deleted_at, t.deleted_by, u.display_name, \
+     (SELECT COUNT(*) FROM cases c WHERE c.practice_id = t.practice_id AND c.deletion_id = t.deletion_id \
+      AND c.id <> t.record_id) AS cases_with, \
+     (SELECT COUNT(*) FROM files f WHERE f.practice_id = t.practice_id AND f.deletion_id = t.deletion_id \
+      AND f.id <> t.record_id) AS files_with \
+     FROM trash t LEFT JOIN users u ON u.practice_id = t.practice_id AND u.id = t.deleted_by \
+     WHERE t.practice_id = $1 AND t.deleted_at >= $2";
+
+fn item_of(r: &sqlx::any::AnyRow, keep: i64) -> Result<TrashItem> {
+    let at: i64 = r.try_get("deleted_at")?;
+    let (cases, files): (i64, i64) = (r.try_get("cases_with")?, r.try_get("files_with")?);
+    Ok(TrashItem {
+        kind: r.try_get("kind")?,
+        id: r.try_get("record_id")?,
+        label: r.try_get("label")?,
+        deleted_at: rfc3339(at),
+        deleted_by: r.try_get("deleted_by")?,
+        deleted_by_name: r.try_get("display_name")?,
+        purge_at: rfc3339(at.saturating_add(keep)),
+        with: cases + files,
+        cases,
+        files,
+        deleted_at_ms: at,
+        purge_at_ms: at.saturating_add(keep),
+    })
+}
+
+/// One item of the trash, still restorable (needs `trash.manage`).
+pub async fn item(state: &AppState, caller: &Caller, kind: &str, id: &str) -> Result<TrashItem> {
+    caller.require("trash.manage")?;
+    let cutoff = state.now_ms() - retention_ms(state);
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{LISTED} AND t.kind = $3 AND t.record_id = $4"
+    )))
+    .bind(caller.practice.id())
+    .bind(cutoff)
+    .bind(kind)
+    .bind(id)
+    .fetch_optional(state.db.pool())
+    .await?
+    .ok_or(AppError::NotFound("item in the trash"))?;
+    item_of(&row, retention_ms(state))
 }
 
 /// Restores what was deleted with `kind`/`id` (an applicant comes back with
@@ -303,7 +386,7 @@ pub async fn list(state: &AppState, caller: &Caller) -> Result<Vec<TrashItem>> {
 /// applicant is in the trash waits for the applicant, a file for its owner.
 pub async fn restore(state: &AppState, caller: &Caller, kind: &str, id: &str) -> Result<()> {
     caller.require("trash.manage")?;
-    if !matches!(kind, "applicant" | "case" | "file") {
+    if !KINDS.contains(&kind) {
         return Err(AppError::field("kind", "applicant, case or file"));
     }
     let now = state.now_ms();
@@ -439,197 +522,4 @@ async fn owner_of_file_present(tx: &mut Tx, caller: &Caller, id: &str) -> Result
             "this file's {owner_kind} is in the trash: restore the {owner_kind} first"
         )))
     }
-}
-
-/// Deletes for good what has been in the trash longer than the retention
-/// period, in every practice, with its lookups and timeline. Returns how
-/// many deletions were purged.
-pub async fn purge_expired(state: &AppState) -> Result<usize> {
-    let cutoff = state.now_ms() - retention_ms(state);
-    let expired =
-        sqlx::query("SELECT practice_id, deletion_id FROM trash WHERE deleted_at < $1 LIMIT 500")
-            .bind(cutoff)
-            .fetch_all(state.db.pool())
-            .await?;
-    let mut practices = std::collections::HashMap::new();
-    for row in &expired {
-        let (practice, deletion): (String, String) =
-            (row.try_get("practice_id")?, row.try_get("deletion_id")?);
-        let mut tx = state.db.begin().await?;
-        if !practices.contains_key(&practice)
-            && let Some(found) = crate::practices::find_by_id(&mut *tx, &practice).await?
-        {
-            practices.insert(practice.clone(), found);
-        }
-        if let Some(found) = practices.get(&practice) {
-            audit_purged(&mut tx, found, &deletion, state.now_ms()).await?;
-        }
-        let blobs = purge_files(&mut tx, &practice, &deletion).await?;
-        for (table, kind) in [("cases", "case"), ("applicants", "applicant")] {
-            let ids: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                "SELECT id FROM {table} WHERE practice_id = $1 AND deletion_id = $2"
-            )))
-            .bind(&practice)
-            .bind(&deletion)
-            .fetch_all(&mut *tx)
-            .await?;
-            for id in &ids {
-                let related = [
-                    "DELETE FROM record_changes WHERE practice_id = $1 AND record_kind = $3 AND record_id = $2",
-                    "DELETE FROM applicant_contacts WHERE practice_id = $1 AND applicant_id = $2 AND $3 = 'applicant'",
-                    "DELETE FROM applicant_name_keys WHERE practice_id = $1 AND applicant_id = $2 AND $3 = 'applicant'",
-                ];
-                for sql in related {
-                    sqlx::query(sql)
-                        .bind(&practice)
-                        .bind(id)
-                        .bind(kind)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DELETE FROM {table} WHERE practice_id = $1 AND id = $2"
-                )))
-                .bind(&practice)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            }
-        }
-        sqlx::query("DELETE FROM trash WHERE practice_id = $1 AND deletion_id = $2")
-            .bind(&practice)
-            .bind(&deletion)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        for key in blobs {
-            // A blob left behind is unreachable; the file is gone either way.
-            if let Err(e) = state.blobs.delete(&key).await {
-                tracing::warn!(error = %e, key = %key, "removing a purged file's contents");
-            }
-        }
-    }
-    Ok(expired.len())
-}
-
-/// Writes the audit entry of a deletion purged for good (`applicant.purged`,
-/// `case.purged`, `file.purged`), before its rows go: by nobody, naming the
-/// record as the trash did.
-async fn audit_purged(tx: &mut Tx, practice: &Practice, deletion: &str, now: i64) -> Result<()> {
-    let listed = sqlx::query(
-        "SELECT kind, record_id, label, deleted_at, deleted_by FROM trash \
-         WHERE practice_id = $1 AND deletion_id = $2",
-    )
-    .bind(practice.id())
-    .bind(deletion)
-    .fetch_all(&mut **tx)
-    .await?;
-    for row in &listed {
-        let (kind, id): (String, String) = (row.try_get("kind")?, row.try_get("record_id")?);
-        let (about, owner) = purged_about(tx, practice, &kind, &id).await?;
-        let mut details = json!({
-            kind.as_str(): row.try_get::<String, _>("label")?,
-            "deleted_at": rfc3339(row.try_get("deleted_at")?),
-            "deleted_by": row.try_get::<Option<String>, _>("deleted_by")?,
-        });
-        if let Some((owner_kind, label)) = owner {
-            details[owner_kind] = json!(label);
-        }
-        let action = format!("{kind}.purged");
-        let entry = audit::Entry {
-            actor: audit::Actor::default(),
-            action: &action,
-            target: Some(format!("{kind}:{id}")),
-            client_addr: None,
-            details,
-        };
-        audit::record_about(&mut **tx, practice, now, entry, &about).await?;
-    }
-    Ok(())
-}
-
-/// Whose data a record about to be purged is; for a file, also the name of
-/// the applicant or the folio of the case it belongs to.
-async fn purged_about(
-    tx: &mut Tx,
-    practice: &Practice,
-    kind: &str,
-    id: &str,
-) -> Result<(About, Option<(&'static str, String)>)> {
-    Ok(match kind {
-        "applicant" => (About::applicant(id), None),
-        "case" => {
-            let applicant = applicant_of_case(tx, practice, id).await?;
-            (About::case(applicant.as_deref(), id), None)
-        }
-        _ => {
-            let owner = sqlx::query(
-                "SELECT owner_kind, owner_id FROM files WHERE practice_id = $1 AND id = $2",
-            )
-            .bind(practice.id())
-            .bind(id)
-            .fetch_optional(&mut **tx)
-            .await?;
-            let Some(owner) = owner else {
-                return Ok((About::default(), None));
-            };
-            let (owner_kind, owner_id): (String, String) =
-                (owner.try_get("owner_kind")?, owner.try_get("owner_id")?);
-            let named = audited::names(
-                tx,
-                practice,
-                std::slice::from_ref(&owner_id),
-                std::slice::from_ref(&owner_id),
-            )
-            .await?;
-            match owner_kind.as_str() {
-                "applicant" => {
-                    let label = named.applicants.get(&owner_id).map(|n| n.label.clone());
-                    (About::applicant(&owner_id), label.map(|l| ("applicant", l)))
-                }
-                "case" => {
-                    let applicant = applicant_of_case(tx, practice, &owner_id).await?;
-                    let label = named.cases.get(&owner_id).map(|n| n.label.clone());
-                    let about = About::case(applicant.as_deref(), &owner_id);
-                    (about, label.map(|l| ("case", l)))
-                }
-                _ => (About::default(), None),
-            }
-        }
-    })
-}
-
-async fn applicant_of_case(tx: &mut Tx, practice: &Practice, case: &str) -> Result<Option<String>> {
-    Ok(
-        sqlx::query_scalar("SELECT applicant_id FROM cases WHERE practice_id = $1 AND id = $2")
-            .bind(practice.id())
-            .bind(case)
-            .fetch_optional(&mut **tx)
-            .await?,
-    )
-}
-
-/// Deletes the file rows of a deletion and stops counting their bytes;
-/// returns the blob keys to remove once that is committed.
-async fn purge_files(tx: &mut Tx, practice: &str, deletion: &str) -> Result<Vec<String>> {
-    let rows = sqlx::query(
-        "SELECT id, blob_key, size FROM files WHERE practice_id = $1 AND deletion_id = $2",
-    )
-    .bind(practice)
-    .bind(deletion)
-    .fetch_all(&mut **tx)
-    .await?;
-    let mut keys = Vec::with_capacity(rows.len());
-    let mut bytes = 0i64;
-    for row in &rows {
-        bytes += row.try_get::<i64, _>("size")?;
-        keys.push(row.try_get::<String, _>("blob_key")?);
-    }
-    sqlx::query("DELETE FROM files WHERE practice_id = $1 AND deletion_id = $2")
-        .bind(practice)
-        .bind(deletion)
-        .execute(&mut **tx)
-        .await?;
-    crate::files::store::release(tx, practice, bytes).await?;
-    Ok(keys)
 }

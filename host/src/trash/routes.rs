@@ -1,6 +1,7 @@
 //! The trash over HTTP: `DELETE` of applicants, cases and files moves them
 //! to the trash; `GET /api/v1/trash` lists it and
-//! `POST /api/v1/trash/{kind}/{id}/restore` brings a deletion back.
+//! `POST /api/v1/trash/{kind}/{id}/restore` brings a deletion back;
+//! `DELETE /api/v1/trash/{kind}/{id}` deletes it for good now.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -20,6 +21,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(delete_file))
         .routes(routes!(list_trash))
         .routes(routes!(restore_from_trash))
+        .routes(routes!(delete_from_trash))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -70,21 +72,55 @@ pub struct TrashList {
     pub next_cursor: Option<String>,
 }
 
+#[derive(Deserialize, IntoParams)]
+pub struct TrashQuery {
+    /// Where to go on from: a previous page's `next_cursor`.
+    cursor: Option<String>,
+    /// How many items a page holds (100 unless asked, at most 500).
+    limit: Option<usize>,
+}
+
 /// What the practice's trash holds and can still be restored, newest first.
-#[utoipa::path(get, path = "/api/v1/trash", tag = "trash",
+#[utoipa::path(get, path = "/api/v1/trash", tag = "trash", params(TrashQuery),
     responses((status = 200, body = TrashList), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody, description = "Needs `trash.manage`")))]
-async fn list_trash(State(state): State<AppState>, caller: Caller) -> Result<Json<TrashList>> {
-    let items = super::list(&state, &caller).await?;
+        (status = 403, body = ErrorBody, description = "Needs `trash.manage`"),
+        (status = 422, body = ErrorBody, description = "Not a cursor of this list")))]
+async fn list_trash(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<TrashQuery>,
+) -> Result<Json<TrashList>> {
+    let limit = q.limit.unwrap_or(100);
+    let page = super::list(&state, &caller, q.cursor.as_deref(), limit).await?;
     Ok(Json(TrashList {
-        items,
-        next_cursor: None,
+        items: page.items,
+        next_cursor: page.next_cursor,
     }))
+}
+
+/// Deletes an applicant, a case or a file in the trash for good now, with
+/// what was deleted with it, as housekeeping does when its time is up: the
+/// records and the files' contents are gone, and the audit log says who did
+/// it. An applicant takes along their cases and files deleted earlier on
+/// their own, a case its files.
+#[utoipa::path(delete, path = "/api/v1/trash/{kind}/{id}", tag = "trash",
+    params(("kind" = String, Path, description = "`applicant`, `case` or `file`"), ("id" = String, Path)),
+    responses((status = 204, description = "Deleted for good"), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "Needs `trash.manage`"),
+        (status = 404, body = ErrorBody, description = "Not in the trash"),
+        (status = 422, body = ErrorBody)))]
+async fn delete_from_trash(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((kind, id)): Path<(String, String)>,
+) -> Result<StatusCode> {
+    super::delete_now(&state, &caller, &kind, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Restores an applicant (with what was deleted with them) or a case.
 #[utoipa::path(post, path = "/api/v1/trash/{kind}/{id}/restore", tag = "trash",
-    params(("kind" = String, Path, description = "`applicant` or `case`"), ("id" = String, Path)),
+    params(("kind" = String, Path, description = "`applicant`, `case` or `file`"), ("id" = String, Path)),
     responses((status = 204, description = "Restored"), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody, description = "Needs `trash.manage`"),
         (status = 404, body = ErrorBody, description = "Not in the trash, or past the retention period"),

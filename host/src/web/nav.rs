@@ -89,6 +89,8 @@ pub async fn nav_items(state: &AppState, caller: &Caller) -> Result<Vec<NavItem>
             "settings.manage",
         ),
         ("Audit log", "/settings/audit", "audit.read"),
+        ("Trash", "/settings/trash", "trash.manage"),
+        ("Practice", "/settings/practice", "practice.manage"),
     ];
     items.extend(
         settings

@@ -15,4 +15,5 @@ mod pages;
 mod people;
 mod records;
 mod search;
+mod settings_pages;
 mod smoke;

@@ -51,6 +51,8 @@ struct DetailTemplate {
     name: String,
     details: Vec<(&'static str, String)>,
     can_write: bool,
+    /// The delete button's hint links to Settings → Trash.
+    can_manage_trash: bool,
     rows: Vec<Row>,
     form: FormState,
     version: i64,
@@ -110,6 +112,7 @@ async fn page(state: &AppState, caller: &Caller, a: Applicant) -> Result<DetailT
         name: applicant_name(&a, caller),
         details: applicant_form::details(caller, &a),
         can_write: caller.can("applicants.write"),
+        can_manage_trash: caller.can("trash.manage"),
         rows: rows(caller, &values, &form, false),
         form,
         version: a.version,

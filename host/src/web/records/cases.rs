@@ -378,6 +378,8 @@ struct CaseTemplate {
     applicant: String,
     details: Vec<(String, String)>,
     can_write: bool,
+    /// The delete button's hint links to Settings → Trash.
+    can_manage_trash: bool,
     fields: Vec<FieldView>,
     values: CaseForm,
     form: FormState,
@@ -449,6 +451,7 @@ async fn page(state: &AppState, caller: &Caller, c: Case) -> Result<(CaseTemplat
         applicant,
         details: case_form::details(caller, &c, &programs, &people),
         can_write: cases::may_edit(caller, &c),
+        can_manage_trash: caller.can("trash.manage"),
         fields,
         values: CaseForm::of(&c),
         base: merge::base_text(&CaseForm::of(&c).body(caller)),

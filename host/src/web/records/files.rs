@@ -39,6 +39,8 @@ pub struct FilesSection {
     pub lines: Vec<FileLine>,
     pub can_upload: bool,
     pub can_delete: bool,
+    /// The delete buttons' hint links to Settings → Trash.
+    pub can_manage_trash: bool,
     pub upload_to: String,
     pub csrf: String,
     /// The folders in use, offered when uploading.
@@ -64,10 +66,18 @@ pub async fn section(
         lines: Vec::new(),
         can_upload: caller.can("files.write"),
         can_delete: caller.can("files.write"),
+        can_manage_trash: caller.can("trash.manage"),
         upload_to: format!("/{page}/{id}/files"),
         csrf: caller.form_token.clone(),
         folders: Vec::new(),
-        max_file: naming::size_in_words(state.config.files.max_file_bytes),
+        max_file: naming::size_in_words(
+            crate::practices::settings::largest_file(
+                state.db.pool(),
+                caller.practice.id(),
+                state.config.files.max_file_bytes,
+            )
+            .await?,
+        ),
     };
     if !section.shown {
         return Ok(section);

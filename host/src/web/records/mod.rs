@@ -23,7 +23,7 @@ mod applicants;
 mod case_form;
 mod cases;
 mod files;
-mod merge;
+pub(super) mod merge;
 mod timeline;
 
 use utoipa_axum::{router::OpenApiRouter, routes};

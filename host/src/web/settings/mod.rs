@@ -1,12 +1,14 @@
 //! Settings: the practice's users, roles (permissions and field rules),
-//! modules and their settings, case programs and audit log, each on the same functions as its
-//! JSON API.
+//! modules and their settings, case programs, audit log, trash and the
+//! practice's own details, each on the same functions as its JSON API.
 
 mod audit;
 mod case_programs;
 mod module_form;
 mod modules;
+mod practice;
 mod roles;
+mod trash;
 mod users;
 
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -30,4 +32,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(case_programs::list_page, case_programs::create))
         .routes(routes!(case_programs::update))
         .routes(routes!(case_programs::delete))
+        .routes(routes!(practice::page, practice::save))
+        .routes(routes!(trash::list_page))
+        .routes(routes!(trash::restore))
+        .routes(routes!(trash::delete_page, trash::delete))
 }

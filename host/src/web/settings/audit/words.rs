@@ -108,6 +108,7 @@ pub const ACTIONS: &[(&str, &[(&str, &str)])] = &[
         "Practice and modules",
         &[
             ("practice.created", "Practice created"),
+            ("practice.updated", "Practice details changed"),
             ("case_program.created", "Case program added"),
             ("case_program.updated", "Case program changed"),
             ("case_program.deleted", "Case program removed"),
@@ -350,6 +351,24 @@ fn said(row: &AuditRow, names: &Names) -> Vec<Part> {
                 .unwrap_or_default();
             vec![who, words(did), name(program)]
         }
+        "practice.updated" => {
+            let fields: Vec<&str> = row.details["fields"]
+                .as_array()
+                .map(|fields| {
+                    fields
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(crate::practices::settings::label)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let what = if fields.is_empty() {
+                "the practice's details".to_string()
+            } else {
+                format!("the practice's {}", fields.join(", ").to_lowercase())
+            };
+            vec![who, words(" changed "), words(what)]
+        }
         "practice.created" => vec![
             words("The practice was created, with "),
             name(detail(row, "administrator").unwrap_or("an administrator")),
@@ -407,6 +426,12 @@ fn said(row: &AuditRow, names: &Names) -> Vec<Part> {
             parts.push(words(" from the trash"));
             parts
         }
+        "applicant.purged" | "case.purged" if row.actor_user_id.is_some() => {
+            let mut parts = vec![who, words(" deleted ")];
+            parts.extend(names.record(row));
+            parts.push(words(" for good from the trash"));
+            parts
+        }
         "applicant.purged" | "case.purged" => {
             let mut parts = names.record(row);
             parts.push(words(" was deleted for good after its time in the trash"));
@@ -438,6 +463,12 @@ fn said(row: &AuditRow, names: &Names) -> Vec<Part> {
             } else {
                 " to the trash"
             }));
+            parts
+        }
+        "file.purged" if row.actor_user_id.is_some() => {
+            let mut parts = vec![who, words(" deleted "), file(), words(" of ")];
+            parts.extend(names.record(row));
+            parts.push(words(" for good from the trash"));
             parts
         }
         "file.purged" => {
@@ -558,6 +589,20 @@ mod tests {
         assert_eq!(
             text(&sentence(&purged, &names)),
             "visa.pdf of case CAS009 was deleted for good after its time in the trash"
+        );
+        let practice = row(
+            "practice.updated",
+            "practice:p1",
+            json!({ "fields": ["phone", "max_file_mb"] }),
+        );
+        assert_eq!(
+            text(&sentence(&practice, &names)),
+            "Ana Ruiz changed the practice's phone, largest file per upload"
+        );
+        purged.actor_user_id = Some("u-lee".into());
+        assert_eq!(
+            text(&sentence(&purged, &names)),
+            "Lee Park deleted visa.pdf of case CAS009 for good from the trash"
         );
         let mut changed = row(
             "applicant.updated",
