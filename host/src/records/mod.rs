@@ -47,6 +47,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(applicants::list, applicants::create))
         .routes(routes!(check_duplicates))
+        .routes(routes!(duplicate_pairs))
         .routes(routes!(applicants::get, applicants::update))
         .routes(routes!(applicants::timeline))
         .routes(routes!(cases::list, cases::create))
@@ -261,6 +262,23 @@ async fn check_duplicates(
     Ok(Json(CandidateList {
         items,
         next_cursor: None,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PairList {
+    pub items: Vec<duplicates::Pair>,
+}
+
+/// The likely duplicates among the practice's applicants, strongest first
+/// (at most 100 pairs), each with the reasons: what "Find duplicates"
+/// shows.
+#[utoipa::path(get, path = "/api/v1/applicants/duplicate-pairs", tag = "applicants",
+    responses((status = 200, body = PairList), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "Needs `applicants.read`")))]
+async fn duplicate_pairs(State(state): State<AppState>, caller: Caller) -> Result<Json<PairList>> {
+    Ok(Json(PairList {
+        items: duplicates::pairs(&state, &caller).await?,
     }))
 }
 

@@ -174,6 +174,69 @@ pub(super) async fn list_page(
         .into_response())
 }
 
+/// One applicant of a likely duplicate pair, as the page names them.
+struct PairSide {
+    id: String,
+    name: String,
+}
+
+struct PairView {
+    one: PairSide,
+    other: PairSide,
+    reasons: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "records/duplicates.html")]
+struct DuplicatesTemplate {
+    pairs: Vec<PairView>,
+}
+
+/// Find duplicates: the applicants of the practice that may be the same
+/// person, in pairs, each with why.
+#[utoipa::path(get, path = "/applicants/duplicates", tag = "pages",
+    responses((status = 200, description = "Likely duplicate applicants, with their reasons", content_type = "text/html"),
+        (status = 303, description = "Not signed in: to the sign-in page"),
+        (status = 403, description = "A page saying `applicants.read` is needed", content_type = "text/html")))]
+pub(super) async fn duplicates_page(State(state): State<AppState>, caller: Caller) -> Result<Page> {
+    let pairs = crate::records::duplicates::pairs(&state, &caller).await?;
+    let side = |a: &Value| PairSide {
+        id: a["id"].as_str().unwrap_or_default().to_string(),
+        name: name_of(a),
+    };
+    let pairs = pairs
+        .iter()
+        .map(|p| {
+            let reasons = serde_json::to_value(&p.reasons).unwrap_or_default();
+            PairView {
+                one: side(&p.one),
+                other: side(&p.other),
+                reasons: reasons
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(reason_in_words)
+                    .collect(),
+            }
+        })
+        .collect();
+    Page::new("Find duplicates", &DuplicatesTemplate { pairs })
+}
+
+/// An applicant's name from their visible JSON; "Applicant" when the
+/// reader's role hides it.
+fn name_of(a: &Value) -> String {
+    let name = [shown(&a["given_name"]), shown(&a["family_name"])]
+        .join(" ")
+        .trim()
+        .to_string();
+    if name.is_empty() {
+        "Applicant".into()
+    } else {
+        name
+    }
+}
+
 /// An existing applicant the new one may duplicate, and why.
 struct Candidate {
     id: String,
@@ -212,17 +275,9 @@ fn candidates(json: &Value) -> Vec<Candidate> {
         .flatten()
         .map(|c| {
             let a = &c["applicant"];
-            let name = [shown(&a["given_name"]), shown(&a["family_name"])]
-                .join(" ")
-                .trim()
-                .to_string();
             Candidate {
                 id: a["id"].as_str().unwrap_or_default().to_string(),
-                name: if name.is_empty() {
-                    "Applicant".into()
-                } else {
-                    name
-                },
+                name: name_of(a),
                 reasons: c["reasons"]
                     .as_array()
                     .into_iter()

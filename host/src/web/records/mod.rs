@@ -41,6 +41,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(applicants::list_page, applicants::create))
         .routes(routes!(applicants::new_page))
+        .routes(routes!(applicants::duplicates_page))
         .routes(routes!(applicant_page::detail_page, applicant_page::update))
         .routes(routes!(applicant_page::delete))
         .routes(routes!(applicant_page::open_case))
