@@ -1,11 +1,13 @@
 //! Signing in and out, sessions, passwords, throttling and reset links.
 
+pub mod app_passwords;
 pub mod password;
 pub mod reset;
 pub mod session;
 pub mod sign_in;
 pub mod throttle;
 
+use axum::routing::{delete, get};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::state::AppState;
@@ -18,4 +20,15 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(reset::reset_password))
         .routes(routes!(sign_in::me, sign_in::update_me))
         .routes(routes!(sign_in::change_password))
+        .routes(routes!(app_passwords::list_own, app_passwords::create_own))
+        .routes(routes!(app_passwords::revoke_own))
+        // The same, under the profile's name for them.
+        .route(
+            "/api/v1/profile/app-passwords",
+            get(app_passwords::list_own).post(app_passwords::create_own),
+        )
+        .route(
+            "/api/v1/profile/app-passwords/{id}",
+            delete(app_passwords::revoke_own),
+        )
 }
