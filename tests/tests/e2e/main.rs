@@ -10,6 +10,7 @@ mod applicants;
 mod audit;
 mod case_programs;
 mod cases;
+mod dav;
 mod edit_conflicts;
 mod files;
 mod files_s3;
