@@ -40,6 +40,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(profile::profile_page))
         .routes(routes!(profile::save_profile))
         .routes(routes!(profile::save_password))
+        .routes(routes!(profile::create_app_password))
+        .routes(routes!(profile::revoke_app_password))
         .merge(records::router())
         .merge(settings::router())
 }
