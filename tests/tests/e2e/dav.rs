@@ -6,8 +6,11 @@
 //! folders its person may not see. App passwords open nothing else: not the
 //! JSON API, not the pages.
 //!
-//! Without webdavclient3 the client's half says so and passes, unless
-//! `IMMCASE_TEST_WEBDAV=required` (as in CI), where that fails it.
+//! rclone (Debian's `rclone`) copies a folder in and out as a second client.
+//!
+//! Without webdavclient3 or rclone the test of that client says so and
+//! passes, unless `IMMCASE_TEST_WEBDAV=required` (as in CI), where that
+//! fails it.
 
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
@@ -21,6 +24,7 @@ on_both_databases!(
     a_webdav_client_reads_and_writes_a_cases_folder,
     webdav_refuses_what_the_person_may_not_do,
     app_passwords_open_only_the_client_routes,
+    rclone_copies_a_folder_in_and_out,
 );
 
 const MB: usize = 1024 * 1024;
@@ -92,16 +96,22 @@ impl Client {
 /// Whether webdavclient3 can be used; without it the test is skipped
 /// loudly, or fails when `IMMCASE_TEST_WEBDAV=required`.
 fn client_installed() -> bool {
-    let found = Command::new("python3")
-        .args(["-c", "import webdav3.client"])
-        .output()
-        .is_ok_and(|out| out.status.success());
+    installed(
+        Command::new("python3").args(["-c", "import webdav3.client"]),
+        "webdavclient3 (pip install webdavclient3)",
+    )
+}
+
+/// Whether `probe` runs and succeeds; if not, says the test of `client` is
+/// skipped, or fails when `IMMCASE_TEST_WEBDAV=required`.
+fn installed(probe: &mut Command, client: &str) -> bool {
+    let found = probe.output().is_ok_and(|out| out.status.success());
     if !found {
         assert!(
             std::env::var("IMMCASE_TEST_WEBDAV").as_deref() != Ok("required"),
-            "IMMCASE_TEST_WEBDAV=required but python3 cannot import webdavclient3"
+            "IMMCASE_TEST_WEBDAV=required but there is no {client}"
         );
-        eprintln!("SKIPPED: no WebDAV client; pip install webdavclient3");
+        eprintln!("SKIPPED: no WebDAV client {client}");
     }
     found
 }
@@ -288,6 +298,36 @@ async fn webdav_refuses_what_the_person_may_not_do(backend: Backend) {
     assert_eq!(put(format!("{case_folder}/a.bin"), MB).await, 201);
     assert_eq!(put(format!("{case_folder}/b.bin"), MB).await, 507);
 
+    // Files are not renamed (501); a folder is deleted with its files, to
+    // the trash.
+    let admin_request = |method: &[u8], path: String| {
+        let (http, secret) = (http.clone(), secret.clone());
+        let method = reqwest::Method::from_bytes(method).unwrap();
+        async move {
+            http.request(method, path)
+                .basic_auth(ADMIN_EMAIL, Some(secret))
+                .header("destination", "/dav/elsewhere.bin")
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    let moved = admin_request(b"MOVE", format!("{case_folder}/a.bin")).await;
+    assert_eq!(moved, 501);
+    let made = admin_request(b"MKCOL", format!("{case_folder}/Forms")).await;
+    assert_eq!(made, 201);
+    assert_eq!(
+        admin_request(b"MKCOL", format!("{case_folder}/Forms")).await,
+        405
+    );
+    assert_eq!(
+        admin_request(b"DELETE", format!("{case_folder}/Forms/")).await,
+        204
+    );
+    let gone = admin_request(b"PROPFIND", format!("{case_folder}/Forms/")).await;
+    assert_eq!(gone, 404);
+
     // Someone who reads applicants but not cases sees no Cases folder, and
     // is refused one; without files.write they cannot add files.
     let reader = server
@@ -427,6 +467,79 @@ async fn app_passwords_open_only_the_client_routes(backend: Backend) {
     assert_eq!(last, 429);
     let audit = admin.get("/api/v1/audit").await.expect_status(200);
     assert!(audit.text.contains("app_password.failed"));
+    server.stop().await;
+}
+
+async fn rclone_copies_a_folder_in_and_out(backend: Backend) {
+    if !installed(
+        Command::new("rclone").arg("version"),
+        "rclone (apt-get install rclone)",
+    ) {
+        return;
+    }
+    let server = TestServer::start(backend).await;
+    let admin = server.admin().await;
+    let ana = admin.add_applicant("Moreau").await;
+    let case = admin.open_case(&ana, "work_permit").await;
+    let folio = case["folio"].as_str().unwrap().to_string();
+    let (_, secret) = app_password(&admin, "rclone").await;
+    let obscured = Command::new("rclone")
+        .args(["obscure", &secret])
+        .output()
+        .unwrap();
+    let remote = format!(
+        ":webdav,url='http://127.0.0.1:{}/dav',vendor=other,user='{ADMIN_EMAIL}',pass='{}':",
+        server.addr.port(),
+        String::from_utf8_lossy(&obscured.stdout).trim()
+    );
+    let rclone = |args: Vec<String>| async move {
+        let out = tokio::task::spawn_blocking(move || {
+            Command::new("rclone")
+                .args([
+                    "--config",
+                    "/dev/null",
+                    "--low-level-retries",
+                    "1",
+                    "--retries",
+                    "1",
+                ])
+                .args(&args)
+                .output()
+        })
+        .await
+        .unwrap()
+        .unwrap();
+        assert!(
+            out.status.success(),
+            "rclone failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let local = tempfile::tempdir().unwrap();
+    let outgoing = local.path().join("out");
+    std::fs::create_dir_all(outgoing.join("Forms")).unwrap();
+    let form: Vec<u8> = (0..200_000).map(|i| (i % 13) as u8).collect();
+    std::fs::write(outgoing.join("Forms/IMM 5257.pdf"), &form).unwrap();
+    std::fs::write(outgoing.join("notes.txt"), b"call the applicant").unwrap();
+    let target = format!("{remote}Cases/{folio}");
+    rclone(vec![
+        "copy".into(),
+        outgoing.display().to_string(),
+        target.clone(),
+    ])
+    .await;
+    let listed = rclone(vec!["lsf".into(), "-R".into(), target.clone()]).await;
+    let mut lines: Vec<&str> = listed.lines().collect();
+    lines.sort();
+    assert_eq!(lines, ["Forms/", "Forms/IMM 5257.pdf", "notes.txt"]);
+    let incoming = local.path().join("in");
+    rclone(vec!["copy".into(), target, incoming.display().to_string()]).await;
+    assert!(std::fs::read(incoming.join("Forms/IMM 5257.pdf")).unwrap() == form);
+    assert_eq!(
+        std::fs::read(incoming.join("notes.txt")).unwrap(),
+        b"call the applicant"
+    );
     server.stop().await;
 }
 
