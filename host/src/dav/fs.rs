@@ -41,13 +41,15 @@ pub struct Meta {
 }
 
 impl Meta {
-    fn folder() -> Box<dyn DavMetaData> {
-        Box::new(Meta {
+    /// A folder's: folders exist through their files, so they have no
+    /// time of their own.
+    fn folder() -> Meta {
+        Meta {
             folder: true,
             len: 0,
             modified: SystemTime::now(),
             etag: None,
-        })
+        }
     }
 
     pub fn of_file(f: &store::StoredFile) -> Meta {
@@ -268,12 +270,7 @@ fn folders(names: impl IntoIterator<Item = String>) -> FsStream<Box<dyn DavDirEn
         .map(|name| {
             let entry: Box<dyn DavDirEntry> = Box::new(Entry {
                 name,
-                meta: Meta {
-                    folder: true,
-                    len: 0,
-                    modified: SystemTime::now(),
-                    etag: None,
-                },
+                meta: Meta::folder(),
             });
             Ok(entry)
         })
@@ -353,12 +350,7 @@ impl GuardedFileSystem<Caller> for FileTree {
                     for name in tree::child_folders(&contents.folders, &here) {
                         entries.push(Ok(Box::new(Entry {
                             name: name.to_string(),
-                            meta: Meta {
-                                folder: true,
-                                len: 0,
-                                modified: SystemTime::now(),
-                                etag: None,
-                            },
+                            meta: Meta::folder(),
                         })));
                     }
                     for f in contents.files.iter().filter(|f| f.folder == here) {
@@ -379,11 +371,11 @@ impl GuardedFileSystem<Caller> for FileTree {
         caller: &'a Caller,
     ) -> FsFuture<'a, Box<dyn DavMetaData>> {
         Box::pin(async move {
-            match Self::place(path)? {
-                Place::Top => Ok(Meta::folder()),
+            let meta = match Self::place(path)? {
+                Place::Top => Meta::folder(),
                 Place::Shelf(shelf) => {
                     may_open(caller, shelf)?;
-                    Ok(Meta::folder())
+                    Meta::folder()
                 }
                 Place::Owner {
                     shelf,
@@ -391,15 +383,14 @@ impl GuardedFileSystem<Caller> for FileTree {
                     below,
                 } => {
                     let contents = self.contents(caller, shelf, &folder).await?;
-                    if let Some(file) = contents.file(&below) {
-                        return Ok(Box::new(Meta::of_file(file)) as Box<dyn DavMetaData>);
+                    match contents.file(&below) {
+                        Some(file) => Meta::of_file(file),
+                        None if contents.has_folder(&below.join("/")) => Meta::folder(),
+                        None => return Err(FsError::NotFound),
                     }
-                    if contents.has_folder(&below.join("/")) {
-                        return Ok(Meta::folder());
-                    }
-                    Err(FsError::NotFound)
                 }
-            }
+            };
+            Ok(Box::new(meta) as Box<dyn DavMetaData>)
         })
     }
 
