@@ -373,6 +373,47 @@ pub(super) async fn revoke_own(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The same routes under My Profile's name for them,
+/// `/api/v1/profile/app-passwords`.
+pub(super) mod profile {
+    use super::*;
+
+    /// One's app passwords, newest first (as `GET /api/v1/me/app-passwords`).
+    #[utoipa::path(get, path = "/api/v1/profile/app-passwords", tag = "auth",
+        responses((status = 200, body = AppPasswordList), (status = 401, body = ErrorBody)))]
+    pub(in crate::auth) async fn list_own(
+        state: State<AppState>,
+        caller: Caller,
+    ) -> Result<Json<AppPasswordList>> {
+        super::list_own(state, caller).await
+    }
+
+    /// Makes an app password (as `POST /api/v1/me/app-passwords`).
+    #[utoipa::path(post, path = "/api/v1/profile/app-passwords", tag = "auth", request_body = NewAppPassword,
+        responses((status = 201, body = CreatedAppPassword), (status = 401, body = ErrorBody),
+            (status = 422, body = ErrorBody)))]
+    pub(in crate::auth) async fn create_own(
+        state: State<AppState>,
+        caller: Caller,
+        input: Json<NewAppPassword>,
+    ) -> Result<Response> {
+        super::create_own(state, caller, input).await
+    }
+
+    /// Revokes one of one's app passwords (as `DELETE
+    /// /api/v1/me/app-passwords/{id}`).
+    #[utoipa::path(delete, path = "/api/v1/profile/app-passwords/{id}", tag = "auth", params(("id" = String, Path)),
+        responses((status = 204, description = "Revoked"), (status = 401, body = ErrorBody),
+            (status = 404, body = ErrorBody)))]
+    pub(in crate::auth) async fn revoke_own(
+        state: State<AppState>,
+        caller: Caller,
+        id: Path<String>,
+    ) -> Result<StatusCode> {
+        super::revoke_own(state, caller, id).await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

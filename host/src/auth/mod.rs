@@ -7,7 +7,6 @@ pub mod session;
 pub mod sign_in;
 pub mod throttle;
 
-use axum::routing::{delete, get};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::state::AppState;
@@ -22,13 +21,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(sign_in::change_password))
         .routes(routes!(app_passwords::list_own, app_passwords::create_own))
         .routes(routes!(app_passwords::revoke_own))
-        // The same, under the profile's name for them.
-        .route(
-            "/api/v1/profile/app-passwords",
-            get(app_passwords::list_own).post(app_passwords::create_own),
-        )
-        .route(
-            "/api/v1/profile/app-passwords/{id}",
-            delete(app_passwords::revoke_own),
-        )
+        .routes(routes!(
+            app_passwords::profile::list_own,
+            app_passwords::profile::create_own
+        ))
+        .routes(routes!(app_passwords::profile::revoke_own))
 }

@@ -429,6 +429,18 @@ async fn app_passwords_open_only_the_client_routes(backend: Backend) {
         .expect_status(200);
     assert!(!mine.text.contains(&secret));
     assert_eq!(mine.body["items"][0]["name"], "calendar feed");
+    let doc = admin.get("/api/v1/openapi.json").await.expect_status(200);
+    for path in [
+        "/api/v1/me/app-passwords",
+        "/api/v1/me/app-passwords/{id}",
+        "/api/v1/profile/app-passwords",
+        "/api/v1/profile/app-passwords/{id}",
+    ] {
+        assert!(
+            doc.body["paths"][path].is_object(),
+            "{path} is not documented"
+        );
+    }
 
     // Changing one's password ends every app password.
     admin
