@@ -315,6 +315,9 @@ impl GuardedFileSystem<Caller> for FileTree {
                 return Err(FsError::NotFound);
             }
             let name = naming::file_name(name).map_err(|_| FsError::Forbidden)?;
+            if tree::is_client_clutter(&name) {
+                return Err(FsError::Forbidden);
+            }
             let target = (contents.owner, parent, name);
             let file = NewFile::start(&self.state, caller, target, existing, options.size).await?;
             Ok(Box::new(file) as Box<dyn DavFile>)

@@ -146,6 +146,17 @@ pub fn child_folders<'a>(all: &'a BTreeSet<String>, parent: &str) -> Vec<&'a str
         .collect()
 }
 
+/// Whether a file name is one that desktop clients write on their own into
+/// every folder they open (Finder's `.DS_Store` and `._` companions,
+/// Explorer's `Thumbs.db` and `desktop.ini`): such files are refused, so
+/// that browsing a case does not add files to it.
+pub fn is_client_clutter(name: &str) -> bool {
+    name.starts_with("._")
+        || [".DS_Store", "Thumbs.db", "desktop.ini"]
+            .iter()
+            .any(|c| name.eq_ignore_ascii_case(c))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,6 +190,16 @@ mod tests {
         assert_eq!(applicant_folder("", id), id);
         assert_eq!(applicant_id(id), id);
         assert_eq!(applicant_folder("A/B", "1"), "A_B (1)");
+    }
+
+    #[test]
+    fn desktop_clutter_is_told_from_files() {
+        assert!(is_client_clutter(".DS_Store"));
+        assert!(is_client_clutter("._passport.pdf"));
+        assert!(is_client_clutter("thumbs.db"));
+        assert!(is_client_clutter("Desktop.ini"));
+        assert!(!is_client_clutter("passport.pdf"));
+        assert!(!is_client_clutter(".hidden notes.txt"));
     }
 
     #[test]

@@ -297,6 +297,8 @@ async fn webdav_refuses_what_the_person_may_not_do(backend: Backend) {
     assert_eq!(put(format!("{case_folder}/big.bin"), 2 * MB).await, 413);
     assert_eq!(put(format!("{case_folder}/a.bin"), MB).await, 201);
     assert_eq!(put(format!("{case_folder}/b.bin"), MB).await, 507);
+    // What Finder writes into every folder it opens is not kept.
+    assert_eq!(put(format!("{case_folder}/.DS_Store"), 10).await, 403);
 
     // Files are not renamed (501); a folder is deleted with its files, to
     // the trash.
