@@ -99,8 +99,18 @@ async fn current(state: &AppState, caller: &Caller) -> Result<Me> {
     Ok(me)
 }
 
-fn page<'a>(state: &AppState, caller: &'a Caller, profile: ProfileForm) -> ProfileTemplate<'a> {
-    ProfileTemplate {
+/// The profile page showing `profile`, with the person's app passwords.
+async fn page<'a>(
+    state: &AppState,
+    caller: &'a Caller,
+    profile: ProfileForm,
+) -> Result<ProfileTemplate<'a>> {
+    let keys = app_passwords::list(state, caller)
+        .await?
+        .into_iter()
+        .map(|k| KeyLine::of(k, &caller.time_zone))
+        .collect();
+    Ok(ProfileTemplate {
         email: &caller.email,
         zones: time_zones(&profile.time_zone),
         profile,
@@ -109,7 +119,7 @@ fn page<'a>(state: &AppState, caller: &'a Caller, profile: ProfileForm) -> Profi
         password_form: FormState::new(&caller.form_token),
         signature_max: SIGNATURE_MAX,
         min_len: password::MIN_LEN,
-        keys: Vec::new(),
+        keys,
         key_form: FormState::new(&caller.form_token),
         key_name: String::new(),
         new_key: None,
@@ -119,21 +129,7 @@ fn page<'a>(state: &AppState, caller: &'a Caller, profile: ProfileForm) -> Profi
             crate::dav::PREFIX
         ),
         key_name_max: app_passwords::NAME_MAX,
-    }
-}
-
-/// The page with the person's app passwords listed.
-async fn with_keys<'a>(
-    state: &AppState,
-    caller: &'a Caller,
-    mut template: ProfileTemplate<'a>,
-) -> Result<ProfileTemplate<'a>> {
-    template.keys = app_passwords::list(state, caller)
-        .await?
-        .into_iter()
-        .map(|k| KeyLine::of(k, &caller.time_zone))
-        .collect();
-    Ok(template)
+    })
 }
 
 /// My Profile.
@@ -142,7 +138,7 @@ async fn with_keys<'a>(
         (status = 303, description = "Not signed in: to the sign-in page")))]
 pub(super) async fn profile_page(State(state): State<AppState>, caller: Caller) -> Result<Page> {
     let me = current(&state, &caller).await?;
-    let template = with_keys(&state, &caller, page(&state, &caller, ProfileForm::of(&me))).await?;
+    let template = page(&state, &caller, ProfileForm::of(&me)).await?;
     Page::new("My Profile", &template)
 }
 
@@ -172,7 +168,7 @@ pub(super) async fn save_profile(
         Err(e) => return Err(e),
     };
     let me = current(&state, &caller).await?;
-    let mut template = with_keys(&state, &caller, page(&state, &caller, input)).await?;
+    let mut template = page(&state, &caller, input).await?;
     template.profile_form = FormState::failed(&caller.form_token, &error);
     if let AppError::Conflict { .. } = error {
         let newer = ProfileForm::of(&me);
@@ -229,8 +225,7 @@ pub(super) async fn save_password(
         Err(e) => return Err(e),
     };
     let me = current(&state, &caller).await?;
-    let mut template =
-        with_keys(&state, &caller, page(&state, &caller, ProfileForm::of(&me))).await?;
+    let mut template = page(&state, &caller, ProfileForm::of(&me)).await?;
     template.password_form = FormState::failed(&caller.form_token, &error);
     Ok(Page::new("My Profile", &template)?
         .status(error.status_code())
@@ -259,7 +254,7 @@ pub(super) async fn create_app_password(
 ) -> Result<Response> {
     let made = app_passwords::create(&state, &caller, &input.name).await;
     let me = current(&state, &caller).await?;
-    let mut template = page(&state, &caller, ProfileForm::of(&me));
+    let mut template = page(&state, &caller, ProfileForm::of(&me)).await?;
     let status = match made {
         Ok(made) => {
             template.new_key = Some(made);
@@ -272,7 +267,6 @@ pub(super) async fn create_app_password(
         }
         Err(e) => return Err(e),
     };
-    let template = with_keys(&state, &caller, template).await?;
     Ok(Page::new("My Profile", &template)?
         .status(status)
         .into_response())
