@@ -115,6 +115,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
     Router::new()
         .merge(server_routes)
         .merge(practice_routes)
+        .merge(crate::dav::router(&state))
         .layer(from_fn_with_state(state.clone(), client_addr))
         .layer(from_fn_with_state(
             state.clone(),

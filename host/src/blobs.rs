@@ -105,6 +105,24 @@ impl Blobs {
         Ok(found.into_stream().map_err(std::io::Error::other).boxed())
     }
 
+    /// The blob's contents from byte `offset` on, as a stream of chunks
+    /// (for ranges asked by WebDAV clients).
+    pub async fn read_from(
+        &self,
+        key: &str,
+        offset: u64,
+    ) -> object_store::Result<BoxStream<'static, std::io::Result<Bytes>>> {
+        if offset == 0 {
+            return self.read(key).await;
+        }
+        let options = object_store::GetOptions {
+            range: Some(object_store::GetRange::Offset(offset)),
+            ..Default::default()
+        };
+        let found = self.store.get_opts(&Path::from(key), options).await?;
+        Ok(found.into_stream().map_err(std::io::Error::other).boxed())
+    }
+
     /// The whole blob in memory (for module reads, which are bounded).
     pub async fn read_all(&self, key: &str) -> object_store::Result<Bytes> {
         self.store.get(&Path::from(key)).await?.bytes().await

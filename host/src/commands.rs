@@ -184,7 +184,7 @@ pub async fn user_disable(config: Config, practice_slug: &str, email: &str) -> a
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    let ended = session::end_all_for_user(&mut *tx, &practice, &account.id, None).await?;
+    let ended = session::end_all_for_user(&mut tx, &practice, &account.id, None).await?;
     crate::access::ensure_an_administrator_remains(&mut tx, &practice).await?;
     let entry = audit::Entry {
         actor: cli_actor(),
@@ -213,7 +213,7 @@ pub async fn user_reset_password(
     let now = state.now_ms();
     let mut tx = state.db.begin().await?;
     users::set_password_hash(&mut *tx, &practice, &account.id, &hash, now).await?;
-    let ended = session::end_all_for_user(&mut *tx, &practice, &account.id, None).await?;
+    let ended = session::end_all_for_user(&mut tx, &practice, &account.id, None).await?;
     let entry = audit::Entry {
         actor: cli_actor(),
         action: "auth.password_reset",

@@ -70,6 +70,9 @@ pub struct Config {
 pub struct FilesConfig {
     /// The most one file may be, in bytes (50 MB by default).
     pub max_file_bytes: u64,
+    /// The most one file sent over WebDAV (`/dav/`) may be, in bytes (5 GB
+    /// by default): WebDAV is the way in for files larger than a form takes.
+    pub max_dav_file_bytes: u64,
     /// The most a practice may store, in bytes (files in the trash included;
     /// 10 GB by default).
     pub practice_quota_bytes: u64,
@@ -85,6 +88,7 @@ impl Default for FilesConfig {
     fn default() -> FilesConfig {
         FilesConfig {
             max_file_bytes: 50 * 1024 * 1024,
+            max_dav_file_bytes: 5 * 1024 * 1024 * 1024,
             practice_quota_bytes: 10 * 1024 * 1024 * 1024,
             blob_store: None,
             blob_store_options: Vec::new(),

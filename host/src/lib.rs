@@ -16,6 +16,7 @@ pub mod change;
 pub mod clock;
 pub mod commands;
 pub mod config;
+pub mod dav;
 pub mod db;
 pub mod error;
 pub mod events;

@@ -158,6 +158,10 @@ struct ServeArgs {
     #[arg(long, env = "IMMCASE_MAX_FILE_MB", default_value_t = 50,
           value_parser = clap::value_parser!(u64).range(1..=102_400))]
     max_file_mb: u64,
+    /// The most one file sent over WebDAV (/dav/) may be, in MB.
+    #[arg(long, env = "IMMCASE_DAV_MAX_FILE_MB", default_value_t = 5 * 1024,
+          value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+    dav_max_file_mb: u64,
     /// The most each practice may store, in GB (files in the trash count
     /// until they are purged).
     #[arg(long, env = "IMMCASE_PRACTICE_QUOTA_GB", default_value_t = 10,
@@ -252,6 +256,7 @@ fn serve_config(storage: Storage, args: &ServeArgs) -> Config {
     config.module_write_hold = std::time::Duration::from_millis(args.module_write_lock_ms);
     config.files = FilesConfig {
         max_file_bytes: args.max_file_mb * 1024 * 1024,
+        max_dav_file_bytes: args.dav_max_file_mb * 1024 * 1024,
         practice_quota_bytes: args.practice_quota_gb * 1024 * 1024 * 1024,
         blob_store: args.blob_store.clone(),
         blob_store_options: args.blob_store_options.clone(),

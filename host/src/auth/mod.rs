@@ -1,5 +1,6 @@
 //! Signing in and out, sessions, passwords, throttling and reset links.
 
+pub mod app_passwords;
 pub mod password;
 pub mod reset;
 pub mod session;
@@ -18,4 +19,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(reset::reset_password))
         .routes(routes!(sign_in::me, sign_in::update_me))
         .routes(routes!(sign_in::change_password))
+        .routes(routes!(app_passwords::list_own, app_passwords::create_own))
+        .routes(routes!(app_passwords::revoke_own))
+        .routes(routes!(
+            app_passwords::profile::list_own,
+            app_passwords::profile::create_own
+        ))
+        .routes(routes!(app_passwords::profile::revoke_own))
 }

@@ -286,7 +286,7 @@ pub async fn set_password_with_link(
         .await?;
     let new_hash = password::hash(input.password).await?;
     users::set_password_hash(&mut *tx, practice, &user_id, &new_hash, now).await?;
-    let ended = session::end_all_for_user(&mut *tx, practice, &user_id, None).await?;
+    let ended = session::end_all_for_user(&mut tx, practice, &user_id, None).await?;
     let entry = audit::Entry {
         actor: Actor {
             user_id: Some(user_id.clone()),

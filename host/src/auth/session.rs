@@ -123,16 +123,16 @@ where
     Ok(())
 }
 
-/// Ends every session of a user, except `keep` (the one making the request).
-pub async fn end_all_for_user<'e, E>(
-    db: E,
+/// Ends every session of a user, except `keep` (the one making the request),
+/// and every app password of theirs; how many sessions ended. Disabling a
+/// person and changing or resetting their password come here.
+pub async fn end_all_for_user(
+    conn: &mut sqlx::AnyConnection,
     practice: &Practice,
     user_id: &str,
     keep: Option<&str>,
-) -> Result<u64>
-where
-    E: Executor<'e, Database = Any>,
-{
+) -> Result<u64> {
+    super::app_passwords::end_all_for_user(&mut *conn, practice, user_id).await?;
     let done = sqlx::query(
         "DELETE FROM sessions WHERE practice_id = $1 AND user_id = $2 \
          AND (CAST($3 AS TEXT) IS NULL OR token_hash <> $3)",
@@ -140,7 +140,7 @@ where
     .bind(practice.id())
     .bind(user_id)
     .bind(keep)
-    .execute(db)
+    .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected())
 }

@@ -323,7 +323,7 @@ pub async fn set_own_password(
     let mut tx = state.db.begin().await?;
     users::set_password_hash(&mut *tx, practice, &caller.user_id, &new_hash, now).await?;
     let ended = session::end_all_for_user(
-        &mut *tx,
+        &mut tx,
         practice,
         &caller.user_id,
         Some(&caller.session_hash),

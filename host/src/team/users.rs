@@ -352,7 +352,7 @@ pub async fn update(
     }
     let mut ended = 0;
     if matches!(disabled_at, Some(Some(_))) {
-        ended = session::end_all_for_user(&mut *tx, &caller.practice, id, None).await?;
+        ended = session::end_all_for_user(&mut tx, &caller.practice, id, None).await?;
     }
     ensure_an_administrator_remains(&mut tx, &caller.practice).await?;
     let after = users::find(&mut *tx, &caller.practice, id)

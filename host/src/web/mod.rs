@@ -47,6 +47,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(notifications::open_notification))
         .routes(routes!(notifications::read_all))
         .routes(routes!(notifications::save_choices))
+        .routes(routes!(profile::create_app_password))
+        .routes(routes!(profile::revoke_app_password))
         .merge(records::router())
         .merge(settings::router())
 }

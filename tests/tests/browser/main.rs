@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
+mod app_passwords;
 mod audit;
 mod files;
 mod harness;

@@ -10,6 +10,7 @@ mod applicants;
 mod audit;
 mod case_programs;
 mod cases;
+mod dav;
 mod duplicates_page;
 mod edit_conflicts;
 mod extension_points;
