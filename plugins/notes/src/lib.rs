@@ -3,8 +3,10 @@
 //! Notes and follow-up reminders on anything: an applicant, a case, a ticket.
 //! A note is about a `subject`, any string such as `applicant:ID`,
 //! `case:ID` or `ticket:7`. A note with a follow-up time (`follow_up_at`,
-//! milliseconds since the epoch) emails its author
-//! `"{reminder_prefix} {first line}"` at that time, unless it is done by then.
+//! milliseconds since the epoch) reminds its author at that time, unless it
+//! is done by then: a notification under their bell (kind
+//! `notes.follow_up`) and, unless they turned that kind's email off, the
+//! email `"{reminder_prefix} {first line}"`.
 //!
 //! ## Applicants and cases
 //!
@@ -60,8 +62,8 @@
 //! `default_follow_up_days` (1 to 365, default 7).
 
 use immcase_sdk::{
-    Ctx, Doc, Error, Event, Plugin, Request, Response, Result, Router, SearchEntry, Timer,
-    export_plugin, new_id,
+    Ctx, Doc, Error, Event, Notification, Plugin, Request, Response, Result, Router, SearchEntry,
+    Timer, export_plugin, new_id,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -325,7 +327,11 @@ fn add_note(ctx: &Ctx, new: NewNote) -> Result<Doc<Note>> {
     Ok(doc)
 }
 
-/// A due reminder: email the author, tell subscribers, remember it was sent.
+/// The kind of notification a reminder is (`[[notifications]]`).
+const FOLLOW_UP: &str = "notes.follow_up";
+
+/// A due reminder: tell the author (under their bell, and by email unless
+/// they turned it off), tell subscribers, remember it was sent.
 /// Redelivered or moved timers find nothing to do.
 fn send_reminder(ctx: &Ctx, id: &str, due_at: i64) -> Result<()> {
     let Some(doc) = notes(ctx).get(id)? else {
@@ -338,22 +344,23 @@ fn send_reminder(ctx: &Ctx, id: &str, due_at: i64) -> Result<()> {
     }
     let settings: Settings = ctx.settings()?;
     let note = &doc.data;
-    if note.author_email.is_empty() {
-        ctx.log_warn(&format!(
-            "note {id} has no author email: reminder not mailed"
-        ));
-    } else {
-        ctx.send_mail(
-            &note.author_email,
-            &rules::reminder_subject(&settings.reminder_prefix, &note.text),
-            &rules::reminder_body(
-                &ctx.caller().practice_url,
-                id,
-                note,
-                &subjects::about(ctx, &note.subject),
-            ),
-        )?;
-    }
+    // Under the author's bell, and by email unless they turned it off.
+    let subject = rules::reminder_subject(&settings.reminder_prefix, &note.text);
+    let body = rules::reminder_body(
+        &ctx.caller().practice_url,
+        id,
+        note,
+        &subjects::about(ctx, &note.subject),
+    );
+    let line = format!("Follow up: {}", rules::first_line(&note.text, 200));
+    let reminder = Notification::new(
+        &note.author_id,
+        FOLLOW_UP,
+        &line,
+        &format!("/m/notes/notes/{id}"),
+    )
+    .with_email(&subject, &body);
+    ctx.notify(&reminder)?;
     ctx.emit(
         "notes.follow_up_due",
         &json!({

@@ -13,6 +13,7 @@ const DAY: i64 = 24 * 60 * 60 * 1000;
 /// CAS014.
 fn host() -> TestHost<Notes> {
     let host = TestHost::<Notes>::new();
+    host.add_person(&lee());
     host.add_applicant(&Applicant::new("a1", "Ana", "Díaz"));
     host.add_case(&Case {
         applicant_id: Some("a1".into()),

@@ -454,6 +454,19 @@ async fn follow_up_reminders_arrive_by_mail(backend: Backend) {
         text.contains(&format!("The case: {base}/cases/{case_id}")),
         "{text}"
     );
+    // And under the author's bell, linking to the note.
+    let admin = server.admin().await;
+    let told = admin
+        .get("/api/v1/notifications")
+        .await
+        .expect_status(200)
+        .body;
+    assert_eq!(told["items"][0]["kind"], "notes.follow_up", "{told}");
+    assert_eq!(told["items"][0]["text"], "Follow up: Send the LMIA copy");
+    assert_eq!(
+        told["items"][0]["link"],
+        format!("/m/notes/notes/{note_id}")
+    );
     server.stop().await;
 }
 
