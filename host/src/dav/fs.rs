@@ -244,6 +244,25 @@ impl FileTree {
     fn place(path: &DavPath) -> FsResult<Place> {
         tree::place(path.as_bytes()).ok_or(FsError::NotFound)
     }
+
+    /// For a path inside an applicant's or a case's folder: what the folder
+    /// holds and the parts of the path below it. Anything above the owners'
+    /// folders (the top, a shelf) holds no files and is refused.
+    async fn inside_owner(
+        &self,
+        path: &DavPath,
+        caller: &Caller,
+    ) -> FsResult<(Contents, Vec<String>)> {
+        let Place::Owner {
+            shelf,
+            folder,
+            below,
+        } = Self::place(path)?
+        else {
+            return Err(FsError::Forbidden);
+        };
+        Ok((self.contents(caller, shelf, &folder).await?, below))
+    }
 }
 
 /// Whether the caller may open a shelf: read its records and their files.
@@ -286,15 +305,7 @@ impl GuardedFileSystem<Caller> for FileTree {
         caller: &'a Caller,
     ) -> FsFuture<'a, Box<dyn DavFile>> {
         Box::pin(async move {
-            let Place::Owner {
-                shelf,
-                folder,
-                below,
-            } = Self::place(path)?
-            else {
-                return Err(FsError::Forbidden);
-            };
-            let contents = self.contents(caller, shelf, &folder).await?;
+            let (contents, below) = self.inside_owner(path, caller).await?;
             let existing = contents.file(&below).cloned();
             if !options.write {
                 let file = existing.ok_or(FsError::NotFound)?;
@@ -399,15 +410,7 @@ impl GuardedFileSystem<Caller> for FileTree {
 
     fn create_dir<'a>(&'a self, path: &'a DavPath, caller: &'a Caller) -> FsFuture<'a, ()> {
         Box::pin(async move {
-            let Place::Owner {
-                shelf,
-                folder,
-                below,
-            } = Self::place(path)?
-            else {
-                return Err(FsError::Forbidden);
-            };
-            let contents = self.contents(caller, shelf, &folder).await?;
+            let (contents, below) = self.inside_owner(path, caller).await?;
             may_write(caller)?;
             let Some((_, parent)) = below.split_last() else {
                 return Err(FsError::Exists);
@@ -437,15 +440,7 @@ impl GuardedFileSystem<Caller> for FileTree {
 
     fn remove_dir<'a>(&'a self, path: &'a DavPath, caller: &'a Caller) -> FsFuture<'a, ()> {
         Box::pin(async move {
-            let Place::Owner {
-                shelf,
-                folder,
-                below,
-            } = Self::place(path)?
-            else {
-                return Err(FsError::Forbidden);
-            };
-            let contents = self.contents(caller, shelf, &folder).await?;
+            let (contents, below) = self.inside_owner(path, caller).await?;
             may_write(caller)?;
             let here = below.join("/");
             if here.is_empty() {
@@ -489,15 +484,7 @@ impl GuardedFileSystem<Caller> for FileTree {
 
     fn remove_file<'a>(&'a self, path: &'a DavPath, caller: &'a Caller) -> FsFuture<'a, ()> {
         Box::pin(async move {
-            let Place::Owner {
-                shelf,
-                folder,
-                below,
-            } = Self::place(path)?
-            else {
-                return Err(FsError::Forbidden);
-            };
-            let contents = self.contents(caller, shelf, &folder).await?;
+            let (contents, below) = self.inside_owner(path, caller).await?;
             let file = contents.file(&below).ok_or(FsError::NotFound)?;
             may_write(caller)?;
             crate::trash::delete_file(&self.state, caller, &file.id, None)
