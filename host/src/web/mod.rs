@@ -116,6 +116,27 @@ pub fn time_zones(current: &str) -> Vec<String> {
     zones
 }
 
+/// `text` as HTML text or attribute value: `& < > " '` escaped.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        push_escaped(&mut out, c);
+    }
+    out
+}
+
+/// Adds `c` to HTML being written, escaped as [`escape`] does.
+pub fn push_escaped(out: &mut String, c: char) {
+    match c {
+        '&' => out.push_str("&amp;"),
+        '<' => out.push_str("&lt;"),
+        '>' => out.push_str("&gt;"),
+        '"' => out.push_str("&quot;"),
+        '\'' => out.push_str("&#39;"),
+        c => out.push(c),
+    }
+}
+
 /// A time from the database, in `time_zone`, as people read it.
 pub fn local_time(ms: i64, time_zone: &str) -> String {
     let tz = jiff::tz::TimeZone::get(time_zone).unwrap_or(jiff::tz::TimeZone::UTC);

@@ -185,14 +185,7 @@ pub fn highlight(text: &str, terms: &[String]) -> String {
             html.push_str(if *on { "<mark>" } else { "</mark>" });
             open = *on;
         }
-        match c {
-            '<' => html.push_str("&lt;"),
-            '>' => html.push_str("&gt;"),
-            '&' => html.push_str("&amp;"),
-            '"' => html.push_str("&quot;"),
-            '\'' => html.push_str("&#39;"),
-            c => html.push(*c),
-        }
+        super::push_escaped(&mut html, *c);
     }
     if open {
         html.push_str("</mark>");

@@ -24,6 +24,7 @@ use serde_json::{Map, Value};
 
 use crate::access::people::Person;
 use crate::error::FieldErrors;
+use crate::web::escape as esc;
 
 pub use read::{Posted, read};
 
@@ -284,21 +285,6 @@ impl Form<'_> {
             let _ = write!(self.html, "<p class=\"hint\">{DURATION_HINT}</p>");
         }
     }
-}
-
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
