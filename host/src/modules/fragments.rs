@@ -49,14 +49,8 @@ pub enum Placement {
 }
 
 impl Placement {
-    fn header(self) -> &'static str {
-        match self {
-            Placement::Panel => "panel",
-            Placement::Tab => "tab",
-        }
-    }
-
-    fn word(self) -> &'static str {
+    /// `panel` or `tab`: the header's value, and the word notices use.
+    fn as_str(self) -> &'static str {
         match self {
             Placement::Panel => "panel",
             Placement::Tab => "tab",
@@ -113,7 +107,7 @@ pub async fn render(
         query: query.to_string(),
         headers: vec![
             ("accept".into(), "text/html".into()),
-            (PLACEMENT_HEADER.into(), placement.header().into()),
+            (PLACEMENT_HEADER.into(), placement.as_str().into()),
         ],
         body: Vec::new(),
         page: true,
@@ -138,7 +132,7 @@ pub async fn render(
             .await
         })
     };
-    let what = placement.word();
+    let what = placement.as_str();
     let answer = match tokio::time::timeout(limit, call).await {
         Err(_) => {
             tracing::warn!(

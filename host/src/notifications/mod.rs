@@ -290,12 +290,17 @@ pub async fn choices(state: &AppState, caller: &Caller) -> Result<Vec<Choice>> {
 }
 
 /// Saves whether the caller wants each of `wanted` by email (kinds not
-/// declared by a module open to them are refused, naming them).
-pub async fn choose(state: &AppState, caller: &Caller, wanted: &[(String, bool)]) -> Result<()> {
+/// declared by a module open to them are refused, naming them); every
+/// kind with the caller's choice after.
+pub async fn choose(
+    state: &AppState,
+    caller: &Caller,
+    wanted: &[(String, bool)],
+) -> Result<Vec<Choice>> {
     if wanted.len() > 500 {
         return Err(AppError::field("items", "at most 500 choices at once"));
     }
-    let known = choices(state, caller).await?;
+    let mut known = choices(state, caller).await?;
     let unknown: Vec<&str> = wanted
         .iter()
         .filter(|(k, _)| !known.iter().any(|c| c.kind == *k))
@@ -324,5 +329,10 @@ pub async fn choose(state: &AppState, caller: &Caller, wanted: &[(String, bool)]
         .await?;
     }
     tx.commit().await?;
-    Ok(())
+    for choice in &mut known {
+        if let Some((_, email)) = wanted.iter().rev().find(|(k, _)| *k == choice.kind) {
+            choice.email = *email;
+        }
+    }
+    Ok(known)
 }

@@ -124,8 +124,7 @@ async fn put_choices(
     Json(input): Json<ChoicesInput>,
 ) -> Result<Json<Choices>> {
     let wanted: Vec<(String, bool)> = input.items.into_iter().map(|c| (c.kind, c.email)).collect();
-    super::choose(&state, &caller, &wanted).await?;
     Ok(Json(Choices {
-        items: super::choices(&state, &caller).await?,
+        items: super::choose(&state, &caller, &wanted).await?,
     }))
 }
