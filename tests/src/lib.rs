@@ -447,6 +447,15 @@ impl TestServer {
         state.db.close().await;
     }
 
+    /// [`TestServer::add_practice`], and a client signed in as its
+    /// administrator.
+    pub async fn admin_of_new_practice(&self, slug: &str, email: &str, password: &str) -> Api {
+        self.add_practice(slug, email, password).await;
+        let api = self.api_for(slug);
+        api.sign_in(email, password).await.expect_status(200);
+        api
+    }
+
     /// Waits until the server's background work has caught up with its
     /// clock: no event delivery, module timer or outgoing mail is due and
     /// not yet done. (A test that checks that something happened only once

@@ -151,14 +151,9 @@ async fn likely_duplicates_are_listed_in_pairs_with_reasons(backend: Backend) {
         .expect_status(403);
 
     // Another practice sees none of these.
-    server
-        .add_practice("other", "admin@other.example", "another long passphrase")
+    let other = server
+        .admin_of_new_practice("other", "admin@other.example", "another long passphrase")
         .await;
-    let other = server.api_for("other");
-    other
-        .sign_in("admin@other.example", "another long passphrase")
-        .await
-        .expect_status(200);
     add(
         &other,
         json!({ "given_name": "Ana", "family_name": "Lopes", "emails": ["ana@example.com"] }),

@@ -143,23 +143,8 @@ async fn a_case_and_an_applicant_list_their_tickets(backend: Backend) {
     let mut server = TestServer::start(backend).await;
     let admin = server.admin().await;
     admin.set_module("helpdesk", true).await;
-    let applicant = |given: &str| json!({ "given_name": given, "family_name": "Moreau", "emails": [format!("{given}@example.com")] });
-    let lea = admin
-        .post("/api/v1/applicants", applicant("lea"))
-        .await
-        .expect_status(201)
-        .body["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let max = admin
-        .post("/api/v1/applicants", applicant("max"))
-        .await
-        .expect_status(201)
-        .body["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let lea = admin.add_applicant("Moreau").await;
+    let max = admin.add_applicant("Moreau-Blanc").await;
     let case = admin.open_case(&lea, "study_permit").await;
     let case_id = case["id"].as_str().unwrap().to_string();
     let folio = case["folio"].as_str().unwrap().to_string();

@@ -234,14 +234,9 @@ async fn notifications_are_each_persons_own(backend: Backend) {
         .expect_status(404);
     assert_eq!(mine(&desk.agent).await["unread"], 1);
     // Another practice sees none of them.
-    server
-        .add_practice("other", "admin@other.example", "another long passphrase")
+    let other = server
+        .admin_of_new_practice("other", "admin@other.example", "another long passphrase")
         .await;
-    let other = server.api_for("other");
-    other
-        .sign_in("admin@other.example", "another long passphrase")
-        .await
-        .expect_status(200);
     let theirs = mine(&other).await;
     assert_eq!(theirs["items"], json!([]), "{theirs}");
     other

@@ -105,14 +105,9 @@ async fn one_box_finds_every_kind_and_only_the_practices_own(backend: Backend) {
     assert!(!short.contains("search-group"), "{short}");
 
     // Another practice: its own Wójcik only.
-    server
-        .add_practice("other", "admin@other.example", "another long passphrase")
+    let other = server
+        .admin_of_new_practice("other", "admin@other.example", "another long passphrase")
         .await;
-    let other = server.api_for("other");
-    other
-        .sign_in("admin@other.example", "another long passphrase")
-        .await
-        .expect_status(200);
     let theirs = other.get("/search?q=wojcik").await.expect_status(200).text;
     assert!(theirs.contains("Nothing you may see matches"), "{theirs}");
     assert!(!theirs.contains(&ana), "{theirs}");
