@@ -136,7 +136,7 @@ pub use multipart::{Multipart, Part};
 pub use notifications::Notification;
 pub use people::Person;
 pub use plugin::{Event, Plugin, Timer};
-pub use records::{Applicant, Case, Outcome, Stage};
+pub use records::{Applicant, ApplicantMerge, Case, Outcome, Stage};
 pub use router::{Handler, Router};
 pub use search::SearchEntry;
 pub use store::{Collection, Doc, Op, Page, Query};

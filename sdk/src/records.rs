@@ -374,3 +374,30 @@ mod tests {
         );
     }
 }
+
+/// What the host's `applicant.merged` and `applicant.unmerged` events carry:
+/// the applicant `merged_id` was merged into `id` (the kept one), and
+/// `applicant.unmerged` undoes merge `merge_id` (the merged applicant was
+/// restored from the trash). A module subscribed to them moves what it holds
+/// about `merged_id` to `id`, and back for those the merge moved.
+///
+/// ```
+/// # use immcase_sdk::ApplicantMerge;
+/// let merge: ApplicantMerge = serde_json::from_value(serde_json::json!({
+///     "id": "a1", "merged_id": "a2", "merge_id": "m1", "cases": ["c7"]
+/// }))?;
+/// assert_eq!((merge.id.as_str(), merge.merged_id.as_str()), ("a1", "a2"));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplicantMerge {
+    /// The kept applicant.
+    pub id: String,
+    /// The applicant merged into it (in the trash until restored).
+    pub merged_id: String,
+    /// The merge, the same in both events.
+    pub merge_id: String,
+    /// The cases that moved (the host moves them itself).
+    #[serde(default)]
+    pub cases: Vec<String>,
+}

@@ -25,6 +25,10 @@ pub const HOST_PERMISSIONS: &[(&str, &str)] = &[
     ),
     ("applicants.read", "See applicants"),
     ("applicants.write", "Create, change and delete applicants"),
+    (
+        "applicants.merge",
+        "Merge duplicate applicants: one takes the other's cases, files and contacts",
+    ),
     ("cases.read", "See cases"),
     ("cases.write", "Create, change and delete cases"),
     (

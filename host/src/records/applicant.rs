@@ -82,7 +82,7 @@ pub const FIELDS: &[&str] = &[
 ];
 
 /// At most this many other names, emails or phones.
-const MAX_LIST: usize = 10;
+pub const MAX_LIST: usize = 10;
 
 /// At most this many characters in one of the other names.
 const MAX_OTHER_NAME_CHARS: usize = 100;

@@ -152,7 +152,7 @@ fn parse_input(body: Map<String, Value>) -> Result<ApplicantInput> {
         .map_err(|e| AppError::invalid(format!("the applicant is not in the expected shape: {e}")))
 }
 
-fn today(state: &AppState) -> String {
+pub(crate) fn today(state: &AppState) -> String {
     jiff::Timestamp::from_millisecond(state.now_ms())
         .map(|t| t.strftime("%Y-%m-%d").to_string())
         .unwrap_or_default()

@@ -4,6 +4,7 @@
 //! - `applicant`: what an applicant is and how input is checked;
 //! - `applicant_store`: applicants in the database;
 //! - `duplicates`: candidates for a new applicant, with reasons;
+//! - `merge`: merging duplicate applicants, and undoing it;
 //! - `timeline`: who changed which field, from what to what;
 //! - `applicants`: the `/api/v1/applicants` routes;
 //! - `case`, `case_store`, `cases`: cases, their folios and routes;
@@ -23,6 +24,7 @@ pub mod case;
 pub(crate) mod case_store;
 pub mod cases;
 pub mod duplicates;
+pub mod merge;
 pub mod program;
 pub(crate) mod program_store;
 pub mod programs;
@@ -50,6 +52,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(duplicate_pairs))
         .routes(routes!(applicants::get, applicants::update))
         .routes(routes!(applicants::timeline))
+        .routes(routes!(merge::merge_route))
         .routes(routes!(cases::list, cases::create))
         .routes(routes!(cases::get, cases::update))
         .routes(routes!(cases::case_timeline))

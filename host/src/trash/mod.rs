@@ -114,6 +114,23 @@ fn stale(kind: &str, version: i64) -> AppError {
     ))
 }
 
+/// Puts one record in the trash on its own (an applicant merged into
+/// another, whose cases and files moved away first); returns the deletion's
+/// id.
+pub(crate) async fn put_in_trash(
+    tx: &mut Tx,
+    caller: &Caller,
+    kind: &str,
+    id: &str,
+    label: &str,
+    now: i64,
+) -> Result<String> {
+    let deletion = new_id();
+    mark(tx, caller, kind, &[id.to_string()], &deletion, now).await?;
+    list_in_trash(tx, caller, &deletion, kind, id, label, now).await?;
+    Ok(deletion)
+}
+
 /// Moves an applicant and their cases to the trash.
 pub async fn delete_applicant(
     state: &AppState,
@@ -275,10 +292,53 @@ pub struct TrashItem {
     pub cases: i64,
     /// Of those, files (an applicant's or their cases', a case's).
     pub files: i64,
+    /// For an applicant merged into another: that applicant, and what
+    /// restoring moves back to this one.
+    pub merged_into: Option<MergedInto>,
+    #[serde(skip)]
+    pub deletion_id: String,
     #[serde(skip)]
     pub deleted_at_ms: i64,
     #[serde(skip)]
     pub purge_at_ms: i64,
+}
+
+/// The applicant one in the trash was merged into.
+#[derive(Serialize, ToSchema)]
+pub struct MergedInto {
+    pub id: String,
+    /// Their name.
+    pub name: String,
+    /// Cases and files the merge moved there; restoring moves back those
+    /// still there.
+    pub cases: usize,
+    pub files: usize,
+}
+
+/// Fills in which items were merged into another applicant.
+async fn with_merges(state: &AppState, caller: &Caller, items: &mut [TrashItem]) -> Result<()> {
+    for item in items.iter_mut().filter(|i| i.kind == "applicant") {
+        let pool = state.db.pool();
+        let Some(done) =
+            crate::records::merge::of_deletion(pool, caller, &item.deletion_id).await?
+        else {
+            continue;
+        };
+        let name: Option<String> = sqlx::query_scalar(
+            "SELECT given_name || ' ' || family_name FROM applicants WHERE practice_id = $1 AND id = $2",
+        )
+        .bind(caller.practice.id())
+        .bind(&done.kept_id)
+        .fetch_optional(pool)
+        .await?;
+        item.merged_into = Some(MergedInto {
+            id: done.kept_id,
+            name: name.unwrap_or_default().trim().to_string(),
+            cases: done.cases.len(),
+            files: done.files.len(),
+        });
+    }
+    Ok(())
 }
 
 /// A page of the trash, and where the next one starts.
@@ -324,6 +384,7 @@ pub async fn list(
         .iter()
         .map(|r| item_of(r, keep))
         .collect::<Result<Vec<_>>>()?;
+    with_merges(state, caller, &mut items).await?;
     let next_cursor = if items.len() > limit {
         items.truncate(limit);
         items
@@ -337,7 +398,7 @@ pub async fn list(
 
 /// The trash's items as listed, with who deleted them and what went with
 /// them (`$1` the practice, `$2` the oldest time still restorable).
-const LISTED: &str = "SELECT t.kind, t.record_id, t.label, t.deleted_at, t.deleted_by, u.display_name, \
+const LISTED: &str = "SELECT t.kind, t.record_id, t.deletion_id, t.label, t.deleted_at, t.deleted_by, u.display_name, \
      (SELECT COUNT(*) FROM cases c WHERE c.practice_id = t.practice_id AND c.deletion_id = t.deletion_id \
       AND c.id <> t.record_id) AS cases_with, \
      (SELECT COUNT(*) FROM files f WHERE f.practice_id = t.practice_id AND f.deletion_id = t.deletion_id \
@@ -359,6 +420,8 @@ fn item_of(r: &sqlx::any::AnyRow, keep: i64) -> Result<TrashItem> {
         with: cases + files,
         cases,
         files,
+        merged_into: None,
+        deletion_id: r.try_get("deletion_id")?,
         deleted_at_ms: at,
         purge_at_ms: at.saturating_add(keep),
     })
@@ -378,7 +441,10 @@ pub async fn item(state: &AppState, caller: &Caller, kind: &str, id: &str) -> Re
     .fetch_optional(state.db.pool())
     .await?
     .ok_or(AppError::NotFound("item in the trash"))?;
-    item_of(&row, retention_ms(state))
+    let mut found = [item_of(&row, retention_ms(state))?];
+    with_merges(state, caller, &mut found).await?;
+    let [found] = found;
+    Ok(found)
 }
 
 /// Restores what was deleted with `kind`/`id` (an applicant comes back with
@@ -456,6 +522,8 @@ pub async fn restore(state: &AppState, caller: &Caller, kind: &str, id: &str) ->
         .bind(&deletion)
         .execute(&mut *tx)
         .await?;
+    // An applicant merged into another takes back what the merge moved.
+    crate::records::merge::undo(state, &mut tx, caller, &deletion, now).await?;
     let with = json!({ "with": restored.saturating_sub(1) });
     audit_restored(&mut tx, caller, kind, id, with, now).await?;
     announce(

@@ -155,6 +155,9 @@ async fn purge_deletion(tx: &mut Tx, purging: &Purging<'_>, deletion: &str) -> R
                 "DELETE FROM record_changes WHERE practice_id = $1 AND record_kind = $3 AND record_id = $2",
                 "DELETE FROM applicant_contacts WHERE practice_id = $1 AND applicant_id = $2 AND $3 = 'applicant'",
                 "DELETE FROM applicant_name_keys WHERE practice_id = $1 AND applicant_id = $2 AND $3 = 'applicant'",
+                // A merge into or of it can no longer be undone.
+                "DELETE FROM applicant_merges WHERE practice_id = $1 AND (kept_id = $2 OR merged_id = $2) \
+                 AND $3 = 'applicant'",
             ];
             for sql in related {
                 sqlx::query(sql)

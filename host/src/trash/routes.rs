@@ -124,7 +124,7 @@ async fn delete_from_trash(
     responses((status = 204, description = "Restored"), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody, description = "Needs `trash.manage`"),
         (status = 404, body = ErrorBody, description = "Not in the trash, or past the retention period"),
-        (status = 409, body = ErrorBody, description = "A case whose applicant is still in the trash"),
+        (status = 409, body = ErrorBody, description = "A case whose applicant is still in the trash, or an applicant merged into one who is"),
         (status = 422, body = ErrorBody)))]
 async fn restore_from_trash(
     State(state): State<AppState>,

@@ -66,6 +66,7 @@ mod attachments;
 mod changes;
 mod data;
 mod effects;
+mod merges;
 mod notify;
 mod pages;
 pub mod rules;
@@ -128,6 +129,9 @@ impl Plugin for Helpdesk {
     fn on_event(ctx: &Ctx, event: Event) -> Result<()> {
         if event.name == "module.settings_changed" && event.payload["module"] == "helpdesk" {
             return effects::settings_changed(ctx);
+        }
+        if event.name.starts_with("applicant.") {
+            return merges::on_event(ctx, &event);
         }
         Ok(())
     }

@@ -221,3 +221,73 @@ fn a_tickets_files_are_described_as_the_api_gives_them() {
         "{page}"
     );
 }
+
+#[test]
+fn a_merge_of_applicants_moves_their_tickets_and_its_undoing_moves_them_back() {
+    let desk = with_records();
+    desk.host
+        .add_applicant(&Applicant::new("a2", "Ana", "Okafor-Díaz"));
+    for applicant in ["applicant:a1", "applicant:a2", "applicant:a2"] {
+        let filed = desk.host.request(&clerk(), form("", applicant));
+        assert_eq!(filed.status_code(), 303, "{}", text(&filed));
+    }
+    let of = |applicant: &str| -> Vec<String> {
+        let mut ids: Vec<String> = desk
+            .host
+            .documents("tickets")
+            .into_iter()
+            .filter(|d| d.data["applicant_id"] == applicant)
+            .map(|d| d.id)
+            .collect();
+        ids.sort();
+        ids
+    };
+    let (kept, moved) = (of("a1"), of("a2"));
+    assert_eq!((kept.len(), moved.len()), (1, 2));
+
+    // a2 merged into a1: its tickets are a1's, each saying why.
+    let merge = json!({ "id": "a1", "merged_id": "a2", "merge_id": "m1", "cases": [] });
+    desk.host
+        .deliver_event("applicant.merged", &merge)
+        .expect("delivered");
+    let mut all = [kept.clone(), moved.clone()].concat();
+    all.sort();
+    assert_eq!(of("a1"), all);
+    // Delivered again: nothing more changes.
+    desk.host
+        .deliver_event("applicant.merged", &merge)
+        .expect("delivered again");
+    let ticket = desk
+        .host
+        .documents("tickets")
+        .into_iter()
+        .find(|d| d.id == moved[0])
+        .unwrap();
+    let history: Vec<&Value> = ticket.data["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["change"] == "applicant")
+        .collect();
+    assert_eq!(history.len(), 1, "{history:?}");
+    assert_eq!(
+        (&history[0]["from"], &history[0]["to"]),
+        (&json!("a2"), &json!("a1"))
+    );
+
+    // Undone: the two go back, the ticket a1 always had stays.
+    desk.host
+        .deliver_event("applicant.unmerged", &merge)
+        .expect("delivered");
+    assert_eq!(of("a2"), moved);
+    assert_eq!(of("a1"), kept);
+    let page = text(
+        &desk
+            .host
+            .get_page(&clerk(), &format!("/tickets/{}", moved[0])),
+    );
+    assert!(
+        page.contains("moved it back to its applicant when their merge was undone"),
+        "{page}"
+    );
+}

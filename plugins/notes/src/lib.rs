@@ -68,6 +68,7 @@ use immcase_sdk::{
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+mod merges;
 mod pages;
 pub mod rules;
 mod subjects;
@@ -88,6 +89,9 @@ impl Plugin for Notes {
     }
 
     fn on_event(ctx: &Ctx, event: Event) -> Result<()> {
+        if event.name == "applicant.merged" || event.name == "applicant.unmerged" {
+            return merges::on_event(ctx, &event);
+        }
         if event.name == "case.closed" {
             ctx.log_info(&format!(
                 "case closed (event {}): nothing to do for notes yet",
@@ -319,6 +323,7 @@ fn add_note(ctx: &Ctx, new: NewNote) -> Result<Doc<Note>> {
         follow_up_at: new.follow_up_at,
         done: false,
         reminded_for: None,
+        moved_by_merge: None,
     };
     let doc = notes(ctx).insert(&new_id(), &note)?;
     sync_reminder(ctx, &doc)?;
@@ -387,7 +392,7 @@ fn sync_reminder(ctx: &Ctx, doc: &Doc<Note>) -> Result<()> {
 }
 
 /// Puts the note in global search; search being unavailable is not fatal.
-fn index(ctx: &Ctx, doc: &Doc<Note>) {
+pub(crate) fn index(ctx: &Ctx, doc: &Doc<Note>) {
     let entry = SearchEntry {
         id: doc.id.clone(),
         title: format!(
@@ -404,7 +409,7 @@ fn index(ctx: &Ctx, doc: &Doc<Note>) {
     }
 }
 
-fn notes(ctx: &Ctx) -> immcase_sdk::Collection<Note> {
+pub(crate) fn notes(ctx: &Ctx) -> immcase_sdk::Collection<Note> {
     ctx.collection(COLLECTION)
 }
 
@@ -444,6 +449,17 @@ pub struct Note {
     /// The follow-up time whose reminder was sent (not shown in the API).
     #[serde(default)]
     pub reminded_for: Option<i64>,
+    /// When a merge of applicants moved it: the merge, and the subject it
+    /// had, to go back to if the merge is undone (not shown in the API).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_by_merge: Option<MovedByMerge>,
+}
+
+/// See [`Note::moved_by_merge`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MovedByMerge {
+    pub merge_id: String,
+    pub from: String,
 }
 
 /// A note as the API shows it.

@@ -284,6 +284,7 @@ mod tests {
             follow_up_at: Some(1_000),
             done: false,
             reminded_for: None,
+            moved_by_merge: None,
         }
     }
 

@@ -10,6 +10,7 @@ mod files;
 mod harness;
 mod helpdesk;
 mod helpdesk_escalation;
+mod merge;
 mod module_settings;
 mod notifications;
 mod pages;

@@ -25,6 +25,7 @@ mod helpdesk_sla;
 mod helpdesk_triage;
 mod invitations;
 mod lists;
+mod merge;
 mod module_actions;
 mod module_directory;
 mod module_files;

@@ -190,6 +190,8 @@ struct PairView {
 #[template(path = "records/duplicates.html")]
 struct DuplicatesTemplate {
     pairs: Vec<PairView>,
+    /// The reader may merge applicants (`applicants.merge`).
+    can_merge: bool,
 }
 
 /// Find duplicates: the applicants of the practice that may be the same
@@ -220,7 +222,8 @@ pub(super) async fn duplicates_page(State(state): State<AppState>, caller: Calle
             }
         })
         .collect();
-    Page::new("Find duplicates", &DuplicatesTemplate { pairs })
+    let can_merge = caller.can(crate::records::merge::PERMISSION);
+    Page::new("Find duplicates", &DuplicatesTemplate { pairs, can_merge })
 }
 
 /// An applicant's name from their visible JSON; "Applicant" when the

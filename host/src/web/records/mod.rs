@@ -24,6 +24,7 @@ mod case_form;
 mod cases;
 mod files;
 pub(super) mod merge;
+mod merging;
 mod timeline;
 
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -42,6 +43,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(applicants::list_page, applicants::create))
         .routes(routes!(applicants::new_page))
         .routes(routes!(applicants::duplicates_page))
+        .routes(routes!(merging::merge_page, merging::merge))
         .routes(routes!(applicant_page::detail_page, applicant_page::update))
         .routes(routes!(applicant_page::delete))
         .routes(routes!(applicant_page::open_case))

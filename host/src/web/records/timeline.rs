@@ -70,12 +70,36 @@ pub fn lines(
                         format!("moved {name} to the trash")
                     }
                 }
+                "merged_in" | "merged_into" | "unmerged" | "unmerged_from" => {
+                    let text = |v: &Option<Value>| {
+                        v.as_ref()
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_string()
+                    };
+                    let (moved, who) = (text(&c.old_value), text(&c.new_value));
+                    match c.action.as_str() {
+                        "merged_in" => {
+                            format!("merged {who} into this {record} ({moved} moved here)")
+                        }
+                        "merged_into" => {
+                            format!("merged this {record} into {who} ({moved} moved there)")
+                        }
+                        "unmerged" => format!("undid the merge of {who} ({moved} moved back)"),
+                        _ => format!("undid the merge into {who} ({moved} came back)"),
+                    }
+                }
+                "applicant_merged" => "moved this case in a merge of applicants".to_string(),
+                "merge_undone" => "moved this case back, undoing a merge of applicants".to_string(),
                 other => other.replace('_', " "),
             };
-            let field = c
-                .field
-                .as_deref()
-                .filter(|_| !c.action.starts_with("file_"));
+            let field = c.field.as_deref().filter(|_| {
+                !c.action.starts_with("file_")
+                    && !matches!(
+                        c.action.as_str(),
+                        "merged_in" | "merged_into" | "unmerged" | "unmerged_from"
+                    )
+            });
             Line {
                 at: local(&c.at, time_zone),
                 who: c.actor_name.clone().unwrap_or_else(|| "ImmCase".into()),

@@ -97,6 +97,14 @@ fn deleted_with(item: &TrashItem) -> String {
 
 /// What restoring an item brings back with it, in words.
 fn comes_back(item: &TrashItem) -> String {
+    if let Some(into) = &item.merged_into {
+        let moved = crate::records::merge::summary(into.cases, into.files);
+        return format!(
+            "Merged into {}. Restoring undoes the merge: the {moved} it took from this applicant \
+             go back (those still there), with the contacts it added, and modules move back what they hold.",
+            into.name
+        );
+    }
     let with = deleted_with(item);
     match (item.kind.as_str(), with.is_empty()) {
         ("applicant", true) => "Restoring brings the applicant back.".into(),
@@ -175,6 +183,15 @@ pub(super) async fn restore(
     let item = trash::item(&state, &caller, &kind, &id).await?;
     match trash::restore(&state, &caller, &kind, &id).await {
         Ok(()) => {
+            if let Some(into) = &item.merged_into {
+                return Ok(saved(
+                    LIST,
+                    format!(
+                        "{} is restored and the merge into {} is undone.",
+                        item.label, into.name
+                    ),
+                ));
+            }
             let with = match deleted_with(&item) {
                 with if with.is_empty() => with,
                 with => format!(", with {with}"),

@@ -54,6 +54,14 @@ pub enum What {
         assignee_id: Option<String>,
         reason: Option<String>,
     },
+    /// Moved to another applicant when the host merged two applicants
+    /// (`undone`: moved back when the merge was undone). Applicant ids.
+    Applicant {
+        from: Option<String>,
+        to: Option<String>,
+        merge_id: String,
+        undone: bool,
+    },
 }
 
 /// One line of a ticket's story.
@@ -165,6 +173,12 @@ impl Change {
                     text = format!("{text}. Why: “{}”", reason.trim());
                 }
                 text
+            }
+            What::Applicant { undone: false, .. } => format!(
+                "{by} moved it to the applicant another was merged into (a merge of duplicates)"
+            ),
+            What::Applicant { undone: true, .. } => {
+                format!("{by} moved it back to its applicant when their merge was undone")
             }
         }
     }
