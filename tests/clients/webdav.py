@@ -5,7 +5,8 @@
     webdav.py URL USER PASSWORD ACTION ARGS...
 
 ACTION is one of `list REMOTE`, `mkdir REMOTE`, `upload LOCAL REMOTE`,
-`download REMOTE LOCAL`, `delete REMOTE`. Prints one JSON object:
+`download REMOTE LOCAL`, `delete REMOTE`, `move FROM TO` (a rename, or a
+move into another folder). Prints one JSON object:
 `{"ok": true, "names": [...]}` or `{"ok": false, "status": 403,
 "error": "..."}`. Exits 3 when webdavclient3 is not installed.
 """
@@ -58,6 +59,8 @@ def main():
             client.download_sync(remote_path=args[0], local_path=args[1])
         elif action == "delete":
             client.clean(args[0])
+        elif action == "move":
+            client.move(remote_path_from=args[0], remote_path_to=args[1])
         else:
             raise SystemExit(f"unknown action {action}")
     except exceptions.WebDavException as error:

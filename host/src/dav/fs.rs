@@ -19,6 +19,7 @@ use super::tree::{self, Place, Shelf};
 use crate::access::Caller;
 use crate::access::permissions::FieldAccess;
 use crate::error::AppError;
+use crate::files::relocate::{Relocation, relocate};
 use crate::files::{self, naming, store};
 use crate::records::Owner;
 use crate::state::AppState;
@@ -488,6 +489,81 @@ impl GuardedFileSystem<Caller> for FileTree {
             let file = contents.file(&below).ok_or(FsError::NotFound)?;
             may_write(caller)?;
             crate::trash::delete_file(&self.state, caller, &file.id, None)
+                .await
+                .map_err(refusal)
+        })
+    }
+
+    fn rename<'a>(
+        &'a self,
+        from: &'a DavPath,
+        to: &'a DavPath,
+        caller: &'a Caller,
+    ) -> FsFuture<'a, ()> {
+        Box::pin(async move {
+            let (contents, below) = self.inside_owner(from, caller).await?;
+            let Place::Owner {
+                shelf,
+                folder,
+                below: target,
+            } = Self::place(to).map_err(|_| FsError::Forbidden)?
+            else {
+                return Err(FsError::Forbidden);
+            };
+            may_write(caller)?;
+            // Files move within one applicant's or case's folders: another
+            // owner's would be a different record's files.
+            let there = self.owner(caller, shelf, &folder).await?;
+            if there.kind != contents.owner.kind || there.id != contents.owner.id {
+                return Err(FsError::Forbidden);
+            }
+            let Some((name, parent)) = target.split_last() else {
+                return Err(FsError::Forbidden);
+            };
+            if !contents.has_folder(&parent.join("/")) {
+                return Err(FsError::NotFound);
+            }
+            let moves = if let Some(file) = contents.file(&below) {
+                if tree::is_client_clutter(name) {
+                    return Err(FsError::Forbidden);
+                }
+                let to_folder = parent.join("/");
+                vec![Relocation {
+                    file_id: file.id.clone(),
+                    folder: to_folder,
+                    name: name.clone(),
+                }]
+            } else {
+                let here = below.join("/");
+                let wanted = target.join("/");
+                let inside = format!("{here}/");
+                if here.is_empty() || !contents.has_folder(&here) {
+                    return Err(if here.is_empty() {
+                        FsError::Forbidden
+                    } else {
+                        FsError::NotFound
+                    });
+                }
+                if wanted.starts_with(&inside) {
+                    // Into itself.
+                    return Err(FsError::Forbidden);
+                }
+                let moves: Vec<Relocation> = contents
+                    .files
+                    .iter()
+                    .filter(|f| f.folder == here || f.folder.starts_with(&inside))
+                    .map(|f| Relocation {
+                        file_id: f.id.clone(),
+                        folder: format!("{wanted}{}", &f.folder[here.len()..]),
+                        name: f.name.clone(),
+                    })
+                    .collect();
+                let folder = Some((here.as_str(), wanted.as_str()));
+                return relocate(&self.state, caller, &contents.owner, &moves, folder)
+                    .await
+                    .map_err(refusal);
+            };
+            relocate(&self.state, caller, &contents.owner, &moves, None)
                 .await
                 .map_err(refusal)
         })

@@ -3,6 +3,7 @@
 //! - `naming`: names, folders, content types and download headers;
 //! - `store`: files and each practice's stored bytes in the database;
 //! - `upload`: reading an upload into the blob store within the limits;
+//! - `relocate`: renaming and moving files within their owner's folders;
 //! - `sweep`: removing contents that no file names;
 //! - `routes`: the API and the page form routes.
 //!
@@ -14,6 +15,7 @@
 //! contents, and housekeeping removes such a blob after a day.
 
 pub mod naming;
+pub mod relocate;
 pub mod routes;
 pub mod store;
 pub mod sweep;

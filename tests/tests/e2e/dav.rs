@@ -208,6 +208,62 @@ async fn a_webdav_client_reads_and_writes_a_cases_folder(backend: Backend) {
     })
     .await;
 
+    // Renamed and moved as Explorer and Finder do it (MOVE): the same
+    // contents under the new name, on the case's timeline; then a folder
+    // renamed with what it holds.
+    let renamed = format!("{case_folder}/Identity/passport 2026.pdf");
+    dav.ok(&["move", &remote, &renamed]).await;
+    assert_eq!(
+        dav.names(&format!("{case_folder}/Identity")).await,
+        ["passport 2026.pdf"]
+    );
+    dav.ok(&[
+        "move",
+        &format!("{case_folder}/Identity"),
+        &format!("{case_folder}/Passports"),
+    ])
+    .await;
+    assert_eq!(dav.names(&case_folder).await, ["Passports"]);
+    let moved = format!("{case_folder}/Passports/passport 2026.pdf");
+    dav.ok(&["download", &moved, back.to_str().unwrap()]).await;
+    assert!(
+        std::fs::read(&back).unwrap() == big,
+        "not byte-identical after moving"
+    );
+    let listed = admin
+        .get(&format!("/api/v1/cases/{case_id}/files"))
+        .await
+        .expect_status(200);
+    assert_eq!(
+        (
+            &listed.body["items"][0]["folder"],
+            &listed.body["items"][0]["name"]
+        ),
+        (&json!("Passports"), &json!("passport 2026.pdf"))
+    );
+    let timeline = admin
+        .get(&format!("/api/v1/cases/{case_id}/timeline"))
+        .await
+        .expect_status(200);
+    assert!(
+        timeline.text.contains("Identity/passport 2026.pdf")
+            && timeline.text.contains("file_moved"),
+        "{}",
+        timeline.text
+    );
+    let audit = admin
+        .get("/api/v1/audit?action=file.moved")
+        .await
+        .expect_status(200);
+    assert_eq!(
+        audit.body["items"].as_array().unwrap().len(),
+        2,
+        "{}",
+        audit.text
+    );
+    dav.ok(&["mkdir", &format!("{case_folder}/Identity")]).await;
+    dav.ok(&["move", &moved, &remote]).await;
+
     // Uploading again replaces it; the earlier one is in the trash.
     dav.ok(&["upload", sent.to_str().unwrap(), &remote]).await;
     let trash = admin.get("/api/v1/trash").await.expect_status(200);
@@ -300,23 +356,37 @@ async fn webdav_refuses_what_the_person_may_not_do(backend: Backend) {
     // What Finder writes into every folder it opens is not kept.
     assert_eq!(put(format!("{case_folder}/.DS_Store"), 10).await, 403);
 
-    // Files are not renamed (501); a folder is deleted with its files, to
-    // the trash.
-    let admin_request = |method: &[u8], path: String| {
+    // Files move only within their case's or applicant's folders; they
+    // are not copied (501); a folder is deleted with its files, to the
+    // trash.
+    let other = admin.open_case(&ana, "work_permit").await;
+    let elsewhere = format!("/dav/Cases/{}/a.bin", other["folio"].as_str().unwrap());
+    let to = |method: &[u8], path: String, destination: &str| {
         let (http, secret) = (http.clone(), secret.clone());
         let method = reqwest::Method::from_bytes(method).unwrap();
+        let destination = destination.to_string();
         async move {
             http.request(method, path)
                 .basic_auth(ADMIN_EMAIL, Some(secret))
-                .header("destination", "/dav/elsewhere.bin")
+                .header("destination", destination)
                 .send()
                 .await
                 .unwrap()
                 .status()
         }
     };
-    let moved = admin_request(b"MOVE", format!("{case_folder}/a.bin")).await;
-    assert_eq!(moved, 501);
+    let a = format!("{case_folder}/a.bin");
+    assert_eq!(to(b"MOVE", a.clone(), &elsewhere).await, 403);
+    assert_eq!(to(b"MOVE", a.clone(), "/dav/elsewhere.bin").await, 403);
+    assert_eq!(
+        to(b"COPY", a.clone(), &format!("/dav/Cases/{folio}/b.bin")).await,
+        501
+    );
+    assert_eq!(
+        to(b"MOVE", a.clone(), &format!("/dav/Cases/{folio}/.DS_Store")).await,
+        403
+    );
+    let admin_request = |method: &[u8], path: String| to(method, path, "/dav/elsewhere.bin");
     let made = admin_request(b"MKCOL", format!("{case_folder}/Forms")).await;
     assert_eq!(made, 201);
     assert_eq!(
@@ -497,10 +567,17 @@ async fn rclone_copies_a_folder_in_and_out(backend: Backend) {
     let case = admin.open_case(&ana, "work_permit").await;
     let folio = case["folio"].as_str().unwrap().to_string();
     let (_, secret) = app_password(&admin, "rclone").await;
+    // Without a config of its own, two rclones at once race to write the
+    // default one, and one may print nothing.
     let obscured = Command::new("rclone")
-        .args(["obscure", &secret])
+        .args(["--config", "/dev/null", "obscure", &secret])
         .output()
         .unwrap();
+    assert!(
+        obscured.status.success() && !obscured.stdout.trim_ascii().is_empty(),
+        "rclone obscure failed: {}",
+        String::from_utf8_lossy(&obscured.stderr)
+    );
     let remote = format!(
         ":webdav,url='http://127.0.0.1:{}/dav',vendor=other,user='{ADMIN_EMAIL}',pass='{}':",
         server.addr.port(),

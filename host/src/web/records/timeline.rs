@@ -89,6 +89,15 @@ pub fn lines(
                         _ => format!("undid the merge into {who} ({moved} came back)"),
                     }
                 }
+                "file_moved" => {
+                    let path = |v: &Option<Value>| {
+                        v.as_ref()
+                            .and_then(Value::as_str)
+                            .unwrap_or("a file")
+                            .to_string()
+                    };
+                    format!("moved {} to {}", path(&c.old_value), path(&c.new_value))
+                }
                 "applicant_merged" => "moved this case in a merge of applicants".to_string(),
                 "merge_undone" => "moved this case back, undoing a merge of applicants".to_string(),
                 other => other.replace('_', " "),

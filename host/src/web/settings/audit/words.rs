@@ -58,6 +58,8 @@ pub const ACTIONS: &[(&str, &[(&str, &str)])] = &[
             ("applicant.deleted", "Applicant moved to the trash"),
             ("applicant.restored", "Applicant restored"),
             ("applicant.purged", "Applicant deleted for good"),
+            ("applicant.merged", "Applicants merged"),
+            ("applicant.unmerged", "Merge of applicants undone"),
             ("case.created", "Case opened"),
             ("case.updated", "Case changed"),
             ("case.deleted", "Case moved to the trash"),
@@ -71,6 +73,7 @@ pub const ACTIONS: &[(&str, &[(&str, &str)])] = &[
             ("file.uploaded", "File uploaded"),
             ("file.downloaded", "File downloaded or viewed"),
             ("file.deleted", "File moved to the trash"),
+            ("file.moved", "File renamed or moved"),
             ("file.restored", "File restored"),
             ("file.purged", "File deleted for good"),
         ],
@@ -437,6 +440,31 @@ fn said(row: &AuditRow, names: &Names) -> Vec<Part> {
             parts.push(words(" was deleted for good after its time in the trash"));
             parts
         }
+        "applicant.merged" | "applicant.unmerged" => {
+            let other = detail(row, "merged")
+                .unwrap_or("another applicant")
+                .to_string();
+            let mut parts = if row.action == "applicant.merged" {
+                vec![who, words(" merged "), name(other), words(" into ")]
+            } else {
+                vec![
+                    who,
+                    words(" undid the merge of "),
+                    name(other),
+                    words(" into "),
+                ]
+            };
+            parts.extend(names.record(row));
+            parts
+        }
+        "file.moved" => {
+            let to = detail(row, "to").unwrap_or_default().to_string();
+            let mut parts = vec![who, words(" moved "), file(), words(" of ")];
+            parts.extend(names.record(row));
+            parts.push(words(" to "));
+            parts.push(name(to));
+            parts
+        }
         "file.uploaded" => {
             let mut parts = vec![who, words(" uploaded "), file(), words(" to ")];
             parts.extend(names.record(row));
@@ -571,6 +599,31 @@ mod tests {
         assert_eq!(
             text(&sentence(&settings, &names)),
             "Ana Ruiz changed the Helpdesk settings"
+        );
+    }
+
+    #[test]
+    fn merges_and_moved_files_read_as_sentences() {
+        let names = names();
+        let mut merged = row(
+            "applicant.merged",
+            "applicant:a1",
+            json!({ "applicant": "Ana García", "merged": "Ana Garcia", "cases": [], "files": 0 }),
+        );
+        merged.applicant_id = Some("a1".into());
+        assert_eq!(
+            text(&sentence(&merged, &names)),
+            "Ana Ruiz merged Ana Garcia into applicant Ana García"
+        );
+        let mut moved = row(
+            "file.moved",
+            "file:f1",
+            json!({ "file": "a.pdf", "case": "CAS014", "from": "a.pdf", "to": "Identity/a.pdf" }),
+        );
+        moved.case_id = Some("c14".into());
+        assert_eq!(
+            text(&sentence(&moved, &names)),
+            "Ana Ruiz moved a.pdf of case CAS014 to Identity/a.pdf"
         );
     }
 
