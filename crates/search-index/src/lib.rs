@@ -34,7 +34,26 @@
 //! the sum, over the query terms, of each term's best match.
 //!
 //! Terms containing a digit are matched exactly or as a prefix, never with a
-//! typo: a phone or passport number one digit away is someone else's.
+//! typo: a phone or passport number one digit away is someone else's; nor
+//! are the terms of a query holding an `@` (an email address).
+//!
+//! # Cost
+//!
+//! A search costs about what it returns, not what the practice holds:
+//!
+//! - Each token is indexed with its prefixes of 2 to 16 characters, marked
+//!   so they never match as whole terms (`garcia` also as `␂ga`, `␂gar`, …,
+//!   `␂garcia`). A prefix is one term's postings, read lazily, instead of a
+//!   walk over every term of the dictionary that starts with it, whose
+//!   postings would all be gathered first.
+//! - The search goes in steps and stops as soon as it has enough: documents
+//!   where every term matches exactly; then, if fewer than asked, exactly or
+//!   as a prefix; then, for words only, also with a typo (the only step that
+//!   walks the dictionary, with a Levenshtein automaton). Each step reads its
+//!   matches in index order and stops after the first few per hit asked for
+//!   (four per hit), which are then ordered by score.
+//! - The practice and kind filters are part of the same query, so documents
+//!   of other practices are skipped while reading, never scored.
 //!
 //! # Phones, passports and emails
 //!
@@ -52,16 +71,23 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use serde::{Deserialize, Serialize};
-use tantivy::collector::TopDocs;
+use std::collections::HashSet;
 use tantivy::directory::MmapDirectory;
 use tantivy::directory::error::OpenDirectoryError;
-use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
+
+use tantivy::query::{BooleanQuery, ConstScoreQuery, EnableScoring, Occur, Query, TermQuery};
 use tantivy::schema::{
     Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{
+    DocAddress, DocSet, Index, IndexReader, IndexWriter, ReloadPolicy, Score, Searcher, TERMINATED,
+    TantivyDocument, Term,
+};
 
-use text::{folding_analyzer, indexed_text, query_terms, term_query};
+use text::{
+    Reach, folding_analyzer, indexed_text, may_have_typos, query_terms, term_query,
+    tokens_with_prefixes,
+};
 
 /// The field keys a document may be searched by. Field rules (what a role may
 /// see) are written in these keys, and [`SearchIndex::search`] takes the ones
@@ -102,6 +128,9 @@ pub const MIN_QUERY_CHARS: usize = 2;
 pub const MAX_LIMIT: usize = 100;
 /// Query terms past this many are ignored, which bounds the cost of a search.
 pub const MAX_QUERY_TERMS: usize = 8;
+/// Past the exact matches, a search reads this many candidates per hit it
+/// returns and keeps the best scored of them.
+const CANDIDATES_PER_HIT: usize = 4;
 
 const TOKENIZER: &str = "immcase_folded";
 const WRITER_MEMORY_BYTES: usize = 32_000_000;
@@ -309,7 +338,7 @@ impl SearchIndex {
             Term::from_field_text(self.fields.practice, practice_id),
             IndexRecordOption::Basic,
         );
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, filter(practice))];
+        let mut filters: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, filter(practice))];
         if let Some(kinds) = kinds {
             let any_kind = kinds
                 .iter()
@@ -318,16 +347,39 @@ impl SearchIndex {
                     Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>
                 })
                 .collect();
-            clauses.push((Occur::Must, filter(BooleanQuery::union(any_kind))));
+            filters.push((Occur::Must, filter(BooleanQuery::union(any_kind))));
         }
-        for term in &terms {
-            clauses.push((Occur::Must, Box::new(term_query(term, &fields))));
+        // Exact matches first; prefixes only if they are too few; typos
+        // only then, and only for words.
+        let mut reaches = vec![Reach::Exact, Reach::Prefix];
+        if may_have_typos(query, &terms) {
+            reaches.push(Reach::Typo);
         }
-        let query = BooleanQuery::new(clauses);
-
         let searcher = self.reader.searcher();
-        let top = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
-        top.into_iter()
+        let mut found: Vec<(Score, DocAddress)> = Vec::new();
+        for reach in reaches {
+            if found.len() >= limit {
+                break;
+            }
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> = filters
+                .iter()
+                .map(|(occur, query)| (*occur, query.box_clone()))
+                .collect();
+            for term in &terms {
+                clauses.push((Occur::Must, Box::new(term_query(term, &fields, reach))));
+            }
+            let wanted = if reach == Reach::Exact {
+                limit
+            } else {
+                limit * CANDIDATES_PER_HIT
+            };
+            first_matches(&searcher, &BooleanQuery::new(clauses), wanted, &mut found)?;
+        }
+        // Best first; among equals, the order they were found in.
+        found.sort_by(|a, b| b.0.total_cmp(&a.0));
+        found.truncate(limit);
+        found
+            .into_iter()
             .map(|(score, address)| {
                 let doc: TantivyDocument = searcher.doc(address)?;
                 let text = |field: Field| {
@@ -369,7 +421,7 @@ impl SearchIndex {
                 .fields
                 .key(key)
                 .ok_or_else(|| SearchError::UnknownKey(key.clone()))?;
-            out.add_text(field, indexed_text(key, text));
+            out.add_pre_tokenized_text(field, tokens_with_prefixes(indexed_text(key, text)));
         }
         Ok((Term::from_field_text(self.fields.doc_key, &key), out))
     }
@@ -454,6 +506,10 @@ fn schema() -> Schema {
     for name in ["id", "title", "subtitle", "link"] {
         builder.add_text_field(name, STORED);
     }
+    // Names what the searchable fields hold (tokens and their marked
+    // prefixes): an index written before has another schema, so it is
+    // refused when opened and rebuilt.
+    builder.add_text_field("format_prefixes", STRING);
     // Matches are scored by kind (exact, prefix, typo), not by frequency:
     // neither term frequencies, positions nor field norms are needed.
     let searchable = TextOptions::default().set_indexing_options(
@@ -466,6 +522,38 @@ fn schema() -> Schema {
         builder.add_text_field(key, searchable.clone());
     }
     builder.build()
+}
+
+/// Adds to `found` the first `wanted` live documents `query` matches that
+/// it does not hold yet, with their scores, in index order: the matches
+/// are read only as far as needed, never all of them.
+fn first_matches(
+    searcher: &Searcher,
+    query: &dyn Query,
+    wanted: usize,
+    found: &mut Vec<(Score, DocAddress)>,
+) -> Result<(), SearchError> {
+    let weight = query.weight(EnableScoring::enabled_from_searcher(searcher))?;
+    let had: HashSet<DocAddress> = found.iter().map(|(_, address)| *address).collect();
+    let mut added = 0;
+    for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+        let ord = u32::try_from(ord).unwrap_or(u32::MAX);
+        let alive = segment.alive_bitset();
+        let mut scorer = weight.scorer(segment, 1.0)?;
+        let mut doc = scorer.doc();
+        while doc != TERMINATED {
+            let address = DocAddress::new(ord, doc);
+            if alive.is_none_or(|a| a.is_alive(doc)) && !had.contains(&address) {
+                found.push((scorer.score(), address));
+                added += 1;
+                if added == wanted {
+                    return Ok(());
+                }
+            }
+            doc = scorer.advance();
+        }
+    }
+    Ok(())
 }
 
 /// A query that only filters: it must match, and adds nothing to the score.

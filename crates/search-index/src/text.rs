@@ -1,12 +1,13 @@
 //! How text becomes index terms and query terms: the folding analyzer, the
-//! extra forms of phones and passports, and the three ways a query term
-//! matches (see the parent module's documentation).
+//! extra forms of phones and passports, the indexed prefixes, and the three
+//! ways a query term matches (see the parent module's documentation).
 
 use tantivy::Term;
 use tantivy::query::{ConstScoreQuery, DisjunctionMaxQuery, FuzzyTermQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer, TokenStream,
+    AsciiFoldingFilter, LowerCaser, PreTokenizedString, RemoveLongFilter, SimpleTokenizer,
+    TextAnalyzer, Token, TokenStream,
 };
 
 use super::MAX_QUERY_TERMS;
@@ -46,30 +47,100 @@ pub(super) fn query_terms(query: &str) -> Vec<String> {
     terms
 }
 
-/// Matches documents with `text` in any of `fields`, scored by the best way it
-/// matches: exact, as a prefix, or with a typo (in the fields marked `true`).
-pub(super) fn term_query(text: &str, fields: &[(Field, bool)]) -> DisjunctionMaxQuery {
+/// Marks the indexed prefixes of a token (`\u{2}gar` for `garcia`), so a
+/// prefix is one term to look up rather than a walk over the dictionary. No
+/// token carries it: the analyzer splits at every non-alphanumeric.
+const PREFIX_MARK: char = '\u{2}';
+/// Prefixes are indexed from this many characters...
+const MIN_PREFIX_CHARS: usize = 2;
+/// ... up to this many (longer query terms are matched as prefixes by
+/// walking the dictionary, as are one-character terms).
+const MAX_PREFIX_CHARS: usize = 16;
+
+/// The terms of `text` as the index holds them: each token, and each of its
+/// prefixes of [`MIN_PREFIX_CHARS`] to [`MAX_PREFIX_CHARS`] characters
+/// (itself included) marked with [`PREFIX_MARK`].
+pub(super) fn tokens_with_prefixes(text: String) -> PreTokenizedString {
+    let mut analyzer = folding_analyzer();
+    let mut tokens: Vec<Token> = Vec::new();
+    {
+        let mut stream = analyzer.token_stream(&text);
+        while let Some(token) = stream.next() {
+            let base = token.clone();
+            tokens.push(base.clone());
+            for (count, (end, c)) in base.text.char_indices().enumerate() {
+                let chars = count + 1;
+                if chars > MAX_PREFIX_CHARS {
+                    break;
+                }
+                if chars >= MIN_PREFIX_CHARS {
+                    let mut prefix = base.clone();
+                    prefix.text = marked(&base.text[..end + c.len_utf8()]);
+                    tokens.push(prefix);
+                }
+            }
+        }
+    }
+    PreTokenizedString { text, tokens }
+}
+
+fn marked(prefix: &str) -> String {
+    let mut out = String::with_capacity(prefix.len() + 1);
+    out.push(PREFIX_MARK);
+    out.push_str(prefix);
+    out
+}
+
+/// How far a search goes in matching a term: exactly, also as a prefix,
+/// also with a typo. Each is tried only if the one before found too little.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum Reach {
+    Exact,
+    Prefix,
+    Typo,
+}
+
+/// Matches documents with `text` in any of `fields`, scored by the best way
+/// it matches within `reach`: exact, as a prefix, or with a typo (in the
+/// fields marked `true`).
+pub(super) fn term_query(
+    text: &str,
+    fields: &[(Field, bool)],
+    reach: Reach,
+) -> DisjunctionMaxQuery {
     let mut ways: Vec<Box<dyn Query>> = Vec::new();
+    let chars = text.chars().count();
     for &(field, typos_allowed) in fields {
-        let typos = if typos_allowed {
+        let term = Term::from_field_text(field, text);
+        let exact = TermQuery::new(term.clone(), IndexRecordOption::Basic);
+        ways.push(Box::new(ConstScoreQuery::new(Box::new(exact), EXACT_SCORE)));
+        if reach == Reach::Exact {
+            continue;
+        }
+        let prefix: Box<dyn Query> = if (MIN_PREFIX_CHARS..=MAX_PREFIX_CHARS).contains(&chars) {
+            let marked = Term::from_field_text(field, &marked(text));
+            Box::new(TermQuery::new(marked, IndexRecordOption::Basic))
+        } else {
+            Box::new(FuzzyTermQuery::new_prefix(term.clone(), 0, true))
+        };
+        ways.push(Box::new(ConstScoreQuery::new(prefix, PREFIX_SCORE)));
+        let typos = if typos_allowed && reach == Reach::Typo {
             typo_distance(text)
         } else {
             0
         };
-        let term = Term::from_field_text(field, text);
-        let exact = TermQuery::new(term.clone(), IndexRecordOption::Basic);
-        ways.push(Box::new(ConstScoreQuery::new(Box::new(exact), EXACT_SCORE)));
-        let prefix = FuzzyTermQuery::new_prefix(term.clone(), 0, true);
-        ways.push(Box::new(ConstScoreQuery::new(
-            Box::new(prefix),
-            PREFIX_SCORE,
-        )));
         if typos > 0 {
             let typo = FuzzyTermQuery::new(term, typos, true);
             ways.push(Box::new(ConstScoreQuery::new(Box::new(typo), TYPO_SCORE)));
         }
     }
     DisjunctionMaxQuery::new(ways)
+}
+
+/// Whether any term of a query may match with a typo: not an address, not
+/// only numbers (a phone, a passport, a folio), not too short.
+pub(super) fn may_have_typos(query: &str, terms: &[String]) -> bool {
+    !query.contains('@') && terms.iter().any(|t| typo_distance(t) > 0)
 }
 
 /// How many typos a query term may carry: none below 4 characters or when it
