@@ -14,7 +14,7 @@ CREATE TABLE search_settings (
     rebuild_generation   BIGINT,
     rebuild_done         BIGINT NOT NULL DEFAULT 0,
     rebuild_total        BIGINT NOT NULL DEFAULT 0,
-    rebuild_rate         REAL,
+    rebuild_elapsed_ms   BIGINT NOT NULL DEFAULT 0,
     rebuild_started_at   BIGINT,
     rebuild_finished_at  BIGINT
 );

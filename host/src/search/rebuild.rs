@@ -103,8 +103,7 @@ async fn practice_applicants(
         after = Some(last);
         progress.done += count;
         progress.total = progress.total.max(progress.done);
-        let seconds = began.elapsed().as_secs_f64();
-        progress.rate = (seconds > 0.0).then(|| progress.done as f64 / seconds);
+        progress.elapsed_ms = i64::try_from(began.elapsed().as_millis()).unwrap_or(i64::MAX);
         settings::report(state, practice, &progress).await?;
     }
 }
@@ -123,7 +122,7 @@ async fn start(state: &AppState, practice: &Practice, generation: i64) -> Result
         total,
         started_at_ms: state.now_ms(),
         finished_at_ms: None,
-        rate: None,
+        elapsed_ms: 0,
     };
     settings::report(state, practice, &progress).await?;
     Ok(progress)

@@ -274,7 +274,7 @@ fn rebuild_view(rebuilding: bool, progress: Option<&RebuildProgress>) -> Rebuild
     };
     let left = (p.total - p.done).max(0);
     let seconds_left = p
-        .rate
+        .rate()
         .filter(|r| rebuilding && *r > 0.0)
         // Whole seconds, rounded up; the cast saturates.
         .map(|r| (left as f64 / r).ceil() as i64);
@@ -282,7 +282,7 @@ fn rebuild_view(rebuilding: bool, progress: Option<&RebuildProgress>) -> Rebuild
         state: if rebuilding { "rebuilding" } else { "idle" },
         done: p.done,
         total: p.total.max(p.done),
-        rate_per_second: p.rate.map(|r| (r * 10.0).round() / 10.0),
+        rate_per_second: p.rate().map(|r| (r * 10.0).round() / 10.0),
         seconds_left,
         started_at: Some(rfc3339(p.started_at_ms)),
         finished_at: p.finished_at_ms.map(rfc3339),
@@ -293,7 +293,7 @@ fn rebuild_view(rebuilding: bool, progress: Option<&RebuildProgress>) -> Rebuild
 /// practice's applicants.
 async fn reported(db: &sqlx::AnyPool, practice: &Practice) -> Result<Option<RebuildProgress>> {
     let row = sqlx::query(
-        "SELECT rebuild_generation, rebuild_done, rebuild_total, rebuild_rate, rebuild_started_at, \
+        "SELECT rebuild_generation, rebuild_done, rebuild_total, rebuild_elapsed_ms, rebuild_started_at, \
          rebuild_finished_at FROM search_settings WHERE practice_id = $1",
     )
     .bind(practice.id())
@@ -313,7 +313,7 @@ async fn reported(db: &sqlx::AnyPool, practice: &Practice) -> Result<Option<Rebu
         total: row.try_get("rebuild_total")?,
         started_at_ms,
         finished_at_ms: row.try_get("rebuild_finished_at")?,
-        rate: row.try_get("rebuild_rate")?,
+        elapsed_ms: row.try_get("rebuild_elapsed_ms")?,
     }))
 }
 
@@ -327,14 +327,14 @@ pub(super) async fn report(
     state.search.report(practice.id(), progress.clone());
     sqlx::query(
         "UPDATE search_settings SET rebuild_generation = $2, rebuild_done = $3, rebuild_total = $4, \
-         rebuild_rate = $5, rebuild_started_at = $6, rebuild_finished_at = $7 \
+         rebuild_elapsed_ms = $5, rebuild_started_at = $6, rebuild_finished_at = $7 \
          WHERE practice_id = $1 AND generation = $2",
     )
     .bind(practice.id())
     .bind(progress.generation)
     .bind(progress.done)
     .bind(progress.total)
-    .bind(progress.rate)
+    .bind(progress.elapsed_ms)
     .bind(progress.started_at_ms)
     .bind(progress.finished_at_ms)
     .execute(state.db.pool())
@@ -390,7 +390,7 @@ pub async fn update(
     let written = sqlx::query(
         "UPDATE search_settings SET applicant_fields = $3, version = version + 1, \
          generation = generation + 1, updated_at = $4, rebuild_generation = NULL, rebuild_done = 0, \
-         rebuild_total = 0, rebuild_rate = NULL, rebuild_started_at = NULL, rebuild_finished_at = NULL \
+         rebuild_total = 0, rebuild_elapsed_ms = 0, rebuild_started_at = NULL, rebuild_finished_at = NULL \
          WHERE practice_id = $1 AND version = $2",
     )
     .bind(practice.id())
@@ -460,7 +460,7 @@ mod tests {
             total: 1000,
             started_at_ms: 1_700_000_000_000,
             finished_at_ms: None,
-            rate: Some(133.333),
+            elapsed_ms: 3000,
         };
         let shown = rebuild_view(true, Some(&running));
         assert_eq!(shown.state, "rebuilding");

@@ -41,9 +41,17 @@ pub struct RebuildProgress {
     /// By the server's clock.
     pub started_at_ms: i64,
     pub finished_at_ms: Option<i64>,
-    /// Applicants per second so far, measured on this machine; `None`
-    /// before the first batch.
-    pub rate: Option<f64>,
+    /// The time it has taken so far, measured on this machine's clock
+    /// (the server's clock may be set apart from it).
+    pub elapsed_ms: i64,
+}
+
+impl RebuildProgress {
+    /// Applicants per second so far; `None` before the first batch.
+    pub fn rate(&self) -> Option<f64> {
+        (self.done > 0 && self.elapsed_ms > 0)
+            .then(|| self.done as f64 * 1000.0 / self.elapsed_ms as f64)
+    }
 }
 
 impl Search {

@@ -90,12 +90,19 @@ impl Progress {
                 .and_then(|t| t.parse::<jiff::Timestamp>().ok())
                 .map(|t| t.as_millisecond())
         };
-        let finished = match (at_ms(&rebuild.started_at), at_ms(&rebuild.finished_at)) {
-            (Some(started), Some(finished)) if !rebuild.is_rebuilding() => format!(
-                "Last rebuilt {}: {} applicants in {}.",
+        // How long it took, from the rate measured on the machine doing it.
+        let took = match rebuild.rate_per_second.filter(|r| *r > 0.0) {
+            Some(rate) => format!(
+                " in {}",
+                duration((rebuild.done as f64 / rate).ceil() as i64)
+            ),
+            None => String::new(),
+        };
+        let finished = match at_ms(&rebuild.finished_at) {
+            Some(finished) if !rebuild.is_rebuilding() => format!(
+                "Last rebuilt {}: {} applicants{took}.",
                 super::super::local_time(finished, time_zone),
                 thousands(rebuild.done),
-                duration(((finished - started).max(0) + 999) / 1000)
             ),
             _ => String::new(),
         };
