@@ -226,7 +226,7 @@ pub fn checked_fields(asked: Option<&[String]>) -> Result<Vec<String>> {
     if fields.is_empty() {
         return Err(AppError::field(
             field,
-            "choose at least one field: with none, search would find no applicant",
+            "choose at least one field; with none, search would find no applicant",
         ));
     }
     Ok(fields)

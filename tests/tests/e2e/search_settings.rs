@@ -64,35 +64,6 @@ async fn add(api: &Api, body: Value) -> String {
         .to_string()
 }
 
-/// Stores `n` applicants of the default practice as the host stores them,
-/// each queued for the index in the same transaction.
-async fn store_fillers(server: &TestServer, n: usize) {
-    let state = server.state_beside().await;
-    let practice = state.practice_by_slug("default").await.unwrap().unwrap();
-    let mut tx = state.db.begin().await.unwrap();
-    for i in 0..n {
-        let id = uuid::Uuid::now_v7().to_string();
-        sqlx::query(
-            "INSERT INTO applicants (id, practice_id, version, given_name, family_name, other_names, emails, \
-             phones, passport_number, passport_key, created_at, updated_at) \
-             VALUES ($1, $2, 1, $3, 'Filler', '[]', $4, '[]', $5, $5, 0, 0)",
-        )
-        .bind(&id)
-        .bind(practice.id())
-        .bind(format!("Person{i}"))
-        .bind(json!([format!("person{i}@filler.example")]).to_string())
-        .bind(format!("QQ{i:06}"))
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-        immcase_host::change::reindex(&mut tx, &practice, "applicant", &id, 0)
-            .await
-            .unwrap();
-    }
-    tx.commit().await.unwrap();
-    state.db.close().await;
-}
-
 async fn a_change_of_fields_rebuilds_the_index_while_search_answers(backend: Backend) {
     // Small batches: the rebuild takes many, and searches come between them.
     let mut server = TestServer::start_with(backend, |c| c.search_rebuild_batch = 5).await;
@@ -103,7 +74,7 @@ async fn a_change_of_fields_rebuilds_the_index_while_search_answers(backend: Bac
                 "phones": ["416 555 0100"], "passport_number": "ZX998877" }),
     )
     .await;
-    store_fillers(&server, FILLERS).await;
+    server.store_applicants(FILLERS, "Filler").await;
     let other = server
         .admin_of_new_practice("birch", "admin@birch.test", "birch admin's long passphrase")
         .await;
