@@ -348,6 +348,57 @@ async fn search_settings_are_checked_and_kept_by_administrators(backend: Backend
         after.text
     );
 
+    // Someone else saves while the page is open: their choice is named,
+    // the boxes stay as ticked, and saving again replaces theirs.
+    let opened = admin.get("/settings/search").await.expect_status(200);
+    assert_eq!(opened.hidden("version"), "3");
+    admin
+        .put(
+            "/api/v1/search/settings",
+            json!({ "version": 3, "applicant_fields": ["given_name"] }),
+        )
+        .await
+        .expect_status(200);
+    let mine = [
+        ("_csrf", token.as_str()),
+        ("version", "3"),
+        ("applicant_fields", "phones"),
+    ];
+    let asked = admin
+        .post_form("/settings/search", &mine)
+        .await
+        .expect_status(409);
+    assert!(
+        asked
+            .text
+            .contains("Someone else changed the searchable fields"),
+        "{}",
+        asked.text
+    );
+    assert!(
+        asked
+            .text
+            .contains("Search now finds applicants by: Given name.")
+    );
+    assert!(asked.text.contains("value=\"phones\" checked"), "mine kept");
+    assert!(!asked.text.contains("value=\"given_name\" checked"));
+    assert_eq!(asked.hidden("version"), "4");
+    admin
+        .post_form(
+            "/settings/search",
+            &[
+                ("_csrf", token.as_str()),
+                ("version", "4"),
+                ("applicant_fields", "phones"),
+            ],
+        )
+        .await
+        .expect_status(303);
+    assert_eq!(
+        settings(&admin).await["applicant_fields"],
+        json!(["phones"])
+    );
+
     // In the API document.
     let doc = server
         .api()
