@@ -104,7 +104,8 @@ pub async fn page(
     }
     if kind == "applicant" {
         let fields = settings::find(db, practice).await?;
-        return applicant_page(db, practice, &fields, after, limit).await;
+        let (docs, _) = applicant_page(db, practice, &fields, after, limit).await?;
+        return Ok(docs);
     }
     let ids: Vec<String> = match kind {
         "file" => sqlx::query_scalar(
@@ -130,14 +131,16 @@ pub async fn page(
 }
 
 /// A page of a practice's applicants as search documents with `fields`
-/// searchable, by id after `after` (for rebuilding the index).
+/// searchable, by id after `after` (for rebuilding the index), and the last
+/// id read: where the next page starts, even when that applicant was
+/// deleted in between (`None` past the last page).
 pub async fn applicant_page(
     db: &sqlx::AnyPool,
     practice: &Practice,
     fields: &SearchSettings,
     after: Option<&str>,
     limit: i64,
-) -> Result<Vec<SearchDoc>> {
+) -> Result<(Vec<SearchDoc>, Option<String>)> {
     let ids: Vec<String> = sqlx::query_scalar(
         "SELECT id FROM applicants WHERE practice_id = $1 AND deleted_at IS NULL \
          AND (CAST($2 AS TEXT) IS NULL OR id > $2) ORDER BY id LIMIT $3",
@@ -148,12 +151,12 @@ pub async fn applicant_page(
     .fetch_all(db)
     .await?;
     let mut docs = Vec::with_capacity(ids.len());
-    for id in ids {
-        if let Some(a) = applicant_store::find(db, practice, &id).await? {
+    for id in &ids {
+        if let Some(a) = applicant_store::find(db, practice, id).await? {
             docs.push(applicant_doc(practice, fields, &a));
         }
     }
-    Ok(docs)
+    Ok((docs, ids.last().cloned()))
 }
 
 /// The applicant in global search: each field the practice searches by

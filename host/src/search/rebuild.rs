@@ -77,10 +77,10 @@ async fn practice_applicants(
             after = None;
             continue;
         }
-        let docs =
+        let (docs, last) =
             super::documents::applicant_page(pool, practice, &fields, after.as_deref(), batch)
                 .await?;
-        let Some(last) = docs.last().map(|d| d.id.clone()) else {
+        let Some(last) = last else {
             state
                 .search
                 .generations
