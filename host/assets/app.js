@@ -1,10 +1,14 @@
 // ImmCase pages work without this script; it only makes them nicer:
 // a Menu button that folds the sidebar on a phone, a question before a
-// destructive form is sent, no double posts from impatient clicks, and
+// destructive form is sent, no double posts from impatient clicks,
 // record pickers: a text input marked `data-record-pick="applicant case"`
 // (the host's pages and modules' alike) offers the records found as one
 // types, and picking one sends `applicant:{id}` or `case:{id}` under the
-// input's name. Without the script it stays a plain text input.
+// input's name. Without the script it stays a plain text input. And a
+// part of a page with an id marked `data-live="on"` (the search index's
+// rebuild in Settings → Search) is fetched again from the same page every
+// second until the fresh copy is no longer marked so; the rest of the
+// page, and what was typed in it, is left alone.
 (function () {
   "use strict";
 
@@ -175,6 +179,36 @@
     input.addEventListener("blur", function () {
       window.setTimeout(close, 100);
     });
+  }
+
+  var live = document.querySelectorAll("[data-live='on'][id]");
+  for (var l = 0; l < live.length; l++) {
+    followLive(live[l].id);
+  }
+
+  function followLive(id) {
+    window.setTimeout(function () {
+      fetch(window.location.pathname, { credentials: "same-origin", headers: { Accept: "text/html" } })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) {
+          var shown = document.getElementById(id);
+          if (html === null || !shown) {
+            return;
+          }
+          var fresh = new DOMParser().parseFromString(html, "text/html").getElementById(id);
+          if (!fresh) {
+            return;
+          }
+          // The region stays (so it is announced); its content is replaced.
+          shown.innerHTML = fresh.innerHTML;
+          shown.setAttribute("data-live", fresh.getAttribute("data-live") || "off");
+          if (fresh.getAttribute("data-live") === "on") {
+            followLive(id);
+          }
+        })
+        // A network hiccup: try again.
+        .catch(function () { followLive(id); });
+    }, 1000);
   }
 
   document.addEventListener("submit", function (event) {

@@ -43,7 +43,7 @@ use crate::state::AppState;
         (name = "files", description = "Files of applicants and cases: uploads streamed to the blob store within the per-file limit and the practice's quota, downloads, listings"),
         (name = "practice", description = "The practice's own details: name, time zone, contact details, largest file per upload, storage used"),
         (name = "trash", description = "Deleted applicants, cases and files, restorable for the retention period"),
-        (name = "search", description = "Global search within the caller's practice, records and fields"),
+        (name = "search", description = "Global search within the caller's practice, records and fields; the applicant fields a practice is searched by, and the index's rebuild after a change"),
         (name = "pages", description = "The web app's HTML pages. Forms post `application/x-www-form-urlencoded` with the form token in `_csrf` \
             (upload forms post `multipart/form-data` with `_csrf` before the files); \
             errors come back as the same page with a message beside each field, or as an error page in words."),

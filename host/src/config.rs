@@ -63,6 +63,10 @@ pub struct Config {
     pub files: FilesConfig,
     /// How often expired sessions, links and trash are swept away.
     pub housekeeping_interval: std::time::Duration,
+    /// Applicants put per batch when a practice's searchable fields change
+    /// and its applicants are rebuilt in the index (200 unless configured);
+    /// a search waits for one batch at most.
+    pub search_rebuild_batch: usize,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -208,6 +212,7 @@ impl Config {
             trash_retention: SignedDuration::from_hours(24 * 30),
             files: FilesConfig::default(),
             housekeeping_interval: std::time::Duration::from_secs(600),
+            search_rebuild_batch: 200,
             clock: Arc::new(SystemClock),
         }
     }

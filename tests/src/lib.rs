@@ -493,6 +493,43 @@ impl TestServer {
             .expect("open the server's database")
     }
 
+    /// Stores `count` applicants of the default practice as the host stores
+    /// them, each queued for the search index in the same transaction:
+    /// "Person{n} {family_name}", with an email `person{n}@filler.example`
+    /// and a passport `QQ{n:06}`. Many applicants at once, without a
+    /// request (and its duplicate check) each.
+    pub async fn store_applicants(&self, count: usize, family_name: &str) {
+        let state = self.state_beside().await;
+        let practice = state
+            .practice_by_slug(&self.config.default_practice)
+            .await
+            .expect("read the practice")
+            .expect("the default practice");
+        let mut tx = state.db.begin().await.expect("a transaction");
+        for n in 0..count {
+            let id = uuid::Uuid::now_v7().to_string();
+            sqlx::query(
+                "INSERT INTO applicants (id, practice_id, version, given_name, family_name, other_names, \
+                 emails, phones, passport_number, passport_key, created_at, updated_at) \
+                 VALUES ($1, $2, 1, $3, $4, '[]', $5, '[]', $6, $6, 0, 0)",
+            )
+            .bind(&id)
+            .bind(practice.id())
+            .bind(format!("Person{n}"))
+            .bind(family_name)
+            .bind(serde_json::json!([format!("person{n}@filler.example")]).to_string())
+            .bind(format!("QQ{n:06}"))
+            .execute(&mut *tx)
+            .await
+            .expect("store an applicant");
+            immcase_host::change::reindex(&mut tx, &practice, "applicant", &id, 0)
+                .await
+                .expect("queue it for the index");
+        }
+        tx.commit().await.expect("commit the applicants");
+        state.db.close().await;
+    }
+
     /// Stops the server and waits for it to finish.
     pub async fn stop(mut self) {
         self.shutdown().await;

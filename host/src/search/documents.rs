@@ -2,11 +2,13 @@
 //! and modules' own documents (`module_docs`). A document carries every
 //! searchable field under its key, so a reader's field rules decide which
 //! ones a query may match; title, subtitle and link are shown to anyone who
-//! may see the record.
+//! may see the record. An applicant's searchable fields are those the
+//! practice chose in Settings → Search (`settings`).
 
 use immcase_search_index::SearchDoc;
 
 use super::module_docs;
+use super::settings::{self, SearchSettings};
 use crate::access::permissions::MODULE_PREFIX;
 use crate::error::Result;
 use crate::practices::Practice;
@@ -30,9 +32,12 @@ pub async fn document(
         return Ok(found.map(|d| module_docs::search_doc(practice, module, &d)));
     }
     match kind {
-        "applicant" => Ok(applicant_store::find(db, practice, id)
-            .await?
-            .map(|a| applicant_doc(practice, &a))),
+        "applicant" => {
+            let fields = settings::find(db, practice).await?;
+            Ok(applicant_store::find(db, practice, id)
+                .await?
+                .map(|a| applicant_doc(practice, &fields, &a)))
+        }
         "case" => {
             let Some(c) = case_store::find(db, practice, id).await? else {
                 return Ok(None);
@@ -97,11 +102,12 @@ pub async fn page(
         let doc = |d: &module_docs::ModuleSearchDoc| module_docs::search_doc(practice, module, d);
         return Ok(found.iter().map(doc).collect());
     }
+    if kind == "applicant" {
+        let fields = settings::find(db, practice).await?;
+        let (docs, _) = applicant_page(db, practice, &fields, after, limit).await?;
+        return Ok(docs);
+    }
     let ids: Vec<String> = match kind {
-        "applicant" => sqlx::query_scalar(
-            "SELECT id FROM applicants WHERE practice_id = $1 AND deleted_at IS NULL \
-             AND (CAST($2 AS TEXT) IS NULL OR id > $2) ORDER BY id LIMIT $3",
-        ),
         "file" => sqlx::query_scalar(
             "SELECT id FROM files WHERE practice_id = $1 AND deleted_at IS NULL \
              AND owner_kind IN ('applicant', 'case') \
@@ -124,22 +130,58 @@ pub async fn page(
     Ok(docs)
 }
 
-/// The applicant in global search: every searchable field under its key, so
-/// a reader's field rules decide which ones a query may match.
-fn applicant_doc(practice: &Practice, a: &Applicant) -> SearchDoc {
+/// A page of a practice's applicants as search documents with `fields`
+/// searchable, by id after `after` (for rebuilding the index), and the last
+/// id read: where the next page starts, even when that applicant was
+/// deleted in between (`None` past the last page).
+pub async fn applicant_page(
+    db: &sqlx::AnyPool,
+    practice: &Practice,
+    fields: &SearchSettings,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<(Vec<SearchDoc>, Option<String>)> {
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT id FROM applicants WHERE practice_id = $1 AND deleted_at IS NULL \
+         AND (CAST($2 AS TEXT) IS NULL OR id > $2) ORDER BY id LIMIT $3",
+    )
+    .bind(practice.id())
+    .bind(after)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    let mut docs = Vec::with_capacity(ids.len());
+    for id in &ids {
+        if let Some(a) = applicant_store::find(db, practice, id).await? {
+            docs.push(applicant_doc(practice, fields, &a));
+        }
+    }
+    Ok((docs, ids.last().cloned()))
+}
+
+/// The applicant in global search: each field the practice searches by
+/// under its key, so a reader's field rules decide which ones a query may
+/// match. Title, subtitle and link are the same whatever the fields.
+fn applicant_doc(practice: &Practice, searched: &SearchSettings, a: &Applicant) -> SearchDoc {
     let name = format!("{} {}", a.given_name, a.family_name)
         .trim()
         .to_string();
-    let mut fields = vec![
-        ("applicant.given_name".to_string(), a.given_name.clone()),
-        ("applicant.family_name".to_string(), a.family_name.clone()),
-        ("applicant.other_names".to_string(), a.other_names.join(" ")),
-        ("applicant.emails".to_string(), a.emails.join(" ")),
-        ("applicant.phones".to_string(), a.phones.join(", ")),
+    let values = [
+        ("given_name", a.given_name.clone()),
+        ("family_name", a.family_name.clone()),
+        ("other_names", a.other_names.join(" ")),
+        ("emails", a.emails.join(" ")),
+        ("phones", a.phones.join(", ")),
+        (
+            "passport_number",
+            a.passport_number.clone().unwrap_or_default(),
+        ),
     ];
-    if let Some(passport) = &a.passport_number {
-        fields.push(("applicant.passport_number".to_string(), passport.clone()));
-    }
+    let fields = values
+        .into_iter()
+        .filter(|(field, value)| searched.finds(field) && !value.is_empty())
+        .map(|(field, value)| (format!("applicant.{field}"), value))
+        .collect();
     SearchDoc {
         practice_id: practice.id().to_string(),
         kind: "applicant".into(),

@@ -19,7 +19,7 @@ use immcase_search_index::{SearchDoc, SearchIndex};
 const BATCH: i64 = 500;
 
 /// Runs `change` on the index off the async threads.
-async fn blocking<T: Send + 'static>(
+pub(super) async fn blocking<T: Send + 'static>(
     state: &AppState,
     change: impl FnOnce(&SearchIndex) -> std::result::Result<T, immcase_search_index::SearchError>
     + Send
@@ -126,7 +126,13 @@ async fn rebuild_locked(state: &AppState) -> Result<i64> {
                 .map(|m| crate::search::module_docs::kind(&m.manifest.id)),
         )
         .collect();
+    // Each practice's applicants are put with its searchable fields as of
+    // its generation read here; a change after that is newer than what is
+    // recorded, so `rebuild` redoes the practice.
+    let mut generations = std::collections::BTreeMap::new();
     for practice in practices::all(state.db.pool()).await? {
+        let fields = crate::search::settings::find(state.db.pool(), &practice).await?;
+        generations.insert(practice.id().to_string(), fields.generation);
         for kind in &kinds {
             let mut after: Option<String> = None;
             loop {
@@ -143,15 +149,24 @@ async fn rebuild_locked(state: &AppState) -> Result<i64> {
         }
     }
     state.search.save_position(position)?;
+    state
+        .search
+        .generations
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .replace_all(generations)?;
     Ok(position)
 }
 
 /// Keeps the index caught up in the background: at once after a change,
-/// and every few seconds for changes made by other processes.
+/// and every few seconds for changes made by other processes; then
+/// rebuilds the applicants of practices whose searchable fields changed.
 pub async fn run_worker(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
     loop {
         if let Err(e) = catch_up(&state).await {
             tracing::warn!(error = %e, "the search index could not catch up; retrying");
+        } else if let Err(e) = crate::search::rebuild::run(&state, &stop).await {
+            tracing::warn!(error = %e, "rebuilding practices' applicants in the search index failed; retrying");
         }
         tokio::select! {
             _ = state.search.wake.notified() => {}

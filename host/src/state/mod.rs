@@ -2,6 +2,7 @@
 //! call carries (`call`).
 
 pub mod call;
+pub mod index_generations;
 pub mod module_settings;
 pub mod search;
 

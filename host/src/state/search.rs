@@ -1,22 +1,57 @@
 //! This process's search index and how far into the search queue it is.
 //! The position is kept in a file beside the index, written after each
-//! index commit; `search::feed` moves it forward.
+//! index commit; `search::feed` moves it forward. Beside it, the generation
+//! of each practice's searchable fields its applicants were built for
+//! (`index_generations`), and how far a rebuild of them has come.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::PoisonError;
 
 use immcase_search_index::SearchIndex;
 use tokio::sync::{Mutex, Notify};
 
+use super::index_generations::IndexGenerations;
 use crate::error::Result;
 
 /// A process's index and how far into the queue it is.
 pub struct Search {
     pub index: SearchIndex,
     /// The last queue id applied; `None` until the index has been built.
+    /// Whoever writes to the index holds it (searches wait for one batch).
     pub(crate) applied: Mutex<Option<i64>>,
     position_file: PathBuf,
+    /// Changed only by whoever holds `applied`, after the index commit.
+    pub(crate) generations: std::sync::Mutex<IndexGenerations>,
+    /// This process's rebuilds of practices' applicants, by practice id:
+    /// the one running, or the last one finished.
+    progress: std::sync::Mutex<HashMap<String, RebuildProgress>>,
     /// Woken after a commit that enqueued something.
     pub wake: Notify,
+}
+
+/// How far this process has come in rebuilding a practice's applicants
+/// for a generation of its searchable fields.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RebuildProgress {
+    pub generation: i64,
+    /// Applicants put so far, and how many there were when it started.
+    pub done: i64,
+    pub total: i64,
+    /// By the server's clock.
+    pub started_at_ms: i64,
+    pub finished_at_ms: Option<i64>,
+    /// The time it has taken so far, measured on this machine's clock
+    /// (the server's clock may be set apart from it).
+    pub elapsed_ms: i64,
+}
+
+impl RebuildProgress {
+    /// Applicants per second so far; `None` before the first batch.
+    pub fn rate(&self) -> Option<f64> {
+        (self.done > 0 && self.elapsed_ms > 0)
+            .then(|| self.done as f64 * 1000.0 / self.elapsed_ms as f64)
+    }
 }
 
 impl Search {
@@ -25,6 +60,7 @@ impl Search {
     pub fn open(dir: &Path) -> anyhow::Result<Search> {
         let index_dir = dir.join("index");
         let position_file = dir.join("position");
+        let generations_file = dir.join("generations");
         let index = match SearchIndex::open(&index_dir) {
             Ok(index) => index,
             // Another process (a running server) holds the index: it is not
@@ -39,6 +75,7 @@ impl Search {
             Err(e) => {
                 tracing::warn!(error = %e, "the search index could not be opened; rebuilding it");
                 let _ = std::fs::remove_file(&position_file);
+                IndexGenerations::forget(&generations_file);
                 std::fs::remove_dir_all(&index_dir)?;
                 SearchIndex::open(&index_dir)?
             }
@@ -50,6 +87,8 @@ impl Search {
             index,
             applied: Mutex::new(applied),
             position_file,
+            generations: std::sync::Mutex::new(IndexGenerations::load(generations_file)),
+            progress: std::sync::Mutex::default(),
             wake: Notify::new(),
         })
     }
@@ -61,6 +100,8 @@ impl Search {
             index: SearchIndex::in_memory()?,
             applied: Mutex::new(None),
             position_file: PathBuf::new(),
+            generations: std::sync::Mutex::new(IndexGenerations::in_memory()),
+            progress: std::sync::Mutex::default(),
             wake: Notify::new(),
         })
     }
@@ -71,6 +112,31 @@ impl Search {
             .and_then(|()| std::fs::rename(&temporary, &self.position_file))
             .map_err(|e| anyhow::anyhow!("saving the search position: {e}"))?;
         Ok(())
+    }
+
+    /// The generation of `practice_id`'s searchable fields its applicants
+    /// in this index were built for.
+    pub fn built_generation(&self, practice_id: &str) -> i64 {
+        self.generations
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .of(practice_id)
+    }
+
+    /// This process's latest rebuild of `practice_id`'s applicants.
+    pub fn progress(&self, practice_id: &str) -> Option<RebuildProgress> {
+        self.progress
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(practice_id)
+            .cloned()
+    }
+
+    pub(crate) fn report(&self, practice_id: &str, progress: RebuildProgress) {
+        self.progress
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(practice_id.to_string(), progress);
     }
 }
 

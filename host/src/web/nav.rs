@@ -91,6 +91,7 @@ pub async fn nav_items(state: &AppState, caller: &Caller) -> Result<Vec<NavItem>
         ("Audit log", "/settings/audit", "audit.read"),
         ("Trash", "/settings/trash", "trash.manage"),
         ("Practice", "/settings/practice", "practice.manage"),
+        ("Search", "/settings/search", "settings.manage"),
     ];
     items.extend(
         settings

@@ -17,5 +17,6 @@ mod pages;
 mod people;
 mod records;
 mod search;
+mod search_settings;
 mod settings_pages;
 mod smoke;

@@ -46,6 +46,7 @@ mod practice_settings;
 mod practices;
 mod search;
 mod search_page;
+mod search_settings;
 mod server;
 mod sign_in;
 mod store_order;

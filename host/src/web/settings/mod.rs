@@ -1,6 +1,7 @@
 //! Settings: the practice's users, roles (permissions and field rules),
-//! modules and their settings, case programs, audit log, trash and the
-//! practice's own details, each on the same functions as its JSON API.
+//! modules and their settings, case programs, audit log, trash, the
+//! practice's own details and the fields search finds applicants by, each
+//! on the same functions as its JSON API.
 
 mod audit;
 mod case_programs;
@@ -8,6 +9,7 @@ mod module_form;
 mod modules;
 mod practice;
 mod roles;
+mod search;
 mod trash;
 mod users;
 
@@ -33,6 +35,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(case_programs::update))
         .routes(routes!(case_programs::delete))
         .routes(routes!(practice::page, practice::save))
+        .routes(routes!(search::page, search::save))
         .routes(routes!(trash::list_page))
         .routes(routes!(trash::restore))
         .routes(routes!(trash::delete_page, trash::delete))

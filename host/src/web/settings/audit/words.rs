@@ -112,6 +112,7 @@ pub const ACTIONS: &[(&str, &[(&str, &str)])] = &[
         &[
             ("practice.created", "Practice created"),
             ("practice.updated", "Practice details changed"),
+            ("search.settings_updated", "Searchable fields changed"),
             ("case_program.created", "Case program added"),
             ("case_program.updated", "Case program changed"),
             ("case_program.deleted", "Case program removed"),
@@ -371,6 +372,27 @@ fn said(row: &AuditRow, names: &Names) -> Vec<Part> {
                 format!("the practice's {}", fields.join(", ").to_lowercase())
             };
             vec![who, words(" changed "), words(what)]
+        }
+        "search.settings_updated" => {
+            let fields: Vec<&str> = row.details["after"]["applicant_fields"]
+                .as_array()
+                .map(|fields| {
+                    fields
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(crate::search::settings::label)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let what = if fields.is_empty() {
+                " changed the fields search finds applicants by".to_string()
+            } else {
+                format!(
+                    " made search find applicants by {}",
+                    fields.join(", ").to_lowercase()
+                )
+            };
+            vec![who, words(what)]
         }
         "practice.created" => vec![
             words("The practice was created, with "),
@@ -651,6 +673,15 @@ mod tests {
         assert_eq!(
             text(&sentence(&practice, &names)),
             "Ana Ruiz changed the practice's phone, largest file per upload"
+        );
+        let search = row(
+            "search.settings_updated",
+            "practice:p1",
+            json!({ "after": { "applicant_fields": ["given_name", "family_name"] } }),
+        );
+        assert_eq!(
+            text(&sentence(&search, &names)),
+            "Ana Ruiz made search find applicants by given name, family name"
         );
         purged.actor_user_id = Some("u-lee".into());
         assert_eq!(
