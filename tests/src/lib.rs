@@ -382,6 +382,26 @@ impl TestServer {
         self.run(listener).await;
     }
 
+    /// [`TestServer::reindex`], returning every progress report the
+    /// rebuild made.
+    pub async fn reindex_reporting(&mut self) -> Vec<immcase_host::search::feed::RebuildProgress> {
+        self.shutdown().await;
+        let state = immcase_host::open(self.config.clone())
+            .await
+            .expect("open the server's database");
+        let mut reports = Vec::new();
+        immcase_host::search::feed::rebuild_reporting(&state, |p| reports.push(*p))
+            .await
+            .expect("rebuild the search index");
+        state.db.close().await;
+        drop(state);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        self.run(listener).await;
+        reports
+    }
+
     /// A client for the default practice (reached as `localhost`).
     pub fn api(&self) -> Api {
         Api::new(self.addr, None)

@@ -133,7 +133,8 @@ pub const MAX_QUERY_TERMS: usize = 8;
 const CANDIDATES_PER_HIT: usize = 4;
 
 const TOKENIZER: &str = "immcase_folded";
-const WRITER_MEMORY_BYTES: usize = 32_000_000;
+const WRITER_MEMORY_PER_THREAD: usize = 32_000_000;
+const MAX_WRITER_THREADS: usize = 4;
 /// Separates practice, kind and id in the upsert key; none of the three may
 /// contain it (practice and kind are checked, and the id comes last).
 const KEY_SEPARATOR: char = '\u{1f}';
@@ -246,7 +247,12 @@ impl SearchIndex {
     fn over(index: Index) -> Result<SearchIndex, SearchError> {
         index.tokenizers().register(TOKENIZER, folding_analyzer());
         let fields = Fields::of(&index.schema())?;
-        let writer = index.writer_with_num_threads(1, WRITER_MEMORY_BYTES)?;
+        // Several indexing threads, each with its own memory budget: a
+        // rebuild adds documents faster than one thread indexes them.
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, MAX_WRITER_THREADS);
+        let writer = index.writer_with_num_threads(threads, WRITER_MEMORY_PER_THREAD * threads)?;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -272,6 +278,29 @@ impl SearchIndex {
             }
             Ok(())
         })
+    }
+
+    /// Adds or replaces `docs` without committing them: they are written,
+    /// and found, at the next commit ([`SearchIndex::commit`], or any other
+    /// write). For rebuilding in bulk, where a commit per batch would cost
+    /// more than the batch. Every document is checked first: if one is
+    /// refused, none is added.
+    pub fn add(&self, docs: &[SearchDoc]) -> Result<(), SearchError> {
+        let prepared = docs
+            .iter()
+            .map(|doc| self.prepare(doc))
+            .collect::<Result<Vec<_>, _>>()?;
+        let writer = self.lock_writer()?;
+        for (key, doc) in prepared {
+            writer.delete_term(key);
+            writer.add_document(doc)?;
+        }
+        Ok(())
+    }
+
+    /// Commits what [`SearchIndex::add`] added, and makes it visible.
+    pub fn commit(&self) -> Result<(), SearchError> {
+        self.write(|_| Ok(()))
     }
 
     /// Removes one document, if it is there.

@@ -86,6 +86,26 @@ pub async fn find<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     find_where(db, practice, id, "AND owner_kind IN ('applicant', 'case')").await
 }
 
+/// Up to `limit` files of applicants and cases not in the trash, by id
+/// after `after` (for rebuilding the search index in batches).
+pub async fn in_id_order(
+    db: &sqlx::AnyPool,
+    practice: &Practice,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<StoredFile>> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM files WHERE practice_id = $1 AND deleted_at IS NULL \
+         AND owner_kind IN ('applicant', 'case') AND (CAST($2 AS TEXT) IS NULL OR id > $2) \
+         ORDER BY id LIMIT $3"
+    )))
+    .bind(practice.id())
+    .bind(after)
+    .bind(limit)
+    .fetch_all(db)
+    .await?)
+}
+
 /// A file of the practice that is not in the trash, whoever owns it.
 pub async fn find_any<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     db: E,

@@ -114,6 +114,26 @@ pub async fn find_many(
     Ok(found)
 }
 
+/// Up to `limit` applicants not in the trash, by id after `after` (for
+/// rebuilding the search index in batches).
+pub async fn in_id_order(
+    db: &sqlx::AnyPool,
+    practice: &Practice,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Applicant>> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM applicants WHERE practice_id = $1 AND deleted_at IS NULL \
+         AND (CAST($2 AS TEXT) IS NULL OR id > $2) ORDER BY id LIMIT $3"
+    )))
+    .bind(practice.id())
+    .bind(after)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
 /// Applicants (not in the trash) with a normalised `email`, oldest first,
 /// at most `limit`.
 pub async fn find_by_email<'e, E>(

@@ -66,6 +66,26 @@ where
     row.as_ref().map(from_row).transpose()
 }
 
+/// Up to `limit` cases not in the trash, by id after `after` (for
+/// rebuilding the search index in batches).
+pub async fn in_id_order(
+    db: &sqlx::AnyPool,
+    practice: &Practice,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Case>> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM cases WHERE practice_id = $1 AND deleted_at IS NULL \
+         AND (CAST($2 AS TEXT) IS NULL OR id > $2) ORDER BY id LIMIT $3"
+    )))
+    .bind(practice.id())
+    .bind(after)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
 /// The case of the practice with the folio number `number`, unless it is
 /// in the trash.
 pub async fn find_by_folio<'e, E>(db: E, practice: &Practice, number: i64) -> Result<Option<Case>>

@@ -5,7 +5,10 @@
 //! may see the record. An applicant's searchable fields are those the
 //! practice chose in Settings → Search (`settings`).
 
+use std::collections::{BTreeSet, HashMap};
+
 use immcase_search_index::SearchDoc;
+use sqlx::Row;
 
 use super::module_docs;
 use super::settings::{self, SearchSettings};
@@ -48,11 +51,16 @@ pub async fn document(
                 .await?
                 .map(|p| p.label)
                 .unwrap_or_else(|| c.program.replace('_', " "));
+            let name = applicant.as_ref().map(|a| {
+                format!("{} {}", a.given_name, a.family_name)
+                    .trim()
+                    .to_string()
+            });
             Ok(Some(case_search_doc(
                 practice,
                 &c,
                 &program,
-                applicant.as_ref(),
+                name.as_deref(),
             )))
         }
         "file" => file_doc(db, practice, id).await,
@@ -64,15 +72,9 @@ fn case_search_doc(
     practice: &Practice,
     c: &case::Case,
     program: &str,
-    applicant: Option<&Applicant>,
+    applicant_name: Option<&str>,
 ) -> SearchDoc {
-    let name = applicant
-        .map(|a| {
-            format!("{} {}", a.given_name, a.family_name)
-                .trim()
-                .to_string()
-        })
-        .unwrap_or_default();
+    let name = applicant_name.unwrap_or_default().to_string();
     SearchDoc {
         practice_id: practice.id().to_string(),
         kind: "case".into(),
@@ -89,51 +91,127 @@ fn case_search_doc(
 }
 
 /// A page of a practice's records of `kind` as search documents, by id
-/// after `after` (for rebuilding the index).
+/// after `after` (for rebuilding the index), read in a few queries
+/// whatever the page's size; and the last id read, where the next page
+/// starts (`None` past the last page). A file whose owner is gone is left
+/// out.
 pub async fn page(
     db: &sqlx::AnyPool,
     practice: &Practice,
     kind: &str,
     after: Option<&str>,
     limit: i64,
-) -> Result<Vec<SearchDoc>> {
+) -> Result<(Vec<SearchDoc>, Option<String>)> {
     if let Some(module) = kind.strip_prefix(MODULE_PREFIX) {
         let found = module_docs::page(db, practice, module, after, limit).await?;
+        let last = found.last().map(|d| d.id.clone());
         let doc = |d: &module_docs::ModuleSearchDoc| module_docs::search_doc(practice, module, d);
-        return Ok(found.iter().map(doc).collect());
+        return Ok((found.iter().map(doc).collect(), last));
     }
-    if kind == "applicant" {
-        let fields = settings::find(db, practice).await?;
-        let (docs, _) = applicant_page(db, practice, &fields, after, limit).await?;
-        return Ok(docs);
+    match kind {
+        "applicant" => {
+            let fields = settings::find(db, practice).await?;
+            applicant_page(db, practice, &fields, after, limit).await
+        }
+        "case" => {
+            let cases = case_store::in_id_order(db, practice, after, limit).await?;
+            let last = cases.last().map(|c| c.id.clone());
+            let names =
+                applicant_names(db, practice, cases.iter().map(|c| &c.applicant_id)).await?;
+            let programs: HashMap<String, String> = program_store::list(db, practice)
+                .await?
+                .into_iter()
+                .map(|p| (p.key, p.label))
+                .collect();
+            let docs = cases
+                .iter()
+                .map(|c| {
+                    let program = programs
+                        .get(&c.program)
+                        .cloned()
+                        .unwrap_or_else(|| c.program.replace('_', " "));
+                    let name = names.get(&c.applicant_id).map(String::as_str);
+                    case_search_doc(practice, c, &program, name)
+                })
+                .collect();
+            Ok((docs, last))
+        }
+        "file" => {
+            let files = crate::files::store::in_id_order(db, practice, after, limit).await?;
+            let last = files.last().map(|f| f.id.clone());
+            let of = |kind: &'static str| {
+                files
+                    .iter()
+                    .filter(move |f| f.owner_kind == kind)
+                    .map(|f| &f.owner_id)
+            };
+            let applicants = applicant_names(db, practice, of("applicant")).await?;
+            let folios = case_folios(db, practice, of("case")).await?;
+            let docs = files
+                .iter()
+                .filter_map(|f| {
+                    let owner = match f.owner_kind.as_str() {
+                        "case" => folios.get(&f.owner_id),
+                        _ => applicants.get(&f.owner_id),
+                    }?;
+                    Some(file_search_doc(practice, f, &f.owner_kind, owner))
+                })
+                .collect();
+            Ok((docs, last))
+        }
+        _ => Ok((Vec::new(), None)),
     }
-    let ids: Vec<String> = match kind {
-        "file" => sqlx::query_scalar(
-            "SELECT id FROM files WHERE practice_id = $1 AND deleted_at IS NULL \
-             AND owner_kind IN ('applicant', 'case') \
-             AND (CAST($2 AS TEXT) IS NULL OR id > $2) ORDER BY id LIMIT $3",
-        ),
-        _ => sqlx::query_scalar(
-            "SELECT id FROM cases WHERE practice_id = $1 AND deleted_at IS NULL \
-             AND (CAST($2 AS TEXT) IS NULL OR id > $2) ORDER BY id LIMIT $3",
-        ),
+}
+
+/// The names of the applicants of `ids` not in the trash, by id.
+async fn applicant_names<'a>(
+    db: &sqlx::AnyPool,
+    practice: &Practice,
+    ids: impl Iterator<Item = &'a String>,
+) -> Result<HashMap<String, String>> {
+    let ids: Vec<String> = ids.cloned().collect::<BTreeSet<_>>().into_iter().collect();
+    let mut conn = db.acquire().await?;
+    Ok(applicant_store::find_many(&mut conn, practice, &ids)
+        .await?
+        .into_iter()
+        .map(|a| {
+            let name = format!("{} {}", a.given_name, a.family_name)
+                .trim()
+                .to_string();
+            (a.id, name)
+        })
+        .collect())
+}
+
+/// The folios of the cases of `ids` not in the trash, by id.
+async fn case_folios<'a>(
+    db: &sqlx::AnyPool,
+    practice: &Practice,
+    ids: impl Iterator<Item = &'a String>,
+) -> Result<HashMap<String, String>> {
+    let ids: Vec<String> = ids.cloned().collect::<BTreeSet<_>>().into_iter().collect();
+    let mut found = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(100) {
+        let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT id, folio FROM cases WHERE practice_id = $1 AND deleted_at IS NULL AND id IN ({})",
+            marks.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(practice.id());
+        for id in chunk {
+            query = query.bind(id);
+        }
+        for row in query.fetch_all(db).await? {
+            found.insert(row.try_get("id")?, row.try_get("folio")?);
+        }
     }
-    .bind(practice.id())
-    .bind(after)
-    .bind(limit)
-    .fetch_all(db)
-    .await?;
-    let mut docs = Vec::with_capacity(ids.len());
-    for id in ids {
-        docs.extend(document(db, practice, kind, &id).await?);
-    }
-    Ok(docs)
+    Ok(found)
 }
 
 /// A page of a practice's applicants as search documents with `fields`
-/// searchable, by id after `after` (for rebuilding the index), and the last
-/// id read: where the next page starts, even when that applicant was
-/// deleted in between (`None` past the last page).
+/// searchable, by id after `after` (for rebuilding the index), in one
+/// query, and the last id read: where the next page starts (`None` past the
+/// last page).
 pub async fn applicant_page(
     db: &sqlx::AnyPool,
     practice: &Practice,
@@ -141,22 +219,13 @@ pub async fn applicant_page(
     after: Option<&str>,
     limit: i64,
 ) -> Result<(Vec<SearchDoc>, Option<String>)> {
-    let ids: Vec<String> = sqlx::query_scalar(
-        "SELECT id FROM applicants WHERE practice_id = $1 AND deleted_at IS NULL \
-         AND (CAST($2 AS TEXT) IS NULL OR id > $2) ORDER BY id LIMIT $3",
-    )
-    .bind(practice.id())
-    .bind(after)
-    .bind(limit)
-    .fetch_all(db)
-    .await?;
-    let mut docs = Vec::with_capacity(ids.len());
-    for id in &ids {
-        if let Some(a) = applicant_store::find(db, practice, id).await? {
-            docs.push(applicant_doc(practice, fields, &a));
-        }
-    }
-    Ok((docs, ids.last().cloned()))
+    let applicants = applicant_store::in_id_order(db, practice, after, limit).await?;
+    let last = applicants.last().map(|a| a.id.clone());
+    let docs = applicants
+        .iter()
+        .map(|a| applicant_doc(practice, fields, a))
+        .collect();
+    Ok((docs, last))
 }
 
 /// The applicant in global search: each field the practice searches by
@@ -203,23 +272,39 @@ async fn file_doc(db: &sqlx::AnyPool, practice: &Practice, id: &str) -> Result<O
     else {
         return Ok(None);
     };
+    Ok(Some(file_search_doc(
+        practice,
+        &file,
+        owner.kind,
+        &owner.label,
+    )))
+}
+
+/// A file's search document, its owner (`applicant` or `case`) named by
+/// `owner_label` (the applicant's name, the case's folio).
+fn file_search_doc(
+    practice: &Practice,
+    file: &crate::files::store::StoredFile,
+    owner_kind: &str,
+    owner_label: &str,
+) -> SearchDoc {
     let place = if file.folder.is_empty() {
-        owner.label.clone()
+        owner_label.to_string()
     } else {
-        format!("{} · {}", owner.label, file.folder)
+        format!("{owner_label} · {}", file.folder)
     };
-    let page = if owner.kind == "case" {
+    let page = if owner_kind == "case" {
         "cases"
     } else {
         "applicants"
     };
-    Ok(Some(SearchDoc {
+    SearchDoc {
         practice_id: practice.id().to_string(),
         kind: "file".into(),
         id: file.id.clone(),
         title: file.name.clone(),
         subtitle: place,
-        link: format!("/{page}/{}#files", owner.id),
+        link: format!("/{page}/{}#files", file.owner_id),
         fields: vec![("file.name".into(), file.name.clone())],
-    }))
+    }
 }

@@ -38,7 +38,7 @@ pub async fn catch_up(state: &AppState) -> Result<()> {
     let mut applied = state.search.applied.lock().await;
     let mut position = match *applied {
         Some(p) => p,
-        None => rebuild_locked(state).await?,
+        None => rebuild_locked(state, logged()).await?,
     };
     loop {
         let rows = sqlx::query(
@@ -92,11 +92,93 @@ async fn document(
     crate::search::documents::document(state.db.pool(), &practice, kind, id).await
 }
 
+/// Records read per query when rebuilding the whole index.
+const REBUILD_PAGE: i64 = 2_000;
+
+/// How far a rebuild of the whole index is: records put, of how many, since
+/// when.
+#[derive(Clone, Copy, Debug)]
+pub struct RebuildProgress {
+    pub done: u64,
+    pub total: u64,
+    pub started: std::time::Instant,
+}
+
+impl RebuildProgress {
+    /// Records per second so far.
+    pub fn rate(&self) -> f64 {
+        let seconds = self.started.elapsed().as_secs_f64();
+        if seconds > 0.0 {
+            self.done as f64 / seconds
+        } else {
+            0.0
+        }
+    }
+
+    /// Seconds left at the rate so far, once there is one.
+    pub fn seconds_left(&self) -> Option<f64> {
+        let rate = self.rate();
+        (rate > 0.0).then(|| self.total.saturating_sub(self.done) as f64 / rate)
+    }
+
+    /// `120,000 of 1,000,000 records, 25,000/s, about 35 s left`.
+    pub fn words(&self) -> String {
+        let left = self
+            .seconds_left()
+            .map(|s| format!(", about {s:.0} s left"))
+            .unwrap_or_default();
+        let count = |n: u64| thousands(i64::try_from(n).unwrap_or(i64::MAX));
+        format!(
+            "{} of {} records, {}/s{left}",
+            count(self.done),
+            count(self.total),
+            count(self.rate().round() as u64)
+        )
+    }
+}
+
+/// A reporter that logs how far a rebuild is, at most every few seconds.
+fn logged() -> impl FnMut(&RebuildProgress) {
+    let mut last: Option<std::time::Instant> = None;
+    move |progress| {
+        let due = last.is_none_or(|at| at.elapsed() >= std::time::Duration::from_secs(5));
+        if due || progress.done == progress.total {
+            last = Some(std::time::Instant::now());
+            tracing::info!("rebuilding the search index: {}", progress.words());
+        }
+    }
+}
+
+/// `1234567` as `1,234,567` (rebuilds' progress, here and on Settings →
+/// Search).
+pub fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Rebuilds the index from every practice's records; returns how many
 /// applicants it holds. Holds the position lock, so searches wait.
 pub async fn rebuild(state: &AppState) -> Result<usize> {
+    rebuild_reporting(state, |_| {}).await
+}
+
+/// [`rebuild`], telling `report` how far it is after each page of records.
+pub async fn rebuild_reporting(
+    state: &AppState,
+    report: impl FnMut(&RebuildProgress),
+) -> Result<usize> {
     let mut applied = state.search.applied.lock().await;
-    let position = rebuild_locked(state).await?;
+    let position = rebuild_locked(state, report).await?;
     *applied = Some(position);
     let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM applicants WHERE deleted_at IS NULL")
         .fetch_one(state.db.pool())
@@ -104,7 +186,37 @@ pub async fn rebuild(state: &AppState) -> Result<usize> {
     Ok(usize::try_from(count).unwrap_or(0))
 }
 
-async fn rebuild_locked(state: &AppState) -> Result<i64> {
+/// How many records of `kinds` the practices hold: what a rebuild puts.
+async fn records_to_index(state: &AppState, kinds: &[String]) -> Result<u64> {
+    let mut total = 0i64;
+    for kind in kinds {
+        let count: i64 = match kind.strip_prefix(crate::access::permissions::MODULE_PREFIX) {
+            Some(module) => {
+                sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM module_search_documents WHERE module_id = $1",
+                )
+                .bind(module)
+                .fetch_one(state.db.pool())
+                .await?
+            }
+            None => {
+                let sql = match kind.as_str() {
+                    "applicant" => "SELECT COUNT(*) FROM applicants WHERE deleted_at IS NULL",
+                    "case" => "SELECT COUNT(*) FROM cases WHERE deleted_at IS NULL",
+                    _ => {
+                        "SELECT COUNT(*) FROM files WHERE deleted_at IS NULL \
+                         AND owner_kind IN ('applicant', 'case')"
+                    }
+                };
+                sqlx::query_scalar(sql).fetch_one(state.db.pool()).await?
+            }
+        };
+        total += count;
+    }
+    Ok(u64::try_from(total).unwrap_or(0))
+}
+
+async fn rebuild_locked(state: &AppState, mut report: impl FnMut(&RebuildProgress)) -> Result<i64> {
     // The position is read first: changes after it are applied on top.
     let position: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM search_queue")
         .fetch_one(state.db.pool())
@@ -126,6 +238,12 @@ async fn rebuild_locked(state: &AppState) -> Result<i64> {
                 .map(|m| crate::search::module_docs::kind(&m.manifest.id)),
         )
         .collect();
+    let mut progress = RebuildProgress {
+        done: 0,
+        total: records_to_index(state, &kinds).await?,
+        started: std::time::Instant::now(),
+    };
+    report(&progress);
     // Each practice's applicants are put with its searchable fields as of
     // its generation read here; a change after that is newer than what is
     // recorded, so `rebuild` redoes the practice.
@@ -137,17 +255,29 @@ async fn rebuild_locked(state: &AppState) -> Result<i64> {
             let mut after: Option<String> = None;
             loop {
                 let pool = state.db.pool();
-                let docs =
-                    crate::search::documents::page(pool, &practice, kind, after.as_deref(), 1000)
-                        .await?;
-                let Some(last) = docs.last().map(|d| d.id.clone()) else {
+                let (docs, last) = crate::search::documents::page(
+                    pool,
+                    &practice,
+                    kind,
+                    after.as_deref(),
+                    REBUILD_PAGE,
+                )
+                .await?;
+                let Some(last) = last else {
                     break;
                 };
-                blocking(state, move |index| index.put(&docs)).await?;
+                // Added without a commit per page: the index's own threads
+                // index them while the next page is read.
+                let count = docs.len() as u64;
+                blocking(state, move |index| index.add(&docs)).await?;
                 after = Some(last);
+                progress.done += count;
+                progress.total = progress.total.max(progress.done);
+                report(&progress);
             }
         }
     }
+    blocking(state, |index| index.commit()).await?;
     state.search.save_position(position)?;
     state
         .search

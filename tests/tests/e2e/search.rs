@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 on_both_databases!(
     applicants_are_found_by_what_people_type,
     search_respects_field_rules_and_practices,
+    a_rebuild_reports_its_progress_and_finds_every_kind_again,
 );
 
 async fn ids(api: &Api, q: &str) -> Vec<String> {
@@ -159,5 +160,61 @@ async fn search_respects_field_rules_and_practices(backend: Backend) {
     .await;
     assert_eq!(ids(&acme, "garcia").await, vec![theirs]);
     assert_eq!(ids(&admin, "garcia").await, vec![ana]);
+    server.stop().await;
+}
+
+async fn a_rebuild_reports_its_progress_and_finds_every_kind_again(backend: Backend) {
+    let mut server = TestServer::start(backend).await;
+    let admin = server.admin().await;
+    let ana = add(
+        &admin,
+        json!({ "given_name": "Ana", "family_name": "Okonkwo", "phones": ["416 555 0142"] }),
+    )
+    .await;
+    let case = admin.open_case(&ana, "study_permit").await;
+    admin
+        .upload(
+            &format!("/api/v1/applicants/{ana}/files"),
+            &[("birth certificate.pdf", b"%PDF-1.4")],
+            None,
+        )
+        .await
+        .expect_status(201);
+    // More applicants than one page of a rebuild reads.
+    server.store_applicants(2_500, "Filler").await;
+
+    let reports = server.reindex_reporting().await;
+    let total = 2_500 + 1 + 1 + 1;
+    let first = reports.first().unwrap();
+    assert_eq!((first.done, first.total), (0, total), "{reports:?}");
+    assert!(reports.len() >= 4, "a report per page read: {reports:?}");
+    assert!(
+        reports.windows(2).all(|w| w[0].done <= w[1].done),
+        "progress only moves forward: {reports:?}"
+    );
+    let last = reports.last().unwrap();
+    assert_eq!((last.done, last.total), (total, total));
+    assert!(
+        last.words().starts_with("2,503 of 2,503 records"),
+        "{}",
+        last.words()
+    );
+
+    // Every kind is found again after it.
+    let admin = server.admin().await;
+    assert_eq!(
+        ids(&admin, "Okonkwo").await.len(),
+        2,
+        "the applicant and her case"
+    );
+    assert!(
+        ids(&admin, &case["folio"].as_str().unwrap().to_lowercase())
+            .await
+            .contains(&case["id"].as_str().unwrap().to_string())
+    );
+    let file = admin.get("/api/v1/search?q=birth").await.expect_status(200);
+    assert!(file.text.contains("birth certificate.pdf"), "{}", file.text);
+    assert_eq!(ids(&admin, "5550142").await, [ana]);
+    assert!(!ids(&admin, "Person2499 Filler").await.is_empty());
     server.stop().await;
 }

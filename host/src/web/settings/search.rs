@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 
 use crate::access::Caller;
 use crate::error::{AppError, Result};
+use crate::search::feed::thousands;
 use crate::search::settings::{
     self, APPLICANT_FIELDS, MANAGE, RebuildView, SearchSettingsChange, SearchSettingsView,
 };
@@ -115,19 +116,6 @@ impl Progress {
             finished,
         }
     }
-}
-
-/// 12345 as "12,345".
-fn thousands(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 { format!("-{out}") } else { out }
 }
 
 /// Seconds as people say them: "1 second", "45 seconds", "3 minutes".
