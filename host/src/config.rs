@@ -64,7 +64,8 @@ pub struct Config {
     /// How often expired sessions, links and trash are swept away.
     pub housekeeping_interval: std::time::Duration,
     /// Applicants put per batch when a practice's searchable fields change
-    /// and its applicants are rebuilt in the index (200 unless configured);
+    /// and its applicants are rebuilt in the index (1,000 unless configured,
+    /// each batch read in one query);
     /// a search waits for one batch at most.
     pub search_rebuild_batch: usize,
     pub clock: Arc<dyn Clock>,
@@ -212,7 +213,7 @@ impl Config {
             trash_retention: SignedDuration::from_hours(24 * 30),
             files: FilesConfig::default(),
             housekeeping_interval: std::time::Duration::from_secs(600),
-            search_rebuild_batch: 200,
+            search_rebuild_batch: 1_000,
             clock: Arc::new(SystemClock),
         }
     }

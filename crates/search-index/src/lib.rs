@@ -63,9 +63,12 @@
 //! of digits from the number finds it (`5550100`, `416555`). Several phones in
 //! one text may be separated by `,`, `;`, `/` or new lines. Passport numbers
 //! get the same treatment over their letters and digits (`AB-123 456` also as
-//! `ab123456`, `b123456`, …). Emails need nothing extra: `@` and `.` split them
-//! into the local part's pieces and the domain's labels, and a query for the
-//! whole address is split the same way.
+//! `ab123456`, `b123456`, …). `@` and `.` split an email into the local
+//! part's pieces and the domain's labels, found like any words; each address
+//! is also indexed whole, as one token of its letters and digits
+//! (`anagarciaexamplecom`), and a query that is one whole address looks that
+//! up first: found, it is the answer (without it, the common pieces
+//! `example` and `com` would be matched against every address).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -86,7 +89,7 @@ use tantivy::{
 
 use text::{
     Reach, folding_analyzer, indexed_text, may_have_typos, query_terms, term_query,
-    tokens_with_prefixes,
+    tokens_with_prefixes, whole_address,
 };
 
 /// The field keys a document may be searched by. Field rules (what a role may
@@ -218,7 +221,8 @@ pub struct SearchIndex {
     /// Tantivy allows one writer per index; every write commits before it
     /// returns the lock.
     writer: Mutex<IndexWriter>,
-    /// Reloaded after each commit, so a search sees what was just written.
+    /// Reloaded after each commit, so a search sees what was just written,
+    /// and after the writer's merges.
     reader: IndexReader,
 }
 
@@ -255,7 +259,10 @@ impl SearchIndex {
         let writer = index.writer_with_num_threads(threads, WRITER_MEMORY_PER_THREAD * threads)?;
         let reader = index
             .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
+            // Reloaded after each write (so a search sees it), and when
+            // the writer's background merges replace segments, so searches
+            // read few large segments rather than the many a rebuild leaves.
+            .reload_policy(ReloadPolicy::OnCommitWithDelay)
             .try_into()?;
         Ok(SearchIndex {
             fields,
@@ -286,13 +293,26 @@ impl SearchIndex {
     /// more than the batch. Every document is checked first: if one is
     /// refused, none is added.
     pub fn add(&self, docs: &[SearchDoc]) -> Result<(), SearchError> {
+        self.add_replacing(docs, true)
+    }
+
+    /// [`SearchIndex::add`] for documents known not to be in the index (a
+    /// rebuild after [`SearchIndex::clear`]): nothing is looked for to be
+    /// replaced, which saves a deletion per document at the commit.
+    pub fn add_new(&self, docs: &[SearchDoc]) -> Result<(), SearchError> {
+        self.add_replacing(docs, false)
+    }
+
+    fn add_replacing(&self, docs: &[SearchDoc], replacing: bool) -> Result<(), SearchError> {
         let prepared = docs
             .iter()
             .map(|doc| self.prepare(doc))
             .collect::<Result<Vec<_>, _>>()?;
         let writer = self.lock_writer()?;
         for (key, doc) in prepared {
-            writer.delete_term(key);
+            if replacing {
+                writer.delete_term(key);
+            }
             writer.add_document(doc)?;
         }
         Ok(())
@@ -386,6 +406,19 @@ impl SearchIndex {
         }
         let searcher = self.reader.searcher();
         let mut found: Vec<(Score, DocAddress)> = Vec::new();
+        // A whole address is one term: when it is found, that is the answer.
+        if let Some(address) = whole_address(query) {
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> = filters
+                .iter()
+                .map(|(occur, query)| (*occur, query.box_clone()))
+                .collect();
+            let whole = term_query(&address, &fields, Reach::Exact);
+            clauses.push((Occur::Must, Box::new(whole)));
+            first_matches(&searcher, &BooleanQuery::new(clauses), limit, &mut found)?;
+            if !found.is_empty() {
+                reaches.clear();
+            }
+        }
         for reach in reaches {
             if found.len() >= limit {
                 break;
@@ -535,10 +568,10 @@ fn schema() -> Schema {
     for name in ["id", "title", "subtitle", "link"] {
         builder.add_text_field(name, STORED);
     }
-    // Names what the searchable fields hold (tokens and their marked
-    // prefixes): an index written before has another schema, so it is
-    // refused when opened and rebuilt.
-    builder.add_text_field("format_prefixes", STRING);
+    // Names what the searchable fields hold (tokens, their marked prefixes,
+    // whole addresses): an index written before has another schema, so it
+    // is refused when opened and rebuilt.
+    builder.add_text_field("format_prefixes_addresses", STRING);
     // Matches are scored by kind (exact, prefix, typo), not by frequency:
     // neither term frequencies, positions nor field norms are needed.
     let searchable = TextOptions::default().set_indexing_options(

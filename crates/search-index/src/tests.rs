@@ -326,6 +326,35 @@ fn an_email_is_found_whole_or_by_its_parts() {
 }
 
 #[test]
+fn a_whole_address_finds_its_owner_first_and_a_mistyped_one_still_finds_by_parts() {
+    let owner = with_field(
+        applicant("acme", "a1", "Ana", "Ruiz"),
+        "applicant.emails",
+        "ana.ruiz@example.com",
+    );
+    // Every part of the address, but in another order and address.
+    let parts = with_field(
+        applicant("acme", "a2", "Ruiz", "Ana"),
+        "applicant.emails",
+        "ruiz.ana@example.com example@ana.com",
+    );
+    let index = index_with(&[owner, parts]);
+    let keys = ["applicant.emails", "applicant.given_name"];
+    assert_eq!(
+        find_in(&index, "acme", "Ana.Ruiz@Example.com", &keys, None),
+        ["a1"],
+        "the address as typed, in any case"
+    );
+    // Not anyone's whole address: found by its parts, as before.
+    let mut by_parts = find_in(&index, "acme", "ana.ruiz@example.org", &keys, None);
+    by_parts.sort();
+    assert!(by_parts.is_empty(), "{by_parts:?}");
+    let mut by_parts = find_in(&index, "acme", "ruiz@example", &keys, None);
+    by_parts.sort();
+    assert_eq!(by_parts, ["a1", "a2"]);
+}
+
+#[test]
 fn a_query_needs_two_characters() {
     let index = index_with(&[applicant("acme", "a1", "Al", "Bo")]);
     for query in ["", "  ", "a", "É", "!!", "-a-"] {

@@ -61,11 +61,21 @@ const MAX_PREFIX_CHARS: usize = 16;
 /// prefixes of [`MIN_PREFIX_CHARS`] to [`MAX_PREFIX_CHARS`] characters
 /// (itself included) marked with [`PREFIX_MARK`].
 pub(super) fn tokens_with_prefixes(text: String) -> PreTokenizedString {
-    let mut analyzer = folding_analyzer();
+    thread_local! {
+        // Made once per thread: a rebuild tokenizes millions of texts.
+        static ANALYZER: std::cell::RefCell<TextAnalyzer> = std::cell::RefCell::new(folding_analyzer());
+    }
     let mut tokens: Vec<Token> = Vec::new();
-    {
+    // A phone's digits come twice (as written, and compact): their prefixes
+    // once are enough.
+    let mut seen: Vec<String> = Vec::new();
+    ANALYZER.with_borrow_mut(|analyzer| {
         let mut stream = analyzer.token_stream(&text);
         while let Some(token) = stream.next() {
+            if seen.contains(&token.text) {
+                continue;
+            }
+            seen.push(token.text.clone());
             let base = token.clone();
             tokens.push(base.clone());
             for (count, (end, c)) in base.text.char_indices().enumerate() {
@@ -80,7 +90,7 @@ pub(super) fn tokens_with_prefixes(text: String) -> PreTokenizedString {
                 }
             }
         }
-    }
+    });
     PreTokenizedString { text, tokens }
 }
 
@@ -162,7 +172,37 @@ pub(super) fn indexed_text(key: &str, text: &str) -> String {
     match key {
         "applicant.phones" => with_compact_forms(text, |c| c.is_ascii_digit()),
         "applicant.passport_number" => with_compact_forms(text, char::is_alphanumeric),
+        "applicant.emails" => with_whole_addresses(text),
         _ => text.to_owned(),
+    }
+}
+
+/// `text`, then each address in it as one token of its letters and digits
+/// (`ana.garcia@example.com` also as `anagarciaexamplecom`), so a whole
+/// address is looked up as one term ([`whole_address`]).
+fn with_whole_addresses(text: &str) -> String {
+    let mut out = text.to_owned();
+    for word in text.split(|c: char| c.is_whitespace() || c == ',' || c == ';') {
+        if word.contains('@') {
+            out.push(' ');
+            out.extend(word.chars().filter(|c| c.is_alphanumeric()));
+        }
+    }
+    out
+}
+
+/// The term of a whole address typed as the query (`Ana.Garcia@example.com`
+/// → `anagarciaexamplecom`), if the query is one.
+pub(super) fn whole_address(query: &str) -> Option<String> {
+    let query = query.trim();
+    if !query.contains('@') || query.contains(char::is_whitespace) {
+        return None;
+    }
+    let compact: String = query.chars().filter(|c| c.is_alphanumeric()).collect();
+    let terms = query_terms(&compact);
+    match terms.as_slice() {
+        [one] => Some(one.clone()),
+        _ => None,
     }
 }
 

@@ -185,6 +185,18 @@ impl Db {
     }
 }
 
+/// The condition and the `LIMIT` placeholder of a page read by id after
+/// `after` (`$1` being the practice): `AND id > $2` and `$3` when there is
+/// one, nothing and `$2` when not. Written without an `OR`, so the index on
+/// `(practice_id, id)` starts at `after` instead of reading every row
+/// before it.
+pub fn after_id(after: Option<&str>) -> (&'static str, &'static str) {
+    match after {
+        Some(_) => ("AND id > $2", "$3"),
+        None => ("", "$2"),
+    }
+}
+
 /// A new identifier: a UUIDv7, so identifiers sort by creation time.
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()

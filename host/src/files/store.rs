@@ -94,16 +94,17 @@ pub async fn in_id_order(
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<StoredFile>> {
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let (range, limit_at) = crate::db::after_id(after);
+    let query = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM files WHERE practice_id = $1 AND deleted_at IS NULL \
-         AND owner_kind IN ('applicant', 'case') AND (CAST($2 AS TEXT) IS NULL OR id > $2) \
-         ORDER BY id LIMIT $3"
+         AND owner_kind IN ('applicant', 'case') {range} ORDER BY id LIMIT {limit_at}"
     )))
-    .bind(practice.id())
-    .bind(after)
-    .bind(limit)
-    .fetch_all(db)
-    .await?)
+    .bind(practice.id());
+    let query = match after {
+        Some(after) => query.bind(after),
+        None => query,
+    };
+    Ok(query.bind(limit).fetch_all(db).await?)
 }
 
 /// A file of the practice that is not in the trash, whoever owns it.

@@ -122,15 +122,19 @@ pub async fn in_id_order(
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<Applicant>> {
-    let rows = sqlx::query(AssertSqlSafe(format!(
+    // `id > $2` only when there is one: an `OR` would keep the index from
+    // starting there, and each page would read all those before it.
+    let (range, limit_at) = crate::db::after_id(after);
+    let query = sqlx::query(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM applicants WHERE practice_id = $1 AND deleted_at IS NULL \
-         AND (CAST($2 AS TEXT) IS NULL OR id > $2) ORDER BY id LIMIT $3"
+         {range} ORDER BY id LIMIT {limit_at}"
     )))
-    .bind(practice.id())
-    .bind(after)
-    .bind(limit)
-    .fetch_all(db)
-    .await?;
+    .bind(practice.id());
+    let query = match after {
+        Some(after) => query.bind(after),
+        None => query,
+    };
+    let rows = query.bind(limit).fetch_all(db).await?;
     rows.iter().map(from_row).collect()
 }
 

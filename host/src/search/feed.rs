@@ -269,7 +269,8 @@ async fn rebuild_locked(state: &AppState, mut report: impl FnMut(&RebuildProgres
                 // Added without a commit per page: the index's own threads
                 // index them while the next page is read.
                 let count = docs.len() as u64;
-                blocking(state, move |index| index.add(&docs)).await?;
+                // The index was cleared: nothing to replace.
+                blocking(state, move |index| index.add_new(&docs)).await?;
                 after = Some(last);
                 progress.done += count;
                 progress.total = progress.total.max(progress.done);

@@ -162,16 +162,22 @@ pub async fn page<'e, E>(
 where
     E: Executor<'e, Database = Any>,
 {
-    let rows = sqlx::query(AssertSqlSafe(format!(
+    // `doc_id > $3` only when there is one (see `db::after_id`).
+    let (range, limit_at) = match after {
+        Some(_) => ("AND doc_id > $3", "$4"),
+        None => ("", "$3"),
+    };
+    let query = sqlx::query(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM module_search_documents WHERE practice_id = $1 AND module_id = $2 \
-         AND (CAST($3 AS TEXT) IS NULL OR doc_id > $3) ORDER BY doc_id LIMIT $4"
+         {range} ORDER BY doc_id LIMIT {limit_at}"
     )))
     .bind(practice.id())
-    .bind(module)
-    .bind(after)
-    .bind(limit)
-    .fetch_all(db)
-    .await?;
+    .bind(module);
+    let query = match after {
+        Some(after) => query.bind(after),
+        None => query,
+    };
+    let rows = query.bind(limit).fetch_all(db).await?;
     rows.iter().map(from_row).collect()
 }
 

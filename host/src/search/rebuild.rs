@@ -56,7 +56,7 @@ async fn practice_applicants(
     stop: &watch::Receiver<bool>,
 ) -> Result<bool> {
     let pool = state.db.pool();
-    let batch = i64::try_from(state.config.search_rebuild_batch.max(1)).unwrap_or(200);
+    let batch = i64::try_from(state.config.search_rebuild_batch.max(1)).unwrap_or(1_000);
     let mut target = settings::find(pool, practice).await?.generation;
     let (mut progress, mut began) = (start(state, practice, target).await?, Instant::now());
     let mut after: Option<String> = None;
