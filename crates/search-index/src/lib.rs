@@ -45,7 +45,9 @@
 //!   so they never match as whole terms (`garcia` also as `␂ga`, `␂gar`, …,
 //!   `␂garcia`). A prefix is one term's postings, read lazily, instead of a
 //!   walk over every term of the dictionary that starts with it, whose
-//!   postings would all be gathered first.
+//!   postings would all be gathered first. Not in phones and passport
+//!   numbers: with their suffixes, their prefixes would be every substring;
+//!   there a run of digits walks the dictionary, and matches few terms.
 //! - The search goes in steps and stops as soon as it has enough: documents
 //!   where every term matches exactly; then, if fewer than asked, exactly or
 //!   as a prefix; then, for words only, also with a typo (the only step that
@@ -88,8 +90,8 @@ use tantivy::{
 };
 
 use text::{
-    Reach, folding_analyzer, indexed_text, may_have_typos, query_terms, term_query,
-    tokens_with_prefixes, whole_address,
+    PREFIXES_WALKED, Reach, Searched, folding_analyzer, indexed_text, indexed_tokens,
+    may_have_typos, query_terms, term_query, whole_address,
 };
 
 /// The field keys a document may be searched by. Field rules (what a role may
@@ -375,7 +377,11 @@ impl SearchIndex {
             .map(|key| {
                 self.fields
                     .key(key)
-                    .map(|field| (field, !NO_TYPO_KEYS.contains(key)))
+                    .map(|field| Searched {
+                        field,
+                        typos: !NO_TYPO_KEYS.contains(key),
+                        marked_prefixes: !PREFIXES_WALKED.contains(key),
+                    })
                     .ok_or_else(|| SearchError::UnknownKey((*key).to_owned()))
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -483,7 +489,7 @@ impl SearchIndex {
                 .fields
                 .key(key)
                 .ok_or_else(|| SearchError::UnknownKey(key.clone()))?;
-            out.add_pre_tokenized_text(field, tokens_with_prefixes(indexed_text(key, text)));
+            out.add_pre_tokenized_text(field, indexed_tokens(key, indexed_text(key, text)));
         }
         Ok((Term::from_field_text(self.fields.doc_key, &key), out))
     }
@@ -571,7 +577,7 @@ fn schema() -> Schema {
     // Names what the searchable fields hold (tokens, their marked prefixes,
     // whole addresses): an index written before has another schema, so it
     // is refused when opened and rebuilt.
-    builder.add_text_field("format_prefixes_addresses", STRING);
+    builder.add_text_field("format_prefixes_v2", STRING);
     // Matches are scored by kind (exact, prefix, typo), not by frequency:
     // neither term frequencies, positions nor field norms are needed.
     let searchable = TextOptions::default().set_indexing_options(

@@ -60,7 +60,29 @@ const MAX_PREFIX_CHARS: usize = 16;
 /// The terms of `text` as the index holds them: each token, and each of its
 /// prefixes of [`MIN_PREFIX_CHARS`] to [`MAX_PREFIX_CHARS`] characters
 /// (itself included) marked with [`PREFIX_MARK`].
-pub(super) fn tokens_with_prefixes(text: String) -> PreTokenizedString {
+/// Keys whose tokens are numbers with all their suffixes (phones, passport
+/// numbers): their prefixes would be every substring, many times the
+/// document; a prefix is looked up there by walking the dictionary, which
+/// for a run of digits or characters matches few terms.
+pub(super) const PREFIXES_WALKED: &[&str] = &["applicant.phones", "applicant.passport_number"];
+
+/// The tokens of `text` under `key`: with their marked prefixes
+/// ([`tokens_with_prefixes`]), or without for [`PREFIXES_WALKED`].
+pub(super) fn indexed_tokens(key: &str, text: String) -> PreTokenizedString {
+    if PREFIXES_WALKED.contains(&key) {
+        let mut analyzer = folding_analyzer();
+        let mut tokens = Vec::new();
+        let mut stream = analyzer.token_stream(&text);
+        while let Some(token) = stream.next() {
+            tokens.push(token.clone());
+        }
+        drop(stream);
+        return PreTokenizedString { text, tokens };
+    }
+    tokens_with_prefixes(text)
+}
+
+fn tokens_with_prefixes(text: String) -> PreTokenizedString {
     thread_local! {
         // Made once per thread: a rebuild tokenizes millions of texts.
         static ANALYZER: std::cell::RefCell<TextAnalyzer> = std::cell::RefCell::new(folding_analyzer());
@@ -110,24 +132,37 @@ pub(super) enum Reach {
     Typo,
 }
 
+/// A field a search reads, and how.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Searched {
+    pub field: Field,
+    /// Matched with a typo too (not addresses and numbers).
+    pub typos: bool,
+    /// Its prefixes are indexed (see [`PREFIXES_WALKED`]).
+    pub marked_prefixes: bool,
+}
+
 /// Matches documents with `text` in any of `fields`, scored by the best way
 /// it matches within `reach`: exact, as a prefix, or with a typo (in the
-/// fields marked `true`).
-pub(super) fn term_query(
-    text: &str,
-    fields: &[(Field, bool)],
-    reach: Reach,
-) -> DisjunctionMaxQuery {
+/// fields that take them).
+pub(super) fn term_query(text: &str, fields: &[Searched], reach: Reach) -> DisjunctionMaxQuery {
     let mut ways: Vec<Box<dyn Query>> = Vec::new();
     let chars = text.chars().count();
-    for &(field, typos_allowed) in fields {
+    for &Searched {
+        field,
+        typos: typos_allowed,
+        marked_prefixes,
+    } in fields
+    {
         let term = Term::from_field_text(field, text);
         let exact = TermQuery::new(term.clone(), IndexRecordOption::Basic);
         ways.push(Box::new(ConstScoreQuery::new(Box::new(exact), EXACT_SCORE)));
         if reach == Reach::Exact {
             continue;
         }
-        let prefix: Box<dyn Query> = if (MIN_PREFIX_CHARS..=MAX_PREFIX_CHARS).contains(&chars) {
+        let marked_prefix =
+            marked_prefixes && (MIN_PREFIX_CHARS..=MAX_PREFIX_CHARS).contains(&chars);
+        let prefix: Box<dyn Query> = if marked_prefix {
             let marked = Term::from_field_text(field, &marked(text));
             Box::new(TermQuery::new(marked, IndexRecordOption::Basic))
         } else {
