@@ -48,17 +48,26 @@ fn render_home(ctx: &Ctx, form: &NoteForm, problem: Option<&Error>, in_tab: bool
     }
     let latest = query.fetch()?;
     let time_zone = &ctx.caller().time_zone;
+    // Outside one record, each note names what it is about as the reader
+    // may see it ("CAS014 (Ana Díaz)"), each subject looked up once.
+    let mut named: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    if about.is_none() {
+        for doc in &latest.items {
+            let subject = &doc.data.subject;
+            if !named.contains_key(subject) {
+                named.insert(subject.clone(), subjects::about(ctx, subject).text);
+            }
+        }
+    }
     let list: Html = if latest.items.is_empty() {
         el("p").class("empty").text("No notes yet.").into()
     } else {
         el("ul")
             .class("notes")
-            .children(
-                latest
-                    .items
-                    .iter()
-                    .map(|doc| note_item(doc, time_zone, about.is_none())),
-            )
+            .children(latest.items.iter().map(|doc| {
+                let subject = named.get(&doc.data.subject).map(String::as_str);
+                note_item(doc, time_zone, subject)
+            }))
             .into()
     };
     let (heading, listed) = match &about {
@@ -91,12 +100,13 @@ fn render_home(ctx: &Ctx, form: &NoteForm, problem: Option<&Error>, in_tab: bool
         .render())
 }
 
-/// A note in a list; `with_subject` unless the list is about one subject.
-fn note_item(doc: &Doc<Note>, time_zone: &str, with_subject: bool) -> Element {
+/// A note in a list, with what it is about unless the list is about one
+/// subject.
+fn note_item(doc: &Doc<Note>, time_zone: &str, subject: Option<&str>) -> Element {
     let note = &doc.data;
     let mut meta = format!("by {}", note.author_name);
-    if with_subject {
-        meta = format!("{} · {meta}", note.subject);
+    if let Some(subject) = subject {
+        meta = format!("{subject} · {meta}");
     }
     if let Some(at) = note.follow_up_at {
         meta.push_str(&format!(

@@ -169,6 +169,18 @@ fn the_notes_page_names_its_subject_as_the_reader_sees_it() {
     assert!(html.contains("<dd>applicant:a1</dd>"), "{html}");
     assert!(!html.contains("Díaz"), "{html}");
 
+    // The list of all notes names each subject the same way.
+    host.field_rules(|_, _| vec![]);
+    let list = page(&host.get_page(&lee(), "/"));
+    for named in [
+        "<small>Ana Díaz · by Lee Park</small>",
+        "<small>CAS014 (Ana Díaz) · by Lee Park</small>",
+        "<small>ticket:7 · by Lee Park</small>",
+    ] {
+        assert!(list.contains(named), "{named} in {list}");
+    }
+    assert!(!list.contains("case:c1"), "{list}");
+
     // A record in the trash is named as written.
     host.trash(RecordKind::Applicant, "a1");
     let html = note_page(&lee(), &about_ana);
