@@ -19,7 +19,7 @@ use crate::records::applicant;
 use crate::records::merge::{self, Plan, Seen};
 use crate::state::AppState;
 use crate::web::form::Form;
-use crate::web::shell::{Page, refused, saved};
+use crate::web::shell::{Page, refused, saved, urlencode};
 
 /// The fields compared side by side, with their labels.
 const COMPARED: &[(&str, &str)] = &[
@@ -161,10 +161,7 @@ pub(super) async fn merge(
         kept: form.version,
         other: form.other_version,
     };
-    let back = format!(
-        "/applicants/{id}/merge?other={}",
-        urlencoding(&form.other_id)
-    );
+    let back = format!("/applicants/{id}/merge?other={}", urlencode(&form.other_id));
     match merge::merge(&state, &caller, &id, &form.other_id, seen).await {
         Ok(done) => {
             let other = done.merged_label;
@@ -191,18 +188,4 @@ pub(super) async fn merge(
         )),
         Err(e) => Err(e),
     }
-}
-
-/// A query value, percent-encoded.
-fn urlencoding(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
