@@ -151,6 +151,16 @@ pub async fn names(
     Ok(names)
 }
 
+/// One applicant's name, in the trash too (`None` once purged).
+pub async fn applicant_name(
+    conn: &mut sqlx::AnyConnection,
+    practice: &Practice,
+    id: &str,
+) -> Result<Option<String>> {
+    let found = names(conn, practice, &[id.to_string()], &[]).await?;
+    Ok(found.applicants.get(id).map(|n| n.label.clone()))
+}
+
 /// An applicant or a case someone named to read the log for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Record {

@@ -551,17 +551,9 @@ pub(crate) async fn undo(
     };
     let practice = &caller.practice;
     let Some(kept) = store::find(&mut **tx, practice, &done.kept_id).await? else {
-        let label: Option<String> = sqlx::query_scalar(
-            "SELECT given_name || ' ' || family_name FROM applicants WHERE practice_id = $1 AND id = $2",
-        )
-        .bind(practice.id())
-        .bind(&done.kept_id)
-        .fetch_optional(&mut **tx)
-        .await?;
-        let label = label.map_or_else(
-            || "the applicant it was merged into".to_string(),
-            |l| l.trim().to_string(),
-        );
+        let label = audited::applicant_name(tx, practice, &done.kept_id)
+            .await?
+            .unwrap_or_else(|| "the applicant it was merged into".to_string());
         return Err(AppError::conflict(format!(
             "this applicant was merged into {label}, who is in the trash: restore {label} first"
         )));

@@ -5,10 +5,9 @@
 //! may see the record. An applicant's searchable fields are those the
 //! practice chose in Settings → Search (`settings`).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use immcase_search_index::SearchDoc;
-use sqlx::Row;
 
 use super::module_docs;
 use super::settings::{self, SearchSettings};
@@ -16,7 +15,7 @@ use crate::access::permissions::MODULE_PREFIX;
 use crate::error::Result;
 use crate::practices::Practice;
 use crate::records::applicant::Applicant;
-use crate::records::{applicant_store, case, case_store, program_store};
+use crate::records::{applicant_store, audited, case, case_store, program_store};
 
 /// Kinds of records in search, in the order a rebuild indexes them.
 pub const SEARCH_KINDS: &[&str] = &["applicant", "case", "file"];
@@ -51,11 +50,7 @@ pub async fn document(
                 .await?
                 .map(|p| p.label)
                 .unwrap_or_else(|| c.program.replace('_', " "));
-            let name = applicant.as_ref().map(|a| {
-                format!("{} {}", a.given_name, a.family_name)
-                    .trim()
-                    .to_string()
-            });
+            let name = applicant.as_ref().map(audited::applicant_label);
             Ok(Some(case_search_doc(
                 practice,
                 &c,
@@ -116,8 +111,8 @@ pub async fn page(
         "case" => {
             let cases = case_store::in_id_order(db, practice, after, limit).await?;
             let last = cases.last().map(|c| c.id.clone());
-            let names =
-                applicant_names(db, practice, cases.iter().map(|c| &c.applicant_id)).await?;
+            let applicants: Vec<String> = cases.iter().map(|c| c.applicant_id.clone()).collect();
+            let names = live_names(db, practice, &applicants, &[]).await?.0;
             let programs: HashMap<String, String> = program_store::list(db, practice)
                 .await?
                 .into_iter()
@@ -139,14 +134,15 @@ pub async fn page(
         "file" => {
             let files = crate::files::store::in_id_order(db, practice, after, limit).await?;
             let last = files.last().map(|f| f.id.clone());
-            let of = |kind: &'static str| {
+            let of = |kind: &str| -> Vec<String> {
                 files
                     .iter()
-                    .filter(move |f| f.owner_kind == kind)
-                    .map(|f| &f.owner_id)
+                    .filter(|f| f.owner_kind == kind)
+                    .map(|f| f.owner_id.clone())
+                    .collect()
             };
-            let applicants = applicant_names(db, practice, of("applicant")).await?;
-            let folios = case_folios(db, practice, of("case")).await?;
+            let (applicants, folios) =
+                live_names(db, practice, &of("applicant"), &of("case")).await?;
             let docs = files
                 .iter()
                 .filter_map(|f| {
@@ -163,49 +159,25 @@ pub async fn page(
     }
 }
 
-/// The names of the applicants of `ids` not in the trash, by id.
-async fn applicant_names<'a>(
+/// The names of the applicants and the folios of the cases of these ids
+/// that are not in the trash, by id (looked up as the audit log does, a
+/// query per kind and hundred ids).
+async fn live_names(
     db: &sqlx::AnyPool,
     practice: &Practice,
-    ids: impl Iterator<Item = &'a String>,
-) -> Result<HashMap<String, String>> {
-    let ids: Vec<String> = ids.cloned().collect::<BTreeSet<_>>().into_iter().collect();
+    applicant_ids: &[String],
+    case_ids: &[String],
+) -> Result<(HashMap<String, String>, HashMap<String, String>)> {
     let mut conn = db.acquire().await?;
-    Ok(applicant_store::find_many(&mut conn, practice, &ids)
-        .await?
-        .into_iter()
-        .map(|a| {
-            let name = format!("{} {}", a.given_name, a.family_name)
-                .trim()
-                .to_string();
-            (a.id, name)
-        })
-        .collect())
-}
-
-/// The folios of the cases of `ids` not in the trash, by id.
-async fn case_folios<'a>(
-    db: &sqlx::AnyPool,
-    practice: &Practice,
-    ids: impl Iterator<Item = &'a String>,
-) -> Result<HashMap<String, String>> {
-    let ids: Vec<String> = ids.cloned().collect::<BTreeSet<_>>().into_iter().collect();
-    let mut found = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(100) {
-        let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
-        let sql = format!(
-            "SELECT id, folio FROM cases WHERE practice_id = $1 AND deleted_at IS NULL AND id IN ({})",
-            marks.join(", ")
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(practice.id());
-        for id in chunk {
-            query = query.bind(id);
-        }
-        for row in query.fetch_all(db).await? {
-            found.insert(row.try_get("id")?, row.try_get("folio")?);
-        }
-    }
-    Ok(found)
+    let found = audited::names(&mut conn, practice, applicant_ids, case_ids).await?;
+    let live = |named: HashMap<String, audited::Named>| -> HashMap<String, String> {
+        named
+            .into_iter()
+            .filter(|(_, n)| !n.in_trash)
+            .map(|(id, n)| (id, n.label))
+            .collect()
+    };
+    Ok((live(found.applicants), live(found.cases)))
 }
 
 /// A page of a practice's applicants as search documents with `fields`
@@ -232,9 +204,7 @@ pub async fn applicant_page(
 /// under its key, so a reader's field rules decide which ones a query may
 /// match. Title, subtitle and link are the same whatever the fields.
 fn applicant_doc(practice: &Practice, searched: &SearchSettings, a: &Applicant) -> SearchDoc {
-    let name = format!("{} {}", a.given_name, a.family_name)
-        .trim()
-        .to_string();
+    let name = audited::applicant_label(a);
     let values = [
         ("given_name", a.given_name.clone()),
         ("family_name", a.family_name.clone()),

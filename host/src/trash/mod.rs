@@ -324,16 +324,11 @@ async fn with_merges(state: &AppState, caller: &Caller, items: &mut [TrashItem])
         else {
             continue;
         };
-        let name: Option<String> = sqlx::query_scalar(
-            "SELECT given_name || ' ' || family_name FROM applicants WHERE practice_id = $1 AND id = $2",
-        )
-        .bind(caller.practice.id())
-        .bind(&done.kept_id)
-        .fetch_optional(pool)
-        .await?;
+        let mut conn = pool.acquire().await?;
+        let name = audited::applicant_name(&mut conn, &caller.practice, &done.kept_id).await?;
         item.merged_into = Some(MergedInto {
             id: done.kept_id,
-            name: name.unwrap_or_default().trim().to_string(),
+            name: name.unwrap_or_default(),
             cases: done.cases.len(),
             files: done.files.len(),
         });
