@@ -36,16 +36,13 @@ pub async fn reindex(config: Config) -> anyhow::Result<()> {
     let state = crate::open(config).await?;
     let started = std::time::Instant::now();
     // A line every few seconds: records done, the rate, the time left.
-    let mut shown: Option<std::time::Instant> = None;
-    let count = crate::search::feed::rebuild_reporting(&state, |progress| {
-        let due = shown.is_none_or(|at| at.elapsed() >= std::time::Duration::from_secs(2));
-        if due || progress.done == progress.total {
-            shown = Some(std::time::Instant::now());
-            println!("{}", progress.words());
-        }
-    })
-    .await
-    .map_err(|e| anyhow::anyhow!("rebuilding the search index: {e}"))?;
+    let every = std::time::Duration::from_secs(2);
+    let shown = crate::search::feed::now_and_then(every, |progress| {
+        println!("{}", progress.words());
+    });
+    let count = crate::search::feed::rebuild_reporting(&state, shown)
+        .await
+        .map_err(|e| anyhow::anyhow!("rebuilding the search index: {e}"))?;
     println!(
         "The search index is rebuilt: {count} applicants in {:.1} s.",
         started.elapsed().as_secs_f64()

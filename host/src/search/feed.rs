@@ -137,16 +137,27 @@ impl RebuildProgress {
     }
 }
 
-/// A reporter that logs how far a rebuild is, at most every few seconds.
-fn logged() -> impl FnMut(&RebuildProgress) {
+/// A reporter that shows how far a rebuild is with `show`, at most once per
+/// `every`, and always the last time.
+pub fn now_and_then(
+    every: std::time::Duration,
+    mut show: impl FnMut(&RebuildProgress),
+) -> impl FnMut(&RebuildProgress) {
     let mut last: Option<std::time::Instant> = None;
     move |progress| {
-        let due = last.is_none_or(|at| at.elapsed() >= std::time::Duration::from_secs(5));
+        let due = last.is_none_or(|at| at.elapsed() >= every);
         if due || progress.done == progress.total {
             last = Some(std::time::Instant::now());
-            tracing::info!("rebuilding the search index: {}", progress.words());
+            show(progress);
         }
     }
+}
+
+/// A reporter that logs how far a rebuild is, every few seconds.
+fn logged() -> impl FnMut(&RebuildProgress) {
+    now_and_then(std::time::Duration::from_secs(5), |progress| {
+        tracing::info!("rebuilding the search index: {}", progress.words());
+    })
 }
 
 /// `1234567` as `1,234,567` (rebuilds' progress, here and on Settings →
