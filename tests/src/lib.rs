@@ -369,6 +369,18 @@ impl TestServer {
         self.run(listener).await;
     }
 
+    /// Stops the server, lets `away` pass on its clock while it is stopped
+    /// (timers due meanwhile are missed), and starts it again (on a new
+    /// port: take new clients after).
+    pub async fn restart_after(&mut self, away: jiff::SignedDuration) {
+        self.shutdown().await;
+        self.clock.advance(away);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        self.run(listener).await;
+    }
+
     /// Stops the server, rebuilds its search index as `immcase reindex` does,
     /// and starts it again (on a new port: take new clients after).
     pub async fn reindex(&mut self) {

@@ -8,6 +8,7 @@
 mod access;
 mod applicants;
 mod audit;
+mod calendar;
 mod case_programs;
 mod cases;
 mod dav;

@@ -1,0 +1,202 @@
+//! The calendar's documents: calendars, events and each person's choice
+//! of calendars shown; and the reader (who is asking, what they may see).
+
+use immcase_sdk::{Collection, Ctx, Doc, Error, Op, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::rules::access::{self, Calendar, MANAGE, Sharing, Viewer};
+use crate::rules::event::Event;
+
+pub fn calendars(_ctx: &Ctx) -> Collection<Calendar> {
+    Collection::new("calendars")
+}
+
+pub fn events(_ctx: &Ctx) -> Collection<Event> {
+    Collection::new("events")
+}
+
+pub fn preferences(_ctx: &Ctx) -> Collection<Preferences> {
+    Collection::new("preferences")
+}
+
+/// What a person chose to see. Their own, their teams' and the public
+/// calendars show unless turned off; other people's own calendars (which
+/// a manager may read) only when turned on.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Preferences {
+    /// Calendars they turned off in the side panel.
+    #[serde(default)]
+    pub hidden: Vec<String>,
+    /// Colleagues' own calendars they turned on.
+    #[serde(default)]
+    pub also_shown: Vec<String>,
+}
+
+impl Preferences {
+    pub fn shows(&self, calendar: &Doc<Calendar>, reader: &Reader) -> bool {
+        if calendar.data.sharing == Sharing::Personal
+            && calendar.data.owner_id.as_deref() != Some(&reader.id)
+        {
+            self.also_shown.contains(&calendar.id)
+        } else {
+            !self.hidden.contains(&calendar.id)
+        }
+    }
+}
+
+/// The person asking, as the rules know them.
+pub struct Reader {
+    pub id: String,
+    pub manager: bool,
+    pub time_zone: String,
+}
+
+impl Reader {
+    pub fn of(ctx: &Ctx) -> Result<Reader> {
+        let caller = ctx.caller();
+        let id = caller
+            .user_id
+            .clone()
+            .ok_or_else(|| Error::Forbidden("the calendar is for the practice's people".into()))?;
+        Ok(Reader {
+            id,
+            manager: caller.can(MANAGE),
+            time_zone: caller.time_zone.clone(),
+        })
+    }
+
+    pub fn viewer(&self) -> Viewer<'_> {
+        Viewer {
+            id: &self.id,
+            manager: self.manager,
+        }
+    }
+
+    pub fn zone(&self) -> jiff::tz::TimeZone {
+        crate::rules::when::zone_or_utc(&self.time_zone)
+    }
+}
+
+/// Every calendar of the practice (a practice keeps tens, not thousands).
+pub fn all_calendars(ctx: &Ctx) -> Result<Vec<Doc<Calendar>>> {
+    let mut out = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = calendars(ctx).query().limit(500).after(cursor).fetch()?;
+        out.extend(page.items);
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return Ok(out),
+        }
+    }
+}
+
+/// The reader's own calendar, made the first time it is needed.
+pub fn own_calendar(ctx: &Ctx, reader: &Reader) -> Result<Doc<Calendar>> {
+    let id = access::personal_id(&reader.id);
+    if let Some(doc) = calendars(ctx).get(&id)? {
+        return Ok(doc);
+    }
+    let calendar = Calendar {
+        name: "My calendar".into(),
+        sharing: Sharing::Personal,
+        owner_id: Some(reader.id.clone()),
+        members: Vec::new(),
+        colour: "blue".into(),
+    };
+    match calendars(ctx).insert(&id, &calendar) {
+        Ok(doc) => Ok(doc),
+        // Made meanwhile by another request of theirs.
+        Err(Error::Conflict(_)) => calendars(ctx)
+            .get(&id)?
+            .ok_or_else(|| Error::Internal("own calendar vanished".into())),
+        Err(e) => Err(e),
+    }
+}
+
+/// The calendars the reader may read, their own first; personal calendars
+/// of others are named by their owner ("Ana Ruiz's calendar").
+pub fn readable(ctx: &Ctx, reader: &Reader) -> Result<Vec<Doc<Calendar>>> {
+    let own = own_calendar(ctx, reader)?;
+    let mut list: Vec<Doc<Calendar>> = all_calendars(ctx)?
+        .into_iter()
+        .filter(|c| c.id != own.id && c.data.readable_by(reader.viewer()))
+        .collect();
+    for doc in list.iter_mut() {
+        if let (Sharing::Personal, Some(owner)) = (doc.data.sharing, doc.data.owner_id.as_deref()) {
+            let name = ctx
+                .person(owner)?
+                .map(|p| p.display_name)
+                .unwrap_or_else(|| "Someone".into());
+            doc.data.name = format!("{name}'s calendar");
+        }
+    }
+    list.sort_by(|a, b| {
+        (a.data.sharing as u8, a.data.name.to_lowercase())
+            .cmp(&(b.data.sharing as u8, b.data.name.to_lowercase()))
+    });
+    list.insert(0, own);
+    Ok(list)
+}
+
+/// The calendar `id`, if the reader may read it (`not-found` otherwise, so
+/// nobody learns of calendars they may not see).
+pub fn readable_calendar(ctx: &Ctx, reader: &Reader, id: &str) -> Result<Doc<Calendar>> {
+    if id == access::personal_id(&reader.id) {
+        return own_calendar(ctx, reader);
+    }
+    calendars(ctx)
+        .get(id)?
+        .filter(|c| c.data.readable_by(reader.viewer()))
+        .ok_or_else(|| Error::NotFound(format!("calendar {id}")))
+}
+
+/// The events of `calendar` that may cover `[from, to)`, earliest first:
+/// single events in the range and every series that has not ended by
+/// `from` (expanded by the caller).
+pub fn events_between(ctx: &Ctx, calendar: &str, from: i64, to: i64) -> Result<Vec<Doc<Event>>> {
+    let mut out = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = events(ctx)
+            .query()
+            .where_eq("calendar_id", calendar)
+            .where_op("first", Op::Lt, to)
+            .where_op("last", Op::Gte, from)
+            .order_by("first")
+            .limit(500)
+            .after(cursor)
+            .fetch()?;
+        out.extend(page.items);
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return Ok(out),
+        }
+    }
+}
+
+/// Every event whose `field` (an indexed id: `applicant_id`, `case_id`,
+/// `recurrence_of`, `origin`) is `value`.
+pub fn events_where(ctx: &Ctx, field: &str, value: &str) -> Result<Vec<Doc<Event>>> {
+    let mut out = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = events(ctx)
+            .query()
+            .where_eq(field, value)
+            .order_by("first")
+            .limit(500)
+            .after(cursor)
+            .fetch()?;
+        out.extend(page.items);
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return Ok(out),
+        }
+    }
+}
+
+/// The reader's choice of calendars shown.
+pub fn choice(ctx: &Ctx, reader: &Reader) -> Result<Option<Doc<Preferences>>> {
+    preferences(ctx).get(&reader.id)
+}

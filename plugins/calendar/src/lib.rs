@@ -1,0 +1,94 @@
+//! # Calendar
+//!
+//! The practice's appointments, IRCC deadlines, interviews, biometrics,
+//! hearings and internal meetings, on each person's own calendar, on team
+//! calendars and on practice-wide ones.
+//!
+//! An event has a title, a start and an end (or is all day), a type
+//! (appointment, deadline, reminder, internal meeting, client event), may
+//! name an applicant or a case, has participants (the practice's people and
+//! people outside by their address and time zone), reminders (minutes
+//! before), notes, and may repeat (an RFC 5545 rule, with occurrences
+//! removed or changed one by one). A deadline may be critical.
+//!
+//! Time: an event keeps its instants and the IANA zone it was entered in.
+//! Each person reads it in their profile's zone. A repeating event keeps
+//! its wall-clock time in its own zone, so a weekly 9:00 meeting is at 9:00
+//! before and after daylight saving changes.
+//!
+//! Reminders are durable timers of the host: each fires once, is moved when
+//! the event moves and cancelled when it is deleted; one whose time passed
+//! while the server was stopped goes out late, once, and says so.
+//!
+//! ## How the code is laid out
+//!
+//! - [`rules`]: the calendar's rules as plain functions (time, recurrence,
+//!   validity, reminders, access), tested natively;
+//! - `data`: the documents (calendars, events, choices) and the reader;
+//! - `shown`: what a reader sees in a range, series expanded;
+//! - `effects`: saving and deleting, with timers and announcements;
+//! - `remind`: a reminder's timer, in the practice's words;
+//! - `api`: the JSON API; `pages`: the pages.
+//!
+//! The JSON API and pages are described in the module's README.
+
+use immcase_sdk::{Ctx, Plugin, Request, Response, Result, Router, Timer, export_plugin};
+
+pub mod api;
+mod data;
+mod effects;
+mod pages;
+pub mod remind;
+pub mod rules;
+mod shown;
+
+pub struct Calendar;
+
+impl Plugin for Calendar {
+    fn router() -> Router {
+        Router::new()
+            .get("/", pages::views::month)
+            .get("/month", pages::views::month)
+            .get("/week", pages::views::week)
+            .get("/day", pages::views::day)
+            .get("/agenda", pages::views::agenda)
+            .get("/new", pages::form::new_event)
+            .get("/calendar.css", pages::stylesheet)
+            .post("/shown", pages::choose_shown)
+            .get("/calendars", api::calendars)
+            .post("/calendars", api::create_calendar)
+            .patch("/calendars/:id", api::update_calendar)
+            .get("/events", page_or_api(pages::views::agenda, api::list))
+            .post("/events", page_or_api(pages::form::create, api::create))
+            .get("/events/:id", page_or_api(pages::event::show, api::show))
+            .post("/events/:id", pages::form::update)
+            .patch("/events/:id", api::patch)
+            .delete("/events/:id", api::delete)
+            .get("/events/:id/edit", pages::form::edit_event)
+            .post("/events/:id/delete", pages::event::delete)
+    }
+
+    fn on_timer(ctx: &Ctx, timer: Timer) -> Result<()> {
+        if timer.key.starts_with("remind:") {
+            return remind::fire(ctx, &timer);
+        }
+        ctx.log_warn(&format!("unknown timer {}", timer.key));
+        Ok(())
+    }
+}
+
+export_plugin!(Calendar);
+
+type Handler = fn(&Ctx, Request) -> Result<Response>;
+
+/// One route, answered by `page` for page requests (`/m/calendar/...`) and
+/// by `api` for the JSON API (`/api/v1/m/calendar/...`).
+fn page_or_api(page: Handler, api: Handler) -> impl Fn(&Ctx, Request) -> Result<Response> {
+    move |ctx, request| {
+        if request.is_page() {
+            page(ctx, request)
+        } else {
+            api(ctx, request)
+        }
+    }
+}

@@ -1,0 +1,761 @@
+//! The new-event and edit forms, and what they post. What someone typed is
+//! turned into the JSON API's fields and saved through the same rules; a
+//! mistake shows the form again with everything as typed and each problem
+//! beside its field.
+
+use immcase_sdk::html::{Element, Html, el, text};
+use immcase_sdk::{Ctx, Doc, Error, Request, Response, Result};
+use serde_json::{Map, Value, json};
+
+use super::{BASE, form_pairs, hidden, stylesheet_link};
+use crate::data::{self, Reader};
+use crate::effects;
+use crate::rules::event::{Event, NOTES_MAX, TITLE_MAX, plausible_email};
+use crate::rules::kinds::Kind;
+use crate::rules::when::{self, MINUTE};
+
+/// Lead times offered as boxes (minutes).
+const LEADS: [(i64, &str); 6] = [
+    (0, "At the time"),
+    (15, "15 minutes before"),
+    (60, "1 hour before"),
+    (1440, "1 day before"),
+    (4320, "3 days before"),
+    (10080, "1 week before"),
+];
+
+const REPEATS: [(&str, &str); 5] = [
+    ("", "Does not repeat"),
+    ("DAILY", "Every day"),
+    ("WEEKLY", "Every week"),
+    ("MONTHLY", "Every month"),
+    ("YEARLY", "Every year"),
+];
+
+/// The zones suggested first; any IANA name is accepted.
+const ZONES: [&str; 12] = [
+    "America/Toronto",
+    "America/Vancouver",
+    "America/Edmonton",
+    "America/Winnipeg",
+    "America/Halifax",
+    "America/St_Johns",
+    "America/Mexico_City",
+    "America/Bogota",
+    "America/Sao_Paulo",
+    "Europe/London",
+    "Asia/Kolkata",
+    "UTC",
+];
+
+/// What the form holds: as typed, every field a string.
+#[derive(Debug, Clone, Default)]
+pub struct Typed {
+    pub title: String,
+    pub kind: String,
+    pub calendar_id: String,
+    pub all_day: bool,
+    pub start: String,
+    pub end: String,
+    pub time_zone: String,
+    pub repeat: String,
+    pub repeat_until: String,
+    pub rrule: String,
+    pub record: String,
+    pub people: Vec<String>,
+    pub others: String,
+    pub leads: Vec<i64>,
+    pub other_lead: String,
+    pub critical: bool,
+    pub notes: String,
+    pub version: String,
+    pub occurrence: String,
+}
+
+impl Typed {
+    fn from_pairs(pairs: &[(String, String)]) -> Typed {
+        let mut t = Typed::default();
+        for (k, v) in pairs {
+            match k.as_str() {
+                "title" => t.title = v.clone(),
+                "type" => t.kind = v.clone(),
+                "calendar_id" => t.calendar_id = v.clone(),
+                "all_day" => t.all_day = true,
+                "start" => t.start = v.clone(),
+                "end" => t.end = v.clone(),
+                "time_zone" => t.time_zone = v.clone(),
+                "repeat" => t.repeat = v.clone(),
+                "repeat_until" => t.repeat_until = v.clone(),
+                "rrule" => t.rrule = v.clone(),
+                "record" => t.record = v.clone(),
+                "people" => t.people.push(v.clone()),
+                "others" => t.others = v.clone(),
+                "lead" => t.leads.extend(v.parse::<i64>().ok()),
+                "other_lead" => t.other_lead = v.clone(),
+                "critical" => t.critical = true,
+                "notes" => t.notes = v.clone(),
+                "version" => t.version = v.clone(),
+                "occurrence" => t.occurrence = v.clone(),
+                _ => {}
+            }
+        }
+        t
+    }
+
+    /// The form filled from an event, its times in the event's own zone.
+    pub fn of(event: &Event) -> Typed {
+        let zone = when::zone_or_utc(&event.time_zone);
+        let (start, end) = if event.all_day {
+            let first = when::date_of(event.start, &zone);
+            let last = when::add_days(when::date_of(event.end, &zone), -1).max(first);
+            (format!("{first}T00:00"), format!("{last}T00:00"))
+        } else {
+            (
+                when::form_value(event.start, &zone),
+                when::form_value(event.end, &zone),
+            )
+        };
+        let (repeat, repeat_until, rrule) = match event.rrule.as_deref() {
+            None => (String::new(), String::new(), String::new()),
+            Some(rule) => match simple_repeat(rule) {
+                Some((freq, until)) => (freq, until, String::new()),
+                None => (String::new(), String::new(), rule.to_string()),
+            },
+        };
+        let record = match (&event.case_id, &event.applicant_id) {
+            (Some(case), _) => format!("case:{case}"),
+            (None, Some(applicant)) => format!("applicant:{applicant}"),
+            _ => String::new(),
+        };
+        let others = event
+            .participants
+            .iter()
+            .filter(|p| p.person_id.is_none())
+            .filter_map(|p| {
+                let email = p.email.clone()?;
+                let mut line = email;
+                if !p.name.is_empty() || p.time_zone.is_some() {
+                    line.push_str(&format!(", {}", p.name));
+                }
+                if let Some(zone) = &p.time_zone {
+                    line.push_str(&format!(", {zone}"));
+                }
+                Some(line)
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let standard: Vec<i64> = LEADS.iter().map(|(m, _)| *m).collect();
+        Typed {
+            title: event.title.clone(),
+            kind: event.kind.key().into(),
+            calendar_id: event.calendar_id.clone(),
+            all_day: event.all_day,
+            start,
+            end,
+            time_zone: event.time_zone.clone(),
+            repeat,
+            repeat_until,
+            rrule,
+            record,
+            people: event.people().map(str::to_string).collect(),
+            others,
+            leads: event
+                .reminders
+                .iter()
+                .copied()
+                .filter(|m| standard.contains(m))
+                .collect(),
+            other_lead: event
+                .reminders
+                .iter()
+                .filter(|m| !standard.contains(m))
+                .map(|m| m.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            critical: event.critical,
+            notes: event.notes.clone(),
+            version: String::new(),
+            occurrence: String::new(),
+        }
+    }
+
+    /// The JSON API's fields for what was typed; problems with fields that
+    /// only the form has (`record`, `others`, `other_lead`) are named.
+    fn to_input(
+        &self,
+        ctx: &Ctx,
+    ) -> std::result::Result<Map<String, Value>, Vec<(String, String)>> {
+        let mut problems = Vec::new();
+        let mut input = Map::new();
+        input.insert("title".into(), json!(self.title));
+        input.insert("type".into(), json!(self.kind));
+        input.insert("calendar_id".into(), json!(self.calendar_id));
+        input.insert("all_day".into(), json!(self.all_day));
+        input.insert("time_zone".into(), json!(self.time_zone.trim()));
+        if self.all_day {
+            // Dates only; the last day is included.
+            input.insert("start".into(), json!(date_part(&self.start)));
+            let end = if self.end.trim().is_empty() {
+                date_part(&self.start)
+            } else {
+                date_part(&self.end)
+            };
+            match when::parse_date(&end) {
+                Ok(last) => {
+                    input.insert("end".into(), json!(when::next_day(last).to_string()));
+                }
+                Err(e) => problems.push(("end".into(), e)),
+            }
+        } else {
+            input.insert("start".into(), json!(self.start));
+            if !self.end.trim().is_empty() {
+                input.insert("end".into(), json!(self.end));
+            }
+        }
+        let rrule = if !self.rrule.trim().is_empty() {
+            self.rrule.trim().to_string()
+        } else if !self.repeat.is_empty() {
+            let mut rule = format!("FREQ={}", self.repeat);
+            if !self.repeat_until.trim().is_empty() {
+                match when::parse_date(&self.repeat_until) {
+                    Ok(d) => rule.push_str(&format!(";UNTIL={}", d.strftime("%Y%m%dT235959"))),
+                    Err(e) => problems.push(("repeat_until".into(), e)),
+                }
+            }
+            rule
+        } else {
+            String::new()
+        };
+        input.insert("rrule".into(), json!(rrule));
+        let (applicant, case) = match record_link(ctx, &self.record) {
+            Ok(link) => link,
+            Err(e) => {
+                problems.push(("record".into(), e));
+                (None, None)
+            }
+        };
+        input.insert("applicant_id".into(), json!(applicant));
+        input.insert("case_id".into(), json!(case));
+        let mut participants: Vec<Value> = self
+            .people
+            .iter()
+            .map(|id| json!({ "person_id": id }))
+            .collect();
+        for line in self.others.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            let mut parts = line.split(',').map(str::trim);
+            let email = parts.next().unwrap_or_default();
+            let name = parts.next().unwrap_or_default();
+            let zone = parts.next().unwrap_or_default();
+            if !plausible_email(email) {
+                problems.push((
+                    "others".into(),
+                    format!("{email:?} is not an email address"),
+                ));
+                continue;
+            }
+            if !zone.is_empty()
+                && let Err(e) = when::zone(zone)
+            {
+                problems.push(("others".into(), e));
+                continue;
+            }
+            participants.push(json!({ "email": email, "name": name, "time_zone": (!zone.is_empty()).then_some(zone) }));
+        }
+        input.insert("participants".into(), Value::Array(participants));
+        let mut leads = self.leads.clone();
+        for part in self
+            .other_lead
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            match part.parse::<i64>() {
+                Ok(m) => leads.push(m),
+                Err(_) => problems.push((
+                    "other_lead".into(),
+                    format!("{part:?} is not a number of minutes"),
+                )),
+            }
+        }
+        input.insert("reminders".into(), json!(leads));
+        input.insert("critical".into(), json!(self.critical));
+        input.insert("notes".into(), json!(self.notes));
+        if problems.is_empty() {
+            Ok(input)
+        } else {
+            Err(problems)
+        }
+    }
+}
+
+fn date_part(text: &str) -> String {
+    text.trim().get(..10).unwrap_or(text.trim()).to_string()
+}
+
+/// `FREQ=WEEKLY` or `FREQ=WEEKLY;UNTIL=...`: what the simple choices make.
+fn simple_repeat(rule: &str) -> Option<(String, String)> {
+    let mut freq = None;
+    let mut until = String::new();
+    for part in rule.split(';') {
+        match part.split_once('=')? {
+            ("FREQ", f) if REPEATS.iter().any(|(k, _)| *k == f) => freq = Some(f.to_string()),
+            ("UNTIL", u) if u.len() >= 8 => {
+                until = format!("{}-{}-{}", &u[..4], &u[4..6], &u[6..8]);
+            }
+            _ => return None,
+        }
+    }
+    freq.map(|f| (f, until))
+}
+
+/// The record the form's "Applicant or case" names: `applicant:{id}`,
+/// `case:{id}`, or a folio (`CAS014`); empty is none.
+fn record_link(
+    ctx: &Ctx,
+    typed: &str,
+) -> std::result::Result<(Option<String>, Option<String>), String> {
+    let typed = typed.trim();
+    if typed.is_empty() {
+        return Ok((None, None));
+    }
+    if let Some(id) = typed.strip_prefix("applicant:") {
+        return Ok((Some(id.to_string()), None));
+    }
+    if let Some(id) = typed.strip_prefix("case:") {
+        return Ok((None, Some(id.to_string())));
+    }
+    match ctx.case_by_folio(typed) {
+        Ok(Some(case)) => Ok((None, Some(case.id))),
+        Ok(None) => Err(format!(
+            "no case {typed}: pick an applicant or a case from the list, or type a folio such as CAS014"
+        )),
+        Err(e) => Err(e.message().to_string()),
+    }
+}
+
+/// `GET /new` (page): the form, set to 9:00 on `?date=` (a day clicked in
+/// the month) or to `?start=` (an hour clicked in the week or day view),
+/// and to `?applicant=` or `?case=` (from a record's Calendar tab).
+pub fn new_event(ctx: &Ctx, request: Request) -> Result<Response> {
+    let reader = Reader::of(ctx)?;
+    let zone = reader.zone();
+    let start = request
+        .query_param("start")
+        .and_then(|s| when::parse_instant(&s, &zone).ok())
+        .or_else(|| {
+            request
+                .query_param("date")
+                .and_then(|d| when::parse_date(&d).ok())
+                .map(|d| when::day_start(d, &zone) + 9 * 60 * MINUTE)
+        })
+        .unwrap_or_else(|| {
+            // The next full hour.
+            let now = ctx.now();
+            now - now.rem_euclid(60 * MINUTE) + 60 * MINUTE
+        });
+    let mut typed = Typed {
+        kind: Kind::Appointment.key().into(),
+        calendar_id: data::own_calendar(ctx, &reader)?.id,
+        start: when::form_value(start, &zone),
+        end: when::form_value(start + 60 * MINUTE, &zone),
+        time_zone: reader.time_zone.clone(),
+        leads: Kind::Appointment.default_reminders(),
+        ..Typed::default()
+    };
+    for (param, prefix) in [("applicant", "applicant:"), ("case", "case:")] {
+        if let Some(id) = request.query_param(param).filter(|v| !v.is_empty()) {
+            typed.record = format!("{prefix}{id}");
+        }
+    }
+    Ok(Response::html(render(ctx, &reader, &typed, None, None)?).page_title("New event"))
+}
+
+/// `GET /events/:id/edit[?occurrence=]` (page).
+pub fn edit_event(ctx: &Ctx, request: Request) -> Result<Response> {
+    let reader = Reader::of(ctx)?;
+    let id = request.require_param("id")?;
+    let (doc, _) = effects::readable_event(ctx, &reader, id)?;
+    effects::writable_calendar(ctx, &reader, &doc.data.calendar_id)?;
+    let occurrence = crate::api::instant_param(&request, "occurrence", &reader)?
+        .filter(|_| doc.data.rrule.is_some());
+    let mut event = doc.data.clone();
+    if let Some(at) = occurrence {
+        // This occurrence only: its own times, no rule.
+        event.end = at + (event.end - event.start);
+        event.start = at;
+        event.rrule = None;
+    }
+    let mut typed = Typed::of(&event);
+    typed.version = doc.version.to_string();
+    typed.occurrence = occurrence.map(|o| o.to_string()).unwrap_or_default();
+    Ok(
+        Response::html(render(ctx, &reader, &typed, Some(&doc), None)?)
+            .page_title(&format!("Edit {}", doc.data.title)),
+    )
+}
+
+/// `POST /events` (page): saves a new event and goes to it.
+pub fn create(ctx: &Ctx, request: Request) -> Result<Response> {
+    let reader = Reader::of(ctx)?;
+    let typed = Typed::from_pairs(&form_pairs(&request));
+    let saved = typed
+        .to_input(ctx)
+        .map_err(Error::invalid_fields)
+        .and_then(|input| effects::create(ctx, &reader, &input));
+    match saved {
+        Ok(doc) => {
+            Ok(Response::redirect(&format!("{BASE}/events/{}", doc.id)).flash("Event saved."))
+        }
+        Err(e) if matches!(e.status(), 403 | 409 | 422) => {
+            Ok(
+                Response::html(render(ctx, &reader, &typed, None, Some(&e))?)
+                    .page_title("New event")
+                    .status(e.status()),
+            )
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// `POST /events/:id` (page): saves the changes (of one occurrence, when
+/// the form was for one) and goes back to the event.
+pub fn update(ctx: &Ctx, request: Request) -> Result<Response> {
+    let reader = Reader::of(ctx)?;
+    let id = request.require_param("id")?.to_string();
+    let typed = Typed::from_pairs(&form_pairs(&request));
+    let version = typed.version.parse::<u64>().ok();
+    let occurrence = typed.occurrence.parse::<i64>().ok();
+    let saved = typed
+        .to_input(ctx)
+        .map_err(Error::invalid_fields)
+        .and_then(|mut input| {
+            if occurrence.is_some() {
+                input.remove("rrule");
+            }
+            effects::update(ctx, &reader, &id, version, occurrence, &input)
+        });
+    match saved {
+        Ok(doc) => {
+            Ok(Response::redirect(&format!("{BASE}/events/{}", doc.id)).flash("Event saved."))
+        }
+        Err(e) if matches!(e.status(), 403 | 409 | 422) => {
+            let current = effects::readable_event(ctx, &reader, &id)
+                .ok()
+                .map(|(d, _)| d);
+            Ok(
+                Response::html(render(ctx, &reader, &typed, current.as_ref(), Some(&e))?)
+                    .page_title("Edit event")
+                    .status(e.status()),
+            )
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn render(
+    ctx: &Ctx,
+    reader: &Reader,
+    typed: &Typed,
+    editing: Option<&Doc<Event>>,
+    problem: Option<&Error>,
+) -> Result<Html> {
+    let problems = problem.map(|p| p.to_json()).unwrap_or(Value::Null);
+    let field_problem = |field: &str| {
+        problems["error"]["fields"][field]
+            .as_str()
+            .map(str::to_owned)
+    };
+    let label = |words: &str, input: Element, field: &str| {
+        let mut label = el("label").text(words).child(input);
+        if let Some(problem) = field_problem(field) {
+            label = label.child(el("span").class("field-error").text(&problem));
+        }
+        label
+    };
+    let action = match editing {
+        Some(doc) => format!("{BASE}/events/{}", doc.id),
+        None => format!("{BASE}/events"),
+    };
+    let mut form = el("form")
+        .class("stack event-form")
+        .attr("method", "post")
+        .attr("action", action);
+    if let Some(problem) = problem {
+        form = form.child(
+            el("p")
+                .class("form-error")
+                .attr("role", "alert")
+                .text(problem.message()),
+        );
+    }
+    if !typed.version.is_empty() {
+        form = form.child(hidden("version", &typed.version));
+    }
+    if !typed.occurrence.is_empty() {
+        form =
+            form.child(hidden("occurrence", &typed.occurrence))
+                .child(el("p").class("hint").text(
+                    "You are changing this occurrence only; the rest of the series stays as it is.",
+                ));
+    }
+    let writable: Vec<_> = data::readable(ctx, reader)?
+        .into_iter()
+        .filter(|c| c.data.writable_by(reader.viewer()))
+        .collect();
+    let calendars = el("select")
+        .attr("name", "calendar_id")
+        .children(writable.iter().map(|c| {
+            el("option")
+                .attr("value", &c.id)
+                .flag("selected", c.id == typed.calendar_id)
+                .text(&c.data.name)
+        }));
+    let kinds = el("select")
+        .attr("name", "type")
+        .children(Kind::ALL.iter().map(|k| {
+            el("option")
+                .attr("value", k.key())
+                .flag("selected", k.key() == typed.kind)
+                .text(k.label())
+        }));
+    let zones = el("datalist")
+        .attr("id", "zones")
+        .children(ZONES.iter().map(|z| el("option").attr("value", *z)));
+    let when_set = el("fieldset")
+        .child(el("legend").text("When"))
+        .child(
+            el("label")
+                .class("check")
+                .child(
+                    el("input")
+                        .attr("type", "checkbox")
+                        .attr("name", "all_day")
+                        .attr("value", "1")
+                        .flag("checked", typed.all_day),
+                )
+                .child(text("All day (deadlines, expiries): only the dates count")),
+        )
+        .child(
+            el("div")
+                .class("two")
+                .child(label(
+                    "Starts",
+                    el("input")
+                        .attr("type", "datetime-local")
+                        .attr("name", "start")
+                        .attr("value", &typed.start)
+                        .flag("required", true),
+                    "start",
+                ))
+                .child(label(
+                    "Ends (for all day: the last day)",
+                    el("input")
+                        .attr("type", "datetime-local")
+                        .attr("name", "end")
+                        .attr("value", &typed.end),
+                    "end",
+                )),
+        )
+        .child(
+            label(
+                "Time zone",
+                el("input")
+                    .attr("name", "time_zone")
+                    .attr("list", "zones")
+                    .attr("value", &typed.time_zone)
+                    .attr("maxlength", "64")
+                    .attr("autocomplete", "off")
+                    .flag("required", true),
+                "time_zone",
+            )
+            .child(
+                el("small")
+                    .class("hint")
+                    .text("The times above are in this zone; everyone sees them in their own."),
+            ),
+        )
+        .child(zones);
+    let mut repeat = el("fieldset").child(el("legend").text("Repeats"));
+    if typed.occurrence.is_empty() {
+        repeat = repeat
+            .child(
+                el("div")
+                    .class("two")
+                    .child(label(
+                        "Repeats",
+                        el("select")
+                            .attr("name", "repeat")
+                            .children(REPEATS.iter().map(|(k, l)| {
+                                el("option")
+                                    .attr("value", *k)
+                                    .flag("selected", *k == typed.repeat)
+                                    .text(l)
+                            })),
+                        "repeat",
+                    ))
+                    .child(label(
+                        "Until (optional)",
+                        el("input")
+                            .attr("type", "date")
+                            .attr("name", "repeat_until")
+                            .attr("value", &typed.repeat_until),
+                        "repeat_until",
+                    )),
+            )
+            .child(label(
+                "Or a rule (RFC 5545 RRULE, for example FREQ=WEEKLY;BYDAY=MO,WE)",
+                el("input")
+                    .attr("name", "rrule")
+                    .attr("value", &typed.rrule)
+                    .attr("maxlength", "500")
+                    .attr("autocomplete", "off"),
+                "rrule",
+            ));
+    }
+    let colleagues = ctx.people_holding("module:calendar")?;
+    let people = el("div")
+        .class("people-choices")
+        .children(colleagues.iter().map(|p| {
+            el("label")
+                .class("check")
+                .child(
+                    el("input")
+                        .attr("type", "checkbox")
+                        .attr("name", "people")
+                        .attr("value", &p.id)
+                        .flag("checked", typed.people.contains(&p.id)),
+                )
+                .child(text(&p.display_name))
+        }));
+    let participants = el("fieldset")
+        .child(el("legend").text("Participants"))
+        .child(people)
+        .child(label(
+            "People outside the practice: one per line, email, name, time zone",
+            el("textarea")
+                .attr("name", "others")
+                .attr("rows", "2")
+                .attr(
+                    "placeholder",
+                    "ana.garcia@example.com, Ana García, America/Montreal",
+                )
+                .text(&typed.others),
+            "others",
+        ));
+    if let Some(problem) = field_problem("participants") {
+        // A problem the API names on the whole list.
+        form = form.child(
+            el("p")
+                .class("form-error")
+                .text(&format!("Participants: {problem}")),
+        );
+    }
+    let leads = el("div")
+        .class("reminder-choices")
+        .children(LEADS.iter().map(|(m, l)| {
+            el("label")
+                .class("check")
+                .child(
+                    el("input")
+                        .attr("type", "checkbox")
+                        .attr("name", "lead")
+                        .attr("value", m.to_string())
+                        .flag("checked", typed.leads.contains(m)),
+                )
+                .child(text(l))
+        }));
+    let reminders = el("fieldset")
+        .child(el("legend").text("Reminders"))
+        .child(leads)
+        .child(label(
+            "Other (minutes before, separated by commas)",
+            el("input").attr("name", "other_lead").attr("value", &typed.other_lead).attr("inputmode", "numeric"),
+            "other_lead",
+        ))
+        .child(el("p").class("hint").text("Deadlines start with 1 week, 3 days and 1 day before. Reminders come under your bell and by email."));
+    let reminders = match field_problem("reminders") {
+        Some(p) => reminders.child(el("span").class("field-error").text(&p)),
+        None => reminders,
+    };
+    form = form
+        .child(label(
+            "Title",
+            el("input")
+                .attr("name", "title")
+                .attr("value", &typed.title)
+                .attr("maxlength", TITLE_MAX.to_string())
+                .attr("placeholder", "CAS118 interview")
+                .flag("required", true),
+            "title",
+        ))
+        .child(
+            el("div")
+                .class("two")
+                .child(label("Type", kinds, "type"))
+                .child(label("Calendar", calendars, "calendar_id")),
+        )
+        .child(when_set)
+        .child(repeat)
+        .child(label(
+            "Applicant or case (optional)",
+            el("input")
+                .attr("name", "record")
+                .attr("value", &typed.record)
+                .attr("autocomplete", "off")
+                .attr("placeholder", "Type a name or a folio such as CAS014")
+                .attr("data-record-pick", "applicant case"),
+            "record",
+        ))
+        .child(participants)
+        .child(reminders)
+        .child(
+            el("label")
+                .class("check")
+                .child(
+                    el("input")
+                        .attr("type", "checkbox")
+                        .attr("name", "critical")
+                        .attr("value", "1")
+                        .flag("checked", typed.critical),
+                )
+                .child(text(
+                    "Critical deadline: missing it closes a door at IRCC (shown on the dashboard)",
+                )),
+        )
+        .child(match field_problem("critical") {
+            Some(p) => el("span").class("field-error").text(&p),
+            None => el("span"),
+        })
+        .child(label(
+            "Notes",
+            el("textarea")
+                .attr("name", "notes")
+                .attr("rows", "3")
+                .attr("maxlength", NOTES_MAX.to_string())
+                .text(&typed.notes),
+            "notes",
+        ))
+        .child(
+            el("button")
+                .class("primary")
+                .attr("type", "submit")
+                .text("Save"),
+        );
+    let heading = match editing {
+        Some(doc) => format!("Edit {}", doc.data.title),
+        None => "New event".to_string(),
+    };
+    let back = match editing {
+        Some(doc) => format!("{BASE}/events/{}", doc.id),
+        None => format!("{BASE}/"),
+    };
+    Ok(Html::from_iter([
+        stylesheet_link().render(),
+        el("section")
+            .class("event-edit")
+            .child(el("p").child(el("a").attr("href", back).text("‹ Back")))
+            .child(el("h1").text(&heading))
+            .child(form)
+            .render(),
+    ]))
+}
