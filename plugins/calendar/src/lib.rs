@@ -28,17 +28,21 @@
 //! - `shown`: what a reader sees in a range, series expanded;
 //! - `effects`: saving and deleting, with timers and announcements;
 //! - `remind`: a reminder's timer, in the practice's words;
+//! - `kept`: deadlines kept from records (passport expiries);
+//! - `reports`: per closed case, days open and meetings;
 //! - `api`: the JSON API; `pages`: the pages.
 //!
 //! The JSON API and pages are described in the module's README.
 
-use immcase_sdk::{Ctx, Plugin, Request, Response, Result, Router, Timer, export_plugin};
+use immcase_sdk::{Ctx, Event, Plugin, Request, Response, Result, Router, Timer, export_plugin};
 
 pub mod api;
 mod data;
 mod effects;
+mod kept;
 mod pages;
 pub mod remind;
+mod reports;
 pub mod rules;
 mod shown;
 
@@ -53,8 +57,11 @@ impl Plugin for Calendar {
             .get("/day", pages::views::day)
             .get("/agenda", pages::views::agenda)
             .get("/new", pages::form::new_event)
+            .get("/records", pages::linked::record_tab)
+            .get("/panel/deadlines", pages::linked::deadlines_panel)
             .get("/calendar.css", pages::stylesheet)
             .post("/shown", pages::choose_shown)
+            .get("/reports", reports::show)
             .get("/calendars", api::calendars)
             .post("/calendars", api::create_calendar)
             .patch("/calendars/:id", api::update_calendar)
@@ -66,6 +73,13 @@ impl Plugin for Calendar {
             .delete("/events/:id", api::delete)
             .get("/events/:id/edit", pages::form::edit_event)
             .post("/events/:id/delete", pages::event::delete)
+    }
+
+    fn on_event(ctx: &Ctx, event: Event) -> Result<()> {
+        if event.name == "case.closed" {
+            return reports::on_event(ctx, &event);
+        }
+        kept::on_event(ctx, &event)
     }
 
     fn on_timer(ctx: &Ctx, timer: Timer) -> Result<()> {

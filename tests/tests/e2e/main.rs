@@ -9,6 +9,7 @@ mod access;
 mod applicants;
 mod audit;
 mod calendar;
+mod calendar_records;
 mod case_programs;
 mod cases;
 mod dav;

@@ -4,6 +4,8 @@
 //! - `views`: month (the landing page), week, day and agenda;
 //! - `form`: the new-event and edit forms, and what they post;
 //! - `event`: one event, with what the reader may do with it;
+//! - `linked`: the Calendar tab of applicants and cases, and the
+//!   dashboard's panel of critical deadlines;
 //! - `calendar.css`: the grid and the colours, served at
 //!   `/m/calendar/calendar.css`.
 
@@ -20,6 +22,7 @@ use crate::shown::{Chosen, Shown};
 
 pub mod event;
 pub mod form;
+pub mod linked;
 pub mod views;
 
 pub const BASE: &str = "/m/calendar";
@@ -209,6 +212,13 @@ fn side_panel(
                 .children(boxes)
                 .child(el("button").attr("type", "submit").text("Show these")),
         )
+        .children(reader.manager.then(|| {
+            el("p").child(
+                el("a")
+                    .attr("href", format!("{BASE}/reports"))
+                    .text("Reports: time to close cases, meetings per case"),
+            )
+        }))
         .child(el("h2").text("Types"))
         .child(el("ul").class("legend").children(Kind::ALL.iter().map(|k| {
             el("li")

@@ -17,8 +17,8 @@ pub const TITLE_MAX: usize = 200;
 pub const NOTES_MAX: usize = 10_000;
 pub const PARTICIPANTS_MAX: usize = 100;
 pub const REMINDERS_MAX: usize = 10;
-/// The longest lead time of a reminder: 60 days.
-pub const LEAD_MAX: i64 = 60 * 24 * 60;
+/// The longest lead time of a reminder: a year (passport expiries).
+pub const LEAD_MAX: i64 = 366 * 24 * 60;
 /// The longest event: 31 days.
 pub const LENGTH_MAX: i64 = 31 * DAY;
 /// `last` of a series that goes on for ever.
@@ -443,7 +443,7 @@ fn reminders(value: &Value) -> Result<Vec<i64>, String> {
     for item in items {
         match item.as_i64() {
             Some(m) if (0..=LEAD_MAX).contains(&m) => list.push(m),
-            _ => return Err("each is 0 to 86400 minutes (60 days) before the start".into()),
+            _ => return Err("each is 0 to 527040 minutes (366 days) before the start".into()),
         }
     }
     list.sort_unstable_by(|a, b| b.cmp(a));
