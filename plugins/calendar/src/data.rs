@@ -151,6 +151,24 @@ pub fn readable_calendar(ctx: &Ctx, reader: &Reader, id: &str) -> Result<Doc<Cal
         .ok_or_else(|| Error::NotFound(format!("calendar {id}")))
 }
 
+/// What stands for a calendar the reader may not read, for the events in
+/// it they take part in: "Invited", read only.
+pub fn invited(calendar_id: &str) -> Doc<Calendar> {
+    Doc {
+        id: calendar_id.to_string(),
+        version: 0,
+        created_at: 0,
+        updated_at: 0,
+        data: Calendar {
+            name: "Invited".into(),
+            sharing: Sharing::Personal,
+            owner_id: None,
+            members: Vec::new(),
+            colour: "grey".into(),
+        },
+    }
+}
+
 /// The events of `calendar` that may cover `[from, to)`, earliest first:
 /// single events in the range and every series that has not ended by
 /// `from` (expanded by the caller).
@@ -199,4 +217,98 @@ pub fn events_where(ctx: &Ctx, field: &str, value: &str) -> Result<Vec<Doc<Event
 /// The reader's choice of calendars shown.
 pub fn choice(ctx: &Ctx, reader: &Reader) -> Result<Option<Doc<Preferences>>> {
     preferences(ctx).get(&reader.id)
+}
+
+/// Who takes part in what: one document per (event, person of the
+/// practice), so a person's events are found wherever they are kept (for
+/// their views and their free/busy).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Attendance {
+    pub person_id: String,
+    pub event_id: String,
+    pub first: i64,
+    pub last: i64,
+}
+
+pub fn attendance(_ctx: &Ctx) -> Collection<Attendance> {
+    Collection::new("attendance")
+}
+
+/// Saves an event (new when `current` is none) and who takes part in it.
+pub fn put_event(
+    ctx: &Ctx,
+    id: &str,
+    current: Option<&Doc<Event>>,
+    event: &Event,
+) -> Result<Doc<Event>> {
+    let saved = match current {
+        Some(doc) => events(ctx).update(id, event, doc.version)?,
+        None => events(ctx).insert(id, event)?,
+    };
+    attend(ctx, id, current.map(|d| &d.data), Some(&saved.data))?;
+    Ok(saved)
+}
+
+/// Deletes an event and its attendance (its timers are the caller's).
+pub fn remove_event(ctx: &Ctx, doc: &Doc<Event>) -> Result<()> {
+    events(ctx).delete(&doc.id, Some(doc.version))?;
+    attend(ctx, &doc.id, Some(&doc.data), None)
+}
+
+fn attend(ctx: &Ctx, id: &str, before: Option<&Event>, after: Option<&Event>) -> Result<()> {
+    let people = |e: Option<&Event>| -> Vec<String> {
+        e.map(|e| e.people().map(str::to_string).collect())
+            .unwrap_or_default()
+    };
+    let (old, new) = (people(before), people(after));
+    for person in old.iter().filter(|p| !new.contains(p)) {
+        attendance(ctx).delete(&format!("{id}:{person}"), None)?;
+    }
+    let Some(after) = after else {
+        return Ok(());
+    };
+    for person in new {
+        let key = format!("{id}:{person}");
+        let row = Attendance {
+            person_id: person,
+            event_id: id.to_string(),
+            first: after.first,
+            last: after.last,
+        };
+        match attendance(ctx).get(&key)? {
+            Some(doc) if doc.data == row => {}
+            Some(doc) => {
+                attendance(ctx).update(&key, &row, doc.version)?;
+            }
+            None => {
+                attendance(ctx).insert(&key, &row)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The events `person` takes part in that may cover `[from, to)`.
+pub fn attended_between(ctx: &Ctx, person: &str, from: i64, to: i64) -> Result<Vec<Doc<Event>>> {
+    let mut out = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = attendance(ctx)
+            .query()
+            .where_eq("person_id", person)
+            .where_op("first", Op::Lt, to)
+            .where_op("last", Op::Gte, from)
+            .limit(500)
+            .after(cursor)
+            .fetch()?;
+        for row in page.items {
+            if let Some(doc) = events(ctx).get(&row.data.event_id)? {
+                out.push(doc);
+            }
+        }
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return Ok(out),
+        }
+    }
 }

@@ -175,11 +175,11 @@ fn passport(ctx: &Ctx, applicant_id: &str) -> Result<()> {
         Some(doc) if same(&doc.data, &wanted) => Ok(()),
         Some(doc) => {
             wanted.sequence = doc.data.sequence + 1;
-            let saved = data::events(ctx).update(&key, &wanted, doc.version)?;
+            let saved = data::put_event(ctx, &key, Some(&doc), &wanted)?;
             effects::schedule_reminders(ctx, &key, Some(&doc.data), &saved.data)
         }
         None => {
-            let saved = data::events(ctx).insert(&key, &wanted)?;
+            let saved = data::put_event(ctx, &key, None, &wanted)?;
             effects::schedule_reminders(ctx, &key, None, &saved.data)
         }
     }
@@ -200,6 +200,5 @@ fn remove(ctx: &Ctx, key: &str) -> Result<()> {
     for lead in &doc.data.reminders {
         ctx.cancel_timer(&crate::rules::reminders::key(key, *lead))?;
     }
-    data::events(ctx).delete(key, Some(doc.version))?;
-    Ok(())
+    data::remove_event(ctx, &doc)
 }

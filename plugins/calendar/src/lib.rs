@@ -30,6 +30,7 @@
 //! - `remind`: a reminder's timer, in the practice's words;
 //! - `kept`: deadlines kept from records (passport expiries);
 //! - `reports`: per closed case, days open and meetings;
+//! - `availability`: colleagues' busy times, and when all are free;
 //! - `api`: the JSON API; `pages`: the pages.
 //!
 //! The JSON API and pages are described in the module's README.
@@ -37,6 +38,7 @@
 use immcase_sdk::{Ctx, Event, Plugin, Request, Response, Result, Router, Timer, export_plugin};
 
 pub mod api;
+mod availability;
 mod data;
 mod effects;
 mod kept;
@@ -62,6 +64,10 @@ impl Plugin for Calendar {
             .get("/calendar.css", pages::stylesheet)
             .post("/shown", pages::choose_shown)
             .get("/reports", reports::show)
+            .get(
+                "/availability",
+                page_or_api(availability::page, availability::api),
+            )
             .get("/calendars", api::calendars)
             .post("/calendars", api::create_calendar)
             .patch("/calendars/:id", api::update_calendar)

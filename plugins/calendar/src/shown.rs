@@ -88,7 +88,8 @@ pub fn occurrences(
         .collect()
 }
 
-/// Everything in `[from, to)` of `calendars`, earliest first.
+/// Everything in `[from, to)` of `calendars`, and what the reader takes
+/// part in elsewhere when their own calendar is among them, earliest first.
 pub fn between(
     ctx: &Ctx,
     reader: &Reader,
@@ -102,6 +103,18 @@ pub fn between(
         // A day's slack each side: all-day events are read in the reader's zone.
         for doc in data::events_between(ctx, &calendar.id, from - when::DAY, to + when::DAY)? {
             shown.extend(occurrences(&doc, calendar, from, to, &zone));
+        }
+    }
+    // What the reader takes part in, kept in calendars they do not read,
+    // shows with their own calendar.
+    let own = crate::rules::access::personal_id(&reader.id);
+    if calendars.iter().any(|c| c.id == own) {
+        for doc in data::attended_between(ctx, &reader.id, from - when::DAY, to + when::DAY)? {
+            if calendars.iter().any(|c| c.id == doc.data.calendar_id) {
+                continue;
+            }
+            let invited = data::invited(&doc.data.calendar_id);
+            shown.extend(occurrences(&doc, &invited, from, to, &zone));
         }
     }
     shown.sort_by(|a, b| {

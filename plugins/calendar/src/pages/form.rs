@@ -335,7 +335,8 @@ fn record_link(
 
 /// `GET /new` (page): the form, set to 9:00 on `?date=` (a day clicked in
 /// the month) or to `?start=` (an hour clicked in the week or day view),
-/// and to `?applicant=` or `?case=` (from a record's Calendar tab).
+/// to `?applicant=` or `?case=` (from a record's Calendar tab), and to
+/// `?type=` and `?people=a,b` (from team availability).
 pub fn new_event(ctx: &Ctx, request: Request) -> Result<Response> {
     let reader = Reader::of(ctx)?;
     let zone = reader.zone();
@@ -362,6 +363,18 @@ pub fn new_event(ctx: &Ctx, request: Request) -> Result<Response> {
         leads: Kind::Appointment.default_reminders(),
         ..Typed::default()
     };
+    if let Some(kind) = request.query_param("type").and_then(|k| Kind::parse(&k)) {
+        typed.kind = kind.key().into();
+        typed.leads = kind.default_reminders();
+    }
+    if let Some(people) = request.query_param("people") {
+        typed.people = people
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(str::to_string)
+            .collect();
+    }
     for (param, prefix) in [("applicant", "applicant:"), ("case", "case:")] {
         if let Some(id) = request.query_param(param).filter(|v| !v.is_empty()) {
             typed.record = format!("{prefix}{id}");
@@ -630,6 +643,16 @@ fn render(
     let participants = el("fieldset")
         .child(el("legend").text("Participants"))
         .child(people)
+        .child(
+            el("p").class("hint").child(
+                el("a")
+                    .attr(
+                        "href",
+                        format!("{BASE}/availability?date={}", date_part(&typed.start)),
+                    )
+                    .text("Check when colleagues are free"),
+            ),
+        )
         .child(label(
             "People outside the practice: one per line, email, name, time zone",
             el("textarea")

@@ -212,6 +212,13 @@ fn side_panel(
                 .children(boxes)
                 .child(el("button").attr("type", "submit").text("Show these")),
         )
+        .child(
+            el("p").child(
+                el("a")
+                    .attr("href", format!("{BASE}/availability?date={date}"))
+                    .text("Team availability"),
+            ),
+        )
         .children(reader.manager.then(|| {
             el("p").child(
                 el("a")
