@@ -6,6 +6,7 @@
 
 mod app_passwords;
 mod audit;
+mod calendar;
 mod files;
 mod harness;
 mod helpdesk;
