@@ -61,7 +61,6 @@ fn home_page(ctx: &Ctx, title: &str, problem: Option<&Error>) -> Result<Response
         el("input")
             .attr("name", "title")
             .attr("maxlength", "200")
-            .attr("placeholder", "Consultation with Ana Díaz")
             .attr("value", title)
             .flag("required", true),
     );
@@ -265,16 +264,17 @@ fn guest_section(guest: &str, lobby: bool, secured: bool) -> Element {
     let mut section = el("section")
         .class("guest-link")
         .child(el("h2").text("Link for clients"))
+        .child(el("p").class("hint").text(
+            "Send this link to the people you meet. It joins as a guest, without moderator rights.",
+        ))
         .child(
-            el("label")
-                .text("Send this link to the people you meet. It joins as a guest, without moderator rights.")
-                .child(
-                    el("input")
-                        .attr("id", "guest-link")
-                        .attr("type", "url")
-                        .attr("readonly", "readonly")
-                        .attr("value", guest),
-                ),
+            el("label").text("Guest link").child(
+                el("input")
+                    .attr("id", "guest-link")
+                    .attr("type", "url")
+                    .attr("readonly", "readonly")
+                    .attr("value", guest),
+            ),
         );
     if lobby {
         let how = if secured {

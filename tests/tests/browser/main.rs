@@ -20,3 +20,4 @@ mod search;
 mod search_settings;
 mod settings_pages;
 mod smoke;
+mod video_calls;
