@@ -113,6 +113,20 @@ async fn meeting_links_use_the_configured_address(backend: Backend) {
     assert!(room.starts_with("visa-interview-"), "{room}");
     assert_eq!(made["url"], format!("https://meet.jit.si/{room}"));
 
+    // The settings page explains the address.
+    let settings = admin
+        .get("/settings/modules/video-calls/settings")
+        .await
+        .expect_status(200);
+    for words in [
+        "Jitsi address",
+        "https://meet.jit.si",
+        "without ? or #",
+        "Token lifetime",
+    ] {
+        assert!(settings.text.contains(words), "{words}: {}", settings.text);
+    }
+
     // The practice's own server.
     let wrong = configure(
         &admin,
