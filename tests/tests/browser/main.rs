@@ -21,3 +21,4 @@ mod search;
 mod search_settings;
 mod settings_pages;
 mod smoke;
+mod video_calls;

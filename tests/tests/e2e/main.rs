@@ -55,3 +55,4 @@ mod sign_in;
 mod store_order;
 mod trash;
 mod trash_settings;
+mod video_calls;
