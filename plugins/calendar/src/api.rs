@@ -43,6 +43,7 @@ pub struct EventView {
     pub critical: bool,
     pub notes: String,
     pub video_url: Option<String>,
+    pub video_page: Option<String>,
     pub uid: String,
     pub sequence: u32,
 }
@@ -73,6 +74,7 @@ impl EventView {
             critical: event.critical,
             notes: event.notes.clone(),
             video_url: event.video_url.clone(),
+            video_page: event.video_page.clone(),
             uid: event.uid.clone(),
             sequence: event.sequence,
         }

@@ -8,6 +8,16 @@ use crate::data::{self, Reader};
 use crate::rules::access::Calendar;
 use crate::rules::event::{self, Event};
 use crate::rules::reminders::{self, Reminder};
+use crate::video;
+
+/// The "Add video call" switch, when the request has one.
+fn video_switch(input: &Map<String, Value>) -> Result<Option<bool>> {
+    match input.get("video") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(on)) => Ok(Some(*on)),
+        Some(_) => Err(Error::invalid_field("video", "must be true or false")),
+    }
+}
 
 /// Input problems as the 422 that names each field.
 fn invalid(problems: event::Problems) -> Error {
@@ -94,6 +104,7 @@ pub fn create(ctx: &Ctx, reader: &Reader, input: &Map<String, Value>) -> Result<
     };
     let mut event = event::apply(base, input, true).map_err(invalid)?;
     check_links(ctx, &mut event, None)?;
+    video::follow(ctx, &id, None, &mut event, video_switch(input)?)?;
     let doc = data::put_event(ctx, &id, None, &event)?;
     schedule_reminders(ctx, &doc.id, None, &doc.data)?;
     ctx.emit("calendar.event.created", &announced(&doc))?;
@@ -157,6 +168,7 @@ pub fn update(
     {
         event.sequence = before.sequence + 1;
     }
+    video::follow(ctx, id, Some(&before), &mut event, video_switch(input)?)?;
     let saved = data::put_event(ctx, id, Some(&doc), &event)?;
     schedule_reminders(ctx, id, Some(&before), &saved.data)?;
     ctx.emit("calendar.event.updated", &announced(&saved))?;
@@ -239,6 +251,9 @@ pub fn delete(
         gone.extend(data::events_where(ctx, "recurrence_of", id)?);
     }
     for doc in &gone {
+        if let (Some(call), None) = (&doc.data.video_id, &doc.data.recurrence_of) {
+            video::drop_call(ctx, &doc.id, call)?;
+        }
         for lead in &doc.data.reminders {
             ctx.cancel_timer(&reminders::key(&doc.id, *lead))?;
         }

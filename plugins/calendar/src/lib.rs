@@ -31,6 +31,7 @@
 //! - `kept`: deadlines kept from records (passport expiries);
 //! - `reports`: per closed case, days open and meetings;
 //! - `availability`: colleagues' busy times, and when all are free;
+//! - `video`: "Add video call", through the video-calls module's actions;
 //! - `api`: the JSON API; `pages`: the pages.
 //!
 //! The JSON API and pages are described in the module's README.
@@ -47,6 +48,7 @@ pub mod remind;
 mod reports;
 pub mod rules;
 mod shown;
+mod video;
 
 pub struct Calendar;
 

@@ -21,6 +21,7 @@ on_both_databases!(
     another_practice_never_sees_the_call,
     a_person_without_video_calls_is_refused,
     the_calendar_reaches_the_actions_through_the_host,
+    a_calendar_event_gets_a_call_that_follows_it,
 );
 
 const API: &str = "/api/v1/m/video-calls";
@@ -367,4 +368,120 @@ async fn the_calendar_reaches_the_actions_through_the_host(backend: Backend) {
         "{}",
         refused.text
     );
+}
+
+/// "Add video call" on a calendar event: a call on the configured address
+/// with a guest token signed with the secret, following the event's time,
+/// gone with the event; no switch without the module.
+async fn a_calendar_event_gets_a_call_that_follows_it(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let admin = server.admin().await;
+    admin.set_module("calendar", true).await;
+    admin.set_module("video-calls", true).await;
+    configure(
+        &admin,
+        json!({ "base_url": "https://meet.example.org", "jwt_app_id": "immcase", "jwt_secret": SECRET }),
+    )
+    .await
+    .expect_status(200);
+    let form = admin
+        .get("/m/calendar/new?date=2030-01-15")
+        .await
+        .expect_status(200)
+        .text;
+    assert!(form.contains("Add video call"), "{form}");
+    let event = admin
+        .post(
+            "/api/v1/m/calendar/events",
+            json!({ "title": "Interview Ana Díaz", "start": "2030-01-15T10:00", "video": true }),
+        )
+        .await
+        .expect_status(201)
+        .body;
+    let link = event["video_url"].as_str().unwrap();
+    assert!(
+        link.starts_with("https://meet.example.org/interview-ana-d"),
+        "{link}"
+    );
+    let claims = verified(&token_of(link), SECRET);
+    assert_eq!(claims["context"]["user"]["moderator"], "false");
+    let page = event["video_page"].as_str().unwrap();
+    let call_id = page.rsplit('/').next().unwrap();
+    let call = admin
+        .get(&format!("{API}/meetings/{call_id}"))
+        .await
+        .expect_status(200)
+        .body;
+    assert_eq!(call["event_id"], event["id"]);
+    assert_eq!(call["url"], event["video_url"]);
+    let shown = admin
+        .get(&format!(
+            "/m/calendar/events/{}",
+            event["id"].as_str().unwrap()
+        ))
+        .await
+        .expect_status(200)
+        .text;
+    assert!(shown.contains(&format!("href=\"{page}\"")) && shown.contains("Join the video call"));
+
+    // The event moves: the call follows.
+    let moved = admin
+        .patch(
+            &format!(
+                "/api/v1/m/calendar/events/{}",
+                event["id"].as_str().unwrap()
+            ),
+            json!({ "start": "2030-01-16T14:00" }),
+        )
+        .await
+        .expect_status(200);
+    assert_eq!(
+        moved.body["video_url"].as_str().unwrap().split('?').next(),
+        link.split('?').next()
+    );
+    let call = admin
+        .get(&format!("{API}/meetings/{call_id}"))
+        .await
+        .expect_status(200)
+        .body;
+    let start = call["starts_at"].as_i64().unwrap();
+    assert_eq!(
+        jiff::Timestamp::from_millisecond(start)
+            .unwrap()
+            .to_string(),
+        "2030-01-16T19:00:00Z"
+    );
+    // Deleted with the event.
+    admin
+        .delete(&format!(
+            "/api/v1/m/calendar/events/{}",
+            event["id"].as_str().unwrap()
+        ))
+        .await
+        .expect_status(204);
+    admin
+        .get(&format!("{API}/meetings/{call_id}"))
+        .await
+        .expect_status(404);
+    // Without the module, no switch, and asking for a call is refused.
+    admin.set_module("video-calls", false).await;
+    let form = admin
+        .get("/m/calendar/new?date=2030-01-15")
+        .await
+        .expect_status(200)
+        .text;
+    assert!(!form.contains("Add video call"));
+    let refused = admin
+        .post(
+            "/api/v1/m/calendar/events",
+            json!({ "title": "Call", "start": "2030-01-15T10:00", "video": true }),
+        )
+        .await
+        .expect_status(422);
+    assert!(
+        refused.body["error"]["fields"]["video"].is_string(),
+        "{}",
+        refused.text
+    );
+    server.stop().await;
 }

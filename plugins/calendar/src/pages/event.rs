@@ -134,14 +134,21 @@ fn render(
     };
     facts.push(("Reminders", text(&reminders)));
     if let Some(url) = &event.video_url {
-        facts.push((
-            "Video call",
-            el("a")
-                .attr("href", url)
-                .attr("rel", "noopener")
-                .text(url)
-                .render(),
-        ));
+        // The call's page (moderators join from it), and the guest link.
+        let mut call = el("div");
+        if let Some(page) = &event.video_page {
+            call = call.child(
+                el("a")
+                    .class("button primary")
+                    .attr("href", page)
+                    .text("Join the video call"),
+            );
+        }
+        let guest = el("p")
+            .class("hint")
+            .text("Link for clients and people outside: ")
+            .child(el("a").attr("href", url).attr("rel", "noopener").text(url));
+        facts.push(("Video call", call.child(guest).render()));
     }
     if !event.notes.is_empty() {
         facts.push(("Notes", el("div").class("pre").text(&event.notes).render()));

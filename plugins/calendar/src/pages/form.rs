@@ -68,6 +68,9 @@ pub struct Typed {
     pub other_lead: String,
     pub critical: bool,
     pub notes: String,
+    /// The video switch: shown (`video_offered`) and on.
+    pub video_offered: bool,
+    pub video: bool,
     pub version: String,
     pub occurrence: String,
 }
@@ -93,6 +96,8 @@ impl Typed {
                 "lead" => t.leads.extend(v.parse::<i64>().ok()),
                 "other_lead" => t.other_lead = v.clone(),
                 "critical" => t.critical = true,
+                "video" => t.video = true,
+                "video_offered" => t.video_offered = true,
                 "notes" => t.notes = v.clone(),
                 "version" => t.version = v.clone(),
                 "occurrence" => t.occurrence = v.clone(),
@@ -174,6 +179,8 @@ impl Typed {
                 .join(", "),
             critical: event.critical,
             notes: event.notes.clone(),
+            video_offered: false,
+            video: event.video_id.is_some(),
             version: String::new(),
             occurrence: String::new(),
         }
@@ -280,6 +287,9 @@ impl Typed {
         input.insert("reminders".into(), json!(leads));
         input.insert("critical".into(), json!(self.critical));
         input.insert("notes".into(), json!(self.notes));
+        if self.video_offered {
+            input.insert("video".into(), json!(self.video));
+        }
         if problems.is_empty() {
             Ok(input)
         } else {
@@ -463,6 +473,30 @@ pub fn update(ctx: &Ctx, request: Request) -> Result<Response> {
         }
         Err(e) => Err(e),
     }
+}
+
+/// "Add video call", when the video-calls module is there for the reader
+/// (or the event already has a call).
+fn video_switch(ctx: &Ctx, typed: &Typed) -> Option<Element> {
+    if !typed.video && !crate::video::available(ctx) {
+        return None;
+    }
+    Some(
+        el("div").child(hidden("video_offered", "1")).child(
+            el("label")
+                .class("check")
+                .child(
+                    el("input")
+                        .attr("type", "checkbox")
+                        .attr("name", "video")
+                        .attr("value", "1")
+                        .flag("checked", typed.video),
+                )
+                .child(text(
+                    "Add video call (a Jitsi link in the event and its invitations)",
+                )),
+        ),
+    )
 }
 
 fn render(
@@ -749,6 +783,7 @@ fn render(
             Some(p) => el("span").class("field-error").text(&p),
             None => el("span"),
         })
+        .children(video_switch(ctx, typed))
         .child(label(
             "Notes",
             el("textarea")
