@@ -153,6 +153,21 @@ impl Api {
         Resp::read(res).await
     }
 
+    /// Posts `body` as `content_type` (an iCalendar file, say), as API
+    /// clients do: with the CSRF header.
+    pub async fn send_text(&self, path: &str, content_type: &str, body: &str) -> Resp {
+        let res = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("x-requested-with", "immcase")
+            .header("content-type", content_type)
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("the server answers");
+        Resp::read(res).await
+    }
+
     /// Posts an HTML form (urlencoded), as a browser does: no CSRF header,
     /// so the form must carry its `_csrf` token.
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Resp {

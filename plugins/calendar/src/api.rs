@@ -227,10 +227,12 @@ pub struct CalendarView {
     pub members: Vec<String>,
     pub writable: bool,
     pub shown: bool,
+    /// The reader's private subscription address (iCalendar, no session).
+    pub feed_url: String,
 }
 
 impl CalendarView {
-    pub fn of(doc: &Doc<Calendar>, reader: &Reader, shown: bool) -> CalendarView {
+    pub fn of(doc: &Doc<Calendar>, reader: &Reader, shown: bool, feed_url: String) -> CalendarView {
         CalendarView {
             id: doc.id.clone(),
             version: doc.version,
@@ -245,6 +247,7 @@ impl CalendarView {
             members: doc.data.members.clone(),
             writable: doc.data.writable_by(reader.viewer()),
             shown,
+            feed_url,
         }
     }
 }
@@ -254,11 +257,17 @@ impl CalendarView {
 pub fn calendars(ctx: &Ctx, _request: Request) -> Result<Response> {
     let reader = Reader::of(ctx)?;
     let chosen = shown::chosen(ctx, &reader, None)?;
-    let items: Vec<CalendarView> = chosen
-        .all
-        .iter()
-        .map(|c| CalendarView::of(c, &reader, chosen.shown.iter().any(|s| s.id == c.id)))
-        .collect();
+    let mut known = crate::feeds::of_reader(ctx, &reader)?;
+    let mut items = Vec::new();
+    for c in &chosen.all {
+        let feed_url = crate::feeds::url(ctx, &reader, &c.id, &mut known)?;
+        items.push(CalendarView::of(
+            c,
+            &reader,
+            chosen.shown.iter().any(|s| s.id == c.id),
+            feed_url,
+        ));
+    }
     Ok(Response::json(
         &json!({ "items": items, "next_cursor": null }),
     ))
@@ -283,7 +292,10 @@ pub fn create_calendar(ctx: &Ctx, request: Request) -> Result<Response> {
     let input: CalendarInput = request.json()?;
     let calendar = crate::effects::calendar_from(ctx, Calendar::default(), input, true)?;
     let doc = data::calendars(ctx).insert(&immcase_sdk::new_id(), &calendar)?;
-    Ok(Response::created(&CalendarView::of(&doc, &reader, true)))
+    let feed_url = crate::feeds::url(ctx, &reader, &doc.id, &mut Vec::new())?;
+    Ok(Response::created(&CalendarView::of(
+        &doc, &reader, true, feed_url,
+    )))
 }
 
 /// `PATCH /calendars/:id` (holders of `calendar.manage`): its name,
@@ -302,5 +314,33 @@ pub fn update_calendar(ctx: &Ctx, request: Request) -> Result<Response> {
     }
     let calendar = crate::effects::calendar_from(ctx, doc.data.clone(), input, false)?;
     let saved = data::calendars(ctx).update(id, &calendar, doc.version)?;
-    Ok(Response::json(&CalendarView::of(&saved, &reader, true)))
+    let mut known = crate::feeds::of_reader(ctx, &reader)?;
+    let feed_url = crate::feeds::url(ctx, &reader, id, &mut known)?;
+    Ok(Response::json(&CalendarView::of(
+        &saved, &reader, true, feed_url,
+    )))
+}
+
+/// `DELETE /calendars/:id/feed`: the reader's subscription address of the
+/// calendar stops working (a new one comes with the next listing).
+pub fn revoke_feed(ctx: &Ctx, request: Request) -> Result<Response> {
+    let reader = Reader::of(ctx)?;
+    let id = request.require_param("id")?;
+    data::readable_calendar(ctx, &reader, id)?;
+    crate::feeds::revoke(ctx, &reader, id)?;
+    Ok(Response::no_content())
+}
+
+/// `POST /import?calendar=ID` with an iCalendar body: the events imported
+/// (by UID: again is an update), and those skipped with why.
+pub fn import(ctx: &Ctx, request: Request) -> Result<Response> {
+    let reader = Reader::of(ctx)?;
+    let calendar = match request.query_param("calendar").filter(|c| !c.is_empty()) {
+        Some(id) => id,
+        None => data::own_calendar(ctx, &reader)?.id,
+    };
+    let text = std::str::from_utf8(request.body())
+        .map_err(|_| Error::invalid_field("file", "iCalendar is UTF-8 text"))?;
+    let outcome = crate::import::import(ctx, &reader, &calendar, text)?;
+    Ok(Response::json(&outcome))
 }

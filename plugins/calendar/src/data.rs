@@ -148,7 +148,7 @@ pub fn readable_calendar(ctx: &Ctx, reader: &Reader, id: &str) -> Result<Doc<Cal
     calendars(ctx)
         .get(id)?
         .filter(|c| c.data.readable_by(reader.viewer()))
-        .ok_or_else(|| Error::NotFound(format!("calendar {id}")))
+        .ok_or_else(|| Error::NotFound(format!("no calendar {id:?} that you may read")))
 }
 
 /// What stands for a calendar the reader may not read, for the events in

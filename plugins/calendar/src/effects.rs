@@ -89,6 +89,18 @@ fn check_links(ctx: &Ctx, event: &mut Event, before: Option<&Event>) -> Result<(
 
 /// A new event in the calendar the input names (or the reader's own).
 pub fn create(ctx: &Ctx, reader: &Reader, input: &Map<String, Value>) -> Result<Doc<Event>> {
+    create_with_uid(ctx, reader, input, "", &[])
+}
+
+/// A new event keeping the `uid` another calendar gave it (a new one when
+/// empty) and the occurrences it dropped.
+pub fn create_with_uid(
+    ctx: &Ctx,
+    reader: &Reader,
+    input: &Map<String, Value>,
+    uid: &str,
+    except: &[i64],
+) -> Result<Doc<Event>> {
     let calendar_id = match input.get("calendar_id") {
         Some(Value::String(id)) if !id.trim().is_empty() => id.trim().to_string(),
         _ => data::own_calendar(ctx, reader)?.id,
@@ -98,7 +110,12 @@ pub fn create(ctx: &Ctx, reader: &Reader, input: &Map<String, Value>) -> Result<
     let base = Event {
         calendar_id,
         time_zone: reader.time_zone.clone(),
-        uid: format!("{id}@immcase"),
+        uid: if uid.is_empty() {
+            format!("{id}@immcase")
+        } else {
+            uid.to_string()
+        },
+        except: except.to_vec(),
         created_by: Some(reader.id.clone()),
         ..Event::default()
     };

@@ -32,6 +32,8 @@
 //! - `reports`: per closed case, days open and meetings;
 //! - `availability`: colleagues' busy times, and when all are free;
 //! - `video`: "Add video call", through the video-calls module's actions;
+//! - `ics`: iCalendar in and out; `feeds`: private subscription feeds;
+//!   `import`: iCalendar files into a calendar;
 //! - `api`: the JSON API; `pages`: the pages.
 //!
 //! The JSON API and pages are described in the module's README.
@@ -42,6 +44,9 @@ pub mod api;
 mod availability;
 mod data;
 mod effects;
+mod feeds;
+pub mod ics;
+mod import;
 mod kept;
 mod pages;
 pub mod remind;
@@ -70,6 +75,14 @@ impl Plugin for Calendar {
                 "/availability",
                 page_or_api(availability::page, availability::api),
             )
+            .get("/sync", pages::sync::page)
+            .post(
+                "/import",
+                page_or_api(pages::sync::import_file, api::import),
+            )
+            .get("/feeds/:token", feeds::serve)
+            .post("/calendars/:id/feed", pages::sync::new_address)
+            .delete("/calendars/:id/feed", api::revoke_feed)
             .get("/calendars", api::calendars)
             .post("/calendars", api::create_calendar)
             .patch("/calendars/:id", api::update_calendar)

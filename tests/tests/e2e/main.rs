@@ -10,6 +10,7 @@ mod applicants;
 mod audit;
 mod calendar;
 mod calendar_records;
+mod calendar_sync;
 mod calendar_team;
 mod case_programs;
 mod cases;

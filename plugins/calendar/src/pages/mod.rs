@@ -4,6 +4,7 @@
 //! - `views`: month (the landing page), week, day and agenda;
 //! - `form`: the new-event and edit forms, and what they post;
 //! - `event`: one event, with what the reader may do with it;
+//! - `sync`: subscription addresses and importing files;
 //! - `linked`: the Calendar tab of applicants and cases, and the
 //!   dashboard's panel of critical deadlines;
 //! - `calendar.css`: the grid and the colours, served at
@@ -23,6 +24,7 @@ use crate::shown::{Chosen, Shown};
 pub mod event;
 pub mod form;
 pub mod linked;
+pub mod sync;
 pub mod views;
 
 pub const BASE: &str = "/m/calendar";
