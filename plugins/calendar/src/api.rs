@@ -103,8 +103,9 @@ pub fn instant_param(request: &Request, name: &str, reader: &Reader) -> Result<O
         .map_err(|e| Error::invalid_field(name, &e))
 }
 
-/// `GET /events?from=&to=[&calendar=a,b]`: every event and occurrence in
-/// the range, earliest first; or `?applicant=` / `?case=`: every event
+/// `GET /events?from=&to=[&calendar=a,b][&expand=false]`: every event and
+/// occurrence in the range, earliest first (with `expand=false`, each
+/// series once as stored, for clients that expand rules themselves); or `?applicant=` / `?case=`: every event
 /// linked to that record.
 pub fn list(ctx: &Ctx, request: Request) -> Result<Response> {
     let reader = Reader::of(ctx)?;
@@ -141,6 +142,18 @@ pub fn list(ctx: &Ctx, request: Request) -> Result<Response> {
     }
     let only = request.query_param("calendar");
     let chosen = shown::chosen(ctx, &reader, only.as_deref())?;
+    if request.query_param("expand").as_deref() == Some("false") {
+        // As stored: each series once, not its occurrences.
+        let mut items = Vec::new();
+        for calendar in &chosen.shown {
+            for doc in data::events_between(ctx, &calendar.id, from, to)? {
+                items.push(EventView::of_doc(&doc));
+            }
+        }
+        return Ok(Response::json(
+            &json!({ "items": items, "next_cursor": null }),
+        ));
+    }
     let items: Vec<EventView> = shown::between(ctx, &reader, &chosen.shown, from, to)?
         .iter()
         .map(EventView::of_shown)
