@@ -89,17 +89,18 @@ fn check_links(ctx: &Ctx, event: &mut Event, before: Option<&Event>) -> Result<(
 
 /// A new event in the calendar the input names (or the reader's own).
 pub fn create(ctx: &Ctx, reader: &Reader, input: &Map<String, Value>) -> Result<Doc<Event>> {
-    create_with_uid(ctx, reader, input, "", &[])
+    create_with_uid(ctx, reader, input, "", &[], None)
 }
 
 /// A new event keeping the `uid` another calendar gave it (a new one when
-/// empty) and the occurrences it dropped.
+/// empty), the occurrences it dropped and the name a CalDAV client gave it.
 pub fn create_with_uid(
     ctx: &Ctx,
     reader: &Reader,
     input: &Map<String, Value>,
     uid: &str,
     except: &[i64],
+    dav_name: Option<&str>,
 ) -> Result<Doc<Event>> {
     let calendar_id = match input.get("calendar_id") {
         Some(Value::String(id)) if !id.trim().is_empty() => id.trim().to_string(),
@@ -116,6 +117,7 @@ pub fn create_with_uid(
             uid.to_string()
         },
         except: except.to_vec(),
+        dav_name: dav_name.map(str::to_string),
         created_by: Some(reader.id.clone()),
         ..Event::default()
     };
@@ -404,4 +406,22 @@ pub fn calendar_from(
     } else {
         Err(invalid(problems))
     }
+}
+
+/// Sets the occurrences a series leaves out (as a calendar client sends
+/// them), with its reminders following.
+pub fn set_exceptions(ctx: &Ctx, id: &str, mut except: Vec<i64>) -> Result<()> {
+    let doc = data::events(ctx)
+        .get(id)?
+        .ok_or_else(|| Error::NotFound(format!("event {id}")))?;
+    except.sort_unstable();
+    except.dedup();
+    if doc.data.except == except {
+        return Ok(());
+    }
+    let mut event = doc.data.clone();
+    event.except = except;
+    event.index();
+    let saved = data::put_event(ctx, id, Some(&doc), &event)?;
+    schedule_reminders(ctx, id, Some(&doc.data), &saved.data)
 }

@@ -31,7 +31,7 @@ pub struct Skipped {
     pub reason: String,
 }
 
-fn input_of(e: &Incoming) -> Map<String, Value> {
+pub fn input_of(e: &Incoming) -> Map<String, Value> {
     let zone = when::zone_or_utc(&e.time_zone);
     let at = |ms: i64| {
         if e.all_day {
@@ -85,7 +85,8 @@ pub fn import(ctx: &Ctx, reader: &Reader, calendar: &str, text: &str) -> Result<
         input.insert("calendar_id".into(), json!(calendar));
         let result = match by_uid(ctx, calendar, &e.uid)? {
             Some(doc) => effects::update(ctx, reader, &doc.id, None, None, &input).map(|_| false),
-            None => effects::create_with_uid(ctx, reader, &input, &e.uid, &e.exdates).map(|_| true),
+            None => effects::create_with_uid(ctx, reader, &input, &e.uid, &e.exdates, None)
+                .map(|_| true),
         };
         match result {
             Ok(true) => outcome.created += 1,

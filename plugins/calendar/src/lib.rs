@@ -34,6 +34,7 @@
 //! - `video`: "Add video call", through the video-calls module's actions;
 //! - `ics`: iCalendar in and out; `feeds`: private subscription feeds;
 //!   `import`: iCalendar files into a calendar;
+//! - `caldav`: CalDAV for phones and desktop calendars;
 //! - `api`: the JSON API; `pages`: the pages.
 //!
 //! The JSON API and pages are described in the module's README.
@@ -42,6 +43,7 @@ use immcase_sdk::{Ctx, Event, Plugin, Request, Response, Result, Router, Timer, 
 
 pub mod api;
 mod availability;
+mod caldav;
 mod data;
 mod effects;
 mod feeds;
@@ -59,7 +61,26 @@ pub struct Calendar;
 
 impl Plugin for Calendar {
     fn router() -> Router {
-        Router::new()
+        let mut router = Router::new();
+        // CalDAV: every method, below the DAV mount the host serves.
+        for method in [
+            "OPTIONS",
+            "PROPFIND",
+            "REPORT",
+            "GET",
+            "HEAD",
+            "PUT",
+            "DELETE",
+            "PROPPATCH",
+            "MKCALENDAR",
+        ] {
+            router = router.route(method, caldav::ROOT, caldav::handle).route(
+                method,
+                &format!("{}/*rest", caldav::ROOT),
+                caldav::handle,
+            );
+        }
+        router
             .get("/", pages::views::month)
             .get("/month", pages::views::month)
             .get("/week", pages::views::week)

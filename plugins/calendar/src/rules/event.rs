@@ -88,6 +88,10 @@ pub struct Event {
     pub sequence: u32,
     #[serde(default)]
     pub created_by: Option<String>,
+    /// Its resource name in CalDAV when a client chose one (`{id}.ics`
+    /// otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dav_name: Option<String>,
     /// Kept by the calendar itself (`passport:{applicant}`): a deadline
     /// that follows a record's date.
     #[serde(default)]
