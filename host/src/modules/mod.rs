@@ -35,6 +35,7 @@ mod public;
 pub mod routes;
 pub mod store;
 
+pub(crate) use dispatch::answer as answer_http;
 pub use immcase_manifest as manifest;
 pub use immcase_runtime::{ModuleEngine, ModuleSource, bindings};
 
