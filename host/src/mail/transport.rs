@@ -159,7 +159,7 @@ mod tests {
         };
         let raw = build_message(letter).unwrap().formatted();
         let parsed = mail_parser::MessageParser::default().parse(&raw).unwrap();
-        assert_eq!(parsed.to().map(|to| to.len()), Some(2));
+        assert_eq!(parsed.to().map(|to| to.iter().count()), Some(2));
         assert_eq!(
             parsed
                 .cc()
