@@ -83,6 +83,14 @@ async fn a_public_path_takes_only_reads_and_only_while_enabled(backend: Backend)
     let server = TestServer::start_with_modules(backend, &["almanac"]).await;
     let admin = server.admin().await;
     let nobody = server.api();
+    // Administrators see that the module answers people who are not signed in.
+    let settings = admin.get("/settings/modules").await.expect_status(200);
+    for told in [
+        "Answers anyone without signing in",
+        "Serves clients signed in with app passwords",
+    ] {
+        assert!(settings.text.contains(told), "{told}: {}", settings.text);
+    }
     // Not enabled yet: nothing there.
     nobody.get(FEED).await.expect_status(404);
     admin.set_module("almanac", true).await;

@@ -99,6 +99,17 @@ async fn check_refuses_with_the_servers_own_words() {
         old.summary()
     );
 
+    // A module that answers clients without a session says where.
+    let (reach_manifest, reach_wasm) = test_module_files("almanac");
+    let reach_manifest = std::fs::read_to_string(reach_manifest).unwrap();
+    let folder = module_folder(work.path(), "almanac", &reach_manifest, &reach_wasm);
+    let reach = plugin_check(&folder, Some(&reach_wasm)).unwrap().summary();
+    assert!(
+        reach.contains("answers GET and HEAD without a session below: /api/v1/m/almanac/feeds/")
+            && reach.contains("serves, for app passwords: /dav/calendars/"),
+        "{reach}"
+    );
+
     // What loads passes, and the summary says what the component uses.
     let folder = module_folder(work.path(), "recorder", &manifest, &wasm);
     let passed = plugin_check(&folder, Some(&wasm)).unwrap();
