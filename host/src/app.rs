@@ -84,7 +84,6 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .merge(crate::files::router())
         .merge(crate::trash::router())
         .merge(crate::notifications::router())
-        .merge(crate::mail::outbox::router())
         .merge(crate::practices::router())
         .merge(crate::search::router())
         .merge(crate::web::router())

@@ -5,8 +5,8 @@
 //!
 //! - `message`: messages to several people with copies and attachments (a
 //!   module's `mail.send-message`), queued with their files;
-//! - `outbox`: `GET /api/v1/mail/outbox`, what was queued and what became
-//!   of it;
+//! - `outbox`: what was queued and what became of it, for the listing at
+//!   `GET /api/v1/mail/outbox` (its route is in `audit`);
 //! - `transport`: SMTP, or `.eml` files without it, and building the MIME
 //!   message.
 

@@ -1,35 +1,15 @@
-//! `GET /api/v1/mail/outbox`: the messages queued in the outbox, newest
-//! first, with their recipients, copies, attachments (names, types and
-//! sizes, never the contents) and what became of them. A person sees the
-//! messages their own requests queued; holders of `audit.read` see all of
-//! the practice's (password resets and the host's own mail included).
+//! What the outbox holds, for its listing (`GET /api/v1/mail/outbox`, in
+//! `audit`): the messages newest first with their recipients, copies,
+//! attachments (names, types and sizes, never the contents) and what became
+//! of them.
 
-use axum::extract::State;
-use serde::{Deserialize, Serialize};
-use sqlx::Row;
-use utoipa::{IntoParams, ToSchema};
-use utoipa_axum::{router::OpenApiRouter, routes};
+use serde::Serialize;
+use sqlx::{AnyPool, Row};
+use utoipa::ToSchema;
 
-use crate::access::Caller;
-use crate::api::{Json, Query};
 use crate::clock::rfc3339;
-use crate::error::{AppError, ErrorBody, Result};
-use crate::state::AppState;
-
-/// Who sees every message of the practice.
-const SEES_ALL: &str = "audit.read";
-/// Messages per page.
-const PAGE: i64 = 50;
-
-pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_outbox))
-}
-
-#[derive(Deserialize, IntoParams)]
-pub struct OutboxQuery {
-    /// `next_cursor` of the previous page.
-    cursor: Option<String>,
-}
+use crate::error::Result;
+use crate::practices::Practice;
 
 /// A message in the outbox.
 #[derive(Serialize, ToSchema)]
@@ -62,53 +42,37 @@ pub struct OutboxAttachment {
     pub size: i64,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct OutboxList {
-    pub items: Vec<OutboxMessage>,
-    pub next_cursor: Option<String>,
-}
-
-/// The messages of the outbox, newest first, 50 at a time: one's own, or
-/// all of the practice's with `audit.read`.
-#[utoipa::path(get, path = "/api/v1/mail/outbox", tag = "mail", params(OutboxQuery),
-    responses((status = 200, body = OutboxList), (status = 401, body = ErrorBody),
-        (status = 422, body = ErrorBody, description = "A cursor that is not one")))]
-async fn list_outbox(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(q): Query<OutboxQuery>,
-) -> Result<Json<OutboxList>> {
-    let before = match q.cursor.as_deref() {
-        Some(c) => c
-            .parse::<i64>()
-            .map_err(|_| AppError::field("cursor", "not a cursor of this list"))?,
-        None => i64::MAX,
-    };
-    let all = caller.can(SEES_ALL);
-    let pool = state.db.pool();
+/// The practice's messages with ids below `before`, newest first, at most
+/// `limit`: those `sender`'s requests queued, or all of them for `None`.
+pub async fn list(
+    db: &AnyPool,
+    practice: &Practice,
+    sender: Option<&str>,
+    before: i64,
+    limit: i64,
+) -> Result<Vec<OutboxMessage>> {
     let rows = sqlx::query(
         "SELECT id, to_addr, cc_addrs, reply_to, subject, status, attempts, last_error, sent_by, \
          created_at, sent_at FROM mail_outbox \
-         WHERE practice_id = $1 AND id < $2 AND ($3 = 1 OR sent_by = $4) ORDER BY id DESC LIMIT $5",
+         WHERE practice_id = $1 AND id < $2 AND ($3 = 0 OR sent_by = $4) ORDER BY id DESC LIMIT $5",
     )
-    .bind(caller.practice.id())
+    .bind(practice.id())
     .bind(before)
-    .bind(i64::from(all))
-    .bind(&caller.user_id)
-    .bind(PAGE + 1)
-    .fetch_all(pool)
+    .bind(i64::from(sender.is_some()))
+    .bind(sender.unwrap_or_default())
+    .bind(limit)
+    .fetch_all(db)
     .await?;
-    let more = rows.len() as i64 > PAGE;
     let mut items = Vec::with_capacity(rows.len());
-    for row in rows.iter().take(PAGE as usize) {
+    for row in &rows {
         let id: i64 = row.try_get("id")?;
         let attachments = sqlx::query(
             "SELECT name, content_type, size FROM mail_attachments \
              WHERE practice_id = $1 AND outbox_id = $2 ORDER BY position",
         )
-        .bind(caller.practice.id())
+        .bind(practice.id())
         .bind(id)
-        .fetch_all(pool)
+        .fetch_all(db)
         .await?
         .iter()
         .map(|a| {
@@ -144,6 +108,5 @@ async fn list_outbox(
             sent_at: row.try_get::<Option<i64>, _>("sent_at")?.map(rfc3339),
         });
     }
-    let next_cursor = more.then(|| items.last().map(|m| m.id.clone())).flatten();
-    Ok(Json(OutboxList { items, next_cursor }))
+    Ok(items)
 }
