@@ -1,11 +1,11 @@
 //! A module's DAV mount (`dav = ["calendars"]`, contract 0.2.2): CalDAV
 //! clients reach `/dav/calendars/...` with HTTP Basic and an app password,
 //! as the files' WebDAV does, and the `almanac` test module answers with
-//! what it was handed (method, whole path, headers, body, the person). It
-//! is refused without the password or with a wrong one, for a person
-//! without `module:almanac`, and while the module is disabled, where it
-//! still never falls into the files' tree; `/.well-known/caldav` leads to
-//! it.
+//! what it was handed (method, whole path, headers, body, the person), a
+//! body over its request limit being 413. It is refused without the
+//! password or with a wrong one, for a person without `module:almanac`, and
+//! while the module is disabled, where it still never falls into the files'
+//! tree; `/.well-known/caldav` leads to it.
 
 use immcase_tests::{ADMIN_EMAIL, Api, Backend, TestServer, on_both_databases};
 use serde_json::{Value, json};
@@ -100,6 +100,16 @@ async fn a_caldav_client_reaches_the_module_with_an_app_password(backend: Backen
         seen_header(&seen, "content-type"),
         Some("text/calendar; charset=utf-8")
     );
+
+    // A body over the module's request limit (`request-mb = 16`) is refused.
+    let too_big = http
+        .put(format!("{base}/dav/calendars/u1/personal/big.ics"))
+        .basic_auth(ADMIN_EMAIL, Some(&secret))
+        .body(vec![b'x'; 16 * 1024 * 1024 + 1])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(too_big.status(), 413);
 
     // Any method, the mount's root included.
     for name in ["OPTIONS", "REPORT", "MKCALENDAR", "DELETE"] {
