@@ -63,6 +63,9 @@ pub enum AppError {
     },
     #[error("{0}")]
     TooLarge(String),
+    /// A method the route does not take; `allow` lists those it does.
+    #[error("{method} is not allowed here; use {allow}")]
+    MethodNotAllowed { method: String, allow: &'static str },
     #[error("too many attempts; try again in {retry_after_secs} seconds")]
     RateLimited { retry_after_secs: u64 },
     #[error("{0}")]
@@ -192,6 +195,7 @@ impl AppError {
             | AppError::EditConflict { .. }
             | AppError::PossibleDuplicates { .. } => StatusCode::CONFLICT,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::QuotaExceeded(_) => StatusCode::INSUFFICIENT_STORAGE,
             AppError::ModuleFailed { status, .. } => {
@@ -215,6 +219,7 @@ impl AppError {
             | AppError::EditConflict { .. }
             | AppError::PossibleDuplicates { .. } => "conflict",
             AppError::TooLarge(_) => "too_large",
+            AppError::MethodNotAllowed { .. } => "method_not_allowed",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::QuotaExceeded(_) => "quota_exceeded",
             AppError::ModuleFailed { .. } => "module_failed",
@@ -251,6 +256,7 @@ impl IntoResponse for AppError {
             (None, None, None, None);
         let mut changes = None;
         let mut denied = None;
+        let mut allow = None;
         match self {
             AppError::Invalid { fields: f, .. } => fields = f,
             AppError::Forbidden { permission: p } => {
@@ -272,6 +278,7 @@ impl IntoResponse for AppError {
             }
             AppError::PossibleDuplicates { candidates: c, .. } => candidates = Some(c),
             AppError::RateLimited { retry_after_secs } => retry_after = Some(retry_after_secs),
+            AppError::MethodNotAllowed { allow: a, .. } => allow = Some(a),
             _ => {}
         }
         let denied = denied.map(|details| Refusal {
@@ -294,6 +301,11 @@ impl IntoResponse for AppError {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        if let Some(allow) = allow {
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static(allow));
         }
         if let Some(denied) = denied {
             response.extensions_mut().insert(denied);

@@ -69,6 +69,24 @@ impl Checked {
                 self.imports.join(", ")
             }
         );
+        if !m.public.is_empty() {
+            let paths: Vec<String> = m
+                .public
+                .iter()
+                .map(|p| format!("/api/v1/m/{}{p}", m.id))
+                .collect();
+            text.push_str(&format!(
+                "\nanswers GET and HEAD without a session below: {}",
+                paths.join(", ")
+            ));
+        }
+        if !m.dav.is_empty() {
+            let mounts: Vec<String> = m.dav.iter().map(|d| format!("/dav/{d}/")).collect();
+            text.push_str(&format!(
+                "\nserves, for app passwords: {}",
+                mounts.join(", ")
+            ));
+        }
         if self.contract < HOST_API {
             text.push_str(&format!(
                 "\nnote: the component was built against host API {}.{}, which this server still serves (as {}); the current SDK builds against {HOST_API}",

@@ -9,6 +9,13 @@ use crate::wit::immcase::plugin::types::Caller as WitCaller;
 /// Informational: the host checks every import against the caller it holds,
 /// so a module uses this to decide what to show and to refuse early.
 ///
+/// A request to one of the module's public paths (`public = ["/feeds/"]` in
+/// `plugin.toml`, host API 0.2.2) comes without a session and is anonymous,
+/// even when the client sent one: `user_id` is `None`, there are no
+/// permissions, `email` and `display_name` are empty and `time_zone` is the
+/// practice's. [`Caller::is_person`] is false; the module checks the secret
+/// token it put in the path before it answers.
+///
 /// ```
 /// use immcase_sdk::{Caller, Ctx};
 ///
@@ -24,7 +31,8 @@ use crate::wit::immcase::plugin::types::Caller as WitCaller;
 pub struct Caller {
     /// The practice's slug.
     pub practice: String,
-    /// Absent for calls the host makes on its own (events, timers).
+    /// Absent for calls the host makes on its own (events, timers) and for
+    /// anonymous requests to the module's public paths.
     pub user_id: Option<String>,
     /// The person's email address (empty for the host itself).
     pub email: String,

@@ -294,6 +294,36 @@ impl Ctx {
         Ok(mail::send(to, subject, body)?)
     }
 
+    /// Queues a [`Message`](crate::Message) to several people, with copies
+    /// and attachments, through the host's outbox; it is sent after the call
+    /// succeeds (host API 0.2.2: declare `host-api = "^0.2.2"`). A message
+    /// out of shape is `Invalid` naming what is wrong.
+    ///
+    /// ```
+    /// # #[cfg(feature = "testing")] {
+    /// # use immcase_sdk::{Caller, Message, Plugin, Result, Router, testing::TestHost};
+    /// # struct Diary;
+    /// # impl Plugin for Diary { fn router() -> Router { Router::new() } }
+    /// # let host = TestHost::<Diary>::from_manifest("id = \"diary\"\nname = \"Diary\"\nversion = \"0.1.0\"\nhost-api = \"^0.2.2\"\n[capabilities]\nmail = true");
+    /// let invite = Message::new("Appointment on Tuesday", "The invitation is attached.")
+    ///     .to("ana@example.com")
+    ///     .cc("bo@example.com")
+    ///     .attach("invite.ics", "text/calendar; method=REQUEST; charset=UTF-8", "BEGIN:VCALENDAR");
+    /// host.with_ctx(&Caller::host(), |ctx| ctx.send_message(&invite))?;
+    /// assert_eq!(host.messages(), [invite]);
+    /// let nobody = Message::new("Hello", "");
+    /// let refused = host.with_ctx(&Caller::host(), |ctx| ctx.send_message(&nobody));
+    /// assert_eq!(
+    ///     refused.map_err(|e| e.message().to_owned()),
+    ///     Err("to: a message goes to 1 to 50 addresses".into())
+    /// );
+    /// # }
+    /// # Ok::<(), immcase_sdk::Error>(())
+    /// ```
+    pub fn send_message(&self, message: &crate::Message) -> Result<()> {
+        Ok(mail::send_message(&message.into())?)
+    }
+
     // --- notifications ---------------------------------------------------
 
     /// Notifies a person of the practice: a line under their bell with a

@@ -208,10 +208,19 @@ pub mod mail {
     #[cfg(target_arch = "wasm32")]
     use crate::wit::immcase::plugin::mail as wit;
 
+    pub use crate::wit::immcase::plugin::mail::Message;
+
     pub fn send(to: &str, subject: &str, body: &str) -> Result<(), Error> {
         import!(
             wit::send(to, subject, body),
             super::test::send_mail(to, subject, body)
+        )
+    }
+
+    pub fn send_message(message: &Message) -> Result<(), Error> {
+        import!(
+            wit::send_message(message),
+            super::test::send_message(message)
         )
     }
 }

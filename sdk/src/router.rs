@@ -25,8 +25,10 @@ pub type Handler = Box<dyn Fn(&Ctx, Request) -> Result<Response>>;
 /// one segment, and optionally a final `*name` for the rest of the path
 /// (possibly empty). A trailing slash is ignored (`/notes/` matches
 /// `/notes`). When no pattern matches the answer is 404; when a pattern
-/// matches but not the method, 405 with an `Allow` header. Errors come back
-/// as JSON for the API and as an HTML fragment for pages.
+/// matches but not the method, 405 with an `Allow` header; a `HEAD` with no
+/// route of its own is answered by the `GET` route (the host sends no
+/// body). Errors come back as JSON for the API and as an HTML fragment for
+/// pages.
 ///
 /// ```
 /// use immcase_sdk::{Caller, Ctx, Request, Response, Result, Router};
@@ -59,6 +61,9 @@ enum Segment {
     Param(String),
     Rest(String),
 }
+
+/// The method of a route that takes every method ([`Router::any`]).
+const ANY_METHOD: &str = "*";
 
 /// What matching a request found.
 enum Match<'a> {
@@ -110,6 +115,29 @@ impl Router {
             handler: Box::new(handler),
         });
         self
+    }
+
+    /// A route for every method: for a DAV mount (`dav = ["calendars"]` in
+    /// `plugin.toml`), whose clients send `PROPFIND`, `REPORT`, `PUT`,
+    /// `MKCALENDAR` and more to the same paths. Routes added before it for
+    /// a method of their own still answer theirs.
+    ///
+    /// ```
+    /// use immcase_sdk::{Caller, Ctx, Request, Response, Router};
+    ///
+    /// let router = Router::new().any("/dav/calendars/*rest", |_, request| {
+    ///     Ok(Response::text(request.method().to_owned()).status(207))
+    /// });
+    /// let ctx = Ctx::new(Caller::default());
+    /// let response = router.handle(&ctx, Request::new("PROPFIND", "/dav/calendars/u1/"));
+    /// assert_eq!((response.status_code(), response.body()), (207, &b"PROPFIND"[..]));
+    /// ```
+    pub fn any(
+        self,
+        pattern: &str,
+        handler: impl Fn(&Ctx, Request) -> Result<Response> + 'static,
+    ) -> Self {
+        self.route(ANY_METHOD, pattern, handler)
     }
 
     /// A `GET` route.
@@ -278,21 +306,27 @@ impl Router {
     fn find(&self, method: &str, path: &str) -> Match<'_> {
         let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
         let mut allowed: Vec<String> = Vec::new();
+        let mut get = None;
         for route in &self.routes {
             let Some(params) = match_segments(&route.pattern, &segments) else {
                 continue;
             };
-            if route.method.eq_ignore_ascii_case(method) {
+            if route.method == ANY_METHOD || route.method.eq_ignore_ascii_case(method) {
                 return Match::Found(route, params);
+            }
+            if route.method == "GET" && get.is_none() {
+                get = Some((route, params));
             }
             if !allowed.contains(&route.method) {
                 allowed.push(route.method.clone());
             }
         }
-        if allowed.is_empty() {
-            Match::Nothing
-        } else {
-            Match::WrongMethod(allowed)
+        match get {
+            Some((route, params)) if method.eq_ignore_ascii_case("HEAD") => {
+                Match::Found(route, params)
+            }
+            _ if allowed.is_empty() => Match::Nothing,
+            _ => Match::WrongMethod(allowed),
         }
     }
 }
@@ -473,6 +507,23 @@ mod tests {
         assert_eq!(response.header_value("allow"), Some("GET, PUT, DELETE"));
         let list = call("DELETE", "/notes");
         assert_eq!(list.header_value("allow"), Some("GET, POST"));
+    }
+
+    #[test]
+    fn head_is_answered_by_get_and_any_takes_every_method() {
+        assert_eq!(
+            route_of(&call("HEAD", "/notes/1")),
+            route_of(&call("GET", "/notes/1"))
+        );
+        let dav = Router::new()
+            .route("OPTIONS", "/dav/*rest", echo("options"))
+            .any("/dav/*rest", echo("dav"));
+        for method in ["PROPFIND", "REPORT", "PUT", "MKCALENDAR", "DELETE"] {
+            let response = dav.handle(&ctx(), Request::new(method, "/dav/calendars/u1/a.ics"));
+            assert_eq!(route_of(&response), "dav", "{method}");
+        }
+        let options = dav.handle(&ctx(), Request::new("OPTIONS", "/dav/calendars"));
+        assert_eq!(route_of(&options), "options");
     }
 
     #[test]

@@ -7,6 +7,13 @@ use serde_json::Value;
 
 use crate::Manifest;
 
+mod mail;
+pub use mail::{
+    MAIL_ATTACHMENTS_MAX, MAIL_ATTACHMENTS_MAX_BYTES, MAIL_BODY_MAX_BYTES, MAIL_RECIPIENTS_MAX,
+    MAIL_SUBJECT_MAX_CHARS, MailAttachment, MailMessage, is_content_type, mail_body, mail_message,
+    mail_subject,
+};
+
 /// The host's own permissions, with what each lets a person do. A module's
 /// search entry may name one as the permission its readers need.
 pub const HOST_PERMISSIONS: &[(&str, &str)] = &[

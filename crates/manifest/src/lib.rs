@@ -17,7 +17,7 @@ pub use settings::{Declarations, EarlierSettings, Schema as SettingDecl};
 
 /// The newest version of the WIT package `immcase:plugin`: the one the SDK
 /// builds against.
-pub const HOST_API: Version = Version::new(0, 2, 1);
+pub const HOST_API: Version = Version::new(0, 2, 2);
 
 /// Every version of the contract this host serves at once, oldest first. A
 /// module built against an earlier compatible version of one of them (0.1.0
@@ -35,6 +35,7 @@ pub static SERVED_HOST_APIS: [Version; 2] = [Version::new(0, 1, 2), HOST_API];
 /// assert_eq!(serving_contract(&Version::new(0, 1, 0)), Some(&SERVED_HOST_APIS[0]));
 /// assert_eq!(serving_contract(&Version::new(0, 2, 0)), Some(&HOST_API));
 /// assert_eq!(serving_contract(&Version::new(0, 2, 1)), Some(&HOST_API));
+/// assert_eq!(serving_contract(&Version::new(0, 2, 2)), Some(&HOST_API));
 /// assert_eq!(serving_contract(&Version::new(0, 3, 0)), None);
 /// ```
 pub fn serving_contract(built: &Version) -> Option<&'static Version> {
@@ -45,7 +46,7 @@ pub fn serving_contract(built: &Version) -> Option<&'static Version> {
     })
 }
 
-/// The served contracts in words: `0.1.2 and 0.2.1`.
+/// The served contracts in words: `0.1.2 and 0.2.2`.
 pub fn served_host_apis() -> String {
     let all: Vec<String> = SERVED_HOST_APIS.iter().map(Version::to_string).collect();
     match all.split_last() {
@@ -62,6 +63,12 @@ const MAX_TIMEOUT_MS: u32 = 60_000;
 const MAX_NOTIFICATION_KINDS: usize = 20;
 /// The most dashboard panels one module may declare.
 const MAX_PANELS: usize = 4;
+/// The most public path prefixes, and DAV mounts, of one module.
+const MAX_PUBLIC_PREFIXES: usize = 10;
+const MAX_DAV_MOUNTS: usize = 4;
+/// The folders at the top of the files' WebDAV tree (`/dav/Applicants`,
+/// `/dav/Cases`, matched ignoring case): no DAV mount may take their names.
+pub const FILE_TREE_FOLDERS: [&str; 2] = ["applicants", "cases"];
 
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -86,6 +93,13 @@ pub struct Manifest {
     pub panels: Vec<DashboardPanel>,
     /// The kinds of notifications it sends (`[[notifications]]`).
     pub notifications: Vec<NotificationKind>,
+    /// Path prefixes below the module's API mount that answer `GET` and
+    /// `HEAD` without a session (`["/feeds/"]`), called anonymously: for
+    /// calendar apps and other clients that cannot sign in (since 0.2.2).
+    pub public: Vec<String>,
+    /// Mounts the module serves at `/dav/{name}` for clients signed in with
+    /// an app password (`["calendars"]` for CalDAV; since 0.2.2).
+    pub dav: Vec<String>,
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub settings: Declarations,
     /// A permission of the module's own whose holders may change its
@@ -283,6 +297,10 @@ struct RawManifest {
     panels: Vec<DashboardPanel>,
     #[serde(default)]
     notifications: Vec<NotificationKind>,
+    #[serde(default)]
+    public: Vec<String>,
+    #[serde(default)]
+    dav: Vec<String>,
     #[serde(default)]
     settings: Declarations,
     #[serde(default, rename = "settings-permission")]
@@ -575,6 +593,8 @@ impl Manifest {
                 ));
             }
         }
+        check_public(&raw.public)?;
+        check_dav(&raw.dav)?;
         raw.settings
             .validate("settings")
             .map_err(|m| bad(m.path, m.message))?;
@@ -615,6 +635,8 @@ impl Manifest {
             tabs: raw.tabs,
             panels: raw.panels,
             notifications: raw.notifications,
+            public: raw.public,
+            dav: raw.dav,
             settings: raw.settings,
             settings_permission: raw.settings_permission,
             earlier_settings: raw.earlier_settings,
@@ -674,6 +696,31 @@ impl Manifest {
         })
     }
 
+    /// Whether `path` (below the module's API mount, starting with `/`) is
+    /// under one of its public prefixes. A path with a `.` or `..` segment
+    /// never is: it could name something outside the prefix once resolved.
+    ///
+    /// ```
+    /// let m = immcase_manifest::Manifest::parse(
+    ///     "id = \"diary\"\nname = \"Diary\"\nversion = \"1.0.0\"\nhost-api = \"^0.2.2\"\npublic = [\"/feeds/\"]",
+    /// ).unwrap();
+    /// assert!(m.is_public("/feeds/k3y/personal.ics"));
+    /// assert!(!m.is_public("/feeds"));
+    /// assert!(!m.is_public("/events"));
+    /// assert!(!m.is_public("/feeds/../events"));
+    /// ```
+    pub fn is_public(&self, path: &str) -> bool {
+        self.public
+            .iter()
+            .any(|prefix| path.starts_with(prefix.as_str()))
+            && !path.split('/').any(|s| s == "." || s == "..")
+    }
+
+    /// Whether the module serves the DAV mount `name` (`/dav/{name}`).
+    pub fn serves_dav(&self, name: &str) -> bool {
+        self.dav.iter().any(|d| d == name)
+    }
+
     pub fn subscribes_to(&self, name: &str) -> bool {
         self.capabilities
             .events
@@ -686,6 +733,72 @@ impl Manifest {
     pub fn default_settings(&self) -> serde_json::Map<String, serde_json::Value> {
         self.settings.defaults()
     }
+}
+
+/// Public prefixes: at most 10, each starting and ending with `/` and
+/// naming a folder below the mount (not `/` itself), in plain path
+/// characters.
+fn check_public(public: &[String]) -> Result<(), ManifestError> {
+    if public.len() > MAX_PUBLIC_PREFIXES {
+        return Err(bad(
+            "public",
+            format!("a module has at most {MAX_PUBLIC_PREFIXES} public path prefixes"),
+        ));
+    }
+    for p in public {
+        let plain = p
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_' | '.' | '~'));
+        let wrong = p.len() < 3
+            || p.len() > 200
+            || !p.starts_with('/')
+            || !p.ends_with('/')
+            || p.contains("//")
+            || !plain
+            || p.split('/').any(|s| s == "." || s == "..");
+        if wrong {
+            return Err(bad(
+                "public",
+                format!(
+                    "{p:?}: a public prefix is a folder below the module's API mount that starts and ends with /, like \"/feeds/\""
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// DAV mounts: at most 4 distinct names of lowercase letters, digits and
+/// inner hyphens, none of them a folder of the files' tree.
+fn check_dav(dav: &[String]) -> Result<(), ManifestError> {
+    if dav.len() > MAX_DAV_MOUNTS {
+        return Err(bad(
+            "dav",
+            format!("a module serves at most {MAX_DAV_MOUNTS} DAV mounts"),
+        ));
+    }
+    for (i, name) in dav.iter().enumerate() {
+        if !is_module_id(name) {
+            return Err(bad(
+                "dav",
+                format!(
+                    "{name:?} is not a mount name: use lowercase letters, digits and inner hyphens, like \"calendars\""
+                ),
+            ));
+        }
+        if FILE_TREE_FOLDERS.contains(&name.as_str()) {
+            return Err(bad(
+                "dav",
+                format!(
+                    "{name:?} is a folder of the files' WebDAV tree (/dav/{name}): choose another name"
+                ),
+            ));
+        }
+        if dav[..i].contains(name) {
+            return Err(bad("dav", format!("{name:?} is listed twice")));
+        }
+    }
+    Ok(())
 }
 
 pub fn toml_to_json(v: &toml::Value) -> serde_json::Value {

@@ -111,14 +111,14 @@ fn incompatible_host_api_names_both_versions() {
     let m = Manifest::parse(&NOTES.replace("^0.1", "^0.3")).unwrap();
     let err = m.check_host_api().unwrap_err().to_string();
     assert!(
-        err.ends_with("needs host API ^0.3 but this server provides 0.1.2 and 0.2.1"),
+        err.ends_with("needs host API ^0.3 but this server provides 0.1.2 and 0.2.2"),
         "{err}"
     );
 }
 
 #[test]
 fn every_served_contract_is_accepted() {
-    for wanted in ["^0.1", "^0.1.2", "^0.2", "=0.2.1", ">=0.1, <0.3"] {
+    for wanted in ["^0.1", "^0.1.2", "^0.2", "^0.2.1", "=0.2.2", ">=0.1, <0.3"] {
         let m = Manifest::parse(&NOTES.replace("\"^0.1\"", &format!("{wanted:?}"))).unwrap();
         assert!(m.check_host_api().is_ok(), "{wanted}");
     }
@@ -218,5 +218,59 @@ fn dashboard_panels_have_a_title_and_a_path() {
     ] {
         let err = Manifest::parse(&with(&wrong)).unwrap_err();
         assert_eq!(err.field, "panels", "{wrong}: {err}");
+    }
+}
+
+/// NOTES with top-level `lines` (before its tables).
+fn notes_with(lines: &str) -> String {
+    NOTES.replacen(
+        "description = \"Notes\"",
+        &format!("description = \"Notes\"\n{lines}"),
+        1,
+    )
+}
+
+#[test]
+fn public_prefixes_are_folders_below_the_mount() {
+    let m = Manifest::parse(&notes_with(r#"public = ["/feeds/", "/shared/ics/"]"#)).unwrap();
+    assert_eq!(m.public, ["/feeds/", "/shared/ics/"]);
+    assert!(m.is_public("/shared/ics/abc.ics"));
+    assert!(!m.is_public("/shared/other"));
+    assert!(!m.is_public("/feeds/./x"));
+    assert!(Manifest::parse(NOTES).unwrap().public.is_empty());
+    let eleven: Vec<String> = (0..11).map(|i| format!("\"/f{i}/\"")).collect();
+    for wrong in [
+        r#"public = ["/feeds"]"#.to_string(),
+        r#"public = ["feeds/"]"#.to_string(),
+        r#"public = ["/"]"#.to_string(),
+        r#"public = ["/a//b/"]"#.to_string(),
+        r#"public = ["/../admin/"]"#.to_string(),
+        r#"public = ["/a b/"]"#.to_string(),
+        r#"public = ["/feeds/?x/"]"#.to_string(),
+        format!("public = [{}]", eleven.join(", ")),
+    ] {
+        let err = Manifest::parse(&notes_with(&wrong)).unwrap_err();
+        assert_eq!(err.field, "public", "{wrong}: {err}");
+    }
+}
+
+#[test]
+fn dav_mounts_are_simple_names_apart_from_the_files_tree() {
+    let m = Manifest::parse(&notes_with(r#"dav = ["calendars", "address-books"]"#)).unwrap();
+    assert!(m.serves_dav("calendars"));
+    assert!(!m.serves_dav("Calendars"));
+    assert!(!m.serves_dav("files"));
+    for (wrong, says) in [
+        (r#"dav = ["Calendars"]"#, "not a mount name"),
+        (r#"dav = ["cal/dav"]"#, "not a mount name"),
+        (r#"dav = [""]"#, "not a mount name"),
+        (r#"dav = ["cases"]"#, "files' WebDAV tree"),
+        (r#"dav = ["applicants"]"#, "files' WebDAV tree"),
+        (r#"dav = ["calendars", "calendars"]"#, "listed twice"),
+        (r#"dav = ["a", "b", "c", "d", "e"]"#, "at most 4"),
+    ] {
+        let err = Manifest::parse(&notes_with(wrong)).unwrap_err();
+        assert_eq!(err.field, "dav", "{wrong}: {err}");
+        assert!(err.reason.contains(says), "{wrong}: {err}");
     }
 }

@@ -11,16 +11,25 @@
 //! applicant's or a case's data names them (`About`), so the log can be read
 //! for one record, and keeps their name or folio as they were then
 //! (`details`), so it stays readable once they are purged.
+//!
+//! Beside it, `outbox`: `GET /api/v1/mail/outbox`, the mail that was
+//! queued and what became of it.
 
 mod list;
+mod outbox;
 
 use sqlx::{Any, Executor};
 
-pub use list::{AuditPage, AuditQuery, AuditRow, Filter, filter_text, list, router};
+pub use list::{AuditPage, AuditQuery, AuditRow, Filter, filter_text, list};
 
 use crate::access::Caller;
 use crate::error::Result;
 use crate::practices::Practice;
+
+/// The audit log's routes, and the outbox's listing beside it.
+pub fn router() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {
+    list::router().merge(outbox::router())
+}
 
 /// Who did it: a signed-in person, or an attempt naming an email.
 #[derive(Clone, Debug, Default)]

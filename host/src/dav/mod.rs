@@ -4,7 +4,10 @@
 //! - `tree`: which folder or file a path names (plain functions);
 //! - `fs`: the tree over the host's files, as `dav-server`'s file system,
 //!   with the person's permissions;
-//! - `file`: reading a file from the blob store and writing one to it.
+//! - `file`: reading a file from the blob store and writing one to it;
+//! - `mounts`: modules' own mounts beside the tree (`/dav/calendars` for
+//!   CalDAV), answered by the module with the same sign-in, and
+//!   `/.well-known/caldav`.
 //!
 //! `dav-server` speaks the protocol (PROPFIND, GET with ranges, PUT, MKCOL,
 //! DELETE, and the locks Finder and Explorer need, which it fakes: files
@@ -16,6 +19,7 @@
 
 mod file;
 mod fs;
+pub mod mounts;
 pub mod tree;
 
 use std::sync::Arc;
@@ -61,7 +65,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .autoindex(true)
         .strip_prefix(PREFIX)
         .build_handler();
+    mounts::warn_of_shared_mounts(state);
     Router::new()
+        .route("/.well-known/caldav", any(mounts::well_known_caldav))
         .route(PREFIX, any(serve))
         .route("/dav/", any(serve))
         .route("/dav/{*path}", any(serve))
@@ -85,6 +91,13 @@ async fn serve(
             Err(AppError::Unauthenticated) => return challenge(),
             Err(refused) => return refused.into_response(),
         };
+    // A module's mount (`/dav/calendars/...`) never falls into the tree.
+    if let Some(name) = mounts::mount_of(req.uri().path()).filter(|n| mounts::declared(&state, n)) {
+        let name = name.to_string();
+        return mounts::answer(&state, caller, &name, req)
+            .await
+            .unwrap_or_else(IntoResponse::into_response);
+    }
     let principal = caller.email.clone();
     handler
         .handle_guarded(req, principal, caller)

@@ -2,8 +2,19 @@
 //! the same transaction as the change that caused it; a worker delivers due
 //! rows with retries and backoff, so nothing is lost when the server stops or
 //! the mail server is away.
+//!
+//! - `message`: messages to several people with copies and attachments (a
+//!   module's `mail.send-message`), queued with their files;
+//! - `outbox`: what was queued and what became of it, for the listing at
+//!   `GET /api/v1/mail/outbox` (its route is in `audit`);
+//! - `transport`: SMTP, or `.eml` files without it, and building the MIME
+//!   message.
 
+mod message;
+pub mod outbox;
 mod transport;
+
+pub use message::{Attachment, OutgoingMessage, enqueue_message, is_plain_address};
 
 pub use crate::config::{MailConfig, SmtpConfig, SmtpTls};
 
@@ -17,7 +28,7 @@ use crate::clock::{Clock, backoff_ms};
 use crate::db::Db;
 use crate::error::Result;
 use crate::practices::Practice;
-use transport::{Transport, build_message};
+use transport::{Letter, Transport, build_message};
 
 /// A delivery that keeps failing is given up after this many attempts.
 const MAX_ATTEMPTS: i64 = 8;
@@ -118,7 +129,7 @@ async fn deliver_due(db: &Db, mail: &Mailer, clock: &dyn Clock) -> Result<usize>
     .execute(pool)
     .await?;
     let due = sqlx::query(
-        "SELECT id, to_addr, subject, body_text, attempts FROM mail_outbox \
+        "SELECT id, practice_id, to_addr, cc_addrs, reply_to, subject, body_text, attempts FROM mail_outbox \
          WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY id LIMIT 20",
     )
     .bind(now)
@@ -139,10 +150,18 @@ async fn deliver_due(db: &Db, mail: &Mailer, clock: &dyn Clock) -> Result<usize>
             continue;
         }
         handled += 1;
-        let to: String = row.try_get("to_addr")?;
+        let practice_id: String = row.try_get("practice_id")?;
         let attempts: i64 = row.try_get::<i64, _>("attempts")? + 1;
-        let (subject, body): (&str, &str) = (row.try_get("subject")?, row.try_get("body_text")?);
-        let outcome = match build_message(&mail.from, &to, subject, body) {
+        let letter = Letter {
+            from: &mail.from,
+            to: row.try_get("to_addr")?,
+            cc: row.try_get("cc_addrs")?,
+            reply_to: row.try_get("reply_to")?,
+            subject: row.try_get("subject")?,
+            body: row.try_get("body_text")?,
+            attachments: message::attachments_of(pool, &practice_id, id).await?,
+        };
+        let outcome = match build_message(letter) {
             Ok(message) => mail.transport.send(message).await.map_err(|e| (e, true)),
             Err(e) => Err((e, false)),
         };
@@ -155,6 +174,7 @@ async fn deliver_due(db: &Db, mail: &Mailer, clock: &dyn Clock) -> Result<usize>
                     .bind(now)
                     .execute(pool)
                     .await?;
+                message::drop_contents(pool, &practice_id, id).await?;
                 tracing::info!(outbox_id = id, "mail delivered");
             }
             Err((error, retryable)) => {

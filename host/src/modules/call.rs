@@ -123,7 +123,7 @@ fn failure(failed: CallFailure, err: &wasmtime::Error) -> AppError {
     }
 }
 
-pub(super) fn caller_record(
+pub(crate) fn caller_record(
     app: &AppState,
     practice: &Practice,
     caller: Option<&Caller>,
@@ -148,6 +148,24 @@ pub(super) fn caller_record(
             permissions: Vec::new(),
             practice_url,
         },
+    }
+}
+
+/// The caller a module sees on a public path: nobody signed in, with the
+/// practice's time zone (`time_zone`).
+pub(super) fn anonymous_record(
+    app: &AppState,
+    practice: &Practice,
+    time_zone: String,
+) -> bindings::Caller {
+    bindings::Caller {
+        practice: practice.slug().to_string(),
+        user_id: None,
+        email: String::new(),
+        display_name: String::new(),
+        time_zone,
+        permissions: Vec::new(),
+        practice_url: app.config.practice_url(practice.slug()),
     }
 }
 

@@ -2,7 +2,11 @@
 //! `handle-http` once the host has checked that the module is enabled for
 //! the practice and the caller holds `module:{id}`; the request goes in
 //! without the caller's credentials, and the answer comes back without
-//! headers a module may not set.
+//! headers a module may not set. A path below one of the module's public
+//! prefixes is answered anonymously instead (`public`), and the module's
+//! DAV mounts reach the same `handle-http` from `/dav/{name}` (`crate::dav`).
+
+use std::sync::Arc;
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
@@ -10,10 +14,11 @@ use axum::response::{IntoResponse, Response};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::bindings::{self, HttpRequest};
-use super::call;
+use super::{LoadedModule, call};
 use crate::access::Caller;
 use crate::api::{ModulePage, Path};
 use crate::error::{AppError, ErrorBody, Result};
+use crate::practices::Practice;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -30,10 +35,18 @@ pub fn router() -> OpenApiRouter<AppState> {
 const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 
 /// A module's JSON API: whatever the module answers.
+///
+/// Below a prefix its plugin.toml lists under `public` (`/feeds/`: a
+/// calendar feed's URL), `GET` and `HEAD` are answered without a session
+/// while the module is enabled, anonymously even for a signed-in person
+/// (the module checks a token in the path); other methods there are 405 and
+/// a request body is refused (413).
 #[utoipa::path(method(get, post, put, patch, delete), path = "/api/v1/m/{module}/{*rest}", tag = "modules",
     params(("module" = String, Path), ("rest" = String, Path, description = "The path inside the module")),
     responses((status = 200, description = "The module's answer"), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody, description = "too_large: over the module's request limit"),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 405, body = ErrorBody, description = "method_not_allowed: not `GET` or `HEAD` on a public path"),
+        (status = 413, body = ErrorBody, description = "too_large: over the module's request limit, or a body sent to a public path"),
         (status = 500, body = ErrorBody, description = "module_failed: the module trapped or ran out of memory"),
         (status = 503, body = ErrorBody, description = "module_failed: the module ran past its time limit")))]
 async fn module_api(
@@ -106,6 +119,13 @@ async fn dispatch(
     page: bool,
     req: Request,
 ) -> Result<Response> {
+    if !page
+        && let Some(module) = state.modules.get(&id)
+        && module.manifest.is_public(&path)
+    {
+        let module = module.clone();
+        return super::public::answer(&state, &module, path, req).await;
+    }
     let caller = caller.ok_or(AppError::Unauthenticated)?;
     let module = state
         .modules
@@ -120,8 +140,46 @@ async fn dispatch(
         return Err(AppError::NotFound("module"));
     }
     caller.require(&format!("module:{id}"))?;
+    let record = call::caller_record(&state, &caller.practice, Some(&caller));
+    let practice = caller.practice.clone();
+    let mut response = answer(
+        &state,
+        &module,
+        &practice,
+        Some(&caller),
+        record,
+        path,
+        page,
+        req,
+    )
+    .await?;
+    if page {
+        response.extensions_mut().insert(ModulePage {
+            name: module.manifest.name.clone(),
+        });
+    }
+    Ok(response)
+}
+
+/// Hands `req` to `module`'s `handle-http` as `path` for `caller` (whose
+/// record the module sees is `record`), with its body read within the
+/// module's request limit and without the caller's credentials, and gives
+/// back what the module answered without headers it may not set. The call
+/// commits unless the answer is a server error. Whoever calls this has
+/// checked that the module is enabled and the caller may reach it.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn answer(
+    state: &AppState,
+    module: &Arc<LoadedModule>,
+    practice: &Practice,
+    caller: Option<&Caller>,
+    record: bindings::Caller,
+    path: String,
+    page: bool,
+    req: Request,
+) -> Result<Response> {
     let (parts, body) = req.into_parts();
-    let limit = crate::api::paths::module_request_limit(&state, &module);
+    let limit = crate::api::paths::module_request_limit(state, module);
     let body = crate::api::read_limited(body, limit).await?;
     let request = HttpRequest {
         method: parts.method.to_string(),
@@ -132,25 +190,17 @@ async fn dispatch(
         body: Vec::from(body),
         page,
     };
-    let record = call::caller_record(&state, &caller.practice, Some(&caller));
-    let practice = caller.practice.clone();
     let response = call::run(
-        &state,
-        &module,
-        &practice,
-        Some(&caller),
+        state,
+        module,
+        practice,
+        caller,
         None,
         |r: &bindings::HttpResponse| r.status < 500,
         move |m, store| Box::pin(async move { m.call_handle_http(store, &record, &request).await }),
     )
     .await?;
-    let mut response = to_response(&id, response)?;
-    if page {
-        response.extensions_mut().insert(ModulePage {
-            name: module.manifest.name.clone(),
-        });
-    }
-    Ok(response)
+    to_response(&module.manifest.id, response)
 }
 
 fn forward_headers(headers: &HeaderMap) -> Vec<(String, String)> {

@@ -240,30 +240,64 @@ impl schedule::Host for CallState {
 
 impl mail::Host for CallState {
     async fn send(&mut self, to: String, subject: String, body: String) -> HostResult<()> {
-        if to.parse::<lettre::Address>().is_err() {
-            return Ok(Err(Error::Invalid(format!(
-                "{to:?} is not an email address"
-            ))));
-        }
-        if subject.trim().is_empty()
-            || subject.chars().count() > 300
-            || subject.contains(['\r', '\n'])
-        {
-            return Ok(Err(Error::Invalid(
-                "a subject has 1 to 300 characters on one line".into(),
-            )));
-        }
-        if body.len() > 200 * 1024 {
-            return Ok(Err(Error::Invalid("a body is at most 200 KiB".into())));
-        }
-        let (practice, now) = (self.practice.clone(), self.app.now_ms());
-        let tx = self.tx().await?;
-        let message = crate::mail::OutgoingMail {
+        let to = [to];
+        let message = crate::mail::OutgoingMessage {
             to: &to,
+            cc: &[],
+            reply_to: None,
             subject: &subject,
             body: &body,
+            attachments: &[],
+            sent_by: None,
         };
-        crate::mail::enqueue(&mut **tx, &practice, message, now)
+        // The words `send` always used: the address alone, without the list's name.
+        if to[0].parse::<lettre::Address>().is_err() {
+            return Ok(Err(Error::Invalid(format!(
+                "{:?} is not an email address",
+                to[0]
+            ))));
+        }
+        self.queue(message).await
+    }
+
+    async fn send_message(&mut self, message: mail::Message) -> HostResult<()> {
+        let attachments: Vec<crate::mail::Attachment> = message
+            .attachments
+            .into_iter()
+            .map(|a| crate::mail::Attachment {
+                name: a.name,
+                content_type: a.content_type,
+                content: a.content,
+            })
+            .collect();
+        let message = crate::mail::OutgoingMessage {
+            to: &message.to,
+            cc: &message.cc,
+            reply_to: message.reply_to.as_deref(),
+            subject: &message.subject,
+            body: &message.body,
+            attachments: &attachments,
+            sent_by: None,
+        };
+        self.queue(message).await
+    }
+}
+
+impl CallState {
+    /// Checks `message` and queues it in the call's transaction, as sent by
+    /// the call's person (if it has one); it leaves after the commit.
+    async fn queue(&mut self, message: crate::mail::OutgoingMessage<'_>) -> HostResult<()> {
+        if let Err(refused) = message.check() {
+            return Ok(Err(Error::Invalid(refused)));
+        }
+        let sent_by = self.caller.as_ref().map(|c| c.user_id.clone());
+        let message = crate::mail::OutgoingMessage {
+            sent_by: sent_by.as_deref(),
+            ..message
+        };
+        let (practice, now) = (self.practice.clone(), self.app.now_ms());
+        let tx = self.tx().await?;
+        crate::mail::enqueue_message(tx, &practice, &message, now)
             .await
             .map_err(|e| wasmtime::Error::msg(e.to_string()))?;
         self.wake_mail = true;

@@ -10,7 +10,9 @@
 //!   modules built against 0.1.x.
 //! - `store`: the document store behind the `store` import.
 //! - `routes`: the HTTP API for modules (list, enable, settings, jobs, nav);
-//! - `dispatch`: requests to a module's own routes, through `handle-http`;
+//! - `dispatch`: requests to a module's own routes, through `handle-http`
+//!   (also for its DAV mounts, from `crate::dav`), and `public`: those to
+//!   its public paths, answered anonymously;
 //! - `fragments`: a module's dashboard panels and record tabs, asked for
 //!   and placed inside the host's pages;
 //! - `indexes`: indexed fields brought up to a module's manifest at start.
@@ -29,9 +31,11 @@ mod imports_notifications;
 mod imports_records;
 mod imports_search;
 pub mod indexes;
+mod public;
 pub mod routes;
 pub mod store;
 
+pub(crate) use dispatch::answer as answer_http;
 pub use immcase_manifest as manifest;
 pub use immcase_runtime::{ModuleEngine, ModuleSource, bindings};
 

@@ -375,6 +375,9 @@ pub async fn change(
         let what = super::audited::fields(&changes);
         super::audited::case(&mut tx, caller, "case.updated", &after, what, now).await?;
         crate::change::reindex(&mut tx, &caller.practice, "case", id, now).await?;
+        let fields: Vec<&str> = changes.iter().map(|(f, _, _)| f.as_str()).collect();
+        let payload = json!({ "id": id, "version": after.version, "fields": fields });
+        announce(state, &mut tx, caller, "case.updated", payload, now).await?;
     }
     if before.stage != after.stage {
         let payload =

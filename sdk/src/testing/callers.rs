@@ -51,6 +51,25 @@ impl Caller {
         }
     }
 
+    /// Nobody signed in, as the host calls `handle_http` for a request to a
+    /// public path of the manifest (`public = ["/feeds/"]`, host API 0.2.2):
+    /// no person, no permissions, an empty email and name, and the
+    /// practice's time zone (UTC here).
+    ///
+    /// ```
+    /// use immcase_sdk::Caller;
+    ///
+    /// let nobody = Caller::anonymous();
+    /// assert!(!nobody.is_person());
+    /// assert!(nobody.display_name.is_empty() && nobody.permissions.is_empty());
+    /// ```
+    pub fn anonymous() -> Self {
+        Self {
+            display_name: String::new(),
+            ..Self::host()
+        }
+    }
+
     /// The same caller with this display name.
     ///
     /// ```

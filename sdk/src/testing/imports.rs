@@ -17,6 +17,7 @@ use super::world::{EmittedEvent, LogLevel, Mail, PendingTimer, Shared};
 use crate::wit::immcase::plugin::directory::Person as WitPerson;
 use crate::wit::immcase::plugin::files::FileInfo;
 use crate::wit::immcase::plugin::log::Level;
+use crate::wit::immcase::plugin::mail::Message as WitMessage;
 use crate::wit::immcase::plugin::records::{Applicant, Case};
 use crate::wit::immcase::plugin::search::Entry;
 use crate::wit::immcase::plugin::store::{Document, Page, QuerySpec};
@@ -215,22 +216,43 @@ pub(crate) fn send_mail(to: &str, subject: &str, body: &str) -> Result<(), Error
         if !is_email_address(to) {
             return Err(Error::Invalid(format!("{to:?} is not an email address")));
         }
-        if subject.trim().is_empty()
-            || subject.chars().count() > 300
-            || subject.contains(['\r', '\n'])
-        {
-            return Err(Error::Invalid(
-                "a subject has 1 to 300 characters on one line".into(),
-            ));
-        }
-        if body.len() > 200 * 1024 {
-            return Err(Error::Invalid("a body is at most 200 KiB".into()));
-        }
+        checks::mail_subject(subject).map_err(Error::Invalid)?;
+        checks::mail_body(body).map_err(Error::Invalid)?;
         host.world.borrow_mut().mail.push(Mail {
             to: to.to_owned(),
             subject: subject.to_owned(),
             body: body.to_owned(),
         });
+        Ok(())
+    })
+}
+
+/// As the host: the message's addresses, subject, body and attachments
+/// checked with its rules and words (0.2.2), then kept whole.
+pub(crate) fn send_message(message: &WitMessage) -> Result<(), Error> {
+    on("mail", |host| {
+        let attachments: Vec<checks::MailAttachment> = message
+            .attachments
+            .iter()
+            .map(|a| checks::MailAttachment {
+                name: &a.name,
+                content_type: &a.content_type,
+                size: a.content.len(),
+            })
+            .collect();
+        let checked = checks::MailMessage {
+            to: &message.to,
+            cc: &message.cc,
+            reply_to: message.reply_to.as_deref(),
+            subject: &message.subject,
+            body: &message.body,
+            attachments: &attachments,
+        };
+        checks::mail_message(&checked, is_email_address).map_err(Error::Invalid)?;
+        host.world
+            .borrow_mut()
+            .messages
+            .push(crate::Message::from(message.clone()));
         Ok(())
     })
 }

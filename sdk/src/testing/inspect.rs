@@ -149,6 +149,33 @@ impl<P: Plugin> TestHost<P> {
         self.shared.world.borrow().mail.clone()
     }
 
+    /// The messages queued with [`Ctx::send_message`](crate::Ctx::send_message)
+    /// by calls that succeeded, in order, with their copies and attachments
+    /// (those of `send_mail` are in [`TestHost::mail`]).
+    ///
+    /// ```
+    /// # use immcase_sdk::testing::TestHost;
+    /// # use immcase_sdk::{Caller, Message, Plugin, Router};
+    /// # struct M;
+    /// # impl Plugin for M { fn router() -> Router { Router::new() } }
+    /// let host = TestHost::<M>::from_manifest(
+    ///     "id = \"m\"\nname = \"M\"\nversion = \"0.1.0\"\nhost-api = \"^0.2.2\"\n\
+    ///      [capabilities]\nmail = true",
+    /// );
+    /// let invite = Message::new("Appointment", "Attached.")
+    ///     .to("ana@example.com")
+    ///     .attach("invite.ics", "text/calendar; method=REQUEST", "BEGIN:VCALENDAR");
+    /// host.with_ctx(&Caller::host(), |ctx| ctx.send_message(&invite))?;
+    /// let sent = &host.messages()[0];
+    /// assert_eq!(sent.attachments[0].name, "invite.ics");
+    /// assert_eq!(sent.attachments[0].content, b"BEGIN:VCALENDAR");
+    /// assert!(host.mail().is_empty());
+    /// # Ok::<(), immcase_sdk::Error>(())
+    /// ```
+    pub fn messages(&self) -> Vec<crate::Message> {
+        self.shared.world.borrow().messages.clone()
+    }
+
     /// The notifications sent in calls that succeeded, oldest first.
     pub fn notifications(&self) -> Vec<Notified> {
         self.shared.world.borrow().notifications.clone()

@@ -76,6 +76,8 @@ pub(crate) struct World {
     pub timers: BTreeMap<String, PendingTimer>,
     pub events: Vec<EmittedEvent>,
     pub mail: Vec<Mail>,
+    /// Messages of `send_message` (0.2.2), with their attachments.
+    pub messages: Vec<crate::Message>,
     pub notifications: Vec<Notified>,
     /// (person, kind) → whether they want it by email, as they chose.
     pub email_choices: BTreeMap<(String, String), bool>,

@@ -1,6 +1,6 @@
 //! Cases through the API: folios without gaps or repeats under concurrent
 //! creation, closing rules, stale updates, field rules, events delivered to
-//! a module, search by folio, and isolation between practices.
+//! a module (`case.updated` naming the changed fields), search by folio, and isolation between practices.
 
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
@@ -137,19 +137,21 @@ async fn closing_needs_a_date_and_an_outcome_and_is_announced(backend: Backend) 
     );
 
     // Modules subscribed to cases hear of each change.
-    let names = eventually("case events delivered to the module", || {
+    let received = eventually("case events delivered to the module", || {
         let admin = admin.clone();
         async move {
             let got = admin.get("/api/v1/m/recorder/received").await;
-            let names: Vec<String> = got.body["items"]
-                .as_array()?
-                .iter()
-                .filter_map(|i| i["name"].as_str().map(str::to_string))
-                .collect();
-            (names.iter().filter(|n| n.starts_with("case.")).count() >= 4).then_some(names)
+            let items = got.body["items"].as_array()?.clone();
+            let updates = items.iter().filter(|i| i["name"] == "case.updated").count();
+            let closed = items.iter().any(|i| i["name"] == "case.closed");
+            (updates == 2 && closed).then_some(items)
         }
     })
     .await;
+    let names: Vec<String> = received
+        .iter()
+        .filter_map(|i| i["name"].as_str().map(str::to_string))
+        .collect();
     for name in [
         "case.created",
         "case.stage_changed",
@@ -158,6 +160,36 @@ async fn closing_needs_a_date_and_an_outcome_and_is_announced(backend: Backend) 
     ] {
         assert!(names.contains(&name.to_string()), "{name} in {names:?}");
     }
+    // `case.updated` names the fields each change made, at its version.
+    let mut updates: Vec<serde_json::Value> = received
+        .iter()
+        .filter(|i| i["name"] == "case.updated")
+        .map(|i| i["payload"].clone())
+        .collect();
+    updates.sort_by_key(|p| p["version"].as_i64());
+    let fields = |p: &serde_json::Value| -> BTreeSet<String> {
+        p["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f.as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(updates[0]["id"], case["id"]);
+    assert_eq!(updates[0]["version"], 2);
+    assert_eq!(
+        fields(&updates[0]),
+        BTreeSet::from(["stage".to_string(), "submitted_on".to_string()])
+    );
+    assert_eq!(updates[1]["version"], 3);
+    assert_eq!(
+        fields(&updates[1]),
+        BTreeSet::from([
+            "stage".to_string(),
+            "closing_date".to_string(),
+            "outcome".to_string()
+        ])
+    );
 
     // The folio and the applicant's name find the case.
     let found = admin

@@ -1,6 +1,7 @@
 //! Modules built against earlier contracts load and work: 0.2.0 (before
-//! `notifications`, `tests/modules/api-0-2-0`) served by 0.2.1, and
-//! A module built against an earlier contract (host API 0.1.0, bindings
+//! `notifications`, `tests/modules/api-0-2-0`) and 0.2.1 (before
+//! `mail.send-message`, `tests/modules/api-0-2-1`) served by 0.2.2, and
+//! a module built against an earlier contract (host API 0.1.0, bindings
 //! from a frozen copy of that WIT: `tests/modules/api-0-1-0`) is loaded by
 //! this host, which serves 0.1.x beside 0.2, and its imports work as 0.1
 //! promised: records are JSON of the JSON API's shape.
@@ -12,12 +13,13 @@ use serde_json::json;
 
 on_both_databases!(
     a_module_built_against_0_2_0_runs_on_this_host,
+    a_module_built_against_0_2_1_sends_mail_as_it_did,
     a_module_built_against_0_1_0_runs_on_this_host,
     a_0_1_module_reads_records_as_the_json_api_shows_them
 );
 
 /// 0.2.1 added an interface (`notifications`): a module built before it
-/// does not import it and runs as it did, served by 0.2.1.
+/// does not import it and runs as it did, served by 0.2.2.
 async fn a_module_built_against_0_2_0_runs_on_this_host(backend: Backend) {
     let server = TestServer::start_with_modules(backend, &["api-0-2-0"]).await;
     let admin = server.admin().await;
@@ -30,7 +32,7 @@ async fn a_module_built_against_0_2_0_runs_on_this_host(backend: Backend) {
         .unwrap()
         .clone();
     assert_ne!(earlier["status"], "refused", "{earlier}");
-    assert_eq!(earlier["contract"], "0.2.1", "{earlier}");
+    assert_eq!(earlier["contract"], "0.2.2", "{earlier}");
     admin.set_module("api-0-2-0", true).await;
     for visit in 1..=2 {
         let answer = admin.get("/api/v1/m/api-0-2-0/").await.expect_status(200);
@@ -51,6 +53,45 @@ async fn a_module_built_against_0_2_0_runs_on_this_host(backend: Backend) {
         read.body["stage"].as_str().unwrap().contains("Intake"),
         "typed as 0.2.0 gives it: {}",
         read.text
+    );
+    server.stop().await;
+}
+
+/// 0.2.2 grew the `mail` interface (`send-message` and its records): a
+/// module built against 0.2.1 imports `mail@0.2.1` with `send` alone, is
+/// linked to the 0.2.2 interface and its mail still arrives.
+async fn a_module_built_against_0_2_1_sends_mail_as_it_did(backend: Backend) {
+    let server = TestServer::start_with_modules(backend, &["api-0-2-1"]).await;
+    let admin = server.admin().await;
+    let listed = admin.get("/api/v1/modules").await.expect_status(200);
+    let earlier = listed.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == "api-0-2-1")
+        .unwrap()
+        .clone();
+    assert_ne!(earlier["status"], "refused", "{earlier}");
+    assert_eq!(earlier["contract"], "0.2.2", "{earlier}");
+    admin.set_module("api-0-2-1", true).await;
+    let sent = admin
+        .post("/api/v1/m/api-0-2-1/mail?to=ana%40example.com", json!({}))
+        .await
+        .expect_status(200);
+    assert_eq!(sent.body["sent"], true, "{}", sent.text);
+    let mail = server
+        .smtp
+        .wait_for("ana@example.com", "Sent through 0.2.1")
+        .await;
+    assert!(mail.text().contains("as 0.2.1 sent it"), "{}", mail.text());
+    let refused = admin
+        .post("/api/v1/m/api-0-2-1/mail?to=nobody", json!({}))
+        .await
+        .expect_status(422);
+    assert!(
+        refused.text.contains("is not an email address"),
+        "{}",
+        refused.text
     );
     server.stop().await;
 }

@@ -81,7 +81,7 @@ async fn check_refuses_with_the_servers_own_words() {
     let folder = module_folder(work.path(), "older", &older, &wasm);
     let not_what_it_says = refusal(plugin_check(&folder, Some(&wasm)));
     assert!(
-        not_what_it_says.contains("built against host API 0.2.1")
+        not_what_it_says.contains("built against host API 0.2.2")
             && not_what_it_says.contains("host-api = \"^0.1\""),
         "{not_what_it_says}"
     );
@@ -97,6 +97,17 @@ async fn check_refuses_with_the_servers_own_words() {
             .contains("built against host API 0.1, which this server still serves (as 0.1.2)"),
         "{}",
         old.summary()
+    );
+
+    // A module that answers clients without a session says where.
+    let (reach_manifest, reach_wasm) = test_module_files("almanac");
+    let reach_manifest = std::fs::read_to_string(reach_manifest).unwrap();
+    let folder = module_folder(work.path(), "almanac", &reach_manifest, &reach_wasm);
+    let reach = plugin_check(&folder, Some(&reach_wasm)).unwrap().summary();
+    assert!(
+        reach.contains("answers GET and HEAD without a session below: /api/v1/m/almanac/feeds/")
+            && reach.contains("serves, for app passwords: /dav/calendars/"),
+        "{reach}"
     );
 
     // What loads passes, and the summary says what the component uses.

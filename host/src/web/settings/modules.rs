@@ -60,6 +60,31 @@ fn capabilities_in_words(c: &Capabilities) -> Vec<String> {
     words
 }
 
+/// How clients without a session reach the module, in words: its public
+/// paths and DAV mounts (contract 0.2.2).
+fn reach_in_words(manifest: &crate::modules::manifest::Manifest) -> Vec<String> {
+    let mut words = Vec::new();
+    if !manifest.public.is_empty() {
+        let paths: Vec<String> = manifest
+            .public
+            .iter()
+            .map(|p| format!("/api/v1/m/{}{p}", manifest.id))
+            .collect();
+        words.push(format!(
+            "Answers anyone without signing in ({})",
+            paths.join(", ")
+        ));
+    }
+    if !manifest.dav.is_empty() {
+        let mounts: Vec<String> = manifest.dav.iter().map(|d| format!("/dav/{d}/")).collect();
+        words.push(format!(
+            "Serves clients signed in with app passwords ({})",
+            mounts.join(", ")
+        ));
+    }
+    words
+}
+
 struct Card {
     module: ModuleInfo,
     asks_for: Vec<String>,
@@ -85,13 +110,19 @@ pub(super) async fn list_page(State(state): State<AppState>, caller: Caller) -> 
     let cards = list(&state, &caller)
         .await?
         .into_iter()
-        .map(|module| Card {
-            asks_for: capabilities_in_words(&module.capabilities),
-            has_settings: state
-                .modules
-                .get(&module.id)
-                .is_some_and(|m| !m.manifest.settings.is_empty()),
-            module,
+        .map(|module| {
+            let loaded = state.modules.get(&module.id);
+            let mut asks_for = capabilities_in_words(&module.capabilities);
+            asks_for.extend(
+                loaded
+                    .map(|m| reach_in_words(&m.manifest))
+                    .unwrap_or_default(),
+            );
+            Card {
+                asks_for,
+                has_settings: loaded.is_some_and(|m| !m.manifest.settings.is_empty()),
+                module,
+            }
         })
         .collect();
     Page::new(
