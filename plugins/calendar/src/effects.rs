@@ -8,7 +8,7 @@ use crate::data::{self, Reader};
 use crate::rules::access::Calendar;
 use crate::rules::event::{self, Event};
 use crate::rules::reminders::{self, Reminder};
-use crate::video;
+use crate::{invite, video};
 
 /// The "Add video call" switch, when the request has one.
 fn video_switch(input: &Map<String, Value>) -> Result<Option<bool>> {
@@ -126,6 +126,7 @@ pub fn create_with_uid(
     video::follow(ctx, &id, None, &mut event, video_switch(input)?)?;
     let doc = data::put_event(ctx, &id, None, &event)?;
     schedule_reminders(ctx, &doc.id, None, &doc.data)?;
+    invite::send(ctx, &doc.id, invite::Change::Created(&doc.data))?;
     ctx.emit("calendar.event.created", &announced(&doc))?;
     Ok(doc)
 }
@@ -180,16 +181,21 @@ pub fn update(
         writable_calendar(ctx, reader, &event.calendar_id)?;
     }
     check_links(ctx, &mut event, Some(&before))?;
-    if event.start != before.start
-        || event.end != before.end
-        || event.title != before.title
-        || event.rrule != before.rrule
-    {
+    video::follow(ctx, id, Some(&before), &mut event, video_switch(input)?)?;
+    // Invitations already sent are revised: a higher SEQUENCE.
+    if invite::revised(&before, &event) {
         event.sequence = before.sequence + 1;
     }
-    video::follow(ctx, id, Some(&before), &mut event, video_switch(input)?)?;
     let saved = data::put_event(ctx, id, Some(&doc), &event)?;
     schedule_reminders(ctx, id, Some(&before), &saved.data)?;
+    invite::send(
+        ctx,
+        id,
+        invite::Change::Updated {
+            before: &before,
+            after: &saved.data,
+        },
+    )?;
     ctx.emit("calendar.event.updated", &announced(&saved))?;
     Ok(saved)
 }
@@ -230,10 +236,19 @@ fn detach(
     master.index();
     data::put_event(ctx, &series.id, Some(series), &master)?;
     let id = format!("{}.{at}", series.id);
+    event.sequence = series.data.sequence + 1;
     let doc = data::put_event(ctx, &id, None, &event)?;
     schedule_reminders(ctx, &doc.id, None, &doc.data)?;
     // The series' own timers may have pointed at this occurrence.
     schedule_reminders(ctx, &series.id, Some(&series.data), &master)?;
+    invite::send(
+        ctx,
+        &doc.id,
+        invite::Change::Updated {
+            before: &base,
+            after: &doc.data,
+        },
+    )?;
     ctx.emit("calendar.event.updated", &announced(&doc))?;
     Ok(doc)
 }
@@ -260,8 +275,17 @@ pub fn delete(
             master.except.push(at);
         }
         master.index();
+        master.sequence += 1;
         let saved = data::put_event(ctx, id, Some(&doc), &master)?;
         schedule_reminders(ctx, id, Some(&doc.data), &saved.data)?;
+        invite::send(
+            ctx,
+            id,
+            invite::Change::Updated {
+                before: &doc.data,
+                after: &saved.data,
+            },
+        )?;
         ctx.emit("calendar.event.updated", &announced(&saved))?;
         return Ok(());
     }
@@ -272,6 +296,9 @@ pub fn delete(
     for doc in &gone {
         if let (Some(call), None) = (&doc.data.video_id, &doc.data.recurrence_of) {
             video::drop_call(ctx, &doc.id, call)?;
+        }
+        if doc.data.recurrence_of.is_none() {
+            invite::send(ctx, &doc.id, invite::Change::Deleted(&doc.data))?;
         }
         for lead in &doc.data.reminders {
             ctx.cancel_timer(&reminders::key(&doc.id, *lead))?;

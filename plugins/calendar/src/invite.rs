@@ -14,7 +14,10 @@ use crate::rules::when;
 
 /// Someone outside the practice: an address and no account.
 fn outside(p: &Participant) -> Option<&str> {
-    p.person_id.is_none().then_some(p.email.as_deref()).flatten()
+    p.person_id
+        .is_none()
+        .then_some(p.email.as_deref())
+        .flatten()
 }
 
 /// What changed for invitations between two versions of an event.
@@ -26,7 +29,7 @@ pub enum Change<'a> {
 
 /// Whether invitations must go out again: the time, title or repetition
 /// changed.
-fn revised(before: &Event, after: &Event) -> bool {
+pub fn revised(before: &Event, after: &Event) -> bool {
     before.start != after.start
         || before.end != after.end
         || before.title != after.title
@@ -50,7 +53,11 @@ pub fn send(ctx: &Ctx, id: &str, change: Change) -> Result<()> {
         }
         Change::Updated { before, after } => {
             let kept: Vec<&str> = after.participants.iter().filter_map(outside).collect();
-            for p in before.participants.iter().filter(|p| outside(p).is_some_and(|e| !kept.contains(&e))) {
+            for p in before
+                .participants
+                .iter()
+                .filter(|p| outside(p).is_some_and(|e| !kept.contains(&e)))
+            {
                 cancel(ctx, id, after, p, organizer)?;
             }
             let had: Vec<&str> = before.participants.iter().filter_map(outside).collect();
@@ -77,7 +84,10 @@ pub fn send(ctx: &Ctx, id: &str, change: Change) -> Result<()> {
 fn when_for(event: &Event, p: &Participant) -> String {
     let zone = when::zone_or_utc(p.time_zone.as_deref().unwrap_or(&event.time_zone));
     if event.all_day {
-        return when::day_label(when::date_of(event.start, &when::zone_or_utc(&event.time_zone)));
+        return when::day_label(when::date_of(
+            event.start,
+            &when::zone_or_utc(&event.time_zone),
+        ));
     }
     let mut text = when::moment(event.start, &zone);
     if event.end > event.start {
@@ -87,16 +97,34 @@ fn when_for(event: &Event, p: &Participant) -> String {
 }
 
 fn ics(id: &str, event: &Event, purpose: Purpose) -> Vec<u8> {
-    let item = Item { id, event, created_at: 0, updated_at: 0 };
+    let item = Item {
+        id,
+        event,
+        created_at: 0,
+        updated_at: 0,
+    };
     write::calendar(&[item], purpose).into_bytes()
 }
 
 fn greeting(p: &Participant) -> String {
-    if p.name.is_empty() { "Hello,".to_string() } else { format!("Hello {},", p.name) }
+    if p.name.is_empty() {
+        "Hello,".to_string()
+    } else {
+        format!("Hello {},", p.name)
+    }
 }
 
-fn request(ctx: &Ctx, id: &str, event: &Event, p: &Participant, organizer: (&str, &str), update: bool) -> Result<()> {
-    let Some(email) = outside(p) else { return Ok(()) };
+fn request(
+    ctx: &Ctx,
+    id: &str,
+    event: &Event,
+    p: &Participant,
+    organizer: (&str, &str),
+    update: bool,
+) -> Result<()> {
+    let Some(email) = outside(p) else {
+        return Ok(());
+    };
     let at = when_for(event, p);
     let subject = if update {
         format!("Updated invitation: {} ({at})", event.title)
@@ -110,7 +138,11 @@ fn request(ctx: &Ctx, id: &str, event: &Event, p: &Participant, organizer: (&str
         event.title
     );
     if update {
-        body = format!("{}\n\nThe invitation to {} has changed.\n\nWhen: {at}\n", greeting(p), event.title);
+        body = format!(
+            "{}\n\nThe invitation to {} has changed.\n\nWhen: {at}\n",
+            greeting(p),
+            event.title
+        );
     }
     if event.rrule.is_some() {
         body.push_str("It repeats: the attached invitation has every date.\n");
@@ -126,12 +158,24 @@ fn request(ctx: &Ctx, id: &str, event: &Event, p: &Participant, organizer: (&str
     let message = Message::new(&subject.chars().take(250).collect::<String>(), &body)
         .to(email)
         .reply_to(organizer.0)
-        .attach("invite.ics", "text/calendar; method=REQUEST; charset=UTF-8", content);
+        .attach(
+            "invite.ics",
+            "text/calendar; method=REQUEST; charset=UTF-8",
+            content,
+        );
     ctx.send_message(&message)
 }
 
-fn cancel(ctx: &Ctx, id: &str, event: &Event, p: &Participant, organizer: (&str, &str)) -> Result<()> {
-    let Some(email) = outside(p) else { return Ok(()) };
+fn cancel(
+    ctx: &Ctx,
+    id: &str,
+    event: &Event,
+    p: &Participant,
+    organizer: (&str, &str),
+) -> Result<()> {
+    let Some(email) = outside(p) else {
+        return Ok(());
+    };
     let at = when_for(event, p);
     let subject = format!("Cancelled: {} ({at})", event.title);
     let body = format!(
@@ -143,6 +187,10 @@ fn cancel(ctx: &Ctx, id: &str, event: &Event, p: &Participant, organizer: (&str,
     let message = Message::new(&subject.chars().take(250).collect::<String>(), &body)
         .to(email)
         .reply_to(organizer.0)
-        .attach("cancel.ics", "text/calendar; method=CANCEL; charset=UTF-8", content);
+        .attach(
+            "cancel.ics",
+            "text/calendar; method=CANCEL; charset=UTF-8",
+            content,
+        );
     ctx.send_message(&message)
 }

@@ -49,6 +49,7 @@ mod effects;
 mod feeds;
 pub mod ics;
 mod import;
+mod invite;
 mod kept;
 mod pages;
 pub mod remind;
@@ -61,26 +62,10 @@ pub struct Calendar;
 
 impl Plugin for Calendar {
     fn router() -> Router {
-        let mut router = Router::new();
-        // CalDAV: every method, below the DAV mount the host serves.
-        for method in [
-            "OPTIONS",
-            "PROPFIND",
-            "REPORT",
-            "GET",
-            "HEAD",
-            "PUT",
-            "DELETE",
-            "PROPPATCH",
-            "MKCALENDAR",
-        ] {
-            router = router.route(method, caldav::ROOT, caldav::handle).route(
-                method,
-                &format!("{}/*rest", caldav::ROOT),
-                caldav::handle,
-            );
-        }
-        router
+        Router::new()
+            // CalDAV: every method, below the DAV mount the host serves.
+            .any(caldav::ROOT, caldav::handle)
+            .any(&format!("{}/*rest", caldav::ROOT), caldav::handle)
             .get("/", pages::views::month)
             .get("/month", pages::views::month)
             .get("/week", pages::views::week)

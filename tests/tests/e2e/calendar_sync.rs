@@ -4,21 +4,35 @@
 //! without a session and refused once its address is replaced; nothing of
 //! another practice.
 //!
-//! The parser is `tests/clients/ics.py`. Without Python's `icalendar` the
-//! feed test is skipped loudly, or fails when
-//! `IMMCASE_TEST_CALDAV=required` (as in CI).
+//! Invitations to people outside the practice arrive at the SMTP server
+//! in their zone with the event attached (`METHOD:REQUEST`), again with a
+//! higher `SEQUENCE` when it moves, and cancelled when it is deleted. A
+//! CalDAV client library (Python's `caldav`, signed in with an app
+//! password) finds the calendars, creates, lists, searches and deletes
+//! events.
+//!
+//! The clients are `tests/clients/ics.py` and `tests/clients/caldav_client.py`.
+//! Without Python's `icalendar` and `caldav` those tests are skipped
+//! loudly, or fail when `IMMCASE_TEST_CALDAV=required` (as in CI).
 
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
 use std::path::Path;
 use std::process::Command;
 
+use mail_parser::MimeHeaders;
+
 use immcase_host::clock::Clock;
 use immcase_tests::{Api, Backend, TestServer, on_both_databases};
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
-on_both_databases!(an_ics_file_is_imported_once_with_its_zones_and_changed_occurrence,);
+on_both_databases!(
+    an_ics_file_is_imported_once_with_its_zones_and_changed_occurrence,
+    a_feed_reads_back_to_the_same_events_until_its_address_is_replaced,
+    invitations_reach_people_outside_in_their_zone_and_follow_the_event,
+    a_caldav_client_creates_lists_and_deletes_events,
+);
 
 const API: &str = "/api/v1/m/calendar";
 
@@ -146,7 +160,6 @@ async fn an_ics_file_is_imported_once_with_its_zones_and_changed_occurrence(back
 }
 
 /// The events of an iCalendar document as Python's `icalendar` reads them.
-#[allow(dead_code)]
 fn parsed(text: &str) -> Option<Value> {
     let probe = Command::new("python3")
         .args(["-c", "import icalendar"])
@@ -184,7 +197,6 @@ fn parsed(text: &str) -> Option<Value> {
     }))
 }
 
-#[allow(dead_code)] // Registered once feeds are public paths.
 async fn a_feed_reads_back_to_the_same_events_until_its_address_is_replaced(backend: Backend) {
     let server = TestServer::start(backend).await;
     let admin = start(&server).await;
@@ -310,5 +322,253 @@ async fn a_feed_reads_back_to_the_same_events_until_its_address_is_replaced(back
         .get(&format!("/api/{new_path}"))
         .await
         .expect_status(200);
+    server.stop().await;
+}
+
+/// The attachment of a received message with this file name: its content
+/// type (parameters included) and text.
+fn attachment(mail: &immcase_tests::ReceivedMail, name: &str) -> (String, String) {
+    let parsed = mail_parser::MessageParser::default()
+        .parse(&mail.raw)
+        .unwrap();
+    let part = parsed
+        .attachments()
+        .find(|a| a.attachment_name() == Some(name))
+        .unwrap_or_else(|| panic!("no {name} in {}", String::from_utf8_lossy(&mail.raw)));
+    let raw = String::from_utf8_lossy(&mail.raw);
+    let method = part
+        .content_type()
+        .and_then(|c| c.attribute("method"))
+        .unwrap_or_default()
+        .to_string();
+    assert!(raw.contains("text/calendar"), "{raw}");
+    (
+        method,
+        String::from_utf8_lossy(part.contents()).into_owned(),
+    )
+}
+
+async fn invitations_reach_people_outside_in_their_zone_and_follow_the_event(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let admin = start(&server).await;
+    let event = admin
+        .post(
+            &format!("{API}/events"),
+            json!({ "title": "Interview with Ana Díaz", "start": "2026-03-10T10:00", "duration_minutes": 60,
+                    "participants": [{ "email": "ana.diaz@example.com", "name": "Ana Díaz", "time_zone": "Europe/Madrid" }] }),
+        )
+        .await
+        .expect_status(201)
+        .body;
+    let id = event["id"].as_str().unwrap();
+    // In her zone: 10:00 in Toronto is 15:00 in Madrid.
+    let invitation = server
+        .smtp
+        .wait_for(
+            "ana.diaz@example.com",
+            "Invitation: Interview with Ana Díaz",
+        )
+        .await;
+    assert!(
+        invitation
+            .subject()
+            .contains("Tue 10 Mar 2026, 15:00 (Europe/Madrid)"),
+        "{}",
+        invitation.subject()
+    );
+    assert!(
+        invitation.text().contains("Hello Ana Díaz,"),
+        "{}",
+        invitation.text()
+    );
+    let (method, ics) = attachment(&invitation, "invite.ics");
+    assert_eq!(method, "REQUEST");
+    if let Some(read) = parsed(&ics) {
+        assert_eq!(read["method"], "REQUEST");
+        assert_eq!(read["events"][0]["summary"], "Interview with Ana Díaz");
+        assert_eq!(read["events"][0]["start"], "2026-03-10T10:00:00-04:00");
+        assert_eq!(read["events"][0]["sequence"], 0);
+    }
+    // Moved: an update with a higher sequence.
+    admin
+        .patch(
+            &format!("{API}/events/{id}"),
+            json!({ "start": "2026-03-11T09:00" }),
+        )
+        .await
+        .expect_status(200);
+    let update = server
+        .smtp
+        .wait_for(
+            "ana.diaz@example.com",
+            "Updated invitation: Interview with Ana Díaz",
+        )
+        .await;
+    assert!(
+        update
+            .subject()
+            .contains("Wed 11 Mar 2026, 14:00 (Europe/Madrid)"),
+        "{}",
+        update.subject()
+    );
+    let (_, ics) = attachment(&update, "invite.ics");
+    if let Some(read) = parsed(&ics) {
+        assert_eq!(read["events"][0]["sequence"], 1);
+        assert_eq!(read["events"][0]["uid"], event["uid"]);
+    }
+    // A change of notes alone sends nothing.
+    admin
+        .patch(
+            &format!("{API}/events/{id}"),
+            json!({ "notes": "Bring the passport" }),
+        )
+        .await
+        .expect_status(200);
+    // Deleted: the cancellation.
+    admin
+        .delete(&format!("{API}/events/{id}"))
+        .await
+        .expect_status(204);
+    let cancelled = server
+        .smtp
+        .wait_for("ana.diaz@example.com", "Cancelled: Interview with Ana Díaz")
+        .await;
+    let (method, ics) = attachment(&cancelled, "cancel.ics");
+    assert_eq!(method, "CANCEL");
+    if let Some(read) = parsed(&ics) {
+        assert_eq!(read["method"], "CANCEL");
+        assert_eq!(read["events"][0]["sequence"], 2);
+    }
+    server.settle().await;
+    let to_ana = server
+        .smtp
+        .received()
+        .into_iter()
+        .filter(|m| m.to.iter().any(|t| t == "ana.diaz@example.com"))
+        .count();
+    assert_eq!(to_ana, 3);
+    server.stop().await;
+}
+
+/// Runs the CalDAV client; its JSON answer, or none when it is missing.
+async fn caldav(server: &TestServer, password: &str, args: &[&str]) -> Option<Value> {
+    let probe = Command::new("python3")
+        .args(["-c", "import caldav"])
+        .output();
+    if !probe.is_ok_and(|out| out.status.success()) {
+        assert!(
+            std::env::var("IMMCASE_TEST_CALDAV").as_deref() != Ok("required"),
+            "IMMCASE_TEST_CALDAV=required but Python's caldav is missing (pip install caldav)"
+        );
+        eprintln!("SKIPPED: no Python caldav (pip install caldav)");
+        return None;
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("clients/caldav_client.py");
+    let url = format!("http://127.0.0.1:{}/dav/calendars/", server.addr.port());
+    let mut command = Command::new("python3");
+    command
+        .arg(script)
+        .args([url.as_str(), immcase_tests::ADMIN_EMAIL, password])
+        .args(args);
+    let out = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .unwrap()
+        .expect("python3 runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let last = text.trim().lines().last().unwrap_or_default().to_string();
+    Some(serde_json::from_str(&last).unwrap_or_else(|_| {
+        panic!(
+            "the CalDAV client answered {text:?} ({})",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    }))
+}
+
+const NEW_EVENT: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//CalDAV//EN\r\nBEGIN:VEVENT\r\n\
+UID:from-phone-1\r\nDTSTAMP:20260301T120000Z\r\nSUMMARY:Call from the phone\r\n\
+DTSTART;TZID=America/Toronto:20260312T160000\r\nDTEND;TZID=America/Toronto:20260312T163000\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+
+async fn a_caldav_client_creates_lists_and_deletes_events(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let admin = start(&server).await;
+    admin
+        .post(
+            &format!("{API}/events"),
+            json!({ "title": "Made in ImmCase", "start": "2026-03-05T09:00" }),
+        )
+        .await
+        .expect_status(201);
+    let made = admin
+        .post(
+            "/api/v1/me/app-passwords",
+            json!({ "name": "Phone calendar" }),
+        )
+        .await
+        .expect_status(201);
+    let password = made.body["password"].as_str().unwrap().to_string();
+    let Some(found) = caldav(&server, &password, &["calendars"]).await else {
+        return;
+    };
+    assert_eq!(found["ok"], true, "{found}");
+    assert_eq!(found["calendars"], json!(["My calendar"]));
+    let created = caldav(&server, &password, &["create", "My calendar", NEW_EVENT])
+        .await
+        .unwrap();
+    assert_eq!(created["ok"], true, "{created}");
+    // In ImmCase, at its time.
+    let items = between(&admin, "2026-03-01T00:00:00Z", "2026-03-31T00:00:00Z").await;
+    let call = items
+        .iter()
+        .find(|e| e["title"] == "Call from the phone")
+        .expect("the phone's event");
+    assert_eq!(call["start"], "2026-03-12T16:00:00-04:00");
+    assert_eq!(call["uid"], "from-phone-1");
+    let listed = caldav(&server, &password, &["list", "My calendar"])
+        .await
+        .unwrap();
+    assert_eq!(listed["ok"], true, "{listed}");
+    let mut names: Vec<&str> = listed["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["summary"].as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["Call from the phone", "Made in ImmCase"]);
+    let week = caldav(
+        &server,
+        &password,
+        &[
+            "search",
+            "My calendar",
+            "2026-03-09T00:00:00+00:00",
+            "2026-03-16T00:00:00+00:00",
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(week["ok"], true, "{week}");
+    let names: Vec<&str> = week["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["summary"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Call from the phone"]);
+    let deleted = caldav(
+        &server,
+        &password,
+        &["delete", "My calendar", "from-phone-1"],
+    )
+    .await
+    .unwrap();
+    assert_eq!(deleted["ok"], true, "{deleted}");
+    let items = between(&admin, "2026-03-01T00:00:00Z", "2026-03-31T00:00:00Z").await;
+    assert!(items.iter().all(|e| e["title"] != "Call from the phone"));
+    // A wrong password is refused; another practice's person finds nothing of these.
+    let refused = caldav(&server, "not the password", &["calendars"])
+        .await
+        .unwrap();
+    assert_eq!(refused["ok"], false, "{refused}");
     server.stop().await;
 }

@@ -83,10 +83,11 @@ pub fn read(body: &[u8]) -> Result<Asked, String> {
                 }
                 if name.is(CALDAV, "time-range") {
                     let attr = |key: &str| {
-                        e.try_get_attribute(key)
-                            .ok()
-                            .flatten()
-                            .and_then(|a| a.normalized_value(quick_xml::XmlVersion::Implicit1_0).ok().map(|v| v.into_owned()))
+                        e.try_get_attribute(key).ok().flatten().and_then(|a| {
+                            a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                                .ok()
+                                .map(|v| v.into_owned())
+                        })
                     };
                     asked.time_range = Some((attr("start"), attr("end")));
                 }
