@@ -163,12 +163,16 @@ pub fn list(ctx: &Ctx, request: Request) -> Result<Response> {
     ))
 }
 
-/// Every event linked to a record that the reader may read, earliest first.
+/// Every event linked to a record that the reader may read (its calendar
+/// is theirs to read, or they take part), earliest first.
 pub fn linked(ctx: &Ctx, reader: &Reader, field: &str, id: &str) -> Result<Vec<Doc<Event>>> {
     let calendars = data::readable(ctx, reader)?;
     Ok(data::events_where(ctx, field, id)?
         .into_iter()
-        .filter(|e| calendars.iter().any(|c| c.id == e.data.calendar_id))
+        .filter(|e| {
+            calendars.iter().any(|c| c.id == e.data.calendar_id)
+                || e.data.people().any(|p| p == reader.id)
+        })
         .collect())
 }
 

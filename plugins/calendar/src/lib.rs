@@ -89,8 +89,16 @@ impl Plugin for Calendar {
             .get("/feeds/:token", feeds::serve)
             .post("/calendars/:id/feed", pages::sync::new_address)
             .delete("/calendars/:id/feed", api::revoke_feed)
-            .get("/calendars", api::calendars)
-            .post("/calendars", api::create_calendar)
+            .get(
+                "/calendars",
+                page_or_api(pages::manage::list, api::calendars),
+            )
+            .post(
+                "/calendars",
+                page_or_api(pages::manage::create, api::create_calendar),
+            )
+            .get("/calendars/:id/edit", pages::manage::edit)
+            .post("/calendars/:id", pages::manage::update)
             .patch("/calendars/:id", api::update_calendar)
             .get("/events", page_or_api(pages::views::agenda, api::list))
             .post("/events", page_or_api(pages::form::create, api::create))

@@ -15,6 +15,7 @@ on_both_databases!(
     records_show_their_events_in_a_calendar_tab,
     critical_deadlines_reach_the_dashboards_of_the_people_concerned_only,
     a_passport_expiry_becomes_a_deadline_that_follows_it,
+    a_cases_decision_date_becomes_its_responsibles_deadline,
     reports_count_a_closed_cases_days_and_meetings,
 );
 
@@ -311,5 +312,61 @@ async fn reports_count_a_closed_cases_days_and_meetings(backend: Backend) {
         .get(&format!("{API}/reports"))
         .await
         .expect_status(403);
+    server.stop().await;
+}
+
+async fn a_cases_decision_date_becomes_its_responsibles_deadline(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let admin = start(&server).await;
+    let (carl, carl_id) = person(
+        &server,
+        &admin,
+        "carl@example.com",
+        &["module:calendar", "cases.read"],
+    )
+    .await;
+    let applicant = admin.add_applicant("Mensah").await;
+    let case = admin.open_case(&applicant, "work_permit").await;
+    let case_id = case["id"].as_str().unwrap();
+    let changed = admin
+        .patch(
+            &format!("/api/v1/cases/{case_id}"),
+            json!({ "responsible_user_id": carl_id, "decision_on": "2026-06-30", "version": case["version"] }),
+        )
+        .await
+        .expect_status(200);
+    let of_case = |api: Api| {
+        let path = format!("{API}/events?case={case_id}");
+        async move {
+            api.get(&path).await.expect_status(200).body["items"]
+                .as_array()
+                .unwrap()
+                .first()
+                .cloned()
+        }
+    };
+    let deadline = eventually("the decision's deadline", || of_case(carl.clone())).await;
+    assert_eq!(
+        deadline["title"],
+        format!(
+            "{} (Ana Mensah): decision expected",
+            case["folio"].as_str().unwrap()
+        )
+    );
+    assert_eq!(deadline["start"], "2026-06-30T00:00:00-04:00");
+    assert_eq!(deadline["participants"][0]["person_id"], carl_id.as_str());
+    admin
+        .patch(
+            &format!("/api/v1/cases/{case_id}"),
+            json!({ "decision_on": "2026-07-15", "version": changed.body["version"] }),
+        )
+        .await
+        .expect_status(200);
+    eventually("the deadline to follow the case", || async {
+        of_case(carl.clone())
+            .await
+            .filter(|d| d["start"] == "2026-07-15T00:00:00-04:00")
+    })
+    .await;
     server.stop().await;
 }

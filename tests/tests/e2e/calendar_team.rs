@@ -11,7 +11,10 @@ use immcase_tests::{Api, Backend, TestServer, on_both_databases};
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
-on_both_databases!(participants_see_their_events_and_availability_hides_what_others_may_not_read,);
+on_both_databases!(
+    participants_see_their_events_and_availability_hides_what_others_may_not_read,
+    managers_keep_shared_calendars_from_their_page,
+);
 
 const API: &str = "/api/v1/m/calendar";
 
@@ -110,5 +113,72 @@ async fn participants_see_their_events_and_availability_hides_what_others_may_no
     other.set_module("calendar", true).await;
     let theirs = other.get(&asked).await.expect_status(200).body;
     assert!(theirs["people"].as_array().unwrap().is_empty(), "{theirs}");
+    server.stop().await;
+}
+
+async fn managers_keep_shared_calendars_from_their_page(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let admin = server.admin().await;
+    admin.set_module("calendar", true).await;
+    let (ana, ana_id) = person(&server, &admin, "ana@example.com", &["module:calendar"]).await;
+    let page = admin.get("/m/calendar/calendars").await.expect_status(200);
+    assert!(
+        page.text
+            .contains("No team or practice-wide calendars yet.")
+    );
+    let token = page.form_token();
+    // A mistake shows the form again with the problem.
+    let refused = admin
+        .post_form(
+            "/m/calendar/calendars",
+            &[
+                ("_csrf", &token),
+                ("name", ""),
+                ("sharing", "team"),
+                ("colour", "purple"),
+            ],
+        )
+        .await
+        .expect_status(422);
+    assert!(
+        refused.text.contains("1 to 80 characters"),
+        "{}",
+        refused.text
+    );
+    admin
+        .post_form(
+            "/m/calendar/calendars",
+            &[
+                ("_csrf", &token),
+                ("name", "Junior consultants"),
+                ("sharing", "team"),
+                ("colour", "purple"),
+                ("members", &ana_id),
+            ],
+        )
+        .await
+        .expect_status(303);
+    let listed = admin
+        .get("/m/calendar/calendars")
+        .await
+        .expect_status(200)
+        .text;
+    assert!(
+        listed.contains("Junior consultants") && listed.contains("members: ana@example.com"),
+        "{listed}"
+    );
+    // Ana, a member, has it; she may not keep calendars.
+    let hers = ana
+        .get(&format!("{API}/calendars"))
+        .await
+        .expect_status(200);
+    let names: Vec<&str> = hers.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["My calendar", "Junior consultants"]);
+    ana.get("/m/calendar/calendars").await.expect_status(403);
     server.stop().await;
 }

@@ -41,9 +41,12 @@ pub fn record_tab(ctx: &Ctx, request: Request) -> Result<Response> {
     let mut upcoming: Vec<Shown> = Vec::new();
     let mut past: Vec<Shown> = Vec::new();
     for doc in api::linked(ctx, &reader, field, &id)? {
-        let Some(calendar) = calendars.iter().find(|c| c.id == doc.data.calendar_id) else {
-            continue;
-        };
+        // One they read, or one they take part in ("Invited").
+        let invited = data::invited(&doc.data.calendar_id);
+        let calendar = calendars
+            .iter()
+            .find(|c| c.id == doc.data.calendar_id)
+            .unwrap_or(&invited);
         // A series: its next occurrence, or its last one.
         let shown = match &doc.data.rrule {
             Some(_) => {

@@ -4,6 +4,7 @@
 //! - `views`: month (the landing page), week, day and agenda;
 //! - `form`: the new-event and edit forms, and what they post;
 //! - `event`: one event, with what the reader may do with it;
+//! - `manage`: keeping team and practice-wide calendars;
 //! - `sync`: subscription addresses and importing files;
 //! - `linked`: the Calendar tab of applicants and cases, and the
 //!   dashboard's panel of critical deadlines;
@@ -24,6 +25,7 @@ use crate::shown::{Chosen, Shown};
 pub mod event;
 pub mod form;
 pub mod linked;
+pub mod manage;
 pub mod sync;
 pub mod views;
 
