@@ -11,6 +11,7 @@
 //! the same server; their harness is part of that binary, so the end-to-end
 //! binary does not link a WebDriver client.
 
+pub mod calendar;
 pub mod helpdesk;
 mod http;
 mod smtp;

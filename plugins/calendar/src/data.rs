@@ -1,7 +1,7 @@
 //! The calendar's documents: calendars, events and each person's choice
 //! of calendars shown; and the reader (who is asking, what they may see).
 
-use immcase_sdk::{Collection, Ctx, Doc, Error, Op, Result};
+use immcase_sdk::{Collection, Ctx, Doc, Error, Op, Query, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::rules::access::{self, Calendar, MANAGE, Sharing, Viewer};
@@ -77,18 +77,38 @@ impl Reader {
     }
 }
 
-/// Every calendar of the practice (a practice keeps tens, not thousands).
-pub fn all_calendars(ctx: &Ctx) -> Result<Vec<Doc<Calendar>>> {
+/// A case as people name it: its folio and, as far as the caller may read
+/// it, its applicant ("CAS014 (Ana Díaz)").
+pub fn case_label(ctx: &Ctx, case: &immcase_sdk::Case) -> String {
+    let who = case
+        .applicant_id
+        .as_deref()
+        .and_then(|a| ctx.applicant(a).ok())
+        .map(|a| format!(" ({})", a.display_name()))
+        .unwrap_or_default();
+    format!("{}{who}", case.folio)
+}
+
+/// Every document a query finds, page after page of 500.
+fn every<T>(query: impl Fn() -> Query<T>) -> Result<Vec<Doc<T>>>
+where
+    T: Serialize + serde::de::DeserializeOwned,
+{
     let mut out = Vec::new();
     let mut cursor = None;
     loop {
-        let page = calendars(ctx).query().limit(500).after(cursor).fetch()?;
+        let page = query().limit(500).after(cursor).fetch()?;
         out.extend(page.items);
         match page.next_cursor {
             Some(next) => cursor = Some(next),
             None => return Ok(out),
         }
     }
+}
+
+/// Every calendar of the practice (a practice keeps tens, not thousands).
+pub fn all_calendars(ctx: &Ctx) -> Result<Vec<Doc<Calendar>>> {
+    every(|| calendars(ctx).query())
 }
 
 /// The reader's own calendar, made the first time it is needed.
@@ -173,45 +193,20 @@ pub fn invited(calendar_id: &str) -> Doc<Calendar> {
 /// single events in the range and every series that has not ended by
 /// `from` (expanded by the caller).
 pub fn events_between(ctx: &Ctx, calendar: &str, from: i64, to: i64) -> Result<Vec<Doc<Event>>> {
-    let mut out = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = events(ctx)
+    every(|| {
+        events(ctx)
             .query()
             .where_eq("calendar_id", calendar)
             .where_op("first", Op::Lt, to)
             .where_op("last", Op::Gte, from)
             .order_by("first")
-            .limit(500)
-            .after(cursor)
-            .fetch()?;
-        out.extend(page.items);
-        match page.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => return Ok(out),
-        }
-    }
+    })
 }
 
 /// Every event whose `field` (an indexed id: `applicant_id`, `case_id`,
 /// `recurrence_of`, `origin`) is `value`.
 pub fn events_where(ctx: &Ctx, field: &str, value: &str) -> Result<Vec<Doc<Event>>> {
-    let mut out = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = events(ctx)
-            .query()
-            .where_eq(field, value)
-            .order_by("first")
-            .limit(500)
-            .after(cursor)
-            .fetch()?;
-        out.extend(page.items);
-        match page.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => return Ok(out),
-        }
-    }
+    every(|| events(ctx).query().where_eq(field, value).order_by("first"))
 }
 
 /// The reader's choice of calendars shown.
@@ -290,25 +285,18 @@ fn attend(ctx: &Ctx, id: &str, before: Option<&Event>, after: Option<&Event>) ->
 
 /// The events `person` takes part in that may cover `[from, to)`.
 pub fn attended_between(ctx: &Ctx, person: &str, from: i64, to: i64) -> Result<Vec<Doc<Event>>> {
-    let mut out = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = attendance(ctx)
+    let rows = every(|| {
+        attendance(ctx)
             .query()
             .where_eq("person_id", person)
             .where_op("first", Op::Lt, to)
             .where_op("last", Op::Gte, from)
-            .limit(500)
-            .after(cursor)
-            .fetch()?;
-        for row in page.items {
-            if let Some(doc) = events(ctx).get(&row.data.event_id)? {
-                out.push(doc);
-            }
-        }
-        match page.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => return Ok(out),
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        if let Some(doc) = events(ctx).get(&row.data.event_id)? {
+            out.push(doc);
         }
     }
+    Ok(out)
 }

@@ -274,15 +274,9 @@ fn decision(ctx: &Ctx, case_id: &str) -> Result<()> {
     else {
         return remove(ctx, &key);
     };
-    let who = case
-        .applicant_id
-        .as_deref()
-        .and_then(|a| ctx.applicant(a).ok())
-        .map(|a| format!(" ({})", a.display_name()))
-        .unwrap_or_default();
     let kept = Kept {
         key,
-        title: format!("{}{who}: decision expected", case.folio),
+        title: format!("{}: decision expected", data::case_label(ctx, &case)),
         date,
         applicant_id: case.applicant_id.clone(),
         case_id: Some(case_id.to_string()),

@@ -6,10 +6,10 @@
 
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
-use immcase_host::clock::Clock;
+use immcase_tests::calendar::{API, between, create, move_clock_to};
 use immcase_tests::helpdesk::person;
 use immcase_tests::{Api, Backend, TestServer, on_both_databases};
-use jiff::{SignedDuration, Timestamp};
+use jiff::SignedDuration;
 use serde_json::{Value, json};
 
 on_both_databases!(
@@ -21,17 +21,6 @@ on_both_databases!(
     calendars_follow_who_may_read_them_and_practices_stay_apart,
     bad_input_is_refused_naming_each_field,
 );
-
-const API: &str = "/api/v1/m/calendar";
-
-/// Moves the server's clock to a local time in Toronto.
-fn move_clock_to(server: &TestServer, local: &str) {
-    let local: jiff::civil::DateTime = local.replace(' ', "T").parse().unwrap();
-    let target: Timestamp = local.in_tz("America/Toronto").unwrap().timestamp();
-    server
-        .clock
-        .advance(target.duration_since(server.clock.now()));
-}
 
 /// Sets a person's profile time zone.
 async fn set_zone(admin: &Api, user_id: &str, zone: &str) {
@@ -60,21 +49,6 @@ async fn toronto_admin(server: &TestServer) -> (Api, String) {
     let id = my_id(&admin).await;
     set_zone(&admin, &id, "America/Toronto").await;
     (admin, id)
-}
-
-async fn create(api: &Api, event: Value) -> Value {
-    api.post(&format!("{API}/events"), event)
-        .await
-        .expect_status(201)
-        .body
-}
-
-async fn between(api: &Api, from: &str, to: &str) -> Vec<Value> {
-    let listed = api
-        .get(&format!("{API}/events?from={from}&to={to}"))
-        .await
-        .expect_status(200);
-    listed.body["items"].as_array().unwrap().clone()
 }
 
 fn id(value: &Value) -> &str {

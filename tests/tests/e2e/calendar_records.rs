@@ -5,10 +5,9 @@
 
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
-use immcase_host::clock::Clock;
+use immcase_tests::calendar::{API, calendar_on, configure, create, move_clock_to};
 use immcase_tests::helpdesk::person;
 use immcase_tests::{Api, Backend, TestServer, eventually, on_both_databases};
-use jiff::Timestamp;
 use serde_json::{Value, json};
 
 on_both_databases!(
@@ -19,34 +18,9 @@ on_both_databases!(
     reports_count_a_closed_cases_days_and_meetings,
 );
 
-const API: &str = "/api/v1/m/calendar";
-const SETTINGS: &str = "/api/v1/modules/calendar/settings";
-
-fn move_clock_to(server: &TestServer, local: &str) {
-    let local: jiff::civil::DateTime = local.replace(' ', "T").parse().unwrap();
-    let target: Timestamp = local.in_tz("America/Toronto").unwrap().timestamp();
-    server
-        .clock
-        .advance(target.duration_since(server.clock.now()));
-}
-
-async fn start(server: &TestServer) -> Api {
-    move_clock_to(server, "2026-03-01 08:00");
-    let admin = server.admin().await;
-    admin.set_module("calendar", true).await;
-    admin
-}
-
-async fn create(api: &Api, event: Value) -> Value {
-    api.post(&format!("{API}/events"), event)
-        .await
-        .expect_status(201)
-        .body
-}
-
 async fn records_show_their_events_in_a_calendar_tab(backend: Backend) {
     let server = TestServer::start(backend).await;
-    let admin = start(&server).await;
+    let admin = calendar_on(&server).await;
     let applicant = admin.add_applicant("Garcia").await;
     let case = admin.open_case(&applicant, "work_permit").await;
     let case_id = case["id"].as_str().unwrap();
@@ -95,7 +69,7 @@ async fn records_show_their_events_in_a_calendar_tab(backend: Backend) {
 
 async fn critical_deadlines_reach_the_dashboards_of_the_people_concerned_only(backend: Backend) {
     let server = TestServer::start(backend).await;
-    let admin = start(&server).await;
+    let admin = calendar_on(&server).await;
     let calendar = ["module:calendar"];
     let (ana, ana_id) = person(&server, &admin, "ana@example.com", &calendar).await;
     // Responsible for cases, Carl reads them.
@@ -165,19 +139,6 @@ async fn critical_deadlines_reach_the_dashboards_of_the_people_concerned_only(ba
     server.stop().await;
 }
 
-async fn configure(admin: &Api, change: impl FnOnce(&mut Value)) {
-    let current = admin.get(SETTINGS).await.expect_status(200).body;
-    let mut settings = current["values"].clone();
-    change(&mut settings);
-    admin
-        .put(
-            SETTINGS,
-            json!({ "values": settings, "version": current["version"] }),
-        )
-        .await
-        .expect_status(200);
-}
-
 async fn expiry_of(api: &Api, applicant: &str) -> Option<Value> {
     let listed = api
         .get(&format!("{API}/events?applicant={applicant}"))
@@ -188,10 +149,10 @@ async fn expiry_of(api: &Api, applicant: &str) -> Option<Value> {
 
 async fn a_passport_expiry_becomes_a_deadline_that_follows_it(backend: Backend) {
     let server = TestServer::start(backend).await;
-    let admin = start(&server).await;
+    let admin = calendar_on(&server).await;
     let (ana, ana_id) = person(&server, &admin, "ana@example.com", &["module:calendar"]).await;
     let (ben, _) = person(&server, &admin, "ben@example.com", &["module:calendar"]).await;
-    configure(&admin, |s| {
+    configure(&admin, "calendar", |s| {
         s["expiry_people"] = json!([ana_id]);
         s["expiry_reminder_days"] = json!([30]);
     })
@@ -251,7 +212,7 @@ async fn a_passport_expiry_becomes_a_deadline_that_follows_it(backend: Backend) 
 
 async fn reports_count_a_closed_cases_days_and_meetings(backend: Backend) {
     let server = TestServer::start(backend).await;
-    let admin = start(&server).await;
+    let admin = calendar_on(&server).await;
     let applicant = admin.add_applicant("Nguyen").await;
     let case = admin.open_case(&applicant, "work_permit").await;
     let case_id = case["id"].as_str().unwrap();
@@ -317,7 +278,7 @@ async fn reports_count_a_closed_cases_days_and_meetings(backend: Backend) {
 
 async fn a_cases_decision_date_becomes_its_responsibles_deadline(backend: Backend) {
     let server = TestServer::start(backend).await;
-    let admin = start(&server).await;
+    let admin = calendar_on(&server).await;
     let (carl, carl_id) = person(
         &server,
         &admin,

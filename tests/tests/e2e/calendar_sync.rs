@@ -22,9 +22,8 @@ use std::process::Command;
 
 use mail_parser::MimeHeaders;
 
-use immcase_host::clock::Clock;
+use immcase_tests::calendar::{API, between, calendar_on};
 use immcase_tests::{Api, Backend, TestServer, on_both_databases};
-use jiff::Timestamp;
 use serde_json::{Value, json};
 
 on_both_databases!(
@@ -33,27 +32,6 @@ on_both_databases!(
     invitations_reach_people_outside_in_their_zone_and_follow_the_event,
     a_caldav_client_creates_lists_and_deletes_events,
 );
-
-const API: &str = "/api/v1/m/calendar";
-
-async fn start(server: &TestServer) -> Api {
-    let local: jiff::civil::DateTime = "2026-03-01T08:00".parse().unwrap();
-    let target: Timestamp = local.in_tz("America/Toronto").unwrap().timestamp();
-    server
-        .clock
-        .advance(target.duration_since(server.clock.now()));
-    let admin = server.admin().await;
-    admin.set_module("calendar", true).await;
-    admin
-}
-
-async fn between(api: &Api, from: &str, to: &str) -> Vec<Value> {
-    let listed = api
-        .get(&format!("{API}/events?from={from}&to={to}"))
-        .await
-        .expect_status(200);
-    listed.body["items"].as_array().unwrap().clone()
-}
 
 /// As Outlook writes it: a Windows zone name, a weekly series with a
 /// changed occurrence, and a time in UTC.
@@ -74,7 +52,7 @@ async fn import(api: &Api, text: &str) -> Value {
 
 async fn an_ics_file_is_imported_once_with_its_zones_and_changed_occurrence(backend: Backend) {
     let server = TestServer::start(backend).await;
-    let admin = start(&server).await;
+    let admin = calendar_on(&server).await;
     let first = import(&admin, OUTLOOK).await;
     assert_eq!(
         (first["created"].as_u64(), first["updated"].as_u64()),
@@ -199,7 +177,7 @@ fn parsed(text: &str) -> Option<Value> {
 
 async fn a_feed_reads_back_to_the_same_events_until_its_address_is_replaced(backend: Backend) {
     let server = TestServer::start(backend).await;
-    let admin = start(&server).await;
+    let admin = calendar_on(&server).await;
     let series = admin
         .post(
             &format!("{API}/events"),
@@ -350,7 +328,7 @@ fn attachment(mail: &immcase_tests::ReceivedMail, name: &str) -> (String, String
 
 async fn invitations_reach_people_outside_in_their_zone_and_follow_the_event(backend: Backend) {
     let server = TestServer::start(backend).await;
-    let admin = start(&server).await;
+    let admin = calendar_on(&server).await;
     let event = admin
         .post(
             &format!("{API}/events"),
@@ -490,7 +468,7 @@ DTSTART;TZID=America/Toronto:20260312T160000\r\nDTEND;TZID=America/Toronto:20260
 
 async fn a_caldav_client_creates_lists_and_deletes_events(backend: Backend) {
     let server = TestServer::start(backend).await;
-    let admin = start(&server).await;
+    let admin = calendar_on(&server).await;
     admin
         .post(
             &format!("{API}/events"),

@@ -6,24 +6,16 @@
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
 use immcase_host::clock::Clock;
+use immcase_tests::calendar::{API, create};
 use immcase_tests::helpdesk::person;
-use immcase_tests::{Api, Backend, TestServer, on_both_databases};
+use immcase_tests::{Backend, TestServer, on_both_databases};
 use jiff::Timestamp;
-use serde_json::{Value, json};
+use serde_json::json;
 
 on_both_databases!(
     participants_see_their_events_and_availability_hides_what_others_may_not_read,
     managers_keep_shared_calendars_from_their_page,
 );
-
-const API: &str = "/api/v1/m/calendar";
-
-async fn create(api: &Api, event: Value) -> Value {
-    api.post(&format!("{API}/events"), event)
-        .await
-        .expect_status(201)
-        .body
-}
 
 async fn participants_see_their_events_and_availability_hides_what_others_may_not_read(
     backend: Backend,

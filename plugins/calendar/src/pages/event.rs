@@ -236,15 +236,7 @@ fn repeat_words(rule: &str) -> String {
 fn record_link(ctx: &Ctx, event: &Event) -> Option<Html> {
     if let Some(case_id) = &event.case_id {
         let name = match ctx.case(case_id) {
-            Ok(case) => {
-                let who = case
-                    .applicant_id
-                    .as_deref()
-                    .and_then(|a| ctx.applicant(a).ok())
-                    .map(|a| format!(" ({})", a.display_name()))
-                    .unwrap_or_default();
-                format!("{}{who}", case.folio)
-            }
+            Ok(case) => crate::data::case_label(ctx, &case),
             Err(_) => "A case you may not see".to_string(),
         };
         return Some(
