@@ -290,23 +290,12 @@ pub fn calendars(ctx: &Ctx, _request: Request) -> Result<Response> {
     ))
 }
 
-/// What `POST /calendars` and `PATCH /calendars/:id` take.
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CalendarInput {
-    pub name: Option<String>,
-    pub sharing: Option<String>,
-    pub colour: Option<String>,
-    pub members: Option<Vec<String>>,
-    pub version: Option<u64>,
-}
-
 /// `POST /calendars` (holders of `calendar.manage`): a team or
 /// practice-wide calendar.
 pub fn create_calendar(ctx: &Ctx, request: Request) -> Result<Response> {
     let reader = Reader::of(ctx)?;
     ctx.require(crate::rules::access::MANAGE)?;
-    let input: CalendarInput = request.json()?;
+    let input: crate::effects::CalendarInput = request.json()?;
     let calendar = crate::effects::calendar_from(ctx, Calendar::default(), input, true)?;
     let doc = data::calendars(ctx).insert(&immcase_sdk::new_id(), &calendar)?;
     let feed_url = crate::feeds::url(ctx, &reader, &doc.id, &mut Vec::new())?;
@@ -322,7 +311,7 @@ pub fn update_calendar(ctx: &Ctx, request: Request) -> Result<Response> {
     ctx.require(crate::rules::access::MANAGE)?;
     let id = request.require_param("id")?;
     let doc = data::readable_calendar(ctx, &reader, id)?;
-    let input: CalendarInput = request.json()?;
+    let input: crate::effects::CalendarInput = request.json()?;
     if let Some(version) = input.version.filter(|v| *v != doc.version) {
         return Err(Error::Conflict(format!(
             "the calendar changed since you opened it (version {version}; it is now {})",

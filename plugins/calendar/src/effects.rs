@@ -372,12 +372,23 @@ pub fn schedule_reminders(
     Ok(())
 }
 
+/// What `POST /calendars` and `PATCH /calendars/:id` take.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarInput {
+    pub name: Option<String>,
+    pub sharing: Option<String>,
+    pub colour: Option<String>,
+    pub members: Option<Vec<String>>,
+    pub version: Option<u64>,
+}
+
 /// A team or practice-wide calendar from what a manager sent; members must
 /// be the practice's people.
 pub fn calendar_from(
     ctx: &Ctx,
     mut calendar: Calendar,
-    input: crate::api::CalendarInput,
+    input: CalendarInput,
     creating: bool,
 ) -> Result<Calendar> {
     use crate::rules::access::Sharing;

@@ -6,9 +6,8 @@ use immcase_sdk::html::{Element, Html, el, text};
 use immcase_sdk::{Ctx, Doc, Error, Person, Request, Response, Result};
 
 use super::{BASE, form_pairs, stylesheet_link};
-use crate::api::CalendarInput;
 use crate::data::{self, Reader};
-use crate::effects;
+use crate::effects::{self, CalendarInput};
 use crate::rules::access::{Calendar, MANAGE, Sharing};
 use crate::rules::kinds::COLOURS;
 
