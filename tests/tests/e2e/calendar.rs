@@ -615,5 +615,28 @@ async fn bad_input_is_refused_naming_each_field(backend: Backend) {
     );
     assert!(page.text.contains("Bring the passport"));
     assert!(page.text.contains("value=\"Interview\""));
+    // A deadline from the form, its reminder boxes as they came: the
+    // escalated reminders of a deadline.
+    let saved = admin
+        .post_form(
+            "/m/calendar/events",
+            &[
+                ("_csrf", &token),
+                ("title", "CAS007 submission"),
+                ("type", "deadline"),
+                ("start", "2026-03-20T17:00"),
+                ("time_zone", "America/Toronto"),
+                ("lead", "15"),
+            ],
+        )
+        .await
+        .expect_status(303);
+    let location = saved.header("location").unwrap();
+    let id = location.rsplit('/').next().unwrap();
+    let deadline = admin
+        .get(&format!("{API}/events/{id}"))
+        .await
+        .expect_status(200);
+    assert_eq!(deadline.body["reminders"], json!([10080, 4320, 1440]));
     server.stop().await;
 }

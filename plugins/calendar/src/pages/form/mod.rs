@@ -437,7 +437,7 @@ fn render(
             el("input").attr("name", "other_lead").attr("value", &typed.other_lead).attr("inputmode", "numeric"),
             "other_lead",
         ))
-        .child(el("p").class("hint").text("Deadlines start with 1 week, 3 days and 1 day before. Reminders come under your bell and by email."));
+        .child(el("p").class("hint").text("A new deadline left at 15 minutes gets escalated reminders: 1 week, 3 days and 1 day before. Reminders come under your bell and by email."));
     let reminders = match field_problem("reminders") {
         Some(p) => reminders.child(el("span").class("field-error").text(&p)),
         None => reminders,

@@ -245,7 +245,12 @@ impl Typed {
                 )),
             }
         }
-        input.insert("reminders".into(), json!(leads));
+        // A new deadline left with the form's first choice (15 minutes)
+        // gets the escalated reminders deadlines start with.
+        let untouched = leads == crate::rules::kinds::Kind::Appointment.default_reminders();
+        if !(self.version.is_empty() && self.kind == "deadline" && untouched) {
+            input.insert("reminders".into(), json!(leads));
+        }
         input.insert("critical".into(), json!(self.critical));
         input.insert("notes".into(), json!(self.notes));
         if self.video_offered {
