@@ -338,7 +338,8 @@ pub fn revoke_feed(ctx: &Ctx, request: Request) -> Result<Response> {
 }
 
 /// `POST /import?calendar=ID` with an iCalendar body: the events imported
-/// (by UID: again is an update), and those skipped with why.
+/// (by UID: again is an update), and those skipped with why; a file of
+/// more than 40 events is queued (202 with where to follow it).
 pub fn import(ctx: &Ctx, request: Request) -> Result<Response> {
     let reader = Reader::of(ctx)?;
     let calendar = match request.query_param("calendar").filter(|c| !c.is_empty()) {
@@ -347,6 +348,11 @@ pub fn import(ctx: &Ctx, request: Request) -> Result<Response> {
     };
     let text = std::str::from_utf8(request.body())
         .map_err(|_| Error::invalid_field("file", "iCalendar is UTF-8 text"))?;
-    let outcome = crate::import::import(ctx, &reader, &calendar, text)?;
-    Ok(Response::json(&outcome))
+    match crate::import::start(ctx, &reader, &calendar, text)? {
+        crate::import::Started::Done(outcome) => Ok(Response::json(&outcome)),
+        // A large file: imported in batches; follow it at `url`.
+        crate::import::Started::Queued(job) => {
+            Ok(Response::json(&crate::pages::sync::job_view(&job.id, &job.data)).status(202))
+        }
+    }
 }

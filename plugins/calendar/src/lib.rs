@@ -87,6 +87,7 @@ impl Plugin for Calendar {
                 page_or_api(pages::sync::import_file, api::import),
             )
             .get("/feeds/:token", feeds::serve)
+            .get("/imports/:id", pages::sync::import_progress)
             .post("/calendars/:id/feed", pages::sync::new_address)
             .delete("/calendars/:id/feed", api::revoke_feed)
             .get(
@@ -120,6 +121,9 @@ impl Plugin for Calendar {
     fn on_timer(ctx: &Ctx, timer: Timer) -> Result<()> {
         if timer.key.starts_with("remind:") {
             return remind::fire(ctx, &timer);
+        }
+        if let Some(id) = timer.key.strip_prefix("import:") {
+            return import::step(ctx, id);
         }
         ctx.log_warn(&format!("unknown timer {}", timer.key));
         Ok(())

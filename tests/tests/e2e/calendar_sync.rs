@@ -31,6 +31,7 @@ on_both_databases!(
     a_feed_reads_back_to_the_same_events_until_its_address_is_replaced,
     invitations_reach_people_outside_in_their_zone_and_follow_the_event,
     a_caldav_client_creates_lists_and_deletes_events,
+    a_large_file_is_imported_in_batches_and_its_person_told,
 );
 
 /// As Outlook writes it: a Windows zone name, a weekly series with a
@@ -548,5 +549,65 @@ async fn a_caldav_client_creates_lists_and_deletes_events(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(refused["ok"], false, "{refused}");
+    server.stop().await;
+}
+
+async fn a_large_file_is_imported_in_batches_and_its_person_told(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let admin = calendar_on(&server).await;
+    let mut text = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//Import//EN\r\n");
+    for n in 0..120 {
+        let day = 1 + n % 28;
+        text.push_str(&format!(
+            "BEGIN:VEVENT\r\nUID:bulk-{n}\r\nSUMMARY:Bulk {n}\r\nDTSTART;TZID=America/Toronto:202604{day:02}T{:02}0000\r\nDURATION:PT30M\r\nEND:VEVENT\r\n",
+            8 + n / 28
+        ));
+    }
+    text.push_str("END:VCALENDAR\r\n");
+    let queued = admin
+        .send_text(&format!("{API}/import"), "text/calendar", &text)
+        .await
+        .expect_status(202);
+    assert_eq!(queued.body["total"], 120, "{}", queued.text);
+    let url = queued.body["url"].as_str().unwrap().to_string();
+    let done = immcase_tests::eventually("the import to finish", || async {
+        let status = admin.get(&url).await.expect_status(200).body;
+        (status["status"] == "finished").then_some(status)
+    })
+    .await;
+    assert_eq!(
+        (done["created"].as_u64(), done["updated"].as_u64()),
+        (Some(120), Some(0)),
+        "{done}"
+    );
+    assert_eq!(
+        between(&admin, "2026-04-01T00:00:00Z", "2026-05-01T00:00:00Z")
+            .await
+            .len(),
+        120
+    );
+    let page = admin
+        .get(&format!(
+            "/m/calendar/imports/{}",
+            done["id"].as_str().unwrap()
+        ))
+        .await
+        .expect_status(200);
+    assert!(
+        page.text.contains("Imported: 120 new, 0 updated."),
+        "{}",
+        page.text
+    );
+    let bell = admin.get("/api/v1/notifications").await.expect_status(200);
+    let texts = bell.body["items"].to_string();
+    assert!(
+        texts.contains("Import finished: 120 new, 0 updated, 0 not imported"),
+        "{texts}"
+    );
+    // Another person does not see it.
+    let (other, _) =
+        immcase_tests::helpdesk::person(&server, &admin, "ana@example.com", &["module:calendar"])
+            .await;
+    other.get(&url).await.expect_status(404);
     server.stop().await;
 }

@@ -15,7 +15,7 @@ use crate::rules::kinds::Kind;
 use crate::rules::when::{self, DAY};
 
 /// An event as another calendar described it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Incoming {
     pub uid: String,
     pub title: String,

@@ -8,7 +8,7 @@ use immcase_sdk::{Ctx, Error, Request, Response, Result};
 use super::{BASE, stylesheet_link};
 use crate::data::{self, Reader};
 use crate::feeds;
-use crate::import::{self, Outcome};
+use crate::import::{self, Job, Outcome, Started};
 
 /// `GET /sync` (page).
 pub fn page(ctx: &Ctx, _request: Request) -> Result<Response> {
@@ -171,12 +171,16 @@ pub fn import_file(ctx: &Ctx, request: Request) -> Result<Response> {
         .next()
         .map(|p| String::from_utf8_lossy(&p.data).into_owned());
     let done = match file {
-        Some(text) if !text.trim().is_empty() => import::import(ctx, &reader, &calendar, &text),
+        Some(text) if !text.trim().is_empty() => import::start(ctx, &reader, &calendar, &text),
         _ => Err(Error::invalid_field("file", "choose an .ics file")),
     };
     match done {
-        Ok(outcome) => Ok(Response::html(render(ctx, &reader, Some(&outcome), None)?)
-            .page_title("Phones and other calendars")),
+        Ok(Started::Done(outcome)) => {
+            Ok(Response::html(render(ctx, &reader, Some(&outcome), None)?)
+                .page_title("Phones and other calendars"))
+        }
+        Ok(Started::Queued(job)) => Ok(Response::redirect(&format!("{BASE}/imports/{}", job.id))
+            .flash("The file is being imported; you will be told when it is done.")),
         Err(e) if matches!(e.status(), 403 | 404 | 422) => {
             Ok(Response::html(render(ctx, &reader, None, Some(&e))?)
                 .page_title("Phones and other calendars")
@@ -184,4 +188,56 @@ pub fn import_file(ctx: &Ctx, request: Request) -> Result<Response> {
         }
         Err(e) => Err(e),
     }
+}
+
+/// `GET /imports/:id`: a queued import, as far as it got (its person's
+/// only).
+pub fn import_progress(ctx: &Ctx, request: Request) -> Result<Response> {
+    let reader = Reader::of(ctx)?;
+    let id = request.require_param("id")?;
+    let job = import::jobs()
+        .get(id)?
+        .filter(|j| j.data.person_id == reader.id)
+        .ok_or_else(|| Error::NotFound(format!("no import {id}")))?;
+    if !request.is_page() {
+        return Ok(Response::json(&job_view(&job.id, &job.data)));
+    }
+    let status = if job.data.finished {
+        el("div").child(result(&job.data.outcome))
+    } else {
+        el("p").attr("role", "status").text(&format!(
+            "Importing: {} of {} events done so far. This page does not change by itself: reload it to see how far it got.",
+            (job.data.next * import::BATCH).min(job.data.total),
+            job.data.total
+        ))
+    };
+    let page = el("section")
+        .class("sync")
+        .child(
+            el("p").child(
+                el("a")
+                    .attr("href", format!("{BASE}/sync"))
+                    .text("‹ Phones and other calendars"),
+            ),
+        )
+        .child(el("h1").text("Import"))
+        .child(status);
+    Ok(
+        Response::html(Html::from_iter([stylesheet_link().render(), page.render()]))
+            .page_title("Import"),
+    )
+}
+
+/// A queued import as the API writes it.
+pub fn job_view(id: &str, job: &Job) -> serde_json::Value {
+    serde_json::json!({
+        "id": id,
+        "status": if job.finished { "finished" } else { "importing" },
+        "total": job.total,
+        "done": (job.next * import::BATCH).min(job.total),
+        "created": job.outcome.created,
+        "updated": job.outcome.updated,
+        "skipped": job.outcome.skipped,
+        "url": format!("/api/v1/m/calendar/imports/{id}"),
+    })
 }
