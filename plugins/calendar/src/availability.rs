@@ -194,6 +194,13 @@ pub fn page(ctx: &Ctx, request: Request) -> Result<Response> {
     let found = busy(ctx, &reader, &chosen, from, to)?;
     let mut body = el("section")
         .class("availability")
+        .child(
+            el("p").child(
+                el("a")
+                    .attr("href", View::Day.link(date))
+                    .text("‹ Calendar"),
+            ),
+        )
         .child(el("h1").text("Team availability"))
         .child(form(&colleagues, &chosen, date, week));
     if found.is_empty() {
