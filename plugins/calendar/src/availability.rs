@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::data::{self, Reader};
-use crate::pages::{BASE, View, anchor, stylesheet_link};
+use crate::pages::{BASE, View, anchor, checkbox, stylesheet_link};
 use crate::rules::access::personal_id;
 use crate::rules::event::Event;
 use crate::rules::when::{self, DAY, HOUR};
@@ -223,18 +223,9 @@ pub fn page(ctx: &Ctx, request: Request) -> Result<Response> {
 }
 
 fn form(colleagues: &[immcase_sdk::Person], chosen: &[String], date: Date, week: bool) -> Element {
-    let boxes = colleagues.iter().map(|p| {
-        el("label")
-            .class("check")
-            .child(
-                el("input")
-                    .attr("type", "checkbox")
-                    .attr("name", "people")
-                    .attr("value", &p.id)
-                    .flag("checked", chosen.contains(&p.id)),
-            )
-            .child(text(&p.display_name))
-    });
+    let boxes = colleagues
+        .iter()
+        .map(|p| checkbox("people", &p.id, chosen.contains(&p.id)).child(text(&p.display_name)));
     el("form")
         .class("stack")
         .attr("method", "get")

@@ -5,7 +5,7 @@
 use immcase_sdk::html::{Element, Html, el, text};
 use immcase_sdk::{Ctx, Doc, Error, Person, Request, Response, Result};
 
-use super::{BASE, form_pairs, stylesheet_link};
+use super::{BASE, FieldProblems, checkbox, form_pairs, stylesheet_link};
 use crate::data::{self, Reader};
 use crate::effects::{self, CalendarInput};
 use crate::rules::access::{Calendar, MANAGE, Sharing};
@@ -132,15 +132,8 @@ fn form(
     editing: Option<&Doc<Calendar>>,
     problem: Option<&Error>,
 ) -> Element {
-    let fields = problem.map(|p| p.to_json()).unwrap_or_default();
-    let field_problem = |f: &str| fields["error"]["fields"][f].as_str().map(str::to_owned);
-    let label = |words: &str, input: Element, field: &str| {
-        let mut l = el("label").text(words).child(input);
-        if let Some(p) = field_problem(field) {
-            l = l.child(el("span").class("field-error").text(&p));
-        }
-        l
-    };
+    let problems = FieldProblems::of(problem);
+    let label = |words: &str, input: Element, field: &str| problems.label(words, input, field);
     let action = match editing {
         Some(doc) => format!("{BASE}/calendars/{}", doc.id),
         None => format!("{BASE}/calendars"),
@@ -214,15 +207,7 @@ fn form(
                 el("div")
                     .class("people-choices")
                     .children(people.iter().map(|p| {
-                        el("label")
-                            .class("check")
-                            .child(
-                                el("input")
-                                    .attr("type", "checkbox")
-                                    .attr("name", "members")
-                                    .attr("value", &p.id)
-                                    .flag("checked", typed.members.contains(&p.id)),
-                            )
+                        checkbox("members", &p.id, typed.members.contains(&p.id))
                             .child(text(&p.display_name))
                     })),
             ),

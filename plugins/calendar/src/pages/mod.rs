@@ -12,7 +12,7 @@
 //!   `/m/calendar/calendar.css`.
 
 use immcase_sdk::html::{Element, Html, el, text};
-use immcase_sdk::{Ctx, Doc, Request, Response, Result};
+use immcase_sdk::{Ctx, Doc, Error, Request, Response, Result};
 use jiff::ToSpan;
 use jiff::civil::Date;
 
@@ -188,15 +188,7 @@ fn side_panel(
 ) -> Element {
     let boxes = all.iter().map(|c| {
         let on = shown.iter().any(|s| s.id == c.id);
-        el("label")
-            .class("check")
-            .child(
-                el("input")
-                    .attr("type", "checkbox")
-                    .attr("name", "show")
-                    .attr("value", &c.id)
-                    .flag("checked", on),
-            )
+        checkbox("show", &c.id, on)
             .child(el("span").class(format!("swatch c-{}", c.data.colour)))
             .child(text(&c.data.name))
     });
@@ -278,6 +270,40 @@ pub fn form_pairs(request: &Request) -> Vec<(String, String)> {
     form_urlencoded::parse(request.body())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect()
+}
+
+/// A box of a form, in its label; the caller adds what it says.
+pub fn checkbox(name: &str, value: impl AsRef<str>, checked: bool) -> Element {
+    el("label").class("check").child(
+        el("input")
+            .attr("type", "checkbox")
+            .attr("name", name)
+            .attr("value", value)
+            .flag("checked", checked),
+    )
+}
+
+/// What a refused form's error says of each of its fields.
+pub struct FieldProblems(serde_json::Value);
+
+impl FieldProblems {
+    pub fn of(problem: Option<&Error>) -> FieldProblems {
+        FieldProblems(problem.map(Error::to_json).unwrap_or_default())
+    }
+
+    /// The problem with `field`, if the error names one.
+    pub fn of_field(&self, field: &str) -> Option<String> {
+        self.0["error"]["fields"][field].as_str().map(str::to_owned)
+    }
+
+    /// A labelled input with its field's problem, when it has one, beside it.
+    pub fn label(&self, words: &str, input: Element, field: &str) -> Element {
+        let label = el("label").text(words).child(input);
+        match self.of_field(field) {
+            Some(problem) => label.child(el("span").class("field-error").text(&problem)),
+            None => label,
+        }
+    }
 }
 
 pub fn hidden(name: &str, value: &str) -> Element {

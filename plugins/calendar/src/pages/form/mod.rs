@@ -7,9 +7,8 @@ mod typed;
 
 use immcase_sdk::html::{Element, Html, el, text};
 use immcase_sdk::{Ctx, Doc, Error, Request, Response, Result};
-use serde_json::Value;
 
-use super::{BASE, form_pairs, hidden, stylesheet_link};
+use super::{BASE, FieldProblems, checkbox, form_pairs, hidden, stylesheet_link};
 use crate::data::{self, Reader};
 use crate::effects;
 use crate::rules::event::{Event, NOTES_MAX, TITLE_MAX};
@@ -189,22 +188,11 @@ fn video_switch(ctx: &Ctx, typed: &Typed) -> Option<Element> {
     if !typed.video && !crate::video::available(ctx) {
         return None;
     }
-    Some(
-        el("div").child(hidden("video_offered", "1")).child(
-            el("label")
-                .class("check")
-                .child(
-                    el("input")
-                        .attr("type", "checkbox")
-                        .attr("name", "video")
-                        .attr("value", "1")
-                        .flag("checked", typed.video),
-                )
-                .child(text(
-                    "Add video call (a Jitsi link in the event and its invitations)",
-                )),
-        ),
-    )
+    Some(el("div").child(hidden("video_offered", "1")).child(
+        checkbox("video", "1", typed.video).child(text(
+            "Add video call (a Jitsi link in the event and its invitations)",
+        )),
+    ))
 }
 
 fn render(
@@ -214,19 +202,9 @@ fn render(
     editing: Option<&Doc<Event>>,
     problem: Option<&Error>,
 ) -> Result<Html> {
-    let problems = problem.map(|p| p.to_json()).unwrap_or(Value::Null);
-    let field_problem = |field: &str| {
-        problems["error"]["fields"][field]
-            .as_str()
-            .map(str::to_owned)
-    };
-    let label = |words: &str, input: Element, field: &str| {
-        let mut label = el("label").text(words).child(input);
-        if let Some(problem) = field_problem(field) {
-            label = label.child(el("span").class("field-error").text(&problem));
-        }
-        label
-    };
+    let problems = FieldProblems::of(problem);
+    let field_problem = |field: &str| problems.of_field(field);
+    let label = |words: &str, input: Element, field: &str| problems.label(words, input, field);
     let action = match editing {
         Some(doc) => format!("{BASE}/events/{}", doc.id),
         None => format!("{BASE}/events"),
@@ -279,15 +257,7 @@ fn render(
     let when_set = el("fieldset")
         .child(el("legend").text("When"))
         .child(
-            el("label")
-                .class("check")
-                .child(
-                    el("input")
-                        .attr("type", "checkbox")
-                        .attr("name", "all_day")
-                        .attr("value", "1")
-                        .flag("checked", typed.all_day),
-                )
+            checkbox("all_day", "1", typed.all_day)
                 .child(text("All day (deadlines, expiries): only the dates count")),
         )
         .child(
@@ -371,16 +341,7 @@ fn render(
     let people = el("div")
         .class("people-choices")
         .children(colleagues.iter().map(|p| {
-            el("label")
-                .class("check")
-                .child(
-                    el("input")
-                        .attr("type", "checkbox")
-                        .attr("name", "people")
-                        .attr("value", &p.id)
-                        .flag("checked", typed.people.contains(&p.id)),
-                )
-                .child(text(&p.display_name))
+            checkbox("people", &p.id, typed.people.contains(&p.id)).child(text(&p.display_name))
         }));
     let participants = el("fieldset")
         .child(el("legend").text("Participants"))
@@ -415,20 +376,11 @@ fn render(
                 .text(&format!("Participants: {problem}")),
         );
     }
-    let leads = el("div")
-        .class("reminder-choices")
-        .children(LEADS.iter().map(|(m, l)| {
-            el("label")
-                .class("check")
-                .child(
-                    el("input")
-                        .attr("type", "checkbox")
-                        .attr("name", "lead")
-                        .attr("value", m.to_string())
-                        .flag("checked", typed.leads.contains(m)),
-                )
-                .child(text(l))
-        }));
+    let leads = el("div").class("reminder-choices").children(
+        LEADS
+            .iter()
+            .map(|(m, l)| checkbox("lead", m.to_string(), typed.leads.contains(m)).child(text(l))),
+    );
     let reminders = el("fieldset")
         .child(el("legend").text("Reminders"))
         .child(leads)
@@ -473,20 +425,9 @@ fn render(
         ))
         .child(participants)
         .child(reminders)
-        .child(
-            el("label")
-                .class("check")
-                .child(
-                    el("input")
-                        .attr("type", "checkbox")
-                        .attr("name", "critical")
-                        .attr("value", "1")
-                        .flag("checked", typed.critical),
-                )
-                .child(text(
-                    "Critical deadline: missing it closes a door at IRCC (shown on the dashboard)",
-                )),
-        )
+        .child(checkbox("critical", "1", typed.critical).child(text(
+            "Critical deadline: missing it closes a door at IRCC (shown on the dashboard)",
+        )))
         .child(match field_problem("critical") {
             Some(p) => el("span").class("field-error").text(&p),
             None => el("span"),
