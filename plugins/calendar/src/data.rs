@@ -65,6 +65,21 @@ impl Reader {
         })
     }
 
+    /// A person of the practice as a reader, in a call made for nobody in
+    /// particular (a feed fetched without a session, a timer): whether they
+    /// manage the calendar comes from the directory.
+    pub fn person(ctx: &Ctx, person: &immcase_sdk::Person) -> Result<Reader> {
+        let manager = ctx
+            .people_holding(MANAGE)?
+            .iter()
+            .any(|p| p.id == person.id);
+        Ok(Reader {
+            id: person.id.clone(),
+            manager,
+            time_zone: person.time_zone.clone(),
+        })
+    }
+
     pub fn viewer(&self) -> Viewer<'_> {
         Viewer {
             id: &self.id,

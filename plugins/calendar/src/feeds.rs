@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::{self, Reader};
 use crate::ics::write::{self, Item, Purpose};
-use crate::rules::access::MANAGE;
 use crate::rules::when::DAY;
 
 /// Where feeds are served, below the module's API mount (a public path:
@@ -99,15 +98,7 @@ pub fn serve(ctx: &Ctx, request: Request) -> Result<Response> {
         .person(&feed.data.person_id)?
         .filter(|p| p.active)
         .ok_or_else(missing)?;
-    let manager = ctx
-        .people_holding(MANAGE)?
-        .iter()
-        .any(|p| p.id == person.id);
-    let reader = Reader {
-        id: person.id.clone(),
-        manager,
-        time_zone: person.time_zone.clone(),
-    };
+    let reader = Reader::person(ctx, &person)?;
     let calendar =
         data::readable_calendar(ctx, &reader, &feed.data.calendar_id).map_err(|_| missing())?;
     let now = ctx.now();

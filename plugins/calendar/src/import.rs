@@ -237,15 +237,7 @@ pub fn step(ctx: &Ctx, id: &str) -> Result<()> {
     let person = ctx.person(&job.person_id)?.filter(|p| p.active);
     match (person, batch) {
         (Some(person), Some(batch)) => {
-            let manager = ctx
-                .people_holding(crate::rules::access::MANAGE)?
-                .iter()
-                .any(|p| p.id == person.id);
-            let reader = Reader {
-                id: person.id.clone(),
-                manager,
-                time_zone: person.time_zone.clone(),
-            };
+            let reader = Reader::person(ctx, &person)?;
             match import_events(ctx, &reader, &job.calendar_id, &batch.data.events) {
                 Ok(outcome) => job.outcome.add(outcome),
                 // No longer theirs to change, say: the rest is not imported.
