@@ -111,7 +111,8 @@ pub fn list(ctx: &Ctx, request: Request) -> Result<Response> {
     let reader = Reader::of(ctx)?;
     for (param, field) in [("applicant", "applicant_id"), ("case", "case_id")] {
         if let Some(id) = request.query_param(param).filter(|v| !v.is_empty()) {
-            let items: Vec<EventView> = linked(ctx, &reader, field, &id)?
+            let calendars = data::readable(ctx, &reader)?;
+            let items: Vec<EventView> = linked(ctx, &reader, &calendars, field, &id)?
                 .iter()
                 .map(EventView::of_doc)
                 .collect();
@@ -164,9 +165,15 @@ pub fn list(ctx: &Ctx, request: Request) -> Result<Response> {
 }
 
 /// Every event linked to a record that the reader may read (its calendar
-/// is theirs to read, or they take part), earliest first.
-pub fn linked(ctx: &Ctx, reader: &Reader, field: &str, id: &str) -> Result<Vec<Doc<Event>>> {
-    let calendars = data::readable(ctx, reader)?;
+/// is among `calendars`, those they read, or they take part), earliest
+/// first.
+pub fn linked(
+    ctx: &Ctx,
+    reader: &Reader,
+    calendars: &[Doc<Calendar>],
+    field: &str,
+    id: &str,
+) -> Result<Vec<Doc<Event>>> {
     Ok(data::events_where(ctx, field, id)?
         .into_iter()
         .filter(|e| {

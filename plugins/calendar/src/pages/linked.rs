@@ -40,7 +40,7 @@ pub fn record_tab(ctx: &Ctx, request: Request) -> Result<Response> {
     let now = ctx.now();
     let mut upcoming: Vec<Shown> = Vec::new();
     let mut past: Vec<Shown> = Vec::new();
-    for doc in api::linked(ctx, &reader, field, &id)? {
+    for doc in api::linked(ctx, &reader, &calendars, field, &id)? {
         // One they read, or one they take part in ("Invited").
         let invited = data::invited(&doc.data.calendar_id);
         let calendar = calendars
