@@ -151,6 +151,15 @@ fn group_named(ctx: &Ctx, calendar: &str, name: &str) -> Result<Option<Group>> {
         .find(|g| g.name() == name))
 }
 
+/// The resource of the series or event `master`, read on its own.
+fn group_of(ctx: &Ctx, master: &str) -> Result<Group> {
+    let master = data::events(ctx)
+        .get(master)?
+        .ok_or_else(|| Error::Internal("the event vanished after saving".into()))?;
+    let changed = data::events_where(ctx, "recurrence_of", &master.id)?;
+    Ok(Group { master, changed })
+}
+
 fn ctag(groups: &[Group]) -> String {
     let mut sum: u64 = groups.len() as u64;
     for g in groups {
@@ -484,7 +493,13 @@ pub fn put(ctx: &Ctx, reader: &Reader, place: &Place, request: &Request) -> Resu
             "the event itself is missing (only changed occurrences were sent)".into(),
         ));
     };
-    let existing = group_named(ctx, calendar, name)?;
+    // The calendar's resources, read once: the one of this name, and
+    // whether another has the UID.
+    let all = groups(ctx, calendar)?;
+    let same_uid = all
+        .iter()
+        .any(|g| g.master.data.uid == master.uid && g.name() != *name);
+    let existing = all.into_iter().find(|g| g.name() == *name);
     if request.header("if-none-match").map(str::trim) == Some("*") && existing.is_some() {
         return Ok(precondition_failed("an event already has this name"));
     }
@@ -494,9 +509,6 @@ pub fn put(ctx: &Ctx, reader: &Reader, place: &Place, request: &Request) -> Resu
             _ => return Ok(precondition_failed("the event changed since you read it")),
         }
     }
-    let same_uid = groups(ctx, calendar)?
-        .into_iter()
-        .any(|g| g.master.data.uid == master.uid && g.name() != *name);
     if same_uid {
         return Err(Error::Conflict(format!(
             "another event of this calendar has the UID {}",
@@ -546,8 +558,7 @@ pub fn put(ctx: &Ctx, reader: &Reader, place: &Place, request: &Request) -> Resu
     for changed in incoming.iter().filter(|e| e.recurrence_id.is_some()) {
         put_changed(ctx, reader, &master_id, changed)?;
     }
-    let group = group_named(ctx, calendar, name)?
-        .ok_or_else(|| Error::Internal("the event vanished after saving".into()))?;
+    let group = group_of(ctx, &master_id)?;
     let status = if created { 201 } else { 204 };
     Ok(Response::no_content()
         .status(status)
