@@ -131,19 +131,12 @@ fn request(
     } else {
         format!("Invitation: {} ({at})", event.title)
     };
-    let mut body = format!(
-        "{}\n\n{} invites you to {}.\n\nWhen: {at}\n",
-        greeting(p),
-        organizer.1,
-        event.title
-    );
-    if update {
-        body = format!(
-            "{}\n\nThe invitation to {} has changed.\n\nWhen: {at}\n",
-            greeting(p),
-            event.title
-        );
-    }
+    let news = if update {
+        format!("The invitation to {} has changed.", event.title)
+    } else {
+        format!("{} invites you to {}.", organizer.1, event.title)
+    };
+    let mut body = format!("{}\n\n{news}\n\nWhen: {at}\n", greeting(p));
     if event.rrule.is_some() {
         body.push_str("It repeats: the attached invitation has every date.\n");
     }

@@ -11,7 +11,7 @@
 use std::collections::BTreeSet;
 
 use chrono::{NaiveDate, TimeZone as _};
-use jiff::civil::{Date, DateTime};
+use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
 use rrule::{Frequency, RRule, RRuleSet, Tz, Unvalidated};
 
@@ -183,16 +183,6 @@ pub fn last_end(series: &Series) -> Option<i64> {
         .last()
         .map(|at| occurrence(series, at, length).end)
         .or(Some(series.end))
-}
-
-/// Whether a date is an occurrence date of an all-day series (for the
-/// form that edits "this day only").
-pub fn occurs_on(series: &Series, day: Date) -> Option<Occurrence> {
-    let from = when::day_start(day, series.zone);
-    let to = when::day_start(when::next_day(day), series.zone);
-    between(series, from, to)
-        .into_iter()
-        .find(|o| o.start >= from && o.start < to)
 }
 
 #[cfg(test)]

@@ -59,14 +59,11 @@ pub fn next(event: &Event, lead: i64, now: i64, reminded: Option<i64>) -> Option
             (reminder.due() > now && reminded.is_none()).then_some(reminder)
         }
         Some(series) => {
-            let after = (now + lead * MINUTE).max(reminded.unwrap_or(i64::MIN));
-            let first = event.start - 1;
-            let found = if after < first {
-                recurrence::next_after(&series, first)
-            } else {
-                recurrence::next_after(&series, after)
-            };
-            found.map(|o| Reminder {
+            // Not before the series starts (its first occurrence included).
+            let after = (now + lead * MINUTE)
+                .max(reminded.unwrap_or(i64::MIN))
+                .max(event.start - 1);
+            recurrence::next_after(&series, after).map(|o| Reminder {
                 occurrence: o.start,
                 lead,
             })
