@@ -47,17 +47,14 @@ pub async fn between(api: &Api, from: &str, to: &str) -> Vec<Value> {
     listed.body["items"].as_array().expect("items").clone()
 }
 
-/// Changes a module's settings as its settings page saves them.
-pub async fn configure(admin: &Api, module: &str, change: impl FnOnce(&mut Value)) {
-    let path = format!("/api/v1/modules/{module}/settings");
-    let current = admin.get(&path).await.expect_status(200).body;
-    let mut settings = current["values"].clone();
-    change(&mut settings);
-    admin
-        .put(
-            &path,
-            serde_json::json!({ "values": settings, "version": current["version"] }),
-        )
-        .await
-        .expect_status(200);
+/// Closes a case (approved), with `dates` (`closing_date`, `opened_on`...)
+/// set at the same time.
+pub async fn close_case(admin: &Api, case_id: &str, dates: Value) {
+    let path = format!("/api/v1/cases/{case_id}");
+    let case = admin.get(&path).await.expect_status(200);
+    let mut change = serde_json::json!({ "stage": "closed", "outcome": "approved", "version": case.body["version"] });
+    for (key, value) in dates.as_object().into_iter().flatten() {
+        change[key] = value.clone();
+    }
+    admin.patch(&path, change).await.expect_status(200);
 }

@@ -77,16 +77,7 @@ pub const SETTINGS: &str = "/api/v1/modules/helpdesk/settings";
 /// Saves the settings (through the host's module settings) after `change`
 /// has adjusted the current ones.
 pub async fn configure(admin: &Api, change: impl FnOnce(&mut Value)) {
-    let current = admin.get(SETTINGS).await.expect_status(200).body;
-    let mut settings = current["values"].clone();
-    change(&mut settings);
-    admin
-        .put(
-            SETTINGS,
-            json!({ "values": settings, "version": current["version"] }),
-        )
-        .await
-        .expect_status(200);
+    admin.configure_module("helpdesk", change).await;
 }
 
 /// The category `key` in a settings document, to change.

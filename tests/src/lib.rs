@@ -655,4 +655,19 @@ impl Api {
         .await
         .expect_status(200);
     }
+
+    /// Changes a module's settings as its settings page saves them: the
+    /// current values, adjusted by `change`, at their version.
+    pub async fn configure_module(&self, id: &str, change: impl FnOnce(&mut serde_json::Value)) {
+        let path = format!("/api/v1/modules/{id}/settings");
+        let current = self.get(&path).await.expect_status(200).body;
+        let mut settings = current["values"].clone();
+        change(&mut settings);
+        self.put(
+            &path,
+            serde_json::json!({ "values": settings, "version": current["version"] }),
+        )
+        .await
+        .expect_status(200);
+    }
 }

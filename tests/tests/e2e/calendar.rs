@@ -6,7 +6,7 @@
 
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
-use immcase_tests::calendar::{API, between, create, move_clock_to};
+use immcase_tests::calendar::{API, between, close_case, create, move_clock_to};
 use immcase_tests::helpdesk::person;
 use immcase_tests::{Api, Backend, TestServer, on_both_databases};
 use jiff::SignedDuration;
@@ -409,18 +409,7 @@ async fn a_closed_cases_events_are_kept(backend: Backend) {
     .await;
     // The case names its applicant.
     assert_eq!(meeting["applicant_id"], applicant.as_str());
-    let case = admin
-        .get(&format!("/api/v1/cases/{case_id}"))
-        .await
-        .expect_status(200);
-    admin
-        .patch(
-            &format!("/api/v1/cases/{case_id}"),
-            json!({ "stage": "closed", "outcome": "approved", "closing_date": "2026-03-05",
-                    "version": case.body["version"] }),
-        )
-        .await
-        .expect_status(200);
+    close_case(&admin, case_id, json!({ "closing_date": "2026-03-05" })).await;
     let refused = admin
         .delete(&format!("{API}/events/{}", id(&meeting)))
         .await

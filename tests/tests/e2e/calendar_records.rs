@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
-use immcase_tests::calendar::{API, calendar_on, configure, create, move_clock_to};
+use immcase_tests::calendar::{API, calendar_on, close_case, create, move_clock_to};
 use immcase_tests::helpdesk::person;
 use immcase_tests::{Api, Backend, TestServer, eventually, on_both_databases};
 use serde_json::{Value, json};
@@ -152,11 +152,12 @@ async fn a_passport_expiry_becomes_a_deadline_that_follows_it(backend: Backend) 
     let admin = calendar_on(&server).await;
     let (ana, ana_id) = person(&server, &admin, "ana@example.com", &["module:calendar"]).await;
     let (ben, _) = person(&server, &admin, "ben@example.com", &["module:calendar"]).await;
-    configure(&admin, "calendar", |s| {
-        s["expiry_people"] = json!([ana_id]);
-        s["expiry_reminder_days"] = json!([30]);
-    })
-    .await;
+    admin
+        .configure_module("calendar", |s| {
+            s["expiry_people"] = json!([ana_id]);
+            s["expiry_reminder_days"] = json!([30]);
+        })
+        .await;
     let created = admin
         .post(
             "/api/v1/applicants",
@@ -232,16 +233,14 @@ async fn reports_count_a_closed_cases_days_and_meetings(backend: Backend) {
         )
         .await;
     }
+    close_case(
+        &admin,
+        case_id,
+        json!({ "opened_on": "2026-03-01", "closing_date": "2026-03-31" }),
+    )
+    .await;
     let case = admin
         .get(&format!("/api/v1/cases/{case_id}"))
-        .await
-        .expect_status(200);
-    admin
-        .patch(
-            &format!("/api/v1/cases/{case_id}"),
-            json!({ "stage": "closed", "outcome": "approved", "opened_on": "2026-03-01",
-                    "closing_date": "2026-03-31", "version": case.body["version"] }),
-        )
         .await
         .expect_status(200);
     let report = eventually("the closed case in the reports", || async {
