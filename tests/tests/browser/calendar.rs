@@ -1,7 +1,7 @@
 //! The calendar's pages in a browser on SQLite and PostgreSQL: an event
 //! added from a day of the month on a phone, then the month, week, day,
-//! agenda and availability pages at phone and laptop widths, none wider
-//! than the window. Leaves screenshots under `target/tmp/screenshots`.
+//! agenda, availability, shared calendars, subscription and import, and
+//! reports pages at phone and laptop widths, none wider than the window. Leaves screenshots under `target/tmp/screenshots`.
 
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
@@ -89,6 +89,9 @@ async fn events_are_added_and_seen_in_every_view(backend: Backend) {
                 "Team availability",
                 "availability",
             ),
+            ("calendars", "Team and practice-wide calendars", "calendars"),
+            ("sync", "Subscribe", "sync"),
+            ("reports", "Calendar reports", "reports"),
         ] {
             phone
                 .goto(&format!("{}/m/calendar/{path}", base(&server)))
@@ -114,6 +117,9 @@ async fn events_are_added_and_seen_in_every_view(backend: Backend) {
             ("?date=2026-03-09", "Biometrics Garcia", "month"),
             ("week?date=2026-03-09", "Team meeting", "week"),
             ("agenda?date=2026-03-01", "Call with Ana Díaz", "agenda"),
+            ("calendars", "Team and practice-wide calendars", "calendars"),
+            ("sync", "Import a file", "sync"),
+            ("reports", "Calendar reports", "reports"),
         ] {
             laptop
                 .goto(&format!("{}/m/calendar/{path}", base(&server)))
