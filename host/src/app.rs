@@ -42,7 +42,7 @@ use crate::state::AppState;
         (name = "cases", description = "Cases: folios, programs, stages, closing, versions and a timeline"),
         (name = "files", description = "Files of applicants and cases: uploads streamed to the blob store within the per-file limit and the practice's quota, downloads, listings"),
         (name = "practice", description = "The practice's own details: name, time zone, contact details, largest file per upload, storage used"),
-        (name = "mail", description = "The outbox: messages queued for sending and what became of them"),
+        (name = "mail", description = "The practice's mail settings, the outbox (messages queued for sending and what became of them) and the SMTP log"),
         (name = "trash", description = "Deleted applicants, cases and files, restorable for the retention period"),
         (name = "search", description = "Global search within the caller's practice, records and fields; the applicant fields a practice is searched by, and the index's rebuild after a change"),
         (name = "pages", description = "The web app's HTML pages. Forms post `application/x-www-form-urlencoded` with the form token in `_csrf` \
@@ -79,6 +79,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .merge(crate::auth::router())
         .merge(crate::team::router())
         .merge(crate::audit::router())
+        .merge(crate::mail_api::router())
         .merge(crate::modules::routes::router())
         .merge(crate::records::router())
         .merge(crate::files::router())

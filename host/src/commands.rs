@@ -31,6 +31,49 @@ pub async fn migrate(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Seals every stored secret again with the current key (after a
+/// rotation: the new key first, the old one among the previous keys).
+pub async fn secrets_reseal(config: Config) -> anyhow::Result<()> {
+    let state = crate::open_for_people(config).await?;
+    let keys = state.mail.keys().clone();
+    let mut resealed = 0;
+    for sealed_column in crate::secrets::SEALED {
+        let (table, key_column, column) =
+            (sealed_column.table, sealed_column.key, sealed_column.column);
+        // The names are the constants of `secrets::SEALED`, never input.
+        let rows: Vec<(String, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT practice_id, {key_column}, {column} FROM {table} WHERE {column} IS NOT NULL"
+        )))
+        .fetch_all(state.db.pool())
+        .await?;
+        for (practice_id, key, sealed) in rows {
+            if keys.is_current(&sealed) {
+                continue;
+            }
+            let purpose = (sealed_column.purpose)(&key);
+            let secret = keys
+                .open(&practice_id, &purpose, &sealed)
+                .with_context(|| format!("opening {table}.{column} of practice {practice_id}"))?;
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE {table} SET {column} = $1 WHERE practice_id = $2 AND {key_column} = $3 AND {column} = $4"
+            )))
+            .bind(keys.seal(&practice_id, &purpose, &secret))
+            .bind(&practice_id)
+            .bind(&key)
+            .bind(&sealed)
+            .execute(state.db.pool())
+            .await?;
+            resealed += 1;
+        }
+    }
+    println!(
+        "{resealed} secret(s) sealed again with key {}; the previous keys can now be removed.",
+        keys.current_key_id()
+    );
+    state.db.close().await;
+    Ok(())
+}
+
 /// Rebuilds this data directory's search index from the records.
 pub async fn reindex(config: Config) -> anyhow::Result<()> {
     let state = crate::open(config).await?;

@@ -34,6 +34,13 @@ pub struct Config {
     /// password) works.
     pub invite_link_validity: SignedDuration,
     pub mail: MailConfig,
+    /// The keys that seal secrets stored in the database (`secrets`); by
+    /// default the key file in the data directory.
+    pub secret_keys: crate::secrets::KeySource,
+    /// A message still `sending` this long after it was handed to a mail
+    /// server was being sent by a host that stopped: it is sent again with
+    /// the same Message-ID (5 minutes; longer than any attempt takes).
+    pub mail_claim_timeout: std::time::Duration,
     /// Take the client address from the last `X-Forwarded-For` entry (only
     /// when the server sits behind a proxy of our own that sets it).
     pub trust_forwarded_for: bool,
@@ -201,6 +208,8 @@ impl Config {
             reset_link_validity: SignedDuration::from_mins(30),
             invite_link_validity: SignedDuration::from_hours(72),
             mail: MailConfig::default(),
+            secret_keys: crate::secrets::KeySource::default(),
+            mail_claim_timeout: std::time::Duration::from_secs(5 * 60),
             trust_forwarded_for: false,
             max_body_bytes: 1024 * 1024,
             module_dirs: Vec::new(),

@@ -24,11 +24,13 @@ pub mod files;
 pub mod input;
 pub mod jobs;
 pub mod mail;
+pub mod mail_api;
 pub mod modules;
 pub mod notifications;
 pub mod practices;
 pub mod records;
 pub mod search;
+pub mod secrets;
 pub mod setup;
 pub mod state;
 pub mod team;
@@ -64,7 +66,10 @@ async fn open_with(config: Config, with_index: bool) -> anyhow::Result<AppState>
         .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
     let db = db::Db::connect(&config.database_url()).await?;
     db.migrate().await?;
-    let mail = mail::Mailer::new(&config.mail, &config.data_dir)?;
+    let keys = secrets::Keyring::load(&config.secret_keys, &config.data_dir)
+        .context("loading the key for stored secrets")?;
+    let mail = mail::Mailer::new(&config.mail, &config.data_dir, keys)?
+        .with_claim_timeout(config.mail_claim_timeout);
     let mut sources = config.bundled_modules.clone();
     sources.extend(immcase_runtime::read_module_folders(&config.module_dirs)?);
     let cache = config.module_cache_dir();

@@ -43,6 +43,26 @@ struct Storage {
     /// `postgres://USER@HOST/DB` for PostgreSQL; SQLite in the data directory when absent.
     #[arg(long, global = true, env = "IMMCASE_DATABASE_URL")]
     database_url: Option<String>,
+    /// The key that seals secrets stored in the database (SMTP and IMAP
+    /// passwords): base64 of 32 random bytes. Without it, the key file
+    /// DATA_DIR/secret.key, created at first start.
+    #[arg(
+        long,
+        global = true,
+        env = "IMMCASE_SECRET_KEY",
+        hide_env_values = true
+    )]
+    secret_key: Option<String>,
+    /// Earlier keys, comma-separated, that still open secrets sealed before
+    /// a rotation (see `immcase secrets reseal`).
+    #[arg(
+        long,
+        global = true,
+        env = "IMMCASE_SECRET_KEY_PREVIOUS",
+        hide_env_values = true,
+        value_delimiter = ','
+    )]
+    secret_key_previous: Vec<String>,
 }
 
 #[derive(Subcommand)]
@@ -62,6 +82,19 @@ enum Command {
     /// Modules (plugins).
     #[command(subcommand)]
     Plugin(PluginCommand),
+    /// The key that seals secrets stored in the database.
+    #[command(subcommand)]
+    Secrets(SecretsCommand),
+}
+
+#[derive(Subcommand)]
+enum SecretsCommand {
+    /// Print a new random key (base64), for IMMCASE_SECRET_KEY or the first
+    /// line of DATA_DIR/secret.key.
+    NewKey,
+    /// Seal every stored secret again with the current key, after a
+    /// rotation; the previous keys can be dropped once it is done.
+    Reseal,
 }
 
 #[derive(Subcommand)]
@@ -337,6 +370,13 @@ async fn main() -> anyhow::Result<()> {
             println!("{}", checked.summary());
             Ok(())
         }
+        Command::Secrets(SecretsCommand::NewKey) => {
+            println!("{}", immcase_host::secrets::new_key()?);
+            Ok(())
+        }
+        Command::Secrets(SecretsCommand::Reseal) => {
+            immcase_host::commands::secrets_reseal(storage_config(storage)).await
+        }
         Command::Migrate => immcase_host::commands::migrate(storage_config(storage)).await,
         Command::Reindex => immcase_host::commands::reindex(storage_config(storage)).await,
         Command::Practice(PracticeCommand::Add {
@@ -379,6 +419,10 @@ async fn main() -> anyhow::Result<()> {
 fn storage_config(storage: Storage) -> Config {
     let mut config = Config::new(storage.data_dir);
     config.database_url = storage.database_url;
+    config.secret_keys = immcase_host::secrets::KeySource {
+        key: storage.secret_key,
+        previous: storage.secret_key_previous,
+    };
     config.bundled_modules = immcase::bundled_modules();
     config.public_url = std::env::var("IMMCASE_PUBLIC_URL").unwrap_or(config.public_url);
     config

@@ -12,6 +12,7 @@
 //! binary does not link a WebDriver client.
 
 pub mod calendar;
+pub mod child;
 pub mod helpdesk;
 mod http;
 mod smtp;
@@ -154,13 +155,14 @@ pub fn module_cache() -> std::path::PathBuf {
 }
 
 /// A fresh PostgreSQL database, dropped when this is dropped.
-struct PgDatabase {
+pub struct PgDatabase {
     admin_url: String,
     name: String,
 }
 
 impl PgDatabase {
-    async fn create(admin_url: &str) -> (PgDatabase, String) {
+    /// A new database on the server of `admin_url`, and its URL.
+    pub async fn create(admin_url: &str) -> (PgDatabase, String) {
         let name = format!("immcase_test_{}", uuid::Uuid::new_v4().simple());
         let mut conn = sqlx::PgConnection::connect(admin_url)
             .await
@@ -502,7 +504,7 @@ impl TestServer {
         let due = "SELECT (SELECT COUNT(*) FROM event_deliveries WHERE status IN ('pending', 'running') \
                    AND next_attempt_at <= $1) + (SELECT COUNT(*) FROM module_timers \
                    WHERE status IN ('pending', 'running') AND next_attempt_at <= $1) + \
-                   (SELECT COUNT(*) FROM mail_outbox WHERE status IN ('pending', 'sending') \
+                   (SELECT COUNT(*) FROM mail_outbox WHERE status IN ('pending', 'sending', 'deferred') \
                    AND next_attempt_at <= $1)";
         let now = immcase_host::clock::Clock::now_ms(&self.clock);
         eventually("the background work to catch up with the clock", || async {

@@ -1,5 +1,8 @@
-//! A real SMTP server on loopback (mailin-embedded) that keeps what arrives.
+//! A real SMTP server on loopback (mailin-embedded) that keeps what arrives,
+//! and can refuse recipients (a 4xx or 5xx reply of the test's choosing)
+//! or hold each message a while before answering, as a slow server does.
 
+use std::collections::VecDeque;
 use std::io;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
@@ -28,6 +31,20 @@ impl ReceivedMail {
             .unwrap_or_default()
     }
 
+    /// The `Message-ID`, without its angle brackets.
+    pub fn message_id(&self) -> String {
+        self.parsed().message_id().unwrap_or_default().to_string()
+    }
+
+    /// The From header as written (`"Name" <address>`).
+    pub fn from_header(&self) -> String {
+        self.parsed()
+            .header_raw("From")
+            .unwrap_or_default()
+            .trim()
+            .to_string()
+    }
+
     fn parsed(&self) -> mail_parser::Message<'_> {
         mail_parser::MessageParser::default()
             .parse(&self.raw)
@@ -51,6 +68,10 @@ impl ReceivedMail {
 struct Collector {
     inbox: Arc<Mutex<Vec<ReceivedMail>>>,
     current: Option<ReceivedMail>,
+    /// Replies to give the next recipients instead of accepting them.
+    refusals: Arc<Mutex<VecDeque<(u16, String)>>>,
+    /// How long to wait, the message kept, before answering its end.
+    hold: Arc<Mutex<Duration>>,
 }
 
 impl Handler for Collector {
@@ -74,7 +95,18 @@ impl Handler for Collector {
         if let (Some(mail), Ok(mut inbox)) = (self.current.take(), self.inbox.lock()) {
             inbox.push(mail);
         }
+        let hold = self.hold.lock().map(|h| *h).unwrap_or_default();
+        if !hold.is_zero() {
+            std::thread::sleep(hold);
+        }
         response::OK
+    }
+
+    fn rcpt(&mut self, _to: &str) -> Response {
+        match self.refusals.lock().ok().and_then(|mut r| r.pop_front()) {
+            Some((code, text)) => Response::custom(code, text),
+            None => response::OK,
+        }
     }
 
     fn helo(&mut self, _ip: IpAddr, _domain: &str) -> Response {
@@ -85,6 +117,8 @@ impl Handler for Collector {
 pub struct SmtpServer {
     port: u16,
     inbox: Arc<Mutex<Vec<ReceivedMail>>>,
+    refusals: Arc<Mutex<VecDeque<(u16, String)>>>,
+    hold: Arc<Mutex<Duration>>,
 }
 
 impl SmtpServer {
@@ -93,6 +127,8 @@ impl SmtpServer {
         let port = listener.local_addr().expect("SMTP address").port();
         let collector = Collector::default();
         let inbox = collector.inbox.clone();
+        let refusals = collector.refusals.clone();
+        let hold = collector.hold.clone();
         let mut server = Server::new(collector);
         server
             .with_name("smtp.immcase.test")
@@ -101,7 +137,27 @@ impl SmtpServer {
         std::thread::spawn(move || {
             let _ = server.serve();
         });
-        SmtpServer { port, inbox }
+        SmtpServer {
+            port,
+            inbox,
+            refusals,
+            hold,
+        }
+    }
+
+    /// The next recipient is refused with `code` and `text` (e.g. `451`,
+    /// "4.7.1 Greylisted, try again later"); call again for more.
+    pub fn refuse_next(&self, code: u16, text: &str) {
+        if let Ok(mut r) = self.refusals.lock() {
+            r.push_back((code, text.to_string()));
+        }
+    }
+
+    /// Each message is kept, then its sender waits `hold` for the answer.
+    pub fn hold_each(&self, hold: Duration) {
+        if let Ok(mut h) = self.hold.lock() {
+            *h = hold;
+        }
     }
 
     pub fn port(&self) -> u16 {

@@ -11,12 +11,8 @@
 //! applicant's or a case's data names them (`About`), so the log can be read
 //! for one record, and keeps their name or folio as they were then
 //! (`details`), so it stays readable once they are purged.
-//!
-//! Beside it, `outbox`: `GET /api/v1/mail/outbox`, the mail that was
-//! queued and what became of it.
 
 mod list;
-mod outbox;
 
 use sqlx::{Any, Executor};
 
@@ -26,9 +22,9 @@ use crate::access::Caller;
 use crate::error::Result;
 use crate::practices::Practice;
 
-/// The audit log's routes, and the outbox's listing beside it.
+/// The audit log's routes.
 pub fn router() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {
-    list::router().merge(outbox::router())
+    list::router()
 }
 
 /// Who did it: a signed-in person, or an attempt naming an email.

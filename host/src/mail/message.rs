@@ -26,6 +26,8 @@ pub struct OutgoingMessage<'a> {
     pub attachments: &'a [Attachment],
     /// The person whose request sends it (none for the host's own calls).
     pub sent_by: Option<&'a str>,
+    /// Who queues it: `module:{id}`, `person`, `workflow:{id}`.
+    pub origin: &'a str,
 }
 
 impl OutgoingMessage<'_> {
@@ -83,8 +85,8 @@ pub async fn enqueue_message(
     let cc = (!message.cc.is_empty()).then(|| message.cc.join(", "));
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO mail_outbox (practice_id, to_addr, cc_addrs, reply_to, subject, body_text, \
-         sent_by, status, attempts, next_attempt_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $8) RETURNING id",
+         sent_by, origin, status, attempts, next_attempt_at, created_at, give_up_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $9, $9, $10) RETURNING id",
     )
     .bind(practice.id())
     .bind(message.to.join(", "))
@@ -93,7 +95,9 @@ pub async fn enqueue_message(
     .bind(message.subject)
     .bind(message.body)
     .bind(message.sent_by)
+    .bind((!message.origin.is_empty()).then_some(message.origin))
     .bind(now_ms)
+    .bind(now_ms + super::GIVE_UP_AFTER_MS)
     .fetch_one(&mut *conn)
     .await?;
     for (position, a) in message.attachments.iter().enumerate() {
@@ -188,6 +192,7 @@ mod tests {
             body: "",
             attachments: &good,
             sent_by: None,
+            origin: "module:calendar",
         };
         assert_eq!(message.check(), Ok(()));
         let wrong = [attachment("text/calendar; method")];

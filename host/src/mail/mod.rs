@@ -1,45 +1,77 @@
 //! Outgoing email. Whatever wants to send mail writes a row into the outbox in
 //! the same transaction as the change that caused it; a worker delivers due
-//! rows with retries and backoff, so nothing is lost when the server stops or
-//! the mail server is away.
+//! rows, so nothing is lost when the server stops or the mail server is away.
+//!
+//! A message is `pending`, `sending` (handed to the server now), `sent`,
+//! `deferred` (waiting until `next_attempt_at`, for the reason it gives: a
+//! temporary refusal, or the practice's daily limit), `failed` (a 5xx reply,
+//! or still refused when it was given up) or `cancelled`. Every attempt is
+//! in the SMTP log (`mail_attempts`), written before the message is handed
+//! over, so a crash between the server's acceptance and the record leaves
+//! an `interrupted` attempt: the message is then sent again with the same
+//! `Message-ID`, which lets the receiver drop the copy (at least once, never
+//! twice without a trace; `docs/mail.md`).
 //!
 //! - `message`: messages to several people with copies and attachments (a
 //!   module's `mail.send-message`), queued with their files;
-//! - `outbox`: what was queued and what became of it, for the listing at
-//!   `GET /api/v1/mail/outbox` (its route is in `audit`);
+//! - `settings`: the practice's own SMTP server, sender and daily limit;
+//! - `deliver`: one pass of the worker: claims, the limit, attempts;
+//! - `quota`: the practice-local day and its count;
+//! - `outbox`: what was queued and what became of it, retry and cancel, and
+//!   the SMTP log;
 //! - `transport`: SMTP, or `.eml` files without it, and building the MIME
 //!   message.
 
+mod deliver;
 mod message;
 pub mod outbox;
+pub mod quota;
+pub mod settings;
 mod transport;
 
 pub use message::{Attachment, OutgoingMessage, enqueue_message, is_plain_address};
+pub use transport::Delivery;
 
 pub use crate::config::{MailConfig, SmtpConfig, SmtpTls};
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use sqlx::{Any, Executor, Row};
+use sqlx::{Any, Executor};
 use tokio::sync::{Notify, watch};
 
-use crate::clock::{Clock, backoff_ms};
+use crate::clock::Clock;
 use crate::db::Db;
 use crate::error::Result;
 use crate::practices::Practice;
-use transport::{Letter, Transport, build_message};
+use crate::secrets::Keyring;
+use transport::Transport;
 
-/// A delivery that keeps failing is given up after this many attempts.
-const MAX_ATTEMPTS: i64 = 8;
-/// A message claimed by a worker that died is retried after this long.
-const STALE_CLAIM_MS: i64 = 10 * 60 * 1000;
+/// A message still refused this long after it was queued is given up
+/// (RFC 5321 asks for at least four to five days).
+pub const GIVE_UP_AFTER_MS: i64 = 5 * 24 * 3_600_000;
+
+/// How a practice's mail leaves: the transport, the From, and the server
+/// as the SMTP log names it.
+#[derive(Clone)]
+pub(crate) struct Sender {
+    transport: Transport,
+    pub from: String,
+    pub server: String,
+}
 
 #[derive(Clone)]
 pub struct Mailer {
-    transport: Transport,
-    from: String,
+    /// The server-wide setting, for practices that set no server.
+    default: Sender,
+    keys: Keyring,
+    /// Each practice's own sender, with the settings version it was built
+    /// from (rebuilt when they change).
+    practices: Arc<Mutex<HashMap<String, (i64, Sender)>>>,
     wake: Arc<Notify>,
+    /// See `Config::mail_claim_timeout`.
+    claim_timeout_ms: i64,
 }
 
 /// One message for the outbox.
@@ -50,17 +82,97 @@ pub struct OutgoingMail<'a> {
 }
 
 impl Mailer {
-    pub fn new(config: &MailConfig, data_dir: &std::path::Path) -> anyhow::Result<Mailer> {
+    pub fn new(
+        config: &MailConfig,
+        data_dir: &std::path::Path,
+        keys: Keyring,
+    ) -> anyhow::Result<Mailer> {
+        let default = match &config.smtp {
+            Some(smtp) => Sender {
+                transport: Transport::smtp(smtp)?,
+                from: config.from.clone(),
+                server: format!("{}:{}", smtp.host, smtp.port),
+            },
+            None => Sender {
+                transport: Transport::files(data_dir)?,
+                from: config.from.clone(),
+                server: "mail folder".into(),
+            },
+        };
         Ok(Mailer {
-            transport: Transport::new(config, data_dir)?,
-            from: config.from.clone(),
+            default,
+            keys,
+            practices: Arc::new(Mutex::new(HashMap::new())),
             wake: Arc::new(Notify::new()),
+            claim_timeout_ms: deliver::STALE_CLAIM_MS,
         })
+    }
+
+    /// Takes back messages a stopped host left `sending` after `timeout`.
+    pub fn with_claim_timeout(mut self, timeout: Duration) -> Mailer {
+        self.claim_timeout_ms = i64::try_from(timeout.as_millis()).unwrap_or(i64::MAX);
+        self
     }
 
     /// Tells the worker that new mail is waiting (call after the commit).
     pub fn wake(&self) {
         self.wake.notify_one();
+    }
+
+    /// The server-wide sender and server (`host:port`, or `mail folder`).
+    pub fn server_default(&self) -> (String, String) {
+        (self.default.from.clone(), self.default.server.clone())
+    }
+
+    /// The key secrets are sealed with.
+    pub fn keys(&self) -> &Keyring {
+        &self.keys
+    }
+
+    /// How `practice_id`'s mail leaves with its settings `stored`: its own
+    /// server and sender, or the server-wide ones for what it left empty.
+    pub(crate) fn sender(
+        &self,
+        practice_id: &str,
+        stored: &settings::StoredMail,
+    ) -> std::result::Result<Sender, String> {
+        let version = stored.shown.version;
+        if let Ok(cache) = self.practices.lock()
+            && let Some((v, sender)) = cache.get(practice_id)
+            && *v == version
+        {
+            return Ok(sender.clone());
+        }
+        let mut sender = match stored.smtp(&self.keys, practice_id)? {
+            Some(smtp) => Sender {
+                transport: Transport::smtp(&smtp).map_err(|e| format!("{e:#}"))?,
+                from: self.default.from.clone(),
+                server: format!("{}:{}", smtp.host, smtp.port),
+            },
+            None => self.default.clone(),
+        };
+        let shown = &stored.shown;
+        if !shown.from_address.is_empty() {
+            sender.from = if shown.from_name.is_empty() {
+                shown.from_address.clone()
+            } else {
+                format!("\"{}\" <{}>", shown.from_name, shown.from_address)
+            };
+        } else if !shown.from_name.is_empty() {
+            let address = self
+                .default
+                .from
+                .parse::<lettre::message::Mailbox>()
+                .map(|m| m.email.to_string())
+                .unwrap_or_default();
+            if !address.is_empty() {
+                sender.from = format!("\"{}\" <{address}>", shown.from_name);
+            }
+        }
+        if let Ok(mut cache) = self.practices.lock() {
+            cache.insert(practice_id.to_string(), (version, sender.clone()));
+        }
+        Ok(sender)
     }
 }
 
@@ -76,13 +188,15 @@ where
 {
     sqlx::query(
         "INSERT INTO mail_outbox (practice_id, to_addr, subject, body_text, status, attempts, \
-         next_attempt_at, created_at) VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5)",
+         next_attempt_at, created_at, give_up_at, origin) \
+         VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5, $6, 'host')",
     )
     .bind(practice.id())
     .bind(mail.to)
     .bind(mail.subject)
     .bind(mail.body)
     .bind(now_ms)
+    .bind(now_ms + GIVE_UP_AFTER_MS)
     .execute(db)
     .await?;
     Ok(())
@@ -97,7 +211,7 @@ pub async fn run_worker(
     mut shutdown: watch::Receiver<bool>,
 ) {
     loop {
-        let delivered = match deliver_due(&db, &mail, clock.as_ref()).await {
+        let delivered = match deliver::deliver_due(&db, &mail, clock.as_ref()).await {
             Ok(n) => n,
             Err(e) => {
                 tracing::warn!(error = %e, "mail outbox pass failed");
@@ -117,109 +231,71 @@ pub async fn run_worker(
     }
 }
 
-/// One pass over the outbox; returns how many messages it handled.
-async fn deliver_due(db: &Db, mail: &Mailer, clock: &dyn Clock) -> Result<usize> {
-    let pool = db.pool();
-    let now = clock.now_ms();
-    sqlx::query(
-        "UPDATE mail_outbox SET status = 'pending', claimed_at = NULL \
-         WHERE status = 'sending' AND claimed_at < $1",
-    )
-    .bind(now - STALE_CLAIM_MS)
-    .execute(pool)
-    .await?;
-    let due = sqlx::query(
-        "SELECT id, practice_id, to_addr, cc_addrs, reply_to, subject, body_text, attempts FROM mail_outbox \
-         WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY id LIMIT 20",
-    )
-    .bind(now)
-    .fetch_all(pool)
-    .await?;
-    let mut handled = 0;
-    for row in due {
-        let id: i64 = row.try_get("id")?;
-        let claimed = sqlx::query(
-            "UPDATE mail_outbox SET status = 'sending', claimed_at = $2 WHERE id = $1 AND status = 'pending'",
-        )
-        .bind(id)
-        .bind(now)
-        .execute(pool)
-        .await?
-        .rows_affected();
-        if claimed != 1 {
-            continue;
-        }
-        handled += 1;
-        let practice_id: String = row.try_get("practice_id")?;
-        let attempts: i64 = row.try_get::<i64, _>("attempts")? + 1;
-        let letter = Letter {
-            from: &mail.from,
-            to: row.try_get("to_addr")?,
-            cc: row.try_get("cc_addrs")?,
-            reply_to: row.try_get("reply_to")?,
-            subject: row.try_get("subject")?,
-            body: row.try_get("body_text")?,
-            attachments: message::attachments_of(pool, &practice_id, id).await?,
-        };
-        let outcome = match build_message(letter) {
-            Ok(message) => mail.transport.send(message).await.map_err(|e| (e, true)),
-            Err(e) => Err((e, false)),
-        };
-        let now = clock.now_ms();
-        match outcome {
-            Ok(()) => {
-                sqlx::query("UPDATE mail_outbox SET status = 'sent', attempts = $2, sent_at = $3, last_error = NULL WHERE id = $1")
-                    .bind(id)
-                    .bind(attempts)
-                    .bind(now)
-                    .execute(pool)
-                    .await?;
-                message::drop_contents(pool, &practice_id, id).await?;
-                tracing::info!(outbox_id = id, "mail delivered");
-            }
-            Err((error, retryable)) => {
-                let give_up = !retryable || attempts >= MAX_ATTEMPTS;
-                let status = if give_up { "failed" } else { "pending" };
-                let next = now + backoff_ms(attempts, FIRST_RETRY_MS, MAX_RETRY_MS);
-                tracing::warn!(
-                    outbox_id = id,
-                    attempts,
-                    give_up,
-                    error = format!("{error:#}"),
-                    "mail delivery failed"
-                );
-                sqlx::query(
-                    "UPDATE mail_outbox SET status = $2, attempts = $3, next_attempt_at = $4, \
-                     last_error = $5, claimed_at = NULL WHERE id = $1",
-                )
-                .bind(id)
-                .bind(status)
-                .bind(attempts)
-                .bind(next)
-                .bind(format!("{error:#}"))
-                .execute(pool)
-                .await?;
-            }
-        }
-    }
-    Ok(handled)
+/// What a test message (Settings → Email) met.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct TestOutcome {
+    /// Whether the server accepted it.
+    pub delivered: bool,
+    /// `host:port`, or `mail folder`.
+    pub server: String,
+    /// The server's reply, exactly.
+    pub reply: String,
+    /// The message in the outbox (it shows there and in the SMTP log).
+    pub message: String,
 }
 
-/// Wait before the next attempt: 30 s, 1 min, 2 min, … at most an hour.
-const FIRST_RETRY_MS: i64 = 30_000;
-const MAX_RETRY_MS: i64 = 3_600_000;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_up_to_an_hour() {
-        let mail = |n| backoff_ms(n, FIRST_RETRY_MS, MAX_RETRY_MS);
-        assert_eq!(mail(1), 30_000);
-        assert_eq!(mail(2), 60_000);
-        assert_eq!(mail(3), 120_000);
-        assert_eq!(mail(8), 3_600_000);
-        assert_eq!(mail(50), 3_600_000);
-    }
+/// Sends a test message to `to` now, through the practice's settings as
+/// saved, and says what the server answered. It is in the outbox and the
+/// SMTP log like any message, but never retried and never counted against
+/// the daily limit.
+pub async fn send_test(
+    db: &Db,
+    mail: &Mailer,
+    clock: &dyn Clock,
+    practice: &Practice,
+    to: &str,
+    sent_by: &str,
+) -> Result<TestOutcome> {
+    let now = clock.now_ms();
+    let body = format!(
+        "This is a test message from ImmCase, sent from Settings → Email of {}.\n\n\
+         It arrived, so the practice's mail settings work.\n",
+        practice.name()
+    );
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO mail_outbox (practice_id, to_addr, subject, body_text, status, attempts, \
+         next_attempt_at, claimed_at, created_at, give_up_at, origin, sent_by, quota_day) \
+         VALUES ($1, $2, $3, $4, 'sending', 0, $5, $5, $5, $5, 'test', $6, '') RETURNING id",
+    )
+    .bind(practice.id())
+    .bind(to)
+    .bind(format!("Test message from {}", practice.name()))
+    .bind(body)
+    .bind(now)
+    .bind(sent_by)
+    .fetch_one(db.pool())
+    .await?;
+    deliver::attempt(db.pool(), mail, clock, id, practice.id()).await?;
+    let unusable = outbox::get(db.pool(), practice, id).await?.deferred_reason;
+    // A test is not retried: a temporary refusal is its answer.
+    sqlx::query(
+        "UPDATE mail_outbox SET status = 'failed', deferred_reason = NULL, \
+         last_error = COALESCE(last_error, $2) WHERE id = $1 AND status = 'deferred'",
+    )
+    .bind(id)
+    .bind(unusable.clone())
+    .execute(db.pool())
+    .await?;
+    let attempt = outbox::attempts(db.pool(), practice, Some(id), i64::MAX, 1).await?;
+    let (server, outcome, reply) = match attempt.into_iter().next() {
+        Some(a) => (a.server, a.outcome, a.reply.unwrap_or_default()),
+        // Never handed over: the settings could not be used.
+        None => (String::new(), String::new(), unusable.unwrap_or_default()),
+    };
+    Ok(TestOutcome {
+        delivered: outcome == "sent",
+        server,
+        reply,
+        message: id.to_string(),
+    })
 }

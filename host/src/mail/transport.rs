@@ -1,11 +1,14 @@
-//! How mail leaves the server: SMTP when configured, otherwise lettre's file
-//! transport into the data directory, so the embedded default needs no mail
-//! server (each message becomes an `.eml` file there).
+//! How mail leaves the server: SMTP when configured (the practice's own
+//! server, or the server-wide one), otherwise lettre's file transport into
+//! the data directory, so the embedded default needs no mail server (each
+//! message becomes an `.eml` file there). Each attempt ends with what the
+//! server said, classified: accepted, refused for now (4xx, or no answer),
+//! or refused for good (5xx).
 
 use std::path::Path;
 use std::time::Duration;
 
-use crate::config::{MailConfig, SmtpTls};
+use crate::config::{SmtpConfig, SmtpTls};
 use anyhow::Context;
 use lettre::message::header::{ContentDisposition, ContentType, Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, Mailboxes, Message, MultiPart, SinglePart};
@@ -14,20 +17,45 @@ use super::message::Attachment;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
+/// The longest one SMTP command may take.
+const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
+
 #[derive(Clone)]
 pub(super) enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
     File(AsyncFileTransport<Tokio1Executor>),
 }
 
+/// What became of one attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    /// Accepted, with the server's reply (`250 2.0.0 Ok: queued as …`).
+    Accepted(String),
+    /// Refused for now (a 4xx reply, no connection, a timeout): try again.
+    Temporary(String),
+    /// Refused for good (a 5xx reply), or a message that cannot be built.
+    Permanent(String),
+}
+
+impl Delivery {
+    pub fn reply(&self) -> &str {
+        match self {
+            Delivery::Accepted(r) | Delivery::Temporary(r) | Delivery::Permanent(r) => r,
+        }
+    }
+}
+
 impl Transport {
-    pub(super) fn new(config: &MailConfig, data_dir: &Path) -> anyhow::Result<Transport> {
-        let Some(smtp) = &config.smtp else {
-            let dir = data_dir.join("mail");
-            std::fs::create_dir_all(&dir)
-                .with_context(|| format!("creating the mail folder {}", dir.display()))?;
-            return Ok(Transport::File(AsyncFileTransport::new(dir)));
-        };
+    /// Writes `.eml` files into `DATA_DIR/mail`.
+    pub(super) fn files(data_dir: &Path) -> anyhow::Result<Transport> {
+        let dir = data_dir.join("mail");
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("creating the mail folder {}", dir.display()))?;
+        Ok(Transport::File(AsyncFileTransport::new(dir)))
+    }
+
+    /// Sends through `smtp` (no connection is made until the first message).
+    pub(super) fn smtp(smtp: &SmtpConfig) -> anyhow::Result<Transport> {
         let builder = match smtp.tls {
             SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host),
             SmtpTls::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&smtp.host)
@@ -35,31 +63,77 @@ impl Transport {
             SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&smtp.host)
                 .context("setting up TLS for SMTP")?,
         };
-        let mut builder = builder
-            .port(smtp.port)
-            .timeout(Some(Duration::from_secs(30)));
+        let mut builder = builder.port(smtp.port).timeout(Some(SMTP_TIMEOUT));
         if let (Some(user), Some(password)) = (&smtp.username, &smtp.password) {
             builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
         }
         Ok(Transport::Smtp(builder.build()))
     }
 
-    pub(super) async fn send(&self, message: Message) -> anyhow::Result<()> {
+    /// Hands `message` to the server and says what it answered.
+    pub(super) async fn send(&self, message: Message) -> Delivery {
         match self {
-            Transport::Smtp(t) => {
-                t.send(message).await.context("SMTP delivery")?;
-            }
-            Transport::File(t) => {
-                t.send(message).await.context("writing the mail file")?;
+            Transport::Smtp(t) => match t.send(message).await {
+                Ok(response) => Delivery::Accepted(format!(
+                    "{} {}",
+                    response.code(),
+                    response.message().collect::<Vec<_>>().join(" ")
+                )),
+                Err(e) => classify(&e),
+            },
+            Transport::File(t) => match t.send(message).await {
+                Ok(id) => Delivery::Accepted(format!("written to the mail folder as {id}.eml")),
+                Err(e) => Delivery::Temporary(format!("writing the mail file: {e}")),
+            },
+        }
+    }
+}
+
+/// An SMTP failure as the log shows it: the reply's code and text when the
+/// server answered, else what went wrong on the way (never a password: the
+/// mail library's errors do not carry credentials).
+fn classify(error: &lettre::transport::smtp::Error) -> Delivery {
+    let mut text = String::new();
+    let mut source = std::error::Error::source(error);
+    while let Some(e) = source {
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&e.to_string());
+        source = e.source();
+    }
+    match error.status() {
+        Some(code) => {
+            let reply = format!("{code} {text}").trim().to_string();
+            if error.is_permanent() {
+                Delivery::Permanent(reply)
+            } else {
+                Delivery::Temporary(reply)
             }
         }
-        Ok(())
+        None => {
+            let what = if error.is_timeout() {
+                "the server did not answer in time".to_string()
+            } else if error.is_tls() {
+                "the secure connection failed".to_string()
+            } else {
+                error.to_string()
+            };
+            let what = if text.is_empty() || what.contains(&text) {
+                what
+            } else {
+                format!("{what} ({text})")
+            };
+            Delivery::Temporary(what)
+        }
     }
 }
 
 /// What goes into one message, as the outbox keeps it.
 pub(super) struct Letter<'a> {
     pub from: &'a str,
+    /// `<id@domain>`, the same on every attempt.
+    pub message_id: &'a str,
     /// One address, or several as a To header lists them (`a@x, b@y`).
     pub to: &'a str,
     pub cc: Option<&'a str>,
@@ -77,7 +151,10 @@ pub(super) fn build_message(letter: Letter<'_>) -> anyhow::Result<Message> {
         .from
         .parse()
         .with_context(|| format!("the From address {:?}", letter.from))?;
-    let mut builder = Message::builder().from(from).subject(letter.subject);
+    let mut builder = Message::builder()
+        .from(from)
+        .message_id(Some(letter.message_id.to_string()))
+        .subject(letter.subject);
     let to: Mailboxes = letter
         .to
         .parse()
@@ -146,6 +223,7 @@ mod tests {
         let ics = b"BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n".to_vec();
         let letter = Letter {
             from: "ImmCase <no-reply@immcase.test>",
+            message_id: "<m1@immcase.test>",
             to: "ana@example.com, bo@example.com",
             cc: Some("kim@example.com"),
             reply_to: Some("desk@example.com"),
@@ -160,6 +238,7 @@ mod tests {
         let raw = build_message(letter).unwrap().formatted();
         let parsed = mail_parser::MessageParser::default().parse(&raw).unwrap();
         assert_eq!(parsed.to().map(|to| to.iter().count()), Some(2));
+        assert_eq!(parsed.message_id(), Some("m1@immcase.test"));
         assert_eq!(
             parsed
                 .cc()

@@ -249,6 +249,7 @@ impl mail::Host for CallState {
             body: &body,
             attachments: &[],
             sent_by: None,
+            origin: "",
         };
         // The words `send` always used: the address alone, without the list's name.
         if to[0].parse::<lettre::Address>().is_err() {
@@ -278,6 +279,7 @@ impl mail::Host for CallState {
             body: &message.body,
             attachments: &attachments,
             sent_by: None,
+            origin: "",
         };
         self.queue(message).await
     }
@@ -291,8 +293,10 @@ impl CallState {
             return Ok(Err(Error::Invalid(refused)));
         }
         let sent_by = self.caller.as_ref().map(|c| c.user_id.clone());
+        let origin = format!("module:{}", self.module.manifest.id);
         let message = crate::mail::OutgoingMessage {
             sent_by: sent_by.as_deref(),
+            origin: &origin,
             ..message
         };
         let (practice, now) = (self.practice.clone(), self.app.now_ms());

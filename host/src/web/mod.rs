@@ -15,6 +15,7 @@
 mod assets;
 mod dashboard;
 pub mod form;
+mod mail;
 pub mod nav;
 mod notifications;
 mod profile;
@@ -51,6 +52,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(profile::revoke_app_password))
         .merge(records::router())
         .merge(settings::router())
+        .merge(mail::router())
 }
 
 /// The stylesheet and script, which need neither a practice nor a session.

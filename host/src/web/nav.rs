@@ -58,6 +58,8 @@ pub async fn nav_items(state: &AppState, caller: &Caller) -> Result<Vec<NavItem>
             .filter(|(_, _, permission)| caller.can(permission))
             .map(|(label, path, _)| host(label, path, "main")),
     );
+    // Everyone sends mail (notices, invitations): everyone sees where it is.
+    items.push(host("Outbox", "/outbox", "main"));
     let enabled = state
         .enabled_modules
         .get(state.db.pool(), &caller.practice)
@@ -92,6 +94,7 @@ pub async fn nav_items(state: &AppState, caller: &Caller) -> Result<Vec<NavItem>
         ("Trash", "/settings/trash", "trash.manage"),
         ("Practice", "/settings/practice", "practice.manage"),
         ("Search", "/settings/search", "settings.manage"),
+        ("Email", "/settings/email", "practice.manage"),
     ];
     items.extend(
         settings
