@@ -4,7 +4,10 @@
 //!
 //! - [`parse`]: a raw RFC 5322 message into ids, people, bodies and safe
 //!   attachments, within limits.
+//! - [`html`]: a message's HTML made safe to show; remote images blocked
+//!   and counted, `cid:` images pointed at the module's attachments.
 
+pub mod html;
 pub mod parse;
 
 #[cfg(test)]
