@@ -6,9 +6,12 @@
 //!   attachments, within limits.
 //! - [`html`]: a message's HTML made safe to show; remote images blocked
 //!   and counted, `cid:` images pointed at the module's attachments.
+//! - [`thread`]: which conversation a message belongs to, by its ids (and
+//!   by its subject only under a strict rule); subjects without `Re:`.
 
 pub mod html;
 pub mod parse;
+pub mod thread;
 
 #[cfg(test)]
 pub(crate) mod samples;
