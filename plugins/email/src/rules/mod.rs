@@ -8,8 +8,11 @@
 //!   and counted, `cid:` images pointed at the module's attachments.
 //! - [`thread`]: which conversation a message belongs to, by its ids (and
 //!   by its subject only under a strict rule); subjects without `Re:`.
+//! - [`link`]: folios in subjects, the addresses to find applicants by,
+//!   and why a message is linked.
 
 pub mod html;
+pub mod link;
 pub mod parse;
 pub mod thread;
 

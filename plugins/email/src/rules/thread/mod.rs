@@ -123,7 +123,7 @@ pub struct RecentThread {
     /// Its last message's date, in seconds since the Unix epoch.
     pub last_date: i64,
     /// The addresses of its people (lowercased, the practice's own left
-    /// out, as `link::addresses_to_match` gives them).
+    /// out, as [`super::link::addresses_to_match`] gives them).
     pub addresses: Vec<String>,
 }
 
