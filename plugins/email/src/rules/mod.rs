@@ -10,10 +10,12 @@
 //!   by its subject only under a strict rule); subjects without `Re:`.
 //! - [`link`]: folios in subjects, the addresses to find applicants by,
 //!   and why a message is linked.
+//! - [`template`]: reply templates with `{{applicant.given_name}}` tokens.
 
 pub mod html;
 pub mod link;
 pub mod parse;
+pub mod template;
 pub mod thread;
 
 #[cfg(test)]
