@@ -11,7 +11,10 @@
 //! - [`link`]: folios in subjects, the addresses to find applicants by,
 //!   and why a message is linked.
 //! - [`template`]: reply templates with `{{applicant.given_name}}` tokens.
+//! - [`compose`]: replying and forwarding: subjects, recipients,
+//!   References, quoting and the signature.
 
+pub mod compose;
 pub mod html;
 pub mod link;
 pub mod parse;

@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use super::parse::ParsedMessage;
 
 pub use subject::{NormalizedSubject, normalize_subject};
+pub(crate) use subject::{Prefix, split_prefixes};
 
 /// A conversation's id, as the module stores it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
