@@ -95,19 +95,15 @@ fn filter<'a>(
     let url = value.trim();
     let scheme = scheme(url);
     if element == "img" && attribute == "src" {
+        let remote = matches!(scheme.as_deref(), Some("http" | "https"))
+            || (scheme.is_none() && url.starts_with("//"));
         return match scheme.as_deref() {
-            Some("http" | "https") | None if is_remote(url, scheme.as_deref()) => {
-                if show_remote_images {
-                    Some(if url.starts_with("//") {
-                        format!("https:{url}").into()
-                    } else {
-                        url.into()
-                    })
-                } else {
-                    blocked.fetch_add(1, Ordering::Relaxed);
-                    None
-                }
+            _ if remote && !show_remote_images => {
+                blocked.fetch_add(1, Ordering::Relaxed);
+                None
             }
+            _ if remote && url.starts_with("//") => Some(format!("https:{url}").into()),
+            _ if remote => Some(url.into()),
             Some("cid") => cids.get(&url[4..]).map(|to| to.clone().into()),
             Some("data") if is_raster_image(&url[5..]) => Some(url.into()),
             _ => None,
@@ -136,10 +132,6 @@ fn scheme(url: &str) -> Option<String> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
     valid.then(|| scheme.to_ascii_lowercase())
-}
-
-fn is_remote(url: &str, scheme: Option<&str>) -> bool {
-    scheme.is_some() || url.starts_with("//")
 }
 
 /// Whether a `data:` URL's body (after `data:`) is a raster image.

@@ -53,7 +53,7 @@ impl Default for Limits {
 pub enum ParseError {
     #[error("the message is empty")]
     Empty,
-    #[error("the message has no headers; it is not an email")]
+    #[error("these bytes are not an email: they have no From, Date, Message-ID, To or Subject")]
     NotAMessage,
     #[error("the message is {size} bytes, more than the {limit} bytes allowed")]
     TooLarge { size: usize, limit: usize },
@@ -163,7 +163,7 @@ pub fn parse(raw: &[u8], limits: Limits) -> Result<ParsedMessage, ParseError> {
     }
     let message = MessageParser::default()
         .parse(raw)
-        .filter(|message| !message.headers().is_empty())
+        .filter(is_a_message)
         .ok_or(ParseError::NotAMessage)?;
 
     let message_id = message
@@ -193,6 +193,18 @@ pub fn parse(raw: &[u8], limits: Limits) -> Result<ParsedMessage, ParseError> {
         attachments,
         omitted,
     })
+}
+
+/// Whether `message` has one of the headers every email has (RFC 5322
+/// requires From and Date; some of the others stand in for them in
+/// broken mail): bytes that are not an email do not.
+fn is_a_message(message: &Message<'_>) -> bool {
+    message.from().is_some()
+        || message.sender().is_some()
+        || message.date().is_some()
+        || message.message_id().is_some()
+        || message.to().is_some()
+        || message.subject().is_some()
 }
 
 /// The ids of an In-Reply-To or References header, without `<>`, in order,

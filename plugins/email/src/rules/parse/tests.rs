@@ -206,6 +206,10 @@ fn what_is_not_a_message_is_refused() {
         parse(b"\r\n \r\n", Limits::default()),
         Err(ParseError::Empty)
     );
+    assert_eq!(
+        parse(b"\x00\x01binary junk", Limits::default()),
+        Err(ParseError::NotAMessage)
+    );
     let tiny = Limits {
         max_message_bytes: 100,
         ..Limits::default()
