@@ -98,7 +98,7 @@ pub fn reply_recipients(
     } else {
         parsed.reply_to.iter().collect()
     };
-    if primary.iter().all(is_own) {
+    if !primary.is_empty() && primary.iter().all(is_own) {
         primary = parsed.to.iter().collect();
     }
     let mut seen: Vec<String> = own.clone();
@@ -268,6 +268,13 @@ mod tests {
         let (to, cc) = reply_recipients(&sent, &own(), true);
         assert_eq!(addresses(&to), ["ana@example.com"]);
         assert_eq!(addresses(&cc), ["sam@example.org"]);
+        // Without a sender, there is no one to answer.
+        let mut anonymous = gmail();
+        anonymous.from = None;
+        anonymous.reply_to.clear();
+        let (to, cc) = reply_recipients(&anonymous, &own(), true);
+        assert!(to.is_empty());
+        assert_eq!(addresses(&cc), ["sam.diaz@example.org"]);
     }
 
     #[test]

@@ -12,7 +12,8 @@
 //!   is fetched from the sender's server until someone asks;
 //! - `cid:` images (the message's own attachments, RFC 2392) are pointed
 //!   at the module's attachment URL; one the module does not know loses
-//!   its `src`;
+//!   its `src` (so does one written with character references, such as
+//!   `cid:logo&#64;x`, which no mail client writes);
 //! - `data:` URLs stay only on images of a raster `image/*` type
 //!   (`image/svg+xml` is refused: an SVG is a document, not a picture);
 //! - relative URLs, meaningless in a message, are dropped.
@@ -292,6 +293,27 @@ mod tests {
             "{}",
             out.html
         );
+    }
+
+    #[test]
+    fn an_outlook_message_shows_its_inline_logo() {
+        use crate::rules::parse::{Limits, parse};
+        use crate::rules::samples::{OUTLOOK, eml};
+
+        let message = parse(&eml(OUTLOOK), Limits::default()).expect("message");
+        let html = message.html.as_deref().expect("html");
+        let out = sanitise(html, false, |cid| {
+            let at = message
+                .attachments
+                .iter()
+                .position(|a| a.content_id.as_deref() == Some(cid))?;
+            Some(format!("/m/email/messages/7/attachments/{at}"))
+        });
+        assert_eq!(
+            out.html.trim_end(),
+            r#"<p>Bonjour,</p><p>Voici les pièces.</p><img src="/m/email/messages/7/attachments/0" alt="logo">"#
+        );
+        assert_eq!(out.blocked_images, 0);
     }
 
     #[test]

@@ -84,6 +84,19 @@ fn encoded_word_subjects_are_decoded() {
 }
 
 #[test]
+fn text_around_an_inline_image_is_one_text() {
+    // As Apple Mail sends a picture put in the middle of the text.
+    let raw = "From: Ana <ana@example.com>\nMessage-ID: <apple-1@example.com>\nContent-Type: multipart/mixed; boundary=\"Apple-Mail=_1\"\n\n--Apple-Mail=_1\nContent-Type: text/plain; charset=us-ascii\n\nMy permit:\n--Apple-Mail=_1\nContent-Type: image/jpeg; name=IMG_0042.jpeg\nContent-Disposition: inline; filename=IMG_0042.jpeg\nContent-Transfer-Encoding: base64\n\n/9j/4AAQSkZJRgABAQ==\n--Apple-Mail=_1\nContent-Type: text/plain; charset=us-ascii\n\nThanks!\n--Apple-Mail=_1--\n";
+    let message = read(raw);
+    assert_eq!(message.text.as_deref(), Some("My permit:\nThanks!"));
+    assert_eq!(message.attachments.len(), 1, "{:?}", message.attachments);
+    let photo = &message.attachments[0];
+    assert_eq!(photo.name, "IMG_0042.jpeg");
+    assert!(photo.inline);
+    assert_eq!(photo.content_id, None);
+}
+
+#[test]
 fn a_forwarded_message_is_an_eml_attachment() {
     let message = read(FORWARD);
     assert_eq!(message.text.as_deref().map(str::trim), Some("See below."));
