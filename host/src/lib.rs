@@ -24,6 +24,7 @@ pub mod files;
 pub mod input;
 pub mod jobs;
 pub mod mail;
+pub mod mailboxes;
 pub mod modules;
 pub mod notifications;
 pub mod practices;
