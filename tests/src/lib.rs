@@ -14,6 +14,7 @@
 pub mod calendar;
 pub mod helpdesk;
 mod http;
+mod imap;
 mod smtp;
 
 mod built {
@@ -21,6 +22,7 @@ mod built {
 }
 
 pub use http::{Api, Resp};
+pub use imap::{ImapServer, StoredMessage};
 pub use smtp::{ReceivedMail, SmtpServer};
 
 use std::io::Write;

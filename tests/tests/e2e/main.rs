@@ -30,6 +30,7 @@ mod helpdesk_sla;
 mod helpdesk_triage;
 mod invitations;
 mod lists;
+mod mailbox_imap;
 mod merge;
 mod module_actions;
 mod module_directory;
