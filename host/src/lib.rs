@@ -25,6 +25,7 @@ pub mod input;
 pub mod jobs;
 pub mod mail;
 pub mod mail_api;
+pub mod mailboxes;
 pub mod modules;
 pub mod notifications;
 pub mod practices;

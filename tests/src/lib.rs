@@ -15,6 +15,7 @@ pub mod calendar;
 pub mod child;
 pub mod helpdesk;
 mod http;
+mod imap;
 mod smtp;
 
 mod built {
@@ -22,6 +23,7 @@ mod built {
 }
 
 pub use http::{Api, Resp};
+pub use imap::{ImapServer, StoredMessage};
 pub use smtp::{ReceivedMail, SmtpServer};
 
 use std::io::Write;

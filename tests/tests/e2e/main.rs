@@ -33,6 +33,7 @@ mod invitations;
 mod lists;
 mod mail_crash;
 mod mail_outbox;
+mod mailbox_imap;
 mod merge;
 mod module_actions;
 mod module_directory;
