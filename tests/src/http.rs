@@ -168,6 +168,20 @@ impl Api {
         Resp::read(res).await
     }
 
+    /// Posts raw bytes with `headers`, as a mail server piping a message
+    /// does: no session, no CSRF header.
+    pub async fn post_raw(&self, path: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Resp {
+        let mut req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "message/rfc822")
+            .body(body);
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        Resp::read(req.send().await.expect("the server answers")).await
+    }
+
     /// Posts an HTML form (urlencoded), as a browser does: no CSRF header,
     /// so the form must carry its `_csrf` token.
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Resp {

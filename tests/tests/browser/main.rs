@@ -11,6 +11,7 @@ mod files;
 mod harness;
 mod helpdesk;
 mod helpdesk_escalation;
+mod mail;
 mod merge;
 mod module_settings;
 mod notifications;

@@ -34,6 +34,7 @@ mod lists;
 mod mail_crash;
 mod mail_outbox;
 mod mailbox_imap;
+mod mailboxes;
 mod merge;
 mod module_actions;
 mod module_directory;
