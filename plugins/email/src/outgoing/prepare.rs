@@ -1,0 +1,212 @@
+//! What the compose form starts with: a reply's or a forward's recipients,
+//! subject and quoted text, the writer's signature once, and templates
+//! filled in with the applicant and case the message is about.
+//!
+//! The signature is the module's own per-person setting (the Signature
+//! page): the host's contract has no way to read one kept elsewhere.
+
+use immcase_sdk::{Applicant, Case, Ctx, Error, Result};
+use serde::Deserialize;
+
+use super::as_parsed;
+use crate::data::StoredMessage;
+use crate::rules::compose;
+use crate::rules::template::{self, TemplateError};
+
+/// What is being written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    #[default]
+    New,
+    Reply,
+    ReplyAll,
+    Forward,
+}
+
+impl Mode {
+    pub fn parse(text: &str) -> Mode {
+        match text {
+            "reply" => Mode::Reply,
+            "reply_all" => Mode::ReplyAll,
+            "forward" => Mode::Forward,
+            _ => Mode::New,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::New => "new",
+            Mode::Reply => "reply",
+            Mode::ReplyAll => "reply_all",
+            Mode::Forward => "forward",
+        }
+    }
+
+    pub fn is_reply(self) -> bool {
+        matches!(self, Mode::Reply | Mode::ReplyAll)
+    }
+}
+
+/// The form's first values.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Prefill {
+    pub to: String,
+    pub cc: String,
+    pub subject: String,
+    pub body: String,
+}
+
+/// `ms` since the epoch as `2026-03-06 11:00 UTC`.
+pub fn utc(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let of_day = secs.rem_euclid(86_400);
+    // Days to a civil date (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        of_day / 3600,
+        (of_day % 3600) / 60
+    )
+}
+
+/// The empty body signed: what a new message starts with.
+pub fn signed(signature: &str) -> String {
+    let block = compose::with_signature("", signature);
+    if block.is_empty() {
+        String::new()
+    } else {
+        format!("\n\n{block}\n")
+    }
+}
+
+/// A reply (to all, with `mode`) or a forward of `parent`.
+pub fn prefill(mode: Mode, parent: &StoredMessage, own: &[String], signature: &str) -> Prefill {
+    let parsed = as_parsed(parent);
+    let from = parent
+        .from
+        .as_ref()
+        .map(|f| f.display_name().to_owned())
+        .unwrap_or_else(|| "Someone".to_owned());
+    let date = utc(parent.at);
+    let join = |list: &[crate::rules::parse::Mailbox]| {
+        list.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match mode {
+        Mode::Forward => {
+            let to = join(&parent.to);
+            let header = format!(
+                "---------- Forwarded message ----------\nFrom: {}\nDate: {date}\nSubject: {}\nTo: {to}\n\n",
+                parent
+                    .from
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+                parent.subject,
+            );
+            Prefill {
+                subject: compose::forward_subject(&parent.subject),
+                body: format!("{}\n{header}{}", signed(signature), parent.text),
+                ..Prefill::default()
+            }
+        }
+        _ => {
+            let (to, cc) = compose::reply_recipients(&parsed, own, mode == Mode::ReplyAll);
+            let quoted = compose::quote(&parent.text, &from, Some(&date));
+            Prefill {
+                to: join(&to),
+                cc: join(&cc),
+                subject: compose::reply_subject(&parent.subject),
+                body: format!("{}\n{quoted}", signed(signature)),
+            }
+        }
+    }
+}
+
+/// The module's settings.
+#[derive(Debug, Deserialize, Default)]
+struct Settings {
+    #[serde(default)]
+    practice_name: String,
+}
+
+/// `body` (a template's) filled in for the applicant and case the message
+/// is about, read as the caller. A token without a value is an error that
+/// names every such token.
+pub fn fill(
+    ctx: &Ctx,
+    body: &str,
+    applicant_id: Option<&str>,
+    case_id: Option<&str>,
+    signature: &str,
+) -> Result<String> {
+    let case: Option<Case> = case_id.map(|id| ctx.case(id)).transpose()?;
+    let applicant_id = applicant_id
+        .map(str::to_owned)
+        .or_else(|| case.as_ref().and_then(|c| c.applicant_id.clone()));
+    let applicant: Option<Applicant> = applicant_id.map(|id| ctx.applicant(&id)).transpose()?;
+    let settings: Settings = ctx.settings().unwrap_or_default();
+    let me = ctx.caller();
+    let value = |token: &str| -> Option<String> {
+        let present = |v: &Option<String>| v.clone().filter(|v| !v.trim().is_empty());
+        match token {
+            "applicant.given_name" => applicant.as_ref().and_then(|a| present(&a.given_name)),
+            "applicant.family_name" => applicant.as_ref().and_then(|a| present(&a.family_name)),
+            "applicant.email" => applicant.as_ref().and_then(|a| a.emails.first().cloned()),
+            "case.folio" => case.as_ref().map(|c| c.folio.clone()),
+            "case.program" => case.as_ref().and_then(|c| present(&c.program)),
+            "case.stage" => case.as_ref().and_then(|c| {
+                let stage = serde_json::to_value(c.stage?).ok()?;
+                stage.as_str().map(str::to_owned)
+            }),
+            "practice.name" => Some(settings.practice_name.clone()).filter(|n| !n.is_empty()),
+            "me.display_name" => Some(me.display_name.clone()).filter(|n| !n.is_empty()),
+            "me.signature" => Some(signature.to_owned()),
+            _ => None,
+        }
+    };
+    template::render(body, &value).map_err(|problem| template_error("template", problem))
+}
+
+/// A template's mistake as a form error on `field`.
+pub fn template_error(field: &str, problem: TemplateError) -> Error {
+    let tokens = match &problem {
+        TemplateError::Unknown { tokens } | TemplateError::Unresolved { tokens } => tokens.clone(),
+        _ => Vec::new(),
+    };
+    let error = Error::invalid_field(field, &problem.to_string());
+    if tokens.is_empty() {
+        error
+    } else {
+        error.with("tokens", tokens)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_written_in_utc() {
+        assert_eq!(utc(0), "1970-01-01 00:00 UTC");
+        assert_eq!(utc(1_772_794_800_000), "2026-03-06 11:00 UTC");
+    }
+
+    #[test]
+    fn modes_read_back() {
+        for mode in [Mode::New, Mode::Reply, Mode::ReplyAll, Mode::Forward] {
+            assert_eq!(Mode::parse(mode.as_str()), mode);
+        }
+    }
+}
