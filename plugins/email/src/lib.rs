@@ -52,7 +52,10 @@ impl Plugin for Email {
             .get("/", pages::inbox::show)
             .get("/email.css", pages::stylesheet)
             .post("/mailboxes/:id/fetch", pages::inbox::fetch_now)
-            .get("/threads", api::threads::list)
+            .get(
+                "/threads",
+                page_or_api(pages::inbox::show, api::threads::list),
+            )
             .get(
                 "/threads/:id",
                 page_or_api(pages::thread::show, api::threads::show),

@@ -225,6 +225,7 @@ pub fn refresh_records(ctx: &Ctx, thread_id: &str) -> Result<Option<Doc<Thread>>
             records.push(link.data.record);
         }
     }
+    records.sort();
     if records == doc.data.records {
         return Ok(Some(doc));
     }

@@ -64,6 +64,11 @@ pub fn mark_seen(ctx: &Ctx, person: &str, mailbox_id: &str, thread_id: &str) -> 
 pub fn show(ctx: &Ctx, request: Request) -> Result<Response> {
     let reader = Reader::of(ctx)?;
     let person = reader.person()?.to_owned();
+    if let Some(id) = request.query_param("mailbox")
+        && reader.mailbox(&id).is_none()
+    {
+        return Err(Error::NotFound(format!("no mailbox {id}")));
+    }
     if reader.mailboxes.is_empty() {
         return Ok(frame(
             Section::Inbox,
