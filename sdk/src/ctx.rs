@@ -324,6 +324,62 @@ impl Ctx {
         Ok(mail::send_message(&message.into())?)
     }
 
+    /// Queues a [`Letter`](crate::Letter) (host API 0.2.3), sent after the
+    /// call succeeds: from one of the practice's mailboxes the caller
+    /// reads (`Forbidden` otherwise), in a conversation. Returns its
+    /// outbox id and the `Message-ID` it goes out with, which answers name.
+    ///
+    /// ```
+    /// # #[cfg(feature = "testing")] {
+    /// # use immcase_sdk::{Caller, Letter, Mailbox, Plugin, Result, Router, testing::TestHost};
+    /// # struct Desk;
+    /// # impl Plugin for Desk { fn router() -> Router { Router::new() } }
+    /// # let host = TestHost::<Desk>::from_manifest("id = \"desk\"\nname = \"Desk\"\nversion = \"0.1.0\"\nhost-api = \"^0.2.3\"\n[capabilities]\nmail = true\nmailboxes = true");
+    /// host.add_mailbox(
+    ///     Mailbox { id: "info".into(), name: "Info".into(), address: "info@diaz.example".into(),
+    ///               shared: true, owner_id: None, fetched_at: None, problem: None },
+    ///     &["u1"],
+    /// );
+    /// let ana = Caller::person("u1", &[]);
+    /// let reply = Letter::new("Re: Documents", "Received, thank you.")
+    ///     .from_mailbox("info")
+    ///     .to("client@example.com")
+    ///     .replying_to("<m1@example.com>", &[]);
+    /// let queued = host.with_ctx(&ana, |ctx| ctx.send_letter(&reply))?;
+    /// assert!(queued.message_id.ends_with("@diaz.example>"));
+    /// assert_eq!(host.letters()[0].0, reply);
+    /// let bo = Caller::person("u2", &[]);
+    /// assert!(host.with_ctx(&bo, |ctx| ctx.send_letter(&reply)).is_err());
+    /// # }
+    /// # Ok::<(), immcase_sdk::Error>(())
+    /// ```
+    pub fn send_letter(&self, letter: &crate::Letter) -> Result<crate::Queued> {
+        Ok(mail::send_letter(&letter.into())?.into())
+    }
+
+    // --- mailboxes --------------------------------------------------------
+
+    /// The mailboxes the caller reads (a person's own and the shared ones
+    /// they were given; every one for the host's own calls). Host API 0.2.3.
+    pub fn mailboxes(&self) -> Result<Vec<crate::Mailbox>> {
+        Ok(crate::imports::mailboxes::list()?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// The raw message (RFC 5322 bytes) a `mailbox.received` event names;
+    /// `NotFound` for one in a mailbox the caller does not read.
+    pub fn read_mailbox_message(&self, id: &str) -> Result<Vec<u8>> {
+        Ok(crate::imports::mailboxes::read_message(id)?)
+    }
+
+    /// Asks the host to fetch the mailbox's new mail now (in the
+    /// background).
+    pub fn fetch_mailbox(&self, mailbox_id: &str) -> Result<()> {
+        Ok(crate::imports::mailboxes::fetch_now(mailbox_id)?)
+    }
+
     // --- notifications ---------------------------------------------------
 
     /// Notifies a person of the practice: a line under their bell with a

@@ -223,6 +223,34 @@ pub mod mail {
             super::test::send_message(message)
         )
     }
+
+    pub use crate::wit::immcase::plugin::mail::{Letter, Queued};
+
+    pub fn send_letter(letter: &Letter) -> Result<Queued, Error> {
+        import!(wit::send_letter(letter), super::test::send_letter(letter))
+    }
+}
+
+pub mod mailboxes {
+    use super::Error;
+    #[cfg(target_arch = "wasm32")]
+    use crate::wit::immcase::plugin::mailboxes as wit;
+    pub use crate::wit::immcase::plugin::mailboxes::Mailbox;
+
+    pub fn list() -> Result<Vec<Mailbox>, Error> {
+        import!(wit::list(), super::test::mailboxes())
+    }
+
+    pub fn read_message(id: &str) -> Result<Vec<u8>, Error> {
+        import!(wit::read_message(id), super::test::read_mailbox_message(id))
+    }
+
+    pub fn fetch_now(mailbox_id: &str) -> Result<(), Error> {
+        import!(
+            wit::fetch_now(mailbox_id),
+            super::test::fetch_mailbox(mailbox_id)
+        )
+    }
 }
 
 pub mod notifications {

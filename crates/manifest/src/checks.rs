@@ -9,9 +9,9 @@ use crate::Manifest;
 
 mod mail;
 pub use mail::{
-    MAIL_ATTACHMENTS_MAX, MAIL_ATTACHMENTS_MAX_BYTES, MAIL_BODY_MAX_BYTES, MAIL_RECIPIENTS_MAX,
-    MAIL_SUBJECT_MAX_CHARS, MailAttachment, MailMessage, is_content_type, mail_body, mail_message,
-    mail_subject,
+    LETTER_RECIPIENTS_MAX, LETTER_REFERENCES_MAX, MAIL_ATTACHMENTS_MAX, MAIL_ATTACHMENTS_MAX_BYTES,
+    MAIL_BODY_MAX_BYTES, MAIL_RECIPIENTS_MAX, MAIL_SUBJECT_MAX_CHARS, MailAttachment, MailMessage,
+    is_content_type, is_message_id, letter_extras, mail_body, mail_message, mail_subject,
 };
 
 /// The host's own permissions, with what each lets a person do. A module's

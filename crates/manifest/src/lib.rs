@@ -17,7 +17,7 @@ pub use settings::{Declarations, EarlierSettings, Schema as SettingDecl};
 
 /// The newest version of the WIT package `immcase:plugin`: the one the SDK
 /// builds against.
-pub const HOST_API: Version = Version::new(0, 2, 2);
+pub const HOST_API: Version = Version::new(0, 2, 3);
 
 /// Every version of the contract this host serves at once, oldest first. A
 /// module built against an earlier compatible version of one of them (0.1.0
@@ -36,6 +36,7 @@ pub static SERVED_HOST_APIS: [Version; 2] = [Version::new(0, 1, 2), HOST_API];
 /// assert_eq!(serving_contract(&Version::new(0, 2, 0)), Some(&HOST_API));
 /// assert_eq!(serving_contract(&Version::new(0, 2, 1)), Some(&HOST_API));
 /// assert_eq!(serving_contract(&Version::new(0, 2, 2)), Some(&HOST_API));
+/// assert_eq!(serving_contract(&Version::new(0, 2, 3)), Some(&HOST_API));
 /// assert_eq!(serving_contract(&Version::new(0, 3, 0)), None);
 /// ```
 pub fn serving_contract(built: &Version) -> Option<&'static Version> {
@@ -46,7 +47,7 @@ pub fn serving_contract(built: &Version) -> Option<&'static Version> {
     })
 }
 
-/// The served contracts in words: `0.1.2 and 0.2.2`.
+/// The served contracts in words: `0.1.2 and 0.2.3`.
 pub fn served_host_apis() -> String {
     let all: Vec<String> = SERVED_HOST_APIS.iter().map(Version::to_string).collect();
     match all.split_last() {
@@ -128,6 +129,10 @@ pub struct Capabilities {
     pub schedule: bool,
     #[serde(default)]
     pub mail: bool,
+    /// The practice's mailboxes and the mail the host fetches for them
+    /// (`mailboxes` import; since 0.2.3).
+    #[serde(default)]
+    pub mailboxes: bool,
     #[serde(default)]
     pub search: bool,
     #[serde(default)]
@@ -669,6 +674,7 @@ impl Manifest {
             (!c.events.emit.is_empty(), "events"),
             (c.schedule, "schedule"),
             (c.mail, "mail"),
+            (c.mailboxes, "mailboxes"),
             (c.directory, "directory"),
             (!c.actions.is_empty(), "actions"),
             (!self.notifications.is_empty(), "notifications"),

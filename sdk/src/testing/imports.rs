@@ -50,7 +50,7 @@ impl Drop for Installed {
 /// Runs `f` on the installed test host after checking that the manifest
 /// declares `interface`.
 #[track_caller]
-fn on<T>(interface: &str, f: impl FnOnce(&Shared) -> T) -> T {
+pub(super) fn on<T>(interface: &str, f: impl FnOnce(&Shared) -> T) -> T {
     let shared = CURRENT.with(|c| c.borrow().clone()).unwrap_or_else(|| {
         panic!(
             "no ImmCase test host is running a call on this thread: make the call through \
@@ -196,7 +196,7 @@ pub(crate) fn now() -> i64 {
 
 /// An address as the host's outbox takes it: `local@domain`, no spaces or
 /// angle brackets, a dotted domain without empty labels.
-fn is_email_address(to: &str) -> bool {
+pub(super) fn is_email_address(to: &str) -> bool {
     let Some((local, domain)) = to.rsplit_once('@') else {
         return false;
     };
@@ -446,3 +446,5 @@ pub(crate) fn log(level: Level, message: &str) {
         });
     });
 }
+
+pub(crate) use super::mailboxes::{fetch_mailbox, mailboxes, read_mailbox_message, send_letter};

@@ -78,6 +78,14 @@ pub(crate) struct World {
     pub mail: Vec<Mail>,
     /// Messages of `send_message` (0.2.2), with their attachments.
     pub messages: Vec<crate::Message>,
+    /// Letters of `send_letter` (0.2.3), with what the host answered.
+    pub letters: Vec<(crate::Letter, crate::Queued)>,
+    /// The practice's mailboxes, each with the people who read it.
+    pub mailboxes: Vec<(crate::Mailbox, Vec<String>)>,
+    /// Raw messages handed in, by id: their mailbox and bytes.
+    pub raw_mail: BTreeMap<String, (String, Vec<u8>)>,
+    /// Mailboxes whose fetch calls asked for.
+    pub fetch_requests: Vec<String>,
     pub notifications: Vec<Notified>,
     /// (person, kind) → whether they want it by email, as they chose.
     pub email_choices: BTreeMap<(String, String), bool>,

@@ -14,12 +14,13 @@ use serde_json::json;
 on_both_databases!(
     a_module_built_against_0_2_0_runs_on_this_host,
     a_module_built_against_0_2_1_sends_mail_as_it_did,
+    a_module_built_against_0_2_2_sends_messages_as_it_did,
     a_module_built_against_0_1_0_runs_on_this_host,
     a_0_1_module_reads_records_as_the_json_api_shows_them
 );
 
 /// 0.2.1 added an interface (`notifications`): a module built before it
-/// does not import it and runs as it did, served by 0.2.2.
+/// does not import it and runs as it did, served by 0.2.3.
 async fn a_module_built_against_0_2_0_runs_on_this_host(backend: Backend) {
     let server = TestServer::start_with_modules(backend, &["api-0-2-0"]).await;
     let admin = server.admin().await;
@@ -32,7 +33,7 @@ async fn a_module_built_against_0_2_0_runs_on_this_host(backend: Backend) {
         .unwrap()
         .clone();
     assert_ne!(earlier["status"], "refused", "{earlier}");
-    assert_eq!(earlier["contract"], "0.2.2", "{earlier}");
+    assert_eq!(earlier["contract"], "0.2.3", "{earlier}");
     admin.set_module("api-0-2-0", true).await;
     for visit in 1..=2 {
         let answer = admin.get("/api/v1/m/api-0-2-0/").await.expect_status(200);
@@ -72,7 +73,7 @@ async fn a_module_built_against_0_2_1_sends_mail_as_it_did(backend: Backend) {
         .unwrap()
         .clone();
     assert_ne!(earlier["status"], "refused", "{earlier}");
-    assert_eq!(earlier["contract"], "0.2.2", "{earlier}");
+    assert_eq!(earlier["contract"], "0.2.3", "{earlier}");
     admin.set_module("api-0-2-1", true).await;
     let sent = admin
         .post("/api/v1/m/api-0-2-1/mail?to=ana%40example.com", json!({}))
@@ -93,6 +94,43 @@ async fn a_module_built_against_0_2_1_sends_mail_as_it_did(backend: Backend) {
         "{}",
         refused.text
     );
+    server.stop().await;
+}
+
+/// 0.2.3 grew `mail` again (`send-letter` and its records) and added
+/// `mailboxes`: a module built against 0.2.2 imports `mail@0.2.2` with
+/// `send-message`, is linked to the 0.2.3 interface, and its message with
+/// its copy and attachment still arrives.
+async fn a_module_built_against_0_2_2_sends_messages_as_it_did(backend: Backend) {
+    let server = TestServer::start_with_modules(backend, &["api-0-2-2"]).await;
+    let admin = server.admin().await;
+    let listed = admin.get("/api/v1/modules").await.expect_status(200);
+    let earlier = listed.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == "api-0-2-2")
+        .unwrap()
+        .clone();
+    assert_ne!(earlier["status"], "refused", "{earlier}");
+    assert_eq!(earlier["contract"], "0.2.3", "{earlier}");
+    admin.set_module("api-0-2-2", true).await;
+    let sent = admin
+        .post("/api/v1/m/api-0-2-2/mail?to=ana%40example.com", json!({}))
+        .await
+        .expect_status(200);
+    assert_eq!(sent.body["sent"], true, "{}", sent.text);
+    let mail = server
+        .smtp
+        .wait_for("copy@example.com", "Sent through 0.2.2")
+        .await;
+    assert!(
+        mail.to.contains(&"ana@example.com".to_string()),
+        "{:?}",
+        mail.to
+    );
+    let raw = String::from_utf8_lossy(&mail.raw);
+    assert!(raw.contains("note.txt"), "{raw}");
     server.stop().await;
 }
 

@@ -122,6 +122,61 @@ pub fn mail_message(
     Ok(())
 }
 
+/// Most addresses in a letter's `to`, `cc` and `bcc` together.
+pub const LETTER_RECIPIENTS_MAX: usize = 100;
+/// Most ids in a letter's `references`.
+pub const LETTER_REFERENCES_MAX: usize = 50;
+/// Longest `Message-ID`, in characters.
+const MESSAGE_ID_MAX_CHARS: usize = 250;
+
+/// What a letter (`mail.send-letter`, 0.2.3) has besides a message: hidden
+/// copies and the conversation's ids. The message's own checks
+/// ([`mail_message`]) come first.
+pub fn letter_extras(
+    to_and_cc: usize,
+    bcc: &[String],
+    in_reply_to: Option<&str>,
+    references: &[String],
+    is_address: impl Fn(&str) -> bool,
+) -> Result<(), String> {
+    if bcc.len() > MAIL_RECIPIENTS_MAX || to_and_cc + bcc.len() > LETTER_RECIPIENTS_MAX {
+        return Err(format!(
+            "bcc: at most {MAIL_RECIPIENTS_MAX} addresses, and {LETTER_RECIPIENTS_MAX} recipients in all"
+        ));
+    }
+    if let Some(wrong) = bcc.iter().find(|a| !is_address(a)) {
+        return Err(format!("bcc: {wrong:?} is not an email address"));
+    }
+    if let Some(wrong) = in_reply_to.filter(|id| !is_message_id(id)) {
+        return Err(format!(
+            "in-reply-to: {wrong:?} is not a Message-ID such as <id@example.com>"
+        ));
+    }
+    if references.len() > LETTER_REFERENCES_MAX {
+        return Err(format!("references: at most {LETTER_REFERENCES_MAX} ids"));
+    }
+    if let Some(wrong) = references.iter().find(|id| !is_message_id(id)) {
+        return Err(format!(
+            "references: {wrong:?} is not a Message-ID such as <id@example.com>"
+        ));
+    }
+    Ok(())
+}
+
+/// `<left@right>` in printable ASCII, without spaces or further brackets.
+pub fn is_message_id(text: &str) -> bool {
+    let Some(inner) = text.strip_prefix('<').and_then(|t| t.strip_suffix('>')) else {
+        return false;
+    };
+    text.len() <= MESSAGE_ID_MAX_CHARS
+        && inner
+            .split_once('@')
+            .is_some_and(|(l, r)| !l.is_empty() && !r.is_empty())
+        && inner
+            .chars()
+            .all(|c| c.is_ascii_graphic() && !matches!(c, '<' | '>' | '"' | ','))
+}
+
 /// `type/subtype` followed by `; name=value` parameters (a value is a token
 /// or a quoted string), in printable ASCII on one line (RFC 2045).
 pub fn is_content_type(text: &str) -> bool {
@@ -158,6 +213,46 @@ fn is_quoted(s: &str) -> bool {
         && s.starts_with('"')
         && s.ends_with('"')
         && !s[1..s.len() - 1].contains(['"', '\\'])
+}
+
+#[cfg(test)]
+mod letter_tests {
+    use super::*;
+
+    #[test]
+    fn a_letters_hidden_copies_and_ids_are_checked() {
+        let ok = |a: &str| a.contains('@') && !a.contains(' ');
+        let refs = vec!["<a@x.example>".to_string()];
+        assert_eq!(
+            letter_extras(
+                1,
+                &["b@x.example".into()],
+                Some("<m1@x.example>"),
+                &refs,
+                ok
+            ),
+            Ok(())
+        );
+        assert!(
+            letter_extras(1, &["nobody".into()], None, &[], ok)
+                .unwrap_err()
+                .starts_with("bcc:")
+        );
+        assert!(
+            letter_extras(1, &[], Some("m1@x.example"), &[], ok)
+                .unwrap_err()
+                .starts_with("in-reply-to:")
+        );
+        assert!(
+            letter_extras(1, &[], None, &["<a b@x>".into()], ok)
+                .unwrap_err()
+                .starts_with("references:")
+        );
+        let many: Vec<String> = (0..50).map(|i| format!("p{i}@x.example")).collect();
+        assert!(letter_extras(51, &many, None, &[], ok).is_err());
+        assert!(is_message_id("<01a2.b@diaz.example>"));
+        assert!(!is_message_id("<@diaz.example>"));
+    }
 }
 
 #[cfg(test)]
