@@ -20,7 +20,7 @@ fn conversation(p: &Practice) -> String {
     p.host.receive_mail(INFO, &reply.bytes());
     p.message("second@firm.example")["id"]
         .as_str()
-        .unwrap()
+        .expect("an id")
         .to_owned()
 }
 
