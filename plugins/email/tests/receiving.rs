@@ -179,11 +179,44 @@ fn a_message_is_linked_and_unlinked_by_hand() {
         .delete(&p.ana, &format!("/messages/{id}/links/case:c2"));
     assert_eq!(again.status_code(), 404);
 
-    // The page's "Link to…" takes a folio.
+    // The page offers the applicants of the thread's people to pick...
+    p.host.receive_mail(
+        INFO,
+        &Raw::new(
+            "jo@example.org",
+            "info@practice.example",
+            "Re: Hello",
+            "jo@example.org-1",
+        )
+        .replying_to("hello@elsewhere.example")
+        .bytes(),
+    );
+    let thread = p.message("hello@elsewhere.example")["thread_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, page) = p.page(&p.ana, &format!("/threads/{thread}"));
+    assert!(
+        page.contains("<option value=\"applicant:a2\">Jo Park (jo@example.org)</option>"),
+        "{page}"
+    );
+    assert!(page.contains("aria-label=\"Unlink Jo Park\""), "{page}");
+    let picked = p.post_form(
+        &p.ana,
+        &format!("/messages/{id}/links"),
+        &[("record", "applicant:a1"), ("folio", "")],
+    );
+    assert_eq!(picked.status_code(), 303);
+    assert!(
+        p.links_of(&id)
+            .contains(&("applicant:a1".to_owned(), "manual".to_owned()))
+    );
+
+    // ...and takes a folio typed.
     let typed = p.post_form(
         &p.ana,
         &format!("/messages/{id}/links"),
-        &[("record", "CAS014")],
+        &[("record", ""), ("folio", "CAS014")],
     );
     assert_eq!(typed.status_code(), 303);
     assert!(

@@ -375,3 +375,28 @@ fn drafts_are_kept_for_their_author_alone() {
     );
     assert!(p.host.letters().is_empty());
 }
+
+#[test]
+fn tokens_typed_in_a_body_are_filled_in_or_block_sending() {
+    let p = Practice::new();
+    let blocked = p.host.post_json(
+        &p.ana,
+        "/messages",
+        &json!({"to": "maria@gmail.example", "subject": "Hello", "body": "Dear {{applicant.given_name}},"}),
+    );
+    assert_eq!(blocked.status_code(), 422);
+    assert!(
+        body(&blocked).contains("{{applicant.given_name}}"),
+        "{}",
+        body(&blocked)
+    );
+    assert!(p.host.letters().is_empty());
+
+    let sent = p.host.post_json(
+        &p.ana,
+        "/messages",
+        &json!({"to": "maria@gmail.example", "subject": "Hello", "body": "Dear {{applicant.given_name}},", "applicant_id": "a1"}),
+    );
+    assert_eq!(sent.status_code(), 202);
+    assert_eq!(p.host.letters()[0].0.body, "Dear Maria,");
+}

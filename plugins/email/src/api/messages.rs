@@ -7,8 +7,9 @@ use serde_json::json;
 
 use super::link_json;
 use crate::access::{Reader, own_addresses};
+use crate::data;
 use crate::linking;
-use crate::outgoing::{self, Outgoing};
+use crate::outgoing::{self, Outgoing, prepare};
 use crate::rules::link::{self, FolioKind, LinkReason};
 use crate::threads;
 
@@ -75,13 +76,20 @@ pub fn create(ctx: &Ctx, request: Request) -> Result<Response> {
     };
     let records = records_of(ctx, new.applicant_id.as_deref(), new.case_id.as_deref())?;
     let files = picked_files(ctx, &records, &new.attachments)?;
+    let body = prepare::fill_tokens(
+        ctx,
+        &new.body,
+        new.applicant_id.as_deref(),
+        new.case_id.as_deref(),
+        &data::signature_of(ctx, &person)?,
+    )?;
     let out = Outgoing {
         mailbox,
         to: new.to.list(),
         cc: new.cc.list(),
         bcc: new.bcc.list(),
         subject: new.subject,
-        body: new.body,
+        body,
         files,
         records,
         ..Outgoing::default()

@@ -48,7 +48,7 @@ pub fn list(ctx: &Ctx, request: Request) -> Result<Response> {
         all.truncate(LIST_LIMIT);
         all
     };
-    let seen = inbox::seen_of(ctx, &person)?;
+    let seen = inbox::seen_of(ctx, &person, &threads)?;
     let items: Vec<_> = threads
         .iter()
         .map(|doc| thread_json(doc, inbox::is_unread(doc, &seen)))

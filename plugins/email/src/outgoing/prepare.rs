@@ -146,6 +146,7 @@ struct Settings {
 /// names every such token.
 pub fn fill(
     ctx: &Ctx,
+    field: &str,
     body: &str,
     applicant_id: Option<&str>,
     case_id: Option<&str>,
@@ -176,7 +177,28 @@ pub fn fill(
             _ => None,
         }
     };
-    template::render(body, &value).map_err(|problem| template_error("template", problem))
+    template::render(body, &value).map_err(|problem| template_error(field, problem))
+}
+
+/// A message's `body` with the tokens it holds filled in, when it holds
+/// any of the [`template::KNOWN`] ones (typed by hand, or left from a
+/// template): a message never goes out with `{{applicant.given_name}}` in
+/// it. A token without a value is an error on `body` naming it.
+pub fn fill_tokens(
+    ctx: &Ctx,
+    body: &str,
+    applicant_id: Option<&str>,
+    case_id: Option<&str>,
+    signature: &str,
+) -> Result<String> {
+    let has_known = template::tokens(body)
+        .iter()
+        .any(|token| template::KNOWN.contains(&token.as_str()));
+    if has_known {
+        fill(ctx, "body", body, applicant_id, case_id, signature)
+    } else {
+        Ok(body.to_owned())
+    }
 }
 
 /// A template's mistake as a form error on `field`.

@@ -314,6 +314,7 @@ fn insert_template(ctx: &Ctx, person: &str, form: &mut ComposeForm) -> Result<()
     let some = |v: &str| Some(v.to_owned()).filter(|v| !v.is_empty());
     let filled = prepare::fill(
         ctx,
+        "template",
         &template.data.body,
         some(&form.applicant).as_deref(),
         some(&form.case).as_deref(),
@@ -373,13 +374,20 @@ fn send(ctx: &Ctx, reader: &Reader, person: &str, form: &mut ComposeForm) -> Res
         some(&form.case).as_deref(),
     )?;
     let files = picked_files(ctx, &records, &form.files)?;
+    let body = prepare::fill_tokens(
+        ctx,
+        &form.body,
+        some(&form.applicant).as_deref(),
+        some(&form.case).as_deref(),
+        &data::signature_of(ctx, person)?,
+    )?;
     let out = Outgoing {
         mailbox,
         to: outgoing::addresses(&form.to),
         cc: outgoing::addresses(&form.cc),
         bcc: outgoing::addresses(&form.bcc),
         subject: form.subject.clone(),
-        body: form.body.clone(),
+        body,
         reply: form.mode.is_reply(),
         parent,
         files,

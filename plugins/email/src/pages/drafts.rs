@@ -3,7 +3,7 @@
 use immcase_sdk::html::el;
 use immcase_sdk::{Ctx, Error, Request, Response, Result};
 
-use super::{BASE, Section, button_form, frame};
+use super::{BASE, Section, frame, named_button_form};
 use crate::api::drafts;
 use crate::outgoing::prepare::utc;
 
@@ -43,9 +43,10 @@ pub fn list(ctx: &Ctx, _request: Request) -> Result<Response> {
                     .class("em-soft")
                     .text(&format!(" to {to}, saved {}", utc(doc.data.updated_at))),
             )
-            .child(button_form(
+            .child(named_button_form(
                 &format!("{BASE}/drafts/{}/delete", doc.id),
                 "Delete",
+                &format!("Delete the draft {subject}"),
             ))
     });
     Ok(frame(

@@ -14,19 +14,17 @@ use crate::api::threads::of_mailbox;
 use crate::data::{SEEN, Seen, Thread, seen_id};
 use crate::outgoing::prepare::utc;
 
-/// When `person` last saw each thread: thread id → ms.
-pub fn seen_of(ctx: &Ctx, person: &str) -> Result<HashMap<String, i64>> {
-    let page = ctx
-        .collection::<Seen>(SEEN)
-        .query()
-        .where_eq("person_id", person)
-        .limit(500)
-        .fetch()?;
-    Ok(page
-        .items
-        .into_iter()
-        .map(|doc| (doc.data.thread_id, doc.data.at))
-        .collect())
+/// When `person` last saw each of `threads`: thread id → ms (a `get`
+/// each, so it holds however many threads they ever opened).
+pub fn seen_of(ctx: &Ctx, person: &str, threads: &[Doc<Thread>]) -> Result<HashMap<String, i64>> {
+    let seen = ctx.collection::<Seen>(SEEN);
+    let mut found = HashMap::new();
+    for thread in threads {
+        if let Some(doc) = seen.get(&seen_id(person, &thread.id))? {
+            found.insert(thread.id.clone(), doc.data.at);
+        }
+    }
+    Ok(found)
 }
 
 pub fn is_unread(thread: &Doc<Thread>, seen: &HashMap<String, i64>) -> bool {
@@ -86,11 +84,12 @@ pub fn show(ctx: &Ctx, request: Request) -> Result<Response> {
             .default_mailbox()
             .ok_or_else(|| Error::NotFound("no mailbox".into()))?,
     };
-    let seen = seen_of(ctx, &person)?;
+    let mut seen = HashMap::new();
     let mut boxes = Vec::new();
     let mut shown = Vec::new();
     for mailbox in &reader.mailboxes {
         let threads = of_mailbox(ctx, &mailbox.id)?;
+        seen.extend(seen_of(ctx, &person, &threads)?);
         let unread = threads.iter().filter(|t| is_unread(t, &seen)).count();
         let mut link = el("a")
             .attr("href", format!("{BASE}/?mailbox={}", mailbox.id))

@@ -196,6 +196,21 @@ pub fn button_form(action: &str, label: &str) -> Element {
         .child(el("button").attr("type", "submit").text(label))
 }
 
+/// A form with one button whose label is short on the page ("Unlink")
+/// and says what it acts on to a screen reader ("Unlink Case CAS014").
+pub fn named_button_form(action: &str, label: &str, name: &str) -> Element {
+    el("form")
+        .attr("method", "post")
+        .attr("action", action)
+        .class("em-inline")
+        .child(
+            el("button")
+                .attr("type", "submit")
+                .attr("aria-label", name)
+                .text(label),
+        )
+}
+
 /// `size` bytes in words: `12 KB`.
 pub fn size(bytes: usize) -> String {
     match bytes {

@@ -6,7 +6,7 @@ use immcase_sdk::html::el;
 use immcase_sdk::{Ctx, Error, Request, Response, Result};
 
 use super::{
-    BASE, Section, alert, button_form, field, form_pairs, frame, input, text_body, textarea,
+    BASE, Section, alert, field, form_pairs, frame, input, named_button_form, text_body, textarea,
 };
 use crate::api::templates::{self, PERMISSION, TemplateInput};
 use crate::rules::template::KNOWN;
@@ -65,11 +65,13 @@ fn page(ctx: &Ctx, problem: Option<&Error>, name: &str, body: &str) -> Result<Re
                     .child(
                         el("a")
                             .attr("href", format!("{BASE}/templates/{}/edit", doc.id))
+                            .attr("aria-label", format!("Edit the template {}", doc.data.name))
                             .text("Edit"),
                     )
-                    .child(button_form(
+                    .child(named_button_form(
                         &format!("{BASE}/templates/{}/delete", doc.id),
                         "Delete",
+                        &format!("Delete the template {}", doc.data.name),
                     ));
             }
             item

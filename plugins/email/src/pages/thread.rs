@@ -7,7 +7,8 @@ use immcase_sdk::html::{Element, Html, el};
 use immcase_sdk::{Ctx, Doc, Error, Request, Response, Result};
 
 use super::{
-    BASE, Labels, Section, alert, button_form, chip, field, form_pairs, frame, size, text_body,
+    BASE, Labels, Section, alert, chip, field, form_pairs, frame, named_button_form, size,
+    text_body,
 };
 use crate::access::Reader;
 use crate::api::messages::{link_by_hand, unlink_by_hand};
@@ -28,6 +29,7 @@ pub fn show(ctx: &Ctx, request: Request) -> Result<Response> {
     let thread = reader.thread(ctx, request.require_param("id")?)?;
     let images = request.query_param("images").unwrap_or_default();
     let mut labels = Labels::default();
+    let candidates = candidates(ctx, &thread.data.addresses);
     let mut articles = Vec::new();
     for message in messages_of(ctx, &thread.id)? {
         let show_images = images == message.id;
@@ -37,6 +39,7 @@ pub fn show(ctx: &Ctx, request: Request) -> Result<Response> {
             &message,
             show_images,
             &mut labels,
+            &candidates,
         )?);
     }
     mark_seen(ctx, reader.person()?, &thread.data.mailbox_id, &thread.id)?;
@@ -73,6 +76,7 @@ fn article(
     doc: &Doc<StoredMessage>,
     show_images: bool,
     labels: &mut Labels,
+    candidates: &[(String, String)],
 ) -> Result<Element> {
     let m = &doc.data;
     let join = |list: &[parse::Mailbox]| {
@@ -160,6 +164,7 @@ fn article(
     let link_items = links
         .iter()
         .map(|link| {
+            let label = labels.of(ctx, &link.record);
             el("li")
                 .child(chip(ctx, labels, &link.record))
                 .child(
@@ -167,9 +172,10 @@ fn article(
                         .class("em-soft")
                         .text(&format!(" {}", link.reason.describe())),
                 )
-                .child(button_form(
+                .child(named_button_form(
                     &format!("{BASE}/messages/{}/links/{}/delete", doc.id, link.record),
                     "Unlink",
+                    &format!("Unlink {label}"),
                 ))
         })
         .collect::<Vec<_>>();
@@ -210,30 +216,65 @@ fn article(
         } else {
             el("ul").class("em-links").children(link_items)
         })
-        .child(link_form(&doc.id))
+        .child(link_form(&doc.id, candidates))
         .child(actions);
     Ok(article)
 }
 
-/// "Link to…": a case or ticket folio, or an applicant or case by id.
-fn link_form(message: &str) -> Element {
-    let id = format!("link-{message}");
-    el("form")
+/// The most addresses of a thread looked up for "Link to…".
+const CANDIDATE_ADDRESSES: usize = 10;
+
+/// The applicants who have one of the thread's addresses, as the reader
+/// may see them: what "Link to…" offers to pick. `(record, label)`.
+fn candidates(ctx: &Ctx, addresses: &[String]) -> Vec<(String, String)> {
+    let mut found: Vec<(String, String)> = Vec::new();
+    for address in addresses.iter().take(CANDIDATE_ADDRESSES) {
+        for applicant in ctx.applicants_by_email(address).unwrap_or_default() {
+            let record = linking::applicant(&applicant.id);
+            if !found.iter().any(|(known, _)| *known == record) {
+                let label = format!("{} ({address})", applicant.display_name());
+                found.push((record, label));
+            }
+        }
+    }
+    found
+}
+
+/// "Link to…": an applicant of the thread's people, or a case or ticket
+/// folio (or `applicant:ID`, `case:ID`) typed.
+fn link_form(message: &str, candidates: &[(String, String)]) -> Element {
+    let pick = format!("pick-{message}");
+    let typed = format!("link-{message}");
+    let mut form = el("form")
         .attr("method", "post")
         .attr("action", format!("{BASE}/messages/{message}/links"))
         .class("em-link-form")
-        .child(
-            el("label")
-                .attr("for", id.clone())
-                .text("Link to… (CAS014, TKT012, applicant:ID or case:ID)"),
-        )
-        .child(
-            el("input")
-                .attr("id", id)
-                .attr("name", "record")
-                .flag("required", true),
-        )
-        .child(el("button").attr("type", "submit").text("Link"))
+        .attr("aria-label", "Link to a record");
+    if !candidates.is_empty() {
+        let options = candidates
+            .iter()
+            .map(|(record, label)| el("option").attr("value", record).text(label));
+        form = form
+            .child(
+                el("label")
+                    .attr("for", pick.clone())
+                    .text("Link to an applicant"),
+            )
+            .child(
+                el("select")
+                    .attr("id", pick)
+                    .attr("name", "record")
+                    .child(el("option").attr("value", "").text("Choose…"))
+                    .children(options),
+            );
+    }
+    form.child(
+        el("label")
+            .attr("for", typed.clone())
+            .text("Link to a case or ticket (CAS014, TKT012, applicant:ID or case:ID)"),
+    )
+    .child(el("input").attr("id", typed).attr("name", "folio"))
+    .child(el("button").attr("type", "submit").text("Link"))
 }
 
 /// The message's raw HTML, from its document or its raw message.
@@ -276,8 +317,12 @@ pub fn link(ctx: &Ctx, request: Request) -> Result<Response> {
     let message = reader.message(ctx, id)?;
     let pairs = form_pairs(&request);
     let back = format!("{BASE}/threads/{}#m-{id}", message.data.thread_id);
-    let record = typed_record(ctx, field(&pairs, "record"))
-        .and_then(|record| link_by_hand(ctx, &reader, id, &record));
+    let typed = match field(&pairs, "folio").trim() {
+        "" => field(&pairs, "record"),
+        folio => folio,
+    };
+    let record =
+        typed_record(ctx, typed).and_then(|record| link_by_hand(ctx, &reader, id, &record));
     match record {
         Ok(_) => Ok(Response::redirect(&back).flash("Linked.")),
         Err(Error::Invalid(problem)) | Err(Error::NotFound(problem)) => Ok(frame(
