@@ -56,26 +56,17 @@ pub struct Prefill {
     pub body: String,
 }
 
-/// `ms` since the epoch as `2026-03-06 11:00 UTC`.
-pub fn utc(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let of_day = secs.rem_euclid(86_400);
-    // Days to a civil date (H. Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
-        of_day / 3600,
-        (of_day % 3600) / 60
-    )
+/// `ms` since the epoch in the IANA zone `zone`: `2026-03-06 06:00 EST`;
+/// in UTC when the zone is unknown.
+pub fn when(ms: i64, zone: &str) -> String {
+    let Ok(instant) = jiff::Timestamp::from_millisecond(ms) else {
+        return String::new();
+    };
+    let zone = jiff::tz::TimeZone::get(zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    instant
+        .to_zoned_datetime(zone)
+        .strftime("%Y-%m-%d %H:%M %Z")
+        .to_string()
 }
 
 /// The empty body signed: what a new message starts with.
@@ -89,14 +80,21 @@ pub fn signed(signature: &str) -> String {
 }
 
 /// A reply (to all, with `mode`) or a forward of `parent`.
-pub fn prefill(mode: Mode, parent: &StoredMessage, own: &[String], signature: &str) -> Prefill {
+/// Dates are written in `zone` (the writer's).
+pub fn prefill(
+    mode: Mode,
+    parent: &StoredMessage,
+    own: &[String],
+    signature: &str,
+    zone: &str,
+) -> Prefill {
     let parsed = as_parsed(parent);
     let from = parent
         .from
         .as_ref()
         .map(|f| f.display_name().to_owned())
         .unwrap_or_else(|| "Someone".to_owned());
-    let date = utc(parent.at);
+    let date = when(parent.at, zone);
     let join = |list: &[crate::rules::parse::Mailbox]| {
         list.iter()
             .map(ToString::to_string)
@@ -220,9 +218,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn dates_are_written_in_utc() {
-        assert_eq!(utc(0), "1970-01-01 00:00 UTC");
-        assert_eq!(utc(1_772_794_800_000), "2026-03-06 11:00 UTC");
+    fn dates_are_written_in_the_readers_zone() {
+        assert_eq!(when(0, "UTC"), "1970-01-01 00:00 UTC");
+        assert_eq!(
+            when(1_772_794_800_000, "America/Toronto"),
+            "2026-03-06 06:00 EST"
+        );
+        assert_eq!(
+            when(1_772_794_800_000, "Nowhere/Else"),
+            "2026-03-06 11:00 UTC"
+        );
     }
 
     #[test]

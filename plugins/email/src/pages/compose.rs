@@ -136,6 +136,7 @@ pub fn show(ctx: &Ctx, request: Request) -> Result<Response> {
             &parent.data,
             &own_addresses(&reader.mailboxes),
             &signature,
+            &ctx.caller().time_zone,
         );
         let records: Vec<String> = linking::of_message(ctx, &parent.id)?
             .into_iter()

@@ -5,7 +5,7 @@ use immcase_sdk::{Ctx, Error, Request, Response, Result};
 
 use super::{BASE, Section, frame, named_button_form};
 use crate::api::drafts;
-use crate::outgoing::prepare::utc;
+use crate::outgoing::prepare::when;
 
 fn person(ctx: &Ctx) -> Result<String> {
     ctx.caller()
@@ -38,11 +38,10 @@ pub fn list(ctx: &Ctx, _request: Request) -> Result<Response> {
                     .attr("href", format!("{BASE}/compose?draft={}", doc.id))
                     .text(subject),
             )
-            .child(
-                el("span")
-                    .class("em-soft")
-                    .text(&format!(" to {to}, saved {}", utc(doc.data.updated_at))),
-            )
+            .child(el("span").class("em-soft").text(&format!(
+                " to {to}, saved {}",
+                when(doc.data.updated_at, &ctx.caller().time_zone)
+            )))
             .child(named_button_form(
                 &format!("{BASE}/drafts/{}/delete", doc.id),
                 "Delete",

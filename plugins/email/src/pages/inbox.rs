@@ -12,7 +12,7 @@ use super::{BASE, Labels, Section, alert, button_form, chip, frame};
 use crate::access::Reader;
 use crate::api::threads::of_mailbox;
 use crate::data::{SEEN, Seen, Thread, seen_id};
-use crate::outgoing::prepare::utc;
+use crate::outgoing::prepare::when;
 
 /// When `person` last saw each of `threads`: thread id → ms (a `get`
 /// each, so it holds however many threads they ever opened).
@@ -127,7 +127,7 @@ pub fn show(ctx: &Ctx, request: Request) -> Result<Response> {
             "Fetch now",
         ));
     head = head.child(el("p").class("em-soft").text(&match chosen.fetched_at {
-        Some(at) => format!("Last fetched {}", utc(at)),
+        Some(at) => format!("Last fetched {}", when(at, &ctx.caller().time_zone)),
         None => "Not fetched yet".to_owned(),
     }));
     main = main.child(head);
@@ -171,7 +171,11 @@ pub fn show(ctx: &Ctx, request: Request) -> Result<Response> {
                         .class("em-n")
                         .text(&format!("{}", thread.data.count)),
                 )
-                .child(el("time").class("em-date").text(&utc(thread.data.last_at)))
+                .child(
+                    el("time")
+                        .class("em-date")
+                        .text(&when(thread.data.last_at, &ctx.caller().time_zone)),
+                )
                 .child(el("span").class("em-chips").children(chips))
         });
         main = main.child(

@@ -10,7 +10,7 @@ use super::{BASE, Labels, chip, stylesheet_link};
 use crate::access::Reader;
 use crate::api::threads::for_record;
 use crate::linking;
-use crate::outgoing::prepare::utc;
+use crate::outgoing::prepare::when;
 
 /// `GET /records?applicant=ID` or `?case=ID`.
 pub fn tab(ctx: &Ctx, request: Request) -> Result<Response> {
@@ -65,7 +65,11 @@ pub fn tab(ctx: &Ctx, request: Request) -> Result<Response> {
                                 .class("em-n")
                                 .text(&thread.data.count.to_string()),
                         )
-                        .child(el("time").class("em-date").text(&utc(thread.data.last_at)))
+                        .child(
+                            el("time")
+                                .class("em-date")
+                                .text(&when(thread.data.last_at, &ctx.caller().time_zone)),
+                        )
                         .child(el("span").class("em-chips").children(chips))
                 })
                 .collect::<Vec<_>>(),

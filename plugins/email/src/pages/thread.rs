@@ -16,7 +16,7 @@ use crate::api::threads::messages_of;
 use crate::data::{State, StoredMessage};
 use crate::keep;
 use crate::linking;
-use crate::outgoing::prepare::utc;
+use crate::outgoing::prepare::when;
 use crate::pages::inbox::mark_seen;
 use crate::rules::html::sanitise;
 use crate::rules::link::{FolioKind, folios};
@@ -94,7 +94,7 @@ fn article(
     if !m.cc.is_empty() {
         headers.extend(header("Cc", &join(&m.cc)));
     }
-    headers.extend(header("Date", &utc(m.at)));
+    headers.extend(header("Date", &when(m.at, &ctx.caller().time_zone)));
     if m.state != State::Received {
         let state = match &m.reason {
             Some(reason) => format!("{}: {reason}", m.state.label()),
