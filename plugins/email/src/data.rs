@@ -105,6 +105,25 @@ pub struct AttachmentInfo {
     /// For a sent message: the applicant's or case's file it was picked from.
     #[serde(default)]
     pub file_id: Option<String>,
+    /// For a forward: the raw message (the host's id) and the position
+    /// among its attachments it was taken from.
+    #[serde(default)]
+    pub forwarded_from: Option<(String, usize)>,
+}
+
+impl AttachmentInfo {
+    /// A file of an applicant or a case, sent with a message.
+    pub fn of_file(file: &immcase_sdk::FileInfo) -> Self {
+        AttachmentInfo {
+            name: file.name.clone(),
+            content_type: file.content_type.clone(),
+            size: file.size as usize,
+            content_id: None,
+            inline: false,
+            file_id: Some(file.id.clone()),
+            forwarded_from: None,
+        }
+    }
 }
 
 /// A message (collection `messages`).
@@ -247,6 +266,9 @@ pub struct Draft {
     /// Files of the applicant or case to attach, by id.
     #[serde(default)]
     pub files: Vec<String>,
+    /// A forward carries its message's attachments.
+    #[serde(default)]
+    pub forward_attachments: bool,
     #[serde(default)]
     pub updated_at: i64,
 }

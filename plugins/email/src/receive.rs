@@ -152,6 +152,7 @@ fn stored(
                 content_id: a.content_id.clone(),
                 inline: a.inline,
                 file_id: None,
+                forwarded_from: None,
             })
             .collect(),
         omitted: parsed

@@ -400,3 +400,52 @@ fn tokens_typed_in_a_body_are_filled_in_or_block_sending() {
     assert_eq!(sent.status_code(), 202);
     assert_eq!(p.host.letters()[0].0.body, "Dear Maria,");
 }
+
+#[test]
+fn a_forward_carries_the_messages_attachments_when_asked() {
+    let p = Practice::new();
+    let mime = "--b\nContent-Type: text/plain\n\nMy passport.\n--b\nContent-Type: application/pdf\nContent-Disposition: attachment; filename=\"passport.pdf\"\nContent-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n--b--\n";
+    let raw = documents_from_maria().mime("multipart/mixed; boundary=\"b\"", mime);
+    p.host.receive_mail(INFO, &raw.bytes());
+    let parent = p.message("first@work.example")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let (_, form) = p.page(&p.ana, &format!("/compose?mode=forward&parent={parent}"));
+    assert!(
+        form.contains("value=\"Fwd: Documents for CAS014 [TKT012]\""),
+        "{form}"
+    );
+    assert!(form.contains("Forwarded message"), "{form}");
+    assert!(form.contains("attachments: passport.pdf"), "{form}");
+
+    let sent = p.post_form(
+        &p.ana,
+        "/messages",
+        &[
+            ("mode", "forward"),
+            ("parent", &parent),
+            ("from", INFO),
+            ("to", "colleague@firm.example"),
+            ("subject", "Fwd: Documents for CAS014 [TKT012]"),
+            ("body", "For your review."),
+            ("forward_attachments", "1"),
+            ("action", "send"),
+        ],
+    );
+    assert_eq!(sent.status_code(), 303, "{}", body(&sent));
+    let (letter, queued) = &p.host.letters()[0];
+    assert_eq!(letter.in_reply_to, None);
+    assert_eq!(letter.attachments.len(), 1);
+    assert_eq!(letter.attachments[0].name, "passport.pdf");
+    assert_eq!(letter.attachments[0].content, b"%PDF-1.4\n");
+
+    let copy = p.message(queued.message_id.trim_matches(['<', '>']));
+    let download = p.host.get_page(
+        &p.ana,
+        &format!("/messages/{}/attachments/0", copy["id"].as_str().unwrap()),
+    );
+    assert_eq!(download.status_code(), 200);
+    assert_eq!(download.body(), b"%PDF-1.4\n");
+}

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::link_json;
 use crate::access::{Reader, own_addresses};
-use crate::data;
+use crate::data::{self, AttachmentInfo};
 use crate::linking;
 use crate::outgoing::{self, Outgoing, prepare};
 use crate::rules::link::{self, FolioKind, LinkReason};
@@ -145,7 +145,7 @@ pub fn picked_files(
     ctx: &Ctx,
     records: &[String],
     ids: &[String],
-) -> Result<Vec<(FileInfo, Vec<u8>)>> {
+) -> Result<Vec<(AttachmentInfo, Vec<u8>)>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -161,7 +161,7 @@ pub fn picked_files(
                 &format!("{id} is not a file of the applicant or case"),
             )
         })?;
-        picked.push((file.clone(), ctx.read_file(id)?));
+        picked.push((AttachmentInfo::of_file(file), ctx.read_file(id)?));
     }
     Ok(picked)
 }

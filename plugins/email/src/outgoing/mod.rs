@@ -10,7 +10,7 @@
 
 pub mod prepare;
 
-use immcase_sdk::{Attachment, Ctx, Doc, Error, Event, FileInfo, Letter, Mailbox, Result};
+use immcase_sdk::{Attachment, Ctx, Doc, Error, Event, Letter, Mailbox, Result};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -37,8 +37,9 @@ pub struct Outgoing {
     pub parent: Option<Doc<StoredMessage>>,
     /// Whether it answers `parent` (In-Reply-To); a forward does not.
     pub reply: bool,
-    /// Files of applicants or cases, with their contents.
-    pub files: Vec<(FileInfo, Vec<u8>)>,
+    /// What is attached (files of applicants or cases, a forwarded
+    /// message's attachments), with the contents.
+    pub files: Vec<(AttachmentInfo, Vec<u8>)>,
     /// Records to link it to, by hand (`applicant:ID`, `case:ID`).
     pub records: Vec<String>,
 }
@@ -159,18 +160,7 @@ pub fn send(
         text: truncated(&out.body.replace("\r\n", "\n"), MAX_TEXT).to_owned(),
         html: None,
         html_in_raw: false,
-        attachments: out
-            .files
-            .iter()
-            .map(|(file, _)| AttachmentInfo {
-                name: file.name.clone(),
-                content_type: file.content_type.clone(),
-                size: file.size as usize,
-                content_id: None,
-                inline: false,
-                file_id: Some(file.id.clone()),
-            })
-            .collect(),
+        attachments: out.files.iter().map(|(info, _)| info.clone()).collect(),
         omitted: Vec::new(),
         folios: link::folios(&letter.subject)
             .iter()
@@ -207,6 +197,45 @@ pub fn send(
     threads::refresh_records(ctx, &doc.data.thread_id)?;
     crate::pages::inbox::mark_seen(ctx, author_id, &doc.data.mailbox_id, &doc.data.thread_id)?;
     Ok(doc)
+}
+
+/// The most a forward carries of its message's attachments, together (the
+/// outbox's limit).
+pub const MAX_FORWARDED: usize = 10 << 20;
+
+/// The attachments of a received message, to forward with it: those that
+/// fit in the outbox's limits (at most 20, 10 MiB together), in order.
+pub fn forwarded(ctx: &Ctx, parent: &StoredMessage) -> Result<Vec<(AttachmentInfo, Vec<u8>)>> {
+    let Some(raw_id) = &parent.raw_id else {
+        return Ok(Vec::new());
+    };
+    if !parent.attachments.iter().any(|a| !a.inline) {
+        return Ok(Vec::new());
+    }
+    let raw = ctx.read_mailbox_message(raw_id)?;
+    let parsed = match crate::rules::parse::parse(&raw, crate::keep::limits()) {
+        Ok(parsed) => parsed,
+        Err(_) => return Ok(Vec::new()),
+    };
+    let mut total = 0;
+    let mut kept = Vec::new();
+    for (at, attachment) in parsed.attachments.into_iter().enumerate() {
+        if attachment.inline || kept.len() == 20 || total + attachment.size > MAX_FORWARDED {
+            continue;
+        }
+        total += attachment.size;
+        let info = AttachmentInfo {
+            name: attachment.name,
+            content_type: attachment.content_type,
+            size: attachment.size,
+            content_id: None,
+            inline: false,
+            file_id: None,
+            forwarded_from: Some((raw_id.clone(), at)),
+        };
+        kept.push((info, attachment.bytes));
+    }
+    Ok(kept)
 }
 
 /// `mail.sent` and `mail.failed`'s payload.

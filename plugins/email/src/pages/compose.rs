@@ -34,6 +34,8 @@ pub struct ComposeForm {
     pub applicant: String,
     pub case: String,
     pub files: Vec<String>,
+    /// A forward carries its message's attachments.
+    pub forward_attachments: bool,
 }
 
 impl ComposeForm {
@@ -56,6 +58,7 @@ impl ComposeForm {
                 .filter(|(k, _)| k == "files")
                 .map(|(_, v)| v.clone())
                 .collect(),
+            forward_attachments: field(pairs, "forward_attachments") == "1",
         }
     }
 
@@ -74,6 +77,7 @@ impl ComposeForm {
             applicant: d.applicant_id.unwrap_or_default(),
             case: d.case_id.unwrap_or_default(),
             files: d.files,
+            forward_attachments: d.forward_attachments,
         }
     }
 
@@ -91,6 +95,7 @@ impl ComposeForm {
             applicant_id: some(&self.applicant),
             case_id: some(&self.case),
             files: self.files.clone(),
+            forward_attachments: self.forward_attachments,
             ..Draft::default()
         }
     }
@@ -146,6 +151,7 @@ pub fn show(ctx: &Ctx, request: Request) -> Result<Response> {
             form.from = parent.data.mailbox_id.clone();
         }
         form.mode = mode;
+        form.forward_attachments = mode == Mode::Forward;
         form.parent = parent.id;
         form.to = prefill.to;
         form.cc = prefill.cc;
@@ -220,6 +226,42 @@ fn render(
                         file.name,
                         super::size(file.size as usize)
                     ))),
+            );
+        }
+    }
+    if form.mode == Mode::Forward
+        && let Some(parent) = Some(form.parent.as_str())
+            .filter(|p| !p.is_empty())
+            .and_then(|p| reader.message(ctx, p).ok())
+    {
+        let names: Vec<&str> = parent
+            .data
+            .attachments
+            .iter()
+            .filter(|a| !a.inline)
+            .map(|a| a.name.as_str())
+            .collect();
+        if !names.is_empty() {
+            any = true;
+            files = files.child(
+                el("div")
+                    .class("em-check")
+                    .child(
+                        el("input")
+                            .attr("type", "checkbox")
+                            .attr("id", "forward_attachments")
+                            .attr("name", "forward_attachments")
+                            .attr("value", "1")
+                            .flag("checked", form.forward_attachments),
+                    )
+                    .child(
+                        el("label")
+                            .attr("for", "forward_attachments")
+                            .text(&format!(
+                                "The forwarded message's attachments: {}",
+                                names.join(", ")
+                            )),
+                    ),
             );
         }
     }
@@ -374,7 +416,13 @@ fn send(ctx: &Ctx, reader: &Reader, person: &str, form: &mut ComposeForm) -> Res
         some(&form.applicant).as_deref(),
         some(&form.case).as_deref(),
     )?;
-    let files = picked_files(ctx, &records, &form.files)?;
+    let mut files = picked_files(ctx, &records, &form.files)?;
+    if let Some(parent) = parent
+        .as_ref()
+        .filter(|_| form.mode == Mode::Forward && form.forward_attachments)
+    {
+        files.extend(outgoing::forwarded(ctx, &parent.data)?);
+    }
     let body = prepare::fill_tokens(
         ctx,
         &form.body,

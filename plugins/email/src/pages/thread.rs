@@ -368,20 +368,22 @@ pub fn attachment(ctx: &Ctx, request: Request) -> Result<Response> {
         .attachments
         .get(n)
         .ok_or_else(|| Error::NotFound("no such attachment".into()))?;
-    let bytes = match (&info.file_id, &message.data.raw_id) {
-        (Some(file), _) => ctx.read_file(file)?,
-        (None, Some(raw_id)) => {
-            let raw = ctx.read_mailbox_message(raw_id)?;
-            let parsed = parse::parse(&raw, keep::limits())
-                .map_err(|e| Error::Internal(format!("message {}: {e}", message.id)))?;
-            parsed
-                .attachments
-                .into_iter()
-                .nth(n)
-                .map(|a| a.bytes)
-                .ok_or_else(|| Error::NotFound("no such attachment".into()))?
-        }
-        (None, None) => return Err(Error::NotFound("no such attachment".into())),
+    let from_raw = |raw_id: &str, at: usize| -> Result<Vec<u8>> {
+        let raw = ctx.read_mailbox_message(raw_id)?;
+        let parsed = parse::parse(&raw, keep::limits())
+            .map_err(|e| Error::Internal(format!("message {raw_id}: {e}")))?;
+        parsed
+            .attachments
+            .into_iter()
+            .nth(at)
+            .map(|a| a.bytes)
+            .ok_or_else(|| Error::NotFound("no such attachment".into()))
+    };
+    let bytes = match (&info.file_id, &info.forwarded_from, &message.data.raw_id) {
+        (Some(file), _, _) => ctx.read_file(file)?,
+        (None, Some((raw_id, at)), _) => from_raw(raw_id, *at)?,
+        (None, None, Some(raw_id)) => from_raw(raw_id, n)?,
+        (None, None, None) => return Err(Error::NotFound("no such attachment".into())),
     };
     let content_type = if risky(&info.content_type) {
         "application/octet-stream"
