@@ -25,7 +25,7 @@
 //! - `data`: the documents and their ids; `access`: who sees what;
 //! - `receive`: a fetched message stored; `threads`: conversations with
 //!   the store; `linking`: links with the store; `keep`: attachments kept
-//!   as the records' files;
+//!   as the records' files; `search`: messages in global search;
 //! - `outgoing`: sending, and what the compose form starts with;
 //! - `api`: the JSON API; `pages`: the pages.
 //!
@@ -42,6 +42,7 @@ pub mod outgoing;
 mod pages;
 pub mod receive;
 pub mod rules;
+mod search;
 mod threads;
 
 pub struct Email;

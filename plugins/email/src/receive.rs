@@ -20,6 +20,7 @@ use crate::keep;
 use crate::linking;
 use crate::rules::link;
 use crate::rules::parse::{self, ParsedMessage};
+use crate::search;
 use crate::threads;
 
 /// The text an `email.received` event carries: the first 20 KB.
@@ -37,10 +38,20 @@ pub struct Received {
 
 pub fn on_received(ctx: &Ctx, received: Received) -> Result<()> {
     let mailboxes = ctx.mailboxes()?;
-    if !mailboxes.iter().any(|m| m.id == received.mailbox_id) {
+    let Some(mailbox) = mailboxes.iter().find(|m| m.id == received.mailbox_id) else {
         ctx.log_warn(&format!(
             "mail for mailbox {} that is no longer there",
             received.mailbox_id
+        ));
+        return Ok(());
+    };
+    if received.size > keep::MAX_MESSAGE as u64 {
+        ctx.log_warn(&format!(
+            "message {} of mailbox {} skipped: {} bytes, more than the {} the module reads",
+            received.message_id,
+            received.mailbox_id,
+            received.size,
+            keep::MAX_MESSAGE
         ));
         return Ok(());
     }
@@ -57,7 +68,10 @@ pub fn on_received(ctx: &Ctx, received: Received) -> Result<()> {
     };
     drop(raw);
     let own = own_addresses(&mailboxes);
-    store(ctx, &received, parsed, &own).map(|_| ())
+    if let Some(doc) = store(ctx, &received, parsed, &own)? {
+        search::index(ctx, &doc, search::readers(Some(mailbox), None))?;
+    }
+    Ok(())
 }
 
 /// Stores `parsed` in its thread and links it; `None` when it was there.

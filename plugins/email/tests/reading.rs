@@ -196,3 +196,26 @@ fn the_tabs_list_a_records_threads_to_people_who_read_the_record() {
     let api = p.host.get(&p.ben, "/threads?case=c1").body_json().unwrap();
     assert_eq!(api["items"].as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn a_personal_mailboxs_messages_are_found_in_search_by_its_owner_only() {
+    let p = Practice::new();
+    let raw = Raw::new(
+        "Maria Lopez <maria@gmail.example>",
+        "ana@practice.example",
+        "Passport renewal",
+        "search@gmail.example",
+    );
+    p.host.receive_mail(ANA_BOX, &raw.bytes());
+    p.host.receive_mail(INFO, &documents_from_maria().bytes());
+    let docs = p.host.search_docs();
+    assert_eq!(docs.len(), 1);
+    assert_eq!(docs[0].entry.title, "Passport renewal");
+    assert!(docs[0].entry.body.contains("maria@gmail.example"));
+    assert_eq!(docs[0].readers, Some(vec!["ana".to_owned()]));
+    let thread = p.message("search@gmail.example")["thread_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(docs[0].entry.path, format!("/threads/{thread}"));
+}

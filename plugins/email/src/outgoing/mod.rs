@@ -195,6 +195,8 @@ pub fn send(
         linking::add(ctx, &doc, &record, reason, None)?;
     }
     threads::refresh_records(ctx, &doc.data.thread_id)?;
+    let readers = crate::search::readers(out.mailbox.as_ref(), Some(author_id));
+    crate::search::index(ctx, &doc, readers)?;
     crate::pages::inbox::mark_seen(ctx, author_id, &doc.data.mailbox_id, &doc.data.thread_id)?;
     Ok(doc)
 }
