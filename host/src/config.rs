@@ -41,6 +41,11 @@ pub struct Config {
     /// server was being sent by a host that stopped: it is sent again with
     /// the same Message-ID (5 minutes; longer than any attempt takes).
     pub mail_claim_timeout: std::time::Duration,
+    /// PEM certificate authorities trusted for mail servers besides the
+    /// system's (a practice's own mail server's CA).
+    pub mail_ca_file: Option<PathBuf>,
+    /// How often each mailbox is fetched (5 minutes).
+    pub mailbox_fetch_interval: std::time::Duration,
     /// Take the client address from the last `X-Forwarded-For` entry (only
     /// when the server sits behind a proxy of our own that sets it).
     pub trust_forwarded_for: bool,
@@ -210,6 +215,8 @@ impl Config {
             mail: MailConfig::default(),
             secret_keys: crate::secrets::KeySource::default(),
             mail_claim_timeout: std::time::Duration::from_secs(5 * 60),
+            mail_ca_file: None,
+            mailbox_fetch_interval: std::time::Duration::from_secs(5 * 60),
             trust_forwarded_for: false,
             max_body_bytes: 1024 * 1024,
             module_dirs: Vec::new(),

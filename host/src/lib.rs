@@ -90,7 +90,39 @@ async fn open_with(config: Config, with_index: bool) -> anyhow::Result<AppState>
     };
     let blobs =
         blobs::Blobs::open(&config.files, &config.data_dir).context("opening the blob store")?;
-    Ok(AppState::new(db, config, mail, runtime, search, blobs))
+    let imap_tls = imap_tls(&config)?;
+    let mail = match &imap_tls {
+        Some(tls) => mail.with_imap_tls(tls.clone()),
+        None => mail,
+    };
+    Ok(AppState::new(
+        db, config, mail, runtime, search, blobs, imap_tls,
+    ))
+}
+
+/// TLS for mail servers: the system's certificate authorities and those of
+/// `--mail-ca-file`. A file given but unreadable stops the server; no
+/// authorities at all only leaves mailboxes unable to connect, each saying
+/// so.
+fn imap_tls(config: &Config) -> anyhow::Result<Option<std::sync::Arc<rustls::ClientConfig>>> {
+    let extra = match &config.mail_ca_file {
+        Some(path) => Some(
+            std::fs::read(path)
+                .with_context(|| format!("reading the mail CA file {}", path.display()))?,
+        ),
+        None => None,
+    };
+    match mailboxes::imap::client_tls(extra.as_deref()) {
+        Ok(tls) => Ok(Some(tls)),
+        Err(e) if extra.is_some() => Err(e.context("the mail CA file")),
+        Err(e) => {
+            tracing::warn!(
+                error = format!("{e:#}"),
+                "no certificate authorities for mail servers: mailboxes cannot connect"
+            );
+            Ok(None)
+        }
+    }
 }
 
 /// On an empty database, creates the default practice and its administrator.
@@ -157,7 +189,18 @@ pub async fn serve_with(
         Err(e) => tracing::warn!(error = %e, "carrying over earlier module settings failed"),
     }
     let (stop_tx, stop_rx) = watch::channel(false);
+    let subscribers = mail_api::subscribers_of(&state);
+    state.mail.set_hooks(mail::Hooks {
+        subscribers,
+        wake_jobs: state.jobs_wake.clone(),
+    });
+    let fetcher = mail_api::fetcher_of(&state);
     let workers = vec![
+        tokio::spawn(mailboxes::fetch::run_worker(
+            state.db.clone(),
+            fetcher,
+            stop_rx.clone(),
+        )),
         tokio::spawn(mail::run_worker(
             state.db.clone(),
             state.mail.clone(),

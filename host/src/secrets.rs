@@ -43,12 +43,20 @@ pub struct SealedColumn {
 
 /// Every column that holds sealed secrets (`immcase secrets reseal` goes
 /// through them all).
-pub const SEALED: &[SealedColumn] = &[SealedColumn {
-    table: "practice_mail",
-    key: "practice_id",
-    column: "smtp_password",
-    purpose: |_| "smtp-password".to_string(),
-}];
+pub const SEALED: &[SealedColumn] = &[
+    SealedColumn {
+        table: "practice_mail",
+        key: "practice_id",
+        column: "smtp_password",
+        purpose: |_| "smtp-password".to_string(),
+    },
+    SealedColumn {
+        table: "mailboxes",
+        key: "id",
+        column: "imap_password",
+        purpose: |id| format!("imap-password:{id}"),
+    },
+];
 
 /// A secret in clear, for the moment it is used. Its `Debug` and `Display`
 /// print `***`.
@@ -261,6 +269,16 @@ fn new_key_bytes(rng: &SystemRandom) -> anyhow::Result<Vec<u8>> {
     rng.fill(&mut key)
         .map_err(|_| anyhow::anyhow!("the system's random number generator failed"))?;
     Ok(key)
+}
+
+/// 256 random bits as URL-safe text, for a token shown once and kept only
+/// as its hash.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    SystemRandom::new()
+        .fill(&mut bytes)
+        .expect("the system's random number generator");
+    URL_SAFE_NO_PAD.encode(bytes)
 }
 
 /// A new key, base64, for a rotation (`immcase secrets new-key`).

@@ -380,6 +380,12 @@ impl Ctx {
         Ok(crate::imports::mailboxes::fetch_now(mailbox_id)?)
     }
 
+    /// The calling person's email signature (Settings → My email account),
+    /// for below what they write; empty for the host's own calls.
+    pub fn signature(&self) -> Result<String> {
+        Ok(crate::imports::mailboxes::signature()?)
+    }
+
     // --- notifications ---------------------------------------------------
 
     /// Notifies a person of the practice: a line under their bell with a

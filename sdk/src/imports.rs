@@ -251,6 +251,10 @@ pub mod mailboxes {
             super::test::fetch_mailbox(mailbox_id)
         )
     }
+
+    pub fn signature() -> Result<String, Error> {
+        import!(wit::signature(), super::test::signature())
+    }
 }
 
 pub mod notifications {

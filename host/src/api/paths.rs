@@ -25,9 +25,22 @@ pub fn module_of_path(path: &str) -> Option<&str> {
     (!id.is_empty()).then_some(id)
 }
 
+/// The largest raw message a mail server may post to a mailbox's pipe.
+pub const MAIL_PIPE_MAX_BYTES: usize = 25 * 1024 * 1024;
+
+/// Whether `path` is a mailbox's pipe (`/api/v1/mailboxes/{id}/messages`).
+pub fn is_mail_pipe_path(path: &str) -> bool {
+    let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+    matches!(parts.as_slice(), ["api", "v1", "mailboxes", id, "messages"] if !id.is_empty())
+}
+
 /// The largest request body `path` takes: for a module's routes, the
-/// module's `limits.request-mb` when that is more than the server's limit.
+/// module's `limits.request-mb` when that is more than the server's limit;
+/// for a mailbox's pipe, a whole message.
 pub fn request_limit(state: &AppState, path: &str) -> usize {
+    if is_mail_pipe_path(path) {
+        return MAIL_PIPE_MAX_BYTES;
+    }
     match module_of_path(path).and_then(|id| state.modules.get(id)) {
         Some(module) => module_request_limit(state, module),
         None => state.config.max_body_bytes,

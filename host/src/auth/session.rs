@@ -9,8 +9,6 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 use sqlx::{Any, Executor};
 
@@ -31,9 +29,7 @@ const TOUCH_EVERY_MS: i64 = 30_000;
 
 /// A new random session id or single-use token: 256 bits, URL-safe.
 pub fn new_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::fill(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
+    crate::secrets::random_token()
 }
 
 /// What is stored in place of a session id or token.

@@ -8,6 +8,11 @@ use sqlx::{Any, Executor};
 use crate::db::new_id;
 use crate::practices::Practice;
 
+/// Who is subscribed to an event name: the modules' ids. Workers that
+/// emit events outside a request (the outbox, the mailbox fetcher) are
+/// given one, made from the loaded modules.
+pub type Subscribers = std::sync::Arc<dyn Fn(&str) -> Vec<String> + Send + Sync>;
+
 /// Longest event name.
 pub const MAX_NAME: usize = immcase_manifest::checks::MAX_EVENT_NAME;
 

@@ -52,7 +52,7 @@ pub(super) async fn deliver_due(db: &Db, mail: &Mailer, clock: &dyn Clock) -> Re
         .rows_affected();
         if claimed == 1 {
             handled += 1;
-            attempt(pool, mail, clock, id, &practice_id).await?;
+            attempt(db, mail, clock, id, &practice_id).await?;
         }
     }
     Ok(handled)
@@ -100,22 +100,35 @@ async fn take_back_interrupted(pool: &AnyPool, now: i64, timeout_ms: i64) -> Res
 
 /// Sends the claimed message `id` and records the outcome.
 pub(super) async fn attempt(
-    pool: &AnyPool,
+    db: &Db,
     mail: &Mailer,
     clock: &dyn Clock,
     id: i64,
     practice_id: &str,
 ) -> Result<()> {
+    let pool = db.pool();
     let row = sqlx::query(
         "SELECT to_addr, cc_addrs, reply_to, subject, body_text, attempts, message_id, quota_day, \
-         give_up_at, created_at FROM mail_outbox WHERE id = $1",
+         give_up_at, created_at, bcc_addrs, in_reply_to, references_ids, mailbox_id, origin \
+         FROM mail_outbox WHERE id = $1",
     )
     .bind(id)
     .fetch_one(pool)
     .await?;
     let stored = settings::find(pool, practice_id).await?;
+    let mailbox = match row.try_get::<Option<String>, _>("mailbox_id")? {
+        Some(m) => crate::mailboxes::store::by_id(pool, &m).await?,
+        None => None,
+    };
     let sender = match mail.sender(practice_id, &stored) {
-        Ok(sender) => sender,
+        // A letter from a mailbox goes out as the mailbox.
+        Ok(sender) => match &mailbox {
+            Some(m) => super::Sender {
+                from: m.from_header(),
+                ..sender
+            },
+            None => sender,
+        },
         Err(problem) => {
             // The practice's settings cannot be used (a password sealed with
             // a key the server no longer has): wait for them to be fixed.
@@ -182,13 +195,23 @@ pub(super) async fn attempt(
         message_id: &message_id,
         to: row.try_get("to_addr")?,
         cc: row.try_get("cc_addrs")?,
+        bcc: row.try_get("bcc_addrs")?,
         reply_to: row.try_get("reply_to")?,
+        in_reply_to: row.try_get("in_reply_to")?,
+        references: row.try_get("references_ids")?,
         subject: row.try_get("subject")?,
         body: row.try_get("body_text")?,
         attachments: message::attachments_of(pool, practice_id, id).await?,
     };
+    // A copy for the mailbox's Sent folder, as it went out.
+    let mut sent_copy = None;
     let delivery = match build_message(letter) {
-        Ok(message) => sender.transport.send(message).await,
+        Ok(message) => {
+            if mailbox.is_some() {
+                sent_copy = Some(message.formatted());
+            }
+            sender.transport.send(message).await
+        }
         Err(e) => Delivery::Permanent(format!("the message cannot be built: {e:#}")),
     };
     let now = clock.now_ms();
@@ -247,7 +270,30 @@ pub(super) async fn attempt(
     if status == "sent" {
         message::drop_contents(pool, practice_id, id).await?;
         tracing::info!(outbox_id = id, "mail delivered");
-    } else {
+        if let (Some(mailbox), Some(raw)) = (&mailbox, sent_copy) {
+            let filed = mail.file_sent(mailbox, &raw).await;
+            sqlx::query("UPDATE mail_outbox SET sent_copy = $2 WHERE id = $1")
+                .bind(id)
+                .bind(filed)
+                .execute(pool)
+                .await?;
+        }
+    }
+    if matches!(status, "sent" | "failed") {
+        let origin: Option<String> = row.try_get("origin")?;
+        let reason = (status == "failed").then(|| delivery.reply().to_string());
+        mail.announce(
+            db,
+            practice_id,
+            id,
+            &message_id,
+            origin.as_deref(),
+            reason.as_deref(),
+            now,
+        )
+        .await?;
+    }
+    if status != "sent" {
         tracing::warn!(
             outbox_id = id,
             attempts,
@@ -283,7 +329,7 @@ async fn time_zone(pool: &AnyPool, practice_id: &str) -> Result<String> {
 }
 
 /// A new `<id@domain>`, the domain being the sender's.
-fn new_message_id(from: &str) -> String {
+pub fn new_message_id(from: &str) -> String {
     let domain = from
         .parse::<lettre::message::Mailbox>()
         .map(|m| m.email.domain().to_string())

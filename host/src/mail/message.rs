@@ -28,6 +28,19 @@ pub struct OutgoingMessage<'a> {
     pub sent_by: Option<&'a str>,
     /// Who queues it: `module:{id}`, `person`, `workflow:{id}`.
     pub origin: &'a str,
+    /// A letter's (contract 0.2.3): hidden copies, the conversation's ids,
+    /// the mailbox it is sent from, and its `Message-ID` chosen up front.
+    pub letter: Option<LetterParts<'a>>,
+}
+
+/// What a letter adds to a message.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LetterParts<'a> {
+    pub bcc: &'a [String],
+    pub in_reply_to: Option<&'a str>,
+    pub references: &'a [String],
+    pub mailbox_id: Option<&'a str>,
+    pub message_id: &'a str,
 }
 
 impl OutgoingMessage<'_> {
@@ -53,6 +66,15 @@ impl OutgoingMessage<'_> {
             attachments: &attachments,
         };
         checks::mail_message(&message, is_plain_address)?;
+        if let Some(l) = &self.letter {
+            checks::letter_extras(
+                self.to.len() + self.cc.len(),
+                l.bcc,
+                l.in_reply_to,
+                l.references,
+                is_plain_address,
+            )?;
+        }
         // The content type goes out as given, but must also be one the mail
         // library reads, or the message could never be built.
         for a in self.attachments {
@@ -83,10 +105,13 @@ pub async fn enqueue_message(
     now_ms: i64,
 ) -> Result<i64> {
     let cc = (!message.cc.is_empty()).then(|| message.cc.join(", "));
+    let letter = message.letter.unwrap_or_default();
+    let joined = |list: &[String], by: &str| (!list.is_empty()).then(|| list.join(by));
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO mail_outbox (practice_id, to_addr, cc_addrs, reply_to, subject, body_text, \
-         sent_by, origin, status, attempts, next_attempt_at, created_at, give_up_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $9, $9, $10) RETURNING id",
+         sent_by, origin, status, attempts, next_attempt_at, created_at, give_up_at, \
+         bcc_addrs, in_reply_to, references_ids, mailbox_id, message_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $9, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
     )
     .bind(practice.id())
     .bind(message.to.join(", "))
@@ -98,6 +123,11 @@ pub async fn enqueue_message(
     .bind((!message.origin.is_empty()).then_some(message.origin))
     .bind(now_ms)
     .bind(now_ms + super::GIVE_UP_AFTER_MS)
+    .bind(joined(letter.bcc, ", "))
+    .bind(letter.in_reply_to)
+    .bind(joined(letter.references, " "))
+    .bind(letter.mailbox_id)
+    .bind((!letter.message_id.is_empty()).then_some(letter.message_id))
     .fetch_one(&mut *conn)
     .await?;
     for (position, a) in message.attachments.iter().enumerate() {
@@ -193,6 +223,7 @@ mod tests {
             attachments: &good,
             sent_by: None,
             origin: "module:calendar",
+            letter: None,
         };
         assert_eq!(message.check(), Ok(()));
         let wrong = [attachment("text/calendar; method")];

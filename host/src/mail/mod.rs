@@ -29,7 +29,8 @@ pub mod quota;
 pub mod settings;
 mod transport;
 
-pub use message::{Attachment, OutgoingMessage, enqueue_message, is_plain_address};
+pub use deliver::new_message_id;
+pub use message::{Attachment, LetterParts, OutgoingMessage, enqueue_message, is_plain_address};
 pub use transport::Delivery;
 
 pub use crate::config::{MailConfig, SmtpConfig, SmtpTls};
@@ -72,6 +73,20 @@ pub struct Mailer {
     wake: Arc<Notify>,
     /// See `Config::mail_claim_timeout`.
     claim_timeout_ms: i64,
+    /// TLS for filing sent letters in their mailbox's Sent folder.
+    imap_tls: Option<Arc<rustls::ClientConfig>>,
+    /// How outcomes reach modules, once they are loaded.
+    hooks: Arc<std::sync::OnceLock<Hooks>>,
+}
+
+/// What the outbox tells when a message from a module or a workflow is
+/// sent or fails: the events `mail.sent` and `mail.failed`, delivered to
+/// the modules subscribed to them by the job worker.
+pub struct Hooks {
+    /// The modules subscribed to an event name.
+    pub subscribers: crate::events::Subscribers,
+    /// Wakes the job worker after an event is written.
+    pub wake_jobs: Arc<Notify>,
 }
 
 /// One message for the outbox.
@@ -105,7 +120,97 @@ impl Mailer {
             practices: Arc::new(Mutex::new(HashMap::new())),
             wake: Arc::new(Notify::new()),
             claim_timeout_ms: deliver::STALE_CLAIM_MS,
+            imap_tls: None,
+            hooks: Arc::new(std::sync::OnceLock::new()),
         })
+    }
+
+    /// Files sent letters in their mailbox's Sent folder over `tls`.
+    pub fn with_imap_tls(mut self, tls: Arc<rustls::ClientConfig>) -> Mailer {
+        self.imap_tls = Some(tls);
+        self
+    }
+
+    /// How outcomes reach modules (set once, when they are loaded).
+    pub fn set_hooks(&self, hooks: Hooks) {
+        let _ = self.hooks.set(hooks);
+    }
+
+    /// Files `raw`, a letter sent from `mailbox`, in its Sent folder; says
+    /// what became of it (`filed in Sent`, `no Sent folder`, or why not).
+    async fn file_sent(&self, mailbox: &crate::mailboxes::store::Mailbox, raw: &[u8]) -> String {
+        use crate::mailboxes::imap::{AppendOutcome, append_sent};
+        let Some(tls) = &self.imap_tls else {
+            return "not filed: no TLS for IMAP".into();
+        };
+        let account = match mailbox.account(&self.keys) {
+            Ok(a) => a,
+            Err(problem) => return format!("not filed: {problem}"),
+        };
+        match append_sent(&account, tls, raw).await {
+            Ok(AppendOutcome::Appended { folder }) => format!("filed in {folder}"),
+            Ok(AppendOutcome::NoSentFolder) => "not filed: the mailbox has no Sent folder".into(),
+            Err(e) => {
+                tracing::warn!(mailbox = %mailbox.id, error = %e, "filing a sent letter failed");
+                format!("not filed: {e}")
+            }
+        }
+    }
+
+    /// Emits `mail.sent` or (with `reason`) `mail.failed` about outbox
+    /// message `id` to the modules subscribed, when a module or a workflow
+    /// queued it.
+    #[allow(clippy::too_many_arguments)]
+    async fn announce(
+        &self,
+        db: &Db,
+        practice_id: &str,
+        id: i64,
+        message_id: &str,
+        origin: Option<&str>,
+        reason: Option<&str>,
+        now: i64,
+    ) -> Result<()> {
+        let (Some(hooks), Some(origin)) = (self.hooks.get(), origin) else {
+            return Ok(());
+        };
+        if !(origin.starts_with("module:") || origin.starts_with("workflow:")) {
+            return Ok(());
+        }
+        let name = if reason.is_some() {
+            "mail.failed"
+        } else {
+            "mail.sent"
+        };
+        let subscribers = (hooks.subscribers)(name);
+        if subscribers.is_empty() {
+            return Ok(());
+        }
+        let Some(practice) = crate::practices::find_by_id(db.pool(), practice_id).await? else {
+            return Ok(());
+        };
+        let mut payload = serde_json::json!({
+            "outbox_id": id.to_string(),
+            "message_id": message_id,
+            "origin": origin,
+        });
+        if let Some(reason) = reason {
+            payload["reason"] = reason.into();
+        }
+        let mut tx = db.begin().await?;
+        crate::events::emit(
+            &mut tx,
+            subscribers.iter().map(String::as_str),
+            &practice,
+            name,
+            &payload.to_string(),
+            "host",
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        hooks.wake_jobs.notify_one();
+        Ok(())
     }
 
     /// Takes back messages a stopped host left `sending` after `timeout`.
@@ -275,7 +380,7 @@ pub async fn send_test(
     .bind(sent_by)
     .fetch_one(db.pool())
     .await?;
-    deliver::attempt(db.pool(), mail, clock, id, practice.id()).await?;
+    deliver::attempt(db, mail, clock, id, practice.id()).await?;
     let unusable = outbox::get(db.pool(), practice, id).await?.deferred_reason;
     // A test is not retried: a temporary refusal is its answer.
     sqlx::query(

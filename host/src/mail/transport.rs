@@ -137,7 +137,12 @@ pub(super) struct Letter<'a> {
     /// One address, or several as a To header lists them (`a@x, b@y`).
     pub to: &'a str,
     pub cc: Option<&'a str>,
+    /// Hidden copies: on the envelope, never in the headers.
+    pub bcc: Option<&'a str>,
     pub reply_to: Option<&'a str>,
+    /// The `Message-ID` answered, and the conversation's ids (spaced).
+    pub in_reply_to: Option<&'a str>,
+    pub references: Option<&'a str>,
     pub subject: &'a str,
     pub body: &'a str,
     pub attachments: Vec<Attachment>,
@@ -167,6 +172,20 @@ pub(super) fn build_message(letter: Letter<'_>) -> anyhow::Result<Message> {
         for mailbox in cc {
             builder = builder.cc(mailbox);
         }
+    }
+    if let Some(bcc) = letter.bcc.filter(|b| !b.is_empty()) {
+        let bcc: Mailboxes = bcc
+            .parse()
+            .with_context(|| format!("the hidden copies {bcc:?}"))?;
+        for mailbox in bcc {
+            builder = builder.bcc(mailbox);
+        }
+    }
+    if let Some(id) = letter.in_reply_to {
+        builder = builder.in_reply_to(id.to_string());
+    }
+    if let Some(ids) = letter.references.filter(|r| !r.is_empty()) {
+        builder = builder.references(ids.to_string());
     }
     if let Some(reply_to) = letter.reply_to {
         let reply_to: Mailbox = reply_to
@@ -226,7 +245,10 @@ mod tests {
             message_id: "<m1@immcase.test>",
             to: "ana@example.com, bo@example.com",
             cc: Some("kim@example.com"),
+            bcc: Some("archive@example.com"),
             reply_to: Some("desk@example.com"),
+            in_reply_to: Some("<m0@example.com>"),
+            references: Some("<a@example.com> <m0@example.com>"),
             subject: "Appointment",
             body: "See the invitation.",
             attachments: vec![Attachment {
@@ -239,6 +261,11 @@ mod tests {
         let parsed = mail_parser::MessageParser::default().parse(&raw).unwrap();
         assert_eq!(parsed.to().map(|to| to.iter().count()), Some(2));
         assert_eq!(parsed.message_id(), Some("m1@immcase.test"));
+        assert_eq!(parsed.in_reply_to().as_text(), Some("m0@example.com"));
+        assert!(
+            parsed.header_raw("Bcc").is_none(),
+            "hidden copies stay hidden"
+        );
         assert_eq!(
             parsed
                 .cc()

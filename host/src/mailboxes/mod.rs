@@ -7,4 +7,6 @@
 //!   mail in the mailbox's Sent folder. It keeps nothing itself: the caller
 //!   stores the state it returns together with the messages.
 
+pub mod fetch;
 pub mod imap;
+pub mod store;

@@ -250,6 +250,7 @@ impl mail::Host for CallState {
             attachments: &[],
             sent_by: None,
             origin: "",
+            letter: None,
         };
         // The words `send` always used: the address alone, without the list's name.
         if to[0].parse::<lettre::Address>().is_err() {
@@ -259,6 +260,13 @@ impl mail::Host for CallState {
             ))));
         }
         self.queue(message).await
+    }
+
+    async fn send_letter(
+        &mut self,
+        letter: super::bindings::immcase::plugin::mail::Letter,
+    ) -> HostResult<super::bindings::immcase::plugin::mail::Queued> {
+        CallState::send_letter(self, letter).await
     }
 
     async fn send_message(&mut self, message: mail::Message) -> HostResult<()> {
@@ -280,6 +288,7 @@ impl mail::Host for CallState {
             attachments: &attachments,
             sent_by: None,
             origin: "",
+            letter: None,
         };
         self.queue(message).await
     }

@@ -27,6 +27,7 @@ mod imports;
 mod imports_actions;
 mod imports_directory;
 mod imports_files;
+mod imports_mailboxes;
 mod imports_notifications;
 mod imports_records;
 mod imports_search;

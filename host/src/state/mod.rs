@@ -43,6 +43,11 @@ pub struct Shared {
     pub module_settings: Arc<module_settings::SettingsCache>,
     /// Woken when events or timers are written, so they are delivered at once.
     pub jobs_wake: Arc<tokio::sync::Notify>,
+    /// Woken when a mailbox should be fetched now.
+    pub mailbox_wake: Arc<tokio::sync::Notify>,
+    /// TLS for IMAP: the platform's roots and the configured extra ones;
+    /// `None` on a machine without any (each mailbox then says so).
+    pub imap_tls: Option<Arc<rustls::ClientConfig>>,
     /// This process's search index and its position in the queue.
     pub search: Arc<search::Search>,
     /// Where file contents are kept.
@@ -62,6 +67,7 @@ impl AppState {
         modules: immcase_runtime::Runtime<call::CallState>,
         search: search::Search,
         blobs: crate::blobs::Blobs,
+        imap_tls: Option<Arc<rustls::ClientConfig>>,
     ) -> AppState {
         AppState(Arc::new(Shared {
             db,
@@ -69,6 +75,8 @@ impl AppState {
             enabled_modules: Arc::default(),
             module_settings: Arc::default(),
             jobs_wake: Arc::default(),
+            mailbox_wake: Arc::default(),
+            imap_tls,
             search: Arc::new(search),
             blobs: Arc::new(blobs),
             clock: config.clock.clone(),

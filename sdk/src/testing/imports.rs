@@ -447,4 +447,6 @@ pub(crate) fn log(level: Level, message: &str) {
     });
 }
 
-pub(crate) use super::mailboxes::{fetch_mailbox, mailboxes, read_mailbox_message, send_letter};
+pub(crate) use super::mailboxes::{
+    fetch_mailbox, mailboxes, read_mailbox_message, send_letter, signature,
+};

@@ -60,6 +60,16 @@ impl<P: Plugin> TestHost<P> {
         self.shared.world.borrow().letters.clone()
     }
 
+    /// Sets `person_id`'s email signature, as Settings → My email account
+    /// keeps it.
+    pub fn set_signature(&self, person_id: &str, signature: &str) {
+        self.shared
+            .world
+            .borrow_mut()
+            .signatures
+            .insert(person_id.to_owned(), signature.to_owned());
+    }
+
     /// The mailboxes whose fetch calls asked for, in order.
     pub fn fetch_requests(&self) -> Vec<String> {
         self.shared.world.borrow().fetch_requests.clone()
@@ -185,5 +195,14 @@ pub(crate) fn fetch_mailbox(mailbox_id: &str) -> Result<(), Error> {
             .fetch_requests
             .push(mailbox_id.to_owned());
         Ok(())
+    })
+}
+
+pub(crate) fn signature() -> Result<String, Error> {
+    on("mailboxes", |host| {
+        let user = host.caller.borrow().user_id.clone();
+        Ok(user
+            .and_then(|u| host.world.borrow().signatures.get(&u).cloned())
+            .unwrap_or_default())
     })
 }

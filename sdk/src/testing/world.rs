@@ -86,6 +86,8 @@ pub(crate) struct World {
     pub raw_mail: BTreeMap<String, (String, Vec<u8>)>,
     /// Mailboxes whose fetch calls asked for.
     pub fetch_requests: Vec<String>,
+    /// People's email signatures.
+    pub signatures: BTreeMap<String, String>,
     pub notifications: Vec<Notified>,
     /// (person, kind) → whether they want it by email, as they chose.
     pub email_choices: BTreeMap<(String, String), bool>,
