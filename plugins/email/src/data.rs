@@ -21,7 +21,6 @@ pub const LINKS: &str = "links";
 pub const SEEN: &str = "seen";
 pub const DRAFTS: &str = "drafts";
 pub const TEMPLATES: &str = "templates";
-pub const SIGNATURES: &str = "signatures";
 
 /// The most text kept of a message's body (the rest is in the raw message).
 pub const MAX_TEXT: usize = 200 * 1024;
@@ -60,10 +59,6 @@ pub fn link_id(message: &str, record: &str) -> String {
 
 pub fn seen_id(person_id: &str, thread_id: &str) -> String {
     hashed_id("s", &[person_id, thread_id])
-}
-
-pub fn signature_id(person_id: &str) -> String {
-    hashed_id("p", &[person_id])
 }
 
 /// Where a message stands.
@@ -280,12 +275,6 @@ pub struct Template {
     pub body: String,
 }
 
-/// A person's signature (collection `signatures`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-pub struct Signature {
-    pub text: String,
-}
-
 pub fn messages(ctx: &Ctx) -> Collection<StoredMessage> {
     ctx.collection(MESSAGES)
 }
@@ -296,14 +285,6 @@ pub fn threads(ctx: &Ctx) -> Collection<Thread> {
 
 pub fn links(ctx: &Ctx) -> Collection<Link> {
     ctx.collection(LINKS)
-}
-
-/// The signature of `person_id`, empty when they have none.
-pub fn signature_of(ctx: &Ctx, person_id: &str) -> immcase_sdk::Result<String> {
-    let stored = ctx
-        .collection::<Signature>(SIGNATURES)
-        .get(&signature_id(person_id))?;
-    Ok(stored.map(|doc| doc.data.text).unwrap_or_default())
 }
 
 /// `text` cut to at most `max` bytes, on a character boundary.

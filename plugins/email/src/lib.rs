@@ -95,8 +95,6 @@ impl Plugin for Email {
             .put("/templates/:id", api::templates::update)
             .delete("/templates/:id", api::templates::delete)
             .post("/templates/:id/delete", pages::templates::delete)
-            .get("/signature", pages::signature::show)
-            .post("/signature", pages::signature::save)
             .get("/records", pages::records::tab)
     }
 

@@ -104,6 +104,14 @@ fn the_inbox_counts_unread_threads_per_mailbox_and_shows_a_problem_loudly() {
     let (_, bens) = p.page(&p.ben, "/?mailbox=mb-info");
     assert!(bens.contains("aria-label=\"1 unread\""), "{bens}");
 
+    // "Fetch now" asks the host, for a mailbox the person reads only.
+    let fetch = p.post_form(&p.ana, "/mailboxes/mb-info/fetch", &[]);
+    assert_eq!(fetch.status_code(), 303);
+    assert_eq!(p.host.fetch_requests(), ["mb-info"]);
+    let refused = p.post_form(&p.carl, "/mailboxes/mb-info/fetch", &[]);
+    assert_eq!(refused.status_code(), 404);
+    assert_eq!(p.host.fetch_requests().len(), 1);
+
     p.host.add_mailbox(
         immcase_sdk::Mailbox {
             id: "mb-broken".into(),

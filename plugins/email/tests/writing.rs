@@ -27,12 +27,8 @@ fn conversation(p: &Practice) -> String {
 #[test]
 fn a_reply_is_prefilled_quoted_and_signed_once_and_keeps_the_conversation() {
     let p = Practice::new();
-    let saved = p.post_form(
-        &p.ana,
-        "/signature",
-        &[("signature", "Ana Diaz\nNorth Legal")],
-    );
-    assert_eq!(saved.status_code(), 303);
+    // Kept in Settings → My email account.
+    p.host.set_signature("ana", "Ana Diaz\nNorth Legal");
     let parent = conversation(&p);
 
     let (status, form) = p.page(&p.ana, &format!("/compose?mode=reply&parent={parent}"));

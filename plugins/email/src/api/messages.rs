@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::link_json;
 use crate::access::{Reader, own_addresses};
-use crate::data::{self, AttachmentInfo};
+use crate::data::AttachmentInfo;
 use crate::linking;
 use crate::outgoing::{self, Outgoing, prepare};
 use crate::rules::link::{self, FolioKind, LinkReason};
@@ -81,7 +81,7 @@ pub fn create(ctx: &Ctx, request: Request) -> Result<Response> {
         &new.body,
         new.applicant_id.as_deref(),
         new.case_id.as_deref(),
-        &data::signature_of(ctx, &person)?,
+        &ctx.signature()?,
     )?;
     let out = Outgoing {
         mailbox,

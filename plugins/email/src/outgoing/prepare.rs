@@ -2,8 +2,8 @@
 //! subject and quoted text, the writer's signature once, and templates
 //! filled in with the applicant and case the message is about.
 //!
-//! The signature is the module's own per-person setting (the Signature
-//! page): the host's contract has no way to read one kept elsewhere.
+//! The signature is the writer's own, as they keep it in Settings → My
+//! email account (`ctx.signature()`).
 
 use immcase_sdk::{Applicant, Case, Ctx, Error, Result};
 use serde::Deserialize;

@@ -13,7 +13,7 @@ use crate::access::{Reader, own_addresses};
 use crate::api::drafts;
 use crate::api::messages::{picked_files, records_of};
 use crate::api::templates;
-use crate::data::{self, Draft};
+use crate::data::Draft;
 use crate::linking;
 use crate::outgoing::prepare::{self, Mode};
 use crate::outgoing::{self, Outgoing};
@@ -116,7 +116,7 @@ impl ComposeForm {
 pub fn show(ctx: &Ctx, request: Request) -> Result<Response> {
     let reader = Reader::of(ctx)?;
     let person = reader.person()?.to_owned();
-    let signature = data::signature_of(ctx, &person)?;
+    let signature = ctx.signature()?;
     let q = |name: &str| request.query_param(name).unwrap_or_default();
     let mut form = ComposeForm {
         from: reader
@@ -346,14 +346,14 @@ fn render(
 
 /// The template chosen in the form, filled in, before the body; the
 /// picker is emptied so it is not inserted twice.
-fn insert_template(ctx: &Ctx, person: &str, form: &mut ComposeForm) -> Result<()> {
+fn insert_template(ctx: &Ctx, form: &mut ComposeForm) -> Result<()> {
     if form.template.is_empty() {
         return Ok(());
     }
     let template = templates::collection(ctx)
         .get(&form.template)?
         .ok_or_else(|| Error::invalid_field("template", "no such template"))?;
-    let signature = data::signature_of(ctx, person)?;
+    let signature = ctx.signature()?;
     let some = |v: &str| Some(v.to_owned()).filter(|v| !v.is_empty());
     let filled = prepare::fill(
         ctx,
@@ -380,7 +380,7 @@ pub fn submit(ctx: &Ctx, request: Request) -> Result<Response> {
             drafts::keep(ctx, &person, id, form.as_draft())?;
             Ok(Response::redirect(&format!("{BASE}/drafts")).flash("Draft saved."))
         }
-        "template" => match insert_template(ctx, &person, &mut form) {
+        "template" => match insert_template(ctx, &mut form) {
             Ok(()) => render(ctx, &reader, &form, None),
             Err(problem) if problem.status() == 422 => render(ctx, &reader, &form, Some(&problem)),
             Err(other) => Err(other),
@@ -396,7 +396,7 @@ pub fn submit(ctx: &Ctx, request: Request) -> Result<Response> {
 }
 
 fn send(ctx: &Ctx, reader: &Reader, person: &str, form: &mut ComposeForm) -> Result<String> {
-    insert_template(ctx, person, form)?;
+    insert_template(ctx, form)?;
     let mailbox = match form.from.as_str() {
         "" => None,
         id => Some(
@@ -428,7 +428,7 @@ fn send(ctx: &Ctx, reader: &Reader, person: &str, form: &mut ComposeForm) -> Res
         &form.body,
         some(&form.applicant).as_deref(),
         some(&form.case).as_deref(),
-        &data::signature_of(ctx, person)?,
+        &ctx.signature()?,
     )?;
     let out = Outgoing {
         mailbox,

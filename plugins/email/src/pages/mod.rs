@@ -7,7 +7,7 @@
 //!   now", and what a person has seen;
 //! - `thread`: a conversation, its messages, attachments and links;
 //! - `compose`: writing, replying, forwarding; templates and files;
-//! - `drafts`, `templates`, `signature`: the lists and forms of those;
+//! - `drafts`, `templates`: the lists and forms of those;
 //! - `records`: the Emails tab of applicants and cases.
 
 use std::collections::HashMap;
@@ -21,7 +21,6 @@ pub mod compose;
 pub mod drafts;
 pub mod inbox;
 pub mod records;
-pub mod signature;
 pub mod templates;
 pub mod thread;
 
@@ -50,7 +49,6 @@ pub enum Section {
     Compose,
     Drafts,
     Templates,
-    Signature,
     None,
 }
 
@@ -61,7 +59,6 @@ pub fn frame(section: Section, title: &str, body: impl Into<Html>) -> Response {
         (Section::Compose, "/compose", "New message"),
         (Section::Drafts, "/drafts", "Drafts"),
         (Section::Templates, "/templates", "Templates"),
-        (Section::Signature, "/signature", "Signature"),
     ];
     let menu = el("nav")
         .class("em-menu")
