@@ -230,6 +230,9 @@ pub struct Seen {
     pub mailbox_id: String,
     pub thread_id: String,
     pub at: i64,
+    /// How many of the thread's messages there were.
+    #[serde(default)]
+    pub count: u32,
 }
 
 /// A message being written (collection `drafts`).

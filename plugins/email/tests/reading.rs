@@ -227,3 +227,33 @@ fn a_personal_mailboxs_messages_are_found_in_search_by_its_owner_only() {
         .to_owned();
     assert_eq!(docs[0].entry.path, format!("/threads/{thread}"));
 }
+
+#[test]
+fn a_message_fetched_late_is_still_new() {
+    let p = Practice::new();
+    p.host.receive_mail(INFO, &documents_from_maria().bytes());
+    let thread = p.message("first@work.example")["thread_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    p.host.advance(3_600_000);
+    p.page(&p.ana, &format!("/threads/{thread}"));
+    // A reply written before Ana looked, fetched after.
+    let late = Raw::new(
+        "maria@gmail.example",
+        "info@practice.example",
+        "Re: Documents for CAS014 [TKT012]",
+        "late@gmail.example",
+    )
+    .replying_to("first@work.example")
+    .dated("Fri, 06 Mar 2026 11:05:00 +0000");
+    p.host.receive_mail(INFO, &late.bytes());
+    let (_, inbox) = p.page(&p.ana, "/?mailbox=mb-info");
+    assert!(inbox.contains("aria-label=\"1 unread\""), "{inbox}");
+    let listed = p
+        .host
+        .get(&p.ana, "/threads?mailbox=mb-info")
+        .body_json()
+        .unwrap();
+    assert_eq!(listed["items"][0]["unread"], true);
+}
