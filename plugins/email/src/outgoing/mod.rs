@@ -44,10 +44,15 @@ pub struct Outgoing {
     pub records: Vec<String>,
 }
 
-/// Addresses typed in a field: split on commas, semicolons and lines.
+/// Addresses typed in a field: split on commas, semicolons and lines;
+/// `Name <address>` gives the address.
 pub fn addresses(field: &str) -> Vec<String> {
     field
         .split([',', ';', '\n'])
+        .map(|piece| match (piece.find('<'), piece.rfind('>')) {
+            (Some(open), Some(close)) if open < close => &piece[open + 1..close],
+            _ => piece,
+        })
         .map(str::trim)
         .filter(|a| !a.is_empty())
         .map(str::to_owned)
@@ -284,4 +289,18 @@ pub fn on_outbox_event(ctx: &Ctx, event: &Event) -> Result<()> {
         }),
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::addresses;
+
+    #[test]
+    fn typed_addresses_are_split_and_names_dropped() {
+        assert_eq!(
+            addresses("Ana <ana@x.example>, bo@y.example;\n cy@z.example ,"),
+            ["ana@x.example", "bo@y.example", "cy@z.example"]
+        );
+        assert!(addresses(" , ").is_empty());
+    }
 }

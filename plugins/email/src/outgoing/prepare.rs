@@ -95,15 +95,21 @@ pub fn prefill(
         .map(|f| f.display_name().to_owned())
         .unwrap_or_else(|| "Someone".to_owned());
     let date = when(parent.at, zone);
+    // Addresses alone: a name may hold a comma ("Dupont, Marie").
     let join = |list: &[crate::rules::parse::Mailbox]| {
         list.iter()
-            .map(ToString::to_string)
+            .map(|m| m.address.clone())
             .collect::<Vec<_>>()
             .join(", ")
     };
     match mode {
         Mode::Forward => {
-            let to = join(&parent.to);
+            let to = parent
+                .to
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
             let header = format!(
                 "---------- Forwarded message ----------\nFrom: {}\nDate: {date}\nSubject: {}\nTo: {to}\n\n",
                 parent
