@@ -183,6 +183,18 @@ fn the_tabs_list_a_records_threads_to_people_who_read_the_record() {
         assert!(tab.contains("Documents for CAS014 [TKT012]"), "{tab}");
         assert!(tab.contains("/m/email/threads/"), "{tab}");
     }
+    // "Write a message" there starts one to the applicant, about the case.
+    assert!(
+        p.page(&p.ben, "/records?case=c1")
+            .1
+            .contains("/m/email/compose?case=c1")
+    );
+    let (_, form) = p.page(&p.ben, "/compose?case=c1");
+    assert!(
+        form.contains("name=\"to\" value=\"maria@gmail.example\""),
+        "{form}"
+    );
+    assert!(form.contains("name=\"applicant\" value=\"a1\""), "{form}");
     let (_, other) = p.page(&p.ben, "/records?applicant=a2");
     assert!(other.contains("No conversations"), "{other}");
     // Someone who may not read cases does not see a case's tab.

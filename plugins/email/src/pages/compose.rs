@@ -167,6 +167,14 @@ pub fn show(ctx: &Ctx, request: Request) -> Result<Response> {
             .unwrap_or_default();
     } else {
         form.body = prepare::signed(&signature);
+        // From a case's or an applicant's tab: to the applicant.
+        if form.applicant.is_empty() && !form.case.is_empty() {
+            form.applicant = ctx.case(&form.case)?.applicant_id.unwrap_or_default();
+        }
+        if !form.applicant.is_empty() {
+            let applicant = ctx.applicant(&form.applicant)?;
+            form.to = applicant.emails.first().cloned().unwrap_or_default();
+        }
     }
     render(ctx, &reader, &form, None)
 }
