@@ -269,3 +269,29 @@ fn a_message_fetched_late_is_still_new() {
         .unwrap();
     assert_eq!(listed["items"][0]["unread"], true);
 }
+
+#[test]
+fn a_large_html_body_is_read_from_the_raw_message_and_still_sanitised() {
+    let p = Practice::new();
+    let filler = "<p>Line of the annexed form.</p>".repeat(8_000);
+    let html = format!("<p>Start</p>{filler}<script>alert(2)</script><p>The end</p>");
+    let mime = format!(
+        "--b\nContent-Type: text/plain\n\nStart\n--b\nContent-Type: text/html; charset=utf-8\n\n{html}\n--b--\n"
+    );
+    let raw = Raw::new(
+        "maria@gmail.example",
+        "info@practice.example",
+        "Annex",
+        "large@gmail.example",
+    )
+    .mime("multipart/alternative; boundary=\"b\"", &mime);
+    p.host.receive_mail(INFO, &raw.bytes());
+    let message = p.message("large@gmail.example");
+    assert_eq!(message["html"], serde_json::Value::Null);
+    assert_eq!(message["html_in_raw"], true);
+    let thread = message["thread_id"].as_str().unwrap();
+    let (status, page) = p.page(&p.ana, &format!("/threads/{thread}"));
+    assert_eq!(status, 200);
+    assert!(page.contains("<p>The end</p>"));
+    assert!(!page.contains("<script"));
+}
