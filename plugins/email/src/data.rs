@@ -144,6 +144,10 @@ pub struct StoredMessage {
     #[serde(default)]
     pub outbox_id: Option<String>,
     pub from: Option<Correspondent>,
+    /// The sender's address, lowercased, for finding a person's messages
+    /// when an applicant gains an address.
+    #[serde(default)]
+    pub from_address: String,
     pub to: Vec<Correspondent>,
     #[serde(default)]
     pub cc: Vec<Correspondent>,

@@ -102,6 +102,7 @@ impl Plugin for Email {
         match event.name.as_str() {
             "mailbox.received" => receive::on_received(ctx, event.payload_as()?),
             "mail.sent" | "mail.failed" => outgoing::on_outbox_event(ctx, &event),
+            "applicant.created" | "applicant.updated" => linking::on_applicant_changed(ctx, &event),
             _ => Ok(()),
         }
     }

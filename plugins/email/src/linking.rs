@@ -126,6 +126,52 @@ pub fn add(
     Ok(true)
 }
 
+/// The most earlier messages an applicant's new address links.
+const EARLIER_MESSAGES: u32 = 200;
+
+/// `applicant.created` `{id}`, or `applicant.updated` `{id, fields}` when
+/// their addresses changed: the messages they sent from one of them (the
+/// latest 200 of each) are linked to them, as they would have been had the
+/// address been known when they came.
+pub fn on_applicant_changed(ctx: &Ctx, event: &immcase_sdk::Event) -> Result<()> {
+    let payload = &event.payload;
+    let emails_changed = event.name == "applicant.created"
+        || payload["fields"]
+            .as_array()
+            .is_some_and(|fields| fields.iter().any(|f| f == "emails"));
+    let Some(id) = payload["id"].as_str().filter(|_| emails_changed) else {
+        return Ok(());
+    };
+    let found = match ctx.applicant(id) {
+        Ok(found) => found,
+        Err(Error::NotFound(_)) => return Ok(()),
+        Err(other) => return Err(other),
+    };
+    let record = applicant(&found.id);
+    let messages = data::messages(ctx);
+    let mut threads: Vec<String> = Vec::new();
+    for email in &found.emails {
+        let sent = messages
+            .query()
+            .where_eq("from_address", email.trim().to_lowercase())
+            .order_by("at")
+            .descending()
+            .limit(EARLIER_MESSAGES)
+            .fetch()?;
+        for message in sent.items {
+            if add(ctx, &message, &record, LinkReason::SenderAddress, None)?
+                && !threads.contains(&message.data.thread_id)
+            {
+                threads.push(message.data.thread_id.clone());
+            }
+        }
+    }
+    for thread in threads {
+        crate::threads::refresh_records(ctx, &thread)?;
+    }
+    Ok(())
+}
+
 /// Removes the link of `message` to `record`; false when there was none.
 pub fn remove(ctx: &Ctx, message: &Doc<StoredMessage>, record: &str) -> Result<bool> {
     let removed = data::links(ctx).delete(&link_id(&message.id, record), None)?;

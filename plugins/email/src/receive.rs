@@ -145,6 +145,7 @@ fn stored(
         reason: None,
         outbox_id: None,
         from: parsed.from.clone(),
+        from_address: parsed.from.as_ref().map(|f| f.key()).unwrap_or_default(),
         to: parsed.to.clone(),
         cc: parsed.cc.clone(),
         bcc: Vec::new(),

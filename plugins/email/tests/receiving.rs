@@ -240,3 +240,54 @@ fn a_linked_messages_attachments_are_kept_as_the_cases_files_by_a_timer() {
     p.host.run_due_timers();
     assert_eq!(p.host.files("case:c1").len(), 1);
 }
+
+#[test]
+fn an_applicants_new_address_links_the_messages_they_sent_from_it() {
+    let p = Practice::new();
+    let raw = Raw::new(
+        "Sam Reyes <Sam@new.example>",
+        "info@practice.example",
+        "Can you help me?",
+        "sam@new.example",
+    );
+    p.host.receive_mail(INFO, &raw.bytes());
+    let id = p.message("sam@new.example")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(p.links_of(&id).is_empty());
+
+    // The practice opens a file for Sam with that address.
+    p.host.add_applicant(&immcase_sdk::Applicant {
+        emails: vec!["sam@new.example".into()],
+        ..immcase_sdk::Applicant::new("a3", "Sam", "Reyes")
+    });
+    p.host
+        .deliver_event("applicant.created", &json!({"id": "a3"}))
+        .unwrap();
+    assert_eq!(
+        p.links_of(&id),
+        [("applicant:a3".to_owned(), "sender_address".to_owned())]
+    );
+    let announced = p.event_names().len();
+    // An update that does not touch the addresses, and one delivered
+    // again, change nothing.
+    p.host
+        .deliver_event(
+            "applicant.updated",
+            &json!({"id": "a3", "fields": ["notes"], "version": 2}),
+        )
+        .unwrap();
+    p.host
+        .deliver_event(
+            "applicant.updated",
+            &json!({"id": "a3", "fields": ["emails"], "version": 3}),
+        )
+        .unwrap();
+    assert_eq!(p.links_of(&id).len(), 1);
+    assert_eq!(p.event_names().len(), announced);
+    assert_eq!(
+        p.host.documents("threads")[0].data["records"],
+        json!(["applicant:a3"])
+    );
+}

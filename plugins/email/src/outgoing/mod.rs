@@ -150,6 +150,11 @@ pub fn send(
         state: State::Queued,
         reason: None,
         outbox_id: Some(queued.outbox_id.clone()),
+        from_address: out
+            .mailbox
+            .as_ref()
+            .map(|m| m.address.trim().to_lowercase())
+            .unwrap_or_default(),
         from: out.mailbox.as_ref().map(|m| Correspondent {
             name: Some(m.name.clone()),
             address: m.address.clone(),
