@@ -95,6 +95,7 @@ pub async fn nav_items(state: &AppState, caller: &Caller) -> Result<Vec<NavItem>
         ("Practice", "/settings/practice", "practice.manage"),
         ("Search", "/settings/search", "settings.manage"),
         ("Email", "/settings/email", "practice.manage"),
+        ("Mailboxes", "/settings/mailboxes", "practice.manage"),
     ];
     items.extend(
         settings
@@ -102,5 +103,11 @@ pub async fn nav_items(state: &AppState, caller: &Caller) -> Result<Vec<NavItem>
             .filter(|(_, _, permission)| caller.can(permission))
             .map(|(label, path, _)| host(label, path, "settings")),
     );
+    // Everyone's own mailbox and signature.
+    items.push(host(
+        "My email account",
+        "/settings/email-account",
+        "settings",
+    ));
     Ok(items)
 }

@@ -15,7 +15,7 @@ use crate::access::Caller;
 use crate::api::{ClientAddr, Path};
 use crate::auth::app_passwords::{self, AppPassword, CreatedAppPassword};
 use crate::auth::password;
-use crate::auth::sign_in::{self as auth, ChangePassword, Me, ProfilePatch, SIGNATURE_MAX};
+use crate::auth::sign_in::{self as auth, ChangePassword, Me, ProfilePatch};
 use crate::error::{AppError, Result};
 use crate::state::AppState;
 
@@ -24,8 +24,10 @@ use crate::state::AppState;
 pub struct ProfileForm {
     display_name: String,
     time_zone: String,
+    /// Kept where Settings → My email account changes it; the profile's
+    /// form no longer carries it.
     #[serde(default)]
-    email_signature: String,
+    email_signature: Option<String>,
     /// The version the form was opened at.
     version: i64,
     #[serde(rename = "_csrf")]
@@ -38,7 +40,7 @@ impl ProfileForm {
         ProfileForm {
             display_name: me.user.display_name.clone(),
             time_zone: me.user.time_zone.clone(),
-            email_signature: me.user.email_signature.clone(),
+            email_signature: None,
             version: me.user.version,
             csrf: None,
         }
@@ -55,7 +57,6 @@ struct ProfileTemplate<'a> {
     newer: Option<ProfileForm>,
     password_form: FormState,
     zones: Vec<String>,
-    signature_max: usize,
     min_len: usize,
     keys: Vec<KeyLine>,
     key_form: FormState,
@@ -92,7 +93,7 @@ impl KeyLine {
     }
 }
 
-async fn current(state: &AppState, caller: &Caller) -> Result<Me> {
+pub(super) async fn current(state: &AppState, caller: &Caller) -> Result<Me> {
     let mut tx = state.db.begin().await?;
     let me = auth::me_of(&mut tx, &caller.practice, &caller.user_id).await?;
     tx.commit().await?;
@@ -117,7 +118,6 @@ async fn page<'a>(
         profile_form: FormState::new(&caller.form_token),
         newer: None,
         password_form: FormState::new(&caller.form_token),
-        signature_max: SIGNATURE_MAX,
         min_len: password::MIN_LEN,
         keys,
         key_form: FormState::new(&caller.form_token),
@@ -142,7 +142,7 @@ pub(super) async fn profile_page(State(state): State<AppState>, caller: Caller) 
     Page::new("My Profile", &template)
 }
 
-/// Saves one's name, time zone and email signature. A form opened before
+/// Saves one's name and time zone. A form opened before
 /// someone else saved comes back with both versions and what was typed kept.
 #[utoipa::path(post, path = "/profile", tag = "pages",
     request_body(content = ProfileForm, content_type = "application/x-www-form-urlencoded"),
@@ -159,7 +159,7 @@ pub(super) async fn save_profile(
     let patch = ProfilePatch {
         display_name: Some(input.display_name.clone()),
         time_zone: Some(input.time_zone.clone()),
-        email_signature: Some(input.email_signature.clone()),
+        email_signature: input.email_signature.clone(),
         version: Some(input.version),
     };
     let error = match auth::update_profile(&state, &caller, &client, input.version, patch).await {

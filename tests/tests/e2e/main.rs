@@ -19,6 +19,7 @@ mod dav;
 mod dav_mounts;
 mod duplicates_page;
 mod edit_conflicts;
+mod email;
 mod extension_points;
 mod files;
 mod files_s3;

@@ -1,10 +1,14 @@
 //! The mail pages: Settings → Email (the practice's server, sender, daily
 //! limit, and a test message showing the server's reply), the Outbox (each
 //! person their messages, administrators all, with retry and cancel) and
-//! the SMTP log (every attempt, for `audit.read`). On the functions of
-//! `/api/v1/mail/…` (`mail_api`).
+//! the SMTP log (every attempt, for `audit.read`), My email account (one's
+//! mailbox and signature) and the shared Mailboxes. On the functions of
+//! `/api/v1/mail/…` and the mailboxes' API (`mail_api`).
 
+mod account;
 mod log;
+mod mailbox_form;
+mod mailboxes;
 mod outbox;
 mod settings;
 
@@ -21,6 +25,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(outbox::retry))
         .routes(routes!(outbox::cancel))
         .routes(routes!(log::page))
+        .routes(routes!(account::page, account::save))
+        .routes(routes!(account::save_signature))
+        .routes(routes!(mailboxes::list_page, mailboxes::create))
+        .routes(routes!(mailboxes::edit_page, mailboxes::save))
+        .routes(routes!(mailboxes::check))
+        .routes(routes!(mailboxes::fetch))
+        .routes(routes!(mailboxes::pipe))
+        .routes(routes!(mailboxes::remove))
 }
 
 /// A message's state in words, and the badge's style.
