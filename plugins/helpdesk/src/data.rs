@@ -157,6 +157,20 @@ pub struct Reply {
     /// Only agents and managers read internal notes.
     pub internal: bool,
     pub created_at: Timestamp,
+    /// How it came when not written on the ticket's page: `email`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<Via>,
+    /// The Message-ID of the email it came in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_message_id: Option<String>,
+}
+
+/// How a reply came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Via {
+    /// A reply by email to one of the ticket's mails.
+    Email,
 }
 
 pub fn replies(ctx: &Ctx) -> Collection<Reply> {
