@@ -5,7 +5,7 @@ use immcase_sdk::{Ctx, Doc, Error, Request, Response, Result, new_id};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::data::{self, Names, Reply, now, timer_due};
+use crate::data::{self, Names, Reply, Via, now, timer_due};
 use crate::effects;
 use crate::notify::{self, Mail, kind};
 use crate::rules::assignment::check_reassignment;
@@ -191,6 +191,7 @@ pub fn add_reply(
     if body.chars().count() > DESCRIPTION_MAX {
         return Err(Error::invalid_field("body", "at most 20,000 characters"));
     }
+    let by_email = input.email_message_id.is_some();
     let at = now(ctx);
     let mut ticket = doc.data.clone();
     let from = ticket.status;
@@ -215,6 +216,8 @@ pub fn add_reply(
             body: body.to_owned(),
             internal: input.internal,
             created_at: at,
+            via: by_email.then_some(Via::Email),
+            email_message_id: input.email_message_id.clone(),
         },
     )?;
     if from == Status::Resolved && moved.is_some() {
@@ -225,7 +228,8 @@ pub fn add_reply(
         ctx,
         "replied",
         &doc,
-        json!({ "reply_id": reply.id, "internal": input.internal, "author_id": author.id }),
+        json!({ "reply_id": reply.id, "internal": input.internal, "author_id": author.id,
+                 "via": reply.data.via }),
     )?;
     if let Some(to) = moved {
         effects::emit(
@@ -236,7 +240,8 @@ pub fn add_reply(
         )?;
     }
     if !input.internal {
-        let headline = format!("{} replied on {}:", author.name, doc.data.folio);
+        let how = if by_email { " by email" } else { "" };
+        let headline = format!("{} replied on {}{how}:", author.name, doc.data.folio);
         let moved = moved
             .map(|to| format!("The ticket is now {}.", to.words()))
             .unwrap_or_default();
@@ -372,6 +377,9 @@ pub fn parse_status(text: &str) -> Result<Status> {
 pub struct ReplyInput {
     pub body: String,
     pub internal: bool,
+    /// The Message-ID of the email the reply came in (never from a request).
+    #[serde(skip)]
+    pub email_message_id: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -1,13 +1,14 @@
 //! Where the helpdesk keeps things: its settings (the host's module
 //! settings, declared in `plugin.toml`), and in the module's document store
 //! the folio counter, one rotation per category, the tickets and their
-//! replies. Also the clock, rounded to whole seconds, and people's names.
+//! replies, and the emails taken as replies. Also the clock, rounded to whole seconds, and people's names.
 
 use std::collections::HashMap;
 
 use immcase_sdk::{Collection, Ctx, Doc, Error, Result};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::rules::assignment::Rotation;
 use crate::rules::settings::Settings;
@@ -15,6 +16,7 @@ use crate::rules::ticket::{Ticket, TicketView, format_folio};
 
 pub const TICKETS: &str = "tickets";
 pub const REPLIES: &str = "replies";
+pub const EMAILS: &str = "emails";
 const COUNTERS: &str = "counters";
 const ROTATIONS: &str = "rotations";
 const FOLIO_ID: &str = "folio";
@@ -157,6 +159,20 @@ pub struct Reply {
     /// Only agents and managers read internal notes.
     pub internal: bool,
     pub created_at: Timestamp,
+    /// How it came when not written on the ticket's page: `email`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<Via>,
+    /// The Message-ID of the email it came in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_message_id: Option<String>,
+}
+
+/// How a reply came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Via {
+    /// A reply by email to one of the ticket's mails.
+    Email,
 }
 
 pub fn replies(ctx: &Ctx) -> Collection<Reply> {
@@ -182,9 +198,57 @@ pub fn replies_of(ctx: &Ctx, ticket_id: &str) -> Result<Vec<Doc<Reply>>> {
     }
 }
 
+// Emails read as replies ------------------------------------------------------
+
+/// An email the helpdesk read as a reply to a ticket, and what came of it:
+/// one document per Message-ID, so an email delivered again (or the same
+/// message received in two mailboxes) is taken once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailRead {
+    /// The email module's id of the message.
+    pub email_id: String,
+    pub message_id: Option<String>,
+    /// The folio its subject named.
+    pub folio: String,
+    /// The sender's address.
+    pub from: Option<String>,
+    /// `added` (with the ticket), or why it was not.
+    pub outcome: String,
+    pub ticket_id: Option<String>,
+    pub at: Timestamp,
+}
+
+pub fn emails(ctx: &Ctx) -> Collection<EmailRead> {
+    ctx.collection(EMAILS)
+}
+
+/// The document id of an email read: from its Message-ID, or the email
+/// module's id when it has none. `e-` and 32 hex digits of a SHA-256, as
+/// Message-IDs hold characters the store's ids do not.
+pub fn email_read_id(email_id: &str, message_id: Option<&str>) -> String {
+    let key = match message_id.map(str::trim).filter(|m| !m.is_empty()) {
+        Some(message_id) => format!("message-id\0{message_id}"),
+        None => format!("email\0{email_id}"),
+    };
+    let digest = Sha256::digest(key.as_bytes());
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!("e-{hex}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_email_is_read_once_per_message_id() {
+        let id = email_read_id("m-1", Some("<a+b/c@mail.example>"));
+        assert_eq!(id.len(), 34);
+        assert!(id.starts_with("e-"));
+        assert_eq!(id, email_read_id("m-2", Some("<a+b/c@mail.example>")));
+        assert_ne!(id, email_read_id("m-1", Some("<other@mail.example>")));
+        assert_eq!(email_read_id("m-1", None), email_read_id("m-1", Some(" ")));
+        assert_ne!(email_read_id("m-1", None), email_read_id("m-2", None));
+    }
 
     #[test]
     fn timers_are_due_on_the_whole_second_after() {

@@ -41,6 +41,8 @@
 //!
 //! - `tickets`: filing, listing and showing tickets;
 //! - `attachments`: a ticket's files, kept by the host's file store;
+//! - `by_email`: replies by email, from the email module's
+//!   `email.received`;
 //! - `changes`: replies, status changes and reassignment;
 //! - `triage`: changing a ticket's priority and category, and a manager's
 //!   escalation;
@@ -63,6 +65,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 mod attachments;
+mod by_email;
 mod changes;
 mod data;
 mod effects;
@@ -132,6 +135,9 @@ impl Plugin for Helpdesk {
         }
         if event.name.starts_with("applicant.") {
             return merges::on_event(ctx, &event);
+        }
+        if event.name == "email.received" {
+            return by_email::on_received(ctx, &event);
         }
         Ok(())
     }

@@ -13,12 +13,15 @@
 //! - [`escalation`]: changing a ticket's priority and category, and a
 //!   manager's escalation.
 //! - [`visibility`]: who sees which tickets and internal notes.
+//! - [`by_email`]: replies by email: the sender's own words, who is never
+//!   answered, and refusals in words.
 //! - [`settings`]: what an administrator configures, with its defaults.
 //!
 //! Input that people type is checked into [`Problems`]: every wrong field
 //! with a message, so a form can show them all at once.
 
 pub mod assignment;
+pub mod by_email;
 pub mod escalation;
 pub mod hours;
 pub mod settings;

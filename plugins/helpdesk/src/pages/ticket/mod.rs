@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::{BASE, local_time, related};
 use crate::attachments;
 use crate::changes::{self, AssignInput, ReplyInput, StatusInput};
-use crate::data::{self, Names, now};
+use crate::data::{self, Names, Via, now};
 use crate::rules::assignment::ASSIGN;
 use crate::rules::sla::{ClockReport, ClockState, evaluate};
 use crate::rules::status::Actor;
@@ -34,6 +34,7 @@ pub fn reply(ctx: &Ctx, request: Request) -> Result<Response> {
     let input = ReplyInput {
         body: form.body,
         internal: flag(&form.internal),
+        ..ReplyInput::default()
     };
     let done = changes::reply_as_caller(ctx, id, input).map(|_| "Reply added.");
     after_form(ctx, id, done)
@@ -170,6 +171,9 @@ fn page(ctx: &Ctx, id: &str, problem: Option<&Error>) -> Result<Response> {
         .map(|reply| {
             let r = &reply.data;
             let mut meta = format!("{} · {}", r.author_name, local_time(r.created_at, &tz));
+            if r.via == Some(Via::Email) {
+                meta.push_str(" · by email");
+            }
             if r.internal {
                 meta.push_str(" · internal note");
             }
