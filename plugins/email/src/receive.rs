@@ -119,6 +119,9 @@ pub fn store(
             "applicant_ids": linking::ids_of(&records, "applicant"),
             "case_ids": linking::ids_of(&records, "case"),
             "ticket_folios": linking::ids_of(&records, "ticket"),
+            // The practice's own addresses, so a subscriber never answers
+            // its own mailbox (a mail loop).
+            "own_addresses": own,
         }),
     )?;
     for (record, reason) in links {

@@ -38,6 +38,9 @@ struct Received {
     /// The first 20 KB of the plain text.
     #[serde(default)]
     text: String,
+    /// The practice's own mailboxes' addresses: never answered.
+    #[serde(default)]
+    own_addresses: Vec<String>,
 }
 
 /// `email.received`: a reply by email added to its ticket, or refused.
@@ -95,7 +98,7 @@ pub fn on_received(ctx: &Ctx, event: &Event) -> Result<()> {
     };
     let (words, ticket, sender) = match taken {
         Ok(taken) => taken,
-        Err(refused) => return refuse(ctx, &from, &folio, refused),
+        Err(refused) => return refuse(ctx, &from, &folio, &email.own_addresses, refused),
     };
     let message_id = email.message_id.filter(|m| !m.trim().is_empty());
     let input = ReplyInput {
@@ -112,16 +115,12 @@ pub fn on_received(ctx: &Ctx, event: &Event) -> Result<()> {
 
 /// Logs the refusal and tells the sender why, in one short email, unless
 /// the address is one of the practice's own mailboxes.
-fn refuse(ctx: &Ctx, from: &str, folio: &str, refused: Refused) -> Result<()> {
+fn refuse(ctx: &Ctx, from: &str, folio: &str, own: &[String], refused: Refused) -> Result<()> {
     ctx.log_info(&format!(
         "an email from {from} was not added to {folio}: {}",
         refused.reason()
     ));
-    let own: Vec<String> = ctx
-        .mailboxes()?
-        .iter()
-        .map(|mailbox| mailbox.address.trim().to_lowercase())
-        .collect();
+    let own: Vec<String> = own.iter().map(|a| a.trim().to_lowercase()).collect();
     if by_email::never_answered(from, &own) {
         return Ok(());
     }

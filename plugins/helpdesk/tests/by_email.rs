@@ -6,7 +6,6 @@
 mod common;
 
 use common::Desk;
-use immcase_sdk::Mailbox;
 use immcase_sdk::testing::LogLevel;
 use serde_json::{Value, json};
 
@@ -24,6 +23,7 @@ fn email(id: &str, from: &str, subject: &str, text: &str) -> Value {
         "applicant_ids": [],
         "case_ids": [],
         "ticket_folios": [],
+        "own_addresses": ["info@practice.example"],
     })
 }
 
@@ -340,18 +340,6 @@ fn a_disabled_account_a_closed_ticket_and_an_empty_reply_are_refused() {
 fn subjects_without_a_folio_robots_and_the_practices_mailboxes_get_nothing() {
     let desk = Desk::new();
     let ticket = desk.file("Printer jammed", "high");
-    desk.host.add_mailbox(
-        Mailbox {
-            id: "mb-info".into(),
-            name: "Info".into(),
-            address: "info@practice.example".into(),
-            shared: true,
-            owner_id: None,
-            fetched_at: None,
-            problem: None,
-        },
-        &[],
-    );
     let (mail, events) = (desk.host.mail().len(), desk.host.events().len());
     for payload in [
         email(

@@ -7,6 +7,7 @@
 mod app_passwords;
 mod audit;
 mod calendar;
+mod email;
 mod files;
 mod harness;
 mod helpdesk;

@@ -217,13 +217,19 @@ async fn a_person_changes_their_password_from_the_profile(backend: Backend) {
         cora.wait_for_text(".flash", "Your password is changed")
             .await;
 
-        // Time zone and signature are saved from the same page.
+        // The time zone is saved from the profile; the signature lives in
+        // My email account, which the profile points to.
         cora.select_by_value("#time_zone", "America/Vancouver")
-            .await;
-        cora.fill("#email_signature", "Cora\nLicensed consultant")
             .await;
         cora.submit_button("Save profile").await;
         cora.wait_for_text(".flash", "Your profile is saved").await;
+        cora.click("main a[href='/settings/email-account']").await;
+        cora.wait_for_text("main h1", "My email account").await;
+        cora.fill("#email_signature", "Cora\nLicensed consultant")
+            .await;
+        cora.submit_button("Save signature").await;
+        cora.wait_for_text(".flash", "Your signature is saved")
+            .await;
 
         // Sign out from the drawer; the old password no longer works.
         cora.click(".profile-drawer summary").await;

@@ -5,7 +5,8 @@
 //! shown cleaned; a message written on the compose page about a case goes
 //! out from the person's mailbox with their signature and the case's file
 //! attached byte for byte; a template's unknown token is refused naming
-//! it; and a colleague never sees another person's mailbox.
+//! it, and one without a value blocks sending, naming it; and a colleague
+//! never sees another person's mailbox.
 
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
@@ -252,6 +253,42 @@ async fn mail_is_linked_shown_safely_and_answered_with_signature_and_file(backen
         "{}",
         refused.text
     );
+
+    // A template whose token has no value here (no case) blocks sending,
+    // naming the token, and keeps what was typed.
+    let template = admin
+        .post(
+            "/api/v1/m/email/templates",
+            json!({ "name": "Case news", "body": "About {{case.folio}}." }),
+        )
+        .await
+        .expect_status(201)
+        .body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let blank = admin.get("/m/email/compose").await.expect_status(200);
+    let unresolved = admin
+        .post_form(
+            "/m/email/messages",
+            &[
+                ("_csrf", &blank.form_token()),
+                ("action", "send"),
+                ("from", &mailbox),
+                ("to", "someone@example.com"),
+                ("subject", "Kept subject"),
+                ("body", "Kept text"),
+                ("template", &template),
+            ],
+        )
+        .await;
+    assert_eq!(unresolved.status.as_u16(), 422, "{}", unresolved.text);
+    assert!(
+        unresolved.text.contains("case.folio"),
+        "{}",
+        unresolved.text
+    );
+    assert!(unresolved.text.contains("Kept subject") && unresolved.text.contains("Kept text"));
 
     // Written on the compose page about the case: the signature is there,
     // and the case's file goes out byte for byte.
