@@ -6,7 +6,9 @@
 //! out from the person's mailbox with their signature and the case's file
 //! attached byte for byte; a template's unknown token is refused naming
 //! it, and one without a value blocks sending, naming it; and a colleague
-//! never sees another person's mailbox.
+//! never sees another person's mailbox. A reply by email whose subject
+//! carries `[TKT001]` becomes a reply on the ticket from its sender; a
+//! stranger's is refused with a polite email.
 
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
@@ -16,7 +18,10 @@ use immcase_tests::{Api, Backend, ImapServer, TestServer, eventually, on_both_da
 use mail_parser::MimeHeaders;
 use serde_json::{Value, json};
 
-on_both_databases!(mail_is_linked_shown_safely_and_answered_with_signature_and_file);
+on_both_databases!(
+    mail_is_linked_shown_safely_and_answered_with_signature_and_file,
+    a_reply_by_email_lands_on_its_ticket_and_a_stranger_is_told_politely,
+);
 
 const IMAP_PASSWORD: &str = "adm1n-imap-pa55";
 
@@ -346,4 +351,105 @@ async fn mail_is_linked_shown_safely_and_answered_with_signature_and_file(backen
     .await
     .expect_status(404);
     assert!(threads(&kim, &format!("?case={case_id}")).await.is_empty());
+}
+
+async fn a_reply_by_email_lands_on_its_ticket_and_a_stranger_is_told_politely(backend: Backend) {
+    use immcase_tests::helpdesk;
+    let Some(imap) = ImapServer::start().await else {
+        return;
+    };
+    imap.add_user("desk", IMAP_PASSWORD);
+    let mut ca = tempfile::NamedTempFile::new().unwrap();
+    ca.write_all(imap.ca_pem()).unwrap();
+    let ca_path = ca.path().to_path_buf();
+    let server = TestServer::start_with(backend, move |c| c.mail_ca_file = Some(ca_path)).await;
+    let admin = server.admin().await;
+    admin.set_module("email", true).await;
+    let desk = helpdesk::desk(&server, &admin, "technical_support").await;
+    let ticket = helpdesk::file(
+        &desk.requester,
+        "Printer jammed",
+        "technical_support",
+        "high",
+    )
+    .await;
+    let folio = ticket["folio"].as_str().unwrap().to_string();
+    // The mail is waiting when the mailbox is connected (fetched at once).
+    let reply = format!(
+        "It works again, thank you.\r\n\r\nOn Mon, Agent wrote:\r\n> Please restart it.\r\n"
+    );
+    imap.deliver(
+        "desk",
+        &message(
+            "Req <req@example.com>",
+            &format!("Re: [{folio}] Printer jammed"),
+            "r1",
+            "",
+            &plain(&reply),
+        ),
+    );
+    imap.deliver(
+        "desk",
+        &message(
+            "Stranger <stranger@example.com>",
+            &format!("Re: [{folio}] Printer jammed"),
+            "r2",
+            "",
+            &plain("Me too!"),
+        ),
+    );
+    admin
+        .post(
+            "/api/v1/mailboxes",
+            json!({ "name": "Helpdesk", "address": "desk@diaz.example", "imap_host": "127.0.0.1",
+                    "imap_port": imap.port(), "imap_username": "desk", "imap_password": IMAP_PASSWORD,
+                    "readers": [] }),
+        )
+        .await
+        .expect_status(201);
+    let seen = eventually("the reply by email on the ticket", || async {
+        let t = helpdesk::ticket(&desk.agent, &ticket["id"]).await;
+        let replies = t["replies"].as_array().unwrap().clone();
+        replies
+            .iter()
+            .find(|r| {
+                r["body"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains("It works again")
+            })
+            .cloned()
+    })
+    .await;
+    assert!(
+        !seen["body"].as_str().unwrap().contains("Please restart it"),
+        "quote left out: {seen}"
+    );
+    assert_eq!(seen["via"], "email", "{seen}");
+    let polite = server
+        .smtp
+        .wait_for(
+            "stranger@example.com",
+            &format!("Your message was not added to {folio}"),
+        )
+        .await;
+    assert!(
+        polite.text().contains("could not add your message"),
+        "{}",
+        polite.text()
+    );
+    assert!(
+        !polite.text().contains("Printer jammed"),
+        "nothing of the ticket: {}",
+        polite.text()
+    );
+    let t = helpdesk::ticket(&desk.agent, &ticket["id"]).await;
+    assert!(
+        t["replies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| !r["body"].as_str().unwrap_or_default().contains("Me too")),
+        "{t}"
+    );
 }
