@@ -5,6 +5,13 @@ use axum::http::{HeaderMap, header};
 
 use crate::error::{AppError, FieldErrors, Result};
 
+/// An email address alone (`ana@example.com`), as the mail library reads
+/// it, which lists of them can hold joined by commas.
+pub fn is_plain_address(text: &str) -> bool {
+    text.parse::<lettre::Address>().is_ok()
+        && !text.contains(|c: char| c.is_whitespace() || matches!(c, ',' | '"' | '<' | '>' | ';'))
+}
+
 /// Rows per page: 50 unless asked, 1 to 200.
 pub fn page_limit(asked: Option<i64>) -> Result<i64> {
     match asked {

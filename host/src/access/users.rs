@@ -277,7 +277,7 @@ pub(crate) async fn check_roles(
     Ok(roles)
 }
 
-pub const DEFAULT_TIME_ZONE: &str = "America/Toronto";
+pub use crate::practices::DEFAULT_TIME_ZONE;
 
 /// Up to `limit` accounts of the practice after the id `after`, by id.
 pub async fn page(

@@ -149,7 +149,7 @@ pub(super) async fn attempt(
     if let Some(limit) = stored.shown.daily_quota
         && row.try_get::<Option<String>, _>("quota_day")?.is_none()
     {
-        let zone = time_zone(pool, practice_id).await?;
+        let zone = crate::practices::time_zone(pool, practice_id).await?;
         let (day, next_day) = quota::day_of(clock.now_ms(), &zone);
         if !quota::take(pool, practice_id, &day, limit).await? {
             let reason = format!(
@@ -317,15 +317,6 @@ async fn defer(pool: &AnyPool, id: i64, until: i64, reason: &str) -> Result<()> 
     .execute(pool)
     .await?;
     Ok(())
-}
-
-async fn time_zone(pool: &AnyPool, practice_id: &str) -> Result<String> {
-    let practice = crate::practices::find_by_id(pool, practice_id)
-        .await?
-        .ok_or(crate::error::AppError::NotFound("practice"))?;
-    Ok(crate::practices::settings::find(pool, &practice)
-        .await?
-        .time_zone)
 }
 
 /// A new `<id@domain>`, the domain being the sender's.

@@ -89,12 +89,7 @@ impl OutgoingMessage<'_> {
     }
 }
 
-/// An address alone (`ana@example.com`), which lists of them can hold
-/// joined by commas.
-pub fn is_plain_address(text: &str) -> bool {
-    text.parse::<lettre::Address>().is_ok()
-        && !text.contains(|c: char| c.is_whitespace() || matches!(c, ',' | '"' | '<' | '>' | ';'))
-}
+pub use crate::input::is_plain_address;
 
 /// Queues `message`, checked by [`OutgoingMessage::check`], with its
 /// attachments, inside the caller's transaction; the outbox row's id.

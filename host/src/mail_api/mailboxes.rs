@@ -66,37 +66,42 @@ pub async fn save_own(
     caller: &Caller,
     change: &MailboxChange,
 ) -> Result<MailboxView> {
+    let existing = store::own(state.db.pool(), &caller.practice, &caller.user_id).await?;
+    save(
+        state,
+        caller,
+        Some(&caller.user_id),
+        existing.as_ref(),
+        change,
+    )
+    .await
+}
+
+/// Creates (`existing` none) or changes a mailbox, `owner`'s own or shared,
+/// audited, and has it fetched at once.
+async fn save(
+    state: &AppState,
+    caller: &Caller,
+    owner: Option<&str>,
+    existing: Option<&Mailbox>,
+    change: &MailboxChange,
+) -> Result<MailboxView> {
     let keys = state.mail.keys();
     let now = state.now_ms();
-    let existing = store::own(state.db.pool(), &caller.practice, &caller.user_id).await?;
     let mut tx = state.db.begin().await?;
-    let id = match &existing {
+    let id = match existing {
         Some(m) => {
             store::update(&mut tx, keys, &caller.practice, m, change, now).await?;
             m.id.clone()
         }
-        None => {
-            store::create(
-                &mut tx,
-                keys,
-                &caller.practice,
-                Some(&caller.user_id),
-                change,
-                now,
-            )
-            .await?
-        }
+        None => store::create(&mut tx, keys, &caller.practice, owner, change, now).await?,
     };
+    let details = json!({ "own": owner.is_some(), "name": change.name });
     audit::record(
         &mut *tx,
         &caller.practice,
         now,
-        Entry::by(
-            caller,
-            "mailbox.saved",
-            format!("mailbox:{id}"),
-            json!({ "own": true }),
-        ),
+        Entry::by(caller, "mailbox.saved", format!("mailbox:{id}"), details),
     )
     .await?;
     tx.commit().await?;
@@ -193,34 +198,7 @@ pub async fn save_shared(
     change: &MailboxChange,
 ) -> Result<MailboxView> {
     caller.require(MANAGE)?;
-    let keys = state.mail.keys();
-    let now = state.now_ms();
-    let mut tx = state.db.begin().await?;
-    let id = match existing {
-        Some(m) => {
-            store::update(&mut tx, keys, &caller.practice, m, change, now).await?;
-            m.id.clone()
-        }
-        None => store::create(&mut tx, keys, &caller.practice, None, change, now).await?,
-    };
-    audit::record(
-        &mut *tx,
-        &caller.practice,
-        now,
-        Entry::by(
-            caller,
-            "mailbox.saved",
-            format!("mailbox:{id}"),
-            json!({ "own": false, "name": change.name }),
-        ),
-    )
-    .await?;
-    tx.commit().await?;
-    state.mailbox_wake.notify_one();
-    let saved = store::get(state.db.pool(), &caller.practice, &id)
-        .await?
-        .ok_or(AppError::NotFound("mailbox"))?;
-    view(state, &caller.practice, &saved).await
+    save(state, caller, None, existing, change).await
 }
 
 /// Adds a shared mailbox (info@, complaints@) with the people who read it.

@@ -178,7 +178,7 @@ pub fn check(change: &MailboxChange) -> Result<()> {
     if name.is_empty() || name.chars().count() > 100 || name.contains(char::is_control) {
         errors.insert("name".into(), "1 to 100 characters, on one line".into());
     }
-    if !crate::mail::is_plain_address(change.address.trim()) {
+    if !crate::input::is_plain_address(change.address.trim()) {
         errors.insert(
             "address".into(),
             "an address such as info@example.com".into(),

@@ -72,6 +72,25 @@ pub fn validate_slug(slug: &str) -> Result<()> {
     }
 }
 
+/// A practice's and a new person's time zone until they choose one.
+pub const DEFAULT_TIME_ZONE: &str = "America/Toronto";
+
+/// The practice's time zone (Settings → Practice), its default when never
+/// saved.
+pub async fn time_zone<'e, E>(db: E, practice_id: &str) -> Result<String>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let zone: Option<Option<String>> =
+        sqlx::query_scalar("SELECT time_zone FROM practice_settings WHERE practice_id = $1")
+            .bind(practice_id)
+            .fetch_optional(db)
+            .await?;
+    Ok(zone
+        .flatten()
+        .unwrap_or_else(|| DEFAULT_TIME_ZONE.to_string()))
+}
+
 pub async fn find_by_slug<'e, E>(db: E, slug: &str) -> Result<Option<Practice>>
 where
     E: Executor<'e, Database = Any>,

@@ -43,6 +43,7 @@ mod pages;
 pub mod receive;
 pub mod rules;
 mod search;
+mod seen;
 mod threads;
 
 pub struct Email;

@@ -8,7 +8,7 @@ use super::{message_json, thread_json};
 use crate::access::Reader;
 use crate::data::{self, StoredMessage, Thread};
 use crate::linking;
-use crate::pages::inbox;
+use crate::seen;
 
 /// The most threads a list answers.
 pub const LIST_LIMIT: usize = 100;
@@ -48,10 +48,10 @@ pub fn list(ctx: &Ctx, request: Request) -> Result<Response> {
         all.truncate(LIST_LIMIT);
         all
     };
-    let seen = inbox::seen_of(ctx, &person, &threads)?;
+    let seen = seen::seen_of(ctx, &person, &threads)?;
     let items: Vec<_> = threads
         .iter()
-        .map(|doc| thread_json(doc, inbox::is_unread(doc, &seen)))
+        .map(|doc| thread_json(doc, seen::is_unread(doc, &seen)))
         .collect();
     Ok(Response::json(
         &json!({ "items": items, "next_cursor": null }),
@@ -125,7 +125,7 @@ pub fn show(ctx: &Ctx, request: Request) -> Result<Response> {
         let links = linking::of_message(ctx, &doc.id)?;
         messages.push(message_json(&doc, &links));
     }
-    inbox::mark_seen(ctx, reader.person()?, &thread.data.mailbox_id, &thread.id)?;
+    seen::mark_seen(ctx, reader.person()?, &thread.data.mailbox_id, &thread.id)?;
     let mut answer = thread_json(&thread, false);
     answer["messages"] = messages.into();
     Ok(Response::json(&answer))

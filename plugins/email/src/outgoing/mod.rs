@@ -207,7 +207,7 @@ pub fn send(
     threads::refresh_records(ctx, &doc.data.thread_id)?;
     let readers = crate::search::readers(out.mailbox.as_ref(), Some(author_id));
     crate::search::index(ctx, &doc, readers)?;
-    crate::pages::inbox::mark_seen(ctx, author_id, &doc.data.mailbox_id, &doc.data.thread_id)?;
+    crate::seen::mark_seen(ctx, author_id, &doc.data.mailbox_id, &doc.data.thread_id)?;
     Ok(doc)
 }
 

@@ -17,10 +17,10 @@ use crate::data::{State, StoredMessage};
 use crate::keep;
 use crate::linking;
 use crate::outgoing::prepare::when;
-use crate::pages::inbox::mark_seen;
 use crate::rules::html::sanitise;
 use crate::rules::link::{FolioKind, folios};
 use crate::rules::parse;
+use crate::seen::mark_seen;
 
 /// `GET /threads/{id}` (`?images=MESSAGE` shows that message's remote
 /// images).
