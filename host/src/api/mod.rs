@@ -73,6 +73,22 @@ pub async fn client_addr(State(state): State<AppState>, mut req: Request, next: 
 /// Reads a request body of at most `limit` bytes. A longer one is refused
 /// with 413 after the rest has been read and dropped (up to 64 MiB), so the
 /// client, still sending, gets the answer instead of a reset connection.
+/// Reads and drops at most `at_most` bytes of a refused request's body, so
+/// the client's connection stays usable for its next request (a client
+/// that first sends without credentials, then again with them, reuses
+/// it); a larger body is left unread and the connection closes.
+pub async fn drain(body: axum::body::Body, at_most: usize) {
+    use futures_util::StreamExt;
+    let mut stream = body.into_data_stream();
+    let mut seen = 0usize;
+    while let Some(Ok(chunk)) = stream.next().await {
+        seen += chunk.len();
+        if seen > at_most {
+            break;
+        }
+    }
+}
+
 pub async fn read_limited(body: axum::body::Body, limit: usize) -> Result<axum::body::Bytes> {
     use futures_util::StreamExt;
     const DRAIN_AT_MOST: usize = 64 * 1024 * 1024;

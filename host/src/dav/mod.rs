@@ -88,8 +88,15 @@ async fn serve(
     let caller =
         match app_passwords::caller_of_basic(&state, &practice, req.headers(), &client).await {
             Ok(caller) => caller,
-            Err(AppError::Unauthenticated) => return challenge(),
-            Err(refused) => return refused.into_response(),
+            Err(refused) => {
+                // Calendar clients send a first request without credentials
+                // and the same again with them, on the same connection.
+                crate::api::drain(req.into_body(), REFUSED_BODY_DRAINED).await;
+                return match refused {
+                    AppError::Unauthenticated => challenge(),
+                    refused => refused.into_response(),
+                };
+            }
         };
     // A module's mount (`/dav/calendars/...`) never falls into the tree.
     if let Some(name) = mounts::mount_of(req.uri().path()).filter(|n| mounts::declared(&state, n)) {
@@ -104,6 +111,10 @@ async fn serve(
         .await
         .map(Body::new)
 }
+
+/// The most of a refused request's body read (and dropped) to keep its
+/// connection open.
+const REFUSED_BODY_DRAINED: usize = 1024 * 1024;
 
 /// 401 asking for the email and an app password.
 fn challenge() -> Response {
