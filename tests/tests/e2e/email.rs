@@ -375,9 +375,8 @@ async fn a_reply_by_email_lands_on_its_ticket_and_a_stranger_is_told_politely(ba
     .await;
     let folio = ticket["folio"].as_str().unwrap().to_string();
     // The mail is waiting when the mailbox is connected (fetched at once).
-    let reply = format!(
-        "It works again, thank you.\r\n\r\nOn Mon, Agent wrote:\r\n> Please restart it.\r\n"
-    );
+    let reply =
+        "It works again, thank you.\r\n\r\nOn Mon, Agent wrote:\r\n> Please restart it.\r\n";
     imap.deliver(
         "desk",
         &message(
@@ -385,7 +384,7 @@ async fn a_reply_by_email_lands_on_its_ticket_and_a_stranger_is_told_politely(ba
             &format!("Re: [{folio}] Printer jammed"),
             "r1",
             "",
-            &plain(&reply),
+            &plain(reply),
         ),
     );
     imap.deliver(
