@@ -32,6 +32,8 @@ pub(super) struct AccountTemplate {
     pub check: Option<ConnectionCheck>,
     pub token: Option<String>,
     pub pipe_url: String,
+    /// Where the mailbox's actions post.
+    pub actions: &'static str,
     pub signature: String,
     pub signature_version: i64,
     pub signature_form: FormState,
@@ -56,6 +58,7 @@ pub(super) async fn template(state: &AppState, caller: &Caller) -> Result<Accoun
             .as_ref()
             .map(|m| format!("/api/v1/mailboxes/{}/messages", m.id))
             .unwrap_or_default(),
+        actions: PAGE,
         signature: me.user.email_signature.clone(),
         signature_version: me.user.version,
         signature_form: FormState::new(&caller.form_token),
@@ -148,4 +151,71 @@ pub(super) async fn save_signature(
     page.signature = values.email_signature;
     page.signature_form = FormState::failed(&caller.form_token, &error);
     framed(&page, error.status_code())
+}
+
+/// One's own mailbox, for its actions.
+async fn own_mailbox(
+    state: &AppState,
+    caller: &Caller,
+) -> Result<crate::mailboxes::store::Mailbox> {
+    crate::mailboxes::store::own(state.db.pool(), &caller.practice, &caller.user_id)
+        .await?
+        .ok_or(AppError::NotFound("mailbox"))
+}
+
+/// Signs in to one's mailbox now and shows what the server answered.
+#[utoipa::path(post, path = "/settings/email-account/check", tag = "pages",
+    request_body(content = super::mailboxes::ActionForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, description = "The page with the outcome", content_type = "text/html"),
+        (status = 404, description = "No mailbox connected", content_type = "text/html")))]
+pub(super) async fn check(
+    State(state): State<AppState>,
+    caller: Caller,
+    Form(_form): Form<super::mailboxes::ActionForm>,
+) -> Result<Response> {
+    let m = own_mailbox(&state, &caller).await?;
+    super::mailboxes::check_of(&state, &caller, &m).await
+}
+
+/// Fetches one's new mail now.
+#[utoipa::path(post, path = "/settings/email-account/fetch", tag = "pages",
+    request_body(content = super::mailboxes::ActionForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 303, description = "Back to the page, with a message"),
+        (status = 404, description = "No mailbox connected", content_type = "text/html")))]
+pub(super) async fn fetch(
+    State(state): State<AppState>,
+    caller: Caller,
+    Form(_form): Form<super::mailboxes::ActionForm>,
+) -> Result<Response> {
+    let m = own_mailbox(&state, &caller).await?;
+    super::mailboxes::fetch_of(&state, &caller, &m).await
+}
+
+/// A new pipe token for one's mailbox (shown once), or none.
+#[utoipa::path(post, path = "/settings/email-account/pipe", tag = "pages",
+    request_body(content = super::mailboxes::ActionForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, description = "The page with the new token, shown once", content_type = "text/html"),
+        (status = 303, description = "Stopped: back to the page"),
+        (status = 404, description = "No mailbox connected", content_type = "text/html")))]
+pub(super) async fn pipe(
+    State(state): State<AppState>,
+    caller: Caller,
+    Form(form): Form<super::mailboxes::ActionForm>,
+) -> Result<Response> {
+    let m = own_mailbox(&state, &caller).await?;
+    super::mailboxes::pipe_of(&state, &caller, &m, &form).await
+}
+
+/// Disconnects one's mailbox.
+#[utoipa::path(post, path = "/settings/email-account/remove", tag = "pages",
+    request_body(content = super::mailboxes::ActionForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 303, description = "Disconnected: back to the page, with a message"),
+        (status = 404, description = "No mailbox connected", content_type = "text/html")))]
+pub(super) async fn remove(
+    State(state): State<AppState>,
+    caller: Caller,
+    Form(_form): Form<super::mailboxes::ActionForm>,
+) -> Result<Response> {
+    let m = own_mailbox(&state, &caller).await?;
+    super::mailboxes::remove_of(&state, &caller, &m).await
 }

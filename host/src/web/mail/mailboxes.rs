@@ -56,6 +56,8 @@ struct EditTemplate {
     check: Option<ConnectionCheck>,
     token: Option<String>,
     pipe_url: String,
+    /// Where the mailbox's actions post: `/settings/mailboxes/{id}`.
+    actions: String,
 }
 
 async fn people_boxes(
@@ -109,6 +111,7 @@ async fn edit_template(state: &AppState, caller: &Caller, m: &MailboxView) -> Re
         check: None,
         token: None,
         pipe_url: format!("/api/v1/mailboxes/{}/messages", m.id),
+        actions: format!("{LIST}/{}", m.id),
     })
 }
 
@@ -252,7 +255,7 @@ fn page_of(m: &Mailbox) -> String {
 #[derive(Clone, Debug, Default, Deserialize, ToSchema)]
 pub struct ActionForm {
     /// For the pipe: `1` for a new token, `0` to stop.
-    enabled: Option<String>,
+    pub(super) enabled: Option<String>,
     #[serde(rename = "_csrf")]
     #[allow(dead_code)]
     csrf: Option<String>,
@@ -271,8 +274,12 @@ pub(super) async fn check(
     Form(_form): Form<ActionForm>,
 ) -> Result<Response> {
     let m = api::managed(&state, &caller, &id).await?;
-    let outcome = api::check(&state, &m).await;
-    back_to(&state, &caller, &m, Some(outcome), None).await
+    check_of(&state, &caller, &m).await
+}
+
+pub(super) async fn check_of(state: &AppState, caller: &Caller, m: &Mailbox) -> Result<Response> {
+    let outcome = api::check(state, m).await;
+    back_to(state, caller, m, Some(outcome), None).await
 }
 
 /// Fetches the mailbox's new mail now.
@@ -288,15 +295,7 @@ pub(super) async fn fetch(
     Form(_form): Form<ActionForm>,
 ) -> Result<Response> {
     let m = api::managed(&state, &caller, &id).await?;
-    crate::mailboxes::fetch::request(
-        &state.db,
-        &state.mailbox_wake,
-        &caller.practice,
-        &m.id,
-        state.now_ms(),
-    )
-    .await?;
-    Ok(saved(&page_of(&m), "Fetching new mail now."))
+    fetch_of(&state, &caller, &m).await
 }
 
 /// Makes a new pipe token (shown once) or stops taking posted mail.
@@ -313,16 +312,7 @@ pub(super) async fn pipe(
     Form(form): Form<ActionForm>,
 ) -> Result<Response> {
     let m = api::managed(&state, &caller, &id).await?;
-    let on = form.enabled.as_deref() == Some("1");
-    let made = api::pipe_switch(&state, &caller, &m, on).await?;
-    if !on {
-        return Ok(saved(
-            &page_of(&m),
-            "Posted mail is no longer taken: the token is void.",
-        ));
-    }
-    let m = api::managed(&state, &caller, &id).await?;
-    back_to(&state, &caller, &m, None, made.token).await
+    pipe_of(&state, &caller, &m, &form).await
 }
 
 /// Disconnects the mailbox.
@@ -338,7 +328,36 @@ pub(super) async fn remove(
     Form(_form): Form<ActionForm>,
 ) -> Result<Response> {
     let m = api::managed(&state, &caller, &id).await?;
-    api::remove(&state, &caller, &m).await?;
+    remove_of(&state, &caller, &m).await
+}
+
+pub(super) async fn fetch_of(state: &AppState, caller: &Caller, m: &Mailbox) -> Result<Response> {
+    let now = state.now_ms();
+    crate::mailboxes::fetch::request(&state.db, &state.mailbox_wake, &caller.practice, &m.id, now)
+        .await?;
+    Ok(saved(&page_of(m), "Fetching new mail now."))
+}
+
+pub(super) async fn pipe_of(
+    state: &AppState,
+    caller: &Caller,
+    m: &Mailbox,
+    form: &ActionForm,
+) -> Result<Response> {
+    let on = form.enabled.as_deref() == Some("1");
+    let made = api::pipe_switch(state, caller, m, on).await?;
+    if !on {
+        return Ok(saved(
+            &page_of(m),
+            "Posted mail is no longer taken: the token is void.",
+        ));
+    }
+    let m = api::managed(state, caller, &m.id).await?;
+    back_to(state, caller, &m, None, made.token).await
+}
+
+pub(super) async fn remove_of(state: &AppState, caller: &Caller, m: &Mailbox) -> Result<Response> {
+    api::remove(state, caller, m).await?;
     let to = if m.owner_id.is_some() {
         account::PAGE
     } else {
