@@ -73,7 +73,7 @@ pub async fn run(server: &TestServer, state: &AppState, count: usize) {
     );
     println!(
         "  stored by the module:             {:>7.2} s  {module_rate:>8.0} messages/s  \
-         ({stored} of {count}; every background job done after {:.2} s)",
+         ({stored} of {count}; every job due done after {:.2} s)",
         took.as_secs_f64(),
         settled.as_secs_f64()
     );
@@ -180,7 +180,7 @@ async fn settle(server: &TestServer, pool: &AnyPool) {
     let due = "SELECT (SELECT COUNT(*) FROM event_deliveries WHERE status IN ('pending', 'running') \
                AND next_attempt_at <= $1) + (SELECT COUNT(*) FROM module_timers \
                WHERE status IN ('pending', 'running') AND next_attempt_at <= $1)";
-    let mut progress = Progress::new("background jobs due:", 0);
+    let mut progress = Progress::new("background jobs still due:", 0);
     loop {
         let left: i64 = sqlx::query_scalar(due)
             .bind(now)

@@ -138,7 +138,7 @@ fn alternative(n: usize, text: &str) -> String {
 
 fn with_attachment(n: usize, text: &str, dice: &mut Dice) -> String {
     let mut pdf = b"%PDF-1.4\n".to_vec();
-    pdf.extend((0..3_000).map(|_| (dice.next() & 0xff) as u8));
+    pdf.extend((0..3_000).map(|_| (dice.roll() & 0xff) as u8));
     let encoded = base64::engine::general_purpose::STANDARD.encode(&pdf);
     let lines: Vec<&str> = encoded
         .as_bytes()

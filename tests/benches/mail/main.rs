@@ -63,7 +63,7 @@ fn wanted(name: &str, default: usize) -> usize {
 pub struct Dice(u64);
 
 impl Dice {
-    pub fn next(&mut self) -> u64 {
+    pub fn roll(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
@@ -72,7 +72,7 @@ impl Dice {
 
     /// A number below `n` (which is not zero).
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
+        (self.roll() % n as u64) as usize
     }
 }
 
@@ -87,8 +87,9 @@ pub fn per_second(count: usize, took: Duration) -> f64 {
     count as f64 / took.as_secs_f64()
 }
 
-/// A wait for `target` things, told on the terminal every five seconds,
-/// that gives up after [`PATIENCE`] without progress.
+/// A wait for `target` things (or for a count to fall to nothing, with a
+/// target of 0), told on the terminal every five seconds, that gives up
+/// after [`PATIENCE`] without progress.
 pub struct Progress {
     what: &'static str,
     target: usize,
@@ -113,15 +114,18 @@ impl Progress {
         if done != self.last {
             (self.last, self.moved) = (done, Instant::now());
         }
+        let of = match self.target {
+            0 => String::new(),
+            target => format!(" of {target}"),
+        };
         if self.told.elapsed() >= Duration::from_secs(5) {
-            eprintln!("  … {} {done} of {}", self.what, self.target);
+            eprintln!("  … {} {done}{of}", self.what);
             self.told = Instant::now();
         }
         if self.moved.elapsed() >= PATIENCE {
             eprintln!(
-                "  gave up: {} stayed at {done} of {} for {} s",
+                "  gave up: {} stayed at {done}{of} for {} s",
                 self.what,
-                self.target,
                 PATIENCE.as_secs()
             );
             return false;
