@@ -168,6 +168,15 @@ impl SmtpServer {
         self.inbox.lock().map(|m| m.clone()).unwrap_or_default()
     }
 
+    /// The messages that arrived after the first `skip`, in order of
+    /// arrival: for watching many arrive without copying them all each time.
+    pub fn received_after(&self, skip: usize) -> Vec<ReceivedMail> {
+        self.inbox
+            .lock()
+            .map(|m| m.get(skip..).map(<[_]>::to_vec).unwrap_or_default())
+            .unwrap_or_default()
+    }
+
     /// Waits (up to 20 s) for a message to `to` whose subject contains
     /// `subject`, and returns the newest such.
     pub async fn wait_for(&self, to: &str, subject: &str) -> ReceivedMail {
