@@ -151,6 +151,14 @@ pub struct Runtime<T: 'static> {
 }
 
 impl<T: 'static> Runtime<T> {
+    /// The loaded modules subscribed to events named `name`, by id.
+    pub fn subscribers<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.modules
+            .values()
+            .filter(move |m| m.manifest.subscribes_to(name))
+            .map(|m| m.manifest.id.as_str())
+    }
+
     /// Loads every source with `linker` (where the host has put WASI and its
     /// implementation of the imports), caching machine code in `cache_dir`.
     pub fn load(

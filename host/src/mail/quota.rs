@@ -49,17 +49,6 @@ pub async fn take(pool: &AnyPool, practice_id: &str, day: &str, quota: i64) -> R
     Ok(counted == 1)
 }
 
-/// How many messages `day` has counted.
-pub async fn used(pool: &AnyPool, practice_id: &str, day: &str) -> Result<i64> {
-    let sent: Option<i64> =
-        sqlx::query_scalar("SELECT sent FROM mail_quota_days WHERE practice_id = $1 AND day = $2")
-            .bind(practice_id)
-            .bind(day)
-            .fetch_optional(pool)
-            .await?;
-    Ok(sent.unwrap_or(0))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

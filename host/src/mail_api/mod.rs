@@ -29,12 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub fn subscribers_of(state: &AppState) -> crate::events::Subscribers {
     let modules = state.modules.clone();
     std::sync::Arc::new(move |name: &str| -> Vec<String> {
-        modules
-            .modules
-            .values()
-            .filter(|m| m.manifest.subscribes_to(name))
-            .map(|m| m.manifest.id.clone())
-            .collect()
+        modules.subscribers(name).map(str::to_owned).collect()
     })
 }
 

@@ -92,11 +92,7 @@ impl AppState {
 
     /// The installed modules subscribed to events named `name`.
     pub fn subscribers<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.modules
-            .modules
-            .values()
-            .filter(move |m| m.manifest.subscribes_to(name))
-            .map(|m| m.manifest.id.as_str())
+        self.modules.subscribers(name)
     }
 
     /// The practice with this slug, from the practices seen so far or the
