@@ -62,6 +62,10 @@ pub struct OutboxFilter<'a> {
     pub status: Option<&'a str>,
 }
 
+/// What a message of the outbox is read with.
+const COLUMNS: &str = "id, message_id, to_addr, cc_addrs, reply_to, subject, status, deferred_reason, \
+    next_attempt_at, attempts, last_error, sent_by, origin, created_at, sent_at";
+
 /// The states a message can be in.
 pub const STATES: &[&str] = &[
     "pending",
@@ -81,12 +85,11 @@ pub async fn list(
     before: i64,
     limit: i64,
 ) -> Result<Vec<OutboxMessage>> {
-    let rows = sqlx::query(
-        "SELECT id, message_id, to_addr, cc_addrs, reply_to, subject, status, deferred_reason, \
-         next_attempt_at, attempts, last_error, sent_by, origin, created_at, sent_at FROM mail_outbox \
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM mail_outbox \
          WHERE practice_id = $1 AND id < $2 AND ($3 = 0 OR sent_by = $4) AND ($5 = 0 OR status = $6) \
-         ORDER BY id DESC LIMIT $7",
-    )
+         ORDER BY id DESC LIMIT $7"
+    )))
     .bind(practice.id())
     .bind(before)
     .bind(i64::from(filter.sender.is_some()))
@@ -105,11 +108,9 @@ pub async fn list(
 
 /// One message of the practice.
 pub async fn get(db: &AnyPool, practice: &Practice, id: i64) -> Result<OutboxMessage> {
-    let row = sqlx::query(
-        "SELECT id, message_id, to_addr, cc_addrs, reply_to, subject, status, deferred_reason, \
-         next_attempt_at, attempts, last_error, sent_by, origin, created_at, sent_at FROM mail_outbox \
-         WHERE practice_id = $1 AND id = $2",
-    )
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM mail_outbox WHERE practice_id = $1 AND id = $2"
+    )))
     .bind(practice.id())
     .bind(id)
     .fetch_optional(db)

@@ -333,9 +333,14 @@ async fn fetch_now(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
-    let readable =
-        store::readable(state.db.pool(), &caller.practice, Some(&caller.user_id)).await?;
-    if !readable.iter().any(|m| m.id == id) {
+    let read = store::readable_one(
+        state.db.pool(),
+        &caller.practice,
+        Some(&caller.user_id),
+        &id,
+    )
+    .await?;
+    if read.is_none() {
         return Err(AppError::NotFound("mailbox"));
     }
     fetch::request(

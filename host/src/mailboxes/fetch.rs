@@ -193,11 +193,7 @@ async fn fetch_one(
     }
     // The state past the last message (and any skipped): moved with the
     // messages above, and here for a fetch that took none.
-    sqlx::query("UPDATE mailboxes SET uid_validity = $2, last_uid = $3 WHERE id = $1")
-        .bind(&mailbox.id)
-        .bind(i64::from(fetch.uid_validity))
-        .bind(i64::from(fetch.last_uid))
-        .execute(db.pool())
+    move_past(db.pool(), &mailbox.id, fetch.uid_validity, fetch.last_uid)
         .await
         .map_err(|e| e.to_string())?;
     Ok(fetch.more)
@@ -271,12 +267,7 @@ pub async fn take(
         return Ok(None);
     }
     if let Some(uid) = uid {
-        sqlx::query("UPDATE mailboxes SET uid_validity = $2, last_uid = $3 WHERE id = $1")
-            .bind(&mailbox.id)
-            .bind(i64::from(uid_validity))
-            .bind(i64::from(uid))
-            .execute(&mut *tx)
-            .await?;
+        move_past(&mut *tx, &mailbox.id, uid_validity, uid).await?;
     }
     let payload = serde_json::json!({
         "mailbox_id": mailbox.id,
@@ -302,13 +293,22 @@ pub async fn take(
 /// Moves the folder's state past `uid` (a message taken before).
 async fn advance(db: &Db, mailbox: &Mailbox, uid_validity: u32, uid: Option<u32>) -> Result<()> {
     if let Some(uid) = uid {
-        sqlx::query("UPDATE mailboxes SET uid_validity = $2, last_uid = $3 WHERE id = $1")
-            .bind(&mailbox.id)
-            .bind(i64::from(uid_validity))
-            .bind(i64::from(uid))
-            .execute(db.pool())
-            .await?;
+        move_past(db.pool(), &mailbox.id, uid_validity, uid).await?;
     }
+    Ok(())
+}
+
+/// Keeps the folder's state: its UIDVALIDITY, and `uid` taken.
+async fn move_past<'e, E>(db: E, mailbox_id: &str, uid_validity: u32, uid: u32) -> Result<()>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query("UPDATE mailboxes SET uid_validity = $2, last_uid = $3 WHERE id = $1")
+        .bind(mailbox_id)
+        .bind(i64::from(uid_validity))
+        .bind(i64::from(uid))
+        .execute(db)
+        .await?;
     Ok(())
 }
 
@@ -337,14 +337,11 @@ pub async fn read_raw(
     .ok_or(AppError::NotFound("message"))?;
     let key: String = row.try_get("blob_key")?;
     let mailbox_id: String = row.try_get("mailbox_id")?;
-    if let Some(user) = user {
-        let mailbox = store::get(db.pool(), practice, &mailbox_id)
-            .await?
-            .ok_or(AppError::NotFound("message"))?;
-        let readers = store::readers(db.pool(), practice, &mailbox_id).await?;
-        if !store::reads(&mailbox, &readers, user) {
-            return Err(AppError::NotFound("message"));
-        }
+    if store::readable_one(db.pool(), practice, user, &mailbox_id)
+        .await?
+        .is_none()
+    {
+        return Err(AppError::NotFound("message"));
     }
     let bytes = blobs.read_all(&key).await.map_err(|e| {
         AppError::Internal(anyhow::anyhow!(

@@ -265,14 +265,46 @@ pub async fn readable<'e, E>(db: E, practice: &Practice, user: Option<&str>) -> 
 where
     E: Executor<'e, Database = Any>,
 {
+    read_by(db, practice, user, None).await
+}
+
+/// Mailbox `id` if `user` reads it (every mailbox for `None`: the host's
+/// own calls).
+pub async fn readable_one<'e, E>(
+    db: E,
+    practice: &Practice,
+    user: Option<&str>,
+    id: &str,
+) -> Result<Option<Mailbox>>
+where
+    E: Executor<'e, Database = Any>,
+{
+    Ok(read_by(db, practice, user, Some(id))
+        .await?
+        .into_iter()
+        .next())
+}
+
+/// The mailboxes `user` reads (all for `None`), only `id` when given.
+async fn read_by<'e, E>(
+    db: E,
+    practice: &Practice,
+    user: Option<&str>,
+    id: Option<&str>,
+) -> Result<Vec<Mailbox>>
+where
+    E: Executor<'e, Database = Any>,
+{
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM mailboxes m WHERE practice_id = $1 AND ($2 = 0 OR owner_id = $3 \
          OR EXISTS (SELECT 1 FROM mailbox_readers r WHERE r.mailbox_id = m.id AND r.user_id = $3)) \
-         ORDER BY name, id"
+         AND ($4 = 0 OR id = $5) ORDER BY name, id"
     )))
     .bind(practice.id())
     .bind(i64::from(user.is_some()))
     .bind(user.unwrap_or_default())
+    .bind(i64::from(id.is_some()))
+    .bind(id.unwrap_or_default())
     .fetch_all(db)
     .await?;
     rows.iter().map(mailbox_of).collect()
@@ -284,11 +316,6 @@ where
     E: Executor<'e, Database = Any>,
 {
     readable(db, practice, None).await
-}
-
-/// Whether `user` reads mailbox `id`.
-pub fn reads(mailbox: &Mailbox, readers: &[String], user: &str) -> bool {
-    mailbox.owner_id.as_deref() == Some(user) || readers.iter().any(|r| r == user)
 }
 
 /// The people who read shared mailbox `id`.

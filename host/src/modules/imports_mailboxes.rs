@@ -43,16 +43,15 @@ impl CallState {
                 let Some(mailbox) = mailbox else {
                     return Ok(Err(Error::NotFound(format!("no mailbox {id}"))));
                 };
-                if let Some(user) = self.person() {
-                    let readers = store::readers(&pool, &practice, id)
-                        .await
-                        .map_err(|e| wasmtime::Error::msg(e.to_string()))?;
-                    if !store::reads(&mailbox, &readers, &user) {
-                        return Ok(Err(Error::Forbidden(format!(
-                            "the mailbox {:?} is not one you read",
-                            mailbox.name
-                        ))));
-                    }
+                let user = self.person();
+                let read = store::readable_one(&pool, &practice, user.as_deref(), id)
+                    .await
+                    .map_err(|e| wasmtime::Error::msg(e.to_string()))?;
+                if read.is_none() {
+                    return Ok(Err(Error::Forbidden(format!(
+                        "the mailbox {:?} is not one you read",
+                        mailbox.name
+                    ))));
                 }
                 mailbox.address
             }
@@ -167,10 +166,10 @@ impl mailboxes::Host for CallState {
     async fn fetch_now(&mut self, mailbox_id: String) -> HostResult<()> {
         let pool = self.app.db.pool().clone();
         let user = self.person();
-        let readable = store::readable(&pool, &self.practice, user.as_deref())
+        let read = store::readable_one(&pool, &self.practice, user.as_deref(), &mailbox_id)
             .await
             .map_err(|e| wasmtime::Error::msg(e.to_string()))?;
-        if !readable.iter().any(|m| m.id == mailbox_id) {
+        if read.is_none() {
             return Ok(Err(Error::NotFound(format!("no mailbox {mailbox_id}"))));
         }
         let now = self.app.now_ms();
