@@ -87,6 +87,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .merge(crate::notifications::router())
         .merge(crate::practices::router())
         .merge(crate::search::router())
+        .merge(crate::workflows::routes::router())
         .merge(crate::web::router())
         .split_for_parts();
 

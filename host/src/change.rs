@@ -3,8 +3,10 @@
 //! the search feed and the job worker are woken so both follow at once.
 //! Records, files, the trash and modules all change data this way.
 
+use crate::access::Caller;
 use crate::db::Tx;
 use crate::error::Result;
+pub use crate::events::Cause;
 use crate::practices::Practice;
 use crate::state::AppState;
 
@@ -28,15 +30,16 @@ pub async fn reindex(
 }
 
 /// Emits the event `name` about a change, in its transaction, with a
-/// delivery for each module subscribed to it; `source` is `host` or the
-/// emitting module. Returns the event's id.
+/// delivery for each module subscribed to it (and a run for each workflow
+/// listening); `cause` names the host, the emitting module or a workflow.
+/// Returns the event's id.
 pub async fn announce(
     state: &AppState,
     tx: &mut Tx,
     practice: &Practice,
     name: &str,
     payload: &str,
-    source: &str,
+    cause: &Cause,
     now: i64,
 ) -> Result<String> {
     let id = crate::events::emit(
@@ -45,11 +48,28 @@ pub async fn announce(
         practice,
         name,
         payload,
-        source,
+        cause,
         now,
     )
     .await?;
     Ok(id)
+}
+
+/// What an event `caller` causes comes from: `source` (`host` or a
+/// module's id), or the workflow the caller is, one run further down its
+/// chain.
+pub fn cause(caller: Option<&Caller>, source: &str) -> Cause {
+    match caller.and_then(|c| c.acting.as_ref()) {
+        Some(acting) => Cause {
+            source: if source == "host" {
+                format!("workflow:{}", acting.workflow_id)
+            } else {
+                source.to_string()
+            },
+            chain: acting.chain + 1,
+        },
+        None => Cause::of(source),
+    }
 }
 
 /// Commits a change, then wakes the search feed and the job worker (which

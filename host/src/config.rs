@@ -46,6 +46,8 @@ pub struct Config {
     pub mail_ca_file: Option<PathBuf>,
     /// How often each mailbox is fetched (5 minutes).
     pub mailbox_fetch_interval: std::time::Duration,
+    /// What a workflow's script may use (`workflows`).
+    pub workflows: WorkflowLimits,
     /// Take the client address from the last `X-Forwarded-For` entry (only
     /// when the server sits behind a proxy of our own that sets it).
     pub trust_forwarded_for: bool,
@@ -217,6 +219,7 @@ impl Config {
             mail_claim_timeout: std::time::Duration::from_secs(5 * 60),
             mail_ca_file: None,
             mailbox_fetch_interval: std::time::Duration::from_secs(5 * 60),
+            workflows: WorkflowLimits::default(),
             trust_forwarded_for: false,
             max_body_bytes: 1024 * 1024,
             module_dirs: Vec::new(),
@@ -276,5 +279,42 @@ mod tests {
         assert_eq!(config.practice_url("default"), "https://immcase.example");
         assert_eq!(config.practice_url("acme"), "https://acme.immcase.example");
         assert!(config.secure_cookies());
+    }
+}
+
+/// The sandbox of workflows' scripts: a run that goes past one of these
+/// fails, and its history names the limit.
+#[derive(Clone, Debug)]
+pub struct WorkflowLimits {
+    /// Operations one run (its condition and its script) may take.
+    pub max_operations: u64,
+    /// How deep functions may call functions.
+    pub max_call_levels: usize,
+    /// How deeply expressions may nest (at the top level and in functions).
+    pub max_expr_depth: usize,
+    /// Longest string a script may build, in bytes.
+    pub max_string_bytes: usize,
+    /// Most items in an array, and entries in a map.
+    pub max_array_items: usize,
+    pub max_map_entries: usize,
+    /// Longest a run may take, waiting for the database included.
+    pub deadline: std::time::Duration,
+    /// How many workflow runs in a row may cause one another (a workflow
+    /// whose change triggers itself again stops there).
+    pub max_chain: i64,
+}
+
+impl Default for WorkflowLimits {
+    fn default() -> Self {
+        WorkflowLimits {
+            max_operations: 200_000,
+            max_call_levels: 32,
+            max_expr_depth: 64,
+            max_string_bytes: 256 * 1024,
+            max_array_items: 10_000,
+            max_map_entries: 1_000,
+            deadline: std::time::Duration::from_secs(5),
+            max_chain: 5,
+        }
     }
 }

@@ -37,6 +37,7 @@ pub mod state;
 pub mod team;
 pub mod trash;
 pub mod web;
+pub mod workflows;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -212,6 +213,10 @@ pub async fn serve_with(
             stop_rx.clone(),
         )),
         tokio::spawn(search::feed::run_worker(state.clone(), stop_rx.clone())),
+        tokio::spawn(workflows::worker::run_worker(
+            state.clone(),
+            stop_rx.clone(),
+        )),
         tokio::spawn(housekeeping(state.clone(), stop_rx)),
     ];
     let app = app::router_with(state.clone(), extra_routes);

@@ -49,6 +49,16 @@ pub struct SignedIn {
     /// The address the request came from, for the audit log.
     pub client_addr: String,
     pub(crate) session_hash: String,
+    /// Set when the caller is a workflow acting with its role.
+    pub acting: Option<Acting>,
+}
+
+/// A workflow acting as a caller: which one, and how many workflow runs
+/// led to this one (0 when a person's change or a schedule started it).
+#[derive(Clone, Debug)]
+pub struct Acting {
+    pub workflow_id: String,
+    pub chain: i64,
 }
 
 impl SignedIn {

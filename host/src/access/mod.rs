@@ -9,6 +9,7 @@ pub mod permissions;
 pub mod roles;
 pub mod users;
 
+pub use caller::Acting;
 pub use caller::{Caller, SignedIn};
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -38,7 +38,12 @@ impl Actor {
     pub fn of(caller: &Caller) -> Actor {
         Actor {
             user_id: Some(caller.user_id.clone()),
-            email: Some(caller.email.clone()),
+            // A workflow has no address: its name says who it was.
+            email: Some(if caller.acting.is_some() {
+                caller.display_name.clone()
+            } else {
+                caller.email.clone()
+            }),
         }
     }
 }

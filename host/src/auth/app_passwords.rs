@@ -328,6 +328,7 @@ async fn caller_of_user(
         flash: None,
         client_addr: client.0.clone(),
         session_hash: String::new(),
+        acting: None,
     }))
 }
 

@@ -254,6 +254,7 @@ async fn load_caller(
         flash: first.flash,
         client_addr: client.0.clone(),
         session_hash: hash,
+        acting: None,
     })))
 }
 

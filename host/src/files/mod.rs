@@ -175,8 +175,16 @@ pub async fn record(
             "size": file.size,
         });
         let payload = payload.to_string();
-        crate::change::announce(state, tx, practice, "file.uploaded", &payload, "host", now)
-            .await?;
+        crate::change::announce(
+            state,
+            tx,
+            practice,
+            "file.uploaded",
+            &payload,
+            &crate::change::Cause::host(),
+            now,
+        )
+        .await?;
         files.push(file);
     }
     Ok(files)

@@ -135,7 +135,7 @@ pub async fn relocate(
             practice,
             "file.moved",
             &payload,
-            "host",
+            &crate::change::Cause::host(),
             now,
         )
         .await?;

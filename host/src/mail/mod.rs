@@ -23,7 +23,7 @@
 //!   message.
 
 mod deliver;
-mod message;
+pub mod message;
 pub mod outbox;
 pub mod quota;
 pub mod settings;
@@ -204,7 +204,7 @@ impl Mailer {
             &practice,
             name,
             &payload.to_string(),
-            "host",
+            &crate::events::Cause::host(),
             now,
         )
         .await?;

@@ -398,7 +398,7 @@ pub async fn pipe_switch(
             .practice_url(caller.practice.slug())
             .trim_end_matches('/')
             .to_string()
-            + &format!("/api/v1/mailboxes/{}/messages", m.id),
+            + format!("/api/v1/mailboxes/{}/messages", m.id).as_str(),
     })
 }
 

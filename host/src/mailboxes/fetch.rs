@@ -281,7 +281,7 @@ pub async fn take(
         practice,
         RECEIVED,
         &payload.to_string(),
-        "host",
+        &crate::events::Cause::host(),
         now,
     )
     .await?;

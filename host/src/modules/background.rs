@@ -23,6 +23,8 @@ pub async fn run_worker(state: AppState, mut shutdown: watch::Receiver<bool>) {
                 0
             }
         };
+        // The events just written may have queued workflow runs.
+        state.workflows_wake.notify_one();
         if *shutdown.borrow() {
             return;
         }

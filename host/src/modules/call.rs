@@ -300,7 +300,7 @@ where
 }
 
 /// Removes what a call that did not commit wrote to the blob store.
-pub(super) async fn discard_blobs(app: &AppState, keys: &[String]) {
+pub(crate) async fn discard_blobs(app: &AppState, keys: &[String]) {
     for key in keys {
         if let Err(e) = app.blobs.delete(key).await {
             tracing::warn!(error = %e, key = %key, "removing a failed call's file contents");

@@ -190,6 +190,7 @@ impl events::Host for CallState {
             self.app.now_ms(),
         );
         let app = self.app.clone();
+        let cause = crate::change::cause(self.caller.as_ref(), &module.manifest.id);
         let tx = self.tx().await?;
         let id = crate::events::emit(
             tx,
@@ -197,7 +198,7 @@ impl events::Host for CallState {
             &practice,
             &name,
             &payload,
-            &module.manifest.id,
+            &cause,
             now,
         )
         .await?;

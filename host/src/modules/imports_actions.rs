@@ -131,3 +131,106 @@ impl actions::Host for CallState {
         Ok(answer)
     }
 }
+
+/// Calls `module`'s action `name` for a workflow acting as `caller`, inside
+/// the run's transaction (`effects`, started here if it has not yet): under
+/// a savepoint kept when the action succeeds and rolled back to when it
+/// fails, as for a module calling one. The action's effects come back with
+/// the run's, which commits or rolls back all of them together. The error
+/// is in words for the workflow's history.
+pub async fn call_for_workflow(
+    app: &crate::state::AppState,
+    caller: &crate::access::Caller,
+    module: &str,
+    name: &str,
+    input: String,
+    mut effects: Effects,
+) -> (Result<String, String>, Effects) {
+    let practice = caller.practice.clone();
+    let target = match app.modules.get(module).cloned() {
+        Some(target) => target,
+        None => return (Err(format!("module `{module}` is not installed")), effects),
+    };
+    match app
+        .enabled_modules
+        .is_enabled(app.db.pool(), &practice, module)
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) => {
+            return (
+                Err(format!("module `{module}` is not enabled in this practice")),
+                effects,
+            );
+        }
+        Err(e) => return (Err(e.to_string()), effects),
+    }
+    let permission = format!("module:{module}");
+    if !caller.can(&permission) {
+        return (
+            Err(format!("the workflow's role lacks `{permission}`")),
+            effects,
+        );
+    }
+    if effects.tx.is_none() {
+        match app.db.begin().await {
+            Ok(tx) => effects.tx = Some(tx),
+            Err(e) => return (Err(e.to_string()), effects),
+        }
+    }
+    let on_tx = async |effects: &mut Effects, statement: &str| -> Result<(), String> {
+        let Some(tx) = effects.tx.as_mut() else {
+            return Err("the run's transaction was lost".into());
+        };
+        sqlx::query(sqlx::AssertSqlSafe(statement))
+            .execute(&mut **tx)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    };
+    if let Err(e) = on_tx(&mut effects, "SAVEPOINT immcase_workflow_action").await {
+        return (Err(e), effects);
+    }
+    let record = call::caller_record(app, &practice, Some(caller));
+    let (name, input_name) = (name.to_string(), name.to_string());
+    let (result, mut after) = Box::pin(call::execute(
+        app,
+        &target,
+        &practice,
+        Some(caller),
+        effects,
+        1,
+        move |m, store| {
+            Box::pin(async move { m.call_call_action(store, &record, &name, &input).await })
+        },
+    ))
+    .await;
+    let answer = match result {
+        Ok(Ok(output)) => Ok(output),
+        Ok(Err(domain)) => Err(describe(&domain)),
+        Err(failed) => Err(failed.to_string()),
+    };
+    let answer = answer.map_err(|e| format!("{module}.{input_name}: {e}"));
+    let end = if answer.is_ok() {
+        on_tx(&mut after, "RELEASE SAVEPOINT immcase_workflow_action").await
+    } else {
+        call::discard_blobs(app, &std::mem::take(&mut after.written_blobs)).await;
+        let back = on_tx(&mut after, "ROLLBACK TO SAVEPOINT immcase_workflow_action").await;
+        back.and(on_tx(&mut after, "RELEASE SAVEPOINT immcase_workflow_action").await)
+    };
+    match end {
+        Ok(()) => (answer, after),
+        Err(e) => (Err(e), after),
+    }
+}
+
+/// A module's error in words.
+fn describe(error: &Error) -> String {
+    match error {
+        Error::NotFound(m) => format!("not found: {m}"),
+        Error::Forbidden(m) => format!("forbidden: {m}"),
+        Error::Invalid(m) => format!("invalid: {m}"),
+        Error::Conflict(m) => format!("conflict: {m}"),
+        Error::Internal(m) => format!("failed: {m}"),
+    }
+}

@@ -39,6 +39,7 @@ pub mod store;
 pub(crate) use dispatch::answer as answer_http;
 pub use immcase_manifest as manifest;
 pub use immcase_runtime::{ModuleEngine, ModuleSource, bindings};
+pub use imports_actions::call_for_workflow;
 
 use call::CallState;
 

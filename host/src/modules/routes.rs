@@ -343,7 +343,7 @@ pub async fn save_settings(
         &caller.practice,
         name,
         &payload,
-        "host",
+        &crate::change::cause(Some(caller), "host"),
         now,
     )
     .await?;

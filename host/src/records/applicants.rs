@@ -301,11 +301,26 @@ pub async fn change(
     version: i64,
     body: Map<String, Value>,
 ) -> Result<Applicant> {
+    let mut tx = state.db.begin().await?;
+    let after = change_in(state, &mut tx, caller, id, version, body).await?;
+    crate::change::commit(state, tx).await?;
+    Ok(after)
+}
+
+/// [`change`] inside a transaction of the caller's, which commits it (a
+/// workflow's run).
+pub async fn change_in(
+    state: &AppState,
+    tx: &mut crate::db::Tx,
+    caller: &Caller,
+    id: &str,
+    version: i64,
+    body: Map<String, Value>,
+) -> Result<Applicant> {
     caller.require("applicants.write")?;
     check_writable_keys(caller, "applicant", FIELDS, &body, false)?;
     let now = state.now_ms();
-    let mut tx = state.db.begin().await?;
-    let before = store::find(&mut *tx, &caller.practice, id)
+    let before = store::find(&mut **tx, &caller.practice, id)
         .await?
         .ok_or(AppError::NotFound("applicant"))?;
     let stale = async |current: &Applicant, requested: &Map<String, Value>| {
@@ -317,18 +332,16 @@ pub async fn change(
         edit_conflict(&state.db, caller, record, version, now, requested).await
     };
     if before.version != version {
-        drop(tx);
         return Err(stale(&before, &body).await?);
     }
     let requested = body.clone();
     let merged = overlay(&applicant::as_input(&before), body);
     let input = parse_input(merged)?;
     let input = applicant::check(input, &today(state)).map_err(AppError::check_fields_err)?;
-    if !store::update(&mut tx, &caller.practice, id, version, &input, now).await? {
-        drop(tx);
+    if !store::update(tx, &caller.practice, id, version, &input, now).await? {
         return Err(stale(&found(state, caller, id).await?, &requested).await?);
     }
-    let after = store::find(&mut *tx, &caller.practice, id)
+    let after = store::find(&mut **tx, &caller.practice, id)
         .await?
         .ok_or(AppError::NotFound("applicant"))?;
     let changes = timeline::diff(
@@ -338,26 +351,25 @@ pub async fn change(
     );
     if !changes.is_empty() {
         let made = after.version;
-        timeline::record_update(&mut tx, caller, "applicant", id, made, &changes, now).await?;
+        timeline::record_update(tx, caller, "applicant", id, made, &changes, now).await?;
         let what = super::audited::fields(&changes);
-        super::audited::applicant(&mut tx, caller, "applicant.updated", &after, what, now).await?;
-        crate::change::reindex(&mut tx, &caller.practice, "applicant", id, now).await?;
+        super::audited::applicant(tx, caller, "applicant.updated", &after, what, now).await?;
+        crate::change::reindex(tx, &caller.practice, "applicant", id, now).await?;
         // Cases are found by their applicant's name too.
         let cases: Vec<String> = sqlx::query_scalar(
             "SELECT id FROM cases WHERE practice_id = $1 AND applicant_id = $2 AND deleted_at IS NULL",
         )
         .bind(caller.practice.id())
         .bind(id)
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut **tx)
         .await?;
         for case_id in cases {
-            crate::change::reindex(&mut tx, &caller.practice, "case", &case_id, now).await?;
+            crate::change::reindex(tx, &caller.practice, "case", &case_id, now).await?;
         }
         let fields: Vec<&str> = changes.iter().map(|(f, _, _)| f.as_str()).collect();
         let payload = json!({ "id": id, "version": after.version, "fields": fields });
-        announce(state, &mut tx, caller, "applicant.updated", payload, now).await?;
+        announce(state, tx, caller, "applicant.updated", payload, now).await?;
     }
-    crate::change::commit(state, tx).await?;
     Ok(after)
 }
 

@@ -217,20 +217,32 @@ pub(super) async fn create(
 /// Opens a case (needs `cases.write`) from the fields of `body`, with the
 /// next folio; the writes field rules refuse are refused as in the API.
 pub async fn open(state: &AppState, caller: &Caller, body: Map<String, Value>) -> Result<Case> {
+    let mut tx = state.db.begin().await?;
+    let created = open_in(state, &mut tx, caller, body).await?;
+    crate::change::commit(state, tx).await?;
+    Ok(created)
+}
+
+/// [`open`] inside a transaction of the caller's, which commits it (a
+/// workflow's run).
+pub async fn open_in(
+    state: &AppState,
+    tx: &mut crate::db::Tx,
+    caller: &Caller,
+    body: Map<String, Value>,
+) -> Result<Case> {
     caller.require("cases.write")?;
     check_writable_keys(caller, "case", FIELDS, &body, true)?;
     let input = parse(body)?;
     let now = state.now_ms();
-    let mut tx = state.db.begin().await?;
-    let input = checked(&mut tx, caller, input, None).await?;
-    let created = store::insert(&mut tx, &caller.practice, &input, now).await?;
-    timeline::record(&mut tx, caller, "case", &created.id, "created", &[], now).await?;
-    crate::change::reindex(&mut tx, &caller.practice, "case", &created.id, now).await?;
-    super::audited::case(&mut tx, caller, "case.created", &created, json!({}), now).await?;
+    let input = checked(tx, caller, input, None).await?;
+    let created = store::insert(tx, &caller.practice, &input, now).await?;
+    timeline::record(tx, caller, "case", &created.id, "created", &[], now).await?;
+    crate::change::reindex(tx, &caller.practice, "case", &created.id, now).await?;
+    super::audited::case(tx, caller, "case.created", &created, json!({}), now).await?;
     let payload = json!({ "id": created.id, "folio": created.folio, "applicant_id": created.applicant_id,
                           "program": created.program, "stage": created.stage });
-    announce(state, &mut tx, caller, "case.created", payload, now).await?;
-    crate::change::commit(state, tx).await?;
+    announce(state, tx, caller, "case.created", payload, now).await?;
     Ok(created)
 }
 
@@ -338,11 +350,26 @@ pub async fn change(
     version: i64,
     body: Map<String, Value>,
 ) -> Result<Case> {
+    let mut tx = state.db.begin().await?;
+    let after = change_in(state, &mut tx, caller, id, version, body).await?;
+    crate::change::commit(state, tx).await?;
+    Ok(after)
+}
+
+/// [`change`] inside a transaction of the caller's, which commits it (a
+/// workflow's run).
+pub async fn change_in(
+    state: &AppState,
+    tx: &mut crate::db::Tx,
+    caller: &Caller,
+    id: &str,
+    version: i64,
+    body: Map<String, Value>,
+) -> Result<Case> {
     may_change_some(caller)?;
     check_writable_keys(caller, "case", FIELDS, &body, false)?;
     let now = state.now_ms();
-    let mut tx = state.db.begin().await?;
-    let before = store::find(&mut *tx, &caller.practice, id)
+    let before = store::find(&mut **tx, &caller.practice, id)
         .await?
         .ok_or(AppError::NotFound("case"))?;
     may_change(caller, &before, &body)?;
@@ -351,17 +378,15 @@ pub async fn change(
         edit_conflict(&state.db, caller, ("case", id), version, now, requested).await
     };
     if before.version != version {
-        drop(tx);
         return Err(stale(&before, &body).await?);
     }
     let requested = body.clone();
     let merged = overlay(&case::as_input(&before), body);
-    let input = checked(&mut tx, caller, parse(merged)?, Some(&before.program)).await?;
-    if !store::update(&mut tx, &caller.practice, id, version, &input, now).await? {
-        drop(tx);
+    let input = checked(tx, caller, parse(merged)?, Some(&before.program)).await?;
+    if !store::update(tx, &caller.practice, id, version, &input, now).await? {
         return Err(stale(&found(state, caller, id).await?, &requested).await?);
     }
-    let after = store::find(&mut *tx, &caller.practice, id)
+    let after = store::find(&mut **tx, &caller.practice, id)
         .await?
         .ok_or(AppError::NotFound("case"))?;
     let changes = timeline::diff(
@@ -371,25 +396,24 @@ pub async fn change(
     );
     if !changes.is_empty() {
         let made = after.version;
-        timeline::record_update(&mut tx, caller, "case", id, made, &changes, now).await?;
+        timeline::record_update(tx, caller, "case", id, made, &changes, now).await?;
         let what = super::audited::fields(&changes);
-        super::audited::case(&mut tx, caller, "case.updated", &after, what, now).await?;
-        crate::change::reindex(&mut tx, &caller.practice, "case", id, now).await?;
+        super::audited::case(tx, caller, "case.updated", &after, what, now).await?;
+        crate::change::reindex(tx, &caller.practice, "case", id, now).await?;
         let fields: Vec<&str> = changes.iter().map(|(f, _, _)| f.as_str()).collect();
         let payload = json!({ "id": id, "version": after.version, "fields": fields });
-        announce(state, &mut tx, caller, "case.updated", payload, now).await?;
+        announce(state, tx, caller, "case.updated", payload, now).await?;
     }
     if before.stage != after.stage {
         let payload =
             json!({ "id": id, "folio": after.folio, "from": before.stage, "to": after.stage });
-        announce(state, &mut tx, caller, "case.stage_changed", payload, now).await?;
+        announce(state, tx, caller, "case.stage_changed", payload, now).await?;
         if after.stage == "closed" {
             let payload = json!({ "id": id, "folio": after.folio, "outcome": after.outcome,
                                   "closing_date": after.closing_date });
-            announce(state, &mut tx, caller, "case.closed", payload, now).await?;
+            announce(state, tx, caller, "case.closed", payload, now).await?;
         }
     }
-    crate::change::commit(state, tx).await?;
     Ok(after)
 }
 

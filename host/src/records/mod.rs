@@ -138,7 +138,8 @@ pub async fn announce(
     now: i64,
 ) -> Result<()> {
     let payload = payload.to_string();
-    crate::change::announce(state, tx, &caller.practice, name, &payload, "host", now).await?;
+    let cause = crate::change::cause(Some(caller), "host");
+    crate::change::announce(state, tx, &caller.practice, name, &payload, &cause, now).await?;
     Ok(())
 }
 

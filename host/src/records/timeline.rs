@@ -166,6 +166,23 @@ pub async fn record(
     record_by(tx, &caller.practice, actor, kind, id, action, changes, now).await
 }
 
+/// Longest note on a timeline.
+pub const MAX_NOTE: usize = 10_000;
+
+/// Adds a note to a record's timeline (a workflow's `add_note`): its text
+/// is the line's new value.
+pub async fn note(
+    tx: &mut Tx,
+    caller: &Caller,
+    kind: &str,
+    id: &str,
+    text: &str,
+    now: i64,
+) -> Result<()> {
+    let line = [("note".to_string(), Value::Null, Value::from(text))];
+    record(tx, caller, kind, id, "note", &line, now).await
+}
+
 /// Who made a change: a person, or a module acting on its own.
 #[derive(Clone, Copy)]
 pub struct Actor<'a> {

@@ -43,6 +43,9 @@ pub struct Shared {
     pub module_settings: Arc<module_settings::SettingsCache>,
     /// Woken when events or timers are written, so they are delivered at once.
     pub jobs_wake: Arc<tokio::sync::Notify>,
+    /// Woken by the job worker after each of its passes (events written
+    /// may have queued workflow runs), and when a run is retried.
+    pub workflows_wake: Arc<tokio::sync::Notify>,
     /// Woken when a mailbox should be fetched now.
     pub mailbox_wake: Arc<tokio::sync::Notify>,
     /// TLS for IMAP: the platform's roots and the configured extra ones;
@@ -75,6 +78,7 @@ impl AppState {
             enabled_modules: Arc::default(),
             module_settings: Arc::default(),
             jobs_wake: Arc::default(),
+            workflows_wake: Arc::default(),
             mailbox_wake: Arc::default(),
             imap_tls,
             search: Arc::new(search),

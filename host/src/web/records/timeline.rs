@@ -89,6 +89,10 @@ pub fn lines(
                         _ => format!("undid the merge into {who} ({moved} came back)"),
                     }
                 }
+                "note" => {
+                    let text = c.new_value.as_ref().and_then(Value::as_str);
+                    format!("added a note: {}", text.unwrap_or_default())
+                }
                 "file_moved" => {
                     let path = |v: &Option<Value>| {
                         v.as_ref()
@@ -106,7 +110,7 @@ pub fn lines(
                 !c.action.starts_with("file_")
                     && !matches!(
                         c.action.as_str(),
-                        "merged_in" | "merged_into" | "unmerged" | "unmerged_from"
+                        "merged_in" | "merged_into" | "unmerged" | "unmerged_from" | "note"
                     )
             });
             Line {

@@ -416,7 +416,9 @@ fn facts(row: &AuditRow) -> Vec<Fact> {
             label: "Entries about".into(),
             value: format!("this {record}"),
             href: Some(
-                Asked::default().href(None) + "?record=" + &crate::web::shell::urlencode(id),
+                Asked::default().href(None)
+                    + "?record="
+                    + crate::web::shell::urlencode(id).as_str(),
             ),
         })
     };
