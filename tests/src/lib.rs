@@ -507,7 +507,8 @@ impl TestServer {
                    AND next_attempt_at <= $1) + (SELECT COUNT(*) FROM module_timers \
                    WHERE status IN ('pending', 'running') AND next_attempt_at <= $1) + \
                    (SELECT COUNT(*) FROM mail_outbox WHERE status IN ('pending', 'sending', 'deferred') \
-                   AND next_attempt_at <= $1)";
+                   AND next_attempt_at <= $1) + (SELECT COUNT(*) FROM workflow_runs \
+                   WHERE status IN ('pending', 'running') AND next_attempt_at <= $1)";
         let now = immcase_host::clock::Clock::now_ms(&self.clock);
         eventually("the background work to catch up with the clock", || async {
             let left: i64 = sqlx::query_scalar(due)

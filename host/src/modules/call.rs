@@ -132,7 +132,9 @@ pub(crate) fn caller_record(
     match caller {
         Some(c) => bindings::Caller {
             practice: practice.slug().to_string(),
-            user_id: Some(c.user_id.clone()),
+            // A workflow is nobody a module can look up or write to: it
+            // is named, with its role's permissions, but has no user id.
+            user_id: c.acting.is_none().then(|| c.user_id.clone()),
             email: c.email.clone(),
             display_name: c.display_name.clone(),
             time_zone: c.time_zone.clone(),
