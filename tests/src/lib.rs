@@ -386,6 +386,24 @@ impl TestServer {
         self.run(listener).await;
     }
 
+    /// Stops the server, does `work` on its database through the host's own
+    /// functions (no worker runs meanwhile), and starts it again (on a new
+    /// port: take new clients after).
+    pub async fn while_stopped<F, Fut>(&mut self, work: F)
+    where
+        F: FnOnce(AppState) -> Fut,
+        Fut: std::future::Future<Output = ()>,
+    {
+        self.shutdown().await;
+        let state = self.state_beside().await;
+        work(state.clone()).await;
+        state.db.close().await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        self.run(listener).await;
+    }
+
     /// Stops the server, rebuilds its search index as `immcase reindex` does,
     /// and starts it again (on a new port: take new clients after).
     pub async fn reindex(&mut self) {

@@ -135,6 +135,10 @@ fn parse_message(error: &rhai::ParseErrorType) -> String {
         P::BadInput(rhai::LexError::ImproperSymbol(symbol, _)) if symbol == "eval" => {
             "`eval` is not allowed: a workflow runs only the script that was checked".into()
         }
+        P::Reserved(word) => format!(
+            "`{word}` is a word the script language keeps for itself and cannot be a name here \
+             (a case is read with get_case(id), a module's action called with action(module, name, input))"
+        ),
         P::VariableUndefined(name) => format!("`{name}` is not defined"),
         other => other.to_string(),
     }

@@ -142,7 +142,7 @@ fn record_value(record: &impl serde::Serialize, kind: &str, caller: &Caller) -> 
 fn which(record: &Map) -> Answer<(String, String, Option<i64>)> {
     let text = |key: &str| record.get(key).and_then(|v| v.clone().into_string().ok());
     let kind = text("kind")
-        .ok_or("the record has no `kind`: pass a record read with applicant() or case()")?;
+        .ok_or("the record has no `kind`: pass a record read with get_applicant() or get_case()")?;
     if kind != "applicant" && kind != "case" {
         return Err(format!("`{kind}` records cannot be changed by workflows").into());
     }
@@ -150,10 +150,6 @@ fn which(record: &Map) -> Answer<(String, String, Option<i64>)> {
     let version = record.get("version").and_then(|v| v.as_int().ok());
     Ok((kind, id, version))
 }
-
-/// A module's actions, from `module("helpdesk")`.
-#[derive(Clone)]
-pub struct ModuleRef(String);
 
 impl Live {
     fn block<T>(&self, f: impl std::future::Future<Output = Answer<T>>) -> Answer<T> {
@@ -285,8 +281,9 @@ impl Live {
 
     fn update(&self, record: Map, changes: Map) -> Answer<Dynamic> {
         let (kind, id, version) = which(&record)?;
-        let version = version
-            .ok_or("the record has no `version`: pass a record read with applicant() or case()")?;
+        let version = version.ok_or(
+            "the record has no `version`: pass a record read with get_applicant() or get_case()",
+        )?;
         let body = map_json(&changes)?;
         let fields: Vec<String> = body.keys().cloned().collect();
         let after = self.block(async {
@@ -449,9 +446,9 @@ pub fn register(engine: &mut Engine, live: Option<Arc<Live>>) {
             .ok_or_else(|| "only a run can call this".into())
     };
     let n = need.clone();
-    engine.register_fn("applicant", move |id: &str| n()?.applicant(id));
+    engine.register_fn("get_applicant", move |id: &str| n()?.applicant(id));
     let n = need.clone();
-    engine.register_fn("case", move |id: &str| n()?.case(id));
+    engine.register_fn("get_case", move |id: &str| n()?.case(id));
     let n = need.clone();
     engine.register_fn("cases", move |filter: Map| n()?.cases(filter));
     let n = need.clone();
@@ -475,13 +472,10 @@ pub fn register(engine: &mut Engine, live: Option<Arc<Live>>) {
     );
     let n = need.clone();
     engine.register_fn("link", move |record: Map| n()?.link(record));
-    engine.register_type_with_name::<ModuleRef>("Module");
-    engine.register_fn("module", |id: &str| ModuleRef(id.to_string()));
     let n = need.clone();
-    engine.register_fn(
-        "call",
-        move |m: &mut ModuleRef, action: &str, input: Map| n()?.call_action(&m.0, action, input),
-    );
+    engine.register_fn("action", move |module: &str, action: &str, input: Map| {
+        n()?.call_action(module, action, input)
+    });
     let n = need.clone();
     engine.register_fn("log", move |value: Dynamic| -> Answer<()> {
         if let Ok(live) = n() {

@@ -66,3 +66,4 @@ mod store_order;
 mod trash;
 mod trash_settings;
 mod video_calls;
+mod workflows;
