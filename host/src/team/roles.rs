@@ -194,6 +194,20 @@ pub async fn delete(
             role.name
         )));
     }
+    let acting: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM workflows WHERE practice_id = $1 AND role_id = $2 ORDER BY name",
+    )
+    .bind(caller.practice.id())
+    .bind(id)
+    .fetch_all(&mut *tx)
+    .await?;
+    if !acting.is_empty() {
+        return Err(AppError::conflict(format!(
+            "the workflow(s) {} act with the role {}; give them another role first",
+            acting.join(", "),
+            role.name
+        )));
+    }
     roles::remove(&mut tx, &caller.practice, id).await?;
     let entry = audit::Entry {
         actor: Actor::of(caller),

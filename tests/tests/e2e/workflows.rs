@@ -672,6 +672,12 @@ async fn the_workflows_role_and_field_rules_bound_its_updates(backend: Backend) 
         after["decision_on"].is_null() && after["submitted_on"].is_null(),
         "nothing of the failed runs kept: {after}"
     );
+    // The role cannot be deleted while workflows act with it.
+    let refused = admin
+        .delete(&format!("/api/v1/roles/{role}"))
+        .await
+        .expect_status(409);
+    assert!(refused.text.contains("Hidden field"), "{}", refused.text);
 }
 
 async fn a_schedule_runs_once_per_slot_across_a_restart(backend: Backend) {
