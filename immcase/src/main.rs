@@ -187,6 +187,19 @@ struct ServeArgs {
     #[arg(long, env = "IMMCASE_MODULE_WRITE_LOCK_MS", default_value_t = 250,
           value_parser = clap::value_parser!(u64).range(50..=60_000))]
     module_write_lock_ms: u64,
+    /// The longest one workflow run may take, in milliseconds.
+    #[arg(long, env = "IMMCASE_WORKFLOW_TIME_LIMIT_MS", default_value_t = 5_000,
+          value_parser = clap::value_parser!(u64).range(100..=60_000))]
+    workflow_time_limit_ms: u64,
+    /// The most operations one workflow run may take.
+    #[arg(long, env = "IMMCASE_WORKFLOW_MAX_OPERATIONS", default_value_t = 200_000,
+          value_parser = clap::value_parser!(u64).range(1_000..=100_000_000))]
+    workflow_max_operations: u64,
+    /// How many workflow runs in a row may cause one another before the
+    /// next is stopped (a workflow whose change triggers itself).
+    #[arg(long, env = "IMMCASE_WORKFLOW_MAX_CHAIN", default_value_t = 5,
+          value_parser = clap::value_parser!(i64).range(1..=50))]
+    workflow_max_chain: i64,
     /// The most one uploaded file may be, in MB.
     #[arg(long, env = "IMMCASE_MAX_FILE_MB", default_value_t = 50,
           value_parser = clap::value_parser!(u64).range(1..=102_400))]
@@ -287,6 +300,9 @@ fn serve_config(storage: Storage, args: &ServeArgs) -> Config {
     config.trust_forwarded_for = args.trust_forwarded_for;
     config.trash_retention = SignedDuration::from_hours(24 * i64::from(args.trash_retention_days));
     config.module_write_hold = std::time::Duration::from_millis(args.module_write_lock_ms);
+    config.workflows.deadline = std::time::Duration::from_millis(args.workflow_time_limit_ms);
+    config.workflows.max_operations = args.workflow_max_operations;
+    config.workflows.max_chain = args.workflow_max_chain;
     config.files = FilesConfig {
         max_file_bytes: args.max_file_mb * 1024 * 1024,
         max_dav_file_bytes: args.dav_max_file_mb * 1024 * 1024,
