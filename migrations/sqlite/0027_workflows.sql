@@ -3,6 +3,9 @@
 -- person or a module did on its own), so workflows that trigger each other
 -- stop at a depth.
 ALTER TABLE events ADD COLUMN chain BIGINT NOT NULL DEFAULT 0;
+-- A message a workflow queued carries its chain to `mail.sent` and
+-- `mail.failed`, so a workflow answering those cannot loop without end.
+ALTER TABLE mail_outbox ADD COLUMN chain BIGINT NOT NULL DEFAULT 0;
 
 CREATE TABLE workflows (
     id           TEXT PRIMARY KEY,

@@ -109,7 +109,7 @@ pub(super) async fn attempt(
     let pool = db.pool();
     let row = sqlx::query(
         "SELECT to_addr, cc_addrs, reply_to, subject, body_text, attempts, message_id, quota_day, \
-         give_up_at, created_at, bcc_addrs, in_reply_to, references_ids, mailbox_id, origin \
+         give_up_at, created_at, bcc_addrs, in_reply_to, references_ids, mailbox_id, origin, chain \
          FROM mail_outbox WHERE id = $1",
     )
     .bind(id)
@@ -281,13 +281,14 @@ pub(super) async fn attempt(
     }
     if matches!(status, "sent" | "failed") {
         let origin: Option<String> = row.try_get("origin")?;
+        let chain: i64 = row.try_get("chain")?;
         let reason = (status == "failed").then(|| delivery.reply().to_string());
         mail.announce(
             db,
             practice_id,
-            id,
-            &message_id,
+            (id, &message_id),
             origin.as_deref(),
+            chain,
             reason.as_deref(),
             now,
         )

@@ -158,16 +158,17 @@ impl Mailer {
     }
 
     /// Emits `mail.sent` or (with `reason`) `mail.failed` about outbox
-    /// message `id` to the modules subscribed, when a module or a workflow
-    /// queued it.
+    /// message `id` (with its `Message-ID`) to the modules subscribed and
+    /// the workflows listening, when a module or a workflow queued it; a
+    /// workflow's message carries its run's `chain`.
     #[allow(clippy::too_many_arguments)]
     async fn announce(
         &self,
         db: &Db,
         practice_id: &str,
-        id: i64,
-        message_id: &str,
+        (id, message_id): (i64, &str),
         origin: Option<&str>,
+        chain: i64,
         reason: Option<&str>,
         now: i64,
     ) -> Result<()> {
@@ -183,9 +184,6 @@ impl Mailer {
             "mail.sent"
         };
         let subscribers = (hooks.subscribers)(name);
-        if subscribers.is_empty() {
-            return Ok(());
-        }
         let Some(practice) = crate::practices::find_by_id(db.pool(), practice_id).await? else {
             return Ok(());
         };
@@ -204,7 +202,10 @@ impl Mailer {
             &practice,
             name,
             &payload.to_string(),
-            &crate::events::Cause::host(),
+            &crate::events::Cause {
+                source: "host".into(),
+                chain,
+            },
             now,
         )
         .await?;

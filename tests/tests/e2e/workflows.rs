@@ -20,6 +20,7 @@ on_both_databases!(
     runaway_scripts_stop_with_the_limit_named,
     scripts_are_checked_when_saved,
     a_workflow_triggering_itself_stops_at_the_depth_limit,
+    mail_answering_mail_stops_at_the_depth_limit,
     trying_applies_nothing_and_lists_the_effects,
     the_workflows_role_and_field_rules_bound_its_updates,
     a_schedule_runs_once_per_slot_across_a_restart,
@@ -475,6 +476,31 @@ async fn a_workflow_triggering_itself_stops_at_the_depth_limit(backend: Backend)
         all.iter().filter(|r| r["outcome"] == "succeeded").count(),
         5
     );
+}
+
+async fn mail_answering_mail_stops_at_the_depth_limit(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let admin = server.admin().await;
+    template(&admin, "ping", "Ping", "Sent by a workflow.").await;
+    let send = "send_email(\"ping\", \"loop@practice.example\", #{});";
+    workflow(&admin, "Starts", "applicant.created", "", send).await;
+    let answers = workflow(&admin, "Answers its mail", "mail.sent", "", send).await;
+    admin.add_applicant("Ping").await;
+    // Mail sent by the first run (chain 1) is answered at chains 1 to 4;
+    // the run at 5 stops instead of sending more.
+    eventually("the answering workflow stopping", || async {
+        let all = runs(&admin, &answers).await;
+        all.iter().any(|r| r["outcome"] == "failed").then_some(all)
+    })
+    .await;
+    server.settle().await;
+    let all = runs(&admin, &answers).await;
+    assert_eq!(all.len(), 5, "{all:?}");
+    assert!(
+        all[0]["error"].as_str().unwrap().contains("the limit is 5"),
+        "{all:?}"
+    );
+    assert_eq!(outbox_to(&admin, "loop@practice.example").await.len(), 5);
 }
 
 async fn trying_applies_nothing_and_lists_the_effects(backend: Backend) {
