@@ -287,7 +287,7 @@ pub async fn run_page(
             format!("one of {}", STATUSES.join(", ")),
         ));
     }
-    let before = match q.cursor.as_deref() {
+    let before = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
         Some(c) => {
             let (at, id) = c
                 .split_once('.')
