@@ -1,0 +1,177 @@
+//! Settings → Workflows in a browser, on SQLite and PostgreSQL: an
+//! administrator reaches the workflows from the sidebar, writes the email
+//! template the "Submitted" example sends, starts a workflow from that
+//! example, sees a script calling `eval` refused with its line and column
+//! while what was typed stays, saves a good one; a case moved to
+//! "submitted" then shows as a succeeded run in History with what it
+//! changed and sent. On a phone, the list and the history never scroll
+//! sideways.
+
+#![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
+
+use crate::harness::{Browser, LAPTOP, PHONE, scenario};
+use immcase_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, Backend, TestServer, on_both_databases};
+use serde_json::json;
+
+on_both_databases!(workflows_from_an_example_to_a_run_at_both_widths);
+
+/// A script whose second line calls `eval`, refused at line 2, column 9.
+const EVAL_SCRIPT: &str = "let due = add_days(today(), 90);\nlet x = eval(\"due\");\n";
+
+async fn workflows_from_an_example_to_a_run_at_both_widths(backend: Backend) {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let db = backend.name();
+    let server = TestServer::start(backend).await;
+    let base = format!("http://localhost:{}", server.addr.port());
+    let admin = server.admin().await;
+    let role = admin.role_id("Administrator").await;
+    let example = immcase_host::workflows::examples::find("submitted").unwrap();
+
+    let s = browser.session(LAPTOP.0, LAPTOP.1).await;
+    let mut workflow_path = String::new();
+    scenario(&format!("workflows-laptop-{db}"), &s, async {
+        s.sign_in(&base, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        s.click("nav a[href='/settings/workflows']").await;
+        s.wait_for_text("main h1", "Workflows").await;
+        let examples = s.text(".workflow-examples").await;
+        for name in [
+            "Submitted: deadline and email",
+            "Urgent technical ticket: tell the IT lead",
+            "Monday: idle cases to each consultant",
+        ] {
+            assert!(examples.contains(name), "{examples}");
+        }
+
+        // The template the example sends.
+        s.click("main a[href='/settings/workflows/templates']")
+            .await;
+        s.wait_for_text("main h1", "Email templates").await;
+        s.click("a[href='/settings/workflows/templates/new']").await;
+        s.wait_for_text("main h1", "New email template").await;
+        s.fill("#name", "case-submitted").await;
+        s.fill("#subject", "Case {{folio}} is submitted").await;
+        s.fill(
+            "#body",
+            "The decision on {{folio}} is expected by {{decision_on}}.\n{{link}}",
+        )
+        .await;
+        s.submit_button("Save").await;
+        s.wait_for_text(".flash", "The email template case-submitted is saved.")
+            .await;
+        assert!(
+            s.text("table.email-templates")
+                .await
+                .contains("case-submitted")
+        );
+
+        // A workflow from the example, first with a script calling eval.
+        s.goto(&format!("{base}/settings/workflows")).await;
+        s.click("a[href='/settings/workflows/new?example=submitted']")
+            .await;
+        s.wait_for_text("main h1", "New workflow").await;
+        assert!(s.text("#script").await.contains("add_days(today(), 90)"));
+        s.select_by_value("#role_id", &role).await;
+        s.fill("#script", EVAL_SCRIPT).await;
+        s.submit_button("Check").await;
+        let found = s.wait_for_text(".check-result", "line 2").await;
+        assert!(found.contains("script, line 2, column 9"), "{found}");
+        assert!(s.has(".code-field .gutter li.bad").await);
+        s.screenshot(&format!("workflows-check-laptop-{db}")).await;
+        s.submit_button("Save").await;
+        let refused = s.wait_for_text("#script-error", "line 2").await;
+        assert!(refused.contains("script, line 2, column 9"), "{refused}");
+        assert!(
+            s.text("#script").await.contains("eval(\"due\")"),
+            "the script typed is kept"
+        );
+        assert!(
+            s.has("#name[value='Submitted: deadline and email']").await,
+            "the name is kept"
+        );
+        assert!(
+            s.has(&format!("#role_id option[value='{role}'][selected]"))
+                .await
+        );
+        s.screenshot(&format!("workflows-refused-laptop-{db}"))
+            .await;
+
+        // The example's own script is saved.
+        s.fill("#script", example.script).await;
+        s.submit_button("Save").await;
+        s.wait_for_text(
+            ".flash",
+            "The workflow Submitted: deadline and email is saved.",
+        )
+        .await;
+        workflow_path = s.current_path().await;
+        assert!(!s.scrolls_sideways().await, "the editor on a laptop");
+        s.screenshot(&format!("workflows-editor-laptop-{db}")).await;
+    })
+    .await;
+
+    // A case moves to "submitted": the workflow runs.
+    let ana = admin.add_applicant("Workflow").await;
+    let case = admin.open_case(&ana, "work_permit").await;
+    let id = case["id"].as_str().unwrap();
+    admin
+        .patch(
+            &format!("/api/v1/cases/{id}"),
+            json!({"stage": "submitted", "version": case["version"]}),
+        )
+        .await
+        .expect_status(200);
+    server.settle().await;
+    let after = admin
+        .get(&format!("/api/v1/cases/{id}"))
+        .await
+        .expect_status(200);
+    assert!(after.body["decision_on"].is_string(), "{}", after.text);
+
+    scenario(&format!("workflows-history-laptop-{db}"), &s, async {
+        s.goto(&format!("{base}{workflow_path}")).await;
+        s.click("nav.record-tabs a[href$='/runs']").await;
+        let row = s
+            .wait_for_text("table.workflow-runs tbody tr", "Succeeded")
+            .await;
+        assert!(row.contains("case.stage_changed"), "{row}");
+        assert!(row.contains("decision_on = "), "{row}");
+        assert!(row.contains("Email “Case"), "{row}");
+        assert!(!s.scrolls_sideways().await, "the history on a laptop");
+        s.screenshot(&format!("workflows-history-laptop-{db}"))
+            .await;
+        s.click("table.workflow-runs tbody tr td a").await;
+        s.wait_for_text(".run-detail", "Effects").await;
+        s.screenshot(&format!("workflows-run-laptop-{db}")).await;
+        s.click("nav.record-tabs a[href$='/versions']").await;
+        s.wait_for_text("ol.versions", "Version 1").await;
+        s.click("nav.record-tabs a[href$='/try']").await;
+        s.wait_for_text("main", "A past event").await;
+        s.submit_button("Try it").await;
+        let tried = s.wait_for_text(".try-result", "Nothing was applied").await;
+        assert!(tried.contains("decision_on = "), "{tried}");
+        s.screenshot(&format!("workflows-try-laptop-{db}")).await;
+    })
+    .await;
+
+    let s = browser.session(PHONE.0, PHONE.1).await;
+    scenario(&format!("workflows-phone-{db}"), &s, async {
+        s.sign_in(&base, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        s.goto(&format!("{base}/settings/workflows")).await;
+        let listed = s.wait_for_text("table.workflows", "Succeeded").await;
+        assert!(listed.contains("Submitted: deadline and email"), "{listed}");
+        assert!(!s.scrolls_sideways().await, "the list on a phone");
+        s.screenshot(&format!("workflows-list-phone-{db}")).await;
+        s.goto(&format!("{base}{workflow_path}/runs")).await;
+        s.wait_for_text("table.workflow-runs", "Succeeded").await;
+        assert!(!s.scrolls_sideways().await, "the history on a phone");
+        s.screenshot(&format!("workflows-history-phone-{db}")).await;
+        s.goto(&format!("{base}{workflow_path}")).await;
+        s.wait_for("#script").await;
+        assert!(!s.scrolls_sideways().await, "the editor on a phone");
+        s.screenshot(&format!("workflows-editor-phone-{db}")).await;
+    })
+    .await;
+    server.stop().await;
+}
