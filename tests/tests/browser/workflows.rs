@@ -152,6 +152,38 @@ async fn workflows_from_an_example_to_a_run_at_both_widths(backend: Backend) {
         let tried = s.wait_for_text(".try-result", "Nothing was applied").await;
         assert!(tried.contains("decision_on = "), "{tried}");
         s.screenshot(&format!("workflows-try-laptop-{db}")).await;
+
+        // A run that fails shows its error with its place, and is retried.
+        let failing = admin
+            .post(
+                "/api/v1/workflows",
+                json!({"name": "Tells nobody", "trigger": "case.stage_changed", "active": true,
+                       "script": "send_email(\"missing\", \"office@example.com\", #{});",
+                       "role_id": role}),
+            )
+            .await
+            .expect_status(201);
+        let failing = failing.body["id"].as_str().unwrap().to_string();
+        admin
+            .patch(
+                &format!("/api/v1/cases/{id}"),
+                json!({"stage": "decision", "version": after.body["version"]}),
+            )
+            .await
+            .expect_status(200);
+        server.settle().await;
+        s.goto(&format!(
+            "{base}/settings/workflows/{failing}/runs?outcome=failed"
+        ))
+        .await;
+        let failed = s
+            .wait_for_text("table.workflow-runs", "no email template `missing`")
+            .await;
+        assert!(failed.contains("script, line 1, column"), "{failed}");
+        s.screenshot(&format!("workflows-failed-laptop-{db}")).await;
+        s.submit_button("Retry").await;
+        s.wait_for_text(".flash", "The run is queued again").await;
+        s.wait_for_text(".run-detail", "Retries").await;
     })
     .await;
 
@@ -159,8 +191,13 @@ async fn workflows_from_an_example_to_a_run_at_both_widths(backend: Backend) {
     scenario(&format!("workflows-phone-{db}"), &s, async {
         s.sign_in(&base, ADMIN_EMAIL, ADMIN_PASSWORD).await;
         s.goto(&format!("{base}/settings/workflows")).await;
-        let listed = s.wait_for_text("table.workflows", "Succeeded").await;
-        assert!(listed.contains("Submitted: deadline and email"), "{listed}");
+        let listed = s
+            .wait_for_text("table.workflows", "Submitted: deadline and email")
+            .await;
+        assert!(
+            listed.contains("Skipped") && listed.contains("Failed"),
+            "{listed}"
+        );
         assert!(!s.scrolls_sideways().await, "the list on a phone");
         s.screenshot(&format!("workflows-list-phone-{db}")).await;
         s.goto(&format!("{base}{workflow_path}/runs")).await;

@@ -190,6 +190,8 @@ struct EditorTemplate {
     check: Option<CheckView>,
     /// Set when someone else saved the workflow while this form was open.
     newer: Option<Workflow>,
+    /// A schedule's next run, in the person's time zone.
+    next_run: String,
 }
 
 impl EditorTemplate {
@@ -217,6 +219,11 @@ impl EditorTemplate {
                 .collect()
         };
         Ok(EditorTemplate {
+            next_run: workflow
+                .as_ref()
+                .and_then(|w| w.next_run_at.as_deref())
+                .map(|t| when(t, &caller.time_zone))
+                .unwrap_or_default(),
             tabs: workflow
                 .as_ref()
                 .map(|w| tabs(&w.id, "Editor"))

@@ -105,6 +105,12 @@ fn effect_view(effect: &Value) -> EffectView {
     let text = |key: &str| effect[key].as_str().unwrap_or_default().to_string();
     let record = text("record");
     let href = record_href(&record);
+    // The record as words: its page is the link.
+    let record = match record.split_once(':') {
+        Some(("case", _)) => "the case".to_string(),
+        Some(("applicant", _)) => "the applicant".to_string(),
+        _ => record,
+    };
     let text = match effect["kind"].as_str().unwrap_or_default() {
         "update" => {
             let changes = effect["changes"]
@@ -209,7 +215,7 @@ mod tests {
     fn effects_read_as_words_with_a_link_to_their_record() {
         let changed = effect_view(&json!({"kind": "update", "record": "case:c1",
             "fields": ["decision_on"], "changes": {"decision_on": "2027-03-06"}}));
-        assert_eq!(changed.text, "Changed case:c1: decision_on = 2027-03-06");
+        assert_eq!(changed.text, "Changed the case: decision_on = 2027-03-06");
         assert_eq!(changed.href.as_deref(), Some("/cases/c1"));
         let email = effect_view(
             &json!({"kind": "email", "template": "t", "to": ["a@x.example"],
