@@ -108,6 +108,45 @@ async fn workflows_from_an_example_to_a_run_at_both_widths(backend: Backend) {
         workflow_path = s.current_path().await;
         assert!(!s.scrolls_sideways().await, "the editor on a laptop");
         s.screenshot(&format!("workflows-editor-laptop-{db}")).await;
+
+        // Someone else saves meanwhile: saving says so, and keeps what was
+        // typed; saving again replaces theirs.
+        let id = workflow_path.rsplit('/').next().unwrap();
+        admin
+            .put(
+                &format!("/api/v1/workflows/{id}"),
+                json!({"name": example.name, "description": "Changed elsewhere", "active": true,
+                       "trigger": example.trigger, "condition": example.condition,
+                       "script": example.script, "role_id": role, "version": 1}),
+            )
+            .await
+            .expect_status(200);
+        s.fill("#description", "Typed while someone else saved")
+            .await;
+        s.submit_button("Save").await;
+        s.wait_for_text(".conflict", "Someone else saved this workflow")
+            .await;
+        assert!(
+            s.text("#description")
+                .await
+                .contains("Typed while someone else saved")
+        );
+        s.screenshot(&format!("workflows-stale-laptop-{db}")).await;
+        s.submit_button("Save").await;
+        s.wait_for_text(".flash", "is saved (version 3).").await;
+
+        // An earlier version comes back as the newest.
+        s.click("nav.record-tabs a[href$='/versions']").await;
+        s.wait_for_text("ol.versions", "Version 3").await;
+        let versions = s.text("ol.versions").await;
+        assert!(versions.contains("Saved by Administrator"), "{versions}");
+        s.screenshot(&format!("workflows-versions-laptop-{db}"))
+            .await;
+        s.click("#version-1 .version-head button").await;
+        s.accept_confirmation().await;
+        s.wait_for_text(".flash", "Version 1 is restored as version 4.")
+            .await;
+        assert!(!s.scrolls_sideways().await, "the versions on a laptop");
     })
     .await;
 
