@@ -191,6 +191,26 @@ async fn workflows_from_an_example_to_a_run_at_both_widths(backend: Backend) {
         let tried = s.wait_for_text(".try-result", "Nothing was applied").await;
         assert!(tried.contains("decision_on = "), "{tried}");
         s.screenshot(&format!("workflows-try-laptop-{db}")).await;
+        // Code changed in the editor is tried without being saved.
+        s.click("nav.record-tabs li:first-child a").await;
+        s.wait_for("#script").await;
+        s.fill("#script", "log(\"from the editor\");").await;
+        s.submit_button("Try this code").await;
+        s.wait_for_text(".try-code summary", "changed, not saved")
+            .await;
+        s.submit_button("Try it").await;
+        let tried = s.wait_for_text(".try-result", "from the editor").await;
+        assert!(tried.contains("Nothing was applied"), "{tried}");
+        let saved = admin
+            .get(&format!(
+                "/api/v1{}",
+                workflow_path.trim_start_matches("/settings")
+            ))
+            .await;
+        assert!(
+            saved.body["script"].as_str().unwrap().contains("add_days"),
+            "not saved"
+        );
 
         // A run that fails shows its error with its place, and is retried.
         let failing = admin

@@ -34,6 +34,10 @@ pub struct TryForm {
     /// A JSON object.
     #[serde(default)]
     sample_payload: String,
+    /// The condition and script to try: the saved ones unless changed
+    /// here (or brought from the editor, unsaved).
+    condition: Option<String>,
+    script: Option<String>,
     #[serde(rename = "_csrf")]
     #[allow(dead_code)]
     csrf: Option<String>,
@@ -67,6 +71,13 @@ struct TryTemplate {
     values: TryForm,
     form: FormState,
     tried: Option<TriedView>,
+    /// Whether the code to try differs from the saved code.
+    changed: bool,
+}
+
+/// Text from a textarea with the line ends browsers send made plain.
+fn plain(text: &str) -> String {
+    text.replace("\r\n", "\n")
 }
 
 fn choice(e: &PastEvent, time_zone: &str) -> EventChoice {
@@ -94,7 +105,7 @@ async fn page_of(
 ) -> Result<TryTemplate> {
     let workflow = routes::read(state, caller, id).await?;
     let past = routes::past_events(state, caller, id).await?;
-    let values = values.unwrap_or_else(|| TryForm {
+    let defaults = TryForm {
         source: if past.is_empty() { "sample" } else { "past" }.into(),
         event_id: past.first().map(|e| e.id.clone()).unwrap_or_default(),
         sample_name: if workflow.trigger.contains('*') {
@@ -106,8 +117,29 @@ async fn page_of(
             .first()
             .and_then(|e| serde_json::to_string_pretty(&e.payload).ok())
             .unwrap_or_else(|| "{}".into()),
+        condition: Some(workflow.condition.clone()),
+        script: Some(workflow.script.clone()),
         csrf: None,
-    });
+    };
+    let values = match values {
+        // Code brought from the editor: the event is still to choose.
+        Some(v) if v.source.is_empty() && workflow.trigger_kind != "schedule" => TryForm {
+            condition: v.condition.or(defaults.condition.clone()),
+            script: v.script.or(defaults.script.clone()),
+            ..defaults
+        },
+        Some(v) => TryForm {
+            condition: v.condition.or(defaults.condition),
+            script: v.script.or(defaults.script),
+            ..v
+        },
+        None => defaults,
+    };
+    let differs = |given: &Option<String>, saved: &str| {
+        given.as_deref().map(plain).is_some_and(|c| c != saved)
+    };
+    let changed = differs(&values.condition, &workflow.condition)
+        || differs(&values.script, &workflow.script);
     Ok(TryTemplate {
         tabs: tabs(&workflow.id, "Try it"),
         schedule: workflow.trigger_kind == "schedule",
@@ -116,6 +148,7 @@ async fn page_of(
         values,
         form,
         tried,
+        changed,
     })
 }
 
@@ -137,7 +170,18 @@ pub(super) async fn page(
 
 /// The input of a try, from the form; a payload that is not JSON is a
 /// field error.
-fn input_of(values: &TryForm, schedule: bool) -> Result<TryInput> {
+fn input_of(values: &TryForm, w: &Workflow) -> Result<TryInput> {
+    let input = event_of(values, w.trigger_kind == "schedule")?;
+    let code =
+        |given: &Option<String>, saved: &str| given.as_deref().map(plain).filter(|c| c != saved);
+    Ok(TryInput {
+        condition: code(&values.condition, &w.condition),
+        script: code(&values.script, &w.script),
+        ..input
+    })
+}
+
+fn event_of(values: &TryForm, schedule: bool) -> Result<TryInput> {
     match values.source.as_str() {
         "past" if !values.event_id.is_empty() => Ok(TryInput {
             event_id: Some(values.event_id.clone()),
@@ -196,7 +240,13 @@ pub(super) async fn run(
     Form(values): Form<TryForm>,
 ) -> Result<Response> {
     let w = routes::read(&state, &caller, &id).await?;
-    let outcome = match input_of(&values, w.trigger_kind == "schedule") {
+    if values.source.is_empty() && w.trigger_kind != "schedule" {
+        // From the editor's "Try this code": choose the event first.
+        let form = FormState::new(&caller.form_token);
+        let page = page_of(&state, &caller, &id, Some(values), form, None).await?;
+        return Ok(Page::new(format!("{} · Try it", page.workflow.name), &page)?.into_response());
+    }
+    let outcome = match input_of(&values, &w) {
         Ok(input) => routes::try_workflow(&state, &caller, &id, input).await,
         Err(e) => Err(e),
     };
