@@ -267,6 +267,21 @@ async fn workflows_from_an_example_to_a_run_at_both_widths(backend: Backend) {
         s.wait_for("#script").await;
         assert!(!s.scrolls_sideways().await, "the editor on a phone");
         s.screenshot(&format!("workflows-editor-phone-{db}")).await;
+
+        // A template is deleted, after a question.
+        s.goto(&format!(
+            "{base}/settings/workflows/templates/case-submitted"
+        ))
+        .await;
+        s.wait_for_text("main h1", "case-submitted").await;
+        assert!(!s.scrolls_sideways().await, "a template on a phone");
+        s.screenshot(&format!("workflows-template-phone-{db}"))
+            .await;
+        s.submit_button("Delete this template").await;
+        s.accept_confirmation().await;
+        s.wait_for_text(".flash", "The email template case-submitted is deleted.")
+            .await;
+        assert!(s.text("main").await.contains("No email templates yet."));
     })
     .await;
     server.stop().await;
