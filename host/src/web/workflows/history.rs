@@ -108,7 +108,7 @@ pub(super) async fn run_page(
 
 /// A post with only the form token.
 #[derive(Deserialize, ToSchema)]
-pub struct ButtonForm {
+pub struct WorkflowButtonForm {
     #[serde(rename = "_csrf")]
     #[allow(dead_code)]
     csrf: Option<String>,
@@ -117,7 +117,7 @@ pub struct ButtonForm {
 /// Queues a failed run again, as a new run of the current version.
 #[utoipa::path(post, path = "/settings/workflows/{id}/runs/{run}/retry", tag = "pages",
     params(("id" = String, Path), ("run" = String, Path)),
-    request_body(content = ButtonForm, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = WorkflowButtonForm, content_type = "application/x-www-form-urlencoded"),
     responses((status = 303, description = "To the new run, with a message; or back to the history with the refusal (the run did not fail)"),
         (status = 403, description = "A page saying `workflows.manage` is needed, or the form token is stale", content_type = "text/html"),
         (status = 404, description = "No such workflow or run", content_type = "text/html")))]
@@ -125,7 +125,7 @@ pub(super) async fn retry(
     State(state): State<AppState>,
     caller: Caller,
     Path((id, run)): Path<(String, String)>,
-    Form(_button): Form<ButtonForm>,
+    Form(_button): Form<WorkflowButtonForm>,
 ) -> Result<Response> {
     match routes::retry(&state, &caller, &id, &run).await {
         Ok(new) => Ok(saved(
@@ -207,7 +207,7 @@ pub(super) async fn versions_page(
 /// Makes an earlier version the current one, as a new version.
 #[utoipa::path(post, path = "/settings/workflows/{id}/versions/{version}/restore", tag = "pages",
     params(("id" = String, Path), ("version" = i64, Path)),
-    request_body(content = ButtonForm, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = WorkflowButtonForm, content_type = "application/x-www-form-urlencoded"),
     responses((status = 303, description = "Restored: to the editor, with a message; or back to the versions with the refusal (its role was deleted since)"),
         (status = 403, description = "A page saying `workflows.manage` is needed, or the form token is stale", content_type = "text/html"),
         (status = 404, description = "No such workflow or version", content_type = "text/html")))]
@@ -215,7 +215,7 @@ pub(super) async fn restore(
     State(state): State<AppState>,
     caller: Caller,
     Path((id, version)): Path<(String, i64)>,
-    Form(_button): Form<ButtonForm>,
+    Form(_button): Form<WorkflowButtonForm>,
 ) -> Result<Response> {
     match routes::restore_version(&state, &caller, &id, version).await {
         Ok(w) => Ok(saved(

@@ -204,7 +204,7 @@ pub(super) async fn save(
 
 /// A post with only the form token.
 #[derive(Deserialize, ToSchema)]
-pub struct DeleteForm {
+pub struct TemplateDeleteForm {
     #[serde(rename = "_csrf")]
     #[allow(dead_code)]
     csrf: Option<String>,
@@ -212,7 +212,7 @@ pub struct DeleteForm {
 
 /// Deletes a template; workflows that send it fail until it exists again.
 #[utoipa::path(post, path = "/settings/workflows/templates/{name}/delete", tag = "pages", params(("name" = String, Path)),
-    request_body(content = DeleteForm, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = TemplateDeleteForm, content_type = "application/x-www-form-urlencoded"),
     responses((status = 303, description = "Deleted: to the list, with a message"),
         (status = 403, description = "A page saying `workflows.manage` is needed, or the form token is stale", content_type = "text/html"),
         (status = 404, description = "No such template", content_type = "text/html")))]
@@ -220,7 +220,7 @@ pub(super) async fn delete(
     State(state): State<AppState>,
     caller: Caller,
     Path(name): Path<String>,
-    Form(_button): Form<DeleteForm>,
+    Form(_button): Form<TemplateDeleteForm>,
 ) -> Result<Response> {
     routes::remove_template(&state, &caller, &name).await?;
     Ok(saved(
