@@ -284,5 +284,40 @@ async fn workflows_from_an_example_to_a_run_at_both_widths(backend: Backend) {
         assert!(s.text("main").await.contains("No email templates yet."));
     })
     .await;
+
+    // Every page is in the OpenAPI document, its forms described.
+    let doc = admin.get("/api/v1/openapi.json").await.expect_status(200);
+    for (path, method) in [
+        ("/settings/workflows", "get"),
+        ("/settings/workflows", "post"),
+        ("/settings/workflows/new", "get"),
+        ("/settings/workflows/{id}", "get"),
+        ("/settings/workflows/{id}", "post"),
+        ("/settings/workflows/{id}/runs", "get"),
+        ("/settings/workflows/{id}/runs/{run}", "get"),
+        ("/settings/workflows/{id}/runs/{run}/retry", "post"),
+        ("/settings/workflows/{id}/versions", "get"),
+        (
+            "/settings/workflows/{id}/versions/{version}/restore",
+            "post",
+        ),
+        ("/settings/workflows/{id}/try", "get"),
+        ("/settings/workflows/{id}/try", "post"),
+        ("/settings/workflows/templates", "get"),
+        ("/settings/workflows/templates", "post"),
+        ("/settings/workflows/templates/new", "get"),
+        ("/settings/workflows/templates/{name}", "get"),
+        ("/settings/workflows/templates/{name}", "post"),
+        ("/settings/workflows/templates/{name}/delete", "post"),
+    ] {
+        let op = &doc.body["paths"][path][method];
+        assert_eq!(op["tags"][0], "pages", "{method} {path}");
+        if method == "post" {
+            assert!(
+                op["requestBody"]["content"]["application/x-www-form-urlencoded"].is_object(),
+                "{method} {path} says its form"
+            );
+        }
+    }
     server.stop().await;
 }
