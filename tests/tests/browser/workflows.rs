@@ -35,6 +35,7 @@ async fn workflows_from_an_example_to_a_run_at_both_widths(backend: Backend) {
         s.sign_in(&base, ADMIN_EMAIL, ADMIN_PASSWORD).await;
         s.click("nav a[href='/settings/workflows']").await;
         s.wait_for_text("main h1", "Workflows").await;
+        s.screenshot(&format!("workflows-list-laptop-{db}")).await;
         let examples = s.text(".workflow-examples").await;
         for name in [
             "Submitted: deadline and email",
