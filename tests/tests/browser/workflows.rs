@@ -244,6 +244,52 @@ async fn workflows_from_an_example_to_a_run_at_both_widths(backend: Backend) {
         s.submit_button("Retry").await;
         s.wait_for_text(".flash", "The run is queued again").await;
         s.wait_for_text(".run-detail", "Retries").await;
+
+        // The Monday example runs as its schedule would, applying nothing.
+        s.goto(&format!("{base}/settings/workflows/new?example=idle-cases"))
+            .await;
+        s.select_by_value("#role_id", &role).await;
+        s.submit_button("Save").await;
+        s.wait_for_text(".flash", "is saved").await;
+        assert!(s.text("main").await.contains("Next run: "));
+        s.click("nav.record-tabs a[href$='/try']").await;
+        s.wait_for_text("main", "runs on a schedule").await;
+        s.submit_button("Try it").await;
+        let tried = s.wait_for_text(".try-result", "Nothing was applied").await;
+        assert!(tried.contains("Succeeded"), "{tried}");
+
+        // The ticket example, tried with a sample urgent technical ticket.
+        admin
+            .put(
+                "/api/v1/workflows/templates/urgent-ticket",
+                json!({"subject": "Urgent: {{subject}} ({{folio}})", "body": "{{description}}"}),
+            )
+            .await
+            .expect_status(200);
+        s.goto(&format!(
+            "{base}/settings/workflows/new?example=urgent-ticket"
+        ))
+        .await;
+        s.select_by_value("#role_id", &role).await;
+        s.submit_button("Save").await;
+        s.wait_for_text(".flash", "is saved").await;
+        s.click("nav.record-tabs a[href$='/try']").await;
+        s.click("input[name='source'][value='sample']").await;
+        s.fill(
+            "#sample_payload",
+            r#"{"folio": "T-7", "subject": "Server down", "description": "Nothing loads",
+                "priority": "urgent", "category": "technical_support"}"#,
+        )
+        .await;
+        s.submit_button("Try it").await;
+        let tried = s.wait_for_text(".try-result", "Nothing was applied").await;
+        assert!(
+            tried.contains("Email “Urgent: Server down (T-7)” to it-lead@example.com"),
+            "{tried}"
+        );
+        assert!(tried.contains("ticket T-7 sent to the IT lead"), "{tried}");
+        s.screenshot(&format!("workflows-try-sample-laptop-{db}"))
+            .await;
     })
     .await;
 
@@ -282,7 +328,11 @@ async fn workflows_from_an_example_to_a_run_at_both_widths(backend: Backend) {
         s.accept_confirmation().await;
         s.wait_for_text(".flash", "The email template case-submitted is deleted.")
             .await;
-        assert!(s.text("main").await.contains("No email templates yet."));
+        let left = s.text("table.email-templates").await;
+        assert!(
+            !left.contains("case-submitted") && left.contains("urgent-ticket"),
+            "{left}"
+        );
     })
     .await;
 
