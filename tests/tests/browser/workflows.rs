@@ -336,6 +336,26 @@ async fn workflows_from_an_example_to_a_run_at_both_widths(backend: Backend) {
     })
     .await;
 
+    // Without `workflows.manage`: no Workflows in the sidebar, and no page.
+    let clerk = server
+        .sign_in_with_role(
+            &admin,
+            json!({ "name": "Clerk", "permissions": ["cases.read"] }),
+            "clerk@immcase.test",
+        )
+        .await;
+    let nav = clerk.get("/api/v1/nav").await.expect_status(200);
+    assert!(!nav.text.contains("/settings/workflows"));
+    clerk.get("/settings/workflows").await.expect_status(403);
+    clerk
+        .get(&format!("{workflow_path}/runs"))
+        .await
+        .expect_status(403);
+    clerk
+        .get("/settings/workflows/templates")
+        .await
+        .expect_status(403);
+
     // Every page is in the OpenAPI document, its forms described.
     let doc = admin.get("/api/v1/openapi.json").await.expect_status(200);
     for (path, method) in [
