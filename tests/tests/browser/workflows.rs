@@ -100,6 +100,14 @@ async fn workflows_from_an_example_to_a_run_at_both_widths(backend: Backend) {
 
         // The example's own script is saved.
         s.fill("#script", example.script).await;
+        // The line numbers grow with the lines typed.
+        let lines = example.script.lines().count();
+        assert!(
+            s.has(&format!(
+                ".code-field:has(#script) .gutter li:nth-child({lines})"
+            ))
+            .await
+        );
         s.submit_button("Save").await;
         s.wait_for_text(
             ".flash",
