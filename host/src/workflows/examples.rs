@@ -14,6 +14,9 @@ pub struct Example {
     pub script: &'static str,
     /// The email templates it sends, which must exist before it runs.
     pub templates: &'static [&'static str],
+    /// A payload of its trigger's event, to try it with before any such
+    /// event happened (empty for a schedule).
+    pub sample: &'static str,
 }
 
 pub const EXAMPLES: [Example; 3] = [
@@ -42,6 +45,7 @@ send_email("case-submitted", to, #{
 });
 "#,
         templates: &["case-submitted"],
+        sample: r#"{"id": "", "folio": "CAS001", "from": "preparation", "to": "submitted"}"#,
     },
     Example {
         key: "urgent-ticket",
@@ -59,6 +63,8 @@ send_email("urgent-ticket", "it-lead@example.com", #{
 log(`ticket ${ticket.folio} sent to the IT lead`);
 "#,
         templates: &["urgent-ticket"],
+        sample: r#"{"folio": "T-1", "subject": "The server is down", "description": "Nothing loads since 9:00",
+  "priority": "urgent", "category": "technical_support"}"#,
     },
     Example {
         key: "idle-cases",
@@ -83,6 +89,7 @@ log(`ticket ${ticket.folio} sent to the IT lead`);
 }
 "#,
         templates: &["idle-cases"],
+        sample: "",
     },
 ];
 
@@ -112,6 +119,11 @@ mod tests {
             sandbox::compile(&engine, "script", e.script, &run::VARIABLES)
                 .unwrap_or_else(|p| panic!("{}: {p}", e.key));
             assert!(find(e.key).is_some());
+            if !e.sample.is_empty() {
+                let sample: serde_json::Value =
+                    serde_json::from_str(e.sample).unwrap_or_else(|err| panic!("{}: {err}", e.key));
+                assert!(sample.is_object(), "{}", e.key);
+            }
         }
     }
 }

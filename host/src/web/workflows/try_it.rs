@@ -18,6 +18,7 @@ use crate::web::FormState;
 use crate::web::form::{Form, is_for_the_form};
 use crate::web::shell::Page;
 use crate::workflows::Workflow;
+use crate::workflows::examples::EXAMPLES;
 use crate::workflows::routes::{self, PastEvent, Sample, TryInput};
 
 /// What to try the workflow with.
@@ -116,6 +117,13 @@ async fn page_of(
         sample_payload: past
             .first()
             .and_then(|e| serde_json::to_string_pretty(&e.payload).ok())
+            .or_else(|| {
+                // Before any such event: an example's sample of it.
+                EXAMPLES
+                    .iter()
+                    .find(|e| e.trigger == workflow.trigger && !e.sample.is_empty())
+                    .map(|e| e.sample.to_string())
+            })
             .unwrap_or_else(|| "{}".into()),
         condition: Some(workflow.condition.clone()),
         script: Some(workflow.script.clone()),
