@@ -322,6 +322,15 @@ async fn workflows_from_an_example_to_a_run_at_both_widths(backend: Backend) {
         s.wait_for("#script").await;
         assert!(!s.scrolls_sideways().await, "the editor on a phone");
         s.screenshot(&format!("workflows-editor-phone-{db}")).await;
+        for (tab, seen) in [("versions", "Version 4"), ("try", "A past event")] {
+            s.goto(&format!("{base}{workflow_path}/{tab}")).await;
+            s.wait_for_text("main", seen).await;
+            assert!(!s.scrolls_sideways().await, "{tab} on a phone");
+        }
+        s.submit_button("Try it").await;
+        s.wait_for_text(".try-result", "Nothing was applied").await;
+        assert!(!s.scrolls_sideways().await, "what trying did on a phone");
+        s.screenshot(&format!("workflows-try-phone-{db}")).await;
 
         // A template is deleted, after a question.
         s.goto(&format!(
