@@ -8,7 +8,8 @@
 // part of a page with an id marked `data-live="on"` (the search index's
 // rebuild in Settings → Search) is fetched again from the same page every
 // second until the fresh copy is no longer marked so; the rest of the
-// page, and what was typed in it, is left alone.
+// page, and what was typed in it, is left alone. A code field's line
+// numbers grow as lines are typed.
 (function () {
   "use strict";
 
@@ -210,6 +211,25 @@
         .catch(function () { followLive(id); });
     }, 1000);
   }
+
+  // A code field's numbered gutter (drawn by the server for the text it
+  // sent) grows with the lines typed, and so does its textarea.
+  document.addEventListener("input", function (event) {
+    var area = event.target;
+    if (!area.matches || !area.matches(".code-field textarea")) {
+      return;
+    }
+    var gutter = area.parentNode.querySelector(".gutter");
+    var wanted = area.value.split("\n").length + 2;
+    while (gutter && gutter.children.length < wanted) {
+      var line = document.createElement("li");
+      line.textContent = String(gutter.children.length + 1);
+      gutter.appendChild(line);
+    }
+    if (area.rows < wanted) {
+      area.rows = wanted;
+    }
+  });
 
   document.addEventListener("submit", function (event) {
     var form = event.target;

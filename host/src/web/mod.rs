@@ -24,6 +24,7 @@ mod search;
 mod settings;
 pub mod shell;
 pub(crate) mod sign_in;
+mod workflows;
 
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -53,6 +54,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(records::router())
         .merge(settings::router())
         .merge(mail::router())
+        .merge(workflows::router())
 }
 
 /// The stylesheet and script, which need neither a practice nor a session.

@@ -96,6 +96,7 @@ pub async fn nav_items(state: &AppState, caller: &Caller) -> Result<Vec<NavItem>
         ("Search", "/settings/search", "settings.manage"),
         ("Email", "/settings/email", "practice.manage"),
         ("Mailboxes", "/settings/mailboxes", "practice.manage"),
+        ("Workflows", "/settings/workflows", "workflows.manage"),
     ];
     items.extend(
         settings

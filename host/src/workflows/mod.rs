@@ -15,6 +15,7 @@
 
 pub mod cron;
 pub mod dates;
+pub mod examples;
 pub mod routes;
 pub mod run;
 pub mod runs;

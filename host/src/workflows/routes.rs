@@ -692,17 +692,23 @@ async fn delete_template(
     caller: Caller,
     Path(name): Path<String>,
 ) -> Result<StatusCode> {
+    remove_template(&state, &caller, &name).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Deletes a template (workflows that send it fail until it exists again).
+pub async fn remove_template(state: &AppState, caller: &Caller, name: &str) -> Result<()> {
     caller.require(MANAGE)?;
     let now = state.now_ms();
     let mut tx = state.db.begin().await?;
-    store::delete_template(&mut *tx, &caller.practice, &name).await?;
+    store::delete_template(&mut *tx, &caller.practice, name).await?;
     let entry = Entry::by(
-        &caller,
+        caller,
         "workflow.template_deleted",
         format!("workflow_template:{name}"),
         json!({}),
     );
     audit::record(&mut *tx, &caller.practice, now, entry).await?;
     tx.commit().await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }

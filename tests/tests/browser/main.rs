@@ -24,3 +24,4 @@ mod search_settings;
 mod settings_pages;
 mod smoke;
 mod video_calls;
+mod workflows;
