@@ -28,6 +28,9 @@ pub struct OutgoingMessage<'a> {
     pub sent_by: Option<&'a str>,
     /// Who queues it: `module:{id}`, `person`, `workflow:{id}`.
     pub origin: &'a str,
+    /// How many workflow runs led to it (`events::Cause::chain`): its
+    /// `mail.sent` and `mail.failed` continue the chain.
+    pub chain: i64,
     /// A letter's (contract 0.2.3): hidden copies, the conversation's ids,
     /// the mailbox it is sent from, and its `Message-ID` chosen up front.
     pub letter: Option<LetterParts<'a>>,
@@ -105,8 +108,8 @@ pub async fn enqueue_message(
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO mail_outbox (practice_id, to_addr, cc_addrs, reply_to, subject, body_text, \
          sent_by, origin, status, attempts, next_attempt_at, created_at, give_up_at, \
-         bcc_addrs, in_reply_to, references_ids, mailbox_id, message_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $9, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
+         bcc_addrs, in_reply_to, references_ids, mailbox_id, message_id, chain) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $9, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
     )
     .bind(practice.id())
     .bind(message.to.join(", "))
@@ -123,6 +126,7 @@ pub async fn enqueue_message(
     .bind(joined(letter.references, " "))
     .bind(letter.mailbox_id)
     .bind((!letter.message_id.is_empty()).then_some(letter.message_id))
+    .bind(message.chain)
     .fetch_one(&mut *conn)
     .await?;
     for (position, a) in message.attachments.iter().enumerate() {
@@ -218,6 +222,7 @@ mod tests {
             attachments: &good,
             sent_by: None,
             origin: "module:calendar",
+            chain: 0,
             letter: None,
         };
         assert_eq!(message.check(), Ok(()));

@@ -251,6 +251,7 @@ impl mail::Host for CallState {
             attachments: &[],
             sent_by: None,
             origin: "",
+            chain: crate::change::cause(self.caller.as_ref(), "host").chain,
             letter: None,
         };
         // The words `send` always used: the address alone, without the list's name.
@@ -289,6 +290,7 @@ impl mail::Host for CallState {
             attachments: &attachments,
             sent_by: None,
             origin: "",
+            chain: crate::change::cause(self.caller.as_ref(), "host").chain,
             letter: None,
         };
         self.queue(message).await
@@ -307,6 +309,7 @@ impl CallState {
         let message = crate::mail::OutgoingMessage {
             sent_by: sent_by.as_deref(),
             origin: &origin,
+            chain: crate::change::cause(self.caller.as_ref(), "host").chain,
             ..message
         };
         let (practice, now) = (self.practice.clone(), self.app.now_ms());

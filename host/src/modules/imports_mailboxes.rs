@@ -87,6 +87,7 @@ impl CallState {
             attachments: &attachments,
             sent_by: sent_by.as_deref(),
             origin: &origin,
+            chain: crate::change::cause(self.caller.as_ref(), "host").chain,
             letter: Some(LetterParts {
                 bcc: &letter.bcc,
                 in_reply_to: letter.in_reply_to.as_deref(),

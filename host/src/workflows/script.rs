@@ -372,6 +372,8 @@ impl Live {
                 attachments: &[],
                 sent_by: None,
                 origin: &origin,
+                // Its `mail.sent` continues the run's chain.
+                chain: crate::change::cause(Some(&self.caller), "host").chain,
                 letter: None,
             };
             message.check().map_err(|e| format!("send_email: {e}"))?;
@@ -379,14 +381,6 @@ impl Live {
             let mut work = self.work.lock().await;
             let tx = work.tx(&self.state).await?;
             let id = enqueue_message(tx, practice, &message, now).await.map_err(words)?;
-            // Its `mail.sent` continues the run's chain.
-            let chain = self.caller.acting.as_ref().map_or(0, |a| a.chain + 1);
-            sqlx::query("UPDATE mail_outbox SET chain = $1 WHERE id = $2")
-                .bind(chain)
-                .bind(id)
-                .execute(&mut **tx)
-                .await
-                .map_err(words)?;
             work.effects.wake_mail = true;
             work.did(json!({"kind": "email", "outbox_id": id, "template": template, "to": to, "subject": subject.trim()}))
         })
