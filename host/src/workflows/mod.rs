@@ -138,7 +138,9 @@ pub async fn check(
         });
     }
     let next_slot_at = match (&schedule, input.active) {
-        (Some(s), true) => worker::first_slot(state, &caller.practice, s, state.now_ms()).await?,
+        (Some(s), true) => {
+            worker::next_slot(state, caller.practice.id(), s, state.now_ms()).await?
+        }
         _ => None,
     };
     Ok(store::Checked {

@@ -11,7 +11,6 @@ use tokio::sync::watch;
 use super::run::{self, Outcome, Sources, Trigger};
 use super::{cron, runs, store};
 use crate::db::new_id;
-use crate::practices::Practice;
 use crate::state::AppState;
 
 /// A run claimed this long ago whose worker never finished it is taken again.
@@ -187,11 +186,10 @@ async fn take_slots(state: &AppState, now: i64) -> crate::error::Result<usize> {
     .await?;
     let mut taken = 0;
     for (id, practice_id, trigger, slot, version) in due {
-        let zone = crate::practices::time_zone(db, &practice_id).await?;
-        let zone = jiff::tz::TimeZone::get(&zone).unwrap_or(jiff::tz::TimeZone::UTC);
-        let next = cron::Schedule::parse(&trigger)
-            .ok()
-            .and_then(|s| s.next_after(now, &zone));
+        let next = match cron::Schedule::parse(&trigger) {
+            Ok(schedule) => next_slot(state, &practice_id, &schedule, now).await?,
+            Err(_) => None,
+        };
         let mut tx = state.db.begin().await?;
         let moved = sqlx::query(
             "UPDATE workflows SET next_slot_at = $3 WHERE id = $1 AND next_slot_at = $2",
@@ -222,14 +220,15 @@ async fn take_slots(state: &AppState, now: i64) -> crate::error::Result<usize> {
     Ok(taken)
 }
 
-/// A schedule's first slot after `now` in the practice's zone.
-pub async fn first_slot(
+/// A schedule's first slot after `now` in the zone of the practice
+/// `practice_id`.
+pub async fn next_slot(
     state: &AppState,
-    practice: &Practice,
+    practice_id: &str,
     schedule: &cron::Schedule,
     now: i64,
 ) -> crate::error::Result<Option<i64>> {
-    let zone = crate::practices::time_zone(state.db.pool(), practice.id()).await?;
+    let zone = crate::practices::time_zone(state.db.pool(), practice_id).await?;
     let zone = jiff::tz::TimeZone::get(&zone).unwrap_or(jiff::tz::TimeZone::UTC);
     Ok(schedule.next_after(now, &zone))
 }
