@@ -129,30 +129,40 @@ pub struct Checked {
     pub next_slot_at: Option<i64>,
 }
 
+type Query<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>;
+
+/// Binds what is written of a workflow, as `$3` to `$11` of an insert or an
+/// update: name, description, active, trigger kind and text, condition,
+/// script, role and next slot.
+fn bind_fields<'q>(query: Query<'q>, w: &'q Checked) -> Query<'q> {
+    let i = &w.input;
+    query
+        .bind(&i.name)
+        .bind(&i.description)
+        .bind(i64::from(i.active))
+        .bind(w.trigger_kind)
+        .bind(&i.trigger)
+        .bind(&i.condition)
+        .bind(&i.script)
+        .bind(&i.role_id)
+        .bind(w.next_slot_at)
+}
+
 /// Writes a new workflow at version 1.
 pub async fn insert(tx: &mut Tx, caller: &Caller, w: &Checked, now: i64) -> Result<String> {
     let id = new_id();
-    let i = &w.input;
-    sqlx::query(
+    let query = sqlx::query(
         "INSERT INTO workflows (id, practice_id, name, description, active, trigger_kind, trigger_text, \
          condition, script, role_id, version, next_slot_at, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $12, $12)",
     )
     .bind(&id)
-    .bind(caller.practice.id())
-    .bind(&i.name)
-    .bind(&i.description)
-    .bind(i64::from(i.active))
-    .bind(w.trigger_kind)
-    .bind(&i.trigger)
-    .bind(&i.condition)
-    .bind(&i.script)
-    .bind(&i.role_id)
-    .bind(w.next_slot_at)
-    .bind(now)
-    .execute(&mut **tx)
-    .await
-    .map_err(|e| crate::error::unique_violation(e, "name", "another workflow has this name"))?;
+    .bind(caller.practice.id());
+    bind_fields(query, w)
+        .bind(now)
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| crate::error::unique_violation(e, "name", "another workflow has this name"))?;
     insert_version(tx, caller, &id, 1, w, now).await?;
     Ok(id)
 }
@@ -166,28 +176,19 @@ pub async fn update(
     w: &Checked,
     now: i64,
 ) -> Result<bool> {
-    let i = &w.input;
-    let done = sqlx::query(
+    let query = sqlx::query(
         "UPDATE workflows SET name = $3, description = $4, active = $5, trigger_kind = $6, trigger_text = $7, \
          condition = $8, script = $9, role_id = $10, next_slot_at = $11, version = version + 1, updated_at = $12 \
          WHERE practice_id = $1 AND id = $2 AND version = $13",
     )
     .bind(caller.practice.id())
-    .bind(id)
-    .bind(&i.name)
-    .bind(&i.description)
-    .bind(i64::from(i.active))
-    .bind(w.trigger_kind)
-    .bind(&i.trigger)
-    .bind(&i.condition)
-    .bind(&i.script)
-    .bind(&i.role_id)
-    .bind(w.next_slot_at)
-    .bind(now)
-    .bind(version)
-    .execute(&mut **tx)
-    .await
-    .map_err(|e| crate::error::unique_violation(e, "name", "another workflow has this name"))?;
+    .bind(id);
+    let done = bind_fields(query, w)
+        .bind(now)
+        .bind(version)
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| crate::error::unique_violation(e, "name", "another workflow has this name"))?;
     if done.rows_affected() != 1 {
         return Ok(false);
     }
