@@ -1,0 +1,296 @@
+//! The XFA `datasets` packet: reading and setting data nodes by path,
+//! cloning repeated rows, leaving every other byte as it was.
+
+use crate::Refusal;
+use crate::template::{FieldDef, Segment};
+use crate::xml::{self, Element, Node};
+
+/// A parsed datasets packet.
+pub struct Datasets {
+    nodes: Vec<Node>,
+}
+
+/// A requested path split into names and optional row indexes.
+fn split_path(path: &str) -> Option<Vec<(String, Option<usize>)>> {
+    path.split('.')
+        .map(|step| match step.find('[') {
+            Some(i) => {
+                let idx = step[i + 1..].strip_suffix(']')?.trim().parse().ok()?;
+                Some((step[..i].to_string(), Some(idx)))
+            }
+            None => Some((step.to_string(), None)),
+        })
+        .collect()
+}
+
+/// Finds the template field a path names, with the row index of each step.
+pub fn match_path<'d>(
+    defs: &'d [FieldDef],
+    path: &str,
+) -> Result<(&'d FieldDef, Vec<usize>), Refusal> {
+    let steps = split_path(path).ok_or(Refusal::UnknownPath)?;
+    for def in defs {
+        if def.segments.len() != steps.len() {
+            continue;
+        }
+        let mut indexes = Vec::with_capacity(steps.len());
+        let mut ok = true;
+        for (seg, (name, idx)) in def.segments.iter().zip(&steps) {
+            if &seg.name != name || (seg.repeat_max.is_none() && idx.unwrap_or(0) != 0) {
+                ok = false;
+                break;
+            }
+            indexes.push(idx.unwrap_or(0));
+        }
+        if !ok {
+            continue;
+        }
+        for (seg, idx) in def.segments.iter().zip(&indexes) {
+            if let Some(max) = seg.repeat_max
+                && *idx >= max as usize
+            {
+                return Err(Refusal::TooManyRows { max });
+            }
+        }
+        return Ok((def, indexes));
+    }
+    Err(Refusal::UnknownPath)
+}
+
+/// Is every character allowed in XML 1.0?
+pub fn valid_xml_text(s: &str) -> bool {
+    s.chars().all(|c| {
+        matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+    })
+}
+
+impl Datasets {
+    pub fn parse(text: &str) -> Result<Datasets, String> {
+        let nodes = xml::parse(text)?;
+        let ds = Datasets { nodes };
+        if ds.data_ref().is_none() {
+            return Err("no <xfa:datasets><xfa:data> element".into());
+        }
+        Ok(ds)
+    }
+
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        xml::write_nodes(&self.nodes, &mut out);
+        out
+    }
+
+    fn data_ref(&self) -> Option<&Element> {
+        root(&self.nodes)?.child("data")
+    }
+
+    fn data_mut(&mut self) -> Option<&mut Element> {
+        let root = self.nodes.iter_mut().find_map(|n| match n {
+            Node::Element(e) if e.local_name() == "datasets" => Some(e),
+            _ => None,
+        })?;
+        root.children.iter_mut().find_map(|n| match n {
+            Node::Element(e) if e.local_name() == "data" => Some(e),
+            _ => None,
+        })
+    }
+
+    /// Sets the text of the node at `segments` (with row `indexes`),
+    /// creating missing elements and cloning row 0 for new rows.
+    pub fn set(&mut self, segments: &[Segment], indexes: &[usize], value: &str) {
+        let Some(mut node) = self.data_mut() else {
+            return;
+        };
+        for (seg, &idx) in segments.iter().zip(indexes) {
+            node = ensure_child(node, &seg.name, idx, seg.repeat_max.is_some());
+        }
+        node.set_text(value);
+    }
+
+    /// The values of a field at every row present, by indexed path.
+    pub fn read(&self, def: &FieldDef, out: &mut Vec<(String, String)>) {
+        if let Some(data) = self.data_ref() {
+            collect(data, &def.segments, String::new(), out);
+        }
+    }
+}
+
+fn root(nodes: &[Node]) -> Option<&Element> {
+    nodes.iter().find_map(|n| match n {
+        Node::Element(e) if e.local_name() == "datasets" => Some(e),
+        _ => None,
+    })
+}
+
+fn collect(node: &Element, segments: &[Segment], prefix: String, out: &mut Vec<(String, String)>) {
+    let Some((seg, rest)) = segments.split_first() else {
+        out.push((prefix, node.text()));
+        return;
+    };
+    let join = |step: String| {
+        if prefix.is_empty() {
+            step
+        } else {
+            format!("{prefix}.{step}")
+        }
+    };
+    let matching = node.elements().filter(|e| e.name == seg.name);
+    if seg.repeat_max.is_some() {
+        for (i, child) in matching.enumerate() {
+            collect(child, rest, join(format!("{}[{i}]", seg.name)), out);
+        }
+    } else if let Some(child) = node.elements().find(|e| e.name == seg.name) {
+        collect(child, rest, join(seg.name.clone()), out);
+    }
+}
+
+/// The `idx`-th child element called `name`, made if missing.
+fn ensure_child<'e>(
+    node: &'e mut Element,
+    name: &str,
+    idx: usize,
+    repeating: bool,
+) -> &'e mut Element {
+    let positions: Vec<usize> = node
+        .children
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| matches!(n, Node::Element(e) if e.name == name))
+        .map(|(i, _)| i)
+        .collect();
+    if idx >= positions.len() {
+        let template = match positions.first().map(|&p| &node.children[p]) {
+            Some(Node::Element(first)) if repeating => {
+                let mut row = first.clone();
+                empty_values(&mut row);
+                row
+            }
+            _ => Element::new(name),
+        };
+        // Indentation that precedes the first row, copied before each new one.
+        let indent = positions
+            .first()
+            .and_then(|&p| p.checked_sub(1))
+            .and_then(|p| match &node.children[p] {
+                Node::Text(t) if t.trim().is_empty() => Some(t.clone()),
+                _ => None,
+            });
+        let mut insert_at = positions.last().map_or(node.children.len(), |&p| p + 1);
+        if positions.is_empty() {
+            // Before trailing whitespace of the parent, if any.
+            if let Some(Node::Text(t)) = node.children.last()
+                && t.trim().is_empty()
+            {
+                insert_at = node.children.len() - 1;
+            }
+        }
+        if node.self_closing {
+            node.push_element(template.clone());
+            node.children.pop();
+        }
+        for _ in positions.len()..=idx {
+            if let Some(indent) = &indent {
+                node.children.insert(insert_at, Node::Text(indent.clone()));
+                insert_at += 1;
+            }
+            node.children
+                .insert(insert_at, Node::Element(template.clone()));
+            insert_at += 1;
+        }
+    }
+    let mut seen = 0;
+    let pos = node
+        .children
+        .iter()
+        .position(|n| {
+            if matches!(n, Node::Element(e) if e.name == name) {
+                seen += 1;
+                seen == idx + 1
+            } else {
+                false
+            }
+        })
+        .unwrap_or(0);
+    if !matches!(node.children[pos], Node::Element(_)) {
+        return node;
+    }
+    match &mut node.children[pos] {
+        Node::Element(e) => e,
+        _ => unreachable!("checked above"),
+    }
+}
+
+/// Clears the text of every leaf of a cloned row, keeping its structure.
+fn empty_values(el: &mut Element) {
+    if el.elements().next().is_none() {
+        el.children.clear();
+        return;
+    }
+    for child in &mut el.children {
+        if let Node::Element(e) = child {
+            empty_values(e);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seg(name: &str, rep: Option<u32>) -> Segment {
+        Segment {
+            name: name.into(),
+            repeat_max: rep,
+        }
+    }
+
+    const DS: &str = "<xfa:datasets xmlns:xfa=\"x\">\n<xfa:data>\n<form1>\n  <P>\n    <Child>\n      <Name>A</Name>\n      <DOB/>\n    </Child>\n  </P>\n</form1>\n</xfa:data>\n</xfa:datasets>\n";
+
+    #[test]
+    fn untouched_packet_is_identical() {
+        assert_eq!(Datasets::parse(DS).unwrap().to_text(), DS);
+    }
+
+    #[test]
+    fn clones_rows_and_creates_missing_nodes() {
+        let mut ds = Datasets::parse(DS).unwrap();
+        let row = [
+            seg("form1", None),
+            seg("P", None),
+            seg("Child", Some(6)),
+            seg("Name", None),
+        ];
+        ds.set(&row, &[0, 0, 2, 0], "C & D");
+        ds.set(
+            &[seg("form1", None), seg("New", None), seg("X", None)],
+            &[0, 0, 0],
+            "x",
+        );
+        let text = ds.to_text();
+        assert_eq!(text.matches("<Child>").count(), 3, "{text}");
+        assert!(text.contains("<Name>C &amp; D</Name>"));
+        assert!(text.contains("<New><X>x</X></New>"));
+        let def = FieldDef {
+            info: crate::FieldInfo {
+                path: String::new(),
+                kind: crate::FieldKind::Text,
+                max_chars: None,
+                code_list: Vec::new(),
+                repeat_max: Some(6),
+                required: false,
+            },
+            segments: row.to_vec(),
+        };
+        let mut out = Vec::new();
+        Datasets::parse(&text).unwrap().read(&def, &mut out);
+        assert_eq!(out[0], ("form1.P.Child[0].Name".into(), "A".into()));
+        assert_eq!(out[1], ("form1.P.Child[1].Name".into(), String::new()));
+        assert_eq!(out[2], ("form1.P.Child[2].Name".into(), "C & D".into()));
+    }
+
+    #[test]
+    fn control_characters_are_not_xml() {
+        assert!(valid_xml_text("Tab\tand\nnew line"));
+        assert!(!valid_xml_text("bell\u{7}"));
+    }
+}

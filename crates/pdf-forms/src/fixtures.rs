@@ -1,0 +1,409 @@
+//! Synthetic forms that mirror the structure of IRCC's XFA forms (the real
+//! blanks are Crown copyright and cannot be shipped), for tests and
+//! benchmarks. [`FormSpec::build`] writes a plain PDF (classic xref table)
+//! from scratch; [`encrypt_with_qpdf`] makes the encrypted and
+//! object-stream variants IRCC's files have.
+
+mod presets;
+mod writer;
+
+pub use presets::{acroform_sample, imm5257, imm5476, imm5645};
+pub use writer::PdfWriter;
+
+use crate::xml::escape;
+
+/// What a fixture field holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FixtureKind {
+    Text {
+        max_chars: Option<u32>,
+    },
+    Date,
+    /// Code list as (code, label) pairs.
+    Choice(Vec<(String, String)>),
+    /// A check box with its on and off values.
+    Check {
+        on: String,
+        off: String,
+    },
+    Numeric,
+}
+
+/// A node of a fixture template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FixtureNode {
+    Field {
+        name: String,
+        kind: FixtureKind,
+        required: bool,
+    },
+    /// A field bound explicitly with `<bind match="dataRef" ref=…>`.
+    BoundField { name: String, data_ref: String },
+    /// A button with `<bind match="none"/>` (not data).
+    Button { name: String },
+    /// A named subform; `repeat_max` makes it a repeating row (`<occur max>`).
+    Subform {
+        name: String,
+        repeat_max: Option<u32>,
+        children: Vec<FixtureNode>,
+    },
+    /// An unnamed subform (transparent to data binding).
+    Unnamed(Vec<FixtureNode>),
+}
+
+/// A text field.
+pub fn text(name: &str) -> FixtureNode {
+    field(name, FixtureKind::Text { max_chars: None })
+}
+/// A text field limited to `max` characters.
+pub fn text_max(name: &str, max: u32) -> FixtureNode {
+    field(
+        name,
+        FixtureKind::Text {
+            max_chars: Some(max),
+        },
+    )
+}
+/// A date field.
+pub fn date(name: &str) -> FixtureNode {
+    field(name, FixtureKind::Date)
+}
+/// A numeric field.
+pub fn numeric(name: &str) -> FixtureNode {
+    field(name, FixtureKind::Numeric)
+}
+/// A drop-down list with (code, label) items.
+pub fn choice(name: &str, items: &[(&str, &str)]) -> FixtureNode {
+    let items = items
+        .iter()
+        .map(|(c, l)| (c.to_string(), l.to_string()))
+        .collect();
+    field(name, FixtureKind::Choice(items))
+}
+/// A check box.
+pub fn check(name: &str, on: &str, off: &str) -> FixtureNode {
+    field(
+        name,
+        FixtureKind::Check {
+            on: on.into(),
+            off: off.into(),
+        },
+    )
+}
+/// A field of any kind.
+pub fn field(name: &str, kind: FixtureKind) -> FixtureNode {
+    FixtureNode::Field {
+        name: name.into(),
+        kind,
+        required: false,
+    }
+}
+/// The same field, marked required (`nullTest="error"`).
+pub fn required(node: FixtureNode) -> FixtureNode {
+    match node {
+        FixtureNode::Field { name, kind, .. } => FixtureNode::Field {
+            name,
+            kind,
+            required: true,
+        },
+        other => other,
+    }
+}
+/// A named subform.
+pub fn subform(name: &str, children: Vec<FixtureNode>) -> FixtureNode {
+    FixtureNode::Subform {
+        name: name.into(),
+        repeat_max: None,
+        children,
+    }
+}
+/// A repeating subform (`<occur max>`), one row in the data skeleton.
+pub fn rows(name: &str, max: u32, children: Vec<FixtureNode>) -> FixtureNode {
+    FixtureNode::Subform {
+        name: name.into(),
+        repeat_max: Some(max),
+        children,
+    }
+}
+/// A date split into year, month and day fields, as IRCC does.
+pub fn split_date(name: &str) -> FixtureNode {
+    subform(
+        name,
+        vec![
+            text_max(&format!("{name}Year"), 4),
+            text_max(&format!("{name}Month"), 2),
+            text_max(&format!("{name}Day"), 2),
+        ],
+    )
+}
+
+/// A synthetic XFA form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormSpec {
+    /// Form code, e.g. `IMM 5257`.
+    pub code: String,
+    pub title: String,
+    pub pages: usize,
+    /// Dynamic XFA (`/NeedsRendering true`) or static.
+    pub dynamic: bool,
+    /// The children of the root subform `form1`.
+    pub children: Vec<FixtureNode>,
+}
+
+impl FormSpec {
+    /// The template packet.
+    pub fn template_xml(&self) -> String {
+        let mut out = String::from(
+            "<template xmlns=\"http://www.xfa.org/schema/xfa-template/3.3/\">\n<subform name=\"form1\" layout=\"tb\" locale=\"en_CA\" restoreState=\"auto\">\n",
+        );
+        out.push_str(&format!(
+            "<pageSet><pageArea name=\"Page1\" id=\"Page1\"><contentArea x=\"0.25in\" y=\"0.25in\" w=\"8in\" h=\"10.5in\"/><medium stock=\"letter\" short=\"8.5in\" long=\"11in\"/><field name=\"FormNumber\"><bind match=\"none\"/><ui><textEdit/></ui><value><text>{}</text></value></field></pageArea></pageSet>\n",
+            escape(&self.code)
+        ));
+        for child in &self.children {
+            template_node(child, &mut out);
+        }
+        out.push_str("</subform>\n</template>\n");
+        out
+    }
+
+    /// The datasets packet: a data skeleton mirroring the template.
+    pub fn datasets_xml(&self) -> String {
+        let mut out = String::from(
+            "<xfa:datasets xmlns:xfa=\"http://www.xfa.org/schema/xfa-data/1.0/\">\n<xfa:data>\n<form1>\n",
+        );
+        for child in &self.children {
+            data_node(child, 1, &mut out);
+        }
+        out.push_str("</form1>\n</xfa:data>\n</xfa:datasets>\n");
+        out
+    }
+
+    /// The XFA packets in IRCC's order.
+    pub fn packets(&self) -> Vec<(String, String)> {
+        let title = escape(&self.title);
+        vec![
+            ("preamble".into(), "<xdp:xdp xmlns:xdp=\"http://ns.adobe.com/xdp/\" timeStamp=\"2024-01-15T12:00:00Z\" uuid=\"6c3e0f7a-1d2b-4c5d-8e9f-0a1b2c3d4e5f\">\n".into()),
+            ("config".into(), "<config xmlns=\"http://www.xfa.org/schema/xci/3.0/\"><agent name=\"designer\"><destination>pdf</destination></agent><present><pdf><version>1.7</version><adobeExtensionLevel>8</adobeExtensionLevel><renderPolicy>client</renderPolicy></pdf></present><acrobat><acrobat7><dynamicRender>required</dynamicRender></acrobat7></acrobat></config>\n".into()),
+            ("template".into(), self.template_xml()),
+            ("localeSet".into(), "<localeSet xmlns=\"http://www.xfa.org/schema/xfa-locale-set/2.7/\"><locale name=\"en_CA\" desc=\"English (Canada)\"><calendarSymbols name=\"gregorian\"/><datePatterns><datePattern name=\"med\">YYYY-MM-DD</datePattern></datePatterns></locale></localeSet>\n".into()),
+            ("datasets".into(), self.datasets_xml()),
+            ("xmpmeta".into(), format!("<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\"><rdf:Description xmlns:dc=\"http://purl.org/dc/elements/1.1/\" rdf:about=\"\"><dc:title>{title}</dc:title></rdf:Description></rdf:RDF></x:xmpmeta>\n")),
+            ("postamble".into(), "</xdp:xdp>\n".into()),
+        ]
+    }
+
+    /// Writes the PDF.
+    pub fn build(&self) -> Vec<u8> {
+        let mut w = PdfWriter::new();
+        let catalog = w.reserve();
+        let pages = w.reserve();
+        let acroform = w.reserve();
+        let font = w.add(
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
+                .to_vec(),
+        );
+        let info = w.add(
+            format!(
+                "<< /Title ({}) /Producer (ImmCase fixtures) >>",
+                pdf_escape(&format!("{} : {}", self.code, self.title))
+            )
+            .into_bytes(),
+        );
+        let mut xfa = String::from("[");
+        for (name, body) in self.packets() {
+            let id = w.add_stream("", body.as_bytes(), true);
+            xfa.push_str(&format!("({name}) {id} 0 R "));
+        }
+        xfa.push(']');
+        let kids = w.add_pages(pages, font, self.pages.max(1), &self.code, &self.title, "");
+        w.set(
+            pages,
+            format!(
+                "<< /Type /Pages /Kids [{kids}] /Count {} >>",
+                self.pages.max(1)
+            )
+            .into_bytes(),
+        );
+        w.set(acroform, format!("<< /Fields [] /DA (/Helv 0 Tf 0 g ) /DR << /Font << /Helv {font} 0 R >> >> /XFA {xfa} >>").into_bytes());
+        let needs = if self.dynamic {
+            " /NeedsRendering true"
+        } else {
+            ""
+        };
+        w.set(catalog, format!("<< /Type /Catalog /Pages {pages} 0 R /AcroForm {acroform} 0 R{needs} /Extensions << /ADBE << /BaseVersion /1.7 /ExtensionLevel 8 >> >> >>").into_bytes());
+        w.finish(catalog, info)
+    }
+}
+
+fn template_node(node: &FixtureNode, out: &mut String) {
+    match node {
+        FixtureNode::Field { name, kind, required } => {
+            out.push_str(&format!("<field name=\"{}\" w=\"62mm\" h=\"9mm\">", escape(name)));
+            match kind {
+                FixtureKind::Text { max_chars } => {
+                    out.push_str("<ui><textEdit/></ui>");
+                    if let Some(m) = max_chars {
+                        out.push_str(&format!("<value><text maxChars=\"{m}\"/></value>"));
+                    }
+                }
+                FixtureKind::Date => out.push_str("<ui><dateTimeEdit/></ui><value><date/></value>"),
+                FixtureKind::Numeric => out.push_str("<ui><numericEdit/></ui><value><integer/></value>"),
+                FixtureKind::Choice(items) => {
+                    out.push_str("<ui><choiceList/></ui><items>");
+                    for (_, label) in items {
+                        out.push_str(&format!("<text>{}</text>", escape(label)));
+                    }
+                    out.push_str("</items><items save=\"1\" presence=\"hidden\">");
+                    for (code, _) in items {
+                        out.push_str(&format!("<text>{}</text>", escape(code)));
+                    }
+                    out.push_str("</items>");
+                }
+                FixtureKind::Check { on, off } => out.push_str(&format!(
+                    "<ui><checkButton shape=\"square\"/></ui><items><text>{}</text><text>{}</text></items>",
+                    escape(on),
+                    escape(off)
+                )),
+            }
+            if *required {
+                out.push_str("<validate nullTest=\"error\"/>");
+            }
+            out.push_str("</field>\n");
+        }
+        FixtureNode::BoundField { name, data_ref } => out.push_str(&format!(
+            "<field name=\"{}\"><ui><textEdit/></ui><bind match=\"dataRef\" ref=\"{}\"/></field>\n",
+            escape(name),
+            escape(data_ref)
+        )),
+        FixtureNode::Button { name } => out.push_str(&format!(
+            "<field name=\"{}\"><ui><button/></ui><bind match=\"none\"/><event activity=\"click\"><script contentType=\"application/x-javascript\">xfa.host.messageBox(\"Validated\");</script></event></field>\n",
+            escape(name)
+        )),
+        FixtureNode::Subform { name, repeat_max, children } => {
+            out.push_str(&format!("<subform name=\"{}\" layout=\"tb\">", escape(name)));
+            if let Some(max) = repeat_max {
+                out.push_str(&format!("<occur min=\"1\" max=\"{max}\"/>"));
+            }
+            out.push('\n');
+            for c in children {
+                template_node(c, out);
+            }
+            out.push_str("</subform>\n");
+        }
+        FixtureNode::Unnamed(children) => {
+            out.push_str("<subform layout=\"tb\">\n");
+            for c in children {
+                template_node(c, out);
+            }
+            out.push_str("</subform>\n");
+        }
+    }
+}
+
+fn data_node(node: &FixtureNode, depth: usize, out: &mut String) {
+    let indent = "  ".repeat(depth);
+    match node {
+        FixtureNode::Field { name, .. } => out.push_str(&format!("{indent}<{name}/>\n")),
+        FixtureNode::Subform { name, children, .. } => {
+            out.push_str(&format!("{indent}<{name}>\n"));
+            for c in children {
+                data_node(c, depth + 1, out);
+            }
+            out.push_str(&format!("{indent}</{name}>\n"));
+        }
+        FixtureNode::Unnamed(children) => {
+            for c in children {
+                data_node(c, depth, out);
+            }
+        }
+        // Explicitly bound fields get no skeleton: filling creates the nodes.
+        FixtureNode::BoundField { .. } | FixtureNode::Button { .. } => {}
+    }
+}
+
+/// Escapes text for a PDF literal string.
+pub fn pdf_escape(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('(', "\\(")
+        .replace(')', "\\)")
+}
+
+/// The encrypted or restructured variants qpdf makes of a fixture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variant {
+    /// The fixture as built.
+    Plain,
+    /// RC4 128-bit (R3), empty user password.
+    Rc4,
+    /// AES-128 (V4 R4 AESV2), empty user password.
+    Aes128,
+    /// AES-256 (V5 R6), empty user password.
+    Aes256,
+    /// Object streams and a cross-reference stream, not encrypted.
+    ObjectStreams,
+    /// AES-256 with object streams and a cross-reference stream.
+    Aes256ObjectStreams,
+}
+
+/// Why qpdf could not make a variant.
+#[derive(Debug, thiserror::Error)]
+pub enum QpdfError {
+    #[error("qpdf could not be run: {0}")]
+    Run(#[from] std::io::Error),
+    #[error("qpdf failed: {0}")]
+    Failed(String),
+}
+
+/// Runs qpdf to make a variant (owner password `owner`, empty user password).
+#[cfg(not(target_family = "wasm"))]
+pub fn encrypt_with_qpdf(pdf: &[u8], variant: Variant) -> Result<Vec<u8>, QpdfError> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let args: &[&str] = match variant {
+        Variant::Plain => return Ok(pdf.to_vec()),
+        Variant::Rc4 => &[
+            "--allow-weak-crypto",
+            "--encrypt",
+            "",
+            "owner",
+            "128",
+            "--use-aes=n",
+            "--",
+        ],
+        Variant::Aes128 => &["--encrypt", "", "owner", "128", "--use-aes=y", "--"],
+        Variant::Aes256 => &["--encrypt", "", "owner", "256", "--"],
+        Variant::ObjectStreams => &["--object-streams=generate"],
+        Variant::Aes256ObjectStreams => &[
+            "--object-streams=generate",
+            "--encrypt",
+            "",
+            "owner",
+            "256",
+            "--",
+        ],
+    };
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("immcase-pdf-fixture-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let input = dir.join("in.pdf");
+    let output = dir.join("out.pdf");
+    std::fs::write(&input, pdf)?;
+    let result = std::process::Command::new("qpdf")
+        .args(args)
+        .arg(&input)
+        .arg(&output)
+        .output();
+    let outcome = match result {
+        // Exit code 3 is "succeeded with warnings".
+        Ok(o) if o.status.success() || o.status.code() == Some(3) => {
+            std::fs::read(&output).map_err(QpdfError::from)
+        }
+        Ok(o) => Err(QpdfError::Failed(
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )),
+        Err(e) => Err(QpdfError::Run(e)),
+    };
+    let _ = std::fs::remove_dir_all(&dir);
+    outcome
+}

@@ -1,0 +1,135 @@
+//! Appends an incremental update: the original bytes untouched, the new
+//! objects, and a cross-reference section of the same kind as the file's
+//! last one, chained to it by `/Prev`.
+
+use crate::document::Document;
+use crate::objects::{Dict, ObjRef, Object, get, write_object};
+use crate::xref::SectionKind;
+
+/// An object to write: its number/generation and its serialized body.
+pub struct NewObject {
+    pub id: ObjRef,
+    pub body: Vec<u8>,
+}
+
+/// The original file followed by an update holding `objects`.
+pub fn append(doc: &Document, mut objects: Vec<NewObject>) -> Vec<u8> {
+    objects.sort_by_key(|o| o.id.num);
+    let mut out = Vec::with_capacity(
+        doc.bytes.len() + objects.iter().map(|o| o.body.len() + 64).sum::<usize>() + 512,
+    );
+    out.extend_from_slice(doc.bytes);
+    if !matches!(out.last(), Some(b'\n' | b'\r')) {
+        out.push(b'\n');
+    }
+    let mut entries: Vec<(ObjRef, usize)> = Vec::new();
+    for obj in &objects {
+        entries.push((obj.id, out.len()));
+        out.extend_from_slice(format!("{} {} obj\n", obj.id.num, obj.id.generation).as_bytes());
+        out.extend_from_slice(&obj.body);
+        out.extend_from_slice(b"\nendobj\n");
+    }
+    let old_size = get(&doc.xref.trailer, "Size")
+        .and_then(Object::as_int)
+        .and_then(|s| u32::try_from(s).ok())
+        .unwrap_or(0);
+    let max_num = objects.iter().map(|o| o.id.num + 1).max().unwrap_or(0);
+    let mut trailer: Dict = Vec::new();
+    for key in ["Root", "Info", "Encrypt", "ID"] {
+        if let Some(v) = get(&doc.xref.trailer, key) {
+            trailer.push((key.as_bytes().to_vec(), v.clone()));
+        }
+    }
+    let prev = Object::Int(doc.xref.startxref as i64);
+    let xref_at;
+    match doc.xref.last_kind {
+        SectionKind::Table => {
+            let size = old_size.max(max_num);
+            xref_at = out.len();
+            out.extend_from_slice(b"xref\n");
+            for run in runs(&entries) {
+                out.extend_from_slice(format!("{} {}\n", run[0].0.num, run.len()).as_bytes());
+                for (id, offset) in run {
+                    out.extend_from_slice(
+                        format!("{offset:010} {:05} n \n", id.generation).as_bytes(),
+                    );
+                }
+            }
+            let mut dict: Dict = vec![(b"Size".to_vec(), Object::Int(i64::from(size)))];
+            dict.extend(trailer);
+            dict.push((b"Prev".to_vec(), prev));
+            out.extend_from_slice(b"trailer\n");
+            write_object(&mut out, &Object::Dict(dict), &|s| s.to_vec());
+            out.push(b'\n');
+        }
+        SectionKind::Stream => {
+            let xref_num = old_size.max(max_num);
+            let size = xref_num + 1;
+            xref_at = out.len();
+            entries.push((
+                ObjRef {
+                    num: xref_num,
+                    generation: 0,
+                },
+                xref_at,
+            ));
+            let width = bytes_for(xref_at);
+            let mut data = Vec::new();
+            let mut index = Vec::new();
+            for run in runs(&entries) {
+                index.push(Object::Int(i64::from(run[0].0.num)));
+                index.push(Object::Int(run.len() as i64));
+                for (id, offset) in run {
+                    data.push(1u8);
+                    data.extend_from_slice(&(*offset as u64).to_be_bytes()[8 - width..]);
+                    data.extend_from_slice(&id.generation.to_be_bytes());
+                }
+            }
+            let mut dict: Dict = vec![
+                (b"Type".to_vec(), Object::Name(b"XRef".to_vec())),
+                (b"Size".to_vec(), Object::Int(i64::from(size))),
+                (
+                    b"W".to_vec(),
+                    Object::Array(vec![
+                        Object::Int(1),
+                        Object::Int(width as i64),
+                        Object::Int(2),
+                    ]),
+                ),
+                (b"Index".to_vec(), Object::Array(index)),
+            ];
+            dict.extend(trailer);
+            dict.push((b"Prev".to_vec(), prev));
+            dict.push((b"Length".to_vec(), Object::Int(data.len() as i64)));
+            out.extend_from_slice(format!("{xref_num} 0 obj\n").as_bytes());
+            write_object(&mut out, &Object::Dict(dict), &|s| s.to_vec());
+            out.extend_from_slice(b"\nstream\n");
+            out.extend_from_slice(&data);
+            out.extend_from_slice(b"\nendstream\nendobj\n");
+        }
+    }
+    out.extend_from_slice(format!("startxref\n{xref_at}\n%%EOF\n").as_bytes());
+    out
+}
+
+/// Consecutive object numbers grouped into subsections.
+fn runs(entries: &[(ObjRef, usize)]) -> Vec<&[(ObjRef, usize)]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in 1..=entries.len() {
+        if i == entries.len() || entries[i].0.num != entries[i - 1].0.num + 1 {
+            out.push(&entries[start..i]);
+            start = i;
+        }
+    }
+    out
+}
+
+/// Bytes needed to write an offset (at least 4).
+fn bytes_for(offset: usize) -> usize {
+    let mut n = 4;
+    while n < 8 && (offset as u64) >> (8 * n) != 0 {
+        n += 1;
+    }
+    n
+}
