@@ -193,8 +193,17 @@ impl FormSpec {
         ]
     }
 
-    /// Writes the PDF.
+    /// Writes the PDF, each packet its own stream in the `/XFA` array.
     pub fn build(&self) -> Vec<u8> {
+        self.write(false)
+    }
+
+    /// Writes the PDF with `/XFA` as one stream holding the whole XDP.
+    pub fn build_single_xdp(&self) -> Vec<u8> {
+        self.write(true)
+    }
+
+    fn write(&self, single_xdp: bool) -> Vec<u8> {
         let mut w = PdfWriter::new();
         let catalog = w.reserve();
         let pages = w.reserve();
@@ -210,12 +219,23 @@ impl FormSpec {
             )
             .into_bytes(),
         );
-        let mut xfa = String::from("[");
-        for (name, body) in self.packets() {
-            let id = w.add_stream("", body.as_bytes(), true);
-            xfa.push_str(&format!("({name}) {id} 0 R "));
-        }
-        xfa.push(']');
+        let xfa = if single_xdp {
+            let xdp: String = self.packets().into_iter().map(|(_, body)| body).collect();
+            let id = w.add_stream(
+                "",
+                format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{xdp}").as_bytes(),
+                true,
+            );
+            format!("{id} 0 R")
+        } else {
+            let mut xfa = String::from("[");
+            for (name, body) in self.packets() {
+                let id = w.add_stream("", body.as_bytes(), true);
+                xfa.push_str(&format!("({name}) {id} 0 R "));
+            }
+            xfa.push(']');
+            xfa
+        };
         let kids = w.add_pages(pages, font, self.pages.max(1), &self.code, &self.title, "");
         w.set(
             pages,

@@ -1,0 +1,130 @@
+//! Filling a plain AcroForm form (no XFA): `/V`, check box states,
+//! `/NeedAppearances`, in plain, encrypted and object-stream variants.
+#![allow(clippy::unwrap_used)] // a failure should panic here
+
+mod common;
+
+use common::{added_objects, qpdf_check, variant};
+use immcase_pdf_forms::fixtures::{self, Variant};
+use immcase_pdf_forms::{
+    FieldKind, FieldValue, Refusal, Technology, fill, inspect, last_revision, read_values,
+};
+
+fn value_at<'a>(read: &'a [(String, String)], path: &str) -> Option<&'a str> {
+    read.iter()
+        .find(|(p, _)| p == path)
+        .map(|(_, v)| v.as_str())
+}
+
+#[test]
+fn inspect_lists_fields_by_full_name() {
+    let info = inspect(&fixtures::acroform_sample()).unwrap();
+    assert_eq!(info.technology, Technology::AcroForm);
+    assert!(info.packets.is_empty());
+    let paths: Vec<&str> = info.fields.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "applicant.familyName",
+            "applicant.givenName",
+            "passportNumber",
+            "sex",
+            "previouslyApplied"
+        ]
+    );
+    let passport = &info.fields[2];
+    assert_eq!(passport.max_chars, Some(12));
+    assert!(passport.required);
+    assert_eq!(info.fields[3].kind, FieldKind::Choice);
+    assert_eq!(info.fields[3].code_list[3].code, "X");
+    assert_eq!(info.fields[3].code_list[3].label, "Another gender");
+    assert_eq!(info.fields[4].kind, FieldKind::Check);
+    assert_eq!(info.fields[4].code_list[0].code, "Yes");
+}
+
+fn check(v: Variant) {
+    let what = format!("AcroForm {v:?}");
+    let Some(original) = variant(&fixtures::acroform_sample(), v) else {
+        return;
+    };
+    let before = last_revision(&original).unwrap();
+    let values = [
+        FieldValue::new("applicant.familyName", "Côté & <Fils> \"Ltd\""),
+        FieldValue::new("applicant.givenName", "Zoë"),
+        FieldValue::new("passportNumber", "AB123456"),
+        FieldValue::new("sex", "F"),
+        FieldValue::new("previouslyApplied", "Yes"),
+        FieldValue::new("no.such.field", "x"),
+        FieldValue::new("passportNumber", "bad\u{1}"),
+    ];
+    let filled = fill(&original, &values).unwrap();
+    assert_eq!(
+        filled.refused,
+        vec![
+            ("no.such.field".to_string(), Refusal::UnknownPath),
+            ("passportNumber".to_string(), Refusal::InvalidCharacters)
+        ],
+        "{what}"
+    );
+    assert_eq!(filled.written.len(), 5, "{what}");
+    let added = added_objects(&original, &filled.pdf);
+    // Five fields and the AcroForm dictionary (plus an xref stream).
+    let extra = usize::from(before.xref_kind == immcase_pdf_forms::XrefKind::Stream);
+    assert_eq!(added.len(), 6 + extra, "{what}: {added:?}");
+    let after = last_revision(&filled.pdf).unwrap();
+    assert_eq!(after.prev, Some(before.startxref), "{what}");
+    assert_eq!(after.id, before.id, "{what}");
+    assert_eq!(after.encrypt, before.encrypt, "{what}");
+    qpdf_check(&filled.pdf, &what);
+    let read = read_values(&filled.pdf).unwrap();
+    for fv in &values[..5] {
+        assert_eq!(
+            value_at(&read, &fv.path),
+            Some(fv.value.as_str()),
+            "{what}: {}",
+            fv.path
+        );
+    }
+    if matches!(v, Variant::Plain) {
+        let tail = String::from_utf8_lossy(&filled.pdf[original.len()..]).into_owned();
+        assert!(tail.contains("/NeedAppearances true"), "{tail}");
+        assert!(tail.contains("/AS /Yes"), "{tail}");
+    }
+
+    // Unchecking and filling again.
+    let again = fill(&filled.pdf, &[FieldValue::new("previouslyApplied", "Off")]).unwrap();
+    assert_eq!(
+        last_revision(&again.pdf).unwrap().prev,
+        Some(after.startxref)
+    );
+    qpdf_check(&again.pdf, &format!("{what} again"));
+    let read = read_values(&again.pdf).unwrap();
+    assert_eq!(value_at(&read, "previouslyApplied"), Some("Off"));
+    assert_eq!(value_at(&read, "applicant.givenName"), Some("Zoë"));
+}
+
+#[test]
+fn plain() {
+    check(Variant::Plain);
+}
+
+#[test]
+fn rc4() {
+    check(Variant::Rc4);
+}
+
+#[test]
+fn aes_128() {
+    check(Variant::Aes128);
+}
+
+#[test]
+fn aes_256() {
+    check(Variant::Aes256);
+}
+
+#[test]
+fn object_streams() {
+    check(Variant::ObjectStreams);
+    check(Variant::Aes256ObjectStreams);
+}
