@@ -364,6 +364,10 @@ pub enum Variant {
     ObjectStreams,
     /// AES-256 with object streams and a cross-reference stream.
     Aes256ObjectStreams,
+    /// AES-128 with `/EncryptMetadata false` (V4).
+    Aes128ClearMetadata,
+    /// Linearized ("fast web view") and AES-256.
+    LinearizedAes256,
 }
 
 /// Why qpdf could not make a variant.
@@ -394,6 +398,16 @@ pub fn encrypt_with_qpdf(pdf: &[u8], variant: Variant) -> Result<Vec<u8>, QpdfEr
         Variant::Aes128 => &["--encrypt", "", "owner", "128", "--use-aes=y", "--"],
         Variant::Aes256 => &["--encrypt", "", "owner", "256", "--"],
         Variant::ObjectStreams => &["--object-streams=generate"],
+        Variant::Aes128ClearMetadata => &[
+            "--encrypt",
+            "",
+            "owner",
+            "128",
+            "--use-aes=y",
+            "--cleartext-metadata",
+            "--",
+        ],
+        Variant::LinearizedAes256 => &["--linearize", "--encrypt", "", "owner", "256", "--"],
         Variant::Aes256ObjectStreams => &[
             "--object-streams=generate",
             "--encrypt",

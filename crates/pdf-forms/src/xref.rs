@@ -245,6 +245,29 @@ mod tests {
     }
 
     #[test]
+    fn a_hybrid_file_reads_its_xref_stream_too() {
+        let mut pdf = b"%PDF-1.5\n".to_vec();
+        let stm = pdf.len();
+        // One entry: object 5 is the first object of object stream 9.
+        pdf.extend_from_slice(b"8 0 obj\n<< /Type /XRef /W [1 2 1] /Index [5 1] /Size 10 /Length 4 >>\nstream\n\x02\x00\x09\x00\nendstream\nendobj\n");
+        let table = pdf.len();
+        pdf.extend_from_slice(
+            format!("xref\n0 1\n0000000000 65535 f \ntrailer\n<< /Size 10 /Root 1 0 R /XRefStm {stm} >>\nstartxref\n{table}\n%%EOF\n")
+                .as_bytes(),
+        );
+        let x = Xref::read(&pdf).unwrap();
+        assert_eq!(
+            x.entries[&5],
+            Entry::Compressed {
+                stream: 9,
+                index: 0
+            }
+        );
+        assert_eq!(x.last_kind, SectionKind::Table);
+        assert!(get(&x.trailer, "XRefStm").is_some());
+    }
+
+    #[test]
     fn damaged_table_says_where() {
         let pdf = b"%PDF-1.7\nxref\n0 1\nzzzz\nstartxref\n9\n%%EOF";
         assert!(matches!(Xref::read(pdf), Err(PdfError::DamagedXref(_))));

@@ -205,6 +205,16 @@ fn aes_256_with_object_streams() {
 }
 
 #[test]
+fn linearized_aes_256() {
+    check_variant(Variant::LinearizedAes256, true);
+}
+
+#[test]
+fn aes_128_with_clear_metadata() {
+    check_variant(Variant::Aes128ClearMetadata, false);
+}
+
+#[test]
 fn decrypted_packets_match_the_plain_file() {
     let plain = fixtures::imm5645().build();
     let expected = packet_bytes(&plain).unwrap();

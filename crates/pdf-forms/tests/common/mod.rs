@@ -86,11 +86,13 @@ pub fn added_objects(original: &[u8], output: &[u8]) -> Vec<(u32, u16)> {
 }
 
 /// All XFA variants the tests run.
-pub const VARIANTS: [Variant; 6] = [
+pub const VARIANTS: [Variant; 8] = [
     Variant::Plain,
     Variant::Rc4,
     Variant::Aes128,
     Variant::Aes256,
     Variant::ObjectStreams,
     Variant::Aes256ObjectStreams,
+    Variant::LinearizedAes256,
+    Variant::Aes128ClearMetadata,
 ];
