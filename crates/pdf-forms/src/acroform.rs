@@ -6,10 +6,8 @@ use std::collections::{BTreeMap, HashSet};
 use crate::document::Document;
 use crate::error::PdfError;
 use crate::objects::{Dict, ObjRef, Object, get, set, write_object};
-use crate::update::{self, NewObject};
-use crate::{
-    CodeItem, FieldInfo, FieldKind, FieldValue, Filled, Refusal, datasets, encrypt_string,
-};
+use crate::update::{self, NewObject, encrypt_string};
+use crate::{CodeItem, FieldInfo, FieldKind, FieldValue, Filled, Refusal, datasets};
 
 const FLAG_REQUIRED: i64 = 1 << 1;
 const FLAG_RADIO: i64 = 1 << 15;

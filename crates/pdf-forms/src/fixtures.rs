@@ -5,9 +5,13 @@
 //! object-stream variants IRCC's files have.
 
 mod presets;
+mod qpdf;
 mod writer;
 
 pub use presets::{acroform_sample, imm5257, imm5476, imm5645};
+#[cfg(not(target_family = "wasm"))]
+pub use qpdf::encrypt_with_qpdf;
+pub use qpdf::{QpdfError, Variant};
 pub use writer::PdfWriter;
 
 use crate::xml::escape;
@@ -347,97 +351,4 @@ pub fn pdf_escape(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace('(', "\\(")
         .replace(')', "\\)")
-}
-
-/// The encrypted or restructured variants qpdf makes of a fixture.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Variant {
-    /// The fixture as built.
-    Plain,
-    /// RC4 128-bit (R3), empty user password.
-    Rc4,
-    /// AES-128 (V4 R4 AESV2), empty user password.
-    Aes128,
-    /// AES-256 (V5 R6), empty user password.
-    Aes256,
-    /// Object streams and a cross-reference stream, not encrypted.
-    ObjectStreams,
-    /// AES-256 with object streams and a cross-reference stream.
-    Aes256ObjectStreams,
-    /// AES-128 with `/EncryptMetadata false` (V4).
-    Aes128ClearMetadata,
-    /// Linearized ("fast web view") and AES-256.
-    LinearizedAes256,
-}
-
-/// Why qpdf could not make a variant.
-#[derive(Debug, thiserror::Error)]
-pub enum QpdfError {
-    #[error("qpdf could not be run: {0}")]
-    Run(#[from] std::io::Error),
-    #[error("qpdf failed: {0}")]
-    Failed(String),
-}
-
-/// Runs qpdf to make a variant (owner password `owner`, empty user password).
-#[cfg(not(target_family = "wasm"))]
-pub fn encrypt_with_qpdf(pdf: &[u8], variant: Variant) -> Result<Vec<u8>, QpdfError> {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let args: &[&str] = match variant {
-        Variant::Plain => return Ok(pdf.to_vec()),
-        Variant::Rc4 => &[
-            "--allow-weak-crypto",
-            "--encrypt",
-            "",
-            "owner",
-            "128",
-            "--use-aes=n",
-            "--",
-        ],
-        Variant::Aes128 => &["--encrypt", "", "owner", "128", "--use-aes=y", "--"],
-        Variant::Aes256 => &["--encrypt", "", "owner", "256", "--"],
-        Variant::ObjectStreams => &["--object-streams=generate"],
-        Variant::Aes128ClearMetadata => &[
-            "--encrypt",
-            "",
-            "owner",
-            "128",
-            "--use-aes=y",
-            "--cleartext-metadata",
-            "--",
-        ],
-        Variant::LinearizedAes256 => &["--linearize", "--encrypt", "", "owner", "256", "--"],
-        Variant::Aes256ObjectStreams => &[
-            "--object-streams=generate",
-            "--encrypt",
-            "",
-            "owner",
-            "256",
-            "--",
-        ],
-    };
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("immcase-pdf-fixture-{}-{n}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let input = dir.join("in.pdf");
-    let output = dir.join("out.pdf");
-    std::fs::write(&input, pdf)?;
-    let result = std::process::Command::new("qpdf")
-        .args(args)
-        .arg(&input)
-        .arg(&output)
-        .output();
-    let outcome = match result {
-        // Exit code 3 is "succeeded with warnings".
-        Ok(o) if o.status.success() || o.status.code() == Some(3) => {
-            std::fs::read(&output).map_err(QpdfError::from)
-        }
-        Ok(o) => Err(QpdfError::Failed(
-            String::from_utf8_lossy(&o.stderr).into_owned(),
-        )),
-        Err(e) => Err(QpdfError::Run(e)),
-    };
-    let _ = std::fs::remove_dir_all(&dir);
-    outcome
 }

@@ -38,6 +38,7 @@
 //!   object number and the file ID (no operating-system random source).
 
 mod acroform;
+mod ciphers;
 mod crypt;
 mod datasets;
 mod document;
@@ -57,8 +58,7 @@ pub mod fixtures;
 pub use error::PdfError;
 
 use document::Document;
-use objects::{Object, Stream, get, remove, set, write_object};
-use sha2::{Digest, Sha256};
+use objects::{Object, get};
 
 /// How the form is built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -311,56 +311,11 @@ pub fn fill(pdf: &[u8], values: &[FieldValue]) -> Result<Filled, PdfError> {
     let mut whole = place.whole[..place.range.0].to_vec();
     whole.extend_from_slice(ds.to_text().as_bytes());
     whole.extend_from_slice(&place.whole[place.range.1..]);
-    let body = stream_body(&doc, place.id, &place.stream, &whole);
+    let body = update::stream_body(&doc, place.id, &place.stream, &whole);
     let out = update::append(&doc, vec![update::NewObject { id: place.id, body }]);
     Ok(Filled {
         pdf: out,
         written,
         refused,
     })
-}
-
-/// A Flate stream replacing `stream` (same dictionary otherwise), encrypted
-/// as the original was.
-fn stream_body(doc: &Document, id: objects::ObjRef, stream: &Stream, data: &[u8]) -> Vec<u8> {
-    let mut dict = stream.dict.clone();
-    for key in ["Length", "Filter", "DecodeParms", "DL"] {
-        remove(&mut dict, key);
-    }
-    let compressed = filters::deflate(data);
-    let raw = match (doc.stream_method(stream), &doc.security) {
-        (Some(method), Some(sec)) => {
-            sec.encrypt(id, method, &compressed, iv_for(doc, id, &compressed))
-        }
-        _ => compressed,
-    };
-    set(&mut dict, "Length", Object::Int(raw.len() as i64));
-    set(&mut dict, "Filter", Object::Name(b"FlateDecode".to_vec()));
-    let mut body = Vec::new();
-    write_object(&mut body, &Object::Stream(Stream { dict, raw }), &|s| {
-        encrypt_string(doc, id, s)
-    });
-    body
-}
-
-/// A string's stored bytes in object `id`.
-fn encrypt_string(doc: &Document, id: objects::ObjRef, plain: &[u8]) -> Vec<u8> {
-    match &doc.security {
-        Some(sec) => sec.encrypt(id, sec.strings, plain, iv_for(doc, id, plain)),
-        None => plain.to_vec(),
-    }
-}
-
-/// An AES IV from SHA-256 of the file ID, the object and the content.
-fn iv_for(doc: &Document, id: objects::ObjRef, content: &[u8]) -> [u8; 16] {
-    let mut h = Sha256::new();
-    h.update(b"immcase-pdf-forms iv");
-    h.update(doc.first_id());
-    h.update(id.num.to_be_bytes());
-    h.update(doc.bytes.len().to_be_bytes());
-    h.update(content);
-    let digest = h.finalize();
-    let mut iv = [0u8; 16];
-    iv.copy_from_slice(&digest[..16]);
-    iv
 }

@@ -2,8 +2,11 @@
 //! objects, and a cross-reference section of the same kind as the file's
 //! last one, chained to it by `/Prev`.
 
+use sha2::{Digest, Sha256};
+
 use crate::document::Document;
-use crate::objects::{Dict, ObjRef, Object, get, write_object};
+use crate::filters;
+use crate::objects::{Dict, ObjRef, Object, Stream, get, remove, set, write_object};
 use crate::xref::SectionKind;
 
 /// An object to write: its number/generation and its serialized body.
@@ -132,4 +135,49 @@ fn bytes_for(offset: usize) -> usize {
         n += 1;
     }
     n
+}
+
+/// A Flate stream replacing `stream` (same dictionary otherwise), encrypted
+/// as the original was.
+pub fn stream_body(doc: &Document, id: ObjRef, stream: &Stream, data: &[u8]) -> Vec<u8> {
+    let mut dict = stream.dict.clone();
+    for key in ["Length", "Filter", "DecodeParms", "DL"] {
+        remove(&mut dict, key);
+    }
+    let compressed = filters::deflate(data);
+    let raw = match (doc.stream_method(stream), &doc.security) {
+        (Some(method), Some(sec)) => {
+            sec.encrypt(id, method, &compressed, iv_for(doc, id, &compressed))
+        }
+        _ => compressed,
+    };
+    set(&mut dict, "Length", Object::Int(raw.len() as i64));
+    set(&mut dict, "Filter", Object::Name(b"FlateDecode".to_vec()));
+    let mut body = Vec::new();
+    write_object(&mut body, &Object::Stream(Stream { dict, raw }), &|s| {
+        encrypt_string(doc, id, s)
+    });
+    body
+}
+
+/// A string's stored bytes in object `id`.
+pub fn encrypt_string(doc: &Document, id: ObjRef, plain: &[u8]) -> Vec<u8> {
+    match &doc.security {
+        Some(sec) => sec.encrypt(id, sec.strings, plain, iv_for(doc, id, plain)),
+        None => plain.to_vec(),
+    }
+}
+
+/// An AES IV from SHA-256 of the file ID, the object and the content.
+fn iv_for(doc: &Document, id: ObjRef, content: &[u8]) -> [u8; 16] {
+    let mut h = Sha256::new();
+    h.update(b"immcase-pdf-forms iv");
+    h.update(doc.first_id());
+    h.update(id.num.to_be_bytes());
+    h.update(doc.bytes.len().to_be_bytes());
+    h.update(content);
+    let digest = h.finalize();
+    let mut iv = [0u8; 16];
+    iv.copy_from_slice(&digest[..16]);
+    iv
 }
