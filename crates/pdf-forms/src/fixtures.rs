@@ -8,7 +8,7 @@ mod presets;
 mod qpdf;
 mod writer;
 
-pub use presets::{acroform_sample, imm5257, imm5476, imm5645};
+pub use presets::{acroform_sample, acroform_sample_inline, imm5257, imm5476, imm5645};
 #[cfg(not(target_family = "wasm"))]
 pub use qpdf::encrypt_with_qpdf;
 pub use qpdf::{QpdfError, Variant};

@@ -29,7 +29,8 @@ fn inspect_lists_fields_by_full_name() {
             "applicant.givenName",
             "passportNumber",
             "sex",
-            "previouslyApplied"
+            "previouslyApplied",
+            "travelPurpose"
         ]
     );
     let passport = &info.fields[2];
@@ -40,6 +41,10 @@ fn inspect_lists_fields_by_full_name() {
     assert_eq!(info.fields[3].code_list[3].label, "Another gender");
     assert_eq!(info.fields[4].kind, FieldKind::Check);
     assert_eq!(info.fields[4].code_list[0].code, "Yes");
+    let radio = &info.fields[5];
+    assert_eq!(radio.kind, FieldKind::Choice);
+    let states: Vec<&str> = radio.code_list.iter().map(|c| c.code.as_str()).collect();
+    assert_eq!(states, ["Tourism", "Business", "Family"]);
 }
 
 fn check(v: Variant) {
@@ -54,6 +59,7 @@ fn check(v: Variant) {
         FieldValue::new("passportNumber", "AB123456"),
         FieldValue::new("sex", "F"),
         FieldValue::new("previouslyApplied", "Yes"),
+        FieldValue::new("travelPurpose", "Business"),
         FieldValue::new("no.such.field", "x"),
         FieldValue::new("passportNumber", "bad\u{1}"),
     ];
@@ -66,18 +72,19 @@ fn check(v: Variant) {
         ],
         "{what}"
     );
-    assert_eq!(filled.written.len(), 5, "{what}");
+    assert_eq!(filled.written.len(), 6, "{what}");
     let added = added_objects(&original, &filled.pdf);
-    // Five fields and the AcroForm dictionary (plus an xref stream).
+    // Six fields, three radio widgets and the AcroForm dictionary (plus an
+    // xref stream).
     let extra = usize::from(before.xref_kind == immcase_pdf_forms::XrefKind::Stream);
-    assert_eq!(added.len(), 6 + extra, "{what}: {added:?}");
+    assert_eq!(added.len(), 10 + extra, "{what}: {added:?}");
     let after = last_revision(&filled.pdf).unwrap();
     assert_eq!(after.prev, Some(before.startxref), "{what}");
     assert_eq!(after.id, before.id, "{what}");
     assert_eq!(after.encrypt, before.encrypt, "{what}");
     qpdf_check(&filled.pdf, &what);
     let read = read_values(&filled.pdf).unwrap();
-    for fv in &values[..5] {
+    for fv in &values[..6] {
         assert_eq!(
             value_at(&read, &fv.path),
             Some(fv.value.as_str()),
@@ -89,6 +96,8 @@ fn check(v: Variant) {
         let tail = String::from_utf8_lossy(&filled.pdf[original.len()..]).into_owned();
         assert!(tail.contains("/NeedAppearances true"), "{tail}");
         assert!(tail.contains("/AS /Yes"), "{tail}");
+        assert_eq!(tail.matches("/AS /Business").count(), 1, "{tail}");
+        assert_eq!(tail.matches("/AS /Off").count(), 2, "{tail}");
     }
 
     // Unchecking and filling again.
@@ -127,4 +136,21 @@ fn aes_256() {
 fn object_streams() {
     check(Variant::ObjectStreams);
     check(Variant::Aes256ObjectStreams);
+}
+
+#[test]
+fn an_inline_acroform_dictionary_is_written_with_the_catalog() {
+    let original = fixtures::acroform_sample_inline();
+    let filled = fill(&original, &[FieldValue::new("sex", "M")]).unwrap();
+    let added = added_objects(&original, &filled.pdf);
+    // The field and the catalog (object 1).
+    assert_eq!(added.len(), 2, "{added:?}");
+    assert!(added.contains(&(1, 0)));
+    let tail = String::from_utf8_lossy(&filled.pdf[original.len()..]).into_owned();
+    assert!(tail.contains("/NeedAppearances true"), "{tail}");
+    qpdf_check(&filled.pdf, "inline AcroForm");
+    assert_eq!(
+        value_at(&read_values(&filled.pdf).unwrap(), "sex"),
+        Some("M")
+    );
 }
