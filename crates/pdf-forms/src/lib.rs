@@ -17,6 +17,15 @@
 //! It is pure Rust (no threads, no file system, no C) and builds for
 //! `wasm32-wasip2`.
 //!
+//! The entry points are [`inspect`] (technology, encryption, pages, XFA
+//! packets and the fields the template binds to data), [`fill`],
+//! [`read_values`], [`packet_bytes`] and [`last_revision`]. With the
+//! `fixtures` feature, [`fixtures`] builds synthetic IRCC-like forms
+//! (IMM 5257, 5645, 5476 and a plain AcroForm) for tests and benchmarks.
+//!
+//! A call to [`fill`] that writes nothing (every value refused) returns the
+//! original bytes unchanged, with no update appended.
+//!
 //! # Limits
 //! - Encryption: the standard security handler with the empty user password
 //!   only (RC4 40–128 bits R2/R3, V4 crypt filters AESV2/V2, AES-256 R5/R6).
@@ -28,7 +37,13 @@
 //!   `bind match="none"` (not data), `match="global"` (like normal), and
 //!   `match="dataRef"` with `$.A.B`, `$record.A.B` or `$data.A.B` refs. Not
 //!   supported: `..` and `$template` refs, `bindItems`, data descriptions
-//!   that rename nodes, `dataGroup`/attribute data nodes.
+//!   that rename nodes, attribute data nodes, and sibling fields of the same
+//!   name binding to successive data nodes (they are one path here).
+//! - The datasets packet must exist (IRCC's forms always have one); a form
+//!   without it is refused rather than given a new packet.
+//! - Check boxes and radio groups take the saved value as given (XFA: the
+//!   `<items>` value such as `1` or `Y`; AcroForm: the appearance state name,
+//!   with `Off`, `No`, `0`, `false` or empty meaning unchecked).
 //! - Values are written as given: length limits (`maxChars`) and code lists
 //!   are reported by [`inspect`] but not enforced by [`fill`] (the form's own
 //!   validation still runs when it is opened).

@@ -275,4 +275,24 @@ mod tests {
         );
         assert_eq!(defs[0].info.kind, FieldKind::Choice);
     }
+
+    #[test]
+    fn an_exclusion_group_is_one_choice() {
+        let defs = template(
+            r#"<template><subform name="form1"><exclGroup name="Sex">
+            <field name="F"><ui><checkButton shape="round"/></ui><caption><value><text>Female</text></value></caption><items><text>F</text></items></field>
+            <field name="M"><ui><checkButton shape="round"/></ui><items><text>M</text></items></field>
+            </exclGroup></subform></template>"#,
+        );
+        assert_eq!(defs.len(), 1);
+        assert_eq!(defs[0].info.path, "form1.Sex");
+        assert_eq!(defs[0].info.kind, FieldKind::Choice);
+        let codes: Vec<(&str, &str)> = defs[0]
+            .info
+            .code_list
+            .iter()
+            .map(|c| (c.code.as_str(), c.label.as_str()))
+            .collect();
+        assert_eq!(codes, [("F", "Female"), ("M", "M")]);
+    }
 }
