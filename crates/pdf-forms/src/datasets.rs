@@ -293,4 +293,73 @@ mod tests {
         assert!(valid_xml_text("Tab\tand\nnew line"));
         assert!(!valid_xml_text("bell\u{7}"));
     }
+
+    #[test]
+    fn fills_under_self_closing_and_empty_data() {
+        let mut ds = Datasets::parse(
+            "<xfa:datasets xmlns:xfa=\"x\"><xfa:data/><xfa:dataDescription a=\"1\"/></xfa:datasets>",
+        )
+        .unwrap();
+        ds.set(&[seg("form1", None), seg("P", None)], &[0, 0], "v");
+        assert_eq!(
+            ds.to_text(),
+            "<xfa:datasets xmlns:xfa=\"x\"><xfa:data><form1><P>v</P></form1></xfa:data><xfa:dataDescription a=\"1\"/></xfa:datasets>"
+        );
+        let mut ds = Datasets::parse(
+            "<xfa:datasets><xfa:data><form1><Row /></form1></xfa:data></xfa:datasets>",
+        )
+        .unwrap();
+        ds.set(
+            &[seg("form1", None), seg("Row", Some(3)), seg("A", None)],
+            &[0, 1, 0],
+            "a",
+        );
+        assert_eq!(
+            ds.to_text(),
+            "<xfa:datasets><xfa:data><form1><Row /><Row><A>a</A></Row></form1></xfa:data></xfa:datasets>"
+        );
+    }
+
+    #[test]
+    fn paths_match_template_fields() {
+        let def = |segments: Vec<Segment>| FieldDef {
+            info: crate::FieldInfo {
+                path: crate::template::path_text(&segments),
+                kind: crate::FieldKind::Text,
+                max_chars: None,
+                code_list: Vec::new(),
+                repeat_max: None,
+                required: false,
+            },
+            segments,
+        };
+        let defs = [
+            def(vec![seg("form1", None), seg("A", None)]),
+            def(vec![
+                seg("form1", None),
+                seg("Row", Some(2)),
+                seg("B", None),
+            ]),
+        ];
+        assert_eq!(match_path(&defs, "form1.A").unwrap().1, [0, 0]);
+        assert_eq!(match_path(&defs, "form1[0].A[0]").unwrap().1, [0, 0]);
+        assert_eq!(match_path(&defs, "form1.Row.B").unwrap().1, [0, 0, 0]);
+        assert_eq!(match_path(&defs, "form1.Row[1].B").unwrap().1, [0, 1, 0]);
+        assert_eq!(
+            match_path(&defs, "form1.Row[2].B").unwrap_err(),
+            Refusal::TooManyRows { max: 2 }
+        );
+        assert_eq!(
+            match_path(&defs, "form1.A[1]").unwrap_err(),
+            Refusal::UnknownPath
+        );
+        assert_eq!(
+            match_path(&defs, "form1.Row[x].B").unwrap_err(),
+            Refusal::UnknownPath
+        );
+        assert_eq!(
+            match_path(&defs, "form1.Row").unwrap_err(),
+            Refusal::UnknownPath
+        );
+    }
 }
