@@ -1,9 +1,9 @@
 //! The XFA `datasets` packet: reading and setting data nodes by path,
 //! cloning repeated rows, leaving every other byte as it was.
 
-use crate::Refusal;
-use crate::template::{FieldDef, Segment};
+use crate::template::{BindItems, FieldDef, Segment};
 use crate::xml::{self, Element, Node};
+use crate::{CodeItem, Refusal};
 
 /// A parsed datasets packet.
 pub struct Datasets {
@@ -105,6 +105,59 @@ impl Datasets {
             node = ensure_child(node, &seg.name, idx, seg.repeat_max.is_some());
         }
         node.set_text(value);
+    }
+
+    /// The code list a `<bindItems>` points at: `xfa.datasets.…`,
+    /// `$data.…` or `$record.…`, the last step `[*]` for every match.
+    pub fn items(&self, bind: &BindItems) -> Vec<CodeItem> {
+        let Some(root) = root(&self.nodes) else {
+            return Vec::new();
+        };
+        let r = bind.reference.as_str();
+        let (start, rest) = if let Some(rest) = r.strip_prefix("xfa.datasets.data.") {
+            (root.child("data"), rest)
+        } else if let Some(rest) = r.strip_prefix("xfa.datasets.") {
+            (Some(root), rest)
+        } else if let Some(rest) = r.strip_prefix("$data.") {
+            (root.child("data"), rest)
+        } else if let Some(rest) = r.strip_prefix("$record.") {
+            (root.child("data").and_then(|d| d.elements().next()), rest)
+        } else {
+            (None, r)
+        };
+        let Some(mut node) = start else {
+            return Vec::new();
+        };
+        let steps: Vec<&str> = rest.split('.').collect();
+        let Some((last, parents)) = steps.split_last() else {
+            return Vec::new();
+        };
+        for step in parents {
+            let name = step.split('[').next().unwrap_or(step);
+            let Some(next) = node.elements().find(|e| e.name == name) else {
+                return Vec::new();
+            };
+            node = next;
+        }
+        let name = last.split('[').next().unwrap_or(last);
+        let pick = |e: &Element, how: &str| -> String {
+            if how == "$" {
+                return e.text();
+            }
+            let how = how.trim_start_matches("$.");
+            e.attr(how)
+                .or_else(|| e.elements().find(|c| c.name == how).map(Element::text))
+                .unwrap_or_default()
+        };
+        node.elements()
+            .filter(|e| e.name == name)
+            .take(if last.contains("[*]") { usize::MAX } else { 1 })
+            .map(|e| CodeItem {
+                code: pick(e, &bind.value_ref),
+                label: pick(e, &bind.label_ref),
+            })
+            .filter(|item| !item.code.is_empty() || !item.label.is_empty())
+            .collect()
     }
 
     /// The values of a field at every row present, by indexed path.
@@ -280,6 +333,7 @@ mod tests {
                 required: false,
             },
             segments: row.to_vec(),
+            bind_items: None,
         };
         let mut out = Vec::new();
         Datasets::parse(&text).unwrap().read(&def, &mut out);
@@ -332,6 +386,7 @@ mod tests {
                 required: false,
             },
             segments,
+            bind_items: None,
         };
         let defs = [
             def(vec![seg("form1", None), seg("A", None)]),
@@ -361,5 +416,37 @@ mod tests {
             match_path(&defs, "form1.Row").unwrap_err(),
             Refusal::UnknownPath
         );
+    }
+
+    #[test]
+    fn bound_items_come_from_the_lists_of_values() {
+        let ds = Datasets::parse(
+            "<xfa:datasets><LOVFile><LOV><GenderMelList><GenderMel lic=\"\"/><GenderMel lic=\"Female\">F Female</GenderMel><GenderMel lic=\"Male\">M Male</GenderMel></GenderMelList></LOV></LOVFile><xfa:data><form1/></xfa:data></xfa:datasets>",
+        )
+        .unwrap();
+        let bind = BindItems {
+            reference: "xfa.datasets.LOVFile.LOV.GenderMelList.GenderMel[*]".into(),
+            label_ref: "$".into(),
+            value_ref: "lic".into(),
+        };
+        let items = ds.items(&bind);
+        assert_eq!(
+            items,
+            [
+                CodeItem {
+                    code: "Female".into(),
+                    label: "F Female".into()
+                },
+                CodeItem {
+                    code: "Male".into(),
+                    label: "M Male".into()
+                }
+            ]
+        );
+        let missing = BindItems {
+            reference: "xfa.datasets.Nope.X[*]".into(),
+            ..bind
+        };
+        assert!(ds.items(&missing).is_empty());
     }
 }

@@ -23,8 +23,15 @@ pub enum FixtureKind {
         max_chars: Option<u32>,
     },
     Date,
-    /// Code list as (code, label) pairs.
+    /// Code list as (code, label) pairs, in the template's `<items>`.
     Choice(Vec<(String, String)>),
+    /// Code list kept as IRCC does: in the datasets packet under
+    /// `LOVFile/LOV/{list}List/{list}` (`lic` attribute = code, text =
+    /// label), referenced by `<bindItems>`.
+    ListChoice {
+        list: String,
+        items: Vec<(String, String)>,
+    },
     /// A check box with its on and off values.
     Check {
         on: String,
@@ -83,6 +90,21 @@ pub fn choice(name: &str, items: &[(&str, &str)]) -> FixtureNode {
         .map(|(c, l)| (c.to_string(), l.to_string()))
         .collect();
     field(name, FixtureKind::Choice(items))
+}
+/// A drop-down list whose (code, label) items live in the datasets'
+/// `LOVFile` under `list`, as on IRCC's forms.
+pub fn list_choice(name: &str, list: &str, items: &[(&str, &str)]) -> FixtureNode {
+    let items = items
+        .iter()
+        .map(|(c, l)| (c.to_string(), l.to_string()))
+        .collect();
+    field(
+        name,
+        FixtureKind::ListChoice {
+            list: list.into(),
+            items,
+        },
+    )
 }
 /// A check box.
 pub fn check(name: &str, on: &str, off: &str) -> FixtureNode {
@@ -173,9 +195,28 @@ impl FormSpec {
 
     /// The datasets packet: a data skeleton mirroring the template.
     pub fn datasets_xml(&self) -> String {
-        let mut out = String::from(
-            "<xfa:datasets xmlns:xfa=\"http://www.xfa.org/schema/xfa-data/1.0/\">\n<xfa:data>\n<form1>\n",
-        );
+        let mut out =
+            String::from("<xfa:datasets xmlns:xfa=\"http://www.xfa.org/schema/xfa-data/1.0/\">\n");
+        let mut lists: Vec<(&str, &[(String, String)])> = Vec::new();
+        for child in &self.children {
+            value_lists(child, &mut lists);
+        }
+        if !lists.is_empty() {
+            out.push_str("<LOVFile><LOV generated=\"2024-01-15 12:00:00\">");
+            for (list, items) in lists {
+                out.push_str(&format!("<{list}List><{list} lic=\"\"/>"));
+                for (code, label) in items {
+                    out.push_str(&format!(
+                        "<{list} lic=\"{}\">{}</{list}>",
+                        escape(code),
+                        escape(label)
+                    ));
+                }
+                out.push_str(&format!("</{list}List>"));
+            }
+            out.push_str("</LOV></LOVFile>\n");
+        }
+        out.push_str("<xfa:data>\n<form1>\n");
         for child in &self.children {
             data_node(child, 1, &mut out);
         }
@@ -284,6 +325,9 @@ fn template_node(node: &FixtureNode, out: &mut String) {
                     }
                     out.push_str("</items>");
                 }
+                FixtureKind::ListChoice { list, .. } => out.push_str(&format!(
+                    "<ui><choiceList/></ui><bindItems ref=\"xfa.datasets.LOVFile.LOV.{list}List.{list}[*]\" labelRef=\"$\" valueRef=\"lic\"/><items save=\"1\"/>"
+                )),
                 FixtureKind::Check { on, off } => out.push_str(&format!(
                     "<ui><checkButton shape=\"square\"/></ui><items><text>{}</text><text>{}</text></items>",
                     escape(on),
@@ -322,6 +366,22 @@ fn template_node(node: &FixtureNode, out: &mut String) {
             }
             out.push_str("</subform>\n");
         }
+    }
+}
+
+/// The `LOVFile` lists the template's fields use, each once.
+fn value_lists<'a>(node: &'a FixtureNode, out: &mut Vec<(&'a str, &'a [(String, String)])>) {
+    match node {
+        FixtureNode::Field {
+            kind: FixtureKind::ListChoice { list, items },
+            ..
+        } if !out.iter().any(|(l, _)| *l == list) => out.push((list, items)),
+        FixtureNode::Subform { children, .. } | FixtureNode::Unnamed(children) => {
+            for c in children {
+                value_lists(c, out);
+            }
+        }
+        _ => {}
     }
 }
 

@@ -32,6 +32,9 @@
 //!   Files needing a password to open are refused; public-key handlers too.
 //! - Filters: FlateDecode (with PNG predictors) only, which is what XFA
 //!   packets, object streams and xref streams use.
+//! - Choice lists: the template's `<items>` (with `save="1"` codes), and
+//!   `<bindItems ref="xfa.datasets.…[*]" labelRef valueRef>` resolved in the
+//!   datasets packet, where IRCC keeps its lists of values (`LOVFile`).
 //! - XFA data binding: implicit binding by names of nested subforms and
 //!   fields (unnamed subforms are transparent, `pageSet` is skipped),
 //!   `bind match="none"` (not data), `match="global"` (like normal), and
@@ -247,7 +250,8 @@ pub fn inspect(pdf: &[u8]) -> Result<FormInfo, PdfError> {
         Some(Object::Bool(true))
     );
     let packets = xfa::packet_bytes(&doc, &layout)?;
-    let fields = xfa::template_fields(&packets)?;
+    let mut fields = xfa::template_fields(&packets)?;
+    xfa::resolve_bound_items(&mut fields, &packets)?;
     Ok(FormInfo {
         technology: if dynamic {
             Technology::DynamicXfa

@@ -18,6 +18,19 @@ pub struct Segment {
 pub struct FieldDef {
     pub info: FieldInfo,
     pub segments: Vec<Segment>,
+    /// Where the code list lives in the data, if the field has `<bindItems>`.
+    pub bind_items: Option<BindItems>,
+}
+
+/// A `<bindItems>`: the choice list is taken from data nodes (IRCC keeps
+/// its lists of values under `xfa:datasets/LOVFile`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BindItems {
+    /// E.g. `xfa.datasets.LOVFile.LOV.GenderMelList.GenderMel[*]`.
+    pub reference: String,
+    /// `$` (the node's text), or an attribute or child name.
+    pub label_ref: String,
+    pub value_ref: String,
 }
 
 /// The data path written with `[*]` on repeating steps.
@@ -154,6 +167,11 @@ fn field_def(el: &Element, segments: Vec<Segment>) -> FieldDef {
         .and_then(|v| v.attr("nullTest"))
         .is_some_and(|t| t == "error");
     let repeat_max = segments.iter().rev().find_map(|s| s.repeat_max);
+    let bind_items = el.child("bindItems").map(|b| BindItems {
+        reference: b.attr("ref").unwrap_or_default(),
+        label_ref: b.attr("labelRef").unwrap_or_else(|| "$".into()),
+        value_ref: b.attr("valueRef").unwrap_or_else(|| "$".into()),
+    });
     FieldDef {
         info: FieldInfo {
             path: path_text(&segments),
@@ -164,6 +182,7 @@ fn field_def(el: &Element, segments: Vec<Segment>) -> FieldDef {
             required,
         },
         segments,
+        bind_items,
     }
 }
 

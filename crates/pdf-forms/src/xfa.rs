@@ -1,6 +1,7 @@
 //! Where the XFA packets are (an array of name/stream pairs, or one XDP
 //! stream), their decoded bytes, and the datasets and template packets.
 
+use crate::datasets::Datasets;
 use crate::document::Document;
 use crate::error::PdfError;
 use crate::objects::{ObjRef, Object, Stream, get};
@@ -164,6 +165,29 @@ pub fn template_fields(packets: &[(String, Vec<u8>)]) -> Result<Vec<FieldDef>, P
         })
         .ok_or_else(|| bad("template", "no <template> element".into()))?;
     Ok(template::fields(template))
+}
+
+/// Fills the code lists of `<bindItems>` fields from the datasets packet.
+pub fn resolve_bound_items(
+    defs: &mut [FieldDef],
+    packets: &[(String, Vec<u8>)],
+) -> Result<(), PdfError> {
+    if defs.iter().all(|d| d.bind_items.is_none()) {
+        return Ok(());
+    }
+    let Some((_, bytes)) = packets.iter().find(|(n, _)| n == "datasets") else {
+        return Ok(());
+    };
+    let ds =
+        Datasets::parse(as_text(bytes, "datasets")?).map_err(|reason| bad("datasets", reason))?;
+    for def in defs.iter_mut() {
+        if let Some(bind) = &def.bind_items
+            && def.info.code_list.is_empty()
+        {
+            def.info.code_list = ds.items(bind);
+        }
+    }
+    Ok(())
 }
 
 /// A packet's bytes as UTF-8 text (a BOM is allowed).

@@ -45,11 +45,12 @@ fn imm5257_fields() {
     let sex = field(f, "form1.Page1.PersonalDetails.Sex");
     assert_eq!(sex.kind, FieldKind::Choice);
     assert_eq!(sex.code_list.len(), 4);
+    // As on IRCC's forms, the list comes from the datasets' LOVFile.
     assert_eq!(
         sex.code_list[3],
         CodeItem {
-            code: "X".into(),
-            label: "Another gender".into()
+            code: "Unspecified".into(),
+            label: "X Another gender".into()
         }
     );
     let country = field(f, "form1.Page1.PersonalDetails.CountryOfBirth");

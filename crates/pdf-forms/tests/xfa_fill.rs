@@ -17,7 +17,7 @@ fn values() -> Vec<FieldValue> {
     [
         (NAME, "O'Brien & <Sons> \"Ltd\""),
         ("form1.Page1.PersonalDetails.Name.GivenName", "Zoë Ana"),
-        ("form1.Page1.PersonalDetails.Sex", "F"),
+        ("form1.Page1.PersonalDetails.Sex", "Female"),
         ("form1.Page1.PersonalDetails.CountryOfBirth", "205"),
         ("form1.Page1.PersonalDetails.DOB.DOBYear", "1990"),
         ("form1.Page1.PersonalDetails.DOB.DOBMonth", "07"),
@@ -136,6 +136,17 @@ fn check_variant(v: Variant, dynamic: bool) {
         "{what}: {datasets}"
     );
     assert_eq!(datasets.matches("<Child>").count(), 3, "{what}");
+    // IRCC's lists of values, beside the data, are kept byte for byte.
+    let old = String::from_utf8_lossy(
+        &packets_before
+            .iter()
+            .find(|(n, _)| n == "datasets")
+            .unwrap()
+            .1,
+    )
+    .into_owned();
+    let lov = |s: &str| s[s.find("<LOVFile>").unwrap()..s.find("</LOVFile>").unwrap()].to_string();
+    assert_eq!(lov(&datasets), lov(&old), "{what}");
 
     // Filling the filled file again chains another revision.
     let again = fill(
