@@ -49,9 +49,9 @@ pub fn inflate(data: &[u8]) -> Result<Vec<u8>, PdfError> {
     }
 }
 
-/// zlib deflate.
+/// zlib deflate (a fast level: a filled form is written on every save).
 pub fn deflate(data: &[u8]) -> Vec<u8> {
-    miniz_oxide::deflate::compress_to_vec_zlib(data, 6)
+    miniz_oxide::deflate::compress_to_vec_zlib(data, 3)
 }
 
 fn unpredict(params: &Dict, data: Vec<u8>) -> Result<Vec<u8>, PdfError> {

@@ -21,7 +21,6 @@ pub struct Element {
     pub name: String,
     /// The bytes between `<` and `>` (or `/>`) of the start tag.
     pub head: String,
-    pub attrs: Vec<(String, String)>,
     pub children: Vec<Node>,
     pub self_closing: bool,
     /// The raw end tag (`</name>`), empty when self-closing.
@@ -36,7 +35,6 @@ impl Element {
         Element {
             name: name.to_string(),
             head: name.to_string(),
-            attrs: Vec::new(),
             children: Vec::new(),
             self_closing: true,
             end: String::new(),
@@ -51,9 +49,9 @@ impl Element {
 
     /// An attribute's (unescaped) value, by qualified or local name.
     pub fn attr(&self, name: &str) -> Option<String> {
-        self.attrs
-            .iter()
-            .find(|(k, _)| k == name || k.rsplit(':').next() == Some(name))
+        let after_name = self.head.get(self.name.len()..).unwrap_or("");
+        attributes(after_name)
+            .find(|(k, _)| *k == name || k.rsplit(':').next() == Some(name))
             .map(|(_, v)| unescape(v))
     }
 
@@ -292,11 +290,9 @@ impl Parser<'_> {
         self.pos = i + 1;
         let name_len = head.find(|c: char| c.is_whitespace()).unwrap_or(head.len());
         let name = head[..name_len].to_string();
-        let attrs = parse_attrs(&head[name_len..]);
         let mut el = Element {
             name,
             head,
-            attrs,
             children: Vec::new(),
             self_closing,
             end: String::new(),
@@ -314,22 +310,19 @@ impl Parser<'_> {
     }
 }
 
-fn parse_attrs(s: &str) -> Vec<(String, String)> {
-    let mut attrs = Vec::new();
+/// The `name="value"` pairs of a start tag (after its name), as written.
+fn attributes(s: &str) -> impl Iterator<Item = (&str, &str)> {
     let mut rest = s;
-    while let Some(eq) = rest.find('=') {
-        let name = rest[..eq].trim().to_string();
+    std::iter::from_fn(move || {
+        let eq = rest.find('=')?;
+        let name = rest[..eq].trim();
         let after = rest[eq + 1..].trim_start();
-        let Some(q) = after.chars().next().filter(|c| *c == '"' || *c == '\'') else {
-            break;
-        };
-        let Some(close) = after[1..].find(q) else {
-            break;
-        };
-        attrs.push((name, after[1..1 + close].to_string()));
+        let q = after.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+        let close = after[1..].find(q)?;
+        let value = &after[1..1 + close];
         rest = &after[close + 2..];
-    }
-    attrs
+        Some((name, value))
+    })
 }
 
 #[cfg(test)]
