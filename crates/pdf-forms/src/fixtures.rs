@@ -4,6 +4,7 @@
 //! from scratch; [`encrypt_with_qpdf`] makes the encrypted and
 //! object-stream variants IRCC's files have.
 
+mod acroform;
 mod presets;
 mod qpdf;
 mod writer;

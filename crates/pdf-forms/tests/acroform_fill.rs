@@ -154,3 +154,46 @@ fn an_inline_acroform_dictionary_is_written_with_the_catalog() {
         Some("M")
     );
 }
+
+#[test]
+fn an_ircc_field_set_as_acroform() {
+    let spec = fixtures::imm5257();
+    let Some(original) = variant(&spec.build_acroform(), Variant::Aes128) else {
+        return;
+    };
+    let info = inspect(&original).unwrap();
+    assert_eq!(info.technology, Technology::AcroForm);
+    assert_eq!(info.pages, 5);
+    let name = info
+        .fields
+        .iter()
+        .find(|f| f.path == "form1.Page1.PersonalDetails.Name.FamilyName")
+        .unwrap();
+    assert_eq!((name.max_chars, name.required), (Some(60), true));
+    let sex = info
+        .fields
+        .iter()
+        .find(|f| f.path == "form1.Page1.PersonalDetails.Sex")
+        .unwrap();
+    assert_eq!(sex.kind, FieldKind::Choice);
+    assert_eq!(sex.code_list[0].code, "Female");
+    assert!(!info.fields.iter().any(|f| f.path.contains("Validate")));
+    let values = [
+        FieldValue::new("form1.Page1.PersonalDetails.Name.FamilyName", "Tremblay"),
+        FieldValue::new("form1.Page1.PersonalDetails.Sex", "Female"),
+        FieldValue::new("form1.Page1.PreviouslyApplied", "Y"),
+        FieldValue::new("form1.Page2.Family.Child.GivenName", "Ava"),
+    ];
+    let filled = fill(&original, &values).unwrap();
+    assert!(filled.refused.is_empty(), "{:?}", filled.refused);
+    qpdf_check(&filled.pdf, "IMM 5257 as AcroForm");
+    let read = read_values(&filled.pdf).unwrap();
+    for fv in &values {
+        assert_eq!(
+            value_at(&read, &fv.path),
+            Some(fv.value.as_str()),
+            "{}",
+            fv.path
+        );
+    }
+}
