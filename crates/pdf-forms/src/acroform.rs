@@ -7,7 +7,7 @@ use crate::document::Document;
 use crate::error::PdfError;
 use crate::objects::{Dict, ObjRef, Object, get, set, write_object};
 use crate::update::{self, NewObject, encrypt_string};
-use crate::{CodeItem, FieldInfo, FieldKind, FieldValue, Filled, Refusal, datasets};
+use crate::{CodeItem, FieldInfo, FieldKind, FieldValue, Filled, Refusal, paths};
 
 const FLAG_REQUIRED: i64 = 1 << 1;
 const FLAG_RADIO: i64 = 1 << 15;
@@ -273,7 +273,7 @@ pub fn fill(doc: &Document, values: &[FieldValue]) -> Result<Filled, PdfError> {
             refused.push((v.path.clone(), Refusal::UnknownPath));
             continue;
         };
-        if !datasets::valid_xml_text(&v.value) {
+        if !paths::valid_xml_text(&v.value) {
             refused.push((v.path.clone(), Refusal::InvalidCharacters));
             continue;
         }

@@ -8,6 +8,7 @@ mod acroform;
 mod presets;
 mod qpdf;
 mod writer;
+mod xfa_xml;
 
 pub use presets::{acroform_sample, acroform_sample_inline, imm5257, imm5476, imm5645};
 #[cfg(not(target_family = "wasm"))]
@@ -16,6 +17,7 @@ pub use qpdf::{QpdfError, Variant};
 pub use writer::PdfWriter;
 
 use crate::xml::escape;
+use xfa_xml::{data_node, template_node, value_lists};
 
 /// What a fixture field holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -299,111 +301,6 @@ impl FormSpec {
         };
         w.set(catalog, format!("<< /Type /Catalog /Pages {pages} 0 R /AcroForm {acroform} 0 R{needs} /Extensions << /ADBE << /BaseVersion /1.7 /ExtensionLevel 8 >> >> >>").into_bytes());
         w.finish(catalog, info)
-    }
-}
-
-fn template_node(node: &FixtureNode, out: &mut String) {
-    match node {
-        FixtureNode::Field { name, kind, required } => {
-            out.push_str(&format!("<field name=\"{}\" w=\"62mm\" h=\"9mm\">", escape(name)));
-            match kind {
-                FixtureKind::Text { max_chars } => {
-                    out.push_str("<ui><textEdit/></ui>");
-                    if let Some(m) = max_chars {
-                        out.push_str(&format!("<value><text maxChars=\"{m}\"/></value>"));
-                    }
-                }
-                FixtureKind::Date => out.push_str("<ui><dateTimeEdit/></ui><value><date/></value>"),
-                FixtureKind::Numeric => out.push_str("<ui><numericEdit/></ui><value><integer/></value>"),
-                FixtureKind::Choice(items) => {
-                    out.push_str("<ui><choiceList/></ui><items>");
-                    for (_, label) in items {
-                        out.push_str(&format!("<text>{}</text>", escape(label)));
-                    }
-                    out.push_str("</items><items save=\"1\" presence=\"hidden\">");
-                    for (code, _) in items {
-                        out.push_str(&format!("<text>{}</text>", escape(code)));
-                    }
-                    out.push_str("</items>");
-                }
-                FixtureKind::ListChoice { list, .. } => out.push_str(&format!(
-                    "<ui><choiceList/></ui><bindItems ref=\"xfa.datasets.LOVFile.LOV.{list}List.{list}[*]\" labelRef=\"$\" valueRef=\"lic\"/><items save=\"1\"/>"
-                )),
-                FixtureKind::Check { on, off } => out.push_str(&format!(
-                    "<ui><checkButton shape=\"square\"/></ui><items><text>{}</text><text>{}</text></items>",
-                    escape(on),
-                    escape(off)
-                )),
-            }
-            if *required {
-                out.push_str("<validate nullTest=\"error\"/>");
-            }
-            out.push_str("</field>\n");
-        }
-        FixtureNode::BoundField { name, data_ref } => out.push_str(&format!(
-            "<field name=\"{}\"><ui><textEdit/></ui><bind match=\"dataRef\" ref=\"{}\"/></field>\n",
-            escape(name),
-            escape(data_ref)
-        )),
-        FixtureNode::Button { name } => out.push_str(&format!(
-            "<field name=\"{}\"><ui><button/></ui><bind match=\"none\"/><event activity=\"click\"><script contentType=\"application/x-javascript\">xfa.host.messageBox(\"Validated\");</script></event></field>\n",
-            escape(name)
-        )),
-        FixtureNode::Subform { name, repeat_max, children } => {
-            out.push_str(&format!("<subform name=\"{}\" layout=\"tb\">", escape(name)));
-            if let Some(max) = repeat_max {
-                out.push_str(&format!("<occur min=\"1\" max=\"{max}\"/>"));
-            }
-            out.push('\n');
-            for c in children {
-                template_node(c, out);
-            }
-            out.push_str("</subform>\n");
-        }
-        FixtureNode::Unnamed(children) => {
-            out.push_str("<subform layout=\"tb\">\n");
-            for c in children {
-                template_node(c, out);
-            }
-            out.push_str("</subform>\n");
-        }
-    }
-}
-
-/// The `LOVFile` lists the template's fields use, each once.
-fn value_lists<'a>(node: &'a FixtureNode, out: &mut Vec<(&'a str, &'a [(String, String)])>) {
-    match node {
-        FixtureNode::Field {
-            kind: FixtureKind::ListChoice { list, items },
-            ..
-        } if !out.iter().any(|(l, _)| *l == list) => out.push((list, items)),
-        FixtureNode::Subform { children, .. } | FixtureNode::Unnamed(children) => {
-            for c in children {
-                value_lists(c, out);
-            }
-        }
-        _ => {}
-    }
-}
-
-fn data_node(node: &FixtureNode, depth: usize, out: &mut String) {
-    let indent = "  ".repeat(depth);
-    match node {
-        FixtureNode::Field { name, .. } => out.push_str(&format!("{indent}<{name}/>\n")),
-        FixtureNode::Subform { name, children, .. } => {
-            out.push_str(&format!("{indent}<{name}>\n"));
-            for c in children {
-                data_node(c, depth + 1, out);
-            }
-            out.push_str(&format!("{indent}</{name}>\n"));
-        }
-        FixtureNode::Unnamed(children) => {
-            for c in children {
-                data_node(c, depth, out);
-            }
-        }
-        // Explicitly bound fields get no skeleton: filling creates the nodes.
-        FixtureNode::BoundField { .. } | FixtureNode::Button { .. } => {}
     }
 }
 

@@ -64,6 +64,7 @@ mod error;
 mod filters;
 mod lexer;
 mod objects;
+mod paths;
 mod template;
 mod update;
 mod xfa;
@@ -308,11 +309,11 @@ pub fn fill(pdf: &[u8], values: &[FieldValue]) -> Result<Filled, PdfError> {
     let mut written = Vec::new();
     let mut refused = Vec::new();
     for v in values {
-        if !datasets::valid_xml_text(&v.value) {
+        if !paths::valid_xml_text(&v.value) {
             refused.push((v.path.clone(), Refusal::InvalidCharacters));
             continue;
         }
-        match datasets::match_path(&defs, &v.path) {
+        match paths::match_path(&defs, &v.path) {
             Ok((def, indexes)) => {
                 ds.set(&def.segments, &indexes, &v.value);
                 written.push(v.path.clone());
