@@ -51,6 +51,10 @@
 //!   are reported by [`inspect`] but not enforced by [`fill`] (the form's own
 //!   validation still runs when it is opened).
 //! - Rich text and images in data nodes are replaced by plain text.
+//! - Other packets are left as they are, the `form` packet (the saved form
+//!   state) included: its checksum no longer matches the new data, so the
+//!   viewer merges the data from `datasets` anew when it opens the file, as
+//!   it does after any other tool's change to the data.
 //! - Damaged files are not repaired: a broken cross-reference is an error.
 //! - AES initialization vectors are derived from SHA-256 of the content, the
 //!   object number and the file ID (no operating-system random source).
