@@ -313,11 +313,10 @@ pub fn fill(pdf: &[u8], values: &[FieldValue]) -> Result<Filled, PdfError> {
     let mut written = Vec::new();
     let mut refused = Vec::new();
     for v in values {
-        if !paths::valid_xml_text(&v.value) {
-            refused.push((v.path.clone(), Refusal::InvalidCharacters));
-            continue;
-        }
         match paths::match_path(&defs, &v.path) {
+            Ok(_) if !paths::valid_xml_text(&v.value) => {
+                refused.push((v.path.clone(), Refusal::InvalidCharacters));
+            }
             Ok((def, indexes)) => {
                 ds.set(&def.segments, &indexes, &v.value);
                 written.push(v.path.clone());
