@@ -294,4 +294,35 @@ mod tests {
         let enc = sec.encrypt(id, Method::Rc4, data, [0; 16]);
         assert_eq!(sec.decrypt(id, Method::Rc4, &enc).unwrap(), data);
     }
+
+    /// The R6 key derived from the empty password opens `/Perms`, which
+    /// holds `adb` at bytes 9..12 when encrypted with the right file key.
+    #[cfg(feature = "fixtures")]
+    #[test]
+    fn r6_key_opens_the_perms_of_a_qpdf_file() {
+        use crate::fixtures::{Variant, encrypt_with_qpdf, imm5476};
+        let pdf = match encrypt_with_qpdf(&imm5476().build(), Variant::Aes256) {
+            Ok(pdf) => pdf,
+            Err(e) if std::env::var("IMMCASE_TEST_QPDF").as_deref() != Ok("required") => {
+                eprintln!("SKIPPED: qpdf could not be run ({e})");
+                return;
+            }
+            Err(e) => panic!("qpdf is required: {e}"),
+        };
+        let doc = crate::document::Document::open(&pdf).unwrap();
+        let sec = doc.security.as_ref().unwrap();
+        assert_eq!(
+            (sec.key.len(), sec.streams, sec.strings),
+            (32, Method::AesV3, Method::AesV3)
+        );
+        let encrypt = doc.load(doc.encrypt_ref.unwrap().num).unwrap().1;
+        let perms = get(encrypt.as_dict().unwrap(), "Perms")
+            .and_then(Object::as_str)
+            .unwrap();
+        let mut block = aes::Block::try_from(&perms[..16]).unwrap();
+        Aes256::new_from_slice(&sec.key)
+            .unwrap()
+            .decrypt_block(&mut block);
+        assert_eq!(&block[9..12], b"adb");
+    }
 }
