@@ -38,11 +38,9 @@ pub fn qpdf_check(pdf: &[u8], what: &str) {
     if !have_qpdf() {
         return;
     }
-    let dir = std::env::temp_dir().join(format!(
-        "immcase-pdf-check-{}-{}",
-        std::process::id(),
-        what.replace(|c: char| !c.is_ascii_alphanumeric(), "_")
-    ));
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("immcase-pdf-check-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("check.pdf");
     std::fs::write(&path, pdf).unwrap();
