@@ -95,7 +95,8 @@ pub enum Technology {
 }
 
 /// What kind of value a field holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum FieldKind {
     Text,
     Date,
@@ -106,14 +107,14 @@ pub enum FieldKind {
 }
 
 /// One entry of a choice list: the saved code and the displayed text.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CodeItem {
     pub code: String,
     pub label: String,
 }
 
 /// A field of the form's own data description.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FieldInfo {
     /// XFA: dot-separated data node names from the data root, a repeating
     /// subform's step written `Child[*]`. AcroForm: the full field name.
