@@ -16,6 +16,7 @@ pub mod child;
 pub mod helpdesk;
 mod http;
 mod imap;
+pub mod pdf;
 mod smtp;
 
 mod built {

@@ -30,6 +30,7 @@ mod helpdesk_people;
 mod helpdesk_related;
 mod helpdesk_sla;
 mod helpdesk_triage;
+mod imm_forms;
 mod invitations;
 mod lists;
 mod mail_crash;
