@@ -12,6 +12,7 @@ mod files;
 mod harness;
 mod helpdesk;
 mod helpdesk_escalation;
+mod imm_forms;
 mod mail;
 mod merge;
 mod module_settings;
