@@ -19,7 +19,8 @@ pub struct Rendered {
 /// Why a template could not be rendered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RenderError {
-    /// Tokens with no value (absent or empty), in order of first use, each once.
+    /// Tokens with no value (absent, empty or only spaces), in order of
+    /// first use, each once.
     #[error("no value for {}", .0.iter().map(|name| format!("{{{{{name}}}}}")).collect::<Vec<_>>().join(", "))]
     Missing(Vec<String>),
     /// The template does not compile.
@@ -52,12 +53,12 @@ pub fn render(
         let value = values
             .get(name)
             .map(String::as_str)
-            .filter(|value| !value.is_empty())
+            .filter(|value| !value.trim().is_empty())
             .or_else(|| {
                 letterhead
                     .practice_values()
                     .into_iter()
-                    .find(|(field, value)| *field == name && !value.is_empty())
+                    .find(|(field, value)| *field == name && !value.trim().is_empty())
                     .map(|(_, value)| value)
             });
         match value {

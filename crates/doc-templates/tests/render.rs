@@ -97,9 +97,13 @@ fn qpdf_check(pdf: &[u8]) {
 
 #[test]
 fn missing_values_are_named_in_order_once() {
-    let given = values(&[("applicant.given_name", "Amara"), ("case.stage", "")]);
+    let given = values(&[
+        ("applicant.given_name", "Amara"),
+        ("case.stage", ""),
+        ("case.folio", " \n "),
+    ]);
     let error = render(LETTER, &given, &letterhead(None)).expect_err("missing values");
-    // practice.name comes from the letterhead; an empty value is missing.
+    // practice.name comes from the letterhead; an empty or blank value is missing.
     assert_eq!(
         error,
         RenderError::Missing(vec![
@@ -242,4 +246,27 @@ fn time_a_two_page_letter() {
         render(&source, &given, &letterhead(None)).expect("renders");
     }
     eprintln!("two-page letter: {:?} per render", started.elapsed() / runs);
+}
+
+#[test]
+fn tokens_in_code_and_strings_are_plain_text_too() {
+    let source = "#let line = \"File {{case.folio}} of {{applicant.family_name}}.\"\n\
+                  #line\n\n\
+                  #upper({{applicant.given_name}})\n\n\
+                  #text(weight: \"bold\")[Dear {{applicant.given_name}}]";
+    let mut given = sample_values();
+    given.insert(
+        "applicant.family_name".into(),
+        "D'Arcy \" + \"x\\\" #y".into(),
+    );
+    given.insert("applicant.given_name".into(), "Zoë *a*".into());
+    let rendered = render(source, &given, &letterhead(None)).expect("renders");
+    if let Some(text) = pdf_text(&rendered.pdf) {
+        assert!(
+            text.contains("File 2026-0142 of D'Arcy \" + \"x\\\" #y."),
+            "{text}"
+        );
+        assert!(text.contains("ZOË *A*"), "{text}");
+        assert!(text.contains("Dear Zoë *a*"), "{text}");
+    }
 }
