@@ -15,10 +15,12 @@
 //!   characters. A token works in markup and content blocks, as an argument
 //!   or expression in code (`#upper({{applicant.family_name}})`), and inside a
 //!   string literal (`"File {{case.folio}}"`, which becomes a sum of
-//!   strings). Not supported: a token inside raw text (between backticks),
-//!   which is a problem; a token inside a comment is left alone (but still
-//!   needs a value). A literal `{{` cannot be written in a template (in
-//!   Typst code, write `{ {`).
+//!   strings). Not supported, each reported as a problem: a token inside
+//!   raw text (between backticks), a token after a backslash, and a token
+//!   in a bare URL (`https://example.com/{{case.folio}}`; write
+//!   `#link("https://example.com/{{case.folio}}")`). A token inside a
+//!   comment is left alone (but still needs a value). A literal `{{` cannot
+//!   be written in a template (in Typst code, write `{ {`).
 //! - **Letterhead**: every template can call `#letterhead()` (arguments
 //!   `logo-height: 1.6cm`, `rule: true`), which draws the practice's name,
 //!   address, phone, email and website from the [`Letterhead`] given, and

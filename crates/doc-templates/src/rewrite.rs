@@ -39,6 +39,8 @@ enum Place {
     Comment,
     /// Inside raw text, where nothing can be inserted.
     Raw,
+    /// After a backslash (`\{{x}}`): an escaped brace, not a token.
+    Escaped,
 }
 
 /// Rewrites `source`, whose tokens are `found` (in order), for Typst.
@@ -78,6 +80,14 @@ pub(crate) fn rewrite(source: &str, found: &[Found]) -> Result<Rewritten, Vec<Pr
                 format!(
                     "the token {{{{{}}}}} is inside raw text (between backticks), where it \
                      cannot be replaced",
+                    token.name
+                ),
+            )),
+            Place::Escaped => problems.push(Problem::new(
+                token.position,
+                format!(
+                    "a backslash before the token {{{{{}}}}}: a token cannot be escaped, \
+                     and a template cannot show {{{{ literally",
                     token.name
                 ),
             )),
@@ -125,6 +135,7 @@ fn place(root: &LinkedNode, start: usize) -> Place {
         },
         SyntaxKind::LineComment | SyntaxKind::BlockComment => Place::Comment,
         SyntaxKind::LeftBrace => Place::Code,
+        SyntaxKind::Escape => Place::Escaped,
         _ => {
             let mut node = Some(leaf);
             while let Some(current) = node {
@@ -198,9 +209,10 @@ mod tests {
     }
 
     #[test]
-    fn raw_text_cannot_hold_a_token() {
-        let source = "`{{x}}`";
-        let (found, _) = scan(source);
-        assert!(rewrite(source, &found).is_err());
+    fn raw_text_cannot_hold_a_token_nor_can_it_be_escaped() {
+        for source in ["`{{x}}`", "```\n{{x}}\n```", "\\{{x}}"] {
+            let (found, _) = scan(source);
+            assert!(rewrite(source, &found).is_err(), "{source}");
+        }
     }
 }
