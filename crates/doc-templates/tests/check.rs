@@ -174,6 +174,15 @@ fn a_token_inside_raw_text_is_a_problem() {
 }
 
 #[test]
+fn a_token_in_a_bare_url_is_refused_and_in_a_link_string_works() {
+    let bare = "See https://example.com/{{case.folio}} now";
+    assert!(check(bare, &Vocabulary::standard(), &letterhead()).is_err());
+    let link = "See #link(\"https://example.com/{{case.folio}}\")[your file] now";
+    check(link, &Vocabulary::standard(), &letterhead())
+        .unwrap_or_else(|problems| panic!("{problems:?}"));
+}
+
+#[test]
 fn the_starters_pass_check() {
     let starters = starters();
     let titles: Vec<_> = starters.iter().map(|s| s.title).collect();
