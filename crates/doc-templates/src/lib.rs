@@ -35,9 +35,14 @@
 //! - **No outside world**: no files but the template, `/letterhead.typ` and
 //!   the logo; no packages (`@preview/…` imports fail); no clock
 //!   (`datetime.today()` is an error: dates come in as values such as
-//!   `{{today}}`). Typst's parallel steps run on rayon, whose global pool
-//!   falls back to the calling thread where threads cannot be spawned
-//!   (rayon-core 1.13, `default_global_registry`), so no thread is needed.
+//!   `{{today}}`).
+//! - **Threads**: none are needed. Typst's parallel steps (`par_iter`) and
+//!   the PDF writer's page streams (krilla's `Deferred`: `rayon::spawn`,
+//!   then `rayon::yield_now` until done) run on rayon, whose global pool,
+//!   when a thread cannot be spawned (`ErrorKind::Unsupported`, as on
+//!   `wasm32-wasip2`), is the calling thread alone (rayon-core 1.13,
+//!   `default_global_registry`); spawned jobs go to that thread's own queue
+//!   and `yield_now` runs them.
 //! - **Determinism**: the same template, values and letterhead give the same
 //!   PDF bytes (no creation date unless the template sets one).
 

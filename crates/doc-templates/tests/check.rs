@@ -132,6 +132,16 @@ fn a_type_error_in_a_show_rule_is_refused() {
 }
 
 #[test]
+fn an_error_raised_while_laying_out_is_reported() {
+    let source =
+        "{{applicant.full_name}}\n#layout(size => assert(size.width < 1cm, message: \"too wide\"))";
+    let problems =
+        check(source, &Vocabulary::standard(), &letterhead()).expect_err("a layout-time error");
+    assert_eq!(problems[0].position.line, 2, "{problems:?}");
+    assert!(problems[0].message.contains("too wide"), "{problems:?}");
+}
+
+#[test]
 fn the_clock_cannot_be_read() {
     let problems = check(
         "#datetime.today().display()",
