@@ -17,7 +17,7 @@ pub use settings::{Declarations, EarlierSettings, Schema as SettingDecl};
 
 /// The newest version of the WIT package `immcase:plugin`: the one the SDK
 /// builds against.
-pub const HOST_API: Version = Version::new(0, 2, 3);
+pub const HOST_API: Version = Version::new(0, 2, 4);
 
 /// Every version of the contract this host serves at once, oldest first. A
 /// module built against an earlier compatible version of one of them (0.1.0
@@ -37,6 +37,7 @@ pub static SERVED_HOST_APIS: [Version; 2] = [Version::new(0, 1, 2), HOST_API];
 /// assert_eq!(serving_contract(&Version::new(0, 2, 1)), Some(&HOST_API));
 /// assert_eq!(serving_contract(&Version::new(0, 2, 2)), Some(&HOST_API));
 /// assert_eq!(serving_contract(&Version::new(0, 2, 3)), Some(&HOST_API));
+/// assert_eq!(serving_contract(&Version::new(0, 2, 4)), Some(&HOST_API));
 /// assert_eq!(serving_contract(&Version::new(0, 3, 0)), None);
 /// ```
 pub fn serving_contract(built: &Version) -> Option<&'static Version> {
@@ -47,7 +48,7 @@ pub fn serving_contract(built: &Version) -> Option<&'static Version> {
     })
 }
 
-/// The served contracts in words: `0.1.2 and 0.2.3`.
+/// The served contracts in words: `0.1.2 and 0.2.4`.
 pub fn served_host_apis() -> String {
     let all: Vec<String> = SERVED_HOST_APIS.iter().map(Version::to_string).collect();
     match all.split_last() {
@@ -662,10 +663,13 @@ impl Manifest {
         }
     }
 
-    /// The WIT interfaces the manifest lets the module import.
+    /// The WIT interfaces the manifest lets the module import. `log`,
+    /// `settings` and `practice` (the letterhead, since 0.2.4) need no
+    /// capability: they give nothing the module's own practice does not
+    /// print on its letters or keep for the module.
     pub fn allowed_interfaces(&self) -> Vec<&'static str> {
         let c = &self.capabilities;
-        let mut allowed = vec!["types", "log", "settings"];
+        let mut allowed = vec!["types", "log", "settings", "practice"];
         for (on, name) in [
             (!c.store.is_empty(), "store"),
             (!c.records.is_empty(), "records"),
