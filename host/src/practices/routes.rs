@@ -15,7 +15,9 @@ use crate::input::expected_version;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(get_practice, put_practice))
+    OpenApiRouter::new()
+        .routes(routes!(get_practice, put_practice))
+        .merge(super::logo::router())
 }
 
 /// The practice's details, limits and storage.
