@@ -52,7 +52,8 @@ fn reads_a_full_manifest() {
     assert_eq!(
         m.allowed_interfaces(),
         [
-            "types", "log", "settings", "practice", "store", "events", "schedule", "mail", "actions"
+            "types", "log", "settings", "practice", "store", "events", "schedule", "mail",
+            "actions"
         ]
     );
     assert_eq!(m.default_settings()["days"], 7);
@@ -118,7 +119,15 @@ fn incompatible_host_api_names_both_versions() {
 
 #[test]
 fn every_served_contract_is_accepted() {
-    for wanted in ["^0.1", "^0.1.2", "^0.2", "^0.2.1", "=0.2.4", "^0.2.3", ">=0.1, <0.3"] {
+    for wanted in [
+        "^0.1",
+        "^0.1.2",
+        "^0.2",
+        "^0.2.1",
+        "=0.2.4",
+        "^0.2.3",
+        ">=0.1, <0.3",
+    ] {
         let m = Manifest::parse(&NOTES.replace("\"^0.1\"", &format!("{wanted:?}"))).unwrap();
         assert!(m.check_host_api().is_ok(), "{wanted}");
     }

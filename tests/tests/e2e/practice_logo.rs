@@ -19,14 +19,20 @@ on_both_databases!(
     a_module_reads_the_letterhead_of_its_own_practice,
 );
 
-const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
+const PNG: &[u8] =
+    b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
 const JPEG: &[u8] = b"\xFF\xD8\xFF\xE0\0\x10JFIF\0\x01\x01\0\0\x01\0\x01\0\0\xFF\xD9";
 const SVG: &[u8] = br##"<?xml version="1.0" encoding="UTF-8"?>
 <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 10"><rect width="40" height="10" fill="#2a6"/></svg>"##;
 
 async fn put_logo(api: &Api, content_type: &str, body: &[u8]) -> immcase_tests::Resp {
-    api.send_bytes(Method::PUT, "/api/v1/practice/logo", content_type, body.to_vec())
-        .await
+    api.send_bytes(
+        Method::PUT,
+        "/api/v1/practice/logo",
+        content_type,
+        body.to_vec(),
+    )
+    .await
 }
 
 async fn the_logo_is_uploaded_replaced_and_removed_through_the_api(backend: Backend) {
@@ -57,8 +63,13 @@ async fn the_logo_is_uploaded_replaced_and_removed_through_the_api(backend: Back
     assert_eq!(replaced.body["content_type"], "image/jpeg");
     assert_ne!(replaced.body["sha256"], saved.body["sha256"]);
     let (_, headers, bytes) = admin.download("/api/v1/practice/logo").await;
-    assert_eq!((headers["content-type"].to_str().unwrap(), bytes.as_slice()), ("image/jpeg", JPEG));
-    let svg = put_logo(&admin, "image/svg+xml", SVG).await.expect_status(200);
+    assert_eq!(
+        (headers["content-type"].to_str().unwrap(), bytes.as_slice()),
+        ("image/jpeg", JPEG)
+    );
+    let svg = put_logo(&admin, "image/svg+xml", SVG)
+        .await
+        .expect_status(200);
     assert_eq!(svg.body["content_type"], "image/svg+xml");
     let (_, headers, _) = admin.download("/api/v1/practice/logo").await;
     assert!(
@@ -71,7 +82,10 @@ async fn the_logo_is_uploaded_replaced_and_removed_through_the_api(backend: Back
     let removed = admin.delete("/api/v1/practice/logo").await;
     assert_eq!(removed.status, 204, "{}", removed.text);
     admin.get("/api/v1/practice/logo").await.expect_status(404);
-    admin.delete("/api/v1/practice/logo").await.expect_status(404);
+    admin
+        .delete("/api/v1/practice/logo")
+        .await
+        .expect_status(404);
 
     // Each change is in the audit log.
     let audit = admin.get("/api/v1/audit").await.expect_status(200);
@@ -83,7 +97,10 @@ async fn the_logo_is_uploaded_replaced_and_removed_through_the_api(backend: Back
         .filter(|a| a.starts_with("practice.logo"))
         .collect();
     assert_eq!(
-        actions.iter().filter(|a| **a == "practice.logo_saved").count(),
+        actions
+            .iter()
+            .filter(|a| **a == "practice.logo_saved")
+            .count(),
         3,
         "{actions:?}"
     );
@@ -108,7 +125,10 @@ async fn logos_that_are_not_plain_images_are_refused_saying_why(backend: Backend
         r.body["error"]["message"].as_str().unwrap().to_string()
     };
     let gif = refusal(put_logo(&admin, "image/gif", b"GIF89a\x01\0\x01\0\0\0\0;").await);
-    assert!(gif.contains("PNG, JPEG or SVG") && gif.contains("GIF"), "{gif}");
+    assert!(
+        gif.contains("PNG, JPEG or SVG") && gif.contains("GIF"),
+        "{gif}"
+    );
     let script = b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>";
     let script = refusal(put_logo(&admin, "image/svg+xml", script).await);
     assert!(script.contains("script"), "{script}");
@@ -138,10 +158,15 @@ async fn the_logo_is_kept_from_other_practices_and_from_members(backend: Backend
         other.get("/api/v1/practice").await.expect_status(200).body["logo"],
         Value::Null
     );
-    put_logo(&other, "image/jpeg", JPEG).await.expect_status(200);
+    put_logo(&other, "image/jpeg", JPEG)
+        .await
+        .expect_status(200);
     let (_, _, mine) = admin.download("/api/v1/practice/logo").await;
     assert_eq!(mine, PNG, "another practice's upload left ours alone");
-    other.delete("/api/v1/practice/logo").await.expect_status(204);
+    other
+        .delete("/api/v1/practice/logo")
+        .await
+        .expect_status(204);
     admin.get("/api/v1/practice/logo").await.expect_status(200);
 
     let member = server
@@ -154,16 +179,21 @@ async fn the_logo_is_kept_from_other_practices_and_from_members(backend: Backend
     let refused = member.get("/api/v1/practice/logo").await.expect_status(403);
     assert!(refused.text.contains("practice.manage"), "{}", refused.text);
     put_logo(&member, "image/png", PNG).await.expect_status(403);
-    member.delete("/api/v1/practice/logo").await.expect_status(403);
+    member
+        .delete("/api/v1/practice/logo")
+        .await
+        .expect_status(403);
     admin.get("/api/v1/practice/logo").await.expect_status(200);
     server.stop().await;
 }
 
 fn logo_form(token: &str, name: &str, bytes: &[u8]) -> reqwest::multipart::Form {
-    reqwest::multipart::Form::new().text("_csrf", token.to_string()).part(
-        "logo",
-        reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string()),
-    )
+    reqwest::multipart::Form::new()
+        .text("_csrf", token.to_string())
+        .part(
+            "logo",
+            reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string()),
+        )
 }
 
 async fn the_practice_page_uploads_and_removes_the_logo(backend: Backend) {
@@ -185,13 +215,24 @@ async fn the_practice_page_uploads_and_removes_the_logo(backend: Backend) {
         .expect_status(403);
 
     let sent = admin
-        .multipart("/settings/practice/logo", logo_form(&token, "logo.png", PNG), false)
+        .multipart(
+            "/settings/practice/logo",
+            logo_form(&token, "logo.png", PNG),
+            false,
+        )
         .await
         .expect_status(303);
-    assert_eq!(sent.header("location").as_deref(), Some("/settings/practice"));
+    assert_eq!(
+        sent.header("location").as_deref(),
+        Some("/settings/practice")
+    );
     let page = admin.get("/settings/practice").await.expect_status(200);
     assert!(page.text.contains("Logo saved."), "{}", page.text);
-    assert!(page.text.contains("<img src=\"/api/v1/practice/logo?v="), "{}", page.text);
+    assert!(
+        page.text.contains("<img src=\"/api/v1/practice/logo?v="),
+        "{}",
+        page.text
+    );
     assert!(page.text.contains("Remove logo"));
     let (_, _, bytes) = admin.download("/api/v1/practice/logo").await;
     assert_eq!(bytes, PNG);
@@ -199,7 +240,11 @@ async fn the_practice_page_uploads_and_removes_the_logo(backend: Backend) {
     // A refusal is shown at the top of the logo's form; the logo stays.
     let script = b"<svg><script>alert(1)</script></svg>";
     let refused = admin
-        .multipart("/settings/practice/logo", logo_form(&token, "x.svg", script), false)
+        .multipart(
+            "/settings/practice/logo",
+            logo_form(&token, "x.svg", script),
+            false,
+        )
         .await
         .expect_status(422);
     let logo_section = refused.text.split("id=\"logo-heading\"").nth(1).unwrap();
@@ -208,7 +253,11 @@ async fn the_practice_page_uploads_and_removes_the_logo(backend: Backend) {
     let mut big = PNG.to_vec();
     big.resize(600 * 1024, 0);
     let too_big = admin
-        .multipart("/settings/practice/logo", logo_form(&token, "big.png", &big), false)
+        .multipart(
+            "/settings/practice/logo",
+            logo_form(&token, "big.png", &big),
+            false,
+        )
         .await
         .expect_status(422);
     assert!(too_big.text.contains("512 KiB"), "{}", too_big.text);
@@ -219,7 +268,10 @@ async fn the_practice_page_uploads_and_removes_the_logo(backend: Backend) {
         .post_form("/settings/practice/logo/remove", &[("_csrf", &token)])
         .await
         .expect_status(303);
-    assert_eq!(removed.header("location").as_deref(), Some("/settings/practice"));
+    assert_eq!(
+        removed.header("location").as_deref(),
+        Some("/settings/practice")
+    );
     admin.get("/api/v1/practice/logo").await.expect_status(404);
     let page = admin.get("/settings/practice").await.expect_status(200);
     assert!(page.text.contains("Logo removed."), "{}", page.text);
@@ -276,10 +328,20 @@ async fn a_module_reads_the_letterhead_of_its_own_practice(backend: Backend) {
         theirs,
         json!({ "name": "birch", "address": "", "phone": "", "email": "", "website": "", "logo": null })
     );
-    put_logo(&other, "image/svg+xml", SVG).await.expect_status(200);
-    let theirs = other.get("/api/v1/m/letterhead/letterhead").await.expect_status(200).body;
+    put_logo(&other, "image/svg+xml", SVG)
+        .await
+        .expect_status(200);
+    let theirs = other
+        .get("/api/v1/m/letterhead/letterhead")
+        .await
+        .expect_status(200)
+        .body;
     assert_eq!(theirs["logo"]["content_type"], "image/svg+xml");
-    let ours = admin.get("/api/v1/m/letterhead/letterhead").await.expect_status(200).body;
+    let ours = admin
+        .get("/api/v1/m/letterhead/letterhead")
+        .await
+        .expect_status(200)
+        .body;
     assert_eq!(ours["logo"]["content_type"], "image/png");
     server.stop().await;
 }

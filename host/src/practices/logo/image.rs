@@ -38,7 +38,21 @@ pub fn checked_type(content: &[u8]) -> Result<&'static str> {
     }
     let what = match content {
         [b'G', b'I', b'F', b'8', ..] => "a GIF image",
-        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => "a WebP image",
+        [
+            b'R',
+            b'I',
+            b'F',
+            b'F',
+            _,
+            _,
+            _,
+            _,
+            b'W',
+            b'E',
+            b'B',
+            b'P',
+            ..,
+        ] => "a WebP image",
         [b'B', b'M', ..] => "a BMP image",
         [b'%', b'P', b'D', b'F', ..] => "a PDF document",
         _ => "not an image this server knows",
@@ -68,7 +82,11 @@ fn svg_text(content: &[u8]) -> Option<&str> {
 /// Refuses an SVG that holds anything active or reaches outside itself.
 fn check_svg(svg: &str) -> Result<()> {
     let lower = svg.to_ascii_lowercase();
-    let refuse = |why: &str| Err(AppError::invalid(format!("The SVG logo {why}; a logo may only draw")));
+    let refuse = |why: &str| {
+        Err(AppError::invalid(format!(
+            "The SVG logo {why}; a logo may only draw"
+        )))
+    };
     if lower.contains("<script") {
         return refuse("holds a script (<script>)");
     }
@@ -79,7 +97,9 @@ fn check_svg(svg: &str) -> Result<()> {
         return refuse("embeds other content (<foreignObject>)");
     }
     if let Some(name) = event_attribute(&lower) {
-        return refuse(&format!("has an event attribute ({name}=), which runs a script"));
+        return refuse(&format!(
+            "has an event attribute ({name}=), which runs a script"
+        ));
     }
     if lower.contains("javascript:") {
         return refuse("holds a javascript: address");
@@ -141,7 +161,10 @@ fn external_reference(lower: &str) -> Option<String> {
                 .take(80)
                 .collect();
             if !target.starts_with('#') {
-                return Some(format!("{marker}{}{target}", if marker == "href" { "=" } else { "" }));
+                return Some(format!(
+                    "{marker}{}{target}",
+                    if marker == "href" { "=" } else { "" }
+                ));
             }
         }
     }
@@ -162,7 +185,8 @@ mod tests {
         assert_eq!(checked_type(b"\xFF\xD8\xFF\xE0 rest").unwrap(), JPEG);
         let svg = br##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><defs><linearGradient id="g"/></defs><rect fill="url(#g)" width="10" height="10"/><use href="#g"/></svg>"##;
         assert_eq!(checked_type(svg).unwrap(), SVG);
-        let declared = b"\xEF\xBB\xBF<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg width=\"1\"></svg>";
+        let declared =
+            b"\xEF\xBB\xBF<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg width=\"1\"></svg>";
         assert_eq!(checked_type(declared).unwrap(), SVG);
         assert!(refusal(b"GIF89a...").contains("this file is a GIF image"));
         assert!(refusal(b"<html><svg></svg></html>").contains("PNG, JPEG or SVG"));
@@ -189,20 +213,39 @@ mod tests {
             ("<svg><SCRIPT href=\"x.js\"/></svg>", "<script>"),
             ("<svg onload=\"alert(1)\"></svg>", "onload="),
             ("<svg><rect\n  onClick = 'x()'/></svg>", "onclick="),
-            ("<svg><image href=\"https://evil.example/p.png\"/></svg>", "href=https://evil.example/p.png"),
-            ("<svg><use xlink:href='other.svg#a'/></svg>", "href=other.svg#a"),
-            ("<svg><rect style=\"fill: url(http://x.example/f)\"/></svg>", "url(http://x.example/f"),
-            ("<svg><a href=\"javascript:alert(1)\">x</a></svg>", "javascript:"),
-            ("<?xml version=\"1.0\"?><!DOCTYPE svg [<!ENTITY a \"b\">]><svg/>", "PNG, JPEG or SVG"),
+            (
+                "<svg><image href=\"https://evil.example/p.png\"/></svg>",
+                "href=https://evil.example/p.png",
+            ),
+            (
+                "<svg><use xlink:href='other.svg#a'/></svg>",
+                "href=other.svg#a",
+            ),
+            (
+                "<svg><rect style=\"fill: url(http://x.example/f)\"/></svg>",
+                "url(http://x.example/f",
+            ),
+            (
+                "<svg><a href=\"javascript:alert(1)\">x</a></svg>",
+                "javascript:",
+            ),
+            (
+                "<?xml version=\"1.0\"?><!DOCTYPE svg [<!ENTITY a \"b\">]><svg/>",
+                "PNG, JPEG or SVG",
+            ),
             ("<svg><!DOCTYPE x></svg>", "<!DOCTYPE>"),
-            ("<svg><foreignObject><p>hi</p></foreignObject></svg>", "<foreignObject>"),
+            (
+                "<svg><foreignObject><p>hi</p></foreignObject></svg>",
+                "<foreignObject>",
+            ),
         ];
         for (svg, named) in cases {
             let refused = refusal(svg.as_bytes());
             assert!(refused.contains(named), "{svg}: {refused}");
         }
         // Words that merely contain "on" are not event attributes.
-        let calm = "<svg><text font-family=\"Montserrat\" stroke-linejoin=\"round\">London</text></svg>";
+        let calm =
+            "<svg><text font-family=\"Montserrat\" stroke-linejoin=\"round\">London</text></svg>";
         assert_eq!(checked_type(calm.as_bytes()).unwrap(), SVG);
     }
 }

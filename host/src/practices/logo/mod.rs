@@ -66,12 +66,11 @@ pub async fn find<'e, E>(db: E, practice: &Practice) -> Result<Option<Logo>>
 where
     E: Executor<'e, Database = Any>,
 {
-    let row: Option<(String, Vec<u8>)> = sqlx::query_as(
-        "SELECT content_type, content FROM practice_logos WHERE practice_id = $1",
-    )
-    .bind(practice.id())
-    .fetch_optional(db)
-    .await?;
+    let row: Option<(String, Vec<u8>)> =
+        sqlx::query_as("SELECT content_type, content FROM practice_logos WHERE practice_id = $1")
+            .bind(practice.id())
+            .fetch_optional(db)
+            .await?;
     Ok(row.map(|(content_type, content)| Logo {
         content_type,
         content,

@@ -166,7 +166,10 @@ fn template(state: &AppState, caller: &Caller, shown: &PracticeView) -> Practice
             };
             let size = size_in_words(u64::try_from(l.size).unwrap_or(0));
             (
-                format!("/api/v1/practice/logo?v={}", &l.sha256[..16.min(l.sha256.len())]),
+                format!(
+                    "/api/v1/practice/logo?v={}",
+                    &l.sha256[..16.min(l.sha256.len())]
+                ),
                 format!("{kind}, {size}"),
             )
         }),

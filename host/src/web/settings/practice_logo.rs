@@ -63,7 +63,11 @@ async fn logo_part(headers: &HeaderMap, body: Bytes) -> Result<Option<Vec<u8>>> 
             }
             Ok(Some(_)) => {}
             Ok(None) => return Ok(None),
-            Err(e) => return Err(AppError::invalid(format!("the form could not be read: {e}"))),
+            Err(e) => {
+                return Err(AppError::invalid(format!(
+                    "the form could not be read: {e}"
+                )));
+            }
         }
     }
 }
