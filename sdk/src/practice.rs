@@ -55,7 +55,8 @@ impl Letterhead {
 pub struct Logo {
     /// `image/png`, `image/jpeg` or `image/svg+xml`.
     pub content_type: String,
-    /// The image's bytes.
+    /// The image's bytes. Not serialised: a letterhead answered as JSON
+    /// says what logo there is, not its bytes.
     #[serde(skip)]
     pub content: Vec<u8>,
 }
