@@ -58,6 +58,12 @@ pub fn served_host_apis() -> String {
     }
 }
 
+/// The WIT interfaces every module may import, declared or not: `log`,
+/// `settings` and `practice` (the letterhead, since 0.2.4) give nothing
+/// beyond the module's own settings and what its practice prints on its
+/// letters.
+pub const ALWAYS_ALLOWED_INTERFACES: [&str; 4] = ["types", "log", "settings", "practice"];
+
 /// Largest memory a module may ask for, and longest time per call.
 const MAX_MEMORY_MB: u32 = 1024;
 const MAX_TIMEOUT_MS: u32 = 60_000;
@@ -663,13 +669,11 @@ impl Manifest {
         }
     }
 
-    /// The WIT interfaces the manifest lets the module import. `log`,
-    /// `settings` and `practice` (the letterhead, since 0.2.4) need no
-    /// capability: they give nothing the module's own practice does not
-    /// print on its letters or keep for the module.
+    /// The WIT interfaces the manifest lets the module import: those of
+    /// [`ALWAYS_ALLOWED_INTERFACES`] and those its capabilities grant.
     pub fn allowed_interfaces(&self) -> Vec<&'static str> {
         let c = &self.capabilities;
-        let mut allowed = vec!["types", "log", "settings", "practice"];
+        let mut allowed = ALWAYS_ALLOWED_INTERFACES.to_vec();
         for (on, name) in [
             (!c.store.is_empty(), "store"),
             (!c.records.is_empty(), "records"),
