@@ -168,27 +168,6 @@ impl Api {
         Resp::read(res).await
     }
 
-    /// Sends `body` as `content_type` with `method` (an image `PUT`, say),
-    /// as API clients do: with the CSRF header.
-    pub async fn send_bytes(
-        &self,
-        method: Method,
-        path: &str,
-        content_type: &str,
-        body: Vec<u8>,
-    ) -> Resp {
-        let res = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .header("x-requested-with", "immcase")
-            .header("content-type", content_type)
-            .body(body)
-            .send()
-            .await
-            .expect("the server answers");
-        Resp::read(res).await
-    }
-
     /// Posts raw bytes with `headers`, as a mail server piping a message
     /// does: no session, no CSRF header.
     pub async fn post_raw(&self, path: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Resp {
@@ -260,6 +239,27 @@ impl Api {
         let (status, headers) = (res.status(), res.headers().clone());
         let bytes = res.bytes().await.expect("the body").to_vec();
         (status, headers, bytes)
+    }
+
+    /// Sends `body` as `content_type` with `method` (an image `PUT`, say),
+    /// as API clients do: with the CSRF header.
+    pub async fn send_bytes(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Resp {
+        let res = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header("x-requested-with", "immcase")
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("the server answers");
+        Resp::read(res).await
     }
 
     pub async fn get(&self, path: &str) -> Resp {
