@@ -111,12 +111,13 @@ impl Checked {
     }
 
     /// Capabilities the manifest declares whose interface the component
-    /// never imports (log and settings are always there, declared or not).
+    /// never imports (log, settings and the practice's letterhead are always
+    /// there, declared or not).
     pub fn unused_capabilities(&self) -> Vec<&'static str> {
         self.manifest
             .allowed_interfaces()
             .into_iter()
-            .filter(|i| !matches!(*i, "types" | "log" | "settings"))
+            .filter(|i| !immcase_manifest::ALWAYS_ALLOWED_INTERFACES.contains(i))
             .filter(|i| !self.imports.iter().any(|used| used == i))
             .collect()
     }

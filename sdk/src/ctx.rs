@@ -1,8 +1,8 @@
 //! What a handler can reach: the caller and the host's imports.
 //!
-//! Each import needs its capability in `plugin.toml` (log and settings are
-//! always allowed); a component that uses one its manifest does not declare
-//! is refused when loaded. A component imports only what its code can reach,
+//! Each import needs its capability in `plugin.toml` (log, settings and the
+//! practice's letterhead are always allowed); a component that uses one its
+//! manifest does not declare is refused when loaded. A component imports only what its code can reach,
 //! so an unused method costs nothing.
 //!
 //! The examples that call imports run on the test host (feature `testing`),
@@ -17,10 +17,11 @@ use crate::caller::Caller;
 use crate::error::{Error, Result};
 use crate::files::FileInfo;
 use crate::imports::{
-    actions, directory, events, files, log, mail, notifications, records, schedule, search,
-    settings,
+    actions, directory, events, files, log, mail, notifications, practice, records, schedule,
+    search, settings,
 };
 use crate::people::Person;
+use crate::practice::Letterhead;
 use crate::records::{Applicant, Case};
 use crate::search::SearchEntry;
 use crate::store::Collection;
@@ -451,6 +452,41 @@ impl Ctx {
         let json = settings::get()?;
         serde_json::from_str(&json)
             .map_err(|e| Error::Internal(format!("settings do not match the module's type: {e}")))
+    }
+
+    // --- practice --------------------------------------------------------
+
+    /// The practice's letterhead (host API 0.2.4): its name, postal address,
+    /// phone, email, website and logo, as its administrators keep them in
+    /// Settings → Practice, for the letters a module makes. Any call may
+    /// read it, with no capability; a module that does declares
+    /// `host-api = "^0.2.4"`.
+    ///
+    /// ```
+    /// # #[cfg(feature = "testing")] {
+    /// # use immcase_sdk::{Caller, Letterhead, Plugin, Result, Router, testing::TestHost};
+    /// # struct Letters;
+    /// # impl Plugin for Letters { fn router() -> Router { Router::new() } }
+    /// # let host = TestHost::<Letters>::from_manifest("id = \"letters\"\nname = \"Letters\"\nversion = \"0.1.0\"\nhost-api = \"^0.2.4\"");
+    /// // Nothing kept yet: empty details and no logo.
+    /// let blank = host.with_ctx(&Caller::host(), |ctx| ctx.letterhead())?;
+    /// assert_eq!(blank, Letterhead::default());
+    /// host.set_letterhead(&Letterhead {
+    ///     name: "Maple Immigration".into(),
+    ///     phone: "+1 416 555 0100".into(),
+    ///     ..Letterhead::default()
+    /// });
+    /// host.with_ctx(&Caller::person("kim", &[]), |ctx| -> Result<()> {
+    ///     let head = ctx.letterhead()?;
+    ///     assert_eq!((head.name.as_str(), head.phone.as_str()), ("Maple Immigration", "+1 416 555 0100"));
+    ///     assert!(head.logo.is_none());
+    ///     Ok(())
+    /// })?;
+    /// # }
+    /// # Ok::<(), immcase_sdk::Error>(())
+    /// ```
+    pub fn letterhead(&self) -> Result<Letterhead> {
+        Ok(practice::letterhead()?.into())
     }
 
     // --- records ---------------------------------------------------------

@@ -299,6 +299,17 @@ pub mod actions {
     }
 }
 
+pub mod practice {
+    use super::Error;
+    #[cfg(target_arch = "wasm32")]
+    use crate::wit::immcase::plugin::practice as wit;
+    pub use crate::wit::immcase::plugin::practice::Letterhead;
+
+    pub fn letterhead() -> Result<Letterhead, Error> {
+        import!(wit::get_letterhead(), super::test::letterhead())
+    }
+}
+
 pub mod settings {
     use super::Error;
     #[cfg(target_arch = "wasm32")]

@@ -256,6 +256,27 @@ impl Api {
         (status, headers, bytes)
     }
 
+    /// Sends `body` as `content_type` with `method` (an image `PUT`, say),
+    /// as API clients do: with the CSRF header.
+    pub async fn send_bytes(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Resp {
+        let res = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header("x-requested-with", "immcase")
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("the server answers");
+        Resp::read(res).await
+    }
+
     pub async fn get(&self, path: &str) -> Resp {
         self.send(Method::GET, path, None, false).await
     }

@@ -17,7 +17,7 @@ pub use settings::{Declarations, EarlierSettings, Schema as SettingDecl};
 
 /// The newest version of the WIT package `immcase:plugin`: the one the SDK
 /// builds against.
-pub const HOST_API: Version = Version::new(0, 2, 3);
+pub const HOST_API: Version = Version::new(0, 2, 4);
 
 /// Every version of the contract this host serves at once, oldest first. A
 /// module built against an earlier compatible version of one of them (0.1.0
@@ -37,6 +37,7 @@ pub static SERVED_HOST_APIS: [Version; 2] = [Version::new(0, 1, 2), HOST_API];
 /// assert_eq!(serving_contract(&Version::new(0, 2, 1)), Some(&HOST_API));
 /// assert_eq!(serving_contract(&Version::new(0, 2, 2)), Some(&HOST_API));
 /// assert_eq!(serving_contract(&Version::new(0, 2, 3)), Some(&HOST_API));
+/// assert_eq!(serving_contract(&Version::new(0, 2, 4)), Some(&HOST_API));
 /// assert_eq!(serving_contract(&Version::new(0, 3, 0)), None);
 /// ```
 pub fn serving_contract(built: &Version) -> Option<&'static Version> {
@@ -47,7 +48,7 @@ pub fn serving_contract(built: &Version) -> Option<&'static Version> {
     })
 }
 
-/// The served contracts in words: `0.1.2 and 0.2.3`.
+/// The served contracts in words: `0.1.2 and 0.2.4`.
 pub fn served_host_apis() -> String {
     let all: Vec<String> = SERVED_HOST_APIS.iter().map(Version::to_string).collect();
     match all.split_last() {
@@ -56,6 +57,12 @@ pub fn served_host_apis() -> String {
         None => String::new(),
     }
 }
+
+/// The WIT interfaces every module may import, declared or not: `log`,
+/// `settings` and `practice` (the letterhead, since 0.2.4) give nothing
+/// beyond the module's own settings and what its practice prints on its
+/// letters.
+pub const ALWAYS_ALLOWED_INTERFACES: [&str; 4] = ["types", "log", "settings", "practice"];
 
 /// Largest memory a module may ask for, and longest time per call.
 const MAX_MEMORY_MB: u32 = 1024;
@@ -662,10 +669,11 @@ impl Manifest {
         }
     }
 
-    /// The WIT interfaces the manifest lets the module import.
+    /// The WIT interfaces the manifest lets the module import: those of
+    /// [`ALWAYS_ALLOWED_INTERFACES`] and those its capabilities grant.
     pub fn allowed_interfaces(&self) -> Vec<&'static str> {
         let c = &self.capabilities;
-        let mut allowed = vec!["types", "log", "settings"];
+        let mut allowed = ALWAYS_ALLOWED_INTERFACES.to_vec();
         for (on, name) in [
             (!c.store.is_empty(), "store"),
             (!c.records.is_empty(), "records"),

@@ -52,7 +52,8 @@ fn reads_a_full_manifest() {
     assert_eq!(
         m.allowed_interfaces(),
         [
-            "types", "log", "settings", "store", "events", "schedule", "mail", "actions"
+            "types", "log", "settings", "practice", "store", "events", "schedule", "mail",
+            "actions"
         ]
     );
     assert_eq!(m.default_settings()["days"], 7);
@@ -111,14 +112,22 @@ fn incompatible_host_api_names_both_versions() {
     let m = Manifest::parse(&NOTES.replace("^0.1", "^0.3")).unwrap();
     let err = m.check_host_api().unwrap_err().to_string();
     assert!(
-        err.ends_with("needs host API ^0.3 but this server provides 0.1.2 and 0.2.3"),
+        err.ends_with("needs host API ^0.3 but this server provides 0.1.2 and 0.2.4"),
         "{err}"
     );
 }
 
 #[test]
 fn every_served_contract_is_accepted() {
-    for wanted in ["^0.1", "^0.1.2", "^0.2", "^0.2.1", "=0.2.3", ">=0.1, <0.3"] {
+    for wanted in [
+        "^0.1",
+        "^0.1.2",
+        "^0.2",
+        "^0.2.1",
+        "=0.2.4",
+        "^0.2.3",
+        ">=0.1, <0.3",
+    ] {
         let m = Manifest::parse(&NOTES.replace("\"^0.1\"", &format!("{wanted:?}"))).unwrap();
         assert!(m.check_host_api().is_ok(), "{wanted}");
     }

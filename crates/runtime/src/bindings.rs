@@ -17,7 +17,7 @@ pub mod v0_1 {
     });
 }
 
-/// The contract 0.2.3, as the SDK builds against it.
+/// The contract 0.2.4, as the SDK builds against it.
 pub mod v0_2 {
     wasmtime::component::bindgen!({
         path: "../../sdk/wit",

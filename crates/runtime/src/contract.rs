@@ -27,7 +27,7 @@ impl Contract {
             .find(|c| c.version() == served)
     }
 
-    /// The served version: `0.1.2`, `0.2.3`.
+    /// The served version: `0.1.2`, `0.2.4`.
     pub fn version(self) -> &'static semver::Version {
         let served = &immcase_manifest::SERVED_HOST_APIS;
         match self {

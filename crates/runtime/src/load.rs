@@ -436,7 +436,7 @@ mod tests {
         };
         assert_eq!(
             other.to_string(),
-            "module `notes` was built against host API 9.0.0 (`immcase:plugin/log@9.0.0`) but this server provides 0.1.2 and 0.2.3"
+            "module `notes` was built against host API 9.0.0 (`immcase:plugin/log@9.0.0`) but this server provides 0.1.2 and 0.2.4"
         );
         let mismatch = LoadError::NotWhatManifestSays {
             module: "notes".into(),

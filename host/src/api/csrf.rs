@@ -15,8 +15,8 @@
 //! the token in a `_csrf` part before the file; the upload handler checks it
 //! as it reads the parts and refuses the files otherwise
 //! ([`FormTokenPending`]). A form with files posted to a module's routes
-//! (bounded by the module's request limit) is read whole and must carry a
-//! `_csrf` part anywhere in it. Any other multipart post needs the header.
+//! (bounded by the module's request limit), or the logo's form of Settings →
+//! Practice, is read whole and must carry a `_csrf` part anywhere in it. Any other multipart post needs the header.
 //!
 //! A browser that says the request is cross-site (`Sec-Fetch-Site:
 //! cross-site`) is refused either way, and a form post must also not come
@@ -175,7 +175,9 @@ pub async fn protect(State(state): State<AppState>, req: Request, next: Next) ->
     let is_form = content_type.starts_with("application/x-www-form-urlencoded");
     let multipart = content_type.starts_with("multipart/form-data");
     let is_upload = multipart && super::paths::is_upload_path(req.uri().path());
-    let is_module_form = multipart && super::paths::module_of_path(req.uri().path()).is_some();
+    let is_module_form = multipart
+        && (super::paths::module_of_path(req.uri().path()).is_some()
+            || super::paths::is_logo_form_path(req.uri().path()));
     if !is_form && !is_upload && !is_module_form {
         return refused(
             "refused as a possible cross-site request: send the header X-Requested-With: immcase",

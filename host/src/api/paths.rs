@@ -15,6 +15,12 @@ pub fn is_upload_path(path: &str) -> bool {
     )
 }
 
+/// The form of Settings → Practice that uploads the logo
+/// (`multipart/form-data`, read whole within the request limit).
+pub fn is_logo_form_path(path: &str) -> bool {
+    path.trim_end_matches('/') == "/settings/practice/logo"
+}
+
 /// The module whose routes `path` belongs to: `/api/v1/m/{id}/…` or
 /// `/m/{id}/…`.
 pub fn module_of_path(path: &str) -> Option<&str> {

@@ -29,6 +29,7 @@ mod imports_directory;
 mod imports_files;
 mod imports_mailboxes;
 mod imports_notifications;
+mod imports_practice;
 mod imports_records;
 mod imports_search;
 pub mod indexes;

@@ -3,6 +3,7 @@
 //! Host-header resolver or a command-line lookup), so a query without a
 //! practice scope does not compile.
 
+pub mod logo;
 pub mod modules;
 mod routes;
 pub mod settings;

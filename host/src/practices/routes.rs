@@ -1,5 +1,6 @@
 //! `GET|PUT /api/v1/practice`: the practice's own details (see `settings`),
-//! with its file limits and the storage it uses against its quota.
+//! with its file limits, the storage it uses against its quota and what is
+//! known of its logo (the logo's own routes are `logo`'s).
 
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -7,6 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use super::logo::LogoInfo;
 use super::settings::{self, PracticeChange, PracticeSettings};
 use crate::access::Caller;
 use crate::api::Json;
@@ -15,7 +17,9 @@ use crate::input::expected_version;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(get_practice, put_practice))
+    OpenApiRouter::new()
+        .routes(routes!(get_practice, put_practice))
+        .merge(super::logo::router())
 }
 
 /// The practice's details, limits and storage.
@@ -30,6 +34,8 @@ pub struct PracticeView {
     /// The largest file an upload may hold now, in bytes.
     pub largest_file_bytes: u64,
     pub storage: Storage,
+    /// The practice's logo (`GET /api/v1/practice/logo`); `null` when it has none.
+    pub logo: Option<LogoInfo>,
 }
 
 /// Bytes the practice stores (files in the trash included) against its quota.
@@ -47,6 +53,7 @@ pub async fn view(
 ) -> Result<PracticeView> {
     let files = &state.config.files;
     let used = crate::files::store::used_bytes(state.db.pool(), caller.practice.id()).await?;
+    let logo = super::logo::info(state.db.pool(), &caller.practice).await?;
     Ok(PracticeView {
         slug: caller.practice.slug().to_string(),
         server_max_file_mb: settings::server_max_mb(files.max_file_bytes),
@@ -56,6 +63,7 @@ pub async fn view(
             quota_bytes: files.practice_quota_bytes,
         },
         settings: saved,
+        logo,
     })
 }
 

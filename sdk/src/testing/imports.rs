@@ -424,7 +424,13 @@ pub(crate) fn call_action(module: &str, name: &str, input: &str) -> Result<Strin
     }
 }
 
-// settings, log ---------------------------------------------------------------
+// practice, settings, log ----------------------------------------------------
+
+pub(crate) fn letterhead() -> Result<crate::wit::immcase::plugin::practice::Letterhead, Error> {
+    on("practice", |host| {
+        Ok((&host.world.borrow().letterhead).into())
+    })
+}
 
 pub(crate) fn settings() -> Result<String, Error> {
     on("settings", |host| {

@@ -100,11 +100,11 @@ pub use world::{
 /// # use immcase_sdk::{Plugin, Router, testing::{HOST_API, TestHost}};
 /// # struct Notes;
 /// # impl Plugin for Notes { fn router() -> Router { Router::new() } }
-/// assert_eq!(HOST_API, "0.2.3");
+/// assert_eq!(HOST_API, "0.2.4");
 /// let old = "id = \"notes\"\nname = \"Notes\"\nversion = \"0.1.0\"\nhost-api = \"^0.1\"";
 /// assert!(std::panic::catch_unwind(|| TestHost::<Notes>::from_manifest(old)).is_err());
 /// ```
-pub const HOST_API: &str = "0.2.3";
+pub const HOST_API: &str = "0.2.4";
 
 /// The practice every call of a test host is in.
 ///

@@ -14,6 +14,7 @@ use crate::error::Result;
 use crate::files::FileInfo;
 use crate::people::Person;
 use crate::plugin::Plugin;
+use crate::practice::Letterhead;
 use crate::records::{Applicant, Case};
 
 impl<P: Plugin> TestHost<P> {
@@ -318,6 +319,29 @@ impl<P: Plugin> TestHost<P> {
             .borrow_mut()
             .settings
             .insert(name.to_owned(), value);
+    }
+}
+
+impl<P: Plugin> TestHost<P> {
+    /// Sets the practice's letterhead, which
+    /// [`Ctx::letterhead`](crate::Ctx::letterhead) gives every call after
+    /// this; until then it has empty details and no logo.
+    ///
+    /// ```
+    /// # use immcase_sdk::testing::TestHost;
+    /// # use immcase_sdk::{Caller, Letterhead, Plugin, Router};
+    /// # struct M;
+    /// # impl Plugin for M { fn router() -> Router { Router::new() } }
+    /// let host = TestHost::<M>::from_manifest(
+    ///     "id = \"m\"\nname = \"M\"\nversion = \"0.1.0\"\nhost-api = \"^0.2.4\"",
+    /// );
+    /// let maple = Letterhead { name: "Maple Immigration".into(), ..Letterhead::default() };
+    /// host.set_letterhead(&maple);
+    /// assert_eq!(host.with_ctx(&Caller::host(), |ctx| ctx.letterhead())?, maple);
+    /// # Ok::<(), immcase_sdk::Error>(())
+    /// ```
+    pub fn set_letterhead(&self, letterhead: &Letterhead) {
+        self.shared.world.borrow_mut().letterhead = letterhead.clone();
     }
 }
 

@@ -95,6 +95,9 @@ pub(crate) struct World {
     pub files: Vec<StoredFile>,
     pub logs: Vec<LogLine>,
     pub settings: Map<String, Value>,
+    /// The practice's letterhead (0.2.4): empty details and no logo until
+    /// the test sets one.
+    pub letterhead: crate::Letterhead,
     pub applicants: Vec<Seeded<Applicant>>,
     pub cases: Vec<Seeded<Case>>,
     /// The practice's people with the permissions their roles give.

@@ -56,6 +56,7 @@ mod pages_records;
 mod passwords;
 mod plugin_check;
 mod plugin_new;
+mod practice_logo;
 mod practice_settings;
 mod practices;
 mod search;

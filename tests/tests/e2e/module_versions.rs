@@ -15,12 +15,13 @@ on_both_databases!(
     a_module_built_against_0_2_0_runs_on_this_host,
     a_module_built_against_0_2_1_sends_mail_as_it_did,
     a_module_built_against_0_2_2_sends_messages_as_it_did,
+    a_module_built_against_0_2_3_reads_a_signature_as_it_did,
     a_module_built_against_0_1_0_runs_on_this_host,
     a_0_1_module_reads_records_as_the_json_api_shows_them
 );
 
 /// 0.2.1 added an interface (`notifications`): a module built before it
-/// does not import it and runs as it did, served by 0.2.3.
+/// does not import it and runs as it did, served by 0.2.4.
 async fn a_module_built_against_0_2_0_runs_on_this_host(backend: Backend) {
     let server = TestServer::start_with_modules(backend, &["api-0-2-0"]).await;
     let admin = server.admin().await;
@@ -33,7 +34,7 @@ async fn a_module_built_against_0_2_0_runs_on_this_host(backend: Backend) {
         .unwrap()
         .clone();
     assert_ne!(earlier["status"], "refused", "{earlier}");
-    assert_eq!(earlier["contract"], "0.2.3", "{earlier}");
+    assert_eq!(earlier["contract"], "0.2.4", "{earlier}");
     admin.set_module("api-0-2-0", true).await;
     for visit in 1..=2 {
         let answer = admin.get("/api/v1/m/api-0-2-0/").await.expect_status(200);
@@ -73,7 +74,7 @@ async fn a_module_built_against_0_2_1_sends_mail_as_it_did(backend: Backend) {
         .unwrap()
         .clone();
     assert_ne!(earlier["status"], "refused", "{earlier}");
-    assert_eq!(earlier["contract"], "0.2.3", "{earlier}");
+    assert_eq!(earlier["contract"], "0.2.4", "{earlier}");
     admin.set_module("api-0-2-1", true).await;
     let sent = admin
         .post("/api/v1/m/api-0-2-1/mail?to=ana%40example.com", json!({}))
@@ -113,7 +114,7 @@ async fn a_module_built_against_0_2_2_sends_messages_as_it_did(backend: Backend)
         .unwrap()
         .clone();
     assert_ne!(earlier["status"], "refused", "{earlier}");
-    assert_eq!(earlier["contract"], "0.2.3", "{earlier}");
+    assert_eq!(earlier["contract"], "0.2.4", "{earlier}");
     admin.set_module("api-0-2-2", true).await;
     let sent = admin
         .post("/api/v1/m/api-0-2-2/mail?to=ana%40example.com", json!({}))
@@ -131,6 +132,32 @@ async fn a_module_built_against_0_2_2_sends_messages_as_it_did(backend: Backend)
     );
     let raw = String::from_utf8_lossy(&mail.raw);
     assert!(raw.contains("note.txt"), "{raw}");
+    server.stop().await;
+}
+
+/// 0.2.4 added an interface (`practice`): a module built against 0.2.3
+/// imports `mailboxes@0.2.3`, is linked to the 0.2.4 interface, and reads
+/// the person's signature as it did.
+async fn a_module_built_against_0_2_3_reads_a_signature_as_it_did(backend: Backend) {
+    let server = TestServer::start_with_modules(backend, &["api-0-2-3"]).await;
+    let admin = server.admin().await;
+    let listed = admin.get("/api/v1/modules").await.expect_status(200);
+    let earlier = listed.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == "api-0-2-3")
+        .unwrap()
+        .clone();
+    assert_ne!(earlier["status"], "refused", "{earlier}");
+    assert_eq!(earlier["contract"], "0.2.4", "{earlier}");
+    admin.set_module("api-0-2-3", true).await;
+    let answer = admin
+        .get("/api/v1/m/api-0-2-3/signature")
+        .await
+        .expect_status(200);
+    assert_eq!(answer.body["api"], "0.2.3", "{}", answer.text);
+    assert!(answer.body["signature"].is_string(), "{}", answer.text);
     server.stop().await;
 }
 

@@ -523,7 +523,7 @@ async fn incompatible_and_undeclared_modules_are_refused(backend: Backend) {
     assert_eq!(future["status"], "refused");
     let problem = future["problem"].as_str().unwrap();
     assert!(
-        problem.ends_with("needs host API ^0.3 but this server provides 0.1.2 and 0.2.3"),
+        problem.ends_with("needs host API ^0.3 but this server provides 0.1.2 and 0.2.4"),
         "{problem}"
     );
     let undeclared = find("undeclared-import");

@@ -81,7 +81,7 @@ async fn check_refuses_with_the_servers_own_words() {
     let folder = module_folder(work.path(), "older", &older, &wasm);
     let not_what_it_says = refusal(plugin_check(&folder, Some(&wasm)));
     assert!(
-        not_what_it_says.contains("built against host API 0.2.3")
+        not_what_it_says.contains("built against host API 0.2.4")
             && not_what_it_says.contains("host-api = \"^0.1\""),
         "{not_what_it_says}"
     );

@@ -8,6 +8,7 @@ mod case_programs;
 mod module_form;
 mod modules;
 mod practice;
+mod practice_logo;
 mod roles;
 mod search;
 mod trash;
@@ -35,6 +36,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(case_programs::update))
         .routes(routes!(case_programs::delete))
         .routes(routes!(practice::page, practice::save))
+        .routes(routes!(practice_logo::save))
+        .routes(routes!(practice_logo::remove))
         .routes(routes!(search::page, search::save))
         .routes(routes!(trash::list_page))
         .routes(routes!(trash::restore))

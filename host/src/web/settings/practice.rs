@@ -122,6 +122,11 @@ struct PracticeTemplate {
     /// After a save met someone else's on the same fields.
     newer: Vec<Newer>,
     can_manage_trash: bool,
+    /// The logo's address with its hash (so a new one is not taken from
+    /// the browser's cache), and what it is, when the practice has one.
+    logo: Option<(String, String)>,
+    /// Why the logo's form was refused, shown at its top.
+    logo_problem: Option<String>,
 }
 
 impl PracticeTemplate {
@@ -153,7 +158,36 @@ fn template(state: &AppState, caller: &Caller, shown: &PracticeView) -> Practice
         ),
         newer: Vec::new(),
         can_manage_trash: caller.can("trash.manage"),
+        logo: shown.logo.as_ref().map(|l| {
+            let kind = match l.content_type.as_str() {
+                "image/svg+xml" => "SVG",
+                "image/jpeg" => "JPEG",
+                _ => "PNG",
+            };
+            let size = size_in_words(u64::try_from(l.size).unwrap_or(0));
+            (
+                format!(
+                    "/api/v1/practice/logo?v={}",
+                    &l.sha256[..16.min(l.sha256.len())]
+                ),
+                format!("{kind}, {size}"),
+            )
+        }),
+        logo_problem: None,
     }
+}
+
+/// Settings → Practice again, the logo's form refused for `problem`.
+pub(super) async fn logo_refused(
+    state: &AppState,
+    caller: &Caller,
+    problem: String,
+) -> Result<Response> {
+    let saved = settings::read(state, caller).await?;
+    let shown = view(state, caller, saved).await?;
+    let mut page = template(state, caller, &shown);
+    page.logo_problem = Some(problem);
+    framed(&page, StatusCode::UNPROCESSABLE_ENTITY)
 }
 
 fn framed(template: &PracticeTemplate, status: StatusCode) -> Result<Response> {

@@ -112,6 +112,8 @@ pub const ACTIONS: &[(&str, &[(&str, &str)])] = &[
         &[
             ("practice.created", "Practice created"),
             ("practice.updated", "Practice details changed"),
+            ("practice.logo_saved", "Practice logo uploaded"),
+            ("practice.logo_removed", "Practice logo removed"),
             ("search.settings_updated", "Searchable fields changed"),
             ("case_program.created", "Case program added"),
             ("case_program.updated", "Case program changed"),
@@ -373,6 +375,16 @@ fn said(row: &AuditRow, names: &Names) -> Vec<Part> {
             };
             vec![who, words(" changed "), words(what)]
         }
+        "practice.logo_saved" => {
+            let kind = detail(row, "content_type").unwrap_or("image");
+            let did = if row.details["replaced"].is_string() {
+                " replaced the practice's logo"
+            } else {
+                " uploaded the practice's logo"
+            };
+            vec![who, words(did), words(format!(" ({kind})"))]
+        }
+        "practice.logo_removed" => vec![who, words(" removed the practice's logo")],
         "search.settings_updated" => {
             let fields: Vec<&str> = row.details["after"]["applicant_fields"]
                 .as_array()
