@@ -171,16 +171,8 @@ impl Api {
     /// Posts `body` as `content_type` (a PDF, say), as API clients do:
     /// with the CSRF header.
     pub async fn post_bytes(&self, path: &str, content_type: &str, body: Vec<u8>) -> Resp {
-        let res = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header("x-requested-with", "immcase")
-            .header("content-type", content_type)
-            .body(body)
-            .send()
+        self.send_bytes(Method::POST, path, content_type, body)
             .await
-            .expect("the server answers");
-        Resp::read(res).await
     }
 
     /// Posts raw bytes with `headers`, as a mail server piping a message
