@@ -39,6 +39,14 @@
 //! which edition for which case, with the report: every field written and
 //! every field not filled with its reason. Values never go to the logs.
 //!
+//! ## Letters
+//!
+//! Letter templates (retainer agreement, cover letter, document checklist,
+//! or the practice's own) are Typst markup with `{{applicant.family_name}}`
+//! tokens and the practice's letterhead (`#letterhead()`), checked when saved
+//! and versioned ([`letters`]); a case's Forms tab generates one as a PDF
+//! filed with the case, refused while a token has no value on the record.
+//!
 //! ## JSON API (below `/api/v1/m/imm-forms`)
 //!
 //! | request | answer |
@@ -58,6 +66,12 @@
 //! | `POST /cases/:id/fill` `{form_code \| edition_id, answers}` | 201 with the generated form and its report |
 //! | `GET /cases/:id/generated` | what was generated for the case |
 //! | `GET /generated/:id` | one generated form and its report |
+//! | `GET /templates`, `POST /templates` `{title, starter \| source}` | the letter templates; a new one, checked |
+//! | `GET /templates/:key`, `PUT /templates/:key` `{title, source, version}` | a template; 422 naming each mistake with its line and column; 409 when `version` is stale |
+//! | `GET /templates/:key/versions` | every saved version, newest first |
+//! | `GET /templates/:key/preview` | the template typeset with sample values, as a PDF |
+//! | `POST /cases/:id/letters` `{template}` | 201 with the letter filed with the case; 422 naming each token the record has no value for |
+//! | `GET /cases/:id/letters` | the letters generated for the case |
 //! | `GET /family/:applicant_id`, `PUT /family/:applicant_id` `{members, version}` | the applicant's family |
 
 use immcase_sdk::{Plugin, Router, export_plugin};
@@ -65,6 +79,7 @@ use immcase_sdk::{Plugin, Router, export_plugin};
 pub mod catalog;
 pub mod family;
 pub mod fill;
+pub mod letters;
 pub mod maps;
 mod pages;
 
@@ -92,6 +107,15 @@ impl Plugin for ImmForms {
             .post("/cases/:id/fill", fill::fill)
             .get("/cases/:id/generated", fill::list_for_case)
             .get("/generated/:id", fill::show)
+            .get("/cases/:id/letters", letters::generate::list_for_case)
+            .post("/cases/:id/letters", letters::generate::generate)
+            .get("/templates", letters::list)
+            .post("/templates", letters::create)
+            .get("/templates/:key", letters::show)
+            .put("/templates/:key", letters::change)
+            .post("/templates/:key", letters::change)
+            .get("/templates/:key/versions", letters::versions)
+            .get("/templates/:key/preview", letters::preview)
             .get("/family/:id", family::show)
             .put("/family/:id", family::save)
             .post("/family/:id", family::save)

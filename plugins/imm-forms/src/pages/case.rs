@@ -12,6 +12,15 @@ use crate::maps;
 /// `GET /cases/:id` (the case's Forms tab, or a page of its own).
 pub fn tab(ctx: &Ctx, request: Request) -> Result<Response> {
     let case_id = request.require_param("id")?;
+    render_tab(ctx, case_id, request.placement() == Placement::Tab, None)
+}
+
+/// The case's forms page after a letter was refused, the refusal in view.
+pub fn letter_refused(ctx: &Ctx, case_id: &str, problem: &Error) -> Result<Response> {
+    render_tab(ctx, case_id, false, Some(problem))
+}
+
+fn render_tab(ctx: &Ctx, case_id: &str, in_tab: bool, problem: Option<&Error>) -> Result<Response> {
     let case = ctx.case(case_id)?;
     let items = fill::for_case(ctx, case_id)?;
     let zone = &ctx.caller().time_zone;
@@ -24,7 +33,7 @@ pub fn tab(ctx: &Ctx, request: Request) -> Result<Response> {
         .filter(|f| f.data.active_edition_id.is_some())
         .collect();
     let mut section = el("section").class("imm-case");
-    if request.placement() != Placement::Tab {
+    if !in_tab {
         section = section.child(el("h1").text(&format!("Forms of {}", case.folio)));
     }
     section = if forms.is_empty() {
@@ -84,7 +93,75 @@ pub fn tab(ctx: &Ctx, request: Request) -> Result<Response> {
     } else {
         section.child(table(&["Form", "Generated", "Report", "File"], rows))
     };
-    Ok(Response::html(section.render()).page_title(&format!("Forms of {}", case.folio)))
+    section = section.child(letters_section(ctx, case_id, problem)?);
+    Ok(Response::html(section.render())
+        .page_title(&format!("Forms of {}", case.folio))
+        .status(problem.map_or(200, Error::status)))
+}
+
+/// The letters generated for the case, and the form to generate one.
+fn letters_section(ctx: &Ctx, case_id: &str, problem: Option<&Error>) -> Result<Html> {
+    let zone = &ctx.caller().time_zone;
+    let templates = crate::letters::all(ctx)?;
+    let mut section = el("div")
+        .class("imm-letters")
+        .child(el("h2").text("Letters"));
+    section = section.child(refusal(problem));
+    if templates.is_empty() {
+        section = section.child(el("p").class("empty").text(
+            "No letter templates yet: an administrator adds them in IMM forms → Letter templates.",
+        ));
+    } else {
+        let choice = el("select").attr("name", "template").children(
+            templates
+                .iter()
+                .map(|t| el("option").attr("value", &t.id).text(&t.data.title)),
+        );
+        section = section.child(
+            el("form")
+                .class("inline")
+                .attr("method", "post")
+                .attr("action", format!("/m/imm-forms/cases/{case_id}/letters"))
+                .child(el("label").text("Template ").child(choice))
+                .child(el("button").attr("type", "submit").text("Generate letter")),
+        );
+    }
+    let letters = crate::letters::generate::for_case(ctx, case_id)?;
+    let rows: Vec<Vec<Html>> = letters
+        .iter()
+        .map(|doc| {
+            let l = &doc.data;
+            let file: Html = match &l.download {
+                Some(url) => el("a")
+                    .attr("href", url)
+                    .attr("download", &l.file_name)
+                    .text("Download")
+                    .into(),
+                None => text(&l.file_name),
+            };
+            vec![
+                text(&format!(
+                    "{} (version {})",
+                    l.template_title, l.template_number
+                )),
+                text(&format!(
+                    "{} by {}",
+                    local_time(l.generated_at, zone),
+                    l.generated_by_name
+                )),
+                text(&format!(
+                    "{} page{}",
+                    l.pages,
+                    if l.pages == 1 { "" } else { "s" }
+                )),
+                file,
+            ]
+        })
+        .collect();
+    if !rows.is_empty() {
+        section = section.child(table(&["Letter", "Generated", "Pages", "File"], rows));
+    }
+    Ok(section.render())
 }
 
 fn download(g: &Generated) -> Html {

@@ -29,7 +29,8 @@ fn render(ctx: &Ctx, problem: Option<&Error>) -> Result<Response> {
         .child(el("p").class("hint").text(
             "IRCC's forms, filled from a case without breaking them. Open a case's Forms tab to fill one. \
              ImmCase writes only the form's data; open the PDF in Adobe Reader, press Validate, and submit on the IRCC portal.",
-        ));
+        ))
+        .child(el("p").child(el("a").attr("href", "/m/imm-forms/templates").text("Letter templates")));
     let form_rows: Vec<Vec<Html>> = forms
         .iter()
         .map(|form| {

@@ -4,13 +4,15 @@
 //! - [`edition`]: one edition, named or to be named, and its activation;
 //! - [`map`]: an edition's map, its viewer and editor, and its versions;
 //! - [`case`]: a case's Forms tab, "Fill for this case" and the report;
-//! - [`family`]: an applicant's Family tab.
+//! - [`family`]: an applicant's Family tab;
+//! - [`templates`]: the letter templates and their editor.
 
 pub mod case;
 pub mod catalog;
 pub mod edition;
 pub mod family;
 pub mod map;
+pub mod templates;
 
 use immcase_sdk::Error;
 use immcase_sdk::html::{Element, Html, el};
