@@ -16,6 +16,12 @@
 //!   process: the mean;
 //! - the ratio component ÷ native.
 //!
+//! Then, for the "Retainer agreement" starter (two pages) with the sample
+//! values and the practice's letterhead: `--letters` renders through the
+//! module's `GET /templates/{key}/preview` (Typst in WebAssembly, the PDF
+//! sent back) and natively with `immcase_doc_templates::render`, and their
+//! ratio.
+//!
 //! Not part of CI: it measures, it does not assert.
 
 #![allow(clippy::unwrap_used)]
@@ -131,5 +137,55 @@ async fn main() {
         native * 1000.0
     );
     println!("ratio component ÷ native: {:.2}", component / native);
+
+    let letters = wanted("--letters", 50);
+    let made = admin
+        .post(
+            &format!("{api}/templates"),
+            json!({ "title": "Retainer", "starter": "retainer_agreement" }),
+        )
+        .await
+        .expect_status(201);
+    let key = made.body["key"].as_str().unwrap().to_string();
+    let source = made.body["source"].as_str().unwrap().to_string();
+    let preview = format!("{api}/templates/{key}/preview");
+    let (status, _, first) = admin.download(&preview).await;
+    assert_eq!(status, 200);
+    let started = Instant::now();
+    for _ in 0..letters {
+        let (status, _, _) = admin.download(&preview).await;
+        assert_eq!(status, 200);
+    }
+    let in_module = started.elapsed().as_secs_f64() / letters as f64;
+    let vocabulary = immcase_doc_templates::Vocabulary::standard();
+    let values = vocabulary
+        .names()
+        .filter_map(|n| vocabulary.sample(n).map(|v| (n.to_string(), v.to_string())))
+        .collect();
+    let letterhead = immcase_doc_templates::Letterhead {
+        name: "Default practice".into(),
+        ..immcase_doc_templates::Letterhead::default()
+    };
+    let rendered = immcase_doc_templates::render(&source, &values, &letterhead).unwrap();
+    let started = Instant::now();
+    for _ in 0..letters {
+        immcase_doc_templates::render(&source, &values, &letterhead).unwrap();
+    }
+    let natively = started.elapsed().as_secs_f64() / letters as f64;
+    println!(
+        "letter: {} pages ({} bytes through the module, {} natively)",
+        rendered.pages,
+        first.len(),
+        rendered.pdf.len()
+    );
+    println!(
+        "in the component: {letters} letters, {:.1} ms each (through the API, PDF back)",
+        in_module * 1000.0
+    );
+    println!(
+        "natively: {letters} letters, {:.1} ms each",
+        natively * 1000.0
+    );
+    println!("ratio component ÷ native: {:.2}", in_module / natively);
     server.stop().await;
 }

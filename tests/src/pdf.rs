@@ -276,3 +276,36 @@ fn ids(bytes: &[u8]) -> Vec<Vec<u8>> {
         })
         .collect()
 }
+
+/// The text of a PDF as `pdftotext` reads it; `None` without pdftotext,
+/// unless `IMMCASE_TEST_PDFTOTEXT=required` (as in CI), where that fails.
+pub fn text_of(pdf: &[u8]) -> Option<String> {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let path = dir.path().join("letter.pdf");
+    std::fs::write(&path, pdf).expect("write the PDF");
+    match std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+    {
+        Ok(out) => {
+            assert!(
+                out.status.success(),
+                "pdftotext failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            Some(String::from_utf8_lossy(&out.stdout).into_owned())
+        }
+        Err(_) => {
+            assert!(
+                std::env::var("IMMCASE_TEST_PDFTOTEXT").as_deref() != Ok("required"),
+                "IMMCASE_TEST_PDFTOTEXT=required but pdftotext is not installed (apt-get install poppler-utils)"
+            );
+            eprintln!("pdftotext is not installed: the letter's text is not read back");
+            None
+        }
+    }
+}
+
+/// A 1×1 PNG, a logo a letter can draw.
+pub const DOT_PNG: &[u8] = b"\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\x0d\x49\x44\x41\x54\x78\xda\x63\x64\x60\xf8\x5f\x0f\x00\x02\x87\x01\x80\xeb\x47\xba\x92\x00\x00\x00\x00\x49\x45\x4e\x44\xae\x42\x60\x82";

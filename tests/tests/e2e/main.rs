@@ -31,6 +31,7 @@ mod helpdesk_related;
 mod helpdesk_sla;
 mod helpdesk_triage;
 mod imm_forms;
+mod imm_letters;
 mod invitations;
 mod lists;
 mod mail_crash;
