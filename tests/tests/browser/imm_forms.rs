@@ -2,7 +2,9 @@
 //! SQLite and PostgreSQL: an administrator uploads a blank on a laptop,
 //! names it and makes it active; on a phone, a case's Forms tab fills it,
 //! the question its map asks is answered, and the report says what to do
-//! next, with a normal download of the PDF, without sideways scrolling.
+//! next, with a normal download of the PDF, without sideways scrolling; a
+//! letter template is added from a starter and checked, and a letter the
+//! record cannot fill is refused in view.
 //! Leaves screenshots under `target/tmp/screenshots`.
 
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
@@ -70,6 +72,32 @@ async fn a_blank_is_added_and_a_form_filled_for_a_case(backend: Backend) {
     })
     .await;
 
+    // A letter template from a starter, checked in the editor.
+    scenario(&format!("imm-forms-template-laptop-{db}"), &laptop, async {
+        laptop
+            .goto(&format!("{}/m/imm-forms/templates", base(&server)))
+            .await;
+        laptop.wait_for_text("main h1", "Letter templates").await;
+        laptop.fill("input[name='title']", "Cover letter").await;
+        laptop
+            .select_by_value("select[name='starter']", "cover_letter")
+            .await;
+        laptop.submit_button("Add template").await;
+        laptop
+            .wait_for_text("main", "Template “Cover letter” added.")
+            .await;
+        laptop.submit_button("Check").await;
+        laptop.wait_for_text("main", "No mistakes").await;
+        assert!(
+            laptop.has("main a[download][href$='/preview']").await,
+            "a preview to download"
+        );
+        laptop
+            .screenshot(&format!("imm-forms-template-laptop-{db}"))
+            .await;
+    })
+    .await;
+
     let phone = browser.session(PHONE.0, PHONE.1).await;
     scenario(&format!("imm-forms-fill-phone-{db}"), &phone, async {
         phone
@@ -115,6 +143,22 @@ async fn a_blank_is_added_and_a_form_filled_for_a_case(backend: Backend) {
         phone
             .screenshot(&format!("imm-forms-report-phone-{db}"))
             .await;
+        // A letter the record cannot fill is refused in view, naming what is missing.
+        phone
+            .goto(&format!(
+                "{}/cases/{case_id}?tab=imm-forms#tab",
+                base(&server)
+            ))
+            .await;
+        phone.submit_button("Generate letter").await;
+        let refused = phone
+            .wait_for_text("main .form-error", "needs what the record does not say")
+            .await;
+        assert!(refused.contains("{{"), "{refused}");
+        assert!(
+            !phone.scrolls_sideways().await,
+            "the refusal fits a phone's width"
+        );
     })
     .await;
     server.stop().await;

@@ -86,8 +86,13 @@ fn generate_letter(ctx: &Ctx, case_id: &str, key: &str) -> Result<Doc<Letter>> {
     let rendered = immcase_doc_templates::render(&template.data.source, &values, &letterhead(ctx)?).map_err(|e| match e {
         RenderError::Missing(tokens) => {
             let named: Vec<String> = tokens.iter().map(|t| format!("{{{{{t}}}}}")).collect();
+            let practice = if tokens.iter().any(|t| t.starts_with("practice.")) {
+                " (the practice's details are kept in Settings → Practice)"
+            } else {
+                ""
+            };
             Error::Invalid(format!(
-                "“{}” needs what the record does not say: {}. Fill it in on the record, then generate again.",
+                "“{}” needs what the record does not say: {}. Fill it in{practice}, then generate again.",
                 template.data.title,
                 named.join(", ")
             ))
