@@ -276,13 +276,15 @@ pub fn applicant_fields(applicant: &Applicant) -> BTreeMap<String, String> {
     fields
 }
 
-/// The case's fields by their names in maps.
+/// The case's fields by their names in maps and letters (a map names only
+/// those of `maps::CASE_FIELDS`).
 pub fn case_fields(case: &Case) -> BTreeMap<String, String> {
     let mut fields = BTreeMap::from([("folio".to_string(), case.folio.clone())]);
     for (key, value) in [
         ("program", &case.program),
         ("opened_on", &case.opened_on),
         ("submitted_on", &case.submitted_on),
+        ("decision_on", &case.decision_on),
     ] {
         if let Some(value) = value.as_ref().filter(|v| !v.is_empty()) {
             fields.insert(key.to_owned(), value.clone());

@@ -148,11 +148,6 @@ pub fn values_for(ctx: &Ctx, case: &Case) -> Result<BTreeMap<String, String>> {
     for (key, value) in case_fields(case) {
         values.insert(format!("case.{key}"), value);
     }
-    for (key, value) in [("decision_on", &case.decision_on)] {
-        if let Some(value) = value.as_ref().filter(|v| !v.is_empty()) {
-            values.insert(format!("case.{key}"), value.clone());
-        }
-    }
     if let Some(stage) = case.stage {
         let said = match stage {
             Stage::Intake => "intake",
