@@ -77,10 +77,15 @@ impl Running {
                 let _ = tx.send(line);
             }
         });
+        // A first start compiles every bundled module for this machine, and
+        // the largest takes minutes in a debug build on a busy 2-core
+        // machine: the bound is for a server that never starts, not a speed.
+        let deadline = std::time::Instant::now() + Duration::from_secs(900);
         let mut seen = Vec::new();
         loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
             let line = lines
-                .recv_timeout(Duration::from_secs(60))
+                .recv_timeout(left)
                 .unwrap_or_else(|_| panic!("no 'listening' in {seen:#?}"));
             let done = line.contains("ImmCase is listening");
             seen.push(line);

@@ -223,13 +223,17 @@ fn load_one<T: 'static>(
     let manifest = Manifest::parse(&source.manifest)?;
     manifest.check_host_api()?;
     let hash = hex(&Sha256::digest(&source.wasm));
-    let component =
-        compile_cached(engine.wasmtime(), &source.wasm, &hash, cache_dir).map_err(|reason| {
-            LoadError::Compile {
-                module: manifest.id.clone(),
-                reason,
-            }
-        })?;
+    let component = compile_cached(
+        engine.wasmtime(),
+        &manifest.id,
+        &source.wasm,
+        &hash,
+        cache_dir,
+    )
+    .map_err(|reason| LoadError::Compile {
+        module: manifest.id.clone(),
+        reason,
+    })?;
     let contract = check_imports(engine.wasmtime(), &component, &manifest)?;
     let pre = linker
         .instantiate_pre(&component)
@@ -319,6 +323,7 @@ fn check_imports(
 /// Compiles a component, or loads the machine code compiled for it earlier.
 fn compile_cached(
     engine: &wasmtime::Engine,
+    module: &str,
     wasm: &[u8],
     hash: &str,
     cache_dir: &Path,
@@ -342,9 +347,22 @@ fn compile_cached(
             }
         }
     }
+    // A large module takes a while to compile on a small machine: say so,
+    // so that a first start does not look stuck.
+    tracing::info!(
+        module,
+        size_mb = wasm.len() / (1024 * 1024),
+        "compiling the module for this machine (once: the result is cached)"
+    );
+    let started = std::time::Instant::now();
     let compiled = engine
         .precompile_component(wasm)
         .map_err(CompileError::Compile)?;
+    tracing::info!(
+        module,
+        seconds = started.elapsed().as_secs(),
+        "module compiled"
+    );
     if let Err(source) = write_atomically(&path, &compiled) {
         return Err(CompileError::WriteCache { path, source });
     }
