@@ -118,6 +118,10 @@ pub struct Manifest {
     #[serde(rename = "earlier-settings")]
     pub earlier_settings: Option<EarlierSettings>,
     pub limits: Limits,
+    /// Other modules it needs, by id, with the versions it works with
+    /// (`[dependencies]`); the registry's resolver honours them.
+    #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<String, String>))]
+    pub dependencies: BTreeMap<String, VersionReq>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -321,6 +325,8 @@ struct RawManifest {
     earlier_settings: Option<EarlierSettings>,
     #[serde(default)]
     limits: Limits,
+    #[serde(default)]
+    dependencies: BTreeMap<String, String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -399,6 +405,95 @@ pub fn event_matches(pattern: &str, name: &str) -> bool {
     }
 }
 
+impl Capabilities {
+    /// The capabilities in words an administrator can weigh, one line each
+    /// (Settings → Modules and the consent before installing show them).
+    pub fn in_words(&self) -> Vec<String> {
+        let mut words = Vec::new();
+        if !self.store.is_empty() {
+            words.push(format!("Keeps its own data ({})", self.store.join(", ")));
+        }
+        for r in &self.records {
+            words.push(match r.as_str() {
+                "applicants:read" => "Reads applicants".to_string(),
+                "cases:read" => "Reads cases".to_string(),
+                other => format!("Records: {other}"),
+            });
+        }
+        if self.files {
+            words.push("Attaches and reads files".into());
+        }
+        if self.search {
+            words.push("Adds its records to search".into());
+        }
+        if !self.events.emit.is_empty() {
+            words.push(format!(
+                "Announces events ({})",
+                self.events.emit.join(", ")
+            ));
+        }
+        if !self.events.subscribe.is_empty() {
+            words.push(format!(
+                "Reacts to events ({})",
+                self.events.subscribe.join(", ")
+            ));
+        }
+        if self.schedule {
+            words.push("Sets timers and reminders".into());
+        }
+        if self.mail {
+            words.push("Sends email".into());
+        }
+        if self.mailboxes {
+            words.push("Reads the practice's mailboxes and the mail fetched for them".into());
+        }
+        if self.directory {
+            words.push("Sees the practice's people".into());
+        }
+        if !self.actions.is_empty() {
+            words.push(format!(
+                "Calls actions of other modules ({})",
+                self.actions.join(", ")
+            ));
+        }
+        words
+    }
+}
+
+impl Manifest {
+    /// How clients without a session reach the module, in words: its public
+    /// paths and DAV mounts.
+    pub fn reach_in_words(&self) -> Vec<String> {
+        let mut words = Vec::new();
+        if !self.public.is_empty() {
+            let paths: Vec<String> = self
+                .public
+                .iter()
+                .map(|p| format!("/api/v1/m/{}{p}", self.id))
+                .collect();
+            words.push(format!(
+                "Answers anyone without signing in ({})",
+                paths.join(", ")
+            ));
+        }
+        if !self.dav.is_empty() {
+            let mounts: Vec<String> = self.dav.iter().map(|d| format!("/dav/{d}/")).collect();
+            words.push(format!(
+                "Serves clients signed in with app passwords ({})",
+                mounts.join(", ")
+            ));
+        }
+        words
+    }
+
+    /// Everything the module asks for, in words.
+    pub fn asks_for(&self) -> Vec<String> {
+        let mut words = self.capabilities.in_words();
+        words.extend(self.reach_in_words());
+        words
+    }
+}
+
 impl Manifest {
     pub fn parse(text: &str) -> Result<Manifest, ManifestError> {
         let raw: RawManifest = toml::from_str(text).map_err(|e| {
@@ -438,6 +533,23 @@ impl Manifest {
                 ),
             )
         })?;
+        let mut dependencies = BTreeMap::new();
+        for (id, req) in &raw.dependencies {
+            let field = format!("dependencies.{id}");
+            if !is_module_id(id) {
+                return Err(bad(field, "not a module id"));
+            }
+            if *id == raw.id {
+                return Err(bad(field, "a module does not depend on itself"));
+            }
+            let req = VersionReq::parse(req).map_err(|e| {
+                bad(
+                    &field,
+                    format!("{req:?} is not a semver requirement such as \"^1.2\": {e}"),
+                )
+            })?;
+            dependencies.insert(id.clone(), req);
+        }
         if raw.description.chars().count() > 300 {
             return Err(bad("description", "at most 300 characters"));
         }
@@ -653,6 +765,7 @@ impl Manifest {
             settings_permission: raw.settings_permission,
             earlier_settings: raw.earlier_settings,
             limits,
+            dependencies,
         })
     }
 

@@ -283,3 +283,37 @@ fn dav_mounts_are_simple_names_apart_from_the_files_tree() {
         assert!(err.reason.contains(says), "{wrong}: {err}");
     }
 }
+
+#[test]
+fn dependencies_on_other_modules_are_read_and_checked() {
+    let with = |deps: &str| Manifest::parse(&format!("{NOTES}\n[dependencies]\n{deps}\n"));
+    let m = with("helpdesk = \"^1.2\"").unwrap();
+    assert_eq!(m.dependencies["helpdesk"].to_string(), "^1.2");
+    assert!(Manifest::parse(NOTES).unwrap().dependencies.is_empty());
+    let e = with("helpdesk = \"one\"").unwrap_err();
+    assert_eq!(e.field, "dependencies.helpdesk");
+    assert!(e.reason.contains("not a semver requirement"), "{e}");
+    let e = with("notes = \"^1\"").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "plugin.toml: dependencies.notes: a module does not depend on itself"
+    );
+    let e = with("Help_Desk = \"^1\"").unwrap_err();
+    assert_eq!(e.field, "dependencies.Help_Desk");
+}
+
+#[test]
+fn what_a_module_asks_for_is_said_in_words() {
+    let m = Manifest::parse(NOTES).unwrap();
+    assert_eq!(
+        m.asks_for(),
+        [
+            "Keeps its own data (notes)",
+            "Announces events (notes.*)",
+            "Reacts to events (case.closed)",
+            "Sets timers and reminders",
+            "Sends email",
+            "Calls actions of other modules (helpdesk.create-ticket)",
+        ]
+    );
+}

@@ -14,76 +14,12 @@ use crate::access::Caller;
 use crate::api::{ClientAddr, Path};
 use crate::error::{FieldErrors, Result};
 use crate::modules::LoadedModule;
-use crate::modules::manifest::Capabilities;
 use crate::modules::routes::{
     ModuleInfo, ModuleSettingsInput, list, read_settings, save_settings, set_enabled, settings_of,
 };
 use crate::state::AppState;
 use crate::web::form::{Form, is_for_the_form, problems};
 use crate::web::shell::{Page, saved};
-
-/// A module's capabilities in words an administrator can weigh.
-fn capabilities_in_words(c: &Capabilities) -> Vec<String> {
-    let mut words = Vec::new();
-    if !c.store.is_empty() {
-        words.push(format!("Keeps its own data ({})", c.store.join(", ")));
-    }
-    for r in &c.records {
-        let what = match r.as_str() {
-            "applicants:read" => "Reads applicants".to_string(),
-            "cases:read" => "Reads cases".to_string(),
-            other => format!("Records: {other}"),
-        };
-        words.push(what);
-    }
-    if c.files {
-        words.push("Attaches and reads files".into());
-    }
-    if c.search {
-        words.push("Adds its records to search".into());
-    }
-    if !c.events.emit.is_empty() {
-        words.push(format!("Announces events ({})", c.events.emit.join(", ")));
-    }
-    if !c.events.subscribe.is_empty() {
-        words.push(format!(
-            "Reacts to events ({})",
-            c.events.subscribe.join(", ")
-        ));
-    }
-    if c.schedule {
-        words.push("Sets timers and reminders".into());
-    }
-    if c.mail {
-        words.push("Sends email".into());
-    }
-    words
-}
-
-/// How clients without a session reach the module, in words: its public
-/// paths and DAV mounts (contract 0.2.2).
-fn reach_in_words(manifest: &crate::modules::manifest::Manifest) -> Vec<String> {
-    let mut words = Vec::new();
-    if !manifest.public.is_empty() {
-        let paths: Vec<String> = manifest
-            .public
-            .iter()
-            .map(|p| format!("/api/v1/m/{}{p}", manifest.id))
-            .collect();
-        words.push(format!(
-            "Answers anyone without signing in ({})",
-            paths.join(", ")
-        ));
-    }
-    if !manifest.dav.is_empty() {
-        let mounts: Vec<String> = manifest.dav.iter().map(|d| format!("/dav/{d}/")).collect();
-        words.push(format!(
-            "Serves clients signed in with app passwords ({})",
-            mounts.join(", ")
-        ));
-    }
-    words
-}
 
 struct Card {
     module: ModuleInfo,
@@ -112,10 +48,10 @@ pub(super) async fn list_page(State(state): State<AppState>, caller: Caller) -> 
         .into_iter()
         .map(|module| {
             let loaded = state.modules.get(&module.id);
-            let mut asks_for = capabilities_in_words(&module.capabilities);
+            let mut asks_for = module.capabilities.in_words();
             asks_for.extend(
                 loaded
-                    .map(|m| reach_in_words(&m.manifest))
+                    .map(|m| m.manifest.reach_in_words())
                     .unwrap_or_default(),
             );
             Card {
