@@ -1,0 +1,258 @@
+//! The modules a server installed from registries, in its data folder:
+//!
+//! ```text
+//! installed/{id}/{version}/   module.wasm, plugin.toml, package.minisig, line.json
+//! installed/{id}/state.json   which version is active, and the one before
+//! staging/                    downloads being written; emptied at every start
+//! trust.json                  the highest root and snapshot versions seen
+//! ```
+//!
+//! A version folder is written in `staging/` and renamed into place whole,
+//! and never changed after; the active version is switched by renaming a
+//! new `state.json` over the old one. A crash at any point leaves either
+//! the old state or the new one, never a half-written version in use.
+
+use std::path::{Path, PathBuf};
+
+use semver::Version;
+use serde::{Deserialize, Serialize};
+
+use crate::client::VerifiedPackage;
+use crate::documents::IndexLine;
+use crate::{RegistryError, write_atomically};
+
+/// The installed modules of one server.
+pub struct Store {
+    dir: PathBuf,
+}
+
+/// Which version of a module runs, and which ran before it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct State {
+    pub active: Version,
+    pub previous: Option<Version>,
+}
+
+/// The active version of an installed module, as the host loads it.
+#[derive(Clone, Debug)]
+pub struct ActiveModule {
+    pub id: String,
+    pub state: State,
+    pub folder: PathBuf,
+    pub line: IndexLine,
+}
+
+impl ActiveModule {
+    pub fn wasm(&self) -> PathBuf {
+        self.folder.join("module.wasm")
+    }
+
+    pub fn manifest(&self) -> PathBuf {
+        self.folder.join("plugin.toml")
+    }
+}
+
+impl Store {
+    /// The store in `dir` as it is, to read (a server reads what the
+    /// commands installed; nothing is cleared or made).
+    pub fn at(dir: &Path) -> Store {
+        Store {
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    /// Opens (making it when needed) the store in `dir`, clearing what an
+    /// interrupted download left in `staging/`.
+    pub fn open(dir: &Path) -> Result<Store, RegistryError> {
+        let store = Store {
+            dir: dir.to_path_buf(),
+        };
+        let staging = store.dir.join("staging");
+        if staging.exists() {
+            std::fs::remove_dir_all(&staging).map_err(io(&staging))?;
+        }
+        for sub in ["staging", "installed"] {
+            let path = store.dir.join(sub);
+            std::fs::create_dir_all(&path).map_err(io(&path))?;
+        }
+        Ok(store)
+    }
+
+    pub fn trust_file(&self) -> PathBuf {
+        self.dir.join("trust.json")
+    }
+
+    fn module_dir(&self, id: &str) -> PathBuf {
+        self.dir.join("installed").join(id)
+    }
+
+    /// The folder of `id` `version`, whether or not it is installed.
+    pub fn version_dir(&self, id: &str, version: &Version) -> PathBuf {
+        self.module_dir(id).join(version.to_string())
+    }
+
+    /// Writes a verified package's version folder (not activating it), or
+    /// finds it there already.
+    pub fn add(&self, package: &VerifiedPackage) -> Result<PathBuf, RegistryError> {
+        let line = &package.line;
+        let target = self.version_dir(&line.id, &line.version);
+        if target.exists() {
+            let kept = read_line(&target)?;
+            if kept.sha256 == line.sha256 {
+                return Ok(target);
+            }
+            return Err(RegistryError::Conflict(format!(
+                "{} {} is installed with other contents than the registry now lists",
+                line.id, line.version
+            )));
+        }
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        let staged = self.dir.join("staging").join(format!(
+            "{}-{}-{}-{nanos}",
+            line.id,
+            line.version,
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&staged).map_err(io(&staged))?;
+        write_atomically(&staged.join("module.wasm"), &package.bytes)?;
+        write_atomically(&staged.join("plugin.toml"), package.manifest.as_bytes())?;
+        write_atomically(
+            &staged.join("package.minisig"),
+            package.signature.as_bytes(),
+        )?;
+        let json = serde_json::to_vec_pretty(line).unwrap_or_default();
+        write_atomically(&staged.join("line.json"), &json)?;
+        let module_dir = self.module_dir(&line.id);
+        std::fs::create_dir_all(&module_dir).map_err(io(&module_dir))?;
+        std::fs::rename(&staged, &target).map_err(io(&target))?;
+        sync_dir(&module_dir);
+        Ok(target)
+    }
+
+    /// The state of `id`, when it is installed.
+    pub fn state(&self, id: &str) -> Result<Option<State>, RegistryError> {
+        let path = self.module_dir(id).join("state.json");
+        match std::fs::read(&path) {
+            Ok(bytes) => {
+                serde_json::from_slice(&bytes)
+                    .map(Some)
+                    .map_err(|e| RegistryError::Document {
+                        what: path.display().to_string(),
+                        reason: e.to_string(),
+                    })
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io(&path)(e)),
+        }
+    }
+
+    fn set_state(&self, id: &str, state: &State) -> Result<(), RegistryError> {
+        let json = serde_json::to_vec_pretty(state).unwrap_or_default();
+        write_atomically(&self.module_dir(id).join("state.json"), &json)
+    }
+
+    /// Makes `version` (already added) the active version of `id`; the one
+    /// active before becomes the one to roll back to.
+    pub fn activate(&self, id: &str, version: &Version) -> Result<State, RegistryError> {
+        if !self.version_dir(id, version).join("line.json").exists() {
+            return Err(RegistryError::NotInstalled(format!("{id} {version}")));
+        }
+        let previous = self.state(id)?.map(|s| s.active).filter(|v| v != version);
+        let state = State {
+            active: version.clone(),
+            previous,
+        };
+        self.set_state(id, &state)?;
+        Ok(state)
+    }
+
+    /// Switches `id` back to the version active before the last change
+    /// (no network: the version folder is still here).
+    pub fn rollback(&self, id: &str) -> Result<State, RegistryError> {
+        let state = self
+            .state(id)?
+            .ok_or_else(|| RegistryError::NotInstalled(id.to_string()))?;
+        let previous = state
+            .previous
+            .clone()
+            .ok_or_else(|| RegistryError::NothingToRollBackTo(id.to_string()))?;
+        if !self.version_dir(id, &previous).join("line.json").exists() {
+            return Err(RegistryError::NothingToRollBackTo(id.to_string()));
+        }
+        let back = State {
+            active: previous,
+            previous: Some(state.active),
+        };
+        self.set_state(id, &back)?;
+        Ok(back)
+    }
+
+    /// Removes `id` and every version of it.
+    pub fn uninstall(&self, id: &str) -> Result<(), RegistryError> {
+        let dir = self.module_dir(id);
+        if !dir.exists() {
+            return Err(RegistryError::NotInstalled(id.to_string()));
+        }
+        // Out of the way first, so a crash never leaves it half removed and loaded.
+        let gone = self
+            .dir
+            .join("staging")
+            .join(format!("removed-{id}-{}", std::process::id()));
+        std::fs::rename(&dir, &gone).map_err(io(&dir))?;
+        std::fs::remove_dir_all(&gone).map_err(io(&gone))
+    }
+
+    /// Every installed module's active version, by id.
+    pub fn active(&self) -> Result<Vec<ActiveModule>, RegistryError> {
+        let installed = self.dir.join("installed");
+        let mut out = Vec::new();
+        if !installed.exists() {
+            return Ok(out);
+        }
+        let mut ids: Vec<String> = std::fs::read_dir(&installed)
+            .map_err(io(&installed))?
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            .collect();
+        ids.sort();
+        for id in ids {
+            let Some(state) = self.state(&id)? else {
+                continue;
+            };
+            let folder = self.version_dir(&id, &state.active);
+            let line = read_line(&folder)?;
+            out.push(ActiveModule {
+                id,
+                state,
+                folder,
+                line,
+            });
+        }
+        Ok(out)
+    }
+}
+
+fn read_line(folder: &Path) -> Result<IndexLine, RegistryError> {
+    let path = folder.join("line.json");
+    let bytes = std::fs::read(&path).map_err(io(&path))?;
+    serde_json::from_slice(&bytes).map_err(|e| RegistryError::Document {
+        what: path.display().to_string(),
+        reason: e.to_string(),
+    })
+}
+
+fn sync_dir(dir: &Path) {
+    if let Ok(f) = std::fs::File::open(dir) {
+        let _ = f.sync_all();
+    }
+}
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> RegistryError + '_ {
+    move |source| RegistryError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
