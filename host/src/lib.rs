@@ -72,7 +72,23 @@ async fn open_with(config: Config, with_index: bool) -> anyhow::Result<AppState>
         .context("loading the key for stored secrets")?;
     let mail = mail::Mailer::new(&config.mail, &config.data_dir, keys)?
         .with_claim_timeout(config.mail_claim_timeout);
-    let mut sources = config.bundled_modules.clone();
+    let mut sources = installed_modules(&config.data_dir)?;
+    let installed: Vec<String> = sources.iter().map(|s| s.origin.clone()).collect();
+    // A module installed from a registry replaces the bundled one of its id.
+    let replaced = |bundled: &&modules::ModuleSource| {
+        let id = immcase_manifest::Manifest::parse(&bundled.manifest).map(|m| m.id);
+        id.is_ok_and(|id| {
+            let origin = format!("registry:{id}@");
+            installed.iter().any(|o| o.starts_with(&origin))
+        })
+    };
+    sources.extend(
+        config
+            .bundled_modules
+            .iter()
+            .filter(|b| !replaced(b))
+            .cloned(),
+    );
     sources.extend(immcase_runtime::read_module_folders(&config.module_dirs)?);
     let cache = config.module_cache_dir();
     let engine = match &config.module_engine {
@@ -99,6 +115,26 @@ async fn open_with(config: Config, with_index: bool) -> anyhow::Result<AppState>
     Ok(AppState::new(
         db, config, mail, runtime, search, blobs, imap_tls,
     ))
+}
+
+/// The active version of every module installed from a registry
+/// (`DATA_DIR/plugins`, see `immcase plugin install`), origin
+/// `registry:{id}@{version}`.
+fn installed_modules(data_dir: &std::path::Path) -> anyhow::Result<Vec<modules::ModuleSource>> {
+    let store = immcase_registry::Store::at(&data_dir.join("plugins"));
+    let mut sources = Vec::new();
+    for module in store.active().context("reading the installed modules")? {
+        let manifest = std::fs::read_to_string(module.manifest())
+            .with_context(|| format!("reading {}", module.manifest().display()))?;
+        let wasm = std::fs::read(module.wasm())
+            .with_context(|| format!("reading {}", module.wasm().display()))?;
+        sources.push(modules::ModuleSource {
+            origin: format!("registry:{}@{}", module.id, module.state.active),
+            manifest: manifest.into(),
+            wasm: wasm.into(),
+        });
+    }
+    Ok(sources)
 }
 
 /// TLS for mail servers: the system's certificate authorities and those of

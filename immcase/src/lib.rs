@@ -5,6 +5,7 @@
 
 pub mod plugin_check;
 pub mod plugin_new;
+pub mod plugin_registry;
 
 use std::borrow::Cow;
 

@@ -79,9 +79,12 @@ enum Command {
     /// People of a practice.
     #[command(subcommand)]
     User(UserCommand),
-    /// Modules (plugins).
+    /// Modules (plugins): write, build and publish them; install them from a registry.
     #[command(subcommand)]
     Plugin(PluginCommand),
+    /// Keep a plugin registry in a folder.
+    #[command(subcommand)]
+    Registry(RegistryCommand),
     /// The key that seals secrets stored in the database.
     #[command(subcommand)]
     Secrets(SecretsCommand),
@@ -117,6 +120,82 @@ enum PluginCommand {
         #[arg(long, requires = "sdk_git")]
         sdk_rev: Option<String>,
     },
+    /// Write a new signing key pair NAME.key and NAME.pub (sealed with
+    /// IMMCASE_KEY_PASSWORD when it is set).
+    Keygen {
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+        #[arg(long, default_value = "publisher")]
+        name: String,
+    },
+    /// Build a module crate for wasm32-wasip2, check it, and write its
+    /// package (the component carrying its plugin.toml).
+    Build {
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// A component built already, instead of building.
+        #[arg(long)]
+        component: Option<PathBuf>,
+    },
+    /// Build, sign and publish a module to a registry folder (then
+    /// `immcase registry refresh` signs the registry's new snapshot).
+    Publish {
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// The registry folder.
+        #[arg(long)]
+        registry: PathBuf,
+        /// The publisher's secret key.
+        #[arg(long)]
+        key: PathBuf,
+        #[arg(long)]
+        component: Option<PathBuf>,
+    },
+    /// Mark a published version yanked (not chosen any more; servers that
+    /// run it keep it, with a warning), or with --undo not yanked.
+    Yank {
+        /// ID@VERSION
+        what: String,
+        #[arg(long)]
+        registry: PathBuf,
+        #[arg(long)]
+        undo: bool,
+    },
+    /// The modules this server installed from registries.
+    List,
+    /// The registry's modules and versions whose id has TEXT.
+    Search {
+        #[arg(default_value = "")]
+        text: String,
+        #[command(flatten)]
+        registry: RegistryArgs,
+    },
+    /// Install modules: ID, ID@VERSION (exactly) or ID@REQUIREMENT (^1.2).
+    Install {
+        #[arg(required = true)]
+        modules: Vec<String>,
+        /// Accept what they ask for without asking.
+        #[arg(long)]
+        yes: bool,
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        registry: RegistryArgs,
+    },
+    /// Upgrade one installed module (or all) to the newest compatible versions.
+    Upgrade {
+        id: Option<String>,
+        #[arg(long)]
+        yes: bool,
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        registry: RegistryArgs,
+    },
+    /// Go back to the version a module ran before its last change (no network).
+    Rollback { id: String },
+    /// Stop loading an installed module (its data is kept).
+    Uninstall { id: String },
     /// Check a module crate's plugin.toml and built component as the server
     /// does when loading them, and say what it would refuse.
     Check {
@@ -127,6 +206,47 @@ enum PluginCommand {
         /// target/wasm32-wasip2/*/{crate}.wasm).
         #[arg(long)]
         component: Option<PathBuf>,
+    },
+}
+
+/// The registry a server installs from.
+#[derive(Args)]
+struct RegistryArgs {
+    /// The registry: a folder, or the http(s) address it is served at.
+    #[arg(long, env = "IMMCASE_REGISTRY")]
+    registry: Option<String>,
+    /// The registry's root public key (its base64, or its .pub file), which
+    /// this server pins.
+    #[arg(long, env = "IMMCASE_REGISTRY_KEY")]
+    registry_key: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum RegistryCommand {
+    /// Make a new, empty registry in a folder, with new root and snapshot
+    /// keys (kept in --keys; existing ones are used).
+    Init {
+        dir: PathBuf,
+        #[arg(long)]
+        keys: PathBuf,
+    },
+    /// Sign a new snapshot of every index (after publishing or yanking);
+    /// with --root-key, also add publishers and revocations to the root.
+    Refresh {
+        dir: PathBuf,
+        #[arg(long)]
+        snapshot_key: PathBuf,
+        #[arg(long)]
+        root_key: Option<PathBuf>,
+        /// ID=PUBLIC-KEY: a key that may publish module ID.
+        #[arg(long)]
+        publisher: Vec<String>,
+        /// ID@VERSION=REASON: a version no server may run.
+        #[arg(long)]
+        revoke: Vec<String>,
+        /// KEY-ID=REASON: a publisher key whose signatures no longer count.
+        #[arg(long)]
+        revoke_key: Vec<String>,
     },
 }
 
@@ -336,7 +456,7 @@ async fn main() -> anyhow::Result<()> {
     // The plugin commands say what they found themselves; the server's
     // log lines about loading would only repeat it.
     let default_filter = match cli.command {
-        Command::Plugin(_) => "error",
+        Command::Plugin(_) | Command::Registry(_) => "error",
         _ => "info,sqlx=warn,tower_http=info",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -358,34 +478,8 @@ async fn main() -> anyhow::Result<()> {
             )
             .await
         }
-        Command::Plugin(PluginCommand::New {
-            name,
-            dir,
-            sdk_path,
-            sdk_git,
-            sdk_rev,
-        }) => {
-            use immcase::plugin_new::SdkSource;
-            let sdk = match (sdk_path, sdk_git) {
-                (Some(path), _) => SdkSource::Path(path),
-                (None, Some(url)) => SdkSource::Git { url, rev: sdk_rev },
-                (None, None) => SdkSource::Default,
-            };
-            let folder = immcase::plugin_new::plugin_new(&name, &dir, &sdk)?;
-            println!(
-                "Wrote the module `{name}` in {}.\nBuild it with: cd {} && cargo build --target wasm32-wasip2 --release\n\
-                 Install it by copying plugin.toml and target/wasm32-wasip2/release/{}.wasm into a folder under a modules directory.",
-                folder.display(),
-                folder.display(),
-                name.replace('-', "_")
-            );
-            Ok(())
-        }
-        Command::Plugin(PluginCommand::Check { path, component }) => {
-            let checked = immcase::plugin_check::plugin_check(&path, component.as_deref())?;
-            println!("{}", checked.summary());
-            Ok(())
-        }
+        Command::Plugin(cmd) => plugin_command(cmd, &storage.data_dir).await,
+        Command::Registry(cmd) => registry_command(cmd),
         Command::Secrets(SecretsCommand::NewKey) => {
             println!("{}", immcase_host::secrets::new_key()?);
             Ok(())
@@ -442,4 +536,177 @@ fn storage_config(storage: Storage) -> Config {
     config.bundled_modules = immcase::bundled_modules();
     config.public_url = std::env::var("IMMCASE_PUBLIC_URL").unwrap_or(config.public_url);
     config
+}
+
+/// The registry's commands (`immcase_registry` through `immcase::plugin_registry`).
+async fn plugin_command(cmd: PluginCommand, data_dir: &std::path::Path) -> anyhow::Result<()> {
+    use immcase::plugin_registry as r;
+    let server = |args: &RegistryArgs| {
+        r::ServerRegistry::open(
+            data_dir,
+            args.registry.as_deref(),
+            args.registry_key.as_deref(),
+        )
+    };
+    let said = match cmd {
+        PluginCommand::New {
+            name,
+            dir,
+            sdk_path,
+            sdk_git,
+            sdk_rev,
+        } => {
+            use immcase::plugin_new::SdkSource;
+            let sdk = match (sdk_path, sdk_git) {
+                (Some(path), _) => SdkSource::Path(path),
+                (None, Some(url)) => SdkSource::Git { url, rev: sdk_rev },
+                (None, None) => SdkSource::Default,
+            };
+            let folder = immcase::plugin_new::plugin_new(&name, &dir, &sdk)?;
+            format!(
+                "Wrote the module `{name}` in {}.\nBuild and check it with: immcase plugin build {}\n\
+                 Publish it with: immcase plugin publish {} --registry DIR --key publisher.key (see sdk/README.md)",
+                folder.display(),
+                folder.display(),
+                folder.display(),
+            )
+        }
+        PluginCommand::Check { path, component } => {
+            immcase::plugin_check::plugin_check(&path, component.as_deref())?.summary()
+        }
+        PluginCommand::Keygen { dir, name } => {
+            let (secret, public, id) = r::keygen(&dir, &name)?;
+            let sealed = if std::env::var_os(r::KEY_PASSWORD_ENV).is_some() {
+                "sealed with IMMCASE_KEY_PASSWORD"
+            } else {
+                "not sealed: keep it private, or set IMMCASE_KEY_PASSWORD and make another"
+            };
+            format!(
+                "Key {id}: secret key {} ({sealed}), public key {}.",
+                secret.display(),
+                public.display()
+            )
+        }
+        PluginCommand::Build { path, component } => {
+            let built = r::build(&path, component.as_deref())?;
+            format!(
+                "Built {} {}: {} ({} bytes)",
+                built.manifest.id,
+                built.manifest.version,
+                built.path.display(),
+                built.package.len()
+            )
+        }
+        PluginCommand::Publish {
+            path,
+            registry,
+            key,
+            component,
+        } => {
+            let built = r::build(&path, component.as_deref())?;
+            let line = r::publish(&built, &registry, &key)?;
+            format!(
+                "Published {} {} (sha256 {}). Sign the registry's new snapshot with `immcase registry refresh {}`.",
+                line.id,
+                line.version,
+                line.sha256,
+                registry.display()
+            )
+        }
+        PluginCommand::Yank {
+            what,
+            registry,
+            undo,
+        } => {
+            let (id, version) = r::id_and_version(&what)?;
+            immcase_registry::FolderRegistry::at(&registry).yank(&id, &version, !undo)?;
+            format!(
+                "{id} {version} is {}. Sign the registry's new snapshot with `immcase registry refresh {}`.",
+                if undo { "no longer yanked" } else { "yanked" },
+                registry.display()
+            )
+        }
+        PluginCommand::List => r::ServerRegistry::open(data_dir, None, None)?.list()?,
+        PluginCommand::Search { text, registry } => server(&registry)?.search(&text).await?,
+        PluginCommand::Install {
+            modules,
+            yes,
+            dry_run,
+            registry,
+        } => {
+            let mut wants = std::collections::BTreeMap::new();
+            for m in &modules {
+                let (id, want) = r::id_and_want(m)?;
+                wants.insert(id, want);
+            }
+            let consent: &mut dyn r::Consent = if yes { &mut r::Accept } else { &mut r::Ask };
+            server(&registry)?.install(wants, dry_run, consent).await?
+        }
+        PluginCommand::Upgrade {
+            id,
+            yes,
+            dry_run,
+            registry,
+        } => {
+            let server = server(&registry)?;
+            let ids: Vec<String> = match id {
+                Some(id) => vec![id],
+                None => server.store.active()?.into_iter().map(|m| m.id).collect(),
+            };
+            let wants = ids
+                .into_iter()
+                .map(|id| (id, immcase_registry::Want::Newest))
+                .collect();
+            let consent: &mut dyn r::Consent = if yes { &mut r::Accept } else { &mut r::Ask };
+            server.install(wants, dry_run, consent).await?
+        }
+        PluginCommand::Rollback { id } => {
+            r::ServerRegistry::open(data_dir, None, None)?.rollback(&id)?
+        }
+        PluginCommand::Uninstall { id } => {
+            r::ServerRegistry::open(data_dir, None, None)?.uninstall(&id)?
+        }
+    };
+    println!("{said}");
+    Ok(())
+}
+
+fn registry_command(cmd: RegistryCommand) -> anyhow::Result<()> {
+    use immcase::plugin_registry as r;
+    match cmd {
+        RegistryCommand::Init { dir, keys } => {
+            let made = r::registry_init(&dir, &keys)?;
+            println!(
+                "Made the registry {}. Its root key is {} and its snapshot key {}.
+                 Servers pin its root public key: --registry-key {}",
+                dir.display(),
+                made.root.display(),
+                made.snapshot.display(),
+                made.root_public
+            );
+        }
+        RegistryCommand::Refresh {
+            dir,
+            snapshot_key,
+            root_key,
+            publisher,
+            revoke,
+            revoke_key,
+        } => {
+            let refresh = r::Refresh {
+                publishers: publisher,
+                revoke,
+                revoke_keys: revoke_key,
+            };
+            let snapshot = r::registry_refresh(&dir, &snapshot_key, root_key.as_deref(), &refresh)?;
+            println!(
+                "Signed snapshot {} of {} ({} modules), valid until {}.",
+                snapshot.version,
+                dir.display(),
+                snapshot.indexes.len(),
+                snapshot.expires
+            );
+        }
+    }
+    Ok(())
 }

@@ -142,17 +142,38 @@ pub fn plugin_check(folder: &Path, component: Option<&Path>) -> Result<Checked, 
         path: component.clone(),
         cause,
     })?;
-    let engine = ModuleEngine::new().map_err(|e| CheckError::Engine(e.to_string()))?;
     let cache = tempfile::tempdir().map_err(|cause| CheckError::Read {
         path: std::env::temp_dir(),
         cause,
     })?;
+    let origin = component.display().to_string();
+    let (imports, contract) = check_loads(&manifest_text, wasm, &origin, cache.path())?;
+    let stale = newer_source(folder, &component);
+    Ok(Checked {
+        manifest,
+        component,
+        stale,
+        imports,
+        contract,
+    })
+}
+
+/// Loads a component with its manifest as the server does (compiling it
+/// into `cache`), and gives the host interfaces it imports and the contract
+/// that serves it; `Err` is the server's refusal, word for word.
+pub fn check_loads(
+    manifest_text: &str,
+    wasm: Vec<u8>,
+    origin: &str,
+    cache: &Path,
+) -> Result<(Vec<String>, semver::Version), CheckError> {
+    let engine = ModuleEngine::new().map_err(|e| CheckError::Engine(e.to_string()))?;
     let source = ModuleSource {
-        origin: component.display().to_string(),
-        manifest: Cow::Owned(manifest_text),
+        origin: origin.to_string(),
+        manifest: Cow::Owned(manifest_text.to_string()),
         wasm: Cow::Owned(wasm),
     };
-    let runtime = modules::load(&engine, std::slice::from_ref(&source), cache.path())
+    let runtime = modules::load(&engine, std::slice::from_ref(&source), cache)
         .map_err(|e| CheckError::Engine(e.to_string()))?;
     if let Some(refused) = runtime.refused.first() {
         return Err(CheckError::Refused(refused.reason.clone()));
@@ -162,14 +183,7 @@ pub fn plugin_check(folder: &Path, component: Option<&Path>) -> Result<Checked, 
         .map(|loaded| loaded.imported_interfaces(&engine))
         .unwrap_or_default();
     let contract = loaded.map_or(HOST_API, |l| l.pre.contract().version().clone());
-    let stale = newer_source(folder, &component);
-    Ok(Checked {
-        manifest,
-        component,
-        stale,
-        imports,
-        contract,
-    })
+    Ok((imports, contract))
 }
 
 fn read_text(path: &Path) -> Result<String, CheckError> {
@@ -181,7 +195,7 @@ fn read_text(path: &Path) -> Result<String, CheckError> {
 
 /// The newest `{crate}.wasm` under the crate's target folder (or
 /// `CARGO_TARGET_DIR`), built for wasm32-wasip2 with any profile.
-fn find_component(folder: &Path) -> Result<PathBuf, CheckError> {
+pub fn find_component(folder: &Path) -> Result<PathBuf, CheckError> {
     let cargo_toml = folder.join("Cargo.toml");
     let table: toml::Table = read_text(&cargo_toml)?
         .parse()

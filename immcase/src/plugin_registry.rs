@@ -1,0 +1,545 @@
+//! The registry's commands. A module author: `plugin keygen`, `plugin
+//! build`, `plugin publish`, `plugin yank`. A registry's keeper: `registry
+//! init`, `registry refresh`. A server's operator: `plugin list`, `search`,
+//! `install`, `upgrade`, `rollback`, `uninstall`, which change the modules
+//! installed in the server's data folder (loaded at its next start).
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use immcase_manifest::Manifest;
+use immcase_registry::client::{self, Checked, Source};
+use immcase_registry::documents::{IndexLine, KeyRevocation, Revocation};
+use immcase_registry::publish::RootChanges;
+use immcase_registry::resolve::{self, Candidate, Host, Want};
+use immcase_registry::{Catalog, FolderRegistry, PublicKey, SecretKey, Store, package};
+use jiff::Timestamp;
+use semver::Version;
+
+/// The password of sealed secret keys, when they are sealed.
+pub const KEY_PASSWORD_ENV: &str = "IMMCASE_KEY_PASSWORD";
+
+fn key_password() -> Option<String> {
+    std::env::var(KEY_PASSWORD_ENV)
+        .ok()
+        .filter(|p| !p.is_empty())
+}
+
+/// Reads a secret key file (sealed ones open with IMMCASE_KEY_PASSWORD).
+pub fn read_secret_key(path: &Path) -> anyhow::Result<SecretKey> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading the secret key {}", path.display()))?;
+    SecretKey::parse(&text, key_password().as_deref())
+        .with_context(|| format!("the secret key {}", path.display()))
+}
+
+/// Reads a public key: its base64 line, or a file holding it.
+pub fn read_public_key(text_or_path: &str) -> anyhow::Result<PublicKey> {
+    let text = if Path::new(text_or_path).is_file() {
+        std::fs::read_to_string(text_or_path)
+            .with_context(|| format!("reading the public key {text_or_path}"))?
+    } else {
+        text_or_path.to_string()
+    };
+    PublicKey::parse(&text).with_context(|| format!("the public key {text_or_path:?}"))
+}
+
+/// Writes `NAME.key` (secret, readable by its owner only) and `NAME.pub`;
+/// refuses to overwrite either.
+pub fn keygen(dir: &Path, name: &str) -> anyhow::Result<(PathBuf, PathBuf, String)> {
+    let secret_path = dir.join(format!("{name}.key"));
+    let public_path = dir.join(format!("{name}.pub"));
+    for path in [&secret_path, &public_path] {
+        if path.exists() {
+            bail!("{} exists: keys are never overwritten", path.display());
+        }
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let (key, file) = SecretKey::generate(key_password().as_deref())?;
+    write_private(&secret_path, file.as_bytes())?;
+    std::fs::write(&public_path, key.public().to_file_text())
+        .with_context(|| format!("writing {}", public_path.display()))?;
+    Ok((secret_path, public_path, key.public().id()))
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    Ok(())
+}
+
+/// A module crate built into a package.
+pub struct Built {
+    pub manifest: Manifest,
+    pub manifest_text: String,
+    pub package: Vec<u8>,
+    pub path: PathBuf,
+}
+
+/// Builds the module crate in `folder` for wasm32-wasip2 (unless
+/// `component` is given), checks it loads as the server would load it, and
+/// writes the package (the component with its plugin.toml carried in it)
+/// to `target/immcase/{id}-{version}.wasm`.
+pub fn build(folder: &Path, component: Option<&Path>) -> anyhow::Result<Built> {
+    let component = match component {
+        Some(path) => path.to_path_buf(),
+        None => {
+            let status =
+                std::process::Command::new(std::env::var("CARGO").unwrap_or("cargo".into()))
+                    .args(["build", "--release", "--target", "wasm32-wasip2"])
+                    .current_dir(folder)
+                    .status()
+                    .context("running cargo")?;
+            if !status.success() {
+                bail!("the module did not build (cargo's errors are above)");
+            }
+            crate::plugin_check::find_component(folder)?
+        }
+    };
+    let checked = crate::plugin_check::plugin_check(folder, Some(&component))?;
+    let manifest_text = std::fs::read_to_string(folder.join("plugin.toml"))?;
+    let wasm =
+        std::fs::read(&component).with_context(|| format!("reading {}", component.display()))?;
+    let package = package::embed_manifest(&wasm, &manifest_text)?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| folder.join("target"))
+        .join("immcase");
+    std::fs::create_dir_all(&target)?;
+    let m = &checked.manifest;
+    let path = target.join(format!("{}-{}.wasm", m.id, m.version));
+    immcase_registry::write_atomically(&path, &package)?;
+    Ok(Built {
+        manifest: checked.manifest,
+        manifest_text,
+        package,
+        path,
+    })
+}
+
+/// Publishes a built module to the registry in `registry`, signed with `key`.
+pub fn publish(built: &Built, registry: &Path, key: &Path) -> anyhow::Result<IndexLine> {
+    let key = read_secret_key(key)?;
+    let line = FolderRegistry::at(registry).publish(
+        &built.package,
+        &built.manifest_text,
+        &key,
+        Timestamp::now(),
+    )?;
+    Ok(line)
+}
+
+/// `ID@VERSION` → its parts.
+pub fn id_and_version(text: &str) -> anyhow::Result<(String, Version)> {
+    let (id, version) = text
+        .split_once('@')
+        .with_context(|| format!("{text:?} is not ID@VERSION"))?;
+    let version =
+        Version::parse(version).with_context(|| format!("{version:?} is not a version"))?;
+    Ok((id.to_string(), version))
+}
+
+/// `ID[@REQUIREMENT]` → the module and what is wanted of it.
+pub fn id_and_want(text: &str) -> anyhow::Result<(String, Want)> {
+    let (id, req) = match text.split_once('@') {
+        Some((id, req)) => (id, Some(req)),
+        None => (text, None),
+    };
+    let want = Want::parse(req)
+        .with_context(|| format!("{:?} is not a version requirement", req.unwrap_or_default()))?;
+    Ok((id.to_string(), want))
+}
+
+/// A registry's keys as `registry init` writes them.
+pub struct InitKeys {
+    pub root: PathBuf,
+    pub snapshot: PathBuf,
+    pub root_public: String,
+}
+
+/// Makes a new registry in `dir`, with new root and snapshot keys in
+/// `keys` (unless they are there already).
+pub fn registry_init(dir: &Path, keys: &Path) -> anyhow::Result<InitKeys> {
+    let root = keys.join("root.key");
+    let snapshot = keys.join("snapshot.key");
+    if !root.exists() {
+        keygen(keys, "root")?;
+    }
+    if !snapshot.exists() {
+        keygen(keys, "snapshot")?;
+    }
+    let root_key = read_secret_key(&root)?;
+    let snapshot_key = read_secret_key(&snapshot)?;
+    FolderRegistry::init(dir, &root_key, &snapshot_key, Timestamp::now())?;
+    Ok(InitKeys {
+        root,
+        snapshot,
+        root_public: root_key.public().to_base64(),
+    })
+}
+
+/// What `registry refresh` changes besides the snapshot.
+#[derive(Default)]
+pub struct Refresh {
+    /// `ID=PUBLIC-KEY` (the key's base64, or its .pub file).
+    pub publishers: Vec<String>,
+    /// `ID@VERSION=REASON`.
+    pub revoke: Vec<String>,
+    /// `KEY-ID=REASON`.
+    pub revoke_keys: Vec<String>,
+}
+
+pub fn registry_refresh(
+    dir: &Path,
+    snapshot_key: &Path,
+    root_key: Option<&Path>,
+    refresh: &Refresh,
+) -> anyhow::Result<immcase_registry::Snapshot> {
+    let mut changes = RootChanges::default();
+    for p in &refresh.publishers {
+        let (id, key) = p
+            .split_once('=')
+            .with_context(|| format!("{p:?} is not ID=PUBLIC-KEY"))?;
+        if !immcase_manifest::is_module_id(id) {
+            bail!("{id:?} is not a module id");
+        }
+        changes
+            .publishers
+            .push((id.to_string(), read_public_key(key)?));
+    }
+    for r in &refresh.revoke {
+        let (what, reason) = r
+            .split_once('=')
+            .with_context(|| format!("{r:?} is not ID@VERSION=REASON"))?;
+        let (module, version) = id_and_version(what)?;
+        changes.revoke.push(Revocation {
+            module,
+            version,
+            reason: reason.to_string(),
+        });
+    }
+    for r in &refresh.revoke_keys {
+        let (key, reason) = r
+            .split_once('=')
+            .with_context(|| format!("{r:?} is not KEY-ID=REASON"))?;
+        changes.revoke_keys.push(KeyRevocation {
+            key: key.to_string(),
+            reason: reason.to_string(),
+        });
+    }
+    let snapshot_key = read_secret_key(snapshot_key)?;
+    let root_key = root_key.map(read_secret_key).transpose()?;
+    Ok(FolderRegistry::at(dir).refresh(
+        &snapshot_key,
+        root_key.as_ref(),
+        changes,
+        Timestamp::now(),
+    )?)
+}
+
+/// Where a server finds its registry and keeps what it installed.
+pub struct ServerRegistry {
+    pub store: Store,
+    pub source: Option<Source>,
+    pub key: Option<PublicKey>,
+    /// The server's compile cache: checking a module before installing it
+    /// compiles it once for the next start too.
+    pub cache: PathBuf,
+}
+
+impl ServerRegistry {
+    pub fn open(
+        data_dir: &Path,
+        registry: Option<&str>,
+        key: Option<&str>,
+    ) -> anyhow::Result<ServerRegistry> {
+        let store = Store::open(&data_dir.join("plugins"))?;
+        Ok(ServerRegistry {
+            store,
+            source: registry.map(Source::parse),
+            key: key.map(read_public_key).transpose()?,
+            cache: data_dir.join("module-cache"),
+        })
+    }
+
+    async fn checked(&self) -> anyhow::Result<Checked> {
+        let (Some(source), Some(key)) = (&self.source, &self.key) else {
+            bail!(
+                "no registry: give --registry URL-OR-FOLDER and --registry-key ITS-ROOT-PUBLIC-KEY (IMMCASE_REGISTRY, IMMCASE_REGISTRY_KEY)"
+            );
+        };
+        Ok(client::check(source, key, &self.store.trust_file(), Timestamp::now()).await?)
+    }
+
+    /// The installed modules: id, active version, the one to roll back to.
+    pub fn list(&self) -> anyhow::Result<String> {
+        let active = self.store.active()?;
+        if active.is_empty() {
+            return Ok(
+                "No module is installed from a registry (the bundled modules are always there)."
+                    .into(),
+            );
+        }
+        let mut out = String::new();
+        for m in active {
+            out.push_str(&format!("{} {}", m.id, m.state.active));
+            if let Some(previous) = &m.state.previous {
+                out.push_str(&format!(" (rollback to {previous})"));
+            }
+            out.push('\n');
+        }
+        Ok(out.trim_end().to_string())
+    }
+
+    /// The registry's modules whose id or description has `text`.
+    pub async fn search(&self, text: &str) -> anyhow::Result<String> {
+        let checked = self.checked().await?;
+        let host = Host::this_host();
+        let needle = text.to_lowercase();
+        let mut out = String::new();
+        for (id, lines) in checked.all().await? {
+            if !id.contains(&needle) {
+                continue;
+            }
+            let mut versions = Vec::new();
+            for line in lines.iter().rev() {
+                let mut v = line.version.to_string();
+                if line.yanked {
+                    v.push_str(" (yanked)");
+                } else if !host_meets(&host, line) {
+                    v.push_str(&format!(" (needs host API {})", line.host_api));
+                }
+                versions.push(v);
+            }
+            out.push_str(&format!("{id}: {}\n", versions.join(", ")));
+        }
+        if out.is_empty() {
+            return Ok(format!("No module matches {text:?}."));
+        }
+        Ok(out.trim_end().to_string())
+    }
+
+    /// The versions to install for `wants`, every installed module kept
+    /// unless it is wanted.
+    async fn plan(
+        &self,
+        checked: &Checked,
+        wants: BTreeMap<String, Want>,
+    ) -> anyhow::Result<Vec<Step>> {
+        let mut catalog = checked.catalog().await?;
+        let installed = self.store.active()?;
+        let mut all = wants;
+        for m in &installed {
+            add_installed(&mut catalog, m);
+            all.entry(m.id.clone())
+                .or_insert_with(|| Want::Kept(m.state.active.clone()));
+        }
+        let chosen = resolve::resolve(&catalog, &Host::this_host(), &all)?;
+        let mut steps = Vec::new();
+        for (id, version) in chosen {
+            let from = installed
+                .iter()
+                .find(|m| m.id == id)
+                .map(|m| m.state.active.clone());
+            if from.as_ref() == Some(&version) {
+                continue;
+            }
+            let line = checked
+                .index(&id)
+                .await?
+                .into_iter()
+                .find(|l| l.version == version)
+                .with_context(|| format!("{id} {version} is not in the registry"))?;
+            let before = installed
+                .iter()
+                .find(|m| m.id == id)
+                .and_then(|m| std::fs::read_to_string(m.manifest()).ok())
+                .and_then(|t| Manifest::parse(&t).ok());
+            steps.push(Step { line, from, before });
+        }
+        Ok(steps)
+    }
+
+    /// Installs (or upgrades to) what `wants` resolves to: each package
+    /// downloaded and checked, loaded as the server loads it, shown for
+    /// consent, then made active. With `dry_run`, only says what it would do.
+    pub async fn install(
+        &self,
+        wants: BTreeMap<String, Want>,
+        dry_run: bool,
+        consent: &mut dyn Consent,
+    ) -> anyhow::Result<String> {
+        let checked = self.checked().await?;
+        let steps = self.plan(&checked, wants).await?;
+        if steps.is_empty() {
+            return Ok("Nothing to do: the installed versions are the ones chosen.".into());
+        }
+        if dry_run {
+            let lines: Vec<String> = steps.iter().map(Step::describe).collect();
+            return Ok(format!("Would install:\n{}", lines.join("\n")));
+        }
+        // Everything downloaded, checked and written before anything changes.
+        let mut ready = Vec::new();
+        for step in &steps {
+            let package = checked.download(&step.line).await?;
+            let manifest = Manifest::parse(&package.manifest)?;
+            crate::plugin_check::check_loads(
+                &package.manifest,
+                package.bytes.clone(),
+                &format!("registry:{}@{}", step.line.id, step.line.version),
+                &self.cache,
+            )
+            .with_context(|| {
+                format!(
+                    "{} {} cannot run on this server",
+                    step.line.id, step.line.version
+                )
+            })?;
+            let asked = consent_text(step, &manifest);
+            if !consent.ask(&asked)? {
+                bail!(
+                    "Nothing was installed: {} {} was not accepted.",
+                    step.line.id,
+                    step.line.version
+                );
+            }
+            self.store.add(&package)?;
+            ready.push(step);
+        }
+        let mut done = Vec::new();
+        for step in ready {
+            self.store.activate(&step.line.id, &step.line.version)?;
+            done.push(step.describe());
+        }
+        Ok(format!(
+            "Installed:\n{}\nThey run from the server's next start.",
+            done.join("\n")
+        ))
+    }
+
+    pub fn rollback(&self, id: &str) -> anyhow::Result<String> {
+        let before = self.store.state(id)?.map(|s| s.active);
+        let state = self.store.rollback(id)?;
+        Ok(format!(
+            "{id} is back at {} (was {}); it runs from the server's next start.",
+            state.active,
+            before.map(|v| v.to_string()).unwrap_or_default()
+        ))
+    }
+
+    pub fn uninstall(&self, id: &str) -> anyhow::Result<String> {
+        self.store.uninstall(id)?;
+        Ok(format!(
+            "{id} is uninstalled; the server stops loading it at its next start (its data is kept)."
+        ))
+    }
+}
+
+fn host_meets(host: &Host, line: &IndexLine) -> bool {
+    host.serves.iter().any(|v| line.host_api.matches(v))
+}
+
+fn add_installed(catalog: &mut Catalog, m: &immcase_registry::store::ActiveModule) {
+    catalog.add(
+        &m.id,
+        m.state.active.clone(),
+        Candidate {
+            host_api: m.line.host_api.clone(),
+            dependencies: m.line.dependencies.clone(),
+            yanked: false,
+        },
+    );
+}
+
+/// One module to install or upgrade.
+struct Step {
+    line: IndexLine,
+    from: Option<Version>,
+    /// The installed version's manifest, on an upgrade.
+    before: Option<Manifest>,
+}
+
+impl Step {
+    fn describe(&self) -> String {
+        match &self.from {
+            Some(from) => format!("  {} {from} → {}", self.line.id, self.line.version),
+            None => format!("  {} {}", self.line.id, self.line.version),
+        }
+    }
+}
+
+/// What the operator is asked before a module is installed: everything it
+/// asks for, and on an upgrade what it asks for that it did not before and
+/// what it no longer asks for.
+fn consent_text(step: &Step, manifest: &Manifest) -> String {
+    let now = manifest.asks_for();
+    let mut text = format!("{} ({}) {}", manifest.name, manifest.id, manifest.version);
+    match &step.before {
+        None => {
+            text.push_str(" asks to:");
+            for line in &now {
+                text.push_str(&format!("\n  - {line}"));
+            }
+            if now.is_empty() {
+                text.push_str("\n  (nothing beyond its own settings)");
+            }
+        }
+        Some(before) => {
+            let was = before.asks_for();
+            text.push_str(&format!(" replaces {}.", before.version));
+            let added: Vec<&String> = now.iter().filter(|l| !was.contains(l)).collect();
+            let dropped: Vec<&String> = was.iter().filter(|l| !now.contains(l)).collect();
+            if added.is_empty() && dropped.is_empty() {
+                text.push_str(" It asks for nothing new.");
+            }
+            for line in added {
+                text.push_str(&format!("\n  + {line}"));
+            }
+            for line in dropped {
+                text.push_str(&format!("\n  - no longer: {line}"));
+            }
+        }
+    }
+    text
+}
+
+/// Asks the operator to accept a module.
+pub trait Consent {
+    fn ask(&mut self, what: &str) -> anyhow::Result<bool>;
+}
+
+/// `--yes`: accepted, and printed for the record.
+pub struct Accept;
+
+impl Consent for Accept {
+    fn ask(&mut self, what: &str) -> anyhow::Result<bool> {
+        println!("{what}");
+        Ok(true)
+    }
+}
+
+/// Asks on the terminal; without one, refuses and says to pass --yes.
+pub struct Ask;
+
+impl Consent for Ask {
+    fn ask(&mut self, what: &str) -> anyhow::Result<bool> {
+        println!("{what}");
+        if !std::io::stdin().is_terminal() {
+            bail!("no terminal to ask on: read the above and pass --yes to accept it");
+        }
+        print!("Install it? [y/N] ");
+        std::io::stdout().flush()?;
+        let mut answer = String::new();
+        std::io::stdin().lock().read_line(&mut answer)?;
+        Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+    }
+}
