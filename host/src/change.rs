@@ -44,7 +44,7 @@ pub async fn announce(
 ) -> Result<String> {
     let id = crate::events::emit(
         tx,
-        state.subscribers(name),
+        state.subscribers(name).iter().map(String::as_str),
         practice,
         name,
         payload,

@@ -63,6 +63,11 @@ pub struct Config {
     pub module_engine: Option<ModuleEngine>,
     /// Where compiled modules are cached (default: DATA_DIR/module-cache).
     pub module_cache_dir: Option<PathBuf>,
+    /// The plugin registry operators install modules from: a folder or an
+    /// http(s) address (Settings → Modules lists its versions).
+    pub registry: Option<String>,
+    /// The registry's root public key, pinned: its base64 or its .pub file.
+    pub registry_key: Option<String>,
     /// How often the job worker looks for due events and timers when nothing
     /// woke it.
     pub jobs_poll_interval: std::time::Duration,
@@ -226,6 +231,8 @@ impl Config {
             bundled_modules: Vec::new(),
             module_engine: None,
             module_cache_dir: None,
+            registry: None,
+            registry_key: None,
             jobs_poll_interval: std::time::Duration::from_secs(1),
             module_write_hold: std::time::Duration::from_millis(250),
             fragment_time_limit: std::time::Duration::from_secs(2),
@@ -241,6 +248,11 @@ impl Config {
         self.database_url
             .clone()
             .unwrap_or_else(|| crate::db::default_sqlite_url(&self.data_dir))
+    }
+
+    /// Where modules installed from a registry are kept.
+    pub fn plugins_dir(&self) -> PathBuf {
+        self.data_dir.join(crate::PLUGINS_DIR)
     }
 
     pub fn module_cache_dir(&self) -> PathBuf {

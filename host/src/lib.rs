@@ -117,11 +117,14 @@ async fn open_with(config: Config, with_index: bool) -> anyhow::Result<AppState>
     ))
 }
 
+/// The folder of the data directory holding what was installed from registries.
+pub const PLUGINS_DIR: &str = "plugins";
+
 /// The active version of every module installed from a registry
 /// (`DATA_DIR/plugins`, see `immcase plugin install`), origin
 /// `registry:{id}@{version}`.
 fn installed_modules(data_dir: &std::path::Path) -> anyhow::Result<Vec<modules::ModuleSource>> {
-    let store = immcase_registry::Store::at(&data_dir.join("plugins"));
+    let store = immcase_registry::Store::at(&data_dir.join(PLUGINS_DIR));
     let mut sources = Vec::new();
     for module in store.active().context("reading the installed modules")? {
         let manifest = std::fs::read_to_string(module.manifest())

@@ -68,6 +68,13 @@ pub async fn create(state: &AppState, new: NewPractice<'_>) -> Result<CreatedPra
         now,
     )
     .await?;
+    // The administrator of the server's first practice operates the server.
+    let first: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM practices")
+        .fetch_one(&mut *tx)
+        .await?;
+    if first == 1 {
+        crate::access::operators::grant(&mut *tx, practice.id(), &account.id, "setup", now).await?;
+    }
     let entry = audit::Entry {
         actor: Actor::default(),
         action: "practice.created",

@@ -276,6 +276,8 @@ struct ServeArgs {
     /// and a .wasm component); default DATA_DIR/modules when it exists.
     #[arg(long, env = "IMMCASE_MODULES_DIR")]
     modules_dir: Option<PathBuf>,
+    #[command(flatten)]
+    registry: RegistryArgs,
     /// Take client addresses from X-Forwarded-For (only behind your own proxy).
     #[arg(long, env = "IMMCASE_TRUST_FORWARDED_FOR")]
     trust_forwarded_for: bool,
@@ -430,6 +432,8 @@ fn serve_config(storage: Storage, args: &ServeArgs) -> Config {
         blob_store: args.blob_store.clone(),
         blob_store_options: args.blob_store_options.clone(),
     };
+    config.registry = args.registry.registry.clone();
+    config.registry_key = args.registry.registry_key.clone();
     config.module_dirs = match &args.modules_dir {
         Some(dir) => vec![dir.clone()],
         None => Some(config.data_dir.join("modules"))

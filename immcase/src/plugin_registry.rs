@@ -12,9 +12,10 @@ use anyhow::{Context, bail};
 use immcase_manifest::Manifest;
 use immcase_registry::client::{self, Checked, Source};
 use immcase_registry::documents::{IndexLine, KeyRevocation, Revocation};
+use immcase_registry::plan::{self, Running};
 use immcase_registry::publish::RootChanges;
-use immcase_registry::resolve::{self, Candidate, Host, Want};
-use immcase_registry::{Catalog, FolderRegistry, PublicKey, SecretKey, Store, package};
+use immcase_registry::resolve::{Host, Want};
+use immcase_registry::{FolderRegistry, PublicKey, SecretKey, Store, package};
 use jiff::Timestamp;
 use semver::Version;
 
@@ -328,45 +329,30 @@ impl ServerRegistry {
         Ok(out.trim_end().to_string())
     }
 
-    /// The versions to install for `wants`, every installed module kept
-    /// unless it is wanted.
-    async fn plan(
-        &self,
-        checked: &Checked,
-        wants: BTreeMap<String, Want>,
-    ) -> anyhow::Result<Vec<Step>> {
-        let mut catalog = checked.catalog().await?;
-        let installed = self.store.active()?;
-        let mut all = wants;
-        for m in &installed {
-            add_installed(&mut catalog, m);
-            all.entry(m.id.clone())
-                .or_insert_with(|| Want::Kept(m.state.active.clone()));
+    /// The modules the server would run: those installed here, and the
+    /// bundled ones they do not replace.
+    fn running(&self) -> anyhow::Result<BTreeMap<String, Running>> {
+        let mut running = BTreeMap::new();
+        for m in self.store.active()? {
+            let text = std::fs::read_to_string(m.manifest())?;
+            let manifest = Manifest::parse(&text)?;
+            running.insert(
+                m.id.clone(),
+                Running {
+                    manifest,
+                    from_registry: true,
+                },
+            );
         }
-        let chosen = resolve::resolve(&catalog, &Host::this_host(), &all)?;
-        let mut steps = Vec::new();
-        for (id, version) in chosen {
-            let from = installed
-                .iter()
-                .find(|m| m.id == id)
-                .map(|m| m.state.active.clone());
-            if from.as_ref() == Some(&version) {
-                continue;
+        for bundled in crate::bundled_modules() {
+            if let Ok(manifest) = Manifest::parse(&bundled.manifest) {
+                running.entry(manifest.id.clone()).or_insert(Running {
+                    manifest,
+                    from_registry: false,
+                });
             }
-            let line = checked
-                .index(&id)
-                .await?
-                .into_iter()
-                .find(|l| l.version == version)
-                .with_context(|| format!("{id} {version} is not in the registry"))?;
-            let before = installed
-                .iter()
-                .find(|m| m.id == id)
-                .and_then(|m| std::fs::read_to_string(m.manifest()).ok())
-                .and_then(|t| Manifest::parse(&t).ok());
-            steps.push(Step { line, from, before });
         }
-        Ok(steps)
+        Ok(running)
     }
 
     /// Installs (or upgrades to) what `wants` resolves to: each package
@@ -379,12 +365,16 @@ impl ServerRegistry {
         consent: &mut dyn Consent,
     ) -> anyhow::Result<String> {
         let checked = self.checked().await?;
-        let steps = self.plan(&checked, wants).await?;
+        let running = self.running()?;
+        let steps = plan::plan(&checked, &running, wants, &Host::this_host()).await?;
         if steps.is_empty() {
             return Ok("Nothing to do: the installed versions are the ones chosen.".into());
         }
         if dry_run {
-            let lines: Vec<String> = steps.iter().map(Step::describe).collect();
+            let lines: Vec<String> = steps
+                .iter()
+                .map(|s| format!("  {}", s.describe()))
+                .collect();
             return Ok(format!("Would install:\n{}", lines.join("\n")));
         }
         // Everything downloaded, checked and written before anything changes.
@@ -404,7 +394,12 @@ impl ServerRegistry {
                     step.line.id, step.line.version
                 )
             })?;
-            let asked = consent_text(step, &manifest);
+            // The same version in place of a bundled one: shown whole.
+            let before = running
+                .get(&step.line.id)
+                .map(|r| &r.manifest)
+                .filter(|m| m.version != step.line.version);
+            let asked = consent_text(before, &manifest);
             if !consent.ask(&asked)? {
                 bail!(
                     "Nothing was installed: {} {} was not accepted.",
@@ -418,7 +413,7 @@ impl ServerRegistry {
         let mut done = Vec::new();
         for step in ready {
             self.store.activate(&step.line.id, &step.line.version)?;
-            done.push(step.describe());
+            done.push(format!("  {}", step.describe()));
         }
         Ok(format!(
             "Installed:\n{}\nThey run from the server's next start.",
@@ -448,63 +443,31 @@ fn host_meets(host: &Host, line: &IndexLine) -> bool {
     host.serves.iter().any(|v| line.host_api.matches(v))
 }
 
-fn add_installed(catalog: &mut Catalog, m: &immcase_registry::store::ActiveModule) {
-    catalog.add(
-        &m.id,
-        m.state.active.clone(),
-        Candidate {
-            host_api: m.line.host_api.clone(),
-            dependencies: m.line.dependencies.clone(),
-            yanked: false,
-        },
-    );
-}
-
-/// One module to install or upgrade.
-struct Step {
-    line: IndexLine,
-    from: Option<Version>,
-    /// The installed version's manifest, on an upgrade.
-    before: Option<Manifest>,
-}
-
-impl Step {
-    fn describe(&self) -> String {
-        match &self.from {
-            Some(from) => format!("  {} {from} → {}", self.line.id, self.line.version),
-            None => format!("  {} {}", self.line.id, self.line.version),
-        }
-    }
-}
-
 /// What the operator is asked before a module is installed: everything it
 /// asks for, and on an upgrade what it asks for that it did not before and
 /// what it no longer asks for.
-fn consent_text(step: &Step, manifest: &Manifest) -> String {
-    let now = manifest.asks_for();
+fn consent_text(before: Option<&Manifest>, manifest: &Manifest) -> String {
+    let asks = plan::asks(before, manifest);
     let mut text = format!("{} ({}) {}", manifest.name, manifest.id, manifest.version);
-    match &step.before {
+    match before {
         None => {
             text.push_str(" asks to:");
-            for line in &now {
+            for line in &asks.all {
                 text.push_str(&format!("\n  - {line}"));
             }
-            if now.is_empty() {
+            if asks.all.is_empty() {
                 text.push_str("\n  (nothing beyond its own settings)");
             }
         }
         Some(before) => {
-            let was = before.asks_for();
             text.push_str(&format!(" replaces {}.", before.version));
-            let added: Vec<&String> = now.iter().filter(|l| !was.contains(l)).collect();
-            let dropped: Vec<&String> = was.iter().filter(|l| !now.contains(l)).collect();
-            if added.is_empty() && dropped.is_empty() {
+            if asks.added.is_empty() && asks.dropped.is_empty() {
                 text.push_str(" It asks for nothing new.");
             }
-            for line in added {
+            for line in &asks.added {
                 text.push_str(&format!("\n  + {line}"));
             }
-            for line in dropped {
+            for line in &asks.dropped {
                 text.push_str(&format!("\n  - no longer: {line}"));
             }
         }

@@ -151,6 +151,7 @@ async fn loaded(data: &Path) -> Vec<(String, String, String)> {
     let state = immcase_host::open(config).await.unwrap();
     state
         .modules
+        .now()
         .modules
         .values()
         .map(|m| {

@@ -15,6 +15,7 @@ pub mod client;
 pub mod documents;
 pub mod keys;
 pub mod package;
+pub mod plan;
 pub mod publish;
 pub mod resolve;
 pub mod store;

@@ -149,6 +149,21 @@ impl Store {
         }
     }
 
+    /// Puts back a state read before a change (none: not installed), to
+    /// undo a change that failed its check.
+    pub fn put_state(&self, id: &str, state: Option<&State>) -> Result<(), RegistryError> {
+        match state {
+            Some(state) => self.set_state(id, state),
+            None => {
+                let path = self.module_dir(id).join("state.json");
+                match std::fs::remove_file(&path) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io(&path)(e)),
+                    _ => Ok(()),
+                }
+            }
+        }
+    }
+
     fn set_state(&self, id: &str, state: &State) -> Result<(), RegistryError> {
         let json = serde_json::to_vec_pretty(state).unwrap_or_default();
         write_atomically(&self.module_dir(id).join("state.json"), &json)

@@ -17,6 +17,7 @@ pub mod helpdesk;
 mod http;
 mod imap;
 pub mod pdf;
+pub mod registry;
 mod smtp;
 
 mod built {

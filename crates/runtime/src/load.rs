@@ -211,6 +211,48 @@ impl<T: 'static> Runtime<T> {
     pub fn get(&self, id: &str) -> Option<&Arc<LoadedModule<T>>> {
         self.modules.get(id)
     }
+
+    /// This set with `module` in place of the one of its id (and any
+    /// refusal of that id forgotten): what a running server swaps in when a
+    /// module is installed or upgraded.
+    pub fn with_module(&self, module: Arc<LoadedModule<T>>) -> Runtime<T> {
+        let id = module.manifest.id.clone();
+        let mut modules = self.modules.clone();
+        modules.insert(id.clone(), module);
+        Runtime {
+            engine: self.engine.clone(),
+            modules,
+            refused: self
+                .refused
+                .iter()
+                .filter(|r| r.id != id)
+                .cloned()
+                .collect(),
+        }
+    }
+
+    /// This set without the module `id`, refused for `reason` instead
+    /// (uninstalled, or revoked).
+    pub fn without_module(&self, id: &str, source: &str, reason: &str) -> Runtime<T> {
+        let mut modules = self.modules.clone();
+        modules.remove(id);
+        let mut refused: Vec<RefusedModule> = self
+            .refused
+            .iter()
+            .filter(|r| r.id != id)
+            .cloned()
+            .collect();
+        refused.push(RefusedModule {
+            id: id.to_string(),
+            source: source.to_string(),
+            reason: reason.to_string(),
+        });
+        Runtime {
+            engine: self.engine.clone(),
+            modules,
+            refused,
+        }
+    }
 }
 
 /// Loads one module, or says why it cannot be.

@@ -4,6 +4,7 @@
 
 mod caller;
 pub mod list_views;
+pub mod operators;
 pub mod people;
 pub mod permissions;
 pub mod roles;

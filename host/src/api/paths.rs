@@ -48,7 +48,7 @@ pub fn request_limit(state: &AppState, path: &str) -> usize {
         return MAIL_PIPE_MAX_BYTES;
     }
     match module_of_path(path).and_then(|id| state.modules.get(id)) {
-        Some(module) => module_request_limit(state, module),
+        Some(module) => module_request_limit(state, &module),
         None => state.config.max_body_bytes,
     }
 }

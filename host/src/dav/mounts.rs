@@ -49,6 +49,7 @@ pub fn mount_of(path: &str) -> Option<&str> {
 pub fn declared(state: &AppState, name: &str) -> bool {
     state
         .modules
+        .now()
         .modules
         .values()
         .any(|m| m.manifest.serves_dav(name))
@@ -61,7 +62,7 @@ pub async fn serving(
     name: &str,
 ) -> Result<Option<Arc<LoadedModule>>> {
     // The runtime keeps its modules by id: the first found sorts first.
-    for module in state.modules.modules.values() {
+    for module in state.modules.now().modules.values() {
         let id = &module.manifest.id;
         if module.manifest.serves_dav(name)
             && state
@@ -78,7 +79,8 @@ pub async fn serving(
 /// Logs each mount that more than one module declares, and which one serves
 /// it where both are enabled.
 pub fn warn_of_shared_mounts(state: &AppState) {
-    let modules: Vec<&Arc<LoadedModule>> = state.modules.modules.values().collect();
+    let runtime = state.modules.now();
+    let modules: Vec<&Arc<LoadedModule>> = runtime.modules.values().collect();
     for (i, first) in modules.iter().enumerate() {
         for name in &first.manifest.dav {
             let earlier = modules[..i].iter().any(|m| m.manifest.serves_dav(name));

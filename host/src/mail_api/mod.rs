@@ -28,9 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// the state, which the mailer and the fetcher are part of).
 pub fn subscribers_of(state: &AppState) -> crate::events::Subscribers {
     let modules = state.modules.clone();
-    std::sync::Arc::new(move |name: &str| -> Vec<String> {
-        modules.subscribers(name).map(str::to_owned).collect()
-    })
+    std::sync::Arc::new(move |name: &str| -> Vec<String> { modules.subscribers(name) })
 }
 
 /// The mailbox fetcher of this server.

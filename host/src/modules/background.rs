@@ -161,7 +161,7 @@ where
         bindings::Caller,
     ) -> call::BoxFuture<'s, wasmtime::Result<()>>,
 {
-    let Some(module) = state.modules.get(module_id).cloned() else {
+    let Some(module) = state.modules.get(module_id) else {
         return Ok(Outcome::Skipped(format!(
             "module `{module_id}` is not installed"
         )));

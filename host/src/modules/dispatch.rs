@@ -127,11 +127,7 @@ async fn dispatch(
         return super::public::answer(&state, &module, path, req).await;
     }
     let caller = caller.ok_or(AppError::Unauthenticated)?;
-    let module = state
-        .modules
-        .get(&id)
-        .cloned()
-        .ok_or(AppError::NotFound("module"))?;
+    let module = state.modules.get(&id).ok_or(AppError::NotFound("module"))?;
     let enabled = state
         .enabled_modules
         .is_enabled(state.db.pool(), &caller.practice, &id)

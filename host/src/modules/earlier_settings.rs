@@ -23,7 +23,7 @@ use crate::state::AppState;
 /// were carried over.
 pub async fn carry_over(state: &AppState) -> Result<usize> {
     let mut moved = 0;
-    for module in state.modules.modules.values() {
+    for module in state.modules.now().modules.values() {
         let manifest = &module.manifest;
         let Some(earlier) = &manifest.earlier_settings else {
             continue;

@@ -30,7 +30,7 @@ pub async fn open_to(state: &AppState, caller: &Caller) -> Result<Vec<Arc<Loaded
     Ok(enabled
         .iter()
         .filter(|id| caller.can(&format!("module:{id}")))
-        .filter_map(|id| state.modules.get(id).cloned())
+        .filter_map(|id| state.modules.get(id))
         .collect())
 }
 
@@ -96,7 +96,7 @@ pub async fn render(
     placement: Placement,
     limit: Duration,
 ) -> Shown {
-    let Some(module) = state.modules.get(id).cloned() else {
+    let Some(module) = state.modules.get(id) else {
         return Shown::Notice(format!("The {id} module is not installed."));
     };
     let name = module.manifest.name.clone();

@@ -194,7 +194,7 @@ impl events::Host for CallState {
         let tx = self.tx().await?;
         let id = crate::events::emit(
             tx,
-            app.subscribers(&name),
+            app.subscribers(&name).iter().map(String::as_str),
             &practice,
             &name,
             &payload,

@@ -43,7 +43,7 @@ impl CallState {
             ))));
         }
         let not_enabled = || Error::NotFound(format!("module `{module}` is not enabled here"));
-        let Some(target) = self.app.modules.get(module).cloned() else {
+        let Some(target) = self.app.modules.get(module) else {
             return Ok(Err(not_enabled()));
         };
         let enabled = self
@@ -147,7 +147,7 @@ pub async fn call_for_workflow(
     mut effects: Effects,
 ) -> (Result<String, String>, Effects) {
     let practice = caller.practice.clone();
-    let target = match app.modules.get(module).cloned() {
+    let target = match app.modules.get(module) {
         Some(target) => target,
         None => return (Err(format!("module `{module}` is not installed")), effects),
     };

@@ -24,7 +24,7 @@ const BATCH: i64 = 500;
 /// how many collections had their copies rebuilt.
 pub async fn refresh(state: &AppState) -> Result<usize> {
     let mut rebuilt = 0;
-    for module in state.modules.modules.values() {
+    for module in state.modules.now().modules.values() {
         let manifest = &module.manifest;
         let store_collections = manifest.capabilities.store.iter();
         for collection in store_collections {

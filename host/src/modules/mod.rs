@@ -33,6 +33,8 @@ mod imports_practice;
 mod imports_records;
 mod imports_search;
 pub mod indexes;
+pub mod installs;
+pub mod live;
 mod public;
 pub mod routes;
 pub mod store;

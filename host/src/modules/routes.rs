@@ -22,6 +22,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(set_module))
         .routes(routes!(get_settings, put_settings))
         .routes(routes!(list_jobs))
+        .routes(routes!(registry_versions))
+        .routes(routes!(prepare_version))
+        .routes(routes!(install_versions))
+        .routes(routes!(rollback_module))
         .merge(super::dispatch::router())
 }
 
@@ -89,14 +93,14 @@ async fn list_modules(State(state): State<AppState>, caller: Caller) -> Result<J
 pub async fn list(state: &AppState, caller: &Caller) -> Result<Vec<ModuleInfo>> {
     caller.require("modules.manage")?;
     let enabled = settings::enabled_ids(state.db.pool(), &caller.practice).await?;
-    let mut items: Vec<ModuleInfo> = state
-        .modules
+    let runtime = state.modules.now();
+    let mut items: Vec<ModuleInfo> = runtime
         .modules
         .values()
         .map(|m| info(m, enabled.contains(&m.manifest.id)))
         .collect();
     items.sort_by_key(|a| a.name.to_lowercase());
-    for refused in &state.modules.refused {
+    for refused in &runtime.refused {
         items.push(ModuleInfo {
             id: refused.id.clone(),
             name: refused.id.clone(),
@@ -148,8 +152,8 @@ pub async fn set_enabled(
     enabled: bool,
 ) -> Result<ModuleInfo> {
     caller.require("modules.manage")?;
-    let Some(module) = state.modules.get(id).cloned() else {
-        if let Some(refused) = state.modules.refused.iter().find(|r| r.id == id) {
+    let Some(module) = state.modules.get(id) else {
+        if let Some(refused) = state.modules.now().refused.iter().find(|r| r.id == id) {
             return Err(AppError::conflict(format!(
                 "module `{id}` cannot be enabled: {}",
                 refused.reason
@@ -231,11 +235,7 @@ pub struct ModuleSettingsInput {
 }
 
 fn loaded(state: &AppState, id: &str) -> Result<std::sync::Arc<super::LoadedModule>> {
-    state
-        .modules
-        .get(id)
-        .cloned()
-        .ok_or(AppError::NotFound("module"))
+    state.modules.get(id).ok_or(AppError::NotFound("module"))
 }
 
 /// A module's settings in the practice.
@@ -443,4 +443,108 @@ async fn list_jobs(
         items,
         next_cursor: None,
     }))
+}
+
+/// A version of a module, to prepare.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VersionChoice {
+    pub version: String,
+}
+
+/// Prepared versions to make active, as `id@version`, in the order given
+/// by `prepare`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InstallSteps {
+    pub steps: Vec<String>,
+}
+
+/// Parses `id@version` steps; at most a few dozen.
+pub fn parse_steps(steps: &[String]) -> Result<Vec<(String, semver::Version)>> {
+    if steps.is_empty() || steps.len() > 50 {
+        return Err(AppError::invalid(
+            "give between 1 and 50 steps (id@version)",
+        ));
+    }
+    steps
+        .iter()
+        .map(|s| {
+            let (id, v) = s
+                .split_once('@')
+                .ok_or_else(|| AppError::invalid(format!("{s:?} is not id@version")))?;
+            if !crate::modules::manifest::is_module_id(id) {
+                return Err(AppError::invalid(format!("{id:?} is not a module id")));
+            }
+            let v = semver::Version::parse(v)
+                .map_err(|e| AppError::invalid(format!("{v:?} is not a version: {e}")))?;
+            Ok((id.to_string(), v))
+        })
+        .collect()
+}
+
+/// The registry's modules and versions, each with whether this server can
+/// run it (for the server's operators).
+#[utoipa::path(get, path = "/api/v1/server/modules", tag = "modules",
+    responses((status = 200, body = Vec<super::installs::ModuleVersions>), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "Not one of the server's operators"),
+        (status = 409, body = ErrorBody, description = "No registry, or the registry refused (expired, older, tampered)")))]
+async fn registry_versions(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<super::installs::ModuleVersions>>> {
+    super::installs::versions(&state, &caller).await.map(Json)
+}
+
+/// Downloads and checks a version (and the modules it needs) and says what
+/// each asks for; nothing runs until `install`.
+#[utoipa::path(post, path = "/api/v1/server/modules/{id}/prepare", tag = "modules", params(("id" = String, Path)),
+    request_body = VersionChoice,
+    responses((status = 200, body = Vec<super::installs::Prepared>), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn prepare_version(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(input): Json<VersionChoice>,
+) -> Result<Json<Vec<super::installs::Prepared>>> {
+    let [(id, version)] = parse_steps(&[format!("{id}@{}", input.version)])?
+        .try_into()
+        .map_err(|_| AppError::invalid("one version"))?;
+    super::installs::prepare(&state, &caller, &id, &version)
+        .await
+        .map(Json)
+}
+
+/// Makes prepared versions active, each checked and undone by itself when
+/// it does not answer.
+#[utoipa::path(post, path = "/api/v1/server/modules/install", tag = "modules", request_body = InstallSteps,
+    responses((status = 200, body = Vec<super::installs::Outcome>), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn install_versions(
+    State(state): State<AppState>,
+    caller: Caller,
+    client: ClientAddr,
+    Json(input): Json<InstallSteps>,
+) -> Result<Json<Vec<super::installs::Outcome>>> {
+    let steps = parse_steps(&input.steps)?;
+    super::installs::install(&state, &caller, &client, &steps)
+        .await
+        .map(Json)
+}
+
+/// Goes back to the version a module ran before its last change, with its
+/// documents as they were then (no network).
+#[utoipa::path(post, path = "/api/v1/server/modules/{id}/rollback", tag = "modules", params(("id" = String, Path)),
+    responses((status = 200, body = super::installs::Outcome), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn rollback_module(
+    State(state): State<AppState>,
+    caller: Caller,
+    client: ClientAddr,
+    Path(id): Path<String>,
+) -> Result<Json<super::installs::Outcome>> {
+    super::installs::rollback(&state, &caller, &client, &id)
+        .await
+        .map(Json)
 }

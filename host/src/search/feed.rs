@@ -243,6 +243,7 @@ async fn rebuild_locked(state: &AppState, mut report: impl FnMut(&RebuildProgres
         .chain(
             state
                 .modules
+                .now()
                 .modules
                 .values()
                 .filter(|m| m.manifest.capabilities.search)

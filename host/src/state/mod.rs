@@ -36,7 +36,9 @@ pub struct Shared {
     pub config: Arc<Config>,
     pub clock: Arc<dyn Clock>,
     pub mail: Mailer,
-    pub modules: Arc<immcase_runtime::Runtime<call::CallState>>,
+    /// The modules offered now (replaced whole when one is installed,
+    /// upgraded or rolled back while the server runs).
+    pub modules: Arc<crate::modules::live::LiveModules>,
     /// Which modules each practice has enabled (see `settings::EnabledCache`).
     pub enabled_modules: Arc<crate::practices::modules::EnabledCache>,
     /// Each module's settings per practice, as the `settings` import gives them.
@@ -74,7 +76,7 @@ impl AppState {
     ) -> AppState {
         AppState(Arc::new(Shared {
             db,
-            modules: Arc::new(modules),
+            modules: Arc::new(crate::modules::live::LiveModules::new(modules)),
             enabled_modules: Arc::default(),
             module_settings: Arc::default(),
             jobs_wake: Arc::default(),
@@ -95,7 +97,7 @@ impl AppState {
     }
 
     /// The installed modules subscribed to events named `name`.
-    pub fn subscribers<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    pub fn subscribers(&self, name: &str) -> Vec<String> {
         self.modules.subscribers(name)
     }
 

@@ -60,7 +60,8 @@ pub fn known_permissions(state: &AppState) -> Vec<PermissionInfo> {
             description: "Reach every enabled module".into(),
             module: None,
         }]);
-    let modules = state.modules.modules.values().flat_map(|m| {
+    let runtime = state.modules.now();
+    let modules = runtime.modules.values().flat_map(|m| {
         let id = &m.manifest.id;
         std::iter::once(PermissionInfo {
             name: format!("{}{id}", permissions::MODULE_PREFIX),

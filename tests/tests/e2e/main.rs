@@ -43,6 +43,7 @@ mod module_actions;
 mod module_directory;
 mod module_files;
 mod module_imports;
+mod module_installs;
 mod module_mail;
 mod module_public;
 mod module_settings;

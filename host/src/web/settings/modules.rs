@@ -51,6 +51,7 @@ pub(super) async fn list_page(State(state): State<AppState>, caller: Caller) -> 
             let mut asks_for = module.capabilities.in_words();
             asks_for.extend(
                 loaded
+                    .as_ref()
                     .map(|m| m.manifest.reach_in_words())
                     .unwrap_or_default(),
             );

@@ -349,7 +349,7 @@ async fn names(
     for r in roles::list_all(pool, practice).await? {
         names.roles.insert(r.id, r.name);
     }
-    for (id, module) in &state.modules.modules {
+    for (id, module) in &state.modules.now().modules {
         names
             .modules
             .insert(id.clone(), module.manifest.name.clone());

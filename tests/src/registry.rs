@@ -1,0 +1,83 @@
+//! A plugin registry in a folder, with test modules published to it the
+//! way a module author publishes: the component carrying its plugin.toml,
+//! signed with a publisher key the registry's root lists.
+
+use immcase_registry::publish::RootChanges;
+use immcase_registry::{FolderRegistry, SecretKey};
+
+pub struct TestRegistry {
+    pub dir: tempfile::TempDir,
+    pub root_key: SecretKey,
+    pub snapshot_key: SecretKey,
+    pub publisher: SecretKey,
+}
+
+impl TestRegistry {
+    /// An empty registry whose publisher key may publish `modules`.
+    pub fn new(modules: &[&str]) -> TestRegistry {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (root_key, _) = SecretKey::generate(None).expect("root key");
+        let (snapshot_key, _) = SecretKey::generate(None).expect("snapshot key");
+        let (publisher, _) = SecretKey::generate(None).expect("publisher key");
+        let now = jiff::Timestamp::now();
+        let registry = FolderRegistry::init(dir.path(), &root_key, &snapshot_key, now)
+            .expect("init the registry");
+        let changes = RootChanges {
+            publishers: modules
+                .iter()
+                .map(|m| (m.to_string(), publisher.public().clone()))
+                .collect(),
+            ..RootChanges::default()
+        };
+        registry
+            .refresh(&snapshot_key, Some(&root_key), changes, now)
+            .expect("list the publisher");
+        TestRegistry {
+            dir,
+            root_key,
+            snapshot_key,
+            publisher,
+        }
+    }
+
+    /// What a server is configured with to use it: the folder and the
+    /// root's public key.
+    pub fn config(&self) -> (String, String) {
+        (
+            self.dir.path().display().to_string(),
+            self.root_key.public().to_base64(),
+        )
+    }
+
+    /// Publishes the test module `folder` (under `tests/modules`) with its
+    /// plugin.toml changed by `edit` (a new version, another nav entry), and
+    /// signs a new snapshot.
+    pub fn publish(&self, folder: &str, edit: impl FnOnce(String) -> String) {
+        let (manifest, wasm) = crate::test_module_files(folder);
+        let manifest = edit(std::fs::read_to_string(manifest).expect("read plugin.toml"));
+        let component = std::fs::read(wasm).expect("read the component");
+        let now = jiff::Timestamp::now();
+        let registry = FolderRegistry::at(self.dir.path());
+        registry
+            .publish(&component, &manifest, &self.publisher, now)
+            .expect("publish");
+        registry
+            .refresh(&self.snapshot_key, None, RootChanges::default(), now)
+            .expect("sign a snapshot");
+    }
+}
+
+/// `plugin.toml` text with its `version` set to `version`.
+pub fn with_version(manifest: &str, version: &str) -> String {
+    manifest
+        .lines()
+        .map(|l| {
+            if l.starts_with("version = ") {
+                format!("version = \"{version}\"")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
