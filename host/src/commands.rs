@@ -278,3 +278,82 @@ pub async fn user_reset_password(
     state.db.close().await;
     Ok(())
 }
+
+/// `immcase operator add PRACTICE EMAIL`: the person may install, upgrade
+/// and roll back the server's modules.
+pub async fn operator_add(config: Config, practice_slug: &str, email: &str) -> anyhow::Result<()> {
+    let state = crate::open_for_people(config).await?;
+    let practice = practice(&state, practice_slug).await?;
+    let account = account(&state, &practice, email).await?;
+    let now = state.now_ms();
+    let mut tx = state.db.begin().await?;
+    crate::access::operators::grant(&mut *tx, practice.id(), &account.id, "command line", now)
+        .await?;
+    let entry = audit::Entry {
+        actor: cli_actor(),
+        action: "server.operator_added",
+        target: Some(format!("user:{}", account.id)),
+        client_addr: None,
+        details: serde_json::json!({ "email": account.email }),
+    };
+    audit::record(&mut *tx, &practice, now, entry).await?;
+    tx.commit().await?;
+    println!(
+        "{} of practice `{}` is an operator of this server: they install, upgrade and roll back its modules (Settings → Modules → Versions).",
+        account.email,
+        practice.slug()
+    );
+    state.db.close().await;
+    Ok(())
+}
+
+/// `immcase operator remove PRACTICE EMAIL`.
+pub async fn operator_remove(
+    config: Config,
+    practice_slug: &str,
+    email: &str,
+) -> anyhow::Result<()> {
+    let state = crate::open_for_people(config).await?;
+    let practice = practice(&state, practice_slug).await?;
+    let account = account(&state, &practice, email).await?;
+    let removed =
+        crate::access::operators::revoke(state.db.pool(), practice.id(), &account.id).await?;
+    if removed {
+        let entry = audit::Entry {
+            actor: cli_actor(),
+            action: "server.operator_removed",
+            target: Some(format!("user:{}", account.id)),
+            client_addr: None,
+            details: serde_json::json!({ "email": account.email }),
+        };
+        audit::record(state.db.pool(), &practice, state.now_ms(), entry).await?;
+        println!("{} is no longer an operator of this server.", account.email);
+    } else {
+        println!("{} was not an operator of this server.", account.email);
+    }
+    state.db.close().await;
+    Ok(())
+}
+
+/// `immcase operator list`: every operator, by practice.
+pub async fn operator_list(config: Config) -> anyhow::Result<()> {
+    let state = crate::open_for_people(config).await?;
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT p.slug, u.email FROM server_operators o \
+         JOIN practices p ON p.id = o.practice_id \
+         JOIN users u ON u.practice_id = o.practice_id AND u.id = o.user_id \
+         ORDER BY p.slug, u.email",
+    )
+    .fetch_all(state.db.pool())
+    .await?;
+    if rows.is_empty() {
+        println!(
+            "This server has no operators: name one with `immcase operator add PRACTICE EMAIL`."
+        );
+    }
+    for (slug, email) in rows {
+        println!("{slug}\t{email}");
+    }
+    state.db.close().await;
+    Ok(())
+}

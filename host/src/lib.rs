@@ -124,7 +124,9 @@ pub const PLUGINS_DIR: &str = "plugins";
 /// (`DATA_DIR/plugins`, see `immcase plugin install`), origin
 /// `registry:{id}@{version}`.
 fn installed_modules(data_dir: &std::path::Path) -> anyhow::Result<Vec<modules::ModuleSource>> {
-    let store = immcase_registry::Store::at(&data_dir.join(PLUGINS_DIR));
+    // What an interrupted download left is cleared as the server starts.
+    let store = immcase_registry::Store::open(&data_dir.join(PLUGINS_DIR))
+        .context("opening the installed modules")?;
     let mut sources = Vec::new();
     for module in store.active().context("reading the installed modules")? {
         let manifest = std::fs::read_to_string(module.manifest())

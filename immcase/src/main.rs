@@ -85,6 +85,9 @@ enum Command {
     /// Keep a plugin registry in a folder.
     #[command(subcommand)]
     Registry(RegistryCommand),
+    /// The server's operators, who install, upgrade and roll back its modules.
+    #[command(subcommand)]
+    Operator(OperatorCommand),
     /// The key that seals secrets stored in the database.
     #[command(subcommand)]
     Secrets(SecretsCommand),
@@ -219,6 +222,16 @@ struct RegistryArgs {
     /// this server pins.
     #[arg(long, env = "IMMCASE_REGISTRY_KEY")]
     registry_key: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum OperatorCommand {
+    /// Make a person of a practice an operator of the server.
+    Add { practice: String, email: String },
+    /// Take the server permission back.
+    Remove { practice: String, email: String },
+    /// Every operator, by practice.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -460,7 +473,7 @@ async fn main() -> anyhow::Result<()> {
     // The plugin commands say what they found themselves; the server's
     // log lines about loading would only repeat it.
     let default_filter = match cli.command {
-        Command::Plugin(_) | Command::Registry(_) => "error",
+        Command::Plugin(_) | Command::Registry(_) | Command::Operator(_) => "error",
         _ => "info,sqlx=warn,tower_http=info",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -484,6 +497,19 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Plugin(cmd) => plugin_command(cmd, &storage.data_dir).await,
         Command::Registry(cmd) => registry_command(cmd),
+        Command::Operator(cmd) => {
+            let config = storage_config(storage);
+            use immcase_host::commands as c;
+            match cmd {
+                OperatorCommand::Add { practice, email } => {
+                    c::operator_add(config, &practice, &email).await
+                }
+                OperatorCommand::Remove { practice, email } => {
+                    c::operator_remove(config, &practice, &email).await
+                }
+                OperatorCommand::List => c::operator_list(config).await,
+            }
+        }
         Command::Secrets(SecretsCommand::NewKey) => {
             println!("{}", immcase_host::secrets::new_key()?);
             Ok(())

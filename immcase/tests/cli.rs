@@ -243,6 +243,26 @@ async fn practice_and_user_commands_work_on_the_same_database() {
     let clerk_password = after(&user, "Password (shown only this once):");
     let list = run(immcase(dir.path()).args(["user", "list", "--practice", "acme"]));
     assert!(list.contains("clerk@acme.test"), "{list}");
+
+    // The first practice's administrator operates the server; others are named.
+    let operator = |args: &[&str]| {
+        run(immcase(dir.path())
+            .env("RUST_LOG", "error")
+            .arg("operator")
+            .args(args))
+    };
+    assert_eq!(operator(&["list"]).trim(), "acme\tboss@acme.test");
+    let named = operator(&["add", "acme", "clerk@acme.test"]);
+    assert!(
+        named.contains("clerk@acme.test of practice `acme` is an operator"),
+        "{named}"
+    );
+    assert_eq!(
+        operator(&["list"]).trim(),
+        "acme\tboss@acme.test\nacme\tclerk@acme.test"
+    );
+    let removed = operator(&["remove", "acme", "clerk@acme.test"]);
+    assert!(removed.contains("no longer an operator"), "{removed}");
     assert!(
         list.lines().any(|l| l.contains("clerk@acme.test")
             && l.contains("Consultant")

@@ -61,6 +61,16 @@ impl Store {
         }
     }
 
+    /// The store in `dir`, its folders made when needed, nothing cleared
+    /// (for a server that may be writing to it meanwhile).
+    pub fn ensure(dir: &Path) -> Result<Store, RegistryError> {
+        for sub in ["staging", "installed"] {
+            let path = dir.join(sub);
+            std::fs::create_dir_all(&path).map_err(io(&path))?;
+        }
+        Ok(Store::at(dir))
+    }
+
     /// Opens (making it when needed) the store in `dir`, clearing what an
     /// interrupted download left in `staging/`.
     pub fn open(dir: &Path) -> Result<Store, RegistryError> {

@@ -120,7 +120,7 @@ async fn interleaved(
 /// Microseconds to create a store and instantiate the module, as each
 /// module request does: (mean, p50, p99).
 async fn instantiation(state: &AppState) -> (f64, f64, f64) {
-    let module = state.modules.get("recorder").cloned().unwrap();
+    let module = state.modules.get("recorder").unwrap();
     let practice = state.practice_by_slug("default").await.unwrap().unwrap();
     let mut samples = Vec::with_capacity(INSTANTIATIONS);
     for _ in 0..INSTANTIATIONS {
@@ -145,7 +145,7 @@ async fn instantiation(state: &AppState) -> (f64, f64, f64) {
 /// (instance, call, response), without HTTP: (mean, p50, p99).
 async fn module_call(state: &AppState) -> (f64, f64, f64) {
     use immcase_host::modules::bindings::{Caller as CallerRecord, HttpRequest};
-    let module = state.modules.get("recorder").cloned().unwrap();
+    let module = state.modules.get("recorder").unwrap();
     let practice = state.practice_by_slug("default").await.unwrap().unwrap();
     let caller = CallerRecord {
         practice: "default".into(),

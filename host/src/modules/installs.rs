@@ -47,7 +47,7 @@ fn registry_error(e: RegistryError) -> AppError {
 }
 
 fn store(state: &AppState) -> Result<Store> {
-    Store::open(&state.config.plugins_dir()).map_err(registry_error)
+    Store::ensure(&state.config.plugins_dir()).map_err(registry_error)
 }
 
 /// The server's registry, checked now.
@@ -119,7 +119,9 @@ pub struct VersionRow {
     /// Why this server cannot run it (host API, dependencies, revocation).
     pub refused: Option<String>,
     pub running: bool,
+    /// When it was published (RFC 3339), and the day in words.
     pub published: String,
+    pub published_on: String,
 }
 
 /// Every module of the registry (and every module installed from it), with
@@ -167,6 +169,7 @@ pub async fn versions(state: &AppState, caller: &Caller) -> Result<Vec<ModuleVer
                 yanked: line.yanked,
                 refused,
                 published: line.published.to_string(),
+                published_on: line.published.strftime("%-d %b %Y").to_string(),
             });
         }
         let state_of = store.state(&id).map_err(registry_error)?;

@@ -456,6 +456,11 @@ async fn error_page(
                 "This needs the permission {p}, which your role does not include. Ask your practice's administrator."
             ),
         ),
+        ("forbidden", None) if message == crate::access::operators::REFUSAL => (
+            "For the server's operators",
+            "Whoever runs this server can install the module for you, or make you one of its operators."
+                .to_string(),
+        ),
         ("forbidden", None) => (
             "This was refused",
             "Reload the page and try again.".to_string(),

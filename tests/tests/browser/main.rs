@@ -15,6 +15,7 @@ mod helpdesk_escalation;
 mod imm_forms;
 mod mail;
 mod merge;
+mod module_registry;
 mod module_settings;
 mod notifications;
 mod pages;

@@ -6,6 +6,7 @@
 mod audit;
 mod case_programs;
 mod module_form;
+mod module_registry;
 mod modules;
 mod practice;
 mod practice_logo;
@@ -29,6 +30,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(roles::edit_page, roles::update))
         .routes(routes!(roles::delete))
         .routes(routes!(modules::list_page))
+        .routes(routes!(module_registry::list_page))
+        .routes(routes!(module_registry::consent_page))
+        .routes(routes!(module_registry::install))
+        .routes(routes!(module_registry::rollback))
         .routes(routes!(modules::switch))
         .routes(routes!(modules::settings_page, modules::save_settings_page))
         .routes(routes!(audit::audit_page))

@@ -35,6 +35,8 @@ struct ListTemplate<'a> {
     csrf: &'a str,
     /// The newest contract: a module served by another is pointed out.
     current_contract: String,
+    /// One of the server's operators, who may install versions.
+    operator: bool,
 }
 
 /// Settings → Modules.
@@ -68,6 +70,7 @@ pub(super) async fn list_page(State(state): State<AppState>, caller: Caller) -> 
             cards,
             csrf: &caller.form_token,
             current_contract: immcase_manifest::HOST_API.to_string(),
+            operator: crate::access::operators::is_operator(state.db.pool(), &caller).await?,
         },
     )
 }
