@@ -94,6 +94,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
     let (server_routes, server_doc) = OpenApiRouter::new()
         .routes(routes!(healthz))
         .routes(routes!(openapi_json))
+        .routes(routes!(crate::modules::dev::load))
         .merge(crate::web::asset_router())
         .split_for_parts();
     doc.merge(server_doc);

@@ -68,6 +68,9 @@ pub struct Config {
     pub registry: Option<String>,
     /// The registry's root public key, pinned: its base64 or its .pub file.
     pub registry_key: Option<String>,
+    /// Loads modules under development from this machine (`--dev`, for
+    /// `immcase plugin dev`).
+    pub dev_modules: bool,
     /// How often the job worker looks for due events and timers when nothing
     /// woke it.
     pub jobs_poll_interval: std::time::Duration,
@@ -233,6 +236,7 @@ impl Config {
             module_cache_dir: None,
             registry: None,
             registry_key: None,
+            dev_modules: false,
             jobs_poll_interval: std::time::Duration::from_secs(1),
             module_write_hold: std::time::Duration::from_millis(250),
             fragment_time_limit: std::time::Duration::from_secs(2),

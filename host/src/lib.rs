@@ -203,6 +203,13 @@ pub async fn serve_with(
     shutdown: impl Future<Output = ()> + Send + 'static,
     extra_routes: axum::Router<AppState>,
 ) -> anyhow::Result<()> {
+    if config.dev_modules {
+        modules::dev::write_token(&config)
+            .context("writing the token for modules under development")?;
+        tracing::warn!(
+            "loading modules under development from this machine (--dev): not for a server people use"
+        );
+    }
     let state = open(config).await?;
     if let Some(created) = bootstrap(&state).await? {
         tracing::info!(practice = created.practice.slug(), admin = %created.admin_email, "created the default practice");

@@ -195,6 +195,18 @@ enum PluginCommand {
         #[command(flatten)]
         registry: RegistryArgs,
     },
+    /// Build a module crate and load it into the running local server
+    /// (started with --dev), again on every change of its sources.
+    Dev {
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// The local server.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        server: String,
+        /// Build and load once, then stop.
+        #[arg(long)]
+        once: bool,
+    },
     /// Go back to the version a module ran before its last change (no network).
     Rollback { id: String },
     /// Stop loading an installed module (its data is kept).
@@ -291,6 +303,10 @@ struct ServeArgs {
     modules_dir: Option<PathBuf>,
     #[command(flatten)]
     registry: RegistryArgs,
+    /// Load modules under development from this machine (`immcase plugin
+    /// dev`); never on a server people use.
+    #[arg(long, env = "IMMCASE_DEV")]
+    dev: bool,
     /// Take client addresses from X-Forwarded-For (only behind your own proxy).
     #[arg(long, env = "IMMCASE_TRUST_FORWARDED_FOR")]
     trust_forwarded_for: bool,
@@ -446,6 +462,7 @@ fn serve_config(storage: Storage, args: &ServeArgs) -> Config {
         blob_store_options: args.blob_store_options.clone(),
     };
     config.registry = args.registry.registry.clone();
+    config.dev_modules = args.dev;
     config.registry_key = args.registry.registry_key.clone();
     config.module_dirs = match &args.modules_dir {
         Some(dir) => vec![dir.clone()],
@@ -470,6 +487,8 @@ fn serve_config(storage: Storage, args: &ServeArgs) -> Config {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    // reqwest's TLS (an https registry, S3) uses ring, like everything else.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     // The plugin commands say what they found themselves; the server's
     // log lines about loading would only repeat it.
     let default_filter = match cli.command {
@@ -689,6 +708,10 @@ async fn plugin_command(cmd: PluginCommand, data_dir: &std::path::Path) -> anyho
                 .collect();
             let consent: &mut dyn r::Consent = if yes { &mut r::Accept } else { &mut r::Ask };
             server.install(wants, dry_run, consent).await?
+        }
+        PluginCommand::Dev { path, server, once } => {
+            r::dev(&path, &server, data_dir, once).await?;
+            return Ok(());
         }
         PluginCommand::Rollback { id } => {
             r::ServerRegistry::open(data_dir, None, None)?.rollback(&id)?

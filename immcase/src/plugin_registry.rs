@@ -506,3 +506,108 @@ impl Consent for Ask {
         Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
     }
 }
+
+/// `immcase plugin dev`: builds the module crate in `folder`, loads it into
+/// the running local server at `server` (started with `--dev` on the same
+/// data folder), and again on every change of its sources, printing the
+/// build's errors and the server's refusals. With `once`, one build and
+/// load, and its outcome as the command's.
+pub async fn dev(folder: &Path, server: &str, data_dir: &Path, once: bool) -> anyhow::Result<()> {
+    let token_path = data_dir.join(immcase_host::PLUGINS_DIR).join("dev.token");
+    let token = std::fs::read_to_string(&token_path).with_context(|| {
+        format!(
+            "no {}: start the server with --dev on the same data folder (--data-dir)",
+            token_path.display()
+        )
+    })?;
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = reqwest::Client::new();
+    let url = format!("{}/api/v1/server/dev/modules", server.trim_end_matches('/'));
+    let mut seen = None;
+    loop {
+        let stamp = newest_source_change(folder);
+        if seen != Some(stamp) {
+            seen = Some(stamp);
+            let outcome = dev_round(folder, &http, &url, token.trim(), server).await;
+            match &outcome {
+                Ok(said) => println!("{said}"),
+                Err(e) => println!("{e:#}"),
+            }
+            if once {
+                return outcome.map(|_| ());
+            }
+            println!(
+                "Watching {} for changes (Ctrl-C to stop).",
+                folder.display()
+            );
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+}
+
+async fn dev_round(
+    folder: &Path,
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+    server: &str,
+) -> anyhow::Result<String> {
+    println!("Building {} …", folder.display());
+    let status = std::process::Command::new(std::env::var("CARGO").unwrap_or("cargo".into()))
+        .args(["build", "--release", "--target", "wasm32-wasip2"])
+        .current_dir(folder)
+        .status()
+        .context("running cargo")?;
+    if !status.success() {
+        bail!("The build failed (cargo's errors are above); the server keeps the version it has.");
+    }
+    let component = crate::plugin_check::find_component(folder)?;
+    let manifest = std::fs::read_to_string(folder.join("plugin.toml"))?;
+    let wasm = std::fs::read(&component)?;
+    let package = package::embed_manifest(&wasm, &manifest)?;
+    let answer = http
+        .post(url)
+        .bearer_auth(token)
+        .header("content-type", "application/wasm")
+        .body(package)
+        .send()
+        .await
+        .with_context(|| format!("reaching the server at {url}"))?;
+    let status = answer.status();
+    let body: serde_json::Value = answer.json().await.unwrap_or_default();
+    if !status.is_success() {
+        let message = body["error"]["message"]
+            .as_str()
+            .unwrap_or("no reason given");
+        bail!("The server refused it ({status}): {message}. It keeps the version it has.");
+    }
+    Ok(format!(
+        "Loaded {} {} in {} ms: {}{}",
+        body["id"].as_str().unwrap_or_default(),
+        body["version"].as_str().unwrap_or_default(),
+        body["compile_ms"],
+        server.trim_end_matches('/'),
+        body["page"].as_str().unwrap_or_default()
+    ))
+}
+
+/// The newest modification time of the crate's own files (not `target/`).
+fn newest_source_change(folder: &Path) -> std::time::SystemTime {
+    let mut newest = std::time::SystemTime::UNIX_EPOCH;
+    let mut pending = vec![folder.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            let name = entry.file_name();
+            if name == "target" || name.to_string_lossy().starts_with('.') {
+                continue;
+            }
+            if path.is_dir() {
+                pending.push(path);
+            } else if let Ok(modified) = entry.metadata().and_then(|m| m.modified()) {
+                newest = newest.max(modified);
+            }
+        }
+    }
+    newest
+}

@@ -119,7 +119,10 @@ pub async fn read_limited(body: axum::body::Body, limit: usize) -> Result<axum::
 pub async fn refuse_oversized(State(state): State<AppState>, req: Request, next: Next) -> Response {
     use axum::response::IntoResponse;
     // Uploads (and WebDAV) are bounded by their own limits, checked as they stream.
-    if paths::is_upload_path(req.uri().path()) || crate::dav::is_dav_path(req.uri().path()) {
+    if paths::is_upload_path(req.uri().path())
+        || crate::dav::is_dav_path(req.uri().path())
+        || req.uri().path() == "/api/v1/server/dev/modules"
+    {
         return next.run(req).await;
     }
     let limit = paths::request_limit(&state, req.uri().path());

@@ -410,7 +410,7 @@ async fn switch_to(
 
 /// Compiles and links one module beside the running set (off the async
 /// threads); a refusal is the loader's own words.
-async fn load(state: &AppState, source: ModuleSource) -> Result<Arc<LoadedModule>> {
+pub(crate) async fn load(state: &AppState, source: ModuleSource) -> Result<Arc<LoadedModule>> {
     let engine = state.modules.now().engine.clone();
     let cache = state.config.module_cache_dir();
     let runtime = tokio::task::spawn_blocking(move || super::load(&engine, &[source], &cache))
@@ -430,7 +430,7 @@ async fn load(state: &AppState, source: ModuleSource) -> Result<Arc<LoadedModule
         .ok_or_else(|| AppError::conflict("the package holds no module"))
 }
 
-async fn refresh(state: &AppState) {
+pub(crate) async fn refresh(state: &AppState) {
     if let Err(e) = super::indexes::refresh(state).await {
         tracing::error!(error = %e, "rebuilding module indexes after a module change");
     }

@@ -20,6 +20,7 @@
 pub mod background;
 pub mod call;
 mod contract_0_1;
+pub mod dev;
 mod dispatch;
 pub mod earlier_settings;
 pub mod fragments;
