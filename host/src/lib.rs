@@ -72,7 +72,7 @@ async fn open_with(config: Config, with_index: bool) -> anyhow::Result<AppState>
         .context("loading the key for stored secrets")?;
     let mail = mail::Mailer::new(&config.mail, &config.data_dir, keys)?
         .with_claim_timeout(config.mail_claim_timeout);
-    let mut sources = installed_modules(&config.data_dir)?;
+    let (mut sources, revoked) = installed_modules(&config.data_dir)?;
     let installed: Vec<String> = sources.iter().map(|s| s.origin.clone()).collect();
     // A module installed from a registry replaces the bundled one of its id.
     let replaced = |bundled: &&modules::ModuleSource| {
@@ -96,9 +96,12 @@ async fn open_with(config: Config, with_index: bool) -> anyhow::Result<AppState>
         None => modules::ModuleEngine::new()?,
     };
     // Compiling is CPU work: keep it off the async threads.
-    let runtime = tokio::task::spawn_blocking(move || modules::load(&engine, &sources, &cache))
+    let mut runtime = tokio::task::spawn_blocking(move || modules::load(&engine, &sources, &cache))
         .await
         .context("loading modules")??;
+    for (id, origin, reason) in revoked {
+        runtime = runtime.without_module(&id, &origin, &reason);
+    }
     let search = if with_index {
         state::search::Search::open(&config.data_dir.join("search"))
             .context("opening the search index")?
@@ -123,23 +126,40 @@ pub const PLUGINS_DIR: &str = "plugins";
 /// The active version of every module installed from a registry
 /// (`DATA_DIR/plugins`, see `immcase plugin install`), origin
 /// `registry:{id}@{version}`.
-fn installed_modules(data_dir: &std::path::Path) -> anyhow::Result<Vec<modules::ModuleSource>> {
+/// A module the registry revoked: its id, origin and the refusal shown.
+type Revoked = (String, String, String);
+
+fn installed_modules(
+    data_dir: &std::path::Path,
+) -> anyhow::Result<(Vec<modules::ModuleSource>, Vec<Revoked>)> {
     // What an interrupted download left is cleared as the server starts.
     let store = immcase_registry::Store::open(&data_dir.join(PLUGINS_DIR))
         .context("opening the installed modules")?;
     let mut sources = Vec::new();
+    let mut revoked = Vec::new();
     for module in store.active().context("reading the installed modules")? {
+        let origin = format!("registry:{}@{}", module.id, module.state.active);
+        if module.state.yanked {
+            tracing::warn!(module = %module.id, version = %module.state.active, "runs a version its publisher withdrew (yanked)");
+        }
+        if let Some(reason) = &module.state.revoked {
+            let said =
+                modules::installs::revoked_in_words(&module.id, &module.state.active, reason);
+            tracing::warn!(module = %module.id, version = %module.state.active, %reason, "not loaded: revoked by the registry");
+            revoked.push((module.id.clone(), origin, said));
+            continue;
+        }
         let manifest = std::fs::read_to_string(module.manifest())
             .with_context(|| format!("reading {}", module.manifest().display()))?;
         let wasm = std::fs::read(module.wasm())
             .with_context(|| format!("reading {}", module.wasm().display()))?;
         sources.push(modules::ModuleSource {
-            origin: format!("registry:{}@{}", module.id, module.state.active),
+            origin,
             manifest: manifest.into(),
             wasm: wasm.into(),
         });
     }
-    Ok(sources)
+    Ok((sources, revoked))
 }
 
 /// TLS for mail servers: the system's certificate authorities and those of
@@ -304,6 +324,18 @@ async fn housekeeping(state: AppState, mut stop: watch::Receiver<bool>) {
         let now = state.now_ms();
         if blobs_swept_at.is_none_or(|at| now - at >= BLOB_SWEEP_EVERY_MS) {
             blobs_swept_at = Some(now);
+            // Revocations reach a server that nobody opens the versions of.
+            if state.config.registry.is_some() {
+                match modules::installs::check_revocations(&state).await {
+                    Ok(0) => {}
+                    Ok(n) => {
+                        tracing::warn!(modules = n, "modules revoked by the registry were stopped")
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "reading the registry for revocations failed")
+                    }
+                }
+            }
             match files::sweep::remove_unreferenced(&state).await {
                 Ok(0) => {}
                 Ok(removed) => tracing::info!(removed, "removed unreferenced file contents"),

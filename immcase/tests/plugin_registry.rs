@@ -304,3 +304,54 @@ async fn an_old_snapshot_is_refused_once_a_newer_one_was_seen() {
         "{refused}"
     );
 }
+
+#[tokio::test]
+async fn an_install_killed_at_any_moment_leaves_a_whole_version_active() {
+    let s = setup();
+    s.publish("1.0.0");
+    s.publish("1.1.0");
+    s.ok(&["plugin", "install", "helpdesk@1.0.0", "--yes"]);
+    let active = |s: &Setup| s.ok(&["plugin", "list"]).trim().to_string();
+    // Killed (SIGKILL, as a crash) earlier and later each time, until an
+    // install gets to its end.
+    let mut kills = 0;
+    for after_ms in [150u64, 400, 800, 1_500, 3_000, 6_000, 12_000] {
+        let mut child = s
+            .immcase()
+            .args(["plugin", "upgrade", "--yes"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(after_ms));
+        let finished = child.try_wait().unwrap().is_some();
+        if !finished {
+            child.kill().unwrap();
+            kills += 1;
+        }
+        let _ = child.wait();
+        let now = active(&s);
+        assert!(
+            now == "helpdesk 1.0.0" || now == "helpdesk 1.1.0 (rollback to 1.0.0)",
+            "after a kill at {after_ms} ms: {now}"
+        );
+        if kills == 1 && !finished {
+            assert_eq!(now, "helpdesk 1.0.0", "killed early, the old version stays");
+        }
+        // Whatever is active loads whole in the server.
+        let modules = loaded(&s.path("data")).await;
+        assert!(
+            modules[0].2.starts_with("registry:helpdesk@"),
+            "{modules:?}"
+        );
+        if finished {
+            break;
+        }
+    }
+    assert!(kills > 0, "no install was killed midway");
+    // Nothing an interrupted download left stays in the way.
+    s.ok(&["plugin", "upgrade", "--yes"]);
+    assert_eq!(active(&s), "helpdesk 1.1.0 (rollback to 1.0.0)");
+    let staging = s.path("data/plugins/staging");
+    assert_eq!(std::fs::read_dir(staging).unwrap().count(), 0);
+}

@@ -31,6 +31,14 @@ pub struct Store {
 pub struct State {
     pub active: Version,
     pub previous: Option<Version>,
+    /// Why the registry revoked the active version: a server does not run
+    /// it (and says why) until another version is made active.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked: Option<String>,
+    /// The registry's publisher withdrew the active version (yanked): it
+    /// keeps running, with a warning.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub yanked: bool,
 }
 
 /// The active version of an installed module, as the host loads it.
@@ -189,6 +197,8 @@ impl Store {
         let state = State {
             active: version.clone(),
             previous,
+            revoked: None,
+            yanked: false,
         };
         self.set_state(id, &state)?;
         Ok(state)
@@ -210,9 +220,42 @@ impl Store {
         let back = State {
             active: previous,
             previous: Some(state.active),
+            revoked: None,
+            yanked: false,
         };
         self.set_state(id, &back)?;
         Ok(back)
+    }
+
+    /// Records that the registry revoked `version` of `id`, when it is the
+    /// active one; whether it was.
+    pub fn revoke(&self, id: &str, version: &Version, reason: &str) -> Result<bool, RegistryError> {
+        let Some(mut state) = self.state(id)? else {
+            return Ok(false);
+        };
+        if state.active != *version || state.revoked.as_deref() == Some(reason) {
+            return Ok(false);
+        }
+        state.revoked = Some(reason.to_string());
+        self.set_state(id, &state)?;
+        Ok(true)
+    }
+
+    /// Records whether the registry lists the active version of `id` as
+    /// yanked (when `version` is the active one).
+    pub fn mark_yanked(
+        &self,
+        id: &str,
+        version: &Version,
+        yanked: bool,
+    ) -> Result<(), RegistryError> {
+        match self.state(id)? {
+            Some(mut state) if state.active == *version && state.yanked != yanked => {
+                state.yanked = yanked;
+                self.set_state(id, &state)
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Removes `id` and every version of it.

@@ -67,6 +67,44 @@ impl TestRegistry {
     }
 }
 
+impl TestRegistry {
+    /// Marks a published version yanked, and signs a new snapshot.
+    pub fn yank(&self, id: &str, version: &str) {
+        let registry = FolderRegistry::at(self.dir.path());
+        registry
+            .yank(id, &version.parse().expect("a version"), true)
+            .expect("yank");
+        registry
+            .refresh(
+                &self.snapshot_key,
+                None,
+                RootChanges::default(),
+                jiff::Timestamp::now(),
+            )
+            .expect("sign a snapshot");
+    }
+
+    /// Revokes a published version, with the reason servers show.
+    pub fn revoke(&self, id: &str, version: &str, reason: &str) {
+        let changes = RootChanges {
+            revoke: vec![immcase_registry::documents::Revocation {
+                module: id.into(),
+                version: version.parse().expect("a version"),
+                reason: reason.into(),
+            }],
+            ..RootChanges::default()
+        };
+        FolderRegistry::at(self.dir.path())
+            .refresh(
+                &self.snapshot_key,
+                Some(&self.root_key),
+                changes,
+                jiff::Timestamp::now(),
+            )
+            .expect("revoke");
+    }
+}
+
 /// `plugin.toml` text with its `version` set to `version`.
 pub fn with_version(manifest: &str, version: &str) -> String {
     manifest

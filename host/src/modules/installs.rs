@@ -124,11 +124,77 @@ pub struct VersionRow {
     pub published_on: String,
 }
 
+/// The warning Settings → Modules shows beside a module whose running
+/// version its publisher withdrew, when it is one.
+pub fn yanked_warning(state: &AppState, id: &str) -> Option<String> {
+    let module = state.modules.get(id)?;
+    let version = module
+        .source
+        .strip_prefix(&format!("registry:{id}@"))?
+        .to_string();
+    let kept = Store::at(&state.config.plugins_dir()).state(id).ok()??;
+    (kept.yanked && kept.active.to_string() == version).then(|| {
+        format!("Its publisher withdrew version {version} (yanked). It keeps running; an operator may install another version (Settings → Modules → Versions).")
+    })
+}
+
+/// What an administrator reads of a revoked module (Settings → Modules).
+pub fn revoked_in_words(id: &str, version: &Version, reason: &str) -> String {
+    format!(
+        "{id} {version} was revoked by its registry and is stopped: {reason}. An operator installs another version (Settings → Modules → Versions)."
+    )
+}
+
+/// Stops every installed module whose running version the registry has
+/// revoked, and records it so that it stays stopped after a restart (and
+/// records which are yanked, for the warning on Settings → Modules); how
+/// many were stopped.
+async fn apply_revocations(state: &AppState, checked: &Checked) -> Result<usize> {
+    let store = store(state)?;
+    let mut stopped = 0;
+    for module in store.active().map_err(registry_error)? {
+        let listed = checked.index(&module.id).await.map_err(registry_error)?;
+        let yanked = listed
+            .iter()
+            .any(|l| l.version == module.state.active && l.yanked);
+        store
+            .mark_yanked(&module.id, &module.state.active, yanked)
+            .map_err(registry_error)?;
+        let Some(reason) = checked.root.revocation(&module.id, &module.state.active) else {
+            continue;
+        };
+        store
+            .revoke(&module.id, &module.state.active, reason)
+            .map_err(registry_error)?;
+        let origin = format!("registry:{}@{}", module.id, module.state.active);
+        let running = state
+            .modules
+            .get(&module.id)
+            .is_some_and(|m| m.source == origin);
+        if running {
+            let said = revoked_in_words(&module.id, &module.state.active, reason);
+            state
+                .modules
+                .replace(|rt| rt.without_module(&module.id, &origin, &said));
+            tracing::warn!(module = %module.id, version = %module.state.active, reason, "stopped: revoked by the registry");
+            stopped += 1;
+        }
+    }
+    Ok(stopped)
+}
+
+/// Reads the registry and stops what it revoked (the housekeeping pass).
+pub async fn check_revocations(state: &AppState) -> Result<usize> {
+    let checked = checked(state).await?;
+    apply_revocations(state, &checked).await
+}
+
 /// Every module of the registry (and every module installed from it), with
 /// each version and whether this server can run it.
 pub async fn versions(state: &AppState, caller: &Caller) -> Result<Vec<ModuleVersions>> {
     operators::require(state.db.pool(), caller).await?;
     let checked = checked(state).await?;
+    apply_revocations(state, &checked).await?;
     let running = running(state);
     let store = store(state)?;
     let catalog = checked.catalog().await.map_err(registry_error)?;

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 on_both_databases!(
     an_operator_installs_upgrades_and_rolls_back_a_module_while_the_server_runs,
     an_upgrade_that_does_not_answer_is_undone_by_itself,
+    a_revoked_version_is_stopped_with_the_reason_shown,
     installing_is_refused_to_administrators_who_are_not_operators
 );
 
@@ -282,5 +283,76 @@ async fn installing_is_refused_to_administrators_who_are_not_operators(backend: 
     }
     let admin = server.admin().await;
     assert_eq!(running(&admin, "recorder").await, None);
+    server.stop().await;
+}
+
+async fn a_revoked_version_is_stopped_with_the_reason_shown(backend: Backend) {
+    let registry = TestRegistry::new(&["recorder"]);
+    registry.publish("recorder", |m| with_version(&m, "1.0.0"));
+    let mut server = start(backend, &registry).await;
+    let admin = server.admin().await;
+    assert_eq!(
+        install(&admin, "recorder", "1.0.0").await["outcome"],
+        "installed"
+    );
+    admin.set_module("recorder", true).await;
+
+    // Yanked: it keeps running, with a warning on Settings → Modules.
+    registry.yank("recorder", "1.0.0");
+    let listed = admin.get("/api/v1/server/modules").await.expect_status(200);
+    assert_eq!(listed.body[0]["versions"][0]["yanked"], true);
+    assert_eq!(running(&admin, "recorder").await.as_deref(), Some("1.0.0"));
+    let page = admin.get("/settings/modules").await.expect_status(200);
+    assert!(
+        page.text
+            .contains("Its publisher withdrew version 1.0.0 (yanked). It keeps running"),
+        "{}",
+        page.text
+    );
+
+    registry.revoke("recorder", "1.0.0", "it loses notes");
+
+    // Seen when the registry is next read: stopped, and why is in view.
+    let listed = admin.get("/api/v1/server/modules").await.expect_status(200);
+    assert_eq!(
+        listed.body[0]["versions"][0]["refused"],
+        "revoked: it loses notes"
+    );
+    assert_eq!(running(&admin, "recorder").await, None);
+    let modules = admin.get("/api/v1/modules").await.expect_status(200);
+    let recorder = modules.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == "recorder")
+        .cloned()
+        .unwrap();
+    assert_eq!(recorder["status"], "refused", "{recorder}");
+    assert!(
+        recorder["problem"]
+            .as_str()
+            .unwrap()
+            .contains("revoked by its registry and is stopped: it loses notes"),
+        "{recorder}"
+    );
+    admin
+        .get("/api/v1/m/recorder/received")
+        .await
+        .expect_status(404);
+
+    // Still stopped after a restart, without reading the registry.
+    std::fs::rename(
+        registry.dir.path(),
+        registry.dir.path().with_extension("away"),
+    )
+    .unwrap();
+    server.restart().await;
+    let admin = server.admin().await;
+    assert_eq!(running(&admin, "recorder").await, None);
+    std::fs::rename(
+        registry.dir.path().with_extension("away"),
+        registry.dir.path(),
+    )
+    .unwrap();
     server.stop().await;
 }

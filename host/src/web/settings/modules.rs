@@ -26,6 +26,8 @@ struct Card {
     asks_for: Vec<String>,
     /// Whether it declares settings the host's page shows.
     has_settings: bool,
+    /// Its running version was withdrawn by its publisher.
+    warning: Option<String>,
 }
 
 #[derive(Template)]
@@ -58,6 +60,7 @@ pub(super) async fn list_page(State(state): State<AppState>, caller: Caller) -> 
                     .unwrap_or_default(),
             );
             Card {
+                warning: crate::modules::installs::yanked_warning(&state, &module.id),
                 asks_for,
                 has_settings: loaded.is_some_and(|m| !m.manifest.settings.is_empty()),
                 module,
