@@ -71,6 +71,9 @@ pub struct Config {
     /// Loads modules under development from this machine (`--dev`, for
     /// `immcase plugin dev`).
     pub dev_modules: bool,
+    /// Where modules installed from registries are kept (default:
+    /// DATA_DIR/plugins).
+    pub installed_modules_dir: Option<PathBuf>,
     /// How often the job worker looks for due events and timers when nothing
     /// woke it.
     pub jobs_poll_interval: std::time::Duration,
@@ -237,6 +240,7 @@ impl Config {
             registry: None,
             registry_key: None,
             dev_modules: false,
+            installed_modules_dir: None,
             jobs_poll_interval: std::time::Duration::from_secs(1),
             module_write_hold: std::time::Duration::from_millis(250),
             fragment_time_limit: std::time::Duration::from_secs(2),
@@ -256,7 +260,9 @@ impl Config {
 
     /// Where modules installed from a registry are kept.
     pub fn plugins_dir(&self) -> PathBuf {
-        self.data_dir.join(crate::PLUGINS_DIR)
+        self.installed_modules_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join(crate::PLUGINS_DIR))
     }
 
     pub fn module_cache_dir(&self) -> PathBuf {

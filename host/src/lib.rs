@@ -72,7 +72,7 @@ async fn open_with(config: Config, with_index: bool) -> anyhow::Result<AppState>
         .context("loading the key for stored secrets")?;
     let mail = mail::Mailer::new(&config.mail, &config.data_dir, keys)?
         .with_claim_timeout(config.mail_claim_timeout);
-    let (mut sources, revoked) = installed_modules(&config.data_dir)?;
+    let (mut sources, revoked) = installed_modules(&config.plugins_dir())?;
     let installed: Vec<String> = sources.iter().map(|s| s.origin.clone()).collect();
     // A module installed from a registry replaces the bundled one of its id.
     let replaced = |bundled: &&modules::ModuleSource| {
@@ -130,11 +130,11 @@ pub const PLUGINS_DIR: &str = "plugins";
 type Revoked = (String, String, String);
 
 fn installed_modules(
-    data_dir: &std::path::Path,
+    plugins_dir: &std::path::Path,
 ) -> anyhow::Result<(Vec<modules::ModuleSource>, Vec<Revoked>)> {
     // What an interrupted download left is cleared as the server starts.
-    let store = immcase_registry::Store::open(&data_dir.join(PLUGINS_DIR))
-        .context("opening the installed modules")?;
+    let store =
+        immcase_registry::Store::open(plugins_dir).context("opening the installed modules")?;
     let mut sources = Vec::new();
     let mut revoked = Vec::new();
     for module in store.active().context("reading the installed modules")? {

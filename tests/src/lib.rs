@@ -313,7 +313,8 @@ impl TestServer {
         config.admin_password = Some(ADMIN_PASSWORD.into());
         config.clock = Arc::new(clock.clone());
         config.module_cache_dir = Some(built::MODULE_CACHE.into());
-        config.bundled_modules = immcase::bundled_modules();
+        // The bundled modules, as installed from a registry.
+        config.installed_modules_dir = Some(registry::bundled_modules_installed().await);
         config.module_engine = Some(module_engine());
         config.jobs_poll_interval = Duration::from_millis(100);
         // The write-lock bound counts the host's own work under the lock, which

@@ -105,6 +105,64 @@ impl TestRegistry {
     }
 }
 
+/// Where every module bundled in the binary is installed from a registry,
+/// once per test process: published (signed, its plugin.toml carried in
+/// it) to a registry of its own, then read back as a server reads it —
+/// root, snapshot, index and package checked — and installed. Test servers
+/// load the bundled modules from here, as a server installs them.
+pub async fn bundled_modules_installed() -> std::path::PathBuf {
+    static INSTALLED: tokio::sync::OnceCell<std::path::PathBuf> =
+        tokio::sync::OnceCell::const_new();
+    INSTALLED
+        .get_or_init(|| async {
+            let bundled = immcase::bundled_modules();
+            let ids: Vec<String> = bundled
+                .iter()
+                .map(|m| {
+                    immcase_manifest::Manifest::parse(&m.manifest)
+                        .expect("a bundled plugin.toml")
+                        .id
+                })
+                .collect();
+            let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+            let registry = TestRegistry::new(&ids);
+            let now = jiff::Timestamp::now();
+            let folder = FolderRegistry::at(registry.dir.path());
+            for module in &bundled {
+                folder
+                    .publish(&module.wasm, &module.manifest, &registry.publisher, now)
+                    .expect("publish a bundled module");
+            }
+            folder
+                .refresh(&registry.snapshot_key, None, RootChanges::default(), now)
+                .expect("sign a snapshot");
+            let kept = tempfile::Builder::new()
+                .prefix("immcase-installed-")
+                .tempdir()
+                .expect("temp dir")
+                .keep();
+            let store = immcase_registry::Store::open(&kept).expect("open the store");
+            let source = immcase_registry::Source::Folder(registry.dir.path().to_path_buf());
+            let checked = immcase_registry::client::check(
+                &source,
+                registry.root_key.public(),
+                &store.trust_file(),
+                now,
+            )
+            .await
+            .expect("check the registry");
+            for id in ids {
+                let line = checked.index(id).await.expect("its index").remove(0);
+                let package = checked.download(&line).await.expect("a checked package");
+                store.add(&package).expect("install");
+                store.activate(id, &line.version).expect("activate");
+            }
+            kept
+        })
+        .await
+        .clone()
+}
+
 /// `plugin.toml` text with its `version` set to `version`.
 pub fn with_version(manifest: &str, version: &str) -> String {
     manifest

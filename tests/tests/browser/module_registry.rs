@@ -37,6 +37,7 @@ async fn an_operator_installs_a_version_after_seeing_what_it_asks_for(backend: B
     let server = TestServer::start_with(backend, move |config| {
         config.registry = Some(folder);
         config.registry_key = Some(key);
+        config.installed_modules_dir = None;
     })
     .await;
 

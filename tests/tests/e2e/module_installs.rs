@@ -23,6 +23,8 @@ async fn start(backend: Backend, registry: &TestRegistry) -> TestServer {
     TestServer::start_with(backend, move |config| {
         config.registry = Some(folder);
         config.registry_key = Some(key);
+        // Its own installed modules (not the bundled ones all tests share).
+        config.installed_modules_dir = None;
     })
     .await
 }
