@@ -10,6 +10,8 @@ use immcase_runtime::{ModuleEngine, ModuleSource};
 
 use crate::clock::{Clock, SystemClock};
 
+/// The folder of the data directory holding what was installed from registries.
+pub const PLUGINS_DIR: &str = "plugins";
 #[derive(Clone)]
 pub struct Config {
     /// Where the embedded database, outgoing mail files and blobs live.
@@ -262,7 +264,7 @@ impl Config {
     pub fn plugins_dir(&self) -> PathBuf {
         self.installed_modules_dir
             .clone()
-            .unwrap_or_else(|| self.data_dir.join(crate::PLUGINS_DIR))
+            .unwrap_or_else(|| self.data_dir.join(PLUGINS_DIR))
     }
 
     pub fn module_cache_dir(&self) -> PathBuf {

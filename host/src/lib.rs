@@ -120,8 +120,7 @@ async fn open_with(config: Config, with_index: bool) -> anyhow::Result<AppState>
     ))
 }
 
-/// The folder of the data directory holding what was installed from registries.
-pub const PLUGINS_DIR: &str = "plugins";
+pub use config::PLUGINS_DIR;
 
 /// The active version of every module installed from a registry
 /// (`DATA_DIR/plugins`, see `immcase plugin install`), origin

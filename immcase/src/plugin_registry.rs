@@ -180,7 +180,7 @@ pub fn registry_init(dir: &Path, keys: &Path) -> anyhow::Result<InitKeys> {
     }
     let root_key = read_secret_key(&root)?;
     let snapshot_key = read_secret_key(&snapshot)?;
-    FolderRegistry::init(dir, &root_key, &snapshot_key, Timestamp::now())?;
+    FolderRegistry::init(dir, &root_key, &snapshot_key, &[], Timestamp::now())?;
     Ok(InitKeys {
         root,
         snapshot,

@@ -53,11 +53,13 @@ impl FolderRegistry {
     }
 
     /// A new, empty registry: its root signed by `root_key`, trusting
-    /// `snapshot_key` for snapshots. Refuses a folder that has a root.
+    /// `snapshot_key` for snapshots and each of `publishers` for its
+    /// module. Refuses a folder that has a root.
     pub fn init(
         dir: &Path,
         root_key: &SecretKey,
         snapshot_key: &SecretKey,
+        publishers: &[(String, PublicKey)],
         now: Timestamp,
     ) -> Result<FolderRegistry, RegistryError> {
         let registry = FolderRegistry::at(dir);
@@ -71,7 +73,13 @@ impl FolderRegistry {
             version: 1,
             expires: now + ROOT_VALID_FOR,
             snapshot_keys: vec![snapshot_key.public().to_base64()],
-            publishers: Default::default(),
+            publishers: publishers
+                .iter()
+                .fold(Default::default(), |mut all, (id, key)| {
+                    let keys: &mut Vec<String> = all.entry(id.clone()).or_default();
+                    keys.push(key.to_base64());
+                    all
+                }),
             revoked: Vec::new(),
             revoked_keys: Vec::new(),
         };

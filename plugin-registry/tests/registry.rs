@@ -55,19 +55,18 @@ impl Fixture {
         let (snapshot_key, _) = SecretKey::generate(None).unwrap();
         let (publisher, _) = SecretKey::generate(None).unwrap();
         let now: Timestamp = "2026-12-06T12:00:00Z".parse().unwrap();
-        let registry =
-            FolderRegistry::init(&dir.path().join("registry"), &root_key, &snapshot_key, now)
-                .unwrap();
-        let changes = RootChanges {
-            publishers: modules
-                .iter()
-                .map(|m| (m.to_string(), publisher.public().clone()))
-                .collect(),
-            ..RootChanges::default()
-        };
-        registry
-            .refresh(&snapshot_key, Some(&root_key), changes, now)
-            .unwrap();
+        let publishers: Vec<_> = modules
+            .iter()
+            .map(|m| (m.to_string(), publisher.public().clone()))
+            .collect();
+        FolderRegistry::init(
+            &dir.path().join("registry"),
+            &root_key,
+            &snapshot_key,
+            &publishers,
+            now,
+        )
+        .unwrap();
         Fixture {
             dir,
             root_key,

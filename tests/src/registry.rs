@@ -20,18 +20,12 @@ impl TestRegistry {
         let (snapshot_key, _) = SecretKey::generate(None).expect("snapshot key");
         let (publisher, _) = SecretKey::generate(None).expect("publisher key");
         let now = jiff::Timestamp::now();
-        let registry = FolderRegistry::init(dir.path(), &root_key, &snapshot_key, now)
+        let publishers: Vec<_> = modules
+            .iter()
+            .map(|m| (m.to_string(), publisher.public().clone()))
+            .collect();
+        FolderRegistry::init(dir.path(), &root_key, &snapshot_key, &publishers, now)
             .expect("init the registry");
-        let changes = RootChanges {
-            publishers: modules
-                .iter()
-                .map(|m| (m.to_string(), publisher.public().clone()))
-                .collect(),
-            ..RootChanges::default()
-        };
-        registry
-            .refresh(&snapshot_key, Some(&root_key), changes, now)
-            .expect("list the publisher");
         TestRegistry {
             dir,
             root_key,

@@ -35,7 +35,6 @@ mod imports_records;
 mod imports_search;
 pub mod indexes;
 pub mod installs;
-pub mod live;
 mod public;
 pub mod routes;
 pub mod store;

@@ -3,6 +3,7 @@
 
 pub mod call;
 pub mod index_generations;
+pub mod live_modules;
 pub mod module_settings;
 pub mod search;
 
@@ -38,7 +39,7 @@ pub struct Shared {
     pub mail: Mailer,
     /// The modules offered now (replaced whole when one is installed,
     /// upgraded or rolled back while the server runs).
-    pub modules: Arc<crate::modules::live::LiveModules>,
+    pub modules: Arc<live_modules::LiveModules>,
     /// Which modules each practice has enabled (see `settings::EnabledCache`).
     pub enabled_modules: Arc<crate::practices::modules::EnabledCache>,
     /// Each module's settings per practice, as the `settings` import gives them.
@@ -76,7 +77,7 @@ impl AppState {
     ) -> AppState {
         AppState(Arc::new(Shared {
             db,
-            modules: Arc::new(crate::modules::live::LiveModules::new(modules)),
+            modules: Arc::new(live_modules::LiveModules::new(modules)),
             enabled_modules: Arc::default(),
             module_settings: Arc::default(),
             jobs_wake: Arc::default(),

@@ -6,7 +6,9 @@
 
 use std::sync::{Arc, RwLock};
 
-use super::{LoadedModule, Runtime};
+use super::call::{CallState, LoadedModule};
+
+type Runtime = immcase_runtime::Runtime<CallState>;
 
 pub struct LiveModules {
     current: RwLock<Arc<Runtime>>,
