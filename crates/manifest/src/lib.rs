@@ -122,6 +122,12 @@ pub struct Manifest {
     /// (`[dependencies]`); the registry's resolver honours them.
     #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<String, String>))]
     pub dependencies: BTreeMap<String, VersionReq>,
+    /// The module's own action the host calls in every practice that has it
+    /// enabled when this version replaces an earlier one, with `{"from",
+    /// "to"}` (`upgrade-action`): its data migration. A refusal undoes the
+    /// upgrade.
+    #[serde(rename = "upgrade-action")]
+    pub upgrade_action: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -327,6 +333,8 @@ struct RawManifest {
     limits: Limits,
     #[serde(default)]
     dependencies: BTreeMap<String, String>,
+    #[serde(default, rename = "upgrade-action")]
+    upgrade_action: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -550,6 +558,16 @@ impl Manifest {
             })?;
             dependencies.insert(id.clone(), req);
         }
+        if let Some(action) = &raw.upgrade_action
+            && !is_module_id(action)
+        {
+            return Err(bad(
+                "upgrade-action",
+                format!(
+                    "{action:?} is not an action name: lowercase letters, digits and inner hyphens"
+                ),
+            ));
+        }
         if raw.description.chars().count() > 300 {
             return Err(bad("description", "at most 300 characters"));
         }
@@ -766,6 +784,7 @@ impl Manifest {
             earlier_settings: raw.earlier_settings,
             limits,
             dependencies,
+            upgrade_action: raw.upgrade_action,
         })
     }
 

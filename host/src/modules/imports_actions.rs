@@ -225,7 +225,7 @@ pub async fn call_for_workflow(
 }
 
 /// A module's error in words.
-fn describe(error: &Error) -> String {
+pub(crate) fn describe(error: &Error) -> String {
     match error {
         Error::NotFound(m) => format!("not found: {m}"),
         Error::Forbidden(m) => format!("forbidden: {m}"),

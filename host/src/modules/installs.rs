@@ -423,7 +423,18 @@ async fn switch_to(
     switched.map_err(registry_error)?;
     state.modules.replace(|rt| rt.with_module(loaded.clone()));
     refresh(state).await;
-    let check = answers(state, caller, &loaded).await;
+    // Its data migration first (an upgrade to a version that has one), then
+    // its first page.
+    let migrated = match (action, &old_version, &loaded.manifest.upgrade_action) {
+        ("install", Some(from), Some(hook)) if from < version => {
+            migrate(state, &loaded, hook, from, version).await
+        }
+        _ => Ok(()),
+    };
+    let check = match migrated {
+        Ok(()) => answers(state, caller, &loaded).await,
+        Err(reason) => Err(reason),
+    };
     let (outcome, reason) = match check {
         Ok(()) => (
             if action == "rollback" {
@@ -543,6 +554,66 @@ async fn answers(
         Ok(r) => Err(format!("it answered {} to GET {path}", r.status)),
         Err(e) => Err(e.to_string()),
     }
+}
+
+/// Runs the new version's data migration (its `upgrade-action`) in every
+/// practice that has the module enabled, each in its own transaction;
+/// the first refusal is the reason the upgrade is undone.
+async fn migrate(
+    state: &AppState,
+    module: &Arc<LoadedModule>,
+    hook: &str,
+    from: &Version,
+    to: &Version,
+) -> std::result::Result<(), String> {
+    let id = &module.manifest.id;
+    let practices: Vec<String> = sqlx::query_scalar(
+        "SELECT practice_id FROM practice_modules WHERE module_id = $1 AND enabled <> 0 ORDER BY practice_id",
+    )
+    .bind(id)
+    .fetch_all(state.db.pool())
+    .await
+    .map_err(|e| e.to_string())?;
+    let input = serde_json::json!({ "from": from.to_string(), "to": to.to_string() }).to_string();
+    for practice_id in practices {
+        let Some(practice) = state
+            .practice_by_id(&practice_id)
+            .await
+            .map_err(|e| e.to_string())?
+        else {
+            continue;
+        };
+        let record = call::caller_record(state, &practice, None);
+        let (name, input) = (hook.to_string(), input.clone());
+        let answer = call::run(
+            state,
+            module,
+            &practice,
+            None,
+            None,
+            |r: &std::result::Result<String, _>| r.is_ok(),
+            move |m, store| {
+                Box::pin(async move { m.call_call_action(store, &record, &name, &input).await })
+            },
+        )
+        .await;
+        let slug = practice.slug();
+        match answer {
+            Ok(Ok(_)) => tracing::info!(module = %id, practice = slug, hook, "data migrated"),
+            Ok(Err(e)) => {
+                return Err(format!(
+                    "its data migration `{hook}` refused in practice `{slug}`: {}",
+                    super::imports_actions::describe(&e)
+                ));
+            }
+            Err(e) => {
+                return Err(format!(
+                    "its data migration `{hook}` failed in practice `{slug}`: {e}"
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Copies the module's documents in every practice; the snapshot's id.

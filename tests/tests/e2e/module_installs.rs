@@ -85,7 +85,17 @@ async fn an_operator_installs_upgrades_and_rolls_back_a_module_while_the_server_
 ) {
     let registry = TestRegistry::new(&["recorder"]);
     registry.publish("recorder", |m| with_version(&m, "1.0.0"));
-    registry.publish("recorder", |m| with_version(&m, "1.1.0"));
+    // 1.1.0 migrates the data 1.0.0 left; 1.2.0's migration refuses.
+    let hook = |m: String, action: &str| {
+        m.replace(
+            "host-api = \"^0.2\"",
+            &format!("host-api = \"^0.2\"\nupgrade-action = \"{action}\""),
+        )
+    };
+    registry.publish("recorder", |m| hook(with_version(&m, "1.1.0"), "migrate"));
+    registry.publish("recorder", |m| {
+        hook(with_version(&m, "1.2.0"), "refuse-migration")
+    });
     registry.publish("recorder", |m| {
         with_version(&m, "2.0.0").replace("host-api = \"^0.2\"", "host-api = \"^0.3\"")
     });
@@ -103,12 +113,12 @@ async fn an_operator_installs_upgrades_and_rolls_back_a_module_while_the_server_
         .iter()
         .map(|v| v["version"].as_str().unwrap())
         .collect();
-    assert_eq!(versions, ["2.0.0", "1.1.0", "1.0.0"]);
+    assert_eq!(versions, ["2.0.0", "1.2.0", "1.1.0", "1.0.0"]);
     assert_eq!(
         recorder["versions"][0]["refused"],
         "recorder 2.0.0 needs host API ^0.3, and this host provides 0.1.2 and 0.2.4"
     );
-    assert_eq!(recorder["versions"][1]["refused"], Value::Null);
+    assert_eq!(recorder["versions"][2]["refused"], Value::Null);
 
     // What it asks for is shown before anything runs.
     let prepared = admin
@@ -165,6 +175,12 @@ async fn an_operator_installs_upgrades_and_rolls_back_a_module_while_the_server_
         (Some("installed"), Some("1.0.0"))
     );
     assert_eq!(running(&admin, "recorder").await.as_deref(), Some("1.1.0"));
+    // Its data migration ran in the practice.
+    let item = admin
+        .get("/api/v1/m/recorder/store/items/b")
+        .await
+        .expect_status(200);
+    assert_eq!(item.body["data"]["migrated_from"], "1.0.0", "{}", item.text);
     admin
         .put(
             "/api/v1/m/recorder/items/c",
@@ -175,7 +191,7 @@ async fn an_operator_installs_upgrades_and_rolls_back_a_module_while_the_server_
     admin
         .put(
             "/api/v1/m/recorder/items/a",
-            json!({ "data": { "n": 10, "s": "changed" }, "version": 1 }),
+            json!({ "data": { "n": 10, "s": "changed" }, "version": 2 }),
         )
         .await
         .expect_status(200);
@@ -212,6 +228,19 @@ async fn an_operator_installs_upgrades_and_rolls_back_a_module_while_the_server_
         history[2],
         ("rollback".into(), "1.0.0".into(), "rolled_back".into())
     );
+
+    // A data migration that refuses undoes its upgrade, data and all.
+    let undone = install(&admin, "recorder", "1.2.0").await;
+    assert_eq!(undone["outcome"], "undone", "{undone}");
+    assert!(
+        undone["reason"]
+            .as_str()
+            .unwrap()
+            .contains("its data migration `refuse-migration` refused in practice `default`: invalid: this data cannot be migrated"),
+        "{undone}"
+    );
+    assert_eq!(running(&admin, "recorder").await.as_deref(), Some("1.0.0"));
+    assert_eq!(documents(&server).await, before);
     server.stop().await;
 }
 

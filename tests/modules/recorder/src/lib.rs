@@ -56,6 +56,27 @@ impl Plugin for Recorder {
         insert_once(&store, &event.id, &record)
     }
 
+    /// `migrate`: marks every item with the version it was migrated from
+    /// (a data migration run when a new version is installed);
+    /// `refuse-migration`: a migration that fails.
+    fn action(ctx: &Ctx, name: &str, input: Value) -> Result<Value> {
+        match name {
+            "migrate" => {
+                let items = collection(ctx, "items");
+                let mut migrated = 0;
+                for doc in items.query().limit(500).fetch()?.items {
+                    let mut data = doc.data.clone();
+                    data["migrated_from"] = input["from"].clone();
+                    items.update(&doc.id, &data, doc.version)?;
+                    migrated += 1;
+                }
+                Ok(json!({ "migrated": migrated }))
+            }
+            "refuse-migration" => Err(Error::Invalid("this data cannot be migrated".into())),
+            _ => Err(Error::NotFound(format!("no action {name}"))),
+        }
+    }
+
     fn on_timer(ctx: &Ctx, timer: Timer) -> Result<()> {
         let record = json!({
             "key": timer.key,
