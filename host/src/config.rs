@@ -12,6 +12,7 @@ use crate::clock::{Clock, SystemClock};
 
 /// The folder of the data directory holding what was installed from registries.
 pub const PLUGINS_DIR: &str = "plugins";
+
 #[derive(Clone)]
 pub struct Config {
     /// Where the embedded database, outgoing mail files and blobs live.

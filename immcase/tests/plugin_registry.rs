@@ -355,3 +355,69 @@ async fn an_install_killed_at_any_moment_leaves_a_whole_version_active() {
     let staging = s.path("data/plugins/staging");
     assert_eq!(std::fs::read_dir(staging).unwrap().count(), 0);
 }
+
+/// A registry's folder served by a plain web server (Python's), read over
+/// HTTP as a folder is, checks and all.
+#[tokio::test]
+async fn a_registry_served_over_http_is_read_as_its_folder_is() {
+    let s = setup();
+    s.publish("1.0.0");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut web = Command::new("python3")
+        .args([
+            "-m",
+            "http.server",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--directory",
+        ])
+        .arg(s.path("registry"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("python3 serves the folder");
+    let url = format!("http://127.0.0.1:{port}");
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "the web server did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let over_http = |args: &[&str]| {
+        let out = s
+            .immcase()
+            .env("IMMCASE_REGISTRY", &url)
+            .args(args)
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), text)
+    };
+    let (ok, found) = over_http(&["plugin", "search", "helpdesk"]);
+    assert!(ok && found.contains("helpdesk: 1.0.0"), "{found}");
+    let (ok, installed) = over_http(&["plugin", "install", "helpdesk", "--yes"]);
+    assert!(ok, "{installed}");
+    assert_eq!(s.ok(&["plugin", "list"]).trim(), "helpdesk 1.0.0");
+    // A package changed on the web server is refused as in a folder.
+    let mut flipped = std::fs::read(s.package("1.0.0")).unwrap();
+    let middle = flipped.len() / 2;
+    flipped[middle] ^= 0x01;
+    s.publish("1.1.0");
+    std::fs::write(s.package("1.1.0"), &flipped[..]).unwrap();
+    let (ok, refused) = over_http(&["plugin", "upgrade", "--yes"]);
+    assert!(!ok, "{refused}");
+    assert!(refused.contains("helpdesk 1.1.0"), "{refused}");
+    let _ = web.kill();
+    let _ = web.wait();
+}
