@@ -3,8 +3,9 @@
 //! was started with (`--registry`, `--registry-key`).
 //!
 //! - **Prepare**: the versions the solver chooses are downloaded, every
-//!   package checked (`immcase_registry::client`), and written to their
-//!   immutable version folders, not yet active; the operator is shown what
+//!   package checked (`immcase_registry::client`) and linked against this
+//!   host's contract, and written to their immutable version folders, not
+//!   yet active; the operator is shown what
 //!   each asks for, and on an upgrade what changed.
 //! - **Install** (after consent): each version is compiled and linked
 //!   beside the running set (a refusal changes nothing); the module's
@@ -294,6 +295,17 @@ pub async fn prepare(
         let package = checked.download(&step.line).await.map_err(registry_error)?;
         let manifest = immcase_manifest::Manifest::parse(&package.manifest)
             .map_err(|e| AppError::conflict(e.to_string()))?;
+        // Linked against this host's contract before anyone is asked (the
+        // machine code is cached for the install that follows).
+        load(
+            state,
+            ModuleSource {
+                origin: format!("registry:{}@{}", step.line.id, step.line.version),
+                manifest: package.manifest.clone().into(),
+                wasm: package.bytes.clone().into(),
+            },
+        )
+        .await?;
         store.add(&package).map_err(registry_error)?;
         let before = running
             .get(&step.line.id)

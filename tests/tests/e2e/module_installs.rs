@@ -15,6 +15,7 @@ on_both_databases!(
     an_operator_installs_upgrades_and_rolls_back_a_module_while_the_server_runs,
     an_upgrade_that_does_not_answer_is_undone_by_itself,
     a_revoked_version_is_stopped_with_the_reason_shown,
+    a_version_this_host_cannot_link_is_refused_before_consent,
     installing_is_refused_to_administrators_who_are_not_operators
 );
 
@@ -385,5 +386,27 @@ async fn a_revoked_version_is_stopped_with_the_reason_shown(backend: Backend) {
         registry.dir.path(),
     )
     .unwrap();
+    server.stop().await;
+}
+
+async fn a_version_this_host_cannot_link_is_refused_before_consent(backend: Backend) {
+    let registry = TestRegistry::new(&["undeclared-import"]);
+    registry.publish("undeclared-import", |m| with_version(&m, "1.0.0"));
+    let server = start(backend, &registry).await;
+    let admin = server.admin().await;
+    let refused = admin
+        .post(
+            "/api/v1/server/modules/undeclared-import/prepare",
+            json!({ "version": "1.0.0" }),
+        )
+        .await
+        .expect_status(409);
+    let message = refused.body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("this server cannot run it:"),
+        "{message}"
+    );
+    assert!(message.contains("not declare"), "{message}");
+    assert_eq!(running(&admin, "undeclared-import").await, None);
     server.stop().await;
 }
