@@ -217,10 +217,21 @@ async fn account(
         .ok_or_else(|| anyhow!("practice `{}` has no user {email}", practice.slug()))
 }
 
-pub async fn user_disable(config: Config, practice_slug: &str, email: &str) -> anyhow::Result<()> {
+/// Opens the server's database for one person of one practice, as the
+/// user and operator commands do.
+async fn person(
+    config: Config,
+    practice_slug: &str,
+    email: &str,
+) -> anyhow::Result<(AppState, Practice, users::Account)> {
     let state = crate::open_for_people(config).await?;
     let practice = practice(&state, practice_slug).await?;
     let account = account(&state, &practice, email).await?;
+    Ok((state, practice, account))
+}
+
+pub async fn user_disable(config: Config, practice_slug: &str, email: &str) -> anyhow::Result<()> {
+    let (state, practice, account) = person(config, practice_slug, email).await?;
     let now = state.now_ms();
     let mut tx = state.db.begin().await?;
     sqlx::query(
@@ -253,9 +264,7 @@ pub async fn user_reset_password(
     practice_slug: &str,
     email: &str,
 ) -> anyhow::Result<()> {
-    let state = crate::open_for_people(config).await?;
-    let practice = practice(&state, practice_slug).await?;
-    let account = account(&state, &practice, email).await?;
+    let (state, practice, account) = person(config, practice_slug, email).await?;
     let generated = setup::generate_password();
     let hash = password::hash(generated.clone()).await?;
     let now = state.now_ms();
@@ -282,9 +291,7 @@ pub async fn user_reset_password(
 /// `immcase operator add PRACTICE EMAIL`: the person may install, upgrade
 /// and roll back the server's modules.
 pub async fn operator_add(config: Config, practice_slug: &str, email: &str) -> anyhow::Result<()> {
-    let state = crate::open_for_people(config).await?;
-    let practice = practice(&state, practice_slug).await?;
-    let account = account(&state, &practice, email).await?;
+    let (state, practice, account) = person(config, practice_slug, email).await?;
     let now = state.now_ms();
     let mut tx = state.db.begin().await?;
     crate::access::operators::grant(&mut *tx, practice.id(), &account.id, "command line", now)
@@ -313,9 +320,7 @@ pub async fn operator_remove(
     practice_slug: &str,
     email: &str,
 ) -> anyhow::Result<()> {
-    let state = crate::open_for_people(config).await?;
-    let practice = practice(&state, practice_slug).await?;
-    let account = account(&state, &practice, email).await?;
+    let (state, practice, account) = person(config, practice_slug, email).await?;
     let removed =
         crate::access::operators::revoke(state.db.pool(), practice.id(), &account.id).await?;
     if removed {

@@ -314,7 +314,7 @@ fn read_or_create_key_file(path: &PathBuf) -> anyhow::Result<Vec<String>> {
 }
 
 /// Writes a new file only its owner may read (it must not exist yet).
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+pub fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);

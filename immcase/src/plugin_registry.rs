@@ -38,13 +38,8 @@ pub fn read_secret_key(path: &Path) -> anyhow::Result<SecretKey> {
 
 /// Reads a public key: its base64 line, or a file holding it.
 pub fn read_public_key(text_or_path: &str) -> anyhow::Result<PublicKey> {
-    let text = if Path::new(text_or_path).is_file() {
-        std::fs::read_to_string(text_or_path)
-            .with_context(|| format!("reading the public key {text_or_path}"))?
-    } else {
-        text_or_path.to_string()
-    };
-    PublicKey::parse(&text).with_context(|| format!("the public key {text_or_path:?}"))
+    PublicKey::from_text_or_file(text_or_path)
+        .with_context(|| format!("the public key {text_or_path:?}"))
 }
 
 /// Writes `NAME.key` (secret, readable by its owner only) and `NAME.pub`;
@@ -59,23 +54,32 @@ pub fn keygen(dir: &Path, name: &str) -> anyhow::Result<(PathBuf, PathBuf, Strin
     }
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let (key, file) = SecretKey::generate(key_password().as_deref())?;
-    write_private(&secret_path, file.as_bytes())?;
+    immcase_host::secrets::write_private(&secret_path, &file)
+        .with_context(|| format!("writing {}", secret_path.display()))?;
     std::fs::write(&public_path, key.public().to_file_text())
         .with_context(|| format!("writing {}", public_path.display()))?;
     Ok((secret_path, public_path, key.public().id()))
 }
 
-fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options
-        .open(path)
-        .with_context(|| format!("writing {}", path.display()))?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    Ok(())
+/// Runs `cargo build --release --target wasm32-wasip2` in the module
+/// crate, its errors on the terminal; whether it built.
+fn cargo_build(folder: &Path) -> anyhow::Result<bool> {
+    let status = std::process::Command::new(std::env::var("CARGO").unwrap_or("cargo".into()))
+        .args(["build", "--release", "--target", "wasm32-wasip2"])
+        .current_dir(folder)
+        .status()
+        .context("running cargo")?;
+    Ok(status.success())
+}
+
+/// The crate's plugin.toml, and the package: `component` carrying it.
+fn package_of(folder: &Path, component: &Path) -> anyhow::Result<(String, Vec<u8>)> {
+    let manifest = std::fs::read_to_string(folder.join("plugin.toml"))
+        .with_context(|| format!("reading {}", folder.join("plugin.toml").display()))?;
+    let wasm =
+        std::fs::read(component).with_context(|| format!("reading {}", component.display()))?;
+    let package = package::embed_manifest(&wasm, &manifest)?;
+    Ok((manifest, package))
 }
 
 /// A module crate built into a package.
@@ -94,23 +98,14 @@ pub fn build(folder: &Path, component: Option<&Path>) -> anyhow::Result<Built> {
     let component = match component {
         Some(path) => path.to_path_buf(),
         None => {
-            let status =
-                std::process::Command::new(std::env::var("CARGO").unwrap_or("cargo".into()))
-                    .args(["build", "--release", "--target", "wasm32-wasip2"])
-                    .current_dir(folder)
-                    .status()
-                    .context("running cargo")?;
-            if !status.success() {
+            if !cargo_build(folder)? {
                 bail!("the module did not build (cargo's errors are above)");
             }
             crate::plugin_check::find_component(folder)?
         }
     };
     let checked = crate::plugin_check::plugin_check(folder, Some(&component))?;
-    let manifest_text = std::fs::read_to_string(folder.join("plugin.toml"))?;
-    let wasm =
-        std::fs::read(&component).with_context(|| format!("reading {}", component.display()))?;
-    let package = package::embed_manifest(&wasm, &manifest_text)?;
+    let (manifest_text, package) = package_of(folder, &component)?;
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| folder.join("target"))
@@ -316,7 +311,7 @@ impl ServerRegistry {
                 let mut v = line.version.to_string();
                 if line.yanked {
                     v.push_str(" (yanked)");
-                } else if !host_meets(&host, line) {
+                } else if !host.meets(&line.host_api) {
                     v.push_str(&format!(" (needs host API {})", line.host_api));
                 }
                 versions.push(v);
@@ -439,10 +434,6 @@ impl ServerRegistry {
     }
 }
 
-fn host_meets(host: &Host, line: &IndexLine) -> bool {
-    host.serves.iter().any(|v| line.host_api.matches(v))
-}
-
 /// What the operator is asked before a module is installed: everything it
 /// asks for, and on an upgrade what it asks for that it did not before and
 /// what it no longer asks for.
@@ -553,18 +544,11 @@ async fn dev_round(
     server: &str,
 ) -> anyhow::Result<String> {
     println!("Building {} …", folder.display());
-    let status = std::process::Command::new(std::env::var("CARGO").unwrap_or("cargo".into()))
-        .args(["build", "--release", "--target", "wasm32-wasip2"])
-        .current_dir(folder)
-        .status()
-        .context("running cargo")?;
-    if !status.success() {
+    if !cargo_build(folder)? {
         bail!("The build failed (cargo's errors are above); the server keeps the version it has.");
     }
     let component = crate::plugin_check::find_component(folder)?;
-    let manifest = std::fs::read_to_string(folder.join("plugin.toml"))?;
-    let wasm = std::fs::read(&component)?;
-    let package = package::embed_manifest(&wasm, &manifest)?;
+    let (_, package) = package_of(folder, &component)?;
     let answer = http
         .post(url)
         .bearer_auth(token)

@@ -27,19 +27,12 @@ pub fn token_file(config: &crate::config::Config) -> std::path::PathBuf {
 
 /// Writes a new token for this start of the server (with `--dev`).
 pub fn write_token(config: &crate::config::Config) -> anyhow::Result<()> {
-    use std::io::Write;
     let path = token_file(config);
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
     let _ = std::fs::remove_file(&path);
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(&path)?;
-    file.write_all(crate::secrets::random_token().as_bytes())?;
-    file.sync_all()?;
+    crate::secrets::write_private(&path, &crate::secrets::random_token())?;
     Ok(())
 }
 
