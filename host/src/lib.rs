@@ -72,15 +72,12 @@ async fn open_with(config: Config, with_index: bool) -> anyhow::Result<AppState>
         .context("loading the key for stored secrets")?;
     let mail = mail::Mailer::new(&config.mail, &config.data_dir, keys)?
         .with_claim_timeout(config.mail_claim_timeout);
-    let (mut sources, revoked) = installed_modules(&config.plugins_dir())?;
-    let installed: Vec<String> = sources.iter().map(|s| s.origin.clone()).collect();
-    // A module installed from a registry replaces the bundled one of its id.
+    let (mut sources, revoked, installed) = installed_modules(&config.plugins_dir())?;
+    // A module installed from a registry (running or revoked) replaces the
+    // bundled one of its id.
     let replaced = |bundled: &&modules::ModuleSource| {
-        let id = immcase_manifest::Manifest::parse(&bundled.manifest).map(|m| m.id);
-        id.is_ok_and(|id| {
-            let origin = format!("registry:{id}@");
-            installed.iter().any(|o| o.starts_with(&origin))
-        })
+        immcase_manifest::Manifest::parse(&bundled.manifest)
+            .is_ok_and(|m| installed.contains(&m.id))
     };
     sources.extend(
         config
@@ -122,22 +119,25 @@ async fn open_with(config: Config, with_index: bool) -> anyhow::Result<AppState>
 
 pub use config::PLUGINS_DIR;
 
-/// The active version of every module installed from a registry
-/// (`DATA_DIR/plugins`, see `immcase plugin install`), origin
-/// `registry:{id}@{version}`.
 /// A module the registry revoked: its id, origin and the refusal shown.
 type Revoked = (String, String, String);
 
+/// The active version of every module installed from a registry
+/// (`DATA_DIR/plugins`, see `immcase plugin install`), origin
+/// `registry:{id}@{version}`; those the registry revoked; and the ids of
+/// all of them.
 fn installed_modules(
     plugins_dir: &std::path::Path,
-) -> anyhow::Result<(Vec<modules::ModuleSource>, Vec<Revoked>)> {
+) -> anyhow::Result<(Vec<modules::ModuleSource>, Vec<Revoked>, Vec<String>)> {
     // What an interrupted download left is cleared as the server starts.
     let store =
         immcase_registry::Store::open(plugins_dir).context("opening the installed modules")?;
     let mut sources = Vec::new();
     let mut revoked = Vec::new();
+    let mut ids = Vec::new();
     for module in store.active().context("reading the installed modules")? {
-        let origin = format!("registry:{}@{}", module.id, module.state.active);
+        ids.push(module.id.clone());
+        let origin = modules::installs::origin(&module.id, &module.state.active);
         if module.state.yanked {
             tracing::warn!(module = %module.id, version = %module.state.active, "runs a version its publisher withdrew (yanked)");
         }
@@ -148,17 +148,11 @@ fn installed_modules(
             revoked.push((module.id.clone(), origin, said));
             continue;
         }
-        let manifest = std::fs::read_to_string(module.manifest())
-            .with_context(|| format!("reading {}", module.manifest().display()))?;
-        let wasm = std::fs::read(module.wasm())
-            .with_context(|| format!("reading {}", module.wasm().display()))?;
-        sources.push(modules::ModuleSource {
-            origin,
-            manifest: manifest.into(),
-            wasm: wasm.into(),
-        });
+        let source = modules::installs::installed_source(&store, &module.id, &module.state.active)
+            .context("reading an installed module")?;
+        sources.push(source);
     }
-    Ok((sources, revoked))
+    Ok((sources, revoked, ids))
 }
 
 /// TLS for mail servers: the system's certificate authorities and those of

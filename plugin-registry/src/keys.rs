@@ -11,6 +11,8 @@ use std::io::Cursor;
 pub enum KeyError {
     #[error("not a minisign public key: {0}")]
     PublicKey(String),
+    #[error("reading the key {path}: {reason}")]
+    Read { path: String, reason: String },
     #[error("not a minisign secret key: {0}")]
     SecretKey(String),
     #[error("the secret key is sealed with a password: give it (IMMCASE_KEY_PASSWORD)")]
@@ -53,6 +55,20 @@ impl PublicKey {
         minisign::PublicKey::from_base64(line)
             .map(PublicKey)
             .map_err(|e| KeyError::PublicKey(e.to_string()))
+    }
+
+    /// A key given as its base64 line, or as the path of its `.pub` file
+    /// (how `--registry-key` and `--publisher ID=KEY` take it).
+    pub fn from_text_or_file(text_or_path: &str) -> Result<PublicKey, KeyError> {
+        let path = std::path::Path::new(text_or_path);
+        if !path.is_file() {
+            return PublicKey::parse(text_or_path);
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| KeyError::Read {
+            path: text_or_path.to_string(),
+            reason: e.to_string(),
+        })?;
+        PublicKey::parse(&text)
     }
 
     /// The key as one line of base64, as the registry's documents list it.

@@ -53,22 +53,8 @@ pub async fn plan(
     wants: BTreeMap<String, Want>,
     host: &Host,
 ) -> Result<Vec<Step>, RegistryError> {
-    let mut catalog = checked.catalog().await?;
     let asked: Vec<String> = wants.keys().cloned().collect();
-    let mut all = wants;
-    for (id, r) in running {
-        catalog.add(
-            id,
-            r.manifest.version.clone(),
-            Candidate {
-                host_api: r.manifest.host_api.clone(),
-                dependencies: r.manifest.dependencies.clone(),
-                yanked: false,
-            },
-        );
-        all.entry(id.clone())
-            .or_insert_with(|| Want::Kept(r.manifest.version.clone()));
-    }
+    let (catalog, all) = with_running(checked.catalog().await?, running, wants);
     let chosen = resolve::resolve(&catalog, host, &all)?;
     let mut steps = Vec::new();
     for (id, version) in chosen {
@@ -92,6 +78,30 @@ pub async fn plan(
         steps.push(Step { line, from });
     }
     Ok(steps)
+}
+
+/// `catalog` with the running modules' versions in it, and `wants` with
+/// every running module not asked for kept at its version.
+pub fn with_running(
+    mut catalog: crate::Catalog,
+    running: &BTreeMap<String, Running>,
+    mut wants: BTreeMap<String, Want>,
+) -> (crate::Catalog, BTreeMap<String, Want>) {
+    for (id, r) in running {
+        catalog.add(
+            id,
+            r.manifest.version.clone(),
+            Candidate {
+                host_api: r.manifest.host_api.clone(),
+                dependencies: r.manifest.dependencies.clone(),
+                yanked: false,
+            },
+        );
+        wants
+            .entry(id.clone())
+            .or_insert_with(|| Want::Kept(r.manifest.version.clone()));
+    }
+    (catalog, wants)
 }
 
 /// What a version asks for, and on an upgrade what changed.

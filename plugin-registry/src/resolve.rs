@@ -125,16 +125,15 @@ impl Host {
             .unwrap_or(Version::new(0, 0, 0))
     }
 
-    fn meets(&self, req: &VersionReq) -> bool {
+    /// Whether one of the contracts served meets `req`.
+    pub fn meets(&self, req: &VersionReq) -> bool {
         self.serves.iter().any(|v| req.matches(v))
     }
 
     fn in_words(&self) -> String {
-        let all: Vec<String> = self.serves.iter().map(Version::to_string).collect();
-        match all.split_last() {
-            Some((last, [])) => last.clone(),
-            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
-            None => "none".into(),
+        match immcase_manifest::versions_in_words(&self.serves) {
+            none if none.is_empty() => "none".into(),
+            words => words,
         }
     }
 }

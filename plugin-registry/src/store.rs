@@ -21,6 +21,10 @@ use crate::client::VerifiedPackage;
 use crate::documents::IndexLine;
 use crate::{RegistryError, write_atomically};
 
+/// A version folder's plugin.toml and component.
+const MANIFEST_FILE: &str = "plugin.toml";
+const COMPONENT_FILE: &str = "module.wasm";
+
 /// The installed modules of one server.
 pub struct Store {
     dir: PathBuf,
@@ -51,12 +55,8 @@ pub struct ActiveModule {
 }
 
 impl ActiveModule {
-    pub fn wasm(&self) -> PathBuf {
-        self.folder.join("module.wasm")
-    }
-
     pub fn manifest(&self) -> PathBuf {
-        self.folder.join("plugin.toml")
+        self.folder.join(MANIFEST_FILE)
     }
 }
 
@@ -109,6 +109,20 @@ impl Store {
         self.module_dir(id).join(version.to_string())
     }
 
+    /// The plugin.toml and the component of an installed version.
+    pub fn read_version(
+        &self,
+        id: &str,
+        version: &Version,
+    ) -> Result<(String, Vec<u8>), RegistryError> {
+        let folder = self.version_dir(id, version);
+        let manifest_path = folder.join(MANIFEST_FILE);
+        let manifest = std::fs::read_to_string(&manifest_path).map_err(io(&manifest_path))?;
+        let component_path = folder.join(COMPONENT_FILE);
+        let component = std::fs::read(&component_path).map_err(io(&component_path))?;
+        Ok((manifest, component))
+    }
+
     /// Writes a verified package's version folder (not activating it), or
     /// finds it there already.
     pub fn add(&self, package: &VerifiedPackage) -> Result<PathBuf, RegistryError> {
@@ -135,8 +149,8 @@ impl Store {
             std::process::id()
         ));
         std::fs::create_dir_all(&staged).map_err(io(&staged))?;
-        write_atomically(&staged.join("module.wasm"), &package.bytes)?;
-        write_atomically(&staged.join("plugin.toml"), package.manifest.as_bytes())?;
+        write_atomically(&staged.join(COMPONENT_FILE), &package.bytes)?;
+        write_atomically(&staged.join(MANIFEST_FILE), package.manifest.as_bytes())?;
         write_atomically(
             &staged.join("package.minisig"),
             package.signature.as_bytes(),

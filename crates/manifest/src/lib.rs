@@ -50,7 +50,12 @@ pub fn serving_contract(built: &Version) -> Option<&'static Version> {
 
 /// The served contracts in words: `0.1.2 and 0.2.4`.
 pub fn served_host_apis() -> String {
-    let all: Vec<String> = SERVED_HOST_APIS.iter().map(Version::to_string).collect();
+    versions_in_words(&SERVED_HOST_APIS)
+}
+
+/// Versions in words: `0.1.2, 0.2.0 and 0.2.4` (empty for none).
+pub fn versions_in_words(versions: &[Version]) -> String {
+    let all: Vec<String> = versions.iter().map(Version::to_string).collect();
     match all.split_last() {
         Some((last, [])) => last.clone(),
         Some((last, rest)) => format!("{} and {last}", rest.join(", ")),

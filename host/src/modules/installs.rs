@@ -58,14 +58,8 @@ async fn checked(state: &AppState) -> Result<Checked> {
             "this server has no registry: start it with --registry (a folder or an http(s) address) and --registry-key (the registry's root public key)",
         ));
     };
-    let key = if std::path::Path::new(key).is_file() {
-        std::fs::read_to_string(key)
-            .map_err(|e| AppError::conflict(format!("the registry key {key}: {e}")))?
-    } else {
-        key.clone()
-    };
-    let key =
-        PublicKey::parse(&key).map_err(|e| AppError::conflict(format!("the registry key: {e}")))?;
+    let key = PublicKey::from_text_or_file(key)
+        .map_err(|e| AppError::conflict(format!("the registry key: {e}")))?;
     let store = store(state)?;
     client::check(
         &Source::parse(source),
@@ -75,6 +69,34 @@ async fn checked(state: &AppState) -> Result<Checked> {
     )
     .await
     .map_err(registry_error)
+}
+
+/// The origin a module installed from a registry runs under.
+pub fn origin(id: &str, version: &Version) -> String {
+    format!("registry:{id}@{version}")
+}
+
+/// The version of `id` that `source` (a loaded module's origin) says was
+/// installed from a registry, when it was.
+fn installed_version<'s>(source: &'s str, id: &str) -> Option<&'s str> {
+    source
+        .strip_prefix("registry:")?
+        .strip_prefix(id)?
+        .strip_prefix('@')
+}
+
+/// An installed version, as the loader takes it.
+pub fn installed_source(
+    store: &Store,
+    id: &str,
+    version: &Version,
+) -> std::result::Result<ModuleSource, RegistryError> {
+    let (manifest, wasm) = store.read_version(id, version)?;
+    Ok(ModuleSource {
+        origin: origin(id, version),
+        manifest: manifest.into(),
+        wasm: wasm.into(),
+    })
 }
 
 /// The modules running now, as the solver keeps them.
@@ -89,7 +111,7 @@ fn running(state: &AppState) -> BTreeMap<String, Running> {
                 m.manifest.id.clone(),
                 Running {
                     manifest: m.manifest.clone(),
-                    from_registry: m.source.starts_with("registry:"),
+                    from_registry: installed_version(&m.source, &m.manifest.id).is_some(),
                 },
             )
         })
@@ -129,10 +151,7 @@ pub struct VersionRow {
 /// version its publisher withdrew, when it is one.
 pub fn yanked_warning(state: &AppState, id: &str) -> Option<String> {
     let module = state.modules.get(id)?;
-    let version = module
-        .source
-        .strip_prefix(&format!("registry:{id}@"))?
-        .to_string();
+    let version = installed_version(&module.source, id)?.to_string();
     let kept = Store::at(&state.config.plugins_dir()).state(id).ok()??;
     (kept.yanked && kept.active.to_string() == version).then(|| {
         format!("Its publisher withdrew version {version} (yanked). It keeps running; an operator may install another version (Settings → Modules → Versions).")
@@ -167,7 +186,7 @@ async fn apply_revocations(state: &AppState, checked: &Checked) -> Result<usize>
         store
             .revoke(&module.id, &module.state.active, reason)
             .map_err(registry_error)?;
-        let origin = format!("registry:{}@{}", module.id, module.state.active);
+        let origin = origin(&module.id, &module.state.active);
         let running = state
             .modules
             .get(&module.id)
@@ -198,35 +217,26 @@ pub async fn versions(state: &AppState, caller: &Caller) -> Result<Vec<ModuleVer
     apply_revocations(state, &checked).await?;
     let running = running(state);
     let store = store(state)?;
-    let catalog = checked.catalog().await.map_err(registry_error)?;
+    // Each index read once; every running module kept as it is, once for
+    // all the versions below.
+    let indexes = checked.all().await.map_err(registry_error)?;
+    let mut catalog = immcase_registry::Catalog::default();
+    for lines in indexes.values() {
+        catalog.add_index(lines);
+    }
+    let (catalog, kept) = plan::with_running(catalog, &running, BTreeMap::new());
     let host = Host::this_host();
     let mut out = Vec::new();
-    for (id, lines) in checked.all().await.map_err(registry_error)? {
+    for (id, lines) in indexes {
         let now = running.get(&id);
         let mut rows = Vec::new();
         for line in lines.iter().rev() {
             let refused = if let Some(reason) = checked.root.revocation(&id, &line.version) {
                 Some(format!("revoked: {reason}"))
             } else {
-                let mut wants: BTreeMap<String, Want> = running
-                    .iter()
-                    .filter(|(other, _)| **other != id)
-                    .map(|(other, r)| (other.clone(), Want::Kept(r.manifest.version.clone())))
-                    .collect();
+                let mut wants = kept.clone();
                 wants.insert(id.clone(), Want::Exactly(line.version.clone()));
-                let mut with_running = catalog.clone();
-                for (other, r) in &running {
-                    with_running.add(
-                        other,
-                        r.manifest.version.clone(),
-                        resolve::Candidate {
-                            host_api: r.manifest.host_api.clone(),
-                            dependencies: r.manifest.dependencies.clone(),
-                            yanked: false,
-                        },
-                    );
-                }
-                resolve::resolve(&with_running, &host, &wants)
+                resolve::resolve(&catalog, &host, &wants)
                     .err()
                     .map(|e| e.to_string())
             };
@@ -300,7 +310,7 @@ pub async fn prepare(
         load(
             state,
             ModuleSource {
-                origin: format!("registry:{}@{}", step.line.id, step.line.version),
+                origin: origin(&step.line.id, &step.line.version),
                 manifest: package.manifest.clone().into(),
                 wasm: package.bytes.clone().into(),
             },
@@ -402,16 +412,7 @@ async fn switch_to(
     version: &Version,
     action: &'static str,
 ) -> Result<Outcome> {
-    let folder = store.version_dir(id, version);
-    let manifest = std::fs::read_to_string(folder.join("plugin.toml"))
-        .map_err(|e| AppError::conflict(format!("{id} {version}: {e}")))?;
-    let wasm = std::fs::read(folder.join("module.wasm"))
-        .map_err(|e| AppError::conflict(format!("{id} {version}: {e}")))?;
-    let source = ModuleSource {
-        origin: format!("registry:{id}@{version}"),
-        manifest: manifest.into(),
-        wasm: wasm.into(),
-    };
+    let source = installed_source(store, id, version).map_err(registry_error)?;
     let loaded = load(state, source).await?;
     let old = state.modules.get(id);
     let old_version = old.as_ref().map(|m| m.manifest.version.clone());
@@ -468,7 +469,7 @@ async fn switch_to(
                 Some(old) => rt.with_module(old.clone()),
                 None => rt.without_module(
                     id,
-                    &format!("registry:{id}@{version}"),
+                    &origin(id, version),
                     &format!("{id} {version} did not answer its check and was undone: {reason}"),
                 ),
             });
