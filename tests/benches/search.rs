@@ -404,7 +404,52 @@ async fn main() {
         );
     }
     print_row("all", &mut all_index, &mut all_like, (0, 0));
+    longest_queries(&state, practice.id(), &keys, &mut dice);
     state.db.close().await;
+}
+
+/// The costliest query a search accepts (200 characters: eight words of 24
+/// letters, each of which may carry typos) next to one family name, the
+/// baseline of the same run: what bounding a search's words is for.
+fn longest_queries(
+    state: &immcase_host::state::AppState,
+    practice_id: &str,
+    keys: &[&str],
+    dice: &mut Dice,
+) {
+    let time = |query: &str| {
+        let started = Instant::now();
+        state
+            .search
+            .index
+            .search(practice_id, query, keys, None, 20)
+            .unwrap();
+        started.elapsed()
+    };
+    let word = |dice: &mut Dice| {
+        let mut word: String = dice.pick(FAMILY).to_lowercase();
+        while word.chars().count() < 24 {
+            word.push_str(&dice.pick(GIVEN).to_lowercase());
+        }
+        word.chars().take(24).collect::<String>()
+    };
+    let (mut short, mut long) = (Vec::new(), Vec::new());
+    for _ in 0..PER_KIND {
+        short.push(time(dice.pick(FAMILY)));
+        let query = (0..8).map(|_| word(dice)).collect::<Vec<_>>().join(" ");
+        long.push(time(&query));
+    }
+    let ((s50, s99), (l50, l99)) = (spread(&mut short), spread(&mut long));
+    println!(
+        "the longest accepted query (8 words of 24 letters) against one family name (p50 / p99, µs): \
+         {:.0} / {:.0} against {:.0} / {:.0}: {:.1}x / {:.1}x",
+        micros(l50),
+        micros(l99),
+        micros(s50),
+        micros(s99),
+        l50.as_secs_f64() / s50.as_secs_f64(),
+        l99.as_secs_f64() / s99.as_secs_f64(),
+    );
 }
 
 fn print_row(kind: &str, index: &mut [Duration], like: &mut [Duration], hits: (usize, usize)) {

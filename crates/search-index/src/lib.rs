@@ -91,7 +91,7 @@ use tantivy::{
 
 use text::{
     PREFIXES_WALKED, Reach, Searched, folding_analyzer, indexed_text, indexed_tokens,
-    may_have_typos, query_terms, term_query, whole_address,
+    may_have_typos, query_terms, term_query, typo_distance, whole_address,
 };
 
 /// The field keys a document may be searched by. Field rules (what a role may
@@ -133,6 +133,11 @@ pub const MIN_QUERY_CHARS: usize = 2;
 pub const MAX_LIMIT: usize = 100;
 /// Query terms past this many are ignored, which bounds the cost of a search.
 pub const MAX_QUERY_TERMS: usize = 8;
+/// The longest query, in characters; a longer one is refused.
+pub const MAX_QUERY_CHARS: usize = 200;
+/// At most this many terms of a query are matched with typos (the first
+/// ones that may have any), since each costs an automaton per field.
+pub const MAX_TYPO_TERMS: usize = 3;
 /// Past the exact matches, a search reads this many candidates per hit it
 /// returns and keeps the best scored of them.
 const CANDIDATES_PER_HIT: usize = 4;
@@ -181,6 +186,8 @@ pub enum SearchError {
     MissingId,
     #[error("type at least {MIN_QUERY_CHARS} letters or digits to search")]
     QueryTooShort,
+    #[error("a search is at most {MAX_QUERY_CHARS} characters")]
+    QueryTooLong,
     #[error("a search returns between 1 and {MAX_LIMIT} results, not {0}")]
     InvalidLimit(usize),
 }
@@ -368,6 +375,9 @@ impl SearchIndex {
         if !(1..=MAX_LIMIT).contains(&limit) {
             return Err(SearchError::InvalidLimit(limit));
         }
+        if query.chars().count() > MAX_QUERY_CHARS {
+            return Err(SearchError::QueryTooLong);
+        }
         let terms = query_terms(query);
         if terms.iter().map(|t| t.chars().count()).sum::<usize>() < MIN_QUERY_CHARS {
             return Err(SearchError::QueryTooShort);
@@ -433,7 +443,16 @@ impl SearchIndex {
                 .iter()
                 .map(|(occur, query)| (*occur, query.box_clone()))
                 .collect();
+            let mut typo_terms = 0;
             for term in &terms {
+                // Past the first few terms that may carry typos, terms are
+                // matched exactly or as prefixes.
+                let reach = if reach == Reach::Typo && typo_terms >= MAX_TYPO_TERMS {
+                    Reach::Prefix
+                } else {
+                    reach
+                };
+                typo_terms += usize::from(reach == Reach::Typo && typo_distance(term) > 0);
                 clauses.push((Occur::Must, Box::new(term_query(term, &fields, reach))));
             }
             let wanted = if reach == Reach::Exact {

@@ -355,6 +355,35 @@ fn a_whole_address_finds_its_owner_first_and_a_mistyped_one_still_finds_by_parts
 }
 
 #[test]
+fn a_query_is_bounded_in_length_and_in_the_terms_that_take_typos() {
+    let long_name = "Wolfeschlegelsteinhausenbergerdorff";
+    let index = index_with(&[
+        applicant("acme", "a1", "Anna Maria Luisa Alexandra", "Bo"),
+        applicant("acme", "a2", long_name, "Jr"),
+    ]);
+    let long = "a".repeat(MAX_QUERY_CHARS + 1);
+    assert!(matches!(
+        index.search("acme", &long, FIELD_KEYS, None, 10),
+        Err(SearchError::QueryTooLong)
+    ));
+    let at_most = format!("anna {}", "z".repeat(MAX_QUERY_CHARS - 5));
+    assert!(index.search("acme", &at_most, FIELD_KEYS, None, 10).is_ok());
+    // A typo in a word among the first that may carry them still finds her...
+    assert_eq!(find(&index, "acme", "anna maria alexandro"), ["a1"]);
+    // ...(short words do not count)...
+    assert_eq!(find(&index, "acme", "bo anna maria alexandro"), ["a1"]);
+    // ...but not in a word past them.
+    assert!(find(&index, "acme", "anna maria luisa alexandro").is_empty());
+    assert_eq!(find(&index, "acme", "anna maria luisa alexandra"), ["a1"]);
+    // A word too long to be a name is matched without typos.
+    assert_eq!(
+        find(&index, "acme", "wolfeschlegelsteinhausenbergerdorff"),
+        ["a2"]
+    );
+    assert!(find(&index, "acme", "wolfeschlegelsteinhausenbergerdorfx").is_empty());
+}
+
+#[test]
 fn a_query_needs_two_characters() {
     let index = index_with(&[applicant("acme", "a1", "Al", "Bo")]);
     for query in ["", "  ", "a", "É", "!!", "-a-"] {

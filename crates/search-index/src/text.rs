@@ -188,16 +188,21 @@ pub(super) fn may_have_typos(query: &str, terms: &[String]) -> bool {
     !query.contains('@') && terms.iter().any(|t| typo_distance(t) > 0)
 }
 
-/// How many typos a query term may carry: none below 4 characters or when it
-/// holds a digit, one from 4, two from 8.
-fn typo_distance(term: &str) -> u8 {
+/// Terms longer than this are not matched with typos: no name is that long,
+/// and the automaton of a long term with two typos is costly to build.
+const MAX_TYPO_CHARS: usize = 24;
+
+/// How many typos a query term may carry: none below 4 characters, past
+/// [`MAX_TYPO_CHARS`], or when it holds a digit; one from 4, two from 8.
+pub(super) fn typo_distance(term: &str) -> u8 {
     if term.chars().any(|c| c.is_ascii_digit()) {
         return 0;
     }
     match term.chars().count() {
         0..4 => 0,
         4..8 => 1,
-        _ => 2,
+        8..=MAX_TYPO_CHARS => 2,
+        _ => 0,
     }
 }
 

@@ -227,6 +227,7 @@ async fn find(
             "q",
             format!("type at least {MIN_QUERY_CHARS} letters or digits"),
         )),
+        Err(e @ SearchError::QueryTooLong) => Err(AppError::field("q", e.to_string())),
         Err(e) => Err(anyhow::anyhow!("search: {e}").into()),
     }
 }

@@ -284,6 +284,7 @@ pub async fn search_ids(
             "q",
             format!("type at least {MIN_QUERY_CHARS} letters or digits"),
         )),
+        Err(e @ SearchError::QueryTooLong) => Err(AppError::field("q", e.to_string())),
         Err(e) => Err(anyhow::anyhow!("search: {e}").into()),
     }
 }
