@@ -133,6 +133,13 @@ pub struct Manifest {
     /// upgrade.
     #[serde(rename = "upgrade-action")]
     pub upgrade_action: Option<String>,
+    /// The module's own action the host calls with settings about to be
+    /// saved (defaults filled in, every declaration met), for the rules
+    /// across fields that declarations cannot say (`settings-check`). It
+    /// answers `{"path": "what is wrong", ...}`, empty when they are good;
+    /// any entry refuses the save with those fields named.
+    #[serde(rename = "settings-check")]
+    pub settings_check: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -340,6 +347,8 @@ struct RawManifest {
     dependencies: BTreeMap<String, String>,
     #[serde(default, rename = "upgrade-action")]
     upgrade_action: Option<String>,
+    #[serde(default, rename = "settings-check")]
+    settings_check: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -563,15 +572,20 @@ impl Manifest {
             })?;
             dependencies.insert(id.clone(), req);
         }
-        if let Some(action) = &raw.upgrade_action
-            && !is_module_id(action)
-        {
-            return Err(bad(
-                "upgrade-action",
-                format!(
-                    "{action:?} is not an action name: lowercase letters, digits and inner hyphens"
-                ),
-            ));
+        for (field, action) in [
+            ("upgrade-action", &raw.upgrade_action),
+            ("settings-check", &raw.settings_check),
+        ] {
+            if let Some(action) = action
+                && !is_module_id(action)
+            {
+                return Err(bad(
+                    field,
+                    format!(
+                        "{action:?} is not an action name: lowercase letters, digits and inner hyphens"
+                    ),
+                ));
+            }
         }
         if raw.description.chars().count() > 300 {
             return Err(bad("description", "at most 300 characters"));
@@ -790,6 +804,7 @@ impl Manifest {
             limits,
             dependencies,
             upgrade_action: raw.upgrade_action,
+            settings_check: raw.settings_check,
         })
     }
 

@@ -37,6 +37,7 @@ pub mod indexes;
 pub mod installs;
 mod public;
 pub mod routes;
+mod settings_check;
 pub mod store;
 
 pub(crate) use dispatch::answer as answer_http;

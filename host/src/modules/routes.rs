@@ -310,10 +310,11 @@ pub async fn save_settings(
     state: &AppState,
     caller: &Caller,
     client: &ClientAddr,
-    module: &super::LoadedModule,
+    module: &std::sync::Arc<super::LoadedModule>,
     input: ModuleSettingsInput,
 ) -> Result<()> {
     let id = &module.manifest.id;
+    super::settings_check::check(state, caller, module, &input.values).await?;
     let now = state.now_ms();
     let mut tx = state.db.begin().await?;
     settings::save(

@@ -161,6 +161,8 @@ impl Plugin for Helpdesk {
             "create-ticket" => create_ticket_action(ctx, input),
             "reply" => reply_action(ctx, input),
             "set-status" => set_status_action(ctx, input),
+            // The host asks before it saves settings (`settings-check`).
+            "check-settings" => check_settings_action(input),
             _ => Err(Error::NotFound(format!("no action {name}"))),
         }
     }
@@ -169,6 +171,14 @@ impl Plugin for Helpdesk {
 export_plugin!(Helpdesk);
 
 // Settings ------------------------------------------------------------------
+
+/// The rules across fields of settings about to be saved, which the host's
+/// check of the declarations cannot see: what is wrong, by path.
+fn check_settings_action(input: Value) -> Result<Value> {
+    let settings: rules::settings::Settings =
+        serde_json::from_value(input).map_err(|e| Error::Invalid(format!("settings: {e}")))?;
+    Ok(settings.validate().to_json())
+}
 
 type Handler = fn(&Ctx, Request) -> Result<Response>;
 

@@ -83,6 +83,18 @@ impl Problems {
         self.0.iter().map(|(field, _)| field.as_str())
     }
 
+    /// Each wrong field with its first message, as an object of paths to
+    /// messages (what a module's settings check answers the host).
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut fields = serde_json::Map::new();
+        for (field, message) in &self.0 {
+            fields
+                .entry(field.clone())
+                .or_insert_with(|| serde_json::Value::String(message.clone()));
+        }
+        serde_json::Value::Object(fields)
+    }
+
     /// `Ok` when there is nothing wrong, else the API's `invalid` error
     /// naming every field: `{"fields": {"subject": "required", ...}}`.
     pub fn into_result(self) -> Result<(), Error> {
