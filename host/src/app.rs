@@ -121,6 +121,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .merge(practice_routes)
         .merge(crate::dav::router(&state))
         .layer(from_fn_with_state(state.clone(), client_addr))
+        .layer(axum::middleware::from_fn(crate::api::practice::one_host))
         .layer(from_fn_with_state(
             state.clone(),
             crate::api::refuse_oversized,

@@ -88,6 +88,9 @@ pub struct Config {
     pub fragment_time_limit: std::time::Duration,
     /// How long deleted applicants and cases stay restorable in the trash.
     pub trash_retention: SignedDuration,
+    /// How long audit log entries are kept; older ones are deleted by
+    /// housekeeping, which records how many in the log itself.
+    pub audit_retention: SignedDuration,
     pub files: FilesConfig,
     /// How often expired sessions, links and trash are swept away.
     pub housekeeping_interval: std::time::Duration,
@@ -248,6 +251,7 @@ impl Config {
             module_write_hold: std::time::Duration::from_millis(250),
             fragment_time_limit: std::time::Duration::from_secs(2),
             trash_retention: SignedDuration::from_hours(24 * 30),
+            audit_retention: SignedDuration::from_hours(24 * 730),
             files: FilesConfig::default(),
             housekeeping_interval: std::time::Duration::from_secs(600),
             search_rebuild_batch: 1_000,

@@ -306,7 +306,8 @@ pub async fn serve_with(
 /// Deletes what has expired: sessions past their timeouts, sign-in failures
 /// out of every window, used or expired password links, and deletions kept
 /// in the trash past the retention period; every six hours (of the server's
-/// clock), file contents that no file names.
+/// clock), audit entries past the audit retention and file contents that no
+/// file names.
 async fn housekeeping(state: AppState, mut stop: watch::Receiver<bool>) {
     const BLOB_SWEEP_EVERY_MS: i64 = 6 * 60 * 60 * 1000;
     let mut blobs_swept_at: Option<i64> = None;
@@ -328,6 +329,11 @@ async fn housekeeping(state: AppState, mut stop: watch::Receiver<bool>) {
                         tracing::warn!(error = %e, "reading the registry for revocations failed")
                     }
                 }
+            }
+            match audit::trim(&state).await {
+                Ok(0) => {}
+                Ok(deleted) => tracing::info!(deleted, "deleted audit entries past the retention"),
+                Err(e) => tracing::warn!(error = %e, "trimming the audit log failed"),
             }
             match files::sweep::remove_unreferenced(&state).await {
                 Ok(0) => {}
@@ -356,10 +362,16 @@ async fn sweep(state: &AppState) -> error::Result<()> {
         .bind(now - ms(state.config.throttle.window))
         .execute(pool)
         .await?;
+    auth::throttle::forget_old_addresses(pool, now).await?;
+    sqlx::query("DELETE FROM reset_requests WHERE at < $1")
+        .bind(now - 86_400_000)
+        .execute(pool)
+        .await?;
     sqlx::query("DELETE FROM password_tokens WHERE expires_at < $1")
         .bind(now - 86_400_000)
         .execute(pool)
         .await?;
+    auth::reset::handle_pending(state).await?;
     let purged = trash::purge_expired(state).await?;
     if purged > 0 {
         tracing::info!(purged, "purged deletions older than the trash retention");

@@ -1,4 +1,5 @@
-//! Secrets kept in the database (SMTP and IMAP passwords) are sealed with a
+//! Secrets kept in the database (SMTP and IMAP passwords, authenticator
+//! app secrets) are sealed with a
 //! key that is never in the database: ChaCha20-Poly1305 with a random nonce,
 //! the practice and the secret's purpose bound in as associated data, so a
 //! sealed value copied to another practice's row or another column does not
@@ -55,6 +56,12 @@ pub const SEALED: &[SealedColumn] = &[
         key: "id",
         column: "imap_password",
         purpose: |id| format!("imap-password:{id}"),
+    },
+    SealedColumn {
+        table: "second_factors",
+        key: "user_id",
+        column: "totp_secret",
+        purpose: |user_id| format!("totp-secret:{user_id}"),
     },
 ];
 

@@ -332,6 +332,11 @@ struct ServeArgs {
     #[arg(long, env = "IMMCASE_TRASH_RETENTION_DAYS", default_value_t = 30,
           value_parser = clap::value_parser!(u32).range(1..=3650))]
     trash_retention_days: u32,
+    /// Days audit log entries are kept (two years unless set); older ones
+    /// are deleted, and the deletion is itself recorded in the log.
+    #[arg(long, env = "IMMCASE_AUDIT_RETENTION_DAYS", default_value_t = 730,
+          value_parser = clap::value_parser!(u32).range(30..=36500))]
+    audit_retention_days: u32,
     /// The longest a module call may hold the database's write lock (from
     /// its first write to its end), in milliseconds; past it the call is
     /// stopped and its writes roll back.
@@ -450,6 +455,7 @@ fn serve_config(storage: Storage, args: &ServeArgs) -> Config {
     };
     config.trust_forwarded_for = args.trust_forwarded_for;
     config.trash_retention = SignedDuration::from_hours(24 * i64::from(args.trash_retention_days));
+    config.audit_retention = SignedDuration::from_hours(24 * i64::from(args.audit_retention_days));
     config.module_write_hold = std::time::Duration::from_millis(args.module_write_lock_ms);
     config.workflows.deadline = std::time::Duration::from_millis(args.workflow_time_limit_ms);
     config.workflows.max_operations = args.workflow_max_operations;

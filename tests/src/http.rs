@@ -189,6 +189,25 @@ impl Api {
         Resp::read(req.send().await.expect("the server answers")).await
     }
 
+    /// Posts JSON as API clients do (with the CSRF header), adding
+    /// `headers` (an `X-Forwarded-For`, say).
+    pub async fn post_with_headers(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Value,
+    ) -> Resp {
+        let mut req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("x-requested-with", "immcase")
+            .json(&body);
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        Resp::read(req.send().await.expect("the server answers")).await
+    }
+
     /// Posts an HTML form (urlencoded), as a browser does: no CSRF header,
     /// so the form must carry its `_csrf` token.
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Resp {

@@ -18,6 +18,7 @@ mod http;
 mod imap;
 pub mod pdf;
 pub mod registry;
+pub mod second_factor;
 mod smtp;
 
 mod built {

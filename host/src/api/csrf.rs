@@ -48,24 +48,12 @@ pub fn form_token_of_session(session_id: &str) -> String {
 
 /// The signed-out form token the request's cookie holds, if any.
 pub fn form_cookie(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == FORM_COOKIE)
-        .map(|(_, value)| value.to_string())
-        .filter(|v| (32..=128).contains(&v.len()))
+    super::cookies::read(headers, FORM_COOKIE).filter(|v| (32..=128).contains(&v.len()))
 }
 
 /// The `Set-Cookie` value for a new signed-out form token.
 pub fn form_cookie_header(token: &str, secure: bool) -> HeaderValue {
-    let secure = if secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!(
-        "{FORM_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}"
-    ))
-    .unwrap_or(HeaderValue::from_static(""))
+    super::cookies::set(FORM_COOKIE, token, "Strict", None, secure)
 }
 
 fn same_token(a: &str, b: &str) -> bool {
@@ -138,6 +126,33 @@ fn refused(message: &str, reason: &str) -> Response {
     response
 }
 
+/// The largest form a signed-out person sends (signing in, asking for a
+/// reset link, choosing a password) is far below this.
+pub const SIGNED_OUT_FORM_MAX_BYTES: usize = 64 * 1024;
+
+/// Whether the request's caller may send a form with files to its path: a
+/// signed-in person (for a module's routes, one of a practice that has the
+/// module enabled, holding its permission), else the refusal.
+async fn may_send_files(
+    state: &AppState,
+    caller: Option<Caller>,
+    path: &str,
+) -> Result<(), AppError> {
+    let caller = caller.ok_or(AppError::Unauthenticated)?;
+    let Some(id) = super::paths::module_of_path(path) else {
+        return Ok(());
+    };
+    if state.modules.get(id).is_none()
+        || !state
+            .enabled_modules
+            .is_enabled(state.db.pool(), &caller.practice, id)
+            .await?
+    {
+        return Err(AppError::NotFound("module"));
+    }
+    caller.require(&format!("module:{id}"))
+}
+
 pub async fn protect(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
@@ -205,9 +220,24 @@ pub async fn protect(State(state): State<AppState>, req: Request, next: Next) ->
         req.extensions_mut().insert(FormTokenPending { accepted });
         return next.run(req).await;
     }
+    // A form with files is read whole before its token is found, so only
+    // for someone signed in who may use the module it is sent to: nobody
+    // else can make the server hold a module's request limit of it.
+    if is_module_form {
+        let caller = req.extensions().get::<Caller>().cloned();
+        let path = req.uri().path().to_owned();
+        if let Err(refused) = may_send_files(&state, caller, &path).await {
+            // Answered without reading on: the connection closes after it.
+            return refused.into_response();
+        }
+    }
     let content_type = content_type.to_owned();
     let (parts, body) = req.into_parts();
-    let limit = super::paths::request_limit(&state, parts.uri.path());
+    let limit = if parts.extensions.get::<Caller>().is_some() {
+        super::paths::request_limit(&state, parts.uri.path())
+    } else {
+        SIGNED_OUT_FORM_MAX_BYTES
+    };
     let body = match super::read_limited(body, limit).await {
         Ok(body) => body,
         Err(e) => return e.into_response(),

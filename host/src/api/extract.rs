@@ -1,5 +1,7 @@
 //! Extractors whose rejections are API errors (JSON, with the field named)
-//! instead of axum's plain-text ones.
+//! instead of axum's plain-text ones. Everywhere else, axum's own are
+//! refused by clippy (`disallowed-types` in clippy.toml).
+#![allow(clippy::disallowed_types)] // The one place that wraps them.
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts};

@@ -1,6 +1,7 @@
 //! What every API route shares: the router that merges the capabilities, the
 //! OpenAPI document, request-wide middleware, extractors and small helpers.
 
+pub mod cookies;
 pub mod csrf;
 mod extract;
 pub mod paths;

@@ -33,6 +33,19 @@ pub fn practice_slug_from_host(host: &str) -> Option<String> {
     Some(first.to_ascii_lowercase())
 }
 
+/// Middleware for every route: a request with more than one `Host` header
+/// is refused with 400, since the practice it is for would depend on which
+/// one a reader takes.
+pub async fn one_host(req: Request, next: Next) -> Response {
+    if req.headers().get_all(header::HOST).iter().nth(1).is_some() {
+        let mut refused = AppError::invalid("a request names one host: send a single Host header")
+            .into_response();
+        *refused.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+        return refused;
+    }
+    next.run(req).await
+}
+
 /// Middleware: puts the request's `Practice` in its extensions, or answers 404
 /// when the Host header names a practice this server does not have.
 pub async fn resolve_practice(

@@ -2,13 +2,14 @@
 //! action, person, record and time, paged with a cursor (the last id seen).
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use sqlx::{AssertSqlSafe, Row};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::access::Caller;
+use crate::api::Query;
 use crate::clock::rfc3339;
 use crate::error::{AppError, ErrorBody, Result};
 use crate::state::AppState;

@@ -1,6 +1,11 @@
 //! The audit log: append-only rows of what people did that a practice must
-//! be able to account for. Nothing updates or deletes a row; administrators
-//! read it newest first (`list`).
+//! be able to account for. Nothing updates a row; administrators read it
+//! newest first (`list`). Rows older than the server's audit retention (two
+//! years unless `--audit-retention-days` says otherwise) are deleted by
+//! housekeeping ([`trim`]), which records how many in the log itself.
+//!
+//! What one row holds is bounded ([`MAX_TARGET_CHARS`]), and what signed-out
+//! clients can add is rationed per address ([`record_signed_out`]).
 //!
 //! Recorded: sign-ins, sign-outs, password changes and resets; user, role,
 //! case program and module changes (switching on and off, settings);
@@ -12,15 +17,22 @@
 //! for one record, and keeps their name or folio as they were then
 //! (`details`), so it stays readable once they are purged.
 
+mod budget;
 mod list;
 
 use sqlx::{Any, Executor};
 
+pub use budget::{PER_WINDOW as SIGNED_OUT_ROWS_PER_WINDOW, SignedOutBudget};
 pub use list::{AuditPage, AuditQuery, AuditRow, Filter, filter_text, list};
 
 use crate::access::Caller;
 use crate::error::Result;
 use crate::practices::Practice;
+use crate::state::AppState;
+
+/// The most characters of a target (`GET /some/path`) or an actor's email a
+/// row keeps; longer ones are cut, ending with `…`.
+pub const MAX_TARGET_CHARS: usize = 300;
 
 /// The audit log's routes.
 pub fn router() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {
@@ -128,9 +140,9 @@ where
     .bind(practice.id())
     .bind(at_ms)
     .bind(entry.actor.user_id)
-    .bind(entry.actor.email)
+    .bind(entry.actor.email.map(|e| cut(e, MAX_TARGET_CHARS)))
     .bind(entry.action)
-    .bind(entry.target)
+    .bind(entry.target.map(|t| cut(t, MAX_TARGET_CHARS)))
     .bind(entry.client_addr)
     .bind(entry.details.to_string())
     .bind(about.applicant_id.as_deref())
@@ -138,4 +150,86 @@ where
     .execute(db)
     .await?;
     Ok(())
+}
+
+/// `text` cut to at most `max` characters, ending with `…` when it was cut.
+fn cut(text: String, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text;
+    }
+    let mut kept: String = text.chars().take(max - 1).collect();
+    kept.push('…');
+    kept
+}
+
+/// Writes an entry caused by someone not signed in (a refused request, a
+/// throttled sign-in), within the address's ration ([`SignedOutBudget`]):
+/// past it, the entry is only counted in the server's log.
+pub async fn record_signed_out(
+    state: &AppState,
+    practice: &Practice,
+    now_ms: i64,
+    entry: Entry<'_>,
+) -> Result<()> {
+    let addr = entry.client_addr.unwrap_or("unknown");
+    if state.signed_out_audit.take(practice.id(), addr, now_ms) {
+        return record(state.db.pool(), practice, now_ms, entry).await;
+    }
+    tracing::warn!(
+        practice = practice.slug(),
+        client_addr = addr,
+        action = entry.action,
+        "not recorded in the audit log: this address has reached its signed-out ration"
+    );
+    Ok(())
+}
+
+/// Deletes every practice's entries older than the audit retention, then
+/// records in each practice's log how many went and up to when. Returns
+/// how many were deleted.
+pub async fn trim(state: &AppState) -> Result<u64> {
+    let retention_ms = i64::try_from(state.config.audit_retention.as_millis()).unwrap_or(i64::MAX);
+    let now = state.now_ms();
+    let before = now.saturating_sub(retention_ms);
+    let pool = state.db.pool();
+    let counts: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT practice_id, COUNT(*) FROM audit_log WHERE at < $1 GROUP BY practice_id",
+    )
+    .bind(before)
+    .fetch_all(pool)
+    .await?;
+    let mut deleted = 0u64;
+    for (practice_id, count) in counts {
+        let Some(practice) = state.practice_by_id(&practice_id).await? else {
+            continue;
+        };
+        let mut tx = state.db.begin().await?;
+        let gone = sqlx::query("DELETE FROM audit_log WHERE practice_id = $1 AND at < $2")
+            .bind(&practice_id)
+            .bind(before)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        let entry = Entry {
+            actor: Actor::default(),
+            action: "audit.trimmed",
+            target: None,
+            client_addr: None,
+            details: serde_json::json!({
+                "deleted": gone,
+                "before": crate::clock::rfc3339(before),
+                "retention_days": retention_ms / 86_400_000,
+            }),
+        };
+        record(&mut *tx, &practice, now, entry).await?;
+        tx.commit().await?;
+        tracing::info!(
+            practice = practice.slug(),
+            deleted = gone,
+            counted = count,
+            "trimmed the audit log"
+        );
+        deleted += gone;
+    }
+    Ok(deleted)
 }

@@ -1,8 +1,10 @@
-//! Signing in and out, sessions, passwords, throttling and reset links.
+//! Signing in and out, sessions, passwords, two-factor sign-in, throttling
+//! and reset links.
 
 pub mod app_passwords;
 pub mod password;
 pub mod reset;
+pub mod second_factor;
 pub mod session;
 pub mod sign_in;
 pub mod throttle;
@@ -14,6 +16,7 @@ use crate::state::AppState;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(sign_in::sign_in))
+        .routes(routes!(sign_in::second_factor))
         .routes(routes!(sign_in::sign_out))
         .routes(routes!(reset::forgot_password))
         .routes(routes!(reset::reset_password))
@@ -26,4 +29,5 @@ pub fn router() -> OpenApiRouter<AppState> {
             app_passwords::profile::create_own
         ))
         .routes(routes!(app_passwords::profile::revoke_own))
+        .merge(second_factor::routes::router())
 }

@@ -20,6 +20,10 @@ use crate::state::AppState;
 /// At most this many reset emails per account per hour; more requests still
 /// answer 202 but send nothing, so the form cannot be used to flood a mailbox.
 const RESETS_PER_HOUR: i64 = 5;
+/// At most this many forgot-password requests per client address per hour,
+/// across practices; more are refused with 429.
+pub const REQUESTS_PER_ADDRESS_PER_HOUR: i64 = 10;
+const HOUR_MS: i64 = 3_600_000;
 
 #[derive(Clone, Copy)]
 enum Purpose {
@@ -139,8 +143,11 @@ pub(super) async fn forgot_password(
     Ok(StatusCode::ACCEPTED)
 }
 
-/// Emails a reset link to the account of `input.email`, if there is an
-/// enabled one and it has not had too many this hour. Says nothing of which.
+/// Takes a request for a reset link to the account of `input.email`: once
+/// checked and counted against the client's address (at most
+/// [`REQUESTS_PER_ADDRESS_PER_HOUR`], across practices), it is stored and
+/// answered at once, the same whether the account exists or not; the
+/// lookup and the email are [`handle_pending`]'s.
 pub async fn request_reset(
     state: &AppState,
     practice: &Practice,
@@ -152,55 +159,136 @@ pub async fn request_reset(
         return Err(AppError::field("email", "enter the email you sign in with"));
     }
     let now = state.now_ms();
-    let mut tx = state.db.begin().await?;
-    let account = users::find_by_email(&mut *tx, practice, &email).await?;
-    let mut sent = false;
-    if let Some(account) = account.filter(|a| a.disabled_at.is_none()) {
-        let recent: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM password_tokens WHERE practice_id = $1 AND user_id = $2 \
-             AND purpose = 'reset' AND created_at > $3",
-        )
-        .bind(practice.id())
-        .bind(&account.id)
-        .bind(now - 3_600_000)
-        .fetch_one(&mut *tx)
-        .await?;
-        if recent < RESETS_PER_HOUR {
-            let token = issue(&mut tx, state, practice, &account.id, Purpose::Reset).await?;
-            let minutes = state.config.reset_link_validity.as_mins();
-            let body = format!(
-                "Hello {name},\n\nSomeone (we hope you) asked to reset the password of your ImmCase account \
-                 at {practice_name}.\n\nChoose a new password here (the link works once, for {minutes} minutes):\n\n\
-                 {link}\n\nIf you did not ask for this, ignore this email: your password stays as it is.\n",
-                name = account.display_name,
-                practice_name = practice.name(),
-                link = link(state, practice, &token),
-            );
-            let mail = OutgoingMail {
-                to: &account.email,
-                subject: "Reset your ImmCase password",
-                body: &body,
-            };
-            mail::enqueue(&mut *tx, practice, mail, now).await?;
-            sent = true;
-        }
-        let entry = audit::Entry {
-            actor: Actor {
-                user_id: None,
-                email: Some(email.clone()),
-            },
-            action: "auth.password_reset_requested",
-            target: Some(format!("user:{}", account.id)),
-            client_addr: Some(&client.0),
-            details: serde_json::json!({ "email_sent": sent }),
-        };
-        audit::record(&mut *tx, practice, now, entry).await?;
+    let pool = state.db.pool();
+    let recent: Vec<i64> = sqlx::query_scalar(
+        "SELECT at FROM reset_requests WHERE client_addr = $1 AND at > $2 ORDER BY at DESC LIMIT $3",
+    )
+    .bind(&client.0)
+    .bind(now - HOUR_MS)
+    .bind(REQUESTS_PER_ADDRESS_PER_HOUR)
+    .fetch_all(pool)
+    .await?;
+    if recent.len() as i64 >= REQUESTS_PER_ADDRESS_PER_HOUR {
+        let oldest = recent.last().copied().unwrap_or(now);
+        let wait_ms = (oldest + HOUR_MS - now).max(1000);
+        return Err(AppError::RateLimited {
+            retry_after_secs: u64::try_from((wait_ms + 999) / 1000).unwrap_or(1),
+        });
     }
-    tx.commit().await?;
-    if sent {
+    sqlx::query(
+        "INSERT INTO reset_requests (practice_id, email, client_addr, at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(practice.id())
+    .bind(&email)
+    .bind(&client.0)
+    .bind(now)
+    .execute(pool)
+    .await?;
+    let state = state.clone();
+    tokio::spawn(async move {
+        if let Err(e) = handle_pending(&state).await {
+            tracing::warn!(error = %e, "handling password reset requests failed");
+        }
+    });
+    Ok(())
+}
+
+/// Handles every stored reset request not handled yet (after an answer, and
+/// by housekeeping for any a restart left): emails a link to an enabled
+/// account of that email that has had fewer than [`RESETS_PER_HOUR`], and
+/// audits the request on the account. Each request is handled once, also
+/// with several hosts: it is claimed in the transaction that does the work.
+pub async fn handle_pending(state: &AppState) -> Result<usize> {
+    let pending: Vec<(i64, String, String, String)> = sqlx::query_as(
+        "SELECT id, practice_id, email, client_addr FROM reset_requests \
+         WHERE handled_at IS NULL ORDER BY id LIMIT 100",
+    )
+    .fetch_all(state.db.pool())
+    .await?;
+    let mut handled = 0;
+    let mut sent_any = false;
+    for (id, practice_id, email, client_addr) in pending {
+        let Some(practice) = state.practice_by_id(&practice_id).await? else {
+            continue;
+        };
+        let now = state.now_ms();
+        let mut tx = state.db.begin().await?;
+        let claimed = sqlx::query(
+            "UPDATE reset_requests SET handled_at = $2 WHERE id = $1 AND handled_at IS NULL",
+        )
+        .bind(id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if claimed != 1 {
+            continue;
+        }
+        sent_any |= send_reset(&mut tx, state, &practice, &email, &client_addr, now).await?;
+        tx.commit().await?;
+        handled += 1;
+    }
+    if sent_any {
         state.mail.wake();
     }
-    Ok(())
+    Ok(handled)
+}
+
+/// Emails a reset link to the account of `email` if there is an enabled one
+/// and it has not had too many this hour; whether it was sent.
+async fn send_reset(
+    tx: &mut Tx,
+    state: &AppState,
+    practice: &Practice,
+    email: &str,
+    client_addr: &str,
+    now: i64,
+) -> Result<bool> {
+    let account = users::find_by_email(&mut **tx, practice, email).await?;
+    let Some(account) = account.filter(|a| a.disabled_at.is_none()) else {
+        return Ok(false);
+    };
+    let recent: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM password_tokens WHERE practice_id = $1 AND user_id = $2 \
+         AND purpose = 'reset' AND created_at > $3",
+    )
+    .bind(practice.id())
+    .bind(&account.id)
+    .bind(now - HOUR_MS)
+    .fetch_one(&mut **tx)
+    .await?;
+    let mut sent = false;
+    if recent < RESETS_PER_HOUR {
+        let token = issue(tx, state, practice, &account.id, Purpose::Reset).await?;
+        let minutes = state.config.reset_link_validity.as_mins();
+        let body = format!(
+            "Hello {name},\n\nSomeone (we hope you) asked to reset the password of your ImmCase account \
+             at {practice_name}.\n\nChoose a new password here (the link works once, for {minutes} minutes):\n\n\
+             {link}\n\nIf you did not ask for this, ignore this email: your password stays as it is.\n",
+            name = account.display_name,
+            practice_name = practice.name(),
+            link = link(state, practice, &token),
+        );
+        let mail = OutgoingMail {
+            to: &account.email,
+            subject: "Reset your ImmCase password",
+            body: &body,
+        };
+        mail::enqueue(&mut **tx, practice, mail, now).await?;
+        sent = true;
+    }
+    let entry = audit::Entry {
+        actor: Actor {
+            user_id: None,
+            email: Some(email.to_string()),
+        },
+        action: "auth.password_reset_requested",
+        target: Some(format!("user:{}", account.id)),
+        client_addr: Some(client_addr),
+        details: serde_json::json!({ "email_sent": sent }),
+    };
+    audit::record(&mut **tx, practice, now, entry).await?;
+    Ok(sent)
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -14,7 +14,7 @@ use sqlx::{Any, Executor};
 
 use crate::access::permissions;
 use crate::access::{Caller, SignedIn};
-use crate::api::ClientAddr;
+use crate::api::{ClientAddr, cookies};
 use crate::audit;
 use crate::config::Config;
 use crate::error::{AppError, Refusal, Result};
@@ -39,39 +39,16 @@ pub fn token_hash(token: &str) -> String {
 }
 
 pub fn session_cookie(config: &Config, token: &str) -> HeaderValue {
-    let secure = if config.secure_cookies() {
-        "; Secure"
-    } else {
-        ""
-    };
-    let value = format!("{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Lax{secure}");
-    // Tokens are URL-safe base64: always a valid header value.
-    HeaderValue::from_str(&value).unwrap_or(HeaderValue::from_static(""))
+    cookies::set(COOKIE_NAME, token, "Lax", None, config.secure_cookies())
 }
 
 pub fn clear_cookie(config: &Config) -> HeaderValue {
-    let secure = if config.secure_cookies() {
-        "; Secure"
-    } else {
-        ""
-    };
-    HeaderValue::from_str(&format!(
-        "{COOKIE_NAME}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"
-    ))
-    .unwrap_or(HeaderValue::from_static(""))
+    cookies::set(COOKIE_NAME, "", "Lax", Some(0), config.secure_cookies())
 }
 
 /// The session id the request carries, if any.
 pub fn token_from_headers(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE_NAME)
-        .map(|(_, value)| value.to_string())
-        .filter(|v| !v.is_empty() && v.len() <= 128)
+    cookies::read(headers, COOKIE_NAME).filter(|v| !v.is_empty() && v.len() <= 128)
 }
 
 pub struct NewSession<'a> {
@@ -177,6 +154,10 @@ struct SessionRow {
     role_id: Option<String>,
     permissions: Option<String>,
     field_rules: Option<String>,
+    /// The practice requires a second factor (1) and the person has none
+    /// confirmed (no `second_factor_at`).
+    second_factor_required: Option<i64>,
+    second_factor_at: Option<i64>,
 }
 
 /// Loads the caller of a session id, or `None` when the session does not
@@ -187,12 +168,16 @@ async fn load_caller(
     practice: &Practice,
     token: &str,
     client: &ClientAddr,
-) -> Result<Option<Caller>> {
+) -> Result<Option<(Caller, bool)>> {
     let hash = token_hash(token);
     let pool = state.db.pool();
     let rows: Vec<SessionRow> = sqlx::query_as(
         "SELECT s.user_id, s.created_at, s.last_seen_at, s.flash, u.email, u.display_name, u.time_zone, \
-         u.disabled_at, r.id AS role_id, r.permissions, r.field_rules \
+         u.disabled_at, r.id AS role_id, r.permissions, r.field_rules, \
+         (SELECT ps.require_second_factor FROM practice_security ps WHERE ps.practice_id = s.practice_id) \
+           AS second_factor_required, \
+         (SELECT f.confirmed_at FROM second_factors f WHERE f.practice_id = s.practice_id AND f.user_id = s.user_id) \
+           AS second_factor_at \
          FROM sessions s JOIN users u ON u.id = s.user_id AND u.practice_id = s.practice_id \
          LEFT JOIN user_roles ur ON ur.practice_id = s.practice_id AND ur.user_id = s.user_id \
          LEFT JOIN roles r ON r.practice_id = ur.practice_id AND r.id = ur.role_id \
@@ -241,7 +226,9 @@ async fn load_caller(
     let Some(first) = rows.into_iter().next() else {
         return Ok(None);
     };
-    Ok(Some(Caller::new(SignedIn {
+    let must_enrol =
+        first.second_factor_required.unwrap_or(0) != 0 && first.second_factor_at.is_none();
+    let caller = Caller::new(SignedIn {
         practice: practice.clone(),
         email: first.email,
         display_name: first.display_name,
@@ -255,8 +242,32 @@ async fn load_caller(
         client_addr: client.0.clone(),
         session_hash: hash,
         acting: None,
-    })))
+    });
+    Ok(Some((caller, must_enrol)))
 }
+
+/// Where someone whose practice requires a second factor, and who has none
+/// yet, may go: the pages and routes that set it up, who they are, and
+/// signing out.
+fn open_before_enrolment(method: &axum::http::Method, path: &str) -> bool {
+    let path = path.trim_end_matches('/');
+    path.starts_with("/profile/second-factor")
+        || path.starts_with("/api/v1/me/second-factor")
+        || matches!(path, "/sign-out" | "/api/v1/auth/sign-out" | "/api/v1/nav")
+        || (path == "/api/v1/me" && method == axum::http::Method::GET)
+}
+
+/// The answer to anything else: to the set-up page for a page, 403 for the API.
+fn enrol_first(path: &str) -> Response {
+    if path.starts_with("/api/") {
+        return AppError::ForbiddenOther(ENROL_FIRST.into()).into_response();
+    }
+    axum::response::Redirect::to(ENROL_PAGE).into_response()
+}
+
+/// The page that sets up two-factor sign-in.
+pub const ENROL_PAGE: &str = "/profile/second-factor";
+const ENROL_FIRST: &str = "your practice requires two-factor sign-in: set it up first (My Profile → Two-factor sign-in, /profile/second-factor)";
 
 /// A role's JSON column.
 fn stored<T: serde::de::DeserializeOwned>(text: &Option<String>, what: &str) -> Result<T> {
@@ -281,7 +292,12 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     let mut caller = None;
     if let Some(token) = &token {
         match load_caller(&state, &practice, token, &client).await {
-            Ok(Some(c)) => caller = Some(c),
+            Ok(Some((c, must_enrol))) => {
+                if must_enrol && !open_before_enrolment(req.method(), req.uri().path()) {
+                    return enrol_first(req.uri().path());
+                }
+                caller = Some(c)
+            }
             Ok(None) => stale_cookie = true,
             Err(e) => return e.into_response(),
         }
@@ -299,7 +315,13 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
             client_addr: Some(&client.0),
             details: refusal.details,
         };
-        if let Err(e) = audit::record(state.db.pool(), &practice, state.now_ms(), entry).await {
+        let now = state.now_ms();
+        let recorded = if caller.is_some() {
+            audit::record(state.db.pool(), &practice, now, entry).await
+        } else {
+            audit::record_signed_out(&state, &practice, now, entry).await
+        };
+        if let Err(e) = recorded {
             return e.into_response();
         }
     }

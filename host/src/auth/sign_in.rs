@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::password::{self, Verified};
+use super::second_factor;
 use super::session::{self, NewSession};
 use super::throttle;
 use crate::access::Caller;
@@ -45,9 +46,13 @@ pub struct Me {
 const WRONG: &str = "wrong email or password";
 
 /// Signs in with email and password. Sets the `immcase_session` cookie to a
-/// new session id (any session the request carried ends).
+/// new session id (any session the request carried ends); or, for someone
+/// with two-factor sign-in on, answers 202 and sets the short-lived
+/// `immcase_challenge` cookie that `POST /api/v1/auth/second-factor` takes
+/// with the code.
 #[utoipa::path(post, path = "/api/v1/auth/sign-in", tag = "auth", request_body = SignIn,
     responses((status = 200, body = Me, description = "Signed in; the session cookie is set"),
+        (status = 202, body = SecondFactorAsked, description = "The password is right; now the second factor (the challenge cookie is set)"),
         (status = 401, body = ErrorBody, description = "Wrong email or password, or the account is disabled"),
         (status = 403, body = ErrorBody), (status = 422, body = ErrorBody),
         (status = 429, body = ErrorBody, description = "Too many failures; see Retry-After")))]
@@ -58,13 +63,95 @@ pub(super) async fn sign_in(
     headers: HeaderMap,
     Json(input): Json<SignIn>,
 ) -> Result<Response> {
-    let (me, token) = attempt(&state, &practice, &client, &headers, input).await?;
-    let mut response = Json(me).into_response();
-    response.headers_mut().insert(
+    match attempt(&state, &practice, &client, &headers, input).await? {
+        Outcome::Session { me, token } => {
+            Ok(with_session(&state, Json(me).into_response(), &token))
+        }
+        Outcome::SecondFactor { challenge } => {
+            let asked = SecondFactorAsked {
+                second_factor_required: true,
+            };
+            let mut response = (StatusCode::ACCEPTED, Json(asked)).into_response();
+            response.headers_mut().insert(
+                header::SET_COOKIE,
+                second_factor::challenge::cookie(&state.config, &challenge),
+            );
+            Ok(response)
+        }
+    }
+}
+
+/// The answer to a right password when a second factor is to follow.
+#[derive(Serialize, ToSchema)]
+pub struct SecondFactorAsked {
+    pub second_factor_required: bool,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct SecondFactorCode {
+    /// The six digits the authenticator app shows, or a recovery code.
+    pub code: String,
+}
+
+/// Completes a sign-in with the code of the person's authenticator app or
+/// one of their recovery codes (used up). Sets the session cookie.
+#[utoipa::path(post, path = "/api/v1/auth/second-factor", tag = "auth", request_body = SecondFactorCode,
+    responses((status = 200, body = Me, description = "Signed in; the session cookie is set"),
+        (status = 401, body = ErrorBody, description = "No sign-in waits for a code (expired, or five wrong codes)"),
+        (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody, description = "A wrong or used code"),
+        (status = 429, body = ErrorBody, description = "Too many failures; see Retry-After")))]
+pub(super) async fn second_factor(
+    State(state): State<AppState>,
+    axum::Extension(practice): axum::Extension<Practice>,
+    client: ClientAddr,
+    headers: HeaderMap,
+    Json(input): Json<SecondFactorCode>,
+) -> Result<Response> {
+    let (me, token) =
+        complete_second_factor(&state, &practice, &client, &headers, &input.code).await?;
+    Ok(with_session(&state, Json(me).into_response(), &token))
+}
+
+/// `response` with the session cookie set (and any challenge cookie cleared).
+pub fn with_session(state: &AppState, mut response: Response, token: &str) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
         header::SET_COOKIE,
-        session::session_cookie(&state.config, &token),
+        session::session_cookie(&state.config, token),
     );
-    Ok(response)
+    headers.append(
+        header::SET_COOKIE,
+        second_factor::challenge::clear_cookie(&state.config),
+    );
+    response
+}
+
+/// What a right password leads to.
+pub enum Outcome {
+    /// Signed in: the person and the new session id.
+    Session { me: Box<Me>, token: String },
+    /// The second factor is to follow: the challenge's token.
+    SecondFactor { challenge: String },
+}
+
+/// Completes the challenge the request carries with `code`, then opens the
+/// session.
+pub async fn complete_second_factor(
+    state: &AppState,
+    practice: &Practice,
+    client: &ClientAddr,
+    headers: &HeaderMap,
+    code: &str,
+) -> Result<(Me, String)> {
+    let (user_id, used) =
+        second_factor::challenge::complete(state, practice, client, headers, code).await?;
+    let account = users::find(state.db.pool(), practice, &user_id)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    let tx = state.db.begin().await?;
+    let details = serde_json::json!({ "second_factor": used.as_str() });
+    open_session(tx, state, practice, client, headers, &account, details).await
 }
 
 /// Checks the email and password (throttled, audited) and opens a session.
@@ -76,7 +163,7 @@ pub async fn attempt(
     client: &ClientAddr,
     headers: &HeaderMap,
     input: SignIn,
-) -> Result<(Me, String)> {
+) -> Result<Outcome> {
     let email = users::normalize_email(&input.email);
     let mut errors = FieldErrors::new();
     if email.is_empty() {
@@ -117,7 +204,7 @@ pub async fn attempt(
             client_addr: Some(&client.0),
             details: serde_json::json!({}),
         };
-        audit::record(pool, practice, now, entry).await?;
+        audit::record_signed_out(state, practice, now, entry).await?;
         return Err(limited);
     }
 
@@ -161,6 +248,41 @@ pub async fn attempt(
         let rehashed = password::hash(input.password).await?;
         users::set_password_hash(&mut *tx, practice, &account.id, &rehashed, now).await?;
     }
+    if second_factor::enabled(&mut *tx, practice, &account.id).await? {
+        let challenge =
+            second_factor::challenge::open(&mut tx, practice, &account.id, client, now).await?;
+        tx.commit().await?;
+        return Ok(Outcome::SecondFactor { challenge });
+    }
+    let (me, token) = open_session(
+        tx,
+        state,
+        practice,
+        client,
+        headers,
+        &account,
+        serde_json::json!({}),
+    )
+    .await?;
+    Ok(Outcome::Session {
+        me: Box::new(me),
+        token,
+    })
+}
+
+/// Opens a session for `account` in `tx` (audited as `auth.sign_in` with
+/// `details`) and commits; the person and the session id.
+async fn open_session(
+    mut tx: crate::db::Tx,
+    state: &AppState,
+    practice: &Practice,
+    client: &ClientAddr,
+    headers: &HeaderMap,
+    account: &users::Account,
+    details: serde_json::Value,
+) -> Result<(Me, String)> {
+    let now = state.now_ms();
+    let email = &account.email;
     // A new session id at every sign-in: whatever session the browser held ends.
     if let Some(old) = session::token_from_headers(headers) {
         session::delete(&mut *tx, practice, &session::token_hash(&old)).await?;
@@ -175,7 +297,8 @@ pub async fn attempt(
         user_agent,
     };
     let token = session::create(&mut *tx, practice, new, now).await?;
-    throttle::clear_account(&mut *tx, practice, &email).await?;
+    throttle::clear_account(&mut *tx, practice, email).await?;
+    throttle::remember_address(&mut *tx, practice, &account.id, &client.0, now).await?;
     let entry = audit::Entry {
         actor: Actor {
             user_id: Some(account.id.clone()),
@@ -184,7 +307,7 @@ pub async fn attempt(
         action: "auth.sign_in",
         target: Some(format!("user:{}", account.id)),
         client_addr: Some(&client.0),
-        details: serde_json::json!({}),
+        details,
     };
     audit::record(&mut *tx, practice, now, entry).await?;
     let me = me_of(&mut tx, practice, &account.id).await?;
@@ -386,7 +509,7 @@ pub async fn update_profile(
     let display_name = patch
         .display_name
         .as_deref()
-        .map(|n| crate::input::text_field(&mut errors, "display_name", n, true, 100));
+        .map(|n| crate::input::name_field(&mut errors, "display_name", n, true, 100));
     let time_zone = patch
         .time_zone
         .as_deref()

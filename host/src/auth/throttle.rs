@@ -1,15 +1,25 @@
 //! Sign-in throttling: after `max_failures` failed sign-ins within `window`
-//! for one account, or from one client address, further attempts are refused
-//! with 429 and a Retry-After until the oldest failure leaves the window.
-//! Failures are rows in the database, so the limit holds across restarts and
-//! across several host processes. The address limit counts across practices:
-//! one address guessing at many practices is still one address.
+//! from one client address, or for one account, further attempts are
+//! refused with 429 and a Retry-After until the oldest failure leaves the
+//! window. Failures are rows in the database, so the limit holds across
+//! restarts and across several host processes. The address limit counts
+//! across practices: one address guessing at many practices is still one
+//! address.
+//!
+//! The account limit does not apply from an address the account has signed
+//! in from within [`KNOWN_FOR_DAYS`] ([`remember_address`]): someone
+//! guessing at an account slows down everyone else trying it, but cannot
+//! lock its owner out of the office they always work from.
 
 use sqlx::{Any, Executor};
 
 use crate::config::ThrottlePolicy;
 use crate::error::{AppError, Result};
 use crate::practices::Practice;
+
+/// An address an account signed in from stays known this long.
+pub const KNOWN_FOR_DAYS: i64 = 90;
+const KNOWN_FOR_MS: i64 = KNOWN_FOR_DAYS * 86_400_000;
 
 /// Refuses the attempt when either limit is reached.
 pub async fn check<'c, C>(
@@ -27,16 +37,31 @@ where
     let window_ms = i64::try_from(policy.window.as_millis()).unwrap_or(i64::MAX);
     let since = now_ms - window_ms;
     let max = i64::from(policy.max_failures);
-    let account: Vec<i64> = sqlx::query_scalar(
-        "SELECT at FROM sign_in_failures WHERE practice_id = $1 AND email = $2 AND at > $3 \
-         ORDER BY at DESC LIMIT $4",
+    let known: Option<i64> = sqlx::query_scalar(
+        "SELECT a.last_at FROM sign_in_addresses a \
+         JOIN users u ON u.practice_id = a.practice_id AND u.id = a.user_id \
+         WHERE a.practice_id = $1 AND u.email = $2 AND a.client_addr = $3 AND a.last_at > $4",
     )
     .bind(practice.id())
     .bind(email)
-    .bind(since)
-    .bind(max)
-    .fetch_all(&mut *conn)
+    .bind(client_addr)
+    .bind(now_ms - KNOWN_FOR_MS)
+    .fetch_optional(&mut *conn)
     .await?;
+    let account: Vec<i64> = if known.is_some() {
+        Vec::new()
+    } else {
+        sqlx::query_scalar(
+            "SELECT at FROM sign_in_failures WHERE practice_id = $1 AND email = $2 AND at > $3 \
+             ORDER BY at DESC LIMIT $4",
+        )
+        .bind(practice.id())
+        .bind(email)
+        .bind(since)
+        .bind(max)
+        .fetch_all(&mut *conn)
+        .await?
+    };
     let address: Vec<i64> = sqlx::query_scalar(
         "SELECT at FROM sign_in_failures WHERE client_addr = $1 AND at > $2 ORDER BY at DESC LIMIT $3",
     )
@@ -76,6 +101,44 @@ where
         .bind(email)
         .bind(client_addr)
         .bind(now_ms)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Notes that `user_id` signed in from `client_addr` (see the module's
+/// documentation).
+pub async fn remember_address<'e, E>(
+    db: E,
+    practice: &Practice,
+    user_id: &str,
+    client_addr: &str,
+    now_ms: i64,
+) -> Result<()>
+where
+    E: Executor<'e, Database = Any>,
+{
+    sqlx::query(
+        "INSERT INTO sign_in_addresses (practice_id, user_id, client_addr, last_at) \
+         VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (practice_id, user_id, client_addr) DO UPDATE SET last_at = excluded.last_at",
+    )
+    .bind(practice.id())
+    .bind(user_id)
+    .bind(client_addr)
+    .bind(now_ms)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Forgets addresses not signed in from for [`KNOWN_FOR_DAYS`].
+pub async fn forget_old_addresses<'e, E>(db: E, now_ms: i64) -> Result<()>
+where
+    E: Executor<'e, Database = Any>,
+{
+    sqlx::query("DELETE FROM sign_in_addresses WHERE last_at < $1")
+        .bind(now_ms - KNOWN_FOR_MS)
         .execute(db)
         .await?;
     Ok(())

@@ -17,6 +17,12 @@ pub enum NameRefused {
     Empty,
     #[error("a file name cannot contain control characters")]
     ControlCharacters,
+    /// A character that changes how the name is shown without being seen
+    /// (`crate::input::hidden_character`).
+    #[error(
+        "a file name cannot contain the invisible character U+{0:04X}, which changes how it is shown; rename the file"
+    )]
+    HiddenCharacter(u32),
     /// `.` or `..`, which name folders.
     #[error("{name:?} is not a file name")]
     Reserved { name: String },
@@ -33,6 +39,10 @@ pub enum FolderRefused {
     Reserved { part: String },
     #[error("a folder name cannot contain backslashes or control characters")]
     ForbiddenCharacters,
+    #[error(
+        "a folder name cannot contain the invisible character U+{0:04X}, which changes how it is shown"
+    )]
+    HiddenCharacter(u32),
     #[error("a folder name is at most {max} bytes")]
     PartTooLong { max: usize },
     #[error("folders go at most {max} levels deep")]
@@ -49,6 +59,9 @@ pub fn file_name(sent: &str) -> Result<String, NameRefused> {
     }
     if last.chars().any(char::is_control) {
         return Err(NameRefused::ControlCharacters);
+    }
+    if let Some(c) = crate::input::hidden_character(last) {
+        return Err(NameRefused::HiddenCharacter(u32::from(c)));
     }
     if last == "." || last == ".." {
         return Err(NameRefused::Reserved { name: last.into() });
@@ -77,6 +90,9 @@ pub fn folder(sent: &str) -> Result<String, FolderRefused> {
         }
         if part.contains('\\') || part.chars().any(char::is_control) {
             return Err(FolderRefused::ForbiddenCharacters);
+        }
+        if let Some(c) = crate::input::hidden_character(part) {
+            return Err(FolderRefused::HiddenCharacter(u32::from(c)));
         }
         if part.len() > MAX_FOLDER_PART_BYTES {
             return Err(FolderRefused::PartTooLong {

@@ -115,11 +115,10 @@ enum DateRefused {
 /// phones into E.164, checks dates, and names every field that is wrong.
 pub fn check(input: ApplicantInput, today: &str) -> Result<ApplicantInput, FieldErrors> {
     let mut errors = FieldErrors::new();
-    let mut text = |field: &str, value: &str, required: bool, max: usize| -> String {
-        crate::input::text_field(&mut errors, field, value, required, max)
-    };
-    let given_name = text("given_name", &input.given_name, false, 100);
-    let family_name = text("family_name", &input.family_name, true, 100);
+    let given_name =
+        crate::input::name_field(&mut errors, "given_name", &input.given_name, false, 100);
+    let family_name =
+        crate::input::name_field(&mut errors, "family_name", &input.family_name, true, 100);
     let optional = |errors: &mut FieldErrors, field: &str, value: Option<String>, max: usize| {
         let value =
             crate::input::text_field(errors, field, value.as_deref().unwrap_or(""), false, max);

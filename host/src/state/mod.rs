@@ -63,6 +63,8 @@ pub struct Shared {
     /// Practice replaces the one kept (another process sharing the database
     /// shows the old name until it restarts).
     practices: RwLock<KnownPractices>,
+    /// What signed-out clients may still add to the audit log.
+    pub signed_out_audit: crate::audit::SignedOutBudget,
 }
 
 impl AppState {
@@ -90,6 +92,7 @@ impl AppState {
             config: Arc::new(config),
             mail,
             practices: RwLock::default(),
+            signed_out_audit: crate::audit::SignedOutBudget::default(),
         }))
     }
 

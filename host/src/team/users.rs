@@ -13,7 +13,7 @@ use crate::api::{ClientAddr, Json, Path, Query};
 use crate::audit::{self, Actor};
 use crate::auth::{password, reset, session};
 use crate::error::{AppError, ErrorBody, FieldErrors, Result};
-use crate::input::{expected_version, page_limit, text_field};
+use crate::input::{expected_version, name_field, page_limit};
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
@@ -120,7 +120,7 @@ pub async fn create(
     caller.require("users.manage")?;
     let mut errors = FieldErrors::new();
     let email = users::check_email(&mut errors, &input.email);
-    let display_name = text_field(&mut errors, "display_name", &input.display_name, true, 100);
+    let display_name = name_field(&mut errors, "display_name", &input.display_name, true, 100);
     let time_zone = users::check_time_zone(
         &mut errors,
         input.time_zone.as_deref().unwrap_or(DEFAULT_TIME_ZONE),
@@ -297,7 +297,7 @@ pub async fn update(
     let display_name = patch
         .display_name
         .as_deref()
-        .map(|n| text_field(&mut errors, "display_name", n, true, 100));
+        .map(|n| name_field(&mut errors, "display_name", n, true, 100));
     let time_zone = patch
         .time_zone
         .as_deref()

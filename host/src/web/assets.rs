@@ -4,11 +4,11 @@
 
 use std::sync::LazyLock;
 
-use axum::extract::Path;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
+use crate::api::Path;
 use crate::error::{AppError, ErrorBody};
 
 const CSS: &str = include_str!("../../assets/app.css");

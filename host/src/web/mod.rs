@@ -21,6 +21,7 @@ mod notifications;
 mod profile;
 mod records;
 mod search;
+mod second_factor;
 mod settings;
 pub mod shell;
 pub(crate) mod sign_in;
@@ -37,6 +38,12 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(sign_in::sign_in_page, sign_in::sign_in))
         .routes(routes!(sign_in::sign_out))
+        .routes(routes!(second_factor::code_page, second_factor::complete))
+        .routes(routes!(second_factor::second_factor_page))
+        .routes(routes!(second_factor::start))
+        .routes(routes!(second_factor::confirm))
+        .routes(routes!(second_factor::new_codes))
+        .routes(routes!(second_factor::turn_off))
         .routes(routes!(sign_in::forgot_page, sign_in::forgot))
         .routes(routes!(sign_in::reset_page, sign_in::reset))
         .routes(routes!(nav::nav))

@@ -93,6 +93,7 @@ pub async fn nav_items(state: &AppState, caller: &Caller) -> Result<Vec<NavItem>
         ("Audit log", "/settings/audit", "audit.read"),
         ("Trash", "/settings/trash", "trash.manage"),
         ("Practice", "/settings/practice", "practice.manage"),
+        ("Security", "/settings/security", "practice.manage"),
         ("Search", "/settings/search", "settings.manage"),
         ("Email", "/settings/email", "practice.manage"),
         ("Mailboxes", "/settings/mailboxes", "practice.manage"),

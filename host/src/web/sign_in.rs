@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::Extension;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -13,8 +13,8 @@ use super::FormState;
 use super::form::{Form, is_for_the_form};
 use super::shell::{Page, local_path};
 use crate::access::Caller;
-use crate::api::ClientAddr;
 use crate::api::csrf;
+use crate::api::{ClientAddr, Query};
 use crate::auth::password;
 use crate::auth::reset::{self, ForgotPassword, ResetPassword};
 use crate::auth::session::{self, new_token};
@@ -25,7 +25,10 @@ use crate::state::AppState;
 
 /// The signed-out form token: the one the browser's cookie holds, or a new
 /// one with the cookie that sets it.
-fn signed_out_token(state: &AppState, headers: &HeaderMap) -> (String, Option<HeaderValue>) {
+pub(super) fn signed_out_token(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> (String, Option<HeaderValue>) {
     match csrf::form_cookie(headers) {
         Some(token) => (token, None),
         None => {
@@ -36,7 +39,7 @@ fn signed_out_token(state: &AppState, headers: &HeaderMap) -> (String, Option<He
     }
 }
 
-fn with_cookie(page: Page, cookie: Option<HeaderValue>) -> Response {
+pub(super) fn with_cookie(page: Page, cookie: Option<HeaderValue>) -> Response {
     let mut response = page.into_response();
     if let Some(cookie) = cookie {
         response.headers_mut().append(header::SET_COOKIE, cookie);
@@ -134,11 +137,20 @@ pub(super) async fn sign_in(
         password: input.password,
     };
     match auth::attempt(&state, &practice, &client, &headers, attempt).await {
-        Ok((_, token)) => {
-            let mut response = Redirect::to(&next).into_response();
+        Ok(auth::Outcome::Session { token, .. }) => Ok(auth::with_session(
+            &state,
+            Redirect::to(&next).into_response(),
+            &token,
+        )),
+        Ok(auth::Outcome::SecondFactor { challenge }) => {
+            let to = format!(
+                "/sign-in/second-factor?next={}",
+                crate::web::shell::urlencode(&next)
+            );
+            let mut response = Redirect::to(&to).into_response();
             response.headers_mut().insert(
                 header::SET_COOKIE,
-                session::session_cookie(&state.config, &token),
+                crate::auth::second_factor::challenge::cookie(&state.config, &challenge),
             );
             Ok(response)
         }

@@ -23,6 +23,7 @@ mod people;
 mod records;
 mod search;
 mod search_settings;
+mod second_factor;
 mod settings_pages;
 mod smoke;
 mod video_calls;

@@ -12,6 +12,7 @@ mod practice;
 mod practice_logo;
 mod roles;
 mod search;
+mod security;
 mod trash;
 mod users;
 
@@ -44,6 +45,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(practice_logo::save))
         .routes(routes!(practice_logo::remove))
         .routes(routes!(search::page, search::save))
+        .routes(routes!(security::page_of, security::save))
+        .routes(routes!(security::reset))
         .routes(routes!(trash::list_page))
         .routes(routes!(trash::restore))
         .routes(routes!(trash::delete_page, trash::delete))
