@@ -66,9 +66,28 @@ fn unpredict(params: &Dict, data: Vec<u8>) -> Result<Vec<u8>, PdfError> {
         .and_then(Object::as_int)
         .unwrap_or(8);
     let columns = get(params, "Columns").and_then(Object::as_int).unwrap_or(1);
+    if !(1..=32).contains(&colors) || ![1, 2, 4, 8, 16].contains(&bits) || columns < 1 {
+        return Err(PdfError::BadStream(format!(
+            "bad predictor parameters: {colors} colors of {bits} bits, {columns} columns"
+        )));
+    }
+    if data.is_empty() {
+        return Ok(data);
+    }
     let bpp = usize::try_from((colors * bits + 7) / 8).unwrap_or(1).max(1);
-    let row_len = usize::try_from((colors * bits * columns + 7) / 8)
-        .map_err(|_| PdfError::BadStream("bad predictor columns".into()))?;
+    let row_len = colors
+        .checked_mul(bits)
+        .and_then(|b| b.checked_mul(columns))
+        .and_then(|b| usize::try_from((b + 7) / 8).ok())
+        .ok_or_else(|| PdfError::BadStream("bad predictor columns".into()))?;
+    // A row is never longer than the whole stream: that would only ask for
+    // memory the data cannot fill.
+    if row_len > data.len() {
+        return Err(PdfError::BadStream(format!(
+            "a predictor row of {row_len} bytes in a stream of {}",
+            data.len()
+        )));
+    }
     let mut out = Vec::with_capacity(data.len());
     let mut prev = vec![0u8; row_len];
     for row in data.chunks(row_len + 1) {

@@ -48,6 +48,9 @@ impl<'a> Lexer<'a> {
     /// A bare keyword or number (regular characters) at the cursor.
     pub fn word(&mut self) -> &'a [u8] {
         self.skip_white();
+        // A cursor set past the end (an offset the file does not have)
+        // reads nothing there.
+        self.pos = self.pos.min(self.data.len());
         let start = self.pos;
         while let Some(&b) = self.data.get(self.pos) {
             if is_white(b) || is_delim(b) {

@@ -50,6 +50,8 @@ pub fn fields(template: &Element) -> Vec<FieldDef> {
     let mut out: Vec<FieldDef> = Vec::new();
     walk(template, &[], &mut out);
     let mut seen = std::collections::HashSet::new();
+    // A name that cannot name a data element binds to nothing.
+    out.retain(|f| f.segments.iter().all(|s| crate::xml::is_name(&s.name)));
     out.retain(|f| seen.insert(f.info.path.clone()));
     out
 }

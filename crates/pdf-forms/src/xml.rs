@@ -197,14 +197,32 @@ pub fn unescape(s: &str) -> String {
 
 /// Parses a document (or fragment) into its top-level nodes.
 pub fn parse(text: &str) -> Result<Vec<Node>, String> {
-    let mut p = Parser { text, pos: 0 };
+    let mut p = Parser {
+        text,
+        pos: 0,
+        depth: 0,
+    };
     let nodes = p.nodes(None)?;
     Ok(nodes)
+}
+
+/// Elements nested deeper than this are refused: the parser recurses once
+/// per level, and no form nests more than a few dozen.
+pub const MAX_DEPTH: usize = 256;
+
+/// Whether `name` can name an element: a letter or `_`, then letters,
+/// digits, `_`, `-` and `.`.
+pub fn is_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
 struct Parser<'a> {
     text: &'a str,
     pos: usize,
+    /// Elements open around the cursor.
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -299,7 +317,15 @@ impl Parser<'_> {
             span: (start, 0),
         };
         if !self_closing {
-            let mut children = self.nodes(Some(&el.name.clone()))?;
+            if self.depth >= MAX_DEPTH {
+                return Err(format!(
+                    "elements nest more than {MAX_DEPTH} deep at byte {start}"
+                ));
+            }
+            self.depth += 1;
+            let children = self.nodes(Some(&el.name.clone()));
+            self.depth -= 1;
+            let mut children = children?;
             if let Some(Node::Other(end)) = children.pop() {
                 el.end = end;
             }

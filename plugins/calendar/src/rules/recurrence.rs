@@ -49,6 +49,13 @@ pub fn check(rule: &str, start: i64, zone: &TimeZone) -> Result<String, String> 
     if text.is_empty() {
         return Err("is empty".into());
     }
+    // A rule is ASCII (RFC 5545); the parser is not ready for anything else.
+    if !text.is_ascii() {
+        return Err(
+            "is not a recurrence rule: it holds characters other than letters, digits and ;=,-+:"
+                .into(),
+        );
+    }
     let parsed: RRule<Unvalidated> = text
         .parse()
         .map_err(|e| format!("is not a recurrence rule: {e}"))?;
@@ -91,17 +98,25 @@ fn floating(local: DateTime) -> chrono::DateTime<Tz> {
 }
 
 /// The floating time back as a wall-clock time.
-fn wall_clock(at: &chrono::DateTime<Tz>) -> DateTime {
+/// `None` past the years a wall-clock time can have (after 9999).
+fn wall_clock(at: &chrono::DateTime<Tz>) -> Option<DateTime> {
     use chrono::{Datelike, Timelike};
-    jiff::civil::date(at.year() as i16, at.month() as i8, at.day() as i8).at(
+    DateTime::new(
+        i16::try_from(at.year()).ok()?,
+        at.month() as i8,
+        at.day() as i8,
         at.hour() as i8,
         at.minute() as i8,
         at.second() as i8,
         0,
     )
+    .ok()
 }
 
 fn build(text: &str, start: i64, zone: &TimeZone) -> Result<RRuleSet, String> {
+    if !text.is_ascii() {
+        return Err("is not a recurrence rule".into());
+    }
     let mut rule: RRule<Unvalidated> = text
         .parse()
         .map_err(|e| format!("is not a recurrence rule: {e}"))?;
@@ -111,9 +126,11 @@ fn build(text: &str, start: i64, zone: &TimeZone) -> Result<RRuleSet, String> {
         let local = if until.timezone().is_local() {
             wall_clock(&until)
         } else {
-            when::local(until.timestamp_millis(), zone)
+            Some(when::local(until.timestamp_millis(), zone))
         };
-        rule = rule.until(floating(local));
+        if let Some(local) = local {
+            rule = rule.until(floating(local));
+        }
     }
     let dtstart = floating(when::local(start, zone));
     rule.build(dtstart)
@@ -135,14 +152,16 @@ pub fn between(series: &Series, from: i64, to: i64) -> Vec<Occurrence> {
     found
         .dates
         .iter()
-        .map(|at| occurrence(series, at, length))
+        .filter_map(|at| occurrence(series, at, length))
         .filter(|o| !series.except.contains(&o.recurrence_id))
         .filter(|o| o.start < to && (o.end > from || (o.end == o.start && o.start >= from)))
         .collect()
 }
 
-fn occurrence(series: &Series, at: &chrono::DateTime<Tz>, length: i64) -> Occurrence {
-    let local = wall_clock(at);
+/// The occurrence starting at `at`, if its wall-clock time is one (not past
+/// the year 9999).
+fn occurrence(series: &Series, at: &chrono::DateTime<Tz>, length: i64) -> Option<Occurrence> {
+    let local = wall_clock(at)?;
     let start = when::instant(local, series.zone);
     let end = if series.all_day {
         let days = (length + DAY / 2) / DAY;
@@ -150,11 +169,11 @@ fn occurrence(series: &Series, at: &chrono::DateTime<Tz>, length: i64) -> Occurr
     } else {
         start + length
     };
-    Occurrence {
+    Some(Occurrence {
         start,
         end,
         recurrence_id: start,
-    }
+    })
 }
 
 /// The first occurrence that starts after `after`, if the series has one.
@@ -165,7 +184,7 @@ pub fn next_after(series: &Series, after: i64) -> Option<Occurrence> {
     set.after(from)
         .into_iter()
         .take(10_000)
-        .map(|at| occurrence(series, &at, length))
+        .map_while(|at| occurrence(series, &at, length))
         .find(|o| o.start > after && !series.except.contains(&o.recurrence_id))
 }
 
@@ -180,8 +199,10 @@ pub fn last_end(series: &Series) -> Option<i64> {
     let length = series.end - series.start;
     let all = set.all(u16::MAX);
     all.dates
-        .last()
-        .map(|at| occurrence(series, at, length).end)
+        .iter()
+        .rev()
+        .find_map(|at| occurrence(series, at, length))
+        .map(|o| o.end)
         .or(Some(series.end))
 }
 
@@ -197,6 +218,27 @@ mod tests {
 
     fn at(tz: &TimeZone, y: i16, m: i8, d: i8, h: i8) -> i64 {
         when::instant(date(y, m, d).at(h, 0, 0, 0), tz)
+    }
+
+    #[test]
+    fn rules_with_other_than_ascii_are_refused_and_series_end_at_the_year_9999() {
+        let tz = toronto();
+        let start = at(&tz, 2026, 2, 23, 9);
+        let refused = check("FREQ=WEEKLY;BYDAY=MO\u{e9}", start, &tz).unwrap_err();
+        assert!(refused.starts_with("is not a recurrence rule"), "{refused}");
+        // A yearly series near the end of the calendar stops there.
+        let late = at(&tz, 9999, 10, 9, 9);
+        let none = BTreeSet::new();
+        let series = Series {
+            start: late,
+            end: late + HOUR,
+            all_day: false,
+            zone: &tz,
+            rule: "FREQ=YEARLY",
+            except: &none,
+        };
+        assert_eq!(next_after(&series, late), None);
+        assert!(between(&series, late, late + 400 * DAY).len() <= 1);
     }
 
     #[test]

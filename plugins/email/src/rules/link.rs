@@ -96,9 +96,14 @@ fn is_word(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
+/// The longest address a person can have (RFC 5321's path limit less its
+/// angle brackets).
+pub const MAX_ADDRESS_CHARS: usize = 254;
+
 /// The addresses of a message's people (From, Reply-To, To, Cc, in that
 /// order), lowercased, each once, without the practice's own mailboxes
-/// (`own_addresses`, in any case): the addresses to look applicants up by.
+/// (`own_addresses`, in any case) or any too long to be one: the
+/// addresses to look applicants up by.
 pub fn addresses_to_match(parsed: &ParsedMessage, own_addresses: &[String]) -> Vec<String> {
     let own: Vec<String> = own_addresses
         .iter()
@@ -112,6 +117,10 @@ pub fn addresses_to_match(parsed: &ParsedMessage, own_addresses: &[String]) -> V
         .chain(&parsed.cc);
     let mut addresses: Vec<String> = Vec::new();
     for key in people.map(|mailbox| mailbox.key()) {
+        // No one's address is longer (RFC 5321): one that is matches nobody.
+        if key.chars().count() > MAX_ADDRESS_CHARS {
+            continue;
+        }
         if !own.contains(&key) && !addresses.contains(&key) {
             addresses.push(key);
         }
@@ -239,6 +248,13 @@ mod tests {
         let mut twice = message.clone();
         twice.cc.push(message.from.clone().expect("from"));
         assert_eq!(addresses_to_match(&twice, &own).len(), 3);
+        // An address too long to be anyone's is not looked up.
+        let mut long = message.clone();
+        long.cc.push(crate::rules::parse::Mailbox {
+            name: None,
+            address: format!("{}@example.com", "a".repeat(MAX_ADDRESS_CHARS)),
+        });
+        assert_eq!(addresses_to_match(&long, &own).len(), 3);
     }
 
     #[test]
