@@ -1,0 +1,99 @@
+//! The fuzz targets: one per reader of input from outside, each calling
+//! the project's own code.
+//!
+//! - `manifest`: a module's `plugin.toml` through
+//!   `immcase_manifest::Manifest::parse`, then what the host asks of a
+//!   manifest it loaded;
+//! - `settings`: settings declarations (`[settings.*]`) and the values an
+//!   administrator saves, through `Manifest::parse` and
+//!   `immcase_manifest::settings::check`;
+//! - `pdf-forms`: a PDF through `immcase_pdf_forms::{inspect,
+//!   read_values, last_revision, packet_bytes, fill}`, and the filled file
+//!   read back;
+//! - `ics`: an iCalendar file through the calendar module's reader
+//!   (`calendar::ics::read::events`), and each event it finds through the
+//!   rules an import applies (the rule's check, the series' last end,
+//!   its occurrences);
+//! - `mail`: a raw message handed to the email module as the host's
+//!   fetcher does (`mailbox.received`), on the SDK's in-memory host: read,
+//!   stored, threaded, linked, indexed and announced.
+
+mod ics;
+mod mail;
+mod manifest;
+mod pdf_forms;
+mod settings;
+
+use crate::dice::Dice;
+use crate::mutate::Mutator;
+
+/// What the project's code did with an input (a panic is a finding, not
+/// an outcome).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Read and kept (or filled, stored...).
+    Accepted,
+    /// Refused with an error.
+    Refused,
+}
+
+/// A reader of untrusted input, and how to make inputs for it.
+pub trait Target {
+    /// The target's name on the command line.
+    fn name(&self) -> &'static str;
+
+    /// The extension of a saved input (`toml`, `pdf`, `ics`, `eml`).
+    fn extension(&self) -> &'static str;
+
+    /// Input number `index` of a run, made with its own dice: the seeds
+    /// as they are first, then mutants and generated inputs.
+    fn input(&self, index: u64, dice: &mut Dice) -> Vec<u8>;
+
+    /// Runs the project's code on `input`.
+    fn run(&mut self, input: &[u8]) -> Outcome;
+
+    /// Forgets state a panic may have left half-changed.
+    fn reset(&mut self) {}
+}
+
+/// The targets' names, in the order `all` runs them.
+pub const NAMES: [&str; 5] = ["manifest", "settings", "pdf-forms", "ics", "mail"];
+
+/// The target called `name`.
+pub fn by_name(name: &str) -> Option<Box<dyn Target>> {
+    Some(match name {
+        "manifest" => Box::new(manifest::ManifestTarget::new()),
+        "settings" => Box::new(settings::SettingsTarget::new()),
+        "pdf-forms" => Box::new(pdf_forms::PdfFormsTarget::new()),
+        "ics" => Box::new(ics::IcsTarget::new()),
+        "mail" => Box::new(mail::MailTarget::new()),
+        _ => return None,
+    })
+}
+
+/// Input `index` from `seeds`: the seed itself for the first ones, then a
+/// mutant of one of them.
+pub(crate) fn seed_or_mutant(
+    seeds: &[Vec<u8>],
+    mutator: &Mutator,
+    index: u64,
+    dice: &mut Dice,
+) -> Vec<u8> {
+    if let Some(seed) = usize::try_from(index).ok().and_then(|i| seeds.get(i)) {
+        return seed.clone();
+    }
+    match dice.pick(seeds) {
+        Some(seed) => mutator.mutate(seed, seeds, dice),
+        None => {
+            let n = dice.small(256);
+            dice.bytes(n)
+        }
+    }
+}
+
+/// Random bytes for `arbitrary::Unstructured`: enough for a generated
+/// input of moderate size.
+pub(crate) fn entropy(dice: &mut Dice) -> Vec<u8> {
+    let n = dice.between(64, 4096);
+    dice.bytes(n)
+}
