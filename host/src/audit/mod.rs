@@ -17,12 +17,11 @@
 //! for one record, and keeps their name or folio as they were then
 //! (`details`), so it stays readable once they are purged.
 
-mod budget;
 mod list;
 
 use sqlx::{Any, Executor};
 
-pub use budget::{PER_WINDOW as SIGNED_OUT_ROWS_PER_WINDOW, SignedOutBudget};
+pub use crate::state::signed_out::{PER_WINDOW as SIGNED_OUT_ROWS_PER_WINDOW, SignedOutBudget};
 pub use list::{AuditPage, AuditQuery, AuditRow, Filter, filter_text, list};
 
 use crate::access::Caller;

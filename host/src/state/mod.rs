@@ -6,6 +6,7 @@ pub mod index_generations;
 pub mod live_modules;
 pub mod module_settings;
 pub mod search;
+pub mod signed_out;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -64,7 +65,7 @@ pub struct Shared {
     /// shows the old name until it restarts).
     practices: RwLock<KnownPractices>,
     /// What signed-out clients may still add to the audit log.
-    pub signed_out_audit: crate::audit::SignedOutBudget,
+    pub signed_out_audit: signed_out::SignedOutBudget,
 }
 
 impl AppState {
@@ -92,7 +93,7 @@ impl AppState {
             config: Arc::new(config),
             mail,
             practices: RwLock::default(),
-            signed_out_audit: crate::audit::SignedOutBudget::default(),
+            signed_out_audit: signed_out::SignedOutBudget::default(),
         }))
     }
 

@@ -47,6 +47,30 @@ fn shown(template: &SecondFactorTemplate, status: StatusCode) -> Result<Response
     Ok(Page::new(TITLE, template)?.status(status).into_response())
 }
 
+/// The page after one of its code forms: what `outcome` brought put in by
+/// `done`, or its refusal beside the code (with a set-up under way shown
+/// again: the app already holds its secret).
+async fn after<T>(
+    state: &AppState,
+    caller: &Caller,
+    outcome: Result<T>,
+    done: impl FnOnce(&mut SecondFactorTemplate, T),
+) -> Result<Response> {
+    let mut template = page(state, caller).await?;
+    match outcome {
+        Ok(value) => {
+            done(&mut template, value);
+            shown(&template, StatusCode::OK)
+        }
+        Err(e) if is_for_the_form(&e) => {
+            template.enrolment = second_factor::pending(state, caller).await?;
+            template.code_form = FormState::failed(&caller.form_token, &e);
+            shown(&template, e.status_code())
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// My Profile → Two-factor sign-in.
 #[utoipa::path(get, path = "/profile/second-factor", tag = "pages",
     responses((status = 200, description = "Whether it is on, and the forms to change it", content_type = "text/html"),
@@ -76,18 +100,11 @@ pub(super) async fn start(
     caller: Caller,
     Form(_token): Form<TokenForm>,
 ) -> Result<Response> {
-    let mut template = page(&state, &caller).await?;
-    match second_factor::begin(&state, &caller).await {
-        Ok(enrolment) => {
-            template.enrolment = Some(enrolment);
-            shown(&template, StatusCode::OK)
-        }
-        Err(e) if is_for_the_form(&e) => {
-            template.code_form = FormState::failed(&caller.form_token, &e);
-            shown(&template, e.status_code())
-        }
-        Err(e) => Err(e),
-    }
+    let begun = second_factor::begin(&state, &caller).await;
+    after(&state, &caller, begun, |t, enrolment| {
+        t.enrolment = Some(enrolment)
+    })
+    .await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -110,21 +127,8 @@ pub(super) async fn confirm(
     caller: Caller,
     Form(input): Form<CodeForm>,
 ) -> Result<Response> {
-    match second_factor::confirm(&state, &caller, &input.code).await {
-        Ok(codes) => {
-            let mut template = page(&state, &caller).await?;
-            template.codes = Some(codes);
-            shown(&template, StatusCode::OK)
-        }
-        Err(e) if is_for_the_form(&e) => {
-            let mut template = page(&state, &caller).await?;
-            // The app already holds the secret: show the same one again.
-            template.enrolment = second_factor::pending(&state, &caller).await?;
-            template.code_form = FormState::failed(&caller.form_token, &e);
-            shown(&template, e.status_code())
-        }
-        Err(e) => Err(e),
-    }
+    let confirmed = second_factor::confirm(&state, &caller, &input.code).await;
+    after(&state, &caller, confirmed, |t, codes| t.codes = Some(codes)).await
 }
 
 /// New recovery codes, with a code from the app: shown this once.
@@ -139,18 +143,7 @@ pub(super) async fn new_codes(
     Form(input): Form<CodeForm>,
 ) -> Result<Response> {
     let made = second_factor::new_recovery_codes(&state, &caller, &input.code).await;
-    let mut template = page(&state, &caller).await?;
-    match made {
-        Ok(codes) => {
-            template.codes = Some(codes);
-            shown(&template, StatusCode::OK)
-        }
-        Err(e) if is_for_the_form(&e) => {
-            template.code_form = FormState::failed(&caller.form_token, &e);
-            shown(&template, e.status_code())
-        }
-        Err(e) => Err(e),
-    }
+    after(&state, &caller, made, |t, codes| t.codes = Some(codes)).await
 }
 
 #[derive(Deserialize, ToSchema)]

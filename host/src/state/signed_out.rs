@@ -1,4 +1,4 @@
-//! What signed-out clients can make the audit log record: at most
+//! What signed-out clients can make the audit log record (`audit::record_signed_out`): at most
 //! [`PER_WINDOW`] rows per client address and practice in each
 //! [`WINDOW_MS`]. Refusals past that are still refused, and counted in the
 //! server's log, but not written: someone without an account cannot grow a
