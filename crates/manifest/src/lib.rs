@@ -639,11 +639,17 @@ impl Manifest {
                     "index of a collection not listed in capabilities.store",
                 ));
             }
-            for f in fields {
+            for (i, f) in fields.iter().enumerate() {
                 if !is_simple_name(f) {
                     return Err(bad(
                         format!("indexes.{collection}"),
                         format!("{f:?} is not a top-level field name"),
+                    ));
+                }
+                if fields[..i].contains(f) {
+                    return Err(bad(
+                        format!("indexes.{collection}"),
+                        format!("{f:?} is listed twice"),
                     ));
                 }
             }

@@ -76,6 +76,13 @@ fn errors_name_the_field() {
             "indexes.other",
         ),
         (
+            NOTES.replace(
+                "notes = [\"subject\"]",
+                "notes = [\"subject\", \"subject\"]",
+            ),
+            "indexes.notes",
+        ),
+        (
             NOTES.replace("emit = [\"notes.*\"]", "emit = [\"*\"]"),
             "capabilities.events.emit",
         ),
