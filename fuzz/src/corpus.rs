@@ -3,7 +3,10 @@
 //! `immcase-pdf-forms`'s `fixtures` feature, and their encrypted variants
 //! kept under `seeds/pdf-forms/`, made by [`write_pdf_seeds`]), and the iCalendar files and emails
 //! under `seeds/ics/` and `seeds/mail/`, written as other calendars and
-//! mail clients write them.
+//! mail clients write them; the forms browsers and `curl` send
+//! (`seeds/multipart/`), module store sessions as the bundled modules
+//! write and query (`seeds/store-query/`), and the end-to-end tests'
+//! workflow scripts (`seeds/workflow-script/`).
 //!
 //! Seeds are read in name order, so a run's inputs depend only on its seed
 //! and the files.
@@ -105,5 +108,8 @@ mod tests {
         assert!(files(&seeds_dir("ics"), "ics").len() >= 4);
         assert!(files(&seeds_dir("mail"), "eml").len() >= 4);
         assert!(!files(&seeds_dir("pdf-forms"), "pdf").is_empty());
+        assert!(files(&seeds_dir("multipart"), "form").len() >= 4);
+        assert!(files(&seeds_dir("store-query"), "store").len() >= 4);
+        assert!(files(&seeds_dir("workflow-script"), "rhai").len() >= 4);
     }
 }

@@ -1,6 +1,7 @@
 //! Fuzzing of what ImmCase reads from outside, on the stable toolchain:
-//! a module's `plugin.toml`, its settings, PDF forms, iCalendar files and
-//! email. Each target calls the project's own reader (see [`targets`]).
+//! a module's `plugin.toml`, its settings, PDF forms, iCalendar files,
+//! email, uploads, a module's store queries and workflow scripts. Each
+//! target calls the project's own reader (see [`targets`]).
 //!
 //! The fuzzing is coverage-free: inputs are the seeds of each format
 //! ([`corpus`]) and their mutants ([`mutate`]), and inputs drawn with

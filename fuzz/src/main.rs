@@ -21,7 +21,8 @@ use immcase_fuzz::worker::{self, Inputs, Job};
 #[derive(Parser, Debug)]
 #[command(name = "immcase-fuzz")]
 struct Cli {
-    /// manifest, settings, pdf-forms, ics, mail, or all.
+    /// manifest, settings, pdf-forms, ics, mail, multipart, store-query,
+    /// workflow-script, or all.
     target: Option<String>,
     /// Seconds per target (60 when neither this nor --inputs is given).
     #[arg(long)]

@@ -59,3 +59,8 @@ fn a_huge_predictor_row_is_refused() {
 fn a_filled_form_reads_back() {
     replay("pdf-forms-4cdef4c4a33874e8.pdf");
 }
+
+#[test]
+fn a_field_indexed_twice_is_refused() {
+    replay("store-query-e1da21e7e2cde417.store");
+}

@@ -95,3 +95,18 @@ fn icalendar_import() {
 fn incoming_mail() {
     fuzz("mail", 1_200);
 }
+
+#[test]
+fn uploads_and_forms_with_files() {
+    fuzz("multipart", 4_000);
+}
+
+#[test]
+fn module_store_queries() {
+    fuzz("store-query", 300);
+}
+
+#[test]
+fn workflow_scripts_checked_on_save() {
+    fuzz("workflow-script", 8_000);
+}

@@ -16,13 +16,25 @@
 //!   its occurrences);
 //! - `mail`: a raw message handed to the email module as the host's
 //!   fetcher does (`mailbox.received`), on the SDK's in-memory host: read,
-//!   stored, threaded, linked, indexed and announced.
+//!   stored, threaded, linked, indexed and announced;
+//! - `multipart`: an upload through `files::upload::receive` on an open
+//!   host (`host.rs`), and the same form read whole as the CSRF check and
+//!   the logo's form read theirs (`multer`, `practices::logo::image`);
+//! - `store-query`: a module's writes and queries through
+//!   `modules::store::{put, delete, query}` on the host's database, the
+//!   pages checked against what the store promises;
+//! - `workflow-script`: a workflow's condition and script through
+//!   `workflows::check_sources`, the check saving a workflow makes.
 
+mod host;
 mod ics;
 mod mail;
 mod manifest;
+mod multipart;
 mod pdf_forms;
 mod settings;
+mod store_query;
+mod workflow_script;
 
 use crate::dice::Dice;
 use crate::mutate::Mutator;
@@ -57,7 +69,16 @@ pub trait Target {
 }
 
 /// The targets' names, in the order `all` runs them.
-pub const NAMES: [&str; 5] = ["manifest", "settings", "pdf-forms", "ics", "mail"];
+pub const NAMES: [&str; 8] = [
+    "manifest",
+    "settings",
+    "pdf-forms",
+    "ics",
+    "mail",
+    "multipart",
+    "store-query",
+    "workflow-script",
+];
 
 /// The target called `name`.
 pub fn by_name(name: &str) -> Option<Box<dyn Target>> {
@@ -67,6 +88,9 @@ pub fn by_name(name: &str) -> Option<Box<dyn Target>> {
         "pdf-forms" => Box::new(pdf_forms::PdfFormsTarget::new()),
         "ics" => Box::new(ics::IcsTarget::new()),
         "mail" => Box::new(mail::MailTarget::new()),
+        "multipart" => Box::new(multipart::MultipartTarget::new()),
+        "store-query" => Box::new(store_query::StoreQueryTarget::new()),
+        "workflow-script" => Box::new(workflow_script::WorkflowScriptTarget::new()),
         _ => return None,
     })
 }
