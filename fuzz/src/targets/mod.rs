@@ -115,6 +115,30 @@ pub(crate) fn seed_or_mutant(
     }
 }
 
+/// An input of a target that also draws inputs from their structure: past
+/// the seeds, one in `drawn_in` is drawn by `draw` from fresh entropy (and
+/// one in `mutated_in` of those is mutated as well); every other is a seed
+/// or a mutant of one ([`seed_or_mutant`]).
+pub(crate) fn drawn_seed_or_mutant(
+    seeds: &[Vec<u8>],
+    mutator: &Mutator,
+    index: u64,
+    dice: &mut Dice,
+    drawn_in: u32,
+    mutated_in: u32,
+    draw: impl FnOnce(&[u8]) -> Vec<u8>,
+) -> Vec<u8> {
+    if index >= seeds.len() as u64 && dice.one_in(drawn_in) {
+        let drawn = draw(&entropy(dice));
+        return if dice.one_in(mutated_in) {
+            mutator.mutate(&drawn, seeds, dice)
+        } else {
+            drawn
+        };
+    }
+    seed_or_mutant(seeds, mutator, index, dice)
+}
+
 /// Random bytes for `arbitrary::Unstructured`: enough for a generated
 /// input of moderate size.
 pub(crate) fn entropy(dice: &mut Dice) -> Vec<u8> {

@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 
 mod drawn;
 
-use super::{Outcome, Target, entropy, seed_or_mutant};
+use super::{Outcome, Target, drawn_seed_or_mutant};
 use crate::corpus;
 use crate::dice::Dice;
 use crate::mutate::Mutator;
@@ -95,15 +95,9 @@ impl Target for IcsTarget {
     }
 
     fn input(&self, index: u64, dice: &mut Dice) -> Vec<u8> {
-        if index >= self.seeds.len() as u64 && dice.one_in(3) {
-            let drawn = drawn::calendar(&entropy(dice));
-            return if dice.one_in(3) {
-                MUTATOR.mutate(&drawn, &self.seeds, dice)
-            } else {
-                drawn
-            };
-        }
-        seed_or_mutant(&self.seeds, &MUTATOR, index, dice)
+        drawn_seed_or_mutant(&self.seeds, &MUTATOR, index, dice, 3, 3, |bytes| {
+            drawn::calendar(bytes)
+        })
     }
 
     fn run(&mut self, input: &[u8]) -> Outcome {

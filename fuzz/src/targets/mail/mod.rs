@@ -20,7 +20,7 @@ use email::Email;
 use immcase_sdk::testing::TestHost;
 use immcase_sdk::{Applicant, Caller, Case, Mailbox};
 
-use super::{Outcome, Target, entropy, seed_or_mutant};
+use super::{Outcome, Target, drawn_seed_or_mutant};
 use crate::corpus;
 use crate::dice::Dice;
 use crate::mutate::Mutator;
@@ -146,15 +146,9 @@ impl Target for MailTarget {
     }
 
     fn input(&self, index: u64, dice: &mut Dice) -> Vec<u8> {
-        if index >= self.seeds.len() as u64 && dice.one_in(3) {
-            let drawn = drawn::message(&entropy(dice));
-            return if dice.one_in(3) {
-                MUTATOR.mutate(&drawn, &self.seeds, dice)
-            } else {
-                drawn
-            };
-        }
-        seed_or_mutant(&self.seeds, &MUTATOR, index, dice)
+        drawn_seed_or_mutant(&self.seeds, &MUTATOR, index, dice, 3, 3, |bytes| {
+            drawn::message(bytes)
+        })
     }
 
     fn run(&mut self, input: &[u8]) -> Outcome {

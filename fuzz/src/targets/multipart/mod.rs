@@ -37,7 +37,7 @@ use immcase_host::error::AppError;
 use immcase_host::files::upload::{self, Keep, Refused};
 
 use super::host::OpenHost;
-use super::{Outcome, Target, entropy, seed_or_mutant};
+use super::{Outcome, Target, drawn_seed_or_mutant};
 use crate::corpus;
 use crate::dice::Dice;
 use crate::mutate::Mutator;
@@ -105,15 +105,9 @@ impl Target for MultipartTarget {
     }
 
     fn input(&self, index: u64, dice: &mut Dice) -> Vec<u8> {
-        if index >= self.seeds.len() as u64 && dice.one_in(3) {
-            let drawn = drawn::request(&entropy(dice));
-            return if dice.one_in(3) {
-                MUTATOR.mutate(&drawn, &self.seeds, dice)
-            } else {
-                drawn
-            };
-        }
-        seed_or_mutant(&self.seeds, &MUTATOR, index, dice)
+        drawn_seed_or_mutant(&self.seeds, &MUTATOR, index, dice, 3, 3, |bytes| {
+            drawn::request(bytes)
+        })
     }
 
     fn run(&mut self, input: &[u8]) -> Outcome {

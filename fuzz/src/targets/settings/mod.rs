@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 mod drawn;
 
-use super::{Outcome, Target, entropy, seed_or_mutant};
+use super::{Outcome, Target, drawn_seed_or_mutant};
 use crate::corpus;
 use crate::dice::Dice;
 use crate::mutate::Mutator;
@@ -83,16 +83,9 @@ impl Target for SettingsTarget {
     }
 
     fn input(&self, index: u64, dice: &mut Dice) -> Vec<u8> {
-        if index >= self.seeds.len() as u64 && dice.one_in(2) {
-            let bytes = entropy(dice);
-            let drawn = drawn::settings(&bytes);
-            return if dice.one_in(4) {
-                MUTATOR.mutate(&drawn, &self.seeds, dice)
-            } else {
-                drawn
-            };
-        }
-        seed_or_mutant(&self.seeds, &MUTATOR, index, dice)
+        drawn_seed_or_mutant(&self.seeds, &MUTATOR, index, dice, 2, 4, |bytes| {
+            drawn::settings(bytes)
+        })
     }
 
     fn run(&mut self, input: &[u8]) -> Outcome {

@@ -30,7 +30,7 @@ use immcase_manifest::Manifest;
 use immcase_manifest::checks;
 
 use super::host::OpenHost;
-use super::{Outcome, Target, entropy, seed_or_mutant};
+use super::{Outcome, Target, drawn_seed_or_mutant};
 use crate::corpus;
 use crate::dice::Dice;
 use crate::mutate::Mutator;
@@ -156,15 +156,9 @@ impl Target for StoreQueryTarget {
     }
 
     fn input(&self, index: u64, dice: &mut Dice) -> Vec<u8> {
-        if index >= self.seeds.len() as u64 && dice.one_in(2) {
-            let drawn = drawn::session(&entropy(dice), &self.declared);
-            return if dice.one_in(4) {
-                MUTATOR.mutate(&drawn, &self.seeds, dice)
-            } else {
-                drawn
-            };
-        }
-        seed_or_mutant(&self.seeds, &MUTATOR, index, dice)
+        drawn_seed_or_mutant(&self.seeds, &MUTATOR, index, dice, 2, 4, |bytes| {
+            drawn::session(bytes, &self.declared)
+        })
     }
 
     fn run(&mut self, input: &[u8]) -> Outcome {

@@ -20,7 +20,7 @@ mod drawn;
 use immcase_host::workflows::{self, examples::EXAMPLES};
 
 use super::host::OpenHost;
-use super::{Outcome, Target, entropy, seed_or_mutant};
+use super::{Outcome, Target, drawn_seed_or_mutant};
 use crate::corpus;
 use crate::dice::Dice;
 use crate::mutate::Mutator;
@@ -108,15 +108,9 @@ impl Target for WorkflowScriptTarget {
     }
 
     fn input(&self, index: u64, dice: &mut Dice) -> Vec<u8> {
-        if index >= self.seeds.len() as u64 && dice.one_in(2) {
-            let drawn = drawn::sources(&entropy(dice));
-            return if dice.one_in(3) {
-                MUTATOR.mutate(&drawn, &self.seeds, dice)
-            } else {
-                drawn
-            };
-        }
-        seed_or_mutant(&self.seeds, &MUTATOR, index, dice)
+        drawn_seed_or_mutant(&self.seeds, &MUTATOR, index, dice, 2, 3, |bytes| {
+            drawn::sources(bytes)
+        })
     }
 
     fn run(&mut self, input: &[u8]) -> Outcome {
