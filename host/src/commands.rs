@@ -94,6 +94,43 @@ pub async fn reindex(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `immcase backup`: writes the backup and says what it holds.
+pub async fn backup(
+    config: &Config,
+    to: &std::path::Path,
+    with_secret_key: bool,
+) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let made = crate::backup::backup(config, to, with_secret_key).await?;
+    println!(
+        "Backed up {} practice(s) ({} database, schema {}) and {} stored file(s) of {:.1} MB into {} in {:.1} s.",
+        made.practices,
+        made.database,
+        made.migration,
+        made.blobs,
+        made.blob_bytes as f64 / 1e6,
+        to.display(),
+        started.elapsed().as_secs_f64()
+    );
+    if !made.secret_key_included {
+        println!(
+            "The key of stored secrets (key {}) is not in the backup: keep it apart, a restore needs it.",
+            made.secret_key_id
+        );
+    }
+    Ok(())
+}
+
+/// `immcase restore`: restores the backup into an empty installation.
+pub async fn restore(config: &Config, from: &std::path::Path) -> anyhow::Result<()> {
+    let restored = crate::backup::restore(config, from).await?;
+    println!(
+        "Restored {} practice(s) and {} stored file(s) from the backup of {}.",
+        restored.practices, restored.blobs, restored.created_at
+    );
+    Ok(())
+}
+
 pub async fn practice_add(
     config: Config,
     slug: &str,

@@ -11,6 +11,7 @@ pub mod api;
 pub mod app;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod blobs;
 pub mod change;
 pub mod clock;

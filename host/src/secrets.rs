@@ -173,6 +173,11 @@ impl Keyring {
         })
     }
 
+    /// Whether `id` is among the keys (current or previous).
+    pub fn has_key(&self, id: &str) -> bool {
+        self.keys.iter().any(|k| k.id == id)
+    }
+
     /// The id of the key that seals.
     pub fn current_key_id(&self) -> &str {
         &self.keys[0].id

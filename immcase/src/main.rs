@@ -91,6 +91,28 @@ enum Command {
     /// The key that seals secrets stored in the database.
     #[command(subcommand)]
     Secrets(SecretsCommand),
+    /// Write a consistent backup of the database, the stored files and the
+    /// installed modules into a new folder (the server may be running).
+    Backup {
+        /// The folder to write (it must not exist yet, or be empty).
+        #[arg(long)]
+        to: PathBuf,
+        /// Also copy the key file of stored secrets into the backup (keep
+        /// such a backup as safe as the key).
+        #[arg(long)]
+        with_secret_key: bool,
+        #[command(flatten)]
+        blob_store: BlobStoreArgs,
+    },
+    /// Restore a backup into an empty installation (stopped) and rebuild
+    /// its search index.
+    Restore {
+        /// The backup's folder.
+        #[arg(long)]
+        from: PathBuf,
+        #[command(flatten)]
+        blob_store: BlobStoreArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -369,6 +391,13 @@ struct ServeArgs {
     #[arg(long, env = "IMMCASE_PRACTICE_QUOTA_GB", default_value_t = 10,
           value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
     practice_quota_gb: u64,
+    #[command(flatten)]
+    blob_store: BlobStoreArgs,
+}
+
+/// Where file contents are kept (for `serve`, `backup` and `restore`).
+#[derive(Args, Clone)]
+struct BlobStoreArgs {
     /// Where file contents are kept: `s3://bucket/prefix` for an
     /// S3-compatible store, configured by the usual AWS_* variables
     /// (AWS_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION,
@@ -464,8 +493,8 @@ fn serve_config(storage: Storage, args: &ServeArgs) -> Config {
         max_file_bytes: args.max_file_mb * 1024 * 1024,
         max_dav_file_bytes: args.dav_max_file_mb * 1024 * 1024,
         practice_quota_bytes: args.practice_quota_gb * 1024 * 1024 * 1024,
-        blob_store: args.blob_store.clone(),
-        blob_store_options: args.blob_store_options.clone(),
+        blob_store: args.blob_store.blob_store.clone(),
+        blob_store_options: args.blob_store.blob_store_options.clone(),
     };
     config.registry = args.registry.registry.clone();
     config.dev_modules = args.dev;
@@ -542,6 +571,18 @@ async fn main() -> anyhow::Result<()> {
         Command::Secrets(SecretsCommand::Reseal) => {
             immcase_host::commands::secrets_reseal(storage_config(storage)).await
         }
+        Command::Backup {
+            to,
+            with_secret_key,
+            blob_store,
+        } => {
+            let config = with_blob_store(storage_config(storage), blob_store);
+            immcase_host::commands::backup(&config, &to, with_secret_key).await
+        }
+        Command::Restore { from, blob_store } => {
+            let config = with_blob_store(storage_config(storage), blob_store);
+            immcase_host::commands::restore(&config, &from).await
+        }
         Command::Migrate => immcase_host::commands::migrate(storage_config(storage)).await,
         Command::Reindex => immcase_host::commands::reindex(storage_config(storage)).await,
         Command::Practice(PracticeCommand::Add {
@@ -590,6 +631,12 @@ fn storage_config(storage: Storage) -> Config {
     };
     config.bundled_modules = immcase::bundled_modules();
     config.public_url = std::env::var("IMMCASE_PUBLIC_URL").unwrap_or(config.public_url);
+    config
+}
+
+fn with_blob_store(mut config: Config, args: BlobStoreArgs) -> Config {
+    config.files.blob_store = args.blob_store;
+    config.files.blob_store_options = args.blob_store_options;
     config
 }
 

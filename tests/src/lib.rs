@@ -293,6 +293,35 @@ impl TestServer {
         dir: tempfile::TempDir,
         adjust: impl FnOnce(&mut Config),
     ) -> TestServer {
+        let (mut server, listener) = Self::prepare(backend, dir, adjust).await;
+        server.run(listener).await;
+        server
+    }
+
+    /// A new, empty installation into which `immcase restore` puts the
+    /// backup in `from`, then started.
+    pub async fn start_restored(backend: Backend, from: &std::path::Path) -> TestServer {
+        let dir = tempfile::tempdir().expect("temp dir");
+        // Its installed modules are those of the backup, in its own data
+        // folder.
+        let (mut server, listener) = Self::prepare(backend, dir, |config| {
+            config.installed_modules_dir = None;
+        })
+        .await;
+        immcase_host::commands::restore(&server.config, from)
+            .await
+            .expect("restore the backup");
+        server.run(listener).await;
+        server
+    }
+
+    /// The server of a new installation, not started, and the listener it
+    /// will answer on.
+    async fn prepare(
+        backend: Backend,
+        dir: tempfile::TempDir,
+        adjust: impl FnOnce(&mut Config),
+    ) -> (TestServer, tokio::net::TcpListener) {
         show_server_logs();
         let smtp = SmtpServer::start();
         let clock = ManualClock::new();
@@ -335,7 +364,7 @@ impl TestServer {
             }),
         };
         adjust(&mut config);
-        let mut server = TestServer {
+        let server = TestServer {
             addr,
             clock,
             smtp,
@@ -346,8 +375,7 @@ impl TestServer {
             _pg: pg,
             _dir: dir,
         };
-        server.run(listener).await;
-        server
+        (server, listener)
     }
 
     async fn run(&mut self, listener: tokio::net::TcpListener) {

@@ -69,6 +69,15 @@ pub struct Db {
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
 
+/// The last schema migration this build knows for `backend`.
+pub fn latest_migration(backend: Backend) -> i64 {
+    let migrator = match backend {
+        Backend::Sqlite => &SQLITE_MIGRATIONS,
+        Backend::Postgres => &POSTGRES_MIGRATIONS,
+    };
+    migrator.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
 /// The URL of the embedded default database inside `data_dir`.
 pub fn default_sqlite_url(data_dir: &Path) -> String {
     format!(
@@ -80,15 +89,7 @@ pub fn default_sqlite_url(data_dir: &Path) -> String {
 impl Db {
     pub async fn connect(url: &str) -> anyhow::Result<Db> {
         sqlx::any::install_default_drivers();
-        let backend = if url.starts_with("sqlite:") {
-            Backend::Sqlite
-        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            Backend::Postgres
-        } else {
-            anyhow::bail!(
-                "unsupported database URL {url:?}: use sqlite://PATH or postgres://USER@HOST/DB"
-            );
-        };
+        let backend = Db::backend_of(url)?;
         let options = AnyConnectOptions::from_str(url)
             .with_context(|| format!("reading the database URL {url:?}"))?;
         let pool = match backend {
@@ -127,6 +128,19 @@ impl Db {
             backend,
             turns: Arc::default(),
         })
+    }
+
+    /// The backend a database URL names.
+    pub fn backend_of(url: &str) -> anyhow::Result<Backend> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(Backend::Postgres)
+        } else {
+            anyhow::bail!(
+                "unsupported database URL {url:?}: use sqlite://PATH or postgres://USER@HOST/DB"
+            )
+        }
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {

@@ -8,6 +8,7 @@
 mod access;
 mod applicants;
 mod audit;
+mod backup;
 mod calendar;
 mod calendar_records;
 mod calendar_sync;
