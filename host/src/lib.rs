@@ -307,8 +307,9 @@ pub async fn serve_with(
 /// Deletes what has expired: sessions past their timeouts, sign-in failures
 /// out of every window, used or expired password links, and deletions kept
 /// in the trash past the retention period; every six hours (of the server's
-/// clock), audit entries past the audit retention and file contents that no
-/// file names.
+/// clock), audit entries past the audit retention, applicants past their
+/// practice's retention (to the trash) and file contents that no file
+/// names.
 async fn housekeeping(state: AppState, mut stop: watch::Receiver<bool>) {
     const BLOB_SWEEP_EVERY_MS: i64 = 6 * 60 * 60 * 1000;
     let mut blobs_swept_at: Option<i64> = None;
@@ -330,6 +331,14 @@ async fn housekeeping(state: AppState, mut stop: watch::Receiver<bool>) {
                         tracing::warn!(error = %e, "reading the registry for revocations failed")
                     }
                 }
+            }
+            match records::retention::apply(&state).await {
+                Ok(0) => {}
+                Ok(applicants) => tracing::info!(
+                    applicants,
+                    "moved applicants past their practice's retention to the trash"
+                ),
+                Err(e) => tracing::warn!(error = %e, "applying the retention rules failed"),
             }
             match audit::trim(&state).await {
                 Ok(0) => {}

@@ -40,6 +40,10 @@ pub struct PracticeSettings {
     /// The largest file an upload may hold, in whole MB (1 MB = 1,048,576
     /// bytes), at most the server's maximum; `null`: the server's maximum.
     pub max_file_mb: Option<i64>,
+    /// Whole years an applicant is kept after the last change to them or
+    /// their cases once none of their cases is open (docs/personal-data.md);
+    /// `null`: kept until someone deletes them.
+    pub retention_years: Option<i64>,
     pub version: i64,
 }
 
@@ -56,6 +60,11 @@ pub struct PracticeChange {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<i64>)]
     pub max_file_mb: Option<Option<i64>>,
+    /// A number of years from 1 to 100, or `null` to keep applicants until
+    /// someone deletes them.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    pub retention_years: Option<Option<i64>>,
     /// The version being changed (or send `If-Match`).
     pub version: Option<i64>,
 }
@@ -66,7 +75,7 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Optio
 }
 
 /// The fields, in the order forms and messages give them, with their labels.
-pub const FIELDS: [(&str, &str); 7] = [
+pub const FIELDS: [(&str, &str); 8] = [
     ("name", "Practice name"),
     ("time_zone", "Time zone"),
     ("address", "Postal address"),
@@ -74,7 +83,11 @@ pub const FIELDS: [(&str, &str); 7] = [
     ("email", "Contact email"),
     ("website", "Website"),
     ("max_file_mb", "Largest file per upload"),
+    ("retention_years", "Keep applicants' data for"),
 ];
+
+/// The longest retention a practice may set, in years.
+pub const MAX_RETENTION_YEARS: i64 = 100;
 
 /// The label of a field, as forms show it.
 pub fn label(field: &str) -> &'static str {
@@ -120,7 +133,7 @@ where
     E: Executor<'e, Database = Any>,
 {
     let row = sqlx::query(
-        "SELECT p.name, s.time_zone, s.address, s.phone, s.email, s.website, s.max_file_mb, s.version \
+        "SELECT p.name, s.time_zone, s.address, s.phone, s.email, s.website, s.max_file_mb, s.retention_years, s.version \
          FROM practices p LEFT JOIN practice_settings s ON s.practice_id = p.id WHERE p.id = $1",
     )
     .bind(practice.id())
@@ -142,6 +155,7 @@ where
         email: text("email")?,
         website: text("website")?,
         max_file_mb: row.try_get("max_file_mb")?,
+        retention_years: row.try_get("retention_years")?,
         version: row.try_get::<Option<i64>, _>("version")?.unwrap_or(1),
     })
 }
@@ -217,6 +231,17 @@ fn checked(
                 )
             };
             errors.insert("max_file_mb".into(), message);
+        }
+    }
+    if let Some(years) = change.retention_years {
+        after.retention_years = years;
+        if years.is_some_and(|n| !(1..=MAX_RETENTION_YEARS).contains(&n)) {
+            errors.insert(
+                "retention_years".into(),
+                format!(
+                    "use a whole number of years from 1 to {MAX_RETENTION_YEARS}, or leave it empty to keep applicants until someone deletes them"
+                ),
+            );
         }
     }
     AppError::check_fields(errors)?;
@@ -306,7 +331,8 @@ pub async fn update(
     .await?;
     let written = sqlx::query(
         "UPDATE practice_settings SET time_zone = $3, address = $4, phone = $5, email = $6, website = $7, \
-         max_file_mb = $8, version = version + 1, updated_at = $9 WHERE practice_id = $1 AND version = $2",
+         max_file_mb = $8, retention_years = $10, version = version + 1, updated_at = $9 \
+         WHERE practice_id = $1 AND version = $2",
     )
     .bind(caller.practice.id())
     .bind(version)
@@ -317,6 +343,7 @@ pub async fn update(
     .bind(&after.website)
     .bind(after.max_file_mb)
     .bind(now)
+    .bind(after.retention_years)
     .execute(&mut *tx)
     .await?;
     if written.rows_affected() == 0 {
@@ -370,6 +397,7 @@ mod tests {
             email: String::new(),
             website: String::new(),
             max_file_mb: None,
+            retention_years: None,
             version: 1,
         }
     }

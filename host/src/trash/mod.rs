@@ -138,6 +138,17 @@ pub async fn delete_applicant(
     id: &str,
     version: Option<i64>,
 ) -> Result<()> {
+    delete_applicant_because(state, caller, id, version, json!({})).await
+}
+
+/// [`delete_applicant`], with `why` (an object) added to the audit entry.
+pub async fn delete_applicant_because(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    version: Option<i64>,
+    why: serde_json::Value,
+) -> Result<()> {
     caller.require("applicants.write")?;
     let now = state.now_ms();
     let mut tx = state.db.begin().await?;
@@ -184,7 +195,10 @@ pub async fn delete_applicant(
     let case_files = mark_files_of(&mut tx, caller, "case", &cases, &deletion, now).await?;
     let label = audited::applicant_label(&applicant);
     list_in_trash(&mut tx, caller, &deletion, "applicant", id, &label, now).await?;
-    let with = json!({ "cases": folios, "files": own_files + case_files });
+    let mut with = json!({ "cases": folios, "files": own_files + case_files });
+    if let (Some(with), serde_json::Value::Object(why)) = (with.as_object_mut(), why) {
+        with.extend(why);
+    }
     audited::applicant(&mut tx, caller, "applicant.deleted", &applicant, with, now).await?;
     announce(
         state,

@@ -57,6 +57,7 @@ mod pages_applicants;
 mod pages_cases;
 mod pages_records;
 mod passwords;
+mod personal_data;
 mod plugin_check;
 mod plugin_new;
 mod practice_logo;

@@ -53,6 +53,8 @@ struct DetailTemplate {
     can_write: bool,
     /// The delete button's hint links to Settings → Trash.
     can_manage_trash: bool,
+    /// The reader may export everything held about the applicant.
+    can_export: bool,
     rows: Vec<Row>,
     form: FormState,
     version: i64,
@@ -113,6 +115,7 @@ async fn page(state: &AppState, caller: &Caller, a: Applicant) -> Result<DetailT
         details: applicant_form::details(caller, &a),
         can_write: caller.can("applicants.write"),
         can_manage_trash: caller.can("trash.manage"),
+        can_export: caller.can(crate::records::EXPORT_PERMISSION),
         rows: rows(caller, &values, &form, false),
         form,
         version: a.version,

@@ -42,6 +42,9 @@ pub struct PracticeForm {
     /// Whole MB; empty for the server's maximum.
     #[serde(default)]
     max_file_mb: String,
+    /// Whole years; empty to keep applicants until someone deletes them.
+    #[serde(default)]
+    retention_years: String,
     /// The version the form was opened at.
     version: Option<i64>,
     /// The values it was opened with (JSON).
@@ -61,6 +64,7 @@ impl PracticeForm {
             email: s.email.clone(),
             website: s.website.clone(),
             max_file_mb: s.max_file_mb.map(|n| n.to_string()).unwrap_or_default(),
+            retention_years: s.retention_years.map(|n| n.to_string()).unwrap_or_default(),
             version: Some(s.version),
             base: Some(merge::base_text(&s.body())),
             csrf: None,
@@ -82,6 +86,18 @@ impl PracticeForm {
             })?;
             json!(n)
         };
+        let years = self.retention_years.trim();
+        let retention_years = if years.is_empty() {
+            Value::Null
+        } else {
+            let n: i64 = years.parse().map_err(|_| {
+                AppError::field(
+                    "retention_years",
+                    "use a whole number of years, or leave it empty to keep applicants until someone deletes them",
+                )
+            })?;
+            json!(n)
+        };
         let mut body = Map::new();
         for (field, value) in [
             ("name", &self.name),
@@ -94,6 +110,7 @@ impl PracticeForm {
             body.insert(field.into(), json!(value));
         }
         body.insert("max_file_mb".into(), max_file_mb);
+        body.insert("retention_years".into(), retention_years);
         Ok(body)
     }
 }
@@ -218,6 +235,7 @@ fn change_of(body: &Map<String, Value>) -> PracticeChange {
         email: text("email"),
         website: text("website"),
         max_file_mb: body.get("max_file_mb").map(Value::as_i64),
+        retention_years: body.get("retention_years").map(Value::as_i64),
         version: None,
     }
 }
