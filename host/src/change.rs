@@ -12,6 +12,8 @@ use crate::state::AppState;
 
 /// Queues the record `kind`/`id` for the search index, in the transaction
 /// that changed it (the index then catches up with it; see `search::feed`).
+/// The queue's row is written as the transaction commits, in commit order
+/// (see [`Tx::commit`]).
 pub async fn reindex(
     tx: &mut Tx,
     practice: &Practice,
@@ -19,13 +21,7 @@ pub async fn reindex(
     id: &str,
     now: i64,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO search_queue (practice_id, kind, record_id, enqueued_at) VALUES ($1, $2, $3, $4)")
-        .bind(practice.id())
-        .bind(kind)
-        .bind(id)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
+    tx.queue_for_search(practice.id(), kind, id, now);
     Ok(())
 }
 

@@ -25,10 +25,63 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 pub struct Tx {
     transaction: Transaction<'static, Any>,
     _turn: Option<OwnedMutexGuard<()>>,
+    backend: Backend,
+    /// Rows for the search queue, written as the transaction commits.
+    search_queue: Vec<QueuedForSearch>,
 }
 
+/// A record to queue for the search index: practice, kind, id, when.
+struct QueuedForSearch {
+    practice_id: String,
+    kind: String,
+    record_id: String,
+    at: i64,
+}
+
+/// The advisory lock (PostgreSQL) under which a transaction writes its
+/// search queue rows and commits ("ImmSrchQ").
+const SEARCH_QUEUE_LOCK: i64 = 0x496d_6d53_7263_6851;
+
 impl Tx {
-    pub async fn commit(self) -> sqlx::Result<()> {
+    /// Queues the record `kind`/`record_id` for the search index; the row
+    /// is written when the transaction commits (see [`Tx::commit`]).
+    pub fn queue_for_search(&mut self, practice_id: &str, kind: &str, record_id: &str, at: i64) {
+        self.search_queue.push(QueuedForSearch {
+            practice_id: practice_id.to_string(),
+            kind: kind.to_string(),
+            record_id: record_id.to_string(),
+            at,
+        });
+    }
+
+    /// Commits. The search queue's rows are written last, and on
+    /// PostgreSQL under a lock held until the commit: their ids then
+    /// follow the order in which the transactions commit, so a process
+    /// that has applied the queue up to an id never meets a smaller one
+    /// later (with concurrent writers, a sequence alone hands out ids in
+    /// the order of the inserts, not of the commits). SQLite has one
+    /// writer at a time already.
+    pub async fn commit(mut self) -> sqlx::Result<()> {
+        if !self.search_queue.is_empty() {
+            if self.backend == Backend::Postgres {
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(SEARCH_QUEUE_LOCK)
+                    .execute(&mut *self.transaction)
+                    .await?;
+            }
+            for row in std::mem::take(&mut self.search_queue) {
+                sqlx::query(
+                    "INSERT INTO search_queue (practice_id, kind, record_id, enqueued_at) \
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(row.practice_id)
+                .bind(row.kind)
+                .bind(row.record_id)
+                .bind(row.at)
+                .execute(&mut *self.transaction)
+                .await?;
+            }
+        }
         self.transaction.commit().await
     }
 }
@@ -185,11 +238,15 @@ impl Db {
                 Ok(Tx {
                     transaction: self.pool.begin_with("BEGIN IMMEDIATE").await?,
                     _turn: Some(turn),
+                    backend: self.backend,
+                    search_queue: Vec::new(),
                 })
             }
             Backend::Postgres => Ok(Tx {
                 transaction: self.pool.begin().await?,
                 _turn: None,
+                backend: self.backend,
+                search_queue: Vec::new(),
             }),
         }
     }

@@ -1,5 +1,8 @@
 //! Feeding the index from the durable queue. A change to a searchable record
-//! writes a `search_queue` row in its own transaction ([`enqueue`]); each
+//! writes a `search_queue` row in its own transaction (`change::reindex`),
+//! as that transaction commits and in the order of the commits (see
+//! `db::Tx::commit`), so no row ever appears behind a position already
+//! passed; each
 //! server process applies the rows past its position to its index and keeps
 //! the position in a file beside the index, written after the index commit
 //! (applying a row twice is harmless: documents are replaced whole). A

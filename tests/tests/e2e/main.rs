@@ -66,6 +66,7 @@ mod practices;
 mod probe_findings;
 mod search;
 mod search_page;
+mod search_queue;
 mod search_settings;
 mod second_factor;
 mod server;
