@@ -44,6 +44,11 @@ pub struct Config {
     /// server was being sent by a host that stopped: it is sent again with
     /// the same Message-ID (5 minutes; longer than any attempt takes).
     pub mail_claim_timeout: std::time::Duration,
+    /// An event delivery, module timer or workflow run still `running` this
+    /// long after a host claimed it was being run by a host that stopped
+    /// (killed, or its machine lost): it is run again (5 minutes; longer
+    /// than any call or run may last).
+    pub job_claim_timeout: std::time::Duration,
     /// PEM certificate authorities trusted for mail servers besides the
     /// system's (a practice's own mail server's CA).
     pub mail_ca_file: Option<PathBuf>,
@@ -234,6 +239,7 @@ impl Config {
             mail: MailConfig::default(),
             secret_keys: crate::secrets::KeySource::default(),
             mail_claim_timeout: std::time::Duration::from_secs(5 * 60),
+            job_claim_timeout: std::time::Duration::from_secs(5 * 60),
             mail_ca_file: None,
             mailbox_fetch_interval: std::time::Duration::from_secs(5 * 60),
             workflows: WorkflowLimits::default(),

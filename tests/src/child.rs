@@ -23,13 +23,16 @@ const ENV: &str = "IMMCASE_TEST_CHILD_SERVER";
 const ENTRY: &str = "child_server::serve_from_the_environment";
 
 /// What the child is started with (one line in the environment:
-/// data folder, database, SMTP port, claim timeout in ms).
+/// data folder, database, SMTP port, claim timeouts in ms).
 #[derive(Clone, Debug)]
 pub struct ChildConfig {
     pub data_dir: PathBuf,
     pub database_url: Option<String>,
     pub smtp_port: u16,
     pub mail_claim_timeout: Duration,
+    /// How long a claimed event delivery, timer or workflow run of a host
+    /// that died waits before another takes it.
+    pub job_claim_timeout: Duration,
 }
 
 impl ChildConfig {
@@ -39,6 +42,7 @@ impl ChildConfig {
             "database_url": self.database_url,
             "smtp_port": self.smtp_port,
             "claim_ms": self.mail_claim_timeout.as_millis() as u64,
+            "job_claim_ms": self.job_claim_timeout.as_millis() as u64,
         })
         .to_string()
     }
@@ -50,6 +54,9 @@ impl ChildConfig {
             database_url: v["database_url"].as_str().map(str::to_string),
             smtp_port: v["smtp_port"].as_u64().expect("smtp_port") as u16,
             mail_claim_timeout: Duration::from_millis(v["claim_ms"].as_u64().expect("claim_ms")),
+            job_claim_timeout: Duration::from_millis(
+                v["job_claim_ms"].as_u64().expect("job_claim_ms"),
+            ),
         }
     }
 }
@@ -168,6 +175,7 @@ pub async fn serve_from_the_environment() {
     config.module_cache_dir = Some(crate::module_cache());
     config.jobs_poll_interval = Duration::from_millis(100);
     config.mail_claim_timeout = child.mail_claim_timeout;
+    config.job_claim_timeout = child.job_claim_timeout;
     config.mail = MailConfig {
         from: "ImmCase <no-reply@immcase.test>".into(),
         smtp: Some(SmtpConfig {

@@ -37,6 +37,20 @@ impl Resp {
         }
     }
 
+    /// [`Resp::read`], `None` when the body did not arrive whole.
+    async fn try_read(res: reqwest::Response) -> Option<Resp> {
+        let status = res.status();
+        let headers = res.headers().clone();
+        let text = res.text().await.ok()?;
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Some(Resp {
+            status,
+            headers,
+            body,
+            text,
+        })
+    }
+
     /// The value of the first hidden `_csrf` field of an HTML page.
     pub fn form_token(&self) -> String {
         let start = self
@@ -238,6 +252,32 @@ impl Api {
             req = req.header("x-requested-with", "immcase");
         }
         Resp::read(req.send().await.expect("the server answers")).await
+    }
+
+    /// Posts `body` as JSON with the CSRF header; `None` when no answer
+    /// came (the server died meanwhile), instead of failing the test.
+    pub async fn try_post(&self, path: &str, body: Value) -> Option<Resp> {
+        let req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("x-requested-with", "immcase")
+            .json(&body);
+        let res = req.send().await.ok()?;
+        Resp::try_read(res).await
+    }
+
+    /// Uploads one file to an owner's files route; `None` when no answer
+    /// came (the server died meanwhile), instead of failing the test.
+    pub async fn try_upload(&self, path: &str, name: &str, bytes: &[u8]) -> Option<Resp> {
+        let part = reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string());
+        let form = reqwest::multipart::Form::new().part("file", part);
+        let req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("x-requested-with", "immcase")
+            .multipart(form);
+        let res = req.send().await.ok()?;
+        Resp::try_read(res).await
     }
 
     /// Uploads files (`name`, contents) to an owner's files route, in

@@ -15,8 +15,6 @@ pub const DELIVERIES: &str = "event_deliveries";
 pub const TIMERS: &str = "module_timers";
 
 pub const MAX_ATTEMPTS: i64 = 10;
-/// A claimed row whose worker died is claimed again after this long.
-const STALE_CLAIM_MS: i64 = 5 * 60 * 1000;
 
 /// Schedules (or moves) a module's timer `key`.
 pub async fn set_timer(
@@ -67,14 +65,14 @@ const FIRST_RETRY_MS: i64 = 1000;
 const MAX_RETRY_MS: i64 = 30 * 60 * 1000;
 
 /// Puts back to pending the jobs claimed by a worker that died (claimed
-/// more than `STALE_CLAIM_MS` ago).
-pub async fn reclaim_stale(db: &Db, now: i64) -> sqlx::Result<()> {
+/// more than `stale_ms` ago: `Config::job_claim_timeout`).
+pub async fn reclaim_stale(db: &Db, now: i64, stale_ms: i64) -> sqlx::Result<()> {
     for table in [DELIVERIES, TIMERS] {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE {table} SET status = {}, claimed_at = NULL WHERE status = 'running' AND claimed_at < $1",
             back_to_pending(table)
         )))
-        .bind(now - STALE_CLAIM_MS)
+        .bind(now - stale_ms)
         .execute(db.pool())
         .await?;
     }

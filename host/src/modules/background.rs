@@ -42,7 +42,8 @@ pub async fn run_worker(state: AppState, mut shutdown: watch::Receiver<bool>) {
 async fn pass(state: &AppState) -> sqlx::Result<usize> {
     let db = &state.db;
     let now = state.now_ms();
-    jobs::reclaim_stale(db, now).await?;
+    let stale_ms = i64::try_from(state.config.job_claim_timeout.as_millis()).unwrap_or(i64::MAX);
+    jobs::reclaim_stale(db, now, stale_ms).await?;
     let mut handled = 0;
     for due in jobs::due_deliveries(db, now).await? {
         let job = Job::next_attempt(DELIVERIES, due.id, due.attempts);

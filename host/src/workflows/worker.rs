@@ -13,9 +13,6 @@ use super::{cron, runs, store};
 use crate::db::new_id;
 use crate::state::AppState;
 
-/// A run claimed this long ago whose worker never finished it is taken again.
-const STALE_CLAIM_MS: i64 = 5 * 60 * 1000;
-
 /// Runs due workflow runs until `shutdown` turns true.
 pub async fn run_worker(state: AppState, mut shutdown: watch::Receiver<bool>) {
     let poll = state.config.jobs_poll_interval;
@@ -55,7 +52,7 @@ pub async fn pass(state: &AppState) -> crate::error::Result<usize> {
     let db = state.db.pool();
     let now = state.now_ms();
     sqlx::query("UPDATE workflow_runs SET status = 'pending', claimed_at = NULL WHERE status = 'running' AND claimed_at < $1")
-        .bind(now - STALE_CLAIM_MS)
+        .bind(now - i64::try_from(state.config.job_claim_timeout.as_millis()).unwrap_or(i64::MAX))
         .execute(db)
         .await?;
     let mut handled = take_slots(state, now).await?;

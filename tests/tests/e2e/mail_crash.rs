@@ -36,6 +36,7 @@ async fn a_host_killed_mid_queue_loses_nothing_and_doubles_nothing_silently(back
         database_url,
         smtp_port: smtp.port(),
         mail_claim_timeout: Duration::from_secs(60),
+        job_claim_timeout: Duration::from_secs(60),
     };
     let first = ChildServer::start(&config).await;
     let admin = first.admin().await;

@@ -16,6 +16,7 @@ mod calendar_team;
 mod case_programs;
 mod cases;
 mod child_server;
+mod crash;
 mod dav;
 mod dav_mounts;
 mod duplicates_page;
