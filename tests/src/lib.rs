@@ -18,6 +18,7 @@ mod http;
 mod imap;
 pub mod pdf;
 pub mod registry;
+pub mod s3;
 pub mod second_factor;
 mod smtp;
 
@@ -311,6 +312,43 @@ impl TestServer {
         immcase_host::commands::restore(&server.config, from)
             .await
             .expect("restore the backup");
+        server.run(listener).await;
+        server
+    }
+
+    /// Another host of this installation, as several `immcase serve`
+    /// behind a load balancer: the same database, blob store (an S3 bucket
+    /// for the hosts to share files), key of stored secrets, installed
+    /// modules, clock and SMTP server, with a data folder of its own (its
+    /// search index). Stop it before this one, which owns the database.
+    pub async fn start_beside(&self) -> TestServer {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let mut config = self.config.clone();
+        config.database_url = Some(self.config.database_url());
+        config.data_dir = dir.path().to_path_buf();
+        if config.secret_keys.key.is_none() {
+            let file = std::fs::read_to_string(self.config.data_dir.join("secret.key"))
+                .expect("the first host's key file");
+            config.secret_keys.key = file
+                .lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(str::to_string);
+        }
+        let mut server = TestServer {
+            addr: listener.local_addr().expect("local addr"),
+            clock: self.clock.clone(),
+            smtp: SmtpServer::start(),
+            config,
+            extra_routes: axum::Router::new(),
+            stop: None,
+            task: None,
+            _pg: None,
+            _dir: dir,
+        };
         server.run(listener).await;
         server
     }

@@ -132,7 +132,9 @@ impl SmtpServer {
         let mut server = Server::new(collector);
         server
             .with_name("smtp.immcase.test")
-            .with_num_threads(2)
+            // A connection per thread: several hosts (each keeping its own
+            // connections open between messages) are served at once.
+            .with_num_threads(8)
             .with_tcp_listener(listener);
         std::thread::spawn(move || {
             let _ = server.serve();

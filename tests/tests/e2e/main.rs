@@ -32,6 +32,7 @@ mod helpdesk_people;
 mod helpdesk_related;
 mod helpdesk_sla;
 mod helpdesk_triage;
+mod hosts;
 mod imm_forms;
 mod imm_letters;
 mod invitations;
