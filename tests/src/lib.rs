@@ -167,6 +167,18 @@ pub struct PgDatabase {
 }
 
 impl PgDatabase {
+    /// A fresh database for `backend`: none for SQLite (the server makes
+    /// its file in its data folder), a new PostgreSQL database and its URL.
+    pub async fn for_backend(backend: &Backend) -> (Option<PgDatabase>, Option<String>) {
+        match backend {
+            Backend::Sqlite => (None, None),
+            Backend::Postgres(admin_url) => {
+                let (db, url) = PgDatabase::create(admin_url).await;
+                (Some(db), Some(url))
+            }
+        }
+    }
+
     /// A new database on the server of `admin_url`, and its URL.
     pub async fn create(admin_url: &str) -> (PgDatabase, String) {
         let name = format!("immcase_test_{}", uuid::Uuid::new_v4().simple());
@@ -726,6 +738,23 @@ impl Api {
             .and_then(|role| role["id"].as_str())
             .unwrap_or_else(|| panic!("no role {name}: {}", roles.text))
             .to_string()
+    }
+
+    /// The ids of what a search for `q` finds, in the order given.
+    pub async fn search_ids(&self, q: &str) -> Vec<String> {
+        let found = self
+            .get(&format!("/api/v1/search?q={q}"))
+            .await
+            .expect_status(200);
+        found.body["items"]
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|h| h["id"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_else(|| panic!("no items: {}", found.text))
     }
 
     /// Creates an applicant "Ana {family_name}" (confirming past duplicate

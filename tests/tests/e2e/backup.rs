@@ -8,26 +8,13 @@
 
 use immcase_tests::helpdesk::{self, API};
 use immcase_tests::on_both_databases;
-use immcase_tests::{Api, Backend, TestServer};
+use immcase_tests::{Backend, TestServer};
 use serde_json::{Value, json};
 
 on_both_databases!(
     a_backup_restores_into_an_empty_installation,
     a_restore_refuses_what_it_cannot_do_whole,
 );
-
-async fn search(api: &Api, q: &str) -> Vec<String> {
-    let found = api
-        .get(&format!("/api/v1/search?q={q}"))
-        .await
-        .expect_status(200);
-    found.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["id"].as_str().unwrap().to_string())
-        .collect()
-}
 
 async fn a_backup_restores_into_an_empty_installation(backend: Backend) {
     let server = TestServer::start(backend.clone()).await;
@@ -93,7 +80,7 @@ async fn a_backup_restores_into_an_empty_installation(backend: Backend) {
     assert_eq!(status, 200);
     assert!(bytes == scan, "the file's contents differ");
     // The search index was rebuilt.
-    assert!(search(&admin, "Okonkwo").await.contains(&ana));
+    assert!(admin.search_ids("Okonkwo").await.contains(&ana));
     // The module is on, with its settings and its documents.
     let settings = admin.get(helpdesk::SETTINGS).await.expect_status(200).body;
     let category = settings["values"]["categories"]
@@ -122,8 +109,8 @@ async fn a_backup_restores_into_an_empty_installation(backend: Backend) {
         .sign_in("boss@acme.example", "another long password 7")
         .await
         .expect_status(200);
-    assert_eq!(search(&other, "Lindqvist").await, [bo]);
-    assert!(search(&other, "Okonkwo").await.is_empty());
+    assert_eq!(other.search_ids("Lindqvist").await, [bo]);
+    assert!(other.search_ids("Okonkwo").await.is_empty());
     restored.stop().await;
     server.stop().await;
 }
@@ -162,15 +149,8 @@ async fn a_restore_refuses_what_it_cannot_do_whole(backend: Backend) {
     let fresh = tempfile::tempdir().unwrap();
     empty.data_dir = fresh.path().to_path_buf();
     empty.installed_modules_dir = None;
-    let _pg;
-    match &backend {
-        Backend::Sqlite => empty.database_url = None,
-        Backend::Postgres(admin_url) => {
-            let (db, url) = immcase_tests::PgDatabase::create(admin_url).await;
-            empty.database_url = Some(url);
-            _pg = db;
-        }
-    }
+    let (_pg, database_url) = immcase_tests::PgDatabase::for_backend(&backend).await;
+    empty.database_url = database_url;
     let refused = immcase_host::commands::restore(&empty, &to)
         .await
         .unwrap_err();

@@ -88,13 +88,7 @@ fn reminder_mails(smtp: &SmtpServer, title: &str) -> Vec<String> {
 
 async fn a_host_killed_mid_work_keeps_what_it_committed_and_does_it_once(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let (_pg, database_url) = match &backend {
-        Backend::Sqlite => (None, None),
-        Backend::Postgres(admin) => {
-            let (db, url) = PgDatabase::create(admin).await;
-            (Some(db), Some(url))
-        }
-    };
+    let (_pg, database_url) = PgDatabase::for_backend(&backend).await;
     let smtp = SmtpServer::start();
     let mut config = ChildConfig {
         data_dir: dir.path().join("data"),

@@ -16,19 +16,6 @@ use serde_json::{Value, json};
 
 const NOTE: &str = "seen by one host";
 
-async fn found(api: &Api, q: &str) -> Vec<String> {
-    let page = api
-        .get(&format!("/api/v1/search?q={q}"))
-        .await
-        .expect_status(200);
-    page.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["id"].as_str().unwrap().to_string())
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_hosts_serve_the_same_practices_and_do_each_job_once() {
     let Some(backend @ Backend::Postgres(_)) = Backend::postgres().await else {
@@ -78,7 +65,7 @@ async fn three_hosts_serve_the_same_practices_and_do_each_job_once() {
     for api in &hosts {
         for (i, id) in made.iter().enumerate() {
             let name = format!("Hostname{}{}", i / 2, i % 2);
-            assert!(found(api, &name).await.contains(id), "{name}");
+            assert!(api.search_ids(&name).await.contains(id), "{name}");
         }
     }
 

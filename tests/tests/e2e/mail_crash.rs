@@ -20,13 +20,7 @@ const PEOPLE: usize = 10;
 
 async fn a_host_killed_mid_queue_loses_nothing_and_doubles_nothing_silently(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let (_pg, database_url) = match &backend {
-        Backend::Sqlite => (None, None),
-        Backend::Postgres(admin) => {
-            let (db, url) = PgDatabase::create(admin).await;
-            (Some(db), Some(url))
-        }
-    };
+    let (_pg, database_url) = PgDatabase::for_backend(&backend).await;
     let smtp = SmtpServer::start();
     // Each message is taken in, then its answer waits: a host killed in
     // that half second has had its message accepted without knowing it.

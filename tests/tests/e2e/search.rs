@@ -13,19 +13,6 @@ on_both_databases!(
     a_rebuild_reports_its_progress_and_finds_every_kind_again,
 );
 
-async fn ids(api: &Api, q: &str) -> Vec<String> {
-    let found = api
-        .get(&format!("/api/v1/search?q={q}"))
-        .await
-        .expect_status(200);
-    found.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["id"].as_str().unwrap().to_string())
-        .collect()
-}
-
 async fn add(api: &Api, body: Value) -> String {
     let mut body = body;
     body["confirm_duplicates"] = json!(true);
@@ -54,33 +41,37 @@ async fn applicants_are_found_by_what_people_type(backend: Backend) {
     .await;
 
     assert_eq!(
-        ids(&admin, "garcia").await,
+        admin.search_ids("garcia").await,
         vec![ana.clone()],
         "accents folded"
     );
-    let prefix = ids(&admin, "gar").await;
+    let prefix = admin.search_ids("gar").await;
     assert!(prefix.contains(&ana) && prefix.contains(&ann), "{prefix:?}");
     assert_eq!(
-        ids(&admin, "Garsia").await,
+        admin.search_ids("Garsia").await,
         vec![ana.clone()],
         "a small typo"
     );
     assert_eq!(
-        ids(&admin, "ana%20garcia").await,
+        admin.search_ids("ana%20garcia").await,
         vec![ana.clone()],
         "every word"
     );
     assert_eq!(
-        ids(&admin, "5550100").await,
+        admin.search_ids("5550100").await,
         vec![ana.clone()],
         "phone digits"
     );
     assert_eq!(
-        ids(&admin, "maple.example").await,
+        admin.search_ids("maple.example").await,
         vec![ana.clone()],
         "email domain"
     );
-    assert_eq!(ids(&admin, "ab123456").await, vec![ana.clone()], "passport");
+    assert_eq!(
+        admin.search_ids("ab123456").await,
+        vec![ana.clone()],
+        "passport"
+    );
     let short = admin.get("/api/v1/search?q=a").await.expect_status(422);
     assert!(
         short.body["error"]["fields"]["q"]
@@ -97,19 +88,19 @@ async fn applicants_are_found_by_what_people_type(backend: Backend) {
         )
         .await
         .expect_status(200);
-    assert_eq!(ids(&admin, "okafor").await, vec![ann.clone()]);
-    assert!(!ids(&admin, "garner").await.contains(&ann));
+    assert_eq!(admin.search_ids("okafor").await, vec![ann.clone()]);
+    assert!(!admin.search_ids("garner").await.contains(&ann));
 
     // The index and its position survive a restart.
     server.restart().await;
     let admin = server.admin().await;
-    assert_eq!(ids(&admin, "okafor").await, vec![ann.clone()]);
+    assert_eq!(admin.search_ids("okafor").await, vec![ann.clone()]);
     let zoe = add(
         &admin,
         json!({ "given_name": "Zoë", "family_name": "Tremblay" }),
     )
     .await;
-    assert_eq!(ids(&admin, "zoe%20tremblay").await, vec![zoe]);
+    assert_eq!(admin.search_ids("zoe%20tremblay").await, vec![zoe]);
     server.stop().await;
 }
 
@@ -132,12 +123,12 @@ async fn search_respects_field_rules_and_practices(backend: Backend) {
             "desk@immcase.test",
         )
         .await;
-    assert_eq!(ids(&desk, "garcia").await, vec![ana.clone()]);
+    assert_eq!(desk.search_ids("garcia").await, vec![ana.clone()]);
     assert!(
-        ids(&desk, "AB123456").await.is_empty(),
+        desk.search_ids("AB123456").await.is_empty(),
         "a hidden field is not searched"
     );
-    assert_eq!(ids(&admin, "AB123456").await, vec![ana.clone()]);
+    assert_eq!(admin.search_ids("AB123456").await, vec![ana.clone()]);
 
     // Without applicants.read, nothing; another practice, nothing of ours.
     let none = server
@@ -147,19 +138,19 @@ async fn search_respects_field_rules_and_practices(backend: Backend) {
             "none@immcase.test",
         )
         .await;
-    assert!(ids(&none, "garcia").await.is_empty());
+    assert!(none.search_ids("garcia").await.is_empty());
     let acme = server.api_for("acme");
     acme.sign_in("boss@acme.test", "acme boss's long passphrase")
         .await
         .expect_status(200);
-    assert!(ids(&acme, "garcia").await.is_empty());
+    assert!(acme.search_ids("garcia").await.is_empty());
     let theirs = add(
         &acme,
         json!({ "given_name": "Ana", "family_name": "García" }),
     )
     .await;
-    assert_eq!(ids(&acme, "garcia").await, vec![theirs]);
-    assert_eq!(ids(&admin, "garcia").await, vec![ana]);
+    assert_eq!(acme.search_ids("garcia").await, vec![theirs]);
+    assert_eq!(admin.search_ids("garcia").await, vec![ana]);
     server.stop().await;
 }
 
@@ -203,18 +194,19 @@ async fn a_rebuild_reports_its_progress_and_finds_every_kind_again(backend: Back
     // Every kind is found again after it.
     let admin = server.admin().await;
     assert_eq!(
-        ids(&admin, "Okonkwo").await.len(),
+        admin.search_ids("Okonkwo").await.len(),
         2,
         "the applicant and her case"
     );
     assert!(
-        ids(&admin, &case["folio"].as_str().unwrap().to_lowercase())
+        admin
+            .search_ids(&case["folio"].as_str().unwrap().to_lowercase())
             .await
             .contains(&case["id"].as_str().unwrap().to_string())
     );
     let file = admin.get("/api/v1/search?q=birth").await.expect_status(200);
     assert!(file.text.contains("birth certificate.pdf"), "{}", file.text);
-    assert_eq!(ids(&admin, "5550142").await, [ana]);
-    assert!(!ids(&admin, "Person2499 Filler").await.is_empty());
+    assert_eq!(admin.search_ids("5550142").await, [ana]);
+    assert!(!admin.search_ids("Person2499 Filler").await.is_empty());
     server.stop().await;
 }
