@@ -82,6 +82,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .merge(crate::mail_api::router())
         .merge(crate::modules::routes::router())
         .merge(crate::records::router())
+        .merge(crate::personal_data::router())
         .merge(crate::files::router())
         .merge(crate::trash::router())
         .merge(crate::notifications::router())

@@ -29,6 +29,7 @@ pub mod mail_api;
 pub mod mailboxes;
 pub mod modules;
 pub mod notifications;
+pub mod personal_data;
 pub mod practices;
 pub mod records;
 pub mod search;
@@ -332,7 +333,7 @@ async fn housekeeping(state: AppState, mut stop: watch::Receiver<bool>) {
                     }
                 }
             }
-            match records::retention::apply(&state).await {
+            match personal_data::retention::apply(&state).await {
                 Ok(0) => {}
                 Ok(applicants) => tracing::info!(
                     applicants,

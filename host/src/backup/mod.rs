@@ -198,7 +198,11 @@ pub async fn restore(config: &Config, from: &Path) -> anyhow::Result<Manifest> {
         tokio::task::spawn_blocking(move || store::copy_folder(&source, &into)).await??;
     }
     // Brings the schema up to date, and indexes every record again.
-    crate::commands::reindex(config.clone()).await?;
+    let state = crate::open(config.clone()).await?;
+    crate::search::feed::rebuild_reporting(&state, |_| {})
+        .await
+        .map_err(|e| anyhow::anyhow!("rebuilding the search index: {e}"))?;
+    state.db.close().await;
     Ok(manifest)
 }
 

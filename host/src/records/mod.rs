@@ -24,14 +24,11 @@ pub mod case;
 pub(crate) mod case_store;
 pub mod cases;
 pub mod duplicates;
-mod export;
-pub use export::PERMISSION as EXPORT_PERMISSION;
 pub mod merge;
 pub mod program;
 pub(crate) mod program_store;
 pub mod programs;
 pub mod reading;
-pub mod retention;
 pub mod timeline;
 
 use axum::extract::State;
@@ -55,7 +52,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(duplicate_pairs))
         .routes(routes!(applicants::get, applicants::update))
         .routes(routes!(applicants::timeline))
-        .routes(routes!(export::export))
         .routes(routes!(merge::merge_route))
         .routes(routes!(cases::list, cases::create))
         .routes(routes!(cases::get, cases::update))

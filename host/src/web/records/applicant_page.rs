@@ -115,7 +115,7 @@ async fn page(state: &AppState, caller: &Caller, a: Applicant) -> Result<DetailT
         details: applicant_form::details(caller, &a),
         can_write: caller.can("applicants.write"),
         can_manage_trash: caller.can("trash.manage"),
-        can_export: caller.can(crate::records::EXPORT_PERMISSION),
+        can_export: caller.can(crate::personal_data::EXPORT_PERMISSION),
         rows: rows(caller, &values, &form, false),
         form,
         version: a.version,

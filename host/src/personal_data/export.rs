@@ -23,11 +23,11 @@ use sqlx::Row;
 use tokio::sync::mpsc;
 use zip::write::SimpleFileOptions;
 
-use super::{applicant, applicant_store, audited, case_store, timeline};
 use crate::access::Caller;
 use crate::api::Path;
 use crate::error::{AppError, ErrorBody, Result};
 use crate::files::{naming, store as file_store};
+use crate::records::{applicant, applicant_store, audited, case_store, timeline};
 use crate::state::AppState;
 
 /// Who may export: an administrator of the practice, who sees every field.
@@ -94,7 +94,7 @@ pub(super) async fn export(
             continue;
         };
         let history = timeline::of_record(db, practice, "case", case_id, &everything).await?;
-        let record = super::visible(&case, "case", &everything);
+        let record = crate::records::visible(&case, "case", &everything);
         send(
             format!("cases/{}.json", case.folio),
             &json!({ "case": record, "timeline": history }),
