@@ -99,6 +99,12 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .merge(crate::web::asset_router())
         .split_for_parts();
     doc.merge(server_doc);
+    // Routes name a wildcard `{*rest}`; OpenAPI names that path parameter
+    // `{rest}`, as the operation declares it.
+    doc.paths.paths = std::mem::take(&mut doc.paths.paths)
+        .into_iter()
+        .map(|(path, item)| (path.replace("{*", "{"), item))
+        .collect();
     let practice_routes = practice_routes
         .merge(extra)
         .fallback(not_found)

@@ -100,6 +100,32 @@ async fn health_and_openapi(backend: Backend) {
             "{method} {path} documents no responses"
         );
     }
+    // Every parameter a path names is declared by each of its operations,
+    // under the same name.
+    for (path, item) in paths {
+        let named: Vec<&str> = path
+            .split('{')
+            .skip(1)
+            .filter_map(|rest| rest.split('}').next())
+            .collect();
+        for (method, op) in item.as_object().unwrap() {
+            let declared: Vec<&str> = op["parameters"]
+                .as_array()
+                .map(|ps| {
+                    ps.iter()
+                        .filter(|p| p["in"] == "path")
+                        .filter_map(|p| p["name"].as_str())
+                        .collect()
+                })
+                .unwrap_or_default();
+            for name in &named {
+                assert!(
+                    declared.contains(name),
+                    "{method} {path} does not declare its path parameter {name:?}"
+                );
+            }
+        }
+    }
     // Request and error shapes are in the document.
     let sign_in = &paths["/api/v1/auth/sign-in"]["post"];
     assert!(sign_in["requestBody"].is_object());
