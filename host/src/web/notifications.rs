@@ -5,7 +5,7 @@
 
 use askama::Template;
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -87,7 +87,7 @@ pub(super) async fn open_notification(
     Path(id): Path<String>,
 ) -> Result<Response> {
     let link = notifications::open(&state, &caller, &id).await?;
-    Ok(Redirect::to(&link).into_response())
+    Ok(crate::web::shell::see_other(&link))
 }
 
 #[derive(Deserialize, ToSchema)]

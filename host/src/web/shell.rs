@@ -102,9 +102,26 @@ impl IntoResponse for Page {
 /// A redirect after a form post (303, so the browser follows with GET), with
 /// a message for the next page.
 pub fn saved(to: &str, message: impl Into<String>) -> Response {
-    let mut response = Redirect::to(to).into_response();
+    let mut response = see_other(to);
     response.extensions_mut().insert(Flash(message.into()));
     response
+}
+
+/// What a `Location` may not hold as it is: controls, spaces, quotes and
+/// angle brackets (and, always, anything beyond ASCII).
+const NOT_IN_LOCATION: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'<')
+    .add(b'>')
+    .add(b'`');
+
+/// A 303 to `to`, percent-encoding what a header may not hold: a path built
+/// from what a client sent (an id with control characters, say) still
+/// makes a redirect instead of a server error.
+pub fn see_other(to: &str) -> Response {
+    let location = percent_encoding::utf8_percent_encode(to, NOT_IN_LOCATION).to_string();
+    Redirect::to(&location).into_response()
 }
 
 /// Marks a flash kept as a refusal: error-styled, announced as an alert,
