@@ -74,30 +74,16 @@ impl PracticeForm {
     /// What was typed, as the API's body; a limit that is not a number is
     /// refused beside its field.
     fn body(&self) -> Result<Map<String, Value>> {
-        let mb = self.max_file_mb.trim();
-        let max_file_mb = if mb.is_empty() {
-            Value::Null
-        } else {
-            let n: i64 = mb.parse().map_err(|_| {
-                AppError::field(
-                    "max_file_mb",
-                    "use a whole number of MB, or leave it empty for the server's maximum",
-                )
-            })?;
-            json!(n)
-        };
-        let years = self.retention_years.trim();
-        let retention_years = if years.is_empty() {
-            Value::Null
-        } else {
-            let n: i64 = years.parse().map_err(|_| {
-                AppError::field(
-                    "retention_years",
-                    "use a whole number of years, or leave it empty to keep applicants until someone deletes them",
-                )
-            })?;
-            json!(n)
-        };
+        let max_file_mb = optional_number(
+            "max_file_mb",
+            &self.max_file_mb,
+            "use a whole number of MB, or leave it empty for the server's maximum",
+        )?;
+        let retention_years = optional_number(
+            "retention_years",
+            &self.retention_years,
+            "use a whole number of years, or leave it empty to keep applicants until someone deletes them",
+        )?;
         let mut body = Map::new();
         for (field, value) in [
             ("name", &self.name),
@@ -113,6 +99,19 @@ impl PracticeForm {
         body.insert("retention_years".into(), retention_years);
         Ok(body)
     }
+}
+
+/// A whole number typed in `field`, or null when it was left empty; text
+/// that is not one is refused beside the field with `refusal`.
+fn optional_number(field: &str, typed: &str, refusal: &str) -> Result<Value> {
+    let typed = typed.trim();
+    if typed.is_empty() {
+        return Ok(Value::Null);
+    }
+    let n: i64 = typed
+        .parse()
+        .map_err(|_| AppError::field(field, refusal.to_string()))?;
+    Ok(json!(n))
 }
 
 /// A field both people changed, as the page shows it.
