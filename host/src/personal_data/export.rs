@@ -246,17 +246,23 @@ async fn module_documents(
 ) -> Result<Vec<(String, Vec<Value>)>> {
     let mut by_module: std::collections::BTreeMap<String, Vec<Value>> = Default::default();
     let mut seen = BTreeSet::new();
-    for id in ids {
-        // Ids are UUIDs: one found in a document's text is that record.
-        let rows = sqlx::query(
+    // One pass over the practice's documents per batch of ids (an
+    // applicant and their cases are one batch), not one per id. Ids are
+    // UUIDs: one found in a document's text is that record.
+    for batch in ids.chunks(50) {
+        let any_of: Vec<String> = (0..batch.len())
+            .map(|i| format!("data LIKE ${}", i + 2))
+            .collect();
+        let sql = format!(
             "SELECT module_id, collection, id, data, created_at, updated_at FROM module_documents \
-             WHERE practice_id = $1 AND data LIKE $2 ORDER BY module_id, collection, id LIMIT 10000",
-        )
-        .bind(caller.practice.id())
-        .bind(format!("%{id}%"))
-        .fetch_all(state.db.pool())
-        .await?;
-        for row in rows {
+             WHERE practice_id = $1 AND ({}) ORDER BY module_id, collection, id LIMIT 10000",
+            any_of.join(" OR ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(caller.practice.id());
+        for id in batch {
+            query = query.bind(format!("%{id}%"));
+        }
+        for row in query.fetch_all(state.db.pool()).await? {
             let (module, collection, doc_id): (String, String, String) = (
                 row.try_get("module_id")?,
                 row.try_get("collection")?,
