@@ -36,6 +36,19 @@ pub struct ChildConfig {
 }
 
 impl ChildConfig {
+    /// A server with its data in `data_dir`, on `database_url` (SQLite in
+    /// the data folder when none) and sending through the SMTP server at
+    /// `smtp_port`, taking back what a killed server claimed after a minute.
+    pub fn new(data_dir: PathBuf, database_url: Option<String>, smtp_port: u16) -> ChildConfig {
+        ChildConfig {
+            data_dir,
+            database_url,
+            smtp_port,
+            mail_claim_timeout: Duration::from_secs(60),
+            job_claim_timeout: Duration::from_secs(60),
+        }
+    }
+
     fn encode(&self) -> String {
         serde_json::json!({
             "data_dir": self.data_dir,

@@ -740,6 +740,15 @@ impl Api {
             .to_string()
     }
 
+    /// The practice's outbox, newest first (its first page).
+    pub async fn outbox(&self) -> Vec<serde_json::Value> {
+        let list = self.get("/api/v1/mail/outbox").await.expect_status(200);
+        list.body["items"]
+            .as_array()
+            .cloned()
+            .unwrap_or_else(|| panic!("no items: {}", list.text))
+    }
+
     /// The ids of what a search for `q` finds, in the order given.
     pub async fn search_ids(&self, q: &str) -> Vec<String> {
         let found = self

@@ -90,13 +90,7 @@ async fn a_host_killed_mid_work_keeps_what_it_committed_and_does_it_once(backend
     let dir = tempfile::tempdir().unwrap();
     let (_pg, database_url) = PgDatabase::for_backend(&backend).await;
     let smtp = SmtpServer::start();
-    let mut config = ChildConfig {
-        data_dir: dir.path().join("data"),
-        database_url,
-        smtp_port: smtp.port(),
-        mail_claim_timeout: Duration::from_secs(60),
-        job_claim_timeout: Duration::from_secs(60),
-    };
+    let mut config = ChildConfig::new(dir.path().join("data"), database_url, smtp.port());
     let first = ChildServer::start(&config).await;
     let admin = first.admin().await;
     let role = admin.role_id("Administrator").await;
@@ -232,17 +226,8 @@ async fn a_host_killed_mid_work_keeps_what_it_committed_and_does_it_once(backend
     })
     .await;
     eventually_within(WAIT, "the outbox sent whole", || async {
-        let list = admin
-            .get("/api/v1/mail/outbox")
-            .await
-            .expect_status(200)
-            .body;
-        list["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|m| m["status"] == "sent")
-            .then_some(())
+        let outbox = admin.outbox().await;
+        outbox.iter().all(|m| m["status"] == "sent").then_some(())
     })
     .await;
     for title in &titles {

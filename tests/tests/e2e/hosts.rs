@@ -134,19 +134,8 @@ async fn three_hosts_serve_the_same_practices_and_do_each_job_once() {
     })
     .await;
     a.settle().await;
-    let outbox = hosts[0]
-        .get("/api/v1/mail/outbox")
-        .await
-        .expect_status(200)
-        .body;
-    assert!(
-        outbox["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|m| m["status"] == "sent"),
-        "{outbox}"
-    );
+    let outbox = hosts[0].outbox().await;
+    assert!(outbox.iter().all(|m| m["status"] == "sent"), "{outbox:?}");
     let mut copies: BTreeMap<String, usize> = BTreeMap::new();
     for mail in a.smtp.received() {
         *copies.entry(mail.to[0].clone()).or_default() += 1;

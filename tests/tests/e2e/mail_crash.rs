@@ -25,13 +25,7 @@ async fn a_host_killed_mid_queue_loses_nothing_and_doubles_nothing_silently(back
     // Each message is taken in, then its answer waits: a host killed in
     // that half second has had its message accepted without knowing it.
     smtp.hold_each(Duration::from_millis(500));
-    let mut config = ChildConfig {
-        data_dir: dir.path().join("data"),
-        database_url,
-        smtp_port: smtp.port(),
-        mail_claim_timeout: Duration::from_secs(60),
-        job_claim_timeout: Duration::from_secs(60),
-    };
+    let mut config = ChildConfig::new(dir.path().join("data"), database_url, smtp.port());
     let first = ChildServer::start(&config).await;
     let admin = first.admin().await;
     // The practice's own server (the same test server), with a password.
@@ -84,12 +78,7 @@ async fn a_host_killed_mid_queue_loses_nothing_and_doubles_nothing_silently(back
     .await;
 
     let outbox = eventually("every message sent", || async {
-        let list = admin
-            .get("/api/v1/mail/outbox")
-            .await
-            .expect_status(200)
-            .body;
-        let items = list["items"].as_array().unwrap().clone();
+        let items = admin.outbox().await;
         (items.len() == PEOPLE && items.iter().all(|m| m["status"] == "sent")).then_some(items)
     })
     .await;
