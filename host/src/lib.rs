@@ -55,20 +55,26 @@ pub use state::AppState;
 /// Opens the data directory and database, applies migrations, and builds the
 /// shared state.
 pub async fn open(config: Config) -> anyhow::Result<AppState> {
-    open_with(config, true).await
+    open_with(config, true, false).await
 }
 
 /// [`open`] for commands that change people and practices but no
 /// searchable record (`practice add`, `user …`): the search index is left to
 /// the server that may be running on the same data folder.
 pub async fn open_for_people(config: Config) -> anyhow::Result<AppState> {
-    open_with(config, false).await
+    open_with(config, false, false).await
 }
 
-async fn open_with(config: Config, with_index: bool) -> anyhow::Result<AppState> {
+/// `serving`: for the server, whose tasks each run for a practice or on
+/// the system path, and see nothing outside either (`db::scope`).
+async fn open_with(config: Config, with_index: bool, serving: bool) -> anyhow::Result<AppState> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
-    let db = db::Db::connect(&config.database_url()).await?;
+    let db = if serving {
+        db::Db::connect_walled(&config.database_url()).await?
+    } else {
+        db::Db::connect(&config.database_url()).await?
+    };
     db.migrate().await?;
     let keys = secrets::Keyring::load(&config.secret_keys, &config.data_dir)
         .context("loading the key for stored secrets")?;
@@ -218,6 +224,17 @@ pub async fn serve_with(
     shutdown: impl Future<Output = ()> + Send + 'static,
     extra_routes: axum::Router<AppState>,
 ) -> anyhow::Result<()> {
+    // Starting up covers every practice; each request then runs for its
+    // own practice and each worker on the system path (`db::scope`).
+    db::scope::as_system(serving(config, listener, shutdown, extra_routes)).await
+}
+
+async fn serving(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    extra_routes: axum::Router<AppState>,
+) -> anyhow::Result<()> {
     if config.dev_modules {
         modules::dev::write_token(&config)
             .context("writing the token for modules under development")?;
@@ -225,7 +242,7 @@ pub async fn serve_with(
             "loading modules under development from this machine (--dev): not for a server people use"
         );
     }
-    let state = open(config).await?;
+    let state = open_with(config, true, true).await?;
     if let Some(created) = bootstrap(&state).await? {
         tracing::info!(practice = created.practice.slug(), admin = %created.admin_email, "created the default practice");
         if let Some(password) = &created.generated_password {
@@ -260,27 +277,30 @@ pub async fn serve_with(
     });
     let fetcher = mail_api::fetcher_of(&state);
     let workers = vec![
-        tokio::spawn(mailboxes::fetch::run_worker(
+        tokio::spawn(db::scope::as_system(mailboxes::fetch::run_worker(
             state.db.clone(),
             fetcher,
             stop_rx.clone(),
-        )),
-        tokio::spawn(mail::run_worker(
+        ))),
+        tokio::spawn(db::scope::as_system(mail::run_worker(
             state.db.clone(),
             state.mail.clone(),
             state.clock.clone(),
             stop_rx.clone(),
-        )),
-        tokio::spawn(modules::background::run_worker(
+        ))),
+        tokio::spawn(db::scope::as_system(modules::background::run_worker(
             state.clone(),
             stop_rx.clone(),
-        )),
-        tokio::spawn(search::feed::run_worker(state.clone(), stop_rx.clone())),
-        tokio::spawn(workflows::worker::run_worker(
+        ))),
+        tokio::spawn(db::scope::as_system(search::feed::run_worker(
             state.clone(),
             stop_rx.clone(),
-        )),
-        tokio::spawn(housekeeping(state.clone(), stop_rx)),
+        ))),
+        tokio::spawn(db::scope::as_system(workflows::worker::run_worker(
+            state.clone(),
+            stop_rx.clone(),
+        ))),
+        tokio::spawn(db::scope::as_system(housekeeping(state.clone(), stop_rx))),
     ];
     let app = app::router_with(state.clone(), extra_routes);
     tracing::info!(addr = %listener.local_addr()?, "ImmCase is listening");

@@ -46,7 +46,8 @@ pub async fn one_host(req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
-/// Middleware: puts the request's `Practice` in its extensions, or answers 404
+/// Middleware: puts the request's `Practice` in its extensions and runs the
+/// rest of the request for that practice (see `db::scope`), or answers 404
 /// when the Host header names a practice this server does not have.
 pub async fn resolve_practice(
     State(state): State<AppState>,
@@ -63,11 +64,46 @@ pub async fn resolve_practice(
         practice_slug_from_host(host).unwrap_or_else(|| state.config.default_practice.clone());
     match state.practice_by_slug(&slug).await {
         Ok(Some(practice)) => {
+            let id = practice.id().to_string();
             req.extensions_mut().insert(practice);
-            next.run(req).await
+            // Everything the request does from here sees this practice's
+            // rows only (`db::scope`), also a body that reads as it streams
+            // (a WebDAV listing).
+            let response = crate::db::scope::for_practice(&id, next.run(req)).await;
+            let scope = Some(crate::db::scope::Scope::Practice(id.into()));
+            response.map(|body| axum::body::Body::new(ScopedBody { scope, body }))
         }
         Ok(None) => AppError::NotFound("practice").into_response(),
         Err(e) => e.into_response(),
+    }
+}
+
+/// A response body polled in its request's database scope.
+struct ScopedBody {
+    scope: Option<crate::db::scope::Scope>,
+    body: axum::body::Body,
+}
+
+impl http_body::Body for ScopedBody {
+    type Data = axum::body::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        let this = &mut *self;
+        crate::db::scope::enter(&this.scope, || {
+            std::pin::Pin::new(&mut this.body).poll_frame(cx)
+        })
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.body.size_hint()
     }
 }
 

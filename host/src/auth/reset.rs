@@ -185,11 +185,12 @@ pub async fn request_reset(
     .execute(pool)
     .await?;
     let state = state.clone();
-    tokio::spawn(async move {
+    // Requests of every practice, as housekeeping handles them.
+    tokio::spawn(crate::db::scope::as_system(async move {
         if let Err(e) = handle_pending(&state).await {
             tracing::warn!(error = %e, "handling password reset requests failed");
         }
-    });
+    }));
     Ok(())
 }
 

@@ -10,9 +10,22 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use anyhow::{Context, bail};
+use sqlx::Connection;
 use tokio::process::Command;
 
 use crate::db::{Backend, Db};
+
+/// Creates the server's roles when the PostgreSQL server lacks them.
+const ROLES: &str = include_str!("../../../migrations/postgres/0032_roles.sql");
+
+/// A connection as the URL's own role (the schema's owner), outside the
+/// pool and its roles (see `db::scope`).
+async fn owner_connection(url: &str) -> anyhow::Result<sqlx::AnyConnection> {
+    sqlx::any::install_default_drivers();
+    sqlx::AnyConnection::connect(url)
+        .await
+        .context("connecting to the PostgreSQL database")
+}
 
 pub const SQLITE_FILE: &str = "database.sqlite";
 pub const POSTGRES_FILE: &str = "database.pgdump";
@@ -65,6 +78,10 @@ pub async fn snapshot(db: &Db, url: &str, folder: &Path) -> anyhow::Result<()> {
                 .arg("--format=custom")
                 .arg("--no-owner")
                 .arg("--no-privileges")
+                // The schema's owner reads every row through its policy;
+                // without this, pg_dump refuses tables with row-level
+                // security unless it runs as a superuser.
+                .arg("--enable-row-security")
                 .arg(format!("--file={}", target.display()));
             run(connection.apply(&mut command), "pg_dump").await?;
         }
@@ -87,14 +104,14 @@ pub async fn check_empty(backend: Backend, url: &str) -> anyhow::Result<()> {
             }
         }
         Backend::Postgres => {
-            let db = Db::connect(url).await?;
+            let mut owner = owner_connection(url).await?;
             let tables: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema()",
             )
-            .fetch_one(db.pool())
+            .fetch_one(&mut owner)
             .await
             .context("looking for tables in the PostgreSQL database")?;
-            db.close().await;
+            let _ = owner.close().await;
             if tables > 0 {
                 bail!(
                     "the PostgreSQL database already has {tables} table(s): restore goes into \
@@ -125,6 +142,14 @@ pub async fn put_back(backend: Backend, url: &str, folder: &Path) -> anyhow::Res
             std::fs::rename(&staging, &path)?;
         }
         Backend::Postgres => {
+            // The snapshot's policies name the server's two roles, which
+            // a new PostgreSQL server does not have yet; it carries no
+            // privileges, so they are granted again after.
+            let mut owner = owner_connection(url).await?;
+            sqlx::raw_sql(ROLES)
+                .execute(&mut owner)
+                .await
+                .context("creating the server's database roles")?;
             let connection = PgConnection::from_url(url)?;
             let mut command = Command::new("pg_restore");
             command
@@ -134,6 +159,17 @@ pub async fn put_back(backend: Backend, url: &str, folder: &Path) -> anyhow::Res
                 .arg("--single-transaction")
                 .arg(&source);
             run(connection.apply(&mut command), "pg_restore").await?;
+            let walled: bool =
+                sqlx::query_scalar("SELECT to_regprocedure('immcase_grants()') IS NOT NULL")
+                    .fetch_one(&mut owner)
+                    .await?;
+            if walled {
+                sqlx::query("SELECT immcase_grants()")
+                    .execute(&mut owner)
+                    .await
+                    .context("granting the server's roles their tables")?;
+            }
+            let _ = owner.close().await;
         }
     }
     Ok(())

@@ -18,6 +18,8 @@ use std::sync::Arc;
 use sqlx::{Any, AnyConnection, AnyPool, Executor, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
+pub mod scope;
+
 /// A write transaction. It reads and writes as its connection (`&mut **tx`
 /// where a function takes `&mut Tx`), and commits with [`Tx::commit`]; when
 /// dropped without committing it rolls back. On SQLite it also holds this
@@ -114,6 +116,9 @@ pub enum Backend {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// The URL connected to: migrations run on a connection of its own, as
+    /// the role the URL names (the schema's owner).
+    url: String,
     /// Writers of this process take turns here, first come first served,
     /// before they take SQLite's write lock (see [`Db::begin`]).
     turns: Arc<Mutex<()>>,
@@ -140,7 +145,19 @@ pub fn default_sqlite_url(data_dir: &Path) -> String {
 }
 
 impl Db {
+    /// Connects for a command or tool: on PostgreSQL, a task in no scope
+    /// is on the system path (see [`scope`]).
     pub async fn connect(url: &str) -> anyhow::Result<Db> {
+        Db::connect_with(url, scope::Unscoped::System).await
+    }
+
+    /// Connects for the server: on PostgreSQL, a task in no scope sees no
+    /// practice's rows.
+    pub async fn connect_walled(url: &str) -> anyhow::Result<Db> {
+        Db::connect_with(url, scope::Unscoped::SeesNothing).await
+    }
+
+    async fn connect_with(url: &str, unscoped: scope::Unscoped) -> anyhow::Result<Db> {
         sqlx::any::install_default_drivers();
         let backend = Db::backend_of(url)?;
         let options = AnyConnectOptions::from_str(url)
@@ -168,9 +185,17 @@ impl Db {
                     .await
             }
             Backend::Postgres => {
+                // Each connection handed out is set to the task's scope
+                // (see `scope`); that round trip also shows the connection
+                // is alive, so there is no separate test before acquiring.
                 AnyPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(Duration::from_secs(10))
+                    .test_before_acquire(false)
+                    .after_connect(move |conn, _meta| Box::pin(scope::apply(conn, unscoped)))
+                    .before_acquire(move |conn, _meta| {
+                        Box::pin(async move { scope::apply(conn, unscoped).await.map(|()| true) })
+                    })
                     .connect_with(options)
                     .await
             }
@@ -179,6 +204,7 @@ impl Db {
         Ok(Db {
             pool,
             backend,
+            url: url.to_string(),
             turns: Arc::default(),
         })
     }
@@ -201,10 +227,22 @@ impl Db {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
-        migrator
-            .run(&self.pool)
-            .await
-            .context("applying database migrations")
+        match self.backend {
+            Backend::Sqlite => migrator.run(&self.pool).await,
+            Backend::Postgres => {
+                // As the URL's own role: the pool's connections act as
+                // roles that own nothing (see `scope`).
+                let owner = AnyPoolOptions::new()
+                    .max_connections(1)
+                    .connect(&self.url)
+                    .await
+                    .context("connecting to the database to migrate it")?;
+                let ran = migrator.run(&owner).await;
+                owner.close().await;
+                ran
+            }
+        }
+        .context("applying database migrations")
     }
 
     pub fn pool(&self) -> &AnyPool {

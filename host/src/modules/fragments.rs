@@ -117,7 +117,7 @@ pub async fn render(
         let (state, caller, module) = (state.clone(), caller.clone(), module.clone());
         // Its own task: a module that computes without pause holds a
         // thread, not the page that waits for the other panels.
-        tokio::spawn(async move {
+        tokio::spawn(crate::db::scope::carry(async move {
             call::run(
                 &state,
                 &module,
@@ -130,7 +130,7 @@ pub async fn render(
                 },
             )
             .await
-        })
+        }))
     };
     let what = placement.as_str();
     let answer = match tokio::time::timeout(limit, call).await {

@@ -374,7 +374,9 @@ pub async fn install(
     }
     let mut out = Vec::new();
     for (id, version) in steps {
-        out.push(switch_to(state, caller, client, &store, id, version, "install").await?);
+        // Snapshots, data migrations and checks cover every practice.
+        let switched = switch_to(state, caller, client, &store, id, version, "install");
+        out.push(crate::db::scope::as_system(switched).await?);
     }
     Ok(out)
 }
@@ -397,7 +399,8 @@ pub async fn rollback(
     let previous = current.previous.clone().ok_or_else(|| {
         AppError::conflict(format!("{id} has no earlier version to roll back to"))
     })?;
-    switch_to(state, caller, client, &store, id, &previous, "rollback").await
+    let switched = switch_to(state, caller, client, &store, id, &previous, "rollback");
+    crate::db::scope::as_system(switched).await
 }
 
 /// Loads `id` `version` from its folder, snapshots (or, going back,
@@ -521,12 +524,17 @@ pub(crate) async fn load(state: &AppState, source: ModuleSource) -> Result<Arc<L
 }
 
 pub(crate) async fn refresh(state: &AppState) {
-    if let Err(e) = super::indexes::refresh(state).await {
-        tracing::error!(error = %e, "rebuilding module indexes after a module change");
-    }
-    if let Err(e) = super::earlier_settings::carry_over(state).await {
-        tracing::error!(error = %e, "carrying module settings over after a module change");
-    }
+    // Every practice's documents and settings.
+    let state = state.clone();
+    crate::db::scope::as_system(async move {
+        if let Err(e) = super::indexes::refresh(&state).await {
+            tracing::error!(error = %e, "rebuilding module indexes after a module change");
+        }
+        if let Err(e) = super::earlier_settings::carry_over(&state).await {
+            tracing::error!(error = %e, "carrying module settings over after a module change");
+        }
+    })
+    .await
 }
 
 /// Whether the module answers a request to its first page (or `/`) as the

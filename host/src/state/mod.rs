@@ -112,7 +112,11 @@ impl AppState {
         if let Some(p) = self.known(|k| k.by_slug.get(slug).cloned()) {
             return Ok(Some(p));
         }
-        let found = practices::find_by_slug(self.db.pool(), slug).await?;
+        // Finding a practice comes before knowing whose rows to see.
+        let (pool, slug) = (self.db.pool().clone(), slug.to_string());
+        let found =
+            crate::db::scope::as_system(async move { practices::find_by_slug(&pool, &slug).await })
+                .await?;
         self.remember(found.as_ref());
         Ok(found)
     }
@@ -123,7 +127,11 @@ impl AppState {
         if let Some(p) = self.known(|k| k.by_id.get(id).cloned()) {
             return Ok(Some(p));
         }
-        let found = practices::find_by_id(self.db.pool(), id).await?;
+        // Finding a practice comes before knowing whose rows to see.
+        let (pool, id) = (self.db.pool().clone(), id.to_string());
+        let found =
+            crate::db::scope::as_system(async move { practices::find_by_id(&pool, &id).await })
+                .await?;
         self.remember(found.as_ref());
         Ok(found)
     }

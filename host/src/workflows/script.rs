@@ -152,8 +152,12 @@ fn which(record: &Map) -> Answer<(String, String, Option<i64>)> {
 }
 
 impl Live {
+    /// Runs `f` on the run's thread, for the workflow's practice only
+    /// (`db::scope`), whoever started the run.
     fn block<T>(&self, f: impl std::future::Future<Output = Answer<T>>) -> Answer<T> {
-        self.handle.block_on(f)
+        let practice = self.caller.practice.id();
+        self.handle
+            .block_on(crate::db::scope::for_practice(practice, f))
     }
 
     fn applicant(&self, id: &str) -> Answer<Dynamic> {

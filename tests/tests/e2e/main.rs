@@ -64,6 +64,7 @@ mod plugin_check;
 mod plugin_new;
 mod practice_logo;
 mod practice_settings;
+mod practice_wall;
 mod practices;
 mod probe_findings;
 mod search;
