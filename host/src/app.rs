@@ -105,6 +105,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .into_iter()
         .map(|(path, item)| (path.replace("{*", "{"), item))
         .collect();
+    crate::api::documented::add_common_refusals(&mut doc);
     let practice_routes = practice_routes
         .merge(extra)
         .fallback(not_found)

@@ -3,6 +3,7 @@
 
 pub mod cookies;
 pub mod csrf;
+pub(crate) mod documented;
 mod extract;
 pub mod paths;
 pub mod practice;

@@ -236,7 +236,8 @@ pub struct ForgotForm {
     request_body(content = ForgotForm, content_type = "application/x-www-form-urlencoded"),
     responses((status = 200, description = "Says a link is on its way if the account exists", content_type = "text/html"),
         (status = 403, description = "The form token is missing or stale", content_type = "text/html"),
-        (status = 422, description = "The form again, saying what is wrong with the email", content_type = "text/html")))]
+        (status = 422, description = "The form again, saying what is wrong with the email", content_type = "text/html"),
+        (status = 429, description = "Too many requests from this address for now: the form again, saying when to try again", content_type = "text/html")))]
 pub(super) async fn forgot(
     State(state): State<AppState>,
     Extension(practice): Extension<Practice>,

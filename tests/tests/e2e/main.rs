@@ -54,6 +54,7 @@ mod module_versions;
 mod module_write_lock;
 mod modules;
 mod notifications;
+mod openapi_property;
 mod pages;
 mod pages_applicants;
 mod pages_cases;

@@ -196,6 +196,7 @@ pub(super) async fn edit_page(
     request_body(content = MailboxForm, content_type = "application/x-www-form-urlencoded"),
     responses((status = 303, description = "Saved: back to its page, with a message"),
         (status = 403, description = "A page saying `practice.manage` is needed, or a stale form token", content_type = "text/html"),
+        (status = 404, description = "No such shared mailbox", content_type = "text/html"),
         (status = 409, description = "Changed elsewhere meanwhile: the page again with what was typed", content_type = "text/html"),
         (status = 422, description = "The page again, what was typed kept, a message beside each field to correct", content_type = "text/html")))]
 pub(super) async fn save(
