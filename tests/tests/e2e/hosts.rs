@@ -1,8 +1,8 @@
 //! Three hosts of one installation on one PostgreSQL database and one S3
 //! bucket, as behind a load balancer: a session, an upload, a module turned
 //! on and its settings work on any host; each host's search index catches
-//! up from the durable queue; workflow runs, emails and reminders happen
-//! once, whichever host's workers take them.
+//! up from the durable queue; workflow runs, emails, reminders and mailbox
+//! fetches happen once, whichever host's workers take them.
 
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
@@ -213,6 +213,121 @@ async fn three_hosts_serve_the_same_practices_and_do_each_job_once() {
         .filter(|n| n.to_string().contains("Interview Hostname"))
         .count();
     assert_eq!(rung, 1, "{bell}");
+
+    c.stop().await;
+    b.stop().await;
+    a.stop().await;
+}
+
+/// A message delivered to the IMAP server for the fetch tests.
+fn letter(subject: &str) -> Vec<u8> {
+    format!(
+        "From: Client <client@example.com>\r\nTo: ana@diaz.example\r\nSubject: {subject}\r\n\
+         Message-ID: <{}@example.com>\r\nDate: Mon, 7 Dec 2026 09:00:00 +0000\r\n\r\nHello.\r\n",
+        uuid::Uuid::now_v7()
+    )
+    .into_bytes()
+}
+
+/// The subjects the `postroom` module was handed, sorted.
+async fn handed(api: &Api) -> Vec<String> {
+    let items = api
+        .get("/api/v1/m/postroom/received")
+        .await
+        .expect_status(200)
+        .body;
+    let mut subjects: Vec<String> = items["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["subject"].as_str().unwrap().to_string())
+        .collect();
+    subjects.sort();
+    subjects
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_hosts_fetch_each_message_of_a_mailbox_once() {
+    let Some(backend @ Backend::Postgres(_)) = Backend::postgres().await else {
+        return;
+    };
+    let Some(s3) = S3Server::start().await else {
+        return;
+    };
+    let Some(imap) = immcase_tests::ImapServer::start().await else {
+        return;
+    };
+    let password = "ana-1map-pa55";
+    imap.add_user("ana", password);
+    let ca = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(ca.path(), imap.ca_pem()).unwrap();
+    let ca_path = ca.path().to_path_buf();
+    let bucket = &s3;
+    let a = TestServer::start_with_modules_and(backend, &["postroom"], move |c| {
+        bucket.use_in(c, "hosts-mail");
+        c.mail_ca_file = Some(ca_path);
+    })
+    .await;
+    let b = a.start_beside().await;
+    let c = a.start_beside().await;
+    let session = a
+        .api()
+        .sign_in(ADMIN_EMAIL, ADMIN_PASSWORD)
+        .await
+        .expect_status(200)
+        .session_cookie()
+        .unwrap();
+    let hosts: Vec<Api> = [&a, &b, &c]
+        .iter()
+        .map(|h| Api::with_session(h.addr, None, &session))
+        .collect();
+    hosts[0].set_module("postroom", true).await;
+    for n in 0..4 {
+        imap.deliver("ana", &letter(&format!("Early letter {n}")));
+    }
+    let saved = hosts[1]
+        .put(
+            "/api/v1/me/mailbox",
+            json!({ "name": "Ana Diaz", "address": "ana@diaz.example", "imap_host": "127.0.0.1",
+                    "imap_port": imap.port(), "imap_security": "tls", "imap_username": "ana",
+                    "imap_password": password }),
+        )
+        .await
+        .expect_status(200);
+    let id = saved.body["id"].as_str().unwrap().to_string();
+    let early: Vec<String> = (0..4).map(|n| format!("Early letter {n}")).collect();
+    eventually("the first letters, through any host", || async {
+        (handed(&hosts[2]).await == early).then_some(())
+    })
+    .await;
+
+    // Every host asked to fetch at once, while more mail arrives: each
+    // letter is taken by one of them, once.
+    let mut expected = early.clone();
+    for round in 0..3 {
+        for n in 0..2 {
+            let subject = format!("Letter {round}-{n}");
+            imap.deliver("ana", &letter(&subject));
+            expected.push(subject);
+        }
+        a.clock.advance(jiff::SignedDuration::from_secs(61));
+        let path = format!("/api/v1/mailboxes/{id}/fetch");
+        let asked =
+            futures_util::future::join_all(hosts.iter().map(|h| h.post(&path, json!({})))).await;
+        for answer in asked {
+            assert_eq!(answer.status, 202, "{}", answer.text);
+        }
+        expected.sort();
+        eventually("this round's letters", || async {
+            let now = handed(&hosts[round % 3]).await;
+            (now.len() >= expected.len()).then_some(())
+        })
+        .await;
+    }
+    a.settle().await;
+    assert_eq!(handed(&hosts[0]).await, expected, "each letter once");
+    let unread = imap.inbox_messages("ana").iter().all(|m| !m.seen);
+    assert!(unread, "left unread on the IMAP server");
 
     c.stop().await;
     b.stop().await;
