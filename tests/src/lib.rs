@@ -529,6 +529,17 @@ impl TestServer {
         Api::new(self.addr, Some(slug))
     }
 
+    /// A new session of the default practice's administrator: its cookie,
+    /// for clients of other hosts or tools that send it themselves.
+    pub async fn admin_session(&self) -> String {
+        self.api()
+            .sign_in(ADMIN_EMAIL, ADMIN_PASSWORD)
+            .await
+            .expect_status(200)
+            .session_cookie()
+            .expect("a session cookie")
+    }
+
     /// A client signed in as the default practice's administrator.
     pub async fn admin(&self) -> Api {
         let api = self.api();

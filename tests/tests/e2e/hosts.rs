@@ -11,10 +11,18 @@ use std::collections::BTreeMap;
 use immcase_tests::calendar::{self, move_clock_to};
 use immcase_tests::helpdesk;
 use immcase_tests::s3::S3Server;
-use immcase_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, Api, Backend, TestServer, eventually};
+use immcase_tests::{ADMIN_EMAIL, Api, Backend, TestServer, eventually};
 use serde_json::{Value, json};
 
 const NOTE: &str = "seen by one host";
+
+/// A client of each host, all with the one `session`.
+fn clients(hosts: &[&TestServer], session: &str) -> Vec<Api> {
+    hosts
+        .iter()
+        .map(|h| Api::with_session(h.addr, None, session))
+        .collect()
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_hosts_serve_the_same_practices_and_do_each_job_once() {
@@ -29,17 +37,7 @@ async fn three_hosts_serve_the_same_practices_and_do_each_job_once() {
     let c = a.start_beside().await;
 
     // Signed in on one host, the session is good on the others.
-    let session = a
-        .api()
-        .sign_in(ADMIN_EMAIL, ADMIN_PASSWORD)
-        .await
-        .expect_status(200)
-        .session_cookie()
-        .unwrap();
-    let hosts: Vec<Api> = [&a, &b, &c]
-        .iter()
-        .map(|h| Api::with_session(h.addr, None, &session))
-        .collect();
+    let hosts = clients(&[&a, &b, &c], &a.admin_session().await);
     for api in &hosts {
         api.get("/api/v1/me").await.expect_status(200);
     }
@@ -270,17 +268,7 @@ async fn three_hosts_fetch_each_message_of_a_mailbox_once() {
     .await;
     let b = a.start_beside().await;
     let c = a.start_beside().await;
-    let session = a
-        .api()
-        .sign_in(ADMIN_EMAIL, ADMIN_PASSWORD)
-        .await
-        .expect_status(200)
-        .session_cookie()
-        .unwrap();
-    let hosts: Vec<Api> = [&a, &b, &c]
-        .iter()
-        .map(|h| Api::with_session(h.addr, None, &session))
-        .collect();
+    let hosts = clients(&[&a, &b, &c], &a.admin_session().await);
     hosts[0].set_module("postroom", true).await;
     for n in 0..4 {
         imap.deliver("ana", &letter(&format!("Early letter {n}")));

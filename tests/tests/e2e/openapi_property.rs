@@ -13,7 +13,7 @@
 
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
-use immcase_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, Backend, TestServer};
+use immcase_tests::{Backend, TestServer};
 
 /// Operations left out, and why:
 /// - sign-out, the password, the second factor, the practice's security
@@ -49,13 +49,7 @@ async fn every_operation_answers_within_its_documented_shapes() {
         return;
     };
     let server = TestServer::start(Backend::Sqlite).await;
-    let session = server
-        .api()
-        .sign_in(ADMIN_EMAIL, ADMIN_PASSWORD)
-        .await
-        .expect_status(200)
-        .session_cookie()
-        .unwrap();
+    let session = server.admin_session().await;
     let examples = std::env::var("IMMCASE_TEST_SCHEMATHESIS_EXAMPLES").unwrap_or("5".into());
     let document = format!("http://{}/api/v1/openapi.json", server.addr);
     // Its own folder: schemathesis keeps a cache where it runs.
