@@ -9,7 +9,8 @@
 // rebuild in Settings → Search) is fetched again from the same page every
 // second until the fresh copy is no longer marked so; the rest of the
 // page, and what was typed in it, is left alone. A code field's line
-// numbers grow as lines are typed.
+// numbers grow as lines are typed. Passkeys are added and used through the
+// browser's WebAuthn (see the passkey forms below).
 (function () {
   "use strict";
 
@@ -233,6 +234,10 @@
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
+    // A form's own script took this submission (a passkey asked for first).
+    if (event.defaultPrevented) {
+      return;
+    }
     var question = form.getAttribute("data-confirm");
     if (question && !window.confirm(question)) {
       event.preventDefault();
@@ -254,4 +259,134 @@
       }, 0);
     }
   });
+
+  // Passkeys. A form marked `data-passkey="add"` (My Profile) or
+  // `data-passkey="sign-in"` (the second step of signing in) first asks the
+  // browser for a passkey with the options the API gives, puts the
+  // authenticator's answer (JSON, bytes as base64url) in its `credential`
+  // field, and then is sent as usual; the page that comes back says how it
+  // went. Without the script or passkey support the button stays hidden.
+  function fromBase64url(text) {
+    var b64 = text.replace(/-/g, "+").replace(/_/g, "/");
+    while (b64.length % 4) {
+      b64 += "=";
+    }
+    var raw = window.atob(b64);
+    var bytes = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i++) {
+      bytes[i] = raw.charCodeAt(i);
+    }
+    return bytes.buffer;
+  }
+
+  function toBase64url(buffer) {
+    if (!buffer) {
+      return null;
+    }
+    var bytes = new Uint8Array(buffer);
+    var raw = "";
+    for (var i = 0; i < bytes.length; i++) {
+      raw += String.fromCharCode(bytes[i]);
+    }
+    return window.btoa(raw).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+
+  function askServer(url) {
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { Accept: "application/json", "X-Requested-With": "immcase" },
+    }).then(function (response) {
+      return response.json().then(function (body) {
+        if (!response.ok) {
+          throw new Error((body.error && body.error.message) || "the server answered " + response.status);
+        }
+        return body;
+      });
+    });
+  }
+
+  function withBuffers(list) {
+    return (list || []).map(function (c) {
+      return { type: c.type, id: fromBase64url(c.id), transports: c.transports };
+    });
+  }
+
+  function addPasskey() {
+    return askServer("/api/v1/me/second-factor/passkeys/options").then(function (options) {
+      var key = options.publicKey;
+      key.challenge = fromBase64url(key.challenge);
+      key.user.id = fromBase64url(key.user.id);
+      key.excludeCredentials = withBuffers(key.excludeCredentials);
+      return navigator.credentials.create({ publicKey: key });
+    }).then(function (made) {
+      return {
+        id: made.id,
+        rawId: toBase64url(made.rawId),
+        type: made.type,
+        extensions: made.getClientExtensionResults(),
+        response: {
+          attestationObject: toBase64url(made.response.attestationObject),
+          clientDataJSON: toBase64url(made.response.clientDataJSON),
+          transports: made.response.getTransports ? made.response.getTransports() : [],
+        },
+      };
+    });
+  }
+
+  function usePasskey() {
+    return askServer("/api/v1/auth/second-factor/passkey/options").then(function (options) {
+      var key = options.publicKey;
+      key.challenge = fromBase64url(key.challenge);
+      key.allowCredentials = withBuffers(key.allowCredentials);
+      return navigator.credentials.get({ publicKey: key });
+    }).then(function (got) {
+      return {
+        id: got.id,
+        rawId: toBase64url(got.rawId),
+        type: got.type,
+        extensions: got.getClientExtensionResults(),
+        response: {
+          authenticatorData: toBase64url(got.response.authenticatorData),
+          clientDataJSON: toBase64url(got.response.clientDataJSON),
+          signature: toBase64url(got.response.signature),
+          userHandle: toBase64url(got.response.userHandle),
+        },
+      };
+    });
+  }
+
+  var passkeyForms = document.querySelectorAll("form[data-passkey]");
+  if (window.PublicKeyCredential && navigator.credentials) {
+    Array.prototype.forEach.call(passkeyForms, function (form) {
+      var button = form.querySelector("[data-passkey-button]");
+      var problem = form.querySelector("[data-passkey-problem]");
+      var unsupported = form.querySelector("[data-passkey-unsupported]");
+      var field = form.querySelector("input[name=credential]");
+      if (unsupported) {
+        unsupported.hidden = true;
+      }
+      button.hidden = false;
+      form.addEventListener("submit", function (event) {
+        if (field.value) {
+          return;
+        }
+        event.preventDefault();
+        button.disabled = true;
+        problem.hidden = true;
+        var asked = form.getAttribute("data-passkey") === "add" ? addPasskey() : usePasskey();
+        asked.then(function (answer) {
+          field.value = JSON.stringify(answer);
+          form.submit();
+        }).catch(function (error) {
+          button.disabled = false;
+          var said = error && error.name === "NotAllowedError"
+            ? "No passkey was used: it was cancelled, or took too long. Try again."
+            : "The passkey did not work: " + ((error && error.message) || error);
+          problem.textContent = said;
+          problem.hidden = false;
+        });
+      });
+    });
+  }
 })();

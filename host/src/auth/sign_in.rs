@@ -94,7 +94,8 @@ pub struct SecondFactorCode {
 }
 
 /// Completes a sign-in with the code of the person's authenticator app or
-/// one of their recovery codes (used up). Sets the session cookie.
+/// one of their recovery codes (used up). Sets the session cookie. (A
+/// passkey completes it through `/api/v1/auth/second-factor/passkey`.)
 #[utoipa::path(post, path = "/api/v1/auth/second-factor", tag = "auth", request_body = SecondFactorCode,
     responses((status = 200, body = Me, description = "Signed in; the session cookie is set"),
         (status = 401, body = ErrorBody, description = "No sign-in waits for a code (expired, or five wrong codes)"),
@@ -108,8 +109,8 @@ pub(super) async fn second_factor(
     headers: HeaderMap,
     Json(input): Json<SecondFactorCode>,
 ) -> Result<Response> {
-    let (me, token) =
-        complete_second_factor(&state, &practice, &client, &headers, &input.code).await?;
+    let proof = second_factor::challenge::Proof::Code(&input.code);
+    let (me, token) = complete_second_factor(&state, &practice, &client, &headers, proof).await?;
     Ok(with_session(&state, Json(me).into_response(), &token))
 }
 
@@ -142,10 +143,10 @@ pub async fn complete_second_factor(
     practice: &Practice,
     client: &ClientAddr,
     headers: &HeaderMap,
-    code: &str,
+    proof: second_factor::challenge::Proof<'_>,
 ) -> Result<(Me, String)> {
     let (user_id, used) =
-        second_factor::challenge::complete(state, practice, client, headers, code).await?;
+        second_factor::challenge::complete(state, practice, client, headers, proof).await?;
     let account = users::find(state.db.pool(), practice, &user_id)
         .await?
         .ok_or(AppError::Unauthenticated)?;

@@ -19,6 +19,7 @@ mod module_registry;
 mod module_settings;
 mod notifications;
 mod pages;
+mod passkeys;
 mod people;
 mod records;
 mod search;

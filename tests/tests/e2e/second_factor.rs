@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 on_both_databases!(
     an_app_code_and_recovery_codes_complete_a_sign_in_once_each,
     a_practice_requires_it_and_an_administrator_resets_it,
+    passkey_requests_that_cannot_succeed_are_refused_in_words,
 );
 
 /// Sets up the app of `api`'s person; the app and the recovery codes.
@@ -305,5 +306,112 @@ async fn a_practice_requires_it_and_an_administrator_resets_it(backend: Backend)
     let page = admin.get("/settings/security").await.expect_status(200);
     assert!(page.text.contains("Lee Park") && page.text.contains("Require it of everyone"));
     lee.get("/settings/security").await.expect_status(303);
+    server.stop().await;
+}
+
+/// What a passkey's answer looks like, with nothing true in it.
+fn made_up_answer() -> Value {
+    json!({ "id": "AAAA", "rawId": "AAAA", "type": "public-key", "extensions": {},
+            "response": { "attestationObject": "AAAA", "clientDataJSON": "AAAA" } })
+}
+
+/// Passkeys are added and used in a browser (the browser tests, with a
+/// virtual authenticator); here, what the API refuses and says.
+async fn passkey_requests_that_cannot_succeed_are_refused_in_words(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let admin = server.admin().await;
+
+    // The options name this host as the relying party, and the person.
+    let options = admin
+        .post("/api/v1/me/second-factor/passkeys/options", json!({}))
+        .await
+        .expect_status(200)
+        .body;
+    assert_eq!(options["publicKey"]["rp"]["id"], "localhost", "{options}");
+    assert_eq!(options["publicKey"]["user"]["name"], ADMIN_EMAIL);
+    assert!(options["publicKey"]["challenge"].as_str().unwrap().len() >= 22);
+
+    // A name is needed; an answer that does not check is refused, and
+    // uses up the ceremony: the same again finds none under way.
+    let unnamed = admin
+        .post(
+            "/api/v1/me/second-factor/passkeys",
+            json!({ "name": "  ", "credential": made_up_answer() }),
+        )
+        .await
+        .expect_status(422);
+    assert!(
+        unnamed.text.contains("a name to tell this passkey by"),
+        "{}",
+        unnamed.text
+    );
+    let forged = admin
+        .post(
+            "/api/v1/me/second-factor/passkeys",
+            json!({ "name": "Laptop", "credential": made_up_answer() }),
+        )
+        .await
+        .expect_status(422);
+    assert!(forged.text.contains("not accepted"), "{}", forged.text);
+    let again = admin
+        .post(
+            "/api/v1/me/second-factor/passkeys",
+            json!({ "name": "Laptop", "credential": made_up_answer() }),
+        )
+        .await
+        .expect_status(409);
+    assert!(again.text.contains("add it again"), "{}", again.text);
+    let listed = admin
+        .get("/api/v1/me/second-factor/passkeys")
+        .await
+        .expect_status(200)
+        .body;
+    assert_eq!(listed, json!([]));
+    admin
+        .delete("/api/v1/me/second-factor/passkeys/AAAA")
+        .await
+        .expect_status(404);
+
+    // An address that is not a host name cannot hold one.
+    let raw = reqwest::Client::new()
+        .post(format!(
+            "http://{}/api/v1/me/second-factor/passkeys/options",
+            server.addr
+        ))
+        .header(
+            "cookie",
+            format!("immcase_session={}", server.admin_session().await),
+        )
+        .header("x-requested-with", "immcase")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.status(), 422);
+    assert!(
+        raw.text()
+            .await
+            .unwrap()
+            .contains("passkeys need a host name")
+    );
+
+    // Signed out, with no sign-in waiting, there is nothing to answer.
+    let stranger = server.api();
+    let none = stranger
+        .post("/api/v1/auth/second-factor/passkey/options", json!({}))
+        .await
+        .expect_status(401);
+    assert!(
+        none.text.contains("sign in with your password again"),
+        "{}",
+        none.text
+    );
+    stranger
+        .post(
+            "/api/v1/auth/second-factor/passkey",
+            json!({ "credential": { "id": "AAAA", "rawId": "AAAA", "type": "public-key", "extensions": {},
+                    "response": { "authenticatorData": "AAAA", "clientDataJSON": "AAAA", "signature": "AAAA" } } }),
+        )
+        .await
+        .expect_status(401);
     server.stop().await;
 }

@@ -1,8 +1,8 @@
 //! A sign-in between its password and its second factor. The password's
 //! answer opens a challenge, whose token the browser keeps in the
-//! `immcase_challenge` cookie for five minutes; the code completes it. A
-//! challenge takes five wrong codes, and wrong codes count against the
-//! account and the address as wrong passwords do.
+//! `immcase_challenge` cookie for five minutes; a code or a passkey
+//! completes it. A challenge takes five wrong answers, and wrong answers
+//! count against the account and the address as wrong passwords do.
 
 use axum::http::{HeaderMap, HeaderValue};
 
@@ -71,14 +71,49 @@ pub fn token_from_headers(headers: &HeaderMap) -> Option<String> {
     cookies::read(headers, COOKIE_NAME).filter(|v| !v.is_empty() && v.len() <= 128)
 }
 
-/// Completes the challenge of `headers` with `code`: the user id and the
+/// What completes a challenge.
+pub enum Proof<'a> {
+    /// A code from the authenticator app, or a recovery code.
+    Code(&'a str),
+    /// A passkey's answer to the challenge `passkeys::begin_sign_in` gave.
+    Passkey(&'a webauthn_rs::prelude::PublicKeyCredential),
+}
+
+/// The sign-in waiting in `headers`' challenge, if it is still good: its
+/// token's hash and the person's id.
+pub async fn waiting(
+    state: &AppState,
+    practice: &Practice,
+    headers: &HeaderMap,
+) -> Result<(String, String)> {
+    let token = token_from_headers(headers).ok_or_else(|| AppError::SignInRefused(GONE.into()))?;
+    let hash = token_hash(&token);
+    let found: Option<(String, i64, i64)> = sqlx::query_as(
+        "SELECT user_id, created_at, failures FROM sign_in_challenges \
+         WHERE practice_id = $1 AND token_hash = $2",
+    )
+    .bind(practice.id())
+    .bind(&hash)
+    .fetch_optional(state.db.pool())
+    .await?;
+    match found {
+        Some((user_id, created_at, failures))
+            if state.now_ms() - created_at <= VALID_MS && failures < MAX_FAILURES =>
+        {
+            Ok((hash, user_id))
+        }
+        _ => Err(AppError::SignInRefused(GONE.into())),
+    }
+}
+
+/// Completes the challenge of `headers` with `proof`: the user id and the
 /// factor used, or the refusal (audited, counted as a failed sign-in).
 pub async fn complete(
     state: &AppState,
     practice: &Practice,
     client: &ClientAddr,
     headers: &HeaderMap,
-    code: &str,
+    proof: Proof<'_>,
 ) -> Result<(String, Used)> {
     let token = token_from_headers(headers).ok_or_else(|| AppError::SignInRefused(GONE.into()))?;
     let hash = token_hash(&token);
@@ -113,7 +148,16 @@ pub async fn complete(
     )
     .await?;
     let mut tx = state.db.begin().await?;
-    let used = super::check_code(&mut tx, state, practice, &user_id, code, true).await?;
+    let used = match proof {
+        Proof::Code(code) => {
+            super::check_code(&mut tx, state, practice, &user_id, code, true).await?
+        }
+        Proof::Passkey(answer) => super::passkeys::check_sign_in(
+            &mut tx, state, practice, headers, &hash, &user_id, answer,
+        )
+        .await?
+        .then_some(Used::Passkey),
+    };
     match used {
         Some(used) => {
             sqlx::query("DELETE FROM sign_in_challenges WHERE token_hash = $1")
@@ -143,10 +187,16 @@ pub async fn complete(
             };
             audit::record(&mut *tx, practice, now, entry).await?;
             tx.commit().await?;
-            Err(AppError::field(
-                "code",
-                "this code is not right, or was used already: type the one your app shows now, or a recovery code",
-            ))
+            Err(match proof {
+                Proof::Code(_) => AppError::field(
+                    "code",
+                    "this code is not right, or was used already: type the one your app shows now, or a recovery code",
+                ),
+                Proof::Passkey(_) => AppError::field(
+                    "passkey",
+                    "that passkey was not accepted (another one, or the request took too long): try again, or type a code",
+                ),
+            })
         }
     }
 }

@@ -10,6 +10,7 @@
 //! only, and each can be revoked on its own.
 
 pub mod challenge;
+pub mod passkeys;
 pub mod recovery;
 pub mod requirement;
 pub mod routes;
@@ -39,7 +40,9 @@ pub struct PersonFactor {
 /// The practice's enabled people, by name, with their second factor.
 pub async fn people(state: &AppState, practice: &Practice) -> Result<Vec<PersonFactor>> {
     let rows: Vec<(String, String, String, Option<i64>)> = sqlx::query_as(
-        "SELECT u.id, u.display_name, u.email, f.confirmed_at FROM users u \
+        "SELECT u.id, u.display_name, u.email, COALESCE(f.confirmed_at, \
+           (SELECT MIN(p.created_at) FROM passkeys p WHERE p.practice_id = u.practice_id AND p.user_id = u.id)) \
+         FROM users u \
          LEFT JOIN second_factors f ON f.practice_id = u.practice_id AND f.user_id = u.id \
          WHERE u.practice_id = $1 AND u.disabled_at IS NULL ORDER BY u.display_name, u.email",
     )
@@ -65,8 +68,13 @@ pub fn sealed_for(user_id: &str) -> String {
 /// Where a person stands.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct Status {
-    /// Signing in asks for a code from their authenticator app.
+    /// Signing in asks for a second factor: a code from their
+    /// authenticator app, or one of their passkeys.
     pub enabled: bool,
+    /// Their authenticator app is set up.
+    pub app: bool,
+    /// Their passkeys.
+    pub passkeys: Vec<passkeys::PasskeyInfo>,
     /// Unused recovery codes.
     pub recovery_codes_left: i64,
     /// The practice requires a second factor of everyone.
@@ -89,6 +97,7 @@ pub struct Enrolment {
 pub enum Used {
     AppCode,
     RecoveryCode,
+    Passkey,
 }
 
 impl Used {
@@ -96,12 +105,31 @@ impl Used {
         match self {
             Used::AppCode => "app_code",
             Used::RecoveryCode => "recovery_code",
+            Used::Passkey => "passkey",
         }
     }
 }
 
-/// Whether the person has a confirmed second factor.
+/// Whether the person has a second factor: a confirmed app or a passkey.
 pub async fn enabled<'e, E>(db: E, practice: &Practice, user_id: &str) -> Result<bool>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let factors: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (\
+           SELECT 1 AS one FROM second_factors \
+           WHERE practice_id = $1 AND user_id = $2 AND confirmed_at IS NOT NULL \
+           UNION ALL SELECT 1 FROM passkeys WHERE practice_id = $1 AND user_id = $2) AS f",
+    )
+    .bind(practice.id())
+    .bind(user_id)
+    .fetch_one(db)
+    .await?;
+    Ok(factors > 0)
+}
+
+/// Whether the person's authenticator app is set up and confirmed.
+pub async fn app_on<'e, E>(db: E, practice: &Practice, user_id: &str) -> Result<bool>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
@@ -119,6 +147,8 @@ pub async fn status(state: &AppState, practice: &Practice, user_id: &str) -> Res
     let pool = state.db.pool();
     Ok(Status {
         enabled: enabled(pool, practice, user_id).await?,
+        app: app_on(pool, practice, user_id).await?,
+        passkeys: passkeys::list(state, practice, user_id).await?,
         recovery_codes_left: recovery::left(pool, practice, user_id).await?,
         required_by_practice: requirement::required(pool, practice).await?,
     })
@@ -128,9 +158,9 @@ pub async fn status(state: &AppState, practice: &Practice, user_id: &str) -> Res
 /// it is typed (replacing one started before). Refused when it is on.
 pub async fn begin(state: &AppState, caller: &Caller) -> Result<Enrolment> {
     let practice = &caller.practice;
-    if enabled(state.db.pool(), practice, &caller.user_id).await? {
+    if app_on(state.db.pool(), practice, &caller.user_id).await? {
         return Err(AppError::Conflict {
-            message: "two-factor sign-in is already on: turn it off first to use another app"
+            message: "an authenticator app is already set up: turn two-factor sign-in off first to use another app"
                 .into(),
             current: None,
         });
@@ -380,7 +410,7 @@ async fn record_own(
 }
 
 async fn remove(conn: &mut sqlx::AnyConnection, practice: &Practice, user_id: &str) -> Result<()> {
-    for table in ["second_factors", "recovery_codes"] {
+    for table in ["second_factors", "recovery_codes", "passkeys"] {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "DELETE FROM {table} WHERE practice_id = $1 AND user_id = $2"
         )))
