@@ -22,18 +22,15 @@ pub const KNOWN_FOR_DAYS: i64 = 90;
 const KNOWN_FOR_MS: i64 = KNOWN_FOR_DAYS * 86_400_000;
 
 /// Refuses the attempt when either limit is reached.
-pub async fn check<'c, C>(
-    conn: C,
+pub async fn check(
+    pool: &sqlx::AnyPool,
     practice: &Practice,
     email: &str,
     client_addr: &str,
     policy: ThrottlePolicy,
     now_ms: i64,
-) -> Result<()>
-where
-    C: sqlx::Acquire<'c, Database = Any>,
-{
-    let mut conn = conn.acquire().await?;
+) -> Result<()> {
+    let mut conn = pool.acquire().await?;
     let window_ms = i64::try_from(policy.window.as_millis()).unwrap_or(i64::MAX);
     let since = now_ms - window_ms;
     let max = i64::from(policy.max_failures);
@@ -62,13 +59,21 @@ where
         .fetch_all(&mut *conn)
         .await?
     };
-    let address: Vec<i64> = sqlx::query_scalar(
-        "SELECT at FROM sign_in_failures WHERE client_addr = $1 AND at > $2 ORDER BY at DESC LIMIT $3",
-    )
-    .bind(client_addr)
-    .bind(since)
-    .bind(max)
-    .fetch_all(&mut *conn)
+    // An address's failures count across practices: the system path.
+    let address: Vec<i64> = crate::db::scope::as_system({
+        let (pool, client_addr) = (pool.clone(), client_addr.to_string());
+        async move {
+            sqlx::query_scalar(
+                "SELECT at FROM sign_in_failures WHERE client_addr = $1 AND at > $2 \
+                 ORDER BY at DESC LIMIT $3",
+            )
+            .bind(client_addr)
+            .bind(since)
+            .bind(max)
+            .fetch_all(&pool)
+            .await
+        }
+    })
     .await?;
     let wait_ms = [account, address]
         .iter()

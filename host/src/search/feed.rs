@@ -36,8 +36,15 @@ pub(super) async fn blocking<T: Send + 'static>(
 }
 
 /// Applies every queued change past this process's position (rebuilding
-/// first when there is no position). Callers wait for each other.
+/// first when there is no position). Callers wait for each other. The
+/// queue and the records are every practice's, whichever practice's
+/// search asks: it runs on the system path (`db::scope`).
 pub async fn catch_up(state: &AppState) -> Result<()> {
+    let state = state.clone();
+    crate::db::scope::as_system(async move { catch_up_all(&state).await }).await
+}
+
+async fn catch_up_all(state: &AppState) -> Result<()> {
     let mut applied = state.search.applied.lock().await;
     let mut position = match *applied {
         Some(p) => p,

@@ -205,3 +205,50 @@ async fn a_query_that_forgets_its_practice_sees_nothing_of_another() {
         .expect_status(200);
     server.stop().await;
 }
+
+/// The search queue is every practice's: a search of one practice brings
+/// this host's index up to date with every practice's changes (on the
+/// system path), so another practice's change queued before one of this
+/// practice's is not skipped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_practice_s_search_takes_in_every_practice_s_changes() {
+    let Some(backend @ Backend::Postgres(_)) = Backend::postgres().await else {
+        return;
+    };
+    let server = TestServer::start(backend).await;
+    let admin = server.admin().await;
+    let other_admin = server
+        .admin_of_new_practice("other", "admin@other.example", "another long passphrase")
+        .await;
+    // An index of its own beside the server's, brought up to date only as
+    // below, by a search of the default practice.
+    let scratch = tempfile::tempdir().unwrap();
+    let mut config = server.config.clone();
+    config.database_url = Some(server.config.database_url());
+    config.data_dir = scratch.path().to_path_buf();
+    let beside = immcase_host::open(config).await.unwrap();
+    let default = beside.practice_by_slug("default").await.unwrap().unwrap();
+    let other = beside.practice_by_slug("other").await.unwrap().unwrap();
+    let catch_up =
+        || scope::for_practice(default.id(), immcase_host::search::feed::catch_up(&beside));
+    catch_up().await.unwrap();
+    let theirs = other_admin.add_applicant("Zebulonsky").await;
+    let ours = admin.add_applicant("Quintanilla").await;
+    catch_up().await.unwrap();
+    let found = |practice: &immcase_host::practices::Practice, name: &str| {
+        let hits = beside
+            .search
+            .index
+            .search(practice.id(), name, &["applicant.family_name"], None, 10)
+            .unwrap();
+        hits.into_iter().map(|h| h.id).collect::<Vec<_>>()
+    };
+    assert_eq!(found(&default, "Quintanilla"), [ours]);
+    assert_eq!(
+        found(&other, "Zebulonsky"),
+        [theirs],
+        "the other practice's change"
+    );
+    beside.db.close().await;
+    server.stop().await;
+}
