@@ -45,7 +45,19 @@ pub async fn catch_up(state: &AppState) -> Result<()> {
 }
 
 async fn catch_up_all(state: &AppState) -> Result<()> {
+    // What this caller must see: the queue as it is now (its rows follow
+    // the order their changes committed). Whoever held the lock meanwhile
+    // applied everything it found, often past this: then there is nothing
+    // left to do, and searches waiting together cost one pass, not one each.
+    let wanted: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM search_queue")
+        .fetch_one(state.db.pool())
+        .await?;
     let mut applied = state.search.applied.lock().await;
+    if let Some(done) = *applied
+        && wanted.is_none_or(|wanted| done >= wanted)
+    {
+        return Ok(());
+    }
     let mut position = match *applied {
         Some(p) => p,
         None => rebuild_locked(state, logged()).await?,
