@@ -108,7 +108,8 @@ async fn document(
     kind: &str,
     id: &str,
 ) -> Result<Option<SearchDoc>> {
-    let Some(practice) = practices::find_by_id(state.db.pool(), practice_id).await? else {
+    // Known practices come from memory: one query less per change.
+    let Some(practice) = state.practice_by_id(practice_id).await? else {
         return Ok(None);
     };
     crate::search::documents::document(state.db.pool(), &practice, kind, id).await
