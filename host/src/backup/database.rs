@@ -15,9 +15,6 @@ use tokio::process::Command;
 
 use crate::db::{Backend, Db};
 
-/// Creates the server's roles when the PostgreSQL server lacks them.
-const ROLES: &str = include_str!("../../../migrations/postgres/0032_roles.sql");
-
 /// A connection as the URL's own role (the schema's owner), outside the
 /// pool and its roles (see `db::scope`).
 async fn owner_connection(url: &str) -> anyhow::Result<sqlx::AnyConnection> {
@@ -146,7 +143,7 @@ pub async fn put_back(backend: Backend, url: &str, folder: &Path) -> anyhow::Res
             // a new PostgreSQL server does not have yet; it carries no
             // privileges, so they are granted again after.
             let mut owner = owner_connection(url).await?;
-            sqlx::raw_sql(ROLES)
+            sqlx::raw_sql(crate::db::ROLES)
                 .execute(&mut owner)
                 .await
                 .context("creating the server's database roles")?;

@@ -124,6 +124,10 @@ pub struct Db {
     turns: Arc<Mutex<()>>,
 }
 
+/// Creates the server's PostgreSQL roles where they are missing (the first
+/// migration that made them; idempotent).
+pub const ROLES: &str = include_str!("../../../migrations/postgres/0032_roles.sql");
+
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
 
@@ -185,6 +189,19 @@ impl Db {
                     .await
             }
             Backend::Postgres => {
+                // The roles the pool's connections take on must exist
+                // before the first of them (a new server has none yet).
+                let owner = AnyPoolOptions::new()
+                    .max_connections(1)
+                    .connect(url)
+                    .await
+                    .with_context(|| format!("connecting to the {backend:?} database"))?;
+                let made = sqlx::raw_sql(ROLES).execute(&owner).await;
+                owner.close().await;
+                made.context(
+                    "creating the database roles immcase_app and immcase_system \
+                     (the --database-url role needs CREATEROLE, or an administrator creates them)",
+                )?;
                 // Each connection handed out is set to the task's scope
                 // (see `scope`); that round trip also shows the connection
                 // is alive, so there is no separate test before acquiring.
