@@ -160,21 +160,13 @@ pub async fn request_reset(
     }
     let now = state.now_ms();
     let pool = state.db.pool();
-    // An address's requests count across practices: the system path.
-    let recent: Vec<i64> = crate::db::scope::as_system({
-        let (pool, client_addr) = (pool.clone(), client.0.clone());
-        async move {
-            sqlx::query_scalar(
-                "SELECT at FROM reset_requests WHERE client_addr = $1 AND at > $2 \
-                 ORDER BY at DESC LIMIT $3",
-            )
-            .bind(client_addr)
-            .bind(now - HOUR_MS)
-            .bind(REQUESTS_PER_ADDRESS_PER_HOUR)
-            .fetch_all(&pool)
-            .await
-        }
-    })
+    let recent = crate::auth::throttle::from_address(
+        pool,
+        crate::auth::throttle::Counted::ResetRequests,
+        &client.0,
+        now - HOUR_MS,
+        REQUESTS_PER_ADDRESS_PER_HOUR,
+    )
     .await?;
     if recent.len() as i64 >= REQUESTS_PER_ADDRESS_PER_HOUR {
         let oldest = recent.last().copied().unwrap_or(now);

@@ -59,22 +59,7 @@ pub async fn check(
         .fetch_all(&mut *conn)
         .await?
     };
-    // An address's failures count across practices: the system path.
-    let address: Vec<i64> = crate::db::scope::as_system({
-        let (pool, client_addr) = (pool.clone(), client_addr.to_string());
-        async move {
-            sqlx::query_scalar(
-                "SELECT at FROM sign_in_failures WHERE client_addr = $1 AND at > $2 \
-                 ORDER BY at DESC LIMIT $3",
-            )
-            .bind(client_addr)
-            .bind(since)
-            .bind(max)
-            .fetch_all(&pool)
-            .await
-        }
-    })
-    .await?;
+    let address = from_address(pool, Counted::SignInFailures, client_addr, since, max).await?;
     let wait_ms = [account, address]
         .iter()
         .filter(|recent| recent.len() as i64 >= max)
@@ -89,6 +74,46 @@ pub async fn check(
         }),
         None => Ok(()),
     }
+}
+
+/// What [`from_address`] counts.
+#[derive(Clone, Copy)]
+pub enum Counted {
+    SignInFailures,
+    ResetRequests,
+}
+
+/// When `client_addr`'s latest `max` rows of `counted` after `since` were
+/// made, newest first. An address's attempts count across practices: this
+/// runs on the system path (`db::scope`), whichever practice asks.
+pub async fn from_address(
+    pool: &sqlx::AnyPool,
+    counted: Counted,
+    client_addr: &str,
+    since: i64,
+    max: i64,
+) -> Result<Vec<i64>> {
+    let sql = match counted {
+        Counted::SignInFailures => {
+            "SELECT at FROM sign_in_failures WHERE client_addr = $1 AND at > $2 \
+             ORDER BY at DESC LIMIT $3"
+        }
+        Counted::ResetRequests => {
+            "SELECT at FROM reset_requests WHERE client_addr = $1 AND at > $2 \
+             ORDER BY at DESC LIMIT $3"
+        }
+    };
+    let (pool, client_addr) = (pool.clone(), client_addr.to_string());
+    let found = crate::db::scope::as_system(async move {
+        sqlx::query_scalar(sql)
+            .bind(client_addr)
+            .bind(since)
+            .bind(max)
+            .fetch_all(&pool)
+            .await
+    })
+    .await?;
+    Ok(found)
 }
 
 pub async fn record_failure<'e, E>(
