@@ -283,11 +283,35 @@ impl SearchIndex {
     /// Adds or replaces `docs`, in one commit. Every document is checked
     /// first: if one is refused, none is written.
     pub fn put(&self, docs: &[SearchDoc]) -> Result<(), SearchError> {
-        let prepared = docs
+        self.apply(docs, &[])
+    }
+
+    /// Adds or replaces `put` and removes the documents `gone` (practice,
+    /// kind, id), in one commit: a batch of changes costs one commit, not
+    /// one per removal. Every document is checked first: if one is refused,
+    /// nothing is written.
+    pub fn apply(
+        &self,
+        put: &[SearchDoc],
+        gone: &[(String, String, String)],
+    ) -> Result<(), SearchError> {
+        let prepared = put
             .iter()
             .map(|doc| self.prepare(doc))
             .collect::<Result<Vec<_>, _>>()?;
+        let mut removed = Vec::with_capacity(gone.len());
+        for (practice_id, kind, id) in gone {
+            check_practice(practice_id)?;
+            check_kind(kind)?;
+            removed.push(Term::from_field_text(
+                self.fields.doc_key,
+                &doc_key(practice_id, kind, id),
+            ));
+        }
         self.write(|writer| {
+            for key in removed {
+                writer.delete_term(key);
+            }
             for (key, doc) in prepared {
                 writer.delete_term(key);
                 writer.add_document(doc)?;

@@ -268,6 +268,26 @@ fn removed_documents_are_no_longer_found() {
 }
 
 #[test]
+fn a_batch_puts_and_removes_in_one_go() {
+    let index = index_with(&[
+        applicant("acme", "a1", "María", "García"),
+        applicant("acme", "a2", "José", "García"),
+    ]);
+    let gone = [("acme".to_owned(), "applicant".to_owned(), "a1".to_owned())];
+    index
+        .apply(&[applicant("acme", "a2", "José", "Garcés")], &gone)
+        .unwrap();
+    assert!(find(&index, "acme", "garcia").is_empty());
+    assert_eq!(find(&index, "acme", "garces"), ["a2"]);
+
+    // A refused document leaves everything as it was, removals too.
+    let refused = applicant("", "a3", "Ana", "García");
+    let gone = [("acme".to_owned(), "applicant".to_owned(), "a2".to_owned())];
+    assert!(index.apply(&[refused], &gone).is_err());
+    assert_eq!(find(&index, "acme", "garces"), ["a2"]);
+}
+
+#[test]
 fn a_phone_is_found_by_any_run_of_its_digits() {
     let doc = with_field(
         applicant("acme", "a1", "John", "Smith"),

@@ -323,6 +323,32 @@ pub fn after_id(after: Option<&str>) -> (&'static str, &'static str) {
     }
 }
 
+/// Values named per `IN (…)` list by [`rows_with_ids`].
+const IN_LIST: usize = 100;
+
+/// The rows of `select` — a query whose `WHERE` begins with
+/// `practice_id = $1` — whose `id` is one of `ids`, read a hundred ids per
+/// query (a few queries for a batch, instead of one per record). Rows come
+/// in no particular order; ids not found are absent.
+pub async fn rows_with_ids(
+    conn: &mut AnyConnection,
+    select: &str,
+    practice_id: &str,
+    ids: &[String],
+) -> sqlx::Result<Vec<sqlx::any::AnyRow>> {
+    let mut rows = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(IN_LIST) {
+        let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!("{select} AND id IN ({})", marks.join(", "));
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(practice_id);
+        for id in chunk {
+            query = query.bind(id);
+        }
+        rows.extend(query.fetch_all(&mut *conn).await?);
+    }
+    Ok(rows)
+}
+
 /// A new identifier: a UUIDv7, so identifiers sort by creation time.
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()

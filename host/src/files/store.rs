@@ -86,6 +86,25 @@ pub async fn find<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     find_where(db, practice, id, "AND owner_kind IN ('applicant', 'case')").await
 }
 
+/// Files of applicants and cases by id (those not in the trash), in no
+/// particular order.
+pub async fn find_many(
+    conn: &mut sqlx::AnyConnection,
+    practice: &Practice,
+    ids: &[String],
+) -> Result<Vec<StoredFile>> {
+    use sqlx::FromRow;
+    let select = format!(
+        "SELECT {COLUMNS} FROM files WHERE practice_id = $1 AND deleted_at IS NULL \
+         AND owner_kind IN ('applicant', 'case')"
+    );
+    let rows = crate::db::rows_with_ids(conn, &select, practice.id(), ids).await?;
+    Ok(rows
+        .iter()
+        .map(StoredFile::from_row)
+        .collect::<sqlx::Result<_>>()?)
+}
+
 /// Up to `limit` files of applicants and cases not in the trash, by id
 /// after `after` (for rebuilding the search index in batches).
 pub async fn in_id_order(

@@ -97,21 +97,10 @@ pub async fn find_many(
     practice: &Practice,
     ids: &[String],
 ) -> Result<Vec<Applicant>> {
-    let mut found = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(100) {
-        let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
-        let sql = format!(
-            "SELECT {COLUMNS} FROM applicants WHERE practice_id = $1 AND deleted_at IS NULL AND id IN ({})",
-            marks.join(", ")
-        );
-        let mut query = sqlx::query(AssertSqlSafe(sql)).bind(practice.id());
-        for id in chunk {
-            query = query.bind(id);
-        }
-        let rows = query.fetch_all(&mut *conn).await?;
-        found.extend(rows.iter().map(from_row).collect::<Result<Vec<_>>>()?);
-    }
-    Ok(found)
+    let select =
+        format!("SELECT {COLUMNS} FROM applicants WHERE practice_id = $1 AND deleted_at IS NULL");
+    let rows = crate::db::rows_with_ids(conn, &select, practice.id(), ids).await?;
+    rows.iter().map(from_row).collect()
 }
 
 /// Up to `limit` applicants not in the trash, by id after `after` (for

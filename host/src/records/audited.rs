@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 
 use serde_json::{Value, json};
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::Row;
 
 use super::Owner;
 use super::applicant::Applicant;
@@ -124,28 +124,19 @@ pub async fn names(
         ("folio", "cases", case_ids),
     ];
     for (label, table, ids) in lookups {
-        for chunk in ids.chunks(100) {
-            let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
-            let sql = format!(
-                "SELECT id, {label} AS label, deleted_at FROM {table} WHERE practice_id = $1 AND id IN ({})",
-                marks.join(", ")
-            );
-            let mut query = sqlx::query(AssertSqlSafe(sql)).bind(practice.id());
-            for id in chunk {
-                query = query.bind(id);
-            }
-            for row in query.fetch_all(&mut *conn).await? {
-                let named = Named {
-                    label: row.try_get::<String, _>("label")?.trim().to_string(),
-                    in_trash: row.try_get::<Option<i64>, _>("deleted_at")?.is_some(),
-                };
-                let found = if table == "cases" {
-                    &mut names.cases
-                } else {
-                    &mut names.applicants
-                };
-                found.insert(row.try_get("id")?, named);
-            }
+        let select =
+            format!("SELECT id, {label} AS label, deleted_at FROM {table} WHERE practice_id = $1");
+        for row in crate::db::rows_with_ids(conn, &select, practice.id(), ids).await? {
+            let named = Named {
+                label: row.try_get::<String, _>("label")?.trim().to_string(),
+                in_trash: row.try_get::<Option<i64>, _>("deleted_at")?.is_some(),
+            };
+            let found = if table == "cases" {
+                &mut names.cases
+            } else {
+                &mut names.applicants
+            };
+            found.insert(row.try_get("id")?, named);
         }
     }
     Ok(names)

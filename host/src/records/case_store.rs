@@ -66,6 +66,18 @@ where
     row.as_ref().map(from_row).transpose()
 }
 
+/// Cases by id (those not in the trash), in no particular order.
+pub async fn find_many(
+    conn: &mut sqlx::AnyConnection,
+    practice: &Practice,
+    ids: &[String],
+) -> Result<Vec<Case>> {
+    let select =
+        format!("SELECT {COLUMNS} FROM cases WHERE practice_id = $1 AND deleted_at IS NULL");
+    let rows = crate::db::rows_with_ids(conn, &select, practice.id(), ids).await?;
+    rows.iter().map(from_row).collect()
+}
+
 /// Up to `limit` cases not in the trash, by id after `after` (for
 /// rebuilding the search index in batches).
 pub async fn in_id_order(

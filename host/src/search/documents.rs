@@ -20,47 +20,99 @@ use crate::records::{applicant_store, audited, case, case_store, program_store};
 /// Kinds of records in search, in the order a rebuild indexes them.
 pub const SEARCH_KINDS: &[&str] = &["applicant", "case", "file"];
 
-/// The search document of a record as it is now; `None` when it is gone
-/// (deleted, or moved to the trash) or of an unknown kind. Kind
-/// `module:{id}` is a module's own document (`modules::search_docs`).
-pub async fn document(
-    db: &sqlx::AnyPool,
+/// The search documents of the practice's records of `kind` with these
+/// ids as they are now, in a few queries whatever their number; a record
+/// that is gone (deleted, or moved to the trash) or of an unknown kind has
+/// none. Kind `module:{id}` is a module's own documents
+/// (`modules::search_docs`).
+pub async fn many(
+    conn: &mut sqlx::AnyConnection,
     practice: &Practice,
     kind: &str,
-    id: &str,
-) -> Result<Option<SearchDoc>> {
+    ids: &[String],
+) -> Result<Vec<SearchDoc>> {
     if let Some(module) = kind.strip_prefix(MODULE_PREFIX) {
-        let found = module_docs::find(db, practice, module, id).await?;
-        return Ok(found.map(|d| module_docs::search_doc(practice, module, &d)));
+        let mut docs = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(d) = module_docs::find(&mut *conn, practice, module, id).await? {
+                docs.push(module_docs::search_doc(practice, module, &d));
+            }
+        }
+        return Ok(docs);
     }
     match kind {
         "applicant" => {
-            let fields = settings::find(db, practice).await?;
-            Ok(applicant_store::find(db, practice, id)
-                .await?
-                .map(|a| applicant_doc(practice, &fields, &a)))
+            let fields = settings::find(&mut *conn, practice).await?;
+            let applicants = applicant_store::find_many(conn, practice, ids).await?;
+            Ok(applicants
+                .iter()
+                .map(|a| applicant_doc(practice, &fields, a))
+                .collect())
         }
         "case" => {
-            let Some(c) = case_store::find(db, practice, id).await? else {
-                return Ok(None);
-            };
-            let applicant = applicant_store::find(db, practice, &c.applicant_id).await?;
-            // The practice's label (it may have been renamed), else the key.
-            let program = program_store::find(db, practice, &c.program)
-                .await?
-                .map(|p| p.label)
-                .unwrap_or_else(|| c.program.replace('_', " "));
-            let name = applicant.as_ref().map(audited::applicant_label);
-            Ok(Some(case_search_doc(
-                practice,
-                &c,
-                &program,
-                name.as_deref(),
-            )))
+            let cases = case_store::find_many(conn, practice, ids).await?;
+            case_docs(conn, practice, &cases).await
         }
-        "file" => file_doc(db, practice, id).await,
-        _ => Ok(None),
+        "file" => {
+            let files = crate::files::store::find_many(conn, practice, ids).await?;
+            file_docs(conn, practice, &files).await
+        }
+        _ => Ok(Vec::new()),
     }
+}
+
+/// The search documents of these cases: each with its program's label
+/// (the practice may have renamed it) and its applicant's name.
+async fn case_docs(
+    conn: &mut sqlx::AnyConnection,
+    practice: &Practice,
+    cases: &[case::Case],
+) -> Result<Vec<SearchDoc>> {
+    let applicants: Vec<String> = cases.iter().map(|c| c.applicant_id.clone()).collect();
+    let names = live_names(conn, practice, &applicants, &[]).await?.0;
+    let programs: HashMap<String, String> = program_store::list(&mut *conn, practice)
+        .await?
+        .into_iter()
+        .map(|p| (p.key, p.label))
+        .collect();
+    Ok(cases
+        .iter()
+        .map(|c| {
+            let program = programs
+                .get(&c.program)
+                .cloned()
+                .unwrap_or_else(|| c.program.replace('_', " "));
+            let name = names.get(&c.applicant_id).map(String::as_str);
+            case_search_doc(practice, c, &program, name)
+        })
+        .collect())
+}
+
+/// The search documents of these files, each shown with its owner; a file
+/// whose owner is in the trash has none.
+async fn file_docs(
+    conn: &mut sqlx::AnyConnection,
+    practice: &Practice,
+    files: &[crate::files::store::StoredFile],
+) -> Result<Vec<SearchDoc>> {
+    let of = |kind: &str| -> Vec<String> {
+        files
+            .iter()
+            .filter(|f| f.owner_kind == kind)
+            .map(|f| f.owner_id.clone())
+            .collect()
+    };
+    let (applicants, folios) = live_names(conn, practice, &of("applicant"), &of("case")).await?;
+    Ok(files
+        .iter()
+        .filter_map(|f| {
+            let owner = match f.owner_kind.as_str() {
+                "case" => folios.get(&f.owner_id),
+                _ => applicants.get(&f.owner_id),
+            }?;
+            Some(file_search_doc(practice, f, &f.owner_kind, owner))
+        })
+        .collect())
 }
 
 fn case_search_doc(
@@ -111,49 +163,14 @@ pub async fn page(
         "case" => {
             let cases = case_store::in_id_order(db, practice, after, limit).await?;
             let last = cases.last().map(|c| c.id.clone());
-            let applicants: Vec<String> = cases.iter().map(|c| c.applicant_id.clone()).collect();
-            let names = live_names(db, practice, &applicants, &[]).await?.0;
-            let programs: HashMap<String, String> = program_store::list(db, practice)
-                .await?
-                .into_iter()
-                .map(|p| (p.key, p.label))
-                .collect();
-            let docs = cases
-                .iter()
-                .map(|c| {
-                    let program = programs
-                        .get(&c.program)
-                        .cloned()
-                        .unwrap_or_else(|| c.program.replace('_', " "));
-                    let name = names.get(&c.applicant_id).map(String::as_str);
-                    case_search_doc(practice, c, &program, name)
-                })
-                .collect();
-            Ok((docs, last))
+            let mut conn = db.acquire().await?;
+            Ok((case_docs(&mut conn, practice, &cases).await?, last))
         }
         "file" => {
             let files = crate::files::store::in_id_order(db, practice, after, limit).await?;
             let last = files.last().map(|f| f.id.clone());
-            let of = |kind: &str| -> Vec<String> {
-                files
-                    .iter()
-                    .filter(|f| f.owner_kind == kind)
-                    .map(|f| f.owner_id.clone())
-                    .collect()
-            };
-            let (applicants, folios) =
-                live_names(db, practice, &of("applicant"), &of("case")).await?;
-            let docs = files
-                .iter()
-                .filter_map(|f| {
-                    let owner = match f.owner_kind.as_str() {
-                        "case" => folios.get(&f.owner_id),
-                        _ => applicants.get(&f.owner_id),
-                    }?;
-                    Some(file_search_doc(practice, f, &f.owner_kind, owner))
-                })
-                .collect();
-            Ok((docs, last))
+            let mut conn = db.acquire().await?;
+            Ok((file_docs(&mut conn, practice, &files).await?, last))
         }
         _ => Ok((Vec::new(), None)),
     }
@@ -163,13 +180,12 @@ pub async fn page(
 /// that are not in the trash, by id (looked up as the audit log does, a
 /// query per kind and hundred ids).
 async fn live_names(
-    db: &sqlx::AnyPool,
+    conn: &mut sqlx::AnyConnection,
     practice: &Practice,
     applicant_ids: &[String],
     case_ids: &[String],
 ) -> Result<(HashMap<String, String>, HashMap<String, String>)> {
-    let mut conn = db.acquire().await?;
-    let found = audited::names(&mut conn, practice, applicant_ids, case_ids).await?;
+    let found = audited::names(conn, practice, applicant_ids, case_ids).await?;
     let live = |named: HashMap<String, audited::Named>| -> HashMap<String, String> {
         named
             .into_iter()
@@ -230,24 +246,6 @@ fn applicant_doc(practice: &Practice, searched: &SearchSettings, a: &Applicant) 
         link: format!("/applicants/{}", a.id),
         fields,
     }
-}
-
-/// A file's search document: found by its name, shown with its owner.
-async fn file_doc(db: &sqlx::AnyPool, practice: &Practice, id: &str) -> Result<Option<SearchDoc>> {
-    let Some(file) = crate::files::store::find(db, practice, id).await? else {
-        return Ok(None);
-    };
-    let Some(owner) =
-        crate::records::find_owner(db, practice, &file.owner_kind, &file.owner_id).await?
-    else {
-        return Ok(None);
-    };
-    Ok(Some(file_search_doc(
-        practice,
-        &file,
-        owner.kind,
-        &owner.label,
-    )))
 }
 
 /// A file's search document, its owner (`applicant` or `case`) named by

@@ -5,11 +5,14 @@
 //! passed; each
 //! server process applies the rows past its position to its index and keeps
 //! the position in a file beside the index, written after the index commit
-//! (applying a row twice is harmless: documents are replaced whole). A
-//! search first catches up with the queue, so a committed record is always
-//! findable. Without a position (a new or unreadable index) the index is
+//! (applying a row twice is harmless: documents are replaced whole). The
+//! worker applies each change as soon as it commits here, and others'
+//! every few seconds; a search first waits until its practice's last
+//! change is in, so a committed record is always findable. Without a position (a new or unreadable index) the index is
 //! rebuilt from the records themselves (and the installed modules' own
 //! documents), which `immcase reindex` also does.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use sqlx::Row;
 
@@ -36,33 +39,78 @@ pub(super) async fn blocking<T: Send + 'static>(
 }
 
 /// Applies every queued change past this process's position (rebuilding
-/// first when there is no position). Callers wait for each other. The
-/// queue and the records are every practice's, whichever practice's
-/// search asks: it runs on the system path (`db::scope`).
+/// first when there is no position): the background worker's pass. The
+/// queue and the records are every practice's: it runs on the system path
+/// (`db::scope`).
 pub async fn catch_up(state: &AppState) -> Result<()> {
     let state = state.clone();
-    crate::db::scope::as_system(async move { catch_up_all(&state).await }).await
+    crate::db::scope::as_system(async move {
+        let mut applied = state.search.applied.lock().await;
+        apply(&state, &mut applied, None).await
+    })
+    .await
 }
 
-async fn catch_up_all(state: &AppState) -> Result<()> {
-    // What this caller must see: the queue as it is now (its rows follow
-    // the order their changes committed). Whoever held the lock meanwhile
-    // applied everything it found, often past this: then there is nothing
-    // left to do, and searches waiting together cost one pass, not one each.
-    let wanted: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM search_queue")
-        .fetch_one(state.db.pool())
+/// Returns once the index holds every change of `practice_id`'s records
+/// committed before it was called, so a search finds what was just
+/// written. The queue's rows follow the order their changes committed, so
+/// that is the position of the practice's last row; often the index is
+/// already past it (the worker applies each change as it commits, other
+/// practices' changes do not count), and the search does not wait at all.
+/// Else it waits for whoever is applying the queue, or applies it itself
+/// when nobody is, until that position is in.
+pub async fn catch_up_for(state: &AppState, practice_id: &str) -> Result<()> {
+    let state = state.clone();
+    let practice_id = practice_id.to_string();
+    crate::db::scope::as_system(async move {
+        let wanted: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM search_queue WHERE practice_id = $1 ORDER BY id DESC LIMIT 1",
+        )
+        .bind(&practice_id)
+        .fetch_optional(state.db.pool())
         .await?;
-    let mut applied = state.search.applied.lock().await;
-    if let Some(done) = *applied
-        && wanted.is_none_or(|wanted| done >= wanted)
-    {
-        return Ok(());
-    }
+        // Built, and holding that position (or the practice has no change
+        // queued at all).
+        let holds = |reached: &Option<i64>| match (*reached, wanted) {
+            (Some(reached), Some(wanted)) => reached >= wanted,
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        let mut reached = state.search.reached.subscribe();
+        loop {
+            if holds(&reached.borrow_and_update()) {
+                return Ok(());
+            }
+            tokio::select! {
+                mut applied = state.search.applied.lock() => {
+                    if applied.is_some_and(|done| wanted.is_none_or(|wanted| done >= wanted)) {
+                        return Ok(());
+                    }
+                    return apply(&state, &mut applied, Some(wanted.unwrap_or(0))).await;
+                }
+                changed = reached.changed() => {
+                    // The sender lives as long as the state.
+                    changed.map_err(|e| anyhow::anyhow!("search position: {e}"))?;
+                }
+            }
+        }
+    })
+    .await
+}
+
+/// Applies queued changes past `applied` (rebuilding first when there is
+/// none) in batches, each one commit of the index: all of them, or with
+/// `until`, until that position is in.
+async fn apply(state: &AppState, applied: &mut Option<i64>, until: Option<i64>) -> Result<()> {
     let mut position = match *applied {
         Some(p) => p,
-        None => rebuild_locked(state, logged()).await?,
+        None => {
+            let built = rebuild_locked(state, logged()).await?;
+            *applied = Some(built);
+            built
+        }
     };
-    loop {
+    while until.is_none_or(|until| position < until) {
         let rows = sqlx::query(
             "SELECT id, practice_id, kind, record_id FROM search_queue WHERE id > $1 ORDER BY id LIMIT $2",
         )
@@ -74,45 +122,51 @@ async fn catch_up_all(state: &AppState) -> Result<()> {
             break;
         };
         let last: i64 = last.try_get("id")?;
-        let mut put = Vec::new();
-        let mut gone = Vec::new();
+        // Each record once, however often it changed in the batch: its
+        // document is built as the record is now.
+        let mut changed: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
         for row in &rows {
-            let (practice_id, kind, id): (String, String, String) = (
-                row.try_get("practice_id")?,
-                row.try_get("kind")?,
-                row.try_get("record_id")?,
-            );
-            match document(state, &practice_id, &kind, &id).await? {
-                Some(doc) => put.push(doc),
-                None => gone.push((practice_id, kind, id)),
-            }
+            changed
+                .entry((row.try_get("practice_id")?, row.try_get("kind")?))
+                .or_default()
+                .insert(row.try_get("record_id")?);
         }
-        blocking(state, move |index| {
-            for (practice_id, kind, id) in &gone {
-                index.remove(practice_id, kind, id)?;
-            }
-            index.put(&put)
-        })
-        .await?;
+        let (put, gone) = documents(state, changed).await?;
+        blocking(state, move |index| index.apply(&put, &gone)).await?;
         state.search.save_position(last)?;
         position = last;
+        *applied = Some(position);
     }
-    *applied = Some(position);
     Ok(())
 }
 
-/// The index document of a record as it is now, or `None` when it is gone.
-async fn document(
+/// The documents of the changed records of each practice and kind as they
+/// are now, read on one connection in a few queries per practice and kind;
+/// and those gone (deleted, in the trash, of a practice that is gone).
+async fn documents(
     state: &AppState,
-    practice_id: &str,
-    kind: &str,
-    id: &str,
-) -> Result<Option<SearchDoc>> {
-    // Known practices come from memory: one query less per change.
-    let Some(practice) = state.practice_by_id(practice_id).await? else {
-        return Ok(None);
-    };
-    crate::search::documents::document(state.db.pool(), &practice, kind, id).await
+    changed: BTreeMap<(String, String), BTreeSet<String>>,
+) -> Result<(Vec<SearchDoc>, Vec<(String, String, String)>)> {
+    let mut conn = state.db.pool().acquire().await?;
+    let (mut put, mut gone) = (Vec::new(), Vec::new());
+    for ((practice_id, kind), ids) in changed {
+        let ids: Vec<String> = ids.into_iter().collect();
+        // Known practices come from memory.
+        let docs = match state.practice_by_id(&practice_id).await? {
+            Some(practice) => {
+                crate::search::documents::many(&mut conn, &practice, &kind, &ids).await?
+            }
+            None => Vec::new(),
+        };
+        let found: BTreeSet<&str> = docs.iter().map(|d| d.id.as_str()).collect();
+        gone.extend(
+            ids.iter()
+                .filter(|id| !found.contains(id.as_str()))
+                .map(|id| (practice_id.clone(), kind.clone(), id.clone())),
+        );
+        put.extend(docs);
+    }
+    Ok((put, gone))
 }
 
 /// Records read per query when rebuilding the whole index.
@@ -212,6 +266,7 @@ pub async fn rebuild_reporting(
     report: impl FnMut(&RebuildProgress),
 ) -> Result<usize> {
     let mut applied = state.search.applied.lock().await;
+    *applied = None;
     let position = rebuild_locked(state, report).await?;
     *applied = Some(position);
     let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM applicants WHERE deleted_at IS NULL")
@@ -251,6 +306,8 @@ async fn records_to_index(state: &AppState, kinds: &[String]) -> Result<u64> {
 }
 
 async fn rebuild_locked(state: &AppState, mut report: impl FnMut(&RebuildProgress)) -> Result<i64> {
+    // Searches wait until it is done, instead of reading a half-built index.
+    state.search.reached.send_replace(None);
     // The position is read first: changes after it are applied on top.
     let position: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM search_queue")
         .fetch_one(state.db.pool())
@@ -324,8 +381,13 @@ async fn rebuild_locked(state: &AppState, mut report: impl FnMut(&RebuildProgres
     Ok(position)
 }
 
-/// Keeps the index caught up in the background: at once after a change,
-/// and every few seconds for changes made by other processes; then
+/// How often the worker looks for changes committed by other processes
+/// (other hosts, commands): an index is that far behind them at most when
+/// nobody searches, so a search seldom has to wait for them.
+const POLL: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Keeps the index caught up in the background: at once after a change
+/// made here, and within [`POLL`] of one made by another process; then
 /// rebuilds the applicants of practices whose searchable fields changed.
 pub async fn run_worker(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
     loop {
@@ -336,7 +398,7 @@ pub async fn run_worker(state: AppState, mut stop: tokio::sync::watch::Receiver<
         }
         tokio::select! {
             _ = state.search.wake.notified() => {}
-            _ = tokio::time::sleep(std::time::Duration::from_secs(5)) => {}
+            _ = tokio::time::sleep(POLL) => {}
             _ = stop.changed() => return,
         }
     }

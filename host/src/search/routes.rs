@@ -165,7 +165,7 @@ pub async fn hits(
     if kinds.is_empty() {
         return Ok(Vec::new());
     }
-    feed::catch_up(state).await?;
+    feed::catch_up_for(state, caller.practice.id()).await?;
     // Module documents may need a permission the index does not know: when
     // some are dropped from a full page, ask once more for the most the
     // index gives, so they do not crowd out what the caller may see.

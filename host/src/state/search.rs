@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::PoisonError;
 
 use immcase_search_index::SearchIndex;
-use tokio::sync::{Mutex, Notify};
+use tokio::sync::{Mutex, Notify, watch};
 
 use super::index_generations::IndexGenerations;
 use crate::error::Result;
@@ -18,8 +18,12 @@ use crate::error::Result;
 pub struct Search {
     pub index: SearchIndex,
     /// The last queue id applied; `None` until the index has been built.
-    /// Whoever writes to the index holds it (searches wait for one batch).
+    /// Whoever writes to the index holds it.
     pub(crate) applied: Mutex<Option<i64>>,
+    /// The same position, published after each batch's commit: a search
+    /// reads it without waiting for whoever holds `applied`, and waits on
+    /// it only until the changes it must see are in.
+    pub(crate) reached: watch::Sender<Option<i64>>,
     position_file: PathBuf,
     /// Changed only by whoever holds `applied`, after the index commit.
     pub(crate) generations: std::sync::Mutex<IndexGenerations>,
@@ -86,6 +90,7 @@ impl Search {
         Ok(Search {
             index,
             applied: Mutex::new(applied),
+            reached: watch::Sender::new(applied),
             position_file,
             generations: std::sync::Mutex::new(IndexGenerations::load(generations_file)),
             progress: std::sync::Mutex::default(),
@@ -99,6 +104,7 @@ impl Search {
         Ok(Search {
             index: SearchIndex::in_memory()?,
             applied: Mutex::new(None),
+            reached: watch::Sender::new(None),
             position_file: PathBuf::new(),
             generations: std::sync::Mutex::new(IndexGenerations::in_memory()),
             progress: std::sync::Mutex::default(),
@@ -106,11 +112,15 @@ impl Search {
         })
     }
 
+    /// Records that the index holds every queued change up to `position`
+    /// (called by whoever holds `applied`, after the index commit): in the
+    /// file, then for waiting searches.
     pub(crate) fn save_position(&self, position: i64) -> Result<()> {
         let temporary = self.position_file.with_extension("tmp");
         std::fs::write(&temporary, position.to_string())
             .and_then(|()| std::fs::rename(&temporary, &self.position_file))
             .map_err(|e| anyhow::anyhow!("saving the search position: {e}"))?;
+        self.reached.send_replace(Some(position));
         Ok(())
     }
 

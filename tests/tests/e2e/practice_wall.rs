@@ -229,8 +229,12 @@ async fn one_practice_s_search_takes_in_every_practice_s_changes() {
     let beside = immcase_host::open(config).await.unwrap();
     let default = beside.practice_by_slug("default").await.unwrap().unwrap();
     let other = beside.practice_by_slug("other").await.unwrap().unwrap();
-    let catch_up =
-        || scope::for_practice(default.id(), immcase_host::search::feed::catch_up(&beside));
+    let catch_up = || {
+        scope::for_practice(
+            default.id(),
+            immcase_host::search::feed::catch_up_for(&beside, default.id()),
+        )
+    };
     catch_up().await.unwrap();
     let theirs = other_admin.add_applicant("Zebulonsky").await;
     let ours = admin.add_applicant("Quintanilla").await;

@@ -262,7 +262,7 @@ pub async fn search_ids(
             format!("type at least {MIN_QUERY_CHARS} characters (and at most 200)"),
         ));
     }
-    crate::search::feed::catch_up(state).await?;
+    crate::search::feed::catch_up_for(state, caller.practice.id()).await?;
     let keys: Vec<&'static str> = FIELD_KEYS
         .iter()
         .copied()
