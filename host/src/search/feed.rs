@@ -38,15 +38,22 @@ pub(super) async fn blocking<T: Send + 'static>(
         .map_err(|e| anyhow::anyhow!("search index: {e}").into())
 }
 
-/// Applies every queued change past this process's position (rebuilding
-/// first when there is no position): the background worker's pass. The
+/// Applies every change queued by now past this process's position
+/// (rebuilding first when there is no position): the background worker's
+/// pass. The
 /// queue and the records are every practice's: it runs on the system path
 /// (`db::scope`).
 pub async fn catch_up(state: &AppState) -> Result<()> {
     let state = state.clone();
     crate::db::scope::as_system(async move {
+        // Up to the queue's end as it is now: changes committed meanwhile
+        // wait for the next pass instead of making this one commit again
+        // and again.
+        let end: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM search_queue")
+            .fetch_one(state.db.pool())
+            .await?;
         let mut applied = state.search.applied.lock().await;
-        apply(&state, &mut applied, None).await
+        apply(&state, &mut applied, end.unwrap_or(0)).await
     })
     .await
 }
@@ -55,10 +62,10 @@ pub async fn catch_up(state: &AppState) -> Result<()> {
 /// committed before it was called, so a search finds what was just
 /// written. The queue's rows follow the order their changes committed, so
 /// that is the position of the practice's last row; often the index is
-/// already past it (the worker applies each change as it commits, other
-/// practices' changes do not count), and the search does not wait at all.
-/// Else it waits for whoever is applying the queue, or applies it itself
-/// when nobody is, until that position is in.
+/// already past it (other practices' changes do not count), and the search
+/// does not wait at all. Else it asks the worker for a pass and waits for
+/// it: searches waiting together cost one pass, and one index commit, not
+/// one each. Without a worker (commands, tools) it applies the queue itself.
 pub async fn catch_up_for(state: &AppState, practice_id: &str) -> Result<()> {
     let state = state.clone();
     let practice_id = practice_id.to_string();
@@ -71,37 +78,50 @@ pub async fn catch_up_for(state: &AppState, practice_id: &str) -> Result<()> {
         .await?;
         // Built, and holding that position (or the practice has no change
         // queued at all).
-        let holds = |reached: &Option<i64>| match (*reached, wanted) {
+        let holds = |reached: Option<i64>| match (reached, wanted) {
             (Some(reached), Some(wanted)) => reached >= wanted,
             (Some(_), None) => true,
             (None, _) => false,
         };
         let mut reached = state.search.reached.subscribe();
-        loop {
-            if holds(&reached.borrow_and_update()) {
-                return Ok(());
-            }
-            tokio::select! {
-                mut applied = state.search.applied.lock() => {
-                    if applied.is_some_and(|done| wanted.is_none_or(|wanted| done >= wanted)) {
-                        return Ok(());
-                    }
-                    return apply(&state, &mut applied, Some(wanted.unwrap_or(0))).await;
-                }
-                changed = reached.changed() => {
-                    // The sender lives as long as the state.
-                    changed.map_err(|e| anyhow::anyhow!("search position: {e}"))?;
+        if holds(*reached.borrow_and_update()) {
+            return Ok(());
+        }
+        if state
+            .search
+            .worker
+            .load(std::sync::atomic::Ordering::Acquire)
+        {
+            state.search.asked.notify_one();
+            // Until a pass has it in; a pass that began before this search
+            // asked is followed by another. A worker that stays silent
+            // (failing on each pass) leaves the search to try itself, and
+            // answer with what went wrong.
+            while let Ok(changed) = tokio::time::timeout(ASKED_WAIT, reached.changed()).await {
+                // The sender lives as long as the state.
+                changed.map_err(|e| anyhow::anyhow!("search position: {e}"))?;
+                if holds(*reached.borrow_and_update()) {
+                    return Ok(());
                 }
             }
         }
+        let mut applied = state.search.applied.lock().await;
+        if holds(*applied) {
+            return Ok(());
+        }
+        apply(&state, &mut applied, wanted.unwrap_or(0)).await
     })
     .await
 }
 
+/// How long a search waits for the worker's pass to move at all before it
+/// applies the queue itself.
+const ASKED_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Applies queued changes past `applied` (rebuilding first when there is
-/// none) in batches, each one commit of the index: all of them, or with
-/// `until`, until that position is in.
-async fn apply(state: &AppState, applied: &mut Option<i64>, until: Option<i64>) -> Result<()> {
+/// none) in batches, each one commit of the index, until the position
+/// `until` is in.
+async fn apply(state: &AppState, applied: &mut Option<i64>, until: i64) -> Result<()> {
     let mut position = match *applied {
         Some(p) => p,
         None => {
@@ -110,7 +130,7 @@ async fn apply(state: &AppState, applied: &mut Option<i64>, until: Option<i64>) 
             built
         }
     };
-    while until.is_none_or(|until| position < until) {
+    while position < until {
         let rows = sqlx::query(
             "SELECT id, practice_id, kind, record_id FROM search_queue WHERE id > $1 ORDER BY id LIMIT $2",
         )
@@ -381,24 +401,56 @@ async fn rebuild_locked(state: &AppState, mut report: impl FnMut(&RebuildProgres
     Ok(position)
 }
 
-/// How often the worker looks for changes committed by other processes
-/// (other hosts, commands): an index is that far behind them at most when
-/// nobody searches, so a search seldom has to wait for them.
-const POLL: std::time::Duration = std::time::Duration::from_millis(500);
+/// How often the worker applies changes committed by other processes
+/// (other hosts, commands) when no search asks for them. Each pass is an
+/// index commit, and commits cost the disk more than the changes
+/// themselves: passes are paced, and a search that must find a change asks
+/// for one (see [`catch_up_for`]).
+const PACE: std::time::Duration = std::time::Duration::from_millis(1_000);
 
-/// Keeps the index caught up in the background: at once after a change
-/// made here, and within [`POLL`] of one made by another process; then
-/// rebuilds the applicants of practices whose searchable fields changed.
+/// How soon after a pass the worker applies a change made here.
+const WOKEN_PACE: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// The least time between two passes asked for by searches: those asking
+/// meanwhile share the next pass.
+const ASKED_PACE: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// Keeps the index caught up in the background, a pass at a time: soon
+/// when a search asks, within [`WOKEN_PACE`] of a change made here, within
+/// [`PACE`] of one made by another process; then rebuilds the applicants
+/// of practices whose searchable fields changed.
 pub async fn run_worker(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    /// Marks the worker as running for as long as it is.
+    struct Running<'a>(&'a std::sync::atomic::AtomicBool);
+    impl Drop for Running<'_> {
+        fn drop(&mut self) {
+            self.0.store(false, std::sync::atomic::Ordering::Release);
+        }
+    }
+    state
+        .search
+        .worker
+        .store(true, std::sync::atomic::Ordering::Release);
+    let _running = Running(&state.search.worker);
     loop {
+        let began = tokio::time::Instant::now();
         if let Err(e) = catch_up(&state).await {
             tracing::warn!(error = %e, "the search index could not catch up; retrying");
         } else if let Err(e) = crate::search::rebuild::run(&state, &stop).await {
             tracing::warn!(error = %e, "rebuilding practices' applicants in the search index failed; retrying");
         }
+        let next = tokio::select! {
+            _ = state.search.asked.notified() => began + ASKED_PACE,
+            _ = state.search.wake.notified() => began + WOKEN_PACE,
+            _ = tokio::time::sleep_until(began + PACE) => began + PACE,
+            _ = stop.changed() => return,
+        };
+        // Until then, a search that asks brings the pass forward.
         tokio::select! {
-            _ = state.search.wake.notified() => {}
-            _ = tokio::time::sleep(POLL) => {}
+            _ = state.search.asked.notified(), if next > began + ASKED_PACE => {
+                tokio::time::sleep_until(began + ASKED_PACE).await;
+            }
+            _ = tokio::time::sleep_until(next) => {}
             _ = stop.changed() => return,
         }
     }

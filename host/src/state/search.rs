@@ -32,6 +32,12 @@ pub struct Search {
     progress: std::sync::Mutex<HashMap<String, RebuildProgress>>,
     /// Woken after a commit that enqueued something.
     pub wake: Notify,
+    /// Woken by a search waiting for a change to be applied: the worker
+    /// makes its next pass soon rather than at its pace.
+    pub(crate) asked: Notify,
+    /// Whether this process's worker is running (a server's is; commands
+    /// and tools have none, and a search applies the queue itself).
+    pub(crate) worker: std::sync::atomic::AtomicBool,
 }
 
 /// How far this process has come in rebuilding a practice's applicants
@@ -95,6 +101,8 @@ impl Search {
             generations: std::sync::Mutex::new(IndexGenerations::load(generations_file)),
             progress: std::sync::Mutex::default(),
             wake: Notify::new(),
+            asked: Notify::new(),
+            worker: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -109,6 +117,8 @@ impl Search {
             generations: std::sync::Mutex::new(IndexGenerations::in_memory()),
             progress: std::sync::Mutex::default(),
             wake: Notify::new(),
+            asked: Notify::new(),
+            worker: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
