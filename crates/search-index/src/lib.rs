@@ -299,15 +299,10 @@ impl SearchIndex {
             .iter()
             .map(|doc| self.prepare(doc))
             .collect::<Result<Vec<_>, _>>()?;
-        let mut removed = Vec::with_capacity(gone.len());
-        for (practice_id, kind, id) in gone {
-            check_practice(practice_id)?;
-            check_kind(kind)?;
-            removed.push(Term::from_field_text(
-                self.fields.doc_key,
-                &doc_key(practice_id, kind, id),
-            ));
-        }
+        let removed = gone
+            .iter()
+            .map(|(practice_id, kind, id)| self.key_of(practice_id, kind, id))
+            .collect::<Result<Vec<_>, _>>()?;
         self.write(|writer| {
             for key in removed {
                 writer.delete_term(key);
@@ -358,13 +353,21 @@ impl SearchIndex {
 
     /// Removes one document, if it is there.
     pub fn remove(&self, practice_id: &str, kind: &str, id: &str) -> Result<(), SearchError> {
-        check_practice(practice_id)?;
-        check_kind(kind)?;
-        let key = Term::from_field_text(self.fields.doc_key, &doc_key(practice_id, kind, id));
+        let key = self.key_of(practice_id, kind, id)?;
         self.write(|writer| {
             writer.delete_term(key);
             Ok(())
         })
+    }
+
+    /// The term naming one document, for removing it.
+    fn key_of(&self, practice_id: &str, kind: &str, id: &str) -> Result<Term, SearchError> {
+        check_practice(practice_id)?;
+        check_kind(kind)?;
+        Ok(Term::from_field_text(
+            self.fields.doc_key,
+            &doc_key(practice_id, kind, id),
+        ))
     }
 
     /// Removes every document of a practice.
