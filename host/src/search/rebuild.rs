@@ -81,6 +81,10 @@ async fn practice_applicants(
             super::documents::applicant_page(pool, practice, &fields, after.as_deref(), batch)
                 .await?;
         let Some(last) = last else {
+            // The finish is told before the generation counts as built, so
+            // no one reads "idle" without the time it finished.
+            progress.finished_at_ms = Some(state.now_ms());
+            state.search.report(practice.id(), progress.clone());
             state
                 .search
                 .generations
@@ -88,7 +92,6 @@ async fn practice_applicants(
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .record(practice.id(), target)?;
             drop(applied);
-            progress.finished_at_ms = Some(state.now_ms());
             settings::report(state, practice, &progress).await?;
             tracing::info!(
                 practice = practice.slug(),

@@ -285,7 +285,7 @@ fn rebuild_view(rebuilding: bool, progress: Option<&RebuildProgress>) -> Rebuild
         rate_per_second: p.rate().map(|r| (r * 10.0).round() / 10.0),
         seconds_left,
         started_at: Some(rfc3339(p.started_at_ms)),
-        finished_at: p.finished_at_ms.map(rfc3339),
+        finished_at: p.finished_at_ms.filter(|_| !rebuilding).map(rfc3339),
     }
 }
 
@@ -485,5 +485,11 @@ mod tests {
         );
         assert_eq!(shown.seconds_left, None);
         assert!(shown.finished_at.is_some());
+        let told_early = rebuild_view(true, Some(&finished));
+        assert_eq!(told_early.state, "rebuilding");
+        assert_eq!(
+            told_early.finished_at, None,
+            "not finished while rebuilding"
+        );
     }
 }
