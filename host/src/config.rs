@@ -13,12 +13,19 @@ use crate::clock::{Clock, SystemClock};
 /// The folder of the data directory holding what was installed from registries.
 pub const PLUGINS_DIR: &str = "plugins";
 
+/// The connections a process keeps open to PostgreSQL unless configured.
+pub const DEFAULT_DATABASE_CONNECTIONS: u32 = 16;
+
 #[derive(Clone)]
 pub struct Config {
     /// Where the embedded database, outgoing mail files and blobs live.
     pub data_dir: PathBuf,
     /// `sqlite://...` or `postgres://...`; `None` is SQLite in `data_dir`.
     pub database_url: Option<String>,
+    /// The most connections this process keeps open to PostgreSQL (16
+    /// unless configured). Every host of an installation keeps its own, so
+    /// hosts × this must stay below the server's `max_connections`.
+    pub database_connections: u32,
     /// The address people reach the server at, used in links inside emails.
     /// A practice other than the default gets its slug as the first label of
     /// this host (`https://immcase.example` → `https://acme.immcase.example`).
@@ -228,6 +235,7 @@ impl Config {
         Config {
             data_dir: data_dir.into(),
             database_url: None,
+            database_connections: DEFAULT_DATABASE_CONNECTIONS,
             public_url: "http://localhost:8080".to_string(),
             default_practice: "default".to_string(),
             admin_email: "admin@example.com".to_string(),

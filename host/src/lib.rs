@@ -71,7 +71,7 @@ async fn open_with(config: Config, with_index: bool, serving: bool) -> anyhow::R
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
     let db = if serving {
-        db::Db::connect_walled(&config.database_url()).await?
+        db::Db::connect_walled(&config.database_url(), config.database_connections).await?
     } else {
         db::Db::connect(&config.database_url()).await?
     };

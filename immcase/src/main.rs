@@ -43,6 +43,17 @@ struct Storage {
     /// `postgres://USER@HOST/DB` for PostgreSQL; SQLite in the data directory when absent.
     #[arg(long, global = true, env = "IMMCASE_DATABASE_URL")]
     database_url: Option<String>,
+    /// The most connections this process opens to PostgreSQL. Each host of
+    /// an installation has its own: hosts × this stays below the database
+    /// server's `max_connections` (100 by default).
+    #[arg(
+        long,
+        global = true,
+        env = "IMMCASE_DATABASE_CONNECTIONS",
+        default_value_t = immcase_host::config::DEFAULT_DATABASE_CONNECTIONS,
+        value_parser = clap::value_parser!(u32).range(i64::from(immcase_host::db::MIN_CONNECTIONS)..=1000)
+    )]
+    database_connections: u32,
     /// The key that seals secrets stored in the database (SMTP and IMAP
     /// passwords): base64 of 32 random bytes. Without it, the key file
     /// DATA_DIR/secret.key, created at first start.
@@ -625,6 +636,7 @@ async fn main() -> anyhow::Result<()> {
 fn storage_config(storage: Storage) -> Config {
     let mut config = Config::new(storage.data_dir);
     config.database_url = storage.database_url;
+    config.database_connections = storage.database_connections;
     config.secret_keys = immcase_host::secrets::KeySource {
         key: storage.secret_key,
         previous: storage.secret_key_previous,

@@ -102,6 +102,10 @@ impl DerefMut for Tx {
     }
 }
 
+/// The fewest connections a server's pool may have on PostgreSQL: enough
+/// for a request, the workers and a command-line check at once.
+pub const MIN_CONNECTIONS: u32 = 4;
+
 /// The longest a writer waits for its turn, as long as SQLite's own busy
 /// timeout.
 const WRITE_TURN_WAIT: Duration = Duration::from_secs(15);
@@ -152,16 +156,25 @@ impl Db {
     /// Connects for a command or tool: on PostgreSQL, a task in no scope
     /// is on the system path (see [`scope`]).
     pub async fn connect(url: &str) -> anyhow::Result<Db> {
-        Db::connect_with(url, scope::Unscoped::System).await
+        Db::connect_with(
+            url,
+            scope::Unscoped::System,
+            crate::config::DEFAULT_DATABASE_CONNECTIONS,
+        )
+        .await
     }
 
     /// Connects for the server: on PostgreSQL, a task in no scope sees no
-    /// practice's rows.
-    pub async fn connect_walled(url: &str) -> anyhow::Result<Db> {
-        Db::connect_with(url, scope::Unscoped::SeesNothing).await
+    /// practice's rows, and at most `connections` are open at once.
+    pub async fn connect_walled(url: &str, connections: u32) -> anyhow::Result<Db> {
+        Db::connect_with(url, scope::Unscoped::SeesNothing, connections).await
     }
 
-    async fn connect_with(url: &str, unscoped: scope::Unscoped) -> anyhow::Result<Db> {
+    async fn connect_with(
+        url: &str,
+        unscoped: scope::Unscoped,
+        connections: u32,
+    ) -> anyhow::Result<Db> {
         sqlx::any::install_default_drivers();
         let backend = Db::backend_of(url)?;
         let options = AnyConnectOptions::from_str(url)
@@ -206,7 +219,7 @@ impl Db {
                 // (see `scope`); that round trip also shows the connection
                 // is alive, so there is no separate test before acquiring.
                 AnyPoolOptions::new()
-                    .max_connections(16)
+                    .max_connections(connections.max(MIN_CONNECTIONS))
                     .acquire_timeout(Duration::from_secs(10))
                     .test_before_acquire(false)
                     .after_connect(move |conn, _meta| Box::pin(scope::apply(conn, unscoped)))

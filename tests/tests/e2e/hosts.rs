@@ -2,7 +2,8 @@
 //! bucket, as behind a load balancer: a session, an upload, a module turned
 //! on and its settings work on any host; each host's search index catches
 //! up from the durable queue; workflow runs, emails, reminders and mailbox
-//! fetches happen once, whichever host's workers take them.
+//! fetches happen once, whichever host's workers take them; and a host
+//! opens no more connections to the database than it is given.
 
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
@@ -320,4 +321,30 @@ async fn three_hosts_fetch_each_message_of_a_mailbox_once() {
     c.stop().await;
     b.stop().await;
     a.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_host_opens_no_more_database_connections_than_configured() {
+    let Some(backend @ Backend::Postgres(_)) = Backend::postgres().await else {
+        return;
+    };
+    let server = TestServer::start_with(backend, |c| c.database_connections = 4).await;
+    let admin = server.admin().await;
+    admin.add_applicant("Pooled").await;
+    // Many requests at once, each wanting connections.
+    let calls = (0..40).map(|_| admin.get("/api/v1/applicants?limit=50"));
+    for answer in futures_util::future::join_all(calls).await {
+        answer.expect_status(200);
+    }
+    let mut db = <sqlx::PgConnection as sqlx::Connection>::connect(&server.config.database_url())
+        .await
+        .unwrap();
+    let open: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .fetch_one(&mut db)
+    .await
+    .unwrap();
+    assert!((1..=4).contains(&open), "{open} connections open");
 }

@@ -127,7 +127,7 @@ async fn a_query_that_forgets_its_practice_sees_nothing_of_another() {
     beside.db.close().await;
 
     // The pool the server uses, and queries with no practice filter.
-    let db = Db::connect_walled(&server.config.database_url())
+    let db = Db::connect_walled(&server.config.database_url(), 4)
         .await
         .unwrap();
     let everyone = || async {
