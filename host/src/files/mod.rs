@@ -140,9 +140,6 @@ pub async fn record(
     crate::records::find_owner(&mut **tx, practice, owner.kind, &owner.id)
         .await?
         .ok_or(AppError::NotFound("owner of the files"))?;
-    let total: u64 = upload.files.iter().map(|f| f.size).sum();
-    let name = upload.files.first().map(|f| f.name.as_str()).unwrap_or("");
-    reserve(state, tx, practice, total, name).await?;
     let mut files = Vec::with_capacity(upload.files.len());
     for r in &upload.files {
         let owner_ref = (owner.kind, owner.id.as_str());
@@ -187,6 +184,11 @@ pub async fn record(
         .await?;
         files.push(file);
     }
+    // Counted last: the practice's storage row stays locked from here to
+    // the commit, and every upload of the practice waits for it.
+    let total: u64 = upload.files.iter().map(|f| f.size).sum();
+    let name = upload.files.first().map(|f| f.name.as_str()).unwrap_or("");
+    reserve(state, tx, practice, total, name).await?;
     Ok(files)
 }
 
