@@ -79,6 +79,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use tantivy::directory::MmapDirectory;
 use tantivy::directory::error::OpenDirectoryError;
+use tantivy::indexer::LogMergePolicy;
 
 use tantivy::query::{BooleanQuery, ConstScoreQuery, EnableScoring, Occur, Query, TermQuery};
 use tantivy::schema::{
@@ -145,6 +146,18 @@ const CANDIDATES_PER_HIT: usize = 4;
 const TOKENIZER: &str = "immcase_folded";
 const WRITER_MEMORY_PER_THREAD: usize = 32_000_000;
 const MAX_WRITER_THREADS: usize = 4;
+
+/// Segments under this many documents are merged as one level. Each
+/// small commit of a busy server adds a segment, and every eighth merges
+/// its level whole: tantivy's default (10,000) had every one of those
+/// merges rewrite a segment of up to 17,000 documents, so merging took a
+/// growing share of the processor as the index filled. With 1,000 the
+/// small segments merge among themselves and larger ones by size.
+const MIN_MERGE_LAYER: u32 = 1_000;
+
+/// The share of deleted documents (replaced by changes) a segment may
+/// hold before its level is merged and they are dropped.
+const DELETED_BEFORE_MERGE: f32 = 0.3;
 /// Separates practice, kind and id in the upsert key; none of the three may
 /// contain it (practice and kind are checked, and the id comes last).
 const KEY_SEPARATOR: char = '\u{1f}';
@@ -265,7 +278,12 @@ impl SearchIndex {
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .clamp(1, MAX_WRITER_THREADS);
-        let writer = index.writer_with_num_threads(threads, WRITER_MEMORY_PER_THREAD * threads)?;
+        let writer: IndexWriter =
+            index.writer_with_num_threads(threads, WRITER_MEMORY_PER_THREAD * threads)?;
+        let mut merges = LogMergePolicy::default();
+        merges.set_min_layer_size(MIN_MERGE_LAYER);
+        merges.set_del_docs_ratio_before_merge(DELETED_BEFORE_MERGE);
+        writer.set_merge_policy(Box::new(merges));
         let reader = index
             .reader_builder()
             // Reloaded after each write (so a search sees it), and when
