@@ -5,6 +5,7 @@
 //! IMMCASE_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
 //!     cargo bench -p immcase-tests --bench load -- --postgres    # three hosts
 //! cargo bench -p immcase-tests --bench load -- --seconds 300 --think-ms 500
+//! cargo bench -p immcase-tests --bench load -- --postgres --connections 8
 //! ```
 //!
 //! Each practice has an administrator and nine staff, each signed in with a
@@ -21,7 +22,9 @@
 //! It prints, per action and for all: how many, requests/s, p50/p99 and
 //! errors (anything but the expected status); the process's resident memory
 //! after the first minute, at the end and at its peak (the hosts run in
-//! this process, beside the load's own clients); and, as the baseline
+//! this process, beside the load's own clients), with its heap and its
+//! mapped files (search indexes, modules' code) at the end of each minute;
+//! and, as the baseline
 //! measured in the same run before the load, p50/p99 of one person reading
 //! `/api/v1/me` alone, with the ratio of the loaded p99 to it.
 //!
@@ -53,6 +56,8 @@ struct Options {
     seconds: u64,
     think_ms: (u64, u64),
     postgres: bool,
+    /// PostgreSQL connections per host (`--database-connections`).
+    connections: u32,
 }
 
 fn options() -> Options {
@@ -71,6 +76,10 @@ fn options() -> Options {
         seconds: value("--seconds").unwrap_or(120),
         think_ms: (think * 2 / 5, think * 8 / 5),
         postgres: args.iter().any(|a| a == "--postgres"),
+        connections: value("--connections")
+            .map_or(immcase_host::config::DEFAULT_DATABASE_CONNECTIONS, |n| {
+                u32::try_from(n).expect("--connections takes a small number")
+            }),
     }
 }
 
@@ -83,6 +92,8 @@ struct Person {
 #[derive(Default)]
 struct Tally {
     latencies_ms: Vec<f64>,
+    /// The minute of the load each of `latencies_ms` ended in.
+    minutes: Vec<usize>,
     errors: u64,
     first_error: Option<String>,
 }
@@ -129,7 +140,13 @@ async fn main() {
         (Backend::Sqlite, None)
     };
     let first = match &s3 {
-        Some(s3) => TestServer::start_with(backend, |c| s3.use_in(c, "load")).await,
+        Some(s3) => {
+            TestServer::start_with(backend, |c| {
+                s3.use_in(c, "load");
+                c.database_connections = options.connections;
+            })
+            .await
+        }
         None => TestServer::start(backend).await,
     };
     let mut hosts = vec![first];
@@ -140,9 +157,12 @@ async fn main() {
         }
     }
     let what = if options.postgres {
-        "PostgreSQL, three hosts, S3 (moto)"
+        format!(
+            "PostgreSQL, three hosts of {} connections each, S3 (moto)",
+            options.connections
+        )
     } else {
-        "SQLite, one host"
+        "SQLite, one host".to_string()
     };
     println!(
         "load: {what}; {PRACTICES} practices, {} people, {} s, think time {}–{} ms",
@@ -177,18 +197,25 @@ async fn main() {
     let duration = Duration::from_secs(options.seconds);
     let load_started = Instant::now();
     let memory = tokio::spawn(async move {
-        let mut after_first_minute = None;
+        // At the end of each minute and at the end: the whole, then the
+        // heap (anonymous pages) and mapped files (the search indexes and
+        // the modules' code, which grow with what is stored).
+        let sample = || {
+            (
+                resident_kib("VmRSS:"),
+                resident_kib("RssAnon:"),
+                resident_kib("RssFile:"),
+            )
+        };
+        let mut minutes = Vec::new();
         while load_started.elapsed() < duration {
             tokio::time::sleep(Duration::from_millis(500)).await;
-            if after_first_minute.is_none() && load_started.elapsed() >= Duration::from_secs(60) {
-                after_first_minute = Some(resident_kib("VmRSS:"));
+            let whole = load_started.elapsed().as_secs() / 60;
+            if whole > minutes.len() as u64 && load_started.elapsed() < duration {
+                minutes.push(sample());
             }
         }
-        (
-            after_first_minute,
-            resident_kib("VmRSS:"),
-            resident_kib("VmHWM:"),
-        )
+        (minutes, sample(), resident_kib("VmHWM:"))
     });
     let people: Vec<Arc<Person>> = people.into_iter().map(Arc::new).collect();
     let workers: Vec<_> = people
@@ -203,10 +230,14 @@ async fn main() {
                 tokio::time::sleep(Duration::from_millis(rng.random_range(0..think.1))).await;
                 while load_started.elapsed() < duration {
                     let (kind, outcome, took) = act(&person, &mut rng, n).await;
+                    // Requests ending after the time given count in its last minute.
+                    let last = duration.as_secs().saturating_sub(1) / 60;
+                    let minute = (load_started.elapsed().as_secs() / 60).min(last) as usize;
                     {
                         let mut all = tallies.lock().unwrap();
                         let tally = all.entry(kind).or_default();
                         tally.latencies_ms.push(took);
+                        tally.minutes.push(minute);
                         if let Err(e) = outcome {
                             tally.errors += 1;
                             tally.first_error.get_or_insert(e);
@@ -222,7 +253,7 @@ async fn main() {
         w.await.unwrap();
     }
     let elapsed = load_started.elapsed().as_secs_f64();
-    let (after_minute, end_rss, peak) = memory.await.unwrap();
+    let (minutes, end, peak) = memory.await.unwrap();
 
     let all = std::mem::take(&mut *tallies.lock().unwrap());
     println!(
@@ -255,23 +286,60 @@ async fn main() {
         p99,
         errors
     );
+    // Whether it holds over time: all requests of each minute.
+    let mut by_minute: Vec<Vec<f64>> = Vec::new();
+    for tally in all.values() {
+        for (&took, &minute) in tally.latencies_ms.iter().zip(&tally.minutes) {
+            if by_minute.len() <= minute {
+                by_minute.resize(minute + 1, Vec::new());
+            }
+            by_minute[minute].push(took);
+        }
+    }
+    if by_minute.len() > 1 {
+        let shown: Vec<String> = by_minute
+            .into_iter()
+            .map(|m| format!("{:.1}", percentile(&sorted(m), 0.99)))
+            .collect();
+        println!("p99 ms of all, minute by minute: {}", shown.join(", "));
+    }
     for (kind, tally) in all.iter() {
         if let Some(e) = &tally.first_error {
             println!("first error of {kind}: {e}");
         }
     }
     let mib = |kib: u64| kib as f64 / 1024.0;
-    match after_minute {
-        Some(at_minute) => println!(
-            "\nresident memory: {:.0} MiB after the first minute, {:.0} MiB at the end ({:+.1}%), peak {:.0} MiB",
-            mib(at_minute),
-            mib(end_rss),
-            (end_rss as f64 / at_minute as f64 - 1.0) * 100.0,
-            mib(peak)
-        ),
+    let shown = |(whole, heap, files): (u64, u64, u64)| {
+        format!(
+            "{:.0} MiB ({:.0} heap, {:.0} mapped files)",
+            mib(whole),
+            mib(heap),
+            mib(files)
+        )
+    };
+    match minutes.first() {
+        Some(&at_minute) => {
+            println!(
+                "\nresident memory: {} after the first minute, {} at the end ({:+.1}%; heap {:+.1}%), peak {:.0} MiB",
+                shown(at_minute),
+                shown(end),
+                (end.0 as f64 / at_minute.0 as f64 - 1.0) * 100.0,
+                (end.1 as f64 / at_minute.1 as f64 - 1.0) * 100.0,
+                mib(peak)
+            );
+            let by_minute: Vec<String> = minutes
+                .iter()
+                .chain([&end])
+                .map(|m| format!("{:.0}/{:.0}", mib(m.1), mib(m.2)))
+                .collect();
+            println!(
+                "heap/mapped MiB at each minute's end and the end: {}",
+                by_minute.join(", ")
+            );
+        }
         None => println!(
-            "\nresident memory: {:.0} MiB at the end, peak {:.0} MiB (run over 60 s to see it after the first minute)",
-            mib(end_rss),
+            "\nresident memory: {} at the end, peak {:.0} MiB (run over 60 s to see it after the first minute)",
+            shown(end),
             mib(peak)
         ),
     }
