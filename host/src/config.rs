@@ -13,9 +13,6 @@ use crate::clock::{Clock, SystemClock};
 /// The folder of the data directory holding what was installed from registries.
 pub const PLUGINS_DIR: &str = "plugins";
 
-/// The connections a process keeps open to PostgreSQL unless configured.
-pub const DEFAULT_DATABASE_CONNECTIONS: u32 = 16;
-
 #[derive(Clone)]
 pub struct Config {
     /// Where the embedded database, outgoing mail files and blobs live.
@@ -235,7 +232,7 @@ impl Config {
         Config {
             data_dir: data_dir.into(),
             database_url: None,
-            database_connections: DEFAULT_DATABASE_CONNECTIONS,
+            database_connections: crate::db::DEFAULT_CONNECTIONS,
             public_url: "http://localhost:8080".to_string(),
             default_practice: "default".to_string(),
             admin_email: "admin@example.com".to_string(),

@@ -50,7 +50,7 @@ struct Storage {
         long,
         global = true,
         env = "IMMCASE_DATABASE_CONNECTIONS",
-        default_value_t = immcase_host::config::DEFAULT_DATABASE_CONNECTIONS,
+        default_value_t = immcase_host::db::DEFAULT_CONNECTIONS,
         value_parser = clap::value_parser!(u32).range(i64::from(immcase_host::db::MIN_CONNECTIONS)..=1000)
     )]
     database_connections: u32,

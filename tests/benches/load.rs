@@ -76,10 +76,9 @@ fn options() -> Options {
         seconds: value("--seconds").unwrap_or(120),
         think_ms: (think * 2 / 5, think * 8 / 5),
         postgres: args.iter().any(|a| a == "--postgres"),
-        connections: value("--connections")
-            .map_or(immcase_host::config::DEFAULT_DATABASE_CONNECTIONS, |n| {
-                u32::try_from(n).expect("--connections takes a small number")
-            }),
+        connections: value("--connections").map_or(immcase_host::db::DEFAULT_CONNECTIONS, |n| {
+            u32::try_from(n).expect("--connections takes a small number")
+        }),
     }
 }
 

@@ -123,6 +123,9 @@ impl DerefMut for Tx {
 /// for a request, the workers and a command-line check at once.
 pub const MIN_CONNECTIONS: u32 = 4;
 
+/// The connections a process keeps open to PostgreSQL unless configured.
+pub const DEFAULT_CONNECTIONS: u32 = 16;
+
 /// The longest a writer waits for its turn, as long as SQLite's own busy
 /// timeout.
 const WRITE_TURN_WAIT: Duration = Duration::from_secs(15);
@@ -173,12 +176,7 @@ impl Db {
     /// Connects for a command or tool: on PostgreSQL, a task in no scope
     /// is on the system path (see [`scope`]).
     pub async fn connect(url: &str) -> anyhow::Result<Db> {
-        Db::connect_with(
-            url,
-            scope::Unscoped::System,
-            crate::config::DEFAULT_DATABASE_CONNECTIONS,
-        )
-        .await
+        Db::connect_with(url, scope::Unscoped::System, DEFAULT_CONNECTIONS).await
     }
 
     /// Connects for the server: on PostgreSQL, a task in no scope sees no
