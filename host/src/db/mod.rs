@@ -76,15 +76,7 @@ impl Tx {
             let rows = std::mem::take(&mut self.search_queue);
             for chunk in rows.chunks(IN_LIST) {
                 let values = (0..chunk.len())
-                    .map(|i| {
-                        format!(
-                            "(${}, ${}, ${}, ${})",
-                            4 * i + 1,
-                            4 * i + 2,
-                            4 * i + 3,
-                            4 * i + 4
-                        )
-                    })
+                    .map(|i| format!("({})", marks(4 * i + 1, 4)))
                     .collect::<Vec<_>>()
                     .join(", ");
                 let sql = format!(
@@ -354,6 +346,16 @@ pub fn after_id(after: Option<&str>) -> (&'static str, &'static str) {
 /// Values named per `IN (…)` list by [`rows_with_ids`].
 const IN_LIST: usize = 100;
 
+/// `count` numbered bind marks from `$first`, comma-separated
+/// (`marks(3, 2)` is `"$3, $4"`): for an `IN (…)` list or a row of
+/// `VALUES`.
+pub fn marks(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The rows of `select` — a query whose `WHERE` begins with
 /// `practice_id = $1` — whose `id` is one of `ids`, read a hundred ids per
 /// query (a few queries for a batch, instead of one per record). Rows come
@@ -366,8 +368,7 @@ pub async fn rows_with_ids(
 ) -> sqlx::Result<Vec<sqlx::any::AnyRow>> {
     let mut rows = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(IN_LIST) {
-        let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
-        let sql = format!("{select} AND id IN ({})", marks.join(", "));
+        let sql = format!("{select} AND id IN ({})", marks(2, chunk.len()));
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(practice_id);
         for id in chunk {
             query = query.bind(id);
@@ -380,4 +381,16 @@ pub async fn rows_with_ids(
 /// A new identifier: a UUIDv7, so identifiers sort by creation time.
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::marks;
+
+    #[test]
+    fn marks_are_numbered_from_the_first() {
+        assert_eq!(marks(3, 2), "$3, $4");
+        assert_eq!(marks(1, 1), "$1");
+        assert_eq!(marks(5, 0), "");
+    }
 }

@@ -59,10 +59,9 @@ async fn remove_in_practice(state: &AppState, practice_id: &str) -> Result<usize
 
 /// Which of `keys` a row of `files` of the practice names.
 async fn named_keys(state: &AppState, practice_id: &str, keys: &[String]) -> Result<Vec<String>> {
-    let placeholders: Vec<String> = (0..keys.len()).map(|i| format!("${}", i + 2)).collect();
     let sql = format!(
         "SELECT blob_key FROM files WHERE practice_id = $1 AND blob_key IN ({})",
-        placeholders.join(", ")
+        crate::db::marks(2, keys.len())
     );
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(practice_id);
     for key in keys {

@@ -373,11 +373,10 @@ pub async fn possible_duplicates(
     let tokens = matching::name_tokens(&probe.given_name, &probe.family_name, &probe.other_names);
     let keys = matching::name_keys(&tokens);
     for chunk in keys.chunks(100) {
-        let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
         let sql = format!(
             "SELECT DISTINCT applicant_id FROM applicant_name_keys WHERE practice_id = $1 \
              AND name_key IN ({}) LIMIT $2",
-            marks.join(", ")
+            crate::db::marks(3, chunk.len())
         );
         let mut query = sqlx::query_scalar(AssertSqlSafe(sql))
             .bind(practice.id())

@@ -195,11 +195,10 @@ where
 {
     let mut found = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(100) {
-        let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
         let sql = format!(
             "SELECT doc_id, permission, readers FROM module_search_documents WHERE practice_id = $1 \
              AND module_id = $2 AND doc_id IN ({})",
-            marks.join(", ")
+            crate::db::marks(3, chunk.len())
         );
         let mut query = sqlx::query(AssertSqlSafe(sql))
             .bind(practice.id())
