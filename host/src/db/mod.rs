@@ -27,7 +27,6 @@ pub mod scope;
 pub struct Tx {
     transaction: Transaction<'static, Any>,
     _turn: Option<OwnedMutexGuard<()>>,
-    backend: Backend,
     /// Rows for the search queue, written as the transaction commits.
     search_queue: Vec<QueuedForSearch>,
 }
@@ -39,10 +38,6 @@ struct QueuedForSearch {
     record_id: String,
     at: i64,
 }
-
-/// The advisory lock (PostgreSQL) under which a transaction writes its
-/// search queue rows and commits ("ImmSrchQ").
-const SEARCH_QUEUE_LOCK: i64 = 0x496d_6d53_7263_6851;
 
 impl Tx {
     /// Queues the record `kind`/`record_id` for the search index; the row
@@ -56,23 +51,14 @@ impl Tx {
         });
     }
 
-    /// Commits. The search queue's rows are written last, and on
-    /// PostgreSQL under a lock held until the commit: their ids then
-    /// follow the order in which the transactions commit, so a process
-    /// that has applied the queue up to an id never meets a smaller one
-    /// later (with concurrent writers, a sequence alone hands out ids in
-    /// the order of the inserts, not of the commits). SQLite has one
-    /// writer at a time already.
+    /// Commits, writing the search queue's rows last, one statement per
+    /// hundred rows. They are numbered in the order the transactions
+    /// commit (`commit_order`), so a process that has applied the queue up
+    /// to a number never meets a smaller one later: on PostgreSQL a
+    /// deferred trigger numbers them as the transaction commits (migration
+    /// 0036), and SQLite has one writer at a time already.
     pub async fn commit(mut self) -> sqlx::Result<()> {
         if !self.search_queue.is_empty() {
-            if self.backend == Backend::Postgres {
-                sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                    .bind(SEARCH_QUEUE_LOCK)
-                    .execute(&mut *self.transaction)
-                    .await?;
-            }
-            // In one statement per hundred rows: the lock is held for as
-            // few round trips as can be.
             let rows = std::mem::take(&mut self.search_queue);
             for chunk in rows.chunks(IN_LIST) {
                 let values = (0..chunk.len())
@@ -313,14 +299,12 @@ impl Db {
                 Ok(Tx {
                     transaction: self.pool.begin_with("BEGIN IMMEDIATE").await?,
                     _turn: Some(turn),
-                    backend: self.backend,
                     search_queue: Vec::new(),
                 })
             }
             Backend::Postgres => Ok(Tx {
                 transaction: self.pool.begin().await?,
                 _turn: None,
-                backend: self.backend,
                 search_queue: Vec::new(),
             }),
         }

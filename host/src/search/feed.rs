@@ -1,16 +1,16 @@
 //! Feeding the index from the durable queue. A change to a searchable record
 //! writes a `search_queue` row in its own transaction (`change::reindex`),
-//! as that transaction commits and in the order of the commits (see
+//! numbered (`commit_order`) in the order of the commits (see
 //! `db::Tx::commit`), so no row ever appears behind a position already
-//! passed; each
-//! server process applies the rows past its position to its index and keeps
-//! the position in a file beside the index, written after the index commit
-//! (applying a row twice is harmless: documents are replaced whole). The
-//! worker applies each change as soon as it commits here, and others'
-//! every few seconds; a search first waits until its practice's last
-//! change is in, so a committed record is always findable. Without a position (a new or unreadable index) the index is
-//! rebuilt from the records themselves (and the installed modules' own
-//! documents), which `immcase reindex` also does.
+//! passed; each server process applies the rows past its position to its
+//! index and keeps the position in a file beside the index, written after
+//! the index commit (applying a row twice is harmless: documents are
+//! replaced whole). The worker applies each change as soon as it commits
+//! here, and others' every few seconds; a search first waits until its
+//! practice's last change is in, so a committed record is always findable.
+//! Without a position (a new or unreadable index) the index is rebuilt from
+//! the records themselves (and the installed modules' own documents), which
+//! `immcase reindex` also does.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -49,7 +49,7 @@ pub async fn catch_up(state: &AppState) -> Result<()> {
         // Up to the queue's end as it is now: changes committed meanwhile
         // wait for the next pass instead of making this one commit again
         // and again.
-        let end: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM search_queue")
+        let end: Option<i64> = sqlx::query_scalar("SELECT MAX(commit_order) FROM search_queue")
             .fetch_one(state.db.pool())
             .await?;
         let mut applied = state.search.applied.lock().await;
@@ -71,7 +71,8 @@ pub async fn catch_up_for(state: &AppState, practice_id: &str) -> Result<()> {
     let practice_id = practice_id.to_string();
     crate::db::scope::as_system(async move {
         let wanted: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM search_queue WHERE practice_id = $1 ORDER BY id DESC LIMIT 1",
+            "SELECT commit_order FROM search_queue WHERE practice_id = $1 AND commit_order IS NOT NULL \
+             ORDER BY commit_order DESC LIMIT 1",
         )
         .bind(&practice_id)
         .fetch_optional(state.db.pool())
@@ -132,7 +133,8 @@ async fn apply(state: &AppState, applied: &mut Option<i64>, until: i64) -> Resul
     };
     while position < until {
         let rows = sqlx::query(
-            "SELECT id, practice_id, kind, record_id FROM search_queue WHERE id > $1 ORDER BY id LIMIT $2",
+            "SELECT commit_order, practice_id, kind, record_id FROM search_queue WHERE commit_order > $1 \
+             ORDER BY commit_order LIMIT $2",
         )
         .bind(position)
         .bind(BATCH)
@@ -141,7 +143,7 @@ async fn apply(state: &AppState, applied: &mut Option<i64>, until: i64) -> Resul
         let Some(last) = rows.last() else {
             break;
         };
-        let last: i64 = last.try_get("id")?;
+        let last: i64 = last.try_get("commit_order")?;
         // Each record once, however often it changed in the batch: its
         // document is built as the record is now.
         let mut changed: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
@@ -329,7 +331,7 @@ async fn rebuild_locked(state: &AppState, mut report: impl FnMut(&RebuildProgres
     // Searches wait until it is done, instead of reading a half-built index.
     state.search.reached.send_replace(None);
     // The position is read first: changes after it are applied on top.
-    let position: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM search_queue")
+    let position: Option<i64> = sqlx::query_scalar("SELECT MAX(commit_order) FROM search_queue")
         .fetch_one(state.db.pool())
         .await?;
     let position = position.unwrap_or(0);
