@@ -327,8 +327,9 @@ pub fn after_id(after: Option<&str>) -> (&'static str, &'static str) {
     }
 }
 
-/// Values named per `IN (…)` list by [`rows_with_ids`].
-const IN_LIST: usize = 100;
+/// Values per `IN (…)` list of [`rows_with_ids`], and rows per multi-row
+/// `INSERT` (the search queue's, an applicant's name keys).
+pub(crate) const IN_LIST: usize = 100;
 
 /// `count` numbered bind marks from `$first`, comma-separated
 /// (`marks(3, 2)` is `"$3, $4"`): for an `IN (…)` list or a row of

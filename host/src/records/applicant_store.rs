@@ -311,15 +311,21 @@ async fn write_lookups(
         .await?;
     }
     let tokens = matching::name_tokens(&input.given_name, &input.family_name, &input.other_names);
-    for key in matching::name_keys(&tokens) {
-        sqlx::query(
-            "INSERT INTO applicant_name_keys (practice_id, applicant_id, name_key) VALUES ($1, $2, $3)",
-        )
-        .bind(practice.id())
-        .bind(id)
-        .bind(key)
-        .execute(&mut **tx)
-        .await?;
+    // A name has a dozen keys or so: one statement for them all.
+    let keys = matching::name_keys(&tokens);
+    for chunk in keys.chunks(crate::db::IN_LIST) {
+        let values = (0..chunk.len())
+            .map(|i| format!("($1, $2, ${})", i + 3))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO applicant_name_keys (practice_id, applicant_id, name_key) VALUES {values}"
+        );
+        let mut insert = sqlx::query(AssertSqlSafe(sql)).bind(practice.id()).bind(id);
+        for key in chunk {
+            insert = insert.bind(key.as_str());
+        }
+        insert.execute(&mut **tx).await?;
     }
     Ok(())
 }
