@@ -61,12 +61,9 @@ impl Tx {
         if !self.search_queue.is_empty() {
             let rows = std::mem::take(&mut self.search_queue);
             for chunk in rows.chunks(IN_LIST) {
-                let values = (0..chunk.len())
-                    .map(|i| format!("({})", marks(4 * i + 1, 4)))
-                    .collect::<Vec<_>>()
-                    .join(", ");
                 let sql = format!(
-                    "INSERT INTO search_queue (practice_id, kind, record_id, enqueued_at) VALUES {values}"
+                    "INSERT INTO search_queue (practice_id, kind, record_id, enqueued_at) VALUES {}",
+                    value_rows(chunk.len(), 4)
                 );
                 let mut insert = sqlx::query(sqlx::AssertSqlSafe(sql));
                 for row in chunk {
@@ -341,6 +338,15 @@ pub fn marks(first: usize, count: usize) -> String {
         .join(", ")
 }
 
+/// `rows` rows of `per_row` numbered bind marks from `$1`, for a multi-row
+/// `VALUES` (`value_rows(2, 2)` is `"($1, $2), ($3, $4)"`).
+pub fn value_rows(rows: usize, per_row: usize) -> String {
+    (0..rows)
+        .map(|i| format!("({})", marks(per_row * i + 1, per_row)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The rows of `select` — a query whose `WHERE` begins with
 /// `practice_id = $1` — whose `id` is one of `ids`, read a hundred ids per
 /// query (a few queries for a batch, instead of one per record). Rows come
@@ -370,12 +376,14 @@ pub fn new_id() -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::marks;
+    use super::{marks, value_rows};
 
     #[test]
     fn marks_are_numbered_from_the_first() {
         assert_eq!(marks(3, 2), "$3, $4");
         assert_eq!(marks(1, 1), "$1");
         assert_eq!(marks(5, 0), "");
+        assert_eq!(value_rows(2, 2), "($1, $2), ($3, $4)");
+        assert_eq!(value_rows(1, 3), "($1, $2, $3)");
     }
 }

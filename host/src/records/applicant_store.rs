@@ -314,16 +314,13 @@ async fn write_lookups(
     // A name has a dozen keys or so: one statement for them all.
     let keys = matching::name_keys(&tokens);
     for chunk in keys.chunks(crate::db::IN_LIST) {
-        let values = (0..chunk.len())
-            .map(|i| format!("($1, $2, ${})", i + 3))
-            .collect::<Vec<_>>()
-            .join(", ");
         let sql = format!(
-            "INSERT INTO applicant_name_keys (practice_id, applicant_id, name_key) VALUES {values}"
+            "INSERT INTO applicant_name_keys (practice_id, applicant_id, name_key) VALUES {}",
+            crate::db::value_rows(chunk.len(), 3)
         );
-        let mut insert = sqlx::query(AssertSqlSafe(sql)).bind(practice.id()).bind(id);
+        let mut insert = sqlx::query(AssertSqlSafe(sql));
         for key in chunk {
-            insert = insert.bind(key.as_str());
+            insert = insert.bind(practice.id()).bind(id).bind(key.as_str());
         }
         insert.execute(&mut **tx).await?;
     }
